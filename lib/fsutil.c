@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * fsutil.c: the file-system primitives behind custos's two output promises,
+ * never overwrite and never publish a half-written file.
+ */
+#include "fsutil_private.h"
+
+#include <errno.h>
+#include <fcntl.h>    /* open, AT_FDCWD */
+#include <stdio.h>    /* renameat2 (glibc >= 2.28), snprintf */
+#include <string.h>
+#include <sys/stat.h> /* lstat */
+#include <time.h>
+#include <unistd.h>   /* link, unlink, fsync, pwrite */
+
+int
+custos__rename_noreplace(const char *from, const char *to)
+{
+    if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS)
+        return -1;
+    /* No RENAME_NOREPLACE here (some network and FUSE file systems): link()
+     * fails with EEXIST just as atomically. */
+    if (link(from, to) != 0)
+        return -1;
+    return unlink(from);
+}
+
+void
+custos__dirname(const char *path, char *buf, size_t len)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL) {
+        snprintf(buf, len, ".");
+    } else if (slash == path) {
+        snprintf(buf, len, "/");
+    } else {
+        snprintf(buf, len, "%.*s", (int)(slash - path), path);
+    }
+}
+
+const char *
+custos__basename(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash == NULL ? path : slash + 1;
+}
+
+int
+custos__fsync_parent(const char *path)
+{
+    char dir[4096];
+    custos__dirname(path, dir, sizeof(dir));
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
+}
+
+int
+custos__refuse_existing(const char *path, struct custos_error *err)
+{
+    struct stat st;
+    if (lstat(path, &st) == 0)
+        return custos_error_set(err, CUSTOS_E_REFUSED, 0, path,
+                                "already exists; refusing to overwrite");
+    if (errno != ENOENT)
+        return custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot check output");
+    return CUSTOS_OK;
+}
+
+int
+custos__write_all(int fd, const void *buf, size_t len)
+{
+    const unsigned char *p = buf;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (w == 0) {
+            errno = ENOSPC;
+            return -1;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+long long
+custos__pread_full(int fd, void *buf, size_t len, uint64_t offset)
+{
+    size_t got = 0;
+    while (got < len) {
+        ssize_t r = pread(fd, (char *)buf + got, len - got, (off_t)(offset + got));
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    return (long long)got;
+}
+
+void
+custos__utc_now(char *buf, size_t len)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * staging.c: a multi-file output set published all together or not at all.
+ *
+ * Invariants:
+ *   1. Final paths are checked when registered (custos_staging_add) and are
+ *      never replaced: publication uses a no-replace rename.
+ *   2. custos_staging_publish fsyncs every file before the first rename, so
+ *      no published file can later turn out to be short after a crash.
+ *   3. A failed publication moves back what it had moved, in reverse order.
+ *   4. custos_staging_free removes the staging directory and everything in
+ *      it that was not published; it does not descend into subdirectories,
+ *      which custos never creates there.
+ */
+#include "custos/staging.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "custos/atomicfile.h"
+#include "fsutil_private.h"
+
+struct entry {
+    char *name;  /* inside the staging directory */
+    char *final; /* where it is published */
+};
+
+struct custos_staging {
+    char *dir;
+    struct entry *entries;
+    size_t count, cap;
+    int published;
+    struct custos_error err;
+};
+
+int
+custos_staging_create(struct custos_staging **out, const char *dir, struct custos_error *err)
+{
+    *out = NULL;
+    struct custos_staging *s = calloc(1, sizeof(*s));
+    size_t n = strlen(dir) + 64;
+    if (s == NULL || (s->dir = malloc(n)) == NULL) {
+        free(s);
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, dir, "out of memory");
+    }
+    snprintf(s->dir, n, "%s/.custos" CUSTOS_INCOMPLETE_INFIX "XXXXXX", dir);
+    if (mkdtemp(s->dir) == NULL) {
+        int rc = custos_error_set(err, CUSTOS_E_IO, errno, dir,
+                                  "cannot create a staging directory");
+        free(s->dir);
+        free(s);
+        return rc;
+    }
+    *out = s;
+    return CUSTOS_OK;
+}
+
+const char *
+custos_staging_dir(const struct custos_staging *s)
+{
+    return s->dir;
+}
+
+int
+custos_staging_add(struct custos_staging *s, const char *name, const char *final_path)
+{
+    if (s->published || strchr(name, '/') != NULL)
+        return custos_error_set(&s->err, CUSTOS_E_USAGE, 0, name,
+                                "custos_staging_add: not a plain name, or already published");
+    int rc = custos__refuse_existing(final_path, &s->err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    if (s->count == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 8;
+        struct entry *e = realloc(s->entries, cap * sizeof(*e));
+        if (e == NULL)
+            return custos_error_set(&s->err, CUSTOS_E_NOMEM, 0, final_path, "out of memory");
+        s->entries = e;
+        s->cap = cap;
+    }
+    struct entry *e = &s->entries[s->count];
+    e->name = strdup(name);
+    e->final = strdup(final_path);
+    if (e->name == NULL || e->final == NULL) {
+        free(e->name);
+        free(e->final);
+        return custos_error_set(&s->err, CUSTOS_E_NOMEM, 0, final_path, "out of memory");
+    }
+    s->count++;
+    return CUSTOS_OK;
+}
+
+static char *
+staged_path(const struct custos_staging *s, const char *name)
+{
+    size_t n = strlen(s->dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (p != NULL)
+        snprintf(p, n, "%s/%s", s->dir, name);
+    return p;
+}
+
+static int
+fsync_path(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
+}
+
+int
+custos_staging_publish(struct custos_staging *s)
+{
+    if (s->published)
+        return custos_error_set(&s->err, CUSTOS_E_USAGE, 0, s->dir,
+                                "custos_staging_publish called twice");
+    for (size_t i = 0; i < s->count; i++) {
+        char *p = staged_path(s, s->entries[i].name);
+        if (p == NULL)
+            return custos_error_set(&s->err, CUSTOS_E_NOMEM, 0, s->dir, "out of memory");
+        int rc = fsync_path(p);
+        int saved = errno;
+        free(p);
+        if (rc != 0)
+            return custos_error_set(&s->err, CUSTOS_E_IO, saved, s->entries[i].final,
+                                    "cannot flush to disk");
+    }
+    size_t done = 0;
+    int rc = CUSTOS_OK;
+    for (; done < s->count; done++) {
+        char *p = staged_path(s, s->entries[done].name);
+        if (p == NULL) {
+            rc = custos_error_set(&s->err, CUSTOS_E_NOMEM, 0, s->dir, "out of memory");
+            break;
+        }
+        if (custos__rename_noreplace(p, s->entries[done].final) != 0) {
+            if (errno == EEXIST)
+                rc = custos_error_set(&s->err, CUSTOS_E_REFUSED, 0, s->entries[done].final,
+                                      "appeared while writing; refusing to overwrite");
+            else
+                rc = custos_error_set(&s->err, CUSTOS_E_IO, errno, s->entries[done].final,
+                                      "cannot publish");
+            free(p);
+            break;
+        }
+        free(p);
+    }
+    if (rc != CUSTOS_OK) {
+        while (done-- > 0) {
+            char *p = staged_path(s, s->entries[done].name);
+            if (p != NULL)
+                rename(s->entries[done].final, p);
+            free(p);
+        }
+        return rc;
+    }
+    s->published = 1;
+    for (size_t i = 0; i < s->count; i++)
+        if (custos__fsync_parent(s->entries[i].final) != 0)
+            return custos_error_set(&s->err, CUSTOS_E_IO, errno, s->entries[i].final,
+                                    "published, but its directory cannot be flushed to disk");
+    return CUSTOS_OK;
+}
+
+void
+custos_staging_free(struct custos_staging *s)
+{
+    if (s == NULL)
+        return;
+    DIR *d = opendir(s->dir);
+    if (d != NULL) {
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                continue;
+            unlinkat(dirfd(d), de->d_name, 0);
+        }
+        closedir(d);
+    }
+    rmdir(s->dir);
+    for (size_t i = 0; i < s->count; i++) {
+        free(s->entries[i].name);
+        free(s->entries[i].final);
+    }
+    free(s->entries);
+    free(s->dir);
+    free(s);
+}
+
+const struct custos_error *
+custos_staging_error(const struct custos_staging *s)
+{
+    return &s->err;
+}

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Installs every Debian 12 package custos needs to build, test and run its
+# demo: the compiler and build tools, the -dev libraries, and the peer tools
+# the tests and benchmarks compare against. Quick when all is there already.
+set -eu
+pkgs="build-essential meson ninja-build pkg-config
+libewf-dev libarchive-dev libssl-dev libmagic-dev libtsk-dev libjansson-dev libcurl4-openssl-dev
+openssl ewf-tools sleuthkit dc3dd dcfldd hashdeep mtools dosfstools e2fsprogs
+coreutils util-linux xxd time python3 zip unzip libarchive-tools file"
+missing=""
+for p in $pkgs; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+    missing="$missing $p"
+  fi
+done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing packages:$missing (run as root)" >&2
+    exit 1
+  fi
+  echo "install-deps: installing$missing" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # shellcheck disable=SC2086
+  apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi

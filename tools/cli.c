@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * cli.c: diagnostics, usage errors, signals and the progress line for the
+ * custos tools.
+ *
+ * The signal flag is the one piece of process-global state in custos, and it
+ * lives here, outside the library: the library only sees the cancelled()
+ * callback.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t got_signal;
+
+static void
+on_signal(int sig)
+{
+    got_signal = sig;
+}
+
+int
+cli_interrupted(void)
+{
+    return got_signal != 0;
+}
+
+void
+cli_init(struct cli *c, const char *prog)
+{
+    memset(c, 0, sizeof(*c));
+    c->prog = prog;
+    c->tty = isatty(STDERR_FILENO);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    /* No SA_RESTART: a blocking read on a pipe should return so we can stop. */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+void
+cli_progress_end(struct cli *c)
+{
+    if (c->line_shown) {
+        fputs("\r\033[K", stderr);
+        c->line_shown = 0;
+    }
+}
+
+void
+cli_error(struct cli *c, const struct custos_error *err)
+{
+    cli_progress_end(c);
+    fprintf(stderr, "%s: %s\n", c->prog,
+            err->message[0] != '\0' ? err->message : custos_status_name(err->status));
+}
+
+void
+cli_warn(struct cli *c, const char *fmt, ...)
+{
+    va_list ap;
+    cli_progress_end(c);
+    fprintf(stderr, "%s: ", c->prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int
+cli_usage(struct cli *c, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", c->prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see %s --help)\n", c->prog);
+    return CUSTOS_EXIT_USAGE;
+}
+
+int
+cli_bad_option(struct cli *c, char **argv, int opt)
+{
+    extern int optind, optopt;
+    const char *word = argv[optind - 1];
+    if (opt == ':')
+        return cli_usage(c, "option %s needs an argument", word);
+    if (optopt != 0 && optopt != '?')
+        return cli_usage(c, "unknown option -%c", optopt);
+    return cli_usage(c, "unknown option %s", word);
+}
+
+static void
+progress_update(void *ctx, uint64_t done, uint64_t total)
+{
+    struct cli *c = ctx;
+    char line[160];
+    if (c->quiet || !c->tty)
+        return;
+    if (custos_meter_line(&c->meter, done, total, 0, line, sizeof(line))) {
+        fprintf(stderr, "\r\033[K%s", line);
+        c->line_shown = 1;
+    }
+}
+
+static int
+progress_cancelled(void *ctx)
+{
+    (void)ctx;
+    return cli_interrupted();
+}
+
+void
+cli_progress_start(struct cli *c)
+{
+    custos_meter_start(&c->meter, 250);
+}
+
+struct custos_progress
+cli_progress(struct cli *c)
+{
+    struct custos_progress p = {progress_update, progress_cancelled, c};
+    return p;
+}
+
+int
+cli_parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno != 0 || end == s || !isfinite(v) || v < 0)
+        return -1;
+    double mul = 1;
+    switch (*end) {
+    case '\0':
+        break;
+    case 'k': case 'K':
+        mul = 1024.0;
+        end++;
+        break;
+    case 'm': case 'M':
+        mul = 1024.0 * 1024;
+        end++;
+        break;
+    case 'g': case 'G':
+        mul = 1024.0 * 1024 * 1024;
+        end++;
+        break;
+    case 't': case 'T':
+        mul = 1024.0 * 1024 * 1024 * 1024;
+        end++;
+        break;
+    default:
+        return -1;
+    }
+    if (*end == 'i' || *end == 'I')
+        end++;
+    if (*end == 'b' || *end == 'B')
+        end++;
+    if (*end != '\0')
+        return -1;
+    double bytes = v * mul;
+    if (bytes > 9.2e18 || bytes != floor(bytes))
+        return -1;
+    *out = (uint64_t)bytes;
+    return 0;
+}
+
+int
+cli_print_json(const char *json)
+{
+    if (fputs(json, stdout) == EOF || fputc('\n', stdout) == EOF || fflush(stdout) == EOF)
+        return -1;
+    return 0;
+}
