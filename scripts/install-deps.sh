@@ -4,7 +4,7 @@
 # the tests and benchmarks compare against. Quick when all is there already.
 set -eu
 pkgs="build-essential meson ninja-build pkg-config
-libewf-dev libarchive-dev libssl-dev libmagic-dev libtsk-dev libjansson-dev libcurl4-openssl-dev
+libewf-dev libarchive-dev libssl-dev libmagic-dev libtsk-dev libjansson-dev libcurl4-openssl-dev zlib1g-dev
 openssl ewf-tools sleuthkit dc3dd dcfldd hashdeep mtools dosfstools e2fsprogs
 coreutils util-linux xxd time python3 zip unzip libarchive-tools file"
 missing=""

@@ -59,6 +59,13 @@ int cli_interrupted(void);
 /* Parses a size such as "4096", "64K", "1.5G" (binary multiples) into bytes. */
 int cli_parse_size(const char *s, uint64_t *out);
 
+/*
+ * The command line as one string, each argument quoted for a POSIX shell
+ * when it needs to be, for the records. Call before getopt permutes argv.
+ * Returns a malloc'd string, or NULL when out of memory.
+ */
+char *cli_command_line(int argc, char **argv);
+
 /* Prints a JSON document (a NUL-terminated string) and a newline on stdout. */
 int cli_print_json(const char *json);
 

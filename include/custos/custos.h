@@ -16,6 +16,8 @@
 #include "progress.h"
 #include "atomicfile.h"
 #include "staging.h"
+#include "source.h"
+#include "acquire.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * acquire.h: forensic imaging of a source to raw or E01 in one hashing pass.
+ *
+ * custos_acquire() reads a source once (source.h), and in the same pass
+ * hashes it (any of MD5, SHA-1, SHA-256, plus piecewise SHA-256 windows),
+ * writes it as a raw image (one file or fixed-size segments) or an EnCase 6
+ * E01 set through libewf, and maps every sector it could not read. Reading,
+ * hashing, compressing and writing run on separate threads over a bounded
+ * ring of buffers, so peak memory does not depend on the source size.
+ * By default the written image is then re-read (E01 through libewf) and
+ * every digest compared. The image, its segments and the acquisition record
+ * (docs/formats/acquisition-record.md) are published together, atomically,
+ * and never over an existing file.
+ *
+ * Outline:
+ *   1. struct custos_acquire_options o; custos_acquire_options_init(&o);
+ *   2. fill o.source, o.output, o.authorisation, case data, format ...
+ *   3. custos_acquire(&o, &progress, &acq, &err)
+ *   4. read the result: custos_acquisition_record_json(acq), ...
+ *   5. custos_acquisition_free(acq)
+ */
+#ifndef CUSTOS_ACQUIRE_H
+#define CUSTOS_ACQUIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "digest.h"
+#include "error.h"
+#include "export.h"
+#include "progress.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum custos_image_format {
+    CUSTOS_IMAGE_RAW, /* the medium's bytes, one file or OUTPUT.001, OUTPUT.002, ... */
+    CUSTOS_IMAGE_EWF, /* EnCase 6 E01 through libewf: BASE.E01, BASE.E02, ... */
+};
+
+enum custos_compression {
+    CUSTOS_COMPRESSION_NONE,        /* E01 chunks stored as read */
+    CUSTOS_COMPRESSION_EMPTY_BLOCK, /* only chunks of one repeated byte are compressed */
+    CUSTOS_COMPRESSION_FAST,        /* deflate level 1 */
+    CUSTOS_COMPRESSION_BEST,        /* deflate level 9 */
+};
+
+/* The file name suffix of the acquisition record written beside the image. */
+#define CUSTOS_RECORD_SUFFIX ".acquire.json"
+/* The record's "format" value and version (docs/formats/acquisition-record.md). */
+#define CUSTOS_RECORD_FORMAT  "custos-acquisition-record"
+#define CUSTOS_RECORD_VERSION 1
+
+#define CUSTOS_ACQUIRE_DEFAULT_WINDOW   (1ull << 30) /* bytes of each piecewise hash */
+#define CUSTOS_ACQUIRE_DEFAULT_RETRIES  2            /* extra attempts before narrowing */
+#define CUSTOS_ACQUIRE_DEFAULT_EWF_SEGMENT (1500ull * 1024 * 1024) /* bytes, as ewfacquire */
+
+struct custos_acquire_options {
+    const char *source;          /* path, or "-" for standard input */
+    const char *output;          /* raw: the file (or the base of OUTPUT.001 ...); E01: BASE or BASE.E01 */
+    const char *record_path;     /* NULL: OUTPUT CUSTOS_RECORD_SUFFIX */
+    enum custos_image_format format;
+    enum custos_compression compression; /* E01 only */
+    uint64_t segment_bytes;      /* raw: 0 for one file; E01: 0 for the default */
+    unsigned digests;            /* CUSTOS_DIGEST_* set, non-empty */
+    uint64_t window_bytes;       /* piecewise SHA-256 window, a multiple of the sector size; 0: none */
+    unsigned retries;            /* extra read attempts before narrowing to sectors */
+    int verify;                  /* re-read the written image and compare every digest */
+    uint32_t sector_bytes;       /* 0: the source's logical sector size */
+    const char *case_number;     /* case metadata; NULL or "" when not given */
+    const char *evidence_number;
+    const char *examiner;
+    const char *description;
+    const char *notes;
+    const char *authorisation;   /* warrant, order or approval reference */
+    int no_authorisation;        /* acquire without one; recorded as such */
+    const char *command_line;    /* recorded verbatim when given */
+};
+
+/* Fills o with the defaults: E01 fast, all digests, 1 GiB windows, 2 retries, verify on. */
+CUSTOS_API void custos_acquire_options_init(struct custos_acquire_options *o);
+
+/* One range of sectors that could not be read and were written as zeros. */
+struct custos_bad_range {
+    uint64_t first_sector; /* in units of the acquisition's sector size */
+    uint64_t sector_count;
+};
+
+/* The outcome of an acquisition; opaque, read through the accessors below. */
+struct custos_acquisition;
+
+/*
+ * Acquires o->source into o->output (see the outline above). p may be NULL;
+ * its cancelled() callback stops the run with CUSTOS_E_INTERRUPTED.
+ * On CUSTOS_OK and CUSTOS_E_INCOMPLETE, *out holds the result and the image
+ * files and the record have been published; on any other status *out is
+ * NULL and nothing was published (temporary files were removed).
+ * Returns: CUSTOS_OK; CUSTOS_E_INCOMPLETE when sectors could not be read
+ * (zero-filled and mapped; the image is published); CUSTOS_E_USAGE for
+ * inconsistent options (for example no authorisation reference without
+ * no_authorisation); CUSTOS_E_REFUSED when an output exists;
+ * CUSTOS_E_IO/CUSTOS_E_CORRUPT for a source that cannot be opened or a
+ * stream that fails; CUSTOS_E_MISMATCH when verification finds the written
+ * image differs from what was read; CUSTOS_E_INTERRUPTED; CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_acquire(const struct custos_acquire_options *o,
+                              const struct custos_progress *p, struct custos_acquisition **out,
+                              struct custos_error *err);
+
+/* The digests of the source as read (zero-filled sectors included). */
+CUSTOS_API const struct custos_digest_result *
+custos_acquisition_digests(const struct custos_acquisition *a);
+
+/* Bytes acquired. */
+CUSTOS_API uint64_t custos_acquisition_bytes(const struct custos_acquisition *a);
+
+/* The sector size the error map counts in. */
+CUSTOS_API uint32_t custos_acquisition_sector_bytes(const struct custos_acquisition *a);
+
+/* The bad ranges, in ascending order; *count is set. Valid until _free. */
+CUSTOS_API const struct custos_bad_range *
+custos_acquisition_bad_ranges(const struct custos_acquisition *a, size_t *count);
+
+/* Whether the written image was re-read and matched (1), or not verified (0). */
+CUSTOS_API int custos_acquisition_verified(const struct custos_acquisition *a);
+
+/* The path of the published acquisition record. */
+CUSTOS_API const char *custos_acquisition_record_path(const struct custos_acquisition *a);
+
+/* The published image files, in order; *count is set. Paths as published. */
+CUSTOS_API const char *const *custos_acquisition_files(const struct custos_acquisition *a,
+                                                       size_t *count);
+
+/* The acquisition record exactly as written to disk (JSON text, NUL-terminated). */
+CUSTOS_API const char *custos_acquisition_record_json(const struct custos_acquisition *a);
+
+/* Wall-clock seconds the acquisition took (reading, hashing, writing; not verifying). */
+CUSTOS_API double custos_acquisition_seconds(const struct custos_acquisition *a);
+
+/* Releases a; NULL is allowed. */
+CUSTOS_API void custos_acquisition_free(struct custos_acquisition *a);
+
+/* Parses "none", "empty-block", "fast", "best". Returns 0, or -1 when unknown. */
+CUSTOS_API int custos_compression_parse(const char *name, enum custos_compression *out);
+
+/* The name of a compression level. */
+CUSTOS_API const char *custos_compression_name(enum custos_compression c);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * image_raw.c: the raw image writer: the medium's bytes in one file, or in
+ * segments of a fixed size named BASE.001, BASE.002, ... (the names
+ * custos_source_open() reads back as one medium, as do ewfexport, dc3dd's
+ * ofs= and The Sleuth Kit).
+ */
+#include "image_private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsutil_private.h"
+
+struct raw {
+    int fd;                 /* the current file, -1 between segments */
+    unsigned segment;       /* 1-based number of the current file */
+    uint64_t written;       /* bytes in the current file */
+    uint64_t segment_bytes; /* 0: one file */
+};
+
+static int
+open_next(struct custos__image *img, struct raw *r)
+{
+    const struct custos__image_setup *su = img->setup;
+    char name[4096], path[8192];
+    if (r->segment_bytes == 0)
+        snprintf(name, sizeof(name), "%s", su->base_name);
+    else
+        snprintf(name, sizeof(name), "%s.%03u", su->base_name, r->segment + 1);
+    snprintf(path, sizeof(path), "%s/%s", su->staging_dir, name);
+    r->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (r->fd < 0)
+        return custos_error_set(&img->err, CUSTOS_E_IO, errno, name, "cannot create image file");
+    r->segment++;
+    r->written = 0;
+    return custos__image_add_file(img, name);
+}
+
+/* Finishes the current file: flush it to disk and make it read-only. */
+static int
+close_current(struct custos__image *img, struct raw *r)
+{
+    if (r->fd < 0)
+        return CUSTOS_OK;
+    const char *name = img->files[img->nfiles - 1];
+    int rc = CUSTOS_OK;
+    if (fsync(r->fd) != 0)
+        rc = custos_error_set(&img->err, CUSTOS_E_IO, errno, name, "cannot flush to disk");
+    else if (fchmod(r->fd, 0444) != 0)
+        rc = custos_error_set(&img->err, CUSTOS_E_IO, errno, name, "cannot make read-only");
+    if (close(r->fd) != 0 && rc == CUSTOS_OK)
+        rc = custos_error_set(&img->err, CUSTOS_E_IO, errno, name, "cannot close");
+    r->fd = -1;
+    return rc;
+}
+
+static int
+raw_write(struct custos__image *img, const void *buf, size_t len)
+{
+    struct raw *r = img->state;
+    const uint8_t *p = buf;
+    while (len > 0) {
+        if (r->segment_bytes != 0 && r->written == r->segment_bytes) {
+            int rc = close_current(img, r);
+            if (rc == CUSTOS_OK)
+                rc = open_next(img, r);
+            if (rc != CUSTOS_OK)
+                return rc;
+        }
+        size_t n = len;
+        if (r->segment_bytes != 0 && n > r->segment_bytes - r->written)
+            n = (size_t)(r->segment_bytes - r->written);
+        if (custos__write_all(r->fd, p, n) != 0)
+            return custos_error_set(&img->err, CUSTOS_E_IO, errno, img->files[img->nfiles - 1],
+                                    "cannot write image");
+        r->written += n;
+        p += n;
+        len -= n;
+    }
+    return CUSTOS_OK;
+}
+
+static int
+raw_finish(struct custos__image *img, const struct custos_digest_result *digests)
+{
+    (void)digests; /* a raw image has nowhere to keep them: the record does */
+    return close_current(img, img->state);
+}
+
+static void
+raw_free(void *state)
+{
+    struct raw *r = state;
+    if (r != NULL && r->fd >= 0)
+        close(r->fd);
+    free(r);
+}
+
+static const struct custos__image_ops raw_ops = {
+    .write = raw_write,
+    .finish = raw_finish,
+    .free = raw_free,
+};
+
+int
+custos__image_raw_create(struct custos__image *img)
+{
+    struct raw *r = calloc(1, sizeof(*r));
+    if (r == NULL)
+        return custos_error_set(&img->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    r->fd = -1;
+    r->segment_bytes = img->setup->opt->segment_bytes;
+    img->ops = &raw_ops;
+    img->state = r;
+    /* The first file exists from the start, so an empty medium still yields one. */
+    return open_next(img, r);
+}

@@ -1,0 +1,520 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * source.c: read-only access to evidence: block devices, files, streams,
+ * split raw sets and EWF sets.
+ *
+ * Invariants:
+ *   1. Every descriptor is opened O_RDONLY (plus O_DIRECT for the uncached
+ *      descriptor of a block device); libewf handles are opened with
+ *      LIBEWF_OPEN_READ. Nothing here writes.
+ *   2. A read error is reported, never papered over: zero-filling and the
+ *      error map are the caller's decision (acquire.c), so the map records
+ *      exactly what this layer could not read.
+ *   3. A split set is opened whole or not at all: the files must be numbered
+ *      without gaps, so a missing middle segment is an error, not a short
+ *      medium.
+ */
+#include "custos/source.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/fs.h> /* BLKGETSIZE64, BLKSSZGET, BLKPBSZGET, BLKROGET */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h> /* major, minor */
+#include <unistd.h>
+
+#include <libewf.h>
+
+#include "ewf_private.h"
+#include "fsutil_private.h"
+
+#define SPLIT_MAX 99999 /* NAME.001 ... NAME.99999 */
+
+struct split_part {
+    int fd;
+    uint64_t start; /* offset of this file's first byte in the medium */
+    uint64_t size;
+};
+
+struct custos_source {
+    struct custos_source_info info;
+    char *path;
+    int fd;                    /* file, block device, stream */
+    int direct_fd;             /* block device with O_DIRECT, opened on first use; -1 */
+    uint64_t stream_pos;       /* streams: bytes consumed */
+    struct split_part *parts;  /* split raw */
+    uint32_t nparts;
+    libewf_handle_t *ewf;      /* EWF */
+    struct custos_error err;
+};
+
+const char *
+custos_source_kind_name(enum custos_source_kind kind)
+{
+    switch (kind) {
+    case CUSTOS_SOURCE_FILE:
+        return "file";
+    case CUSTOS_SOURCE_BLOCK:
+        return "block-device";
+    case CUSTOS_SOURCE_STREAM:
+        return "stream";
+    case CUSTOS_SOURCE_SPLIT_RAW:
+        return "split-raw";
+    case CUSTOS_SOURCE_EWF:
+        return "ewf";
+    }
+    return "unknown";
+}
+
+/* Reads a one-line sysfs or udev text file into buf, trimmed; "" if absent. */
+static void
+read_text(const char *path, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    FILE *f = fopen(path, "re");
+    if (f == NULL)
+        return;
+    if (fgets(buf, (int)len, f) == NULL)
+        buf[0] = '\0';
+    fclose(f);
+    size_t n = strlen(buf);
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '\0'))
+        buf[--n] = '\0';
+    size_t lead = strspn(buf, " ");
+    memmove(buf, buf + lead, strlen(buf + lead) + 1);
+}
+
+/* Looks up KEY= in the udev database entry of a block device. */
+static void
+udev_property(dev_t rdev, const char *key, char *buf, size_t len)
+{
+    char path[64], line[512];
+    size_t klen = strlen(key);
+    buf[0] = '\0';
+    snprintf(path, sizeof(path), "/run/udev/data/b%u:%u", major(rdev), minor(rdev));
+    FILE *f = fopen(path, "re");
+    if (f == NULL)
+        return;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        if (strncmp(line, "E:", 2) == 0 && strncmp(line + 2, key, klen) == 0 &&
+            line[2 + klen] == '=') {
+            snprintf(buf, len, "%s", line + 3 + klen);
+            buf[strcspn(buf, "\n")] = '\0';
+            break;
+        }
+    }
+    fclose(f);
+}
+
+/*
+ * Fills mounted, mounted_rw and mount_point by matching every mount's device
+ * number against this device and its partitions (sysfs paths nest
+ * partitions under their disk).
+ */
+static void
+mount_state(struct custos_source_info *info, const char *sysdir)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    char line[4096];
+    if (f == NULL)
+        return;
+    size_t slen = strlen(sysdir);
+    while (fgets(line, sizeof(line), f) != NULL) {
+        unsigned maj, mnr;
+        char mpoint[2048], opts[512];
+        if (sscanf(line, "%*s %*s %u:%u %*s %2047s %511s", &maj, &mnr, mpoint, opts) != 4)
+            continue;
+        char link[64], real[PATH_MAX];
+        snprintf(link, sizeof(link), "/sys/dev/block/%u:%u", maj, mnr);
+        if (realpath(link, real) == NULL)
+            continue;
+        if (strncmp(real, sysdir, slen) != 0 || (real[slen] != '\0' && real[slen] != '/'))
+            continue;
+        int rw = strncmp(opts, "rw", 2) == 0 && (opts[2] == ',' || opts[2] == '\0');
+        if (!info->mounted || (rw && !info->mounted_rw))
+            snprintf(info->mount_point, sizeof(info->mount_point), "%.*s",
+                     (int)sizeof(info->mount_point) - 1, mpoint);
+        info->mounted = 1;
+        info->mounted_rw |= rw;
+    }
+    fclose(f);
+}
+
+static void
+block_identity(struct custos_source *s, const struct stat *st)
+{
+    struct custos_source_info *info = &s->info;
+    uint64_t size = 0;
+    int ssz = 0;
+    unsigned int psz = 0;
+    int ro = 0;
+    if (ioctl(s->fd, BLKGETSIZE64, &size) == 0) {
+        info->size_bytes = size;
+        info->size_known = 1;
+    }
+    if (ioctl(s->fd, BLKSSZGET, &ssz) == 0 && ssz > 0)
+        info->logical_sector_bytes = (uint32_t)ssz;
+    if (ioctl(s->fd, BLKPBSZGET, &psz) == 0 && psz > 0)
+        info->physical_sector_bytes = psz;
+    if (ioctl(s->fd, BLKROGET, &ro) == 0)
+        info->read_only = ro != 0;
+
+    char link[64], sysdir[PATH_MAX], path[PATH_MAX + 64];
+    snprintf(link, sizeof(link), "/sys/dev/block/%u:%u", major(st->st_rdev), minor(st->st_rdev));
+    if (realpath(link, sysdir) == NULL)
+        return;
+    snprintf(info->device, sizeof(info->device), "%s", custos__basename(sysdir));
+    /* A partition has no device/ of its own: its disk is the parent directory. */
+    char disk[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/partition", sysdir);
+    if (access(path, F_OK) == 0)
+        custos__dirname(sysdir, disk, sizeof(disk));
+    else
+        snprintf(disk, sizeof(disk), "%s", sysdir);
+    snprintf(path, sizeof(path), "%s/device/model", disk);
+    read_text(path, info->model, sizeof(info->model));
+    snprintf(path, sizeof(path), "%s/device/serial", disk);
+    read_text(path, info->serial, sizeof(info->serial));
+    if (info->serial[0] == '\0')
+        udev_property(st->st_rdev, "ID_SERIAL_SHORT", info->serial, sizeof(info->serial));
+    if (info->model[0] == '\0')
+        udev_property(st->st_rdev, "ID_MODEL", info->model, sizeof(info->model));
+    mount_state(info, sysdir);
+}
+
+/* "NAME.001" -> the length of "NAME." and the width of the number, or 0. */
+static size_t
+split_prefix(const char *path, int *width)
+{
+    size_t n = strlen(path);
+    if (n < 5 || strcmp(path + n - 4, ".001") != 0)
+        return 0;
+    *width = 3;
+    return n - 3;
+}
+
+static int
+open_split(struct custos_source *s, struct custos_error *err)
+{
+    int width;
+    size_t pre = split_prefix(s->path, &width);
+    size_t cap = 8;
+    char *name = malloc(pre + 8);
+    s->parts = calloc(cap, sizeof(*s->parts));
+    if (name == NULL || s->parts == NULL) {
+        free(name);
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, s->path, "out of memory");
+    }
+    uint64_t total = 0;
+    for (unsigned i = 1; i <= SPLIT_MAX; i++) {
+        snprintf(name, pre + 8, "%.*s%0*u", (int)pre, s->path, width, i);
+        int fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+            if (errno == ENOENT && i > 1)
+                break;
+            int rc = custos_error_set(err, CUSTOS_E_IO, errno, name, "cannot open split segment");
+            free(name);
+            return rc;
+        }
+        struct stat st;
+        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            close(fd);
+            int rc = custos_error_set(err, CUSTOS_E_UNSUPPORTED, 0, name,
+                                      "split segment is not a regular file");
+            free(name);
+            return rc;
+        }
+        if (s->nparts == cap) {
+            struct split_part *p = realloc(s->parts, 2 * cap * sizeof(*p));
+            if (p == NULL) {
+                close(fd);
+                free(name);
+                return custos_error_set(err, CUSTOS_E_NOMEM, 0, s->path, "out of memory");
+            }
+            s->parts = p;
+            cap *= 2;
+        }
+        s->parts[s->nparts++] = (struct split_part){fd, total, (uint64_t)st.st_size};
+        total += (uint64_t)st.st_size;
+    }
+    /* A gap (NAME.003 missing but NAME.004 present) means a lost segment. */
+    snprintf(name, pre + 8, "%.*s%0*u", (int)pre, s->path, width, s->nparts + 2);
+    if (access(name, F_OK) == 0) {
+        int rc = custos_error_set(err, CUSTOS_E_CORRUPT, 0, s->path,
+                                  "split set: segment %u of the set is missing", s->nparts + 1);
+        free(name);
+        return rc;
+    }
+    free(name);
+    s->info.kind = CUSTOS_SOURCE_SPLIT_RAW;
+    s->info.size_bytes = total;
+    s->info.size_known = 1;
+    s->info.segment_count = s->nparts;
+    return CUSTOS_OK;
+}
+
+static int
+open_ewf(struct custos_source *s, struct custos_error *err)
+{
+    libewf_error_t *e = NULL;
+    char **names = NULL;
+    int count = 0;
+    if (libewf_glob(s->path, strlen(s->path), LIBEWF_FORMAT_UNKNOWN, &names, &count, &e) != 1)
+        return custos__ewf_error(err, CUSTOS_E_CORRUPT, s->path, &e, "cannot find the EWF segments");
+    if (libewf_handle_initialize(&s->ewf, &e) != 1) {
+        libewf_glob_free(names, count, NULL);
+        return custos__ewf_error(err, CUSTOS_E_NOMEM, s->path, &e, "cannot set up libewf");
+    }
+    if (libewf_handle_open(s->ewf, names, count, LIBEWF_OPEN_READ, &e) != 1) {
+        libewf_glob_free(names, count, NULL);
+        libewf_handle_free(&s->ewf, NULL);
+        return custos__ewf_error(err, CUSTOS_E_CORRUPT, s->path, &e,
+                                 "cannot open the EWF set (damaged or a segment missing)");
+    }
+    libewf_glob_free(names, count, NULL);
+    size64_t size = 0;
+    uint32_t bps = 0;
+    if (libewf_handle_get_media_size(s->ewf, &size, &e) != 1 ||
+        libewf_handle_get_bytes_per_sector(s->ewf, &bps, &e) != 1)
+        return custos__ewf_error(err, CUSTOS_E_CORRUPT, s->path, &e, "cannot read media values");
+    s->info.kind = CUSTOS_SOURCE_EWF;
+    s->info.size_bytes = size;
+    s->info.size_known = 1;
+    s->info.logical_sector_bytes = bps ? bps : 512;
+    s->info.physical_sector_bytes = s->info.logical_sector_bytes;
+    s->info.segment_count = (uint32_t)count;
+    return CUSTOS_OK;
+}
+
+int
+custos_source_open(struct custos_source **out, const char *path, struct custos_error *err)
+{
+    *out = NULL;
+    struct custos_source *s = calloc(1, sizeof(*s));
+    if (s == NULL || (s->path = strdup(path)) == NULL) {
+        free(s);
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
+    }
+    s->fd = -1;
+    s->direct_fd = -1;
+    s->info.path = s->path;
+    s->info.logical_sector_bytes = 512;
+    s->info.physical_sector_bytes = 512;
+    s->info.segment_count = 1;
+    int rc = CUSTOS_OK;
+
+    if (strcmp(path, "-") == 0) {
+        s->fd = dup(STDIN_FILENO);
+        if (s->fd < 0) {
+            rc = custos_error_set(err, CUSTOS_E_IO, errno, "standard input", "cannot read");
+            goto fail;
+        }
+        s->info.kind = CUSTOS_SOURCE_STREAM;
+        *out = s;
+        return CUSTOS_OK;
+    }
+
+    int width;
+    if (split_prefix(path, &width) != 0) {
+        rc = open_split(s, err);
+        if (rc != CUSTOS_OK)
+            goto fail;
+        *out = s;
+        return CUSTOS_OK;
+    }
+
+    /* O_NONBLOCK keeps a FIFO from blocking the open; cleared below. */
+    s->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (s->fd < 0) {
+        rc = custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot open source");
+        goto fail;
+    }
+    struct stat st;
+    if (fstat(s->fd, &st) != 0) {
+        rc = custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot examine source");
+        goto fail;
+    }
+    fcntl(s->fd, F_SETFL, fcntl(s->fd, F_GETFL) & ~O_NONBLOCK);
+    if (S_ISBLK(st.st_mode)) {
+        s->info.kind = CUSTOS_SOURCE_BLOCK;
+        block_identity(s, &st);
+        if (!s->info.size_known) {
+            rc = custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot read the device size");
+            goto fail;
+        }
+    } else if (S_ISREG(st.st_mode)) {
+        if (libewf_check_file_signature(path, NULL) == 1) {
+            close(s->fd);
+            s->fd = -1;
+            rc = open_ewf(s, err);
+            if (rc != CUSTOS_OK)
+                goto fail;
+        } else {
+            s->info.kind = CUSTOS_SOURCE_FILE;
+            s->info.size_bytes = (uint64_t)st.st_size;
+            s->info.size_known = 1;
+        }
+    } else if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISSOCK(st.st_mode)) {
+        s->info.kind = CUSTOS_SOURCE_STREAM;
+    } else {
+        rc = custos_error_set(err, CUSTOS_E_UNSUPPORTED, 0, path,
+                              S_ISDIR(st.st_mode) ? "is a directory, not a medium"
+                                                  : "unsupported file type");
+        goto fail;
+    }
+    *out = s;
+    return CUSTOS_OK;
+fail:
+    custos_source_free(s);
+    return rc;
+}
+
+static int
+read_fd(struct custos_source *s, int fd, uint64_t offset, void *buf, size_t len, size_t *got)
+{
+    long long r = custos__pread_full(fd, buf, len, offset);
+    if (r < 0)
+        return custos_error_set(&s->err, CUSTOS_E_IO, errno, s->path,
+                                "read error at byte %llu", (unsigned long long)offset);
+    *got = (size_t)r;
+    return CUSTOS_OK;
+}
+
+static int
+read_stream(struct custos_source *s, uint64_t offset, void *buf, size_t len, size_t *got)
+{
+    if (offset != s->stream_pos)
+        return custos_error_set(&s->err, CUSTOS_E_USAGE, 0, s->path,
+                                "a stream can only be read in order");
+    size_t done = 0;
+    while (done < len) {
+        ssize_t r = read(s->fd, (char *)buf + done, len - done);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return custos_error_set(&s->err, CUSTOS_E_IO, errno, s->path,
+                                    "read error at byte %llu",
+                                    (unsigned long long)(offset + done));
+        }
+        if (r == 0)
+            break;
+        done += (size_t)r;
+    }
+    s->stream_pos += done;
+    s->info.size_bytes = s->stream_pos;
+    *got = done;
+    return CUSTOS_OK;
+}
+
+static int
+read_split(struct custos_source *s, uint64_t offset, void *buf, size_t len, size_t *got)
+{
+    size_t done = 0;
+    for (uint32_t i = 0; i < s->nparts && done < len; i++) {
+        struct split_part *p = &s->parts[i];
+        uint64_t at = offset + done;
+        if (at < p->start || at >= p->start + p->size)
+            continue;
+        size_t want = len - done;
+        if (want > p->start + p->size - at)
+            want = (size_t)(p->start + p->size - at);
+        long long r = custos__pread_full(p->fd, (char *)buf + done, want, at - p->start);
+        if (r < 0)
+            return custos_error_set(&s->err, CUSTOS_E_IO, errno, s->path,
+                                    "read error in segment %u at byte %llu", i + 1,
+                                    (unsigned long long)(at - p->start));
+        if ((size_t)r < want)
+            return custos_error_set(&s->err, CUSTOS_E_CORRUPT, 0, s->path,
+                                    "segment %u is shorter than when it was opened", i + 1);
+        done += want;
+    }
+    *got = done;
+    return CUSTOS_OK;
+}
+
+static int
+read_ewf(struct custos_source *s, uint64_t offset, void *buf, size_t len, size_t *got)
+{
+    libewf_error_t *e = NULL;
+    if (offset >= s->info.size_bytes) {
+        *got = 0;
+        return CUSTOS_OK;
+    }
+    if (len > s->info.size_bytes - offset)
+        len = (size_t)(s->info.size_bytes - offset);
+    ssize_t r = libewf_handle_read_random(s->ewf, buf, len, (off64_t)offset, &e);
+    if (r < 0 || (size_t)r != len) {
+        char what[96];
+        snprintf(what, sizeof(what), "cannot read %zu bytes at byte %llu", len,
+                 (unsigned long long)offset);
+        return custos__ewf_error(&s->err, CUSTOS_E_CORRUPT, s->path, &e, what);
+    }
+    *got = (size_t)r;
+    return CUSTOS_OK;
+}
+
+int
+custos_source_read(struct custos_source *s, uint64_t offset, void *buf, size_t len,
+                   unsigned flags, size_t *got)
+{
+    *got = 0;
+    custos_error_clear(&s->err);
+    switch (s->info.kind) {
+    case CUSTOS_SOURCE_STREAM:
+        return read_stream(s, offset, buf, len, got);
+    case CUSTOS_SOURCE_SPLIT_RAW:
+        return read_split(s, offset, buf, len, got);
+    case CUSTOS_SOURCE_EWF:
+        return read_ewf(s, offset, buf, len, got);
+    case CUSTOS_SOURCE_BLOCK:
+        if (flags & CUSTOS_READ_UNCACHED) {
+            if (s->direct_fd < 0)
+                s->direct_fd = open(s->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_DIRECT);
+            /* Some devices refuse O_DIRECT; a single-sector buffered read is
+             * the best that remains. */
+            if (s->direct_fd >= 0)
+                return read_fd(s, s->direct_fd, offset, buf, len, got);
+        }
+        return read_fd(s, s->fd, offset, buf, len, got);
+    case CUSTOS_SOURCE_FILE:
+        return read_fd(s, s->fd, offset, buf, len, got);
+    }
+    return custos_error_set(&s->err, CUSTOS_E_USAGE, 0, s->path, "unknown source kind");
+}
+
+const struct custos_source_info *
+custos_source_info(const struct custos_source *s)
+{
+    return &s->info;
+}
+
+const struct custos_error *
+custos_source_error(const struct custos_source *s)
+{
+    return &s->err;
+}
+
+void
+custos_source_free(struct custos_source *s)
+{
+    if (s == NULL)
+        return;
+    if (s->fd >= 0)
+        close(s->fd);
+    if (s->direct_fd >= 0)
+        close(s->direct_fd);
+    for (uint32_t i = 0; i < s->nparts; i++)
+        close(s->parts[i].fd);
+    free(s->parts);
+    if (s->ewf != NULL) {
+        libewf_handle_close(s->ewf, NULL);
+        libewf_handle_free(&s->ewf, NULL);
+    }
+    free(s->path);
+    free(s);
+}

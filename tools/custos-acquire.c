@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * custos-acquire: image a block device, file or stream to raw or E01, hashing
+ * in the same pass (libcustos acquire.h does the work).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <custos/custos.h>
+
+#include "cli.h"
+
+static const char usage_text[] =
+    "usage: custos-acquire [options] SOURCE -o OUTPUT\n"
+    "\n"
+    "Image SOURCE (a block device, a file, an E01 or split raw set, or - for\n"
+    "standard input) to OUTPUT, hashing it in the same pass, and write the\n"
+    "acquisition record OUTPUT.acquire.json beside it.\n"
+    "\n"
+    "  -o, --output PATH         the image: raw file (or PATH.001 ... with -s), or E01 set\n"
+    "  -f, --format FORMAT       raw or e01 (default: e01 when PATH ends in .E01, else raw)\n"
+    "  -c, --compression LEVEL   E01: none, empty-block, fast (default) or best\n"
+    "  -s, --segment-size SIZE   split into segments of SIZE (raw: default one file;\n"
+    "                            E01: default 1500M)\n"
+    "  -d, --digests LIST        md5,sha1,sha256 or all (default all)\n"
+    "  -w, --window SIZE         piecewise SHA-256 every SIZE bytes (default 1G; 0: none)\n"
+    "  -a, --authorisation REF   the warrant, order or approval reference (required)\n"
+    "      --no-authorisation    acquire without one; the record says so\n"
+    "      --case-number TEXT    case metadata, stored in the E01 and the record\n"
+    "      --evidence-number TEXT\n"
+    "      --examiner TEXT\n"
+    "      --description TEXT\n"
+    "      --notes TEXT\n"
+    "      --retries N           extra attempts of a failed read before narrowing (default 2)\n"
+    "      --sector-size N       override the source's logical sector size\n"
+    "      --verify              re-read the written image and compare (default)\n"
+    "      --no-verify           do not re-read the written image\n"
+    "      --record PATH         write the record to PATH instead\n"
+    "      --json                print the record as JSON on standard output\n"
+    "  -q, --quiet               no progress line\n"
+    "  -h, --help                show this help\n"
+    "  -V, --version             show the version\n"
+    "\n"
+    "Exit status: 0 done; 1 the written image did not verify; 2 usage; 3 done,\n"
+    "but sectors could not be read (zero-filled and mapped); 5 corrupt source;\n"
+    "6 an output exists; 7 system error; 130 interrupted. See custos-acquire(1).\n";
+
+enum {
+    OPT_CASE = 256,
+    OPT_DESCRIPTION,
+    OPT_EVIDENCE,
+    OPT_EXAMINER,
+    OPT_JSON,
+    OPT_NO_AUTH,
+    OPT_NO_VERIFY,
+    OPT_NOTES,
+    OPT_RECORD,
+    OPT_RETRIES,
+    OPT_SECTOR,
+    OPT_VERIFY,
+};
+
+/* Keep sorted by name. */
+static const struct option longopts[] = {
+    {"authorisation", required_argument, NULL, 'a'},
+    {"case-number", required_argument, NULL, OPT_CASE},
+    {"compression", required_argument, NULL, 'c'},
+    {"description", required_argument, NULL, OPT_DESCRIPTION},
+    {"digests", required_argument, NULL, 'd'},
+    {"evidence-number", required_argument, NULL, OPT_EVIDENCE},
+    {"examiner", required_argument, NULL, OPT_EXAMINER},
+    {"format", required_argument, NULL, 'f'},
+    {"help", no_argument, NULL, 'h'},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"no-authorisation", no_argument, NULL, OPT_NO_AUTH},
+    {"no-verify", no_argument, NULL, OPT_NO_VERIFY},
+    {"notes", required_argument, NULL, OPT_NOTES},
+    {"output", required_argument, NULL, 'o'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"record", required_argument, NULL, OPT_RECORD},
+    {"retries", required_argument, NULL, OPT_RETRIES},
+    {"sector-size", required_argument, NULL, OPT_SECTOR},
+    {"segment-size", required_argument, NULL, 's'},
+    {"verify", no_argument, NULL, OPT_VERIFY},
+    {"version", no_argument, NULL, 'V'},
+    {"window", required_argument, NULL, 'w'},
+    {NULL, 0, NULL, 0},
+};
+
+struct options {
+    struct custos_acquire_options acq;
+    const char *format;
+    int json;
+    int verify_set, no_verify_set;
+};
+
+static int
+parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    if (*s == '\0' || *s == '-' || *end != '\0' || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+
+static int
+parse_options(struct cli *c, struct options *o, int argc, char **argv)
+{
+    struct custos_acquire_options *a = &o->acq;
+    struct custos_error err;
+    uint64_t size;
+    unsigned long n;
+    int ch;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, ":a:c:d:f:ho:qs:Vw:", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'a':
+            a->authorisation = optarg;
+            break;
+        case 'c':
+            if (custos_compression_parse(optarg, &a->compression) != 0)
+                return cli_usage(c, "unknown compression '%s' (none, empty-block, fast, best)",
+                                 optarg);
+            break;
+        case 'd':
+            if (custos_digest_parse(optarg, &a->digests, &err) != CUSTOS_OK)
+                return cli_usage(c, "%s", err.message);
+            break;
+        case 'f':
+            o->format = optarg;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            exit(0);
+        case 'o':
+            a->output = optarg;
+            break;
+        case 'q':
+            c->quiet = 1;
+            break;
+        case 's':
+            if (cli_parse_size(optarg, &size) != 0 || size == 0)
+                return cli_usage(c, "bad segment size '%s'", optarg);
+            a->segment_bytes = size;
+            break;
+        case 'V':
+            printf("custos-acquire %s\n", custos_version());
+            exit(0);
+        case 'w':
+            if (cli_parse_size(optarg, &size) != 0)
+                return cli_usage(c, "bad window size '%s'", optarg);
+            a->window_bytes = size;
+            break;
+        case OPT_CASE:
+            a->case_number = optarg;
+            break;
+        case OPT_DESCRIPTION:
+            a->description = optarg;
+            break;
+        case OPT_EVIDENCE:
+            a->evidence_number = optarg;
+            break;
+        case OPT_EXAMINER:
+            a->examiner = optarg;
+            break;
+        case OPT_JSON:
+            o->json = 1;
+            break;
+        case OPT_NO_AUTH:
+            a->no_authorisation = 1;
+            break;
+        case OPT_NO_VERIFY:
+            o->no_verify_set = 1;
+            a->verify = 0;
+            break;
+        case OPT_NOTES:
+            a->notes = optarg;
+            break;
+        case OPT_RECORD:
+            a->record_path = optarg;
+            break;
+        case OPT_RETRIES:
+            if (parse_uint(optarg, 100, &n) != 0)
+                return cli_usage(c, "bad retry count '%s' (0 to 100)", optarg);
+            a->retries = (unsigned)n;
+            break;
+        case OPT_SECTOR:
+            if (parse_uint(optarg, 4096, &n) != 0)
+                return cli_usage(c, "bad sector size '%s'", optarg);
+            a->sector_bytes = (uint32_t)n;
+            break;
+        case OPT_VERIFY:
+            o->verify_set = 1;
+            a->verify = 1;
+            break;
+        default:
+            return cli_bad_option(c, argv, ch);
+        }
+    }
+    if (o->verify_set && o->no_verify_set)
+        return cli_usage(c, "--verify and --no-verify together");
+    if (optind == argc)
+        return cli_usage(c, "missing SOURCE");
+    if (argc - optind > 1)
+        return cli_usage(c, "one SOURCE only; '%s' is extra", argv[optind + 1]);
+    a->source = argv[optind];
+    if (a->output == NULL)
+        return cli_usage(c, "missing -o OUTPUT");
+    if (a->no_authorisation && a->authorisation != NULL)
+        return cli_usage(c, "--authorisation and --no-authorisation together");
+    if (!a->no_authorisation && (a->authorisation == NULL || a->authorisation[0] == '\0'))
+        return cli_usage(c, "missing --authorisation REF (or --no-authorisation, which is "
+                            "recorded)");
+    size_t len = strlen(a->output);
+    int e01_name = len > 4 && (strcmp(a->output + len - 4, ".E01") == 0 ||
+                               strcmp(a->output + len - 4, ".e01") == 0);
+    if (o->format == NULL)
+        a->format = e01_name ? CUSTOS_IMAGE_EWF : CUSTOS_IMAGE_RAW;
+    else if (strcmp(o->format, "e01") == 0 || strcmp(o->format, "E01") == 0)
+        a->format = CUSTOS_IMAGE_EWF;
+    else if (strcmp(o->format, "raw") == 0)
+        a->format = CUSTOS_IMAGE_RAW;
+    else
+        return cli_usage(c, "unknown format '%s' (raw or e01)", o->format);
+    if (a->format == CUSTOS_IMAGE_RAW && e01_name)
+        return cli_usage(c, "a raw image named '%s' would pass for an E01", a->output);
+    return 0;
+}
+
+/* Warns about a source that may change under us; the record keeps the facts. */
+static void
+inspect_source(struct cli *c, const char *path)
+{
+    struct custos_source *s;
+    struct custos_error err;
+    if (custos_source_open(&s, path, &err) != CUSTOS_OK)
+        return; /* custos_acquire reports it */
+    const struct custos_source_info *i = custos_source_info(s);
+    if (i->mounted_rw)
+        cli_warn(c, "warning: %s is mounted read-write at %s: it may change while it is read",
+                 path, i->mount_point);
+    else if (i->kind == CUSTOS_SOURCE_BLOCK && !i->read_only)
+        cli_warn(c, "note: %s is not write-protected by the kernel (blockdev --setro); "
+                    "custos only reads it", path);
+    custos_source_free(s);
+}
+
+static void
+print_human(const struct custos_acquisition *a, const char *source)
+{
+    char size[32], hex[CUSTOS_DIGEST_HEX_MAX];
+    uint64_t bytes = custos_acquisition_bytes(a);
+    double secs = custos_acquisition_seconds(a);
+    custos_format_bytes(bytes, size, sizeof(size));
+    printf("acquired %s (%llu bytes) from %s in %.1f s (%.1f MB/s)\n", size,
+           (unsigned long long)bytes, source, secs, secs > 0 ? (double)bytes / secs / 1e6 : 0.0);
+    const struct custos_digest_result *d = custos_acquisition_digests(a);
+    static const unsigned order[] = {CUSTOS_DIGEST_MD5, CUSTOS_DIGEST_SHA1, CUSTOS_DIGEST_SHA256};
+    for (int i = 0; i < 3; i++)
+        if (custos_digest_hex(d, order[i], hex) == CUSTOS_OK)
+            printf("  %-7s %s\n", custos_digest_name(order[i]), hex);
+    size_t nbad;
+    const struct custos_bad_range *bad = custos_acquisition_bad_ranges(a, &nbad);
+    uint64_t sectors = 0;
+    for (size_t i = 0; i < nbad; i++)
+        sectors += bad[i].sector_count;
+    if (nbad == 0) {
+        printf("  read errors: none\n");
+    } else {
+        printf("  read errors: %llu sectors of %u bytes in %zu ranges, zero-filled:\n",
+               (unsigned long long)sectors, custos_acquisition_sector_bytes(a), nbad);
+        for (size_t i = 0; i < nbad && i < 20; i++)
+            printf("    sectors %llu-%llu\n", (unsigned long long)bad[i].first_sector,
+                   (unsigned long long)(bad[i].first_sector + bad[i].sector_count - 1));
+        if (nbad > 20)
+            printf("    ... %zu more ranges in the record\n", nbad - 20);
+    }
+    printf("  verification: %s\n", custos_acquisition_verified(a)
+                                       ? "the written image was re-read and matches"
+                                       : "not performed (--no-verify)");
+    size_t nfiles;
+    const char *const *files = custos_acquisition_files(a, &nfiles);
+    for (size_t i = 0; i < nfiles; i++)
+        printf("  image:  %s\n", files[i]);
+    printf("  record: %s\n", custos_acquisition_record_path(a));
+}
+
+int
+main(int argc, char **argv)
+{
+    struct cli c;
+    struct options o;
+    struct custos_error err;
+    struct custos_acquisition *a = NULL;
+    cli_init(&c, "custos-acquire");
+    memset(&o, 0, sizeof(o));
+    custos_acquire_options_init(&o.acq);
+    custos_error_clear(&err);
+    /* Before getopt permutes argv. */
+    char *cmdline = cli_command_line(argc, argv);
+    int rc = parse_options(&c, &o, argc, argv);
+    if (rc != 0) {
+        free(cmdline);
+        return rc;
+    }
+    o.acq.command_line = cmdline;
+
+    inspect_source(&c, o.acq.source);
+    struct custos_progress prog = cli_progress(&c);
+    cli_progress_start(&c);
+    int status = custos_acquire(&o.acq, &prog, &a, &err);
+    cli_progress_end(&c);
+    if (a == NULL) {
+        cli_error(&c, &err);
+        goto out;
+    }
+    if (o.json)
+        cli_print_json(custos_acquisition_record_json(a));
+    else
+        print_human(a, o.acq.source);
+    if (status == CUSTOS_E_INCOMPLETE) {
+        size_t nbad;
+        custos_acquisition_bad_ranges(a, &nbad);
+        cli_warn(&c, "%s: some sectors could not be read: zero-filled and mapped in %s",
+                 o.acq.source, custos_acquisition_record_path(a));
+    }
+out:
+    custos_acquisition_free(a);
+    free(cmdline);
+    return custos_exit_code(status);
+}
