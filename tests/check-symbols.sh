@@ -5,8 +5,10 @@ lib=$1
 root=${CUSTOS_SOURCE_ROOT:?}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBR]$/ {print $3}' | sort -u >"$tmp/exported"
-grep -h 'CUSTOS_API' "$root"/include/custos/*.h | grep -v '#define' |
-  grep -o 'custos_[a-z0-9_]*[[:space:]]*(' | tr -d ' (' | sort -u >"$tmp/declared"
+# A declaration may put the name on the line after CUSTOS_API and the return type.
+awk '/CUSTOS_API/ && !/#define/ {d = ""; on = 1}
+     on {d = d " " $0; if (index($0, "(")) {on = 0; sub(/\(.*/, "", d); n = split(d, w, /[ *]+/); print w[n]}}' \
+  "$root"/include/custos/*.h | sort -u >"$tmp/declared"
 if ! diff -u "$tmp/declared" "$tmp/exported"; then
   echo "symbols: exported set (+) differs from CUSTOS_API declarations (-)" >&2
   exit 1
