@@ -53,11 +53,11 @@
 #define NSLOTS     16
 #define ALIGN      4096       /* O_DIRECT buffers */
 
-/* Consumer bits of a slot. */
-#define DONE_HASH_A 0x1u /* MD5 */
-#define DONE_HASH_B 0x2u /* SHA-1, SHA-256, windows */
-#define DONE_WRITE  0x4u
-#define DONE_PACKED 0x8u /* not a consumer: the writer waits for it */
+/* Consumer bits of a slot: one per hash lane, then the writer. */
+#define MAX_LANES   4             /* MD5, SHA-1, SHA-256, piecewise SHA-256 */
+#define DONE_LANE(i) (1u << (i))
+#define DONE_WRITE  0x10u
+#define DONE_PACKED 0x20u /* not a consumer: the writer waits for it */
 
 struct slot {
     uint8_t *data;          /* SLOT_BYTES, ALIGN-aligned */
@@ -79,7 +79,7 @@ struct pass {
     uint64_t total;          /* 0 when unknown */
     uint32_t sector;
     unsigned retries;
-    unsigned algs_a, algs_b; /* digest sets of the two hash threads */
+    unsigned algs;           /* whole-medium digests, one lane each */
     uint64_t window;         /* piecewise window bytes, 0 for none */
     struct custos__image *img;
     enum custos_compression compression;
@@ -97,7 +97,7 @@ struct pass {
     struct custos_error err;
 
     /* results (each written by one thread only) */
-    struct custos_digest_result dg_a, dg_b;
+    struct custos_digest_result lane_result[MAX_LANES];
     struct custos__window *windows;
     size_t nwindows, capwindows;
     struct custos_bad_range *bad;
@@ -165,9 +165,9 @@ add_window(struct pass *p, uint64_t offset, uint64_t length, const struct custos
 
 struct hasher {
     struct pass *p;
-    unsigned algs;  /* whole-medium digests of this thread */
-    unsigned bit;   /* DONE_HASH_A or DONE_HASH_B */
-    int windows;    /* this thread also computes the piecewise windows */
+    unsigned algs;  /* the whole-medium digest of this lane, or 0 */
+    unsigned lane;  /* index: its DONE_LANE bit and lane_result slot */
+    int windows;    /* this lane computes the piecewise windows */
 };
 
 static void *
@@ -209,12 +209,12 @@ hash_thread(void *arg)
             }
         }
         int eof = s->eof;
-        finish_slot(p, s, h->bit);
+        finish_slot(p, s, DONE_LANE(h->lane));
         if (eof)
             break;
     }
     if (d != NULL)
-        custos_digest_final(d, h->bit == DONE_HASH_A ? &p->dg_a : &p->dg_b);
+        custos_digest_final(d, &p->lane_result[h->lane]);
     if (w != NULL && win_fill > 0) {
         struct custos_digest_result r;
         custos_digest_final(w, &r);
@@ -428,8 +428,19 @@ run_pass(struct pass *p, struct custos_error *err)
 {
     pthread_t threads[24];
     int nthreads = 0;
-    struct hasher ha = {p, p->algs_a, DONE_HASH_A, 0};
-    struct hasher hb = {p, p->algs_b, DONE_HASH_B, p->window != 0};
+    struct hasher lanes[MAX_LANES];
+    unsigned nlanes = 0;
+    static const unsigned order[] = {CUSTOS_DIGEST_MD5, CUSTOS_DIGEST_SHA1, CUSTOS_DIGEST_SHA256};
+    for (int i = 0; i < 3; i++) {
+        if (p->algs & order[i]) {
+            lanes[nlanes] = (struct hasher){p, order[i], nlanes, 0};
+            nlanes++;
+        }
+    }
+    if (p->window != 0) {
+        lanes[nlanes] = (struct hasher){p, 0, nlanes, 1};
+        nlanes++;
+    }
     uint8_t *sector_buf = NULL;
     int rc = CUSTOS_OK;
 
@@ -445,16 +456,12 @@ run_pass(struct pass *p, struct custos_error *err)
     }
 
     p->needed = 0;
-    if (ha.algs)
-        p->needed |= DONE_HASH_A;
-    if (hb.algs || hb.windows)
-        p->needed |= DONE_HASH_B;
+    for (unsigned i = 0; i < nlanes; i++) {
+        p->needed |= DONE_LANE(i);
+        pthread_create(&threads[nthreads++], NULL, hash_thread, &lanes[i]);
+    }
     if (p->img != NULL)
         p->needed |= DONE_WRITE;
-    if (p->needed & DONE_HASH_A)
-        pthread_create(&threads[nthreads++], NULL, hash_thread, &ha);
-    if (p->needed & DONE_HASH_B)
-        pthread_create(&threads[nthreads++], NULL, hash_thread, &hb);
     if (p->img != NULL) {
         if (p->chunk_bytes != 0)
             for (long i = 0; i < cores(); i++)
@@ -526,10 +533,16 @@ static void
 pass_digests(const struct pass *p, struct custos_digest_result *r)
 {
     memset(r, 0, sizeof(*r));
-    r->algs = p->algs_a | p->algs_b;
-    memcpy(r->md5, p->dg_a.md5, sizeof(r->md5));
-    memcpy(r->sha1, p->dg_b.sha1, sizeof(r->sha1));
-    memcpy(r->sha256, p->dg_b.sha256, sizeof(r->sha256));
+    for (int i = 0; i < MAX_LANES; i++) {
+        const struct custos_digest_result *l = &p->lane_result[i];
+        if (l->algs & CUSTOS_DIGEST_MD5)
+            memcpy(r->md5, l->md5, sizeof(r->md5));
+        if (l->algs & CUSTOS_DIGEST_SHA1)
+            memcpy(r->sha1, l->sha1, sizeof(r->sha1));
+        if (l->algs & CUSTOS_DIGEST_SHA256)
+            memcpy(r->sha256, l->sha256, sizeof(r->sha256));
+        r->algs |= l->algs;
+    }
 }
 
 static void
@@ -540,8 +553,7 @@ pass_setup(struct pass *p, struct custos_source *src, unsigned algs)
     const struct custos_source_info *info = custos_source_info(src);
     p->src_name = info->path;
     p->total = info->size_known ? info->size_bytes : 0;
-    p->algs_a = algs & CUSTOS_DIGEST_MD5;
-    p->algs_b = algs & ~CUSTOS_DIGEST_MD5;
+    p->algs = algs;
 }
 
 void

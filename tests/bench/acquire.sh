@@ -1,0 +1,104 @@
+#!/bin/sh
+# Benchmark: custos-acquire against dc3dd, dcfldd and ewfacquire on the same
+# inputs, same digests and format, the page cache warm. Prints MB/s, peak
+# memory, and custos's ratio to each peer. Not a test: it asserts nothing
+# about speed (timings depend on the machine); it does check that every tool
+# produced the same MD5, so a fast wrong answer cannot pass unnoticed.
+#
+#   BENCH_SIZE=2G BENCH_RUNS=3 BENCH_DIR=/var/tmp/custos-bench tests/bench/acquire.sh
+#
+# Needs: the build in build/ (or CUSTOS_ACQUIRE=path), dc3dd, dcfldd,
+# ewf-tools, GNU time, openssl. Uses about 4 x BENCH_SIZE of disk.
+set -eu
+root=$(cd "$(dirname "$0")/../.." && pwd)
+acquire=${CUSTOS_ACQUIRE:-$root/build/tools/custos-acquire}
+size=${BENCH_SIZE:-2G}
+runs=${BENCH_RUNS:-3}
+dir=${BENCH_DIR:-/var/tmp/custos-bench}
+mkdir -p "$dir"
+cd "$dir"
+
+bytes=$(numfmt --from=iec "$size")
+if [ ! -f "random-$size" ]; then
+  echo "making inputs of $size ..." >&2
+  openssl enc -aes-128-ctr -pass pass:custos -nosalt -pbkdf2 </dev/zero 2>/dev/null |
+    head -c "$bytes" >"random-$size"
+  # Half zeros: alternating 1 MiB of random data and 1 MiB of zeros.
+  python3 - "$size" <<'PY'
+import sys
+size = sys.argv[1]
+with open(f"random-{size}", "rb") as r, open(f"mixed-{size}", "wb") as w:
+    z = bytes(1 << 20)
+    while True:
+        b = r.read(1 << 20)
+        if not b:
+            break
+        w.write(b)
+        r.read(1 << 20)
+        w.write(z[: min(len(z), len(b))])
+PY
+fi
+
+# run NAME INPUT CMD...: median wall seconds and peak RSS of $runs runs.
+run() {
+  name=$1 input=$2; shift 2
+  cat "$input" >/dev/null
+  times=""
+  rss=0
+  for i in $(seq "$runs"); do
+    rm -rf out && mkdir out && sync
+    /usr/bin/time -f "%e %M" -o time.txt "$@" >log.txt 2>&1 || { echo "$name failed:"; cat log.txt; exit 1; }
+    read -r t m <time.txt
+    times="$times $t"
+    [ "$m" -gt "$rss" ] && rss=$m
+  done
+  med=$(echo "$times" | tr ' ' '\n' | grep . | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
+  mbs=$(echo "$bytes $med" | awk '{printf "%.0f", $1 / $2 / 1e6}')
+  printf '%-44s %8s s %7s MB/s %8s KiB\n' "$name" "$med" "$mbs" "$rss"
+  echo "$mbs" >"mbs-$(echo "$name" | tr -c 'a-zA-Z0-9\n' '_')"
+}
+
+ratio() { # label custos-name peer-name
+  a=$(cat "mbs-$(echo "$2" | tr -c 'a-zA-Z0-9\n' '_')") b=$(cat "mbs-$(echo "$3" | tr -c 'a-zA-Z0-9\n' '_')")
+  echo "$a $b" | awk -v l="$1" '{printf "  %-58s %.2fx\n", l, $1 / $2}'
+}
+
+md5_of() { # the MD5 each tool reported, for the cross-check
+  md5sum <"$1" | cut -d' ' -f1
+}
+
+echo "custos-acquire benchmark: $size inputs, median of $runs runs, $(nproc) cores, page cache warm"
+echo "openssl: $(openssl version)"
+for input in random mixed; do
+  f="$input-$size"
+  want=$(md5_of "$f")
+  echo
+  echo "== $f (md5 $want)"
+  run "openssl dgst -md5 (one-core MD5 ceiling)" "$f" openssl dgst -md5 "$f"
+  run "custos raw md5,sha1,sha256 --no-verify -w 0" "$f" \
+    "$acquire" -q --no-authorisation --no-verify -w 0 "$f" -o out/c.raw
+  run "custos raw md5,sha1,sha256 (windows, verify)" "$f" \
+    "$acquire" -q --no-authorisation "$f" -o out/c.raw
+  run "dc3dd raw md5,sha1,sha256" "$f" \
+    dc3dd if="$f" of=out/d.raw hash=md5 hash=sha1 hash=sha256 log=out/d.log
+  grep -qi "$want" out/d.log || { echo "dc3dd md5 differs"; exit 1; }
+  run "dcfldd raw md5,sha1,sha256" "$f" \
+    dcfldd if="$f" of=out/f.raw hash=md5,sha1,sha256 hashlog=out/f.log
+  run "custos e01 fast md5,sha1,sha256 --no-verify -w 0" "$f" \
+    "$acquire" -q --no-authorisation --no-verify -w 0 -c fast "$f" -o out/c.E01
+  grep -q "$want" out/c.E01.acquire.json || { echo "custos md5 differs"; exit 1; }
+  run "custos e01 best md5,sha1,sha256 --no-verify -w 0" "$f" \
+    "$acquire" -q --no-authorisation --no-verify -w 0 -c best "$f" -o out/c.E01
+  run "custos e01 fast (windows, verify)" "$f" \
+    "$acquire" -q --no-authorisation -c fast "$f" -o out/c.E01
+  run "ewfacquire e01 fast md5,sha1,sha256" "$f" \
+    ewfacquire -u -q -t out/e -f encase6 -c fast -d sha1,sha256 -S 1500MiB "$f"
+  ewfinfo out/e.E01 | grep -qi "$want" || { echo "ewfacquire md5 differs"; exit 1; }
+  echo "  image sizes: custos $(du -b out/c.E01 2>/dev/null | cut -f1 || echo ?) (last run), ewfacquire $(du -cb out/e.E* | tail -1 | cut -f1)"
+  echo " ratios:"
+  ratio "custos raw / dc3dd (same work)" "custos raw md5,sha1,sha256 --no-verify -w 0" "dc3dd raw md5,sha1,sha256"
+  ratio "custos raw / dcfldd (same work)" "custos raw md5,sha1,sha256 --no-verify -w 0" "dcfldd raw md5,sha1,sha256"
+  ratio "custos raw / one-core MD5 ceiling" "custos raw md5,sha1,sha256 --no-verify -w 0" "openssl dgst -md5 (one-core MD5 ceiling)"
+  ratio "custos e01 fast / ewfacquire fast (same work)" "custos e01 fast md5,sha1,sha256 --no-verify -w 0" "ewfacquire e01 fast md5,sha1,sha256"
+done
+rm -rf out time.txt log.txt mbs-*

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: ISC */
+#include "custos/acquire.h"
+#include "custos/digest.h"
+
+#include <sys/stat.h>
+
+#include "tap.h"
+
+#define MEDIUM (3u * 1024 * 1024 + 4096 + 512) /* not a multiple of the 1 MiB ring slot */
+
+static uint8_t *
+medium(void)
+{
+    uint8_t *b = malloc(MEDIUM);
+    for (size_t i = 0; i < MEDIUM; i++)
+        b[i] = (i / 65536) % 3 == 0 ? 0 : (uint8_t)(i * 2654435761u >> 13);
+    return b;
+}
+
+static void
+expected(const uint8_t *b, size_t n, struct custos_digest_result *r)
+{
+    struct custos_digest *d;
+    custos_digest_new(&d, CUSTOS_DIGEST_ALL, NULL);
+    custos_digest_update(d, b, n);
+    custos_digest_final(d, r);
+    custos_digest_free(d);
+}
+
+static void
+test_options(void)
+{
+    struct custos_acquire_options o;
+    struct custos_acquisition *a;
+    struct custos_error err;
+    custos_acquire_options_init(&o);
+    is_int(o.digests, CUSTOS_DIGEST_ALL, "default digests");
+    is_int(o.verify, 1, "verify by default");
+    o.source = "m.bin";
+    o.output = "noauth.raw";
+    o.format = CUSTOS_IMAGE_RAW;
+    is_int(custos_acquire(&o, NULL, &a, &err), CUSTOS_E_USAGE, "authorisation required");
+    has_str(err.message, "authorisation", "says what is missing");
+    o.authorisation = "W-1";
+    o.no_authorisation = 1;
+    is_int(custos_acquire(&o, NULL, &a, &err), CUSTOS_E_USAGE, "both refused");
+    o.no_authorisation = 0;
+    o.window_bytes = 1000;
+    is_int(custos_acquire(&o, NULL, &a, &err), CUSTOS_E_USAGE, "window not a sector multiple");
+    struct stat st;
+    ok(stat("noauth.raw", &st) != 0, "nothing written on a usage error");
+}
+
+static void
+test_raw(const uint8_t *b, const struct custos_digest_result *want)
+{
+    struct custos_acquire_options o;
+    struct custos_acquisition *a = NULL;
+    struct custos_error err;
+    custos_acquire_options_init(&o);
+    o.source = "m.bin";
+    o.output = "out.raw";
+    o.format = CUSTOS_IMAGE_RAW;
+    o.authorisation = "W-1";
+    o.window_bytes = 1024 * 1024;
+    is_status(custos_acquire(&o, NULL, &a, &err), CUSTOS_OK, &err, "raw acquisition");
+    if (a == NULL)
+        return;
+    ok(custos_digest_equal(custos_acquisition_digests(a), want), "digests as computed directly");
+    is_int(custos_acquisition_digests(a)->algs, CUSTOS_DIGEST_ALL, "all three digests");
+    is_int(custos_acquisition_bytes(a), MEDIUM, "bytes");
+    is_int(custos_acquisition_verified(a), 1, "verified");
+    size_t n;
+    custos_acquisition_bad_ranges(a, &n);
+    is_int(n, 0, "no bad ranges");
+    has_str(custos_acquisition_record_json(a), "\"windows\"", "record has windows");
+    is_str(custos_acquisition_record_path(a), "out.raw.acquire.json", "record path");
+    custos_acquisition_free(a);
+
+    FILE *f = fopen("out.raw", "rb");
+    uint8_t *copy = malloc(MEDIUM + 1);
+    size_t got = f ? fread(copy, 1, MEDIUM + 1, f) : 0;
+    if (f)
+        fclose(f);
+    ok(got == MEDIUM && memcmp(copy, b, MEDIUM) == 0, "image bytes equal the medium");
+    free(copy);
+    struct stat st;
+    ok(stat("out.raw", &st) == 0 && (st.st_mode & 0777) == 0444, "image is read-only");
+    ok(stat("out.raw.acquire.json", &st) == 0, "record published");
+
+    is_int(custos_acquire(&o, NULL, &a, &err), CUSTOS_E_REFUSED, "second run refused");
+    has_str(err.message, "out.raw: already exists", "names the existing output");
+
+    /* Split, MD5 only, no verification. */
+    custos_acquire_options_init(&o);
+    o.source = "m.bin";
+    o.output = "split.raw";
+    o.format = CUSTOS_IMAGE_RAW;
+    o.no_authorisation = 1;
+    o.segment_bytes = 1024 * 1024;
+    o.digests = CUSTOS_DIGEST_MD5;
+    o.verify = 0;
+    is_status(custos_acquire(&o, NULL, &a, &err), CUSTOS_OK, &err, "split acquisition");
+    if (a == NULL)
+        return;
+    const char *const *files = custos_acquisition_files(a, &n);
+    is_int(n, 4, "four segments for 3 MiB and a bit");
+    is_str(files[3], "split.raw.004", "segment names");
+    is_int(custos_acquisition_verified(a), 0, "not verified when asked not to");
+    has_str(custos_acquisition_record_json(a), "\"acquired_without\": true",
+            "no authorisation is recorded");
+    custos_acquisition_free(a);
+}
+
+static void
+test_ewf(const struct custos_digest_result *want)
+{
+    struct custos_acquire_options o;
+    struct custos_acquisition *a = NULL;
+    struct custos_error err;
+    custos_acquire_options_init(&o);
+    o.source = "m.bin";
+    o.output = "ev.E01";
+    o.authorisation = "W-1";
+    o.case_number = "C-1";
+    o.compression = CUSTOS_COMPRESSION_NONE; /* so that 3 MiB need several 1 MiB segments */
+    o.segment_bytes = 1024 * 1024;
+    is_status(custos_acquire(&o, NULL, &a, &err), CUSTOS_OK, &err, "E01 acquisition");
+    if (a == NULL)
+        return;
+    ok(custos_digest_equal(custos_acquisition_digests(a), want), "E01 digests");
+    is_int(custos_acquisition_verified(a), 1, "E01 verified through libewf");
+    size_t n;
+    const char *const *files = custos_acquisition_files(a, &n);
+    ok(n >= 2, "several segments");
+    is_str(files[0], "ev.E01", "first segment name");
+    custos_acquisition_free(a);
+
+    /* Back to raw from the E01 set: the same digests. */
+    custos_acquire_options_init(&o);
+    o.source = "ev.E01";
+    o.output = "back.raw";
+    o.format = CUSTOS_IMAGE_RAW;
+    o.authorisation = "W-1";
+    is_status(custos_acquire(&o, NULL, &a, &err), CUSTOS_OK, &err, "E01 to raw");
+    if (a != NULL)
+        ok(custos_digest_equal(custos_acquisition_digests(a), want), "round trip digests");
+    custos_acquisition_free(a);
+}
+
+static int
+always(void *ctx)
+{
+    (void)ctx;
+    return 1;
+}
+
+static void
+test_cancel(void)
+{
+    struct custos_acquire_options o;
+    struct custos_acquisition *a = NULL;
+    struct custos_error err;
+    struct custos_progress p = {NULL, always, NULL};
+    custos_acquire_options_init(&o);
+    o.source = "m.bin";
+    o.output = "cancel.E01";
+    o.authorisation = "W-1";
+    is_int(custos_acquire(&o, &p, &a, &err), CUSTOS_E_INTERRUPTED, "cancelled run");
+    ok(a == NULL, "no result");
+    struct stat st;
+    ok(stat("cancel.E01", &st) != 0 && stat("cancel.E01.acquire.json", &st) != 0,
+       "nothing published");
+    is_int(system("ls -a | grep -q incomplete"), 256, "no staging directory left");
+}
+
+int
+main(void)
+{
+    tap_tmpdir();
+    uint8_t *b = medium();
+    struct custos_digest_result want;
+    expected(b, MEDIUM, &want);
+    tap_write("m.bin", b, MEDIUM);
+    test_options();
+    test_raw(b, &want);
+    test_ewf(&want);
+    test_cancel();
+    free(b);
+    is_int(custos_compression_parse("best", &(enum custos_compression){0}), 0, "parse best");
+    is_int(custos_compression_parse("max", &(enum custos_compression){0}), -1, "unknown level");
+    return tap_done();
+}
