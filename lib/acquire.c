@@ -36,6 +36,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,36 +52,36 @@
 
 #define SLOT_BYTES (1u << 20) /* a multiple of every sector and chunk size */
 #define NSLOTS     16
-#define ALIGN      4096       /* O_DIRECT buffers */
+#define ALIGN      4096 /* O_DIRECT buffers */
 
 /* Consumer bits of a slot: one per hash lane, then the writer. */
-#define MAX_LANES   4             /* MD5, SHA-1, SHA-256, piecewise SHA-256 */
+#define MAX_LANES    4 /* MD5, SHA-1, SHA-256, piecewise SHA-256 */
 #define DONE_LANE(i) (1u << (i))
-#define DONE_WRITE  0x10u
-#define DONE_PACKED 0x20u /* not a consumer: the writer waits for it */
+#define DONE_WRITE   0x10u
+#define DONE_PACKED  0x20u /* not a consumer: the writer waits for it */
 
 struct slot {
-    uint8_t *data;          /* SLOT_BYTES, ALIGN-aligned */
-    uint8_t *packed;        /* EWF: chunks_per_slot packed chunks, each packer_bound bytes */
-    size_t *packed_len;     /* per chunk */
-    int *compressed;        /* per chunk */
-    uint32_t *checksum;     /* per chunk */
-    uint64_t seq;           /* which SLOT_BYTES block of the medium */
-    size_t len;             /* bytes in data */
+    uint8_t *data;      /* SLOT_BYTES, ALIGN-aligned */
+    uint8_t *packed;    /* EWF: chunks_per_slot packed chunks, each packer_bound bytes */
+    size_t *packed_len; /* per chunk */
+    int *compressed;    /* per chunk */
+    uint32_t *checksum; /* per chunk */
+    uint64_t seq;       /* which SLOT_BYTES block of the medium */
+    size_t len;         /* bytes in data */
     int filled;
-    int eof;                /* the last slot of the medium */
-    unsigned done;          /* DONE_* bits */
+    int eof;       /* the last slot of the medium */
+    unsigned done; /* DONE_* bits */
 };
 
 struct pass {
     /* configuration */
     struct custos_source *src;
     const char *src_name;
-    uint64_t total;          /* 0 when unknown */
+    uint64_t total; /* 0 when unknown */
     uint32_t sector;
     unsigned retries;
-    unsigned algs;           /* whole-medium digests, one lane each */
-    uint64_t window;         /* piecewise window bytes, 0 for none */
+    unsigned algs;   /* whole-medium digests, one lane each */
+    uint64_t window; /* piecewise window bytes, 0 for none */
     struct custos__image *img;
     enum custos_compression compression;
     const struct custos_progress *progress;
@@ -89,11 +90,11 @@ struct pass {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct slot slots[NSLOTS];
-    unsigned needed;         /* consumer bits that free a slot */
-    uint64_t next_pack;      /* the next slot a packer takes */
-    uint64_t eof_seq;        /* valid once have_eof */
+    unsigned needed;    /* consumer bits that free a slot */
+    uint64_t next_pack; /* the next slot a packer takes */
+    uint64_t eof_seq;   /* valid once have_eof */
     int have_eof;
-    int status;              /* first failure */
+    int status; /* first failure */
     struct custos_error err;
 
     /* results (each written by one thread only) */
@@ -165,9 +166,9 @@ add_window(struct pass *p, uint64_t offset, uint64_t length, const struct custos
 
 struct hasher {
     struct pass *p;
-    unsigned algs;  /* the whole-medium digest of this lane, or 0 */
-    unsigned lane;  /* index: its DONE_LANE bit and lane_result slot */
-    int windows;    /* this lane computes the piecewise windows */
+    unsigned algs; /* the whole-medium digest of this lane, or 0 */
+    unsigned lane; /* index: its DONE_LANE bit and lane_result slot */
+    int windows;   /* this lane computes the piecewise windows */
 };
 
 static void *
@@ -292,8 +293,8 @@ write_thread(void *arg)
             for (size_t c = 0, off = 0; rc == CUSTOS_OK && off < s->len;
                  c++, off += p->chunk_bytes) {
                 size_t n = s->len - off < p->chunk_bytes ? s->len - off : p->chunk_bytes;
-                rc = custos__image_write_packed(p->img, s->packed + c * bound, s->packed_len[c],
-                                                n, s->compressed[c], s->checksum[c]);
+                rc = custos__image_write_packed(p->img, s->packed + c * bound, s->packed_len[c], n,
+                                                s->compressed[c], s->checksum[c]);
             }
         }
         if (rc != CUSTOS_OK) {
@@ -344,6 +345,8 @@ read_slot(struct pass *p, uint64_t offset, uint8_t *buf, size_t len, size_t *got
         rc = custos_source_read(p->src, offset, buf, len, 0, got);
         if (rc == CUSTOS_OK)
             return CUSTOS_OK;
+        if (rc == CUSTOS_E_INTERRUPTED)
+            return custos_error_copy(err, custos_source_error(p->src));
         if (rc != CUSTOS_E_IO && rc != CUSTOS_E_CORRUPT)
             break;
         if (attempt < p->retries)
@@ -455,6 +458,12 @@ run_pass(struct pass *p, struct custos_error *err)
         goto out;
     }
 
+    /* Our threads block every signal, so a SIGINT reaches the caller's thread,
+     * the reader, where it interrupts a blocking read of a stream. */
+    sigset_t all, saved;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &saved);
+    custos_source_set_progress(p->src, p->progress);
     p->needed = 0;
     for (unsigned i = 0; i < nlanes; i++) {
         p->needed |= DONE_LANE(i);
@@ -468,6 +477,7 @@ run_pass(struct pass *p, struct custos_error *err)
                 pthread_create(&threads[nthreads++], NULL, pack_thread, p);
         pthread_create(&threads[nthreads++], NULL, write_thread, p);
     }
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
 
     /* The reader: this thread. */
     for (uint64_t seq = 0;; seq++) {
@@ -519,8 +529,8 @@ run_pass(struct pass *p, struct custos_error *err)
         rc = custos_error_copy(err, &p->err);
     else if (p->total != 0 && p->bytes != p->total)
         rc = custos_error_set(err, CUSTOS_E_IO, 0, p->src_name,
-                              "medium ended after %llu of %llu bytes",
-                              (unsigned long long)p->bytes, (unsigned long long)p->total);
+                              "medium ended after %llu of %llu bytes", (unsigned long long)p->bytes,
+                              (unsigned long long)p->total);
 out:
     free(sector_buf);
     slots_free(p);
@@ -663,7 +673,7 @@ join_path(char *buf, size_t len, const char *dir, const char *name)
 /* Where each file goes: the image's base name and the directory it is published in. */
 struct names {
     char dir[4096];
-    char base[1024];   /* EWF: BASE of BASE.E01; raw: the output's name */
+    char base[1024];  /* EWF: BASE of BASE.E01; raw: the output's name */
     char first[8192]; /* the first image file's final path, checked up front */
     char record[8192];
 };
@@ -697,9 +707,46 @@ plan_names(const struct custos_acquire_options *o, struct names *n, struct custo
     return rc;
 }
 
+/* Strict UTF-8 (no overlongs, no surrogates): what JSON and EnCase headers can carry. */
+static int
+valid_utf8(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned c = *p++, n, min, v;
+        if (c < 0x80)
+            continue;
+        if ((c & 0xe0) == 0xc0) {
+            n = 1, min = 0x80, v = c & 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            n = 2, min = 0x800, v = c & 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            n = 3, min = 0x10000, v = c & 0x07;
+        } else {
+            return 0;
+        }
+        for (unsigned i = 0; i < n; i++, p++) {
+            if ((*p & 0xc0) != 0x80)
+                return 0;
+            v = v << 6 | (*p & 0x3f);
+        }
+        if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+            return 0;
+    }
+    return 1;
+}
+
 static int
 check_options(const struct custos_acquire_options *o, struct custos_error *err)
 {
+    const char *texts[] = {o->case_number, o->evidence_number, o->examiner,
+                           o->description, o->notes,           o->authorisation};
+    const char *names[] = {"case number", "evidence number", "examiner",
+                           "description", "notes",           "authorisation reference"};
+    for (int i = 0; i < 6; i++)
+        if (texts[i] != NULL && !valid_utf8(texts[i]))
+            return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL, "the %s is not valid UTF-8 text",
+                                    names[i]);
     if (o->source == NULL || o->output == NULL)
         return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL, "a source and an output are needed");
     if ((o->authorisation == NULL || o->authorisation[0] == '\0') && !o->no_authorisation)
@@ -714,8 +761,8 @@ check_options(const struct custos_acquire_options *o, struct custos_error *err)
     if (o->format == CUSTOS_IMAGE_EWF && o->segment_bytes != 0 && o->segment_bytes < (1u << 20))
         return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL,
                                 "an E01 segment must be at least 1 MiB");
-    if (o->sector_bytes != 0 &&
-        (o->sector_bytes < 512 || o->sector_bytes > ALIGN || (o->sector_bytes & (o->sector_bytes - 1))))
+    if (o->sector_bytes != 0 && (o->sector_bytes < 512 || o->sector_bytes > ALIGN ||
+                                 (o->sector_bytes & (o->sector_bytes - 1))))
         return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL,
                                 "the sector size must be a power of two from 512 to 4096");
     return CUSTOS_OK;
@@ -751,8 +798,8 @@ verify_image(struct custos_acquisition *a, struct custos_staging *st, const char
         else if (p.bytes != a->bytes)
             rc = custos_error_set(err, CUSTOS_E_MISMATCH, 0, first_file,
                                   "verification: the written image holds %llu bytes, %llu were "
-                                  "read", (unsigned long long)p.bytes,
-                                  (unsigned long long)a->bytes);
+                                  "read",
+                                  (unsigned long long)p.bytes, (unsigned long long)a->bytes);
         else if (!custos_digest_equal(&a->digests, &a->verify_digests))
             rc = custos_error_set(err, CUSTOS_E_MISMATCH, 0, first_file,
                                   "verification: the written image's digests differ from the "
@@ -804,6 +851,14 @@ custos_acquire(const struct custos_acquire_options *o, const struct custos_progr
                               a->sector_bytes);
         goto fail;
     }
+    if (o->format == CUSTOS_IMAGE_EWF && info->size_known &&
+        info->size_bytes % a->sector_bytes != 0) {
+        rc = custos_error_set(err, CUSTOS_E_UNSUPPORTED, 0, o->source,
+                              "%llu bytes is not a whole number of %u-byte sectors, and an E01 "
+                              "holds whole sectors only; acquire it with -f raw",
+                              (unsigned long long)info->size_bytes, a->sector_bytes);
+        goto fail;
+    }
     if (o->segment_bytes % a->sector_bytes != 0 && o->format == CUSTOS_IMAGE_RAW) {
         rc = custos_error_set(err, CUSTOS_E_USAGE, 0, NULL,
                               "the segment size must be a multiple of the sector size (%u)",
@@ -849,6 +904,17 @@ custos_acquire(const struct custos_acquire_options *o, const struct custos_progr
     p.windows = NULL;
     p.bad = NULL;
 
+    if (o->format == CUSTOS_IMAGE_EWF && a->bytes % a->sector_bytes != 0) {
+        rc = custos_error_set(err, CUSTOS_E_UNSUPPORTED, 0, o->source,
+                              "the stream ended after %llu bytes, not a whole number of %u-byte "
+                              "sectors, and an E01 holds whole sectors only; nothing was "
+                              "published: acquire streams with -f raw",
+                              (unsigned long long)a->bytes, a->sector_bytes);
+        goto fail;
+    }
+    a->stored_match = -1;
+    if (info->stored.algs != 0)
+        a->stored_match = custos_digest_equal(&info->stored, &a->digests);
     for (size_t i = 0; i < a->nbad && rc == CUSTOS_OK; i++)
         rc = custos__image_add_error(img, a->bad[i].first_sector, a->bad[i].sector_count);
     if (rc == CUSTOS_OK)
@@ -897,8 +963,9 @@ custos_acquire(const struct custos_acquire_options *o, const struct custos_progr
             rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
             goto fail;
         }
-        /* A single raw file is the medium itself: its SHA-256 is the medium's. */
-        if (nfiles == 1 && o->format == CUSTOS_IMAGE_RAW &&
+        /* A single raw file is the medium itself: once verification has read
+         * it back, its SHA-256 is the medium's. */
+        if (nfiles == 1 && o->format == CUSTOS_IMAGE_RAW && a->verified &&
             (a->digests.algs & CUSTOS_DIGEST_SHA256)) {
             memcpy(a->files[i].sha256, a->digests.sha256, 32);
             a->files[i].size_bytes = a->bytes;
@@ -940,7 +1007,17 @@ custos_acquire(const struct custos_acquire_options *o, const struct custos_progr
     custos_staging_free(st);
     a->opt = NULL;
     *out = a;
-    return a->nbad != 0 ? CUSTOS_E_INCOMPLETE : CUSTOS_OK;
+    if (a->nbad != 0)
+        return custos_error_set(err, CUSTOS_E_INCOMPLETE, 0, o->source,
+                                "some sectors could not be read: zero-filled and mapped in %s",
+                                a->record_path);
+    if (a->stored_match == 0)
+        return custos_error_set(err, CUSTOS_E_MISMATCH, 0, o->source,
+                                "the digests stored in this E01 differ from what was read: the "
+                                "source was altered or damaged (the copy and %s say what was "
+                                "read)",
+                                a->record_path);
+    return CUSTOS_OK;
 
 fail:
     free(p.windows);

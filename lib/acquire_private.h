@@ -40,6 +40,8 @@ struct custos_acquisition {
     size_t nbad;
     unsigned read_retries_used;               /* failed reads that were retried */
     int verified;                             /* 1: re-read and matched */
+    int stored_match;                         /* EWF source: its stored digests equal what
+                                                 was read (1), differ (0), none stored (-1) */
     struct custos_digest_result verify_digests;
     struct custos__outfile *files;
     size_t nfiles;

@@ -330,13 +330,15 @@ custos__image_ewf_create(struct custos__image *img)
         return fail(img, &e, "cannot set the media size");
 
     /* EnCase headers have no authorisation field: it leads the notes. */
-    char notes[2048];
-    if (o->authorisation != NULL && o->authorisation[0] != '\0')
-        snprintf(notes, sizeof(notes), "Authorisation: %s%s%s", o->authorisation,
-                 o->notes && o->notes[0] ? "; " : "", o->notes ? o->notes : "");
-    else
-        snprintf(notes, sizeof(notes), "Authorisation: none (acquired with --no-authorisation)%s%s",
-                 o->notes && o->notes[0] ? "; " : "", o->notes ? o->notes : "");
+    const char *auth = o->authorisation != NULL && o->authorisation[0] != '\0'
+                           ? o->authorisation
+                           : "none (acquired with --no-authorisation)";
+    const char *extra = o->notes != NULL ? o->notes : "";
+    size_t nlen = strlen(auth) + strlen(extra) + 32;
+    char *notes = malloc(nlen);
+    if (notes == NULL)
+        return custos_error_set(&img->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    snprintf(notes, nlen, "Authorisation: %s%s%s", auth, extra[0] ? "; " : "", extra);
     char version[64];
     snprintf(version, sizeof(version), "custos %s", custos_version());
     int rc = set_header(img, "case_number", o->case_number);
@@ -348,6 +350,7 @@ custos__image_ewf_create(struct custos__image *img)
         rc = set_header(img, "description", o->description);
     if (rc == CUSTOS_OK)
         rc = set_header(img, "notes", notes);
+    free(notes);
     if (rc == CUSTOS_OK)
         rc = set_header(img, "acquiry_software_version", version);
     if (rc == CUSTOS_OK)

@@ -10,7 +10,9 @@
  */
 #include "acquire_private.h"
 
+#include <limits.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -22,11 +24,55 @@
 #include <zlib.h>
 
 #include "custos/custos.h"
+#include "fsutil_private.h"
 
+/*
+ * Text custos did not choose (paths, sysfs model and serial, host names) may
+ * hold bytes that are not UTF-8, which JSON cannot carry and jansson would
+ * refuse. Then every byte outside ASCII, and the backslash, is written as the
+ * four characters \xNN, so nothing is lost or silently dropped
+ * (docs/formats/acquisition-record.md).
+ */
 static json_t *
-str_or_null(const char *s)
+text(const char *s)
 {
-    return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
+    if (s == NULL || s[0] == '\0')
+        return json_null();
+    json_t *j = json_string(s);
+    if (j != NULL)
+        return j;
+    size_t n = strlen(s);
+    char *buf = malloc(4 * n + 1), *p = buf;
+    if (buf == NULL)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        /* ASCII stays, but for the backslash, so that \xNN is unambiguous. */
+        if ((unsigned char)s[i] < 0x80 && s[i] != '\\')
+            *p++ = s[i];
+        else
+            p += sprintf(p, "\\x%02x", (unsigned char)s[i]);
+    }
+    *p = '\0';
+    j = json_string(buf);
+    free(buf);
+    return j;
+}
+
+#define str_or_null text
+
+/* Sets o[k] = v, remembering any failure (a NULL v, out of memory) in *ok. */
+static void
+put(json_t *o, const char *k, json_t *v, int *ok)
+{
+    if (v == NULL || o == NULL || json_object_set_new(o, k, v) != 0)
+        *ok = 0;
+}
+
+static void
+append(json_t *a, json_t *v, int *ok)
+{
+    if (v == NULL || a == NULL || json_array_append_new(a, v) != 0)
+        *ok = 0;
 }
 
 static json_t *
@@ -38,15 +84,14 @@ hex(const uint8_t *b, size_t n)
 }
 
 static json_t *
-digests(const struct custos_digest_result *r)
+digests(const struct custos_digest_result *r, int *ok)
 {
     json_t *o = json_object();
     static const unsigned order[] = {CUSTOS_DIGEST_MD5, CUSTOS_DIGEST_SHA1, CUSTOS_DIGEST_SHA256};
     for (int i = 0; i < 3; i++)
         if (r->algs & order[i])
-            json_object_set_new(o, custos_digest_name(order[i]),
-                                hex(custos_digest_bytes(r, order[i]),
-                                    custos_digest_size(order[i])));
+            put(o, custos_digest_name(order[i]),
+                hex(custos_digest_bytes(r, order[i]), custos_digest_size(order[i])), ok);
     return o;
 }
 
@@ -61,69 +106,81 @@ tool_section(void)
 }
 
 static json_t *
-host_section(void)
+host_section(int *ok)
 {
     char name[256] = "";
     struct utsname u;
     gethostname(name, sizeof(name) - 1);
     json_t *h = json_object();
-    json_object_set_new(h, "hostname", str_or_null(name));
+    put(h, "hostname", str_or_null(name), ok);
     if (uname(&u) == 0) {
-        json_object_set_new(h, "os", json_string(u.sysname));
-        json_object_set_new(h, "os_release", json_string(u.release));
-        json_object_set_new(h, "machine", json_string(u.machine));
+        put(h, "os", json_string(u.sysname), ok);
+        put(h, "os_release", json_string(u.release), ok);
+        put(h, "machine", json_string(u.machine), ok);
     }
     struct passwd pw, *res = NULL;
     char buf[1024];
     if (getpwuid_r(getuid(), &pw, buf, sizeof(buf), &res) == 0 && res != NULL)
-        json_object_set_new(h, "user", json_string(pw.pw_name));
-    json_object_set_new(h, "uid", json_integer((json_int_t)getuid()));
+        put(h, "user", text(pw.pw_name), ok);
+    /* Documented: under sudo, the account that ran sudo is who acquired. */
+    put(h, "sudo_user", text(getenv("SUDO_USER")), ok);
+    put(h, "uid", json_integer((json_int_t)getuid()), ok);
     return h;
 }
 
 static json_t *
-source_section(const struct custos_acquisition *a)
+source_section(const struct custos_acquisition *a, int *ok)
 {
     const struct custos_source_info *s = &a->source;
     json_t *o = json_object();
-    json_object_set_new(o, "path", json_string(a->source_path));
-    json_object_set_new(o, "kind", json_string(custos_source_kind_name(s->kind)));
-    json_object_set_new(o, "size_bytes", json_integer((json_int_t)a->bytes));
-    json_object_set_new(o, "size_known_in_advance", json_boolean(s->size_known));
-    json_object_set_new(o, "logical_sector_bytes", json_integer(s->logical_sector_bytes));
-    json_object_set_new(o, "physical_sector_bytes", json_integer(s->physical_sector_bytes));
+    char real[PATH_MAX];
+    put(o, "path", text(a->source_path), ok);
+    put(o, "absolute_path",
+        s->kind != CUSTOS_SOURCE_STREAM && realpath(a->source_path, real) ? text(real)
+                                                                          : json_null(),
+        ok);
+    put(o, "kind", json_string(custos_source_kind_name(s->kind)), ok);
+    put(o, "size_bytes", json_integer((json_int_t)a->bytes), ok);
+    put(o, "size_known_in_advance", json_boolean(s->size_known), ok);
+    put(o, "logical_sector_bytes", json_integer(s->logical_sector_bytes), ok);
+    put(o, "physical_sector_bytes", json_integer(s->physical_sector_bytes), ok);
     if (s->kind == CUSTOS_SOURCE_BLOCK) {
-        json_object_set_new(o, "device", str_or_null(s->device));
-        json_object_set_new(o, "model", str_or_null(s->model));
-        json_object_set_new(o, "serial", str_or_null(s->serial));
-        json_object_set_new(o, "read_only", json_boolean(s->read_only));
-        json_object_set_new(o, "mounted", json_boolean(s->mounted));
-        json_object_set_new(o, "mounted_read_write", json_boolean(s->mounted_rw));
-        json_object_set_new(o, "mount_point", str_or_null(s->mount_point));
+        put(o, "device", str_or_null(s->device), ok);
+        put(o, "model", str_or_null(s->model), ok);
+        put(o, "serial", str_or_null(s->serial), ok);
+        put(o, "read_only", json_boolean(s->read_only), ok);
+        put(o, "mounted", json_boolean(s->mounted), ok);
+        put(o, "mounted_read_write", json_boolean(s->mounted_rw), ok);
+        put(o, "mount_point", str_or_null(s->mount_point), ok);
     }
     if (s->kind == CUSTOS_SOURCE_SPLIT_RAW || s->kind == CUSTOS_SOURCE_EWF)
-        json_object_set_new(o, "segments", json_integer(s->segment_count));
+        put(o, "segments", json_integer(s->segment_count), ok);
+    if (s->kind == CUSTOS_SOURCE_EWF) {
+        put(o, "stored_digests", digests(&s->stored, ok), ok);
+        put(o, "stored_digests_match",
+            a->stored_match < 0 ? json_null() : json_boolean(a->stored_match), ok);
+    }
     return o;
 }
 
 static json_t *
-case_section(const struct custos_acquire_options *o)
+case_section(const struct custos_acquire_options *o, int *ok)
 {
     json_t *c = json_object();
-    json_object_set_new(c, "case_number", str_or_null(o->case_number));
-    json_object_set_new(c, "evidence_number", str_or_null(o->evidence_number));
-    json_object_set_new(c, "examiner", str_or_null(o->examiner));
-    json_object_set_new(c, "description", str_or_null(o->description));
-    json_object_set_new(c, "notes", str_or_null(o->notes));
+    put(c, "case_number", str_or_null(o->case_number), ok);
+    put(c, "evidence_number", str_or_null(o->evidence_number), ok);
+    put(c, "examiner", str_or_null(o->examiner), ok);
+    put(c, "description", str_or_null(o->description), ok);
+    put(c, "notes", str_or_null(o->notes), ok);
     json_t *auth = json_object();
-    json_object_set_new(auth, "reference", str_or_null(o->authorisation));
-    json_object_set_new(auth, "acquired_without", json_boolean(o->no_authorisation));
-    json_object_set_new(c, "authorisation", auth);
+    put(auth, "reference", str_or_null(o->authorisation), ok);
+    put(auth, "acquired_without", json_boolean(o->no_authorisation), ok);
+    put(c, "authorisation", auth, ok);
     return c;
 }
 
 static json_t *
-errors_section(const struct custos_acquisition *a)
+errors_section(const struct custos_acquisition *a, int *ok)
 {
     json_t *e = json_object();
     uint64_t total = 0;
@@ -131,42 +188,48 @@ errors_section(const struct custos_acquisition *a)
     for (size_t i = 0; i < a->nbad; i++) {
         const struct custos_bad_range *b = &a->bad[i];
         total += b->sector_count;
-        json_array_append_new(
-            ranges, json_pack("{s:I, s:I, s:I, s:I}", "first_sector", (json_int_t)b->first_sector,
-                              "sector_count", (json_int_t)b->sector_count, "offset_bytes",
-                              (json_int_t)(b->first_sector * a->sector_bytes), "length_bytes",
-                              (json_int_t)(b->sector_count * a->sector_bytes)));
+        uint64_t off = b->first_sector * a->sector_bytes;
+        uint64_t len = b->sector_count * a->sector_bytes;
+        if (off + len > a->bytes) /* a partial last sector */
+            len = a->bytes - off;
+        append(ranges,
+               json_pack("{s:I, s:I, s:I, s:I}", "first_sector", (json_int_t)b->first_sector,
+                         "sector_count", (json_int_t)b->sector_count, "offset_bytes",
+                         (json_int_t)off, "length_bytes", (json_int_t)len),
+               ok);
     }
-    json_object_set_new(e, "sector_bytes", json_integer(a->sector_bytes));
-    json_object_set_new(e, "retries_per_read", json_integer(a->opt->retries));
-    json_object_set_new(e, "failed_reads_retried", json_integer(a->read_retries_used));
-    json_object_set_new(e, "unreadable_sectors", json_integer((json_int_t)total));
-    json_object_set_new(e, "unreadable_ranges", ranges);
-    json_object_set_new(e, "fill", json_string("zeros"));
+    put(e, "sector_bytes", json_integer(a->sector_bytes), ok);
+    put(e, "retries_per_read", json_integer(a->opt->retries), ok);
+    put(e, "failed_reads_retried", json_integer(a->read_retries_used), ok);
+    put(e, "unreadable_sectors", json_integer((json_int_t)total), ok);
+    put(e, "unreadable_ranges", ranges, ok);
+    put(e, "fill", json_string("zeros"), ok);
     return e;
 }
 
 static json_t *
-output_section(const struct custos_acquisition *a)
+output_section(const struct custos_acquisition *a, int *ok)
 {
     const struct custos_acquire_options *o = a->opt;
     json_t *out = json_object();
-    json_object_set_new(out, "format", json_string(o->format == CUSTOS_IMAGE_EWF ? "e01" : "raw"));
+    put(out, "format", json_string(o->format == CUSTOS_IMAGE_EWF ? "e01" : "raw"), ok);
     if (o->format == CUSTOS_IMAGE_EWF) {
-        json_object_set_new(out, "ewf_format", json_string("encase6"));
-        json_object_set_new(out, "compression", json_string(custos_compression_name(o->compression)));
-        json_object_set_new(out, "sectors_per_chunk", json_integer(64));
+        put(out, "ewf_format", json_string("encase6"), ok);
+        put(out, "compression", json_string(custos_compression_name(o->compression)), ok);
+        put(out, "sectors_per_chunk", json_integer(64), ok);
     }
     uint64_t seg = o->segment_bytes;
     if (seg == 0 && o->format == CUSTOS_IMAGE_EWF)
         seg = CUSTOS_ACQUIRE_DEFAULT_EWF_SEGMENT;
-    json_object_set_new(out, "segment_bytes", seg ? json_integer((json_int_t)seg) : json_null());
+    put(out, "segment_bytes", seg ? json_integer((json_int_t)seg) : json_null(), ok);
     json_t *files = json_array();
     for (size_t i = 0; i < a->nfiles; i++)
-        json_array_append_new(files, json_pack("{s:s, s:I, s:o}", "path", a->files[i].path,
-                                               "size_bytes", (json_int_t)a->files[i].size_bytes,
-                                               "sha256", hex(a->files[i].sha256, 32)));
-    json_object_set_new(out, "files", files);
+        append(files,
+               json_pack("{s:o, s:o, s:I, s:o}", "name", text(custos__basename(a->files[i].path)),
+                         "path", text(a->files[i].path), "size_bytes",
+                         (json_int_t)a->files[i].size_bytes, "sha256", hex(a->files[i].sha256, 32)),
+               ok);
+    put(out, "files", files, ok);
     return out;
 }
 
@@ -174,60 +237,70 @@ int
 custos__record_build(struct custos_acquisition *a, struct custos_error *err)
 {
     const struct custos_acquire_options *o = a->opt;
+    int all_set = 1, *ok = &all_set;
     json_t *r = json_object();
-    json_object_set_new(r, "format", json_string(CUSTOS_RECORD_FORMAT));
-    json_object_set_new(r, "version", json_integer(CUSTOS_RECORD_VERSION));
-    json_object_set_new(r, "status",
-                        json_string(a->nbad ? "complete-with-read-errors" : "complete"));
-    json_object_set_new(r, "tool", tool_section());
-    json_object_set_new(r, "command_line", str_or_null(o->command_line));
-    json_object_set_new(r, "host", host_section());
-    json_object_set_new(r, "case", case_section(o));
-    json_object_set_new(r, "source", source_section(a));
-    json_object_set_new(r, "started", json_string(a->started));
-    json_object_set_new(r, "finished", json_string(a->finished));
-    json_object_set_new(r, "seconds", json_real(a->seconds));
-    json_object_set_new(r, "bytes", json_integer((json_int_t)a->bytes));
-    json_object_set_new(r, "digests", digests(&a->digests));
+    put(r, "format", json_string(CUSTOS_RECORD_FORMAT), ok);
+    put(r, "version", json_integer(CUSTOS_RECORD_VERSION), ok);
+    put(r, "status", json_string(a->nbad ? "complete-with-read-errors" : "complete"), ok);
+    put(r, "tool", tool_section(), ok);
+    put(r, "command_line", str_or_null(o->command_line), ok);
+    put(r, "host", host_section(ok), ok);
+    put(r, "case", case_section(o, ok), ok);
+    put(r, "source", source_section(a, ok), ok);
+    put(r, "started", json_string(a->started), ok);
+    put(r, "finished", json_string(a->finished), ok);
+    put(r, "seconds", json_real(a->seconds), ok);
+    put(r, "bytes", json_integer((json_int_t)a->bytes), ok);
+    put(r, "digests", digests(&a->digests, ok), ok);
     json_t *pw = json_object();
-    json_object_set_new(pw, "algorithm", json_string(CUSTOS_DIGEST_NAME_SHA256));
-    json_object_set_new(pw, "window_bytes", json_integer((json_int_t)o->window_bytes));
+    put(pw, "algorithm", json_string(CUSTOS_DIGEST_NAME_SHA256), ok);
+    put(pw, "window_bytes", json_integer((json_int_t)o->window_bytes), ok);
     json_t *wins = json_array();
     for (size_t i = 0; i < a->nwindows; i++)
-        json_array_append_new(wins, json_pack("{s:I, s:I, s:o}", "offset_bytes",
-                                              (json_int_t)a->windows[i].offset, "length_bytes",
-                                              (json_int_t)a->windows[i].length, "sha256",
-                                              hex(a->windows[i].sha256, 32)));
-    json_object_set_new(pw, "windows", wins);
-    json_object_set_new(r, "piecewise", o->window_bytes ? pw : (json_decref(pw), json_null()));
-    json_object_set_new(r, "read_errors", errors_section(a));
-    json_object_set_new(r, "output", output_section(a));
+        append(wins,
+               json_pack("{s:I, s:I, s:o}", "offset_bytes", (json_int_t)a->windows[i].offset,
+                         "length_bytes", (json_int_t)a->windows[i].length, "sha256",
+                         hex(a->windows[i].sha256, 32)),
+               ok);
+    put(pw, "windows", wins, ok);
+    put(r, "piecewise", o->window_bytes ? pw : (json_decref(pw), json_null()), ok);
+    put(r, "read_errors", errors_section(a, ok), ok);
+    put(r, "output", output_section(a, ok), ok);
     json_t *v = json_object();
-    json_object_set_new(v, "performed", json_boolean(o->verify));
-    json_object_set_new(v, "result", json_string(!o->verify ? "not-verified"
-                                                 : a->verified ? "match" : "mismatch"));
+    put(v, "performed", json_boolean(o->verify), ok);
+    put(v, "result",
+        json_string(!o->verify    ? "not-verified"
+                    : a->verified ? "match"
+                                  : "mismatch"),
+        ok);
     if (o->verify) {
-        json_object_set_new(v, "method", json_string(o->format == CUSTOS_IMAGE_EWF
-                                                         ? "re-read through libewf"
-                                                         : "re-read of the image files"));
-        json_object_set_new(v, "digests", digests(&a->verify_digests));
-        json_object_set_new(v, "seconds", json_real(a->verify_seconds));
+        put(v, "method",
+            json_string(o->format == CUSTOS_IMAGE_EWF ? "re-read through libewf"
+                                                      : "re-read of the image files"),
+            ok);
+        put(v, "digests", digests(&a->verify_digests, ok), ok);
+        put(v, "seconds", json_real(a->verify_seconds), ok);
     }
-    json_object_set_new(r, "verification", v);
+    put(r, "verification", v, ok);
 
-    char *text = json_dumps(r, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+    /* A record missing a member is worse than none: it would pass checks
+     * that loop over what is there. */
+    char *dump = all_set
+                     ? json_dumps(r, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6))
+                     : NULL;
     json_decref(r);
-    if (text == NULL)
-        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "cannot build the record");
-    size_t n = strlen(text);
+    if (dump == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, a->record_path,
+                                "cannot build the record (out of memory)");
+    size_t n = strlen(dump);
     a->record_json = malloc(n + 2);
     if (a->record_json == NULL) {
-        free(text);
+        free(dump);
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
     }
-    memcpy(a->record_json, text, n);
+    memcpy(a->record_json, dump, n);
     a->record_json[n] = '\n';
     a->record_json[n + 1] = '\0';
-    free(text);
+    free(dump);
     return CUSTOS_OK;
 }

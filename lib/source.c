@@ -44,12 +44,13 @@ struct split_part {
 struct custos_source {
     struct custos_source_info info;
     char *path;
-    int fd;                    /* file, block device, stream */
-    int direct_fd;             /* block device with O_DIRECT, opened on first use; -1 */
-    uint64_t stream_pos;       /* streams: bytes consumed */
-    struct split_part *parts;  /* split raw */
+    int fd;                   /* file, block device, stream */
+    int direct_fd;            /* block device with O_DIRECT, opened on first use; -1 */
+    uint64_t stream_pos;      /* streams: bytes consumed */
+    struct split_part *parts; /* split raw */
     uint32_t nparts;
-    libewf_handle_t *ewf;      /* EWF */
+    libewf_handle_t *ewf;                   /* EWF */
+    const struct custos_progress *progress; /* may stop an interrupted stream read */
     struct custos_error err;
 };
 
@@ -265,7 +266,8 @@ open_ewf(struct custos_source *s, struct custos_error *err)
     char **names = NULL;
     int count = 0;
     if (libewf_glob(s->path, strlen(s->path), LIBEWF_FORMAT_UNKNOWN, &names, &count, &e) != 1)
-        return custos__ewf_error(err, CUSTOS_E_CORRUPT, s->path, &e, "cannot find the EWF segments");
+        return custos__ewf_error(err, CUSTOS_E_CORRUPT, s->path, &e,
+                                 "cannot find the EWF segments");
     if (libewf_handle_initialize(&s->ewf, &e) != 1) {
         libewf_glob_free(names, count, NULL);
         return custos__ewf_error(err, CUSTOS_E_NOMEM, s->path, &e, "cannot set up libewf");
@@ -288,7 +290,37 @@ open_ewf(struct custos_source *s, struct custos_error *err)
     s->info.logical_sector_bytes = bps ? bps : 512;
     s->info.physical_sector_bytes = s->info.logical_sector_bytes;
     s->info.segment_count = (uint32_t)count;
+    if (libewf_handle_get_md5_hash(s->ewf, s->info.stored.md5, 16, NULL) == 1)
+        s->info.stored.algs |= CUSTOS_DIGEST_MD5;
+    if (libewf_handle_get_sha1_hash(s->ewf, s->info.stored.sha1, 20, NULL) == 1)
+        s->info.stored.algs |= CUSTOS_DIGEST_SHA1;
     return CUSTOS_OK;
+}
+
+/*
+ * libewf 20140813 returns a chunk whose checksum or deflate stream is bad as
+ * zeros, without failing the read; it only adds the chunk to its list of
+ * checksum errors. A read that overlaps a listed range must fail here, or
+ * the zeros would pass for evidence.
+ */
+static int
+ewf_damaged(struct custos_source *s, uint64_t offset, size_t len, uint64_t *bad_offset)
+{
+    uint32_t n = 0;
+    if (libewf_handle_get_number_of_checksum_errors(s->ewf, &n, NULL) != 1)
+        return 0;
+    uint64_t bps = s->info.logical_sector_bytes;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t first = 0, count = 0;
+        if (libewf_handle_get_checksum_error(s->ewf, i, &first, &count, NULL) != 1)
+            continue;
+        uint64_t a = first * bps, b = (first + count) * bps;
+        if (a < offset + len && offset < b) {
+            *bad_offset = a > offset ? a : offset;
+            return 1;
+        }
+    }
+    return 0;
 }
 
 int
@@ -379,8 +411,8 @@ read_fd(struct custos_source *s, int fd, uint64_t offset, void *buf, size_t len,
 {
     long long r = custos__pread_full(fd, buf, len, offset);
     if (r < 0)
-        return custos_error_set(&s->err, CUSTOS_E_IO, errno, s->path,
-                                "read error at byte %llu", (unsigned long long)offset);
+        return custos_error_set(&s->err, CUSTOS_E_IO, errno, s->path, "read error at byte %llu",
+                                (unsigned long long)offset);
     *got = (size_t)r;
     return CUSTOS_OK;
 }
@@ -395,10 +427,11 @@ read_stream(struct custos_source *s, uint64_t offset, void *buf, size_t len, siz
     while (done < len) {
         ssize_t r = read(s->fd, (char *)buf + done, len - done);
         if (r < 0) {
+            if (errno == EINTR && custos_progress_cancelled(s->progress))
+                return custos_error_set(&s->err, CUSTOS_E_INTERRUPTED, 0, s->path, "interrupted");
             if (errno == EINTR)
                 continue;
-            return custos_error_set(&s->err, CUSTOS_E_IO, errno, s->path,
-                                    "read error at byte %llu",
+            return custos_error_set(&s->err, CUSTOS_E_IO, errno, s->path, "read error at byte %llu",
                                     (unsigned long long)(offset + done));
         }
         if (r == 0)
@@ -454,13 +487,18 @@ read_ewf(struct custos_source *s, uint64_t offset, void *buf, size_t len, size_t
                  (unsigned long long)offset);
         return custos__ewf_error(&s->err, CUSTOS_E_CORRUPT, s->path, &e, what);
     }
+    uint64_t bad;
+    if (ewf_damaged(s, offset, len, &bad))
+        return custos_error_set(&s->err, CUSTOS_E_CORRUPT, 0, s->path,
+                                "damaged chunk (checksum error) at byte %llu",
+                                (unsigned long long)bad);
     *got = (size_t)r;
     return CUSTOS_OK;
 }
 
 int
-custos_source_read(struct custos_source *s, uint64_t offset, void *buf, size_t len,
-                   unsigned flags, size_t *got)
+custos_source_read(struct custos_source *s, uint64_t offset, void *buf, size_t len, unsigned flags,
+                   size_t *got)
 {
     *got = 0;
     custos_error_clear(&s->err);
@@ -485,6 +523,12 @@ custos_source_read(struct custos_source *s, uint64_t offset, void *buf, size_t l
         return read_fd(s, s->fd, offset, buf, len, got);
     }
     return custos_error_set(&s->err, CUSTOS_E_USAGE, 0, s->path, "unknown source kind");
+}
+
+void
+custos_source_set_progress(struct custos_source *s, const struct custos_progress *p)
+{
+    s->progress = p;
 }
 
 const struct custos_source_info *

@@ -323,12 +323,8 @@ main(int argc, char **argv)
         cli_print_json(custos_acquisition_record_json(a));
     else
         print_human(a, o.acq.source);
-    if (status == CUSTOS_E_INCOMPLETE) {
-        size_t nbad;
-        custos_acquisition_bad_ranges(a, &nbad);
-        cli_warn(&c, "%s: some sectors could not be read: zero-filled and mapped in %s",
-                 o.acq.source, custos_acquisition_record_path(a));
-    }
+    if (status != CUSTOS_OK)
+        cli_error(&c, &err);
 out:
     custos_acquisition_free(a);
     free(cmdline);

@@ -94,13 +94,18 @@ struct custos_acquisition;
 /*
  * Acquires o->source into o->output (see the outline above). p may be NULL;
  * its cancelled() callback stops the run with CUSTOS_E_INTERRUPTED.
- * On CUSTOS_OK and CUSTOS_E_INCOMPLETE, *out holds the result and the image
- * files and the record have been published; on any other status *out is
- * NULL and nothing was published (temporary files were removed).
+ * When *out is set (CUSTOS_OK, CUSTOS_E_INCOMPLETE, or CUSTOS_E_MISMATCH for
+ * an E01 source) the image files and the record have been published and err
+ * says what is incomplete or mismatched; otherwise *out is NULL and nothing
+ * was published (temporary files were removed).
  * Returns: CUSTOS_OK; CUSTOS_E_INCOMPLETE when sectors could not be read
- * (zero-filled and mapped; the image is published); CUSTOS_E_USAGE for
+ * (zero-filled and mapped; the image is published); CUSTOS_E_MISMATCH with
+ * *out set when an E01 source's stored digests differ from what was read
+ * (published), or with *out NULL when the written image does not verify
+ * (not published); CUSTOS_E_UNSUPPORTED for an E01 of a medium that is not a
+ * whole number of sectors; CUSTOS_E_USAGE for
  * inconsistent options (for example no authorisation reference without
- * no_authorisation); CUSTOS_E_REFUSED when an output exists;
+ * no_authorisation, or case metadata that is not UTF-8); CUSTOS_E_REFUSED when an output exists;
  * CUSTOS_E_IO/CUSTOS_E_CORRUPT for a source that cannot be opened or a
  * stream that fails; CUSTOS_E_MISMATCH when verification finds the written
  * image differs from what was read; CUSTOS_E_INTERRUPTED; CUSTOS_E_NOMEM.

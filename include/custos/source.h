@@ -27,8 +27,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "digest.h"
 #include "error.h"
 #include "export.h"
+#include "progress.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -60,6 +62,8 @@ struct custos_source_info {
     int mounted_rw;                           /* ... and at least one mount is read-write */
     char mount_point[CUSTOS_SOURCE_TEXT_MAX]; /* the first such mount point */
     uint32_t segment_count;                   /* files in a split raw or EWF set, else 1 */
+    struct custos_digest_result stored;       /* EWF: the digests the set itself stores
+                                                 (algs 0 when it stores none) */
 };
 
 struct custos_source;
@@ -87,10 +91,22 @@ CUSTOS_API int custos_source_open(struct custos_source **out, const char *path,
  * Returns: CUSTOS_OK; CUSTOS_E_IO on a read error (the region is not read;
  * custos_source_error() has errno and offset); CUSTOS_E_USAGE for an
  * offset other than the current one on a stream; CUSTOS_E_CORRUPT for an
- * EWF chunk whose checksum fails.
+ * EWF chunk whose checksum or compressed data is damaged (libewf returns such
+ * chunks as zeros and only lists them; this layer turns an overlap with that
+ * list into an error); CUSTOS_E_INTERRUPTED when a stream read
+ * was interrupted and the progress callback asks to stop.
  */
 CUSTOS_API int custos_source_read(struct custos_source *s, uint64_t offset, void *buf, size_t len,
                                   unsigned flags, size_t *got);
+
+/*
+ * Lets a blocking read of a stream give up when p's cancelled() callback
+ * answers non-zero after the read was interrupted by a signal (EINTR).
+ * p may be NULL (the default): interrupted reads are simply resumed.
+ * p must stay valid while s is used.
+ */
+CUSTOS_API void custos_source_set_progress(struct custos_source *s,
+                                           const struct custos_progress *p);
 
 /* What is known about the source; valid until _free. */
 CUSTOS_API const struct custos_source_info *custos_source_info(const struct custos_source *s);
