@@ -1,0 +1,7 @@
+# bad-format: exit 2, one line on stderr
+printf x >src
+custos-acquire -a W -f aff src -o out.img >case.out 2>case.err
+rc=$?
+cat case.err >&2
+[ "$(wc -l <case.err)" -eq 1 ] || exit 99
+exit $rc

@@ -1,0 +1,6 @@
+# missing-source: exit 2, one line on stderr
+custos-acquire -a W -o out.raw >case.out 2>case.err
+rc=$?
+cat case.err >&2
+[ "$(wc -l <case.err)" -eq 1 ] || exit 99
+exit $rc
