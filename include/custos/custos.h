@@ -16,6 +16,8 @@
 #include "progress.h"
 #include "atomicfile.h"
 #include "staging.h"
+#include "key.h"
+#include "sign.h"
 
 #ifdef __cplusplus
 extern "C" {
