@@ -128,8 +128,8 @@ static int
 key_fill_public(struct custos_key *k, struct custos_error *err)
 {
     if (EVP_PKEY_get_id(k->pkey) != EVP_PKEY_ED25519)
-        return custos_error_set(err, CUSTOS_E_UNSUPPORTED, 0, NULL, "not an Ed25519 key (%s)",
-                                OBJ_nid2sn(EVP_PKEY_get_id(k->pkey)));
+        return custos_error_set(err, CUSTOS_E_UNSUPPORTED, 0, NULL, "wrong key type: %s, custos keys are Ed25519",
+                                EVP_PKEY_get0_type_name(k->pkey));
     int n = i2d_PUBKEY(k->pkey, NULL);
     if (n != CUSTOS_KEY_SPKI_SIZE)
         return custos_error_set(err, CUSTOS_E_CORRUPT, 0, NULL, "unexpected public key encoding");
@@ -467,10 +467,12 @@ explain_foreign(const char *path, const char *text, size_t len, const char *pass
         return custos_error_set(err, CUSTOS_E_CORRUPT, 0, path,
                                 "not a custos key file (no " CUSTOS_KEY_MAGIC " line)");
     int id = EVP_PKEY_get_id(pk);
+    char type[64];
+    snprintf(type, sizeof(type), "%s", EVP_PKEY_get0_type_name(pk));
     EVP_PKEY_free(pk);
     if (id != EVP_PKEY_ED25519)
         return custos_error_set(err, CUSTOS_E_UNSUPPORTED, 0, path,
-                                "wrong key type: %s, custos keys are Ed25519", OBJ_nid2sn(id));
+                                "wrong key type: %s, custos keys are Ed25519", type);
     return custos_error_set(err, CUSTOS_E_CORRUPT, 0, path,
                             "an Ed25519 key without a custos statement (name, role): "
                             "make keys with custos-key generate");
