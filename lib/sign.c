@@ -224,3 +224,34 @@ custos_sigfile_verify(const char *path, const struct custos_key *key, const char
         return custos_error_set(err, rc, 0, path, "signature by %.16s does not verify", sf.key);
     return CUSTOS_OK;
 }
+
+int
+custos_sign_file(const struct custos_key *key, const char *purpose, const char *path,
+                 const char *sigpath, struct custos_error *err)
+{
+    char *buf;
+    size_t len;
+    int rc = custos__read_small_file(path, CUSTOS_SIGN_FILE_MAX, &buf, &len, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    uint8_t sig[CUSTOS_SIG_SIZE];
+    rc = custos_sign(key, purpose, buf, len, sig, err);
+    free(buf);
+    if (rc == CUSTOS_OK)
+        rc = custos_sigfile_write(sigpath, key, purpose, sig, err);
+    return rc;
+}
+
+int
+custos_verify_file(const struct custos_key *key, const char *purpose, const char *path,
+                   const char *sigpath, struct custos_error *err)
+{
+    char *buf;
+    size_t len;
+    int rc = custos__read_small_file(path, CUSTOS_SIGN_FILE_MAX, &buf, &len, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    rc = custos_sigfile_verify(sigpath, key, purpose, buf, len, err);
+    free(buf);
+    return rc;
+}

@@ -146,6 +146,30 @@ CUSTOS_API int custos_sigfile_verify(const char *path, const struct custos_key *
                                      const char *purpose, const void *msg, size_t len,
                                      struct custos_error *err);
 
+/* The largest file custos_sign_file and custos_verify_file read whole into memory. */
+#define CUSTOS_SIGN_FILE_MAX ((uint64_t)1 << 30) /* bytes */
+
+/*
+ * Signs the exact bytes of the file at path for purpose and writes the
+ * detached signature file sigpath (a new file). The file is read whole into
+ * memory: at most CUSTOS_SIGN_FILE_MAX bytes (sign manifests, not images).
+ * Returns: CUSTOS_OK; CUSTOS_E_REFUSED when sigpath exists; CUSTOS_E_USAGE
+ * (public-only key, bad purpose, a directory); CUSTOS_E_CORRUPT for a file
+ * that is too large; CUSTOS_E_IO; CUSTOS_E_NOMEM. Nothing is left on
+ * failure.
+ */
+CUSTOS_API int custos_sign_file(const struct custos_key *key, const char *purpose, const char *path,
+                                const char *sigpath, struct custos_error *err);
+
+/*
+ * Checks the detached signature file sigpath over the bytes of the file at
+ * path, as custos_sigfile_verify.
+ * Returns: as custos_sigfile_verify, plus the read errors of
+ * custos_sign_file.
+ */
+CUSTOS_API int custos_verify_file(const struct custos_key *key, const char *purpose,
+                                  const char *path, const char *sigpath, struct custos_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -101,6 +101,20 @@ test_sign_verify(void)
               "truncated sigfile is corrupt");
     has_str(err.message, "line 3", "error names the line");
 
+    /* Whole files. */
+    tap_write("record.json", "{\"a\":1}\n", 8);
+    is_status(custos_sign_file(k, CUSTOS_PURPOSE_RECORD, "record.json", "record.sig", &err),
+              CUSTOS_OK, &err, "sign_file");
+    is_status(custos_verify_file(pub, CUSTOS_PURPOSE_RECORD, "record.json", "record.sig", &err),
+              CUSTOS_OK, &err, "verify_file");
+    tap_write("record.json.2", "{\"a\":2}\n", 8);
+    is_status(custos_verify_file(pub, CUSTOS_PURPOSE_RECORD, "record.json.2", "record.sig", &err),
+              CUSTOS_E_UNTRUSTED, &err, "verify_file on changed bytes");
+    is_status(custos_sign_file(k, CUSTOS_PURPOSE_RECORD, "record.json", "record.sig", &err),
+              CUSTOS_E_REFUSED, &err, "sign_file does not overwrite");
+    is_status(custos_sign_file(k, CUSTOS_PURPOSE_RECORD, "absent", "absent.sig", &err),
+              CUSTOS_E_IO, &err, "sign_file on a missing file");
+
     custos_key_free(k);
     custos_key_free(other);
     custos_key_free(pub);
