@@ -18,6 +18,7 @@
 #include "staging.h"
 #include "key.h"
 #include "sign.h"
+#include "merkle.h"
 
 #ifdef __cplusplus
 extern "C" {
