@@ -19,6 +19,7 @@
 #include "key.h"
 #include "sign.h"
 #include "merkle.h"
+#include "ledger.h"
 
 #ifdef __cplusplus
 extern "C" {
