@@ -3,6 +3,8 @@
 # (sections 3.1 and 4) run on the test vector in tests/data/key/, then the
 # same checks on a fresh key made by custos-key, and tampered copies.
 set -u
+# Key loads run 600 000 PBKDF2 rounds; see tests/cli/key/_setup for why ASan gets a smaller quarantine.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}quarantine_size_mb=8"
 root=${CUSTOS_SOURCE_ROOT:?}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 n=0; failed=0

@@ -4,6 +4,8 @@
 # and openssl, on the test vector in tests/data/ledger/ and on a fresh ledger
 # made by custos-ledger, intact and tampered. custos-ledger verify must agree.
 set -u
+# Key loads run 600 000 PBKDF2 rounds; see tests/cli/key/_setup for why ASan gets a smaller quarantine.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}quarantine_size_mb=8"
 root=${CUSTOS_SOURCE_ROOT:?}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 n=0; failed=0

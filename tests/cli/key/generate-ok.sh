@@ -1,3 +1,4 @@
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}quarantine_size_mb=8"
 set -e
 echo "pass phrase one" > pw
 custos-key generate --name "Alice Chen" --role custodian -o a.key --passphrase-file pw -q

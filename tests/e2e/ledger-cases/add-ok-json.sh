@@ -1,4 +1,4 @@
-. "$CUSTOS_SOURCE_ROOT/tests/cli/ledger/_setup"
+. "$CUSTOS_SOURCE_ROOT/tests/e2e/ledger-cases/_setup"
 set -e
 out=$(custos-ledger add note -l c.ledger --sign author=carol.key --passphrase-file carol.pass --text "hello" --json)
 echo "$out" | grep -q "\"seq\": 2"
