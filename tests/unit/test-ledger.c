@@ -203,6 +203,7 @@ test_lifecycle(void)
     custos_ledger_report_free(r);
     is_status(custos_ledger_prove(l, 2, 0, &proof), CUSTOS_OK, custos_ledger_error(l), "prove");
     has_str(proof, "c2sp.org/tlog-proof@v1\nindex 2\n", "proof header");
+    free(proof);
     is_status(custos_ledger_prove(l, 99, 0, &proof), CUSTOS_E_USAGE, custos_ledger_error(l),
               "prove beyond the end refused");
     free(note);
