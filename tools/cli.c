@@ -10,11 +10,13 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t got_signal;
@@ -215,4 +217,66 @@ cli_command_line(int argc, char **argv)
     }
     *p = '\0';
     return s;
+}
+
+/* Prompts on /dev/tty with echo off and reads one line. */
+static int
+tty_passphrase(const char *prompt, char **pass, size_t *len, struct custos_error *err)
+{
+    int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL,
+                                "no terminal to ask for the passphrase: use --passphrase-file "
+                                "or --passphrase-fd");
+    struct termios old, quiet;
+    int restore = tcgetattr(fd, &old) == 0;
+    if (restore) {
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+        quiet.c_lflag |= ICANON;
+        tcsetattr(fd, TCSAFLUSH, &quiet);
+    }
+    if (write(fd, prompt, strlen(prompt)) < 0) {
+        /* The prompt is a courtesy; reading still works. */
+    }
+    int rc = custos_passphrase_read_fd(fd, pass, len, err);
+    if (restore)
+        tcsetattr(fd, TCSAFLUSH, &old);
+    if (write(fd, "\n", 1) < 0) {
+        /* As above. */
+    }
+    close(fd);
+    return rc;
+}
+
+int
+cli_read_passphrase(const char *prompt, const char *passfile, int passfd, int confirm,
+                    char **pass, size_t *len, struct custos_error *err)
+{
+    *pass = NULL;
+    if (passfile != NULL)
+        return custos_passphrase_read_file(passfile, pass, len, err);
+    if (passfd >= 0) {
+        int rc = custos_passphrase_read_fd(passfd, pass, len, err);
+        if (rc != CUSTOS_OK) {
+            char msg[CUSTOS_ERROR_MESSAGE_MAX];
+            snprintf(msg, sizeof(msg), "%s", err->message);
+            custos_error_set(err, rc, 0, NULL, "passphrase descriptor %d: %s", passfd, msg);
+        }
+        return rc;
+    }
+    int rc = tty_passphrase(prompt, pass, len, err);
+    if (rc != CUSTOS_OK || !confirm)
+        return rc;
+    char *again = NULL;
+    size_t again_len = 0;
+    rc = tty_passphrase("Repeat the passphrase: ", &again, &again_len, err);
+    if (rc == CUSTOS_OK && (again_len != *len || memcmp(again, *pass, *len) != 0))
+        rc = custos_error_set(err, CUSTOS_E_USAGE, 0, NULL, "the passphrases do not match");
+    custos_passphrase_free(again, again_len);
+    if (rc != CUSTOS_OK) {
+        custos_passphrase_free(*pass, *len);
+        *pass = NULL;
+    }
+    return rc;
 }

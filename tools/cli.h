@@ -66,6 +66,18 @@ int cli_parse_size(const char *s, uint64_t *out);
  */
 char *cli_command_line(int argc, char **argv);
 
+/*
+ * Reads a passphrase for prompt: from the file passfile when non-NULL
+ * ("-" is not special), else from descriptor passfd when >= 0, else from
+ * the controlling terminal (/dev/tty) with echo off; with confirm, the
+ * terminal asks twice and the answers must match. *pass is NUL-terminated
+ * and must be released with custos_passphrase_free(*pass, *len), which wipes
+ * it. Returns a custos status; err says why on failure (no terminal, EOF,
+ * mismatch).
+ */
+int cli_read_passphrase(const char *prompt, const char *passfile, int passfd, int confirm,
+                        char **pass, size_t *len, struct custos_error *err);
+
 /* Prints a JSON document (a NUL-terminated string) and a newline on stdout. */
 int cli_print_json(const char *json);
 

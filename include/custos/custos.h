@@ -18,6 +18,10 @@
 #include "staging.h"
 #include "source.h"
 #include "acquire.h"
+#include "key.h"
+#include "sign.h"
+#include "merkle.h"
+#include "ledger.h"
 
 #ifdef __cplusplus
 extern "C" {

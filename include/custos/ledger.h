@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * ledger.h: the case's append-only, signed, hash-chained chain-of-custody
+ * ledger.
+ *
+ * One file per case. Each line is one entry: a compact JSON body, then one
+ * TAB-separated signature token "FINGERPRINT:BASE64" per party that signed
+ * it, then LF. Every body starts with {"v":1,"seq":N,"prev":HASH,"time":T,
+ * "action":A,"parties":[...]} and continues with the action's fields. prev
+ * is SHA-256 of the previous line as stored (without LF); signatures cover
+ * PAE(CUSTOS_PURPOSE_LEDGER_ENTRY, body). The Merkle leaves are the lines
+ * (merkle.h). Which roles may act in which capacity for which action is the
+ * policy table of docs/formats/ledger.md, enforced on append and on verify.
+ *
+ * Outline (one laptop, every party present):
+ *   1. custos_ledger_create(&l, "case.ledger", "{\"case\":...}", &owner, NULL, &err)
+ *      or custos_ledger_open(&l, "case.ledger", &err)
+ *   2. struct custos_ledger_party p[] = {{"custodian", alice}, {"witness", carol}};
+ *      custos_ledger_append(l, "acquire", fields_json, p, 2, NULL, &seq)
+ *   3. custos_ledger_free(l)
+ * Outline (parties sign on their own devices):
+ *   1. custos_ledger_propose(l, action, fields, parties, n, NULL, &body); custos_proposal_write()
+ *   2. each party: custos_proposal_sign(path, key, &err)
+ *   3. custos_proposal_read(); custos_ledger_commit(l, body, len, tokens, n, 0, &seq)
+ *      (CUSTOS_E_REFUSED when the ledger moved meanwhile: propose again)
+ * Outline (audit):
+ *   1. custos_ledger_verify(path, checkpoint_or_NULL, progress, &report, &err)
+ *   2. report->findings, report->status; custos_ledger_report_free(report)
+ *
+ * Format: docs/formats/ledger.md.
+ */
+#ifndef CUSTOS_LEDGER_H
+#define CUSTOS_LEDGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "export.h"
+#include "key.h"
+#include "merkle.h"
+#include "progress.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CUSTOS_LEDGER_VERSION       1
+#define CUSTOS_LEDGER_LINE_MAX      (1024 * 1024) /* bytes of one entry line */
+#define CUSTOS_LEDGER_FIELD_MAX     4096          /* bytes of one string field */
+#define CUSTOS_LEDGER_ORIGIN_PREFIX "custos.invalid/ledger/"
+#define CUSTOS_LEDGER_FUTURE_SLACK  300 /* seconds an entry time may run ahead of the clock */
+
+/* Actions. */
+#define CUSTOS_ACTION_OPEN     "open"
+#define CUSTOS_ACTION_ENROLL   "enroll"
+#define CUSTOS_ACTION_REVOKE   "revoke"
+#define CUSTOS_ACTION_COLLECT  "collect"
+#define CUSTOS_ACTION_ACQUIRE  "acquire"
+#define CUSTOS_ACTION_SEAL     "seal"
+#define CUSTOS_ACTION_TRANSFER "transfer"
+#define CUSTOS_ACTION_STORE    "store"
+#define CUSTOS_ACTION_ACCESS   "access"
+#define CUSTOS_ACTION_VERIFY   "verify"
+#define CUSTOS_ACTION_DISPOSE  "dispose"
+#define CUSTOS_ACTION_NOTE     "note"
+#define CUSTOS_ACTION_ATTEST   "attest"
+#define CUSTOS_ACTION_CLOSE    "close"
+
+/* custos_ledger_commit flags. */
+#define CUSTOS_LEDGER_ALLOW_MISSING 0x1u /* commit without some signatures; attest them later */
+
+/* One party of an entry: the capacity it acts in, and its key. */
+struct custos_ledger_party {
+    const char *as;               /* capacity, e.g. "custodian", "releaser", "witness" */
+    const struct custos_key *key; /* private to sign now; public is enough to propose */
+};
+
+struct custos_ledger;
+
+/*
+ * Creates a new ledger file at path holding its `open` entry, signed by
+ * owner (a private key, capacity "owner", role custodian or legal), and
+ * returns it open for appending. fields_json is a JSON object with "case",
+ * "level" (1-4) and "authorisation" (and optionally "place", "comment");
+ * the ledger id and the report and recovery deadlines are added here.
+ * time is the entry time (RFC 3339 UTC) or NULL for now.
+ * Returns: CUSTOS_OK; CUSTOS_E_REFUSED when path exists or the policy
+ * refuses the entry (err says why); CUSTOS_E_USAGE for bad fields;
+ * CUSTOS_E_IO; CUSTOS_E_NOMEM. Nothing is left on disk on failure.
+ */
+CUSTOS_API int custos_ledger_create(struct custos_ledger **out, const char *path,
+                                    const char *fields_json,
+                                    const struct custos_ledger_party *owner, const char *time,
+                                    struct custos_error *err);
+
+/*
+ * Opens an existing ledger for appending: reads every line once, checks
+ * the hash chain, the format and the policy (not the signatures: that is
+ * custos_ledger_verify) and keeps the state needed to append in O(1).
+ * Returns: CUSTOS_OK; CUSTOS_E_CORRUPT for a malformed or torn ledger;
+ * CUSTOS_E_UNTRUSTED when a link or policy rule fails (err names the first
+ * entry); CUSTOS_E_IO; CUSTOS_E_NOMEM. *out is NULL on failure.
+ */
+CUSTOS_API int custos_ledger_open(struct custos_ledger **out, const char *path,
+                                  struct custos_error *err);
+
+/* Releases l; NULL is allowed. */
+CUSTOS_API void custos_ledger_free(struct custos_ledger *l);
+
+/* The handle's last error; valid until the next call on l. */
+CUSTOS_API const struct custos_error *custos_ledger_error(const struct custos_ledger *l);
+
+/* The number of entries, as of the last call on l. */
+CUSTOS_API uint64_t custos_ledger_size(const struct custos_ledger *l);
+
+/* The checkpoint origin, "custos.invalid/ledger/" + ledger id; valid as long as l. */
+CUSTOS_API const char *custos_ledger_origin(const struct custos_ledger *l);
+
+/*
+ * Appends one entry in one call: takes the lock, reads entries appended
+ * since (only those), builds the body on the current head, has every party
+ * sign it, checks it against the policy, writes and fsyncs it. Every party
+ * needs a private key. fields_json: a JSON object of the action's fields
+ * (strings; integers may also be given as decimal strings), NULL for none.
+ * time: RFC 3339 UTC or NULL for now; it may not precede the last entry nor
+ * run more than CUSTOS_LEDGER_FUTURE_SLACK seconds ahead of the clock.
+ * *seq receives the new entry's number (seq may be NULL).
+ * Returns: CUSTOS_OK; CUSTOS_E_REFUSED when the policy refuses the entry
+ * (err says which rule); CUSTOS_E_USAGE for unknown actions or fields, bad
+ * values, or a public-only key; CUSTOS_E_CORRUPT for a torn or damaged
+ * ledger; CUSTOS_E_IO (nothing is appended: a partial write is cut back);
+ * CUSTOS_E_NOMEM. After CUSTOS_E_IO the handle is dead.
+ */
+CUSTOS_API int custos_ledger_append(struct custos_ledger *l, const char *action,
+                                    const char *fields_json,
+                                    const struct custos_ledger_party *parties, size_t nparties,
+                                    const char *time, uint64_t *seq);
+
+/*
+ * Builds the body of a proposed entry on the current head (after reading
+ * any new entries) and checks it against the policy, without signing or
+ * writing. Keys may be public. *body is a new NUL-terminated string.
+ * Returns: as custos_ledger_append.
+ */
+CUSTOS_API int custos_ledger_propose(struct custos_ledger *l, const char *action,
+                                     const char *fields_json,
+                                     const struct custos_ledger_party *parties, size_t nparties,
+                                     const char *time, char **body);
+
+/*
+ * Signs an entry body with key and returns the signature token
+ * "FINGERPRINT:BASE64" as a new string in *token.
+ * Returns: CUSTOS_OK; CUSTOS_E_USAGE for a public-only key; CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_ledger_sign_body(const char *body, size_t len, const struct custos_key *key,
+                                       char **token, struct custos_error *err);
+
+/*
+ * Appends a proposed body with the given signature tokens (in any order;
+ * they are written in the order of the body's parties). Refuses if the
+ * ledger moved since the proposal (seq or prev no longer match the head), if
+ * a token is by a key the body does not list or does not verify, or if a
+ * party has not signed, unless flags has CUSTOS_LEDGER_ALLOW_MISSING (the
+ * enrolled key of an enroll or open entry must always sign).
+ * Returns: CUSTOS_OK; CUSTOS_E_REFUSED (moved, missing, policy);
+ * CUSTOS_E_UNTRUSTED (a signature does not verify); CUSTOS_E_CORRUPT;
+ * CUSTOS_E_IO; CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_ledger_commit(struct custos_ledger *l, const char *body, size_t len,
+                                    const char *const *tokens, size_t ntokens, unsigned flags,
+                                    uint64_t *seq);
+
+/*
+ * Signs a checkpoint of the whole ledger with key, which must be enrolled
+ * and not revoked. *note is a new string (C2SP signed note).
+ * Returns: CUSTOS_OK; CUSTOS_E_REFUSED for a key not enrolled;
+ * CUSTOS_E_USAGE (public-only key); CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_ledger_checkpoint(struct custos_ledger *l, const struct custos_key *key,
+                                        char **note);
+
+/*
+ * Checks a checkpoint against the ledger (signed by an enrolled key, same
+ * origin, the ledger's first N entries hash to its root) and adds a
+ * tlog-cosignature/v1 line by key at unix time `time`. *out is a new string.
+ * Returns: CUSTOS_OK; CUSTOS_E_UNTRUSTED when the checkpoint does not match
+ * the ledger; CUSTOS_E_REFUSED for a key not enrolled; CUSTOS_E_CORRUPT;
+ * CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_ledger_cosign(struct custos_ledger *l, const char *note, size_t len,
+                                    const struct custos_key *key, uint64_t time, char **out);
+
+/*
+ * Writes the inclusion proof of entry index in the tree of the first n
+ * entries (n = 0 means all) as c2sp.org/tlog-proof@v1 text without the
+ * checkpoint ("c2sp.org/tlog-proof@v1\nindex I\n" + one base64 hash a line).
+ * Returns: CUSTOS_OK; CUSTOS_E_USAGE when index >= n or n > size;
+ * CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_ledger_prove(struct custos_ledger *l, uint64_t index, uint64_t n,
+                                   char **text);
+
+/* One thing verification found wrong (or pending) about one entry. */
+struct custos_ledger_finding {
+    uint64_t seq;      /* the entry; for a torn tail, the number it would have had */
+    int status;        /* CUSTOS_E_UNTRUSTED, _CORRUPT or _INCOMPLETE (awaiting attest) */
+    char message[512]; /* "entry N: cause" */
+};
+
+struct custos_ledger_report {
+    uint64_t entries;                       /* complete lines read */
+    int status;                             /* the worst finding, CUSTOS_OK when none */
+    int torn;                               /* 1 when the file ends in a torn line */
+    uint64_t torn_offset;                   /* byte offset where the torn line starts */
+    char head[CUSTOS_KEY_FP_HEX_SIZE];      /* SHA-256 of the last line, hex */
+    uint8_t root[CUSTOS_MERKLE_HASH_SIZE];  /* Merkle root over all complete lines */
+    char root_b64[48];                      /* the same in base64, as checkpoints write it */
+    char origin[128];                       /* the checkpoint origin, or "" */
+    uint64_t signatures;                    /* signatures checked */
+    int checkpoint_checked;                 /* 1 when a checkpoint was given */
+    uint64_t checkpoint_size;               /* its tree size */
+    char checkpoint_signers[512];           /* names of the keys whose signatures held */
+    struct custos_ledger_finding *findings; /* in entry order */
+    size_t nfindings;
+};
+
+/*
+ * Verifies a ledger file completely: format, every hash link, every
+ * signature, enrolment and revocation, the role policy, times, custody of
+ * items, and pending late signatures; with checkpoint (a path, or NULL),
+ * also the checkpoint's signatures by enrolled keys, and that the ledger
+ * holds exactly the entries it committed to (consistency proof). Every
+ * finding is reported; *out must be freed with custos_ledger_report_free.
+ * Returns: the report's worst status (CUSTOS_OK, _UNTRUSTED, _CORRUPT,
+ * _INCOMPLETE) with *out set; or CUSTOS_E_IO, CUSTOS_E_NOMEM,
+ * CUSTOS_E_INTERRUPTED with *out NULL.
+ */
+CUSTOS_API int custos_ledger_verify(const char *path, const char *checkpoint,
+                                    const struct custos_progress *progress,
+                                    struct custos_ledger_report **out, struct custos_error *err);
+
+/* Releases a report; NULL is allowed. */
+CUSTOS_API void custos_ledger_report_free(struct custos_ledger_report *r);
+
+/*
+ * Writes a proposal file (the body and a line end) as a new file at path.
+ * Returns: as custos_write_file_new.
+ */
+CUSTOS_API int custos_proposal_write(const char *path, const char *body, struct custos_error *err);
+
+/*
+ * Signs the proposal at path with key and appends the token line under an
+ * exclusive lock. The key must be one of the body's parties and must not
+ * have signed it yet.
+ * Returns: CUSTOS_OK; CUSTOS_E_REFUSED (not a party, signed already);
+ * CUSTOS_E_CORRUPT; CUSTOS_E_IO; CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_proposal_sign(const char *path, const struct custos_key *key,
+                                    struct custos_error *err);
+
+/*
+ * Reads a proposal: *body (NUL-terminated, without LF) and *ntokens tokens.
+ * Release with custos_proposal_free.
+ * Returns: CUSTOS_OK; CUSTOS_E_CORRUPT; CUSTOS_E_IO; CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_proposal_read(const char *path, char **body, char ***tokens, size_t *ntokens,
+                                    struct custos_error *err);
+
+/* Releases what custos_proposal_read returned; NULLs are allowed. */
+CUSTOS_API void custos_proposal_free(char *body, char **tokens, size_t ntokens);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

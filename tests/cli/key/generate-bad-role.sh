@@ -1,0 +1,1 @@
+echo "pass phrase one" > pw; custos-key generate --name A --role boss -o a.key --passphrase-file pw

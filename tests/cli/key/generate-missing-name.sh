@@ -1,0 +1,1 @@
+echo "pass phrase one" > pw; custos-key generate --role custodian -o a.key --passphrase-file pw

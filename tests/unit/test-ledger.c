@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: ISC */
+#include "custos/ledger.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tap.h"
+
+static struct custos_key *alice, *bob, *carol, *vera, *mallory;
+
+static void
+keys(void)
+{
+    struct custos_error err;
+    custos_key_generate(&alice, "Alice Chen", "custodian", &err);
+    custos_key_generate(&bob, "Bob Wu", "custodian", &err);
+    custos_key_generate(&carol, "Carol Lin", "witness", &err);
+    custos_key_generate(&vera, "Vera Vendor", "vendor", &err);
+    custos_key_generate(&mallory, "Mallory", "custodian", &err);
+}
+
+static int
+append(struct custos_ledger *l, const char *action, const char *fields, const char *as1,
+       struct custos_key *k1, const char *as2, struct custos_key *k2)
+{
+    struct custos_ledger_party p[2] = {{as1, k1}, {as2, k2}};
+    return custos_ledger_append(l, action, fields, p, k2 != NULL ? 2 : 1, NULL, NULL);
+}
+
+static size_t
+file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (size_t)st.st_size : 0;
+}
+
+static void
+test_lifecycle(void)
+{
+    struct custos_error err;
+    struct custos_ledger *l = NULL;
+    struct custos_ledger_report *r = NULL;
+    custos_error_clear(&err);
+    struct custos_ledger_party owner = {"owner", alice};
+
+    is_status(custos_ledger_create(&l, "c.ledger",
+                                   "{\"case\":\"IR-1\",\"level\":5,"
+                                   "\"authorisation\":\"x\"}",
+                                   &owner, NULL, &err),
+              CUSTOS_E_USAGE, &err, "level 5 refused");
+    ok(access("c.ledger", F_OK) != 0, "nothing left after a refused create");
+    struct custos_ledger_party wrong = {"owner", carol};
+    is_status(custos_ledger_create(&l, "c.ledger",
+                                   "{\"case\":\"IR-1\",\"level\":3,"
+                                   "\"authorisation\":\"x\"}",
+                                   &wrong, NULL, &err),
+              CUSTOS_E_REFUSED, &err, "a witness may not own a case");
+    has_str(err.message, "may not be enrolled as owner", "error names the rule");
+    is_status(custos_ledger_create(&l, "c.ledger",
+                                   "{\"case\":\"IR-1\",\"level\":\"3\","
+                                   "\"authorisation\":\"order 7\"}",
+                                   &owner, "2026-11-23T09:00:00Z", &err),
+              CUSTOS_OK, &err, "create");
+    is_int(custos_ledger_size(l), 1, "one entry");
+    has_str(custos_ledger_origin(l), CUSTOS_LEDGER_ORIGIN_PREFIX, "origin");
+    struct custos_ledger *l2 = NULL;
+    is_status(custos_ledger_create(&l2, "c.ledger", "{}", &owner, NULL, &err), CUSTOS_E_REFUSED,
+              &err, "existing ledger refused");
+
+    is_status(append(l, "enroll", NULL, "subject", bob, "approver", alice), CUSTOS_OK,
+              custos_ledger_error(l), "enroll bob");
+    is_status(append(l, "enroll", NULL, "subject", carol, "approver", alice), CUSTOS_OK,
+              custos_ledger_error(l), "enroll carol");
+    is_status(append(l, "enroll", NULL, "subject", vera, "approver", carol), CUSTOS_E_REFUSED,
+              custos_ledger_error(l), "a witness may not approve an enrolment");
+    is_status(append(l, "enroll", NULL, "subject", vera, "approver", alice), CUSTOS_OK,
+              custos_ledger_error(l), "enroll vera");
+    is_status(append(l, "enroll", NULL, "subject", bob, "approver", alice), CUSTOS_E_REFUSED,
+              custos_ledger_error(l), "double enrolment refused");
+    is_status(append(l, "collect", "{\"item\":\"E-001\",\"description\":\"laptop\"}", "custodian",
+                     alice, "witness", carol),
+              CUSTOS_OK, custos_ledger_error(l), "collect");
+    is_status(append(l, "collect", "{\"item\":\"E-001\",\"description\":\"again\"}", "custodian",
+                     alice, NULL, NULL),
+              CUSTOS_E_REFUSED, custos_ledger_error(l), "collecting an item twice refused");
+    is_status(append(l, "acquire",
+                     "{\"item\":\"E-001\",\"record\":\"r.json\",\"record_sha256\":\""
+                     "0000000000000000000000000000000000000000000000000000000000000000\"}",
+                     "custodian", alice, NULL, NULL),
+              CUSTOS_E_REFUSED, custos_ledger_error(l), "acquire without a witness refused");
+    has_str(custos_ledger_error(l)->message, "needs a party acting as witness", "names the rule");
+    is_status(append(l, "transfer", "{\"item\":\"E-001\",\"reason\":\"lab\"}", "releaser", bob,
+                     "receiver", alice),
+              CUSTOS_E_REFUSED, custos_ledger_error(l), "transfer by a non-holder refused");
+    has_str(custos_ledger_error(l)->message, "Bob Wu does not hold item E-001", "names holder");
+    is_status(append(l, "transfer", "{\"item\":\"E-001\",\"reason\":\"lab\"}", "releaser", alice,
+                     "receiver", bob),
+              CUSTOS_OK, custos_ledger_error(l), "transfer alice -> bob");
+    is_status(append(l, "note", "{\"text\":\"x\",\"colour\":\"red\"}", "author", bob, NULL, NULL),
+              CUSTOS_E_USAGE, custos_ledger_error(l), "unknown field refused");
+    is_status(append(l, "note", "{\"text\":\"hi\"}", "author", mallory, NULL, NULL),
+              CUSTOS_E_REFUSED, custos_ledger_error(l), "unenrolled key refused");
+
+    /* Time order. */
+    struct custos_ledger_party pb = {"author", bob};
+    is_status(
+        custos_ledger_append(l, "note", "{\"text\":\"old\"}", &pb, 1, "2026-11-23T08:00:00Z", NULL),
+        CUSTOS_E_REFUSED, custos_ledger_error(l), "a time before the last entry refused");
+    is_status(custos_ledger_append(l, "note", "{\"text\":\"future\"}", &pb, 1,
+                                   "2099-01-01T00:00:00Z", NULL),
+              CUSTOS_E_REFUSED, custos_ledger_error(l), "a time in the future refused");
+
+    /* Propose, sign, commit; moved ledger; late signature and attest. */
+    struct custos_ledger_party pp[2] = {{"custodian", bob}, {"witness", carol}};
+    char *body = NULL, *t1 = NULL, *t2 = NULL, *body2 = NULL;
+    is_status(custos_ledger_propose(l, "store", "{\"item\":\"E-001\",\"location\":\"locker 7\"}",
+                                    pp, 2, NULL, &body),
+              CUSTOS_OK, custos_ledger_error(l), "propose");
+    custos_ledger_sign_body(body, strlen(body), bob, &t1, &err);
+    custos_ledger_sign_body(body, strlen(body), carol, &t2, &err);
+    const char *only_bob[] = {t1};
+    is_status(custos_ledger_commit(l, body, strlen(body), only_bob, 1, 0, NULL), CUSTOS_E_REFUSED,
+              custos_ledger_error(l), "commit with a missing signature refused");
+    const char *forged[] = {t1, t1};
+    is_status(custos_ledger_commit(l, body, strlen(body), forged, 2, 0, NULL), CUSTOS_E_REFUSED,
+              custos_ledger_error(l), "duplicate token refused");
+    char *tm = NULL;
+    custos_ledger_sign_body(body, strlen(body), mallory, &tm, &err);
+    const char *extra[] = {t1, t2, tm};
+    is_status(custos_ledger_commit(l, body, strlen(body), extra, 3, 0, NULL), CUSTOS_E_REFUSED,
+              custos_ledger_error(l), "a signature by an unlisted key refused");
+    has_str(custos_ledger_error(l)->message, "does not list", "names the unlisted key");
+    /* Someone else appends meanwhile: the proposal is stale. */
+    is_status(append(l, "note", "{\"text\":\"meanwhile\"}", "author", alice, NULL, NULL), CUSTOS_OK,
+              custos_ledger_error(l), "another append");
+    const char *both[] = {t2, t1};
+    is_status(custos_ledger_commit(l, body, strlen(body), both, 2, 0, NULL), CUSTOS_E_REFUSED,
+              custos_ledger_error(l), "commit refused: the ledger moved");
+    has_str(custos_ledger_error(l)->message, "moved", "error says the ledger moved");
+    free(t1);
+    free(t2);
+    free(tm);
+    is_status(custos_ledger_propose(l, "store", "{\"item\":\"E-001\",\"location\":\"locker 7\"}",
+                                    pp, 2, NULL, &body2),
+              CUSTOS_OK, custos_ledger_error(l), "propose again");
+    custos_ledger_sign_body(body2, strlen(body2), bob, &t1, &err);
+    const char *late[] = {t1};
+    uint64_t seq = 0;
+    is_status(
+        custos_ledger_commit(l, body2, strlen(body2), late, 1, CUSTOS_LEDGER_ALLOW_MISSING, &seq),
+        CUSTOS_OK, custos_ledger_error(l), "commit with a missing signature allowed");
+    free(t1);
+    free(body);
+    free(body2);
+    is_int(custos_ledger_verify("c.ledger", NULL, NULL, &r, &err), CUSTOS_E_INCOMPLETE,
+           "verify: incomplete while a signature is owed");
+    if (r != NULL && r->nfindings > 0)
+        has_str(r->findings[0].message, "awaiting the signature of witness Carol Lin",
+                "finding names the witness");
+    custos_ledger_report_free(r);
+    char fields[128];
+    snprintf(fields, sizeof(fields), "{\"target\":%llu}", (unsigned long long)seq);
+    is_status(append(l, "attest", fields, "attester", bob, NULL, NULL), CUSTOS_E_REFUSED,
+              custos_ledger_error(l), "attest by a party who signed refused");
+    is_status(append(l, "attest", fields, "attester", carol, NULL, NULL), CUSTOS_OK,
+              custos_ledger_error(l), "attest by the late witness");
+    is_int(custos_ledger_verify("c.ledger", NULL, NULL, &r, &err), CUSTOS_OK,
+           "verify: OK after the attest");
+    if (r != NULL)
+        is_int(r->entries, custos_ledger_size(l), "report counts every entry");
+    custos_ledger_report_free(r);
+
+    /* Revocation. */
+    is_status(append(l, "revoke",
+                     "{\"key\":\""
+                     "0000000000000000000000000000000000000000000000000000000000000000"
+                     "\",\"reason\":\"x\"}",
+                     "approver", alice, NULL, NULL),
+              CUSTOS_E_REFUSED, custos_ledger_error(l), "revoking an unknown key refused");
+    snprintf(fields, sizeof(fields), "{\"key\":\"%s\",\"reason\":\"lost\"}",
+             custos_key_fingerprint(vera));
+    is_status(append(l, "revoke", fields, "approver", alice, NULL, NULL), CUSTOS_OK,
+              custos_ledger_error(l), "revoke vera");
+    is_status(append(l, "note", "{\"text\":\"still here\"}", "author", vera, NULL, NULL),
+              CUSTOS_E_REFUSED, custos_ledger_error(l), "a revoked key may not sign");
+    has_str(custos_ledger_error(l)->message, "revoked", "error says revoked");
+
+    /* Checkpoint, cosign, prove. */
+    char *note = NULL, *cos = NULL, *proof = NULL;
+    is_status(custos_ledger_checkpoint(l, mallory, &note), CUSTOS_E_REFUSED, custos_ledger_error(l),
+              "checkpoint by an unenrolled key refused");
+    is_status(custos_ledger_checkpoint(l, alice, &note), CUSTOS_OK, custos_ledger_error(l),
+              "checkpoint");
+    is_status(custos_ledger_cosign(l, note, strlen(note), carol, 1795000000, &cos), CUSTOS_OK,
+              custos_ledger_error(l), "cosign");
+    tap_write("cp", cos, strlen(cos));
+    is_int(custos_ledger_verify("c.ledger", "cp", NULL, &r, &err), CUSTOS_OK,
+           "verify against the cosigned checkpoint");
+    if (r != NULL)
+        has_str(r->checkpoint_signers, "Carol Lin (witness, cosigned)", "cosigner named");
+    custos_ledger_report_free(r);
+    is_status(custos_ledger_prove(l, 2, 0, &proof), CUSTOS_OK, custos_ledger_error(l), "prove");
+    has_str(proof, "c2sp.org/tlog-proof@v1\nindex 2\n", "proof header");
+    free(proof);
+    is_status(custos_ledger_prove(l, 99, 0, &proof), CUSTOS_E_USAGE, custos_ledger_error(l),
+              "prove beyond the end refused");
+    free(note);
+    free(cos);
+    free(proof);
+
+    /* Growth after the checkpoint stays consistent; truncation does not. */
+    is_status(append(l, "note", "{\"text\":\"after checkpoint\"}", "author", bob, NULL, NULL),
+              CUSTOS_OK, custos_ledger_error(l), "append after the checkpoint");
+    is_int(custos_ledger_verify("c.ledger", "cp", NULL, &r, &err), CUSTOS_OK,
+           "grown ledger is consistent with the checkpoint");
+    custos_ledger_report_free(r);
+    size_t full = file_size("c.ledger");
+    custos_ledger_free(l);
+    l = NULL;
+
+    /* A torn tail: reported by verify and refused by open. */
+    int fd = open("c.ledger", O_WRONLY | O_APPEND);
+    ok(fd >= 0 && write(fd, "{\"v\":1,\"seq\":", 13) == 13, "simulate a torn append");
+    close(fd);
+    is_int(custos_ledger_verify("c.ledger", NULL, NULL, &r, &err), CUSTOS_E_CORRUPT,
+           "verify: torn tail is corrupt");
+    if (r != NULL) {
+        ok(r->torn && r->torn_offset == full, "torn offset is the old end");
+        has_str(r->findings[r->nfindings - 1].message, "torn last line", "finding says torn");
+    }
+    custos_ledger_report_free(r);
+    is_status(custos_ledger_open(&l, "c.ledger", &err), CUSTOS_E_CORRUPT, &err,
+              "open refuses a torn ledger");
+    has_str(err.message, "torn", "open says torn");
+    ok(truncate("c.ledger", (off_t)full) == 0, "cut the torn line off by hand");
+    is_status(custos_ledger_open(&l, "c.ledger", &err), CUSTOS_OK, &err, "intact prefix opens");
+
+    /* After close only attest. */
+    is_status(append(l, "close", "{\"reason\":\"done\"}", "owner", alice, NULL, NULL), CUSTOS_OK,
+              custos_ledger_error(l), "close");
+    is_status(append(l, "note", "{\"text\":\"late note\"}", "author", bob, NULL, NULL),
+              CUSTOS_E_REFUSED, custos_ledger_error(l), "no entries after close");
+    custos_ledger_free(l);
+}
+
+static void
+test_parallel(void)
+{
+    /* Several processes append through their own handles at once. */
+    struct custos_error err;
+    struct custos_ledger *l = NULL;
+    struct custos_ledger_party owner = {"owner", alice};
+    custos_ledger_create(&l, "p.ledger", "{\"case\":\"P\",\"level\":1,\"authorisation\":\"x\"}",
+                         &owner, NULL, &err);
+    custos_ledger_free(l);
+    const int procs = 6, each = 25;
+    for (int p = 0; p < procs; p++) {
+        if (fork() == 0) {
+            struct custos_ledger *h = NULL;
+            int bad = custos_ledger_open(&h, "p.ledger", &err) != CUSTOS_OK;
+            for (int i = 0; !bad && i < each; i++) {
+                char f[64];
+                snprintf(f, sizeof(f), "{\"text\":\"process %d note %d\"}", p, i);
+                struct custos_ledger_party a = {"author", alice};
+                bad = custos_ledger_append(h, "note", f, &a, 1, NULL, NULL) != CUSTOS_OK;
+            }
+            custos_ledger_free(h);
+            _exit(bad);
+        }
+    }
+    int failures = 0, st;
+    while (wait(&st) > 0)
+        failures += !WIFEXITED(st) || WEXITSTATUS(st) != 0;
+    is_int(failures, 0, "every process appended");
+    struct custos_ledger_report *r = NULL;
+    is_int(custos_ledger_verify("p.ledger", NULL, NULL, &r, &err), CUSTOS_OK,
+           "the interleaved ledger verifies");
+    if (r != NULL)
+        is_int(r->entries, 1 + procs * each, "all %d entries landed", 1 + procs * each);
+    custos_ledger_report_free(r);
+}
+
+static void
+test_proposal_files(void)
+{
+    struct custos_error err;
+    struct custos_ledger *l = NULL;
+    char *body = NULL, **tokens = NULL;
+    size_t n = 0;
+    custos_ledger_open(&l, "p.ledger", &err);
+    struct custos_ledger_party pp = {"author", alice};
+    custos_ledger_propose(l, "note", "{\"text\":\"proposed\"}", &pp, 1, NULL, &body);
+    is_status(custos_proposal_write("n.prop", body, &err), CUSTOS_OK, &err, "write proposal");
+    free(body);
+    is_status(custos_proposal_sign("n.prop", bob, &err), CUSTOS_E_REFUSED, &err,
+              "a non-party may not sign a proposal");
+    is_status(custos_proposal_sign("n.prop", alice, &err), CUSTOS_OK, &err, "sign proposal");
+    is_status(custos_proposal_sign("n.prop", alice, &err), CUSTOS_E_REFUSED, &err,
+              "signing twice refused");
+    is_status(custos_proposal_read("n.prop", &body, &tokens, &n, &err), CUSTOS_OK, &err,
+              "read proposal");
+    is_int(n, 1, "one token");
+    is_status(custos_ledger_commit(l, body, strlen(body), (const char *const *)tokens, n, 0, NULL),
+              CUSTOS_OK, custos_ledger_error(l), "commit proposal");
+    custos_proposal_free(body, tokens, n);
+    custos_ledger_free(l);
+}
+
+int
+main(void)
+{
+    tap_tmpdir();
+    keys();
+    test_lifecycle();
+    test_parallel();
+    test_proposal_files();
+    custos_key_free(alice);
+    custos_key_free(bob);
+    custos_key_free(carol);
+    custos_key_free(vera);
+    custos_key_free(mallory);
+    return tap_done();
+}

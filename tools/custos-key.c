@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * custos-key: make a person's Ed25519 key pair and show who a key belongs to.
+ *
+ *   custos-key generate --name NAME --role ROLE -o FILE
+ *   custos-key show FILE
+ *   custos-key sign --key FILE --purpose P -o SIG FILE
+ *   custos-key verify --key FILE.pub --purpose P --signature SIG FILE
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+
+struct options {
+    const char *name;     /* --name */
+    const char *role;     /* --role */
+    const char *output;   /* -o */
+    const char *passfile; /* --passphrase-file */
+    const char *key;      /* --key */
+    const char *purpose;  /* --purpose */
+    const char *sig;      /* --signature */
+    int passfd;           /* --passphrase-fd, -1 when not given */
+    int json;             /* --json */
+};
+
+static void
+usage_text(FILE *f)
+{
+    fputs("usage: custos-key generate --name NAME --role ROLE -o FILE [options]\n"
+          "       custos-key show [options] FILE\n"
+          "       custos-key sign --key FILE --purpose P -o SIG [options] FILE\n"
+          "       custos-key verify --key FILE.pub --purpose P --signature SIG FILE\n"
+          "\n"
+          "  generate            make an Ed25519 key pair: FILE (private, encrypted, 0600)\n"
+          "                      and FILE.pub (public); both name the person and role\n"
+          "  show                print the name, role and fingerprint of a key file\n"
+          "  sign                write a detached signature of FILE to SIG\n"
+          "  verify              check a detached signature of FILE\n"
+          "\n"
+          "  --name NAME         the person's full name (generate)\n"
+          "  --role ROLE         custodian, recorder, witness, vendor or legal (generate)\n"
+          "  -o, --output FILE   the private key file (generate) or signature (sign)\n"
+          "  --key FILE          the private (sign) or public (verify) key file\n"
+          "  --purpose P         what is signed: manifest, seal, record, certificate,\n"
+          "                      or a full purpose string\n"
+          "  --signature SIG     the detached signature file to check (verify)\n"
+          "  --passphrase-file F read the passphrase from the first line of F\n"
+          "  --passphrase-fd N   read the passphrase from descriptor N\n"
+          "  --json              print one JSON document\n"
+          "  -q, --quiet         print nothing but errors\n"
+          "  -h, --help          print this help\n"
+          "  --version           print the version\n",
+          f);
+}
+
+enum {
+    OPT_NAME = 256,
+    OPT_ROLE,
+    OPT_PASSFILE,
+    OPT_PASSFD,
+    OPT_JSON,
+    OPT_VERSION,
+    OPT_KEY,
+    OPT_PURPOSE,
+    OPT_SIG
+};
+
+static const struct option long_options[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"key", required_argument, NULL, OPT_KEY},
+    {"name", required_argument, NULL, OPT_NAME},
+    {"output", required_argument, NULL, 'o'},
+    {"passphrase-fd", required_argument, NULL, OPT_PASSFD},
+    {"passphrase-file", required_argument, NULL, OPT_PASSFILE},
+    {"purpose", required_argument, NULL, OPT_PURPOSE},
+    {"quiet", no_argument, NULL, 'q'},
+    {"role", required_argument, NULL, OPT_ROLE},
+    {"signature", required_argument, NULL, OPT_SIG},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+/* Returns -1 to go on, or the exit code. */
+static int
+parse_options(struct cli *c, struct options *o, int argc, char **argv)
+{
+    int opt;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":ho:q", long_options, NULL)) != -1) {
+        switch (opt) {
+        case 'h':
+            usage_text(stdout);
+            return CUSTOS_EXIT_OK;
+        case OPT_VERSION:
+            printf("custos-key %s\n", custos_version());
+            return CUSTOS_EXIT_OK;
+        case 'o':
+            o->output = optarg;
+            break;
+        case 'q':
+            c->quiet = 1;
+            break;
+        case OPT_NAME:
+            o->name = optarg;
+            break;
+        case OPT_ROLE:
+            o->role = optarg;
+            break;
+        case OPT_PASSFILE:
+            o->passfile = optarg;
+            break;
+        case OPT_PASSFD: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end != '\0' || end == optarg || v < 0 || v > 1 << 20)
+                return cli_usage(c, "--passphrase-fd needs a descriptor number");
+            o->passfd = (int)v;
+            break;
+        }
+        case OPT_JSON:
+            o->json = 1;
+            break;
+        case OPT_KEY:
+            o->key = optarg;
+            break;
+        case OPT_PURPOSE:
+            o->purpose = optarg;
+            break;
+        case OPT_SIG:
+            o->sig = optarg;
+            break;
+        default:
+            return cli_bad_option(c, argv, opt);
+        }
+    }
+    if (o->passfile != NULL && o->passfd >= 0)
+        return cli_usage(c, "--passphrase-file and --passphrase-fd exclude each other");
+    return -1;
+}
+
+static void
+print_key(struct cli *c, const struct options *o, const char *file, const struct custos_key *k,
+          int private_checked)
+{
+    if (c->quiet)
+        return;
+    if (o->json) {
+        json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "file", file, "kind",
+                              private_checked ? "private" : "public", "name", custos_key_name(k),
+                              "role", custos_key_role(k), "fingerprint", custos_key_fingerprint(k),
+                              "algorithm", CUSTOS_KEY_ALG, "created", custos_key_created(k));
+        char *s = j != NULL ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+        if (s != NULL)
+            cli_print_json(s);
+        free(s);
+        json_decref(j);
+        return;
+    }
+    printf("file:        %s (%s key%s)\n", file, private_checked ? "private" : "public",
+           private_checked ? ", passphrase and fingerprint checked" : "");
+    printf("name:        %s\n", custos_key_name(k));
+    printf("role:        %s\n", custos_key_role(k));
+    printf("fingerprint: %s\n", custos_key_fingerprint(k));
+    printf("short:       %.*s\n", CUSTOS_KEY_FP_SHORT, custos_key_fingerprint(k));
+    printf("created:     %s\n", custos_key_created(k));
+}
+
+static int
+cmd_generate(struct cli *c, const struct options *o, struct custos_error *err)
+{
+    if (o->name == NULL)
+        return cli_usage(c, "generate: missing --name");
+    if (o->role == NULL)
+        return cli_usage(c, "generate: missing --role");
+    if (o->output == NULL)
+        return cli_usage(c, "generate: missing -o FILE");
+    if (!custos_key_role_valid(o->role))
+        return cli_usage(c, "--role must be custodian, recorder, witness, vendor or legal");
+    struct custos_key *k = NULL;
+    char *pass = NULL;
+    size_t passlen = 0;
+    int rc = custos_key_generate(&k, o->name, o->role, err);
+    if (rc == CUSTOS_OK)
+        rc = cli_read_passphrase("New passphrase for the private key: ", o->passfile, o->passfd, 1,
+                                 &pass, &passlen, err);
+    if (rc == CUSTOS_OK)
+        rc = custos_key_save(k, o->output, pass, passlen, err);
+    custos_passphrase_free(pass, passlen);
+    if (rc == CUSTOS_OK)
+        print_key(c, o, o->output, k, 1);
+    custos_key_free(k);
+    if (rc != CUSTOS_OK) {
+        cli_error(c, err);
+        return custos_exit_code(rc);
+    }
+    return CUSTOS_EXIT_OK;
+}
+
+static int
+cmd_show(struct cli *c, const struct options *o, const char *file, struct custos_error *err)
+{
+    struct custos_key *k = NULL;
+    int priv = 0;
+    int rc = custos_key_load_public(&k, file, err);
+    if (rc == CUSTOS_E_USAGE && strstr(err->message, "a private key file") != NULL) {
+        /* A private key: decrypt it, which also checks it against its statement. */
+        char *pass = NULL;
+        size_t passlen = 0;
+        rc = cli_read_passphrase("Passphrase: ", o->passfile, o->passfd, 0, &pass, &passlen, err);
+        if (rc == CUSTOS_OK)
+            rc = custos_key_load_private(&k, file, pass, passlen, err);
+        custos_passphrase_free(pass, passlen);
+        priv = 1;
+    }
+    if (rc == CUSTOS_OK)
+        print_key(c, o, file, k, priv);
+    custos_key_free(k);
+    if (rc != CUSTOS_OK) {
+        cli_error(c, err);
+        return custos_exit_code(rc);
+    }
+    return CUSTOS_EXIT_OK;
+}
+
+/* Maps the short purpose names to CUSTOS_PURPOSE_*; anything else is taken as written. */
+static const char *
+purpose_of(const char *p)
+{
+    static const struct {
+        const char *name, *purpose;
+    } names[] = {
+        {"manifest", CUSTOS_PURPOSE_MANIFEST},
+        {"seal", CUSTOS_PURPOSE_SEAL},
+        {"record", CUSTOS_PURPOSE_RECORD},
+        {"certificate", CUSTOS_PURPOSE_CERTIFICATE},
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(p, names[i].name) == 0)
+            return names[i].purpose;
+    return p;
+}
+
+static int
+cmd_sign(struct cli *c, const struct options *o, const char *file, struct custos_error *err)
+{
+    if (o->key == NULL || o->purpose == NULL || o->output == NULL)
+        return cli_usage(c, "sign: needs --key, --purpose and -o");
+    const char *purpose = purpose_of(o->purpose);
+    if (strcmp(purpose, CUSTOS_PURPOSE_LEDGER_ENTRY) == 0 ||
+        strcmp(purpose, CUSTOS_PURPOSE_KEY_BINDING) == 0)
+        return cli_usage(c, "sign: %s signatures are made by custos-ledger and custos-key only",
+                         purpose);
+    struct custos_key *k = NULL;
+    char *pass = NULL;
+    size_t passlen = 0;
+    int rc = cli_read_passphrase("Passphrase: ", o->passfile, o->passfd, 0, &pass, &passlen, err);
+    if (rc == CUSTOS_OK)
+        rc = custos_key_load_private(&k, o->key, pass, passlen, err);
+    custos_passphrase_free(pass, passlen);
+    if (rc == CUSTOS_OK)
+        rc = custos_sign_file(k, purpose, file, o->output, err);
+    if (rc == CUSTOS_OK && !c->quiet)
+        printf("%s: signed by %s (%s, %.16s) for %s\n", o->output, custos_key_name(k),
+               custos_key_role(k), custos_key_fingerprint(k), purpose);
+    custos_key_free(k);
+    if (rc != CUSTOS_OK) {
+        cli_error(c, err);
+        return custos_exit_code(rc);
+    }
+    return CUSTOS_EXIT_OK;
+}
+
+static int
+cmd_verify(struct cli *c, const struct options *o, const char *file, struct custos_error *err)
+{
+    if (o->key == NULL || o->purpose == NULL || o->sig == NULL)
+        return cli_usage(c, "verify: needs --key, --purpose and --signature");
+    struct custos_key *k = NULL;
+    int rc = custos_key_load_public(&k, o->key, err);
+    if (rc == CUSTOS_OK)
+        rc = custos_verify_file(k, purpose_of(o->purpose), file, o->sig, err);
+    if (rc == CUSTOS_OK && !c->quiet)
+        printf("%s: good signature by %s (%s, %.16s)\n", file, custos_key_name(k),
+               custos_key_role(k), custos_key_fingerprint(k));
+    custos_key_free(k);
+    if (rc != CUSTOS_OK) {
+        cli_error(c, err);
+        return custos_exit_code(rc);
+    }
+    return CUSTOS_EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct cli c;
+    struct options o = {.passfd = -1};
+    struct custos_error err;
+    cli_init(&c, "custos-key");
+    custos_error_clear(&err);
+    int rc = parse_options(&c, &o, argc, argv);
+    if (rc >= 0)
+        return rc;
+    if (optind >= argc)
+        return cli_usage(&c, "missing command (generate, show, sign or verify)");
+    /* getopt_long has moved every option before the command word and its operands. */
+    const char *cmd = argv[optind++];
+    if (strcmp(cmd, "generate") == 0) {
+        if (optind < argc)
+            return cli_usage(&c, "generate: unexpected argument %s", argv[optind]);
+        return cmd_generate(&c, &o, &err);
+    }
+    if (strcmp(cmd, "show") == 0) {
+        if (optind >= argc)
+            return cli_usage(&c, "show: missing FILE");
+        if (optind + 1 < argc)
+            return cli_usage(&c, "show: one FILE at a time");
+        if (o.name != NULL || o.role != NULL || o.output != NULL)
+            return cli_usage(&c, "show: --name, --role and -o belong to generate");
+        return cmd_show(&c, &o, argv[optind], &err);
+    }
+    if (strcmp(cmd, "sign") == 0 || strcmp(cmd, "verify") == 0) {
+        if (optind + 1 != argc)
+            return cli_usage(&c, "%s: needs exactly one FILE", cmd);
+        return cmd[0] == 's' ? cmd_sign(&c, &o, argv[optind], &err)
+                             : cmd_verify(&c, &o, argv[optind], &err);
+    }
+    return cli_usage(&c, "unknown command %s (generate, show, sign or verify)", cmd);
+}

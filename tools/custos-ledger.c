@@ -1,0 +1,629 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * custos-ledger: the case's signed chain-of-custody ledger.
+ *
+ *   custos-ledger open -l LEDGER --key OWNER.key --case ID --level N --authorisation REF
+ *   custos-ledger add ACTION -l LEDGER --sign AS=KEY ... [fields]
+ *   custos-ledger propose ACTION -l LEDGER --party AS=KEY.pub ... -o PROPOSAL [fields]
+ *   custos-ledger sign PROPOSAL --key KEY
+ *   custos-ledger commit PROPOSAL -l LEDGER [--allow-missing]
+ *   custos-ledger verify -l LEDGER [--checkpoint CP]
+ *   custos-ledger checkpoint -l LEDGER --key KEY -o CP
+ *   custos-ledger cosign CP -l LEDGER --key KEY -o CP2
+ *   custos-ledger prove N -l LEDGER [--checkpoint CP]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+
+#define MAX_KEYS 8
+
+/* Options that become entry fields: option name -> field name. */
+static const struct {
+    const char *opt, *field;
+} field_opts[] = {
+    {"authorisation", "authorisation"},
+    {"case", "case"},
+    {"certificate", "certificate"},
+    {"certificate-sha256", "certificate_sha256"},
+    {"comment", "comment"},
+    {"description", "description"},
+    {"direction", "direction"},
+    {"id-ref", "id_ref"},
+    {"image-sha256", "image_sha256"},
+    {"item", "item"},
+    {"level", "level"},
+    {"location", "location"},
+    {"make", "make"},
+    {"md5", "md5"},
+    {"method", "method"},
+    {"model", "model"},
+    {"organisation", "organisation"},
+    {"phone", "phone"},
+    {"place", "place"},
+    {"purpose", "purpose"},
+    {"reason", "reason"},
+    {"record", "record"},
+    {"record-sha256", "record_sha256"},
+    {"result", "result"},
+    {"revoke-key", "key"},
+    {"seal", "seal"},
+    {"seal-checked", "seal_checked"},
+    {"serial", "serial"},
+    {"sha1", "sha1"},
+    {"sha256", "sha256"},
+    {"size", "size"},
+    {"target", "target"},
+    {"target-sha256", "target_sha256"},
+    {"text", "text"},
+    {"tool", "tool"},
+};
+#define NFIELDS (sizeof(field_opts) / sizeof(field_opts[0]))
+
+struct options {
+    const char *ledger;         /* -l */
+    const char *output;         /* -o */
+    const char *key;            /* --key */
+    const char *checkpoint;     /* --checkpoint */
+    const char *time;           /* --time */
+    const char *sign[MAX_KEYS]; /* --sign AS=KEY */
+    size_t nsign;
+    const char *party[MAX_KEYS]; /* --party AS=KEY.pub */
+    size_t nparty;
+    const char *passfile[MAX_KEYS]; /* --passphrase-file, in --sign order */
+    size_t npassfile;
+    int passfd;                  /* --passphrase-fd */
+    int allow_missing;           /* --allow-missing */
+    int json;                    /* --json */
+    const char *fields[NFIELDS]; /* field values by field_opts index */
+};
+
+static void
+usage_text(FILE *f)
+{
+    fputs("usage: custos-ledger COMMAND [options]\n"
+          "\n"
+          "  open          start a case ledger: -l LEDGER --key OWNER.key --case ID\n"
+          "                --level 1-4 --authorisation REF\n"
+          "  add ACTION    append an entry signed now by every party (--sign AS=KEY ...)\n"
+          "  propose ACTION  write an unsigned entry for the parties (--party AS=KEY.pub ...)\n"
+          "                to PROPOSAL (-o)\n"
+          "  sign PROPOSAL add your signature to a proposal (--key KEY)\n"
+          "  commit PROPOSAL  append a signed proposal; refused if the ledger moved\n"
+          "  verify        check the whole ledger (and --checkpoint CP)\n"
+          "  checkpoint    write a signed checkpoint of the ledger (--key KEY -o CP)\n"
+          "  cosign CP     add your cosignature to a checkpoint (--key KEY -o CP2)\n"
+          "  prove N       print the inclusion proof of entry N\n"
+          "\n"
+          "  ACTION: enroll revoke collect acquire seal transfer store access verify\n"
+          "          dispose note attest close\n"
+          "\n"
+          "  -l, --ledger FILE      the ledger\n"
+          "  -o, --output FILE      the file to write (propose, checkpoint, cosign)\n"
+          "  --key FILE             your key (open, sign, checkpoint, cosign)\n"
+          "  --sign AS=KEY          a party acting as AS signs now with private KEY\n"
+          "  --party AS=KEY.pub     a party acting as AS, to sign the proposal later\n"
+          "  --passphrase-file F    passphrase file; repeat in --sign order, or give one\n"
+          "  --passphrase-fd N      read the passphrase from descriptor N\n"
+          "  --allow-missing        commit although some parties have not signed\n"
+          "  --checkpoint FILE      verify or prove against this checkpoint\n"
+          "  --time TIME            when the act happened (RFC 3339 UTC), default now\n"
+          "  --json                 print one JSON document\n"
+          "  -q, --quiet            print nothing but errors\n"
+          "  -h, --help             print this help\n"
+          "  --version              print the version\n"
+          "\n"
+          "  entry fields: --case --level --authorisation --item --description --make\n"
+          "  --model --serial --location --record --record-sha256 --image-sha256 --md5\n"
+          "  --sha1 --size --tool --seal --sha256 --reason --seal-checked --direction\n"
+          "  --purpose --result --method --certificate --certificate-sha256 --text\n"
+          "  --target --target-sha256 --revoke-key --organisation --id-ref --phone\n"
+          "  --place --comment\n",
+          f);
+}
+
+enum {
+    OPT_KEY = 256,
+    OPT_SIGN,
+    OPT_PARTY,
+    OPT_PASSFILE,
+    OPT_PASSFD,
+    OPT_ALLOW_MISSING,
+    OPT_CHECKPOINT,
+    OPT_TIME,
+    OPT_JSON,
+    OPT_VERSION,
+    OPT_FIELD = 1000,
+};
+
+static int
+parse_options(struct cli *c, struct options *o, int argc, char **argv)
+{
+    static const struct option fixed[] = {
+        {"allow-missing", no_argument, NULL, OPT_ALLOW_MISSING},
+        {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
+        {"help", no_argument, NULL, 'h'},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"key", required_argument, NULL, OPT_KEY},
+        {"ledger", required_argument, NULL, 'l'},
+        {"output", required_argument, NULL, 'o'},
+        {"party", required_argument, NULL, OPT_PARTY},
+        {"passphrase-fd", required_argument, NULL, OPT_PASSFD},
+        {"passphrase-file", required_argument, NULL, OPT_PASSFILE},
+        {"quiet", no_argument, NULL, 'q'},
+        {"sign", required_argument, NULL, OPT_SIGN},
+        {"time", required_argument, NULL, OPT_TIME},
+        {"version", no_argument, NULL, OPT_VERSION},
+    };
+    const size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
+    struct option all[sizeof(fixed) / sizeof(fixed[0]) + NFIELDS + 1];
+    memcpy(all, fixed, sizeof(fixed));
+    for (size_t i = 0; i < NFIELDS; i++)
+        all[nfixed + i] =
+            (struct option){field_opts[i].opt, required_argument, NULL, OPT_FIELD + (int)i};
+    all[nfixed + NFIELDS] = (struct option){NULL, 0, NULL, 0};
+    int opt;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":hl:o:q", all, NULL)) != -1) {
+        switch (opt) {
+        case 'h':
+            usage_text(stdout);
+            return CUSTOS_EXIT_OK;
+        case OPT_VERSION:
+            printf("custos-ledger %s\n", custos_version());
+            return CUSTOS_EXIT_OK;
+        case 'l':
+            o->ledger = optarg;
+            break;
+        case 'o':
+            o->output = optarg;
+            break;
+        case 'q':
+            break;
+        case OPT_KEY:
+            o->key = optarg;
+            break;
+        case OPT_SIGN:
+        case OPT_PARTY:
+        case OPT_PASSFILE: {
+            const char **v = opt == OPT_SIGN ? o->sign : opt == OPT_PARTY ? o->party : o->passfile;
+            size_t *n = opt == OPT_SIGN ? &o->nsign : opt == OPT_PARTY ? &o->nparty : &o->npassfile;
+            if (*n == MAX_KEYS)
+                return cli_usage(c, "at most %d of %s", MAX_KEYS, argv[optind - 1]);
+            if (opt != OPT_PASSFILE && strchr(optarg, '=') == NULL)
+                return cli_usage(c, "%s needs AS=KEYFILE", opt == OPT_SIGN ? "--sign" : "--party");
+            v[(*n)++] = optarg;
+            break;
+        }
+        case OPT_PASSFD: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end != '\0' || end == optarg || v < 0 || v > 1 << 20)
+                return cli_usage(c, "--passphrase-fd needs a descriptor number");
+            o->passfd = (int)v;
+            break;
+        }
+        case OPT_ALLOW_MISSING:
+            o->allow_missing = 1;
+            break;
+        case OPT_CHECKPOINT:
+            o->checkpoint = optarg;
+            break;
+        case OPT_TIME:
+            o->time = optarg;
+            break;
+        case OPT_JSON:
+            o->json = 1;
+            break;
+        default:
+            if (opt >= OPT_FIELD && opt < OPT_FIELD + (int)NFIELDS) {
+                o->fields[opt - OPT_FIELD] = optarg;
+                break;
+            }
+            return cli_bad_option(c, argv, opt);
+        }
+    }
+    if (o->npassfile > 0 && o->passfd >= 0)
+        return cli_usage(c, "--passphrase-file and --passphrase-fd exclude each other");
+    return -1;
+}
+
+/* -q is read separately because struct cli owns it. */
+static void
+scan_quiet(struct cli *c, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
+            c->quiet = 1;
+}
+
+static char *
+fields_json(const struct options *o)
+{
+    json_t *j = json_object();
+    for (size_t i = 0; i < NFIELDS; i++)
+        if (o->fields[i] != NULL)
+            json_object_set_new(j, field_opts[i].field, json_string(o->fields[i]));
+    char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(j);
+    return s;
+}
+
+static int
+any_fields(const struct options *o)
+{
+    for (size_t i = 0; i < NFIELDS; i++)
+        if (o->fields[i] != NULL)
+            return 1;
+    return 0;
+}
+
+/* Loads the private key path with the idx-th passphrase source. */
+static int
+load_private(const struct options *o, size_t idx, const char *path, struct custos_key **k,
+             struct custos_error *err)
+{
+    const char *pf = o->npassfile == 0    ? NULL
+                     : o->npassfile == 1  ? o->passfile[0]
+                     : idx < o->npassfile ? o->passfile[idx]
+                                          : NULL;
+    if (o->npassfile > 1 && idx >= o->npassfile)
+        return custos_error_set(err, CUSTOS_E_USAGE, 0, path,
+                                "no --passphrase-file for this key (give one per --sign)");
+    char prompt[512];
+    snprintf(prompt, sizeof(prompt), "Passphrase for %s: ", path);
+    char *pass = NULL;
+    size_t passlen = 0;
+    int rc = cli_read_passphrase(prompt, pf, o->passfd, 0, &pass, &passlen, err);
+    if (rc == CUSTOS_OK)
+        rc = custos_key_load_private(k, path, pass, passlen, err);
+    custos_passphrase_free(pass, passlen);
+    return rc;
+}
+
+/* Loads AS=KEY specs into parties (private keys when priv). */
+static int
+load_parties(const struct options *o, const char *const *specs, size_t n, int priv,
+             struct custos_ledger_party *parties, struct custos_key **keys, char **as,
+             struct custos_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *eq = strchr(specs[i], '=');
+        as[i] = strndup(specs[i], (size_t)(eq - specs[i]));
+        int rc = priv ? load_private(o, i, eq + 1, &keys[i], err)
+                      : custos_key_load_public(&keys[i], eq + 1, err);
+        if (rc != CUSTOS_OK)
+            return rc;
+        parties[i].as = as[i];
+        parties[i].key = keys[i];
+    }
+    return CUSTOS_OK;
+}
+
+static void
+print_entry(struct cli *c, const struct options *o, struct custos_ledger *l, const char *what,
+            uint64_t seq)
+{
+    if (c->quiet)
+        return;
+    if (o->json) {
+        json_t *j = json_pack("{s:s, s:s, s:I, s:I}", "ledger", o->ledger, "action", what, "seq",
+                              (json_int_t)seq, "entries", (json_int_t)custos_ledger_size(l));
+        char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (s != NULL)
+            cli_print_json(s);
+        free(s);
+        json_decref(j);
+    } else {
+        printf("%s: entry %" PRIu64 " (%s) appended; %" PRIu64 " entries\n", o->ledger, seq, what,
+               custos_ledger_size(l));
+    }
+}
+
+static int
+fail(struct cli *c, const struct custos_error *err)
+{
+    cli_error(c, err);
+    return custos_exit_code(err->status);
+}
+
+static int
+cmd_open(struct cli *c, struct options *o, struct custos_error *err)
+{
+    if (o->ledger == NULL || o->key == NULL)
+        return cli_usage(c, "open: needs -l LEDGER and --key OWNER.key");
+    struct custos_key *k = NULL;
+    struct custos_ledger *l = NULL;
+    char *fj = fields_json(o);
+    int rc = load_private(o, 0, o->key, &k, err);
+    if (rc == CUSTOS_OK) {
+        struct custos_ledger_party owner = {"owner", k};
+        rc = custos_ledger_create(&l, o->ledger, fj, &owner, o->time, err);
+    }
+    if (rc == CUSTOS_OK)
+        print_entry(c, o, l, "open", 0);
+    free(fj);
+    custos_key_free(k);
+    custos_ledger_free(l);
+    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : fail(c, err);
+}
+
+static int
+cmd_add(struct cli *c, struct options *o, const char *action, int propose, struct custos_error *err)
+{
+    if (o->ledger == NULL)
+        return cli_usage(c, "%s: missing -l LEDGER", propose ? "propose" : "add");
+    if (strcmp(action, "open") == 0)
+        return cli_usage(c, "a ledger is started with custos-ledger open");
+    if (propose && (o->nparty == 0 || o->output == NULL || o->nsign > 0))
+        return cli_usage(c, "propose: needs --party AS=KEY.pub ... and -o PROPOSAL (not --sign)");
+    if (!propose && (o->nsign == 0 || o->nparty > 0))
+        return cli_usage(c, "add: needs --sign AS=KEY for every party (or use propose)");
+    struct custos_ledger_party parties[MAX_KEYS];
+    struct custos_key *keys[MAX_KEYS] = {0};
+    char *as[MAX_KEYS] = {0};
+    size_t n = propose ? o->nparty : o->nsign;
+    struct custos_ledger *l = NULL;
+    char *fj = fields_json(o), *body = NULL;
+    uint64_t seq = 0;
+    int rc = load_parties(o, propose ? o->party : o->sign, n, !propose, parties, keys, as, err);
+    if (rc == CUSTOS_OK)
+        rc = custos_ledger_open(&l, o->ledger, err);
+    if (rc == CUSTOS_OK) {
+        rc = propose ? custos_ledger_propose(l, action, fj, parties, n, o->time, &body)
+                     : custos_ledger_append(l, action, fj, parties, n, o->time, &seq);
+        if (rc != CUSTOS_OK)
+            custos_error_copy(err, custos_ledger_error(l));
+    }
+    if (rc == CUSTOS_OK && propose) {
+        rc = custos_proposal_write(o->output, body, err);
+        if (rc == CUSTOS_OK && !c->quiet)
+            printf("%s: proposed entry %" PRIu64 " (%s) for %zu parties; each signs with "
+                   "custos-ledger sign %s --key KEY\n",
+                   o->output, custos_ledger_size(l), action, n, o->output);
+    } else if (rc == CUSTOS_OK) {
+        print_entry(c, o, l, action, seq);
+    }
+    for (size_t i = 0; i < n; i++) {
+        custos_key_free(keys[i]);
+        free(as[i]);
+    }
+    free(fj);
+    free(body);
+    custos_ledger_free(l);
+    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : fail(c, err);
+}
+
+static int
+cmd_sign(struct cli *c, struct options *o, const char *proposal, struct custos_error *err)
+{
+    if (o->key == NULL)
+        return cli_usage(c, "sign: missing --key KEY");
+    struct custos_key *k = NULL;
+    int rc = load_private(o, 0, o->key, &k, err);
+    if (rc == CUSTOS_OK)
+        rc = custos_proposal_sign(proposal, k, err);
+    if (rc == CUSTOS_OK && !c->quiet)
+        printf("%s: signed by %s (%s, %.16s)\n", proposal, custos_key_name(k), custos_key_role(k),
+               custos_key_fingerprint(k));
+    custos_key_free(k);
+    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : fail(c, err);
+}
+
+static int
+cmd_commit(struct cli *c, struct options *o, const char *proposal, struct custos_error *err)
+{
+    if (o->ledger == NULL)
+        return cli_usage(c, "commit: missing -l LEDGER");
+    char *body = NULL, **tokens = NULL;
+    size_t ntokens = 0;
+    uint64_t seq = 0;
+    struct custos_ledger *l = NULL;
+    int rc = custos_proposal_read(proposal, &body, &tokens, &ntokens, err);
+    if (rc == CUSTOS_OK)
+        rc = custos_ledger_open(&l, o->ledger, err);
+    if (rc == CUSTOS_OK) {
+        rc = custos_ledger_commit(l, body, strlen(body), (const char *const *)tokens, ntokens,
+                                  o->allow_missing ? CUSTOS_LEDGER_ALLOW_MISSING : 0, &seq);
+        if (rc != CUSTOS_OK)
+            custos_error_copy(err, custos_ledger_error(l));
+    }
+    if (rc == CUSTOS_OK)
+        print_entry(c, o, l, "commit", seq);
+    custos_proposal_free(body, tokens, ntokens);
+    custos_ledger_free(l);
+    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : fail(c, err);
+}
+
+static int
+cmd_verify(struct cli *c, struct options *o, struct custos_error *err)
+{
+    if (o->ledger == NULL)
+        return cli_usage(c, "verify: missing -l LEDGER");
+    struct custos_ledger_report *r = NULL;
+    struct custos_progress prog = cli_progress(c);
+    cli_progress_start(c);
+    int rc = custos_ledger_verify(o->ledger, o->checkpoint, &prog, &r, err);
+    cli_progress_end(c);
+    if (r == NULL)
+        return fail(c, err);
+    for (size_t i = 0; i < r->nfindings; i++)
+        cli_warn(c, "%s: %s", o->ledger, r->findings[i].message);
+    const char *root = r->root_b64;
+    if (o->json && !c->quiet) {
+        json_t *f = json_array();
+        for (size_t i = 0; i < r->nfindings; i++)
+            json_array_append_new(f, json_pack("{s:I, s:s, s:s}", "entry",
+                                               (json_int_t)r->findings[i].seq, "status",
+                                               custos_status_name(r->findings[i].status), "message",
+                                               r->findings[i].message));
+        json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:b, s:s, s:o}", "ledger", o->ledger,
+                              "origin", r->origin, "entries", (json_int_t)r->entries, "signatures",
+                              (json_int_t)r->signatures, "head", r->head, "root", root, "torn",
+                              r->torn, "status", custos_status_name(r->status), "findings", f);
+        if (r->checkpoint_checked)
+            json_object_set_new(j, "checkpoint",
+                                json_pack("{s:s, s:I, s:s}", "file", o->checkpoint, "size",
+                                          (json_int_t)r->checkpoint_size, "signed_by",
+                                          r->checkpoint_signers));
+        char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (s != NULL)
+            cli_print_json(s);
+        free(s);
+        json_decref(j);
+    } else if (!c->quiet) {
+        printf("ledger:     %s (%s)\n", o->ledger, r->origin);
+        printf("entries:    %" PRIu64 ", signatures checked: %" PRIu64 "\n", r->entries,
+               r->signatures);
+        printf("head:       %s\n", r->head);
+        printf("root:       %s\n", root);
+        if (r->checkpoint_checked)
+            printf("checkpoint: %s, %" PRIu64 " entries, signed by %s\n", o->checkpoint,
+                   r->checkpoint_size,
+                   r->checkpoint_signers[0] ? r->checkpoint_signers : "no enrolled key");
+        printf("result:     %s%s\n", r->status == CUSTOS_OK ? "OK" : "FAILED: ",
+               r->status == CUSTOS_OK ? "" : custos_status_name(r->status));
+    }
+    custos_ledger_report_free(r);
+    return custos_exit_code(rc);
+}
+
+static int
+cmd_checkpoint(struct cli *c, struct options *o, const char *in, struct custos_error *err)
+{
+    if (o->ledger == NULL || o->key == NULL || o->output == NULL)
+        return cli_usage(c, "%s: needs -l LEDGER, --key KEY and -o FILE",
+                         in ? "cosign" : "checkpoint");
+    struct custos_key *k = NULL;
+    struct custos_ledger *l = NULL;
+    char *note = NULL, *text = NULL;
+    int rc = load_private(o, 0, o->key, &k, err);
+    if (rc == CUSTOS_OK)
+        rc = custos_ledger_open(&l, o->ledger, err);
+    if (rc == CUSTOS_OK && in == NULL) {
+        rc = custos_ledger_checkpoint(l, k, &note);
+    } else if (rc == CUSTOS_OK) {
+        FILE *f = fopen(in, "rb");
+        char buf[CUSTOS_NOTE_MAX + 1];
+        size_t n = f != NULL ? fread(buf, 1, sizeof(buf), f) : 0;
+        if (f == NULL) {
+            rc = custos_error_set(err, CUSTOS_E_IO, errno, in, "cannot open");
+        } else {
+            fclose(f);
+            rc = custos_ledger_cosign(l, buf, n, k, (uint64_t)time(NULL), &note);
+        }
+    }
+    if (rc != CUSTOS_OK && l != NULL && custos_ledger_error(l)->status != CUSTOS_OK)
+        custos_error_copy(err, custos_ledger_error(l));
+    if (rc == CUSTOS_OK)
+        rc = custos_write_file_new(o->output, note, strlen(note), 0644, err);
+    if (rc == CUSTOS_OK && !c->quiet)
+        printf("%s: %s of %s at %" PRIu64 " entries by %s (%.16s)\n", o->output,
+               in ? "cosigned checkpoint" : "checkpoint", o->ledger, custos_ledger_size(l),
+               custos_key_name(k), custos_key_fingerprint(k));
+    free(note);
+    free(text);
+    custos_key_free(k);
+    custos_ledger_free(l);
+    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : fail(c, err);
+}
+
+static int
+cmd_prove(struct cli *c, struct options *o, const char *arg, struct custos_error *err)
+{
+    if (o->ledger == NULL)
+        return cli_usage(c, "prove: missing -l LEDGER");
+    char *end;
+    unsigned long long idx = strtoull(arg, &end, 10);
+    if (*arg == '\0' || *end != '\0' || arg[0] == '-')
+        return cli_usage(c, "prove: N must be an entry number");
+    struct custos_ledger *l = NULL;
+    struct custos_checkpoint cp;
+    memset(&cp, 0, sizeof(cp));
+    char *proof = NULL, buf[CUSTOS_NOTE_MAX + 1];
+    size_t n = 0;
+    int rc = custos_ledger_open(&l, o->ledger, err);
+    if (rc == CUSTOS_OK && o->checkpoint != NULL) {
+        FILE *f = fopen(o->checkpoint, "rb");
+        n = f != NULL ? fread(buf, 1, CUSTOS_NOTE_MAX, f) : 0;
+        if (f == NULL)
+            rc = custos_error_set(err, CUSTOS_E_IO, errno, o->checkpoint, "cannot open");
+        else
+            fclose(f);
+        if (rc == CUSTOS_OK)
+            rc = custos_checkpoint_parse(buf, n, &cp, err);
+    }
+    if (rc == CUSTOS_OK) {
+        rc = custos_ledger_prove(l, idx, cp.size, &proof);
+        if (rc != CUSTOS_OK)
+            custos_error_copy(err, custos_ledger_error(l));
+    }
+    if (rc == CUSTOS_OK) {
+        fputs(proof, stdout);
+        if (o->checkpoint != NULL) {
+            fputc('\n', stdout);
+            fwrite(buf, 1, n, stdout);
+        }
+    }
+    free(proof);
+    custos_checkpoint_clear(&cp);
+    custos_ledger_free(l);
+    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : fail(c, err);
+}
+
+int
+main(int argc, char **argv)
+{
+    struct cli c;
+    struct options o;
+    struct custos_error err;
+    memset(&o, 0, sizeof(o));
+    o.passfd = -1;
+    cli_init(&c, "custos-ledger");
+    custos_error_clear(&err);
+    int rc = parse_options(&c, &o, argc, argv);
+    if (rc >= 0)
+        return rc;
+    scan_quiet(&c, argc, argv);
+    /* getopt_long has moved every option before the command word and its operands. */
+    if (optind >= argc)
+        return cli_usage(&c, "missing command");
+    const char *cmd = argv[optind++];
+    int nargs = argc - optind;
+    const char *arg = nargs > 0 ? argv[optind] : NULL;
+    int wants_arg = strcmp(cmd, "add") == 0 || strcmp(cmd, "propose") == 0 ||
+                    strcmp(cmd, "sign") == 0 || strcmp(cmd, "commit") == 0 ||
+                    strcmp(cmd, "cosign") == 0 || strcmp(cmd, "prove") == 0;
+    if (wants_arg && nargs != 1)
+        return cli_usage(&c, "%s: needs exactly one argument", cmd);
+    if (!wants_arg && nargs != 0)
+        return cli_usage(&c, "%s: unexpected argument %s", cmd, arg);
+    if (any_fields(&o) && strcmp(cmd, "open") != 0 && strcmp(cmd, "add") != 0 &&
+        strcmp(cmd, "propose") != 0)
+        return cli_usage(&c, "entry fields belong to open, add and propose");
+    if (strcmp(cmd, "open") == 0)
+        return cmd_open(&c, &o, &err);
+    if (strcmp(cmd, "add") == 0 || strcmp(cmd, "propose") == 0)
+        return cmd_add(&c, &o, arg, cmd[0] == 'p', &err);
+    if (strcmp(cmd, "sign") == 0)
+        return cmd_sign(&c, &o, arg, &err);
+    if (strcmp(cmd, "commit") == 0)
+        return cmd_commit(&c, &o, arg, &err);
+    if (strcmp(cmd, "verify") == 0)
+        return cmd_verify(&c, &o, &err);
+    if (strcmp(cmd, "checkpoint") == 0)
+        return cmd_checkpoint(&c, &o, NULL, &err);
+    if (strcmp(cmd, "cosign") == 0)
+        return cmd_checkpoint(&c, &o, arg, &err);
+    if (strcmp(cmd, "prove") == 0)
+        return cmd_prove(&c, &o, arg, &err);
+    return cli_usage(&c, "unknown command %s", cmd);
+}
