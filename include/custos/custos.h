@@ -16,6 +16,11 @@
 #include "progress.h"
 #include "atomicfile.h"
 #include "staging.h"
+#include "manifest.h"
+#include "tree.h"
+#include "hashset.h"
+#include "audit.h"
+#include "fs.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * fs.c: hashing the files inside the file systems of an image through The
+ * Sleuth Kit (fs.h).
+ *
+ * The walk is TSK's own directory walk with the flags `fls -r` uses
+ * (allocated and unallocated names, recursive, orphans included), so the
+ * entries are the names fls lists, with the same paths (fls -p) and inode
+ * addresses. Content is read with tsk_fs_file_read, the call icat makes, so
+ * a digest equals `icat IMAGE INODE | sha256sum`. TSK is not thread-safe on
+ * one image handle, so this runs on the calling thread.
+ *
+ * Invariants:
+ *   1. The image is opened read-only by TSK; nothing is ever written to it.
+ *   2. Allocated files: a read failure is recorded on the entry (status
+ *      INCOMPLETE) and the walk goes on; the run ends INCOMPLETE.
+ *   3. Deleted names: hashed only when TSK can read the whole content and
+ *      the inode is not reallocated; otherwise listed without digests.
+ */
+#include "custos/fs.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <tsk/libtsk.h>
+
+#include "custos/digest.h"
+#include "filetype_private.h"
+#include "manifest_private.h"
+
+struct fswalk {
+    struct custos_manifest *m;
+    TSK_FS_INFO *fs;
+    int64_t partition;
+    uint64_t offset;
+    const char *fs_type;
+    struct custos_digest *digest;
+    struct custos__filetype *magic; /* NULL with no_types */
+    unsigned char *buf;
+    const struct custos_progress *progress;
+    uint64_t done_bytes;
+    int status;                /* worst of the entries */
+    int fatal;                 /* NOMEM or INTERRUPTED: stop the walk */
+    struct custos_error first; /* the first problem */
+};
+
+static void
+tsk_time(struct custos_time *t, time_t sec, uint32_t nsec)
+{
+    memset(t, 0, sizeof(*t));
+    if (sec == 0 && nsec == 0)
+        return;
+    t->set = true;
+    t->sec = (int64_t)sec;
+    t->nsec = nsec < 1000000000u ? nsec : 0;
+}
+
+static const char *
+tsk_msg(void)
+{
+    const char *s = tsk_error_get();
+    return s != NULL ? s : "unknown error";
+}
+
+/* Reads the whole file into the digest; 0 ok, -1 read failure (msg set), 1 cancelled. */
+static int
+read_content(struct fswalk *w, TSK_FS_FILE *f, struct custos_manifest_entry *e, char *msg,
+             size_t msglen)
+{
+    TSK_OFF_T size = f->meta->size, off = 0;
+    custos_digest_reset(w->digest);
+    bool first = true;
+    while (off < size) {
+        if (custos_progress_cancelled(w->progress))
+            return 1;
+        size_t want =
+            (size_t)(size - off < CUSTOS_TREE_BUFFER_BYTES ? size - off : CUSTOS_TREE_BUFFER_BYTES);
+        tsk_error_reset();
+        ssize_t n = tsk_fs_file_read(f, off, (char *)w->buf, want, TSK_FS_FILE_READ_FLAG_NONE);
+        if (n <= 0) {
+            snprintf(msg, msglen, "read failed at offset %lld: %s", (long long)off,
+                     n < 0 ? tsk_msg() : "unexpected end of data");
+            return -1;
+        }
+        if (first && w->magic != NULL)
+            custos__filetype_buffer(w->magic, w->buf, (size_t)n, &e->mime, &e->description);
+        first = false;
+        custos_digest_update(w->digest, w->buf, (size_t)n);
+        off += n;
+        w->done_bytes += (uint64_t)n;
+        custos_progress_update(w->progress, w->done_bytes, 0);
+    }
+    if (first && w->magic != NULL)
+        custos__filetype_buffer(w->magic, "", 0, &e->mime, &e->description);
+    custos_digest_final(w->digest, &e->digest);
+    return 0;
+}
+
+static TSK_WALK_RET_ENUM
+visit(TSK_FS_FILE *f, const char *dir, void *ptr)
+{
+    struct fswalk *w = ptr;
+    if (f->name == NULL || TSK_FS_ISDOT(f->name->name))
+        return TSK_WALK_CONT;
+    if (custos_progress_cancelled(w->progress)) {
+        w->fatal = CUSTOS_E_INTERRUPTED;
+        return TSK_WALK_STOP;
+    }
+    TSK_FS_META *meta = f->meta;
+    int mtype = meta != NULL ? (int)meta->type : -1;
+    TSK_FS_NAME_TYPE_ENUM ntype = f->name->type;
+    if (mtype == TSK_FS_META_TYPE_DIR || mtype == TSK_FS_META_TYPE_VIRT_DIR ||
+        (meta == NULL && (ntype == TSK_FS_NAME_TYPE_DIR || ntype == TSK_FS_NAME_TYPE_VIRT_DIR)))
+        return TSK_WALK_CONT;
+
+    struct custos_manifest_entry e;
+    memset(&e, 0, sizeof(e));
+    size_t dlen = strlen(dir), nlen = strlen(f->name->name);
+    char *path = malloc(dlen + nlen + 1);
+    if (path == NULL) {
+        w->fatal = CUSTOS_E_NOMEM;
+        return TSK_WALK_STOP;
+    }
+    memcpy(path, dir, dlen);
+    memcpy(path + dlen, f->name->name, nlen + 1);
+    e.path = path;
+    e.path_len = dlen + nlen;
+    e.in_image = true;
+    e.partition = w->partition;
+    e.fs_offset_bytes = w->offset;
+    e.fs_type = (char *)w->fs_type;
+    e.inode = (uint64_t)f->name->meta_addr;
+    e.allocated = (f->name->flags & TSK_FS_NAME_FLAG_ALLOC) != 0;
+    e.reallocated = !e.allocated && meta != NULL && (meta->flags & TSK_FS_META_FLAG_ALLOC);
+
+    bool regular = mtype == TSK_FS_META_TYPE_REG || (meta == NULL && ntype == TSK_FS_NAME_TYPE_REG);
+    if (mtype == TSK_FS_META_TYPE_VIRT || (meta == NULL && ntype == TSK_FS_NAME_TYPE_VIRT))
+        e.type = CUSTOS_ENTRY_VIRTUAL;
+    else if (regular)
+        e.type = CUSTOS_ENTRY_FILE;
+    else if (mtype == TSK_FS_META_TYPE_LNK || (meta == NULL && ntype == TSK_FS_NAME_TYPE_LNK))
+        e.type = CUSTOS_ENTRY_SYMLINK;
+    else
+        e.type = CUSTOS_ENTRY_SPECIAL;
+    if (e.type == CUSTOS_ENTRY_SPECIAL) {
+        int t = mtype >= 0 ? mtype : -1;
+        e.kind = (char *)(t == TSK_FS_META_TYPE_FIFO   ? "fifo"
+                          : t == TSK_FS_META_TYPE_SOCK ? "socket"
+                          : t == TSK_FS_META_TYPE_CHR  ? "char-device"
+                          : t == TSK_FS_META_TYPE_BLK  ? "block-device"
+                                                       : "unknown");
+    }
+    int rc = CUSTOS_OK;
+    char msg[512] = "";
+    if (meta != NULL) {
+        e.size_bytes = (uint64_t)(meta->size < 0 ? 0 : meta->size);
+        tsk_time(&e.mtime, meta->mtime, meta->mtime_nano);
+        tsk_time(&e.atime, meta->atime, meta->atime_nano);
+        tsk_time(&e.ctime, meta->ctime, meta->ctime_nano);
+        tsk_time(&e.crtime, meta->crtime, meta->crtime_nano);
+        if (e.type == CUSTOS_ENTRY_SYMLINK && meta->link != NULL) {
+            e.target = meta->link;
+            e.target_len = strlen(meta->link);
+        }
+        if ((e.type == CUSTOS_ENTRY_FILE || e.type == CUSTOS_ENTRY_VIRTUAL) && !e.reallocated) {
+            int r = read_content(w, f, &e, msg, sizeof(msg));
+            if (r > 0) {
+                w->fatal = CUSTOS_E_INTERRUPTED;
+                free(path);
+                free(e.mime);
+                free(e.description);
+                return TSK_WALK_STOP;
+            }
+            if (r < 0) {
+                memset(&e.digest, 0, sizeof(e.digest));
+                free(e.mime);
+                free(e.description);
+                e.mime = e.description = NULL;
+                if (e.allocated) {
+                    char disp[1024];
+                    struct custos_error err;
+                    custos_path_display(path, e.path_len, disp, sizeof(disp));
+                    if (w->partition >= 0)
+                        custos_error_set(&err, CUSTOS_E_INCOMPLETE, 0, NULL,
+                                         "partition %lld: %s: %s", (long long)w->partition, disp,
+                                         msg);
+                    else
+                        custos_error_set(&err, CUSTOS_E_INCOMPLETE, 0, disp, "%s", msg);
+                    e.status = CUSTOS_E_INCOMPLETE;
+                    e.error = err.message;
+                    if (w->status == CUSTOS_OK)
+                        custos_error_copy(&w->first, &err);
+                    w->status = CUSTOS_E_INCOMPLETE;
+                    rc = custos_manifest_add(w->m, &e);
+                    goto done;
+                }
+            }
+        }
+    }
+    rc = custos_manifest_add(w->m, &e);
+done:
+    free(path);
+    free(e.mime);
+    free(e.description);
+    if (rc != CUSTOS_OK) {
+        w->fatal = rc;
+        return TSK_WALK_STOP;
+    }
+    return TSK_WALK_CONT;
+}
+
+static int
+walk_fs(struct fswalk *w, TSK_FS_INFO *fs, int64_t partition, uint64_t offset)
+{
+    w->fs = fs;
+    w->partition = partition;
+    w->offset = offset;
+    w->fs_type = tsk_fs_type_toname(fs->ftype);
+    int rc = custos_manifest_add_volume(w->m, partition, offset, w->fs_type, "");
+    if (rc != CUSTOS_OK)
+        return rc;
+    tsk_error_reset();
+    uint8_t r = tsk_fs_dir_walk(fs, fs->root_inum,
+                                TSK_FS_DIR_WALK_FLAG_ALLOC | TSK_FS_DIR_WALK_FLAG_UNALLOC |
+                                    TSK_FS_DIR_WALK_FLAG_RECURSE,
+                                visit, w);
+    if (w->fatal != 0)
+        return w->fatal;
+    if (r != 0) {
+        /* TSK stops a walk on a directory it cannot read: that part was not hashed. */
+        struct custos_error err;
+        if (partition >= 0)
+            custos_error_set(&err, CUSTOS_E_INCOMPLETE, 0, NULL,
+                             "partition %lld: directory walk stopped: %s", (long long)partition,
+                             tsk_msg());
+        else
+            custos_error_set(&err, CUSTOS_E_INCOMPLETE, 0, NULL, "directory walk stopped: %s",
+                             tsk_msg());
+        if (w->status == CUSTOS_OK)
+            custos_error_copy(&w->first, &err);
+        w->status = CUSTOS_E_INCOMPLETE;
+    }
+    return CUSTOS_OK;
+}
+
+int
+custos_fs_hash(struct custos_manifest *m, const char *image, const struct custos_hash_options *opts,
+               const struct custos_progress *progress, struct custos_error *err)
+{
+    struct fswalk w;
+    memset(&w, 0, sizeof(w));
+    w.m = m;
+    w.progress = progress;
+    custos_error_clear(&w.first);
+    int rc = custos_digest_new(&w.digest, custos_manifest_algs(m), err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    if ((opts == NULL || !opts->no_types) &&
+        (rc = custos__filetype_new(&w.magic, err)) != CUSTOS_OK) {
+        custos_digest_free(w.digest);
+        return rc;
+    }
+    w.buf = malloc(CUSTOS_TREE_BUFFER_BYTES);
+    if (w.buf == NULL) {
+        rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, image, "out of memory");
+        goto out;
+    }
+    tsk_error_reset();
+    TSK_IMG_INFO *img = tsk_img_open_utf8_sing(image, TSK_IMG_TYPE_DETECT, 0);
+    if (img == NULL) {
+        rc = custos_error_set(err, CUSTOS_E_IO, 0, image, "cannot open image: %s", tsk_msg());
+        goto out;
+    }
+    int nfs = 0;
+    tsk_error_reset();
+    TSK_VS_INFO *vs = tsk_vs_open(img, 0, TSK_VS_TYPE_DETECT);
+    if (vs != NULL) {
+        for (TSK_PNUM_T i = 0; i < vs->part_count && rc == CUSTOS_OK; i++) {
+            const TSK_VS_PART_INFO *p = tsk_vs_part_get(vs, i);
+            if (p == NULL || !(p->flags & TSK_VS_PART_FLAG_ALLOC))
+                continue;
+            tsk_error_reset();
+            TSK_FS_INFO *fs = tsk_fs_open_vol(p, TSK_FS_TYPE_DETECT);
+            if (fs == NULL)
+                continue; /* a partition without a file system TSK knows */
+            nfs++;
+            rc = walk_fs(&w, fs, (int64_t)p->addr, (uint64_t)p->start * vs->block_size);
+            tsk_fs_close(fs);
+        }
+        tsk_vs_close(vs);
+    } else {
+        tsk_error_reset();
+        TSK_FS_INFO *fs = tsk_fs_open_img(img, 0, TSK_FS_TYPE_DETECT);
+        if (fs != NULL) {
+            nfs++;
+            rc = walk_fs(&w, fs, -1, 0);
+            tsk_fs_close(fs);
+        }
+    }
+    tsk_img_close(img);
+    if (rc == CUSTOS_OK && nfs == 0)
+        rc = custos_error_set(err, CUSTOS_E_UNSUPPORTED, 0, image,
+                              "no file system recognised in the image");
+    else if (rc == CUSTOS_E_NOMEM)
+        custos_error_set(err, rc, 0, image, "out of memory");
+    else if (rc == CUSTOS_E_INTERRUPTED)
+        custos_error_set(err, rc, 0, image, "interrupted");
+    if (rc == CUSTOS_OK) {
+        custos_manifest_sort(m);
+        if (w.status != CUSTOS_OK) {
+            custos_error_copy(err, &w.first);
+            rc = w.status;
+        }
+    }
+out:
+    free(w.buf);
+    custos__filetype_free(w.magic);
+    custos_digest_free(w.digest);
+    return rc;
+}
