@@ -4,7 +4,7 @@ set -eu
 root=${CUSTOS_SOURCE_ROOT:?}
 fail=0
 for exe in "$CUSTOS_BUILD_ROOT"/tools/custos-*; do
-  [ -x "$exe" ] || continue
+  [ -f "$exe" ] && [ -x "$exe" ] || continue
   tool=$(basename "$exe")
   page="$root/docs/man/$tool.1"
   if [ ! -f "$page" ]; then

@@ -147,8 +147,10 @@ CUSTOS_API unsigned custos_manifest_algs(const struct custos_manifest *m);
 CUSTOS_API size_t custos_manifest_count(const struct custos_manifest *m);
 
 /* Entry i (< count); valid until the next _add, _sort or _free. */
-CUSTOS_API const struct custos_manifest_entry *
-custos_manifest_entry(const struct custos_manifest *m, size_t i);
+/* clang-format off */
+CUSTOS_API const struct custos_manifest_entry *custos_manifest_entry(const struct custos_manifest *m,
+                                                                   size_t i);
+/* clang-format on */
 
 /*
  * Appends a copy of e (its strings are copied; path must be set).
