@@ -212,13 +212,13 @@ done:
 }
 
 static int
-walk_fs(struct fswalk *w, TSK_FS_INFO *fs, int64_t partition, uint64_t offset)
+walk_fs(struct fswalk *w, TSK_FS_INFO *fs, int64_t partition, uint64_t offset, const char *desc)
 {
     w->fs = fs;
     w->partition = partition;
     w->offset = offset;
     w->fs_type = tsk_fs_type_toname(fs->ftype);
-    int rc = custos_manifest_add_volume(w->m, partition, offset, w->fs_type, "");
+    int rc = custos_manifest_add_volume(w->m, partition, offset, w->fs_type, desc);
     if (rc != CUSTOS_OK)
         return rc;
     tsk_error_reset();
@@ -286,7 +286,8 @@ custos_fs_hash(struct custos_manifest *m, const char *image, const struct custos
             if (fs == NULL)
                 continue; /* a partition without a file system TSK knows */
             nfs++;
-            rc = walk_fs(&w, fs, (int64_t)p->addr, (uint64_t)p->start * vs->block_size);
+            rc = walk_fs(&w, fs, (int64_t)p->addr, (uint64_t)p->start * vs->block_size,
+                         p->desc != NULL ? p->desc : "");
             tsk_fs_close(fs);
         }
         tsk_vs_close(vs);
@@ -295,7 +296,7 @@ custos_fs_hash(struct custos_manifest *m, const char *image, const struct custos
         TSK_FS_INFO *fs = tsk_fs_open_img(img, 0, TSK_FS_TYPE_DETECT);
         if (fs != NULL) {
             nfs++;
-            rc = walk_fs(&w, fs, -1, 0);
+            rc = walk_fs(&w, fs, -1, 0, "");
             tsk_fs_close(fs);
         }
     }

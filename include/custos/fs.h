@@ -11,7 +11,8 @@
  * lists them. Regular and TSK-virtual files are read through TSK, as `icat`
  * reads them, and hashed; symlinks are recorded with their target, other
  * non-directories as special. Each entry records the partition, the file
- * system's offset and type, the inode (MFT entry), the path as fls prints it,
+ * system's offset and type (the partition is TSK's slot number, the first
+ * column of `mmls`), the inode (MFT entry), the path as fls prints it,
  * the size, the MAC times and whether the name is allocated.
  *
  * A deleted file whose content TSK can still read is hashed, and its entry
