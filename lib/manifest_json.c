@@ -70,7 +70,7 @@ entry_json(const struct custos_manifest_entry *e)
         return NULL;
     int bad = set_name(o, "path", e->path, e->path_len);
     bad |= json_object_set_new(o, "type", json_string(custos_entry_type_name(e->type)));
-    if (e->type != CUSTOS_ENTRY_DIRECTORY || e->status == CUSTOS_OK)
+    if (e->status == CUSTOS_OK)
         bad |= json_object_set_new(o, "size", json_integer((json_int_t)e->size_bytes));
     if (e->mtime.set)
         bad |= json_object_set_new(o, "mtime", time_json(&e->mtime));
@@ -116,10 +116,13 @@ entry_json(const struct custos_manifest_entry *e)
     return o;
 }
 
+/* jansson hands over one token at a time: buffer them, or a manifest costs a write per token. */
 static int
 dump_cb(const char *buffer, size_t size, void *data)
 {
-    return custos__write_all(*(int *)data, buffer, size) == 0 ? 0 : -1;
+    struct outbuf *o = data;
+    custos__out_bytes(o, buffer, size);
+    return o->failed_errno == 0 ? 0 : -1;
 }
 
 int
@@ -195,11 +198,14 @@ custos__manifest_write_json(struct custos_manifest *m, int fd)
         json_decref(root);
         return custos_error_set(&m->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
     }
-    errno = 0;
-    int rc = json_dump_callback(root, dump_cb, &fd, JSON_SORT_KEYS | JSON_INDENT(1));
+    struct outbuf o;
+    custos__out_init(&o, fd);
+    int rc = json_dump_callback(root, dump_cb, &o, JSON_SORT_KEYS | JSON_INDENT(1));
     json_decref(root);
-    if (rc != 0 || custos__write_all(fd, "\n", 1) != 0)
-        return custos_error_set(&m->err, CUSTOS_E_IO, errno, NULL, "cannot write manifest");
+    custos__out_str(&o, "\n");
+    int e = custos__out_finish(&o);
+    if (rc != 0 || e != 0)
+        return custos_error_set(&m->err, CUSTOS_E_IO, e, NULL, "cannot write manifest");
     return CUSTOS_OK;
 }
 
