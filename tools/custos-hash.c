@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <custos/custos.h>
@@ -240,7 +241,17 @@ cmd_manifest(struct cli *c, struct options *o)
         cli_error(c, &err);
         return custos_exit_code(rc);
     }
-    int st = hash_source(c, o, m);
+    bool to_stdout = strcmp(o->output, "-") == 0;
+    struct stat sb;
+    int st;
+    /* Refuse an existing output before the long part; _save refuses again, atomically. */
+    if (!to_stdout && lstat(o->output, &sb) == 0) {
+        st = custos_error_set(&err, CUSTOS_E_REFUSED, 0, o->output,
+                              "already exists; refusing to overwrite");
+        cli_error(c, &err);
+        goto out;
+    }
+    st = hash_source(c, o, m);
     if (st != CUSTOS_OK && st != CUSTOS_E_INCOMPLETE)
         goto out;
     rc = apply_sets(c, m, o->known, o->nknown, CUSTOS_ENTRY_KNOWN);
@@ -250,7 +261,6 @@ cmd_manifest(struct cli *c, struct options *o)
         st = rc;
         goto out;
     }
-    bool to_stdout = strcmp(o->output, "-") == 0;
     rc = to_stdout ? custos_manifest_write_fd(m, o->format, STDOUT_FILENO)
                    : custos_manifest_save(m, o->output, o->format);
     if (rc != CUSTOS_OK) {

@@ -80,7 +80,7 @@ custos-hash -d md5,sha256|$custos -q -d md5,sha256 -o $work/out $tree
 custos-hash -d md5,sha256 --no-type|$custos -q --no-type -d md5,sha256 -o $work/out $tree
 hashdeep -c sha256 -r|hashdeep -c sha256 -r $tree
 custos-hash -d sha256 --no-type|$custos -q --no-type -d sha256 -o $work/out $tree
-sha256sum (find | xargs)|find $tree -type f -print0 | xargs -0 sha256sum
+sha256sum, one process (find, xargs)|find $tree -type f -print0 | xargs -0 sha256sum
 EOF
 done
 echo
