@@ -20,9 +20,12 @@
 #include "custos/fs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <tsk/libtsk.h>
 
@@ -245,6 +248,41 @@ walk_fs(struct fswalk *w, TSK_FS_INFO *fs, int64_t partition, uint64_t offset, c
     return CUSTOS_OK;
 }
 
+/*
+ * Chooses the image type from the first and last bytes rather than with
+ * TSK_IMG_TYPE_DETECT: TSK 4.11's detection tries VHD and VMDK first and
+ * leaks their handles when they fail, on every raw image. EWF, VMDK and VHD
+ * have signatures; anything else is raw (TSK's raw reader finds the other
+ * segments of a split set from the first one's name).
+ */
+static int
+image_type(const char *image, TSK_IMG_TYPE_ENUM *type, struct custos_error *err)
+{
+    static const unsigned char evf[8] = {'E', 'V', 'F', 0x09, 0x0d, 0x0a, 0xff, 0x00};
+    unsigned char head[512], tail[512];
+    *type = TSK_IMG_TYPE_RAW;
+    int fd = open(image, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return custos_error_set(err, CUSTOS_E_IO, errno, image, "cannot open image");
+    struct stat st;
+    ssize_t n = read(fd, head, sizeof(head));
+    if (n < 0 || fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return custos_error_set(err, CUSTOS_E_IO, e, image, "cannot read image");
+    }
+    ssize_t t = st.st_size >= 512 ? pread(fd, tail, sizeof(tail), st.st_size - 512) : 0;
+    close(fd);
+    if (n >= 8 && memcmp(head, evf, 8) == 0)
+        *type = TSK_IMG_TYPE_EWF_EWF;
+    else if ((n >= 4 && memcmp(head, "KDMV", 4) == 0) ||
+             (n >= 21 && memcmp(head, "# Disk DescriptorFile", 21) == 0))
+        *type = TSK_IMG_TYPE_VMDK_VMDK;
+    else if (t == 512 && memcmp(tail, "conectix", 8) == 0)
+        *type = TSK_IMG_TYPE_VHD_VHD;
+    return CUSTOS_OK;
+}
+
 int
 custos_fs_hash(struct custos_manifest *m, const char *image, const struct custos_hash_options *opts,
                const struct custos_progress *progress, struct custos_error *err)
@@ -267,8 +305,12 @@ custos_fs_hash(struct custos_manifest *m, const char *image, const struct custos
         rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, image, "out of memory");
         goto out;
     }
+    TSK_IMG_TYPE_ENUM type;
+    rc = image_type(image, &type, err);
+    if (rc != CUSTOS_OK)
+        goto out;
     tsk_error_reset();
-    TSK_IMG_INFO *img = tsk_img_open_utf8_sing(image, TSK_IMG_TYPE_DETECT, 0);
+    TSK_IMG_INFO *img = tsk_img_open_utf8_sing(image, type, 0);
     if (img == NULL) {
         rc = custos_error_set(err, CUSTOS_E_IO, 0, image, "cannot open image: %s", tsk_msg());
         goto out;

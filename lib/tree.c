@@ -496,7 +496,8 @@ custos_tree_hash(struct custos_manifest *m, const char *const *paths, size_t npa
             rc = CUSTOS_E_NOMEM;
             goto out;
         }
-        memcpy(all, w.entries, w.nentries * sizeof(*all));
+        if (w.nentries > 0)
+            memcpy(all, w.entries, w.nentries * sizeof(*all));
         for (size_t i = 0; i < w.nitems; i++)
             all[w.nentries + i] = w.items[i].e;
         free(w.entries);
