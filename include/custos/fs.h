@@ -4,15 +4,17 @@
  * mounting it.
  *
  * The image (raw, split raw, or E01 through libewf; VMDK and VHD too) is
- * opened with The Sleuth Kit, its type chosen from its signature. Its volume system, when it has
- * one (DOS/MBR, GPT, ...), is walked and every allocated partition tried for a file system; without
- * one, the image itself is tried. In each file system (FAT, NTFS, ext2/3/4, and whatever else TSK
- * reads) every name is visited, allocated and deleted, as `fls -r` lists them. Regular and
- * TSK-virtual files are read through TSK, as `icat` reads them, and hashed; symlinks are recorded
- * with their target, other non-directories as special. Each entry records the partition, the file
- * system's offset and type (the partition is TSK's slot number, the first
- * column of `mmls`), the inode (MFT entry), the path as fls prints it,
- * the size, the MAC times and whether the name is allocated.
+ * opened with The Sleuth Kit, its type chosen from its signature. Its volume
+ * system, when it has one (DOS/MBR, GPT, ...), is walked and every allocated
+ * partition tried for a file system; without one, the image itself is tried.
+ * In each file system (FAT, NTFS, ext2/3/4, and whatever else TSK reads)
+ * every name is visited, allocated and deleted, as `fls -r` lists them.
+ * Regular and TSK-virtual files are read through TSK, as `icat` reads them,
+ * and hashed; symlinks are recorded with their target, other non-directories
+ * as special. Each entry records the partition (TSK's slot number, the first
+ * column of `mmls`), the file system's offset and type, the inode (MFT
+ * entry), the path as fls prints it, the size, the MAC times and whether the
+ * name is allocated.
  *
  * A deleted file whose content TSK can still read is hashed, and its entry
  * says allocated false. A deleted name whose inode now belongs to another
