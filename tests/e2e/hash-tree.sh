@@ -9,7 +9,8 @@
 # Unreadable files: root reads a mode-000 file anyway, so when run as root
 # the unreadable case runs custos-hash as the unprivileged user nobody
 # (setpriv, util-linux), for whom mode 000 really does refuse the open. That
-# is the real open(2) failure, not a simulation.
+# is the real open(2) failure, not a simulation. A read(2) failure after a
+# good open is the real EIO of /proc/self/mem at an unmapped offset.
 set -u
 work=$(mktemp -d); trap 'chmod -R u+rwx "$work" 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work" || exit 1
@@ -134,6 +135,14 @@ else
   n=$((n + 1)); echo "ok $n # SKIP setpriv cannot drop privileges here"
 fi
 chmod 755 u/closed; chmod 644 u/secret
+
+# A read(2) that fails after a successful open: offset 0 of /proc/self/mem
+# (custos-hash's own memory) is unmapped, so the kernel returns EIO.
+custos-hash -q -o mem.json /proc/self/mem >mem.out 2>mem.err; rc=$?
+check "a read failure exits 3" "[ $rc -eq 3 ]"
+check "and is reported with the offset and cause" \
+  'grep -qx "custos-hash: /proc/self/mem: read failed at offset 0: Input/output error" mem.err &&
+   grep -q "\"error\": \"/proc/self/mem: read failed at offset 0: Input/output error\"" mem.json'
 
 echo "1..$n"
 [ $failed -eq 0 ]
