@@ -67,12 +67,12 @@ tsk_msg(void)
     return s != NULL ? s : "unknown error";
 }
 
-/* Reads the whole file into the digest; 0 ok, -1 read failure (msg set), 1 cancelled. */
+/* Reads a whole stream into the digest; 0 ok, -1 read failure (msg set), 1 cancelled. */
 static int
-read_content(struct fswalk *w, TSK_FS_FILE *f, struct custos_manifest_entry *e, char *msg,
-             size_t msglen)
+read_content(struct fswalk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *attr,
+             struct custos_manifest_entry *e, char *msg, size_t msglen)
 {
-    TSK_OFF_T size = f->meta->size, off = 0;
+    TSK_OFF_T size = attr != NULL ? attr->size : f->meta->size, off = 0;
     custos_digest_reset(w->digest);
     bool first = true;
     while (off < size) {
@@ -81,12 +81,16 @@ read_content(struct fswalk *w, TSK_FS_FILE *f, struct custos_manifest_entry *e, 
         size_t want =
             (size_t)(size - off < CUSTOS_TREE_BUFFER_BYTES ? size - off : CUSTOS_TREE_BUFFER_BYTES);
         tsk_error_reset();
-        ssize_t n = tsk_fs_file_read(f, off, (char *)w->buf, want, TSK_FS_FILE_READ_FLAG_NONE);
-        if (n <= 0) {
-            snprintf(msg, msglen, "read failed at offset %lld: %s", (long long)off,
-                     n < 0 ? tsk_msg() : "unexpected end of data");
+        ssize_t n =
+            attr != NULL
+                ? tsk_fs_attr_read(attr, off, (char *)w->buf, want, TSK_FS_FILE_READ_FLAG_NONE)
+                : tsk_fs_file_read(f, off, (char *)w->buf, want, TSK_FS_FILE_READ_FLAG_NONE);
+        if (n < 0) {
+            snprintf(msg, msglen, "read failed at offset %lld: %s", (long long)off, tsk_msg());
             return -1;
         }
+        if (n == 0)
+            break; /* TSK yields no more (an NTFS stream past its initialized size): as icat */
         if (first && w->magic != NULL)
             custos__filetype_buffer(w->magic, w->buf, (size_t)n, &e->mime, &e->description);
         first = false;
@@ -98,7 +102,58 @@ read_content(struct fswalk *w, TSK_FS_FILE *f, struct custos_manifest_entry *e, 
     if (first && w->magic != NULL)
         custos__filetype_buffer(w->magic, "", 0, &e->mime, &e->description);
     custos_digest_final(w->digest, &e->digest);
+    e->size_bytes = (uint64_t)off;
     return 0;
+}
+
+/*
+ * Hashes one data stream (attr, or the file's default one when NULL) into e
+ * and adds e. An allocated file that cannot be read is added with its error;
+ * a deleted one without digests. Returns a status; INTERRUPTED sets fatal.
+ */
+static int
+hash_and_add(struct fswalk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *attr,
+             struct custos_manifest_entry *e)
+{
+    char msg[512] = "";
+    e->mime = e->description = NULL;
+    int r = read_content(w, f, attr, e, msg, sizeof(msg));
+    int rc = CUSTOS_OK;
+    if (r > 0) {
+        w->fatal = CUSTOS_E_INTERRUPTED;
+        rc = CUSTOS_E_INTERRUPTED;
+        goto out;
+    }
+    if (r < 0) {
+        memset(&e->digest, 0, sizeof(e->digest));
+        free(e->mime);
+        free(e->description);
+        e->mime = e->description = NULL;
+        if (e->allocated) {
+            char disp[1024];
+            struct custos_error err;
+            custos_path_display(e->path, e->path_len, disp, sizeof(disp));
+            if (w->partition >= 0)
+                custos_error_set(&err, CUSTOS_E_INCOMPLETE, 0, NULL, "partition %lld: %s: %s",
+                                 (long long)w->partition, disp, msg);
+            else
+                custos_error_set(&err, CUSTOS_E_INCOMPLETE, 0, disp, "%s", msg);
+            e->status = CUSTOS_E_INCOMPLETE;
+            e->error = err.message;
+            if (w->status == CUSTOS_OK)
+                custos_error_copy(&w->first, &err);
+            w->status = CUSTOS_E_INCOMPLETE;
+            rc = custos_manifest_add(w->m, e);
+            e->error = NULL;
+            goto out;
+        }
+    }
+    rc = custos_manifest_add(w->m, e);
+out:
+    free(e->mime);
+    free(e->description);
+    e->mime = e->description = NULL;
+    return rc;
 }
 
 static TSK_WALK_RET_ENUM
@@ -156,7 +211,6 @@ visit(TSK_FS_FILE *f, const char *dir, void *ptr)
                                                        : "unknown");
     }
     int rc = CUSTOS_OK;
-    char msg[512] = "";
     if (meta != NULL) {
         e.size_bytes = (uint64_t)(meta->size < 0 ? 0 : meta->size);
         tsk_time(&e.mtime, meta->mtime, meta->mtime_nano);
@@ -167,51 +221,57 @@ visit(TSK_FS_FILE *f, const char *dir, void *ptr)
             e.target = meta->link;
             e.target_len = strlen(meta->link);
         }
-        if ((e.type == CUSTOS_ENTRY_FILE || e.type == CUSTOS_ENTRY_VIRTUAL) && !e.reallocated) {
-            int r = read_content(w, f, &e, msg, sizeof(msg));
-            if (r > 0) {
-                w->fatal = CUSTOS_E_INTERRUPTED;
-                free(path);
-                free(e.mime);
-                free(e.description);
-                return TSK_WALK_STOP;
-            }
-            if (r < 0) {
-                memset(&e.digest, 0, sizeof(e.digest));
-                free(e.mime);
-                free(e.description);
-                e.mime = e.description = NULL;
-                if (e.allocated) {
-                    char disp[1024];
-                    struct custos_error err;
-                    custos_path_display(path, e.path_len, disp, sizeof(disp));
-                    if (w->partition >= 0)
-                        custos_error_set(&err, CUSTOS_E_INCOMPLETE, 0, NULL,
-                                         "partition %lld: %s: %s", (long long)w->partition, disp,
-                                         msg);
-                    else
-                        custos_error_set(&err, CUSTOS_E_INCOMPLETE, 0, disp, "%s", msg);
-                    e.status = CUSTOS_E_INCOMPLETE;
-                    e.error = err.message;
-                    if (w->status == CUSTOS_OK)
-                        custos_error_copy(&w->first, &err);
-                    w->status = CUSTOS_E_INCOMPLETE;
-                    rc = custos_manifest_add(w->m, &e);
-                    goto done;
+    }
+    bool hash = meta != NULL && !e.reallocated &&
+                (e.type == CUSTOS_ENTRY_FILE || e.type == CUSTOS_ENTRY_VIRTUAL);
+    int streams = 0;
+    if (hash && TSK_FS_TYPE_ISNTFS(w->fs->ftype)) {
+        /*
+         * NTFS: one entry per $DATA and $INDEX_ROOT attribute, as fls lists
+         * them: the unnamed (or $Data / $I30) one under the file's name,
+         * each other one, alternate data streams included, as "name:stream".
+         */
+        int cnt = tsk_fs_file_attr_getsize(f);
+        for (int i = 0; i < cnt && rc == CUSTOS_OK && w->fatal == 0; i++) {
+            const TSK_FS_ATTR *a = tsk_fs_file_attr_get_idx(f, i);
+            if (a == NULL || (a->type != TSK_FS_ATTR_TYPE_NTFS_DATA &&
+                              a->type != TSK_FS_ATTR_TYPE_NTFS_IDXROOT))
+                continue;
+            streams++;
+            struct custos_manifest_entry s = e;
+            char *spath = NULL;
+            const char *plain = a->type == TSK_FS_ATTR_TYPE_NTFS_DATA ? "$Data" : "$I30";
+            if (a->name != NULL && a->name[0] != '\0' && strcmp(a->name, plain) != 0) {
+                size_t an = strlen(a->name);
+                spath = malloc(e.path_len + an + 2);
+                if (spath == NULL) {
+                    rc = CUSTOS_E_NOMEM;
+                    break;
                 }
+                memcpy(spath, e.path, e.path_len);
+                spath[e.path_len] = ':';
+                memcpy(spath + e.path_len + 1, a->name, an + 1);
+                s.path = spath;
+                s.path_len = e.path_len + 1 + an;
             }
+            s.attr_type = (int32_t)a->type;
+            s.attr_id = (int32_t)a->id;
+            s.size_bytes = (uint64_t)(a->size < 0 ? 0 : a->size);
+            rc = hash_and_add(w, f, a, &s);
+            free(spath);
         }
     }
-    rc = custos_manifest_add(w->m, &e);
-done:
-    free(path);
-    free(e.mime);
-    free(e.description);
-    if (rc != CUSTOS_OK) {
-        w->fatal = rc;
-        return TSK_WALK_STOP;
+    /* A file without a default data attribute has no content icat could show. */
+    if (hash && streams == 0 && tsk_fs_file_attr_get(f) == NULL) {
+        tsk_error_reset();
+        hash = false;
     }
-    return TSK_WALK_CONT;
+    if (rc == CUSTOS_OK && w->fatal == 0 && streams == 0)
+        rc = hash ? hash_and_add(w, f, NULL, &e) : custos_manifest_add(w->m, &e);
+    free(path);
+    if (rc != CUSTOS_OK && w->fatal == 0)
+        w->fatal = rc;
+    return w->fatal != 0 ? TSK_WALK_STOP : TSK_WALK_CONT;
 }
 
 static int

@@ -17,6 +17,7 @@
 #include "custos/manifest.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,11 @@ entry_json(const struct custos_manifest_entry *e)
         bad |= json_object_set_new(o, "allocated", json_boolean(e->allocated));
         if (e->reallocated)
             bad |= json_object_set_new(o, "reallocated", json_true());
+        if (e->attr_type > 0) {
+            char attr[32];
+            snprintf(attr, sizeof(attr), "%d-%d", (int)e->attr_type, (int)e->attr_id);
+            bad |= json_object_set_new(o, "attribute", json_string(attr));
+        }
     }
     for (int i = 0; i < CUSTOS_DIGEST_COUNT; i++) {
         char hex[CUSTOS_DIGEST_HEX_MAX];
@@ -370,7 +376,7 @@ read_entry(struct reader *r, json_t *o, size_t idx)
         }
     }
     if (!bad && (e.type == CUSTOS_ENTRY_FILE || e.type == CUSTOS_ENTRY_VIRTUAL) &&
-        e.status == CUSTOS_OK && json_object_get(o, "allocated") != json_false() &&
+        e.status == CUSTOS_OK && json_object_get(o, "inode") == NULL &&
         (e.digest.algs != r->m->algs || size == NULL)) {
         snprintf(msg, sizeof(msg), "file without its size or every digest of the manifest");
         bad = 1;
@@ -402,6 +408,12 @@ read_entry(struct reader *r, json_t *o, size_t idx)
             e.fs_offset_bytes = (uint64_t)json_integer_value(off);
             e.allocated = json_object_get(o, "allocated") != json_false();
             e.reallocated = json_object_get(o, "reallocated") == json_true();
+            const char *attr = json_string_value(json_object_get(o, "attribute"));
+            if (attr != NULL &&
+                sscanf(attr, "%" SCNd32 "-%" SCNd32, &e.attr_type, &e.attr_id) != 2) {
+                snprintf(msg, sizeof(msg), "bad \"attribute\"");
+                bad = 1;
+            }
         }
     }
     if (bad) {

@@ -16,6 +16,11 @@
  * entry), the path as fls prints it, the size, the MAC times and whether the
  * name is allocated.
  *
+ * On NTFS every $DATA and $INDEX_ROOT stream fls lists is an entry of its own,
+ * "NAME:STREAM" for named ones, with its attribute type and id (as icat
+ * takes them). Content is what TSK yields: a stream past its initialized size
+ * is hashed, and sized, up to where TSK stops, as icat prints it.
+ *
  * A deleted file whose content TSK can still read is hashed, and its entry
  * says allocated false. A deleted name whose inode now belongs to another
  * file (fls's "(realloc)") is listed but not hashed, since its content would

@@ -113,6 +113,8 @@ struct custos_manifest_entry {
     uint64_t inode;           /* inode / MFT entry / FAT directory-entry address */
     bool allocated;           /* the name is allocated (false: deleted) */
     bool reallocated;         /* deleted name whose metadata belongs to another file now */
+    int32_t attr_type;        /* NTFS: the $DATA attribute type (128), 0 when none */
+    int32_t attr_id;          /* NTFS: its id; "TYPE-ID" is what icat takes after the inode */
 };
 
 struct custos_manifest;
