@@ -22,6 +22,11 @@
 #include "sign.h"
 #include "merkle.h"
 #include "ledger.h"
+#include "manifest.h"
+#include "tree.h"
+#include "hashset.h"
+#include "audit.h"
+#include "fs.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * fs.c: hashing the files inside the file systems of an image through The
+ * Sleuth Kit (fs.h).
+ *
+ * The walk is TSK's own directory walk with the flags `fls -r` uses
+ * (allocated and unallocated names, recursive, orphans included), so the
+ * entries are the names fls lists, with the same paths (fls -p) and inode
+ * addresses. Content is read with tsk_fs_file_read, the call icat makes, so
+ * a digest equals `icat IMAGE INODE | sha256sum`. TSK is not thread-safe on
+ * one image handle, so this runs on the calling thread.
+ *
+ * Invariants:
+ *   1. The image is opened read-only by TSK; nothing is ever written to it.
+ *   2. Allocated files: a read failure is recorded on the entry (status
+ *      INCOMPLETE) and the walk goes on; the run ends INCOMPLETE.
+ *   3. Deleted names: hashed only when TSK can read the whole content and
+ *      the inode is not reallocated; otherwise listed without digests.
+ */
+#include "custos/fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <tsk/libtsk.h>
+
+#include "custos/digest.h"
+#include "filetype_private.h"
+#include "manifest_private.h"
+
+struct fswalk {
+    struct custos_manifest *m;
+    TSK_FS_INFO *fs;
+    int64_t partition;
+    uint64_t offset;
+    const char *fs_type;
+    struct custos_digest *digest;
+    struct custos__filetype *magic; /* NULL with no_types */
+    unsigned char *buf;
+    const struct custos_progress *progress;
+    uint64_t done_bytes;
+    int status;                /* worst of the entries */
+    int fatal;                 /* NOMEM or INTERRUPTED: stop the walk */
+    struct custos_error first; /* the first problem */
+};
+
+static void
+tsk_time(struct custos_time *t, time_t sec, uint32_t nsec)
+{
+    memset(t, 0, sizeof(*t));
+    if (sec == 0 && nsec == 0)
+        return;
+    t->set = true;
+    t->sec = (int64_t)sec;
+    t->nsec = nsec < 1000000000u ? nsec : 0;
+}
+
+static const char *
+tsk_msg(void)
+{
+    const char *s = tsk_error_get();
+    return s != NULL ? s : "unknown error";
+}
+
+/* Reads a whole stream into the digest; 0 ok, -1 read failure (msg set), 1 cancelled. */
+static int
+read_content(struct fswalk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *attr,
+             struct custos_manifest_entry *e, char *msg, size_t msglen)
+{
+    TSK_OFF_T size = attr != NULL ? attr->size : f->meta->size, off = 0;
+    custos_digest_reset(w->digest);
+    bool first = true;
+    while (off < size) {
+        if (custos_progress_cancelled(w->progress))
+            return 1;
+        size_t want =
+            (size_t)(size - off < CUSTOS_TREE_BUFFER_BYTES ? size - off : CUSTOS_TREE_BUFFER_BYTES);
+        tsk_error_reset();
+        ssize_t n =
+            attr != NULL
+                ? tsk_fs_attr_read(attr, off, (char *)w->buf, want, TSK_FS_FILE_READ_FLAG_NONE)
+                : tsk_fs_file_read(f, off, (char *)w->buf, want, TSK_FS_FILE_READ_FLAG_NONE);
+        if (n < 0) {
+            snprintf(msg, msglen, "read failed at offset %lld: %s", (long long)off, tsk_msg());
+            return -1;
+        }
+        if (n == 0)
+            break; /* TSK yields no more (an NTFS stream past its initialized size): as icat */
+        if (first && w->magic != NULL)
+            custos__filetype_buffer(w->magic, w->buf, (size_t)n, &e->mime, &e->description);
+        first = false;
+        custos_digest_update(w->digest, w->buf, (size_t)n);
+        off += n;
+        w->done_bytes += (uint64_t)n;
+        custos_progress_update(w->progress, w->done_bytes, 0);
+    }
+    if (first && w->magic != NULL)
+        custos__filetype_buffer(w->magic, "", 0, &e->mime, &e->description);
+    custos_digest_final(w->digest, &e->digest);
+    e->size_bytes = (uint64_t)off;
+    return 0;
+}
+
+/*
+ * Hashes one data stream (attr, or the file's default one when NULL) into e
+ * and adds e. An allocated file that cannot be read is added with its error;
+ * a deleted one without digests. Returns a status; INTERRUPTED sets fatal.
+ */
+static int
+hash_and_add(struct fswalk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *attr,
+             struct custos_manifest_entry *e)
+{
+    char msg[512] = "";
+    e->mime = e->description = NULL;
+    int r = read_content(w, f, attr, e, msg, sizeof(msg));
+    int rc = CUSTOS_OK;
+    if (r > 0) {
+        w->fatal = CUSTOS_E_INTERRUPTED;
+        rc = CUSTOS_E_INTERRUPTED;
+        goto out;
+    }
+    if (r < 0) {
+        memset(&e->digest, 0, sizeof(e->digest));
+        free(e->mime);
+        free(e->description);
+        e->mime = e->description = NULL;
+        if (e->allocated) {
+            char disp[1024];
+            struct custos_error err;
+            custos_path_display(e->path, e->path_len, disp, sizeof(disp));
+            if (w->partition >= 0)
+                custos_error_set(&err, CUSTOS_E_INCOMPLETE, 0, NULL, "partition %lld: %s: %s",
+                                 (long long)w->partition, disp, msg);
+            else
+                custos_error_set(&err, CUSTOS_E_INCOMPLETE, 0, disp, "%s", msg);
+            e->status = CUSTOS_E_INCOMPLETE;
+            e->error = err.message;
+            if (w->status == CUSTOS_OK)
+                custos_error_copy(&w->first, &err);
+            w->status = CUSTOS_E_INCOMPLETE;
+            rc = custos_manifest_add(w->m, e);
+            e->error = NULL;
+            goto out;
+        }
+    }
+    rc = custos_manifest_add(w->m, e);
+out:
+    free(e->mime);
+    free(e->description);
+    e->mime = e->description = NULL;
+    return rc;
+}
+
+static TSK_WALK_RET_ENUM
+visit(TSK_FS_FILE *f, const char *dir, void *ptr)
+{
+    struct fswalk *w = ptr;
+    if (f->name == NULL || TSK_FS_ISDOT(f->name->name))
+        return TSK_WALK_CONT;
+    if (custos_progress_cancelled(w->progress)) {
+        w->fatal = CUSTOS_E_INTERRUPTED;
+        return TSK_WALK_STOP;
+    }
+    TSK_FS_META *meta = f->meta;
+    int mtype = meta != NULL ? (int)meta->type : -1;
+    TSK_FS_NAME_TYPE_ENUM ntype = f->name->type;
+    if (mtype == TSK_FS_META_TYPE_DIR || mtype == TSK_FS_META_TYPE_VIRT_DIR ||
+        (meta == NULL && (ntype == TSK_FS_NAME_TYPE_DIR || ntype == TSK_FS_NAME_TYPE_VIRT_DIR)))
+        return TSK_WALK_CONT;
+
+    struct custos_manifest_entry e;
+    memset(&e, 0, sizeof(e));
+    size_t dlen = strlen(dir), nlen = strlen(f->name->name);
+    char *path = malloc(dlen + nlen + 1);
+    if (path == NULL) {
+        w->fatal = CUSTOS_E_NOMEM;
+        return TSK_WALK_STOP;
+    }
+    memcpy(path, dir, dlen);
+    memcpy(path + dlen, f->name->name, nlen + 1);
+    e.path = path;
+    e.path_len = dlen + nlen;
+    e.in_image = true;
+    e.partition = w->partition;
+    e.fs_offset_bytes = w->offset;
+    e.fs_type = (char *)w->fs_type;
+    e.inode = (uint64_t)f->name->meta_addr;
+    e.allocated = (f->name->flags & TSK_FS_NAME_FLAG_ALLOC) != 0;
+    e.reallocated = !e.allocated && meta != NULL && (meta->flags & TSK_FS_META_FLAG_ALLOC);
+
+    bool regular = mtype == TSK_FS_META_TYPE_REG || (meta == NULL && ntype == TSK_FS_NAME_TYPE_REG);
+    if (mtype == TSK_FS_META_TYPE_VIRT || (meta == NULL && ntype == TSK_FS_NAME_TYPE_VIRT))
+        e.type = CUSTOS_ENTRY_VIRTUAL;
+    else if (regular)
+        e.type = CUSTOS_ENTRY_FILE;
+    else if (mtype == TSK_FS_META_TYPE_LNK || (meta == NULL && ntype == TSK_FS_NAME_TYPE_LNK))
+        e.type = CUSTOS_ENTRY_SYMLINK;
+    else
+        e.type = CUSTOS_ENTRY_SPECIAL;
+    if (e.type == CUSTOS_ENTRY_SPECIAL) {
+        int t = mtype >= 0 ? mtype : -1;
+        e.kind = (char *)(t == TSK_FS_META_TYPE_FIFO   ? "fifo"
+                          : t == TSK_FS_META_TYPE_SOCK ? "socket"
+                          : t == TSK_FS_META_TYPE_CHR  ? "char-device"
+                          : t == TSK_FS_META_TYPE_BLK  ? "block-device"
+                                                       : "unknown");
+    }
+    int rc = CUSTOS_OK;
+    if (meta != NULL) {
+        e.size_bytes = (uint64_t)(meta->size < 0 ? 0 : meta->size);
+        tsk_time(&e.mtime, meta->mtime, meta->mtime_nano);
+        tsk_time(&e.atime, meta->atime, meta->atime_nano);
+        tsk_time(&e.ctime, meta->ctime, meta->ctime_nano);
+        tsk_time(&e.crtime, meta->crtime, meta->crtime_nano);
+        if (e.type == CUSTOS_ENTRY_SYMLINK && meta->link != NULL) {
+            e.target = meta->link;
+            e.target_len = strlen(meta->link);
+        }
+    }
+    bool hash = meta != NULL && !e.reallocated &&
+                (e.type == CUSTOS_ENTRY_FILE || e.type == CUSTOS_ENTRY_VIRTUAL);
+    int streams = 0;
+    if (hash && TSK_FS_TYPE_ISNTFS(w->fs->ftype)) {
+        /*
+         * NTFS: one entry per $DATA and $INDEX_ROOT attribute, as fls lists
+         * them: the unnamed (or $Data / $I30) one under the file's name,
+         * each other one, alternate data streams included, as "name:stream".
+         */
+        int cnt = tsk_fs_file_attr_getsize(f);
+        for (int i = 0; i < cnt && rc == CUSTOS_OK && w->fatal == 0; i++) {
+            const TSK_FS_ATTR *a = tsk_fs_file_attr_get_idx(f, i);
+            if (a == NULL || (a->type != TSK_FS_ATTR_TYPE_NTFS_DATA &&
+                              a->type != TSK_FS_ATTR_TYPE_NTFS_IDXROOT))
+                continue;
+            streams++;
+            struct custos_manifest_entry s = e;
+            char *spath = NULL;
+            const char *plain = a->type == TSK_FS_ATTR_TYPE_NTFS_DATA ? "$Data" : "$I30";
+            if (a->name != NULL && a->name[0] != '\0' && strcmp(a->name, plain) != 0) {
+                size_t an = strlen(a->name);
+                spath = malloc(e.path_len + an + 2);
+                if (spath == NULL) {
+                    rc = CUSTOS_E_NOMEM;
+                    break;
+                }
+                memcpy(spath, e.path, e.path_len);
+                spath[e.path_len] = ':';
+                memcpy(spath + e.path_len + 1, a->name, an + 1);
+                s.path = spath;
+                s.path_len = e.path_len + 1 + an;
+            }
+            s.attr_type = (int32_t)a->type;
+            s.attr_id = (int32_t)a->id;
+            s.size_bytes = (uint64_t)(a->size < 0 ? 0 : a->size);
+            rc = hash_and_add(w, f, a, &s);
+            free(spath);
+        }
+    }
+    /* A file without a default data attribute has no content icat could show. */
+    if (hash && streams == 0 && tsk_fs_file_attr_get(f) == NULL) {
+        tsk_error_reset();
+        hash = false;
+    }
+    if (rc == CUSTOS_OK && w->fatal == 0 && streams == 0)
+        rc = hash ? hash_and_add(w, f, NULL, &e) : custos_manifest_add(w->m, &e);
+    free(path);
+    if (rc != CUSTOS_OK && w->fatal == 0)
+        w->fatal = rc;
+    return w->fatal != 0 ? TSK_WALK_STOP : TSK_WALK_CONT;
+}
+
+static int
+walk_fs(struct fswalk *w, TSK_FS_INFO *fs, int64_t partition, uint64_t offset, const char *desc)
+{
+    w->fs = fs;
+    w->partition = partition;
+    w->offset = offset;
+    w->fs_type = tsk_fs_type_toname(fs->ftype);
+    int rc = custos_manifest_add_volume(w->m, partition, offset, w->fs_type, desc);
+    if (rc != CUSTOS_OK)
+        return rc;
+    tsk_error_reset();
+    uint8_t r = tsk_fs_dir_walk(fs, fs->root_inum,
+                                TSK_FS_DIR_WALK_FLAG_ALLOC | TSK_FS_DIR_WALK_FLAG_UNALLOC |
+                                    TSK_FS_DIR_WALK_FLAG_RECURSE,
+                                visit, w);
+    if (w->fatal != 0)
+        return w->fatal;
+    if (r != 0) {
+        /* TSK stops a walk on a directory it cannot read: that part was not hashed. */
+        struct custos_error err;
+        if (partition >= 0)
+            custos_error_set(&err, CUSTOS_E_INCOMPLETE, 0, NULL,
+                             "partition %lld: directory walk stopped: %s", (long long)partition,
+                             tsk_msg());
+        else
+            custos_error_set(&err, CUSTOS_E_INCOMPLETE, 0, NULL, "directory walk stopped: %s",
+                             tsk_msg());
+        if (w->status == CUSTOS_OK)
+            custos_error_copy(&w->first, &err);
+        w->status = CUSTOS_E_INCOMPLETE;
+    }
+    return CUSTOS_OK;
+}
+
+/*
+ * Chooses the image type from the first and last bytes rather than with
+ * TSK_IMG_TYPE_DETECT: TSK 4.11's detection tries VHD and VMDK first and
+ * leaks their handles when they fail, on every raw image. EWF, VMDK and VHD
+ * have signatures; anything else is raw (TSK's raw reader finds the other
+ * segments of a split set from the first one's name).
+ */
+static int
+image_type(const char *image, TSK_IMG_TYPE_ENUM *type, struct custos_error *err)
+{
+    static const unsigned char evf[8] = {'E', 'V', 'F', 0x09, 0x0d, 0x0a, 0xff, 0x00};
+    unsigned char head[512], tail[512];
+    *type = TSK_IMG_TYPE_RAW;
+    int fd = open(image, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return custos_error_set(err, CUSTOS_E_IO, errno, image, "cannot open image");
+    struct stat st;
+    ssize_t n = read(fd, head, sizeof(head));
+    if (n < 0 || fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return custos_error_set(err, CUSTOS_E_IO, e, image, "cannot read image");
+    }
+    ssize_t t = st.st_size >= 512 ? pread(fd, tail, sizeof(tail), st.st_size - 512) : 0;
+    close(fd);
+    if (n >= 8 && memcmp(head, evf, 8) == 0)
+        *type = TSK_IMG_TYPE_EWF_EWF;
+    else if ((n >= 4 && memcmp(head, "KDMV", 4) == 0) ||
+             (n >= 21 && memcmp(head, "# Disk DescriptorFile", 21) == 0))
+        *type = TSK_IMG_TYPE_VMDK_VMDK;
+    else if (t == 512 && memcmp(tail, "conectix", 8) == 0)
+        *type = TSK_IMG_TYPE_VHD_VHD;
+    return CUSTOS_OK;
+}
+
+int
+custos_fs_hash(struct custos_manifest *m, const char *image, const struct custos_hash_options *opts,
+               const struct custos_progress *progress, struct custos_error *err)
+{
+    struct fswalk w;
+    memset(&w, 0, sizeof(w));
+    w.m = m;
+    w.progress = progress;
+    custos_error_clear(&w.first);
+    int rc = custos_digest_new(&w.digest, custos_manifest_algs(m), err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    if ((opts == NULL || !opts->no_types) &&
+        (rc = custos__filetype_new(&w.magic, err)) != CUSTOS_OK) {
+        custos_digest_free(w.digest);
+        return rc;
+    }
+    w.buf = malloc(CUSTOS_TREE_BUFFER_BYTES);
+    if (w.buf == NULL) {
+        rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, image, "out of memory");
+        goto out;
+    }
+    TSK_IMG_TYPE_ENUM type;
+    rc = image_type(image, &type, err);
+    if (rc != CUSTOS_OK)
+        goto out;
+    tsk_error_reset();
+    TSK_IMG_INFO *img = tsk_img_open_utf8_sing(image, type, 0);
+    if (img == NULL) {
+        rc = custos_error_set(err, CUSTOS_E_IO, 0, image, "cannot open image: %s", tsk_msg());
+        goto out;
+    }
+    int nfs = 0;
+    tsk_error_reset();
+    TSK_VS_INFO *vs = tsk_vs_open(img, 0, TSK_VS_TYPE_DETECT);
+    if (vs != NULL) {
+        for (TSK_PNUM_T i = 0; i < vs->part_count && rc == CUSTOS_OK; i++) {
+            const TSK_VS_PART_INFO *p = tsk_vs_part_get(vs, i);
+            if (p == NULL || !(p->flags & TSK_VS_PART_FLAG_ALLOC))
+                continue;
+            tsk_error_reset();
+            TSK_FS_INFO *fs = tsk_fs_open_vol(p, TSK_FS_TYPE_DETECT);
+            if (fs == NULL)
+                continue; /* a partition without a file system TSK knows */
+            nfs++;
+            rc = walk_fs(&w, fs, (int64_t)p->addr, (uint64_t)p->start * vs->block_size,
+                         p->desc != NULL ? p->desc : "");
+            tsk_fs_close(fs);
+        }
+        tsk_vs_close(vs);
+    } else {
+        tsk_error_reset();
+        TSK_FS_INFO *fs = tsk_fs_open_img(img, 0, TSK_FS_TYPE_DETECT);
+        if (fs != NULL) {
+            nfs++;
+            rc = walk_fs(&w, fs, -1, 0, "");
+            tsk_fs_close(fs);
+        }
+    }
+    tsk_img_close(img);
+    if (rc == CUSTOS_OK && nfs == 0)
+        rc = custos_error_set(err, CUSTOS_E_UNSUPPORTED, 0, image,
+                              "no file system recognised in the image");
+    else if (rc == CUSTOS_E_NOMEM)
+        custos_error_set(err, rc, 0, image, "out of memory");
+    else if (rc == CUSTOS_E_INTERRUPTED)
+        custos_error_set(err, rc, 0, image, "interrupted");
+    if (rc == CUSTOS_OK) {
+        custos_manifest_sort(m);
+        if (w.status != CUSTOS_OK) {
+            custos_error_copy(err, &w.first);
+            rc = w.status;
+        }
+    }
+out:
+    free(w.buf);
+    custos__filetype_free(w.magic);
+    custos_digest_free(w.digest);
+    return rc;
+}

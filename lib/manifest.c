@@ -1,0 +1,568 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * manifest.c: the manifest object, its entries, and the helpers every format
+ * backend shares (name display, UTF-8 check, time stamps, output buffer).
+ *
+ * A name is any sequence of bytes but NUL. The object keeps the exact bytes;
+ * each backend decides how to carry them (JSON: the string when it is valid
+ * UTF-8, else base64 beside a display form; sums: coreutils' escapes). The
+ * display form made here is injective, so two different names never print
+ * alike in a diagnostic or a report.
+ */
+#include "custos/manifest.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "custos/atomicfile.h"
+#include "custos/custos.h"
+#include "fsutil_private.h"
+#include "manifest_private.h"
+
+int
+custos_manifest_new(struct custos_manifest **out, unsigned algs, struct custos_error *err)
+{
+    *out = NULL;
+    if (algs == 0 || (algs & ~CUSTOS_DIGEST_ALL) != 0)
+        return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL, "no valid digest algorithm chosen");
+    struct custos_manifest *m = calloc(1, sizeof(*m));
+    if (m == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    m->algs = algs;
+    custos__utc_now(m->created, sizeof(m->created));
+    snprintf(m->generator, sizeof(m->generator), "custos-hash %s", custos_version());
+    custos_error_clear(&m->err);
+    *out = m;
+    return CUSTOS_OK;
+}
+
+int
+custos_manifest_open(struct custos_manifest **out, const char *path, struct custos_error *err)
+{
+    *out = NULL;
+    struct custos_manifest *m = calloc(1, sizeof(*m));
+    if (m == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
+    custos_error_clear(&m->err);
+    int rc = custos__manifest_read_json(m, path);
+    if (rc != CUSTOS_OK) {
+        custos_error_copy(err, &m->err);
+        custos_manifest_free(m);
+        return rc;
+    }
+    *out = m;
+    return CUSTOS_OK;
+}
+
+void
+custos__entry_clear(struct custos_manifest_entry *e)
+{
+    free(e->path);
+    free(e->mime);
+    free(e->description);
+    free(e->target);
+    free(e->kind);
+    free(e->error);
+    free(e->fs_type);
+    memset(e, 0, sizeof(*e));
+}
+
+void
+custos_manifest_free(struct custos_manifest *m)
+{
+    if (m == NULL)
+        return;
+    for (size_t i = 0; i < m->count; i++)
+        custos__entry_clear(&m->entries[i]);
+    free(m->entries);
+    for (size_t i = 0; i < m->nsource; i++)
+        free(m->source_names[i]);
+    free(m->source_names);
+    free(m->source_kind);
+    for (size_t i = 0; i < m->nvolumes; i++) {
+        free(m->volumes[i].fs_type);
+        free(m->volumes[i].description);
+    }
+    free(m->volumes);
+    free(m);
+}
+
+const struct custos_error *
+custos_manifest_error(const struct custos_manifest *m)
+{
+    return &m->err;
+}
+
+unsigned
+custos_manifest_algs(const struct custos_manifest *m)
+{
+    return m->algs;
+}
+
+size_t
+custos_manifest_count(const struct custos_manifest *m)
+{
+    return m->count;
+}
+
+const struct custos_manifest_entry *
+custos_manifest_entry(const struct custos_manifest *m, size_t i)
+{
+    return i < m->count ? &m->entries[i] : NULL;
+}
+
+static int
+dup_bytes(char **dst, const char *src, size_t len)
+{
+    *dst = NULL;
+    if (src == NULL)
+        return 0;
+    *dst = malloc(len + 1);
+    if (*dst == NULL)
+        return -1;
+    memcpy(*dst, src, len);
+    (*dst)[len] = '\0';
+    return 0;
+}
+
+static int
+dup_str(char **dst, const char *src)
+{
+    return dup_bytes(dst, src, src == NULL ? 0 : strlen(src));
+}
+
+int
+custos_manifest_add(struct custos_manifest *m, const struct custos_manifest_entry *e)
+{
+    if (e->path == NULL)
+        return custos_error_set(&m->err, CUSTOS_E_USAGE, 0, NULL,
+                                "custos_manifest_add: entry without a path");
+    if (m->count == m->cap) {
+        size_t cap = m->cap == 0 ? 64 : m->cap * 2;
+        struct custos_manifest_entry *p = realloc(m->entries, cap * sizeof(*p));
+        if (p == NULL)
+            return custos_error_set(&m->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+        m->entries = p;
+        m->cap = cap;
+    }
+    struct custos_manifest_entry c = *e;
+    c.path = c.mime = c.description = c.target = c.kind = c.error = c.fs_type = NULL;
+    if (dup_bytes(&c.path, e->path, e->path_len) || dup_str(&c.mime, e->mime) ||
+        dup_str(&c.description, e->description) || dup_bytes(&c.target, e->target, e->target_len) ||
+        dup_str(&c.kind, e->kind) || dup_str(&c.error, e->error) ||
+        dup_str(&c.fs_type, e->fs_type)) {
+        custos__entry_clear(&c);
+        return custos_error_set(&m->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    }
+    m->entries[m->count++] = c;
+    return CUSTOS_OK;
+}
+
+static int
+cmp_entry(const void *a, const void *b)
+{
+    const struct custos_manifest_entry *x = a, *y = b;
+    if (x->in_image != y->in_image)
+        return x->in_image ? 1 : -1;
+    if (x->partition != y->partition)
+        return x->partition < y->partition ? -1 : 1;
+    if (x->fs_offset_bytes != y->fs_offset_bytes)
+        return x->fs_offset_bytes < y->fs_offset_bytes ? -1 : 1;
+    size_t n = x->path_len < y->path_len ? x->path_len : y->path_len;
+    int c = memcmp(x->path, y->path, n);
+    if (c != 0)
+        return c;
+    if (x->path_len != y->path_len)
+        return x->path_len < y->path_len ? -1 : 1;
+    if (x->inode != y->inode)
+        return x->inode < y->inode ? -1 : 1;
+    return 0;
+}
+
+void
+custos_manifest_sort(struct custos_manifest *m)
+{
+    if (m->count > 1)
+        qsort(m->entries, m->count, sizeof(m->entries[0]), cmp_entry);
+}
+
+void
+custos_manifest_set_flags(struct custos_manifest *m, size_t i, unsigned flags)
+{
+    if (i < m->count)
+        m->entries[i].flags = flags;
+}
+
+int
+custos_manifest_set_source(struct custos_manifest *m, const char *kind, const char *const *names,
+                           size_t count)
+{
+    for (size_t i = 0; i < m->nsource; i++)
+        free(m->source_names[i]);
+    free(m->source_names);
+    free(m->source_kind);
+    m->source_names = NULL;
+    m->nsource = 0;
+    m->source_kind = NULL;
+    if (dup_str(&m->source_kind, kind) != 0)
+        goto nomem;
+    m->source_names = calloc(count == 0 ? 1 : count, sizeof(char *));
+    if (m->source_names == NULL)
+        goto nomem;
+    for (size_t i = 0; i < count; i++) {
+        if (dup_str(&m->source_names[i], names[i]) != 0)
+            goto nomem;
+        m->nsource++;
+    }
+    return CUSTOS_OK;
+nomem:
+    return custos_error_set(&m->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+}
+
+const char *
+custos_manifest_source_kind(const struct custos_manifest *m)
+{
+    return m->source_kind;
+}
+
+int
+custos_manifest_add_volume(struct custos_manifest *m, int64_t partition, uint64_t offset_bytes,
+                           const char *fs_type, const char *description)
+{
+    struct manifest_volume *v = realloc(m->volumes, (m->nvolumes + 1) * sizeof(*v));
+    if (v == NULL)
+        return custos_error_set(&m->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    m->volumes = v;
+    v = &m->volumes[m->nvolumes];
+    memset(v, 0, sizeof(*v));
+    v->partition = partition;
+    v->offset_bytes = offset_bytes;
+    if (dup_str(&v->fs_type, fs_type ? fs_type : "") ||
+        dup_str(&v->description, description ? description : "")) {
+        free(v->fs_type);
+        free(v->description);
+        return custos_error_set(&m->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    }
+    m->nvolumes++;
+    return CUSTOS_OK;
+}
+
+bool
+custos__entry_hashed(const struct custos_manifest_entry *e)
+{
+    return (e->type == CUSTOS_ENTRY_FILE || e->type == CUSTOS_ENTRY_VIRTUAL) &&
+           e->status == CUSTOS_OK && e->digest.algs != 0;
+}
+
+int
+custos_manifest_write_fd(struct custos_manifest *m, enum custos_manifest_format format, int fd)
+{
+    custos_error_clear(&m->err);
+    switch (format) {
+    case CUSTOS_MANIFEST_JSON:
+        return custos__manifest_write_json(m, fd);
+    case CUSTOS_MANIFEST_SHA256SUM:
+        return custos__manifest_write_sums(m, fd, CUSTOS_DIGEST_SHA256);
+    case CUSTOS_MANIFEST_SHA1SUM:
+        return custos__manifest_write_sums(m, fd, CUSTOS_DIGEST_SHA1);
+    case CUSTOS_MANIFEST_MD5SUM:
+        return custos__manifest_write_sums(m, fd, CUSTOS_DIGEST_MD5);
+    case CUSTOS_MANIFEST_HASHDEEP:
+        return custos__manifest_write_hashdeep(m, fd);
+    case CUSTOS_MANIFEST_DFXML:
+        return custos__manifest_write_dfxml(m, fd);
+    }
+    return custos_error_set(&m->err, CUSTOS_E_USAGE, 0, NULL, "unknown manifest format");
+}
+
+int
+custos_manifest_save(struct custos_manifest *m, const char *path,
+                     enum custos_manifest_format format)
+{
+    struct custos_atomicfile *f;
+    int rc = custos_atomicfile_create(&f, path, 0644, &m->err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    rc = custos_manifest_write_fd(m, format, custos_atomicfile_fd(f));
+    if (rc != CUSTOS_OK) {
+        /* Backends name no file; say which output failed. */
+        if (m->err.path[0] == '\0') {
+            char msg[CUSTOS_ERROR_MESSAGE_MAX];
+            snprintf(msg, sizeof(msg), "%s", m->err.message);
+            custos_error_set(&m->err, rc, 0, path, "%s", msg);
+        }
+        custos_atomicfile_free(f);
+        return rc;
+    }
+    rc = custos_atomicfile_close(f);
+    if (rc != CUSTOS_OK)
+        custos_error_copy(&m->err, custos_atomicfile_error(f));
+    custos_atomicfile_free(f);
+    return rc;
+}
+
+static const struct {
+    const char *name;
+    enum custos_manifest_format format;
+} format_names[] = {
+    {"json", CUSTOS_MANIFEST_JSON},         {"sha256sum", CUSTOS_MANIFEST_SHA256SUM},
+    {"sha1sum", CUSTOS_MANIFEST_SHA1SUM},   {"md5sum", CUSTOS_MANIFEST_MD5SUM},
+    {"hashdeep", CUSTOS_MANIFEST_HASHDEEP}, {"dfxml", CUSTOS_MANIFEST_DFXML},
+};
+
+int
+custos_manifest_format_parse(const char *name, enum custos_manifest_format *format,
+                             struct custos_error *err)
+{
+    for (size_t i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++)
+        if (strcasecmp(name, format_names[i].name) == 0) {
+            *format = format_names[i].format;
+            return CUSTOS_OK;
+        }
+    return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL,
+                            "unknown format '%s' (known: json, sha256sum, sha1sum, md5sum, "
+                            "hashdeep, dfxml)",
+                            name);
+}
+
+const char *
+custos_entry_type_name(enum custos_entry_type type)
+{
+    switch (type) {
+    case CUSTOS_ENTRY_FILE:
+        return CUSTOS_MANIFEST_TYPE_FILE;
+    case CUSTOS_ENTRY_SYMLINK:
+        return CUSTOS_MANIFEST_TYPE_SYMLINK;
+    case CUSTOS_ENTRY_SPECIAL:
+        return CUSTOS_MANIFEST_TYPE_SPECIAL;
+    case CUSTOS_ENTRY_DIRECTORY:
+        return CUSTOS_MANIFEST_TYPE_DIRECTORY;
+    case CUSTOS_ENTRY_VIRTUAL:
+        return CUSTOS_MANIFEST_TYPE_VIRTUAL;
+    }
+    return "unknown";
+}
+
+/* Length of the valid UTF-8 sequence at s (at most left bytes), or 0. */
+static size_t
+utf8_seq(const unsigned char *s, size_t left)
+{
+    unsigned char c = s[0];
+    size_t n;
+    uint32_t cp;
+    if (c == 0)
+        return 0;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+        cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (left < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3f);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+bool
+custos_utf8_valid(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        size_t n = utf8_seq(p + i, len - i);
+        if (n == 0)
+            return false;
+        i += n;
+    }
+    return true;
+}
+
+void
+custos_path_display(const char *name, size_t len, char *buf, size_t size)
+{
+    const unsigned char *p = (const unsigned char *)name;
+    size_t o = 0, i = 0;
+    if (size == 0)
+        return;
+    while (i < len) {
+        char tmp[8];
+        size_t tn;
+        size_t n = utf8_seq(p + i, len - i);
+        if (n == 1 && p[i] == '\\') {
+            memcpy(tmp, "\\\\", 2);
+            tn = 2;
+        } else if (n == 1 && p[i] == '\n') {
+            memcpy(tmp, "\\n", 2);
+            tn = 2;
+        } else if (n == 1 && p[i] == '\t') {
+            memcpy(tmp, "\\t", 2);
+            tn = 2;
+        } else if (n == 1 && p[i] == '\r') {
+            memcpy(tmp, "\\r", 2);
+            tn = 2;
+        } else if (n == 0 || (n == 1 && (p[i] < 0x20 || p[i] == 0x7f))) {
+            snprintf(tmp, sizeof(tmp), "\\x%02x", p[i]);
+            tn = 4;
+            n = 1;
+        } else {
+            memcpy(tmp, p + i, n);
+            tn = n;
+        }
+        if (o + tn >= size)
+            break;
+        memcpy(buf + o, tmp, tn);
+        o += tn;
+        i += n;
+    }
+    buf[o] = '\0';
+}
+
+void
+custos_time_format(const struct custos_time *t, char *buf, size_t size)
+{
+    struct tm tm;
+    time_t s = (time_t)t->sec;
+    if (gmtime_r(&s, &tm) == NULL) {
+        snprintf(buf, size, "1970-01-01T00:00:00Z");
+        return;
+    }
+    char base[32];
+    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+    if (t->nsec != 0)
+        snprintf(buf, size, "%s.%09uZ", base, (unsigned)t->nsec);
+    else
+        snprintf(buf, size, "%sZ", base);
+}
+
+int
+custos_time_parse(const char *s, struct custos_time *t)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    memset(t, 0, sizeof(*t));
+    const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (p == NULL)
+        return CUSTOS_E_CORRUPT;
+    uint32_t nsec = 0;
+    if (*p == '.') {
+        int digits = 0;
+        for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
+            if (digits >= 9)
+                return CUSTOS_E_CORRUPT;
+            nsec = nsec * 10 + (uint32_t)(*p - '0');
+        }
+        if (digits == 0)
+            return CUSTOS_E_CORRUPT;
+        for (; digits < 9; digits++)
+            nsec *= 10;
+    }
+    if (strcmp(p, "Z") != 0)
+        return CUSTOS_E_CORRUPT;
+    t->sec = (int64_t)timegm(&tm);
+    t->nsec = nsec;
+    t->set = true;
+    return CUSTOS_OK;
+}
+
+void
+custos__out_init(struct outbuf *o, int fd)
+{
+    memset(o, 0, sizeof(*o));
+    o->fd = fd;
+}
+
+static void
+out_flush(struct outbuf *o)
+{
+    if (o->len > 0 && o->failed_errno == 0 && custos__write_all(o->fd, o->buf, o->len) != 0)
+        o->failed_errno = errno != 0 ? errno : EIO;
+    o->len = 0;
+}
+
+void
+custos__out_bytes(struct outbuf *o, const void *p, size_t n)
+{
+    if (o->failed_errno != 0)
+        return;
+    if (o->len + n > o->cap) {
+        if (o->len > 0)
+            out_flush(o);
+        if (n > o->cap) {
+            size_t cap = n < 65536 ? 65536 : n;
+            char *b = realloc(o->buf, cap);
+            if (b == NULL) {
+                o->failed_errno = ENOMEM;
+                return;
+            }
+            o->buf = b;
+            o->cap = cap;
+        }
+    }
+    memcpy(o->buf + o->len, p, n);
+    o->len += n;
+}
+
+void
+custos__out_str(struct outbuf *o, const char *s)
+{
+    custos__out_bytes(o, s, strlen(s));
+}
+
+void
+custos__out_fmt(struct outbuf *o, const char *fmt, ...)
+{
+    char small[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        o->failed_errno = EINVAL;
+        return;
+    }
+    if ((size_t)n < sizeof(small)) {
+        custos__out_bytes(o, small, (size_t)n);
+        return;
+    }
+    char *big = malloc((size_t)n + 1);
+    if (big == NULL) {
+        o->failed_errno = ENOMEM;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    custos__out_bytes(o, big, (size_t)n);
+    free(big);
+}
+
+int
+custos__out_finish(struct outbuf *o)
+{
+    out_flush(o);
+    free(o->buf);
+    o->buf = NULL;
+    return o->failed_errno;
+}

@@ -1,0 +1,1 @@
+mkdir d; echo "{\"format\":\"other\"}" > m.json; custos-hash --audit m.json d

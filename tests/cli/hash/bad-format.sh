@@ -1,0 +1,1 @@
+mkdir d; custos-hash -f xml -o x.json d

@@ -1,0 +1,1 @@
+mkdir d; custos-hash -o x.json --image img d

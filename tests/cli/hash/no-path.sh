@@ -1,0 +1,1 @@
+custos-hash -o out.json
