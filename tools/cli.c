@@ -146,19 +146,23 @@ cli_parse_size(const char *s, uint64_t *out)
     switch (*end) {
     case '\0':
         break;
-    case 'k': case 'K':
+    case 'k':
+    case 'K':
         mul = 1024.0;
         end++;
         break;
-    case 'm': case 'M':
+    case 'm':
+    case 'M':
         mul = 1024.0 * 1024;
         end++;
         break;
-    case 'g': case 'G':
+    case 'g':
+    case 'G':
         mul = 1024.0 * 1024 * 1024;
         end++;
         break;
-    case 't': case 'T':
+    case 't':
+    case 'T':
         mul = 1024.0 * 1024 * 1024 * 1024;
         end++;
         break;
@@ -198,7 +202,7 @@ cli_command_line(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         int plain = a[0] != '\0' && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                               "0123456789-_./=:,+@%") == strlen(a);
+                                              "0123456789-_./=:,+@%") == strlen(a);
         if (i > 0)
             *p++ = ' ';
         if (plain) {
@@ -250,8 +254,8 @@ tty_passphrase(const char *prompt, char **pass, size_t *len, struct custos_error
 }
 
 int
-cli_read_passphrase(const char *prompt, const char *passfile, int passfd, int confirm,
-                    char **pass, size_t *len, struct custos_error *err)
+cli_read_passphrase(const char *prompt, const char *passfile, int passfd, int confirm, char **pass,
+                    size_t *len, struct custos_error *err)
 {
     *pass = NULL;
     if (passfile != NULL)
@@ -279,4 +283,104 @@ cli_read_passphrase(const char *prompt, const char *passfile, int passfd, int co
         *pass = NULL;
     }
     return rc;
+}
+
+void
+cli_signers_init(struct cli_signers *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->passfd = -1;
+}
+
+int
+cli_signers_add(struct cli *c, struct cli_signers *s, const char *opt, const char *spec)
+{
+    const char *eq = strchr(spec, '=');
+    if (eq == NULL || eq == spec || eq[1] == '\0')
+        return cli_usage(c, "%s needs AS=KEYFILE", opt);
+    if (s->n == CLI_MAX_SIGNERS)
+        return cli_usage(c, "at most %d of %s", CLI_MAX_SIGNERS, opt);
+    s->spec[s->n++] = spec;
+    return -1;
+}
+
+int
+cli_signers_add_passfile(struct cli *c, struct cli_signers *s, const char *path)
+{
+    if (s->passfd >= 0)
+        return cli_usage(c, "--passphrase-file and --passphrase-fd exclude each other");
+    if (s->npassfile == CLI_MAX_SIGNERS)
+        return cli_usage(c, "at most %d of --passphrase-file", CLI_MAX_SIGNERS);
+    s->passfile[s->npassfile++] = path;
+    return -1;
+}
+
+int
+cli_signers_set_passfd(struct cli *c, struct cli_signers *s, const char *arg)
+{
+    char *end;
+    long v = strtol(arg, &end, 10);
+    if (*end != '\0' || end == arg || v < 0 || v > 1 << 20)
+        return cli_usage(c, "--passphrase-fd needs a descriptor number");
+    if (s->npassfile > 0)
+        return cli_usage(c, "--passphrase-file and --passphrase-fd exclude each other");
+    s->passfd = (int)v;
+    return -1;
+}
+
+int
+cli_load_private_key(const struct cli_signers *s, size_t idx, const char *path,
+                     struct custos_key **key, struct custos_error *err)
+{
+    *key = NULL;
+    if (s->npassfile > 1 && idx >= s->npassfile)
+        return custos_error_set(err, CUSTOS_E_USAGE, 0, path,
+                                "no --passphrase-file for this key (give one per key, in order)");
+    const char *pf = s->npassfile == 0   ? NULL
+                     : s->npassfile == 1 ? s->passfile[0]
+                                         : s->passfile[idx];
+    char prompt[512];
+    snprintf(prompt, sizeof(prompt), "Passphrase for %.400s: ", path);
+    char *pass = NULL;
+    size_t passlen = 0;
+    int rc = cli_read_passphrase(prompt, pf, s->passfd, 0, &pass, &passlen, err);
+    if (rc == CUSTOS_OK)
+        rc = custos_key_load_private(key, path, pass, passlen, err);
+    custos_passphrase_free(pass, passlen);
+    return rc;
+}
+
+int
+cli_parties_load(const struct cli_signers *s, const char *const *specs, size_t n, int priv,
+                 struct cli_parties *p, struct custos_error *err)
+{
+    memset(p, 0, sizeof(*p));
+    if (n > CLI_MAX_SIGNERS)
+        return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL, "too many parties");
+    for (size_t i = 0; i < n; i++) {
+        const char *eq = strchr(specs[i], '=');
+        if (eq == NULL)
+            return custos_error_set(err, CUSTOS_E_USAGE, 0, specs[i], "not AS=KEYFILE");
+        p->as[i] = strndup(specs[i], (size_t)(eq - specs[i]));
+        if (p->as[i] == NULL)
+            return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+        p->n = i + 1;
+        int rc = priv ? cli_load_private_key(s, i, eq + 1, &p->key[i], err)
+                      : custos_key_load_public(&p->key[i], eq + 1, err);
+        if (rc != CUSTOS_OK)
+            return rc;
+        p->party[i].as = p->as[i];
+        p->party[i].key = p->key[i];
+    }
+    return CUSTOS_OK;
+}
+
+void
+cli_parties_free(struct cli_parties *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        custos_key_free(p->key[i]);
+        free(p->as[i]);
+    }
+    memset(p, 0, sizeof(*p));
 }

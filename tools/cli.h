@@ -78,6 +78,61 @@ char *cli_command_line(int argc, char **argv);
 int cli_read_passphrase(const char *prompt, const char *passfile, int passfd, int confirm,
                         char **pass, size_t *len, struct custos_error *err);
 
+/*
+ * Who signs: the options every signing tool shares. --sign AS=KEY names a
+ * party (its capacity in the entry, e.g. "custodian", and its private key
+ * file); --passphrase-file F is given once for all keys or once per --sign,
+ * in the same order; --passphrase-fd N reads every passphrase from N.
+ */
+#define CLI_MAX_SIGNERS 8
+
+struct cli_signers {
+    const char *spec[CLI_MAX_SIGNERS]; /* "AS=KEYFILE" */
+    size_t n;
+    const char *passfile[CLI_MAX_SIGNERS];
+    size_t npassfile;
+    int passfd; /* -1 unless --passphrase-fd */
+};
+
+/* Empties s. */
+void cli_signers_init(struct cli_signers *s);
+
+/*
+ * Records one --sign AS=KEY (opt names the option in messages), one
+ * --passphrase-file or one --passphrase-fd argument. Each returns -1 when
+ * accepted, else prints a usage line and returns CUSTOS_EXIT_USAGE, so a
+ * tool's option loop can `return` any value other than -1.
+ */
+int cli_signers_add(struct cli *c, struct cli_signers *s, const char *opt, const char *spec);
+int cli_signers_add_passfile(struct cli *c, struct cli_signers *s, const char *path);
+int cli_signers_set_passfd(struct cli *c, struct cli_signers *s, const char *arg);
+
+/*
+ * Loads the private key at path with the idx-th passphrase source of s
+ * (asking on the terminal when none was given). Returns a custos status.
+ */
+int cli_load_private_key(const struct cli_signers *s, size_t idx, const char *path,
+                         struct custos_key **key, struct custos_error *err);
+
+/* Parties loaded from AS=KEY specs, ready for the ledger. */
+struct cli_parties {
+    struct custos_ledger_party party[CLI_MAX_SIGNERS];
+    struct custos_key *key[CLI_MAX_SIGNERS];
+    char *as[CLI_MAX_SIGNERS];
+    size_t n;
+};
+
+/*
+ * Loads n AS=KEY specs into p: private keys (with s's passphrases) when
+ * priv, else public keys. On failure err names the key file; p must still
+ * be released with cli_parties_free.
+ */
+int cli_parties_load(const struct cli_signers *s, const char *const *specs, size_t n, int priv,
+                     struct cli_parties *p, struct custos_error *err);
+
+/* Releases the keys and names held by p (zeroed p is fine). */
+void cli_parties_free(struct cli_parties *p);
+
 /* Prints a JSON document (a NUL-terminated string) and a newline on stdout. */
 int cli_print_json(const char *json);
 

@@ -24,7 +24,7 @@
 
 #include "cli.h"
 
-#define MAX_KEYS 8
+#define MAX_KEYS CLI_MAX_SIGNERS
 
 /* Options that become entry fields: option name -> field name. */
 static const struct {
@@ -69,18 +69,14 @@ static const struct {
 #define NFIELDS (sizeof(field_opts) / sizeof(field_opts[0]))
 
 struct options {
-    const char *ledger;         /* -l */
-    const char *output;         /* -o */
-    const char *key;            /* --key */
-    const char *checkpoint;     /* --checkpoint */
-    const char *time;           /* --time */
-    const char *sign[MAX_KEYS]; /* --sign AS=KEY */
-    size_t nsign;
+    const char *ledger;          /* -l */
+    const char *output;          /* -o */
+    const char *key;             /* --key */
+    const char *checkpoint;      /* --checkpoint */
+    const char *time;            /* --time */
+    struct cli_signers signers;  /* --sign AS=KEY, --passphrase-file, --passphrase-fd */
     const char *party[MAX_KEYS]; /* --party AS=KEY.pub */
     size_t nparty;
-    const char *passfile[MAX_KEYS]; /* --passphrase-file, in --sign order */
-    size_t npassfile;
-    int passfd;                  /* --passphrase-fd */
     int allow_missing;           /* --allow-missing */
     int json;                    /* --json */
     const char *fields[NFIELDS]; /* field values by field_opts index */
@@ -191,24 +187,25 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         case OPT_KEY:
             o->key = optarg;
             break;
-        case OPT_SIGN:
-        case OPT_PARTY:
-        case OPT_PASSFILE: {
-            const char **v = opt == OPT_SIGN ? o->sign : opt == OPT_PARTY ? o->party : o->passfile;
-            size_t *n = opt == OPT_SIGN ? &o->nsign : opt == OPT_PARTY ? &o->nparty : &o->npassfile;
-            if (*n == MAX_KEYS)
-                return cli_usage(c, "at most %d of %s", MAX_KEYS, argv[optind - 1]);
-            if (opt != OPT_PASSFILE && strchr(optarg, '=') == NULL)
-                return cli_usage(c, "%s needs AS=KEYFILE", opt == OPT_SIGN ? "--sign" : "--party");
-            v[(*n)++] = optarg;
+        case OPT_SIGN: {
+            int rc = cli_signers_add(c, &o->signers, "--sign", optarg);
+            if (rc != -1)
+                return rc;
             break;
         }
+        case OPT_PARTY:
+            if (o->nparty == MAX_KEYS)
+                return cli_usage(c, "at most %d of --party", MAX_KEYS);
+            if (strchr(optarg, '=') == NULL)
+                return cli_usage(c, "--party needs AS=KEYFILE");
+            o->party[o->nparty++] = optarg;
+            break;
+        case OPT_PASSFILE:
         case OPT_PASSFD: {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end != '\0' || end == optarg || v < 0 || v > 1 << 20)
-                return cli_usage(c, "--passphrase-fd needs a descriptor number");
-            o->passfd = (int)v;
+            int rc = opt == OPT_PASSFILE ? cli_signers_add_passfile(c, &o->signers, optarg)
+                                         : cli_signers_set_passfd(c, &o->signers, optarg);
+            if (rc != -1)
+                return rc;
             break;
         }
         case OPT_ALLOW_MISSING:
@@ -231,8 +228,6 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
             return cli_bad_option(c, argv, opt);
         }
     }
-    if (o->npassfile > 0 && o->passfd >= 0)
-        return cli_usage(c, "--passphrase-file and --passphrase-fd exclude each other");
     return -1;
 }
 
@@ -264,48 +259,6 @@ any_fields(const struct options *o)
         if (o->fields[i] != NULL)
             return 1;
     return 0;
-}
-
-/* Loads the private key path with the idx-th passphrase source. */
-static int
-load_private(const struct options *o, size_t idx, const char *path, struct custos_key **k,
-             struct custos_error *err)
-{
-    const char *pf = o->npassfile == 0    ? NULL
-                     : o->npassfile == 1  ? o->passfile[0]
-                     : idx < o->npassfile ? o->passfile[idx]
-                                          : NULL;
-    if (o->npassfile > 1 && idx >= o->npassfile)
-        return custos_error_set(err, CUSTOS_E_USAGE, 0, path,
-                                "no --passphrase-file for this key (give one per --sign)");
-    char prompt[512];
-    snprintf(prompt, sizeof(prompt), "Passphrase for %s: ", path);
-    char *pass = NULL;
-    size_t passlen = 0;
-    int rc = cli_read_passphrase(prompt, pf, o->passfd, 0, &pass, &passlen, err);
-    if (rc == CUSTOS_OK)
-        rc = custos_key_load_private(k, path, pass, passlen, err);
-    custos_passphrase_free(pass, passlen);
-    return rc;
-}
-
-/* Loads AS=KEY specs into parties (private keys when priv). */
-static int
-load_parties(const struct options *o, const char *const *specs, size_t n, int priv,
-             struct custos_ledger_party *parties, struct custos_key **keys, char **as,
-             struct custos_error *err)
-{
-    for (size_t i = 0; i < n; i++) {
-        const char *eq = strchr(specs[i], '=');
-        as[i] = strndup(specs[i], (size_t)(eq - specs[i]));
-        int rc = priv ? load_private(o, i, eq + 1, &keys[i], err)
-                      : custos_key_load_public(&keys[i], eq + 1, err);
-        if (rc != CUSTOS_OK)
-            return rc;
-        parties[i].as = as[i];
-        parties[i].key = keys[i];
-    }
-    return CUSTOS_OK;
 }
 
 static void
@@ -343,7 +296,7 @@ cmd_open(struct cli *c, struct options *o, struct custos_error *err)
     struct custos_key *k = NULL;
     struct custos_ledger *l = NULL;
     char *fj = fields_json(o);
-    int rc = load_private(o, 0, o->key, &k, err);
+    int rc = cli_load_private_key(&o->signers, 0, o->key, &k, err);
     if (rc == CUSTOS_OK) {
         struct custos_ledger_party owner = {"owner", k};
         rc = custos_ledger_create(&l, o->ledger, fj, &owner, o->time, err);
@@ -363,23 +316,22 @@ cmd_add(struct cli *c, struct options *o, const char *action, int propose, struc
         return cli_usage(c, "%s: missing -l LEDGER", propose ? "propose" : "add");
     if (strcmp(action, "open") == 0)
         return cli_usage(c, "a ledger is started with custos-ledger open");
-    if (propose && (o->nparty == 0 || o->output == NULL || o->nsign > 0))
+    if (propose && (o->nparty == 0 || o->output == NULL || o->signers.n > 0))
         return cli_usage(c, "propose: needs --party AS=KEY.pub ... and -o PROPOSAL (not --sign)");
-    if (!propose && (o->nsign == 0 || o->nparty > 0))
+    if (!propose && (o->signers.n == 0 || o->nparty > 0))
         return cli_usage(c, "add: needs --sign AS=KEY for every party (or use propose)");
-    struct custos_ledger_party parties[MAX_KEYS];
-    struct custos_key *keys[MAX_KEYS] = {0};
-    char *as[MAX_KEYS] = {0};
-    size_t n = propose ? o->nparty : o->nsign;
+    struct cli_parties p = {0};
+    size_t n = propose ? o->nparty : o->signers.n;
     struct custos_ledger *l = NULL;
     char *fj = fields_json(o), *body = NULL;
     uint64_t seq = 0;
-    int rc = load_parties(o, propose ? o->party : o->sign, n, !propose, parties, keys, as, err);
+    int rc =
+        cli_parties_load(&o->signers, propose ? o->party : o->signers.spec, n, !propose, &p, err);
     if (rc == CUSTOS_OK)
         rc = custos_ledger_open(&l, o->ledger, err);
     if (rc == CUSTOS_OK) {
-        rc = propose ? custos_ledger_propose(l, action, fj, parties, n, o->time, &body)
-                     : custos_ledger_append(l, action, fj, parties, n, o->time, &seq);
+        rc = propose ? custos_ledger_propose(l, action, fj, p.party, n, o->time, &body)
+                     : custos_ledger_append(l, action, fj, p.party, n, o->time, &seq);
         if (rc != CUSTOS_OK)
             custos_error_copy(err, custos_ledger_error(l));
     }
@@ -392,10 +344,7 @@ cmd_add(struct cli *c, struct options *o, const char *action, int propose, struc
     } else if (rc == CUSTOS_OK) {
         print_entry(c, o, l, action, seq);
     }
-    for (size_t i = 0; i < n; i++) {
-        custos_key_free(keys[i]);
-        free(as[i]);
-    }
+    cli_parties_free(&p);
     free(fj);
     free(body);
     custos_ledger_free(l);
@@ -408,7 +357,7 @@ cmd_sign(struct cli *c, struct options *o, const char *proposal, struct custos_e
     if (o->key == NULL)
         return cli_usage(c, "sign: missing --key KEY");
     struct custos_key *k = NULL;
-    int rc = load_private(o, 0, o->key, &k, err);
+    int rc = cli_load_private_key(&o->signers, 0, o->key, &k, err);
     if (rc == CUSTOS_OK)
         rc = custos_proposal_sign(proposal, k, err);
     if (rc == CUSTOS_OK && !c->quiet)
@@ -505,7 +454,7 @@ cmd_checkpoint(struct cli *c, struct options *o, const char *in, struct custos_e
     struct custos_key *k = NULL;
     struct custos_ledger *l = NULL;
     char *note = NULL, *text = NULL;
-    int rc = load_private(o, 0, o->key, &k, err);
+    int rc = cli_load_private_key(&o->signers, 0, o->key, &k, err);
     if (rc == CUSTOS_OK)
         rc = custos_ledger_open(&l, o->ledger, err);
     if (rc == CUSTOS_OK && in == NULL) {
@@ -586,7 +535,7 @@ main(int argc, char **argv)
     struct options o;
     struct custos_error err;
     memset(&o, 0, sizeof(o));
-    o.passfd = -1;
+    cli_signers_init(&o.signers);
     cli_init(&c, "custos-ledger");
     custos_error_clear(&err);
     int rc = parse_options(&c, &o, argc, argv);
