@@ -2136,3 +2136,41 @@ custos_proposal_sign(const char *path, const struct custos_key *key, struct cust
     close(fd);
     return rc;
 }
+
+int
+custos_ledger_record(struct custos_ledger *l, const char *action, const char *fields_json,
+                     const struct custos_ledger_party *parties, size_t nparties, const char *time_,
+                     unsigned flags, uint64_t *seq)
+{
+    size_t nlater = 0;
+    if (nparties > 8)
+        return custos_error_set(&l->err, CUSTOS_E_USAGE, 0, l->path, "too many parties");
+    for (size_t i = 0; i < nparties; i++)
+        nlater += !custos_key_has_private(parties[i].key);
+    if (nlater == 0)
+        return custos_ledger_append(l, action, fields_json, parties, nparties, time_, seq);
+    if (!(flags & CUSTOS_LEDGER_ALLOW_MISSING))
+        return custos_error_set(&l->err, CUSTOS_E_USAGE, 0, l->path,
+                                "a party without a private key can only sign later: allow "
+                                "missing signatures");
+    int rc = CUSTOS_OK;
+    /* Two tries: a concurrent append between propose and commit is normal. */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        char *body = NULL, *tokens[8] = {0};
+        size_t ntok = 0;
+        rc = custos_ledger_propose(l, action, fields_json, parties, nparties, time_, &body);
+        for (size_t i = 0; rc == CUSTOS_OK && i < nparties; i++)
+            if (custos_key_has_private(parties[i].key))
+                rc = custos_ledger_sign_body(body, strlen(body), parties[i].key, &tokens[ntok++],
+                                             &l->err);
+        if (rc == CUSTOS_OK)
+            rc = custos_ledger_commit(l, body, strlen(body), (const char *const *)tokens, ntok,
+                                      flags, seq);
+        for (size_t i = 0; i < ntok; i++)
+            free(tokens[i]);
+        free(body);
+        if (rc != CUSTOS_E_REFUSED || attempt == 1 || strstr(l->err.message, "moved") == NULL)
+            break;
+    }
+    return rc;
+}

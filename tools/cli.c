@@ -354,23 +354,23 @@ int
 cli_parties_load(const struct cli_signers *s, const char *const *specs, size_t n, int priv,
                  struct cli_parties *p, struct custos_error *err)
 {
-    memset(p, 0, sizeof(*p));
-    if (n > CLI_MAX_SIGNERS)
-        return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL, "too many parties");
     for (size_t i = 0; i < n; i++) {
         const char *eq = strchr(specs[i], '=');
         if (eq == NULL)
             return custos_error_set(err, CUSTOS_E_USAGE, 0, specs[i], "not AS=KEYFILE");
-        p->as[i] = strndup(specs[i], (size_t)(eq - specs[i]));
-        if (p->as[i] == NULL)
+        if (p->n == CLI_MAX_SIGNERS)
+            return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL, "at most %d parties",
+                                    CLI_MAX_SIGNERS);
+        size_t k = p->n;
+        if ((p->as[k] = strndup(specs[i], (size_t)(eq - specs[i]))) == NULL)
             return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-        p->n = i + 1;
-        int rc = priv ? cli_load_private_key(s, i, eq + 1, &p->key[i], err)
-                      : custos_key_load_public(&p->key[i], eq + 1, err);
+        p->n++;
+        int rc = priv ? cli_load_private_key(s, i, eq + 1, &p->key[k], err)
+                      : custos_key_load_public(&p->key[k], eq + 1, err);
         if (rc != CUSTOS_OK)
             return rc;
-        p->party[i].as = p->as[i];
-        p->party[i].key = p->key[i];
+        p->party[k].as = p->as[k];
+        p->party[k].key = p->key[k];
     }
     return CUSTOS_OK;
 }

@@ -123,8 +123,9 @@ struct cli_parties {
 };
 
 /*
- * Loads n AS=KEY specs into p: private keys (with s's passphrases) when
- * priv, else public keys. On failure err names the key file; p must still
+ * Adds n AS=KEY specs to p (start from a zeroed p): private keys, with the
+ * i-th passphrase source of s for specs[i], when priv; else public keys, of
+ * parties who sign later. On failure err names the key file; p must still
  * be released with cli_parties_free.
  */
 int cli_parties_load(const struct cli_signers *s, const char *const *specs, size_t n, int priv,

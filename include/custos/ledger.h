@@ -138,6 +138,20 @@ CUSTOS_API int custos_ledger_append(struct custos_ledger *l, const char *action,
                                     const char *time, uint64_t *seq);
 
 /*
+ * Appends one entry for a tool that records its own act (custos-acquire,
+ * custos-seal, ...): the parties with private keys sign now; a party given
+ * by its public key only is named but signs later with an `attest` entry,
+ * which flags must allow with CUSTOS_LEDGER_ALLOW_MISSING. With every key
+ * private this is custos_ledger_append. If the ledger moves between the
+ * proposal and the commit (another process appended), it tries again.
+ * Returns: as custos_ledger_append and custos_ledger_commit.
+ */
+CUSTOS_API int custos_ledger_record(struct custos_ledger *l, const char *action,
+                                    const char *fields_json,
+                                    const struct custos_ledger_party *parties, size_t nparties,
+                                    const char *time, unsigned flags, uint64_t *seq);
+
+/*
  * Builds the body of a proposed entry on the current head (after reading
  * any new entries) and checks it against the policy, without signing or
  * writing. Keys may be public. *body is a new NUL-terminated string.

@@ -308,12 +308,62 @@ test_proposal_files(void)
     custos_ledger_free(l);
 }
 
+/* custos_ledger_record: the tools' path, with a witness who signs later. */
+static void
+test_record(void)
+{
+    struct custos_error err;
+    struct custos_ledger *l = NULL;
+    struct custos_ledger_report *r = NULL;
+    custos_error_clear(&err);
+    struct custos_ledger_party owner = {"owner", alice};
+    is_status(custos_ledger_create(&l, "rec.ledger",
+                                   "{\"case\":\"IR-9\",\"level\":2,\"authorisation\":\"o\"}",
+                                   &owner, NULL, &err),
+              CUSTOS_OK, &err, "record: create");
+    is_status(append(l, "enroll", NULL, "subject", carol, "approver", alice), CUSTOS_OK,
+              custos_ledger_error(l), "record: enroll carol");
+    is_status(append(l, "collect", "{\"item\":\"E-9\",\"description\":\"disk\"}", "custodian",
+                     alice, "witness", carol),
+              CUSTOS_OK, custos_ledger_error(l), "record: collect");
+    struct custos_key *carol_pub = NULL;
+    uint8_t der[CUSTOS_KEY_SPKI_SIZE];
+    custos_key_spki(carol, der);
+    custos_key_from_spki(&carol_pub, der, sizeof(der), "Carol Lin", "witness", &err);
+    const char *f = "{\"item\":\"E-9\",\"record\":\"r.json\",\"record_sha256\":\""
+                    "1111111111111111111111111111111111111111111111111111111111111111\"}";
+    struct custos_ledger_party both[2] = {{"custodian", alice}, {"witness", carol}};
+    struct custos_ledger_party later[2] = {{"custodian", alice}, {"witness", carol_pub}};
+    uint64_t seq = 0;
+    is_status(custos_ledger_record(l, "acquire", f, later, 2, NULL, 0, &seq), CUSTOS_E_USAGE,
+              custos_ledger_error(l), "record: a public key without ALLOW_MISSING refused");
+    is_status(custos_ledger_record(l, "acquire", f, both, 2, NULL, 0, &seq), CUSTOS_OK,
+              custos_ledger_error(l), "record: both sign now");
+    is_int((long long)seq, 3, "record: entry number");
+    is_status(
+        custos_ledger_record(l, "acquire", f, later, 2, NULL, CUSTOS_LEDGER_ALLOW_MISSING, &seq),
+        CUSTOS_OK, custos_ledger_error(l), "record: the witness signs later");
+    is_int(custos_ledger_verify("rec.ledger", NULL, NULL, &r, &err), CUSTOS_E_INCOMPLETE,
+           "record: verify says a signature is owed");
+    custos_ledger_report_free(r);
+    char fields[64];
+    snprintf(fields, sizeof(fields), "{\"target\":%llu}", (unsigned long long)seq);
+    is_status(append(l, "attest", fields, "attester", carol, NULL, NULL), CUSTOS_OK,
+              custos_ledger_error(l), "record: the witness attests");
+    is_int(custos_ledger_verify("rec.ledger", NULL, NULL, &r, &err), CUSTOS_OK,
+           "record: verify OK after the attest");
+    custos_ledger_report_free(r);
+    custos_key_free(carol_pub);
+    custos_ledger_free(l);
+}
+
 int
 main(void)
 {
     tap_tmpdir();
     keys();
     test_lifecycle();
+    test_record();
     test_parallel();
     test_proposal_files();
     custos_key_free(alice);
