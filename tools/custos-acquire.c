@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <custos/custos.h>
+#include <jansson.h>
 
 #include "cli.h"
 
@@ -39,26 +40,42 @@ static const char usage_text[] =
     "      --no-verify           do not re-read the written image\n"
     "      --record PATH         write the record to PATH instead\n"
     "      --json                print the record as JSON on standard output\n"
+    "\n"
+    "Chain of custody (an `acquire` entry appended when the image is written):\n"
+    "  -l, --ledger FILE         the case ledger (custos-ledger)\n"
+    "      --item ID             the evidence item (default: --evidence-number)\n"
+    "      --key KEY             the custodian's private key\n"
+    "      --sign AS=KEY         another party signing now, e.g. witness=carol.key\n"
+    "      --party AS=KEY.pub    a party who signs later with custos-ledger add attest\n"
+    "      --passphrase-file F   one for all keys, or one per key (--key first)\n"
+    "      --passphrase-fd N     read the passphrases from descriptor N\n"
     "  -q, --quiet               no progress line\n"
     "  -h, --help                show this help\n"
     "  -V, --version             show the version\n"
     "\n"
     "Exit status: 0 done; 1 the written image did not verify; 2 usage; 3 done,\n"
     "but sectors could not be read (zero-filled and mapped); 5 corrupt source;\n"
-    "6 an output exists; 7 system error; 130 interrupted. See custos-acquire(1).\n";
+    "4 the ledger refused the entry; 6 an output exists; 7 system error;\n"
+    "130 interrupted. See custos-acquire(1).\n";
 
 enum {
     OPT_CASE = 256,
     OPT_DESCRIPTION,
     OPT_EVIDENCE,
     OPT_EXAMINER,
+    OPT_ITEM,
     OPT_JSON,
+    OPT_KEY,
     OPT_NO_AUTH,
     OPT_NO_VERIFY,
     OPT_NOTES,
+    OPT_PARTY,
+    OPT_PASSFD,
+    OPT_PASSFILE,
     OPT_RECORD,
     OPT_RETRIES,
     OPT_SECTOR,
+    OPT_SIGN,
     OPT_VERIFY,
 };
 
@@ -73,15 +90,22 @@ static const struct option longopts[] = {
     {"examiner", required_argument, NULL, OPT_EXAMINER},
     {"format", required_argument, NULL, 'f'},
     {"help", no_argument, NULL, 'h'},
+    {"item", required_argument, NULL, OPT_ITEM},
     {"json", no_argument, NULL, OPT_JSON},
+    {"key", required_argument, NULL, OPT_KEY},
+    {"ledger", required_argument, NULL, 'l'},
     {"no-authorisation", no_argument, NULL, OPT_NO_AUTH},
     {"no-verify", no_argument, NULL, OPT_NO_VERIFY},
     {"notes", required_argument, NULL, OPT_NOTES},
+    {"party", required_argument, NULL, OPT_PARTY},
+    {"passphrase-fd", required_argument, NULL, OPT_PASSFD},
+    {"passphrase-file", required_argument, NULL, OPT_PASSFILE},
     {"output", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, 'q'},
     {"record", required_argument, NULL, OPT_RECORD},
     {"retries", required_argument, NULL, OPT_RETRIES},
     {"sector-size", required_argument, NULL, OPT_SECTOR},
+    {"sign", required_argument, NULL, OPT_SIGN},
     {"segment-size", required_argument, NULL, 's'},
     {"verify", no_argument, NULL, OPT_VERIFY},
     {"version", no_argument, NULL, 'V'},
@@ -94,6 +118,12 @@ struct options {
     const char *format;
     int json;
     int verify_set, no_verify_set;
+    const char *ledger;                 /* -l */
+    const char *item;                   /* --item */
+    const char *key;                    /* --key: the custodian */
+    struct cli_signers signers;         /* --sign, passphrase sources */
+    const char *party[CLI_MAX_SIGNERS]; /* --party AS=KEY.pub */
+    size_t nparty;
 };
 
 static int
@@ -107,7 +137,6 @@ parse_uint(const char *s, unsigned long max, unsigned long *out)
     return 0;
 }
 
-
 static int
 parse_options(struct cli *c, struct options *o, int argc, char **argv)
 {
@@ -117,7 +146,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
     unsigned long n;
     int ch;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":a:c:d:f:ho:qs:Vw:", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":a:c:d:f:hl:o:qs:Vw:", longopts, NULL)) != -1) {
         switch (ch) {
         case 'a':
             a->authorisation = optarg;
@@ -137,9 +166,37 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         case 'h':
             fputs(usage_text, stdout);
             exit(0);
+        case 'l':
+            o->ledger = optarg;
+            break;
         case 'o':
             a->output = optarg;
             break;
+        case OPT_ITEM:
+            o->item = optarg;
+            break;
+        case OPT_KEY:
+            o->key = optarg;
+            break;
+        case OPT_SIGN: {
+            int rc = cli_signers_add(c, &o->signers, "--sign", optarg);
+            if (rc != -1)
+                return rc;
+            break;
+        }
+        case OPT_PARTY:
+            if (o->nparty == CLI_MAX_SIGNERS || strchr(optarg, '=') == NULL)
+                return cli_usage(c, "--party needs AS=KEYFILE (at most %d)", CLI_MAX_SIGNERS);
+            o->party[o->nparty++] = optarg;
+            break;
+        case OPT_PASSFILE:
+        case OPT_PASSFD: {
+            int rc = ch == OPT_PASSFILE ? cli_signers_add_passfile(c, &o->signers, optarg)
+                                        : cli_signers_set_passfd(c, &o->signers, optarg);
+            if (rc != -1)
+                return rc;
+            break;
+        }
         case 'q':
             c->quiet = 1;
             break;
@@ -211,6 +268,14 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
     a->source = argv[optind];
     if (a->output == NULL)
         return cli_usage(c, "missing -o OUTPUT");
+    if (o->item == NULL)
+        o->item = a->evidence_number;
+    if (o->ledger == NULL && (o->key != NULL || o->signers.n > 0 || o->nparty > 0))
+        return cli_usage(c, "--key, --sign and --party need --ledger");
+    if (o->ledger != NULL && o->key == NULL)
+        return cli_usage(c, "--ledger needs --key (the custodian's key)");
+    if (o->ledger != NULL && (o->item == NULL || o->item[0] == '\0'))
+        return cli_usage(c, "--ledger needs --item ID (or --evidence-number)");
     if (a->no_authorisation && a->authorisation != NULL)
         return cli_usage(c, "--authorisation and --no-authorisation together");
     if (!a->no_authorisation && (a->authorisation == NULL || a->authorisation[0] == '\0'))
@@ -242,11 +307,13 @@ inspect_source(struct cli *c, const char *path)
         return; /* custos_acquire reports it */
     const struct custos_source_info *i = custos_source_info(s);
     if (i->mounted_rw)
-        cli_warn(c, "warning: %s is mounted read-write at %s: it may change while it is read",
-                 path, i->mount_point);
+        cli_warn(c, "warning: %s is mounted read-write at %s: it may change while it is read", path,
+                 i->mount_point);
     else if (i->kind == CUSTOS_SOURCE_BLOCK && !i->read_only)
-        cli_warn(c, "note: %s is not write-protected by the kernel (blockdev --setro); "
-                    "custos only reads it", path);
+        cli_warn(c,
+                 "note: %s is not write-protected by the kernel (blockdev --setro); "
+                 "custos only reads it",
+                 path);
     custos_source_free(s);
 }
 
@@ -290,6 +357,66 @@ print_human(const struct custos_acquisition *a, const char *source)
     printf("  record: %s\n", custos_acquisition_record_path(a));
 }
 
+/*
+ * Opens the ledger and loads every party's key before imaging, and checks
+ * the entry against the ledger's policy with a stand-in record hash, so a
+ * wrong passphrase or an item the custodian does not hold is found now,
+ * not after hours of reading.
+ */
+static int
+ledger_prepare(const struct options *o, struct custos_ledger **l, struct cli_parties *p,
+               struct custos_error *err)
+{
+    size_t n = o->signers.n + 1;
+    const char *specs[CLI_MAX_SIGNERS + 1];
+    char custodian[4096];
+    snprintf(custodian, sizeof(custodian), "custodian=%s", o->key);
+    specs[0] = custodian;
+    for (size_t i = 0; i < o->signers.n; i++)
+        specs[i + 1] = o->signers.spec[i];
+    int rc = cli_parties_load(&o->signers, specs, n, 1, p, err);
+    if (rc == CUSTOS_OK)
+        rc = cli_parties_load(&o->signers, o->party, o->nparty, 0, p, err);
+    if (rc == CUSTOS_OK)
+        rc = custos_ledger_open(l, o->ledger, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    json_t *j =
+        json_pack("{s:s, s:s, s:s}", "item", o->item, "record", "(pending)", "record_sha256",
+                  "0000000000000000000000000000000000000000000000000000000000000000");
+    char *fields = json_dumps(j, JSON_COMPACT), *body = NULL;
+    json_decref(j);
+    rc = custos_ledger_propose(*l, "acquire", fields, p->party, p->n, NULL, &body);
+    if (rc != CUSTOS_OK)
+        custos_error_copy(err, custos_ledger_error(*l));
+    free(fields);
+    free(body);
+    return rc;
+}
+
+/* Appends the `acquire` entry for a published image. */
+static int
+ledger_append(struct cli *c, const struct options *o, struct custos_ledger *l,
+              const struct cli_parties *p, const struct custos_acquisition *a,
+              struct custos_error *err)
+{
+    char *fields = NULL;
+    uint64_t seq = 0;
+    int rc = custos_acquisition_ledger_fields(a, o->item, &fields, err);
+    if (rc == CUSTOS_OK) {
+        rc = custos_ledger_record(l, "acquire", fields, p->party, p->n, NULL,
+                                  o->nparty > 0 ? CUSTOS_LEDGER_ALLOW_MISSING : 0, &seq);
+        if (rc != CUSTOS_OK)
+            custos_error_copy(err, custos_ledger_error(l));
+    }
+    free(fields);
+    if (rc == CUSTOS_OK && !o->json)
+        printf("  ledger: entry %llu (acquire of %s) appended to %s%s\n", (unsigned long long)seq,
+               o->item, o->ledger, o->nparty > 0 ? "; awaiting late signatures" : "");
+    (void)c;
+    return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -297,8 +424,11 @@ main(int argc, char **argv)
     struct options o;
     struct custos_error err;
     struct custos_acquisition *a = NULL;
+    struct custos_ledger *ledger = NULL;
+    struct cli_parties parties = {0};
     cli_init(&c, "custos-acquire");
     memset(&o, 0, sizeof(o));
+    cli_signers_init(&o.signers);
     custos_acquire_options_init(&o.acq);
     custos_error_clear(&err);
     /* Before getopt permutes argv. */
@@ -310,10 +440,15 @@ main(int argc, char **argv)
     }
     o.acq.command_line = cmdline;
 
+    int status = CUSTOS_OK;
+    if (o.ledger != NULL && (status = ledger_prepare(&o, &ledger, &parties, &err)) != CUSTOS_OK) {
+        cli_error(&c, &err);
+        goto out;
+    }
     inspect_source(&c, o.acq.source);
     struct custos_progress prog = cli_progress(&c);
     cli_progress_start(&c);
-    int status = custos_acquire(&o.acq, &prog, &a, &err);
+    status = custos_acquire(&o.acq, &prog, &a, &err);
     cli_progress_end(&c);
     if (a == NULL) {
         cli_error(&c, &err);
@@ -325,7 +460,19 @@ main(int argc, char **argv)
         print_human(a, o.acq.source);
     if (status != CUSTOS_OK)
         cli_error(&c, &err);
+    /* An image with mapped read errors is still an acquisition to record. */
+    if (ledger != NULL && (status == CUSTOS_OK || status == CUSTOS_E_INCOMPLETE)) {
+        struct custos_error lerr;
+        custos_error_clear(&lerr);
+        int lrc = ledger_append(&c, &o, ledger, &parties, a, &lerr);
+        if (lrc != CUSTOS_OK) {
+            cli_error(&c, &lerr);
+            status = custos_status_worst(status, lrc);
+        }
+    }
 out:
+    custos_ledger_free(ledger);
+    cli_parties_free(&parties);
     custos_acquisition_free(a);
     free(cmdline);
     return custos_exit_code(status);

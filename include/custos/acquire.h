@@ -53,30 +53,30 @@ enum custos_compression {
 #define CUSTOS_RECORD_FORMAT  "custos-acquisition-record"
 #define CUSTOS_RECORD_VERSION 1
 
-#define CUSTOS_ACQUIRE_DEFAULT_WINDOW   (1ull << 30) /* bytes of each piecewise hash */
-#define CUSTOS_ACQUIRE_DEFAULT_RETRIES  2            /* extra attempts before narrowing */
+#define CUSTOS_ACQUIRE_DEFAULT_WINDOW      (1ull << 30) /* bytes of each piecewise hash */
+#define CUSTOS_ACQUIRE_DEFAULT_RETRIES     2            /* extra attempts before narrowing */
 #define CUSTOS_ACQUIRE_DEFAULT_EWF_SEGMENT (1500ull * 1024 * 1024) /* bytes, as ewfacquire */
 
 struct custos_acquire_options {
-    const char *source;          /* path, or "-" for standard input */
-    const char *output;          /* raw: the file (or the base of OUTPUT.001 ...); E01: BASE or BASE.E01 */
-    const char *record_path;     /* NULL: OUTPUT CUSTOS_RECORD_SUFFIX */
+    const char *source; /* path, or "-" for standard input */
+    const char *output; /* raw: the file (or the base of OUTPUT.001 ...); E01: BASE or BASE.E01 */
+    const char *record_path; /* NULL: OUTPUT CUSTOS_RECORD_SUFFIX */
     enum custos_image_format format;
     enum custos_compression compression; /* E01 only */
-    uint64_t segment_bytes;      /* raw: 0 for one file; E01: 0 for the default */
-    unsigned digests;            /* CUSTOS_DIGEST_* set, non-empty */
-    uint64_t window_bytes;       /* piecewise SHA-256 window, a multiple of the sector size; 0: none */
-    unsigned retries;            /* extra read attempts before narrowing to sectors */
-    int verify;                  /* re-read the written image and compare every digest */
-    uint32_t sector_bytes;       /* 0: the source's logical sector size */
-    const char *case_number;     /* case metadata; NULL or "" when not given */
+    uint64_t segment_bytes;              /* raw: 0 for one file; E01: 0 for the default */
+    unsigned digests;                    /* CUSTOS_DIGEST_* set, non-empty */
+    uint64_t window_bytes;   /* piecewise SHA-256 window, a multiple of the sector size; 0: none */
+    unsigned retries;        /* extra read attempts before narrowing to sectors */
+    int verify;              /* re-read the written image and compare every digest */
+    uint32_t sector_bytes;   /* 0: the source's logical sector size */
+    const char *case_number; /* case metadata; NULL or "" when not given */
     const char *evidence_number;
     const char *examiner;
     const char *description;
     const char *notes;
-    const char *authorisation;   /* warrant, order or approval reference */
-    int no_authorisation;        /* acquire without one; recorded as such */
-    const char *command_line;    /* recorded verbatim when given */
+    const char *authorisation; /* warrant, order or approval reference */
+    int no_authorisation;      /* acquire without one; recorded as such */
+    const char *command_line;  /* recorded verbatim when given */
 };
 
 /* Fills o with the defaults: E01 fast, all digests, 1 GiB windows, 2 retries, verify on. */
@@ -143,6 +143,18 @@ CUSTOS_API const char *custos_acquisition_record_json(const struct custos_acquis
 
 /* Wall-clock seconds the acquisition took (reading, hashing, writing; not verifying). */
 CUSTOS_API double custos_acquisition_seconds(const struct custos_acquisition *a);
+
+/*
+ * The fields of the ledger's `acquire` entry for this acquisition
+ * (docs/formats/ledger.md section 5): item, record (the record's file
+ * name), record_sha256 (of the record's bytes), image_sha256, md5, sha1 (the
+ * digests that were computed), size and tool. *json is a new JSON object
+ * text for custos_ledger_record. Returns: CUSTOS_OK; CUSTOS_E_USAGE for an
+ * empty item; CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_acquisition_ledger_fields(const struct custos_acquisition *a,
+                                                const char *item, char **json,
+                                                struct custos_error *err);
 
 /* Releases a; NULL is allowed. */
 CUSTOS_API void custos_acquisition_free(struct custos_acquisition *a);
