@@ -8,9 +8,12 @@
  */
 #include "custos/digest.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>  /* calloc, free */
 #include <string.h>  /* memcmp, strlen */
 #include <strings.h> /* strncasecmp */
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -243,4 +246,43 @@ custos_digest_equal(const struct custos_digest_result *a, const struct custos_di
             return 0;
     }
     return 1;
+}
+
+int
+custos_digest_file(const char *path, unsigned algs, struct custos_digest_result *result,
+                   struct custos_error *err)
+{
+    struct custos_digest *d = NULL;
+    int rc = custos_digest_new(&d, algs, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        custos_digest_free(d);
+        return custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot open");
+    }
+    enum { CHUNK = 1 << 16 };
+    unsigned char *buf = malloc(CHUNK);
+    if (buf == NULL) {
+        rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
+        goto out;
+    }
+    for (;;) {
+        ssize_t n = read(fd, buf, CHUNK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot read");
+            goto out;
+        }
+        if (n == 0)
+            break;
+        custos_digest_update(d, buf, (size_t)n);
+    }
+    custos_digest_final(d, result);
+out:
+    free(buf);
+    close(fd);
+    custos_digest_free(d);
+    return rc;
 }

@@ -384,3 +384,43 @@ cli_parties_free(struct cli_parties *p)
     }
     memset(p, 0, sizeof(*p));
 }
+
+int
+cli_ledger_prepare(const char *ledger, const char *key_as, const char *key,
+                   const struct cli_signers *s, const char *const *later, size_t nlater,
+                   const char *action, const char *probe_fields, struct custos_ledger **l,
+                   struct cli_parties *p, struct custos_error *err)
+{
+    *l = NULL;
+    const char *specs[CLI_MAX_SIGNERS + 1];
+    char first[4096];
+    snprintf(first, sizeof(first), "%s=%s", key_as, key);
+    specs[0] = first;
+    for (size_t i = 0; i < s->n && i < CLI_MAX_SIGNERS; i++)
+        specs[i + 1] = s->spec[i];
+    int rc = cli_parties_load(s, specs, s->n + 1, 1, p, err);
+    if (rc == CUSTOS_OK)
+        rc = cli_parties_load(s, later, nlater, 0, p, err);
+    if (rc == CUSTOS_OK)
+        rc = custos_ledger_open(l, ledger, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    char *body = NULL;
+    rc = custos_ledger_propose(*l, action, probe_fields, p->party, p->n, NULL, &body);
+    if (rc != CUSTOS_OK)
+        custos_error_copy(err, custos_ledger_error(*l));
+    free(body);
+    return rc;
+}
+
+int
+cli_ledger_record(struct custos_ledger *l, const char *action, const char *fields,
+                  const struct cli_parties *p, size_t nlater, uint64_t *seq,
+                  struct custos_error *err)
+{
+    int rc = custos_ledger_record(l, action, fields, p->party, p->n, NULL,
+                                  nlater > 0 ? CUSTOS_LEDGER_ALLOW_MISSING : 0, seq);
+    if (rc != CUSTOS_OK)
+        custos_error_copy(err, custos_ledger_error(l));
+    return rc;
+}

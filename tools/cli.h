@@ -12,6 +12,9 @@
 
 #include <custos/custos.h>
 
+/* 64 hex zeros: a stand-in SHA-256 for cli_ledger_prepare probes. */
+#define CLI_ZERO_SHA256_HEX "0000000000000000000000000000000000000000000000000000000000000000"
+
 struct cli {
     const char *prog;          /* "custos-acquire" */
     int quiet;                 /* -q: no progress line */
@@ -133,6 +136,31 @@ int cli_parties_load(const struct cli_signers *s, const char *const *specs, size
 
 /* Releases the keys and names held by p (zeroed p is fine). */
 void cli_parties_free(struct cli_parties *p);
+
+/*
+ * For a tool that appends its own entry to a case ledger: loads the keys
+ * (key as capacity key_as, e.g. "custodian", then each --sign of s, all
+ * private; then the `later` AS=KEY.pub specs, who sign with an attest
+ * entry), opens the ledger, and checks an entry of action with
+ * probe_fields (stand-in values for what the long work will produce)
+ * against the ledger's policy. Call it before the long work, so a wrong
+ * passphrase or a refused entry stops the run before anything is done.
+ * *l and p must be released (custos_ledger_free, cli_parties_free) also
+ * on failure.
+ */
+int cli_ledger_prepare(const char *ledger, const char *key_as, const char *key,
+                       const struct cli_signers *s, const char *const *later, size_t nlater,
+                       const char *action, const char *probe_fields, struct custos_ledger **l,
+                       struct cli_parties *p, struct custos_error *err);
+
+/*
+ * Appends the entry prepared above with its real fields; parties with a
+ * public key only are left to attest (allowed when nlater > 0). *seq is
+ * the new entry's number.
+ */
+int cli_ledger_record(struct custos_ledger *l, const char *action, const char *fields,
+                      const struct cli_parties *p, size_t nlater, uint64_t *seq,
+                      struct custos_error *err);
 
 /* Prints a JSON document (a NUL-terminated string) and a newline on stdout. */
 int cli_print_json(const char *json);

@@ -357,43 +357,6 @@ print_human(const struct custos_acquisition *a, const char *source)
     printf("  record: %s\n", custos_acquisition_record_path(a));
 }
 
-/*
- * Opens the ledger and loads every party's key before imaging, and checks
- * the entry against the ledger's policy with a stand-in record hash, so a
- * wrong passphrase or an item the custodian does not hold is found now,
- * not after hours of reading.
- */
-static int
-ledger_prepare(const struct options *o, struct custos_ledger **l, struct cli_parties *p,
-               struct custos_error *err)
-{
-    size_t n = o->signers.n + 1;
-    const char *specs[CLI_MAX_SIGNERS + 1];
-    char custodian[4096];
-    snprintf(custodian, sizeof(custodian), "custodian=%s", o->key);
-    specs[0] = custodian;
-    for (size_t i = 0; i < o->signers.n; i++)
-        specs[i + 1] = o->signers.spec[i];
-    int rc = cli_parties_load(&o->signers, specs, n, 1, p, err);
-    if (rc == CUSTOS_OK)
-        rc = cli_parties_load(&o->signers, o->party, o->nparty, 0, p, err);
-    if (rc == CUSTOS_OK)
-        rc = custos_ledger_open(l, o->ledger, err);
-    if (rc != CUSTOS_OK)
-        return rc;
-    json_t *j =
-        json_pack("{s:s, s:s, s:s}", "item", o->item, "record", "(pending)", "record_sha256",
-                  "0000000000000000000000000000000000000000000000000000000000000000");
-    char *fields = json_dumps(j, JSON_COMPACT), *body = NULL;
-    json_decref(j);
-    rc = custos_ledger_propose(*l, "acquire", fields, p->party, p->n, NULL, &body);
-    if (rc != CUSTOS_OK)
-        custos_error_copy(err, custos_ledger_error(*l));
-    free(fields);
-    free(body);
-    return rc;
-}
-
 /* Appends the `acquire` entry for a published image. */
 static int
 ledger_append(struct cli *c, const struct options *o, struct custos_ledger *l,
@@ -404,10 +367,7 @@ ledger_append(struct cli *c, const struct options *o, struct custos_ledger *l,
     uint64_t seq = 0;
     int rc = custos_acquisition_ledger_fields(a, o->item, &fields, err);
     if (rc == CUSTOS_OK) {
-        rc = custos_ledger_record(l, "acquire", fields, p->party, p->n, NULL,
-                                  o->nparty > 0 ? CUSTOS_LEDGER_ALLOW_MISSING : 0, &seq);
-        if (rc != CUSTOS_OK)
-            custos_error_copy(err, custos_ledger_error(l));
+        rc = cli_ledger_record(l, "acquire", fields, p, o->nparty, &seq, err);
     }
     free(fields);
     if (rc == CUSTOS_OK && !o->json)
@@ -441,9 +401,19 @@ main(int argc, char **argv)
     o.acq.command_line = cmdline;
 
     int status = CUSTOS_OK;
-    if (o.ledger != NULL && (status = ledger_prepare(&o, &ledger, &parties, &err)) != CUSTOS_OK) {
-        cli_error(&c, &err);
-        goto out;
+    if (o.ledger != NULL) {
+        /* Keys and policy first: the probe stands in for the record's hash. */
+        json_t *j = json_pack("{s:s, s:s, s:s}", "item", o.item, "record", "(pending)",
+                              "record_sha256", CLI_ZERO_SHA256_HEX);
+        char *probe = json_dumps(j, JSON_COMPACT);
+        json_decref(j);
+        status = cli_ledger_prepare(o.ledger, "custodian", o.key, &o.signers, o.party, o.nparty,
+                                    "acquire", probe, &ledger, &parties, &err);
+        free(probe);
+        if (status != CUSTOS_OK) {
+            cli_error(&c, &err);
+            goto out;
+        }
     }
     inspect_source(&c, o.acq.source);
     struct custos_progress prog = cli_progress(&c);

@@ -83,6 +83,15 @@ CUSTOS_API void custos_digest_free(struct custos_digest *d);
 CUSTOS_API unsigned custos_digest_algs(const struct custos_digest *d);
 
 /*
+ * Hashes the whole file at path with the algorithms in algs into *result,
+ * streaming in bounded memory (for the small files custos writes and signs:
+ * records, manifests, ledgers; images go through the acquisition engine).
+ * Returns: CUSTOS_OK; CUSTOS_E_IO naming the file; as custos_digest_new.
+ */
+CUSTOS_API int custos_digest_file(const char *path, unsigned algs,
+                                  struct custos_digest_result *result, struct custos_error *err);
+
+/*
  * Parses a comma-separated list such as "md5,sha256" (case-insensitive;
  * "all" means every algorithm) into *algs.
  * Returns: CUSTOS_OK; CUSTOS_E_USAGE naming the unknown word, or for an

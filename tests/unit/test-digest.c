@@ -68,5 +68,26 @@ main(void)
     is_str(hex, "", "empty encode");
     is_str(custos_digest_name(CUSTOS_DIGEST_SHA256), "sha256", "names");
     is_int(custos_digest_size(CUSTOS_DIGEST_SHA1), 20, "sizes");
+
+    /* custos_digest_file: a file larger than one read buffer, and a missing one. */
+    tap_tmpdir();
+    static char big[200000];
+    for (size_t i = 0; i < sizeof(big); i++)
+        big[i] = "abc"[i % 3];
+    tap_write("big", big, sizeof(big));
+    is_status(custos_digest_new(&d, CUSTOS_DIGEST_SHA256, &err), CUSTOS_OK, &err, "new sha256");
+    custos_digest_update(d, big, sizeof(big));
+    custos_digest_final(d, &r);
+    custos_digest_free(d);
+    is_status(custos_digest_file("big", CUSTOS_DIGEST_SHA256, &r2, &err), CUSTOS_OK, &err,
+              "digest_file");
+    ok(custos_digest_equal(&r, &r2), "digest_file equals the digest of the bytes");
+    tap_write("abc", "abc", 3);
+    custos_digest_file("abc", CUSTOS_DIGEST_ALL, &r2, &err);
+    custos_digest_hex(&r2, CUSTOS_DIGEST_MD5, hex);
+    is_str(hex, ABC_MD5, "digest_file md5 of abc");
+    is_int(custos_digest_file("no-such-file", CUSTOS_DIGEST_SHA256, &r2, &err), CUSTOS_E_IO,
+           "missing file");
+    has_str(err.message, "no-such-file", "the message names the file");
     return tap_done();
 }
