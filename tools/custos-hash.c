@@ -32,6 +32,14 @@ struct options {
     size_t nnotable;
     struct custos_hash_options hash;
     int json;
+    const char *key;                    /* --key: sign the manifest (MANIFEST.sig) */
+    const char *signer;                 /* --signer: check MANIFEST.sig before an audit */
+    const char *signature;              /* --signature: the signature file, if not MANIFEST.sig */
+    const char *ledger;                 /* --ledger */
+    const char *item;                   /* --item */
+    struct cli_signers signers;         /* --sign, passphrase sources */
+    const char *party[CLI_MAX_SIGNERS]; /* --party AS=KEY.pub */
+    size_t nparty;
     char **paths;
     size_t npaths;
 };
@@ -56,6 +64,18 @@ usage_text(void)
         "      --no-type         do not record the content type (libmagic)\n"
         "  -o, --output FILE     write the manifest to FILE (never overwritten; - for stdout)\n"
         "  -q, --quiet           no progress line\n"
+        "\n"
+        "Signing and chain of custody:\n"
+        "      --key KEY         sign the manifest with KEY: detached signature FILE.sig\n"
+        "      --signature SIG   the signature file (default: MANIFEST.sig)\n"
+        "      --signer KEY.pub  with --audit: check the manifest's signature first (exit 4)\n"
+        "  -l, --ledger FILE     append an `acquire` entry (a logical acquisition) linking\n"
+        "                        the manifest and its SHA-256; --key is the custodian\n"
+        "      --item ID         the evidence item of the entry\n"
+        "      --sign AS=KEY     another party signing now, e.g. witness=carol.key\n"
+        "      --party AS=PUB    a party who signs later (custos-ledger add attest)\n"
+        "      --passphrase-file F, --passphrase-fd N\n"
+        "                        passphrases: one for all keys, or one per key (--key first)\n"
         "  -h, --help            this text\n"
         "  -V, --version         the version\n");
 }
@@ -63,21 +83,48 @@ usage_text(void)
 static int
 parse_options(struct cli *c, struct options *o, int argc, char **argv)
 {
-    enum { OPT_JSON = 256, OPT_NO_TYPE };
+    enum {
+        OPT_JSON = 256,
+        OPT_NO_TYPE,
+        OPT_ITEM,
+        OPT_KEY,
+        OPT_PARTY,
+        OPT_PASSFD,
+        OPT_PASSFILE,
+        OPT_SIGN,
+        OPT_SIGNATURE,
+        OPT_SIGNER,
+    };
     static const struct option longopts[] = {
-        {"audit", required_argument, NULL, 'A'},     {"digests", required_argument, NULL, 'd'},
-        {"format", required_argument, NULL, 'f'},    {"help", no_argument, NULL, 'h'},
-        {"image", required_argument, NULL, 'i'},     {"jobs", required_argument, NULL, 'j'},
-        {"json", no_argument, NULL, OPT_JSON},       {"known", required_argument, NULL, 'k'},
-        {"no-type", no_argument, NULL, OPT_NO_TYPE}, {"notable", required_argument, NULL, 'n'},
-        {"output", required_argument, NULL, 'o'},    {"quiet", no_argument, NULL, 'q'},
-        {"version", no_argument, NULL, 'V'},         {NULL, 0, NULL, 0},
+        {"audit", required_argument, NULL, 'A'},
+        {"digests", required_argument, NULL, 'd'},
+        {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {"image", required_argument, NULL, 'i'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"known", required_argument, NULL, 'k'},
+        {"no-type", no_argument, NULL, OPT_NO_TYPE},
+        {"notable", required_argument, NULL, 'n'},
+        {"output", required_argument, NULL, 'o'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"version", no_argument, NULL, 'V'},
+        {"item", required_argument, NULL, OPT_ITEM},
+        {"key", required_argument, NULL, OPT_KEY},
+        {"ledger", required_argument, NULL, 'l'},
+        {"party", required_argument, NULL, OPT_PARTY},
+        {"passphrase-fd", required_argument, NULL, OPT_PASSFD},
+        {"passphrase-file", required_argument, NULL, OPT_PASSFILE},
+        {"sign", required_argument, NULL, OPT_SIGN},
+        {"signature", required_argument, NULL, OPT_SIGNATURE},
+        {"signer", required_argument, NULL, OPT_SIGNER},
+        {NULL, 0, NULL, 0},
     };
     struct custos_error err;
     int ch;
     bool have_format = false;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":A:d:f:hi:j:k:n:o:qV", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":A:d:f:hi:j:k:l:n:o:qV", longopts, NULL)) != -1) {
         switch (ch) {
         case 'A':
             if (o->audit != NULL)
@@ -140,6 +187,40 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         case 'V':
             printf("custos-hash %s\n", custos_version());
             exit(0);
+        case 'l':
+            o->ledger = optarg;
+            break;
+        case OPT_ITEM:
+            o->item = optarg;
+            break;
+        case OPT_KEY:
+            o->key = optarg;
+            break;
+        case OPT_SIGNATURE:
+            o->signature = optarg;
+            break;
+        case OPT_SIGNER:
+            o->signer = optarg;
+            break;
+        case OPT_SIGN: {
+            int rc = cli_signers_add(c, &o->signers, "--sign", optarg);
+            if (rc != -1)
+                return rc;
+            break;
+        }
+        case OPT_PARTY:
+            if (o->nparty == CLI_MAX_SIGNERS || strchr(optarg, '=') == NULL)
+                return cli_usage(c, "--party needs AS=KEYFILE (at most %d)", CLI_MAX_SIGNERS);
+            o->party[o->nparty++] = optarg;
+            break;
+        case OPT_PASSFILE:
+        case OPT_PASSFD: {
+            int rc = ch == OPT_PASSFILE ? cli_signers_add_passfile(c, &o->signers, optarg)
+                                        : cli_signers_set_passfd(c, &o->signers, optarg);
+            if (rc != -1)
+                return rc;
+            break;
+        }
         default:
             return cli_bad_option(c, argv, ch);
         }
@@ -154,6 +235,20 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         return cli_usage(c, "--audit cannot be combined with --output or --format");
     if (o->audit == NULL && o->output == NULL)
         return cli_usage(c, "missing --output");
+    if (o->audit != NULL && (o->key != NULL || o->ledger != NULL))
+        return cli_usage(c, "--audit does not sign: --key and --ledger make manifests");
+    if (o->audit == NULL && o->signer != NULL)
+        return cli_usage(c, "--signer checks the manifest of an --audit");
+    if ((o->key != NULL || o->ledger != NULL) && strcmp(o->output, "-") == 0)
+        return cli_usage(c, "a signed or recorded manifest needs a file, not -o -");
+    if (o->ledger == NULL && (o->signers.n > 0 || o->nparty > 0 || o->item != NULL))
+        return cli_usage(c, "--sign, --party and --item need --ledger");
+    if (o->ledger != NULL && o->key == NULL)
+        return cli_usage(c, "--ledger needs --key (the custodian's key)");
+    if (o->ledger != NULL && o->item == NULL)
+        return cli_usage(c, "--ledger needs --item ID");
+    if (o->signature != NULL && o->key == NULL && o->signer == NULL)
+        return cli_usage(c, "--signature goes with --key or --signer");
     return 0;
 }
 
@@ -230,12 +325,46 @@ hash_source(struct cli *c, const struct options *o, struct custos_manifest *m)
     return rc;
 }
 
+/*
+ * Appends the `acquire` entry of a logical acquisition: the manifest is the
+ * record, named by file name and SHA-256 of its bytes.
+ */
+static int
+record_manifest(const struct options *o, struct custos_ledger *l, const struct cli_parties *p,
+                struct custos_error *err)
+{
+    struct custos_digest_result d;
+    char hex[CUSTOS_DIGEST_HEX_MAX], tool[64];
+    int rc = custos_digest_file(o->output, CUSTOS_DIGEST_SHA256, &d, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    custos_digest_hex(&d, CUSTOS_DIGEST_SHA256, hex);
+    snprintf(tool, sizeof(tool), "custos-hash %s", custos_version());
+    const char *slash = strrchr(o->output, '/');
+    json_t *j =
+        json_pack("{s:s, s:s, s:s, s:s}", "item", o->item, "record",
+                  slash != NULL ? slash + 1 : o->output, "record_sha256", hex, "tool", tool);
+    char *fields = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(j);
+    uint64_t seq = 0;
+    rc = cli_ledger_record(l, "acquire", fields, p, o->nparty, &seq, err);
+    free(fields);
+    if (rc == CUSTOS_OK && !o->json)
+        printf("ledger: entry %llu (acquire of %s) appended to %s%s\n", (unsigned long long)seq,
+               o->item, o->ledger, o->nparty > 0 ? "; awaiting late signatures" : "");
+    return rc;
+}
+
 static int
 cmd_manifest(struct cli *c, struct options *o)
 {
     struct custos_manifest *m = NULL;
     struct custos_error err;
     json_t *report = NULL;
+    struct custos_ledger *ledger = NULL;
+    struct cli_parties parties = {0};
+    struct custos_key *own_key = NULL;
+    const struct custos_key *signer = NULL;
     int rc = custos_manifest_new(&m, o->algs != 0 ? o->algs : CUSTOS_DIGEST_SHA256, &err);
     if (rc != CUSTOS_OK) {
         cli_error(c, &err);
@@ -243,11 +372,38 @@ cmd_manifest(struct cli *c, struct options *o)
     }
     bool to_stdout = strcmp(o->output, "-") == 0;
     struct stat sb;
-    int st;
+    int st = CUSTOS_OK;
     /* Refuse an existing output before the long part; _save refuses again, atomically. */
     if (!to_stdout && lstat(o->output, &sb) == 0) {
         st = custos_error_set(&err, CUSTOS_E_REFUSED, 0, o->output,
                               "already exists; refusing to overwrite");
+        cli_error(c, &err);
+        goto out;
+    }
+    char sigpath[4096];
+    snprintf(sigpath, sizeof(sigpath), "%s%s", o->signature ? o->signature : o->output,
+             o->signature ? "" : ".sig");
+    if (o->key != NULL && lstat(sigpath, &sb) == 0) {
+        st = custos_error_set(&err, CUSTOS_E_REFUSED, 0, sigpath,
+                              "already exists; refusing to overwrite");
+        cli_error(c, &err);
+        goto out;
+    }
+    /* Keys, passphrases and the ledger's policy before the long part. */
+    if (o->ledger != NULL) {
+        json_t *j = json_pack("{s:s, s:s, s:s}", "item", o->item, "record", "(pending)",
+                              "record_sha256", CLI_ZERO_SHA256_HEX);
+        char *probe = json_dumps(j, JSON_COMPACT);
+        json_decref(j);
+        st = cli_ledger_prepare(o->ledger, "custodian", o->key, &o->signers, o->party, o->nparty,
+                                "acquire", probe, &ledger, &parties, &err);
+        free(probe);
+        signer = parties.key[0];
+    } else if (o->key != NULL) {
+        st = cli_load_private_key(&o->signers, 0, o->key, &own_key, &err);
+        signer = own_key;
+    }
+    if (st != CUSTOS_OK) {
         cli_error(c, &err);
         goto out;
     }
@@ -267,6 +423,24 @@ cmd_manifest(struct cli *c, struct options *o)
         cli_error(c, custos_manifest_error(m));
         st = rc;
         goto out;
+    }
+    /* The manifest is published: a failure below leaves it and says why. */
+    if (signer != NULL) {
+        rc = custos_sign_file(signer, CUSTOS_PURPOSE_MANIFEST, o->output, sigpath, &err);
+        if (rc == CUSTOS_OK && !o->json)
+            printf("signed: %s by %s (%s)\n", sigpath, custos_key_name(signer),
+                   custos_key_fingerprint(signer));
+        if (rc != CUSTOS_OK) {
+            cli_error(c, &err);
+            st = custos_status_worst(st, rc);
+        }
+    }
+    if (ledger != NULL && rc == CUSTOS_OK) {
+        rc = record_manifest(o, ledger, &parties, &err);
+        if (rc != CUSTOS_OK) {
+            cli_error(c, &err);
+            st = custos_status_worst(st, rc);
+        }
     }
     uint64_t files = 0, bytes = 0, links = 0, special = 0, unread = 0, known = 0, notable = 0;
     FILE *out = to_stdout ? stderr : stdout;
@@ -329,6 +503,9 @@ cmd_manifest(struct cli *c, struct options *o)
 out:
     json_decref(report);
     custos_manifest_free(m);
+    custos_ledger_free(ledger);
+    cli_parties_free(&parties);
+    custos_key_free(own_key);
     return custos_exit_code(st);
 }
 
@@ -400,7 +577,26 @@ cmd_audit(struct cli *c, struct options *o)
     struct custos_manifest *ref = NULL, *cur = NULL;
     struct custos_audit *a = NULL;
     struct custos_error err;
-    int st = custos_manifest_open(&ref, o->audit, &err);
+    int st;
+    if (o->signer != NULL) {
+        /* An audit against a forged manifest proves nothing: check it first. */
+        struct custos_key *pub = NULL;
+        char sigpath[4096];
+        snprintf(sigpath, sizeof(sigpath), "%s%s", o->signature ? o->signature : o->audit,
+                 o->signature ? "" : ".sig");
+        st = custos_key_load_public(&pub, o->signer, &err);
+        if (st == CUSTOS_OK)
+            st = custos_verify_file(pub, CUSTOS_PURPOSE_MANIFEST, o->audit, sigpath, &err);
+        if (st == CUSTOS_OK && !o->json)
+            printf("manifest: %s signed by %s (%s): good signature\n", o->audit,
+                   custos_key_name(pub), custos_key_fingerprint(pub));
+        custos_key_free(pub);
+        if (st != CUSTOS_OK) {
+            cli_error(c, &err);
+            return custos_exit_code(st);
+        }
+    }
+    st = custos_manifest_open(&ref, o->audit, &err);
     if (st != CUSTOS_OK) {
         cli_error(c, &err);
         return custos_exit_code(st);
@@ -474,6 +670,7 @@ main(int argc, char **argv)
     struct cli c;
     struct options o;
     memset(&o, 0, sizeof(o));
+    cli_signers_init(&o.signers);
     o.format = CUSTOS_MANIFEST_JSON;
     cli_init(&c, "custos-hash");
     int rc = parse_options(&c, &o, argc, argv);
