@@ -4,12 +4,19 @@
 # it the first time), then runs the custody workflow on the sample medium
 # samples/usb-stick.img.gz in a fresh directory samples/out/TIMESTAMP/:
 #
-#   1. acquire the medium to E01 with case metadata and an authorisation
-#      reference (custos-acquire), and show its summary and record;
-#   2. check the result with tools that are not custos: ewfverify, ewfinfo,
+#   1. signing keys for the custodian and the witness (custos-key), and the
+#      case ledger: open the case, enrol the witness, collect the medium
+#      (custos-ledger);
+#   2. acquire the medium to E01 with case metadata and an authorisation
+#      reference, appending the signed `acquire` entry (custos-acquire), and
+#      show its summary and record;
+#   3. check the result with tools that are not custos: ewfverify, ewfinfo,
 #      fls (The Sleuth Kit) and sha256sum;
-#   3. convert the E01 back to raw (custos-acquire, and ewfexport as the
-#      independent converter) and compare SHA-256 with the original medium.
+#   4. convert the E01 back to raw (custos-acquire, and ewfexport as the
+#      independent converter) and compare SHA-256 with the original medium;
+#   5. hash every file inside the E01 (custos-hash --image), signed and
+#      recorded in the ledger, checked against icat | sha256sum;
+#   6. verify the ledger and write a checkpoint the witness cosigns.
 #
 # Exits non-zero, naming the step, on any failure.
 set -eu
@@ -55,7 +62,34 @@ chmod 0444 "$out/usb-stick.img"
 echo "files on it (fls -r; * marks a deleted file):"
 fls -r "$out/usb-stick.img" | sed 's/^/  /'
 
-section "4. Acquire it to E01 (custos-acquire)"
+section "4. Keys and the case ledger (custos-key, custos-ledger)"
+# Throw-away passphrases in files, for a demo; real keys are asked for on
+# the terminal.
+mkdir "$out/keys"
+ledger=$out/case.ledger
+printf 'demo passphrase of the custodian\n' >"$out/keys/custodian.pass"
+printf 'demo passphrase of the witness\n' >"$out/keys/witness.pass"
+custos-key generate -q --name "Demo Custodian" --role custodian \
+  -o "$out/keys/custodian.key" --passphrase-file "$out/keys/custodian.pass" || fail "custos-key generate"
+custos-key generate -q --name "Demo Witness" --role witness \
+  -o "$out/keys/witness.key" --passphrase-file "$out/keys/witness.pass" || fail "custos-key generate"
+custos-key show "$out/keys/custodian.key.pub" | sed 's/^/  /'
+custos-key show "$out/keys/witness.key.pub" | sed 's/^/  /'
+# The custodian's key first, then the witness's: the passphrase files follow.
+both="--passphrase-file $out/keys/custodian.pass --passphrase-file $out/keys/witness.pass"
+custos-ledger open -l "$ledger" --key "$out/keys/custodian.key" \
+  --passphrase-file "$out/keys/custodian.pass" --case IR-2026-0117 --level 3 \
+  --authorisation "IR-2026-0117/APPROVAL-03 (CISO written approval)" || fail "custos-ledger open"
+# shellcheck disable=SC2086
+custos-ledger add enroll -l "$ledger" --sign approver="$out/keys/custodian.key" \
+  --sign subject="$out/keys/witness.key" $both || fail "custos-ledger add enroll"
+# shellcheck disable=SC2086
+custos-ledger add collect -l "$ledger" --sign custodian="$out/keys/custodian.key" \
+  --sign witness="$out/keys/witness.key" $both --item EV-01 \
+  --description "USB stick found in workstation FIN-WS-07" --location "FIN-WS-07, 3F" ||
+  fail "custos-ledger add collect"
+
+section "5. Acquire it to E01 (custos-acquire), recorded in the ledger"
 mkdir "$out/evidence"
 set -- custos-acquire \
   --authorisation "IR-2026-0117/APPROVAL-03 (CISO written approval)" \
@@ -63,6 +97,8 @@ set -- custos-acquire \
   --examiner "Demo Custodian" \
   --description "USB stick found in workstation FIN-WS-07" \
   --notes "demo run of samples/demo.sh" \
+  --ledger "$ledger" --key "$out/keys/custodian.key" --sign witness="$out/keys/witness.key" \
+  --passphrase-file "$out/keys/custodian.pass" --passphrase-file "$out/keys/witness.pass" \
   "$out/usb-stick.img" -o "$out/evidence/usb-stick.E01"
 printf '$'
 for a in "$@"; do
@@ -75,7 +111,7 @@ rc=0
 e01=$out/evidence/usb-stick.E01
 rec=$e01.acquire.json
 
-section "5. The acquisition record ($rec)"
+section "6. The acquisition record ($rec)"
 python3 -c 'import json, sys
 r = json.load(open(sys.argv[1]))
 c, s, v = r["case"], r["source"], r["verification"]
@@ -89,10 +125,15 @@ for k, x in [("status", r["status"]),
              ("verification", "%s (%s)" % (v["result"], v.get("method", "-"))),
              ("unreadable", "%d sectors" % r["read_errors"]["unreadable_sectors"])]:
     print("%-15s %s" % (k + ":", x))' "$rec" || fail "cannot read the record"
-echo "record SHA-256: $(sha256sum "$rec" | cut -d' ' -f1)  (what a ledger entry will reference)"
+rec_sha256=$(sha256sum "$rec" | cut -d' ' -f1)
+echo "record SHA-256: $rec_sha256"
+entry=$(tail -n 1 "$ledger" | cut -f1)
+[ "$(printf '%s' "$entry" | python3 -c 'import json,sys; e=json.load(sys.stdin); print(e["action"], e["record_sha256"])')" = "acquire $rec_sha256" ] ||
+  fail "the ledger's acquire entry does not name the record's SHA-256"
+echo "ledger entry $(printf '%s' "$entry" | python3 -c 'import json,sys; print(json.load(sys.stdin)["seq"])') (acquire) names that SHA-256: ok"
 echo "full record: python3 -m json.tool $rec"
 
-section "6. Independent check: ewfverify, ewfinfo, fls, sha256sum"
+section "7. Independent check: ewfverify, ewfinfo, fls, sha256sum"
 medium_sha256=$(sha256sum "$out/usb-stick.img" | cut -d' ' -f1)
 [ "$(field "$rec" digests.sha256)" = "$medium_sha256" ] ||
   fail "the record's SHA-256 is not the medium's ($medium_sha256)"
@@ -123,7 +164,7 @@ for f in json.load(open(sys.argv[1]))["output"]["files"]:
     print(f["sha256"] + "  " + os.path.basename(f["path"]))' "$(basename "$rec")" | sha256sum -c -) ||
   fail "an image file's SHA-256 differs from the record"
 
-section "7. Convert the E01 back to raw and compare"
+section "8. Convert the E01 back to raw and compare"
 mkdir "$out/copy"
 rc=0
 custos-acquire -q -a "IR-2026-0117/APPROVAL-03 (CISO written approval)" \
@@ -139,18 +180,43 @@ export_sha256=$(sha256sum "$out/copy/ewfexport.raw" | cut -d' ' -f1)
 echo "E01 -> raw (ewfexport): $export_sha256"
 [ "$export_sha256" = "$medium_sha256" ] || fail "ewfexport's raw image differs from the medium"
 
-section "8. Custody steps (to come)"
-# ---- LATER CUSTODY STEPS GO HERE, as the tools land (see the issues): ----
-#   custos-key     create the custodian's and the witness's signing keys
-#   custos-ledger  append the signed acquisition entry (it references the
-#                  record's SHA-256 printed in step 5), then verify the ledger
-#   custos-seal    seal the image, its record and the ledger into a package
-#   custos-verify  re-check the sealed package as the legal team would
-#   custos-dispose destroy the working copy and certify the destruction
-# Each step must check its result with an independent tool, as steps 6-7 do.
-echo "not yet: signing keys, the custody ledger, sealing, verification and"
-echo "disposal arrive with custos-key, custos-ledger, custos-seal, custos-verify"
-echo "and custos-dispose. The acquisition record is not signed yet."
+section "9. The files inside the E01 (custos-hash --image), signed and recorded"
+# shellcheck disable=SC2086
+custos-hash -q --image "$e01" -d sha256 --key "$out/keys/custodian.key" \
+  --ledger "$ledger" --item EV-01 --sign witness="$out/keys/witness.key" $both \
+  -o "$out/evidence/usb-stick.files.json" || fail "custos-hash --image"
+python3 -c 'import json, sys
+m = json.load(open(sys.argv[1]))
+for e in m["entries"]:
+    if e.get("type") == "file":
+        print("  %-8s %-40s %s" % ("" if e.get("allocated") else "deleted", e.get("path"), e.get("sha256", "-")[:16]))' \
+  "$out/evidence/usb-stick.files.json" || fail "cannot read the manifest"
+# Every allocated file's SHA-256 again with The Sleuth Kit alone.
+python3 -c 'import json, sys
+for e in json.load(open(sys.argv[1]))["entries"]:
+    if e.get("type") == "file" and e.get("allocated") and "sha256" in e:
+        print(e["inode"], e["sha256"], e["fs_offset"] // 512)' \
+  "$out/evidence/usb-stick.files.json" >"$out/files.txt"
+[ -s "$out/files.txt" ] || fail "the manifest lists no files"
+while read -r inode sha off; do
+  got=$(icat -o "$off" "$e01" "$inode" | sha256sum | cut -d' ' -f1)
+  [ "$got" = "$sha" ] || fail "icat | sha256sum of inode $inode differs from the manifest"
+done <"$out/files.txt"
+echo "icat | sha256sum of each of the $(wc -l <"$out/files.txt") files = the manifest: ok"
+custos-hash -q --audit "$out/evidence/usb-stick.files.json" \
+  --signer "$out/keys/custodian.key.pub" --image "$e01" | sed 's/^/  /' ||
+  fail "the audit of the E01 against its signed manifest"
+
+section "10. Verify the ledger; a checkpoint cosigned by the witness"
+custos-ledger verify -l "$ledger" | sed 's/^/  /' || fail "custos-ledger verify"
+custos-ledger checkpoint -q -l "$ledger" --key "$out/keys/custodian.key" \
+  --passphrase-file "$out/keys/custodian.pass" -o "$out/checkpoint.note" || fail "checkpoint"
+custos-ledger cosign -q "$out/checkpoint.note" -l "$ledger" --key "$out/keys/witness.key" \
+  --passphrase-file "$out/keys/witness.pass" -o "$out/checkpoint.cosigned.note" || fail "cosign"
+sed 's/^/  /' "$out/checkpoint.cosigned.note"
+custos-ledger verify -q -l "$ledger" --checkpoint "$out/checkpoint.cosigned.note" ||
+  fail "the ledger does not match its checkpoint"
+echo "the ledger holds exactly what the cosigned checkpoint commits to: ok"
 
 section "Done"
 echo "everything checked out; the outputs are in $out"
