@@ -385,24 +385,72 @@ cli_parties_free(struct cli_parties *p)
     memset(p, 0, sizeof(*p));
 }
 
+void
+cli_custody_init(struct cli_custody *o)
+{
+    memset(o, 0, sizeof(*o));
+    cli_signers_init(&o->signers);
+}
+
 int
-cli_ledger_prepare(const char *ledger, const char *key_as, const char *key,
-                   const struct cli_signers *s, const char *const *later, size_t nlater,
-                   const char *action, const char *probe_fields, struct custos_ledger **l,
-                   struct cli_parties *p, struct custos_error *err)
+cli_custody_option(struct cli *c, struct cli_custody *o, int ch, const char *arg)
+{
+    switch (ch) {
+    case 'l':
+        o->ledger = arg;
+        return -1;
+    case CLI_OPT_ITEM:
+        o->item = arg;
+        return -1;
+    case CLI_OPT_KEY:
+        o->key = arg;
+        return -1;
+    case CLI_OPT_SIGN:
+        return cli_signers_add(c, &o->signers, "--sign", arg);
+    case CLI_OPT_PARTY:
+        if (o->nparty == CLI_MAX_SIGNERS || strchr(arg, '=') == NULL)
+            return cli_usage(c, "--party needs AS=KEYFILE (at most %d)", CLI_MAX_SIGNERS);
+        o->party[o->nparty++] = arg;
+        return -1;
+    case CLI_OPT_PASSFILE:
+        return cli_signers_add_passfile(c, &o->signers, arg);
+    case CLI_OPT_PASSFD:
+        return cli_signers_set_passfd(c, &o->signers, arg);
+    default:
+        return -2;
+    }
+}
+
+int
+cli_custody_check(struct cli *c, const struct cli_custody *o)
+{
+    if (o->ledger == NULL && (o->signers.n > 0 || o->nparty > 0 || o->item != NULL))
+        return cli_usage(c, "--sign, --party and --item need --ledger");
+    if (o->ledger != NULL && o->key == NULL)
+        return cli_usage(c, "--ledger needs --key (your key)");
+    if (o->ledger != NULL && (o->item == NULL || o->item[0] == '\0'))
+        return cli_usage(c, "--ledger needs --item ID");
+    return 0;
+}
+
+int
+cli_custody_prepare(const struct cli_custody *o, const char *key_as, const char *action,
+                    const char *probe_fields, struct custos_ledger **l, struct cli_parties *p,
+                    struct custos_error *err)
 {
     *l = NULL;
+    const struct cli_signers *s = &o->signers;
     const char *specs[CLI_MAX_SIGNERS + 1];
     char first[4096];
-    snprintf(first, sizeof(first), "%s=%s", key_as, key);
+    snprintf(first, sizeof(first), "%s=%s", key_as, o->key);
     specs[0] = first;
     for (size_t i = 0; i < s->n && i < CLI_MAX_SIGNERS; i++)
         specs[i + 1] = s->spec[i];
     int rc = cli_parties_load(s, specs, s->n + 1, 1, p, err);
     if (rc == CUSTOS_OK)
-        rc = cli_parties_load(s, later, nlater, 0, p, err);
+        rc = cli_parties_load(s, o->party, o->nparty, 0, p, err);
     if (rc == CUSTOS_OK)
-        rc = custos_ledger_open(l, ledger, err);
+        rc = custos_ledger_open(l, o->ledger, err);
     if (rc != CUSTOS_OK)
         return rc;
     char *body = NULL;
@@ -414,13 +462,19 @@ cli_ledger_prepare(const char *ledger, const char *key_as, const char *key,
 }
 
 int
-cli_ledger_record(struct custos_ledger *l, const char *action, const char *fields,
-                  const struct cli_parties *p, size_t nlater, uint64_t *seq,
-                  struct custos_error *err)
+cli_custody_record(const struct cli_custody *o, struct custos_ledger *l, const char *action,
+                   const char *fields, const struct cli_parties *p, int print,
+                   struct custos_error *err)
 {
+    uint64_t seq = 0;
     int rc = custos_ledger_record(l, action, fields, p->party, p->n, NULL,
-                                  nlater > 0 ? CUSTOS_LEDGER_ALLOW_MISSING : 0, seq);
-    if (rc != CUSTOS_OK)
+                                  o->nparty > 0 ? CUSTOS_LEDGER_ALLOW_MISSING : 0, &seq);
+    if (rc != CUSTOS_OK) {
         custos_error_copy(err, custos_ledger_error(l));
+        return rc;
+    }
+    if (print)
+        printf("ledger: entry %llu (%s of %s) appended to %s%s\n", (unsigned long long)seq, action,
+               o->item, o->ledger, o->nparty > 0 ? "; awaiting late signatures" : "");
     return rc;
 }

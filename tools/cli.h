@@ -138,29 +138,77 @@ int cli_parties_load(const struct cli_signers *s, const char *const *specs, size
 void cli_parties_free(struct cli_parties *p);
 
 /*
- * For a tool that appends its own entry to a case ledger: loads the keys
- * (key as capacity key_as, e.g. "custodian", then each --sign of s, all
- * private; then the `later` AS=KEY.pub specs, who sign with an attest
- * entry), opens the ledger, and checks an entry of action with
- * probe_fields (stand-in values for what the long work will produce)
- * against the ledger's policy. Call it before the long work, so a wrong
- * passphrase or a refused entry stops the run before anything is done.
- * *l and p must be released (custos_ledger_free, cli_parties_free) also
- * on failure.
+ * The custody options of every tool that records its own act in a case
+ * ledger: -l/--ledger FILE, --key FILE (the tool's main party, e.g. the
+ * custodian), --item ID, --sign AS=KEY (others signing now), --party
+ * AS=KEY.pub (others signing later, with an attest entry),
+ * --passphrase-file F (one for all keys, or one per key: --key first, then
+ * each --sign), --passphrase-fd N. Put CLI_CUSTODY_LONGOPTS in the tool's
+ * getopt_long table and "l:" in its short options.
  */
-int cli_ledger_prepare(const char *ledger, const char *key_as, const char *key,
-                       const struct cli_signers *s, const char *const *later, size_t nlater,
-                       const char *action, const char *probe_fields, struct custos_ledger **l,
-                       struct cli_parties *p, struct custos_error *err);
+enum {
+    CLI_OPT_ITEM = 0x4000,
+    CLI_OPT_KEY,
+    CLI_OPT_PARTY,
+    CLI_OPT_PASSFD,
+    CLI_OPT_PASSFILE,
+    CLI_OPT_SIGN,
+};
+#define CLI_CUSTODY_LONGOPTS                                                                       \
+    {"item", required_argument, NULL, CLI_OPT_ITEM},                                               \
+        {"key", required_argument, NULL, CLI_OPT_KEY}, {"ledger", required_argument, NULL, 'l'},   \
+        {"party", required_argument, NULL, CLI_OPT_PARTY},                                         \
+        {"passphrase-fd", required_argument, NULL, CLI_OPT_PASSFD},                                \
+        {"passphrase-file", required_argument, NULL, CLI_OPT_PASSFILE},                            \
+    {                                                                                              \
+        "sign", required_argument, NULL, CLI_OPT_SIGN                                              \
+    }
+
+struct cli_custody {
+    const char *ledger;                 /* -l */
+    const char *key;                    /* --key */
+    const char *item;                   /* --item */
+    struct cli_signers signers;         /* --sign and the passphrase sources */
+    const char *party[CLI_MAX_SIGNERS]; /* --party AS=KEY.pub */
+    size_t nparty;
+};
+
+/* Empties o. */
+void cli_custody_init(struct cli_custody *o);
 
 /*
- * Appends the entry prepared above with its real fields; parties with a
- * public key only are left to attest (allowed when nlater > 0). *seq is
- * the new entry's number.
+ * Takes one getopt_long result: returns -1 when ch was a custody option and
+ * is recorded, -2 when ch is not one, else (after a usage line) the exit
+ * code.
  */
-int cli_ledger_record(struct custos_ledger *l, const char *action, const char *fields,
-                      const struct cli_parties *p, size_t nlater, uint64_t *seq,
-                      struct custos_error *err);
+int cli_custody_option(struct cli *c, struct cli_custody *o, int ch, const char *arg);
+
+/*
+ * The checks after parsing: --sign, --party and --item need --ledger;
+ * --ledger needs --key and an item. Returns 0, or the usage exit code.
+ */
+int cli_custody_check(struct cli *c, const struct cli_custody *o);
+
+/*
+ * Before the long work: loads the keys (--key as capacity key_as, e.g.
+ * "custodian", then each --sign, all private; then each --party, public),
+ * opens the ledger, and checks an entry of action with probe_fields
+ * (stand-in values for what the work will produce) against the ledger's
+ * policy, so a wrong passphrase or a refused entry stops the run before
+ * anything is done. *l and p must be released (custos_ledger_free,
+ * cli_parties_free) also on failure.
+ */
+int cli_custody_prepare(const struct cli_custody *o, const char *key_as, const char *action,
+                        const char *probe_fields, struct custos_ledger **l, struct cli_parties *p,
+                        struct custos_error *err);
+
+/*
+ * After the work: appends the entry with its real fields (parties given by
+ * --party are left to attest) and, when print, says so on stdout.
+ */
+int cli_custody_record(const struct cli_custody *o, struct custos_ledger *l, const char *action,
+                       const char *fields, const struct cli_parties *p, int print,
+                       struct custos_error *err);
 
 /* Prints a JSON document (a NUL-terminated string) and a newline on stdout. */
 int cli_print_json(const char *json);

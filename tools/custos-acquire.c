@@ -63,19 +63,13 @@ enum {
     OPT_DESCRIPTION,
     OPT_EVIDENCE,
     OPT_EXAMINER,
-    OPT_ITEM,
     OPT_JSON,
-    OPT_KEY,
     OPT_NO_AUTH,
     OPT_NO_VERIFY,
     OPT_NOTES,
-    OPT_PARTY,
-    OPT_PASSFD,
-    OPT_PASSFILE,
     OPT_RECORD,
     OPT_RETRIES,
     OPT_SECTOR,
-    OPT_SIGN,
     OPT_VERIFY,
 };
 
@@ -90,26 +84,20 @@ static const struct option longopts[] = {
     {"examiner", required_argument, NULL, OPT_EXAMINER},
     {"format", required_argument, NULL, 'f'},
     {"help", no_argument, NULL, 'h'},
-    {"item", required_argument, NULL, OPT_ITEM},
     {"json", no_argument, NULL, OPT_JSON},
-    {"key", required_argument, NULL, OPT_KEY},
-    {"ledger", required_argument, NULL, 'l'},
     {"no-authorisation", no_argument, NULL, OPT_NO_AUTH},
     {"no-verify", no_argument, NULL, OPT_NO_VERIFY},
     {"notes", required_argument, NULL, OPT_NOTES},
-    {"party", required_argument, NULL, OPT_PARTY},
-    {"passphrase-fd", required_argument, NULL, OPT_PASSFD},
-    {"passphrase-file", required_argument, NULL, OPT_PASSFILE},
     {"output", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, 'q'},
     {"record", required_argument, NULL, OPT_RECORD},
     {"retries", required_argument, NULL, OPT_RETRIES},
     {"sector-size", required_argument, NULL, OPT_SECTOR},
-    {"sign", required_argument, NULL, OPT_SIGN},
     {"segment-size", required_argument, NULL, 's'},
     {"verify", no_argument, NULL, OPT_VERIFY},
     {"version", no_argument, NULL, 'V'},
     {"window", required_argument, NULL, 'w'},
+    CLI_CUSTODY_LONGOPTS,
     {NULL, 0, NULL, 0},
 };
 
@@ -118,12 +106,7 @@ struct options {
     const char *format;
     int json;
     int verify_set, no_verify_set;
-    const char *ledger;                 /* -l */
-    const char *item;                   /* --item */
-    const char *key;                    /* --key: the custodian */
-    struct cli_signers signers;         /* --sign, passphrase sources */
-    const char *party[CLI_MAX_SIGNERS]; /* --party AS=KEY.pub */
-    size_t nparty;
+    struct cli_custody custody; /* --ledger, --key (the custodian), --sign, --party ... */
 };
 
 static int
@@ -166,37 +149,9 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         case 'h':
             fputs(usage_text, stdout);
             exit(0);
-        case 'l':
-            o->ledger = optarg;
-            break;
         case 'o':
             a->output = optarg;
             break;
-        case OPT_ITEM:
-            o->item = optarg;
-            break;
-        case OPT_KEY:
-            o->key = optarg;
-            break;
-        case OPT_SIGN: {
-            int rc = cli_signers_add(c, &o->signers, "--sign", optarg);
-            if (rc != -1)
-                return rc;
-            break;
-        }
-        case OPT_PARTY:
-            if (o->nparty == CLI_MAX_SIGNERS || strchr(optarg, '=') == NULL)
-                return cli_usage(c, "--party needs AS=KEYFILE (at most %d)", CLI_MAX_SIGNERS);
-            o->party[o->nparty++] = optarg;
-            break;
-        case OPT_PASSFILE:
-        case OPT_PASSFD: {
-            int rc = ch == OPT_PASSFILE ? cli_signers_add_passfile(c, &o->signers, optarg)
-                                        : cli_signers_set_passfd(c, &o->signers, optarg);
-            if (rc != -1)
-                return rc;
-            break;
-        }
         case 'q':
             c->quiet = 1;
             break;
@@ -255,8 +210,13 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
             o->verify_set = 1;
             a->verify = 1;
             break;
-        default:
-            return cli_bad_option(c, argv, ch);
+        default: {
+            int rc = cli_custody_option(c, &o->custody, ch, optarg);
+            if (rc == -2)
+                return cli_bad_option(c, argv, ch);
+            if (rc != -1)
+                return rc;
+        }
         }
     }
     if (o->verify_set && o->no_verify_set)
@@ -268,14 +228,13 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
     a->source = argv[optind];
     if (a->output == NULL)
         return cli_usage(c, "missing -o OUTPUT");
-    if (o->item == NULL)
-        o->item = a->evidence_number;
-    if (o->ledger == NULL && (o->key != NULL || o->signers.n > 0 || o->nparty > 0))
-        return cli_usage(c, "--key, --sign and --party need --ledger");
-    if (o->ledger != NULL && o->key == NULL)
-        return cli_usage(c, "--ledger needs --key (the custodian's key)");
-    if (o->ledger != NULL && (o->item == NULL || o->item[0] == '\0'))
-        return cli_usage(c, "--ledger needs --item ID (or --evidence-number)");
+    if (o->custody.ledger != NULL && o->custody.item == NULL)
+        o->custody.item = a->evidence_number;
+    if (o->custody.ledger == NULL && o->custody.key != NULL)
+        return cli_usage(c, "--key needs --ledger");
+    int rc = cli_custody_check(c, &o->custody);
+    if (rc != 0)
+        return rc;
     if (a->no_authorisation && a->authorisation != NULL)
         return cli_usage(c, "--authorisation and --no-authorisation together");
     if (!a->no_authorisation && (a->authorisation == NULL || a->authorisation[0] == '\0'))
@@ -359,21 +318,14 @@ print_human(const struct custos_acquisition *a, const char *source)
 
 /* Appends the `acquire` entry for a published image. */
 static int
-ledger_append(struct cli *c, const struct options *o, struct custos_ledger *l,
-              const struct cli_parties *p, const struct custos_acquisition *a,
-              struct custos_error *err)
+ledger_append(const struct options *o, struct custos_ledger *l, const struct cli_parties *p,
+              const struct custos_acquisition *a, struct custos_error *err)
 {
     char *fields = NULL;
-    uint64_t seq = 0;
-    int rc = custos_acquisition_ledger_fields(a, o->item, &fields, err);
-    if (rc == CUSTOS_OK) {
-        rc = cli_ledger_record(l, "acquire", fields, p, o->nparty, &seq, err);
-    }
+    int rc = custos_acquisition_ledger_fields(a, o->custody.item, &fields, err);
+    if (rc == CUSTOS_OK)
+        rc = cli_custody_record(&o->custody, l, "acquire", fields, p, !o->json, err);
     free(fields);
-    if (rc == CUSTOS_OK && !o->json)
-        printf("  ledger: entry %llu (acquire of %s) appended to %s%s\n", (unsigned long long)seq,
-               o->item, o->ledger, o->nparty > 0 ? "; awaiting late signatures" : "");
-    (void)c;
     return rc;
 }
 
@@ -388,7 +340,7 @@ main(int argc, char **argv)
     struct cli_parties parties = {0};
     cli_init(&c, "custos-acquire");
     memset(&o, 0, sizeof(o));
-    cli_signers_init(&o.signers);
+    cli_custody_init(&o.custody);
     custos_acquire_options_init(&o.acq);
     custos_error_clear(&err);
     /* Before getopt permutes argv. */
@@ -401,14 +353,14 @@ main(int argc, char **argv)
     o.acq.command_line = cmdline;
 
     int status = CUSTOS_OK;
-    if (o.ledger != NULL) {
+    if (o.custody.ledger != NULL) {
         /* Keys and policy first: the probe stands in for the record's hash. */
-        json_t *j = json_pack("{s:s, s:s, s:s}", "item", o.item, "record", "(pending)",
+        json_t *j = json_pack("{s:s, s:s, s:s}", "item", o.custody.item, "record", "(pending)",
                               "record_sha256", CLI_ZERO_SHA256_HEX);
         char *probe = json_dumps(j, JSON_COMPACT);
         json_decref(j);
-        status = cli_ledger_prepare(o.ledger, "custodian", o.key, &o.signers, o.party, o.nparty,
-                                    "acquire", probe, &ledger, &parties, &err);
+        status =
+            cli_custody_prepare(&o.custody, "custodian", "acquire", probe, &ledger, &parties, &err);
         free(probe);
         if (status != CUSTOS_OK) {
             cli_error(&c, &err);
@@ -434,7 +386,7 @@ main(int argc, char **argv)
     if (ledger != NULL && (status == CUSTOS_OK || status == CUSTOS_E_INCOMPLETE)) {
         struct custos_error lerr;
         custos_error_clear(&lerr);
-        int lrc = ledger_append(&c, &o, ledger, &parties, a, &lerr);
+        int lrc = ledger_append(&o, ledger, &parties, a, &lerr);
         if (lrc != CUSTOS_OK) {
             cli_error(&c, &lerr);
             status = custos_status_worst(status, lrc);

@@ -32,14 +32,9 @@ struct options {
     size_t nnotable;
     struct custos_hash_options hash;
     int json;
-    const char *key;                    /* --key: sign the manifest (MANIFEST.sig) */
-    const char *signer;                 /* --signer: check MANIFEST.sig before an audit */
-    const char *signature;              /* --signature: the signature file, if not MANIFEST.sig */
-    const char *ledger;                 /* --ledger */
-    const char *item;                   /* --item */
-    struct cli_signers signers;         /* --sign, passphrase sources */
-    const char *party[CLI_MAX_SIGNERS]; /* --party AS=KEY.pub */
-    size_t nparty;
+    struct cli_custody custody; /* --key signs the manifest; --ledger records it */
+    const char *signer;         /* --signer: check MANIFEST.sig before an audit */
+    const char *signature;      /* --signature: the signature file, if not MANIFEST.sig */
     char **paths;
     size_t npaths;
 };
@@ -86,12 +81,6 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
     enum {
         OPT_JSON = 256,
         OPT_NO_TYPE,
-        OPT_ITEM,
-        OPT_KEY,
-        OPT_PARTY,
-        OPT_PASSFD,
-        OPT_PASSFILE,
-        OPT_SIGN,
         OPT_SIGNATURE,
         OPT_SIGNER,
     };
@@ -109,13 +98,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
         {"version", no_argument, NULL, 'V'},
-        {"item", required_argument, NULL, OPT_ITEM},
-        {"key", required_argument, NULL, OPT_KEY},
-        {"ledger", required_argument, NULL, 'l'},
-        {"party", required_argument, NULL, OPT_PARTY},
-        {"passphrase-fd", required_argument, NULL, OPT_PASSFD},
-        {"passphrase-file", required_argument, NULL, OPT_PASSFILE},
-        {"sign", required_argument, NULL, OPT_SIGN},
+        CLI_CUSTODY_LONGOPTS,
         {"signature", required_argument, NULL, OPT_SIGNATURE},
         {"signer", required_argument, NULL, OPT_SIGNER},
         {NULL, 0, NULL, 0},
@@ -187,42 +170,19 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         case 'V':
             printf("custos-hash %s\n", custos_version());
             exit(0);
-        case 'l':
-            o->ledger = optarg;
-            break;
-        case OPT_ITEM:
-            o->item = optarg;
-            break;
-        case OPT_KEY:
-            o->key = optarg;
-            break;
         case OPT_SIGNATURE:
             o->signature = optarg;
             break;
         case OPT_SIGNER:
             o->signer = optarg;
             break;
-        case OPT_SIGN: {
-            int rc = cli_signers_add(c, &o->signers, "--sign", optarg);
+        default: {
+            int rc = cli_custody_option(c, &o->custody, ch, optarg);
+            if (rc == -2)
+                return cli_bad_option(c, argv, ch);
             if (rc != -1)
                 return rc;
-            break;
         }
-        case OPT_PARTY:
-            if (o->nparty == CLI_MAX_SIGNERS || strchr(optarg, '=') == NULL)
-                return cli_usage(c, "--party needs AS=KEYFILE (at most %d)", CLI_MAX_SIGNERS);
-            o->party[o->nparty++] = optarg;
-            break;
-        case OPT_PASSFILE:
-        case OPT_PASSFD: {
-            int rc = ch == OPT_PASSFILE ? cli_signers_add_passfile(c, &o->signers, optarg)
-                                        : cli_signers_set_passfd(c, &o->signers, optarg);
-            if (rc != -1)
-                return rc;
-            break;
-        }
-        default:
-            return cli_bad_option(c, argv, ch);
         }
     }
     o->paths = argv + optind;
@@ -235,19 +195,17 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         return cli_usage(c, "--audit cannot be combined with --output or --format");
     if (o->audit == NULL && o->output == NULL)
         return cli_usage(c, "missing --output");
-    if (o->audit != NULL && (o->key != NULL || o->ledger != NULL))
+    const struct cli_custody *cu = &o->custody;
+    if (o->audit != NULL && (cu->key != NULL || cu->ledger != NULL))
         return cli_usage(c, "--audit does not sign: --key and --ledger make manifests");
     if (o->audit == NULL && o->signer != NULL)
         return cli_usage(c, "--signer checks the manifest of an --audit");
-    if ((o->key != NULL || o->ledger != NULL) && strcmp(o->output, "-") == 0)
+    if ((cu->key != NULL || cu->ledger != NULL) && strcmp(o->output, "-") == 0)
         return cli_usage(c, "a signed or recorded manifest needs a file, not -o -");
-    if (o->ledger == NULL && (o->signers.n > 0 || o->nparty > 0 || o->item != NULL))
-        return cli_usage(c, "--sign, --party and --item need --ledger");
-    if (o->ledger != NULL && o->key == NULL)
-        return cli_usage(c, "--ledger needs --key (the custodian's key)");
-    if (o->ledger != NULL && o->item == NULL)
-        return cli_usage(c, "--ledger needs --item ID");
-    if (o->signature != NULL && o->key == NULL && o->signer == NULL)
+    int rc = cli_custody_check(c, cu);
+    if (rc != 0)
+        return rc;
+    if (o->signature != NULL && cu->key == NULL && o->signer == NULL)
         return cli_usage(c, "--signature goes with --key or --signer");
     return 0;
 }
@@ -342,16 +300,12 @@ record_manifest(const struct options *o, struct custos_ledger *l, const struct c
     snprintf(tool, sizeof(tool), "custos-hash %s", custos_version());
     const char *slash = strrchr(o->output, '/');
     json_t *j =
-        json_pack("{s:s, s:s, s:s, s:s}", "item", o->item, "record",
+        json_pack("{s:s, s:s, s:s, s:s}", "item", o->custody.item, "record",
                   slash != NULL ? slash + 1 : o->output, "record_sha256", hex, "tool", tool);
     char *fields = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(j);
-    uint64_t seq = 0;
-    rc = cli_ledger_record(l, "acquire", fields, p, o->nparty, &seq, err);
+    rc = cli_custody_record(&o->custody, l, "acquire", fields, p, !o->json, err);
     free(fields);
-    if (rc == CUSTOS_OK && !o->json)
-        printf("ledger: entry %llu (acquire of %s) appended to %s%s\n", (unsigned long long)seq,
-               o->item, o->ledger, o->nparty > 0 ? "; awaiting late signatures" : "");
     return rc;
 }
 
@@ -383,24 +337,24 @@ cmd_manifest(struct cli *c, struct options *o)
     char sigpath[4096];
     snprintf(sigpath, sizeof(sigpath), "%s%s", o->signature ? o->signature : o->output,
              o->signature ? "" : ".sig");
-    if (o->key != NULL && lstat(sigpath, &sb) == 0) {
+    if (o->custody.key != NULL && lstat(sigpath, &sb) == 0) {
         st = custos_error_set(&err, CUSTOS_E_REFUSED, 0, sigpath,
                               "already exists; refusing to overwrite");
         cli_error(c, &err);
         goto out;
     }
     /* Keys, passphrases and the ledger's policy before the long part. */
-    if (o->ledger != NULL) {
-        json_t *j = json_pack("{s:s, s:s, s:s}", "item", o->item, "record", "(pending)",
+    if (o->custody.ledger != NULL) {
+        json_t *j = json_pack("{s:s, s:s, s:s}", "item", o->custody.item, "record", "(pending)",
                               "record_sha256", CLI_ZERO_SHA256_HEX);
         char *probe = json_dumps(j, JSON_COMPACT);
         json_decref(j);
-        st = cli_ledger_prepare(o->ledger, "custodian", o->key, &o->signers, o->party, o->nparty,
-                                "acquire", probe, &ledger, &parties, &err);
+        st = cli_custody_prepare(&o->custody, "custodian", "acquire", probe, &ledger, &parties,
+                                 &err);
         free(probe);
         signer = parties.key[0];
-    } else if (o->key != NULL) {
-        st = cli_load_private_key(&o->signers, 0, o->key, &own_key, &err);
+    } else if (o->custody.key != NULL) {
+        st = cli_load_private_key(&o->custody.signers, 0, o->custody.key, &own_key, &err);
         signer = own_key;
     }
     if (st != CUSTOS_OK) {
@@ -670,7 +624,7 @@ main(int argc, char **argv)
     struct cli c;
     struct options o;
     memset(&o, 0, sizeof(o));
-    cli_signers_init(&o.signers);
+    cli_custody_init(&o.custody);
     o.format = CUSTOS_MANIFEST_JSON;
     cli_init(&c, "custos-hash");
     int rc = parse_options(&c, &o, argc, argv);
