@@ -44,17 +44,21 @@ run() {
   name=$1 input=$2; shift 2
   cat "$input" >/dev/null
   times=""
+  cpus=""
   rss=0
   for i in $(seq "$runs"); do
     rm -rf out && mkdir out && sync
-    /usr/bin/time -f "%e %M" -o time.txt "$@" >log.txt 2>&1 || { echo "$name failed:"; cat log.txt; exit 1; }
-    read -r t m <time.txt
+    /usr/bin/time -f "%e %U %S %M" -o time.txt "$@" >log.txt 2>&1 || { echo "$name failed:"; cat log.txt; exit 1; }
+    read -r t u sy m <time.txt
     times="$times $t"
+    cpus="$cpus $(echo "$u $sy" | awk '{printf "%.2f", $1 + $2}')"
     [ "$m" -gt "$rss" ] && rss=$m
   done
   med=$(echo "$times" | tr ' ' '\n' | grep . | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
+  cpu=$(echo "$cpus" | tr ' ' '\n' | grep . | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
   mbs=$(echo "$bytes $med" | awk '{printf "%.0f", $1 / $2 / 1e6}')
-  printf '%-44s %8s s %7s MB/s %8s KiB\n' "$name" "$med" "$mbs" "$rss"
+  # CPU seconds say what the work costs even when other load skews wall time.
+  printf '%-44s %8s s %7s MB/s %8s KiB %7s cpu-s\n' "$name" "$med" "$mbs" "$rss" "$cpu"
   echo "$mbs" >"mbs-$(echo "$name" | tr -c 'a-zA-Z0-9\n' '_')"
 }
 
@@ -68,6 +72,7 @@ md5_of() { # the MD5 each tool reported, for the cross-check
 }
 
 echo "custos-acquire benchmark: $size inputs, median of $runs runs, $(nproc) cores, page cache warm"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (wall-time ratios need a quiet machine)"
 echo "openssl: $(openssl version)"
 for input in random mixed; do
   f="$input-$size"
@@ -91,10 +96,11 @@ for input in random mixed; do
     "$acquire" -q --no-authorisation --no-verify -w 0 -c best "$f" -o out/c.E01
   run "custos e01 fast (windows, verify)" "$f" \
     "$acquire" -q --no-authorisation -c fast "$f" -o out/c.E01
+  csize=$(du -cb out/c.E* | tail -1 | cut -f1)
   run "ewfacquire e01 fast md5,sha1,sha256" "$f" \
     ewfacquire -u -q -t out/e -f encase6 -c fast -d sha1,sha256 -S 1500MiB "$f"
   ewfinfo out/e.E01 | grep -qi "$want" || { echo "ewfacquire md5 differs"; exit 1; }
-  echo "  image sizes: custos $(du -b out/c.E01 2>/dev/null | cut -f1 || echo ?) (last run), ewfacquire $(du -cb out/e.E* | tail -1 | cut -f1)"
+  echo "  image sizes: custos $csize, ewfacquire $(du -cb out/e.E* | tail -1 | cut -f1)"
   echo " ratios:"
   ratio "custos raw / dc3dd (same work)" "custos raw md5,sha1,sha256 --no-verify -w 0" "dc3dd raw md5,sha1,sha256"
   ratio "custos raw / dcfldd (same work)" "custos raw md5,sha1,sha256 --no-verify -w 0" "dcfldd raw md5,sha1,sha256"
