@@ -77,7 +77,11 @@ is "empty stream: 0 bytes, sha256 of nothing" \
 # Uncompressed, so a byte in the middle is chunk data covered by an Adler-32.
 run 0 "acquire to an uncompressed E01" acq -c none disk.img -o plain.E01
 cp plain.E01 bad.E01 && chmod u+w bad.E01
-printf 'X' | dd of=bad.E01 bs=1 seek=$((8 * 1024 * 1024)) conv=notrunc status=none
+# Flip every bit of one byte (writing a fixed byte would change nothing when
+# the byte is already that value).
+off=$((8 * 1024 * 1024))
+byte=$(od -An -tu1 -j "$off" -N1 bad.E01 | tr -d ' ')
+printf "\\$(printf '%03o' $((byte ^ 255)))" | dd of=bad.E01 bs=1 seek="$off" conv=notrunc status=none
 if ewfverify -q bad.E01 >/dev/null 2>&1; then fail "ewfverify rejects the damaged E01"
 else pass "ewfverify rejects the damaged E01"; fi
 custos-acquire -q --no-authorisation bad.E01 -o frombad.raw >out 2>err
