@@ -19,8 +19,8 @@
  *      custos_custody_export(m, "export-dir", &err)
  *   3. custos_custody_free(m)
  *
- * Formats: docs/formats/ledger.md (the ledger); docs/guides/legal-team.md
- * (the export).
+ * Formats: docs/formats/ledger.md (the ledger); docs/formats/custody-export.md
+ * (the export, the show and status JSON); docs/guides/legal-team.md.
  */
 #ifndef CUSTOS_CUSTODY_H
 #define CUSTOS_CUSTODY_H

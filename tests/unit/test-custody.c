@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: ISC */
 #include "custos/custody.h"
 
-#include <jansson.h>
+#include <dirent.h>
 #include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "custos/atomicfile.h"
 
 #include "tap.h"
 
@@ -228,6 +232,19 @@ test_model(const char *path)
     ok(stat("out/kit/verify-ledger.sh", &sb) == 0, "kit script written");
     is_status(custos_custody_export(m, "out", &err), CUSTOS_E_REFUSED, &err,
               "existing dir refused");
+    is_status(custos_custody_export(m, "no-such-dir/out", &err), CUSTOS_E_IO, &err,
+              "a missing parent directory is an I/O error");
+    ok(stat("no-such-dir", &sb) != 0, "nothing made for it");
+    {
+        int leftovers = 0;
+        DIR *d = opendir(".");
+        struct dirent *de;
+        while (d != NULL && (de = readdir(d)) != NULL)
+            leftovers += strstr(de->d_name, CUSTOS_INCOMPLETE_INFIX) != NULL;
+        if (d != NULL)
+            closedir(d);
+        is_int(leftovers, 0, "no staging directory left behind");
+    }
 out:
     custos_custody_free(m);
 }
