@@ -651,10 +651,12 @@ cmd_status(struct cli *c, struct options *o, char **paths, size_t npaths, struct
     if (have > 0) {
         int rc = custos_custody_status((const struct custos_custody *const *)ms, have, now,
                                        o->json ? CUSTOS_CUSTODY_JSON : 0, &text, err);
-        if (rc == CUSTOS_OK)
+        if (rc == CUSTOS_OK) {
             print_text(c, o, text);
-        else
-            worst = custos_status_worst(worst, rc), cli_error(c, err);
+        } else {
+            worst = custos_status_worst(worst, rc);
+            cli_error(c, err);
+        }
         for (size_t i = 0; i < have; i++) {
             int od = custos_custody_overdue(ms[i], now);
             if (od > 0)
