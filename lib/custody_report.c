@@ -547,7 +547,7 @@ deadline_state(const struct custos_custody *m, const char *due, time_t now, char
     if (m->closed != CUSTOS_CUSTODY_NONE) {
         time_t c = tparse(m->closed_time);
         span(sp, sizeof(sp), c - t);
-        snprintf(buf, len, "case closed %s %s", sp, c > t ? "after it" : "before it");
+        snprintf(buf, len, "case closed %s %s the deadline", sp, c > t ? "after" : "before");
         return "closed";
     }
     span(sp, sizeof(sp), now - t);

@@ -20,11 +20,12 @@ def c_string(name, text):
                 esc += "\\n"
             elif ch == 0x09:
                 esc += "\\t"
+            elif ch == 0x3F:
+                esc += "\\077"  # no "??" trigraphs under -std=c11
             elif 0x20 <= ch < 0x7F:
                 esc += chr(ch)
             else:
                 esc += '\\%03o' % ch
-        # "??" trigraphs cannot occur in C11 without -trigraphs; keep it simple.
         out.append('    "%s"' % esc)
     if len(out) == 1:
         out.append('    ""')
