@@ -7,7 +7,9 @@
 # collects, images and seals a laptop in Carol's presence; hands it to Bob
 # (propose/sign/commit, as on two laptops), who stores it, takes it out for
 # examination and verifies its hash; it finally goes to Vera for destruction.
-# Checkpoints after sealing and at the end are cosigned by Carol.
+# Checkpoints after sealing and at the end are cosigned by Carol. Finally the
+# case is exported for the legal team (export/: the custody report, CASE/UCO
+# JSON-LD and the verification kit, whose sh+openssl scripts are run on it).
 #
 # Keys are made with throw-away passphrases written next to them: a sample,
 # not a way to keep real keys. Needs custos-key and custos-ledger on PATH.
@@ -87,4 +89,8 @@ custos-ledger checkpoint $L --key alice.key --passphrase-file alice.pass -o chec
 custos-ledger cosign checkpoint-final.note $L --key carol.key --passphrase-file carol.pass \
   -o checkpoint-final.cosigned.note
 custos-ledger verify -q -l case.ledger --checkpoint checkpoint-final.cosigned.note
-echo "sample ledger: $dir/case.ledger ($(wc -l < case.ledger) entries)"
+custos-ledger export -q -l case.ledger --checkpoint checkpoint-final.cosigned.note -o export
+sh export/kit/verify-all.sh > export-kit.out ||
+  { cat export-kit.out; echo "make-sample-ledger: the export's kit fails" >&2; exit 1; }
+echo "sample ledger: $dir/case.ledger ($(wc -l < case.ledger) entries); history:" \
+  "custos-ledger show -l $dir/case.ledger; export: $dir/export/"

@@ -11,6 +11,9 @@
  *   custos-ledger checkpoint -l LEDGER --key KEY -o CP
  *   custos-ledger cosign CP -l LEDGER --key KEY -o CP2
  *   custos-ledger prove N -l LEDGER [--checkpoint CP]
+ *   custos-ledger show -l LEDGER [--item ID] [--checkpoint CP] [--json]
+ *   custos-ledger status [-l LEDGER] [LEDGER...] [--time NOW] [--json]
+ *   custos-ledger export -l LEDGER -o DIR [--checkpoint CP]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -98,20 +101,28 @@ usage_text(FILE *f)
           "  checkpoint    write a signed checkpoint of the ledger (--key KEY -o CP)\n"
           "  cosign CP     add your cosignature to a checkpoint (--key KEY -o CP2)\n"
           "  prove N       print the inclusion proof of entry N\n"
+          "  show          the history of each item in plain language (--item ID)\n"
+          "  status [LEDGER...]  open cases, deadlines (at --time, default now), holders\n"
+          "                and signatures owed\n"
+          "  export        write the custody report, CASE/UCO JSON-LD and verification\n"
+          "                kit to a new directory (-o DIR)\n"
           "\n"
           "  ACTION: enroll revoke collect acquire seal transfer store access verify\n"
           "          dispose note attest close\n"
           "\n"
           "  -l, --ledger FILE      the ledger\n"
-          "  -o, --output FILE      the file to write (propose, checkpoint, cosign)\n"
+          "  -o, --output FILE      the file to write (propose, checkpoint, cosign), or the\n"
+          "                         directory (export)\n"
           "  --key FILE             your key (open, sign, checkpoint, cosign)\n"
           "  --sign AS=KEY          a party acting as AS signs now with private KEY\n"
           "  --party AS=KEY.pub     a party acting as AS, to sign the proposal later\n"
           "  --passphrase-file F    passphrase file; repeat in --sign order, or give one\n"
           "  --passphrase-fd N      read the passphrase from descriptor N\n"
           "  --allow-missing        commit although some parties have not signed\n"
-          "  --checkpoint FILE      verify or prove against this checkpoint\n"
-          "  --time TIME            when the act happened (RFC 3339 UTC), default now\n"
+          "  --checkpoint FILE      verify, prove, show or export against this checkpoint\n"
+          "  --item ID              show only this item (and an entry field)\n"
+          "  --time TIME            when the act happened (RFC 3339 UTC), default now;\n"
+          "                         for status, the moment deadlines are judged at\n"
           "  --json                 print one JSON document\n"
           "  -q, --quiet            print nothing but errors\n"
           "  -h, --help             print this help\n"
@@ -528,6 +539,176 @@ cmd_prove(struct cli *c, struct options *o, const char *arg, struct custos_error
     return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : fail(c, err);
 }
 
+/* The value given for an entry field option, by field name, or NULL. */
+static const char *
+field_value(const struct options *o, const char *field)
+{
+    for (size_t i = 0; i < NFIELDS; i++)
+        if (strcmp(field_opts[i].field, field) == 0)
+            return o->fields[i];
+    return NULL;
+}
+
+static int
+load_model(struct cli *c, const char *path, const char *checkpoint, struct custos_custody **m,
+           struct custos_error *err)
+{
+    struct custos_progress prog = cli_progress(c);
+    cli_progress_start(c);
+    int rc = custos_custody_load(m, path, checkpoint, &prog, err);
+    cli_progress_end(c);
+    return rc;
+}
+
+static int
+print_text(struct cli *c, const struct options *o, const char *text)
+{
+    if (c->quiet)
+        return 0;
+    if (o->json)
+        return cli_print_json(text);
+    fputs(text, stdout);
+    return 0;
+}
+
+static int
+cmd_show(struct cli *c, struct options *o, struct custos_error *err)
+{
+    if (o->ledger == NULL)
+        return cli_usage(c, "show: missing -l LEDGER");
+    struct custos_custody *m = NULL;
+    char *text = NULL;
+    int rc = load_model(c, o->ledger, o->checkpoint, &m, err);
+    if (m == NULL)
+        return fail(c, err);
+    int status = rc;
+    rc = custos_custody_show(m, field_value(o, "item"), o->json ? CUSTOS_CUSTODY_JSON : 0, &text,
+                             err);
+    if (rc == CUSTOS_OK)
+        print_text(c, o, text);
+    else
+        cli_error(c, err);
+    if (rc == CUSTOS_OK && status == CUSTOS_E_INCOMPLETE)
+        cli_warn(c, "%s: %zu signature%s still owed (attest entries are due)", o->ledger,
+                 m->npending, m->npending == 1 ? " is" : "s are");
+    free(text);
+    custos_custody_free(m);
+    return custos_exit_code(rc != CUSTOS_OK ? rc : status);
+}
+
+/* RFC 3339 UTC with seconds, as the ledger writes it. */
+static int
+parse_utc(const char *s, time_t *out)
+{
+    struct tm tm;
+    int y, mo, d, h, mi, se;
+    char z, back[32];
+    memset(&tm, 0, sizeof(tm));
+    if (strlen(s) != 20 ||
+        sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &se, &z) != 7 || z != 'Z')
+        return -1;
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = se;
+    *out = timegm(&tm);
+    gmtime_r(out, &tm);
+    strftime(back, sizeof(back), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return strcmp(back, s) == 0 ? 0 : -1;
+}
+
+static int
+cmd_status(struct cli *c, struct options *o, char **paths, size_t npaths, struct custos_error *err)
+{
+    size_t n = npaths + (o->ledger != NULL);
+    if (n == 0)
+        return cli_usage(c, "status: give one or more ledgers (-l LEDGER or LEDGER...)");
+    time_t now = time(NULL);
+    if (o->time != NULL && parse_utc(o->time, &now) != 0)
+        return cli_usage(c, "status: --time must be RFC 3339 UTC, e.g. 2026-11-20T09:00:00Z");
+    struct custos_custody **ms = calloc(n, sizeof(*ms));
+    if (ms == NULL) {
+        custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+        return fail(c, err);
+    }
+    int worst = CUSTOS_OK;
+    size_t have = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *path = o->ledger != NULL ? (i == 0 ? o->ledger : paths[i - 1]) : paths[i];
+        int rc = load_model(c, path, NULL, &ms[have], err);
+        worst = custos_status_worst(worst, rc);
+        if (ms[have] == NULL) {
+            cli_error(c, err);
+            if (rc == CUSTOS_E_INTERRUPTED || rc == CUSTOS_E_NOMEM)
+                break;
+            continue;
+        }
+        have++;
+    }
+    char *text = NULL;
+    if (have > 0) {
+        int rc = custos_custody_status((const struct custos_custody *const *)ms, have, now,
+                                       o->json ? CUSTOS_CUSTODY_JSON : 0, &text, err);
+        if (rc == CUSTOS_OK) {
+            print_text(c, o, text);
+        } else {
+            worst = custos_status_worst(worst, rc);
+            cli_error(c, err);
+        }
+        for (size_t i = 0; i < have; i++) {
+            int od = custos_custody_overdue(ms[i], now);
+            if (od > 0)
+                cli_warn(c, "%s: case %s: %d deadline%s passed while the case is open", ms[i]->path,
+                         ms[i]->case_id, od, od == 1 ? "" : "s");
+        }
+    }
+    free(text);
+    for (size_t i = 0; i < have; i++)
+        custos_custody_free(ms[i]);
+    free(ms);
+    return custos_exit_code(worst);
+}
+
+static int
+cmd_export(struct cli *c, struct options *o, struct custos_error *err)
+{
+    if (o->ledger == NULL || o->output == NULL)
+        return cli_usage(c, "export: needs -l LEDGER and -o DIR");
+    struct custos_custody *m = NULL;
+    int rc = load_model(c, o->ledger, o->checkpoint, &m, err);
+    if (m == NULL)
+        return fail(c, err);
+    int status = rc;
+    rc = custos_custody_export(m, o->output, err);
+    if (rc == CUSTOS_OK && !c->quiet) {
+        if (o->json) {
+            json_t *j =
+                json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:I}", "ledger", o->ledger, "output",
+                          o->output, "case", m->case_id, "entries", (json_int_t)m->report->entries,
+                          "head", m->report->head, "root", m->report->root_b64,
+                          "pending_signatures", (json_int_t)m->npending);
+            char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+            if (s != NULL)
+                cli_print_json(s);
+            free(s);
+            json_decref(j);
+        } else {
+            printf("%s: custody report, CASE/UCO JSON-LD and verification kit of case %s "
+                   "(%" PRIu64 " entries, head %.16s)\n",
+                   o->output, m->case_id, m->report->entries, m->report->head);
+        }
+    }
+    if (rc == CUSTOS_OK && status == CUSTOS_E_INCOMPLETE)
+        cli_warn(c, "%s: exported with %zu signature%s still owed", o->ledger, m->npending,
+                 m->npending == 1 ? "" : "s");
+    custos_custody_free(m);
+    if (rc != CUSTOS_OK)
+        return fail(c, err);
+    return custos_exit_code(status);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -551,6 +732,21 @@ main(int argc, char **argv)
     int wants_arg = strcmp(cmd, "add") == 0 || strcmp(cmd, "propose") == 0 ||
                     strcmp(cmd, "sign") == 0 || strcmp(cmd, "commit") == 0 ||
                     strcmp(cmd, "cosign") == 0 || strcmp(cmd, "prove") == 0;
+    if (strcmp(cmd, "status") == 0) {
+        if (any_fields(&o))
+            return cli_usage(&c, "entry fields belong to open, add and propose");
+        return cmd_status(&c, &o, argv + optind, (size_t)nargs, &err);
+    }
+    if (strcmp(cmd, "show") == 0) {
+        const char *item = field_value(&o, "item");
+        for (size_t i = 0; i < NFIELDS; i++)
+            if (o.fields[i] != NULL && o.fields[i] != item)
+                return cli_usage(&c, "show takes --item ID; other entry fields belong to open, "
+                                     "add and propose");
+        if (nargs != 0)
+            return cli_usage(&c, "show: unexpected argument %s", arg);
+        return cmd_show(&c, &o, &err);
+    }
     if (wants_arg && nargs != 1)
         return cli_usage(&c, "%s: needs exactly one argument", cmd);
     if (!wants_arg && nargs != 0)
@@ -574,5 +770,7 @@ main(int argc, char **argv)
         return cmd_checkpoint(&c, &o, arg, &err);
     if (strcmp(cmd, "prove") == 0)
         return cmd_prove(&c, &o, arg, &err);
+    if (strcmp(cmd, "export") == 0)
+        return cmd_export(&c, &o, &err);
     return cli_usage(&c, "unknown command %s", cmd);
 }

@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * custody_form.c: the custody report, laid out like a paper chain-of-custody
+ * form (DA Form 4137 and the NIST sample form: per item its description and
+ * make/model/serial, then one row per change of custody with released by,
+ * received by, date and time, purpose and seal, then the final disposal and
+ * its witness), as plain text and as one self-contained HTML page.
+ *
+ * Every person is printed with the name enrolled in the ledger and the first
+ * 16 hex digits of the key fingerprint (the full fingerprints are in the
+ * participants table), and every row names the ledger entry it comes from,
+ * so a reader can check any line of the form against the ledger with the
+ * verification kit. The integrity block at the end carries the ledger head
+ * and Merkle root (and the checkpoint, when one was checked): writing them
+ * on the signed paper copy pins the ledger the form was made from.
+ */
+#include "custos/custody.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "custos/custos.h"
+#include "custody_private.h"
+
+/* One row of the custody table. */
+struct row {
+    const struct custos_custody_event *e;
+    char released[512], received[512], witness[512];
+    const char *purpose, *seal;
+    char purpose_buf[512];
+};
+
+static const struct custos_custody_party *
+party(const struct custos_custody_event *e, const char *as)
+{
+    for (size_t i = 0; i < e->nparties; i++)
+        if (strcmp(e->parties[i].as, as) == 0)
+            return &e->parties[i];
+    return NULL;
+}
+
+static void
+who(char *buf, size_t len, const struct custos_custody_party *p)
+{
+    if (p == NULL) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    snprintf(buf, len, "%s (%s) key %.16s%s", p->name, p->role, p->fp,
+             p->sig == CUSTOS_CUSTODY_OWED       ? " [signature owed]"
+             : p->sig == CUSTOS_CUSTODY_ATTESTED ? " [signed late]"
+                                                 : " [signed]");
+}
+
+/* Fills r for a change of custody; returns 0 when e is not one. */
+static int
+custody_row(const struct custos_custody_event *e, const char *location, struct row *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->e = e;
+    r->seal = custos_custody_field(e, "seal_checked");
+    who(r->witness, sizeof(r->witness), party(e, "witness"));
+    const char *a = e->action;
+    char where[300];
+    snprintf(where, sizeof(where), "storage: %s", location ? location : "(location not recorded)");
+    if (strcmp(a, "collect") == 0) {
+        const char *loc = custos_custody_field(e, "location");
+        snprintf(r->released, sizeof(r->released), "seized at %s",
+                 loc ? loc : (e->place ? e->place : "(not recorded)"));
+        who(r->received, sizeof(r->received), party(e, "custodian"));
+        r->purpose = "collection";
+    } else if (strcmp(a, "transfer") == 0) {
+        who(r->released, sizeof(r->released), party(e, "releaser"));
+        who(r->received, sizeof(r->received), party(e, "receiver"));
+        r->purpose = custos_custody_field(e, "reason");
+    } else if (strcmp(a, "store") == 0) {
+        who(r->released, sizeof(r->released), party(e, "custodian"));
+        snprintf(r->received, sizeof(r->received), "storage: %s",
+                 custos_custody_field(e, "location"));
+        r->purpose = "storage";
+    } else if (strcmp(a, "access") == 0) {
+        int out = strcmp(custos_custody_field(e, "direction"), "out") == 0;
+        snprintf(r->purpose_buf, sizeof(r->purpose_buf), "%s: %s", out ? "check-out" : "check-in",
+                 custos_custody_field(e, "purpose"));
+        r->purpose = r->purpose_buf;
+        if (out) {
+            snprintf(r->released, sizeof(r->released), "%s", where);
+            who(r->received, sizeof(r->received), party(e, "custodian"));
+        } else {
+            who(r->released, sizeof(r->released), party(e, "custodian"));
+            snprintf(r->received, sizeof(r->received), "%s", where);
+        }
+    } else if (strcmp(a, "dispose") == 0) {
+        who(r->released, sizeof(r->released), party(e, "custodian"));
+        who(r->received, sizeof(r->received), party(e, "vendor"));
+        snprintf(r->purpose_buf, sizeof(r->purpose_buf), "disposal: %s",
+                 custos_custody_field(e, "method"));
+        r->purpose = r->purpose_buf;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* The rows of one item; location is tracked as the table goes. */
+static size_t
+rows_of(const struct custos_custody *m, const struct custos_custody_item *it, struct row *rows)
+{
+    size_t n = 0;
+    const char *location = NULL;
+    for (size_t i = 0; i < it->nevents; i++) {
+        const struct custos_custody_event *e = &m->events[it->events[i]];
+        if (strcmp(e->action, "store") == 0 || strcmp(e->action, "collect") == 0)
+            location = custos_custody_field(e, "location");
+        if (custody_row(e, location, &rows[n]))
+            n++;
+    }
+    return n;
+}
+
+static void
+text_item(struct custos__sb *b, const struct custos_custody *m,
+          const struct custos_custody_item *it)
+{
+    custos__sb_printf(
+        b, "\n==============================================================================\n");
+    custos__sb_printf(b, "ITEM %s\n", it->id);
+    custos__sb_printf(b, "  Description:   %s\n", it->description ? it->description : "-");
+    custos__sb_printf(b, "  Make:          %s\n", it->make ? it->make : "-");
+    custos__sb_printf(b, "  Model:         %s\n", it->model ? it->model : "-");
+    custos__sb_printf(b, "  Serial number: %s\n", it->serial ? it->serial : "-");
+    custos__sb_printf(b, "  Collected:     %s at %s (entry %" PRIu64 ")\n", it->collected_time,
+                      it->collected_at ? it->collected_at : "-", it->collected);
+    for (size_t i = 0; i < it->nevents; i++) {
+        const struct custos_custody_event *e = &m->events[it->events[i]];
+        if (strcmp(e->action, "acquire") == 0) {
+            custos__sb_printf(b, "  Acquired:      %s (entry %" PRIu64 "), record %s\n", e->time,
+                              e->seq, custos_custody_field(e, "record"));
+            custos__sb_printf(b, "                 record SHA-256 %s\n",
+                              custos_custody_field(e, "record_sha256"));
+            static const char *const h[][2] = {
+                {"image_sha256", "image SHA-256"}, {"md5", "image MD5"}, {"sha1", "image SHA-1"}};
+            for (size_t k = 0; k < 3; k++)
+                if (custos_custody_field(e, h[k][0]))
+                    custos__sb_printf(b, "                 %s %s\n", h[k][1],
+                                      custos_custody_field(e, h[k][0]));
+        } else if (strcmp(e->action, "seal") == 0) {
+            custos__sb_printf(
+                b, "  Sealed:        %s (entry %" PRIu64 "), seal %s, package SHA-256 %s\n",
+                e->time, e->seq, custos_custody_field(e, "seal"),
+                custos_custody_field(e, "sha256"));
+        } else if (strcmp(e->action, "verify") == 0) {
+            custos__sb_printf(b, "  Verified:      %s (entry %" PRIu64 "), %s%s%s\n", e->time,
+                              e->seq, custos_custody_field(e, "result"),
+                              custos_custody_field(e, "sha256") ? ", SHA-256 " : "",
+                              custos_custody_field(e, "sha256") ? custos_custody_field(e, "sha256")
+                                                                : "");
+        }
+    }
+    custos__sb_printf(b, "\n  CHAIN OF CUSTODY\n");
+    struct row *rows = calloc(it->nevents ? it->nevents : 1, sizeof(*rows));
+    if (rows == NULL) {
+        b->failed = 1;
+        return;
+    }
+    size_t n = rows_of(m, it, rows);
+    for (size_t i = 0; i < n; i++) {
+        const struct row *r = &rows[i];
+        custos__sb_printf(b, "  -- No. %zu  entry %" PRIu64 "  %s\n", i + 1, r->e->seq, r->e->time);
+        custos__sb_printf(b, "     released by: %s\n", r->released);
+        custos__sb_printf(b, "     received by: %s\n", r->received);
+        custos__sb_printf(b, "     purpose:     %s\n", r->purpose ? r->purpose : "-");
+        custos__sb_printf(b, "     seal:        %s\n", r->seal ? r->seal : "-");
+        custos__sb_printf(b, "     witness:     %s\n", r->witness);
+        custos__sb_printf(b, "     entry hash:  %s\n", r->e->sha256);
+    }
+    free(rows);
+    custos__sb_printf(b, "\n  FINAL DISPOSAL\n");
+    if (it->disposed != CUSTOS_CUSTODY_NONE) {
+        const struct custos_custody_event *e = &m->events[it->disposed];
+        char w[512];
+        custos__sb_printf(b, "     action:      destroyed (entry %" PRIu64 ", %s)\n", e->seq,
+                          e->time);
+        custos__sb_printf(b, "     method:      %s\n", custos_custody_field(e, "method"));
+        custos__sb_printf(
+            b, "     certificate: %s%s%s\n",
+            custos_custody_field(e, "certificate") ? custos_custody_field(e, "certificate") : "-",
+            custos_custody_field(e, "certificate_sha256") ? ", SHA-256 " : "",
+            custos_custody_field(e, "certificate_sha256")
+                ? custos_custody_field(e, "certificate_sha256")
+                : "");
+        who(w, sizeof(w), party(e, "vendor"));
+        custos__sb_printf(b, "     vendor:      %s\n", w);
+        who(w, sizeof(w), party(e, "custodian"));
+        custos__sb_printf(b, "     authority:   %s\n", w);
+        who(w, sizeof(w), party(e, "witness"));
+        custos__sb_printf(b, "     witness to destruction: %s\n", w);
+    } else {
+        const struct custos_custody_person *h = custos_custody_person(m, it->holder);
+        custos__sb_printf(b, "     none: the item is held by %s (key %.16s)%s%s\n",
+                          h ? h->name : "an unknown key", it->holder, it->location ? " at " : "",
+                          it->location ? it->location : "");
+    }
+}
+
+static void
+text_form(struct custos__sb *b, const struct custos_custody *m, const char *generated)
+{
+    const struct custos_ledger_report *r = m->report;
+    custos__sb_printf(b, "CHAIN OF CUSTODY FORM (all times UTC)\n");
+    custos__sb_printf(b, "Case %s (incident level %d)\n\n", m->case_id, m->level);
+    custos__sb_printf(b, "  Authorisation:   %s\n", m->authorisation);
+    custos__sb_printf(b, "  Opened:          %s%s%s\n", m->opened, m->place ? " at " : "",
+                      m->place ? m->place : "");
+    custos__sb_printf(
+        b, "  Report due:      %s (1 h after opening)\n  Recovery due:    %s (%d h for level %d)\n",
+        m->report_due, m->recovery_due, m->level >= 3 ? 36 : 72, m->level);
+    if (m->closed != CUSTOS_CUSTODY_NONE)
+        custos__sb_printf(b, "  Closed:          %s: %s\n", m->closed_time,
+                          m->close_reason ? m->close_reason : "");
+    else
+        custos__sb_printf(b, "  Closed:          no (the case is open)\n");
+    custos__sb_printf(b, "  Ledger:          %s (%" PRIu64 " entries)\n", m->ledger_id, r->entries);
+    custos__sb_printf(b, "  Generated:       %s by custos %s\n", generated, custos_version());
+
+    custos__sb_printf(b, "\nPARTICIPANTS (names and keys as enrolled in the ledger)\n");
+    for (size_t i = 0; i < m->npeople; i++) {
+        const struct custos_custody_person *p = &m->people[i];
+        custos__sb_printf(b, "  %s, %s%s%s\n    key %s\n    enrolled at entry %" PRIu64 " (%s)%s\n",
+                          p->name, p->role, p->organisation ? ", " : "",
+                          p->organisation ? p->organisation : "", p->fp, p->enrolled,
+                          p->enrolled_time, p->revoked != CUSTOS_CUSTODY_NONE ? ", REVOKED" : "");
+    }
+    for (size_t i = 0; i < m->nitems; i++)
+        text_item(b, m, &m->items[i]);
+    custos__sb_printf(
+        b, "\n==============================================================================\n");
+    if (m->npending > 0) {
+        custos__sb_printf(b, "SIGNATURES STILL OWED\n");
+        for (size_t i = 0; i < m->npending; i++)
+            custos__sb_printf(b, "  entry %" PRIu64 ": %s %s (key %.16s)\n", m->pending[i].seq,
+                              m->pending[i].as, m->pending[i].name, m->pending[i].fp);
+        custos__sb_printf(b, "\n");
+    }
+    custos__sb_printf(b, "INTEGRITY (write these on the signed paper copy)\n");
+    custos__sb_printf(b, "  Ledger entries:  %" PRIu64 "\n", r->entries);
+    custos__sb_printf(b, "  Ledger head:     %s\n", r->head);
+    custos__sb_printf(b, "  Merkle root:     %s\n", r->root_b64);
+    if (r->checkpoint_checked)
+        custos__sb_printf(b,
+                          "  Checkpoint:      %" PRIu64 " entries, signed by %s\n"
+                          "                   kit/checkpoint.note, SHA-256 %s\n",
+                          r->checkpoint_size, r->checkpoint_signers, m->checkpoint_sha256);
+    else
+        custos__sb_printf(b, "  Checkpoint:      none was given to the export\n");
+    custos__sb_printf(b, "  Verified:        %s, %" PRIu64 " signatures\n",
+                      r->status == CUSTOS_OK ? "OK" : "OK, signatures owed", r->signatures);
+    custos__sb_printf(b,
+                      "\n  Check this form against the ledger with the verification kit in kit/\n"
+                      "  (see kit/README.txt); every row names its ledger entry.\n");
+}
+
+static void
+html_cell(struct custos__sb *b, const char *s)
+{
+    custos__sb_puts(b, "<td>");
+    custos__sb_html(b, s != NULL ? s : "-");
+    custos__sb_puts(b, "</td>");
+}
+
+static void
+html_kv(struct custos__sb *b, const char *k, const char *v)
+{
+    custos__sb_printf(b, "<tr><th>%s</th>", k);
+    html_cell(b, v);
+    custos__sb_puts(b, "</tr>\n");
+}
+
+static void
+html_form(struct custos__sb *b, const struct custos_custody *m, const char *generated)
+{
+    const struct custos_ledger_report *r = m->report;
+    char buf[1024];
+    custos__sb_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                       "<title>Chain of custody: ");
+    custos__sb_html(b, m->case_id);
+    custos__sb_puts(
+        b, "</title>\n<style>\n"
+           "body{font-family:sans-serif;font-size:11pt;margin:2em;color:#000}\n"
+           "h1{font-size:16pt}h2{font-size:13pt;border-top:2px solid #000;padding-top:.5em}\n"
+           "table{border-collapse:collapse;width:100%;margin:.5em 0 1em}\n"
+           "th,td{border:1px solid #000;padding:3px 5px;text-align:left;vertical-align:top}\n"
+           "th{background:#eee}.mono{font-family:monospace;font-size:9pt;word-break:break-all}\n"
+           "@media print{h2{page-break-before:auto}}\n"
+           "</style>\n</head>\n<body>\n");
+    custos__sb_puts(b, "<h1>Chain of custody form: case ");
+    custos__sb_html(b, m->case_id);
+    custos__sb_puts(b, "</h1>\n<table>\n");
+    snprintf(buf, sizeof(buf), "%d", m->level);
+    html_kv(b, "Incident level", buf);
+    html_kv(b, "Authorisation", m->authorisation);
+    snprintf(buf, sizeof(buf), "%s%s%s", m->opened, m->place ? " at " : "",
+             m->place ? m->place : "");
+    html_kv(b, "Opened", buf);
+    html_kv(b, "Report due (UTC)", m->report_due);
+    html_kv(b, "Recovery due (UTC)", m->recovery_due);
+    if (m->closed != CUSTOS_CUSTODY_NONE)
+        snprintf(buf, sizeof(buf), "%s: %s", m->closed_time,
+                 m->close_reason ? m->close_reason : "");
+    else
+        snprintf(buf, sizeof(buf), "no (the case is open)");
+    html_kv(b, "Closed", buf);
+    snprintf(buf, sizeof(buf), "%s (%" PRIu64 " entries)", m->ledger_id, r->entries);
+    html_kv(b, "Ledger", buf);
+    snprintf(buf, sizeof(buf), "%s by custos %s", generated, custos_version());
+    html_kv(b, "Generated", buf);
+    custos__sb_puts(b, "</table>\n<h2>Participants</h2>\n<table>\n<tr><th>Name</th><th>Role</th>"
+                       "<th>Organisation</th><th>Key fingerprint (SHA-256)</th><th>Enrolled</th>"
+                       "<th>Revoked</th></tr>\n");
+    for (size_t i = 0; i < m->npeople; i++) {
+        const struct custos_custody_person *p = &m->people[i];
+        custos__sb_puts(b, "<tr>");
+        html_cell(b, p->name);
+        html_cell(b, p->role);
+        html_cell(b, p->organisation);
+        custos__sb_printf(b, "<td class=\"mono\">%s</td>", p->fp);
+        snprintf(buf, sizeof(buf), "entry %" PRIu64 ", %s", p->enrolled, p->enrolled_time);
+        html_cell(b, buf);
+        if (p->revoked != CUSTOS_CUSTODY_NONE)
+            snprintf(buf, sizeof(buf), "entry %" PRIu64 ": %s", p->revoked,
+                     p->revoke_reason ? p->revoke_reason : "");
+        html_cell(b, p->revoked != CUSTOS_CUSTODY_NONE ? buf : "no");
+        custos__sb_puts(b, "</tr>\n");
+    }
+    custos__sb_puts(b, "</table>\n");
+    for (size_t k = 0; k < m->nitems; k++) {
+        const struct custos_custody_item *it = &m->items[k];
+        custos__sb_puts(b, "<h2>Item ");
+        custos__sb_html(b, it->id);
+        custos__sb_puts(b, "</h2>\n<table>\n");
+        html_kv(b, "Description", it->description);
+        html_kv(b, "Make", it->make);
+        html_kv(b, "Model", it->model);
+        html_kv(b, "Serial number", it->serial);
+        snprintf(buf, sizeof(buf), "%s at %s (entry %" PRIu64 ")", it->collected_time,
+                 it->collected_at ? it->collected_at : "-", it->collected);
+        html_kv(b, "Collected", buf);
+        for (size_t i = 0; i < it->nevents; i++) {
+            const struct custos_custody_event *e = &m->events[it->events[i]];
+            if (strcmp(e->action, "acquire") == 0 || strcmp(e->action, "seal") == 0 ||
+                strcmp(e->action, "verify") == 0) {
+                snprintf(buf, sizeof(buf), "%s (entry %" PRIu64 ")",
+                         strcmp(e->action, "acquire") == 0 ? "Acquired"
+                         : strcmp(e->action, "seal") == 0  ? "Sealed"
+                                                           : "Verified",
+                         e->seq);
+                custos__sb_printf(b, "<tr><th>%s</th><td class=\"mono\">", buf);
+                custos__sb_html(b, e->text);
+                custos__sb_puts(b, "</td></tr>\n");
+            }
+        }
+        custos__sb_puts(b, "</table>\n<table>\n<tr><th>No.</th><th>Entry</th><th>Date/time "
+                           "(UTC)</th><th>Released by</th><th>Received by</th><th>Purpose</th>"
+                           "<th>Seal</th><th>Witness</th></tr>\n");
+        struct row *rows = calloc(it->nevents ? it->nevents : 1, sizeof(*rows));
+        if (rows == NULL) {
+            b->failed = 1;
+            return;
+        }
+        size_t n = rows_of(m, it, rows);
+        for (size_t i = 0; i < n; i++) {
+            const struct row *rw = &rows[i];
+            custos__sb_printf(b, "<tr><td>%zu</td><td title=\"%s\">%" PRIu64 "</td>", i + 1,
+                              rw->e->sha256, rw->e->seq);
+            html_cell(b, rw->e->time);
+            html_cell(b, rw->released);
+            html_cell(b, rw->received);
+            html_cell(b, rw->purpose);
+            html_cell(b, rw->seal);
+            html_cell(b, rw->witness);
+            custos__sb_puts(b, "</tr>\n");
+        }
+        free(rows);
+        custos__sb_puts(b, "</table>\n<table>\n");
+        if (it->disposed != CUSTOS_CUSTODY_NONE) {
+            const struct custos_custody_event *e = &m->events[it->disposed];
+            snprintf(buf, sizeof(buf), "destroyed, entry %" PRIu64 ", %s", e->seq, e->time);
+            html_kv(b, "Final disposal", buf);
+            html_kv(b, "Method", custos_custody_field(e, "method"));
+            html_kv(b, "Certificate", custos_custody_field(e, "certificate"));
+            html_kv(b, "Certificate SHA-256", custos_custody_field(e, "certificate_sha256"));
+            who(buf, sizeof(buf), party(e, "vendor"));
+            html_kv(b, "Vendor", buf);
+            who(buf, sizeof(buf), party(e, "custodian"));
+            html_kv(b, "Disposal authority", buf);
+            who(buf, sizeof(buf), party(e, "witness"));
+            html_kv(b, "Witness to destruction", buf);
+        } else {
+            snprintf(buf, sizeof(buf), "none: held by %s (key %.16s)%s%s",
+                     custos__custody_name(m, it->holder), it->holder, it->location ? " at " : "",
+                     it->location ? it->location : "");
+            html_kv(b, "Final disposal", buf);
+        }
+        custos__sb_puts(b, "</table>\n");
+    }
+    if (m->npending > 0) {
+        custos__sb_puts(b, "<h2>Signatures still owed</h2>\n<ul>\n");
+        for (size_t i = 0; i < m->npending; i++) {
+            snprintf(buf, sizeof(buf), "entry %" PRIu64 ": %s %s (key %.16s)", m->pending[i].seq,
+                     m->pending[i].as, m->pending[i].name, m->pending[i].fp);
+            custos__sb_puts(b, "<li>");
+            custos__sb_html(b, buf);
+            custos__sb_puts(b, "</li>\n");
+        }
+        custos__sb_puts(b, "</ul>\n");
+    }
+    custos__sb_puts(b, "<h2>Integrity</h2>\n<table>\n");
+    snprintf(buf, sizeof(buf), "%" PRIu64, r->entries);
+    html_kv(b, "Ledger entries", buf);
+    custos__sb_printf(b, "<tr><th>Ledger head</th><td class=\"mono\">%s</td></tr>\n", r->head);
+    custos__sb_printf(b, "<tr><th>Merkle root</th><td class=\"mono\">%s</td></tr>\n", r->root_b64);
+    if (r->checkpoint_checked) {
+        snprintf(buf, sizeof(buf),
+                 "%" PRIu64 " entries, signed by %s (kit/checkpoint.note, "
+                 "SHA-256 %s)",
+                 r->checkpoint_size, r->checkpoint_signers, m->checkpoint_sha256);
+        html_kv(b, "Checkpoint", buf);
+    } else {
+        html_kv(b, "Checkpoint", "none was given to the export");
+    }
+    snprintf(buf, sizeof(buf), "%s, %" PRIu64 " signatures",
+             r->status == CUSTOS_OK ? "OK" : "OK, signatures owed", r->signatures);
+    html_kv(b, "Verified", buf);
+    custos__sb_puts(b, "</table>\n<p>Check this form against the ledger with the verification kit "
+                       "in <code>kit/</code> (see <code>kit/README.txt</code>); every row names "
+                       "its ledger entry, and its entry hash is shown when you point at the "
+                       "entry number.</p>\n</body>\n</html>\n");
+}
+
+int
+custos_custody_form(const struct custos_custody *m, int html, const char *generated, char **out,
+                    struct custos_error *err)
+{
+    struct custos__sb b = {0};
+    if (html)
+        html_form(&b, m, generated);
+    else
+        text_form(&b, m, generated);
+    *out = custos__sb_take(&b);
+    if (*out == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, m->path, "out of memory");
+    return CUSTOS_OK;
+}

@@ -1,0 +1,1 @@
+custos-ledger export -l c.ledger

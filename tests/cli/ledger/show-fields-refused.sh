@@ -1,0 +1,1 @@
+custos-ledger show -l c.ledger --item E-1 --reason x
