@@ -983,14 +983,7 @@ custos__cert_check(const json_t *c, struct custos_error *err)
         snprintf(w, sizeof(w), "people.%s", roles[i]);
         rc = check_party(json_object_get(people, roles[i]), w, 1, err);
     }
-    size_t nitems = json_array_size(json_object_get(c, "items"));
-    for (size_t i = 0; rc == CUSTOS_OK && i < nitems; i++)
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(jstr0(json_array_get(json_object_get(c, "items"), i), "id"),
-                       jstr0(json_array_get(json_object_get(c, "items"), j), "id")) == 0) {
-                /* a duplicate proof is a finding of verify, not a malformed certificate */
-                break;
-            }
+    /* a duplicate item id is a finding of verify (DUPLICATE PROOF), not malformation */
     json_t *atts = json_object_get(c, "attachments");
     if (rc == CUSTOS_OK &&
         (!json_is_array(atts) || json_array_size(atts) > CUSTOS_DISPOSE_ATTACH_MAX))
@@ -1318,7 +1311,7 @@ custos_dispose_certify(const struct custos_dispose_order *o, const char *draft_p
         custos_error_set(err, CUSTOS_E_USAGE, 0, draft_path, "%s", err->message);
         goto out;
     }
-    /* the order's items must be those certified: certify refuses what verify would not accept */
+    /* which items the order holds is reconciled by verify, item by item */
     snprintf(path, sizeof(path), "%s/%s", bdir, CUSTOS_DISPOSE_CERT_FILE);
     rc = write_json_file(path, cert, err);
     if (rc != CUSTOS_OK)

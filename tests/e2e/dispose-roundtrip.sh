@@ -118,6 +118,16 @@ for r in performer:olaf verifier:sam witness:wendy; do
   openssl pkeyutl -verify -rawin -pubin -inkey k.pem -in m.msg -sigfile s.bin > /dev/null 2>&1 &&
     pass "openssl verifies the ${r%%:*} signature" || fail "openssl verifies the ${r%%:*} signature"
 done
+root=${CUSTOS_SOURCE_ROOT:?}
+doc=$root/docs/formats/destruction-proof.md
+sed -n '/^<!-- verify-proof.sh -->$/,/^```$/p' "$doc" | sed '1,2d;$d' > verify-proof.sh
+sh verify-proof.sh proof olaf.key.pub sam.key.pub wendy.key.pub > vp.out 2>&1 &&
+  [ "$(grep -c 'signature by .* OK' vp.out)" -eq 3 ] && pass "the document's verify-proof.sh accepts the bundle" ||
+  { fail "the document's verify-proof.sh accepts the bundle"; sed 's/^/#   /' vp.out; }
+sh verify-proof.sh proof olaf.key.pub wendy.key.pub sam.key.pub > vp.out 2>&1 &&
+  fail "verify-proof.sh rejects signers in the wrong roles" || pass "verify-proof.sh rejects signers in the wrong roles"
+sed -n '/^The order: with the owner/,/^```$/{/^P=/,/^openssl/p}' "$doc" | sed 's/OWNER.key.pub/alice.key.pub/g; s/ORDER.json/order.json/g' > order-check.sh
+sh order-check.sh > /dev/null 2>&1 && pass "the document's order check passes" || fail "the document's order check passes"
 tar -tf proof.tar | grep -q '^signatures/witness.sig$' && pass "the tar holds the layout" ||
   fail "the tar holds the layout"
 
@@ -175,6 +185,8 @@ cp -r proof t1; sed -i 's/"20 mm shredder"/"40 mm shredder"/' t1/certificate.jso
 tamper "edited field" 4 "BAD SIGNATURE" t1
 cp -r proof t2; cp other.png t2/attachments/001-photo-b1.png
 tamper "swapped photo" 1 "HASH MISMATCH" t2
+sh verify-proof.sh t2 olaf.key.pub sam.key.pub wendy.key.pub > vp.out 2>&1 &&
+  fail "verify-proof.sh catches the swapped photo" || pass "verify-proof.sh catches the swapped photo"
 draft d3.json E-003 2026-11-21T08:00:00Z "" photo-a1.jpg
 custos-dispose certify -q --order order.json --draft d3.json $S -o t3 2> err
 tamper "missing item" 1 "MISSING PROOF" t3
