@@ -28,6 +28,7 @@
 #include "audit.h"
 #include "fs.h"
 #include "timestamp.h"
+#include "seal.h"
 
 #ifdef __cplusplus
 extern "C" {
