@@ -620,6 +620,7 @@ struct scan {
     uint8_t tm_sha[32];
     const struct tagfile *tagmanifest;
     int stop; /* a run-stopping finding was made */
+    const char *package;
     uint64_t done;
 };
 
@@ -647,6 +648,16 @@ finding(struct scan *s, int status, const char *kind, const char *fmt, ...)
             *c = '?';
     r->status = custos_status_worst(r->status, status);
     return CUSTOS_OK;
+}
+
+/* The message of err without a leading "PACKAGE: " (the tool names the package). */
+static const char *
+bare(const struct scan *s, const struct custos_error *err)
+{
+    size_t n = strlen(s->package);
+    if (strncmp(err->message, s->package, n) == 0 && strncmp(err->message + n, ": ", 2) == 0)
+        return err->message + n + 2;
+    return err->message;
 }
 
 static const struct tagfile *
@@ -774,7 +785,7 @@ scan_entry(struct scan *s, struct reader *rd, const struct rent *e, struct write
             long k = reader_read(rd, t->bytes + t->len, cap - t->len, err);
             if (k < 0) {
                 s->stop = 1;
-                return finding(s, err->status, "corrupt", "%s", err->message);
+                return finding(s, err->status, "corrupt", "%s", bare(s, err));
             }
             if (k == 0)
                 break;
@@ -795,18 +806,23 @@ scan_entry(struct scan *s, struct reader *rd, const struct rent *e, struct write
                        "%s: payload before %s (its Payload-Oxum bounds the payload)", e->shown,
                        CUSTOS_BAG_INFO);
     }
-    if (s->rep->payload_files + 1 > s->oxum_files) {
+    /* Up to a slack beyond the declared payload is read and reported as added or changed. */
+    uint64_t max_files = s->oxum_files + CUSTOS_SEAL_EXTRA_FILES_MAX;
+    uint64_t max_bytes = s->oxum_bytes + CUSTOS_SEAL_EXTRA_BYTES_MAX;
+    if (s->rep->payload_files + 1 > max_files) {
         s->stop = 1;
         return finding(s, CUSTOS_E_REFUSED, "bomb",
-                       "%s: more payload files than Payload-Oxum declares (%llu)", e->shown,
+                       "%s: over %llu payload files more than Payload-Oxum declares (%llu)",
+                       e->shown, (unsigned long long)CUSTOS_SEAL_EXTRA_FILES_MAX,
                        (unsigned long long)s->oxum_files);
     }
-    if (e->size > s->oxum_bytes - s->rep->payload_bytes) {
+    if (e->size > max_bytes - s->rep->payload_bytes) {
         s->stop = 1;
         return finding(s, CUSTOS_E_REFUSED, "bomb",
-                       "%s: declared size %llu exceeds what Payload-Oxum leaves (%llu bytes)",
-                       e->shown, (unsigned long long)e->size,
-                       (unsigned long long)(s->oxum_bytes - s->rep->payload_bytes));
+                       "%s: declared size %llu bytes exceeds Payload-Oxum (%llu bytes) by more "
+                       "than %llu bytes",
+                       e->shown, (unsigned long long)e->size, (unsigned long long)s->oxum_bytes,
+                       (unsigned long long)CUSTOS_SEAL_EXTRA_BYTES_MAX);
     }
     if (w != NULL && (rc = writer_begin(w, e->rel, e->size, e->mtime, err)) != 0)
         return rc;
@@ -825,19 +841,20 @@ scan_entry(struct scan *s, struct reader *rd, const struct rent *e, struct write
         long k = reader_read(rd, buf, IO_CHUNK, err);
         if (k < 0) {
             s->stop = 1;
-            rc = finding(s, err->status, "corrupt", "%s", err->message);
+            rc = finding(s, err->status, "corrupt", "%s", bare(s, err));
             EVP_MD_CTX_free(md);
             return rc;
         }
         if (k == 0)
             break;
         got += (uint64_t)k;
-        if (s->rep->payload_bytes + got > s->oxum_bytes) {
+        if (s->rep->payload_bytes + got > max_bytes) {
             s->stop = 1;
             EVP_MD_CTX_free(md);
             return finding(s, CUSTOS_E_REFUSED, "bomb",
-                           "%s: payload exceeds Payload-Oxum (%llu bytes)", e->shown,
-                           (unsigned long long)s->oxum_bytes);
+                           "%s: payload exceeds Payload-Oxum (%llu bytes) by more than %llu bytes",
+                           e->shown, (unsigned long long)s->oxum_bytes,
+                           (unsigned long long)CUSTOS_SEAL_EXTRA_BYTES_MAX);
         }
         EVP_DigestUpdate(md, buf, (size_t)k);
         if (w != NULL && (rc = writer_data(w, buf, (size_t)k, err)) != 0)
@@ -1055,8 +1072,8 @@ check_timestamp(struct scan *s, struct custos_error *err)
     }
     r->timestamp_status = rc;
     if (rc != CUSTOS_OK)
-        return finding(s, rc == CUSTOS_E_CORRUPT ? CUSTOS_E_UNTRUSTED : rc, "timestamp", "%s: %s",
-                       CUSTOS_SEAL_TIMESTAMP, e2.message);
+        return finding(s, CUSTOS_E_UNTRUSTED, "timestamp", "%s: %s", CUSTOS_SEAL_TIMESTAMP,
+                       e2.message);
     return CUSTOS_OK;
 }
 
@@ -1224,6 +1241,7 @@ scan_package(const char *package, const struct custos_seal_verify_options *o, st
         o = &none;
     memset(s, 0, sizeof(*s));
     s->o = o;
+    s->package = package;
     *out = NULL;
     struct custos_seal_report *r = calloc(1, sizeof(*r));
     uint8_t *buf = malloc(IO_CHUNK);
@@ -1237,7 +1255,7 @@ scan_package(const char *package, const struct custos_seal_verify_options *o, st
     struct reader rd;
     int rc = reader_open(&rd, package, max, err);
     if (rc == CUSTOS_E_REFUSED || rc == CUSTOS_E_CORRUPT) {
-        finding(s, rc, rc == CUSTOS_E_REFUSED ? "bomb" : "corrupt", "%s", err->message);
+        finding(s, rc, rc == CUSTOS_E_REFUSED ? "bomb" : "corrupt", "%s", bare(s, err));
         custos_error_clear(err);
         rc = CUSTOS_OK;
         s->stop = 1;
@@ -1255,14 +1273,15 @@ scan_package(const char *package, const struct custos_seal_verify_options *o, st
             goto out;
         }
         if (n != CUSTOS_OK) {
-            finding(s, n, "corrupt", "%s", err->message);
+            finding(s, n, "corrupt", "%s", bare(s, err));
             custos_error_clear(err);
+            s->stop = 1;
             break;
         }
         r->format = rd.fmt;
         if (++r->entries > max) {
-            finding(s, CUSTOS_E_REFUSED, "bomb", "%s: more than %llu entries", package,
-                    (unsigned long long)max);
+            finding(s, CUSTOS_E_REFUSED, "bomb", "more than %llu entries", (unsigned long long)max);
+            s->stop = 1;
             break;
         }
         if ((rc = scan_entry(s, &rd, &e, w, buf, err)) != CUSTOS_OK)
@@ -1271,7 +1290,8 @@ scan_package(const char *package, const struct custos_seal_verify_options *o, st
     snprintf(r->base, sizeof(r->base), "%s", rd.base);
     if (r->entries == 0 && rd.fmt != CUSTOS_SEAL_DIR_FORMAT && r->nfindings == 0)
         finding(s, CUSTOS_E_CORRUPT, "corrupt", "%s: empty archive", package);
-    rc = scan_finish(s, err);
+    /* After a run-stopping finding the rest would only be noise: the package was not read. */
+    rc = s->stop ? CUSTOS_OK : scan_finish(s, err);
 out:
     reader_close(&rd);
     free(buf);

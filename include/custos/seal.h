@@ -57,9 +57,11 @@ extern "C" {
 #define CUSTOS_BAG_LABEL_SEALED_AT "Custos-Sealed-At"
 #define CUSTOS_BAG_LABEL_SIGNER    "Custos-Signer"
 /* Limits that stop hostile archives (docs/formats/package.md section 1). */
-#define CUSTOS_SEAL_TAG_FILES_MAX 1000                 /* entries outside data/ */
-#define CUSTOS_SEAL_TAG_FILE_MAX  ((uint64_t)16 << 20) /* bytes of one tag file */
-#define CUSTOS_SEAL_ENTRIES_MAX   ((uint64_t)10000000) /* entries of any kind */
+#define CUSTOS_SEAL_TAG_FILES_MAX   1000                 /* entries outside data/ */
+#define CUSTOS_SEAL_TAG_FILE_MAX    ((uint64_t)16 << 20) /* bytes of one tag file */
+#define CUSTOS_SEAL_EXTRA_FILES_MAX 10000                /* payload files beyond Payload-Oxum */
+#define CUSTOS_SEAL_EXTRA_BYTES_MAX ((uint64_t)1 << 30)  /* payload bytes beyond Payload-Oxum */
+#define CUSTOS_SEAL_ENTRIES_MAX     ((uint64_t)10000000) /* entries of any kind */
 
 enum custos_seal_format {
     CUSTOS_SEAL_DIR_FORMAT = 0, /* a directory: the bag itself */
