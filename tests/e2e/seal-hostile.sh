@@ -60,17 +60,17 @@ PYEOF
 
 # hostile NAME KIND GLOB [options]: verify and extract both refuse (6), quickly, writing nothing.
 hostile() {
-  name=$1 kind=$2 glob=$3; shift 3
+  hname=$1 kind=$2 hglob=$3; shift 3
   case $kind in zip*) p=base.zip ;; *) p=base.tar ;; esac
   rm -f "$p"
-  mk "$p" "$kind" || { fail "$name (cannot build)"; return; }
+  mk "$p" "$kind" || { fail "$hname (cannot build)"; return; }
   start=$(date +%s)
-  expect "$name: verify refuses" 6 "$glob" custos-seal verify -q "$p" "$@"
-  expect "$name: extract refuses" 6 "$glob" custos-seal extract -q "$p" -o out "$@"
+  expect "$hname: verify refuses" 6 "$hglob" custos-seal verify -q "$p" "$@"
+  expect "$hname: extract refuses" 6 "$hglob" custos-seal extract -q "$p" -o out "$@"
   secs=$(( $(date +%s) - start ))
   if [ ! -e out ] && [ ! -e "$evil" ] && [ ! -e "$work/evil" ] && [ "$secs" -lt 20 ]; then
-    pass "$name: nothing written, inside or outside (${secs}s)"
-  else fail "$name: nothing written" "$(ls -la . .. "$work")"; fi
+    pass "$hname: nothing written, inside or outside (${secs}s)"
+  else fail "$hname: nothing written" "$(ls -la . .. "$work")"; fi
 }
 hostile "path with .. inside the bag" dotdot '*absolute path or ".." component*'
 hostile "path starting with .." dotdot2 '*absolute path or ".." component*'
@@ -93,7 +93,7 @@ hostile "bomb: more entries than --max-entries" tagbomb '*more than 100 entries*
 rm -f base.tar base.zip
 cp "$work/base.tar" ok.tar
 expect "the untouched package extracts" 0 "" custos-seal extract -q ok.tar -o out
-[ "$(ls)" = "$(printf 'ok.tar\nout')" ] && [ ! -e "$evil" ] && pass "only out/ was created" ||
+[ "$(ls | grep -vx -e err.txt -e out.txt)" = "$(printf 'ok.tar\nout')" ] && [ ! -e "$evil" ] && pass "only out/ was created" ||
   fail "only out/ was created" "$(ls)"
 
 cd "$work" || exit 1
