@@ -28,6 +28,8 @@
 #include "audit.h"
 #include "fs.h"
 #include "dispose.h"
+#include "timestamp.h"
+#include "seal.h"
 
 #ifdef __cplusplus
 extern "C" {
