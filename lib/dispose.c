@@ -42,6 +42,7 @@
 #include "custos/ledger.h"
 #include "custos/sign.h"
 #include "custos/staging.h"
+#include "custos/timestamp.h"
 
 #include "base64_private.h"
 #include "dispose_private.h"
@@ -1341,6 +1342,27 @@ custos_dispose_certify(const struct custos_dispose_order *o, const char *draft_p
         snprintf(sig, sizeof(sig), "%s/%s%s", sdir, roles[r], CUSTOS_DISPOSE_SIG_SUFFIX);
         rc = custos_sign_file(signer[r], CUSTOS_PURPOSE_DESTRUCTION_PROOF, path, sig, err);
     }
+    if (rc == CUSTOS_OK && s->tsa_url != NULL) {
+        /* the timestamp covers the manifest, which covers everything signed */
+        uint8_t imprint[CUSTOS_TIMESTAMP_IMPRINT_SIZE], *tsr = NULL;
+        size_t tsrlen = 0;
+        struct custos_digest *d = NULL;
+        struct custos_digest_result dr;
+        rc = custos_digest_new(&d, CUSTOS_DIGEST_SHA256, err);
+        if (rc == CUSTOS_OK) {
+            custos_digest_update(d, manifest, mlen);
+            custos_digest_final(d, &dr);
+            custos_digest_free(d);
+            memcpy(imprint, dr.sha256, sizeof(imprint));
+            struct custos_timestamp_options topts = {0, s->tsa_cafile};
+            rc = custos_timestamp_fetch(s->tsa_url, imprint, &topts, &tsr, &tsrlen, NULL, err);
+        }
+        if (rc == CUSTOS_OK) {
+            snprintf(path, sizeof(path), "%s/%s", bdir, CUSTOS_DISPOSE_TIMESTAMP_FILE);
+            rc = custos_write_file_new(path, tsr, tsrlen, 0644, err);
+        }
+        free(tsr);
+    }
     if (rc != CUSTOS_OK)
         goto out;
     if (has_suffix(out_path, CUSTOS_DISPOSE_ARCHIVE_SUFFIX)) {
@@ -1675,6 +1697,74 @@ check_one(const json_t *cert, const json_t *ci, const json_t *oi, const json_t *
         item_flag(r, CUSTOS_DISPOSE_EXCEPTION, "exception: %s", jstr0(ci, "note"));
 }
 
+/*
+ * The RFC 3161 timestamp over manifest.sha256, when present: it must verify
+ * against the trusted TSA CA, and its genTime must be no earlier than any
+ * handover or certified time (a proof cannot predate what it proves).
+ */
+static void
+check_timestamp(const struct custos__bundle *b, const struct custos_dispose_order *o,
+                const struct custos_dispose_policy *policy, struct custos_dispose_report *rep)
+{
+    char path[PATH_MAX * 2];
+    snprintf(path, sizeof(path), "%s/%s", b->dir, CUSTOS_DISPOSE_TIMESTAMP_FILE);
+    char *tsr = NULL;
+    size_t len = 0;
+    struct custos_error e;
+    custos_error_clear(&e);
+    int want = policy != NULL && (policy->require & CUSTOS_DISPOSE_REQ_TIMESTAMP);
+    if (access(path, F_OK) != 0) {
+        if (want)
+            add_finding(rep, CUSTOS_E_UNTRUSTED, "%s: none, and --require timestamp",
+                        CUSTOS_DISPOSE_TIMESTAMP_FILE);
+        return;
+    }
+    if (custos__read_small(path, CUSTOS_TIMESTAMP_REPLY_MAX, &tsr, &len, &e) != CUSTOS_OK) {
+        add_finding(rep, CUSTOS_E_CORRUPT, "%s: %s", CUSTOS_DISPOSE_TIMESTAMP_FILE, e.message);
+        return;
+    }
+    const char *cafile = policy != NULL ? policy->tsa_cafile : NULL;
+    if (cafile == NULL) {
+        add_finding(rep, want ? CUSTOS_E_UNTRUSTED : CUSTOS_E_INCOMPLETE,
+                    "%s: not checked: no TSA CA given (--tsa-ca)", CUSTOS_DISPOSE_TIMESTAMP_FILE);
+        free(tsr);
+        return;
+    }
+    uint8_t imprint[CUSTOS_TIMESTAMP_IMPRINT_SIZE];
+    custos_hex_decode(b->sha256, imprint, sizeof(imprint), &e);
+    struct custos_timestamp_info info;
+    memset(&info, 0, sizeof(info));
+    int rc = custos_timestamp_verify((const uint8_t *)tsr, len, imprint, cafile, &info, &e);
+    free(tsr);
+    if (rc != CUSTOS_OK) {
+        add_finding(rep, rc == CUSTOS_E_IO ? CUSTOS_E_INCOMPLETE : rc, "%s: %s",
+                    CUSTOS_DISPOSE_TIMESTAMP_FILE, e.message);
+        return;
+    }
+    snprintf(rep->timestamp, sizeof(rep->timestamp), "%s", info.gen_time);
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(o->doc, "items"), i, it)
+    {
+        time_t h;
+        if (parse_time(jstr(json_object_get(it, "handover"), "time"), &h) == 0 &&
+            (int64_t)h > info.gen_time_unix)
+            add_finding(rep, CUSTOS_E_UNTRUSTED,
+                        "%s: the TSA's time %s is before the handover of %s at %s",
+                        CUSTOS_DISPOSE_TIMESTAMP_FILE, info.gen_time, jstr0(it, "id"),
+                        jstr0(json_object_get(it, "handover"), "time"));
+    }
+    json_array_foreach(json_object_get(b->cert, "items"), i, it)
+    {
+        time_t t;
+        if (parse_time(jstr(it, "time"), &t) == 0 && (int64_t)t > info.gen_time_unix)
+            add_finding(rep, CUSTOS_E_UNTRUSTED,
+                        "%s: the TSA's time %s is before item %s's certified time %s",
+                        CUSTOS_DISPOSE_TIMESTAMP_FILE, info.gen_time, jstr0(it, "id"),
+                        jstr0(it, "time"));
+    }
+}
+
 /* Checks the ledger's side of the order: same ledger, transfers to the vendor. */
 static void
 check_order_ledger(const struct custos_dispose_order *o, const json_t *st,
@@ -1792,6 +1882,8 @@ custos_dispose_verify(const char *path, const struct custos_dispose_order *o,
     if (issued > now + CUSTOS_DISPOSE_FUTURE_SLACK)
         add_finding(rep, CUSTOS_E_UNTRUSTED, "the certificate is issued in the future (%s)",
                     jstr0(b->cert, "issued"));
+
+    check_timestamp(b, o, policy, rep);
 
     /* attachments: listed, present, same hash, a type that suits the kind */
     rc = custos__filetype_new(&ft, err);

@@ -61,8 +61,9 @@ static int
 allowed_name(const char *n)
 {
     if (strcmp(n, "manifest.sha256") == 0 || strcmp(n, "certificate.json") == 0 ||
-        strcmp(n, "attachments/") == 0 || strcmp(n, "signatures/") == 0 ||
-        strcmp(n, "attachments") == 0 || strcmp(n, "signatures") == 0)
+        strcmp(n, CUSTOS_DISPOSE_TIMESTAMP_FILE) == 0 || strcmp(n, "attachments/") == 0 ||
+        strcmp(n, "signatures/") == 0 || strcmp(n, "attachments") == 0 ||
+        strcmp(n, "signatures") == 0)
         return 1;
     const char *rest = NULL;
     if (strncmp(n, "attachments/", 12) == 0)
@@ -320,6 +321,10 @@ custos__bundle_write_tar(const char *dir, const char *mtime, const char *out,
         rc = add_dir(a, dir, CUSTOS_DISPOSE_ATTACH_DIR, t, err);
     if (rc == CUSTOS_OK)
         rc = add_dir(a, dir, CUSTOS_DISPOSE_SIG_DIR, t, err);
+    char tsr[PATH_MAX * 2];
+    snprintf(tsr, sizeof(tsr), "%s/%s", dir, CUSTOS_DISPOSE_TIMESTAMP_FILE);
+    if (rc == CUSTOS_OK && access(tsr, F_OK) == 0)
+        rc = add_file(a, dir, CUSTOS_DISPOSE_TIMESTAMP_FILE, t, err);
     if (rc == CUSTOS_OK && archive_write_close(a) != ARCHIVE_OK)
         rc = custos_error_set(err, CUSTOS_E_IO, archive_errno(a), out, "%s",
                               archive_error_string(a));

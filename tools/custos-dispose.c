@@ -32,6 +32,8 @@ struct options {
     const char *organisation;           /* --vendor-organisation */
     const char *reason;                 /* --reason */
     const char *time;                   /* --time */
+    const char *tsa;                    /* --tsa */
+    const char *tsa_ca;                 /* --tsa-ca */
     unsigned require;                   /* --require */
     struct cli_signers signers;         /* --sign, --passphrase-file, --passphrase-fd */
     const char *party[CLI_MAX_SIGNERS]; /* --party AS=KEY.pub */
@@ -67,7 +69,11 @@ usage_text(FILE *f)
         "  --reason TEXT              the transfer's reason (order), default \"destruction\"\n"
         "  --draft FILE               the vendor's draft certificate, JSON (certify)\n"
         "  --require LIST             evidence each item needs: before, during, after,\n"
-        "                             video, log (verify); default: any attachment\n"
+        "                             video, log (per item), timestamp (the bundle)\n"
+        "                             (verify); default: any attachment\n"
+        "  --tsa URL                  RFC 3161 timestamp authority (certify)\n"
+        "  --tsa-ca FILE              CA certificates trusted for timestamps (certify,\n"
+        "                             verify)\n"
         "  --sign AS=KEY              a party signs now: releaser, receiver, witness (order);\n"
         "                             performer, verifier, witness (certify); custodian (verify)\n"
         "  --party AS=KEY.pub         a party of the transfer who attests it later (order)\n"
@@ -96,6 +102,8 @@ enum {
     OPT_PASSFD,
     OPT_TIME,
     OPT_JSON,
+    OPT_TSA,
+    OPT_TSA_CA,
     OPT_VERSION,
 };
 
@@ -105,11 +113,9 @@ parse_require(const char *s, unsigned *out)
     static const struct {
         const char *name;
         unsigned bit;
-    } k[] = {{"before", CUSTOS_DISPOSE_REQ_BEFORE},
-             {"during", CUSTOS_DISPOSE_REQ_DURING},
-             {"after", CUSTOS_DISPOSE_REQ_AFTER},
-             {"video", CUSTOS_DISPOSE_REQ_VIDEO},
-             {"log", CUSTOS_DISPOSE_REQ_LOG}};
+    } k[] = {{"before", CUSTOS_DISPOSE_REQ_BEFORE}, {"during", CUSTOS_DISPOSE_REQ_DURING},
+             {"after", CUSTOS_DISPOSE_REQ_AFTER},   {"video", CUSTOS_DISPOSE_REQ_VIDEO},
+             {"log", CUSTOS_DISPOSE_REQ_LOG},       {"timestamp", CUSTOS_DISPOSE_REQ_TIMESTAMP}};
     *out = 0;
     while (*s != '\0') {
         size_t n = strcspn(s, ",");
@@ -148,6 +154,8 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         {"require", required_argument, NULL, OPT_REQUIRE},
         {"sign", required_argument, NULL, OPT_SIGN},
         {"time", required_argument, NULL, OPT_TIME},
+        {"tsa", required_argument, NULL, OPT_TSA},
+        {"tsa-ca", required_argument, NULL, OPT_TSA_CA},
         {"vendor-organisation", required_argument, NULL, OPT_ORG},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -198,7 +206,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
             break;
         case OPT_REQUIRE:
             if (parse_require(optarg, &o->require) != 0)
-                return cli_usage(c, "--require takes before, during, after, video, log");
+                return cli_usage(c, "--require takes before, during, after, video, log, timestamp");
             break;
         case OPT_SIGN:
             if ((rc = cli_signers_add(c, &o->signers, "--sign", optarg)) != -1)
@@ -222,6 +230,12 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
             break;
         case OPT_JSON:
             o->json = 1;
+            break;
+        case OPT_TSA:
+            o->tsa = optarg;
+            break;
+        case OPT_TSA_CA:
+            o->tsa_ca = optarg;
             break;
         default:
             return cli_bad_option(c, argv, opt);
@@ -364,7 +378,7 @@ cmd_certify(struct cli *c, struct options *o, struct custos_error *err)
         rc = cli_parties_load(&o->signers, o->signers.spec, o->signers.n, 1, &p, err);
     struct custos_dispose_signers s = {party_key(&p, CUSTOS_DISPOSE_PERFORMER),
                                        party_key(&p, CUSTOS_DISPOSE_VERIFIER),
-                                       party_key(&p, CUSTOS_DISPOSE_WITNESS)};
+                                       party_key(&p, CUSTOS_DISPOSE_WITNESS), o->tsa, o->tsa_ca};
     if (rc == CUSTOS_OK && (s.performer == NULL || s.verifier == NULL || s.witness == NULL)) {
         custos_dispose_order_free(ord);
         cli_parties_free(&p);
@@ -410,11 +424,11 @@ print_report(struct cli *c, const struct options *o, const char *bundle,
             json_array_append_new(signers, json_pack("{s:s,s:s,s:s}", "as", who[i], "name",
                                                      r->signer_name[i], "key", r->signer_fp[i]));
         json_t *j = json_pack(
-            "{s:s,s:s,s:s,s:s,s:o,s:b,s:I,s:o,s:o,s:I,s:s}", "bundle", bundle, "certificate_id",
+            "{s:s,s:s,s:s,s:s,s:s,s:o,s:b,s:I,s:o,s:o,s:I,s:s}", "bundle", bundle, "certificate_id",
             r->certificate_id, "order_id", r->order_id, "bundle_sha256", r->bundle_sha256,
-            "signers", signers, "signatures_ok", r->signatures_ok, "attachments",
-            (json_int_t)r->attachments, "items", items, "findings", fs, "ledger_entries",
-            (json_int_t)recorded, "status", custos_status_name(r->status));
+            "timestamp", r->timestamp, "signers", signers, "signatures_ok", r->signatures_ok,
+            "attachments", (json_int_t)r->attachments, "items", items, "findings", fs,
+            "ledger_entries", (json_int_t)recorded, "status", custos_status_name(r->status));
         char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         if (s != NULL)
             cli_print_json(s);
@@ -428,6 +442,7 @@ print_report(struct cli *c, const struct options *o, const char *bundle,
     for (size_t i = 0; i < 3; i++)
         printf("%-9s %s (%.16s)\n", who[i], r->signer_name[i][0] ? r->signer_name[i] : "?",
                r->signer_fp[i]);
+    printf("timestamp: %s\n", r->timestamp[0] ? r->timestamp : "none verified");
     printf("signatures: %s; attachments: %zu\n\n",
            r->signatures_ok ? "valid, enrolled" : "NOT VALID", r->attachments);
     printf("%-16s %-18s %-12s %-10s %s\n", "ITEM", "SERIAL", "METHOD", "RESULT", "STATE");
@@ -474,7 +489,7 @@ cmd_verify(struct cli *c, struct options *o, const char *bundle, struct custos_e
     }
     if (rc != CUSTOS_OK)
         goto out;
-    struct custos_dispose_policy pol = {o->require};
+    struct custos_dispose_policy pol = {o->require, o->tsa_ca};
     rc = custos_dispose_verify(bundle, ord, o->ledger, &pol, &r, err);
     if (r == NULL)
         goto out;

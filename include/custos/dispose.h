@@ -60,6 +60,7 @@ extern "C" {
 #define CUSTOS_DISPOSE_SIG_DIR        "signatures"
 #define CUSTOS_DISPOSE_SIG_SUFFIX     ".sig"
 #define CUSTOS_DISPOSE_ARCHIVE_SUFFIX ".tar"
+#define CUSTOS_DISPOSE_TIMESTAMP_FILE "timestamp.tsr"
 
 /* The three signers of a certificate, by their file name in signatures/. */
 #define CUSTOS_DISPOSE_PERFORMER "performer"
@@ -73,11 +74,12 @@ extern "C" {
 #define CUSTOS_DISPOSE_ID_MAX       128                /* bytes of an item or certificate id */
 
 /* --require evidence kinds (bits of struct custos_dispose_policy.require). */
-#define CUSTOS_DISPOSE_REQ_BEFORE 0x1u  /* a photo_before */
-#define CUSTOS_DISPOSE_REQ_DURING 0x2u  /* a photo_during or a video */
-#define CUSTOS_DISPOSE_REQ_AFTER  0x4u  /* a photo_after */
-#define CUSTOS_DISPOSE_REQ_VIDEO  0x8u  /* a video */
-#define CUSTOS_DISPOSE_REQ_LOG    0x10u /* a wipe_log */
+#define CUSTOS_DISPOSE_REQ_BEFORE    0x1u  /* a photo_before */
+#define CUSTOS_DISPOSE_REQ_DURING    0x2u  /* a photo_during or a video */
+#define CUSTOS_DISPOSE_REQ_AFTER     0x4u  /* a photo_after */
+#define CUSTOS_DISPOSE_REQ_VIDEO     0x8u  /* a video */
+#define CUSTOS_DISPOSE_REQ_LOG       0x10u /* a wipe_log */
+#define CUSTOS_DISPOSE_REQ_TIMESTAMP 0x20u /* the bundle has a valid RFC 3161 timestamp */
 
 struct custos_dispose_order;
 
@@ -156,6 +158,8 @@ struct custos_dispose_signers {
     const struct custos_key *performer;
     const struct custos_key *verifier; /* a different person */
     const struct custos_key *witness;
+    const char *tsa_url;    /* RFC 3161 timestamp authority, or NULL for no timestamp */
+    const char *tsa_cafile; /* when set, the TSA's reply is checked against this CA at once */
 };
 
 /*
@@ -164,12 +168,14 @@ struct custos_dispose_signers {
  * directory), for order o: checks every field against the model and the
  * order, copies and hashes each attachment and checks its libmagic type
  * against its kind, adds the signers' keys, writes the manifest and the
- * three signatures. out_path ending in ".tar" makes one archive, anything
- * else a directory.
+ * three signatures; with s->tsa_url, also an RFC 3161 timestamp over the
+ * SHA-256 of manifest.sha256 (timestamp.tsr). out_path ending in ".tar"
+ * makes one archive, anything else a directory.
  * Returns: CUSTOS_OK; CUSTOS_E_USAGE (a field is missing or wrong: err
  * names it; a photo that is not an image; the same key twice);
  * CUSTOS_E_REFUSED (out_path exists); CUSTOS_E_CORRUPT (the draft is not
- * JSON); CUSTOS_E_IO; CUSTOS_E_NOMEM. Nothing is left on failure.
+ * JSON); CUSTOS_E_UNTRUSTED (the TSA's reply does not check); CUSTOS_E_IO
+ * (also an unreachable TSA); CUSTOS_E_NOMEM. Nothing is left on failure.
  */
 CUSTOS_API int custos_dispose_certify(const struct custos_dispose_order *o, const char *draft_path,
                                       const struct custos_dispose_signers *s, const char *out_path,
@@ -194,7 +200,8 @@ enum custos_dispose_state {
 CUSTOS_API const char *custos_dispose_state_name(int state);
 
 struct custos_dispose_policy {
-    unsigned require; /* CUSTOS_DISPOSE_REQ_* bits; 0: at least one attachment of any kind */
+    unsigned require;       /* CUSTOS_DISPOSE_REQ_* bits; 0: at least one attachment of any kind */
+    const char *tsa_cafile; /* CA bundle (PEM) trusted for timestamps, or NULL */
 };
 
 struct custos_dispose_item_result {
@@ -223,6 +230,7 @@ struct custos_dispose_report {
     char signer_name[3][CUSTOS_KEY_NAME_MAX];
     int signatures_ok;                        /* 1 when all three verified and are trusted */
     size_t attachments;                       /* attachments listed */
+    char timestamp[32];                       /* the TSA genTime when a timestamp verified, or "" */
     int status;                               /* worst of items and findings */
     struct custos_dispose_item_result *items; /* order items first, then unknown ones */
     size_t nitems;
@@ -236,11 +244,14 @@ struct custos_dispose_report {
  * attachments (hash, libmagic type), the three signatures by keys enrolled
  * with the right roles (in the order, or in ledger_path when not NULL, which
  * must verify and where revocations count), times after each item's
- * handover and not in the future, every ordered item covered by exactly one
+ * handover and not in the future, a timestamp (when present: it must verify
+ * against policy->tsa_cafile and be no earlier than any handover or item
+ * time; without a CA it is reported as not checked), every ordered item covered by exactly one
  * proof and no unknown item, serials and seals, the evidence policy.
  * Exceptions are never OK.
  * Returns: the report's worst status (CUSTOS_OK, _MISMATCH, _UNTRUSTED,
- * _CORRUPT) with *out set; or CUSTOS_E_IO, CUSTOS_E_NOMEM with *out NULL.
+ * _CORRUPT, _INCOMPLETE for an unchecked timestamp) with *out set; or CUSTOS_E_IO, CUSTOS_E_NOMEM
+ * with *out NULL.
  */
 CUSTOS_API int custos_dispose_verify(const char *path, const struct custos_dispose_order *o,
                                      const char *ledger_path,

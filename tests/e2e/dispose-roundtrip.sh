@@ -6,7 +6,7 @@
 # pdftotext and, when present, zbarimg). Then one row per way to tamper.
 set -u
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}quarantine_size_mb=8"
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+work=$(mktemp -d); trap 'tsa_stop 2> /dev/null; rm -rf "$work"' EXIT
 cd "$work" || exit 1
 n=0; failed=0
 pass() { n=$((n + 1)); echo "ok $n - $1"; }
@@ -213,6 +213,32 @@ custos-dispose verify t10.tar --order order.json > out 2> err; rc=$?
 mkdir hostile && cp -r proof/* hostile/ && (cd hostile && tar -cf ../t11.tar ../order.json manifest.sha256 2> /dev/null)
 custos-dispose verify t11.tar --order order.json > out 2> err
 check "tamper: an archive entry outside the layout" 5 $?
+
+# 7. RFC 3161 timestamps from a loopback TSA (openssl ts behind tests/tsa/tsa-server.py)
+. "$root/tests/tsa/tsa-lib.sh"
+if tsa_start "$work/tsa"; then
+  custos-dispose certify -q --order order.json --draft draft.json $S --tsa "$TSA_URL/" \
+    --tsa-ca "$TSA_CA" -o ts.tar 2> err
+  check "certify with a timestamp" 0 $?
+  custos-dispose verify ts.tar --order order.json --tsa-ca "$TSA_CA" --require timestamp > out 2> err
+  check "verify checks the timestamp" 0 $?
+  grep -q '^timestamp: 20' out && pass "the report gives the TSA's time" || fail "the report gives the TSA's time"
+  mkdir tsb && tar -xf ts.tar -C tsb
+  openssl ts -verify -digest "$(sha256sum tsb/manifest.sha256 | cut -d' ' -f1)" -in tsb/timestamp.tsr \
+    -CAfile "$TSA_CA" > /dev/null 2>&1 && pass "openssl ts -verify checks the token" ||
+    fail "openssl ts -verify checks the token"
+  custos-dispose verify ts.tar --order order.json > out 2> err
+  check "a timestamp without --tsa-ca is reported as not checked" 3 $?
+  custos-dispose verify proof --order order.json --tsa-ca "$TSA_CA" --require timestamp > out 2> err
+  check "--require timestamp on a bundle without one" 4 $?
+  cp -r proof t12 && cp tsb/timestamp.tsr t12/
+  custos-dispose verify t12 --order order.json --tsa-ca "$TSA_CA" > out 2> err
+  check "tamper: a timestamp from another bundle" 4 $?
+  grep -q 'imprint' err && pass "the finding names the imprint" || fail "the finding names the imprint"
+  tsa_stop
+else
+  echo "ok $((n + 1)) # SKIP no loopback TSA"; n=$((n + 1))
+fi
 
 echo "1..$n"
 [ $failed -eq 0 ]

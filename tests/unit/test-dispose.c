@@ -197,8 +197,8 @@ test_flow(void)
              "\"kind\":\"photo_after\",\"items\":[\"E-1\"]}]}",
              now, "after.png");
     tap_write("draft.json", draft, strlen(draft));
-    struct custos_dispose_signers s = {perf, ver, wit};
-    struct custos_dispose_signers same = {perf, perf, wit};
+    struct custos_dispose_signers s = {perf, ver, wit, NULL, NULL};
+    struct custos_dispose_signers same = {perf, perf, wit, NULL, NULL};
     is_status(custos_dispose_certify(o, "draft.json", &same, "b0", &err), CUSTOS_E_USAGE, &err,
               "performer and verifier must differ");
     is_status(custos_dispose_certify(o, "draft.json", &s, "b1", &err), CUSTOS_OK, &err,
@@ -218,7 +218,7 @@ test_flow(void)
         fclose(probe);
 
     struct custos_dispose_report *r = NULL;
-    struct custos_dispose_policy pol = {0};
+    struct custos_dispose_policy pol = {0, NULL};
     rc = custos_dispose_verify("b1.tar", o, NULL, &pol, &r, &err);
     is_status(rc, CUSTOS_OK, &err, "the tar bundle verifies against the order");
     ok(r != NULL && r->nitems == 1 && r->items[0].state == CUSTOS_DISPOSE_OK && r->signatures_ok,
