@@ -24,6 +24,7 @@
 #include <qrencode.h>
 
 #include "custos/atomicfile.h"
+#include "custos/timestamp.h"
 
 #include "base64_private.h"
 #include "dispose_private.h"
@@ -99,6 +100,26 @@ static void
 qr_text(const struct custos__bundle *b, char *out, size_t len)
 {
     snprintf(out, len, "%s sha256:%s", js(b->cert, "certificate_id"), b->sha256);
+}
+
+/* The timestamp's genTime and TSA, as text, or "" when the bundle has none. */
+static void
+ts_text(const struct custos__bundle *b, char *out, size_t len)
+{
+    char path[PATH_MAX * 2], *tsr = NULL;
+    size_t n = 0;
+    struct custos_error e;
+    struct custos_timestamp_info info;
+    out[0] = '\0';
+    snprintf(path, sizeof(path), "%s/%s", b->dir, CUSTOS_DISPOSE_TIMESTAMP_FILE);
+    if (custos__read_small(path, CUSTOS_TIMESTAMP_REPLY_MAX, &tsr, &n, &e) != CUSTOS_OK)
+        return;
+    if (custos_timestamp_info((const uint8_t *)tsr, n, &info, &e) == CUSTOS_OK)
+        snprintf(out, len, "%s by %s (RFC 3161; check it with custos-dispose verify --tsa-ca)",
+                 info.gen_time, info.tsa_name[0] ? info.tsa_name : "an unnamed TSA");
+    else
+        snprintf(out, len, "timestamp.tsr cannot be read");
+    free(tsr);
 }
 
 /* ---- HTML ---- */
@@ -187,6 +208,9 @@ html(const struct custos__bundle *bd, struct buf *b)
              "check it with <code>custos-dispose verify</code> or the commands of "
              "docs/formats/destruction-proof.md.</p></header>\n<h2>Certificate</h2><table>\n");
     row(b, "Issued", js(c, "issued"));
+    char ts[700];
+    ts_text(bd, ts, sizeof(ts));
+    row(b, "Timestamp", ts);
     json_t *ord = json_object_get(c, "order");
     row(b, "Order", js(ord, "id"));
     row(b, "Order SHA-256", js(ord, "sha256"));
@@ -499,6 +523,9 @@ pdf(const struct custos__bundle *b, const char *out, struct custos_error *err)
     new_page(&p);
     heading(&p, "Certificate");
     pline(&p, 0, "Issued", js(c, "issued"));
+    char ts[700];
+    ts_text(b, ts, sizeof(ts));
+    pline(&p, 0, "Timestamp", ts);
     json_t *ord = json_object_get(c, "order");
     pline(&p, 0, "Order", js(ord, "id"));
     pline(&p, 0, "Order SHA-256", js(ord, "sha256"));

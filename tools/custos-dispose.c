@@ -569,6 +569,8 @@ main(int argc, char **argv)
     const char *cmd = argv[optind++];
     const char *arg = optind < argc ? argv[optind++] : NULL;
     int want_arg = strcmp(cmd, "verify") == 0 || strcmp(cmd, "render") == 0;
+    if (!want_arg && strcmp(cmd, "order") != 0 && strcmp(cmd, "certify") != 0)
+        return cli_usage(&c, "unknown command %s", cmd);
     if ((want_arg && arg == NULL) || (!want_arg && arg != NULL) || optind < argc)
         return cli_usage(&c, "%s: wrong number of arguments", cmd);
     struct custos_error err;
@@ -579,7 +581,5 @@ main(int argc, char **argv)
         return cmd_certify(&c, &o, &err);
     if (strcmp(cmd, "verify") == 0)
         return cmd_verify(&c, &o, arg, &err);
-    if (strcmp(cmd, "render") == 0)
-        return cmd_render(&c, &o, arg, &err);
-    return cli_usage(&c, "unknown command %s", cmd);
+    return cmd_render(&c, &o, arg, &err);
 }
