@@ -2043,25 +2043,24 @@ custos__bundle_check_self(const struct custos__bundle *b, struct custos_error *e
     rc = manifest_parse(b->manifest, b->manifest_len, &man, err);
     if (rc != CUSTOS_OK)
         return rc;
+    struct custos__filetype *ft = NULL;
+    rc = custos__filetype_new(&ft, err);
     const char *rel;
     json_t *v;
     json_object_foreach(man, rel, v)
     {
-        char full[PATH_MAX * 2], hex[CUSTOS_KEY_FP_HEX_SIZE];
-        snprintf(full, sizeof(full), "%s/%s", b->dir, rel);
-        char *buf = NULL;
-        size_t len = 0;
-        rc = custos__read_small(full, (size_t)1 << 32, &buf, &len, err);
         if (rc != CUSTOS_OK)
             break;
-        sha256_hex(buf, len, hex);
-        free(buf);
-        if (strcmp(hex, json_string_value(v)) != 0) {
+        char full[PATH_MAX * 2], hex[CUSTOS_KEY_FP_HEX_SIZE], *mime = NULL;
+        uint64_t size = 0;
+        snprintf(full, sizeof(full), "%s/%s", b->dir, rel);
+        rc = hash_file(ft, full, hex, &size, &mime, err);
+        free(mime);
+        if (rc == CUSTOS_OK && strcmp(hex, json_string_value(v)) != 0)
             rc = custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, rel,
                                   "does not match the signed manifest");
-            break;
-        }
     }
+    custos__filetype_free(ft);
     json_t *people = json_object_get(b->cert, "people");
     for (size_t r = 0; rc == CUSTOS_OK && r < 3; r++) {
         json_t *p = json_object_get(people, roles[r]);

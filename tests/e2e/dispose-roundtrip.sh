@@ -185,6 +185,9 @@ cp -r proof t1; sed -i 's/"20 mm shredder"/"40 mm shredder"/' t1/certificate.jso
 tamper "edited field" 4 "BAD SIGNATURE" t1
 cp -r proof t2; cp other.png t2/attachments/001-photo-b1.png
 tamper "swapped photo" 1 "HASH MISMATCH" t2
+custos-dispose render t2 -o t2.html > /dev/null 2> err
+check "render refuses a bundle whose files do not match" 4 $?
+[ ! -e t2.html ] && pass "no rendering of a tampered bundle" || fail "no rendering of a tampered bundle"
 sh verify-proof.sh t2 olaf.key.pub sam.key.pub wendy.key.pub > vp.out 2>&1 &&
   fail "verify-proof.sh catches the swapped photo" || pass "verify-proof.sh catches the swapped photo"
 draft d3.json E-003 2026-11-21T08:00:00Z "" photo-a1.jpg
