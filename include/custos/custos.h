@@ -28,6 +28,9 @@
 #include "hashset.h"
 #include "audit.h"
 #include "fs.h"
+#include "dispose.h"
+#include "timestamp.h"
+#include "seal.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,0 +1,1 @@
+custos-dispose order -l c.ledger --order-id O -o o.json

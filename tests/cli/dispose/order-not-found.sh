@@ -1,0 +1,1 @@
+custos-dispose verify b --order nosuch.json

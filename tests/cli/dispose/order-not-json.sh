@@ -1,0 +1,1 @@
+printf "{" > o.json; : > o.json.sig; custos-dispose verify b --order o.json

@@ -1,0 +1,1 @@
+custos-dispose render b -o out.txt

@@ -1,0 +1,1 @@
+mkdir b; : > out.html; custos-dispose render b -o out.html

@@ -1,0 +1,1 @@
+custos-dispose verify b --order o.json --sign custodian=a.key

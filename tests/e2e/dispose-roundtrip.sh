@@ -1,0 +1,249 @@
+#!/bin/sh
+# custos-dispose end to end: an owner hands two disks to a vendor (order and
+# ledger transfers), the vendor certifies with real photos and a wipe log,
+# signed by performer, verifier and witness; the owner verifies, closes
+# custody in the ledger and renders HTML and PDF (checked with pdftoppm,
+# pdftotext and, when present, zbarimg). Then one row per way to tamper.
+set -u
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}quarantine_size_mb=8"
+work=$(mktemp -d); trap 'tsa_stop 2> /dev/null; rm -rf "$work"' EXIT
+cd "$work" || exit 1
+n=0; failed=0
+pass() { n=$((n + 1)); echo "ok $n - $1"; }
+fail() { n=$((n + 1)); echo "not ok $n - $1"; failed=$((failed + 1)); }
+check() { # DESC WANT-EXIT GOT-EXIT
+  if [ "$2" -eq "$3" ]; then pass "$1"; else fail "$1 (exit $3, want $2)"; cat err 2>/dev/null | sed 's/^/#   /'; fi
+}
+
+for who in alice:custodian:Alice vera:vendor:Vera olaf:vendor:Olaf sam:vendor:Sam \
+           wendy:witness:Wendy mallory:vendor:Mallory; do
+  k=${who%%:*}; r=${who#*:}; r=${r%%:*}; echo "passphrase of $k" > "$k.pass"
+  custos-key generate -q --name "${who##*:}" --role "$r" -o "$k.key" --passphrase-file "$k.pass"
+done
+t() { printf '2026-11-20T%s:00Z' "$1"; }
+L="-q -l case.ledger"
+custos-ledger open $L --time "$(t 09:00)" --key alice.key --passphrase-file alice.pass \
+  --case IR-7 --level 3 --authorisation "CISO-117"
+i=0
+for p in vera olaf sam wendy; do
+  i=$((i + 1))
+  custos-ledger add enroll $L --time "$(t 09:0$i)" --sign subject=$p.key --sign approver=alice.key \
+    --passphrase-file $p.pass --passphrase-file alice.pass
+done
+j=0
+for e in E-001:WD:Blue:WX11:SEAL-1 E-002:Samsung:870:S3XY:SEAL-2; do
+  j=$((j + 1)); id=${e%%:*}; r=${e#*:}; mk=${r%%:*}; r=${r#*:}; md=${r%%:*}; r=${r#*:}; sn=${r%%:*}; seal=${r#*:}
+  custos-ledger add collect $L --time "$(t 10:${j}0)" --sign custodian=alice.key --passphrase-file alice.pass \
+    --item "$id" --description "disk $id" --make "$mk" --model "$md" --serial "$sn"
+  custos-ledger add seal $L --time "$(t 10:${j}5)" --sign custodian=alice.key --sign witness=wendy.key \
+    --passphrase-file alice.pass --passphrase-file wendy.pass --item "$id" --seal "$seal" \
+    --sha256 "$(printf '%s' "$id" | sha256sum | cut -d' ' -f1)"
+done
+
+# 1. the order: two transfers to Vera, who attests later
+custos-dispose order -l case.ledger --order-id DO-7-1 --item E-001 --item E-002 \
+  --media-type E-001=hdd --media-type E-002=ssd --vendor-organisation "Vera Shred Ltd." \
+  --sign releaser=alice.key --party receiver=vera.key.pub --passphrase-file alice.pass \
+  --time "$(t 11:00)" -o order.json > out 2> err
+check "order writes the order and two transfers" 0 $?
+grep -q '"action":"transfer".*"item":"E-002"' case.ledger && pass "the ledger holds the transfers" ||
+  fail "the ledger holds the transfers"
+P=application/vnd.custos.disposal-order.v1
+openssl pkey -in alice.key -passin file:alice.pass -pubout -out alice.pem 2>/dev/null
+{ printf 'DSSEv1 %d %s %d ' "${#P}" "$P" "$(wc -c < order.json)"; cat order.json; } > order.msg
+sed -n 's/^signature: //p' order.json.sig | base64 -d > order.bin
+openssl pkeyutl -verify -rawin -pubin -inkey alice.pem -in order.msg -sigfile order.bin > /dev/null 2>&1 &&
+  pass "openssl verifies the order signature" || fail "openssl verifies the order signature"
+
+# 2. the vendor's evidence: real pictures and a wipe log
+convert -size 64x48 xc:red photo-b1.png; convert -size 64x48 xc:blue photo-a1.jpg
+convert -size 64x48 xc:green photo-b2.png; convert -size 64x48 xc:yellow photo-a2.jpg
+convert -size 64x48 xc:purple other.png
+printf 'wipe log: 1 pass zeros, verified\n' > wipe.log
+printf 'not a picture\n' > fake.jpg
+draft() { # OUT ITEM2-ID E1-TIME EXTRA-ITEM PHOTO-A1
+  cat > "$1" <<JSON
+{"certificate_id": "VS-2026-917",
+ "contract": "PO 4411",
+ "owner": {"name": "Example Corp", "address": "Taipei"},
+ "vendor": {"name": "Vera Shred Ltd.", "address": "Keelung",
+            "certifications": [{"scheme": "NAID AAA", "id": "N-1234", "expires": "2027-06-30"}]},
+ "attestation": "We certify that the media listed were destroyed as described.",
+ "custody": {"received_by": "Vera", "received_at": "2026-11-20T11:30:00Z"},
+ "items": [
+  {"id": "E-001", "make": "WD", "model": "Blue", "serial": "WX11", "capacity": "1 TB",
+   "media_type": "hdd", "seals": ["SEAL-1"], "category": "destroy", "method": "shred",
+   "method_details": "20 mm shredder", "standard": "DIN 66399", "level": "H-5",
+   "tool": "HSM Powerline", "tool_version": "FA 500.3", "verification": "visual",
+   "result": "destroyed", "time": "$3", "location": "Keelung plant", "destination": "recycler"},
+  {"id": "$2", "make": "Samsung", "model": "870", "serial": "S3XY", "media_type": "ssd",
+   "seals": ["SEAL-2"], "category": "purge", "method": "crypto_erase", "standard": "NIST SP 800-88r1",
+   "tool": "nvme-cli", "tool_version": "2.3", "verification": "full", "result": "sanitized",
+   "time": "2026-11-21T09:00:00Z", "location": "Keelung plant", "destination": "owner"}$4
+ ],
+ "people": {"performer": {"title": "operator"}, "verifier": {"title": "supervisor"},
+            "witness": {"title": "auditor"}},
+ "attachments": [
+  {"file": "photo-b1.png", "kind": "photo_before", "items": ["E-001"]},
+  {"file": "$5", "kind": "photo_after", "items": ["E-001"]},
+  {"file": "photo-b2.png", "kind": "photo_before", "items": ["$2"]},
+  {"file": "photo-a2.jpg", "kind": "photo_after", "items": ["$2"]},
+  {"file": "wipe.log", "kind": "wipe_log", "items": ["$2"]}
+ ]}
+JSON
+}
+EXTRA=',{"id": "E-999", "serial": "X", "media_type": "usb", "category": "destroy", "method": "shred", "standard": "DIN 66399", "tool": "t", "verification": "visual", "result": "destroyed", "time": "2026-11-21T09:00:00Z", "location": "l", "destination": "d"}'
+draft draft.json E-002 2026-11-21T08:00:00Z "" photo-a1.jpg
+S="--sign performer=olaf.key --sign verifier=sam.key --sign witness=wendy.key \
+   --passphrase-file olaf.pass --passphrase-file sam.pass --passphrase-file wendy.pass"
+custos-dispose certify -q --order order.json --draft draft.json $S -o proof.tar 2> err
+check "certify writes a tar bundle" 0 $?
+custos-dispose certify -q --order order.json --draft draft.json $S -o proof 2> err
+check "certify writes a directory bundle" 0 $?
+custos-dispose certify -q --order order.json --draft draft.json $S -o proof 2> err
+check "certify refuses an existing output" 6 $?
+draft fake.json E-002 2026-11-21T08:00:00Z "" fake.jpg
+custos-dispose certify -q --order order.json --draft fake.json $S -o fake 2> err
+check "certify refuses a photo that is not an image" 2 $?
+[ ! -e fake ] && pass "nothing is left after a refusal" || fail "nothing is left after a refusal"
+
+# 3. the document's own checks, with sha256sum and openssl only
+(cd proof && sha256sum -c --quiet manifest.sha256) && pass "sha256sum checks the manifest" ||
+  fail "sha256sum checks the manifest"
+P=application/vnd.custos.destruction-proof.v1
+{ printf 'DSSEv1 %d %s %d ' "${#P}" "$P" "$(wc -c < proof/manifest.sha256)"; cat proof/manifest.sha256; } > m.msg
+for r in performer:olaf verifier:sam witness:wendy; do
+  openssl pkey -in "${r#*:}.key" -passin "file:${r#*:}.pass" -pubout -out k.pem 2>/dev/null
+  sed -n 's/^signature: //p' "proof/signatures/${r%%:*}.sig" | base64 -d > s.bin
+  openssl pkeyutl -verify -rawin -pubin -inkey k.pem -in m.msg -sigfile s.bin > /dev/null 2>&1 &&
+    pass "openssl verifies the ${r%%:*} signature" || fail "openssl verifies the ${r%%:*} signature"
+done
+root=${CUSTOS_SOURCE_ROOT:?}
+doc=$root/docs/formats/destruction-proof.md
+sed -n '/^<!-- verify-proof.sh -->$/,/^```$/p' "$doc" | sed '1,2d;$d' > verify-proof.sh
+sh verify-proof.sh proof olaf.key.pub sam.key.pub wendy.key.pub > vp.out 2>&1 &&
+  [ "$(grep -c 'signature by .* OK' vp.out)" -eq 3 ] && pass "the document's verify-proof.sh accepts the bundle" ||
+  { fail "the document's verify-proof.sh accepts the bundle"; sed 's/^/#   /' vp.out; }
+sh verify-proof.sh proof olaf.key.pub wendy.key.pub sam.key.pub > vp.out 2>&1 &&
+  fail "verify-proof.sh rejects signers in the wrong roles" || pass "verify-proof.sh rejects signers in the wrong roles"
+sed -n '/^The order: with the owner/,/^```$/{/^P=/,/^openssl/p}' "$doc" | sed 's/OWNER.key.pub/alice.key.pub/g; s/ORDER.json/order.json/g' > order-check.sh
+sh order-check.sh > /dev/null 2>&1 && pass "the document's order check passes" || fail "the document's order check passes"
+tar -tf proof.tar | grep -q '^signatures/witness.sig$' && pass "the tar holds the layout" ||
+  fail "the tar holds the layout"
+
+# 4. verify, then close custody in the ledger
+custos-dispose verify proof.tar --order order.json --require before,after > out 2> err
+check "verify passes the untouched tar bundle" 0 $?
+grep -q '^E-001 .*OK$' out && grep -q '^E-002 .*OK$' out && pass "the table says OK per item" ||
+  fail "the table says OK per item"
+custos-dispose verify proof --order order.json --require during > out 2> err
+check "--require during flags missing evidence" 1 $?
+grep -q 'MISSING EVIDENCE' out && pass "the table names MISSING EVIDENCE" || fail "the table names MISSING EVIDENCE"
+custos-dispose verify proof --order order.json -l case.ledger --sign custodian=alice.key \
+  --passphrase-file alice.pass --json > out.json 2> err
+check "verify with the ledger records dispose entries" 0 $?
+[ "$(grep -c '"action":"dispose"' case.ledger)" -eq 2 ] && pass "two dispose entries" || fail "two dispose entries"
+custos-ledger verify -q -l case.ledger; rc=$?
+check "the ledger verifies (the vendor's attestations pending)" 3 $rc
+bsha=$(sha256sum proof/manifest.sha256 | cut -d' ' -f1)
+grep -q "\"certificate_sha256\":\"$bsha\"" case.ledger && pass "the entry quotes the bundle digest" ||
+  fail "the entry quotes the bundle digest"
+
+# 5. renderings
+custos-dispose render proof.tar -o cert.html > /dev/null 2> err
+check "render writes HTML" 0 $?
+tsha=$(tar -xOf proof.tar manifest.sha256 | sha256sum | cut -d' ' -f1)
+grep -q 'VS-2026-917' cert.html && grep -q "$tsha" cert.html && grep -q 'data:image/png;base64' cert.html &&
+  pass "the HTML holds the id, digest and thumbnails" || fail "the HTML holds the id, digest and thumbnails"
+custos-dispose render proof -o cert.pdf > /dev/null 2> err
+check "render writes a PDF" 0 $?
+if command -v pdftoppm > /dev/null; then
+  pdftoppm -r 150 -png cert.pdf page && [ -s page-1.png ] && pass "pdftoppm renders the PDF" ||
+    fail "pdftoppm renders the PDF"
+  pages=$(pdfinfo cert.pdf | sed -n 's/^Pages: *//p'); okp=0
+  for p in $(seq 1 "$pages"); do
+    pdftotext -f "$p" -l "$p" cert.pdf - | tr -d '\n ' | grep -q "$bsha" && okp=$((okp + 1))
+  done
+  [ "$okp" -eq "$pages" ] && pass "every page ($pages) carries the bundle digest" ||
+    fail "every page carries the bundle digest ($okp of $pages)"
+  if command -v zbarimg > /dev/null; then
+    [ "$(zbarimg -q --raw page-1.png)" = "VS-2026-917 sha256:$bsha" ] &&
+      pass "zbarimg reads the QR code" || fail "zbarimg reads the QR code"
+  fi
+else
+  echo "ok $((n + 1)) # SKIP pdftoppm not installed"; n=$((n + 1))
+fi
+
+# 6. tampering, one row each: NAME EXIT STATE
+tamper() { # NAME WANT STATE BUNDLE [extra verify args]
+  name=$1 want=$2 state=$3 b=$4; shift 4
+  custos-dispose verify "$b" --order order.json "$@" > out 2> err; got=$?
+  if [ "$got" -eq "$want" ] && grep -q "$state" out; then pass "tamper: $name"
+  else fail "tamper: $name (exit $got, want $want, state $state)"; sed 's/^/#   /' out err; fi
+}
+cp -r proof t1; sed -i 's/"20 mm shredder"/"40 mm shredder"/' t1/certificate.json
+tamper "edited field" 4 "BAD SIGNATURE" t1
+cp -r proof t2; cp other.png t2/attachments/001-photo-b1.png
+tamper "swapped photo" 1 "HASH MISMATCH" t2
+custos-dispose render t2 -o t2.html > /dev/null 2> err
+check "render refuses a bundle whose files do not match" 4 $?
+[ ! -e t2.html ] && pass "no rendering of a tampered bundle" || fail "no rendering of a tampered bundle"
+sh verify-proof.sh t2 olaf.key.pub sam.key.pub wendy.key.pub > vp.out 2>&1 &&
+  fail "verify-proof.sh catches the swapped photo" || pass "verify-proof.sh catches the swapped photo"
+draft d3.json E-003 2026-11-21T08:00:00Z "" photo-a1.jpg
+custos-dispose certify -q --order order.json --draft d3.json $S -o t3 2> err
+tamper "missing item" 1 "MISSING PROOF" t3
+draft d4.json E-002 2026-11-21T08:00:00Z "$EXTRA" photo-a1.jpg
+custos-dispose certify -q --order order.json --draft d4.json $S -o t4 2> err
+tamper "extra item" 1 "UNKNOWN ITEM" t4
+custos-dispose certify -q --order order.json --draft draft.json --sign performer=mallory.key \
+  --sign verifier=sam.key --sign witness=wendy.key --passphrase-file mallory.pass \
+  --passphrase-file sam.pass --passphrase-file wendy.pass -o t5 2> err
+tamper "unenrolled vendor key" 4 "BAD SIGNATURE" t5
+draft d6.json E-002 2026-11-20T10:30:00Z "" photo-a1.jpg
+custos-dispose certify -q --order order.json --draft d6.json $S -o t6 2> err
+tamper "dated before the handover" 4 "BAD TIME" t6
+cp -r proof t7; rm t7/attachments/002-photo-a1.jpg
+tamper "missing attachment" 1 "HASH MISMATCH" t7
+cp -r proof t8; cp wipe.log t8/attachments/999-extra.log
+tamper "unlisted file" 1 "OK" t8
+cp -r proof t9; sed -i 's/"SEAL-2"/"SEAL-9"/' t9/certificate.json
+tamper "seal changed with the certificate" 4 "BAD SIGNATURE" t9
+cp proof.tar t10.tar; printf 'x' | dd of=t10.tar bs=1 seek=600 conv=notrunc 2> /dev/null
+custos-dispose verify t10.tar --order order.json > out 2> err; rc=$?
+[ "$rc" -ne 0 ] && pass "tamper: a damaged archive fails ($rc)" || fail "tamper: a damaged archive fails"
+# a hostile archive entry
+mkdir hostile && cp -r proof/* hostile/ && (cd hostile && tar -cf ../t11.tar ../order.json manifest.sha256 2> /dev/null)
+custos-dispose verify t11.tar --order order.json > out 2> err
+check "tamper: an archive entry outside the layout" 5 $?
+
+# 7. RFC 3161 timestamps from a loopback TSA (openssl ts behind tests/tsa/tsa-server.py)
+. "$root/tests/tsa/tsa-lib.sh"
+if tsa_start "$work/tsa"; then
+  custos-dispose certify -q --order order.json --draft draft.json $S --tsa "$TSA_URL/" \
+    --tsa-ca "$TSA_CA" -o ts.tar 2> err
+  check "certify with a timestamp" 0 $?
+  custos-dispose verify ts.tar --order order.json --tsa-ca "$TSA_CA" --require timestamp > out 2> err
+  check "verify checks the timestamp" 0 $?
+  grep -q '^timestamp: 20' out && pass "the report gives the TSA's time" || fail "the report gives the TSA's time"
+  mkdir tsb && tar -xf ts.tar -C tsb
+  openssl ts -verify -digest "$(sha256sum tsb/manifest.sha256 | cut -d' ' -f1)" -in tsb/timestamp.tsr \
+    -CAfile "$TSA_CA" > /dev/null 2>&1 && pass "openssl ts -verify checks the token" ||
+    fail "openssl ts -verify checks the token"
+  custos-dispose render ts.tar -o ts.html > /dev/null 2> err
+  grep -q 'Timestamp</th><td>20' ts.html && pass "the HTML shows the timestamp" || fail "the HTML shows the timestamp"
+  custos-dispose verify ts.tar --order order.json > out 2> err
+  check "a timestamp without --tsa-ca is reported as not checked" 3 $?
+  custos-dispose verify proof --order order.json --tsa-ca "$TSA_CA" --require timestamp > out 2> err
+  check "--require timestamp on a bundle without one" 4 $?
+  cp -r proof t12 && cp tsb/timestamp.tsr t12/
+  custos-dispose verify t12 --order order.json --tsa-ca "$TSA_CA" > out 2> err
+  check "tamper: a timestamp from another bundle" 4 $?
+  grep -q 'imprint' err && pass "the finding names the imprint" || fail "the finding names the imprint"
+  tsa_stop
+else
+  echo "ok $((n + 1)) # SKIP no loopback TSA"; n=$((n + 1))
+fi
+
+echo "1..$n"
+[ $failed -eq 0 ]

@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: ISC */
+/* Unit tests for dispose.c: the certificate model, orders, certify and verify in process. */
+#include "custos/dispose.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "custos/ledger.h"
+#include "dispose_private.h"
+#include "tap.h"
+
+/* A 1x1 PNG. */
+static const unsigned char png[] = {
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48,
+    0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00,
+    0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0a, 0x49, 0x44, 0x41, 0x54, 0x78,
+    0x9c, 0x63, 0x00, 0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00,
+    0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
+
+static const char *valid_item =
+    "{\"id\":\"E-1\",\"serial\":\"S1\",\"media_type\":\"hdd\",\"category\":\"destroy\","
+    "\"method\":\"shred\",\"standard\":\"DIN 66399\",\"tool\":\"shredder\","
+    "\"verification\":\"visual\",\"result\":\"destroyed\",\"time\":\"2026-11-21T08:00:00Z\","
+    "\"location\":\"plant\",\"destination\":\"recycler\"}";
+
+static json_t *
+cert_with_item(const char *key, json_t *value)
+{
+    char text[4096];
+    const char *k64 = "0000000000000000000000000000000000000000000000000000000000000000";
+    snprintf(
+        text, sizeof(text),
+        "{\"format\":\"custos-destruction-certificate-v1\",\"certificate_id\":\"C-1\","
+        "\"issued\":\"2026-11-22T00:00:00Z\",\"order\":{\"id\":\"O\",\"sha256\":\"%s\"},"
+        "\"owner\":{\"name\":\"o\"},\"vendor\":{\"name\":\"v\"},\"attestation\":\"a\","
+        "\"items\":[%s],\"people\":{\"performer\":{\"name\":\"p\",\"key\":\"%s\",\"pub\":\"x\"},"
+        "\"verifier\":{\"name\":\"q\",\"key\":\"%s\",\"pub\":\"x\"},"
+        "\"witness\":{\"name\":\"w\",\"key\":\"%s\",\"pub\":\"x\"}},"
+        "\"attachments\":[{\"path\":\"attachments/001-a.png\",\"sha256\":\"%s\",\"size\":1,"
+        "\"mime\":\"image/png\",\"kind\":\"photo_after\",\"items\":[\"E-1\"]}]}",
+        k64, valid_item, k64, k64, k64, k64);
+    json_t *c = json_loads(text, 0, NULL);
+    if (key != NULL) {
+        json_t *it = json_array_get(json_object_get(c, "items"), 0);
+        if (value == NULL)
+            json_object_del(it, key);
+        else
+            json_object_set_new(it, key, value);
+    }
+    return c;
+}
+
+static void
+test_model(void)
+{
+    struct custos_error err;
+    json_t *c = cert_with_item(NULL, NULL);
+    is_status(custos__cert_check(c, &err), CUSTOS_OK, &err,
+              "a complete certificate is well-formed");
+    json_object_del(c, "certificate_id");
+    is_status(custos__cert_check(c, &err), CUSTOS_E_CORRUPT, &err, "certificate_id is required");
+    json_decref(c);
+
+    static const struct {
+        const char *key, *value, *why;
+    } bad[] = {
+        {"category", "purge", "destroyed needs category destroy"},
+        {"result", "sanitized", "destroy cannot end as sanitized"},
+        {"result", "exception", "an exception needs a note"},
+        {"method", "degausss", "an unknown method"},
+        {"verification", "sampled", "an unknown verification"},
+        {"time", "2026-11-21 08:00", "a time that is not RFC 3339 UTC"},
+        {"serial", NULL, "the serial is required"},
+        {"data_backed_up", "maybe", "data_backed_up is yes, no or unknown"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        c = cert_with_item(bad[i].key, bad[i].value ? json_string(bad[i].value) : NULL);
+        is_status(custos__cert_check(c, &err), CUSTOS_E_CORRUPT, &err, "rejected: %s", bad[i].why);
+        json_decref(c);
+    }
+    c = cert_with_item("method", json_string("overwrite"));
+    json_object_set_new(json_array_get(json_object_get(c, "items"), 0), "category",
+                        json_string("destroy"));
+    json_object_set_new(json_array_get(json_object_get(c, "items"), 0), "result",
+                        json_string("destroyed"));
+    is_status(custos__cert_check(c, &err), CUSTOS_E_CORRUPT, &err, "an overwrite does not destroy");
+    json_decref(c);
+    c = cert_with_item(NULL, NULL);
+    json_array_set_new(
+        json_object_get(json_array_get(json_object_get(c, "attachments"), 0), "items"), 0,
+        json_string("E-9"));
+    is_status(custos__cert_check(c, &err), CUSTOS_E_CORRUPT, &err,
+              "an attachment linked to an unknown item");
+    json_decref(c);
+    c = cert_with_item(NULL, NULL);
+    json_object_set_new(json_array_get(json_object_get(c, "attachments"), 0), "path",
+                        json_string("attachments/../x"));
+    is_status(custos__cert_check(c, &err), CUSTOS_E_CORRUPT, &err,
+              "an attachment path outside attachments/");
+    json_decref(c);
+
+    is_str(custos_dispose_state_name(CUSTOS_DISPOSE_OK), "OK", "state name OK");
+    is_str(custos_dispose_state_name(CUSTOS_DISPOSE_MISSING_PROOF), "MISSING PROOF",
+           "state name MISSING PROOF");
+    is_str(custos_dispose_state_name(CUSTOS_DISPOSE_BAD_SIGNATURE), "BAD SIGNATURE",
+           "state name BAD SIGNATURE");
+    is_str(custos_dispose_state_name(99), "?", "an unknown state");
+}
+
+static struct custos_key *
+key(const char *name, const char *role)
+{
+    struct custos_key *k = NULL;
+    struct custos_error err;
+    if (custos_key_generate(&k, name, role, &err) != CUSTOS_OK) {
+        printf("Bail out! %s\n", err.message);
+        exit(1);
+    }
+    return k;
+}
+
+static void
+test_flow(void)
+{
+    struct custos_error err;
+    struct custos_key *owner = key("Alice", "custodian"), *vendor = key("Vera", "vendor");
+    struct custos_key *perf = key("Olaf", "vendor"), *ver = key("Sam", "vendor");
+    struct custos_key *wit = key("Wendy", "witness"), *stranger = key("Mallory", "vendor");
+    struct custos_ledger *l = NULL;
+    struct custos_ledger_party op = {"owner", owner};
+    int rc = custos_ledger_create(&l, "case.ledger",
+                                  "{\"case\":\"T-1\",\"level\":\"3\",\"authorisation\":\"x\"}", &op,
+                                  NULL, &err);
+    is_status(rc, CUSTOS_OK, &err, "a case ledger");
+    struct custos_key *enrol[] = {vendor, perf, ver, wit};
+    for (size_t i = 0; i < 4; i++) {
+        struct custos_ledger_party p[] = {{"subject", enrol[i]}, {"approver", owner}};
+        rc = custos_ledger_append(l, "enroll", NULL, p, 2, NULL, NULL);
+        is_status(rc, CUSTOS_OK, custos_ledger_error(l), "enrol %s", custos_key_name(enrol[i]));
+    }
+    struct custos_ledger_party cp[] = {{"custodian", owner}};
+    rc = custos_ledger_append(l, "collect",
+                              "{\"item\":\"E-1\",\"description\":\"disk\",\"serial\":\"S1\"}", cp,
+                              1, NULL, NULL);
+    is_status(rc, CUSTOS_OK, custos_ledger_error(l), "collect E-1");
+
+    struct custos_dispose_order *o = NULL;
+    const char *items[] = {"E-1"}, *bad_items[] = {"E-2"};
+    struct custos_dispose_order_params prm = {"O-1", owner, vendor, "Vera Ltd", bad_items, NULL, 1};
+    is_status(custos_dispose_order_from_ledger(&o, "case.ledger", &prm, &err), CUSTOS_E_REFUSED,
+              &err, "an item never collected is refused");
+    prm.items = items;
+    prm.vendor = stranger;
+    is_status(custos_dispose_order_from_ledger(&o, "case.ledger", &prm, &err), CUSTOS_E_REFUSED,
+              &err, "a vendor not enrolled is refused");
+    prm.vendor = vendor;
+    rc = custos_dispose_order_from_ledger(&o, "case.ledger", &prm, &err);
+    is_status(rc, CUSTOS_OK, &err, "an order from the ledger");
+    is_int(custos_dispose_order_count(o), 1, "one item");
+    is_str(custos_dispose_order_item(o, 0), "E-1", "item id");
+    is_status(custos_dispose_order_write(o, "order.json", owner, &err), CUSTOS_E_USAGE, &err,
+              "an order without handovers is not written");
+
+    char now[32];
+    time_t t = time(NULL);
+    strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+    struct custos_ledger_party tp[] = {{"releaser", owner}, {"receiver", vendor}};
+    uint64_t seq = 0;
+    rc = custos_ledger_append(l, "transfer", "{\"item\":\"E-1\",\"reason\":\"destruction\"}", tp, 2,
+                              now, &seq);
+    is_status(rc, CUSTOS_OK, custos_ledger_error(l), "the transfer");
+    is_status(custos_dispose_order_set_handover(o, 0, seq, now, &err), CUSTOS_OK, &err,
+              "handover set");
+    is_status(custos_dispose_order_write(o, "order.json", perf, &err), CUSTOS_E_USAGE, &err,
+              "only the owner signs the order");
+    is_status(custos_dispose_order_write(o, "order.json", owner, &err), CUSTOS_OK, &err,
+              "the order is written");
+    custos_dispose_order_free(o);
+    o = NULL;
+    is_status(custos_dispose_order_open(&o, "order.json", &err), CUSTOS_OK, &err,
+              "the order opens and its signature holds");
+
+    tap_write("after.png", png, sizeof(png));
+    tap_write("notes.txt", "not a picture\n", 14);
+    char draft[4096];
+    snprintf(draft, sizeof(draft),
+             "{\"certificate_id\":\"C-1\",\"owner\":{\"name\":\"o\"},\"vendor\":{\"name\":\"v\"},"
+             "\"attestation\":\"a\",\"items\":[{\"id\":\"E-1\",\"serial\":\"S1\","
+             "\"media_type\":\"hdd\",\"category\":\"destroy\",\"method\":\"shred\","
+             "\"standard\":\"DIN 66399\",\"tool\":\"t\",\"verification\":\"visual\","
+             "\"result\":\"destroyed\",\"time\":\"%s\",\"location\":\"l\","
+             "\"destination\":\"d\"}],\"attachments\":[{\"file\":\"%s\","
+             "\"kind\":\"photo_after\",\"items\":[\"E-1\"]}]}",
+             now, "after.png");
+    tap_write("draft.json", draft, strlen(draft));
+    struct custos_dispose_signers s = {perf, ver, wit, NULL, NULL};
+    struct custos_dispose_signers same = {perf, perf, wit, NULL, NULL};
+    is_status(custos_dispose_certify(o, "draft.json", &same, "b0", &err), CUSTOS_E_USAGE, &err,
+              "performer and verifier must differ");
+    is_status(custos_dispose_certify(o, "draft.json", &s, "b1", &err), CUSTOS_OK, &err,
+              "certify a directory bundle");
+    is_status(custos_dispose_certify(o, "draft.json", &s, "b1.tar", &err), CUSTOS_OK, &err,
+              "certify a tar bundle");
+    char fake[4096];
+    snprintf(fake, sizeof(fake), "%s", draft);
+    char *at = strstr(fake, "after.png");
+    memcpy(at, "notes.txt", 9);
+    tap_write("fake.json", fake, strlen(fake));
+    is_status(custos_dispose_certify(o, "fake.json", &s, "b2", &err), CUSTOS_E_USAGE, &err,
+              "a photo that is not an image is refused");
+    FILE *probe = fopen("b2", "r");
+    ok(probe == NULL, "nothing is left of a refused bundle");
+    if (probe != NULL)
+        fclose(probe);
+
+    struct custos_dispose_report *r = NULL;
+    struct custos_dispose_policy pol = {0, NULL};
+    rc = custos_dispose_verify("b1.tar", o, NULL, &pol, &r, &err);
+    is_status(rc, CUSTOS_OK, &err, "the tar bundle verifies against the order");
+    ok(r != NULL && r->nitems == 1 && r->items[0].state == CUSTOS_DISPOSE_OK && r->signatures_ok,
+       "one item, OK, signatures valid");
+    custos_dispose_report_free(r);
+    rc = custos_dispose_verify("b1", o, "case.ledger", &pol, &r, &err);
+    is_status(rc, CUSTOS_OK, &err, "the directory bundle verifies with the ledger");
+    custos_dispose_report_free(r);
+    pol.require = CUSTOS_DISPOSE_REQ_BEFORE;
+    rc = custos_dispose_verify("b1", o, NULL, &pol, &r, &err);
+    is_int(rc, CUSTOS_E_MISMATCH, "requiring a before photo that is missing");
+    ok(r != NULL && r->items[0].state == CUSTOS_DISPOSE_MISSING_EVIDENCE, "MISSING EVIDENCE");
+    custos_dispose_report_free(r);
+
+    is_status(custos_dispose_render("b1.tar", "b1.html", CUSTOS_DISPOSE_RENDER_HTML, &err),
+              CUSTOS_OK, &err, "render HTML");
+    is_status(custos_dispose_render("b1", "b1.pdf", CUSTOS_DISPOSE_RENDER_PDF, &err), CUSTOS_OK,
+              &err, "render PDF");
+    is_status(custos_dispose_render("b1", "b1.pdf", CUSTOS_DISPOSE_RENDER_PDF, &err),
+              CUSTOS_E_REFUSED, &err, "render refuses an existing output");
+
+    custos_dispose_order_free(o);
+    custos_ledger_free(l);
+    custos_key_free(owner);
+    custos_key_free(vendor);
+    custos_key_free(perf);
+    custos_key_free(ver);
+    custos_key_free(wit);
+    custos_key_free(stranger);
+}
+
+static void
+test_open_errors(void)
+{
+    struct custos_error err;
+    struct custos_dispose_order *o = NULL;
+    is_status(custos_dispose_order_open(&o, "missing.json", &err), CUSTOS_E_IO, &err,
+              "a missing order");
+    tap_write("bad.json", "{\"format\":", 10);
+    is_status(custos_dispose_order_open(&o, "bad.json", &err), CUSTOS_E_CORRUPT, &err,
+              "an order that is not JSON");
+    tap_write("other.json", "{\"format\":\"x\"}", 14);
+    is_status(custos_dispose_order_open(&o, "other.json", &err), CUSTOS_E_CORRUPT, &err,
+              "another format");
+}
+
+int
+main(void)
+{
+    tap_tmpdir();
+    test_model();
+    test_open_errors();
+    test_flow();
+    return tap_done();
+}
