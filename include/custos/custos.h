@@ -27,6 +27,7 @@
 #include "hashset.h"
 #include "audit.h"
 #include "fs.h"
+#include "wipe.h"
 
 #ifdef __cplusplus
 extern "C" {
