@@ -271,20 +271,30 @@ under(const char *p, const char *dir)
     return strncmp(p, dir, n) == 0 && (p[n] == '\0' || p[n] == '/');
 }
 
-/* Adds mount findings: any mount whose device is the target or one of its partitions. */
+/*
+ * Adds mount findings: any mount whose device is the target or one of its
+ * partitions, by the device number of the mount or, for file systems that
+ * report an anonymous one (btrfs), by its source device.
+ */
 static void
 check_mounts(struct custos_wipe_target *t, const char *sysdir)
 {
     FILE *f = fopen("/proc/self/mountinfo", "re");
-    char line[4096];
+    char line[8192];
     if (f == NULL)
         return;
     while (fgets(line, sizeof(line), f) != NULL) {
         unsigned maj, mnr;
-        char mpoint[2048], real[PATH_MAX];
-        if (sscanf(line, "%*s %*s %u:%u %*s %2047s", &maj, &mnr, mpoint) != 3 || maj == 0)
+        char mpoint[2048], source[2048], real[PATH_MAX];
+        if (sscanf(line, "%*s %*s %u:%u %*s %2047s", &maj, &mnr, mpoint) != 3)
             continue;
-        if (sysfs_dir(makedev(maj, mnr), real) != 0 || !under(real, sysdir))
+        int hit = maj != 0 && sysfs_dir(makedev(maj, mnr), real) == 0 && under(real, sysdir);
+        const char *sep = strstr(line, " - ");
+        struct stat st;
+        if (!hit && sep != NULL && sscanf(sep + 3, "%*s %2047s", source) == 1 && source[0] == '/' &&
+            stat(source, &st) == 0 && S_ISBLK(st.st_mode))
+            hit = sysfs_dir(st.st_rdev, real) == 0 && under(real, sysdir);
+        if (!hit)
             continue;
         if (!t->mounted)
             snprintf(t->mount_point, sizeof(t->mount_point), "%.*s",
@@ -298,7 +308,7 @@ check_mounts(struct custos_wipe_target *t, const char *sysdir)
 static void
 check_holders(struct custos_wipe_target *t, const char *sysdir)
 {
-    char path[PATH_MAX + 64];
+    char path[PATH_MAX + 2 * NAME_MAX];
     DIR *d = opendir(sysdir);
     if (d == NULL)
         return;
@@ -505,9 +515,10 @@ custos_wipe_inspect(struct custos_wipe_target *t, const char *path, struct custo
     t->removable = -1;
     t->logical_sector_bytes = 512;
     t->physical_sector_bytes = 512;
-    if (strlen(path) >= sizeof(t->path))
+    size_t plen = strlen(path);
+    if (plen >= sizeof(t->path))
         return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL, "target path is too long");
-    snprintf(t->path, sizeof(t->path), "%s", path);
+    memcpy(t->path, path, plen + 1);
     struct stat lst, st;
     if (lstat(path, &lst) != 0 || stat(path, &st) != 0)
         return custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot open");

@@ -175,8 +175,8 @@ parse_options(struct cli *c, struct wipe_options *o, int argc, char **argv)
         case OPT_SUBSECTIONS: {
             char *end;
             unsigned long n = strtoul(optarg, &end, 10);
-            if (*end != '\0' || optarg[0] == '-' || n < CUSTOS_WIPE_SAMPLE_MIN || n > 100000000)
-                return cli_usage(c, "--subsections wants a number from %u to 100000000, not '%s'",
+            if (*end != '\0' || optarg[0] == '-' || n < CUSTOS_WIPE_SAMPLE_MIN || n > 1000000)
+                return cli_usage(c, "--subsections wants a number from %u to 1000000, not '%s'",
                                  CUSTOS_WIPE_SAMPLE_MIN, optarg);
             o->wipe.subsections = (uint32_t)n;
             break;

@@ -94,6 +94,18 @@ run 0 "verify-only with the recorded seed passes" custos-dispose wipe -q --verif
 is "verify-only log has no pass" "$(jget f3-recheck.json "[r['pass'], r['result']]")" \
     '[null, "PASSED"]'
 
+# The progress line (rate and ETA) appears on a terminal only, and not with -q.
+if command -v script >/dev/null 2>&1; then
+    randfile f9 $SIZE
+    script -qc "custos-dispose wipe --confirm f9 --log f9.json f9" /dev/null >tty.out 2>&1
+    check "terminal: progress line with rate and ETA" grep -aq "MB/s  ETA" tty.out
+    script -qc "custos-dispose wipe -q --confirm f9 --log f9q.json f9" /dev/null >ttyq.out 2>&1
+    check "terminal with -q: no progress line" sh -c '! grep -aq ETA ttyq.out'
+    check "no progress line when stderr is not a terminal" sh -c '! grep -q ETA err'
+else
+    skip "script(1) not available: no terminal to test the progress line"
+fi
+
 # ---- failures are caught ----
 shim=${CUSTOS_SKIPWRITE_SHIM:-}
 fffile f4 $SIZE
@@ -140,6 +152,11 @@ run 2 "missing --confirm is a usage error" custos-dispose wipe --log f7.json f7
 echo x >f7.json
 run 6 "existing log refused before the wipe" custos-dispose wipe --confirm f7 --log f7.json f7
 is "refused target is unchanged" "$(sha256 f7)" "$sum7"
+rm f7.json
+echo x >f7.json.sig
+run 6 "existing signature file refused before the wipe" custos-dispose wipe --confirm f7 \
+    --key vendor.key --passphrase-file pass --log f7.json f7
+check "no log was written" test ! -e f7.json
 run 2 "--seed without --pattern random" custos-dispose wipe --seed $SEED --confirm f7 --log x.json f7
 run 2 "--subsections below 1000" custos-dispose wipe --verify sample --subsections 999 \
     --confirm f7 --log x.json f7
