@@ -16,8 +16,10 @@
  *   2. A block device is opened O_EXCL: the kernel refuses it with EBUSY
  *      while a file system is mounted on it or another block device holds it,
  *      a second line behind the mountinfo and holders checks.
- *   3. An error on the medium never stops the pass and is never hidden: every
- *      failed write, flush and read is counted, the first
+ *   3. An error on the medium never stops the pass and is never hidden: a
+ *      failed write request is retried sector by sector (write_sectors), so
+ *      every sector that takes the pattern gets it; every failed sector
+ *      write, flush and read is counted, the first
  *      CUSTOS_WIPE_MAX_REGIONS are kept with their offsets, and any of them
  *      makes the result FAILED (res->passed 0).
  *   4. Verification reads the medium, not the page cache: the pass is fsynced
@@ -673,6 +675,46 @@ flush_pass(struct run *r)
     posix_fadvise(r->fd, 0, 0, POSIX_FADV_DONTNEED);
 }
 
+/* Writes n bytes of buf at off, retrying short writes. 0, or -1 with errno. */
+static int
+write_chunk(struct run *r, const uint8_t *buf, uint64_t off, size_t n)
+{
+    size_t put = 0;
+    while (put < n) {
+        ssize_t w = pwrite(r->fd, buf + put, n - put, (off_t)(off + put));
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (w == 0)
+                errno = ENOSPC;
+            return -1;
+        }
+        put += (size_t)w;
+    }
+    return 0;
+}
+
+/*
+ * After a failed request, rewrites the chunk sector by sector, so that every
+ * sector that takes the pattern gets it and the failed ones are named
+ * exactly, each counted as one write error.
+ */
+static void
+write_sectors(struct run *r, uint64_t off, size_t n)
+{
+    struct custos_wipe_result *res = r->res;
+    size_t sector = r->t->logical_sector_bytes;
+    for (size_t at = 0; at < n; at += sector) {
+        size_t len = n - at < sector ? n - at : sector;
+        if (write_chunk(r, r->buf + at, off + at, len) == 0) {
+            res->bytes_written += len;
+            continue;
+        }
+        res->write_errors++;
+        note_bad(res, "write", off + at, len, errno);
+    }
+}
+
 static int
 write_pass(struct run *r, struct custos_error *err)
 {
@@ -690,19 +732,10 @@ write_pass(struct run *r, struct custos_error *err)
         int rc = custos_wipe_pattern_fill(r->o->pattern, r->o->seed, off, r->buf, n, err);
         if (rc != CUSTOS_OK)
             return rc;
-        size_t put = 0;
-        while (put < n) {
-            ssize_t w = pwrite(r->fd, r->buf + put, n - put, (off_t)(off + put));
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0) {
-                res->write_errors++;
-                note_bad(res, "write", off + put, n - put, w < 0 ? errno : ENOSPC);
-                break;
-            }
-            put += (size_t)w;
-            res->bytes_written += (uint64_t)w;
-        }
+        if (write_chunk(r, r->buf, off, n) == 0)
+            res->bytes_written += n;
+        else
+            write_sectors(r, off, n);
         r->done += n;
         custos_progress_update(r->p, r->done, r->total);
     }

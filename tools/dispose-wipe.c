@@ -328,8 +328,6 @@ dispose_wipe_main(struct cli *c, int argc, char **argv)
     int st = custos_wipe_inspect(&t, o.target, &err);
     if (st == CUSTOS_OK)
         st = custos_wipe_check(&t, o.wipe.verify_only ? t.confirm_expected : o.confirm, &err);
-    if (st == CUSTOS_OK && o.key != NULL)
-        st = cli_load_private_key(&o.signers, 0, o.key, &key, &err);
     if (st == CUSTOS_OK && o.wipe.pattern == CUSTOS_WIPE_AES_CTR && !o.have_seed)
         st = custos_wipe_random_seed(o.wipe.seed, &err);
     if (st == CUSTOS_OK && o.wipe.verify == CUSTOS_WIPE_VERIFY_SAMPLE && !o.have_sample_seed)
@@ -338,7 +336,7 @@ dispose_wipe_main(struct cli *c, int argc, char **argv)
         cli_error(c, &err);
         goto out;
     }
-    if (key != NULL) {
+    if (o.key != NULL) {
         size_t n = strlen(o.log) + 5;
         sigpath = malloc(n);
         if (sigpath == NULL) {
@@ -350,6 +348,12 @@ dispose_wipe_main(struct cli *c, int argc, char **argv)
     }
     if (refuse_existing(c, o.log) != 0 || (sigpath != NULL && refuse_existing(c, sigpath) != 0)) {
         st = CUSTOS_E_REFUSED;
+        goto out;
+    }
+    /* The key last: its passphrase is asked only for a run that can go ahead. */
+    if (o.key != NULL &&
+        (st = cli_load_private_key(&o.signers, 0, o.key, &key, &err)) != CUSTOS_OK) {
+        cli_error(c, &err);
         goto out;
     }
     if (t.kind == CUSTOS_WIPE_FILE && !o.wipe.verify_only && !c->quiet && !o.json)

@@ -134,7 +134,7 @@ struct custos_wipe_result {
     char write_started[32], write_finished[32];
     double write_seconds;
     uint64_t bytes_written; /* bytes the device accepted */
-    uint64_t write_errors;  /* failed write requests */
+    uint64_t write_errors;  /* sectors that could not be written */
     int flush_ok;           /* fsync (and BLKFLSBUF) succeeded */
     int flush_errno;
     int direct_write; /* the pass was written with O_DIRECT */

@@ -8,6 +8,8 @@
  *   CUSTOS_SKIPWRITE_PATH    the file or block device (matched by device and
  *                            inode, or by device number for a block device)
  *   CUSTOS_SKIPWRITE_OFFSET  the byte offset that keeps its old value
+ *   CUSTOS_SKIPWRITE_EIO     when "1", a write covering the offset fails
+ *                            instead, with EIO, as a bad sector does
  *
  * pwrite() and pwrite64() of that target whose range covers the offset
  * write a copy of the buffer (aligned, so O_DIRECT writes still work) in
@@ -35,6 +37,7 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int active;
 static struct stat target;
 static uint64_t skip_offset;
+static int fail_eio;
 
 static ssize_t (*real_pwrite)(int, const void *, size_t, off_t);
 static ssize_t (*real_pwrite64)(int, const void *, size_t, off64_t);
@@ -49,6 +52,8 @@ setup(void)
     if (path == NULL || off == NULL || stat(path, &target) != 0)
         return;
     skip_offset = strtoull(off, NULL, 10);
+    const char *eio = getenv("CUSTOS_SKIPWRITE_EIO");
+    fail_eio = eio != NULL && strcmp(eio, "1") == 0;
     active = 1;
 }
 
@@ -63,12 +68,18 @@ is_target(int fd)
     return st.st_dev == target.st_dev && st.st_ino == target.st_ino;
 }
 
+static int
+covers(uint64_t offset, size_t len)
+{
+    return active && skip_offset >= offset && skip_offset < offset + len;
+}
+
 /* Returns an aligned copy of buf with the skipped byte restored, or NULL to pass through. */
 static void *
 doctored(int fd, const void *buf, size_t len, uint64_t offset)
 {
     pthread_once(&once, setup);
-    if (!active || skip_offset < offset || skip_offset >= offset + len || !is_target(fd))
+    if (fail_eio || !covers(offset, len) || !is_target(fd))
         return NULL;
     char self[64];
     unsigned char old = 0;
@@ -90,6 +101,10 @@ ssize_t
 pwrite(int fd, const void *buf, size_t len, off_t offset)
 {
     pthread_once(&once, setup);
+    if (fail_eio && offset >= 0 && covers((uint64_t)offset, len) && is_target(fd)) {
+        errno = EIO;
+        return -1;
+    }
     void *copy = offset >= 0 ? doctored(fd, buf, len, (uint64_t)offset) : NULL;
     ssize_t n = real_pwrite(fd, copy != NULL ? copy : buf, len, offset);
     int e = errno;
@@ -102,6 +117,10 @@ ssize_t
 pwrite64(int fd, const void *buf, size_t len, off64_t offset)
 {
     pthread_once(&once, setup);
+    if (fail_eio && offset >= 0 && covers((uint64_t)offset, len) && is_target(fd)) {
+        errno = EIO;
+        return -1;
+    }
     void *copy = offset >= 0 ? doctored(fd, buf, len, (uint64_t)offset) : NULL;
     ssize_t n = real_pwrite64(fd, copy != NULL ? copy : buf, len, offset);
     int e = errno;
