@@ -860,6 +860,32 @@ verify_pass(struct run *r, const struct custos_wipe_region *plan, size_t nplan,
     return CUSTOS_OK;
 }
 
+/*
+ * The SHA-256 of a plan written as one line "OFFSET LENGTH\n" per region
+ * (decimal bytes), as lowercase hex: lets anyone who recomputes the plan
+ * from docs/formats/wipe-log.md check that it is the one that was read.
+ */
+static int
+plan_digest(const struct custos_wipe_region *plan, size_t n, char hex[65], struct custos_error *err)
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned char d[32];
+    unsigned dlen = 0;
+    int ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
+    for (size_t i = 0; ok && i < n; i++) {
+        char line[48];
+        int len = snprintf(line, sizeof(line), "%llu %llu\n", (unsigned long long)plan[i].offset,
+                           (unsigned long long)plan[i].length);
+        ok = EVP_DigestUpdate(md, line, (size_t)len) == 1;
+    }
+    ok = ok && EVP_DigestFinal_ex(md, d, &dlen) == 1 && dlen == sizeof(d);
+    EVP_MD_CTX_free(md);
+    if (!ok)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "SHA-256 failed");
+    custos_hex_encode(d, sizeof(d), hex);
+    return CUSTOS_OK;
+}
+
 int
 custos_wipe_run(const struct custos_wipe_target *t, const struct custos_wipe_options *opts,
                 const struct custos_progress *p, struct custos_wipe_result *res,
@@ -881,6 +907,11 @@ custos_wipe_run(const struct custos_wipe_target *t, const struct custos_wipe_opt
             vtotal += plan[i].length;
         res->regions_planned = nplan;
         res->sample_unit = t->logical_sector_bytes;
+        rc = plan_digest(plan, nplan, res->plan_sha256, err);
+        if (rc != CUSTOS_OK) {
+            free(plan);
+            return rc;
+        }
     } else {
         res->regions_planned = 1;
     }
@@ -1085,6 +1116,7 @@ custos_wipe_log_json(const struct custos_wipe_target *t, const struct custos_wip
         json_object_set_new(s, "sample_permille", json_integer(CUSTOS_WIPE_SAMPLE_PERMILLE));
         json_object_set_new(s, "unit_bytes", json_integer(res->sample_unit));
         json_object_set_new(s, "regions", json_integer((json_int_t)res->regions_planned));
+        json_object_set_new(s, "plan_sha256", json_string(res->plan_sha256));
         json_object_set_new(v, "sampling", s);
     } else {
         json_object_set_new(v, "sampling", json_null());

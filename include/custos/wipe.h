@@ -146,6 +146,7 @@ struct custos_wipe_result {
     uint64_t mismatched_bytes; /* bytes that differ from the pattern */
     uint64_t regions_planned;  /* sampling: regions in the plan; full: 1 */
     uint32_t sample_unit;      /* sampling: bytes of one unit (the logical sector) */
+    char plan_sha256[65];      /* sampling: SHA-256 of the plan's lines "OFFSET LENGTH\n" */
     struct custos_wipe_bad_region bad[CUSTOS_WIPE_MAX_REGIONS]; /* write, read, mismatch */
     size_t nbad;                                                /* used entries of bad */
     uint64_t bad_total;                                         /* all bad regions, even unkept */

@@ -79,6 +79,37 @@ is "--json: one document with the result and the log" \
 is "sampling: 1000 subsections, 2 samples each + first + last, seed recorded" \
     "$(jget f2.json "[r['verification']['sampling'][k] for k in ('subsections', 'samples_per_subsection', 'regions', 'unit_bytes')] + [len(r['verification']['sampling']['seed'])]")" \
     '[1000, 2, 2002, 512, 64]'
+# The plan recomputed from the format document alone (python3 and openssl enc).
+plan_sha256() { # LOG: prints "SHA256 BYTES" of the plan the document defines
+    seed=$(jget "$1" "r['verification']['sampling']['seed']")
+    subs=$(jget "$1" "r['verification']['sampling']['subsections']")
+    keystream "$seed" $((16 * subs)) >draws.bin
+    "$PY" - "$1" draws.bin <<'EOF'
+import hashlib, json, sys
+r = json.load(open(sys.argv[1]))
+s = r['verification']['sampling']
+d = open(sys.argv[2], 'rb').read()
+size, unit, S, pm = r['target']['size_bytes'], s['unit_bytes'], s['subsections'], s['sample_permille']
+U = -(-size // unit)
+regions = [(0, unit)]
+for i in range(S):
+    first, end = U * i // S, U * (i + 1) // S
+    n = end - first
+    L = max(1, -(-(n * pm) // 1000))
+    span = n - 2 * L + 1
+    x = int.from_bytes(d[16 * i:16 * i + 8], 'big') % span
+    y = int.from_bytes(d[16 * i + 8:16 * i + 16], 'big') % span
+    a, b = min(x, y), max(x, y)
+    regions += [((first + a) * unit, L * unit), ((first + b + L) * unit, L * unit)]
+regions.append(((U - 1) * unit, unit))
+regions = [(o, min(l, size - o)) for o, l in regions]
+text = ''.join('%d %d\n' % (o, l) for o, l in regions)
+print(hashlib.sha256(text.encode()).hexdigest(), sum(l for o, l in regions))
+EOF
+}
+is "sampling plan recomputed from the format document: same SHA-256, same bytes read" \
+    "$(plan_sha256 f2.json)" \
+    "$(jget f2.json "r['verification']['sampling']['plan_sha256'] + ' ' + str(r['verification']['bytes_verified'])")"
 is "sampling read at least 10 % and not everything" \
     "$(jget f2.json "0.10 * r['target']['size_bytes'] <= r['verification']['bytes_verified'] < r['target']['size_bytes']")" \
     true
@@ -194,6 +225,8 @@ else
         "$(jget l1.json "[r['target'][k] for k in ('kind', 'device', 'serial', 'confirmed_by', 'size_bytes')] + [r['verification']['cache_bypass'], r['pass']['flush'], r['result'], r['nist_category']]")" \
         "[\"block-device\", \"$ldev\", null, \"device-name\", $SIZE, \"o_direct\", \"fsync+blkflsbuf\", \"PASSED\", \"none\"]"
     check "loop: log says only the backing file was overwritten" grep -q "backing file only" l1.json
+    is "loop: sampling plan recomputed from the format document" "$(plan_sha256 l1.json)" \
+        "$(jget l1.json "r['verification']['sampling']['plan_sha256'] + ' ' + str(r['verification']['bytes_verified'])")"
 
     if [ -n "$shim" ] && [ -f "$shim" ]; then
         fffile disk.img $SIZE
