@@ -185,6 +185,22 @@ else
     skip "fault shim not built (CUSTOS_FAULT_SHIM)"
 fi
 
+# SIGINT mid-pass: exit 130, no log (the target is partly overwritten).
+truncate -s 512M big.img
+timeout --preserve-status -s INT 0.5 custos-dispose wipe -q --confirm big.img --log big.json \
+    big.img >out 2>err
+rc=$?
+if [ $rc -eq 0 ]; then
+    skip "SIGINT: the wipe finished before the signal"
+elif [ ! -s err ]; then
+    skip "SIGINT: the signal arrived before the tool started (a loaded machine)"
+else
+    is "SIGINT: exit 130" $rc 130
+    check "SIGINT: says it was interrupted" grep -q "interrupted" err
+    check "SIGINT: no log, no temporary log" sh -c '! ls -a | grep -q "big.json"'
+fi
+rm -f big.img
+
 # ---- refusals before any write ----
 randfile f7 $SIZE
 sum7=$(sha256 f7)
