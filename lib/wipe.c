@@ -567,7 +567,10 @@ custos_wipe_check(const struct custos_wipe_target *t, const char *confirm, struc
     if (t->is_swap)
         return custos_error_set(err, CUSTOS_E_REFUSED, 0, t->path,
                                 "is active swap (the device or one of its partitions); refusing");
-    if (confirm == NULL || strcmp(confirm, t->confirm_expected) != 0) {
+    /* udev's ID_SERIAL (model and serial) names the same device as its short serial. */
+    int long_ok = confirm != NULL && t->confirm_basis == CUSTOS_WIPE_CONFIRM_SERIAL &&
+                  t->serial_long[0] != '\0' && strcmp(confirm, t->serial_long) == 0;
+    if (!long_ok && (confirm == NULL || strcmp(confirm, t->confirm_expected) != 0)) {
         const char *what =
             t->confirm_basis == CUSTOS_WIPE_CONFIRM_SERIAL ? "the device's serial number"
             : t->confirm_basis == CUSTOS_WIPE_CONFIRM_DEVICE_NAME

@@ -200,7 +200,8 @@ CUSTOS_API int custos_wipe_inspect(struct custos_wipe_target *t, const char *pat
 
 /*
  * Refuses an unsafe target: root file system, mounted, held, swap, then a
- * confirm value other than t->confirm_expected (NULL counts as other).
+ * confirm value other than t->confirm_expected (NULL counts as other) or,
+ * for a device confirmed by serial, its udev ID_SERIAL.
  * Returns: CUSTOS_OK; CUSTOS_E_REFUSED with the reason in err.
  */
 CUSTOS_API int custos_wipe_check(const struct custos_wipe_target *t, const char *confirm,
