@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "dispose-wipe.h"
 
 #define MAX_ITEMS 256
 
@@ -58,6 +59,8 @@ usage_text(FILE *f)
         "  verify BUNDLE owner, legal: check a bundle against its order; with -l and\n"
         "                --sign custodian=KEY, record a dispose entry per proven item\n"
         "  render BUNDLE print the certificate as HTML or PDF (-o FILE.html|FILE.pdf)\n"
+        "  wipe TARGET   vendor or custodian: overwrite a device or file, verify it,\n"
+        "                sign the wipe log (custos-dispose wipe --help)\n"
         "\n"
         "  -l, --ledger FILE          the case ledger\n"
         "  -o, --output FILE          the file or directory to write\n"
@@ -558,6 +561,9 @@ main(int argc, char **argv)
 {
     struct cli c;
     cli_init(&c, "custos-dispose");
+    /* wipe has options of its own (tools/dispose-wipe.c). */
+    if (argc > 1 && strcmp(argv[1], "wipe") == 0)
+        return dispose_wipe_main(&c, argc - 1, argv + 1);
     struct options o;
     memset(&o, 0, sizeof(o));
     cli_signers_init(&o.signers);
@@ -567,6 +573,9 @@ main(int argc, char **argv)
     if (optind >= argc)
         return cli_usage(&c, "missing COMMAND");
     const char *cmd = argv[optind++];
+    if (strcmp(cmd, "order") != 0 && strcmp(cmd, "certify") != 0 && strcmp(cmd, "verify") != 0 &&
+        strcmp(cmd, "render") != 0)
+        return cli_usage(&c, "unknown command %s", cmd);
     const char *arg = optind < argc ? argv[optind++] : NULL;
     int want_arg = strcmp(cmd, "verify") == 0 || strcmp(cmd, "render") == 0;
     if (!want_arg && strcmp(cmd, "order") != 0 && strcmp(cmd, "certify") != 0)

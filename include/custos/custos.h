@@ -31,6 +31,7 @@
 #include "dispose.h"
 #include "timestamp.h"
 #include "seal.h"
+#include "wipe.h"
 
 #ifdef __cplusplus
 extern "C" {

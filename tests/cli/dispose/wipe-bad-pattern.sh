@@ -1,0 +1,1 @@
+custos-dispose wipe --pattern ones --confirm t --log t.json t

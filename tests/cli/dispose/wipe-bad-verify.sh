@@ -1,0 +1,1 @@
+custos-dispose wipe --verify quick --confirm t --log t.json t

@@ -1,0 +1,1 @@
+mkdir d && custos-dispose wipe --confirm d --log t.json d

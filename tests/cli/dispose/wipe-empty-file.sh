@@ -1,0 +1,1 @@
+: > t && custos-dispose wipe --confirm t --log t.json t

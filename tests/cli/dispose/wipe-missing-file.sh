@@ -1,0 +1,1 @@
+custos-dispose wipe --confirm t --log t.json nosuch

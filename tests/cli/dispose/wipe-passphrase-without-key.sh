@@ -1,0 +1,1 @@
+custos-dispose wipe --passphrase-file p --confirm t --log t.json t

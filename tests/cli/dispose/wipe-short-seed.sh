@@ -1,0 +1,1 @@
+custos-dispose wipe --pattern random --seed abcd --confirm t --log t.json t

@@ -1,0 +1,1 @@
+custos-dispose wipe --verify-only --pattern random --log t.json t
