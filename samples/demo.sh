@@ -139,6 +139,55 @@ export_sha256=$(sha256sum "$out/copy/ewfexport.raw" | cut -d' ' -f1)
 echo "E01 -> raw (ewfexport): $export_sha256"
 [ "$export_sha256" = "$medium_sha256" ] || fail "ewfexport's raw image differs from the medium"
 
+section "7b. Seal the image and its record (custos-seal)"
+# Demo keys with demo passphrases in files; a real custodian types them.
+mkdir "$out/keys"
+for who in "Demo Custodian:custodian:custodian" "Demo Witness:witness:witness"; do
+  name=${who%%:*} rest=${who#*:}
+  echo "demo passphrase of ${rest#*:}" >"$out/keys/${rest#*:}.pass"
+  custos-key generate -q --name "$name" --role "${rest%%:*}" -o "$out/keys/${rest#*:}.key" \
+    --passphrase-file "$out/keys/${rest#*:}.pass" || fail "custos-key generate"
+done
+K=$root/$out/keys
+S=$root/$out/sealed
+custos-ledger open -q -l "$out/case.ledger" --key "$K/custodian.key" --passphrase-file "$K/custodian.pass" \
+  --case IR-2026-0117 --level 3 --authorisation "IR-2026-0117/APPROVAL-03" || fail "custos-ledger open"
+custos-ledger add enroll -q -l "$out/case.ledger" --sign subject="$K/witness.key" \
+  --sign approver="$K/custodian.key" --passphrase-file "$K/witness.pass" \
+  --passphrase-file "$K/custodian.pass" || fail "custos-ledger enroll"
+custos-ledger add collect -q -l "$out/case.ledger" --sign custodian="$K/custodian.key" \
+  --sign witness="$K/witness.key" --passphrase-file "$K/custodian.pass" \
+  --passphrase-file "$K/witness.pass" --item EV-01 --description "USB stick" ||
+  fail "custos-ledger collect"
+mkdir "$out/sealed"
+custos-seal create --key "$K/custodian.key" --sign witness="$K/witness.key" \
+  --passphrase-file "$K/custodian.pass" --passphrase-file "$K/witness.pass" \
+  --case IR-2026-0117 --evidence EV-01 --seal TE-000731 \
+  --authorisation "IR-2026-0117/APPROVAL-03 (CISO written approval)" \
+  --ledger "$out/case.ledger" -o "$out/sealed/EV-01.tar" "$out/evidence" || fail "custos-seal create"
+custos-seal verify "$out/sealed/EV-01.tar" --trust "$K/custodian.key.pub" \
+  --trust "$K/witness.key.pub" || fail "custos-seal verify"
+custos-ledger verify -q -l "$out/case.ledger" || fail "custos-ledger verify"
+# Independent checks (docs/formats/package.md section 5): tar, sha256sum, openssl.
+mkdir "$out/sealed/unpacked"
+tar -xf "$out/sealed/EV-01.tar" -C "$out/sealed/unpacked" || fail "tar -x"
+(
+  cd "$out/sealed/unpacked/EV-01" &&
+  sha256sum -c --strict --quiet tagmanifest-sha256.txt &&
+  sha256sum -c --strict --quiet manifest-sha256.txt &&
+  fp=$(openssl pkey -pubin -in "$K/custodian.key.pub" -outform DER | sha256sum | cut -d' ' -f1) &&
+  grep -qx "Custos-Signer: custodian $fp" bag-info.txt &&
+  P=application/vnd.custos.seal.v1 &&
+  { printf 'DSSEv1 %d %s %d ' ${#P} "$P" "$(wc -c <tagmanifest-sha256.txt)"; cat tagmanifest-sha256.txt; } >"$S/signed" &&
+  sed -n 's/^signature: //p' "custos-seal/$(echo "$fp" | cut -c1-16).sig" | base64 -d >"$S/sig.bin" &&
+  openssl pkeyutl -verify -rawin -pubin -inkey "$K/custodian.key.pub" -in "$S/signed" \
+    -sigfile "$S/sig.bin" >/dev/null
+) || fail "the sealed package does not check out with sha256sum and openssl"
+echo "sha256sum -c of both BagIt manifests and openssl pkeyutl -verify of the custodian's seal signature: ok"
+tm=$(sha256sum "$out/sealed/unpacked/EV-01/tagmanifest-sha256.txt" | cut -d' ' -f1)
+tail -n 1 "$out/case.ledger" | grep -q "\"sha256\":\"$tm\"" || fail "the ledger's seal entry does not name the tag manifest"
+echo "the ledger's seal entry records the tag manifest's SHA-256 $tm: ok"
+
 section "8. Custody steps (to come)"
 # ---- LATER CUSTODY STEPS GO HERE, as the tools land (see the issues): ----
 #   custos-key     create the custodian's and the witness's signing keys
