@@ -127,6 +127,52 @@ test_formats(void)
     }
 }
 
+/* Progress callback that changes the source once the first pass is over. */
+static void
+change_source(void *ctx, uint64_t done, uint64_t total)
+{
+    int *changed = ctx;
+    if (!*changed && done * 2 >= total) {
+        FILE *f = fopen("chg/f.txt", "a");
+        if (f != NULL) {
+            fputs("appended while sealing\n", f);
+            fclose(f);
+        }
+        *changed = 1;
+    }
+}
+
+static int
+cancel_now(void *ctx)
+{
+    (void)ctx;
+    return 1;
+}
+
+static void
+test_changed_source(void)
+{
+    struct custos_error err;
+    struct custos_seal_result res;
+    custos_error_clear(&err);
+    mkdir("chg", 0755);
+    tap_write("chg/f.txt", "original content\n", 17);
+    int changed = 0;
+    struct custos_progress p = {.update = change_source, .ctx = &changed};
+    const char *paths[] = {"chg"};
+    struct custos_seal_options o = opts(CUSTOS_SEAL_TAR);
+    o.progress = &p;
+    is_status(custos_seal_create("chg.tar", paths, 1, &o, &res, &err), CUSTOS_E_MISMATCH, &err,
+              "a file changed between the two passes stops the sealing");
+    has_str(err.message, "changed while sealing", "message says so");
+    ok(access("chg.tar", F_OK) != 0, "and nothing is published");
+    struct custos_progress c = {.cancelled = cancel_now};
+    o.progress = &c;
+    is_status(custos_seal_create("chg2", paths, 1, &o, &res, &err), CUSTOS_E_INTERRUPTED, &err,
+              "a cancelled run stops");
+    ok(access("chg2", F_OK) != 0, "and publishes nothing");
+}
+
 static void
 test_refusals(void)
 {
@@ -178,6 +224,7 @@ main(void)
     keys();
     test_formats();
     test_refusals();
+    test_changed_source();
     custos_key_free(alice);
     custos_key_free(carol);
     custos_key_free(carol_pub);
