@@ -1,0 +1,1 @@
+custos-seal create --key k -o p.tar f

@@ -1,0 +1,1 @@
+custos-seal create --key k --case C --evidence E --seal S --authorisation A f

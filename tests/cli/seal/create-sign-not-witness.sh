@@ -1,0 +1,1 @@
+custos-seal create --sign receiver=k.key

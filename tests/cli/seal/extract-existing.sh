@@ -1,0 +1,1 @@
+mkdir dest; custos-seal extract p.tar -o dest

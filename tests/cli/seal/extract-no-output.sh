@@ -1,0 +1,1 @@
+custos-seal extract p.tar

@@ -1,0 +1,1 @@
+custos-seal verify p.tar --max-entries -3

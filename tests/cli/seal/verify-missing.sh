@@ -1,0 +1,1 @@
+custos-seal verify no-such.tar

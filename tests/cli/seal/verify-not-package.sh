@@ -1,0 +1,1 @@
+printf "hello\n" > f.txt; custos-seal verify f.txt

@@ -1,0 +1,1 @@
+custos-seal verify p.tar --seal S

@@ -1,0 +1,4 @@
+custos-signature-v1
+purpose: application/vnd.custos.seal.v1
+key: 538a9f4ec7c4686ad1614839b8c08eafffc64cb4f1dfe482a064e0bd0e6938f4
+signature: KuNoN/YDzh1HCNep8B4+4OJv4uv6bAZP8jHut7IL40iruIc6H0duywD3KgL2V/aMutzYDjwIysdN3TlYDThWDw==
