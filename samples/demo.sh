@@ -16,7 +16,14 @@
 #      independent converter) and compare SHA-256 with the original medium;
 #   5. hash every file inside the E01 (custos-hash --image), signed and
 #      recorded in the ledger, checked against icat | sha256sum;
-#   6. verify the ledger and write a checkpoint the witness cosigns.
+#   6. verify the ledger and write a checkpoint the witness cosigns;
+#   7. seal the evidence into a signed BagIt package recorded in the ledger
+#      (custos-seal), checked with tar, sha256sum and openssl;
+#   8. verify a backup copy of the image against its record (custos-verify);
+#   9. hand the medium to a destruction vendor, wipe the working copy, and
+#      certify, verify and print the destruction proof (custos-dispose);
+#  10. show the custody history and export the custody report and the
+#      verification kit (custos-ledger).
 #
 # Exits non-zero, naming the step, on any failure.
 set -eu
@@ -27,6 +34,13 @@ section() { printf '\n==== %s\n' "$*"; }
 fail() {
   printf '\ndemo: FAILED: %s\n' "$*" >&2
   exit 1
+}
+# indented CMD...: runs CMD with its output indented, and keeps CMD's exit status.
+indented() {
+  "$@" >"$out/.step.txt" 2>&1
+  rc=$?
+  sed 's/^/  /' "$out/.step.txt"
+  return $rc
 }
 # field RECORD KEY.KEY...: one value of a JSON record (python3, no jq needed).
 field() {
@@ -203,12 +217,12 @@ while read -r inode sha off; do
   [ "$got" = "$sha" ] || fail "icat | sha256sum of inode $inode differs from the manifest"
 done <"$out/files.txt"
 echo "icat | sha256sum of each of the $(wc -l <"$out/files.txt") files = the manifest: ok"
-custos-hash -q --audit "$out/evidence/usb-stick.files.json" \
-  --signer "$out/keys/custodian.key.pub" --image "$e01" | sed 's/^/  /' ||
+indented custos-hash -q --audit "$out/evidence/usb-stick.files.json" \
+  --signer "$out/keys/custodian.key.pub" --image "$e01" ||
   fail "the audit of the E01 against its signed manifest"
 
 section "10. Verify the ledger; a checkpoint cosigned by the witness"
-custos-ledger verify -l "$ledger" | sed 's/^/  /' || fail "custos-ledger verify"
+indented custos-ledger verify -l "$ledger" || fail "custos-ledger verify"
 custos-ledger checkpoint -q -l "$ledger" --key "$out/keys/custodian.key" \
   --passphrase-file "$out/keys/custodian.pass" -o "$out/checkpoint.note" || fail "checkpoint"
 custos-ledger cosign -q "$out/checkpoint.note" -l "$ledger" --key "$out/keys/witness.key" \
@@ -217,6 +231,111 @@ sed 's/^/  /' "$out/checkpoint.cosigned.note"
 custos-ledger verify -q -l "$ledger" --checkpoint "$out/checkpoint.cosigned.note" ||
   fail "the ledger does not match its checkpoint"
 echo "the ledger holds exactly what the cosigned checkpoint commits to: ok"
+
+section "11. Seal the evidence (custos-seal), recorded in the ledger"
+mkdir "$out/sealed"
+S=$root/$out/sealed
+# shellcheck disable=SC2086
+custos-seal create -q --key "$out/keys/custodian.key" --sign witness="$out/keys/witness.key" $both \
+  --case IR-2026-0117 --evidence EV-01 --seal TE-000117 \
+  --authorisation "IR-2026-0117/APPROVAL-03 (CISO written approval)" \
+  --organization "Demo Corp" --description "USB stick EV-01: E01 image, record, file manifest" \
+  --ledger "$ledger" -o "$out/sealed/EV-01.tar" "$out/evidence" || fail "custos-seal create"
+indented custos-seal verify "$out/sealed/EV-01.tar" --trust "$out/keys/custodian.key.pub" \
+  --trust "$out/keys/witness.key.pub" || fail "custos-seal verify"
+# Independent checks (docs/formats/package.md): tar, sha256sum, openssl.
+mkdir "$out/sealed/unpacked"
+tar -xf "$out/sealed/EV-01.tar" -C "$out/sealed/unpacked" || fail "tar -x"
+(
+  cd "$out/sealed/unpacked/EV-01" &&
+  sha256sum -c --strict --quiet tagmanifest-sha256.txt &&
+  sha256sum -c --strict --quiet manifest-sha256.txt &&
+  fp=$(openssl pkey -pubin -in "$root/$out/keys/custodian.key.pub" -outform DER | sha256sum | cut -d' ' -f1) &&
+  grep -qx "Custos-Signer: custodian $fp" bag-info.txt &&
+  P=application/vnd.custos.seal.v1 &&
+  { printf 'DSSEv1 %d %s %d ' ${#P} "$P" "$(wc -c <tagmanifest-sha256.txt)"; cat tagmanifest-sha256.txt; } >"$S/signed" &&
+  sed -n 's/^signature: //p' "custos-seal/$(echo "$fp" | cut -c1-16).sig" | base64 -d >"$S/sig.bin" &&
+  openssl pkeyutl -verify -rawin -pubin -inkey "$root/$out/keys/custodian.key.pub" -in "$S/signed" \
+    -sigfile "$S/sig.bin" >/dev/null
+) || fail "the sealed package does not check out with sha256sum and openssl"
+echo "sha256sum -c of both BagIt manifests and openssl pkeyutl -verify of the custodian's seal signature: ok"
+tm=$(sha256sum "$out/sealed/unpacked/EV-01/tagmanifest-sha256.txt" | cut -d' ' -f1)
+tail -n 1 "$ledger" | grep -q "\"sha256\":\"$tm\"" || fail "the ledger's seal entry does not name the tag manifest"
+echo "the ledger's seal entry records the tag manifest's SHA-256: ok"
+
+section "13. Destruction of the medium, certified (custos-dispose)"
+# The vendor's people: the company that receives the medium, the operator
+# who destroys it, a supervisor who checks it, and the auditor who watches.
+for who in vendor:vendor:"Demo Shred Ltd." operator:vendor:"Demo Operator" \
+           supervisor:vendor:"Demo Supervisor" auditor:witness:"Demo Auditor"; do
+  k=${who%%:*}; r=${who#*:}; r=${r%%:*}
+  printf 'demo passphrase of %s\n' "$k" >"$out/keys/$k.pass"
+  custos-key generate -q --name "${who##*:}" --role "$r" -o "$out/keys/$k.key" \
+    --passphrase-file "$out/keys/$k.pass" || fail "custos-key generate $k"
+  custos-ledger add enroll -q -l "$ledger" --sign subject="$out/keys/$k.key" \
+    --sign approver="$out/keys/custodian.key" --passphrase-file "$out/keys/$k.pass" \
+    --passphrase-file "$out/keys/custodian.pass" --organisation "Demo Shred Ltd." ||
+    fail "custos-ledger add enroll $k"
+done
+custos-dispose order -q -l "$ledger" --order-id DO-0117-1 --item EV-01 --media-type EV-01=usb \
+  --vendor-organisation "Demo Shred Ltd." --sign releaser="$out/keys/custodian.key" \
+  --sign receiver="$out/keys/vendor.key" --passphrase-file "$out/keys/custodian.pass" \
+  --passphrase-file "$out/keys/vendor.pass" -o "$out/order.json" || fail "custos-dispose order"
+echo "order DO-0117-1 written and the transfer to the vendor recorded"
+# The vendor's working copy of the image is wiped and the wipe verified.
+custos-dispose wipe -q --confirm "$out/copy/usb-stick.raw" --key "$out/keys/operator.key" \
+  --passphrase-file "$out/keys/operator.pass" --log "$out/wipe-log.json" \
+  "$out/copy/usb-stick.raw" || fail "custos-dispose wipe"
+cmp -s -n "$(stat -c %s "$out/copy/usb-stick.raw")" "$out/copy/usb-stick.raw" /dev/zero ||
+  fail "the wiped copy is not all zeros"
+echo "the working copy is all zeros (cmp against /dev/zero): ok"
+convert -size 320x240 xc:gray80 -fill black -draw "rectangle 100,60 220,180" \
+  "$out/photo-before.png" && convert -size 320x240 xc:gray80 -fill black \
+  -draw "point 160,120" "$out/photo-after.jpg" || fail "cannot draw the demo photos"
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+cat >"$out/draft.json" <<JSON
+{"certificate_id": "DS-2026-0117", "contract": "PO 2026-88",
+ "owner": {"name": "Demo Corp", "address": "Taipei"},
+ "vendor": {"name": "Demo Shred Ltd.", "address": "Keelung",
+            "certifications": [{"scheme": "NAID AAA", "id": "N-0001", "expires": "2027-12-31"}]},
+ "attestation": "We certify that the media listed were destroyed as described.",
+ "custody": {"received_by": "Demo Shred Ltd.", "received_at": "$now"},
+ "items": [
+  {"id": "EV-01", "serial": "4C530001", "media_type": "usb", "seals": ["TE-000117"],
+   "category": "destroy", "method": "shred", "method_details": "2 mm particles",
+   "standard": "DIN 66399", "level": "H-5", "tool": "demo shredder", "tool_version": "1",
+   "verification": "visual", "result": "destroyed", "time": "$now",
+   "location": "Keelung plant", "destination": "recycler"}],
+ "people": {"performer": {"title": "operator"}, "verifier": {"title": "supervisor"},
+            "witness": {"title": "auditor"}},
+ "attachments": [
+  {"file": "photo-before.png", "kind": "photo_before", "items": ["EV-01"]},
+  {"file": "photo-after.jpg", "kind": "photo_after", "items": ["EV-01"]},
+  {"file": "wipe-log.json", "kind": "wipe_log", "items": ["EV-01"]}]}
+JSON
+custos-dispose certify -q --order "$out/order.json" --draft "$out/draft.json" \
+  --sign performer="$out/keys/operator.key" --sign verifier="$out/keys/supervisor.key" \
+  --sign witness="$out/keys/auditor.key" --passphrase-file "$out/keys/operator.pass" \
+  --passphrase-file "$out/keys/supervisor.pass" --passphrase-file "$out/keys/auditor.pass" \
+  -o "$out/destruction-proof.tar" || fail "custos-dispose certify"
+indented custos-dispose verify "$out/destruction-proof.tar" --order "$out/order.json" \
+  --require before,after -l "$ledger" --sign custodian="$out/keys/custodian.key" \
+  --passphrase-file "$out/keys/custodian.pass" || fail "custos-dispose verify"
+# The vendor countersigns the dispose entry the owner recorded.
+seq=$(tail -n 1 "$ledger" | cut -f1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["seq"])')
+custos-ledger add attest -q -l "$ledger" --sign attester="$out/keys/vendor.key" \
+  --passphrase-file "$out/keys/vendor.pass" --target "$seq" || fail "the vendor's attest"
+custos-dispose render "$out/destruction-proof.tar" -o "$out/destruction-certificate.pdf" ||
+  fail "custos-dispose render"
+pdftoppm -r 50 -png -f 1 -l 1 "$out/destruction-certificate.pdf" "$out/certificate" ||
+  fail "pdftoppm cannot render the certificate"
+echo "certificate: $out/destruction-certificate.pdf (rendered by pdftoppm: ok)"
+
+section "14. The custody history, verified"
+indented custos-ledger show -l "$ledger" || fail "custos-ledger show"
+indented custos-ledger verify -l "$ledger" || fail "custos-ledger verify"
+custos-ledger export -q -l "$ledger" -o "$out/custody-report" || fail "custos-ledger export"
+echo "custody report, CASE/UCO JSON-LD and verification kit: $out/custody-report/"
 
 section "Done"
 echo "everything checked out; the outputs are in $out"
