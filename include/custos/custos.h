@@ -27,6 +27,7 @@
 #include "hashset.h"
 #include "audit.h"
 #include "fs.h"
+#include "verify.h"
 
 #ifdef __cplusplus
 extern "C" {
