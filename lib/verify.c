@@ -473,9 +473,13 @@ load_bag(struct custos_verify *v)
             while (*name == ' ' || *name == '\t')
                 name++;
             uint8_t dig[32];
+            char hex[65];
             struct custos_error e;
+            if (sp == hexlen)
+                memcpy(hex, line, hexlen);
+            hex[sp == hexlen ? hexlen : 0] = '\0';
             if (sp != hexlen || *name == '\0' || strncmp(name, "data/", 5) != 0 ||
-                custos_hex_decode(line, dig, hexlen / 2, &e) != CUSTOS_OK) {
+                custos_hex_decode(hex, dig, hexlen / 2, &e) != CUSTOS_OK) {
                 rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, path,
                                       "line %zu: not \"DIGEST data/PATH\"", lineno);
                 break;

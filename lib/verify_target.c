@@ -533,6 +533,8 @@ custos__verify_archive(struct custos_verify *v, const char *path, const struct c
             int h = hash_entry(&r, a, &got, &n, &why, &fatal);
             if (h == CUSTOS_OK)
                 it->found_size = n;
+            if (h == CUSTOS_E_INCOMPLETE && !v->container_corrupt)
+                archive_broken(v, path, a, "inside an entry");
             if ((rc = settle(it, h, &got, why)) != CUSTOS_OK)
                 goto out;
             if (fatal) {
