@@ -569,6 +569,10 @@ custos_verify_new(struct custos_verify **out, const char *path, struct custos_er
                 break;
             }
     }
+    char sig[4200];
+    snprintf(sig, sizeof(sig), "%s.sig", path);
+    if (rc == CUSTOS_OK && v->kind != CUSTOS_VERIFY_REF_BAG && access(sig, F_OK) == 0)
+        snprintf(v->sig_status, sizeof(v->sig_status), "not checked");
     if (rc != CUSTOS_OK) {
         custos_error_copy(err, &v->err);
         custos_verify_free(v);
