@@ -1082,11 +1082,10 @@ custos_verify_report_json(const struct custos_verify *v, char **json)
         return CUSTOS_E_USAGE;
     struct custos_verify_totals t;
     custos_verify_totals(v, &t);
-    json_t *r = json_object();
     json_t *items = json_array();
     json_t *totals = json_object();
     json_t *bad = json_array();
-    if (r == NULL || items == NULL || totals == NULL || bad == NULL)
+    if (items == NULL || totals == NULL || bad == NULL)
         goto nomem;
     for (int c = 0; c < CUSTOS_VERIFY_CLASSES; c++) {
         char key[24];
@@ -1198,7 +1197,6 @@ custos_verify_report_json(const struct custos_verify *v, char **json)
     json_decref(doc);
     return *json ? CUSTOS_OK : CUSTOS_E_NOMEM;
 nomem:
-    json_decref(r);
     json_decref(items);
     json_decref(totals);
     json_decref(bad);
