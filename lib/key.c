@@ -128,7 +128,8 @@ static int
 key_fill_public(struct custos_key *k, struct custos_error *err)
 {
     if (EVP_PKEY_get_id(k->pkey) != EVP_PKEY_ED25519)
-        return custos_error_set(err, CUSTOS_E_UNSUPPORTED, 0, NULL, "wrong key type: %s, custos keys are Ed25519",
+        return custos_error_set(err, CUSTOS_E_UNSUPPORTED, 0, NULL,
+                                "wrong key type: %s, custos keys are Ed25519",
                                 EVP_PKEY_get0_type_name(k->pkey));
     int n = i2d_PUBKEY(k->pkey, NULL);
     if (n != CUSTOS_KEY_SPKI_SIZE)
@@ -589,6 +590,9 @@ out:
     return rc;
 }
 
+static int load_public_text(struct custos_key **out, const char *path, const char *text, size_t len,
+                            struct custos_error *err);
+
 int
 custos_key_load_public(struct custos_key **out, const char *path, struct custos_error *err)
 {
@@ -598,6 +602,35 @@ custos_key_load_public(struct custos_key **out, const char *path, struct custos_
     int rc = custos__read_small_file(path, KEY_FILE_MAX, &text, &len, err);
     if (rc != CUSTOS_OK)
         return rc;
+    rc = load_public_text(out, path, text, len, err);
+    free(text);
+    return rc;
+}
+
+int
+custos_key_load_public_mem(struct custos_key **out, const char *name, const void *bytes, size_t len,
+                           struct custos_error *err)
+{
+    *out = NULL;
+    if (len > KEY_FILE_MAX)
+        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, name, "too large (%zu bytes)", len);
+    char *text = malloc(len + 1);
+    if (text == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, name, "out of memory");
+    memcpy(text, bytes, len);
+    text[len] = '\0';
+    int rc = load_public_text(out, name, text, len, err);
+    free(text);
+    return rc;
+}
+
+/* Parses a public key file's text (NUL-terminated, len bytes before the NUL). */
+static int
+load_public_text(struct custos_key **out, const char *path, const char *text, size_t len,
+                 struct custos_error *err)
+{
+    *out = NULL;
+    int rc = CUSTOS_OK;
     struct custos_key *k = key_new();
     char fp[CUSTOS_KEY_FP_HEX_SIZE];
     uint8_t binding[CUSTOS_SIG_SIZE];
@@ -635,7 +668,6 @@ custos_key_load_public(struct custos_key **out, const char *path, struct custos_
 out:
     ERR_clear_error();
     BIO_free(bio);
-    free(text);
     if (rc != CUSTOS_OK)
         custos_key_free(k);
     else

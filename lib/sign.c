@@ -144,17 +144,11 @@ int
 custos_sigfile_write(const char *path, const struct custos_key *key, const char *purpose,
                      const uint8_t sig[CUSTOS_SIG_SIZE], struct custos_error *err)
 {
-    if (!purpose_valid(purpose))
+    char text[CUSTOS_SIGFILE_TEXT_MAX];
+    size_t n;
+    if (custos_sigfile_text(key, purpose, sig, text, &n, err) != CUSTOS_OK)
         return custos_error_set(err, CUSTOS_E_USAGE, 0, path, "bad signature purpose");
-    char b64[CUSTOS_SIG_B64_SIZE];
-    custos_sig_to_base64(sig, b64);
-    char text[SIGFILE_MAX];
-    int n = snprintf(text, sizeof(text),
-                     CUSTOS_SIGFILE_MAGIC "\n" CUSTOS_SIGFILE_FIELD_PURPOSE
-                                          "%s\n" CUSTOS_SIGFILE_FIELD_KEY
-                                          "%s\n" CUSTOS_SIGFILE_FIELD_SIGNATURE "%s\n",
-                     purpose, custos_key_fingerprint(key), b64);
-    return custos_write_file_new(path, text, (size_t)n, 0644, err);
+    return custos_write_file_new(path, text, n, 0644, err);
 }
 
 /* Takes line `prefix VALUE\n` at *p into dst (dstlen bytes with NUL). */
@@ -173,6 +167,9 @@ sig_field(const char **p, const char *prefix, char *dst, size_t dstlen)
     return 0;
 }
 
+static int parse_sigfile(const char *path, const char *text, size_t len, struct custos_sigfile *out,
+                         struct custos_error *err);
+
 int
 custos_sigfile_read(const char *path, struct custos_sigfile *out, struct custos_error *err)
 {
@@ -181,6 +178,51 @@ custos_sigfile_read(const char *path, struct custos_sigfile *out, struct custos_
     int rc = custos__read_small_file(path, SIGFILE_MAX, &text, &len, err);
     if (rc != CUSTOS_OK)
         return rc;
+    rc = parse_sigfile(path, text, len, out, err);
+    free(text);
+    return rc;
+}
+
+int
+custos_sigfile_parse(const char *name, const void *bytes, size_t len, struct custos_sigfile *out,
+                     struct custos_error *err)
+{
+    if (len > SIGFILE_MAX)
+        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, name, "too large (%zu bytes)", len);
+    char *text = malloc(len + 1);
+    if (text == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, name, "out of memory");
+    memcpy(text, bytes, len);
+    text[len] = '\0';
+    int rc = parse_sigfile(name, text, len, out, err);
+    free(text);
+    return rc;
+}
+
+int
+custos_sigfile_text(const struct custos_key *key, const char *purpose,
+                    const uint8_t sig[CUSTOS_SIG_SIZE], char text[CUSTOS_SIGFILE_TEXT_MAX],
+                    size_t *len, struct custos_error *err)
+{
+    if (!purpose_valid(purpose))
+        return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL, "bad signature purpose");
+    char b64[CUSTOS_SIG_B64_SIZE];
+    custos_sig_to_base64(sig, b64);
+    int n = snprintf(text, CUSTOS_SIGFILE_TEXT_MAX,
+                     CUSTOS_SIGFILE_MAGIC "\n" CUSTOS_SIGFILE_FIELD_PURPOSE
+                                          "%s\n" CUSTOS_SIGFILE_FIELD_KEY
+                                          "%s\n" CUSTOS_SIGFILE_FIELD_SIGNATURE "%s\n",
+                     purpose, custos_key_fingerprint(key), b64);
+    *len = (size_t)n;
+    return CUSTOS_OK;
+}
+
+/* Parses a signature file's text (NUL-terminated, len bytes before the NUL). */
+static int
+parse_sigfile(const char *path, const char *text, size_t len, struct custos_sigfile *out,
+              struct custos_error *err)
+{
+    int rc = CUSTOS_OK;
     memset(out, 0, sizeof(*out));
     const char *p = text;
     char b64[CUSTOS_SIG_B64_SIZE + 1];
@@ -201,7 +243,6 @@ custos_sigfile_read(const char *path, struct custos_sigfile *out, struct custos_
         rc = custos_error_set(err, CUSTOS_E_CORRUPT, 0, path, "line 4: bad signature line");
     else if (*p != '\0')
         rc = custos_error_set(err, CUSTOS_E_CORRUPT, 0, path, "line 5: unexpected text");
-    free(text);
     return rc;
 }
 

@@ -27,6 +27,8 @@
 #include "hashset.h"
 #include "audit.h"
 #include "fs.h"
+#include "timestamp.h"
+#include "seal.h"
 #include "verify.h"
 
 #ifdef __cplusplus

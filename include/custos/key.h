@@ -119,6 +119,16 @@ CUSTOS_API int custos_key_load_public(struct custos_key **out, const char *path,
                                       struct custos_error *err);
 
 /*
+ * As custos_key_load_public, reading the public key file's bytes from
+ * memory (len bytes, need not be NUL-terminated); name stands for the file
+ * in error messages (may be NULL).
+ * Returns: as custos_key_load_public.
+ */
+CUSTOS_API int custos_key_load_public_mem(struct custos_key **out, const char *name,
+                                          const void *bytes, size_t len,
+                                          struct custos_error *err);
+
+/*
  * Makes a public-only key from DER SubjectPublicKeyInfo bytes (as carried in
  * a ledger's enrol entry), with the given name and role (copied, may be
  * NULL for "").

@@ -135,6 +135,27 @@ CUSTOS_API int custos_sigfile_read(const char *path, struct custos_sigfile *out,
                                    struct custos_error *err);
 
 /*
+ * As custos_sigfile_read, parsing the file's bytes from memory (len bytes,
+ * need not be NUL-terminated); name stands for the file in messages.
+ * Returns: as custos_sigfile_read.
+ */
+CUSTOS_API int custos_sigfile_parse(const char *name, const void *bytes, size_t len,
+                                    struct custos_sigfile *out, struct custos_error *err);
+
+/* The largest text of a detached signature file. */
+#define CUSTOS_SIGFILE_TEXT_MAX 512 /* bytes, with the NUL */
+
+/*
+ * Formats the detached signature file custos_sigfile_write would write, in
+ * text (NUL-terminated; *len bytes without the NUL).
+ * Returns: CUSTOS_OK; CUSTOS_E_USAGE for a bad purpose.
+ */
+CUSTOS_API int custos_sigfile_text(const struct custos_key *key, const char *purpose,
+                                   const uint8_t sig[CUSTOS_SIG_SIZE],
+                                   char text[CUSTOS_SIGFILE_TEXT_MAX], size_t *len,
+                                   struct custos_error *err);
+
+/*
  * Reads the signature file at path and checks it: its purpose must equal
  * purpose, its key must be key's fingerprint, and the signature must verify
  * over PAE(purpose, msg).

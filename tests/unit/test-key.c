@@ -110,6 +110,25 @@ test_generate_and_load(void)
     }
     custos_key_free(pub);
     pub = NULL;
+    {
+        FILE *f = fopen("carol.key.pub", "rb");
+        char buf[4096];
+        size_t n = f != NULL ? fread(buf, 1, sizeof(buf), f) : 0;
+        if (f != NULL)
+            fclose(f);
+        is_status(custos_key_load_public_mem(&pub, "mem.pub", buf, n, &err), CUSTOS_OK, &err,
+                  "load public from memory");
+        if (pub != NULL)
+            is_str(custos_key_fingerprint(pub), custos_key_fingerprint(k), "same fingerprint");
+        custos_key_free(pub);
+        pub = NULL;
+        buf[40] ^= 1;
+        is_status(custos_key_load_public_mem(&pub, "mem.pub", buf, n, &err) != CUSTOS_OK, 1, &err,
+                  "altered bytes in memory refused");
+        is_status(custos_key_load_public_mem(&pub, "mem.pub", buf, n / 2, &err) != CUSTOS_OK, 1,
+                  &err, "cut bytes refused");
+        has_str(err.message, "mem.pub", "message names the given name");
+    }
     is_status(custos_key_load_public(&pub, "carol.key", &err), CUSTOS_E_USAGE, &err,
               "private file given as public refused");
     is_status(custos_key_load_private(&pub, "carol.key.pub", pass, strlen(pass), &err),

@@ -120,11 +120,41 @@ test_sign_verify(void)
     custos_key_free(pub);
 }
 
+static void
+test_sigfile_memory(void)
+{
+    struct custos_error err;
+    struct custos_key *k;
+    struct custos_sigfile sf, sf2;
+    uint8_t sig[CUSTOS_SIG_SIZE];
+    char text[CUSTOS_SIGFILE_TEXT_MAX];
+    size_t n;
+    custos_error_clear(&err);
+    custos_key_generate(&k, "Alice Chen", "custodian", &err);
+    custos_sign(k, CUSTOS_PURPOSE_SEAL, "tm", 2, sig, &err);
+    is_status(custos_sigfile_text(k, CUSTOS_PURPOSE_SEAL, sig, text, &n, &err), CUSTOS_OK, &err,
+              "sigfile text");
+    is_int(n, strlen(text), "length reported");
+    is_status(custos_sigfile_write("mem.sig", k, CUSTOS_PURPOSE_SEAL, sig, &err), CUSTOS_OK, &err,
+              "sigfile written");
+    is_status(custos_sigfile_read("mem.sig", &sf, &err), CUSTOS_OK, &err, "read back");
+    is_status(custos_sigfile_parse("x.sig", text, n, &sf2, &err), CUSTOS_OK, &err,
+              "parsed from memory (not NUL-terminated use)");
+    ok(memcmp(&sf, &sf2, sizeof(sf)) == 0, "file and memory agree");
+    is_status(custos_sigfile_parse("x.sig", text, n - 5, &sf2, &err), CUSTOS_E_CORRUPT, &err,
+              "a cut signature file is corrupt");
+    has_str(err.message, "x.sig", "message names the file");
+    is_status(custos_sigfile_text(k, "bad purpose", sig, text, &n, &err), CUSTOS_E_USAGE, &err,
+              "bad purpose refused");
+    custos_key_free(k);
+}
+
 int
 main(void)
 {
     tap_tmpdir();
     test_pae();
     test_sign_verify();
+    test_sigfile_memory();
     return tap_done();
 }

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * bag_private.h: BagIt (RFC 8493) text files for the seal package: payload
+ * and tag manifests, bag-info.txt, Payload-Oxum, and the rules for names.
+ * Internal to libcustos (lib/bag.c); the format is docs/formats/package.md.
+ */
+#ifndef CUSTOS_BAG_PRIVATE_H
+#define CUSTOS_BAG_PRIVATE_H
+
+#ifndef CUSTOS_BUILDING_LIB
+#error "bag_private.h is internal to libcustos"
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "custos/error.h"
+
+#define BAG_PATH_MAX 4096 /* bytes of a path inside a bag */
+
+/* A growing text buffer; oom is set (and further adds ignored) when memory runs out. */
+struct bag_buf {
+    char *p; /* NUL-terminated */
+    size_t len;
+    size_t cap;
+    int oom;
+};
+
+void custos__bag_buf_add(struct bag_buf *b, const void *s, size_t n);
+void custos__bag_buf_printf(struct bag_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void custos__bag_buf_free(struct bag_buf *b);
+
+/* What custos__bag_path_check found. */
+enum bag_path {
+    BAG_PATH_OK = 0,
+    BAG_PATH_HOSTILE, /* absolute, a ".." or "." or empty component: never extracted */
+    BAG_PATH_NAME,    /* a control character, backslash or '%': refused when sealing */
+};
+
+/* Checks a relative path inside a bag ("data/a/b"); returns an enum bag_path. */
+int custos__bag_path_check(const char *rel);
+
+/* One manifest line: path and SHA-256. */
+struct bag_line {
+    char *path;
+    uint8_t sha256[32];
+    uint64_t size; /* bytes, when known (payload seen), else 0 */
+    int seen;      /* set by the checker when the file was found */
+};
+
+struct bag_manifest {
+    struct bag_line *v;
+    size_t n;
+    size_t cap;
+};
+
+/* Adds a line (path is copied). Returns CUSTOS_OK or CUSTOS_E_NOMEM. */
+int custos__bag_manifest_add(struct bag_manifest *m, const char *path, const uint8_t sha256[32],
+                             uint64_t size);
+
+/* Sorts by path bytes. Returns the index of a duplicated path, or -1. */
+long custos__bag_manifest_sort(struct bag_manifest *m);
+
+/* Finds path in a sorted manifest, or NULL. */
+struct bag_line *custos__bag_manifest_find(const struct bag_manifest *m, const char *path);
+
+/*
+ * Parses manifest text ("HEX  PATH\n" lines, sha256sum's form); name is
+ * the file for messages. The result is sorted.
+ * Returns: CUSTOS_OK; CUSTOS_E_CORRUPT naming the line (bad line, bad path,
+ * duplicate path); CUSTOS_E_NOMEM.
+ */
+int custos__bag_manifest_parse(const char *name, const char *text, size_t len,
+                               struct bag_manifest *m, struct custos_error *err);
+
+/* Appends the manifest's text, in its current order, to out. */
+void custos__bag_manifest_text(const struct bag_manifest *m, struct bag_buf *out);
+
+void custos__bag_manifest_free(struct bag_manifest *m);
+
+/* bag-info.txt: labels and values in file order. */
+struct bag_info {
+    char **label;
+    char **value;
+    size_t n;
+};
+
+/*
+ * Parses bag-info.txt text: "Label: value" lines (no continuation lines).
+ * Returns: CUSTOS_OK; CUSTOS_E_CORRUPT naming the line; CUSTOS_E_NOMEM.
+ */
+int custos__bag_info_parse(const char *name, const char *text, size_t len, struct bag_info *info,
+                           struct custos_error *err);
+
+/* The value of the first line with label, or NULL. */
+const char *custos__bag_info_get(const struct bag_info *info, const char *label);
+
+void custos__bag_info_free(struct bag_info *info);
+
+/* 1 when a bag-info value is acceptable: 1..4096 bytes of text without control characters. */
+int custos__bag_value_ok(const char *v);
+
+/* Parses "OCTETS.FILES". Returns 0, or -1 when malformed. */
+int custos__bag_oxum_parse(const char *s, uint64_t *octets, uint64_t *files);
+
+#endif

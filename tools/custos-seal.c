@@ -1,0 +1,576 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * custos-seal: sealed, signed and timestamped evidence packages.
+ *
+ *   custos-seal create --key KEY -o PACKAGE --case ID --evidence N --seal N
+ *                      --authorisation REF [--sign witness=KEY] [--party witness=KEY.pub]
+ *                      [--tsa URL [--tsa-ca CA]] [--ledger LEDGER] PATH...
+ *   custos-seal cosign PACKAGE --key KEY
+ *   custos-seal verify PACKAGE [--trust KEY.pub ...] [--tsa-ca CA]
+ *   custos-seal extract PACKAGE -o DIR [--trust KEY.pub ...] [--tsa-ca CA]
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include <custos/custos.h>
+#include <custos/seal.h>
+
+#include "cli.h"
+
+#define MAX_KEYS CLI_MAX_SIGNERS
+
+struct options {
+    const char *output; /* -o */
+    const char *key;    /* --key */
+    const char *format; /* --format */
+    const char *case_id, *evidence, *seal, *authorisation, *organization, *description;
+    const char *tsa, *tsa_ca;    /* --tsa, --tsa-ca */
+    long tsa_timeout;            /* --tsa-timeout, seconds */
+    const char *ledger;          /* --ledger */
+    struct cli_signers signers;  /* --sign AS=KEY, --passphrase-file, --passphrase-fd */
+    const char *party[MAX_KEYS]; /* --party AS=KEY.pub */
+    size_t nparty;
+    const char *trust[MAX_KEYS]; /* --trust KEY.pub */
+    size_t ntrust;
+    uint64_t max_entries; /* --max-entries */
+    int json;
+};
+
+static void
+usage_text(FILE *f)
+{
+    fputs("usage: custos-seal COMMAND [options] ...\n"
+          "\n"
+          "  create PATH...    seal files and directories into a new package (-o)\n"
+          "  cosign PACKAGE    check the package, then add your signature as witness (--key)\n"
+          "  verify PACKAGE    check everything: payload, manifests, signatures, timestamp\n"
+          "  extract PACKAGE   verify, then unpack safely into a new directory (-o)\n"
+          "\n"
+          "  -o, --output PATH      the package (create) or directory (extract) to write\n"
+          "  --key FILE             your private key: the custodian (create), witness (cosign)\n"
+          "  --format FMT           dir, tar or zip (default: from the -o suffix .tar/.zip)\n"
+          "  --case ID              case identifier\n"
+          "  --evidence N           evidence (exhibit) number, the ledger's item\n"
+          "  --seal N               the seal's number\n"
+          "  --authorisation REF    warrant, order or approval reference\n"
+          "  --organization NAME    Source-Organization\n"
+          "  --description TEXT     External-Description\n"
+          "  --sign witness=KEY     a witness present now signs with private KEY\n"
+          "  --party witness=KEY.pub  a witness who cosigns later\n"
+          "  --passphrase-file F    passphrase file; one for all, or one per key (--key first)\n"
+          "  --passphrase-fd N      read passphrases from descriptor N\n"
+          "  --tsa URL              timestamp the tag manifest at this RFC 3161 TSA\n"
+          "  --tsa-ca FILE          the TSA's CA certificate(s): check the timestamp\n"
+          "  --tsa-timeout SECONDS  HTTP timeout for the TSA (default 30)\n"
+          "  --ledger FILE          append a seal entry to this case ledger (create)\n"
+          "  --trust KEY.pub        a key confirmed out of band; it must have signed\n"
+          "  --max-entries N        refuse archives with more entries (default 10000000)\n"
+          "  --json                 print one JSON document\n"
+          "  -q, --quiet            print nothing but errors\n"
+          "  -h, --help             print this help\n"
+          "  --version              print the version\n",
+          f);
+}
+
+enum {
+    OPT_KEY = 256,
+    OPT_FORMAT,
+    OPT_CASE,
+    OPT_EVIDENCE,
+    OPT_SEAL,
+    OPT_AUTH,
+    OPT_ORG,
+    OPT_DESC,
+    OPT_SIGN,
+    OPT_PARTY,
+    OPT_PASSFILE,
+    OPT_PASSFD,
+    OPT_TSA,
+    OPT_TSA_CA,
+    OPT_TSA_TIMEOUT,
+    OPT_LEDGER,
+    OPT_TRUST,
+    OPT_MAX_ENTRIES,
+    OPT_JSON,
+    OPT_VERSION,
+};
+
+static int
+parse_options(struct cli *c, struct options *o, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"authorisation", required_argument, NULL, OPT_AUTH},
+        {"case", required_argument, NULL, OPT_CASE},
+        {"description", required_argument, NULL, OPT_DESC},
+        {"evidence", required_argument, NULL, OPT_EVIDENCE},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"help", no_argument, NULL, 'h'},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"key", required_argument, NULL, OPT_KEY},
+        {"ledger", required_argument, NULL, OPT_LEDGER},
+        {"max-entries", required_argument, NULL, OPT_MAX_ENTRIES},
+        {"organization", required_argument, NULL, OPT_ORG},
+        {"output", required_argument, NULL, 'o'},
+        {"party", required_argument, NULL, OPT_PARTY},
+        {"passphrase-fd", required_argument, NULL, OPT_PASSFD},
+        {"passphrase-file", required_argument, NULL, OPT_PASSFILE},
+        {"quiet", no_argument, NULL, 'q'},
+        {"seal", required_argument, NULL, OPT_SEAL},
+        {"sign", required_argument, NULL, OPT_SIGN},
+        {"trust", required_argument, NULL, OPT_TRUST},
+        {"tsa", required_argument, NULL, OPT_TSA},
+        {"tsa-ca", required_argument, NULL, OPT_TSA_CA},
+        {"tsa-timeout", required_argument, NULL, OPT_TSA_TIMEOUT},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    int opt, rc;
+    char *end;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":ho:q", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'h':
+            usage_text(stdout);
+            return CUSTOS_EXIT_OK;
+        case OPT_VERSION:
+            printf("custos-seal %s\n", custos_version());
+            return CUSTOS_EXIT_OK;
+        case 'o':
+            o->output = optarg;
+            break;
+        case 'q':
+            c->quiet = 1;
+            break;
+        case OPT_KEY:
+            o->key = optarg;
+            break;
+        case OPT_FORMAT:
+            o->format = optarg;
+            break;
+        case OPT_CASE:
+            o->case_id = optarg;
+            break;
+        case OPT_EVIDENCE:
+            o->evidence = optarg;
+            break;
+        case OPT_SEAL:
+            o->seal = optarg;
+            break;
+        case OPT_AUTH:
+            o->authorisation = optarg;
+            break;
+        case OPT_ORG:
+            o->organization = optarg;
+            break;
+        case OPT_DESC:
+            o->description = optarg;
+            break;
+        case OPT_SIGN:
+            if (strncmp(optarg, CUSTOS_ROLE_WITNESS "=", sizeof(CUSTOS_ROLE_WITNESS)) != 0)
+                return cli_usage(c, "--sign: only witness=KEY signs a seal besides --key");
+            if ((rc = cli_signers_add(c, &o->signers, "--sign", optarg)) != -1)
+                return rc;
+            break;
+        case OPT_PARTY:
+            if (strncmp(optarg, CUSTOS_ROLE_WITNESS "=", sizeof(CUSTOS_ROLE_WITNESS)) != 0)
+                return cli_usage(c, "--party: only witness=KEY.pub cosigns a seal");
+            if (o->nparty == MAX_KEYS)
+                return cli_usage(c, "at most %d of --party", MAX_KEYS);
+            o->party[o->nparty++] = optarg;
+            break;
+        case OPT_PASSFILE:
+            if ((rc = cli_signers_add_passfile(c, &o->signers, optarg)) != -1)
+                return rc;
+            break;
+        case OPT_PASSFD:
+            if ((rc = cli_signers_set_passfd(c, &o->signers, optarg)) != -1)
+                return rc;
+            break;
+        case OPT_TSA:
+            o->tsa = optarg;
+            break;
+        case OPT_TSA_CA:
+            o->tsa_ca = optarg;
+            break;
+        case OPT_TSA_TIMEOUT:
+            o->tsa_timeout = strtol(optarg, &end, 10);
+            if (*end != '\0' || o->tsa_timeout <= 0 || o->tsa_timeout > 3600)
+                return cli_usage(c, "--tsa-timeout: 1 to 3600 seconds");
+            break;
+        case OPT_LEDGER:
+            o->ledger = optarg;
+            break;
+        case OPT_TRUST:
+            if (o->ntrust == MAX_KEYS)
+                return cli_usage(c, "at most %d of --trust", MAX_KEYS);
+            o->trust[o->ntrust++] = optarg;
+            break;
+        case OPT_MAX_ENTRIES:
+            o->max_entries = strtoull(optarg, &end, 10);
+            if (*end != '\0' || optarg[0] == '-' || o->max_entries == 0)
+                return cli_usage(c, "--max-entries: a positive number");
+            break;
+        case OPT_JSON:
+            o->json = 1;
+            break;
+        default:
+            return cli_bad_option(c, argv, opt);
+        }
+    }
+    return -1;
+}
+
+static const char *
+short_fp(const char *fp)
+{
+    static char b[CUSTOS_KEY_FP_SHORT + 1];
+    snprintf(b, sizeof(b), "%.*s", CUSTOS_KEY_FP_SHORT, fp);
+    return b;
+}
+
+static json_t *
+report_json(const char *package, const struct custos_seal_report *r)
+{
+    json_t *sig = json_array(), *fs = json_array();
+    for (size_t i = 0; i < r->nsigners; i++) {
+        const struct custos_seal_signer *g = &r->signers[i];
+        json_array_append_new(sig, json_pack("{s:s, s:s, s:s, s:b, s:b, s:s}", "fingerprint",
+                                             g->fingerprint, "role", g->role, "name", g->name,
+                                             "present", g->present, "trusted", g->trusted, "status",
+                                             custos_status_name(g->status)));
+    }
+    for (size_t i = 0; i < r->nfindings; i++)
+        json_array_append_new(
+            fs, json_pack("{s:s, s:s, s:s}", "status", custos_status_name(r->findings[i].status),
+                          "kind", r->findings[i].kind, "message", r->findings[i].message));
+    json_t *ts = json_null();
+    if (r->timestamp_present)
+        ts = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "gen_time", r->tstamp.gen_time, "tsa",
+                       r->tstamp.tsa_name, "serial", r->tstamp.serial, "policy", r->tstamp.policy,
+                       "checked", r->timestamp_checked, "status",
+                       custos_status_name(r->timestamp_status));
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I,"
+                     " s:o, s:o, s:o}",
+                     "package", package, "format", custos_seal_format_name(r->format), "bag",
+                     r->base, "status", custos_status_name(r->status), "case", r->case_id,
+                     "evidence", r->evidence, "seal", r->seal_number, "authorisation",
+                     r->authorisation, "sealed_at", r->sealed_at, "tagmanifest_sha256",
+                     r->tagmanifest_sha256, "payload_bytes", (json_int_t)r->payload_bytes,
+                     "payload_files", (json_int_t)r->payload_files, "oxum_bytes",
+                     (json_int_t)r->oxum_bytes, "oxum_files", (json_int_t)r->oxum_files,
+                     "signatures", sig, "timestamp", ts, "findings", fs);
+}
+
+/* Prints the findings on stderr and the summary on stdout (or JSON). */
+static void
+print_report(struct cli *c, const struct options *o, const char *package,
+             const struct custos_seal_report *r, const char *what)
+{
+    for (size_t i = 0; i < r->nfindings; i++)
+        cli_warn(c, "%s: %s", package, r->findings[i].message);
+    if (o->json) {
+        json_t *j = report_json(package, r);
+        json_object_set_new(j, "operation", json_string(what));
+        char *s = json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+        cli_print_json(s);
+        free(s);
+        json_decref(j);
+        return;
+    }
+    if (c->quiet)
+        return;
+    printf("package:    %s (%s, bag %s)\n", package, custos_seal_format_name(r->format), r->base);
+    printf("case:       %s, evidence %s, seal %s\n", r->case_id, r->evidence, r->seal_number);
+    printf("authorised: %s\n", r->authorisation);
+    printf("sealed:     %s by %s\n", r->sealed_at, r->custodian);
+    printf("payload:    %" PRIu64 " files, %" PRIu64 " bytes (Payload-Oxum %" PRIu64 ".%" PRIu64
+           ")\n",
+           r->payload_files, r->payload_bytes, r->oxum_bytes, r->oxum_files);
+    printf("tag manifest SHA-256: %s\n", r->tagmanifest_sha256);
+    int anchored = 0;
+    for (size_t i = 0; i < r->nsigners; i++) {
+        const struct custos_seal_signer *g = &r->signers[i];
+        anchored |= g->trusted && g->status == CUSTOS_OK;
+        printf("signature:  %-9s %s %s: %s%s\n", g->role[0] ? g->role : "(unnamed)", g->fingerprint,
+               g->name[0] ? g->name : "?",
+               !g->present              ? "not signed yet"
+               : g->status == CUSTOS_OK ? "good"
+                                        : "BAD",
+               g->trusted ? " (trusted key)" : "");
+    }
+    if (r->timestamp_present)
+        printf("timestamp:  %s by %s, serial %s: %s\n", r->tstamp.gen_time,
+               r->tstamp.tsa_name[0] ? r->tstamp.tsa_name : "?", r->tstamp.serial,
+               r->timestamp_status != CUSTOS_OK ? "BAD"
+               : r->timestamp_checked           ? "verified against the TSA CA"
+                                                : "imprint matches; not verified (no --tsa-ca)");
+    else
+        printf("timestamp:  none\n");
+    printf("result:     %s%s\n", r->status == CUSTOS_OK ? "OK" : custos_status_name(r->status),
+           r->nfindings ? " (findings on stderr)" : "");
+    if (r->status == CUSTOS_OK && !anchored && o->ntrust == 0)
+        cli_warn(c,
+                 "%s: signers checked against the keys the package names; compare their "
+                 "fingerprints with the custody form, or give --trust KEY.pub",
+                 package);
+}
+
+static int
+load_trust(const struct options *o, struct custos_key **keys, struct custos_error *err)
+{
+    for (size_t i = 0; i < o->ntrust; i++) {
+        int rc = custos_key_load_public(&keys[i], o->trust[i], err);
+        if (rc != CUSTOS_OK)
+            return rc;
+    }
+    return CUSTOS_OK;
+}
+
+static int
+cmd_check(struct cli *c, const struct options *o, const char *cmd, const char *package,
+          struct custos_error *err)
+{
+    int is_extract = strcmp(cmd, "extract") == 0, is_cosign = strcmp(cmd, "cosign") == 0;
+    if (is_extract && o->output == NULL)
+        return cli_usage(c, "extract: missing -o DIR");
+    if (is_cosign && o->key == NULL)
+        return cli_usage(c, "cosign: missing --key");
+    if (!is_extract && o->output != NULL)
+        return cli_usage(c, "%s: -o belongs to create and extract", cmd);
+    struct custos_key *trusted[MAX_KEYS] = {0}, *key = NULL;
+    struct custos_seal_report *r = NULL;
+    char pub[4200];
+    int rc = load_trust(o, trusted, err);
+    if (rc == CUSTOS_OK && is_cosign) {
+        rc = cli_load_private_key(&o->signers, 0, o->key, &key, err);
+        snprintf(pub, sizeof(pub), "%s%s", o->key, CUSTOS_KEY_PUB_SUFFIX);
+    }
+    if (rc != CUSTOS_OK) {
+        cli_error(c, err);
+        goto out;
+    }
+    struct custos_progress prog = cli_progress(c);
+    struct custos_seal_verify_options vo = {
+        .trusted = (const struct custos_key *const *)trusted,
+        .ntrusted = o->ntrust,
+        .tsa_ca = o->tsa_ca,
+        .max_entries = o->max_entries,
+        .progress = &prog,
+    };
+    cli_progress_start(c);
+    if (is_extract)
+        rc = custos_seal_extract(package, o->output, &vo, &r, err);
+    else if (is_cosign)
+        rc = custos_seal_cosign(package, key, pub, &vo, &r, err);
+    else
+        rc = custos_seal_verify(package, &vo, &r, err);
+    cli_progress_end(c);
+    /* A successful cosign's report still shows the signature it was about to add: skip it. */
+    if (r != NULL && !(is_cosign && rc == CUSTOS_OK))
+        print_report(c, o, package, r, cmd);
+    if (rc != CUSTOS_OK && (r == NULL || strcmp(cmd, "verify") != 0))
+        cli_error(c, err);
+    else if (rc == CUSTOS_OK && !c->quiet && !o->json) {
+        if (is_extract)
+            printf("extracted:  %s\n", o->output);
+        if (is_cosign)
+            printf("cosigned:   %s by %s (%s)\n", package, custos_key_name(key),
+                   short_fp(custos_key_fingerprint(key)));
+    }
+out:
+    for (size_t i = 0; i < MAX_KEYS; i++)
+        custos_key_free(trusted[i]);
+    custos_key_free(key);
+    custos_seal_report_free(r);
+    return custos_exit_code(rc);
+}
+
+static int
+cmd_create(struct cli *c, const struct options *o, char **paths, int npaths,
+           struct custos_error *err)
+{
+    if (o->key == NULL)
+        return cli_usage(c, "create: missing --key (the custodian's key)");
+    if (o->output == NULL)
+        return cli_usage(c, "create: missing -o PACKAGE");
+    if (npaths == 0)
+        return cli_usage(c, "create: nothing to seal");
+    if (o->case_id == NULL || o->evidence == NULL || o->seal == NULL || o->authorisation == NULL)
+        return cli_usage(c, "create: --case, --evidence, --seal and --authorisation are required");
+    if (o->tsa_ca != NULL && o->tsa == NULL)
+        return cli_usage(c, "create: --tsa-ca needs --tsa");
+    if (o->ntrust || o->max_entries)
+        return cli_usage(c, "create: --trust and --max-entries belong to verify and extract");
+    enum custos_seal_format fmt = CUSTOS_SEAL_DIR_FORMAT;
+    size_t ol = strlen(o->output);
+    const char *f = o->format;
+    if (f == NULL)
+        f = ol > 4 && strcmp(o->output + ol - 4, ".tar") == 0   ? "tar"
+            : ol > 4 && strcmp(o->output + ol - 4, ".zip") == 0 ? "zip"
+                                                                : "dir";
+    if (strcmp(f, "tar") == 0)
+        fmt = CUSTOS_SEAL_TAR;
+    else if (strcmp(f, "zip") == 0)
+        fmt = CUSTOS_SEAL_ZIP;
+    else if (strcmp(f, "dir") != 0)
+        return cli_usage(c, "--format: dir, tar or zip");
+
+    /* Keys first, and the ledger opened and the entry checked, before the long work. */
+    const char *specs[MAX_KEYS + 1];
+    char custspec[4200];
+    snprintf(custspec, sizeof(custspec), "%s=%s", CUSTOS_ROLE_CUSTODIAN, o->key);
+    specs[0] = custspec;
+    for (size_t i = 0; i < o->signers.n; i++)
+        specs[1 + i] = o->signers.spec[i];
+    struct cli_parties p = {0};
+    struct custos_ledger *l = NULL;
+    char *pubs[MAX_KEYS + 1] = {0};
+    char *body = NULL;
+    struct custos_seal_result res;
+    int rc = cli_parties_load(&o->signers, specs, 1 + o->signers.n, 1, &p, err);
+    if (rc == CUSTOS_OK)
+        rc = cli_parties_load(&o->signers, o->party, o->nparty, 0, &p, err);
+    for (size_t i = 0; rc == CUSTOS_OK && i < 1 + o->signers.n; i++) {
+        const char *kf = strchr(specs[i], '=') + 1;
+        if ((pubs[i] = malloc(strlen(kf) + 8)) == NULL)
+            rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+        else
+            sprintf(pubs[i], "%s%s", kf, CUSTOS_KEY_PUB_SUFFIX);
+    }
+    if (rc == CUSTOS_OK && o->ledger != NULL) {
+        rc = custos_ledger_open(&l, o->ledger, err);
+        json_t *j = json_pack("{s:s, s:s, s:s}", "item", o->evidence, "seal", o->seal, "sha256",
+                              "0000000000000000000000000000000000000000000000000000000000000000");
+        char *fj = json_dumps(j, JSON_COMPACT);
+        json_decref(j);
+        if (rc == CUSTOS_OK) {
+            rc = custos_ledger_propose(l, CUSTOS_ACTION_SEAL, fj, p.party, p.n, NULL, &body);
+            if (rc != CUSTOS_OK)
+                custos_error_copy(err, custos_ledger_error(l));
+        }
+        free(fj);
+    }
+    if (rc != CUSTOS_OK) {
+        cli_error(c, err);
+        goto out;
+    }
+    struct custos_progress prog = cli_progress(c);
+    struct custos_seal_options so = {
+        .format = fmt,
+        .case_id = o->case_id,
+        .evidence = o->evidence,
+        .seal_number = o->seal,
+        .authorisation = o->authorisation,
+        .organization = o->organization,
+        .description = o->description,
+        .custodian = p.key[0],
+        .custodian_pub = pubs[0],
+        .witnesses = (const struct custos_key *const *)p.key + 1,
+        .witness_pubs = (const char *const *)pubs + 1,
+        .nwitnesses = p.n - 1,
+        .tsa_url = o->tsa,
+        .tsa_ca = o->tsa_ca,
+        .tsa_timeout_s = o->tsa_timeout,
+        .progress = &prog,
+    };
+    cli_progress_start(c);
+    rc = custos_seal_create(o->output, (const char *const *)paths, (size_t)npaths, &so, &res, err);
+    cli_progress_end(c);
+    if (rc != CUSTOS_OK) {
+        cli_error(c, err);
+        goto out;
+    }
+    uint64_t seq = 0;
+    if (l != NULL) {
+        json_t *j = json_pack("{s:s, s:s, s:s}", "item", o->evidence, "seal", o->seal, "sha256",
+                              res.tagmanifest_sha256);
+        char *fj = json_dumps(j, JSON_COMPACT);
+        json_decref(j);
+        rc = custos_ledger_record(l, CUSTOS_ACTION_SEAL, fj, p.party, p.n, NULL,
+                                  o->nparty ? CUSTOS_LEDGER_ALLOW_MISSING : 0, &seq);
+        free(fj);
+        if (rc != CUSTOS_OK) {
+            custos_error_copy(err, custos_ledger_error(l));
+            cli_error(c, err);
+            cli_warn(c, "%s: sealed, but the ledger entry was not appended", o->output);
+            goto out;
+        }
+    }
+    if (o->json) {
+        json_t *sig = json_array();
+        for (size_t i = 0; i < p.n; i++)
+            json_array_append_new(sig, json_pack("{s:s, s:s, s:s, s:b}", "role", p.as[i],
+                                                 "fingerprint", custos_key_fingerprint(p.key[i]),
+                                                 "name", custos_key_name(p.key[i]), "signed",
+                                                 custos_key_has_private(p.key[i])));
+        json_t *j = json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:o}", "operation", "create",
+            "package", o->output, "format", custos_seal_format_name(fmt), "sealed_at",
+            res.sealed_at, "seal", o->seal, "tagmanifest_sha256", res.tagmanifest_sha256,
+            "payload_bytes", (json_int_t)res.payload_bytes, "payload_files",
+            (json_int_t)res.payload_files, "signatures", sig, "timestamp",
+            res.timestamped ? json_pack("{s:s, s:s, s:s}", "gen_time", res.tstamp.gen_time, "tsa",
+                                        res.tstamp.tsa_name, "serial", res.tstamp.serial)
+                            : json_null(),
+            "ledger_seq", l != NULL ? json_integer((json_int_t)seq) : json_null());
+        char *s = json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+        cli_print_json(s);
+        free(s);
+        json_decref(j);
+    } else if (!c->quiet) {
+        printf("%s: sealed (%s), %" PRIu64 " files, %" PRIu64 " bytes, seal %s\n", o->output,
+               custos_seal_format_name(fmt), res.payload_files, res.payload_bytes, o->seal);
+        printf("tag manifest SHA-256: %s\n", res.tagmanifest_sha256);
+        for (size_t i = 0; i < p.n; i++)
+            printf("%s %s %s (%s)\n", custos_key_has_private(p.key[i]) ? "signed by" : "awaiting ",
+                   p.as[i], custos_key_name(p.key[i]), short_fp(custos_key_fingerprint(p.key[i])));
+        if (res.timestamped)
+            printf("timestamp: %s by %s, serial %s\n", res.tstamp.gen_time, res.tstamp.tsa_name,
+                   res.tstamp.serial);
+        if (l != NULL)
+            printf("ledger: entry %" PRIu64 " (seal) appended to %s\n", seq, o->ledger);
+    }
+out:
+    free(body);
+    custos_ledger_free(l);
+    for (size_t i = 0; i < MAX_KEYS + 1; i++)
+        free(pubs[i]);
+    cli_parties_free(&p);
+    return custos_exit_code(rc);
+}
+
+int
+main(int argc, char **argv)
+{
+    struct cli c;
+    struct options o;
+    struct custos_error err;
+    memset(&o, 0, sizeof(o));
+    cli_signers_init(&o.signers);
+    cli_init(&c, "custos-seal");
+    custos_error_clear(&err);
+    int rc = parse_options(&c, &o, argc, argv);
+    if (rc >= 0)
+        return rc;
+    if (optind >= argc)
+        return cli_usage(&c, "missing command");
+    const char *cmd = argv[optind++];
+    int nargs = argc - optind;
+    if (strcmp(cmd, "create") == 0)
+        return cmd_create(&c, &o, argv + optind, nargs, &err);
+    if (strcmp(cmd, "verify") != 0 && strcmp(cmd, "extract") != 0 && strcmp(cmd, "cosign") != 0)
+        return cli_usage(&c, "unknown command %s", cmd);
+    if (nargs != 1)
+        return cli_usage(&c, "%s: needs exactly one PACKAGE", cmd);
+    if (o.case_id || o.evidence || o.seal || o.authorisation || o.organization || o.description ||
+        o.tsa || o.ledger || o.format || o.signers.n || o.nparty)
+        return cli_usage(&c, "%s: sealing options belong to create", cmd);
+    if (strcmp(cmd, "cosign") != 0 && o.key != NULL)
+        return cli_usage(&c, "%s: --key belongs to create and cosign", cmd);
+    return cmd_check(&c, &o, cmd, argv[optind], &err);
+}
