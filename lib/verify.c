@@ -45,6 +45,7 @@
 
 #include "custos/custos.h"
 #include "custos/manifest.h"
+#include "custos/seal.h"
 #include "custos/sign.h"
 #include "fsutil_private.h"
 #include "verify_private.h"
@@ -571,8 +572,16 @@ custos_verify_new(struct custos_verify **out, const char *path, struct custos_er
     }
     char sig[4200];
     snprintf(sig, sizeof(sig), "%s.sig", path);
-    if (rc == CUSTOS_OK && v->kind != CUSTOS_VERIFY_REF_BAG && access(sig, F_OK) == 0)
+    if (v->kind == CUSTOS_VERIFY_REF_BAG)
+        snprintf(sig, sizeof(sig), "%s/%s", path, CUSTOS_SEAL_DIR);
+    if (rc == CUSTOS_OK && access(sig, F_OK) == 0)
         snprintf(v->sig_status, sizeof(v->sig_status), "not checked");
+    if (rc == CUSTOS_OK && v->kind == CUSTOS_VERIFY_REF_BAG) {
+        /* What a seal signs, so what a ledger entry should name. */
+        snprintf(sig, sizeof(sig), "%s/%s", path, CUSTOS_BAG_TAGMANIFEST);
+        if (access(sig, F_OK) == 0)
+            rc = sha256_file(sig, v->ref_sha256, &v->err);
+    }
     if (rc != CUSTOS_OK) {
         custos_error_copy(err, &v->err);
         custos_verify_free(v);
@@ -628,14 +637,69 @@ custos_verify_reference_sha256(const struct custos_verify *v)
     return v->ref_sha256;
 }
 
+/*
+ * A bag sealed by custos-seal carries its signatures inside (custos-seal/,
+ * docs/formats/package.md): the seal module checks them, with signer as a
+ * key that must have signed. Its content findings are left to this module's
+ * own comparison; only signature and timestamp findings decide here.
+ */
+static int
+check_seal(struct custos_verify *v, const struct custos_key *signer, struct custos_error *err)
+{
+    char dir[4200];
+    struct stat st;
+    snprintf(dir, sizeof(dir), "%s/%s", v->ref_path, CUSTOS_SEAL_DIR);
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(v->sig_status, sizeof(v->sig_status), "invalid");
+        return custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, v->ref_path,
+                                "the bag is not sealed (no %s/): nothing signed it",
+                                CUSTOS_SEAL_DIR);
+    }
+    snprintf(v->sig_path, sizeof(v->sig_path), "%.1000s", dir);
+    snprintf(v->sig_signer, sizeof(v->sig_signer), "%s", custos_key_fingerprint(signer));
+    struct custos_seal_verify_options o = {.trusted = &signer, .ntrusted = 1};
+    struct custos_seal_report *r = NULL;
+    int rc = custos_seal_verify(v->ref_path, &o, &r, err);
+    if (r == NULL) {
+        snprintf(v->sig_status, sizeof(v->sig_status), "invalid");
+        return rc;
+    }
+    rc = CUSTOS_OK;
+    for (size_t i = 0; i < r->nfindings && rc == CUSTOS_OK; i++) {
+        const struct custos_seal_finding *f = &r->findings[i];
+        int payload = strncmp(f->message, "data/", 5) == 0 ||
+                      strstr(f->message, ": data/") != NULL || strcmp(f->kind, "oxum") == 0;
+        int content = strcmp(f->kind, "added") == 0 || strcmp(f->kind, "changed") == 0 ||
+                      strcmp(f->kind, "missing") == 0 || strcmp(f->kind, "oxum") == 0;
+        if (strcmp(f->kind, "corrupt") == 0 || strcmp(f->kind, "hostile") == 0 ||
+            strcmp(f->kind, "bomb") == 0)
+            rc = custos_error_set(err, CUSTOS_E_CORRUPT, 0, v->ref_path, "%s", f->message);
+        else if (f->status == CUSTOS_E_UNTRUSTED || strcmp(f->kind, "signature") == 0 ||
+                 strcmp(f->kind, "timestamp") == 0 || (content && !payload))
+            /* A tag file that differs from the signed tag manifest: the reference is not
+             * what was sealed. Payload findings are this module's to report. */
+            rc = custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, v->ref_path, "%s", f->message);
+    }
+    int signed_by = 0;
+    for (size_t i = 0; i < r->nsigners; i++)
+        if (strcmp(r->signers[i].fingerprint, custos_key_fingerprint(signer)) == 0 &&
+            r->signers[i].present && r->signers[i].status == CUSTOS_OK)
+            signed_by = 1;
+    if (rc == CUSTOS_OK && !signed_by)
+        rc = custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, v->ref_path,
+                              "the package has no valid signature by %.16s",
+                              custos_key_fingerprint(signer));
+    custos_seal_report_free(r);
+    snprintf(v->sig_status, sizeof(v->sig_status), "%s", rc == CUSTOS_OK ? "valid" : "invalid");
+    return rc;
+}
+
 int
 custos_verify_check_signature(struct custos_verify *v, const char *sigpath,
                               const struct custos_key *signer, struct custos_error *err)
 {
     if (v->kind == CUSTOS_VERIFY_REF_BAG)
-        return custos_error_set(err, CUSTOS_E_UNSUPPORTED, 0, v->ref_path,
-                                "signatures of bags are checked by the seal module, not yet "
-                                "available to custos-verify");
+        return check_seal(v, signer, err);
     const char *purpose =
         v->kind == CUSTOS_VERIFY_REF_RECORD ? CUSTOS_PURPOSE_RECORD : CUSTOS_PURPOSE_MANIFEST;
     snprintf(v->sig_path, sizeof(v->sig_path), "%s", sigpath);

@@ -140,18 +140,23 @@ CUSTOS_API const struct custos_error *custos_verify_error(const struct custos_ve
 /* The kind of the loaded reference. */
 CUSTOS_API enum custos_verify_ref_kind custos_verify_reference_kind(const struct custos_verify *v);
 
-/* SHA-256 of the reference file (a bag: of its manifest-sha256.txt, else its first manifest), hex. */
+/*
+ * SHA-256 of the reference file, hex; a bag: of its tagmanifest-sha256.txt
+ * (what a seal signs), else of its manifest-sha256.txt or first manifest.
+ */
 CUSTOS_API const char *custos_verify_reference_sha256(const struct custos_verify *v);
 
 /*
  * Checks the detached signature file sigpath (docs/formats/key.md) over the
  * reference's exact bytes, made by signer for the reference's purpose
  * (CUSTOS_PURPOSE_MANIFEST or CUSTOS_PURPOSE_RECORD). The outcome is kept
- * for the report. A bag has no signature this module can check yet (its
- * sealed form belongs to custos-seal): CUSTOS_E_UNSUPPORTED.
+ * for the report. A bag is checked as a custos-seal package instead
+ * (sigpath is not used): its custos-seal/ signatures and timestamp through
+ * custos_seal_verify (seal.h), with signer as a key that must have signed;
+ * an unsealed bag has no signature (CUSTOS_E_UNTRUSTED).
  * Returns: CUSTOS_OK; CUSTOS_E_UNTRUSTED when it does not verify;
  * CUSTOS_E_CORRUPT for a malformed signature file; CUSTOS_E_IO;
- * CUSTOS_E_UNSUPPORTED; CUSTOS_E_NOMEM.
+ * CUSTOS_E_NOMEM.
  */
 CUSTOS_API int custos_verify_check_signature(struct custos_verify *v, const char *sigpath,
                                              const struct custos_key *signer,

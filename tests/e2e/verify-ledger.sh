@@ -54,6 +54,24 @@ check "an unsigned reference: exit 0, reported unsigned" \
 custos-verify -r m2.json ev >/dev/null 2>err.txt
 check "  and a warning says the signature was not checked" 'grep -q "not checked" err.txt'
 
+# A bag sealed by custos-seal: its signatures are checked by the seal module.
+custos-seal create -q ev -o pkg --format dir --key alice.key --passphrase-file alice.pass \
+    --case C-1 --evidence EV-1 --seal S-1 --authorisation "order 1" >/dev/null 2>&1
+check "a sealed bag (custos-seal, directory)" '[ -d pkg/custos-seal ]'
+custos-verify -q -r pkg --signer alice.key.pub --json > out.json; rc=$?
+check "  its signer checks: exit 0, signature valid" \
+  '[ $rc -eq 0 ] && grep -q "\"status\": \"valid\"" out.json'
+check "  the reference sha256 is the tag manifest's (what the seal signs)" \
+  '"$PY" -c "import json; print(json.load(open(\"out.json\"))[\"reference\"][\"sha256\"] + \"  pkg/tagmanifest-sha256.txt\")" | sha256sum -c --quiet -'
+custos-verify -q -r pkg --signer carol.key.pub >/dev/null 2>&1; rc=$?
+check "  a key that did not seal it: exit 4" '[ $rc -eq 4 ]'
+custos-verify -q -r pkg --json > out.json; rc=$?
+check "  without --signer: exit 0, signature not checked" \
+  '[ $rc -eq 0 ] && grep -q "\"status\": \"not checked\"" out.json'
+cp -a pkg pkg2 && printf 'Tampered: yes\n' >> pkg2/bag-info.txt
+custos-verify -q -r pkg2 --signer alice.key.pub >/dev/null 2>&1; rc=$?
+check "  a tampered tag file breaks the seal: exit 4" '[ $rc -eq 4 ]'
+
 # Ledger entries.
 before=$(wc -l < c.ledger)
 custos-verify -q -r m.json --signer alice.key.pub --ledger c.ledger --key carol.key \
