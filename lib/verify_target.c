@@ -31,6 +31,8 @@
 #include <ftw.h> /* nftw, to remove the restore directory */
 #include <stdarg.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -629,6 +631,161 @@ overlaps_bad(const struct custos_verify *v, uint64_t off, uint64_t len, uint64_t
     return 0;
 }
 
+/*
+ * The full pass over the medium runs on two threads: this one reads (libewf
+ * inflates and checks each chunk) and computes MD5; a hashing thread
+ * computes the other digests of the medium and each window's SHA-256. Blocks
+ * go through a ring of PIPE_SLOTS buffers; a slot is refilled only after the
+ * hasher has finished with it (head - tail < PIPE_SLOTS), and blocks never
+ * cross a window boundary, so the hasher closes a window exactly at the end
+ * of a block. Only the hasher touches the window items during the pass.
+ */
+#define PIPE_SLOTS 4
+
+struct pipe {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint8_t *buf[PIPE_SLOTS];
+    size_t len[PIPE_SLOTS];
+    size_t window[PIPE_SLOTS]; /* index of the window item a block ends, or SIZE_MAX */
+    uint64_t head, tail;       /* blocks produced, blocks hashed */
+    int stop;
+    struct custos_digest *d;  /* the medium's digests but MD5, or NULL */
+    struct custos_digest *wd; /* the current window's SHA-256 */
+    struct custos_verify *v;
+};
+
+static void *
+hasher(void *arg)
+{
+    struct pipe *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (p->tail == p->head && !p->stop)
+            pthread_cond_wait(&p->cv, &p->mu);
+        if (p->tail == p->head) {
+            pthread_mutex_unlock(&p->mu);
+            return NULL;
+        }
+        size_t k = (size_t)(p->tail % PIPE_SLOTS);
+        pthread_mutex_unlock(&p->mu);
+        if (p->d != NULL)
+            custos_digest_update(p->d, p->buf[k], p->len[k]);
+        custos_digest_update(p->wd, p->buf[k], p->len[k]);
+        if (p->window[k] != SIZE_MAX) {
+            struct ritem *w = &p->v->items[p->window[k]];
+            custos_digest_final(p->wd, &w->got);
+            custos_digest_reset(p->wd);
+            w->checked = 1;
+            if (!custos_digest_equal(&w->ref, &w->got)) {
+                w->differs = 1;
+                custos__verify_set_detail(w, "content differs");
+            }
+        }
+        pthread_mutex_lock(&p->mu);
+        p->tail++;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+static int
+medium_pass(struct custos_verify *v, struct custos_source *s, struct ritem *medium,
+            struct reader *r, int *damaged, int *ioerr)
+{
+    struct pipe p;
+    memset(&p, 0, sizeof(p));
+    p.v = v;
+    unsigned md5 = v->algs & CUSTOS_DIGEST_MD5, rest = v->algs & ~CUSTOS_DIGEST_MD5;
+    struct custos_digest *dm = NULL;
+    int rc = CUSTOS_OK;
+    if (md5)
+        rc = custos_digest_new(&dm, md5, &v->err);
+    if (rc == CUSTOS_OK && rest)
+        rc = custos_digest_new(&p.d, rest, &v->err);
+    if (rc == CUSTOS_OK)
+        rc = custos_digest_new(&p.wd, CUSTOS_DIGEST_SHA256, &v->err);
+    for (size_t k = 0; rc == CUSTOS_OK && k < PIPE_SLOTS; k++)
+        if ((p.buf[k] = malloc(READ_BYTES)) == NULL)
+            rc = custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    pthread_t th;
+    int started = 0;
+    if (rc == CUSTOS_OK) {
+        pthread_mutex_init(&p.mu, NULL);
+        pthread_cond_init(&p.cv, NULL);
+        if (pthread_create(&th, NULL, hasher, &p) != 0) {
+            rc = custos_error_set(&v->err, CUSTOS_E_IO, errno, NULL, "cannot start a thread");
+            pthread_cond_destroy(&p.cv);
+            pthread_mutex_destroy(&p.mu);
+        } else
+            started = 1;
+    }
+    size_t wi = 0;
+    while (wi < v->nitems && v->items[wi].kind != RITEM_WINDOW)
+        wi++;
+    uint64_t off = 0;
+    while (rc == CUSTOS_OK && off < medium->size) {
+        size_t n = medium->size - off < READ_BYTES ? (size_t)(medium->size - off) : READ_BYTES;
+        size_t ends = SIZE_MAX;
+        if (wi < v->nitems && v->items[wi].kind == RITEM_WINDOW) {
+            struct ritem *w = &v->items[wi];
+            if (w->offset + w->size - off <= n) {
+                n = (size_t)(w->offset + w->size - off);
+                ends = wi++;
+            }
+        }
+        pthread_mutex_lock(&p.mu);
+        while (p.head - p.tail == PIPE_SLOTS)
+            pthread_cond_wait(&p.cv, &p.mu);
+        pthread_mutex_unlock(&p.mu);
+        size_t k = (size_t)(p.head % PIPE_SLOTS);
+        if ((rc = read_medium(v, s, off, p.buf[k], n, damaged, ioerr)) != CUSTOS_OK)
+            break;
+        if (dm != NULL)
+            custos_digest_update(dm, p.buf[k], n);
+        p.len[k] = n;
+        p.window[k] = ends;
+        pthread_mutex_lock(&p.mu);
+        p.head++;
+        pthread_cond_broadcast(&p.cv);
+        pthread_mutex_unlock(&p.mu);
+        off += n;
+        rc = advance(r, n);
+    }
+    if (started) {
+        pthread_mutex_lock(&p.mu);
+        p.stop = 1;
+        pthread_cond_broadcast(&p.cv);
+        pthread_mutex_unlock(&p.mu);
+        pthread_join(th, NULL);
+        pthread_cond_destroy(&p.cv);
+        pthread_mutex_destroy(&p.mu);
+    }
+    if (rc == CUSTOS_OK) {
+        struct custos_digest_result a = {0}, b = {0};
+        if (dm != NULL)
+            custos_digest_final(dm, &a);
+        if (p.d != NULL)
+            custos_digest_final(p.d, &b);
+        medium->got = b;
+        if (a.algs & CUSTOS_DIGEST_MD5) {
+            memcpy(medium->got.md5, a.md5, sizeof(a.md5));
+            medium->got.algs |= CUSTOS_DIGEST_MD5;
+        }
+        medium->checked = 1;
+        if (!custos_digest_equal(&medium->ref, &medium->got)) {
+            medium->differs = 1;
+            custos__verify_set_detail(medium, "content differs");
+        }
+    }
+    for (size_t k = 0; k < PIPE_SLOTS; k++)
+        free(p.buf[k]);
+    custos_digest_free(dm);
+    custos_digest_free(p.d);
+    custos_digest_free(p.wd);
+    return rc;
+}
+
 int
 custos__verify_image(struct custos_verify *v, const char *dir, const struct custos_progress *p)
 {
@@ -709,59 +866,10 @@ custos__verify_image(struct custos_verify *v, const char *dir, const struct cust
         }
         int damaged = 0, ioerr = 0;
         if (medium->selected && medium->found_size == medium->size) {
-            /* One pass: the medium's digests and every window's SHA-256. */
-            struct custos_digest *wd = NULL;
-            if ((rc = custos_digest_new(&wd, CUSTOS_DIGEST_SHA256, &v->err)) != CUSTOS_OK)
+            if ((rc = medium_pass(v, s, medium, &r, &damaged, &ioerr)) != CUSTOS_OK)
                 goto out;
-            custos_digest_reset(r.d);
-            size_t wi = 0;
-            while (wi < v->nitems && v->items[wi].kind != RITEM_WINDOW)
-                wi++;
-            uint64_t off = 0;
-            while (off < medium->size && rc == CUSTOS_OK) {
-                size_t n = medium->size - off < READ_BYTES ? (size_t)(medium->size - off)
-                                                           : READ_BYTES;
-                /* Never cross a window boundary inside one buffer. */
-                if (wi < v->nitems && v->items[wi].kind == RITEM_WINDOW) {
-                    struct ritem *w = &v->items[wi];
-                    if (w->offset + w->size - off < n)
-                        n = (size_t)(w->offset + w->size - off);
-                }
-                if ((rc = read_medium(v, s, off, r.buf, n, &damaged, &ioerr)) != CUSTOS_OK)
-                    break;
-                custos_digest_update(r.d, r.buf, n);
-                custos_digest_update(wd, r.buf, n);
-                off += n;
-                if (wi < v->nitems && v->items[wi].kind == RITEM_WINDOW &&
-                    off == v->items[wi].offset + v->items[wi].size) {
-                    struct ritem *w = &v->items[wi];
-                    struct custos_digest_result got;
-                    custos_digest_final(wd, &got);
-                    custos_digest_reset(wd);
-                    w->checked = 1;
-                    w->got = got;
-                    if (!custos_digest_equal(&w->ref, &got)) {
-                        w->differs = 1;
-                        custos__verify_set_detail(w, "content differs");
-                    }
-                    wi++;
-                }
-                rc = advance(&r, n);
-            }
-            custos_digest_free(wd);
-            if (rc != CUSTOS_OK)
-                goto out;
-            struct custos_digest_result got;
-            custos_digest_final(r.d, &got);
-            medium->checked = 1;
-            medium->got = got;
-            if (!custos_digest_equal(&medium->ref, &got)) {
-                medium->differs = 1;
-                custos__verify_set_detail(medium, "content differs");
-            }
-            if (info->stored.algs != 0) {
-                v->stored_match = custos_digest_equal(&info->stored, &got);
-            }
+            if (info->stored.algs != 0)
+                v->stored_match = custos_digest_equal(&info->stored, &medium->got);
         } else {
             for (size_t i = 0; i < v->nitems && rc == CUSTOS_OK; i++) {
                 struct ritem *w = &v->items[i];
