@@ -213,9 +213,13 @@ custos__verify_normalize(const struct custos_verify *v, const char *name)
     while (name[0] == '/')
         name++;
     if (v->root != NULL) {
-        size_t n = strlen(v->root);
+        const char *base = strrchr(v->root, '/');
+        base = base ? base + 1 : v->root;
+        size_t n = strlen(v->root), nb = strlen(base);
         if (strncmp(name, v->root, n) == 0 && name[n] == '/')
             name += n + 1;
+        else if (strncmp(name, base, nb) == 0 && name[nb] == '/')
+            name += nb + 1;
     }
     return name;
 }
@@ -264,25 +268,34 @@ load_manifest(struct custos_verify *v)
         return rc;
     v->algs = custos_manifest_algs(m);
     size_t n = custos_manifest_count(m);
-    /* The root: the first component every name shares (custos-hash's one operand). */
-    char *root = NULL;
+    /*
+     * The root: the longest directory prefix every name shares (custos-hash's
+     * one operand, "evidence" or "/srv/case42/evidence").
+     */
+    const char *root = NULL;
     size_t rootlen = 0;
-    int shared = n > 0;
-    for (size_t i = 0; i < n && shared; i++) {
+    for (size_t i = 0; i < n; i++) {
         const char *p = custos_manifest_entry(m, i)->path;
         while (p[0] == '.' && p[1] == '/')
             p += 2;
-        const char *slash = strchr(p, '/');
-        if (slash == NULL) {
-            shared = 0;
-        } else if (root == NULL) {
-            root = (char *)p;
-            rootlen = (size_t)(slash - p);
-        } else if ((size_t)(slash - p) != rootlen || memcmp(p, root, rootlen) != 0) {
-            shared = 0;
+        while (p[0] == '/')
+            p++;
+        const char *slash = strrchr(p, '/');
+        size_t dirlen = slash ? (size_t)(slash - p) : 0;
+        if (root == NULL) {
+            root = p;
+            rootlen = dirlen;
+            continue;
         }
+        size_t k = 0;
+        while (k < rootlen && k < dirlen && root[k] == p[k])
+            k++;
+        if (!(k == rootlen && (dirlen == k || p[k] == '/')))
+            while (k > 0 && !((k == dirlen || p[k] == '/') && (k == rootlen || root[k] == '/')))
+                k--;
+        rootlen = k;
     }
-    if (shared && root != NULL && (v->root = strndup(root, rootlen)) == NULL)
+    if (root != NULL && rootlen > 0 && (v->root = strndup(root, rootlen)) == NULL)
         rc = custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, v->ref_path, "out of memory");
     for (size_t i = 0; i < n && rc == CUSTOS_OK; i++) {
         const struct custos_manifest_entry *e = custos_manifest_entry(m, i);

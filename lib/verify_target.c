@@ -264,6 +264,8 @@ directory_base(const struct custos_verify *v, const char *dir, char *out, size_t
     snprintf(out, size, "%s", dir);
     if (v->root == NULL)
         return;
+    const char *root = strrchr(v->root, '/');
+    root = root ? root + 1 : v->root;
     DIR *d = opendir(dir);
     if (d == NULL)
         return;
@@ -272,7 +274,7 @@ directory_base(const struct custos_verify *v, const char *dir, char *out, size_t
     while ((e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
-        if (strcmp(e->d_name, v->root) == 0)
+        if (strcmp(e->d_name, root) == 0)
             only_root = 1;
         else
             others = 1;
@@ -280,7 +282,7 @@ directory_base(const struct custos_verify *v, const char *dir, char *out, size_t
     closedir(d);
     char sub[4096];
     struct stat st;
-    snprintf(sub, sizeof(sub), "%s/%s", dir, v->root);
+    snprintf(sub, sizeof(sub), "%s/%s", dir, root);
     if (only_root && !others && lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
         snprintf(out, size, "%s", sub);
 }

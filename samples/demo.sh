@@ -139,6 +139,34 @@ export_sha256=$(sha256sum "$out/copy/ewfexport.raw" | cut -d' ' -f1)
 echo "E01 -> raw (ewfexport): $export_sha256"
 [ "$export_sha256" = "$medium_sha256" ] || fail "ewfexport's raw image differs from the medium"
 
+section "7b. Verify a backup of the evidence (custos-verify)"
+# The acquisition verified against its record (every chunk, the stored
+# digests, SHA-256 computed independently), then a tar.zst backup of the
+# files inside the medium verified against a custos-hash manifest, then the
+# same backup with one byte damaged: the damage is found and classified.
+custos-verify -q -r "$rec" >"$out/verify-e01.txt" || fail "custos-verify of the E01 against its record"
+tail -n 1 "$out/verify-e01.txt"
+mkdir -p "$out/backup/files"
+for f in docs/incident-notes.txt docs/contacts.csv "Quarterly Report 2026.txt"; do
+  icat_addr=$(fls -r -p "$out/usb-stick.img" | awk -v f="$f" -F'\t' '$2 == f {a = $1; sub(/^[^ ]* /, "", a); sub(/:.*/, "", a); print a}' | head -n 1)
+  [ -n "$icat_addr" ] || fail "fls does not list $f"
+  mkdir -p "$out/backup/files/$(dirname "$f")"
+  icat "$out/usb-stick.img" "$icat_addr" >"$out/backup/files/$f"
+done
+custos-hash -q -o "$out/backup/files.manifest.json" "$out/backup/files" >/dev/null
+(cd "$out/backup" && tar --zstd -cf files.tar.zst files)
+custos-verify -q -r "$out/backup/files.manifest.json" "$out/backup/files.tar.zst" >"$out/verify-backup.txt" ||
+  fail "custos-verify of the backup"
+tail -n 1 "$out/verify-backup.txt"
+printf 'X' | dd of="$out/backup/files/docs/contacts.csv" bs=1 seek=3 conv=notrunc status=none
+(cd "$out/backup" && tar --zstd -cf damaged.tar.zst files)
+rc=0
+custos-verify -q -r "$out/backup/files.manifest.json" "$out/backup/damaged.tar.zst" >"$out/verify-damaged.txt" 2>&1 || rc=$?
+grep "^changed" "$out/verify-damaged.txt" | cut -c1-60
+[ "$rc" -eq 1 ] && grep -q "^changed .*docs/contacts.csv" "$out/verify-damaged.txt" ||
+  fail "custos-verify did not report the damaged backup (exit $rc)"
+echo "a damaged backup is found: exit 1, docs/contacts.csv changed: ok"
+
 section "8. Custody steps (to come)"
 # ---- LATER CUSTODY STEPS GO HERE, as the tools land (see the issues): ----
 #   custos-key     create the custodian's and the witness's signing keys

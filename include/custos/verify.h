@@ -165,9 +165,9 @@ CUSTOS_API int custos_verify_check_signature(struct custos_verify *v, const char
 /*
  * Verifies target against the reference. target NULL means: for a record,
  * the image files beside it; for a bag, the bag itself; a manifest needs a
- * target. A target directory is compared with the manifest's root (the one
- * path operand of custos-hash, or the common first component of its
- * names); an archive's names may carry a leading "./" or that root's name.
+ * target. A target directory is compared with the manifest's root (the
+ * longest directory all its names share: custos-hash's one operand); an
+ * archive's names may carry a leading "./", the root, or its last component.
  * One call per handle.
  * Returns: CUSTOS_OK when every checked item is ok; CUSTOS_E_MISMATCH
  * (changed, missing, extra, moved); CUSTOS_E_INCOMPLETE (unreadable items,

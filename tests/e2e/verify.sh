@@ -69,6 +69,9 @@ for f in b.tar b.tar.gz b.tar.xz b.tar.zst dot.tar.gz b.zip b.7z b.cpio b.iso; d
     expect "$f verifies in full" 0 -r m.json --json "$f"
     cp out.txt "$f.json"
 done
+custos-hash -q -o abs.json "$work/evidence" >/dev/null
+expect "a manifest of an absolute path, against an archive of its last directory" 0 -r abs.json b.tar.xz
+expect "  and against the directory" 0 -r abs.json evidence
 check "the report names the container format" \
   '"$PY" -c "import json,sys; r=json.load(open(\"b.7z.json\")); sys.exit(r[\"target\"][\"format\"] != \"7-Zip\")"'
 check "the report's digests are sha256sum's" \
