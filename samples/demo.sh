@@ -19,7 +19,8 @@
 #   6. verify the ledger and write a checkpoint the witness cosigns;
 #   7. seal the evidence into a signed BagIt package recorded in the ledger
 #      (custos-seal), checked with tar, sha256sum and openssl;
-#   8. verify a backup copy of the image against its record (custos-verify);
+#   8. verify the image against its record, recorded in the ledger, and a
+#      backup (full, sampled, and one with a damaged byte) (custos-verify);
 #   9. hand the medium to a destruction vendor, wipe the working copy, and
 #      certify, verify and print the destruction proof (custos-dispose);
 #  10. show the custody history and export the custody report and the
@@ -262,6 +263,46 @@ echo "sha256sum -c of both BagIt manifests and openssl pkeyutl -verify of the cu
 tm=$(sha256sum "$out/sealed/unpacked/EV-01/tagmanifest-sha256.txt" | cut -d' ' -f1)
 tail -n 1 "$ledger" | grep -q "\"sha256\":\"$tm\"" || fail "the ledger's seal entry does not name the tag manifest"
 echo "the ledger's seal entry records the tag manifest's SHA-256: ok"
+
+section "12. Verify the evidence and a backup (custos-verify), recorded in the ledger"
+# The acquisition verified against its record (every chunk, the stored
+# digests, SHA-256 computed independently), then a tar.zst backup of the
+# files inside the medium verified against a custos-hash manifest, then the
+# same backup with one byte damaged: the damage is found and classified.
+custos-verify -q -r "$rec" --ledger "$ledger" --key "$out/keys/custodian.key" \
+  --passphrase-file "$out/keys/custodian.pass" --item EV-01 >"$out/verify-e01.txt" ||
+  fail "custos-verify of the E01 against its record"
+tail -n 1 "$out/verify-e01.txt"
+tail -n 1 "$ledger" | grep -q '"action":"verify".*"result":"match"' ||
+  fail "the ledger has no verify entry with result match"
+echo "the ledger's verify entry says match: ok"
+# A scheduled spot check: a repeatable 10% sample of a backup copy of the image.
+mkdir "$out/backup-e01" && cp "$out"/evidence/usb-stick.E0* "$out/backup-e01/" ||
+  fail "cannot copy the image to the backup"
+custos-verify -q -l sample --sample 10% --seed 42 -r "$rec" "$out/backup-e01" >"$out/verify-sample.txt" ||
+  fail "custos-verify --sample of the backup"
+tail -n 1 "$out/verify-sample.txt"
+mkdir -p "$out/backup/files"
+for f in docs/incident-notes.txt docs/contacts.csv "Quarterly Report 2026.txt"; do
+  icat_addr=$(fls -r -p "$out/usb-stick.img" | awk -v f="$f" -F'\t' '$2 == f {a = $1; sub(/^[^ ]* /, "", a); sub(/:.*/, "", a); print a}' | head -n 1)
+  [ -n "$icat_addr" ] || fail "fls does not list $f"
+  mkdir -p "$out/backup/files/$(dirname "$f")"
+  icat "$out/usb-stick.img" "$icat_addr" >"$out/backup/files/$f"
+done
+custos-hash -q -o "$out/backup/files.manifest.json" "$out/backup/files" >/dev/null
+(cd "$out/backup" && tar --zstd -cf files.tar.zst files)
+custos-verify -q -r "$out/backup/files.manifest.json" "$out/backup/files.tar.zst" >"$out/verify-backup.txt" ||
+  fail "custos-verify of the backup"
+tail -n 1 "$out/verify-backup.txt"
+printf 'X' | dd of="$out/backup/files/docs/contacts.csv" bs=1 seek=3 conv=notrunc status=none
+(cd "$out/backup" && tar --zstd -cf damaged.tar.zst files)
+rc=0
+custos-verify -q -r "$out/backup/files.manifest.json" "$out/backup/damaged.tar.zst" >"$out/verify-damaged.txt" 2>&1 || rc=$?
+grep "^changed" "$out/verify-damaged.txt" | cut -c1-60
+[ "$rc" -eq 1 ] && grep -q "^changed .*docs/contacts.csv" "$out/verify-damaged.txt" ||
+  fail "custos-verify did not report the damaged backup (exit $rc)"
+echo "a damaged backup is found: exit 1, docs/contacts.csv changed: ok"
+
 
 section "13. Destruction of the medium, certified (custos-dispose)"
 # The vendor's people: the company that receives the medium, the operator

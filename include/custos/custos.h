@@ -32,6 +32,7 @@
 #include "timestamp.h"
 #include "seal.h"
 #include "wipe.h"
+#include "verify.h"
 
 #ifdef __cplusplus
 extern "C" {

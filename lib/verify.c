@@ -1,0 +1,1341 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * verify.c: the references a backup is verified against, the choice of what
+ * to read, the classification of every item, and the report.
+ *
+ * A reference is turned into one list of items (struct ritem), whatever its
+ * format: the files of a custos manifest or of a BagIt bag's payload
+ * manifests, or the image files, the medium and the piecewise windows of an
+ * acquisition record. verify_target.c then reads the target and fills in
+ * what it found; this file decides what is read (custos_verify_run's
+ * selection) and what each finding means (finish()).
+ *
+ * Invariants:
+ *   1. Presence and size are checked for every item at every level; only
+ *      content reading depends on the level, part and sample.
+ *   2. The selection depends only on the seed, the names and the options,
+ *      never on the order the target yields its files: an item's score is
+ *      SHA-256 over the seed and its name. Parts do not depend on the seed,
+ *      so the t runs of --part 1/t .. t/t cover every item exactly once.
+ *   3. An item is "ok" only when everything checked about it held; one that
+ *      was not read is "not checked", never "ok", and the summary states the
+ *      share of items and bytes compared.
+ *   4. A file that could not be read is a failure (INCOMPLETE), never
+ *      skipped; a damaged container (archive, E01 chunk) is CORRUPT.
+ */
+#include "custos/verify.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <archive.h> /* archive_version_string */
+#include <jansson.h>
+#include <libewf.h>
+#include <openssl/crypto.h> /* OpenSSL_version */
+#include <openssl/evp.h>
+#include <tsk/libtsk.h> /* tsk_version_get_str */
+
+#include "custos/custos.h"
+#include "custos/manifest.h"
+#include "custos/seal.h"
+#include "custos/sign.h"
+#include "fsutil_private.h"
+#include "verify_private.h"
+
+#define BAG_MANIFESTS 3
+
+void
+custos_verify_options_init(struct custos_verify_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->level = CUSTOS_VERIFY_FULL;
+}
+
+const char *
+custos_verify_class_name(enum custos_verify_class cls)
+{
+    static const char *const names[] = {"ok",    "changed",    "missing",    "extra",
+                                        "moved", "unreadable", "not checked"};
+    return (unsigned)cls < CUSTOS_VERIFY_CLASSES ? names[cls] : "?";
+}
+
+const char *
+custos_verify_level_name(enum custos_verify_level level)
+{
+    switch (level) {
+    case CUSTOS_VERIFY_STRUCTURE:
+        return "structure";
+    case CUSTOS_VERIFY_SAMPLE:
+        return "sample";
+    case CUSTOS_VERIFY_FULL:
+        return "full";
+    }
+    return "?";
+}
+
+static uint64_t
+hash64(const char *domain, uint64_t seed, int use_seed, const char *name, size_t len)
+{
+    uint8_t md[32], s[8];
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    unsigned n = 0;
+    if (c == NULL)
+        return 0;
+    for (int i = 0; i < 8; i++)
+        s[i] = (uint8_t)(seed >> (56 - 8 * i));
+    EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+    EVP_DigestUpdate(c, domain, strlen(domain) + 1);
+    if (use_seed)
+        EVP_DigestUpdate(c, s, sizeof(s));
+    EVP_DigestUpdate(c, name, len);
+    EVP_DigestFinal_ex(c, md, &n);
+    EVP_MD_CTX_free(c);
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | md[i];
+    return v;
+}
+
+uint64_t
+custos_verify_sample_score(uint64_t seed, const char *name, size_t len)
+{
+    return hash64("custos-verify-sample-v1", seed, 1, name, len);
+}
+
+unsigned
+custos_verify_part_of(const char *name, size_t len, unsigned parts)
+{
+    if (parts == 0)
+        return 0;
+    return (unsigned)(hash64("custos-verify-part-v1", 0, 0, name, len) % parts) + 1;
+}
+
+/* ---- items ---- */
+
+static int
+add_item(struct custos_verify *v, enum ritem_kind kind, const char *name, struct ritem **out)
+{
+    if (v->nitems == v->capitems) {
+        size_t cap = v->capitems ? 2 * v->capitems : 64;
+        struct ritem *p = realloc(v->items, cap * sizeof(*p));
+        if (p == NULL)
+            return custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, v->ref_path, "out of memory");
+        v->items = p;
+        v->capitems = cap;
+    }
+    struct ritem *it = &v->items[v->nitems];
+    memset(it, 0, sizeof(*it));
+    it->kind = kind;
+    if ((it->name = strdup(name)) == NULL)
+        return custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, v->ref_path, "out of memory");
+    v->nitems++;
+    *out = it;
+    return CUSTOS_OK;
+}
+
+int
+custos__verify_add_extra(struct custos_verify *v, const char *name, uint64_t size,
+                         struct extra **out)
+{
+    if (v->nextras == v->capextras) {
+        size_t cap = v->capextras ? 2 * v->capextras : 16;
+        struct extra *p = realloc(v->extras, cap * sizeof(*p));
+        if (p == NULL)
+            return custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+        v->extras = p;
+        v->capextras = cap;
+    }
+    struct extra *x = &v->extras[v->nextras];
+    memset(x, 0, sizeof(*x));
+    if ((x->name = strdup(name)) == NULL)
+        return custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    x->size = size;
+    v->nextras++;
+    *out = x;
+    return CUSTOS_OK;
+}
+
+int
+custos__verify_set_detail(struct ritem *it, const char *fmt, ...)
+{
+    if (it->detail != NULL)
+        return CUSTOS_OK; /* the first cause is the one reported */
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vasprintf(&it->detail, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        it->detail = NULL;
+        return CUSTOS_E_NOMEM;
+    }
+    return CUSTOS_OK;
+}
+
+static int
+cmp_item(const void *a, const void *b)
+{
+    return strcmp(((const struct ritem *)a)->name, ((const struct ritem *)b)->name);
+}
+
+int
+custos__verify_lookup(const struct custos_verify *v, const char *name, size_t *idx)
+{
+    size_t lo = 0, hi = v->nitems;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(v->items[mid].name, name);
+        if (c == 0) {
+            *idx = mid;
+            return 1;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+/* Strips "./" prefixes and the manifest's root from a name found in the target. */
+const char *
+custos__verify_normalize(const struct custos_verify *v, const char *name)
+{
+    while (name[0] == '.' && name[1] == '/')
+        name += 2;
+    while (name[0] == '/')
+        name++;
+    if (v->root != NULL) {
+        const char *base = strrchr(v->root, '/');
+        base = base ? base + 1 : v->root;
+        size_t n = strlen(v->root), nb = strlen(base);
+        if (strncmp(name, v->root, n) == 0 && name[n] == '/')
+            name += n + 1;
+        else if (strncmp(name, base, nb) == 0 && name[nb] == '/')
+            name += nb + 1;
+    }
+    return name;
+}
+
+static int
+sha256_file(const char *path, char hex[65], struct custos_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot open");
+    struct custos_digest *d = NULL;
+    int rc = custos_digest_new(&d, CUSTOS_DIGEST_SHA256, err);
+    static const size_t bufsize = 1 << 16;
+    char *buf = malloc(bufsize);
+    if (rc == CUSTOS_OK && buf == NULL)
+        rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
+    while (rc == CUSTOS_OK) {
+        ssize_t r = read(fd, buf, bufsize);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            rc = custos_error_set(err, CUSTOS_E_IO, errno, path, "read error");
+        if (r <= 0)
+            break;
+        custos_digest_update(d, buf, (size_t)r);
+    }
+    if (rc == CUSTOS_OK) {
+        struct custos_digest_result res;
+        custos_digest_final(d, &res);
+        custos_digest_hex(&res, CUSTOS_DIGEST_SHA256, hex);
+    }
+    free(buf);
+    custos_digest_free(d);
+    close(fd);
+    return rc;
+}
+
+/* ---- references ---- */
+
+static int
+load_manifest(struct custos_verify *v)
+{
+    struct custos_manifest *m = NULL;
+    int rc = custos_manifest_open(&m, v->ref_path, &v->err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    v->algs = custos_manifest_algs(m);
+    size_t n = custos_manifest_count(m);
+    /*
+     * The root: the longest directory prefix every name shares (custos-hash's
+     * one operand, "evidence" or "/srv/case42/evidence").
+     */
+    const char *root = NULL;
+    size_t rootlen = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *p = custos_manifest_entry(m, i)->path;
+        while (p[0] == '.' && p[1] == '/')
+            p += 2;
+        while (p[0] == '/')
+            p++;
+        const char *slash = strrchr(p, '/');
+        size_t dirlen = slash ? (size_t)(slash - p) : 0;
+        if (root == NULL) {
+            root = p;
+            rootlen = dirlen;
+            continue;
+        }
+        size_t k = 0;
+        while (k < rootlen && k < dirlen && root[k] == p[k])
+            k++;
+        if (!(k == rootlen && (dirlen == k || p[k] == '/')))
+            while (k > 0 && !((k == dirlen || p[k] == '/') && (k == rootlen || root[k] == '/')))
+                k--;
+        rootlen = k;
+    }
+    if (root != NULL && rootlen > 0 && (v->root = strndup(root, rootlen)) == NULL)
+        rc = custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, v->ref_path, "out of memory");
+    for (size_t i = 0; i < n && rc == CUSTOS_OK; i++) {
+        const struct custos_manifest_entry *e = custos_manifest_entry(m, i);
+        struct ritem *it;
+        if (e->in_image) {
+            rc = custos_error_set(&v->err, CUSTOS_E_UNSUPPORTED, 0, v->ref_path,
+                                  "a manifest of the files inside an image: verify the image "
+                                  "against its acquisition record");
+            break;
+        }
+        if (e->type != CUSTOS_ENTRY_FILE && e->type != CUSTOS_ENTRY_SYMLINK)
+            continue; /* special files and unreadable directories hold no content */
+        rc = add_item(v, e->type == CUSTOS_ENTRY_FILE ? RITEM_FILE : RITEM_SYMLINK,
+                      custos__verify_normalize(v, e->path), &it);
+        if (rc != CUSTOS_OK)
+            break;
+        it->size = e->size_bytes;
+        it->ref = e->digest;
+        it->counts = e->type == CUSTOS_ENTRY_FILE;
+        if (e->type == CUSTOS_ENTRY_SYMLINK && e->target != NULL &&
+            (it->target = strdup(e->target)) == NULL)
+            rc = custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, v->ref_path, "out of memory");
+    }
+    custos_manifest_free(m);
+    return rc;
+}
+
+static int
+json_digests(struct custos_verify *v, json_t *obj, struct custos_digest_result *out,
+             const char *where)
+{
+    static const unsigned algs[] = {CUSTOS_DIGEST_MD5, CUSTOS_DIGEST_SHA1, CUSTOS_DIGEST_SHA256};
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < 3; i++) {
+        json_t *h = json_object_get(obj, custos_digest_name(algs[i]));
+        if (h == NULL)
+            continue;
+        struct custos_error e;
+        const char *s = json_string_value(h);
+        uint8_t *dst = algs[i] == CUSTOS_DIGEST_MD5    ? out->md5
+                       : algs[i] == CUSTOS_DIGEST_SHA1 ? out->sha1
+                                                       : out->sha256;
+        if (s == NULL || custos_hex_decode(s, dst, custos_digest_size(algs[i]), &e) != CUSTOS_OK)
+            return custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, v->ref_path,
+                                    "%s.%s: not a %s digest", where, custos_digest_name(algs[i]),
+                                    custos_digest_name(algs[i]));
+        out->algs |= algs[i];
+    }
+    return CUSTOS_OK;
+}
+
+static int
+load_record(struct custos_verify *v)
+{
+    json_error_t je;
+    json_t *r = json_load_file(v->ref_path, JSON_REJECT_DUPLICATES, &je);
+    if (r == NULL)
+        return custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, v->ref_path, "line %d: %s",
+                                je.line, je.text);
+    int rc = CUSTOS_OK;
+    json_t *out = json_object_get(r, "output");
+    json_t *files = json_object_get(out, "files");
+    json_t *digests = json_object_get(r, "digests");
+    json_t *bytes = json_object_get(r, "bytes");
+    const char *fmt = json_string_value(json_object_get(out, "format"));
+    const char *status = json_string_value(json_object_get(r, "status"));
+    if (!json_is_integer(json_object_get(r, "version")) ||
+        json_integer_value(json_object_get(r, "version")) != CUSTOS_RECORD_VERSION) {
+        rc = custos_error_set(&v->err, CUSTOS_E_UNSUPPORTED, 0, v->ref_path,
+                              "acquisition record version is not %d", CUSTOS_RECORD_VERSION);
+        goto out;
+    }
+    if (!json_is_array(files) || json_array_size(files) == 0 || !json_is_object(digests) ||
+        !json_is_integer(bytes) || json_integer_value(bytes) < 0 || fmt == NULL ||
+        status == NULL) {
+        rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, v->ref_path,
+                              "not a complete acquisition record (output.files, digests, bytes, "
+                              "output.format or status missing)");
+        goto out;
+    }
+    if ((v->img_format = strdup(fmt)) == NULL || (v->record_status = strdup(status)) == NULL ||
+        (v->img_names = calloc(json_array_size(files), sizeof(char *))) == NULL) {
+        rc = custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, v->ref_path, "out of memory");
+        goto out;
+    }
+    struct ritem *it;
+    for (size_t i = 0; i < json_array_size(files); i++) {
+        json_t *f = json_array_get(files, i);
+        const char *name = json_string_value(json_object_get(f, "name"));
+        json_t *size = json_object_get(f, "size_bytes");
+        const char *sha = json_string_value(json_object_get(f, "sha256"));
+        if (name == NULL || strchr(name, '/') != NULL || !json_is_integer(size) || sha == NULL) {
+            rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, v->ref_path,
+                                  "output.files[%zu]: name, size_bytes or sha256 missing", i);
+            goto out;
+        }
+        if ((rc = add_item(v, RITEM_IMGFILE, name, &it)) != CUSTOS_OK)
+            goto out;
+        if ((v->img_names[v->nimg++] = strdup(name)) == NULL) {
+            rc = custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, v->ref_path, "out of memory");
+            goto out;
+        }
+        it->size = (uint64_t)json_integer_value(size);
+        struct custos_error e;
+        if (custos_hex_decode(sha, it->ref.sha256, 32, &e) != CUSTOS_OK) {
+            rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, v->ref_path,
+                                  "output.files[%zu].sha256: not a sha256 digest", i);
+            goto out;
+        }
+        it->ref.algs = CUSTOS_DIGEST_SHA256;
+    }
+    if ((rc = add_item(v, RITEM_MEDIUM, "medium", &it)) != CUSTOS_OK)
+        goto out;
+    it->size = (uint64_t)json_integer_value(bytes);
+    if ((rc = json_digests(v, digests, &it->ref, "digests")) != CUSTOS_OK)
+        goto out;
+    if (it->ref.algs == 0) {
+        rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, v->ref_path, "digests is empty");
+        goto out;
+    }
+    v->algs = it->ref.algs;
+    json_t *pw = json_object_get(r, "piecewise");
+    json_t *wins = json_object_get(pw, "windows");
+    it->counts = !json_is_array(wins) || json_array_size(wins) == 0;
+    uint64_t expect = 0;
+    for (size_t i = 0; json_is_array(wins) && i < json_array_size(wins); i++) {
+        json_t *w = json_array_get(wins, i);
+        json_t *off = json_object_get(w, "offset_bytes"), *len = json_object_get(w, "length_bytes");
+        const char *sha = json_string_value(json_object_get(w, "sha256"));
+        struct custos_error e;
+        if (!json_is_integer(off) || !json_is_integer(len) || sha == NULL ||
+            (uint64_t)json_integer_value(off) != expect) {
+            rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, v->ref_path,
+                                  "piecewise.windows[%zu]: malformed or not contiguous", i);
+            goto out;
+        }
+        char name[64];
+        snprintf(name, sizeof(name), "medium@%020llu", (unsigned long long)expect);
+        if ((rc = add_item(v, RITEM_WINDOW, name, &it)) != CUSTOS_OK)
+            goto out;
+        it->offset = expect;
+        it->size = (uint64_t)json_integer_value(len);
+        it->counts = 1;
+        expect += it->size;
+        if (custos_hex_decode(sha, it->ref.sha256, 32, &e) != CUSTOS_OK) {
+            rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, v->ref_path,
+                                  "piecewise.windows[%zu].sha256: not a sha256 digest", i);
+            goto out;
+        }
+        it->ref.algs = CUSTOS_DIGEST_SHA256;
+        v->window_bytes = (uint64_t)json_integer_value(json_object_get(pw, "window_bytes"));
+    }
+out:
+    json_decref(r);
+    return rc;
+}
+
+static int
+load_bag(struct custos_verify *v)
+{
+    static const unsigned algs[BAG_MANIFESTS] = {CUSTOS_DIGEST_SHA256, CUSTOS_DIGEST_SHA1,
+                                                 CUSTOS_DIGEST_MD5};
+    int rc = CUSTOS_OK, any = 0;
+    char path[4096];
+    for (size_t m = 0; m < BAG_MANIFESTS && rc == CUSTOS_OK; m++) {
+        snprintf(path, sizeof(path), "%s/manifest-%s.txt", v->ref_path,
+                 custos_digest_name(algs[m]));
+        FILE *f = fopen(path, "re");
+        if (f == NULL)
+            continue;
+        if (!any && sha256_file(path, v->ref_sha256, &v->err) != CUSTOS_OK) {
+            fclose(f);
+            return v->err.status;
+        }
+        any = 1;
+        v->algs |= algs[m];
+        char *line = NULL;
+        size_t cap = 0, lineno = 0;
+        ssize_t len;
+        size_t hexlen = 2 * custos_digest_size(algs[m]);
+        while ((len = getline(&line, &cap, f)) > 0) {
+            lineno++;
+            while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+                line[--len] = '\0';
+            if (len == 0)
+                continue;
+            size_t sp = strcspn(line, " \t");
+            const char *name = line + sp;
+            while (*name == ' ' || *name == '\t')
+                name++;
+            uint8_t dig[32];
+            char hex[65];
+            struct custos_error e;
+            if (sp == hexlen)
+                memcpy(hex, line, hexlen);
+            hex[sp == hexlen ? hexlen : 0] = '\0';
+            if (sp != hexlen || *name == '\0' || strncmp(name, "data/", 5) != 0 ||
+                custos_hex_decode(hex, dig, hexlen / 2, &e) != CUSTOS_OK) {
+                rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, path,
+                                      "line %zu: not \"DIGEST data/PATH\"", lineno);
+                break;
+            }
+            /* Bag manifests are loaded before sorting: find by a linear scan. */
+            struct ritem *it = NULL;
+            for (size_t i = 0; i < v->nitems; i++)
+                if (strcmp(v->items[i].name, name) == 0)
+                    it = &v->items[i];
+            if (it == NULL) {
+                if ((rc = add_item(v, RITEM_FILE, name, &it)) != CUSTOS_OK)
+                    break;
+                it->counts = 1;
+                it->size = UINT64_MAX; /* BagIt records no per-file size */
+            }
+            memcpy(algs[m] == CUSTOS_DIGEST_MD5    ? it->ref.md5
+                   : algs[m] == CUSTOS_DIGEST_SHA1 ? it->ref.sha1
+                                                   : it->ref.sha256,
+                   dig, hexlen / 2);
+            it->ref.algs |= algs[m];
+        }
+        free(line);
+        fclose(f);
+        any++;
+    }
+    if (rc == CUSTOS_OK && !any)
+        rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, v->ref_path,
+                              "bag has no manifest-sha256.txt, manifest-sha1.txt or "
+                              "manifest-md5.txt");
+    return rc;
+}
+
+int
+custos_verify_new(struct custos_verify **out, const char *path, struct custos_error *err)
+{
+    *out = NULL;
+    struct custos_verify *v = calloc(1, sizeof(*v));
+    if (v == NULL || (v->ref_path = strdup(path)) == NULL) {
+        free(v);
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
+    }
+    v->stored_match = -1;
+    snprintf(v->sig_status, sizeof(v->sig_status), "unsigned");
+    snprintf(v->restore_result, sizeof(v->restore_result), "not requested");
+    struct stat st;
+    int rc;
+    if (stat(path, &st) != 0) {
+        rc = custos_error_set(&v->err, CUSTOS_E_IO, errno, path, "cannot read the reference");
+    } else if (S_ISDIR(st.st_mode)) {
+        char bt[4096];
+        snprintf(bt, sizeof(bt), "%s/bagit.txt", path);
+        if (access(bt, R_OK) != 0)
+            rc = custos_error_set(&v->err, CUSTOS_E_UNSUPPORTED, 0, path,
+                                  "a directory without bagit.txt is not a reference");
+        else {
+            v->kind = CUSTOS_VERIFY_REF_BAG;
+            rc = load_bag(v);
+        }
+    } else {
+        json_error_t je;
+        json_t *r = json_load_file(path, 0, &je);
+        const char *fmt = json_string_value(json_object_get(r, "format"));
+        if (r == NULL)
+            rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, path,
+                                  "not a custos manifest or acquisition record: line %d: %s",
+                                  je.line, je.text);
+        else if (fmt != NULL && strcmp(fmt, CUSTOS_MANIFEST_FORMAT) == 0) {
+            v->kind = CUSTOS_VERIFY_REF_MANIFEST;
+            rc = load_manifest(v);
+        } else if (fmt != NULL && strcmp(fmt, CUSTOS_RECORD_FORMAT) == 0) {
+            v->kind = CUSTOS_VERIFY_REF_RECORD;
+            rc = load_record(v);
+        } else
+            rc = custos_error_set(&v->err, CUSTOS_E_UNSUPPORTED, 0, path,
+                                  "format is neither %s nor %s", CUSTOS_MANIFEST_FORMAT,
+                                  CUSTOS_RECORD_FORMAT);
+        json_decref(r);
+        if (rc == CUSTOS_OK)
+            rc = sha256_file(path, v->ref_sha256, &v->err);
+    }
+    if (rc == CUSTOS_OK) {
+        qsort(v->items, v->nitems, sizeof(*v->items), cmp_item);
+        for (size_t i = 1; i < v->nitems; i++)
+            if (strcmp(v->items[i - 1].name, v->items[i].name) == 0) {
+                rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, path,
+                                      "%s is listed twice", v->items[i].name);
+                break;
+            }
+    }
+    char sig[4200];
+    snprintf(sig, sizeof(sig), "%s.sig", path);
+    if (v->kind == CUSTOS_VERIFY_REF_BAG)
+        snprintf(sig, sizeof(sig), "%s/%s", path, CUSTOS_SEAL_DIR);
+    if (rc == CUSTOS_OK && access(sig, F_OK) == 0)
+        snprintf(v->sig_status, sizeof(v->sig_status), "not checked");
+    if (rc == CUSTOS_OK && v->kind == CUSTOS_VERIFY_REF_BAG) {
+        /* What a seal signs, so what a ledger entry should name. */
+        snprintf(sig, sizeof(sig), "%s/%s", path, CUSTOS_BAG_TAGMANIFEST);
+        if (access(sig, F_OK) == 0)
+            rc = sha256_file(sig, v->ref_sha256, &v->err);
+    }
+    if (rc != CUSTOS_OK) {
+        custos_error_copy(err, &v->err);
+        custos_verify_free(v);
+        return rc;
+    }
+    *out = v;
+    return CUSTOS_OK;
+}
+
+void
+custos_verify_free(struct custos_verify *v)
+{
+    if (v == NULL)
+        return;
+    for (size_t i = 0; i < v->nitems; i++) {
+        free(v->items[i].name);
+        free(v->items[i].target);
+        free(v->items[i].detail);
+        free(v->items[i].moved_to);
+    }
+    free(v->items);
+    for (size_t i = 0; i < v->nextras; i++)
+        free(v->extras[i].name);
+    free(v->extras);
+    for (size_t i = 0; i < v->nimg; i++)
+        free(v->img_names[i]);
+    free(v->img_names);
+    free(v->img_format);
+    free(v->record_status);
+    free(v->root);
+    free(v->ref_path);
+    free(v->target_path);
+    free(v->bad);
+    free(v->out);
+    free(v);
+}
+
+const struct custos_error *
+custos_verify_error(const struct custos_verify *v)
+{
+    return &v->err;
+}
+
+enum custos_verify_ref_kind
+custos_verify_reference_kind(const struct custos_verify *v)
+{
+    return v->kind;
+}
+
+const char *
+custos_verify_reference_sha256(const struct custos_verify *v)
+{
+    return v->ref_sha256;
+}
+
+/*
+ * A bag sealed by custos-seal carries its signatures inside (custos-seal/,
+ * docs/formats/package.md): the seal module checks them, with signer as a
+ * key that must have signed. Its content findings are left to this module's
+ * own comparison; only signature and timestamp findings decide here.
+ */
+static int
+check_seal(struct custos_verify *v, const struct custos_key *signer, struct custos_error *err)
+{
+    char dir[4200];
+    struct stat st;
+    snprintf(dir, sizeof(dir), "%s/%s", v->ref_path, CUSTOS_SEAL_DIR);
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(v->sig_status, sizeof(v->sig_status), "invalid");
+        return custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, v->ref_path,
+                                "the bag is not sealed (no %s/): nothing signed it",
+                                CUSTOS_SEAL_DIR);
+    }
+    snprintf(v->sig_path, sizeof(v->sig_path), "%.1000s", dir);
+    snprintf(v->sig_signer, sizeof(v->sig_signer), "%s", custos_key_fingerprint(signer));
+    struct custos_seal_verify_options o = {.trusted = &signer, .ntrusted = 1};
+    struct custos_seal_report *r = NULL;
+    int rc = custos_seal_verify(v->ref_path, &o, &r, err);
+    if (r == NULL) {
+        snprintf(v->sig_status, sizeof(v->sig_status), "invalid");
+        return rc;
+    }
+    rc = CUSTOS_OK;
+    for (size_t i = 0; i < r->nfindings && rc == CUSTOS_OK; i++) {
+        const struct custos_seal_finding *f = &r->findings[i];
+        int payload = strncmp(f->message, "data/", 5) == 0 ||
+                      strstr(f->message, ": data/") != NULL || strcmp(f->kind, "oxum") == 0;
+        int content = strcmp(f->kind, "added") == 0 || strcmp(f->kind, "changed") == 0 ||
+                      strcmp(f->kind, "missing") == 0 || strcmp(f->kind, "oxum") == 0;
+        if (strcmp(f->kind, "corrupt") == 0 || strcmp(f->kind, "hostile") == 0 ||
+            strcmp(f->kind, "bomb") == 0)
+            rc = custos_error_set(err, CUSTOS_E_CORRUPT, 0, v->ref_path, "%s", f->message);
+        else if (f->status == CUSTOS_E_UNTRUSTED || strcmp(f->kind, "signature") == 0 ||
+                 strcmp(f->kind, "timestamp") == 0 || (content && !payload))
+            /* A tag file that differs from the signed tag manifest: the reference is not
+             * what was sealed. Payload findings are this module's to report. */
+            rc = custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, v->ref_path, "%s", f->message);
+    }
+    int signed_by = 0;
+    for (size_t i = 0; i < r->nsigners; i++)
+        if (strcmp(r->signers[i].fingerprint, custos_key_fingerprint(signer)) == 0 &&
+            r->signers[i].present && r->signers[i].status == CUSTOS_OK)
+            signed_by = 1;
+    if (rc == CUSTOS_OK && !signed_by)
+        rc = custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, v->ref_path,
+                              "the package has no valid signature by %.16s",
+                              custos_key_fingerprint(signer));
+    custos_seal_report_free(r);
+    snprintf(v->sig_status, sizeof(v->sig_status), "%s", rc == CUSTOS_OK ? "valid" : "invalid");
+    return rc;
+}
+
+int
+custos_verify_check_signature(struct custos_verify *v, const char *sigpath,
+                              const struct custos_key *signer, struct custos_error *err)
+{
+    if (v->kind == CUSTOS_VERIFY_REF_BAG)
+        return check_seal(v, signer, err);
+    const char *purpose =
+        v->kind == CUSTOS_VERIFY_REF_RECORD ? CUSTOS_PURPOSE_RECORD : CUSTOS_PURPOSE_MANIFEST;
+    snprintf(v->sig_path, sizeof(v->sig_path), "%s", sigpath);
+    snprintf(v->sig_signer, sizeof(v->sig_signer), "%s", custos_key_fingerprint(signer));
+    int rc = custos_verify_file(signer, purpose, v->ref_path, sigpath, err);
+    snprintf(v->sig_status, sizeof(v->sig_status), "%s", rc == CUSTOS_OK ? "valid" : "invalid");
+    return rc;
+}
+
+/* ---- selection ---- */
+
+struct scored {
+    uint64_t score;
+    size_t idx;
+};
+
+static int
+cmp_scored(const void *a, const void *b)
+{
+    const struct scored *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score < y->score ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int
+has_content(const struct ritem *it)
+{
+    if (it->kind == RITEM_SYMLINK)
+        return it->target != NULL;
+    return it->ref.algs != 0;
+}
+
+static int
+select_items(struct custos_verify *v, const struct custos_verify_options *o)
+{
+    struct scored *cand = calloc(v->nitems + 1, sizeof(*cand));
+    if (cand == NULL)
+        return custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    size_t n = 0;
+    for (size_t i = 0; i < v->nitems; i++) {
+        struct ritem *it = &v->items[i];
+        it->selected = 0;
+        if (!has_content(it))
+            continue;
+        /* In a record, the whole-medium digest and the image files are full-level items. */
+        if (o->level != CUSTOS_VERIFY_FULL &&
+            (it->kind == RITEM_IMGFILE || (it->kind == RITEM_MEDIUM && !it->counts)))
+            continue;
+        if (o->parts > 0 && custos_verify_part_of(it->name, strlen(it->name), o->parts) != o->part)
+            continue;
+        cand[n].idx = i;
+        cand[n].score = custos_verify_sample_score(o->seed, it->name, strlen(it->name));
+        n++;
+    }
+    size_t want = 0;
+    if (o->level == CUSTOS_VERIFY_FULL)
+        want = n;
+    else if (o->level == CUSTOS_VERIFY_SAMPLE) {
+        if (o->sample_count > 0)
+            want = o->sample_count < n ? (size_t)o->sample_count : n;
+        else
+            want = (size_t)ceil((double)n * o->sample_percent / 100.0 - 1e-9);
+        if (want > n)
+            want = n;
+        qsort(cand, n, sizeof(*cand), cmp_scored);
+    }
+    for (size_t i = 0; i < want; i++)
+        v->items[cand[i].idx].selected = 1;
+    free(cand);
+    for (size_t r = 0; r < o->nrecheck; r++) {
+        size_t idx;
+        if (custos__verify_lookup(v, o->recheck[r], &idx) && has_content(&v->items[idx]))
+            v->items[idx].selected = 1;
+    }
+    size_t sel = 0;
+    for (size_t i = 0; i < v->nitems; i++)
+        sel += v->items[i].selected != 0;
+    v->empty_selection = o->level != CUSTOS_VERIFY_STRUCTURE && sel == 0;
+    return CUSTOS_OK;
+}
+
+/* ---- classification ---- */
+
+static void
+hex_of(const struct custos_digest_result *r, unsigned algs, char hex[65], const char **alg)
+{
+    static const unsigned order[] = {CUSTOS_DIGEST_SHA256, CUSTOS_DIGEST_SHA1, CUSTOS_DIGEST_MD5};
+    hex[0] = '\0';
+    for (size_t i = 0; i < 3; i++)
+        if (algs & order[i]) {
+            if (alg != NULL)
+                *alg = custos_digest_name(order[i]);
+            if (r->algs & order[i])
+                custos_digest_hex(r, order[i], hex);
+            return;
+        }
+}
+
+static int
+finish(struct custos_verify *v)
+{
+    /* Moved: a missing item whose content an extra file has, paired one to one. */
+    for (size_t i = 0; i < v->nitems; i++) {
+        struct ritem *it = &v->items[i];
+        if (it->found || it->unreadable || it->ref.algs == 0 || it->kind != RITEM_FILE)
+            continue;
+        for (size_t j = 0; j < v->nextras; j++) {
+            struct extra *x = &v->extras[j];
+            if (x->paired || !x->hashed || x->unreadable ||
+                (it->size != UINT64_MAX && x->size != it->size) ||
+                !custos_digest_equal(&it->ref, &x->got))
+                continue;
+            x->paired = 1;
+            if ((it->moved_to = strdup(x->name)) == NULL)
+                return custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+            it->found_size = x->size;
+            it->got = x->got;
+            break;
+        }
+    }
+    for (size_t i = 0; i < v->nitems; i++) {
+        struct ritem *it = &v->items[i];
+        if (it->found && !it->differs && !it->unreadable && it->size != UINT64_MAX &&
+            it->kind != RITEM_SYMLINK && it->found_size != it->size) {
+            it->differs = 1;
+            custos__verify_set_detail(it, "size %llu bytes, recorded %llu",
+                                      (unsigned long long)it->found_size,
+                                      (unsigned long long)it->size);
+        }
+    }
+    free(v->out);
+    v->out = calloc(v->nitems + v->nextras + 1, sizeof(*v->out));
+    if (v->out == NULL)
+        return custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    v->nout = 0;
+    int status = CUSTOS_OK;
+    struct custos_error first;
+    custos_error_clear(&first);
+    for (size_t i = 0; i < v->nitems; i++) {
+        struct ritem *it = &v->items[i];
+        struct custos_verify_item *o = &v->out[v->nout++];
+        o->name = it->name;
+        o->moved_to = it->moved_to;
+        o->size_bytes = it->size == UINT64_MAX ? it->found_size : it->size;
+        o->found = it->found || it->moved_to != NULL;
+        o->found_bytes = it->found_size;
+        o->content_checked = it->checked;
+        o->detail = it->detail;
+        o->algorithm = "sha256";
+        if (it->kind == RITEM_SYMLINK)
+            o->algorithm = "target";
+        else {
+            hex_of(&it->ref, it->ref.algs, o->expected, &o->algorithm);
+            hex_of(&it->got, it->ref.algs, o->actual, NULL);
+        }
+        if (it->unreadable)
+            o->cls = CUSTOS_VERIFY_UNREADABLE;
+        else if (it->moved_to != NULL)
+            o->cls = CUSTOS_VERIFY_MOVED;
+        else if (!it->found)
+            o->cls = CUSTOS_VERIFY_MISSING;
+        else if (it->differs)
+            o->cls = CUSTOS_VERIFY_CHANGED;
+        else if (it->checked)
+            o->cls = CUSTOS_VERIFY_OK;
+        else
+            o->cls = CUSTOS_VERIFY_NOT_CHECKED;
+        int s = o->cls == CUSTOS_VERIFY_UNREADABLE ? CUSTOS_E_INCOMPLETE
+                : o->cls == CUSTOS_VERIFY_OK || o->cls == CUSTOS_VERIFY_NOT_CHECKED
+                    ? CUSTOS_OK
+                    : CUSTOS_E_MISMATCH;
+        if (s != CUSTOS_OK && first.status == CUSTOS_OK)
+            custos_error_set(&first, s, 0, NULL, "%s: %s%s%s", it->name,
+                             custos_verify_class_name(o->cls), it->detail ? ": " : "",
+                             it->detail ? it->detail : "");
+        status = custos_status_worst(status, s);
+    }
+    for (size_t j = 0; j < v->nextras; j++) {
+        struct extra *x = &v->extras[j];
+        if (x->paired)
+            continue;
+        struct custos_verify_item *o = &v->out[v->nout++];
+        o->cls = CUSTOS_VERIFY_EXTRA;
+        o->name = x->name;
+        o->size_bytes = x->size;
+        o->found = 1;
+        o->found_bytes = x->size;
+        o->algorithm = "sha256";
+        if (x->hashed)
+            hex_of(&x->got, CUSTOS_DIGEST_SHA256, o->actual, NULL);
+        if (first.status == CUSTOS_OK)
+            custos_error_set(&first, CUSTOS_E_MISMATCH, 0, NULL, "%s: extra", x->name);
+        status = custos_status_worst(status, CUSTOS_E_MISMATCH);
+    }
+    if (v->empty_selection) {
+        if (first.status == CUSTOS_OK)
+            custos_error_set(&first, CUSTOS_E_INCOMPLETE, 0, NULL,
+                             "the selection (sample or part) holds no item: nothing was read");
+        status = custos_status_worst(status, CUSTOS_E_INCOMPLETE);
+    }
+    if (strcmp(v->restore_result, "not tested") == 0 || strcmp(v->restore_result, "failed") == 0) {
+        if (first.status == CUSTOS_OK)
+            custos_error_set(&first, CUSTOS_E_INCOMPLETE, 0, NULL, "restore test %s: %s",
+                             v->restore_result, v->restore_detail);
+        status = custos_status_worst(status, CUSTOS_E_INCOMPLETE);
+    }
+    if (v->container_corrupt) {
+        custos_error_set(&first, CUSTOS_E_CORRUPT, 0, NULL, "%s", v->container_detail);
+        status = custos_status_worst(status, CUSTOS_E_CORRUPT);
+    }
+    custos_error_copy(&v->err, &first);
+    v->err.status = status;
+    return status;
+}
+
+void
+custos_verify_totals(const struct custos_verify *v, struct custos_verify_totals *t)
+{
+    memset(t, 0, sizeof(*t));
+    for (size_t i = 0; i < v->nout; i++)
+        t->count[v->out[i].cls]++;
+    for (size_t i = 0; i < v->nitems; i++) {
+        const struct ritem *it = &v->items[i];
+        uint64_t b = it->size == UINT64_MAX ? it->found_size : it->size;
+        t->reference_items++;
+        if (it->counts)
+            t->reference_bytes += b;
+        if (it->checked) {
+            t->checked_items++;
+            if (it->counts)
+                t->checked_bytes += b;
+        }
+    }
+    t->bytes_read = v->bytes_read;
+    t->seconds = v->seconds;
+}
+
+static void
+make_summary(struct custos_verify *v)
+{
+    struct custos_verify_totals t;
+    custos_verify_totals(v, &t);
+    char bytes[32];
+    custos_format_bytes(t.reference_bytes, bytes, sizeof(bytes));
+    double pb = t.reference_bytes ? 100.0 * (double)t.checked_bytes / (double)t.reference_bytes
+                                  : (t.checked_items == t.reference_items ? 100.0 : 0.0);
+    char scope[256];
+    snprintf(scope, sizeof(scope),
+             "content of %zu of %zu items compared (%.1f %% of %s), level %s", t.checked_items,
+             t.reference_items, pb, bytes, custos_verify_level_name(v->opt.level));
+    char extra[96] = "";
+    if (v->opt.level == CUSTOS_VERIFY_SAMPLE)
+        snprintf(extra, sizeof(extra), ", seed %llu", (unsigned long long)v->opt.seed);
+    if (v->opt.parts > 0)
+        snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), ", part %u/%u",
+                 v->opt.part, v->opt.parts);
+    int complete = t.checked_items == t.reference_items;
+    if (v->status == CUSTOS_OK && complete && v->opt.level == CUSTOS_VERIFY_FULL)
+        snprintf(v->summary, sizeof(v->summary),
+                 "VERIFIED: all %zu items (%s) read in full and equal to the reference",
+                 t.reference_items, bytes);
+    else if (v->status == CUSTOS_OK && t.checked_items == 0)
+        snprintf(v->summary, sizeof(v->summary),
+                 "STRUCTURE ONLY: all %zu items present with the recorded sizes; content not "
+                 "checked%s",
+                 t.reference_items, extra);
+    else if (v->status == CUSTOS_OK)
+        snprintf(v->summary, sizeof(v->summary),
+                 "NO MISMATCH in what was checked: %s%s; %.1f %% of bytes NOT checked", scope,
+                 extra, 100.0 - pb);
+    else {
+        const char *word = v->status == CUSTOS_E_CORRUPT      ? "CORRUPT CONTAINER"
+                           : v->status == CUSTOS_E_MISMATCH   ? "MISMATCH"
+                           : v->status == CUSTOS_E_INCOMPLETE ? "INCOMPLETE"
+                                                              : "FAILED";
+        char counts[256] = "";
+        for (int c = CUSTOS_VERIFY_CHANGED; c <= CUSTOS_VERIFY_UNREADABLE; c++)
+            if (t.count[c] > 0)
+                snprintf(counts + strlen(counts), sizeof(counts) - strlen(counts), "%s%zu %s",
+                         counts[0] ? ", " : "", t.count[c],
+                         custos_verify_class_name((enum custos_verify_class)c));
+        snprintf(v->summary, sizeof(v->summary), "%s: %s%s%s%s", word, counts,
+                 counts[0] ? "; " : "", scope, extra);
+    }
+}
+
+/* ---- the run ---- */
+
+int
+custos_verify_run(struct custos_verify *v, const char *target,
+                  const struct custos_verify_options *o, const struct custos_progress *progress)
+{
+    if (v->ran)
+        return custos_error_set(&v->err, CUSTOS_E_USAGE, 0, NULL,
+                                "custos_verify_run: one run per verification");
+    custos_error_clear(&v->err);
+    if (o->level == CUSTOS_VERIFY_SAMPLE && o->sample_count == 0 &&
+        !(o->sample_percent > 0 && o->sample_percent <= 100))
+        return custos_error_set(&v->err, CUSTOS_E_USAGE, 0, NULL,
+                                "a sample needs a count or a percentage in (0, 100]");
+    if ((o->parts > 0) != (o->part > 0) || o->part > o->parts)
+        return custos_error_set(&v->err, CUSTOS_E_USAGE, 0, NULL, "part must be n/t with 1 <= n <= t");
+    v->opt = *o;
+    v->opt.recheck = NULL; /* not kept: the caller owns the names */
+    char dirbuf[4096];
+    if (target == NULL) {
+        if (v->kind == CUSTOS_VERIFY_REF_BAG)
+            target = v->ref_path;
+        else if (v->kind == CUSTOS_VERIFY_REF_RECORD) {
+            snprintf(dirbuf, sizeof(dirbuf), "%s", v->ref_path);
+            char *slash = strrchr(dirbuf, '/');
+            if (slash == NULL)
+                snprintf(dirbuf, sizeof(dirbuf), ".");
+            else
+                slash[slash == dirbuf ? 1 : 0] = '\0';
+            target = dirbuf;
+        } else
+            return custos_error_set(&v->err, CUSTOS_E_USAGE, 0, NULL,
+                                    "a manifest needs a target to verify");
+    }
+    if ((v->target_path = strdup(target)) == NULL)
+        return custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    int rc = select_items(v, o);
+    if (rc != CUSTOS_OK)
+        return rc;
+    v->opt.nrecheck = o->nrecheck;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct custos_time now = {true, (int64_t)time(NULL), 0};
+    custos_time_format(&now, v->started, sizeof(v->started));
+    struct stat st;
+    if (stat(target, &st) != 0)
+        return custos_error_set(&v->err, CUSTOS_E_IO, errno, target, "cannot open the target");
+    v->ran = 1;
+    if (v->kind == CUSTOS_VERIFY_REF_RECORD) {
+        v->target_kind = CUSTOS_VERIFY_TARGET_IMAGE;
+        if (!S_ISDIR(st.st_mode)) {
+            snprintf(dirbuf, sizeof(dirbuf), "%s", target);
+            char *slash = strrchr(dirbuf, '/');
+            if (slash == NULL)
+                snprintf(dirbuf, sizeof(dirbuf), ".");
+            else
+                slash[slash == dirbuf ? 1 : 0] = '\0';
+            target = dirbuf;
+        }
+        rc = custos__verify_image(v, target, progress);
+    } else if (S_ISDIR(st.st_mode)) {
+        v->target_kind = CUSTOS_VERIFY_TARGET_DIRECTORY;
+        snprintf(v->target_format, sizeof(v->target_format), "directory");
+        if (o->restore)
+            return custos_error_set(&v->err, CUSTOS_E_USAGE, 0, target,
+                                    "a restore test needs an archive or an image");
+        rc = custos__verify_directory(v, target, progress);
+    } else {
+        v->target_kind = CUSTOS_VERIFY_TARGET_ARCHIVE;
+        rc = custos__verify_archive(v, target, progress);
+        if (rc == CUSTOS_OK && o->restore)
+            custos__verify_restore(v, target, progress);
+    }
+    if (rc == CUSTOS_OK && o->restore && v->target_kind == CUSTOS_VERIFY_TARGET_IMAGE)
+        custos__verify_restore(v, target, progress);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    v->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (rc != CUSTOS_OK) {
+        v->ran = 0;
+        return rc;
+    }
+    v->status = finish(v);
+    make_summary(v);
+    return v->status;
+}
+
+int
+custos_verify_status(const struct custos_verify *v)
+{
+    return v->status;
+}
+
+size_t
+custos_verify_count(const struct custos_verify *v)
+{
+    return v->nout;
+}
+
+const struct custos_verify_item *
+custos_verify_item(const struct custos_verify *v, size_t i)
+{
+    return i < v->nout ? &v->out[i] : NULL;
+}
+
+const char *
+custos_verify_summary(const struct custos_verify *v)
+{
+    return v->summary;
+}
+
+const char *
+custos_verify_restore_result(const struct custos_verify *v)
+{
+    return v->restore_result;
+}
+
+/* ---- the report ---- */
+
+static const char *
+ref_kind_name(enum custos_verify_ref_kind k)
+{
+    return k == CUSTOS_VERIFY_REF_MANIFEST ? "manifest"
+           : k == CUSTOS_VERIFY_REF_RECORD ? "acquisition-record"
+                                           : "bagit";
+}
+
+static const char *
+target_kind_name(enum custos_verify_target_kind k)
+{
+    return k == CUSTOS_VERIFY_TARGET_DIRECTORY ? "directory"
+           : k == CUSTOS_VERIFY_TARGET_ARCHIVE ? "archive"
+                                               : "image";
+}
+
+static const char *
+result_name(int status)
+{
+    switch (status) {
+    case CUSTOS_OK:
+        return "match";
+    case CUSTOS_E_MISMATCH:
+        return "mismatch";
+    case CUSTOS_E_INCOMPLETE:
+        return "incomplete";
+    case CUSTOS_E_CORRUPT:
+        return "corrupt";
+    default:
+        return custos_status_name(status);
+    }
+}
+
+int
+custos_verify_report_json(const struct custos_verify *v, char **json)
+{
+    *json = NULL;
+    if (v->nout == 0 && v->summary[0] == '\0')
+        return CUSTOS_E_USAGE;
+    struct custos_verify_totals t;
+    custos_verify_totals(v, &t);
+    json_t *items = json_array();
+    json_t *totals = json_object();
+    json_t *bad = json_array();
+    if (items == NULL || totals == NULL || bad == NULL)
+        goto nomem;
+    for (int c = 0; c < CUSTOS_VERIFY_CLASSES; c++) {
+        char key[24];
+        snprintf(key, sizeof(key), "%s", custos_verify_class_name((enum custos_verify_class)c));
+        if (key[3] == ' ')
+            key[3] = '_';
+        json_object_set_new(totals, key, json_integer((json_int_t)t.count[c]));
+    }
+    for (size_t i = 0; i < v->nout; i++) {
+        const struct custos_verify_item *it = &v->out[i];
+        json_t *o = json_pack("{s:s, s:s, s:I, s:b, s:b}", "name", it->name, "class",
+                              custos_verify_class_name(it->cls), "size_bytes",
+                              (json_int_t)it->size_bytes, "found", it->found,
+                              "content_checked", it->content_checked);
+        if (o == NULL)
+            goto nomem;
+        if (it->found)
+            json_object_set_new(o, "found_bytes", json_integer((json_int_t)it->found_bytes));
+        if (it->expected[0] || it->actual[0]) {
+            json_object_set_new(o, "algorithm", json_string(it->algorithm));
+            json_object_set_new(o, "expected", it->expected[0] ? json_string(it->expected)
+                                                               : json_null());
+            json_object_set_new(o, "actual", it->actual[0] ? json_string(it->actual)
+                                                           : json_null());
+        }
+        if (it->moved_to)
+            json_object_set_new(o, "moved_to", json_string(it->moved_to));
+        if (it->detail)
+            json_object_set_new(o, "detail", json_string(it->detail));
+        json_array_append_new(items, o);
+    }
+    for (size_t i = 0; i < v->nbad; i++)
+        json_array_append_new(bad, json_pack("{s:I, s:I}", "offset_bytes",
+                                             (json_int_t)v->bad[i].offset, "length_bytes",
+                                             (json_int_t)v->bad[i].length));
+    double pi = t.reference_items ? 100.0 * (double)t.checked_items / (double)t.reference_items
+                                  : 0.0;
+    double pb = t.reference_bytes ? 100.0 * (double)t.checked_bytes / (double)t.reference_bytes
+                                  : pi;
+    char ewfv[64];
+    snprintf(ewfv, sizeof(ewfv), "%s", libewf_get_version());
+    json_t *sig = json_pack("{s:s}", "status", v->sig_status);
+    if (sig != NULL && v->sig_signer[0]) {
+        json_object_set_new(sig, "signer", json_string(v->sig_signer));
+        json_object_set_new(sig, "file", json_string(v->sig_path));
+    }
+    json_t *sample = json_null();
+    if (v->opt.level == CUSTOS_VERIFY_SAMPLE) {
+        sample = json_pack("{s:s, s:I}", "seed_decimal", "", "count",
+                           (json_int_t)v->opt.sample_count);
+        char seed[32];
+        snprintf(seed, sizeof(seed), "%llu", (unsigned long long)v->opt.seed);
+        json_object_set_new(sample, "seed_decimal", json_string(seed));
+        if (v->opt.sample_count == 0) {
+            json_object_del(sample, "count");
+            json_object_set_new(sample, "percent", json_real(v->opt.sample_percent));
+        }
+    }
+    json_t *part = v->opt.parts ? json_pack("{s:i, s:i}", "n", (int)v->opt.part, "t",
+                                            (int)v->opt.parts)
+                                : json_null();
+    json_t *image = json_null();
+    if (v->target_kind == CUSTOS_VERIFY_TARGET_IMAGE) {
+        image = json_pack("{s:s, s:o}", "format", v->img_format ? v->img_format : "",
+                          "damaged_ranges", bad);
+        bad = NULL;
+        if (v->record_status)
+            json_object_set_new(image, "record_status", json_string(v->record_status));
+        json_object_set_new(image, "stored_digests_match",
+                            v->stored_match < 0 ? json_null() : json_boolean(v->stored_match));
+    }
+    json_t *container = json_pack("{s:s}", "status", v->container_corrupt ? "corrupt" : "ok");
+    if (container && v->container_corrupt)
+        json_object_set_new(container, "detail", json_string(v->container_detail));
+    json_t *restore = json_pack("{s:s}", "result", v->restore_result);
+    if (restore && v->restore_detail[0])
+        json_object_set_new(restore, "detail", json_string(v->restore_detail));
+    if (restore && strcmp(v->restore_result, "not requested") != 0) {
+        json_object_set_new(restore, "files", json_integer((json_int_t)v->restore_files));
+        json_object_set_new(restore, "bytes", json_integer((json_int_t)v->restore_bytes));
+    }
+    json_t *doc = json_pack(
+        "{s:s, s:i, s:{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}},"
+        " s:{s:s, s:s, s:s, s:o}, s:{s:s, s:s, s:s},"
+        " s:s, s:o, s:o, s:i, s:s, s:f, s:I, s:f,"
+        " s:{s:I, s:I, s:I, s:I, s:f, s:f}, s:o, s:o, s:o, s:o,"
+        " s:s, s:s, s:o}",
+        "format", CUSTOS_VERIFY_REPORT_FORMAT, "version", CUSTOS_VERIFY_REPORT_VERSION, "tool",
+        "name", "custos-verify", "version", custos_version(), "libraries", "libarchive",
+        archive_version_string(), "libewf", ewfv, "openssl", OpenSSL_version(OPENSSL_VERSION),
+        "jansson", JANSSON_VERSION, "tsk", tsk_version_get_str(), "reference", "path",
+        v->ref_path, "kind", ref_kind_name(v->kind), "sha256", v->ref_sha256, "signature",
+        sig ? sig : json_null(), "target", "path", v->target_path ? v->target_path : "", "kind",
+        target_kind_name(v->target_kind), "format", v->target_format, "level",
+        custos_verify_level_name(v->opt.level), "sample", sample, "part", part, "rechecked",
+        (int)v->opt.nrecheck, "started", v->started, "seconds", v->seconds, "bytes_read",
+        (json_int_t)v->bytes_read, "bytes_per_second",
+        v->seconds > 0 ? (double)v->bytes_read / v->seconds : 0.0, "coverage", "items_checked",
+        (json_int_t)t.checked_items, "items_total", (json_int_t)t.reference_items,
+        "bytes_checked", (json_int_t)t.checked_bytes, "bytes_total",
+        (json_int_t)t.reference_bytes, "percent_items", pi, "percent_bytes", pb, "totals",
+        totals, "container", container ? container : json_null(), "image", image, "restore",
+        restore ? restore : json_null(), "result", result_name(v->status), "summary",
+        v->summary, "items", items);
+    json_decref(bad);
+    if (doc == NULL)
+        return CUSTOS_E_NOMEM;
+    *json = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(doc);
+    return *json ? CUSTOS_OK : CUSTOS_E_NOMEM;
+nomem:
+    json_decref(items);
+    json_decref(totals);
+    json_decref(bad);
+    return CUSTOS_E_NOMEM;
+}
+
+int
+custos_verify_failed_names(const char *report_path, char ***names, size_t *count,
+                           struct custos_error *err)
+{
+    *names = NULL;
+    *count = 0;
+    json_error_t je;
+    json_t *r = json_load_file(report_path, 0, &je);
+    if (r == NULL)
+        return custos_error_set(err, je.line < 0 ? CUSTOS_E_IO : CUSTOS_E_CORRUPT, 0, report_path,
+                                "cannot read the report: %s", je.text);
+    const char *fmt = json_string_value(json_object_get(r, "format"));
+    json_t *items = json_object_get(r, "items");
+    if (fmt == NULL || strcmp(fmt, CUSTOS_VERIFY_REPORT_FORMAT) != 0 || !json_is_array(items)) {
+        json_decref(r);
+        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, report_path,
+                                "not a custos verify report");
+    }
+    char **out = calloc(json_array_size(items) + 1, sizeof(char *));
+    size_t n = 0;
+    int rc = out ? CUSTOS_OK : CUSTOS_E_NOMEM;
+    for (size_t i = 0; rc == CUSTOS_OK && i < json_array_size(items); i++) {
+        json_t *it = json_array_get(items, i);
+        const char *cls = json_string_value(json_object_get(it, "class"));
+        const char *name = json_string_value(json_object_get(it, "name"));
+        if (cls == NULL || name == NULL) {
+            rc = custos_error_set(err, CUSTOS_E_CORRUPT, 0, report_path,
+                                  "items[%zu]: name or class missing", i);
+            break;
+        }
+        if (strcmp(cls, "changed") && strcmp(cls, "missing") && strcmp(cls, "moved") &&
+            strcmp(cls, "unreadable"))
+            continue;
+        if ((out[n] = strdup(name)) == NULL)
+            rc = CUSTOS_E_NOMEM;
+        else
+            n++;
+    }
+    json_decref(r);
+    if (rc != CUSTOS_OK) {
+        custos_verify_names_free(out, n);
+        if (rc == CUSTOS_E_NOMEM)
+            custos_error_set(err, rc, 0, report_path, "out of memory");
+        return rc;
+    }
+    *names = out;
+    *count = n;
+    return CUSTOS_OK;
+}
+
+void
+custos_verify_names_free(char **names, size_t count)
+{
+    if (names == NULL)
+        return;
+    for (size_t i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+}

@@ -1,0 +1,1115 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * verify_target.c: reading what a verification compares with its reference.
+ *
+ *   directory  walked with lstat (links are never followed, special files
+ *              never opened); selected files are read with pread and hashed.
+ *   archive    read once, front to back, through libarchive (any format and
+ *              filter it supports); selected entries are hashed as they
+ *              stream past, the rest skipped. libarchive does not check
+ *              every stream's own checksum (gzip's trailer CRC, for one), so
+ *              the digest of each entry against the reference is what finds
+ *              damage; a read error from libarchive is a corrupt container.
+ *   image      the files an acquisition record lists, located by name in one
+ *              directory (acquisition-record.md 6.7), and the medium read
+ *              through source.h: libewf checks every E01 chunk it returns,
+ *              and a damaged chunk fails the read, which is narrowed to the
+ *              chunk and reported as a damaged range, as ewfverify does.
+ *   restore    the archive extracted with libarchive's secure flags into a
+ *              fresh private directory (mkdtemp, 0700), every file hashed
+ *              again, and the directory removed; for images, every file
+ *              system opened and every file read through libtsk (fs.h).
+ *
+ * Every function here only records findings in the struct ritem and struct
+ * extra slots; verify.c classifies them.
+ */
+#include "custos/verify.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h> /* nftw, to remove the restore directory */
+#include <stdarg.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "custos/fs.h"
+#include "custos/manifest.h"
+#include "custos/source.h"
+#include "verify_private.h"
+
+#define READ_BYTES  (1u << 20) /* one read of a file, an archive entry or the medium */
+#define EWF_CHUNK   (64u * 512u) /* the narrowing step after a failed medium read */
+#define WALK_DEPTH  256
+
+struct reader {
+    struct custos_verify *v;
+    struct custos_digest *d;
+    uint8_t *buf;
+    const struct custos_progress *p;
+    uint64_t done, total;
+};
+
+static int
+reader_init(struct reader *r, struct custos_verify *v, unsigned algs,
+            const struct custos_progress *p)
+{
+    memset(r, 0, sizeof(*r));
+    r->v = v;
+    r->p = p;
+    r->buf = malloc(READ_BYTES);
+    if (r->buf == NULL)
+        return custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    return custos_digest_new(&r->d, algs | CUSTOS_DIGEST_SHA256, &v->err);
+}
+
+static void
+reader_free(struct reader *r)
+{
+    custos_digest_free(r->d);
+    free(r->buf);
+}
+
+static int
+advance(struct reader *r, uint64_t n)
+{
+    r->done += n;
+    r->v->bytes_read += n;
+    custos_progress_update(r->p, r->done, r->total);
+    if (custos_progress_cancelled(r->p))
+        return custos_error_set(&r->v->err, CUSTOS_E_INTERRUPTED, 0, NULL, "interrupted");
+    return CUSTOS_OK;
+}
+
+/*
+ * Hashes the regular file at path into *got. Returns CUSTOS_OK, or
+ * CUSTOS_E_INCOMPLETE with *why set (a new string) when it cannot be read,
+ * or CUSTOS_E_INTERRUPTED / CUSTOS_E_NOMEM.
+ */
+static int
+hash_file(struct reader *r, const char *path, struct custos_digest_result *got, uint64_t *bytes,
+          char **why)
+{
+    *why = NULL;
+    *bytes = 0;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
+    if (fd < 0 && errno == EPERM)
+        fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        if (asprintf(why, "cannot open: %s", strerror(errno)) < 0)
+            *why = NULL;
+        return CUSTOS_E_INCOMPLETE;
+    }
+    custos_digest_reset(r->d);
+    uint64_t off = 0;
+    int rc = CUSTOS_OK;
+    for (;;) {
+        ssize_t n = pread(fd, r->buf, READ_BYTES, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            if (asprintf(why, "read error at byte %llu: %s", (unsigned long long)off,
+                         strerror(errno)) < 0)
+                *why = NULL;
+            rc = CUSTOS_E_INCOMPLETE;
+            break;
+        }
+        if (n == 0)
+            break;
+        custos_digest_update(r->d, r->buf, (size_t)n);
+        off += (uint64_t)n;
+        if ((rc = advance(r, (uint64_t)n)) != CUSTOS_OK)
+            break;
+    }
+    close(fd);
+    custos_digest_final(r->d, got);
+    *bytes = off;
+    return rc;
+}
+
+/* Records what hashing found for a reference item; returns a run-stopping status or OK. */
+static int
+settle(struct ritem *it, int rc, const struct custos_digest_result *got, char *why)
+{
+    if (rc == CUSTOS_E_INCOMPLETE) {
+        it->unreadable = 1;
+        custos__verify_set_detail(it, "%s", why ? why : "cannot be read");
+        free(why);
+        return CUSTOS_OK;
+    }
+    free(why);
+    if (rc != CUSTOS_OK)
+        return rc;
+    it->checked = 1;
+    it->got = *got;
+    if (!custos_digest_equal(&it->ref, got)) {
+        it->differs = 1;
+        custos__verify_set_detail(it, "content differs");
+    }
+    return CUSTOS_OK;
+}
+
+static int
+compare_link(struct ritem *it, const char *path)
+{
+    char buf[4096];
+    ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+    if (n < 0) {
+        it->unreadable = 1;
+        return custos__verify_set_detail(it, "cannot read the link: %s", strerror(errno));
+    }
+    buf[n] = '\0';
+    it->checked = 1;
+    if (it->target == NULL || strcmp(buf, it->target) != 0) {
+        it->differs = 1;
+        return custos__verify_set_detail(it, "link target differs");
+    }
+    return CUSTOS_OK;
+}
+
+/* Whether an extra of this size could be a moved reference item (so worth hashing). */
+static int
+may_be_moved(const struct custos_verify *v, uint64_t size)
+{
+    if (v->opt.level == CUSTOS_VERIFY_STRUCTURE)
+        return 0;
+    for (size_t i = 0; i < v->nitems; i++) {
+        const struct ritem *it = &v->items[i];
+        if (!it->found && it->kind == RITEM_FILE && it->ref.algs &&
+            (it->size == size || it->size == UINT64_MAX))
+            return 1;
+    }
+    return 0;
+}
+
+/* ---- directories ---- */
+
+struct walk {
+    struct custos_verify *v;
+    char **bad_dirs; /* names of directories that could not be read */
+    size_t nbad;
+};
+
+static int
+note_found(struct walk *w, const char *name, const struct stat *st)
+{
+    struct custos_verify *v = w->v;
+    if (v->kind == CUSTOS_VERIFY_REF_BAG && strncmp(name, "data/", 5) != 0)
+        return CUSTOS_OK; /* tag files are not payload */
+    size_t idx;
+    if (custos__verify_lookup(v, name, &idx)) {
+        struct ritem *it = &v->items[idx];
+        it->found = 1;
+        it->found_size = (uint64_t)st->st_size;
+        if ((it->kind == RITEM_SYMLINK) != S_ISLNK(st->st_mode)) {
+            it->differs = 1;
+            custos__verify_set_detail(it, "%s", S_ISLNK(st->st_mode) ? "is a symbolic link now"
+                                                                     : "is no longer a link");
+        }
+        return CUSTOS_OK;
+    }
+    struct extra *x;
+    return custos__verify_add_extra(v, name, (uint64_t)st->st_size, &x);
+}
+
+static int
+walk_dir(struct walk *w, const char *base, const char *rel, unsigned depth)
+{
+    char path[8192];
+    snprintf(path, sizeof(path), "%s%s%s", base, rel[0] ? "/" : "", rel);
+    DIR *d = depth < WALK_DEPTH ? opendir(path) : NULL;
+    if (d == NULL) {
+        char **p = realloc(w->bad_dirs, (w->nbad + 1) * sizeof(*p));
+        if (p == NULL || (p[w->nbad] = strdup(rel)) == NULL) {
+            w->bad_dirs = p;
+            return custos_error_set(&w->v->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+        }
+        w->bad_dirs = p;
+        w->nbad++;
+        return CUSTOS_OK;
+    }
+    int rc = CUSTOS_OK;
+    struct dirent *e;
+    while (rc == CUSTOS_OK && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char name[8192];
+        snprintf(name, sizeof(name), "%s%s%s", rel, rel[0] ? "/" : "", e->d_name);
+        struct stat st;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+            continue; /* vanished meanwhile: it will be missing if it was recorded */
+        if (S_ISDIR(st.st_mode))
+            rc = walk_dir(w, base, name, depth + 1);
+        else if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))
+            rc = note_found(w, name, &st);
+    }
+    closedir(d);
+    return rc;
+}
+
+/* The directory holding the copy: dir itself, or dir/ROOT when that is all dir holds. */
+static void
+directory_base(const struct custos_verify *v, const char *dir, char *out, size_t size)
+{
+    snprintf(out, size, "%s", dir);
+    if (v->root == NULL)
+        return;
+    const char *root = strrchr(v->root, '/');
+    root = root ? root + 1 : v->root;
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    struct dirent *e;
+    int only_root = 0, others = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (strcmp(e->d_name, root) == 0)
+            only_root = 1;
+        else
+            others = 1;
+    }
+    closedir(d);
+    char sub[4096];
+    struct stat st;
+    snprintf(sub, sizeof(sub), "%s/%s", dir, root);
+    if (only_root && !others && lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+        snprintf(out, size, "%s", sub);
+}
+
+int
+custos__verify_directory(struct custos_verify *v, const char *dir, const struct custos_progress *p)
+{
+    char base[4096];
+    directory_base(v, dir, base, sizeof(base));
+    struct walk w = {v, NULL, 0};
+    int rc = walk_dir(&w, base, "", 0);
+    for (size_t i = 0; rc == CUSTOS_OK && i < w.nbad; i++) {
+        size_t n = strlen(w.bad_dirs[i]);
+        for (size_t j = 0; j < v->nitems; j++) {
+            struct ritem *it = &v->items[j];
+            if (!it->found && (n == 0 || (strncmp(it->name, w.bad_dirs[i], n) == 0 &&
+                                          it->name[n] == '/'))) {
+                it->unreadable = 1;
+                custos__verify_set_detail(it, "directory %s cannot be read",
+                                          n ? w.bad_dirs[i] : ".");
+            }
+        }
+    }
+    for (size_t i = 0; i < w.nbad; i++)
+        free(w.bad_dirs[i]);
+    free(w.bad_dirs);
+    if (rc != CUSTOS_OK)
+        return rc;
+    struct reader r;
+    if ((rc = reader_init(&r, v, v->algs, p)) != CUSTOS_OK) {
+        reader_free(&r);
+        return rc;
+    }
+    for (size_t i = 0; i < v->nitems; i++)
+        if (v->items[i].found && v->items[i].selected && v->items[i].kind == RITEM_FILE)
+            r.total += v->items[i].found_size;
+    char path[8192];
+    for (size_t i = 0; rc == CUSTOS_OK && i < v->nitems; i++) {
+        struct ritem *it = &v->items[i];
+        if (!it->found || !it->selected || it->differs)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", base, it->name);
+        if (it->kind == RITEM_SYMLINK) {
+            rc = compare_link(it, path);
+            continue;
+        }
+        struct custos_digest_result got;
+        uint64_t n;
+        char *why;
+        int h = hash_file(&r, path, &got, &n, &why);
+        rc = settle(it, h, &got, why);
+    }
+    for (size_t j = 0; rc == CUSTOS_OK && j < v->nextras; j++) {
+        struct extra *x = &v->extras[j];
+        if (!may_be_moved(v, x->size))
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", base, x->name);
+        struct stat st;
+        if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        uint64_t n;
+        char *why;
+        int h = hash_file(&r, path, &x->got, &n, &why);
+        free(why);
+        if (h == CUSTOS_OK)
+            x->hashed = 1;
+        else if (h == CUSTOS_E_INCOMPLETE)
+            x->unreadable = 1;
+        else
+            rc = h;
+    }
+    reader_free(&r);
+    return rc;
+}
+
+/* ---- archives ---- */
+
+static struct archive *
+archive_open(const char *path)
+{
+    struct archive *a = archive_read_new();
+    if (a == NULL)
+        return NULL;
+    archive_read_support_filter_all(a);
+    archive_read_support_format_all(a);
+    if (archive_read_open_filename(a, path, READ_BYTES) != ARCHIVE_OK)
+        return a; /* the caller reads the error from a */
+    return a;
+}
+
+static void
+archive_describe(struct custos_verify *v, struct archive *a)
+{
+    const char *fmt = archive_format_name(a);
+    snprintf(v->target_format, sizeof(v->target_format), "%s", fmt ? fmt : "unknown");
+    for (int i = 0; i < archive_filter_count(a); i++) {
+        const char *f = archive_filter_name(a, i);
+        if (f != NULL && strcmp(f, "none") != 0) {
+            size_t n = strlen(v->target_format);
+            snprintf(v->target_format + n, sizeof(v->target_format) - n, ", %s", f);
+        }
+    }
+}
+
+static void
+archive_broken(struct custos_verify *v, const char *path, struct archive *a, const char *where)
+{
+    v->container_corrupt = 1;
+    const char *msg = archive_error_string(a);
+    snprintf(v->container_detail, sizeof(v->container_detail), "%s: archive damaged %s: %s",
+             path, where, msg ? msg : "unknown error");
+}
+
+/* Hashes the current entry's data. CUSTOS_E_CORRUPT when the archive broke (fatal). */
+static int
+hash_entry(struct reader *r, struct archive *a, struct custos_digest_result *got,
+           uint64_t *bytes, char **why, int *fatal)
+{
+    custos_digest_reset(r->d);
+    *bytes = 0;
+    *why = NULL;
+    *fatal = 0;
+    for (;;) {
+        la_ssize_t n = archive_read_data(a, r->buf, READ_BYTES);
+        if (n == 0)
+            break;
+        if (n < 0) {
+            const char *m = archive_error_string(a);
+            if (asprintf(why, "archive read error after %llu bytes: %s",
+                         (unsigned long long)*bytes, m ? m : "unknown") < 0)
+                *why = NULL;
+            *fatal = n == ARCHIVE_FATAL;
+            custos_digest_final(r->d, got);
+            return CUSTOS_E_INCOMPLETE;
+        }
+        custos_digest_update(r->d, r->buf, (size_t)n);
+        *bytes += (uint64_t)n;
+        r->v->bytes_read += (uint64_t)n;
+        custos_progress_update(r->p, (uint64_t)archive_filter_bytes(a, -1), r->total);
+        if (custos_progress_cancelled(r->p))
+            return custos_error_set(&r->v->err, CUSTOS_E_INTERRUPTED, 0, NULL, "interrupted");
+    }
+    custos_digest_final(r->d, got);
+    return CUSTOS_OK;
+}
+
+int
+custos__verify_archive(struct custos_verify *v, const char *path, const struct custos_progress *p)
+{
+    struct reader r;
+    int rc = reader_init(&r, v, v->algs, p);
+    struct stat st;
+    if (rc == CUSTOS_OK && stat(path, &st) == 0)
+        r.total = (uint64_t)st.st_size;
+    struct archive *a = rc == CUSTOS_OK ? archive_open(path) : NULL;
+    if (rc == CUSTOS_OK && a == NULL)
+        rc = custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, path, "out of memory");
+    if (rc != CUSTOS_OK) {
+        reader_free(&r);
+        return rc;
+    }
+    struct archive_entry *ae;
+    int lr;
+    size_t entries = 0;
+    if (archive_errno(a) != 0 || archive_error_string(a) != NULL) {
+        if (access(path, R_OK) != 0) {
+            rc = custos_error_set(&v->err, CUSTOS_E_IO, errno, path, "cannot open the target");
+            goto out;
+        }
+        archive_broken(v, path, a, "at its start");
+        lr = ARCHIVE_FATAL;
+    } else {
+        while ((lr = archive_read_next_header(a, &ae)) == ARCHIVE_OK || lr == ARCHIVE_WARN) {
+            entries++;
+            if (entries == 1)
+                archive_describe(v, a);
+            mode_t type = archive_entry_filetype(ae);
+            const char *raw = archive_entry_pathname(ae);
+            if (raw == NULL || type == AE_IFDIR)
+                continue;
+            const char *name = custos__verify_normalize(v, raw);
+            if (v->kind == CUSTOS_VERIFY_REF_BAG && strncmp(name, "data/", 5) != 0)
+                continue;
+            size_t idx;
+            int size_set = archive_entry_size_is_set(ae);
+            uint64_t size = size_set ? (uint64_t)archive_entry_size(ae) : 0;
+            const char *hl = archive_entry_hardlink(ae);
+            if (!custos__verify_lookup(v, name, &idx)) {
+                struct extra *x;
+                if ((rc = custos__verify_add_extra(v, name, size, &x)) != CUSTOS_OK)
+                    goto out;
+                if (type == AE_IFREG && hl == NULL && v->opt.level != CUSTOS_VERIFY_STRUCTURE) {
+                    uint64_t n;
+                    char *why;
+                    int fatal;
+                    int h = hash_entry(&r, a, &x->got, &n, &why, &fatal);
+                    free(why);
+                    x->size = n;
+                    if (h == CUSTOS_E_INTERRUPTED) {
+                        rc = h;
+                        goto out;
+                    }
+                    x->hashed = h == CUSTOS_OK;
+                    x->unreadable = h != CUSTOS_OK;
+                    if (fatal) {
+                        lr = ARCHIVE_FATAL;
+                        break;
+                    }
+                }
+                continue;
+            }
+            struct ritem *it = &v->items[idx];
+            it->found = 1;
+            it->found_size = size_set ? size : it->size;
+            if (hl != NULL) {
+                /* A hard link: its content is the content of the entry it names. */
+                size_t li;
+                if (custos__verify_lookup(v, custos__verify_normalize(v, hl), &li)) {
+                    struct ritem *t = &v->items[li];
+                    it->found_size = t->found_size;
+                    if (it->selected && t->checked) {
+                        it->checked = 1;
+                        it->got = t->got;
+                        it->differs = !custos_digest_equal(&it->ref, &t->got);
+                        if (it->differs)
+                            custos__verify_set_detail(it, "content differs");
+                    }
+                }
+                continue;
+            }
+            if ((it->kind == RITEM_SYMLINK) != (type == AE_IFLNK)) {
+                it->differs = 1;
+                custos__verify_set_detail(it, "%s", type == AE_IFLNK ? "is a symbolic link now"
+                                                                     : "is no longer a link");
+                continue;
+            }
+            if (!it->selected)
+                continue;
+            if (it->kind == RITEM_SYMLINK) {
+                const char *t = archive_entry_symlink(ae);
+                it->checked = 1;
+                if (t == NULL || it->target == NULL || strcmp(t, it->target) != 0) {
+                    it->differs = 1;
+                    custos__verify_set_detail(it, "link target differs");
+                }
+                continue;
+            }
+            struct custos_digest_result got;
+            uint64_t n;
+            char *why;
+            int fatal;
+            int h = hash_entry(&r, a, &got, &n, &why, &fatal);
+            if (h == CUSTOS_OK)
+                it->found_size = n;
+            if (h == CUSTOS_E_INCOMPLETE && !v->container_corrupt)
+                archive_broken(v, path, a, "inside an entry");
+            if ((rc = settle(it, h, &got, why)) != CUSTOS_OK)
+                goto out;
+            if (fatal) {
+                lr = ARCHIVE_FATAL;
+                break;
+            }
+        }
+        if (lr != ARCHIVE_EOF)
+            archive_broken(v, path, a, entries ? "after its last readable entry" : "at its start");
+    }
+    if (entries == 0 && !v->container_corrupt)
+        archive_describe(v, a);
+    if (v->container_corrupt)
+        for (size_t i = 0; i < v->nitems; i++)
+            if (!v->items[i].found) {
+                v->items[i].unreadable = 1;
+                custos__verify_set_detail(&v->items[i],
+                                          "not reached: the archive is damaged before it");
+            }
+out:
+    archive_read_free(a);
+    reader_free(&r);
+    return rc;
+}
+
+/* ---- images ---- */
+
+static int
+add_bad(struct custos_verify *v, uint64_t offset, uint64_t length)
+{
+    if (v->nbad > 0 && v->bad[v->nbad - 1].offset + v->bad[v->nbad - 1].length == offset) {
+        v->bad[v->nbad - 1].length += length;
+        return CUSTOS_OK;
+    }
+    if (v->nbad == v->capbad) {
+        size_t cap = v->capbad ? 2 * v->capbad : 8;
+        void *p = realloc(v->bad, cap * sizeof(*v->bad));
+        if (p == NULL)
+            return custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+        v->bad = p;
+        v->capbad = cap;
+    }
+    v->bad[v->nbad].offset = offset;
+    v->bad[v->nbad].length = length;
+    v->nbad++;
+    return CUSTOS_OK;
+}
+
+/*
+ * Reads len bytes of the medium at offset into buf. A failed read is
+ * narrowed to EWF_CHUNK pieces; pieces that still fail are zero-filled and
+ * recorded as bad ranges (*damaged for a checksum error, *ioerr for a read
+ * error).
+ */
+static int
+read_medium(struct custos_verify *v, struct custos_source *s, uint64_t offset, uint8_t *buf,
+            size_t len, int *damaged, int *ioerr)
+{
+    size_t got = 0;
+    int rc = custos_source_read(s, offset, buf, len, 0, &got);
+    if (rc == CUSTOS_OK && got == len)
+        return CUSTOS_OK;
+    if (rc == CUSTOS_OK)
+        return custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, NULL,
+                                "the medium ends before its recorded size");
+    if (rc != CUSTOS_E_CORRUPT && rc != CUSTOS_E_IO)
+        return custos_error_copy(&v->err, custos_source_error(s));
+    for (size_t at = 0; at < len; at += EWF_CHUNK) {
+        size_t n = len - at < EWF_CHUNK ? len - at : EWF_CHUNK;
+        int r2 = custos_source_read(s, offset + at, buf + at, n, 0, &got);
+        if (r2 == CUSTOS_OK && got == n)
+            continue;
+        memset(buf + at, 0, n);
+        if (r2 == CUSTOS_E_CORRUPT)
+            *damaged = 1;
+        else
+            *ioerr = 1;
+        if ((rc = add_bad(v, offset + at, n)) != CUSTOS_OK)
+            return rc;
+    }
+    return CUSTOS_OK;
+}
+
+static int
+overlaps_bad(const struct custos_verify *v, uint64_t off, uint64_t len, uint64_t *at)
+{
+    for (size_t i = 0; i < v->nbad; i++)
+        if (v->bad[i].offset < off + len && off < v->bad[i].offset + v->bad[i].length) {
+            *at = v->bad[i].offset;
+            return 1;
+        }
+    return 0;
+}
+
+/*
+ * The full pass over the medium runs on two threads: this one reads (libewf
+ * inflates and checks each chunk) and computes MD5; a hashing thread
+ * computes the other digests of the medium and each window's SHA-256. Blocks
+ * go through a ring of PIPE_SLOTS buffers; a slot is refilled only after the
+ * hasher has finished with it (head - tail < PIPE_SLOTS), and blocks never
+ * cross a window boundary, so the hasher closes a window exactly at the end
+ * of a block. Only the hasher touches the window items during the pass.
+ */
+#define PIPE_SLOTS 4
+
+struct pipe {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint8_t *buf[PIPE_SLOTS];
+    size_t len[PIPE_SLOTS];
+    size_t window[PIPE_SLOTS]; /* index of the window item a block ends, or SIZE_MAX */
+    uint64_t head, tail;       /* blocks produced, blocks hashed */
+    int stop;
+    struct custos_digest *d;  /* the medium's digests but MD5, or NULL */
+    struct custos_digest *wd; /* the current window's SHA-256 */
+    struct custos_verify *v;
+};
+
+static void *
+hasher(void *arg)
+{
+    struct pipe *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (p->tail == p->head && !p->stop)
+            pthread_cond_wait(&p->cv, &p->mu);
+        if (p->tail == p->head) {
+            pthread_mutex_unlock(&p->mu);
+            return NULL;
+        }
+        size_t k = (size_t)(p->tail % PIPE_SLOTS);
+        pthread_mutex_unlock(&p->mu);
+        if (p->d != NULL)
+            custos_digest_update(p->d, p->buf[k], p->len[k]);
+        custos_digest_update(p->wd, p->buf[k], p->len[k]);
+        if (p->window[k] != SIZE_MAX) {
+            struct ritem *w = &p->v->items[p->window[k]];
+            custos_digest_final(p->wd, &w->got);
+            custos_digest_reset(p->wd);
+            w->checked = 1;
+            if (!custos_digest_equal(&w->ref, &w->got)) {
+                w->differs = 1;
+                custos__verify_set_detail(w, "content differs");
+            }
+        }
+        pthread_mutex_lock(&p->mu);
+        p->tail++;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+static int
+medium_pass(struct custos_verify *v, struct custos_source *s, struct ritem *medium,
+            struct reader *r, int *damaged, int *ioerr)
+{
+    struct pipe p;
+    memset(&p, 0, sizeof(p));
+    p.v = v;
+    unsigned md5 = v->algs & CUSTOS_DIGEST_MD5, rest = v->algs & ~CUSTOS_DIGEST_MD5;
+    struct custos_digest *dm = NULL;
+    int rc = CUSTOS_OK;
+    if (md5)
+        rc = custos_digest_new(&dm, md5, &v->err);
+    if (rc == CUSTOS_OK && rest)
+        rc = custos_digest_new(&p.d, rest, &v->err);
+    if (rc == CUSTOS_OK)
+        rc = custos_digest_new(&p.wd, CUSTOS_DIGEST_SHA256, &v->err);
+    for (size_t k = 0; rc == CUSTOS_OK && k < PIPE_SLOTS; k++)
+        if ((p.buf[k] = malloc(READ_BYTES)) == NULL)
+            rc = custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    pthread_t th;
+    int started = 0;
+    if (rc == CUSTOS_OK) {
+        pthread_mutex_init(&p.mu, NULL);
+        pthread_cond_init(&p.cv, NULL);
+        if (pthread_create(&th, NULL, hasher, &p) != 0) {
+            rc = custos_error_set(&v->err, CUSTOS_E_IO, errno, NULL, "cannot start a thread");
+            pthread_cond_destroy(&p.cv);
+            pthread_mutex_destroy(&p.mu);
+        } else
+            started = 1;
+    }
+    size_t wi = 0;
+    while (wi < v->nitems && v->items[wi].kind != RITEM_WINDOW)
+        wi++;
+    uint64_t off = 0;
+    while (rc == CUSTOS_OK && off < medium->size) {
+        size_t n = medium->size - off < READ_BYTES ? (size_t)(medium->size - off) : READ_BYTES;
+        size_t ends = SIZE_MAX;
+        if (wi < v->nitems && v->items[wi].kind == RITEM_WINDOW) {
+            struct ritem *w = &v->items[wi];
+            if (w->offset + w->size - off <= n) {
+                n = (size_t)(w->offset + w->size - off);
+                ends = wi++;
+            }
+        }
+        pthread_mutex_lock(&p.mu);
+        while (p.head - p.tail == PIPE_SLOTS)
+            pthread_cond_wait(&p.cv, &p.mu);
+        pthread_mutex_unlock(&p.mu);
+        size_t k = (size_t)(p.head % PIPE_SLOTS);
+        if ((rc = read_medium(v, s, off, p.buf[k], n, damaged, ioerr)) != CUSTOS_OK)
+            break;
+        if (dm != NULL)
+            custos_digest_update(dm, p.buf[k], n);
+        p.len[k] = n;
+        p.window[k] = ends;
+        pthread_mutex_lock(&p.mu);
+        p.head++;
+        pthread_cond_broadcast(&p.cv);
+        pthread_mutex_unlock(&p.mu);
+        off += n;
+        rc = advance(r, n);
+    }
+    if (started) {
+        pthread_mutex_lock(&p.mu);
+        p.stop = 1;
+        pthread_cond_broadcast(&p.cv);
+        pthread_mutex_unlock(&p.mu);
+        pthread_join(th, NULL);
+        pthread_cond_destroy(&p.cv);
+        pthread_mutex_destroy(&p.mu);
+    }
+    if (rc == CUSTOS_OK) {
+        struct custos_digest_result a = {0}, b = {0};
+        if (dm != NULL)
+            custos_digest_final(dm, &a);
+        if (p.d != NULL)
+            custos_digest_final(p.d, &b);
+        medium->got = b;
+        if (a.algs & CUSTOS_DIGEST_MD5) {
+            memcpy(medium->got.md5, a.md5, sizeof(a.md5));
+            medium->got.algs |= CUSTOS_DIGEST_MD5;
+        }
+        medium->checked = 1;
+        if (!custos_digest_equal(&medium->ref, &medium->got)) {
+            medium->differs = 1;
+            custos__verify_set_detail(medium, "content differs");
+        }
+    }
+    for (size_t k = 0; k < PIPE_SLOTS; k++)
+        free(p.buf[k]);
+    custos_digest_free(dm);
+    custos_digest_free(p.d);
+    custos_digest_free(p.wd);
+    return rc;
+}
+
+int
+custos__verify_image(struct custos_verify *v, const char *dir, const struct custos_progress *p)
+{
+    struct reader r;
+    int rc = reader_init(&r, v, v->algs, p);
+    if (rc != CUSTOS_OK) {
+        reader_free(&r);
+        return rc;
+    }
+    snprintf(v->target_format, sizeof(v->target_format), "%s",
+             v->img_format ? v->img_format : "raw");
+    struct ritem *medium = NULL;
+    char path[8192];
+    for (size_t i = 0; i < v->nitems; i++) {
+        struct ritem *it = &v->items[i];
+        if (it->kind == RITEM_MEDIUM)
+            medium = it;
+        if (it->kind != RITEM_IMGFILE)
+            continue;
+        struct stat st;
+        snprintf(path, sizeof(path), "%s/%s", dir, it->name);
+        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+            it->found = 1;
+            it->found_size = (uint64_t)st.st_size;
+        }
+    }
+    /* Totals for the progress line: selected windows, the medium, the image files. */
+    for (size_t i = 0; i < v->nitems; i++) {
+        struct ritem *it = &v->items[i];
+        if (it->selected && (it->kind != RITEM_WINDOW || !medium->selected))
+            r.total += it->size;
+    }
+    struct custos_source *s = NULL;
+    snprintf(path, sizeof(path), "%s/%s", dir, v->img_names[0]);
+    struct custos_error serr;
+    int orc = custos_source_open(&s, path, &serr);
+    if (orc != CUSTOS_OK) {
+        if (orc == CUSTOS_E_CORRUPT) {
+            v->container_corrupt = 1;
+            snprintf(v->container_detail, sizeof(v->container_detail), "%.500s", serr.message);
+        }
+        if (orc == CUSTOS_E_NOMEM) {
+            reader_free(&r);
+            return custos_error_copy(&v->err, &serr);
+        }
+        for (size_t i = 0; i < v->nitems; i++)
+            if (v->items[i].kind == RITEM_MEDIUM || v->items[i].kind == RITEM_WINDOW) {
+                v->items[i].unreadable = 1;
+                custos__verify_set_detail(&v->items[i], "%s", serr.message);
+            }
+    } else {
+        const struct custos_source_info *info = custos_source_info(s);
+        uint32_t listed = (uint32_t)v->nimg;
+        for (uint32_t k = listed; k < info->segment_count; k++) {
+            char name[4200];
+            struct extra *x;
+            snprintf(name, sizeof(name), "%s: segment %u of the set (not in the record)",
+                     v->img_names[0], k + 1);
+            if ((rc = custos__verify_add_extra(v, name, 0, &x)) != CUSTOS_OK)
+                goto out;
+        }
+        medium->found = 1;
+        medium->found_size = info->size_bytes;
+        if (info->stored.algs != 0) {
+            v->stored = info->stored;
+            if (!custos_digest_equal(&info->stored, &medium->ref)) {
+                medium->differs = 1;
+                custos__verify_set_detail(medium, "the E01 stores other digests than the record");
+            }
+        }
+        for (size_t i = 0; i < v->nitems; i++) {
+            struct ritem *it = &v->items[i];
+            if (it->kind == RITEM_WINDOW)
+                it->found = it->offset + it->size <= info->size_bytes;
+            if (it->kind == RITEM_WINDOW) {
+                it->found_size = it->found ? it->size : 0;
+            }
+        }
+        int damaged = 0, ioerr = 0;
+        if (medium->selected && medium->found_size == medium->size) {
+            if ((rc = medium_pass(v, s, medium, &r, &damaged, &ioerr)) != CUSTOS_OK)
+                goto out;
+            if (info->stored.algs != 0)
+                v->stored_match = custos_digest_equal(&info->stored, &medium->got);
+        } else {
+            for (size_t i = 0; i < v->nitems && rc == CUSTOS_OK; i++) {
+                struct ritem *w = &v->items[i];
+                if (w->kind != RITEM_WINDOW || !w->selected || !w->found)
+                    continue;
+                custos_digest_reset(r.d);
+                for (uint64_t off = 0; off < w->size && rc == CUSTOS_OK;) {
+                    size_t n = w->size - off < READ_BYTES ? (size_t)(w->size - off) : READ_BYTES;
+                    rc = read_medium(v, s, w->offset + off, r.buf, n, &damaged, &ioerr);
+                    if (rc == CUSTOS_OK) {
+                        custos_digest_update(r.d, r.buf, n);
+                        off += n;
+                        rc = advance(&r, n);
+                    }
+                }
+                if (rc != CUSTOS_OK)
+                    goto out;
+                struct custos_digest_result got;
+                custos_digest_final(r.d, &got);
+                w->checked = 1;
+                w->got = got;
+                if (!custos_digest_equal(&w->ref, &got)) {
+                    w->differs = 1;
+                    custos__verify_set_detail(w, "content differs");
+                }
+            }
+        }
+        if (damaged) {
+            v->container_corrupt = 1;
+            snprintf(v->container_detail, sizeof(v->container_detail),
+                     "%.300s: %zu damaged range(s) in the E01 (chunk checksum errors), the first at "
+                     "byte %llu",
+                     path, v->nbad, (unsigned long long)v->bad[0].offset);
+        }
+        for (size_t i = 0; i < v->nitems; i++) {
+            struct ritem *it = &v->items[i];
+            uint64_t at;
+            if ((it->kind == RITEM_MEDIUM || it->kind == RITEM_WINDOW) && it->checked &&
+                overlaps_bad(v, it->offset, it->size, &at)) {
+                it->unreadable = 1;
+                free(it->detail);
+                it->detail = NULL;
+                custos__verify_set_detail(it, "%s at byte %llu (read as zeros)",
+                                          damaged ? "damaged chunk" : "read error",
+                                          (unsigned long long)at);
+            }
+        }
+    }
+    /* The image files themselves, as published. */
+    for (size_t i = 0; i < v->nitems && rc == CUSTOS_OK; i++) {
+        struct ritem *it = &v->items[i];
+        if (it->kind != RITEM_IMGFILE || !it->found || !it->selected)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, it->name);
+        struct custos_digest_result got;
+        uint64_t n;
+        char *why;
+        int h = hash_file(&r, path, &got, &n, &why);
+        rc = settle(it, h, &got, why);
+    }
+out:
+    custos_source_free(s);
+    reader_free(&r);
+    return rc;
+}
+
+/* ---- restore tests ---- */
+
+static int
+remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static void
+restore_set(struct custos_verify *v, const char *result, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+restore_set(struct custos_verify *v, const char *result, const char *fmt, ...)
+{
+    snprintf(v->restore_result, sizeof(v->restore_result), "%s", result);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v->restore_detail, sizeof(v->restore_detail), fmt, ap);
+    va_end(ap);
+}
+
+static void
+restore_image(struct custos_verify *v, const char *dir, const struct custos_progress *p)
+{
+    char path[8192];
+    snprintf(path, sizeof(path), "%s/%s", dir, v->img_names[0]);
+    struct custos_manifest *m = NULL;
+    struct custos_error err;
+    struct custos_hash_options ho = {1, true};
+    if (custos_manifest_new(&m, CUSTOS_DIGEST_SHA256, &err) != CUSTOS_OK) {
+        restore_set(v, "not tested", "%s", err.message);
+        return;
+    }
+    int rc = custos_fs_hash(m, path, &ho, p, &err);
+    size_t n = custos_manifest_count(m);
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < n; i++)
+        bytes += custos_manifest_entry(m, i)->size_bytes;
+    v->restore_files = n;
+    v->restore_bytes = bytes;
+    if (rc == CUSTOS_OK)
+        restore_set(v, "passed", "%zu files read from the image's file systems through libtsk",
+                    n);
+    else if (rc == CUSTOS_E_UNSUPPORTED)
+        restore_set(v, "not tested", "no file system recognised in the image");
+    else
+        restore_set(v, "failed", "%s", err.message);
+    custos_manifest_free(m);
+}
+
+void
+custos__verify_restore(struct custos_verify *v, const char *path, const struct custos_progress *p)
+{
+    if (v->target_kind == CUSTOS_VERIFY_TARGET_IMAGE) {
+        restore_image(v, path, p);
+        return;
+    }
+    const char *parent = v->opt.tmpdir ? v->opt.tmpdir : getenv("TMPDIR");
+    if (parent == NULL || parent[0] == '\0')
+        parent = "/tmp";
+    uint64_t need = 0;
+    for (size_t i = 0; i < v->nitems; i++)
+        if (v->items[i].kind == RITEM_FILE)
+            need += v->items[i].size == UINT64_MAX ? v->items[i].found_size : v->items[i].size;
+    struct statvfs sv;
+    if (statvfs(parent, &sv) != 0) {
+        restore_set(v, "not tested", "%s: cannot query free space: %s", parent, strerror(errno));
+        return;
+    }
+    uint64_t avail = (uint64_t)sv.f_bavail * (uint64_t)sv.f_frsize;
+    if (avail < need + (1u << 20)) {
+        restore_set(v, "not tested", "%s: %llu bytes free, the restore needs %llu", parent,
+                    (unsigned long long)avail, (unsigned long long)need + (1u << 20));
+        return;
+    }
+    char tmpl[4200], real[PATH_MAX];
+    if (realpath(parent, real) == NULL) {
+        restore_set(v, "not tested", "%s: %s", parent, strerror(errno));
+        return;
+    }
+    snprintf(tmpl, sizeof(tmpl), "%s/custos-verify-XXXXXX", real);
+    if (mkdtemp(tmpl) == NULL) {
+        restore_set(v, "not tested", "%s: cannot make a private directory: %s", real,
+                    strerror(errno));
+        return;
+    }
+    struct archive *a = archive_open(path);
+    struct archive *disk = archive_write_disk_new();
+    int flags = ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+                ARCHIVE_EXTRACT_NO_OVERWRITE;
+    char failed[160] = "";
+    if (a == NULL || disk == NULL || archive_write_disk_set_options(disk, flags) != ARCHIVE_OK) {
+        snprintf(failed, sizeof(failed), "cannot set up extraction");
+    } else {
+        struct archive_entry *ae;
+        int lr;
+        char dest[8192];
+        while (!failed[0] &&
+               ((lr = archive_read_next_header(a, &ae)) == ARCHIVE_OK || lr == ARCHIVE_WARN)) {
+            const char *raw = archive_entry_pathname(ae);
+            if (raw == NULL || raw[0] == '/') {
+                snprintf(failed, sizeof(failed), "refused an entry with an absolute name");
+                break;
+            }
+            const char *name = custos__verify_normalize(v, raw);
+            if (name[0] == '\0')
+                continue;
+            snprintf(dest, sizeof(dest), "%s/%s", tmpl, name);
+            archive_entry_set_pathname(ae, dest);
+            const char *hl = archive_entry_hardlink(ae);
+            if (hl != NULL) {
+                if (hl[0] == '/') {
+                    snprintf(failed, sizeof(failed), "refused a hard link to an absolute name");
+                    break;
+                }
+                snprintf(dest, sizeof(dest), "%s/%s", tmpl, custos__verify_normalize(v, hl));
+                archive_entry_set_hardlink(ae, dest);
+            }
+            archive_entry_set_perm(ae, archive_entry_filetype(ae) == AE_IFDIR ? 0700 : 0600);
+            int er = archive_read_extract2(a, ae, disk);
+            if (er != ARCHIVE_OK && er != ARCHIVE_WARN) {
+                const char *m = archive_error_string(a);
+                if (m == NULL)
+                    m = archive_error_string(disk);
+                snprintf(failed, sizeof(failed), "extraction of %.60s failed: %.60s", name,
+                         m ? m : "unknown error");
+            }
+            if (custos_progress_cancelled(p))
+                snprintf(failed, sizeof(failed), "interrupted");
+        }
+    }
+    archive_write_free(disk);
+    archive_read_free(a);
+    size_t ok = 0, bad = 0;
+    uint64_t bytes = 0;
+    struct reader r;
+    if (!failed[0] && reader_init(&r, v, v->algs, p) == CUSTOS_OK) {
+        char fp[8192];
+        for (size_t i = 0; i < v->nitems; i++) {
+            struct ritem *it = &v->items[i];
+            if (it->kind != RITEM_FILE || !it->found || it->ref.algs == 0)
+                continue;
+            snprintf(fp, sizeof(fp), "%s/%s", tmpl, it->name);
+            struct custos_digest_result got;
+            uint64_t n;
+            char *why;
+            int h = hash_file(&r, fp, &got, &n, &why);
+            free(why);
+            if (h == CUSTOS_OK && custos_digest_equal(&it->ref, &got)) {
+                ok++;
+                bytes += n;
+            } else
+                bad++;
+        }
+    } else if (!failed[0])
+        snprintf(failed, sizeof(failed), "out of memory");
+    if (!failed[0])
+        reader_free(&r);
+    nftw(tmpl, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    v->restore_files = ok;
+    v->restore_bytes = bytes;
+    if (failed[0])
+        restore_set(v, "failed", "%s", failed);
+    else if (bad > 0)
+        restore_set(v, "failed", "%zu extracted files differ from the reference or cannot be read",
+                    bad);
+    else
+        restore_set(v, "passed",
+                    "%zu files extracted into a private directory, hashed and equal to the "
+                    "reference; the directory was removed",
+                    ok);
+}

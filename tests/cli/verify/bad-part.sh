@@ -1,0 +1,1 @@
+custos-verify -r m.json --part 3/2 d

@@ -1,0 +1,1 @@
+echo "{}" > m.json; mkdir d; custos-verify -q -r m.json d

@@ -1,0 +1,1 @@
+custos-verify -r m.json -l full --sample 5 d

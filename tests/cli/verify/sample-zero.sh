@@ -1,0 +1,1 @@
+custos-verify -r m.json --sample 0 d

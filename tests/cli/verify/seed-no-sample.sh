@@ -1,0 +1,1 @@
+custos-verify -r m.json --seed 4 d
