@@ -6,12 +6,13 @@
 #include "fsutil_private.h"
 
 #include <errno.h>
-#include <fcntl.h>    /* open, AT_FDCWD */
-#include <stdio.h>    /* renameat2 (glibc >= 2.28), snprintf */
+#include <fcntl.h> /* open, AT_FDCWD */
+#include <stdio.h> /* renameat2 (glibc >= 2.28), snprintf */
 #include <string.h>
-#include <sys/stat.h> /* lstat */
+#include <sys/stat.h>      /* lstat */
+#include <sys/sysmacros.h> /* major, minor */
 #include <time.h>
-#include <unistd.h>   /* link, unlink, fsync, pwrite */
+#include <unistd.h> /* link, unlink, fsync, pwrite */
 
 int
 custos__rename_noreplace(const char *from, const char *to)
@@ -121,4 +122,42 @@ custos__utc_now(char *buf, size_t len)
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void
+custos__read_text(const char *path, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    FILE *f = fopen(path, "re");
+    if (f == NULL)
+        return;
+    if (fgets(buf, (int)len, f) == NULL)
+        buf[0] = '\0';
+    fclose(f);
+    size_t n = strlen(buf);
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+        buf[--n] = '\0';
+    size_t lead = strspn(buf, " ");
+    memmove(buf, buf + lead, strlen(buf + lead) + 1);
+}
+
+void
+custos__udev_property(dev_t rdev, const char *key, char *buf, size_t len)
+{
+    char path[64], line[512];
+    size_t klen = strlen(key);
+    buf[0] = '\0';
+    snprintf(path, sizeof(path), "/run/udev/data/b%u:%u", major(rdev), minor(rdev));
+    FILE *f = fopen(path, "re");
+    if (f == NULL)
+        return;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        if (strncmp(line, "E:", 2) == 0 && strncmp(line + 2, key, klen) == 0 &&
+            line[2 + klen] == '=') {
+            snprintf(buf, len, "%s", line + 3 + klen);
+            buf[strcspn(buf, "\n")] = '\0';
+            break;
+        }
+    }
+    fclose(f);
 }

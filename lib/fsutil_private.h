@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h> /* dev_t */
 
 #include "custos/error.h"
 
@@ -44,5 +45,11 @@ long long custos__pread_full(int fd, void *buf, size_t len, uint64_t offset);
 
 /* Current UTC time as RFC 3339 with seconds ("2026-11-23T11:07:07Z"). */
 void custos__utc_now(char *buf, size_t len);
+
+/* Reads a one-line sysfs or udev text file into buf, trimmed; "" if absent. */
+void custos__read_text(const char *path, char *buf, size_t len);
+
+/* Looks up KEY= in the udev database entry of block device rdev; "" if absent. */
+void custos__udev_property(dev_t rdev, const char *key, char *buf, size_t len);
 
 #endif

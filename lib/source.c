@@ -72,46 +72,6 @@ custos_source_kind_name(enum custos_source_kind kind)
     return "unknown";
 }
 
-/* Reads a one-line sysfs or udev text file into buf, trimmed; "" if absent. */
-static void
-read_text(const char *path, char *buf, size_t len)
-{
-    buf[0] = '\0';
-    FILE *f = fopen(path, "re");
-    if (f == NULL)
-        return;
-    if (fgets(buf, (int)len, f) == NULL)
-        buf[0] = '\0';
-    fclose(f);
-    size_t n = strlen(buf);
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '\0'))
-        buf[--n] = '\0';
-    size_t lead = strspn(buf, " ");
-    memmove(buf, buf + lead, strlen(buf + lead) + 1);
-}
-
-/* Looks up KEY= in the udev database entry of a block device. */
-static void
-udev_property(dev_t rdev, const char *key, char *buf, size_t len)
-{
-    char path[64], line[512];
-    size_t klen = strlen(key);
-    buf[0] = '\0';
-    snprintf(path, sizeof(path), "/run/udev/data/b%u:%u", major(rdev), minor(rdev));
-    FILE *f = fopen(path, "re");
-    if (f == NULL)
-        return;
-    while (fgets(line, sizeof(line), f) != NULL) {
-        if (strncmp(line, "E:", 2) == 0 && strncmp(line + 2, key, klen) == 0 &&
-            line[2 + klen] == '=') {
-            snprintf(buf, len, "%s", line + 3 + klen);
-            buf[strcspn(buf, "\n")] = '\0';
-            break;
-        }
-    }
-    fclose(f);
-}
-
 /*
  * Fills mounted, mounted_rw and mount_point by matching every mount's device
  * number against this device and its partitions (sysfs paths nest
@@ -178,13 +138,13 @@ block_identity(struct custos_source *s, const struct stat *st)
     else
         snprintf(disk, sizeof(disk), "%s", sysdir);
     snprintf(path, sizeof(path), "%s/device/model", disk);
-    read_text(path, info->model, sizeof(info->model));
+    custos__read_text(path, info->model, sizeof(info->model));
     snprintf(path, sizeof(path), "%s/device/serial", disk);
-    read_text(path, info->serial, sizeof(info->serial));
+    custos__read_text(path, info->serial, sizeof(info->serial));
     if (info->serial[0] == '\0')
-        udev_property(st->st_rdev, "ID_SERIAL_SHORT", info->serial, sizeof(info->serial));
+        custos__udev_property(st->st_rdev, "ID_SERIAL_SHORT", info->serial, sizeof(info->serial));
     if (info->model[0] == '\0')
-        udev_property(st->st_rdev, "ID_MODEL", info->model, sizeof(info->model));
+        custos__udev_property(st->st_rdev, "ID_MODEL", info->model, sizeof(info->model));
     mount_state(info, sysdir);
 }
 

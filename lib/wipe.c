@@ -204,46 +204,6 @@ custos_wipe_sample_plan(uint64_t size, uint32_t unit, uint32_t subsections,
 
 /* ---- identifying the target ---- */
 
-/* Reads a one-line sysfs or udev text file into buf, trimmed; "" if absent. */
-static void
-read_text(const char *path, char *buf, size_t len)
-{
-    buf[0] = '\0';
-    FILE *f = fopen(path, "re");
-    if (f == NULL)
-        return;
-    if (fgets(buf, (int)len, f) == NULL)
-        buf[0] = '\0';
-    fclose(f);
-    size_t n = strlen(buf);
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-        buf[--n] = '\0';
-    size_t lead = strspn(buf, " ");
-    memmove(buf, buf + lead, strlen(buf + lead) + 1);
-}
-
-/* Looks up KEY= in the udev database entry of a block device; "" if absent. */
-static void
-udev_property(dev_t rdev, const char *key, char *buf, size_t len)
-{
-    char path[64], line[512];
-    size_t klen = strlen(key);
-    buf[0] = '\0';
-    snprintf(path, sizeof(path), "/run/udev/data/b%u:%u", major(rdev), minor(rdev));
-    FILE *f = fopen(path, "re");
-    if (f == NULL)
-        return;
-    while (fgets(line, sizeof(line), f) != NULL) {
-        if (strncmp(line, "E:", 2) == 0 && strncmp(line + 2, key, klen) == 0 &&
-            line[2 + klen] == '=') {
-            snprintf(buf, len, "%s", line + 3 + klen);
-            buf[strcspn(buf, "\n")] = '\0';
-            break;
-        }
-    }
-    fclose(f);
-}
-
 /* The sysfs directory of a block device number, or -1. */
 static int
 sysfs_dir(dev_t rdev, char *buf)
@@ -441,12 +401,12 @@ device_geometry(struct custos_wipe_target *t, const char *sysdir, struct custos_
     int e = errno;
     char path[PATH_MAX + 64], text[32];
     snprintf(path, sizeof(path), "%s/size", sysdir);
-    read_text(path, text, sizeof(text));
+    custos__read_text(path, text, sizeof(text));
     if (text[0] == '\0')
         return custos_error_set(err, CUSTOS_E_IO, e, t->path, "cannot open");
     t->size_bytes = strtoull(text, NULL, 10) * 512; /* sysfs counts 512-byte sectors */
     snprintf(path, sizeof(path), "%s/queue/logical_block_size", sysdir);
-    read_text(path, text, sizeof(text));
+    custos__read_text(path, text, sizeof(text));
     if (strtoul(text, NULL, 10) > 0)
         t->logical_sector_bytes = (uint32_t)strtoul(text, NULL, 10);
     t->physical_sector_bytes = t->logical_sector_bytes;
@@ -467,27 +427,27 @@ inspect_block(struct custos_wipe_target *t, const struct stat *st, struct custos
     snprintf(t->device, sizeof(t->device), "%s", custos__basename(sysdir));
     t->is_partition = strcmp(disk, sysdir) != 0;
     snprintf(path, sizeof(path), "%s/device/model", disk);
-    read_text(path, t->model, sizeof(t->model));
+    custos__read_text(path, t->model, sizeof(t->model));
     snprintf(path, sizeof(path), "%s/device/serial", disk);
-    read_text(path, t->serial, sizeof(t->serial));
+    custos__read_text(path, t->serial, sizeof(t->serial));
     if (t->serial[0] == '\0') {
         snprintf(path, sizeof(path), "%s/serial", disk); /* virtio */
-        read_text(path, t->serial, sizeof(t->serial));
+        custos__read_text(path, t->serial, sizeof(t->serial));
     }
     if (t->serial[0] == '\0')
-        udev_property(st->st_rdev, "ID_SERIAL_SHORT", t->serial, sizeof(t->serial));
-    udev_property(st->st_rdev, "ID_SERIAL", t->serial_long, sizeof(t->serial_long));
+        custos__udev_property(st->st_rdev, "ID_SERIAL_SHORT", t->serial, sizeof(t->serial));
+    custos__udev_property(st->st_rdev, "ID_SERIAL", t->serial_long, sizeof(t->serial_long));
     if (t->model[0] == '\0')
-        udev_property(st->st_rdev, "ID_MODEL", t->model, sizeof(t->model));
+        custos__udev_property(st->st_rdev, "ID_MODEL", t->model, sizeof(t->model));
     char flag[16];
     snprintf(path, sizeof(path), "%s/queue/rotational", disk);
-    read_text(path, flag, sizeof(flag));
+    custos__read_text(path, flag, sizeof(flag));
     t->rotational = flag[0] == '1' ? 1 : flag[0] == '0' ? 0 : -1;
     snprintf(path, sizeof(path), "%s/removable", disk);
-    read_text(path, flag, sizeof(flag));
+    custos__read_text(path, flag, sizeof(flag));
     t->removable = flag[0] == '1' ? 1 : flag[0] == '0' ? 0 : -1;
     snprintf(path, sizeof(path), "%s/loop/backing_file", disk);
-    read_text(path, t->loop_backing, sizeof(t->loop_backing));
+    custos__read_text(path, t->loop_backing, sizeof(t->loop_backing));
 
     if (t->serial[0] != '\0') {
         t->confirm_basis = CUSTOS_WIPE_CONFIRM_SERIAL;
