@@ -40,7 +40,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h> /* setpriority */
 #include <sys/stat.h>
+#include <sys/syscall.h> /* SYS_gettid */
 #include <time.h>
 #include <unistd.h>
 
@@ -174,6 +176,19 @@ struct hasher {
     int windows;   /* this lane computes the piecewise windows */
 };
 
+/*
+ * MD5 is the slowest digest by far (SHA-1 and SHA-256 have CPU instructions,
+ * MD5 has none) and bounds the pass. Every other worker thread calls this, so
+ * that on two cores the MD5 lane keeps one core to itself. Best effort: a
+ * failure only costs speed.
+ */
+static void
+yield_to_md5(const struct pass *p)
+{
+    if (p->algs & CUSTOS_DIGEST_MD5)
+        (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 5);
+}
+
 static void *
 hash_thread(void *arg)
 {
@@ -183,6 +198,8 @@ hash_thread(void *arg)
     struct custos_digest *d = NULL, *w = NULL;
     uint64_t win_start = 0, win_fill = 0;
     custos_error_clear(&err);
+    if (h->algs != CUSTOS_DIGEST_MD5)
+        yield_to_md5(p);
     if (h->algs != 0 && custos_digest_new(&d, h->algs, &err) != CUSTOS_OK)
         goto fail;
     if (h->windows && custos_digest_new(&w, CUSTOS_DIGEST_SHA256, &err) != CUSTOS_OK)
@@ -285,6 +302,7 @@ write_thread(void *arg)
     struct pass *p = arg;
     int ewf = p->chunk_bytes != 0;
     size_t bound = ewf ? custos__packer_bound(p->chunk_bytes) : 0;
+    yield_to_md5(p);
     for (uint64_t seq = 0;; seq++) {
         struct slot *s = wait_filled(p, seq, ewf ? DONE_PACKED : 0);
         if (s == NULL)
