@@ -169,42 +169,42 @@ sha256_hex(const void *buf, size_t len, char hex[CUSTOS_KEY_FP_HEX_SIZE])
     custos_hex_encode(r.sha256, 32, hex);
 }
 
-/* Hashes the file at path (SHA-256, size) and sniffs its MIME type. */
+/*
+ * Reads the open file in (named src) to its end: SHA-256 into hex, size,
+ * the MIME type sniffed from the first block; with out >= 0 (named dst),
+ * every byte is also written there.
+ */
 static int
-hash_file(struct custos__filetype *ft, const char *path, char hex[CUSTOS_KEY_FP_HEX_SIZE],
-          uint64_t *size, char **mime, struct custos_error *err)
+hash_stream(struct custos__filetype *ft, int in, const char *src, int out, const char *dst,
+            char hex[CUSTOS_KEY_FP_HEX_SIZE], uint64_t *size, char **mime, struct custos_error *err)
 {
     *mime = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return custos_error_set(err, CUSTOS_E_IO, errno, path, "%s", strerror(errno));
     struct custos_digest *d = NULL;
     int rc = custos_digest_new(&d, CUSTOS_DIGEST_SHA256, err);
     uint8_t *buf = malloc(MAGIC_SNIFF);
     if (rc == CUSTOS_OK && buf == NULL)
         rc = nomem(err);
     uint64_t total = 0;
-    size_t sniffed = 0;
-    char *desc = NULL;
     while (rc == CUSTOS_OK) {
-        ssize_t n = read(fd, buf, MAGIC_SNIFF);
+        ssize_t n = read(in, buf, MAGIC_SNIFF);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            rc = custos_error_set(err, CUSTOS_E_IO, errno, path, "%s", strerror(errno));
+            rc = custos_error_set(err, CUSTOS_E_IO, errno, src, "%s", strerror(errno));
             break;
         }
         if (n == 0)
             break;
         if (total == 0) {
-            sniffed = (size_t)n;
-            custos__filetype_buffer(ft, buf, sniffed, mime, &desc);
+            char *desc = NULL;
+            custos__filetype_buffer(ft, buf, (size_t)n, mime, &desc);
             free(desc);
         }
         custos_digest_update(d, buf, (size_t)n);
+        if (out >= 0 && custos__write_all(out, buf, (size_t)n) != 0)
+            rc = custos_error_set(err, CUSTOS_E_IO, errno, dst, "%s", strerror(errno));
         total += (uint64_t)n;
     }
-    close(fd);
     if (rc == CUSTOS_OK) {
         struct custos_digest_result r;
         custos_digest_final(d, &r);
@@ -217,6 +217,20 @@ hash_file(struct custos__filetype *ft, const char *path, char hex[CUSTOS_KEY_FP_
     }
     free(buf);
     custos_digest_free(d);
+    return rc;
+}
+
+/* Hashes the file at path (SHA-256, size) and sniffs its MIME type. */
+static int
+hash_file(struct custos__filetype *ft, const char *path, char hex[CUSTOS_KEY_FP_HEX_SIZE],
+          uint64_t *size, char **mime, struct custos_error *err)
+{
+    *mime = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return custos_error_set(err, CUSTOS_E_IO, errno, path, "%s", strerror(errno));
+    int rc = hash_stream(ft, fd, path, -1, NULL, hex, size, mime, err);
+    close(fd);
     return rc;
 }
 
@@ -1048,48 +1062,11 @@ copy_attachment(struct custos__filetype *ft, const char *src, const char *dst,
         close(in);
         return custos_error_set(err, CUSTOS_E_IO, e, dst, "%s", strerror(e));
     }
-    struct custos_digest *d = NULL;
-    int rc = custos_digest_new(&d, CUSTOS_DIGEST_SHA256, err);
-    uint8_t *buf = malloc(MAGIC_SNIFF);
-    if (rc == CUSTOS_OK && buf == NULL)
-        rc = nomem(err);
-    uint64_t total = 0;
-    while (rc == CUSTOS_OK) {
-        ssize_t n = read(in, buf, MAGIC_SNIFF);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = custos_error_set(err, CUSTOS_E_IO, errno, src, "%s", strerror(errno));
-            break;
-        }
-        if (n == 0)
-            break;
-        if (total == 0) {
-            char *desc = NULL;
-            custos__filetype_buffer(ft, buf, (size_t)n, mime, &desc);
-            free(desc);
-        }
-        custos_digest_update(d, buf, (size_t)n);
-        if (custos__write_all(out, buf, (size_t)n) != 0)
-            rc = custos_error_set(err, CUSTOS_E_IO, errno, dst, "%s", strerror(errno));
-        total += (uint64_t)n;
-    }
+    int rc = hash_stream(ft, in, src, out, dst, hex, size, mime, err);
     if (rc == CUSTOS_OK && fsync(out) != 0)
         rc = custos_error_set(err, CUSTOS_E_IO, errno, dst, "%s", strerror(errno));
     close(out);
     close(in);
-    if (rc == CUSTOS_OK) {
-        struct custos_digest_result r;
-        custos_digest_final(d, &r);
-        custos_hex_encode(r.sha256, 32, hex);
-        *size = total;
-        if (*mime == NULL)
-            *mime = strdup(total == 0 ? "application/x-empty" : "application/octet-stream");
-        if (*mime == NULL)
-            rc = nomem(err);
-    }
-    free(buf);
-    custos_digest_free(d);
     return rc;
 }
 
