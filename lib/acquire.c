@@ -443,6 +443,22 @@ cores(void)
     return n < 1 ? 1 : n > 16 ? 16 : n;
 }
 
+static void
+pass_digests(const struct pass *p, struct custos_digest_result *r)
+{
+    memset(r, 0, sizeof(*r));
+    for (int i = 0; i < MAX_LANES; i++) {
+        const struct custos_digest_result *l = &p->lane_result[i];
+        if (l->algs & CUSTOS_DIGEST_MD5)
+            memcpy(r->md5, l->md5, sizeof(r->md5));
+        if (l->algs & CUSTOS_DIGEST_SHA1)
+            memcpy(r->sha1, l->sha1, sizeof(r->sha1));
+        if (l->algs & CUSTOS_DIGEST_SHA256)
+            memcpy(r->sha256, l->sha256, sizeof(r->sha256));
+        r->algs |= l->algs;
+    }
+}
+
 /*
  * Runs one pass: reads the whole source through the ring, hashing, and,
  * when p->img is set, writing. Fills p's results; returns the status.
@@ -461,7 +477,11 @@ run_pass(struct pass *p, struct custos_error *err)
             nlanes++;
         }
     }
-    if (p->window != 0) {
+    /* A medium no larger than one window has that window's SHA-256 in the
+     * SHA-256 lane already: a second SHA-256 of every byte would be waste. */
+    int one_window = p->window != 0 && (p->algs & CUSTOS_DIGEST_SHA256) && p->total != 0 &&
+                     p->total <= p->window;
+    if (p->window != 0 && !one_window) {
         lanes[nlanes] = (struct hasher){p, 0, nlanes, 1};
         nlanes++;
     }
@@ -546,6 +566,12 @@ run_pass(struct pass *p, struct custos_error *err)
     }
     for (int i = 0; i < nthreads; i++)
         pthread_join(threads[i], NULL);
+    if (p->status == CUSTOS_OK && one_window && p->bytes == p->total) {
+        struct custos_digest_result r;
+        pass_digests(p, &r);
+        if (add_window(p, 0, p->bytes, &r) != CUSTOS_OK)
+            rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    }
     if (p->status != CUSTOS_OK)
         rc = custos_error_copy(err, &p->err);
     else if (p->total != 0 && p->bytes != p->total)
@@ -558,22 +584,6 @@ out:
     pthread_cond_destroy(&p->cv);
     pthread_mutex_destroy(&p->mu);
     return rc;
-}
-
-static void
-pass_digests(const struct pass *p, struct custos_digest_result *r)
-{
-    memset(r, 0, sizeof(*r));
-    for (int i = 0; i < MAX_LANES; i++) {
-        const struct custos_digest_result *l = &p->lane_result[i];
-        if (l->algs & CUSTOS_DIGEST_MD5)
-            memcpy(r->md5, l->md5, sizeof(r->md5));
-        if (l->algs & CUSTOS_DIGEST_SHA1)
-            memcpy(r->sha1, l->sha1, sizeof(r->sha1));
-        if (l->algs & CUSTOS_DIGEST_SHA256)
-            memcpy(r->sha256, l->sha256, sizeof(r->sha256));
-        r->algs |= l->algs;
-    }
 }
 
 static void
@@ -984,9 +994,10 @@ custos_acquire(const struct custos_acquire_options *o, const struct custos_progr
             rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
             goto fail;
         }
-        /* A single raw file is the medium itself: once verification has read
-         * it back, its SHA-256 is the medium's. */
-        if (nfiles == 1 && o->format == CUSTOS_IMAGE_RAW && a->verified &&
+        /* A single raw file holds exactly the bytes the SHA-256 lane hashed,
+         * written and fsynced; re-reading it from the page cache would prove
+         * nothing more (--verify re-reads it from the disk). */
+        if (nfiles == 1 && o->format == CUSTOS_IMAGE_RAW &&
             (a->digests.algs & CUSTOS_DIGEST_SHA256)) {
             memcpy(a->files[i].sha256, a->digests.sha256, 32);
             a->files[i].size_bytes = a->bytes;

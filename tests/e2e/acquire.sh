@@ -60,6 +60,17 @@ check "fls -r on the raw image = on the source" cmp fls.src fls.raw
 is "the source is unchanged (sha256)" "$(sha256 disk.img)" "$src_sha256"
 is "the source is unchanged (mtime)" "$(stat -c %Y.%y disk.img)" "$src_mtime"
 
+# --- raw, default 1 GiB window (one window over the whole medium), no verify ----
+# The single window and the file's own SHA-256 come from the medium's SHA-256
+# lane rather than a second pass: both must still be what sha256sum says.
+mkdir raw1w
+run 0 "acquire to one raw file, default window, --no-verify" meta --no-verify disk.img -o raw1w/disk.raw
+check_windows "record: the one default window matches dd | sha256sum" \
+    raw1w/disk.raw.acquire.json disk.img 1073741824
+check_record_files "record (--no-verify): raw file size, sha256 and mode 0444" raw1w/disk.raw.acquire.json
+is "record (--no-verify): verification not done" \
+    "$(jget raw1w/disk.raw.acquire.json "r['verification']['result']")" "not-verified"
+
 # --- raw, split ------------------------------------------------------------------
 mkdir split
 seg=$((7 * 1024 * 1024))
