@@ -21,6 +21,8 @@ struct raw {
     int fd;                 /* the current file, -1 between segments */
     unsigned segment;       /* 1-based number of the current file */
     uint64_t written;       /* bytes in the current file */
+    uint64_t flushing;      /* start of the range whose writeback was started last */
+    uint64_t flushed;       /* end of that range */
     uint64_t segment_bytes; /* 0: one file */
 };
 
@@ -39,6 +41,7 @@ open_next(struct custos__image *img, struct raw *r)
         return custos_error_set(&img->err, CUSTOS_E_IO, errno, name, "cannot create image file");
     r->segment++;
     r->written = 0;
+    r->flushing = r->flushed = 0;
     return custos__image_add_file(img, name);
 }
 
@@ -58,6 +61,31 @@ close_current(struct custos__image *img, struct raw *r)
         rc = custos_error_set(&img->err, CUSTOS_E_IO, errno, name, "cannot close");
     r->fd = -1;
     return rc;
+}
+
+/*
+ * The final fsync would otherwise find the whole image still dirty in the
+ * page cache (the kernel's background threshold is a share of RAM) and write
+ * it all while the pass is already over. Starting the writeback of every
+ * WRITEBACK_BYTES as it fills overlaps the disk with reading and hashing, and
+ * waiting for the range before bounds the dirty pages an acquisition leaves
+ * behind. Best effort: fsync still decides, so a failure here changes nothing.
+ */
+#define WRITEBACK_BYTES (32u << 20)
+
+static void
+start_writeback(struct raw *r)
+{
+    if (r->written - r->flushed < WRITEBACK_BYTES)
+        return;
+    if (r->flushed > r->flushing)
+        (void)sync_file_range(r->fd, (off_t)r->flushing, (off_t)(r->flushed - r->flushing),
+                              SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                                  SYNC_FILE_RANGE_WAIT_AFTER);
+    (void)sync_file_range(r->fd, (off_t)r->flushed, (off_t)(r->written - r->flushed),
+                          SYNC_FILE_RANGE_WRITE);
+    r->flushing = r->flushed;
+    r->flushed = r->written;
 }
 
 static int
@@ -82,6 +110,7 @@ raw_write(struct custos__image *img, const void *buf, size_t len)
         r->written += n;
         p += n;
         len -= n;
+        start_writeback(r);
     }
     return CUSTOS_OK;
 }

@@ -49,7 +49,9 @@ struct custos_source {
     uint64_t stream_pos;      /* streams: bytes consumed */
     struct split_part *parts; /* split raw */
     uint32_t nparts;
-    libewf_handle_t *ewf;                   /* EWF */
+    libewf_handle_t *ewf;                  /* EWF */
+    struct custos__ewf_reader *ewf_reader; /* EWF: chunk-aligned reads, made on first use */
+    size_t ewf_chunk_bytes;
     const struct custos_progress *progress; /* may stop an interrupted stream read */
     struct custos_error err;
 };
@@ -250,6 +252,10 @@ open_ewf(struct custos_source *s, struct custos_error *err)
     s->info.logical_sector_bytes = bps ? bps : 512;
     s->info.physical_sector_bytes = s->info.logical_sector_bytes;
     s->info.segment_count = (uint32_t)count;
+    uint32_t spc = 0;
+    if (libewf_handle_get_sectors_per_chunk(s->ewf, &spc, NULL) == 1 && spc != 0 &&
+        (uint64_t)spc * s->info.logical_sector_bytes <= (64u << 20))
+        s->ewf_chunk_bytes = (size_t)spc * s->info.logical_sector_bytes;
     if (libewf_handle_get_md5_hash(s->ewf, s->info.stored.md5, 16, NULL) == 1)
         s->info.stored.algs |= CUSTOS_DIGEST_MD5;
     if (libewf_handle_get_sha1_hash(s->ewf, s->info.stored.sha1, 20, NULL) == 1)
@@ -440,6 +446,23 @@ read_ewf(struct custos_source *s, uint64_t offset, void *buf, size_t len, size_t
     }
     if (len > s->info.size_bytes - offset)
         len = (size_t)(s->info.size_bytes - offset);
+    /* Reads of whole chunks inflate them on every core (ewf_read.c). */
+    if (s->ewf_chunk_bytes != 0 && offset % s->ewf_chunk_bytes == 0 &&
+        len >= 2 * s->ewf_chunk_bytes) {
+        if (s->ewf_reader == NULL) {
+            long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+            unsigned workers = cpus > 1 ? (unsigned)(cpus > 16 ? 15 : cpus - 1) : 0;
+            int rc = custos__ewf_reader_new(&s->ewf_reader, s->ewf, s->info.size_bytes,
+                                            s->ewf_chunk_bytes, workers, &s->err);
+            if (rc != CUSTOS_OK)
+                return rc;
+        }
+        uint64_t bad;
+        int rc = custos__ewf_reader_read(s->ewf_reader, s->path, offset, buf, len, &bad, &s->err);
+        if (rc == CUSTOS_OK)
+            *got = len;
+        return rc;
+    }
     ssize_t r = libewf_handle_read_random(s->ewf, buf, len, (off64_t)offset, &e);
     if (r < 0 || (size_t)r != len) {
         char what[96];
@@ -515,6 +538,7 @@ custos_source_free(struct custos_source *s)
     for (uint32_t i = 0; i < s->nparts; i++)
         close(s->parts[i].fd);
     free(s->parts);
+    custos__ewf_reader_free(s->ewf_reader);
     if (s->ewf != NULL) {
         libewf_handle_close(s->ewf, NULL);
         libewf_handle_free(&s->ewf, NULL);

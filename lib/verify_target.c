@@ -48,9 +48,9 @@
 #include "custos/source.h"
 #include "verify_private.h"
 
-#define READ_BYTES  (1u << 20) /* one read of a file, an archive entry or the medium */
-#define EWF_CHUNK   (64u * 512u) /* the narrowing step after a failed medium read */
-#define WALK_DEPTH  256
+#define READ_BYTES (1u << 20)   /* one read of a file, an archive entry or the medium */
+#define EWF_CHUNK  (64u * 512u) /* the narrowing step after a failed medium read */
+#define WALK_DEPTH 256
 
 struct reader {
     struct custos_verify *v;
@@ -213,8 +213,8 @@ note_found(struct walk *w, const char *name, const struct stat *st)
         it->found_size = (uint64_t)st->st_size;
         if ((it->kind == RITEM_SYMLINK) != S_ISLNK(st->st_mode)) {
             it->differs = 1;
-            custos__verify_set_detail(it, "%s", S_ISLNK(st->st_mode) ? "is a symbolic link now"
-                                                                     : "is no longer a link");
+            custos__verify_set_detail(
+                it, "%s", S_ISLNK(st->st_mode) ? "is a symbolic link now" : "is no longer a link");
         }
         return CUSTOS_OK;
     }
@@ -298,8 +298,8 @@ custos__verify_directory(struct custos_verify *v, const char *dir, const struct 
         size_t n = strlen(w.bad_dirs[i]);
         for (size_t j = 0; j < v->nitems; j++) {
             struct ritem *it = &v->items[j];
-            if (!it->found && (n == 0 || (strncmp(it->name, w.bad_dirs[i], n) == 0 &&
-                                          it->name[n] == '/'))) {
+            if (!it->found &&
+                (n == 0 || (strncmp(it->name, w.bad_dirs[i], n) == 0 && it->name[n] == '/'))) {
                 it->unreadable = 1;
                 custos__verify_set_detail(it, "directory %s cannot be read",
                                           n ? w.bad_dirs[i] : ".");
@@ -392,14 +392,14 @@ archive_broken(struct custos_verify *v, const char *path, struct archive *a, con
 {
     v->container_corrupt = 1;
     const char *msg = archive_error_string(a);
-    snprintf(v->container_detail, sizeof(v->container_detail), "%s: archive damaged %s: %s",
-             path, where, msg ? msg : "unknown error");
+    snprintf(v->container_detail, sizeof(v->container_detail), "%s: archive damaged %s: %s", path,
+             where, msg ? msg : "unknown error");
 }
 
 /* Hashes the current entry's data. CUSTOS_E_CORRUPT when the archive broke (fatal). */
 static int
-hash_entry(struct reader *r, struct archive *a, struct custos_digest_result *got,
-           uint64_t *bytes, char **why, int *fatal)
+hash_entry(struct reader *r, struct archive *a, struct custos_digest_result *got, uint64_t *bytes,
+           char **why, int *fatal)
 {
     custos_digest_reset(r->d);
     *bytes = 0;
@@ -411,8 +411,8 @@ hash_entry(struct reader *r, struct archive *a, struct custos_digest_result *got
             break;
         if (n < 0) {
             const char *m = archive_error_string(a);
-            if (asprintf(why, "archive read error after %llu bytes: %s",
-                         (unsigned long long)*bytes, m ? m : "unknown") < 0)
+            if (asprintf(why, "archive read error after %llu bytes: %s", (unsigned long long)*bytes,
+                         m ? m : "unknown") < 0)
                 *why = NULL;
             *fatal = n == ARCHIVE_FATAL;
             custos_digest_final(r->d, got);
@@ -515,8 +515,8 @@ custos__verify_archive(struct custos_verify *v, const char *path, const struct c
             }
             if ((it->kind == RITEM_SYMLINK) != (type == AE_IFLNK)) {
                 it->differs = 1;
-                custos__verify_set_detail(it, "%s", type == AE_IFLNK ? "is a symbolic link now"
-                                                                     : "is no longer a link");
+                custos__verify_set_detail(
+                    it, "%s", type == AE_IFLNK ? "is a symbolic link now" : "is no longer a link");
                 continue;
             }
             if (!it->selected)
@@ -673,8 +673,9 @@ hasher(void *arg)
         pthread_mutex_unlock(&p->mu);
         if (p->d != NULL)
             custos_digest_update(p->d, p->buf[k], p->len[k]);
-        custos_digest_update(p->wd, p->buf[k], p->len[k]);
-        if (p->window[k] != SIZE_MAX) {
+        if (p->wd != NULL)
+            custos_digest_update(p->wd, p->buf[k], p->len[k]);
+        if (p->window[k] != SIZE_MAX && p->wd != NULL) {
             struct ritem *w = &p->v->items[p->window[k]];
             custos_digest_final(p->wd, &w->got);
             custos_digest_reset(p->wd);
@@ -705,7 +706,19 @@ medium_pass(struct custos_verify *v, struct custos_source *s, struct ritem *medi
         rc = custos_digest_new(&dm, md5, &v->err);
     if (rc == CUSTOS_OK && rest)
         rc = custos_digest_new(&p.d, rest, &v->err);
-    if (rc == CUSTOS_OK)
+    /* A window over the whole medium is the medium's SHA-256, which the
+     * hasher computes anyway: hashing every byte twice would be waste. */
+    struct ritem *whole = NULL;
+    size_t nwin = 0;
+    for (size_t i = 0; i < v->nitems; i++)
+        if (v->items[i].kind == RITEM_WINDOW) {
+            nwin++;
+            if (v->items[i].offset == 0 && v->items[i].size == medium->size)
+                whole = &v->items[i];
+        }
+    if (nwin != 1 || !(rest & CUSTOS_DIGEST_SHA256))
+        whole = NULL;
+    if (rc == CUSTOS_OK && nwin > 0 && whole == NULL)
         rc = custos_digest_new(&p.wd, CUSTOS_DIGEST_SHA256, &v->err);
     for (size_t k = 0; rc == CUSTOS_OK && k < PIPE_SLOTS; k++)
         if ((p.buf[k] = malloc(READ_BYTES)) == NULL)
@@ -779,6 +792,16 @@ medium_pass(struct custos_verify *v, struct custos_source *s, struct ritem *medi
             medium->differs = 1;
             custos__verify_set_detail(medium, "content differs");
         }
+        if (whole != NULL) {
+            memset(&whole->got, 0, sizeof(whole->got));
+            memcpy(whole->got.sha256, b.sha256, sizeof(b.sha256));
+            whole->got.algs = CUSTOS_DIGEST_SHA256;
+            whole->checked = 1;
+            if (!custos_digest_equal(&whole->ref, &whole->got)) {
+                whole->differs = 1;
+                custos__verify_set_detail(whole, "content differs");
+            }
+        }
     }
     for (size_t k = 0; k < PIPE_SLOTS; k++)
         free(p.buf[k]);
@@ -791,8 +814,10 @@ medium_pass(struct custos_verify *v, struct custos_source *s, struct ritem *medi
 int
 custos__verify_image(struct custos_verify *v, const char *dir, const struct custos_progress *p)
 {
+    /* The reader's digest serves the image files and the windows, which
+     * the record gives as SHA-256 only; the medium pass has its own. */
     struct reader r;
-    int rc = reader_init(&r, v, v->algs, p);
+    int rc = reader_init(&r, v, CUSTOS_DIGEST_SHA256, p);
     if (rc != CUSTOS_OK) {
         reader_free(&r);
         return rc;
@@ -901,10 +926,11 @@ custos__verify_image(struct custos_verify *v, const char *dir, const struct cust
         }
         if (damaged) {
             v->container_corrupt = 1;
-            snprintf(v->container_detail, sizeof(v->container_detail),
-                     "%.300s: %zu damaged range(s) in the E01 (chunk checksum errors), the first at "
-                     "byte %llu",
-                     path, v->nbad, (unsigned long long)v->bad[0].offset);
+            snprintf(
+                v->container_detail, sizeof(v->container_detail),
+                "%.300s: %zu damaged range(s) in the E01 (chunk checksum errors), the first at "
+                "byte %llu",
+                path, v->nbad, (unsigned long long)v->bad[0].offset);
         }
         for (size_t i = 0; i < v->nitems; i++) {
             struct ritem *it = &v->items[i];
@@ -948,8 +974,7 @@ remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
     return flag == FTW_DP ? rmdir(path) : unlink(path);
 }
 
-static void
-restore_set(struct custos_verify *v, const char *result, const char *fmt, ...)
+static void restore_set(struct custos_verify *v, const char *result, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -982,8 +1007,7 @@ restore_image(struct custos_verify *v, const char *dir, const struct custos_prog
     v->restore_files = n;
     v->restore_bytes = bytes;
     if (rc == CUSTOS_OK)
-        restore_set(v, "passed", "%zu files read from the image's file systems through libtsk",
-                    n);
+        restore_set(v, "passed", "%zu files read from the image's file systems through libtsk", n);
     else if (rc == CUSTOS_E_UNSUPPORTED)
         restore_set(v, "not tested", "no file system recognised in the image");
     else
