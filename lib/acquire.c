@@ -40,9 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h> /* setpriority */
 #include <sys/stat.h>
-#include <sys/syscall.h> /* SYS_gettid */
 #include <time.h>
 #include <unistd.h>
 
@@ -176,17 +174,12 @@ struct hasher {
     int windows;   /* this lane computes the piecewise windows */
 };
 
-/*
- * MD5 is the slowest digest by far (SHA-1 and SHA-256 have CPU instructions,
- * MD5 has none) and bounds the pass. Every other worker thread calls this, so
- * that on two cores the MD5 lane keeps one core to itself. Best effort: a
- * failure only costs speed.
- */
+/* MD5 bounds the pass: every other worker thread yields to its lane. */
 static void
 yield_to_md5(const struct pass *p)
 {
     if (p->algs & CUSTOS_DIGEST_MD5)
-        (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 5);
+        custos__thread_yield();
 }
 
 static void *

@@ -9,7 +9,9 @@
 #include <fcntl.h> /* open, AT_FDCWD */
 #include <stdio.h> /* renameat2 (glibc >= 2.28), snprintf */
 #include <string.h>
+#include <sys/resource.h>  /* setpriority */
 #include <sys/stat.h>      /* lstat */
+#include <sys/syscall.h>   /* SYS_gettid */
 #include <sys/sysmacros.h> /* major, minor */
 #include <time.h>
 #include <unistd.h> /* link, unlink, fsync, pwrite */
@@ -160,4 +162,10 @@ custos__udev_property(dev_t rdev, const char *key, char *buf, size_t len)
         }
     }
     fclose(f);
+}
+
+void
+custos__thread_yield(void)
+{
+    (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 5);
 }

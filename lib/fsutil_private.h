@@ -52,4 +52,12 @@ void custos__read_text(const char *path, char *buf, size_t len);
 /* Looks up KEY= in the udev database entry of block device rdev; "" if absent. */
 void custos__udev_property(dev_t rdev, const char *key, char *buf, size_t len);
 
+/*
+ * Lowers the calling thread's priority a little (nice 5). A pass bound by
+ * one slow digest (MD5: no CPU instruction for it) calls this on every
+ * other thread, so that on two cores that digest keeps one to itself. Best
+ * effort: a failure only costs speed.
+ */
+void custos__thread_yield(void);
+
 #endif

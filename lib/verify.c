@@ -866,8 +866,19 @@ finish(struct custos_verify *v)
         if (it->kind == RITEM_SYMLINK)
             o->algorithm = "target";
         else {
-            hex_of(&it->ref, it->ref.algs, o->expected, &o->algorithm);
-            hex_of(&it->got, it->ref.algs, o->actual, NULL);
+            /* Show a digest that was computed, and one that differs if any. */
+            unsigned show = it->ref.algs & it->got.algs;
+            for (unsigned bit = CUSTOS_DIGEST_SHA256; bit != 0; bit >>= 1)
+                if ((show & bit) &&
+                    memcmp(custos_digest_bytes(&it->ref, bit), custos_digest_bytes(&it->got, bit),
+                           custos_digest_size(bit)) != 0) {
+                    show = bit;
+                    break;
+                }
+            if (show == 0)
+                show = it->ref.algs;
+            hex_of(&it->ref, show, o->expected, &o->algorithm);
+            hex_of(&it->got, show, o->actual, NULL);
         }
         if (it->unreadable)
             o->cls = CUSTOS_VERIFY_UNREADABLE;
@@ -951,6 +962,18 @@ custos_verify_totals(const struct custos_verify *v, struct custos_verify_totals 
     t->seconds = v->seconds;
 }
 
+/* "md5, sha256" for the bits of algs, in that order. */
+static void
+digest_names(unsigned algs, char *buf, size_t len)
+{
+    static const unsigned order[] = {CUSTOS_DIGEST_MD5, CUSTOS_DIGEST_SHA1, CUSTOS_DIGEST_SHA256};
+    buf[0] = '\0';
+    for (size_t i = 0; i < 3; i++)
+        if (algs & order[i])
+            snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", buf[0] ? ", " : "",
+                     custos_digest_name(order[i]));
+}
+
 static void
 make_summary(struct custos_verify *v)
 {
@@ -968,13 +991,22 @@ make_summary(struct custos_verify *v)
     if (v->opt.level == CUSTOS_VERIFY_SAMPLE)
         snprintf(extra, sizeof(extra), ", seed %llu", (unsigned long long)v->opt.seed);
     if (v->opt.parts > 0)
-        snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), ", part %u/%u",
-                 v->opt.part, v->opt.parts);
+        snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), ", part %u/%u", v->opt.part,
+                 v->opt.parts);
+    /* Which digests decided, and which the reference holds that were not recomputed. */
+    char by[96] = "", skipped[64];
+    if (t.checked_items > 0) {
+        digest_names(v->algs, by, sizeof(by));
+        digest_names(v->held & ~v->algs, skipped, sizeof(skipped));
+        if (skipped[0])
+            snprintf(by + strlen(by), sizeof(by) - strlen(by), "; %s not recomputed", skipped);
+        snprintf(scope + strlen(scope), sizeof(scope) - strlen(scope), ", by %s", by);
+    }
     int complete = t.checked_items == t.reference_items;
     if (v->status == CUSTOS_OK && complete && v->opt.level == CUSTOS_VERIFY_FULL)
         snprintf(v->summary, sizeof(v->summary),
-                 "VERIFIED: all %zu items (%s) read in full and equal to the reference",
-                 t.reference_items, bytes);
+                 "VERIFIED: all %zu items (%s) read in full and equal to the reference (by %s)",
+                 t.reference_items, bytes, by);
     else if (v->status == CUSTOS_OK && t.checked_items == 0)
         snprintf(v->summary, sizeof(v->summary),
                  "STRUCTURE ONLY: all %zu items present with the recorded sizes; content not "
@@ -1001,6 +1033,42 @@ make_summary(struct custos_verify *v)
 }
 
 /* ---- the run ---- */
+
+/* SHA-256, else SHA-1, else MD5 of algs; 0 for none. */
+static unsigned
+strongest(unsigned algs)
+{
+    return (algs & CUSTOS_DIGEST_SHA256) ? CUSTOS_DIGEST_SHA256
+           : (algs & CUSTOS_DIGEST_SHA1) ? CUSTOS_DIGEST_SHA1
+                                         : algs & CUSTOS_DIGEST_MD5;
+}
+
+/*
+ * By default each item is checked with the strongest digest it has: equal
+ * SHA-256 values already prove the content is the recorded one, so
+ * recomputing MD5 or SHA-1 as well would add work but no assurance (and MD5
+ * alone would bound an image's pass to one core). asked adds others.
+ */
+static void
+pick_digests(struct custos_verify *v, unsigned asked)
+{
+    v->held = v->algs;
+    unsigned want = asked & v->held;
+    for (size_t i = 0; i < v->nitems; i++) {
+        const struct ritem *it = &v->items[i];
+        if (it->ref.algs != 0 && (it->ref.algs & want) == 0)
+            want |= strongest(it->ref.algs);
+    }
+    if (want != 0)
+        v->algs = want;
+}
+
+void
+custos_verify_digests(const struct custos_verify *v, unsigned *computed, unsigned *held)
+{
+    *computed = v->ran ? v->algs : 0;
+    *held = v->held ? v->held : v->algs;
+}
 
 int
 custos_verify_run(struct custos_verify *v, const char *target,
@@ -1040,6 +1108,7 @@ custos_verify_run(struct custos_verify *v, const char *target,
     if (rc != CUSTOS_OK)
         return rc;
     v->opt.nrecheck = o->nrecheck;
+    pick_digests(v, o->digests);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     struct custos_time now = {true, (int64_t)time(NULL), 0};
@@ -1244,10 +1313,20 @@ custos_verify_report_json(const struct custos_verify *v, char **json)
         json_object_set_new(restore, "files", json_integer((json_int_t)v->restore_files));
         json_object_set_new(restore, "bytes", json_integer((json_int_t)v->restore_bytes));
     }
+    json_t *digests = json_pack("{s:[], s:[]}", "computed", "held");
+    static const unsigned order[] = {CUSTOS_DIGEST_MD5, CUSTOS_DIGEST_SHA1, CUSTOS_DIGEST_SHA256};
+    for (size_t i = 0; digests != NULL && i < 3; i++) {
+        if (v->algs & order[i])
+            json_array_append_new(json_object_get(digests, "computed"),
+                                  json_string(custos_digest_name(order[i])));
+        if ((v->held ? v->held : v->algs) & order[i])
+            json_array_append_new(json_object_get(digests, "held"),
+                                  json_string(custos_digest_name(order[i])));
+    }
     json_t *doc = json_pack(
         "{s:s, s:i, s:{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}},"
         " s:{s:s, s:s, s:s, s:o}, s:{s:s, s:s, s:s},"
-        " s:s, s:o, s:o, s:i, s:s, s:f, s:I, s:f,"
+        " s:s, s:o, s:o, s:o, s:i, s:s, s:f, s:I, s:f,"
         " s:{s:I, s:I, s:I, s:I, s:f, s:f}, s:o, s:o, s:o, s:o,"
         " s:s, s:s, s:o}",
         "format", CUSTOS_VERIFY_REPORT_FORMAT, "version", CUSTOS_VERIFY_REPORT_VERSION, "tool",
@@ -1257,9 +1336,9 @@ custos_verify_report_json(const struct custos_verify *v, char **json)
         v->ref_path, "kind", ref_kind_name(v->kind), "sha256", v->ref_sha256, "signature",
         sig ? sig : json_null(), "target", "path", v->target_path ? v->target_path : "", "kind",
         target_kind_name(v->target_kind), "format", v->target_format, "level",
-        custos_verify_level_name(v->opt.level), "sample", sample, "part", part, "rechecked",
-        (int)v->opt.nrecheck, "started", v->started, "seconds", v->seconds, "bytes_read",
-        (json_int_t)v->bytes_read, "bytes_per_second",
+        custos_verify_level_name(v->opt.level), "digests", digests, "sample", sample, "part", part,
+        "rechecked", (int)v->opt.nrecheck, "started", v->started, "seconds", v->seconds,
+        "bytes_read", (json_int_t)v->bytes_read, "bytes_per_second",
         v->seconds > 0 ? (double)v->bytes_read / v->seconds : 0.0, "coverage", "items_checked",
         (json_int_t)t.checked_items, "items_total", (json_int_t)t.reference_items,
         "bytes_checked", (json_int_t)t.checked_bytes, "bytes_total",

@@ -62,7 +62,8 @@ struct custos_verify {
     char *ref_path;
     char ref_sha256[65];
     char *root; /* manifest root, stripped from names; NULL for none */
-    unsigned algs; /* the reference's algorithms */
+    unsigned algs; /* the digests to compute: those the reference holds until a run picks */
+    unsigned held; /* the digests the reference holds (set when a run picks) */
     struct ritem *items;
     size_t nitems, capitems;
     struct extra *extras;

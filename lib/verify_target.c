@@ -46,6 +46,7 @@
 #include "custos/fs.h"
 #include "custos/manifest.h"
 #include "custos/source.h"
+#include "fsutil_private.h"
 #include "verify_private.h"
 
 #define READ_BYTES (1u << 20)   /* one read of a file, an archive entry or the medium */
@@ -58,6 +59,7 @@ struct reader {
     uint8_t *buf;
     const struct custos_progress *p;
     uint64_t done, total;
+    int detached; /* on a thread of its own: counts done only, reports nothing */
 };
 
 static int
@@ -84,6 +86,8 @@ static int
 advance(struct reader *r, uint64_t n)
 {
     r->done += n;
+    if (r->detached)
+        return CUSTOS_OK;
     r->v->bytes_read += n;
     custos_progress_update(r->p, r->done, r->total);
     if (custos_progress_cancelled(r->p))
@@ -634,15 +638,28 @@ overlaps_bad(const struct custos_verify *v, uint64_t off, uint64_t len, uint64_t
 }
 
 /*
- * The full pass over the medium runs on two threads: this one reads (libewf
- * inflates and checks each chunk) and computes MD5; a hashing thread
- * computes the other digests of the medium and each window's SHA-256. Blocks
- * go through a ring of PIPE_SLOTS buffers; a slot is refilled only after the
- * hasher has finished with it (head - tail < PIPE_SLOTS), and blocks never
- * cross a window boundary, so the hasher closes a window exactly at the end
- * of a block. Only the hasher touches the window items during the pass.
+ * The full pass over the medium: this thread reads (an E01's chunks are
+ * inflated and checked on every core, ewf_read.c) into a ring of PIPE_SLOTS
+ * blocks; one lane thread per digest of the medium, and one for the
+ * windows' SHA-256, hash every block. A slot is refilled only once every
+ * lane is done with it. Blocks never cross a window boundary, so the window
+ * lane closes a window exactly at the end of a block. MD5, the slowest
+ * digest, bounds the pass: every other lane yields to it. Only the window
+ * lane touches the window items during the pass.
  */
-#define PIPE_SLOTS 4
+#define PIPE_SLOTS 8
+#define PIPE_BYTES (4u << 20) /* a block: fewer hand-offs between the threads */
+#define MAX_LANES  4
+
+struct pipe;
+
+struct lane {
+    struct pipe *p;
+    unsigned idx;
+    struct custos_digest *d;  /* this lane's digest of the medium, or NULL */
+    struct custos_digest *wd; /* the windows' SHA-256, or NULL */
+    int yield;
+};
 
 struct pipe {
     pthread_mutex_t mu;
@@ -650,46 +667,65 @@ struct pipe {
     uint8_t *buf[PIPE_SLOTS];
     size_t len[PIPE_SLOTS];
     size_t window[PIPE_SLOTS]; /* index of the window item a block ends, or SIZE_MAX */
-    uint64_t head, tail;       /* blocks produced, blocks hashed */
+    uint64_t head;             /* blocks produced */
+    uint64_t tail[MAX_LANES];  /* blocks each lane has hashed */
+    unsigned nlanes;
     int stop;
-    struct custos_digest *d;  /* the medium's digests but MD5, or NULL */
-    struct custos_digest *wd; /* the current window's SHA-256 */
     struct custos_verify *v;
 };
 
-static void *
-hasher(void *arg)
+static void
+close_window(struct ritem *w, struct custos_digest *wd)
 {
-    struct pipe *p = arg;
-    for (;;) {
+    custos_digest_final(wd, &w->got);
+    custos_digest_reset(wd);
+    w->checked = 1;
+    if (!custos_digest_equal(&w->ref, &w->got)) {
+        w->differs = 1;
+        custos__verify_set_detail(w, "content differs");
+    }
+}
+
+static void *
+lane_main(void *arg)
+{
+    struct lane *l = arg;
+    struct pipe *p = l->p;
+    if (l->yield)
+        custos__thread_yield();
+    for (uint64_t seq = 0;; seq++) {
         pthread_mutex_lock(&p->mu);
-        while (p->tail == p->head && !p->stop)
+        while (seq == p->head && !p->stop)
             pthread_cond_wait(&p->cv, &p->mu);
-        if (p->tail == p->head) {
+        if (seq == p->head) {
             pthread_mutex_unlock(&p->mu);
             return NULL;
         }
-        size_t k = (size_t)(p->tail % PIPE_SLOTS);
         pthread_mutex_unlock(&p->mu);
-        if (p->d != NULL)
-            custos_digest_update(p->d, p->buf[k], p->len[k]);
-        if (p->wd != NULL)
-            custos_digest_update(p->wd, p->buf[k], p->len[k]);
-        if (p->window[k] != SIZE_MAX && p->wd != NULL) {
-            struct ritem *w = &p->v->items[p->window[k]];
-            custos_digest_final(p->wd, &w->got);
-            custos_digest_reset(p->wd);
-            w->checked = 1;
-            if (!custos_digest_equal(&w->ref, &w->got)) {
-                w->differs = 1;
-                custos__verify_set_detail(w, "content differs");
-            }
+        size_t k = (size_t)(seq % PIPE_SLOTS);
+        if (l->d != NULL)
+            custos_digest_update(l->d, p->buf[k], p->len[k]);
+        if (l->wd != NULL) {
+            custos_digest_update(l->wd, p->buf[k], p->len[k]);
+            if (p->window[k] != SIZE_MAX)
+                close_window(&p->v->items[p->window[k]], l->wd);
         }
         pthread_mutex_lock(&p->mu);
-        p->tail++;
+        p->tail[l->idx] = seq + 1;
         pthread_cond_broadcast(&p->cv);
         pthread_mutex_unlock(&p->mu);
     }
+}
+
+/* Blocks every lane has hashed; with mu held. */
+static uint64_t
+pipe_done(const struct pipe *p)
+{
+    uint64_t t = p->head;
+    for (unsigned i = 0; i < p->nlanes; i++)
+        if (p->tail[i] < t)
+            t = p->tail[i];
+    return t;
 }
 
 static int
@@ -699,15 +735,18 @@ medium_pass(struct custos_verify *v, struct custos_source *s, struct ritem *medi
     struct pipe p;
     memset(&p, 0, sizeof(p));
     p.v = v;
-    unsigned md5 = v->algs & CUSTOS_DIGEST_MD5, rest = v->algs & ~CUSTOS_DIGEST_MD5;
-    struct custos_digest *dm = NULL;
+    struct lane lanes[MAX_LANES];
+    memset(lanes, 0, sizeof(lanes));
     int rc = CUSTOS_OK;
-    if (md5)
-        rc = custos_digest_new(&dm, md5, &v->err);
-    if (rc == CUSTOS_OK && rest)
-        rc = custos_digest_new(&p.d, rest, &v->err);
-    /* A window over the whole medium is the medium's SHA-256, which the
-     * hasher computes anyway: hashing every byte twice would be waste. */
+    static const unsigned order[] = {CUSTOS_DIGEST_MD5, CUSTOS_DIGEST_SHA1, CUSTOS_DIGEST_SHA256};
+    for (size_t i = 0; i < 3 && rc == CUSTOS_OK; i++)
+        if (v->algs & order[i]) {
+            struct lane *l = &lanes[p.nlanes++];
+            l->yield = order[i] != CUSTOS_DIGEST_MD5 && (v->algs & CUSTOS_DIGEST_MD5);
+            rc = custos_digest_new(&l->d, order[i], &v->err);
+        }
+    /* A window over the whole medium is the medium's SHA-256, which a lane
+     * computes anyway: hashing every byte twice would be waste. */
     struct ritem *whole = NULL;
     size_t nwin = 0;
     for (size_t i = 0; i < v->nitems; i++)
@@ -716,31 +755,34 @@ medium_pass(struct custos_verify *v, struct custos_source *s, struct ritem *medi
             if (v->items[i].offset == 0 && v->items[i].size == medium->size)
                 whole = &v->items[i];
         }
-    if (nwin != 1 || !(rest & CUSTOS_DIGEST_SHA256))
+    if (nwin != 1 || !(v->algs & CUSTOS_DIGEST_SHA256))
         whole = NULL;
-    if (rc == CUSTOS_OK && nwin > 0 && whole == NULL)
-        rc = custos_digest_new(&p.wd, CUSTOS_DIGEST_SHA256, &v->err);
+    if (rc == CUSTOS_OK && nwin > 0 && whole == NULL) {
+        struct lane *l = &lanes[p.nlanes++];
+        l->yield = (v->algs & CUSTOS_DIGEST_MD5) != 0;
+        rc = custos_digest_new(&l->wd, CUSTOS_DIGEST_SHA256, &v->err);
+    }
     for (size_t k = 0; rc == CUSTOS_OK && k < PIPE_SLOTS; k++)
-        if ((p.buf[k] = malloc(READ_BYTES)) == NULL)
+        if ((p.buf[k] = malloc(PIPE_BYTES)) == NULL)
             rc = custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-    pthread_t th;
-    int started = 0;
-    if (rc == CUSTOS_OK) {
-        pthread_mutex_init(&p.mu, NULL);
-        pthread_cond_init(&p.cv, NULL);
-        if (pthread_create(&th, NULL, hasher, &p) != 0) {
+    pthread_t th[MAX_LANES];
+    unsigned started = 0;
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_cond_init(&p.cv, NULL);
+    for (unsigned i = 0; rc == CUSTOS_OK && i < p.nlanes; i++) {
+        lanes[i].p = &p;
+        lanes[i].idx = i;
+        if (pthread_create(&th[i], NULL, lane_main, &lanes[i]) != 0)
             rc = custos_error_set(&v->err, CUSTOS_E_IO, errno, NULL, "cannot start a thread");
-            pthread_cond_destroy(&p.cv);
-            pthread_mutex_destroy(&p.mu);
-        } else
-            started = 1;
+        else
+            started++;
     }
     size_t wi = 0;
     while (wi < v->nitems && v->items[wi].kind != RITEM_WINDOW)
         wi++;
     uint64_t off = 0;
     while (rc == CUSTOS_OK && off < medium->size) {
-        size_t n = medium->size - off < READ_BYTES ? (size_t)(medium->size - off) : READ_BYTES;
+        size_t n = medium->size - off < PIPE_BYTES ? (size_t)(medium->size - off) : PIPE_BYTES;
         size_t ends = SIZE_MAX;
         if (wi < v->nitems && v->items[wi].kind == RITEM_WINDOW) {
             struct ritem *w = &v->items[wi];
@@ -750,14 +792,12 @@ medium_pass(struct custos_verify *v, struct custos_source *s, struct ritem *medi
             }
         }
         pthread_mutex_lock(&p.mu);
-        while (p.head - p.tail == PIPE_SLOTS)
+        while (p.head - pipe_done(&p) == PIPE_SLOTS)
             pthread_cond_wait(&p.cv, &p.mu);
         pthread_mutex_unlock(&p.mu);
         size_t k = (size_t)(p.head % PIPE_SLOTS);
         if ((rc = read_medium(v, s, off, p.buf[k], n, damaged, ioerr)) != CUSTOS_OK)
             break;
-        if (dm != NULL)
-            custos_digest_update(dm, p.buf[k], n);
         p.len[k] = n;
         p.window[k] = ends;
         pthread_mutex_lock(&p.mu);
@@ -767,25 +807,28 @@ medium_pass(struct custos_verify *v, struct custos_source *s, struct ritem *medi
         off += n;
         rc = advance(r, n);
     }
-    if (started) {
-        pthread_mutex_lock(&p.mu);
-        p.stop = 1;
-        pthread_cond_broadcast(&p.cv);
-        pthread_mutex_unlock(&p.mu);
-        pthread_join(th, NULL);
-        pthread_cond_destroy(&p.cv);
-        pthread_mutex_destroy(&p.mu);
-    }
+    pthread_mutex_lock(&p.mu);
+    p.stop = 1;
+    pthread_cond_broadcast(&p.cv);
+    pthread_mutex_unlock(&p.mu);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    pthread_cond_destroy(&p.cv);
+    pthread_mutex_destroy(&p.mu);
     if (rc == CUSTOS_OK) {
-        struct custos_digest_result a = {0}, b = {0};
-        if (dm != NULL)
-            custos_digest_final(dm, &a);
-        if (p.d != NULL)
-            custos_digest_final(p.d, &b);
-        medium->got = b;
-        if (a.algs & CUSTOS_DIGEST_MD5) {
-            memcpy(medium->got.md5, a.md5, sizeof(a.md5));
-            medium->got.algs |= CUSTOS_DIGEST_MD5;
+        memset(&medium->got, 0, sizeof(medium->got));
+        for (unsigned i = 0; i < p.nlanes; i++) {
+            struct custos_digest_result one;
+            if (lanes[i].d == NULL)
+                continue;
+            custos_digest_final(lanes[i].d, &one);
+            if (one.algs & CUSTOS_DIGEST_MD5)
+                memcpy(medium->got.md5, one.md5, sizeof(one.md5));
+            if (one.algs & CUSTOS_DIGEST_SHA1)
+                memcpy(medium->got.sha1, one.sha1, sizeof(one.sha1));
+            if (one.algs & CUSTOS_DIGEST_SHA256)
+                memcpy(medium->got.sha256, one.sha256, sizeof(one.sha256));
+            medium->got.algs |= one.algs;
         }
         medium->checked = 1;
         if (!custos_digest_equal(&medium->ref, &medium->got)) {
@@ -794,7 +837,7 @@ medium_pass(struct custos_verify *v, struct custos_source *s, struct ritem *medi
         }
         if (whole != NULL) {
             memset(&whole->got, 0, sizeof(whole->got));
-            memcpy(whole->got.sha256, b.sha256, sizeof(b.sha256));
+            memcpy(whole->got.sha256, medium->got.sha256, sizeof(medium->got.sha256));
             whole->got.algs = CUSTOS_DIGEST_SHA256;
             whole->checked = 1;
             if (!custos_digest_equal(&whole->ref, &whole->got)) {
@@ -805,10 +848,45 @@ medium_pass(struct custos_verify *v, struct custos_source *s, struct ritem *medi
     }
     for (size_t k = 0; k < PIPE_SLOTS; k++)
         free(p.buf[k]);
-    custos_digest_free(dm);
-    custos_digest_free(p.d);
-    custos_digest_free(p.wd);
+    for (unsigned i = 0; i < p.nlanes; i++) {
+        custos_digest_free(lanes[i].d);
+        custos_digest_free(lanes[i].wd);
+    }
     return rc;
+}
+
+/*
+ * The image files' own SHA-256 (each segment as published) is computed on a
+ * thread of its own while the medium pass runs: it reads other files, and
+ * fills the time the pass leaves a core idle. Its reader reports no
+ * progress; its bytes are counted after the join.
+ */
+struct files_job {
+    struct custos_verify *v;
+    const char *dir;
+    struct reader r;
+    int rc;
+};
+
+static void *
+hash_image_files(void *arg)
+{
+    struct files_job *j = arg;
+    struct custos_verify *v = j->v;
+    char path[8192];
+    custos__thread_yield();
+    for (size_t i = 0; i < v->nitems && j->rc == CUSTOS_OK; i++) {
+        struct ritem *it = &v->items[i];
+        if (it->kind != RITEM_IMGFILE || !it->found || !it->selected)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", j->dir, it->name);
+        struct custos_digest_result got;
+        uint64_t n;
+        char *why;
+        int h = hash_file(&j->r, path, &got, &n, &why);
+        j->rc = settle(it, h, &got, why);
+    }
+    return NULL;
 }
 
 int
@@ -845,6 +923,16 @@ custos__verify_image(struct custos_verify *v, const char *dir, const struct cust
         if (it->selected && (it->kind != RITEM_WINDOW || !medium->selected))
             r.total += it->size;
     }
+    struct files_job fj = {.v = v, .dir = dir, .rc = CUSTOS_OK};
+    pthread_t files_thread;
+    int files_started = 0;
+    if ((rc = reader_init(&fj.r, v, CUSTOS_DIGEST_SHA256, NULL)) != CUSTOS_OK) {
+        reader_free(&fj.r);
+        reader_free(&r);
+        return rc;
+    }
+    fj.r.detached = 1;
+    files_started = pthread_create(&files_thread, NULL, hash_image_files, &fj) == 0;
     struct custos_source *s = NULL;
     snprintf(path, sizeof(path), "%s/%s", dir, v->img_names[0]);
     struct custos_error serr;
@@ -855,8 +943,8 @@ custos__verify_image(struct custos_verify *v, const char *dir, const struct cust
             snprintf(v->container_detail, sizeof(v->container_detail), "%.500s", serr.message);
         }
         if (orc == CUSTOS_E_NOMEM) {
-            reader_free(&r);
-            return custos_error_copy(&v->err, &serr);
+            rc = custos_error_copy(&v->err, &serr);
+            goto out;
         }
         for (size_t i = 0; i < v->nitems; i++)
             if (v->items[i].kind == RITEM_MEDIUM || v->items[i].kind == RITEM_WINDOW) {
@@ -895,7 +983,9 @@ custos__verify_image(struct custos_verify *v, const char *dir, const struct cust
         if (medium->selected && medium->found_size == medium->size) {
             if ((rc = medium_pass(v, s, medium, &r, &damaged, &ioerr)) != CUSTOS_OK)
                 goto out;
-            if (info->stored.algs != 0)
+            /* Only digests computed can be compared (the record's check
+             * above covers the others). */
+            if (info->stored.algs & medium->got.algs)
                 v->stored_match = custos_digest_equal(&info->stored, &medium->got);
         } else {
             for (size_t i = 0; i < v->nitems && rc == CUSTOS_OK; i++) {
@@ -946,20 +1036,21 @@ custos__verify_image(struct custos_verify *v, const char *dir, const struct cust
             }
         }
     }
-    /* The image files themselves, as published. */
-    for (size_t i = 0; i < v->nitems && rc == CUSTOS_OK; i++) {
-        struct ritem *it = &v->items[i];
-        if (it->kind != RITEM_IMGFILE || !it->found || !it->selected)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, it->name);
-        struct custos_digest_result got;
-        uint64_t n;
-        char *why;
-        int h = hash_file(&r, path, &got, &n, &why);
-        rc = settle(it, h, &got, why);
-    }
 out:
+    /* The image files themselves, as published. */
+    if (files_started)
+        pthread_join(files_thread, NULL);
+    else
+        hash_image_files(&fj);
+    v->bytes_read += fj.r.done;
+    if (rc == CUSTOS_OK && fj.rc != CUSTOS_OK)
+        rc = fj.rc;
+    if (rc == CUSTOS_OK)
+        rc = advance(&r, 0);
+    r.done += fj.r.done;
+    custos_progress_update(p, r.done, r.total);
     custos_source_free(s);
+    reader_free(&fj.r);
     reader_free(&r);
     return rc;
 }

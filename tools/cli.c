@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h> /* mallopt */
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -46,6 +47,12 @@ cli_init(struct cli *c, const char *prog)
     /* No SA_RESTART: a blocking read on a pipe should return so we can stop. */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* libewf allocates and frees a buffer per chunk it caches; with glibc's
+     * default 128 KiB trim threshold the heap top shrinks and regrows with
+     * every few chunks, each regrowth faulting fresh pages in: reading an
+     * E01 spent a third of its time in the kernel. Keeping up to 64 MiB of
+     * free heap ends that (measured: 512 MiB E01 verify 0.74 s -> 0.57 s). */
+    (void)mallopt(M_TRIM_THRESHOLD, 64 << 20);
 }
 
 void

@@ -39,7 +39,7 @@ static void
 usage_text(void)
 {
     printf(
-        "usage: custos-verify -r REFERENCE [-q] [--json] [-o REPORT] [-l LEVEL]\n"
+        "usage: custos-verify -r REFERENCE [-q] [--json] [-o REPORT] [-l LEVEL] [--digests LIST]\n"
         "                     [--sample PCT%%|N] [--seed S] [--part N/T] [--recheck REPORT]\n"
         "                     [--restore [--tmpdir DIR]] [--reference-sig SIG --signer KEY.pub]\n"
         "                     [--ledger LEDGER --key KEY [--item ID]] [TARGET]\n"
@@ -48,6 +48,8 @@ usage_text(void)
         "  TARGET                  directory, archive (tar, tar.gz/xz/zst, zip, 7z, cpio, iso...)\n"
         "                          or image file/directory; default: beside the record, the bag\n"
         "  -l, --level LEVEL       structure, sample or full (default full; --sample: sample)\n"
+        "      --digests LIST      also recompute these of the reference's digests (md5, sha1,\n"
+        "                          sha256, all); default: each item's strongest (SHA-256)\n"
         "      --sample PCT%%|N     check PCT percent or N of the items (with --seed)\n"
         "      --seed S            sample seed (decimal); default: random, printed\n"
         "      --part N/T          check only part N of T; T runs cover every item\n"
@@ -85,6 +87,7 @@ enum {
     OPT_PASSFILE,
     OPT_PASSFD,
     OPT_JSON,
+    OPT_DIGESTS,
 };
 
 static int
@@ -105,6 +108,7 @@ static int
 parse_options(struct cli *c, struct options *o, int argc, char **argv)
 {
     static const struct option longopts[] = {
+        {"digests", required_argument, NULL, OPT_DIGESTS},
         {"help", no_argument, NULL, 'h'},
         {"item", required_argument, NULL, OPT_ITEM},
         {"json", no_argument, NULL, OPT_JSON},
@@ -138,6 +142,12 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         case 'V':
             printf("custos-verify %s\n", custos_version());
             exit(CUSTOS_EXIT_OK);
+        case OPT_DIGESTS: {
+            struct custos_error e;
+            if (custos_digest_parse(optarg, &o->v.digests, &e) != CUSTOS_OK)
+                return cli_usage(c, "--digests: %s", e.message);
+            break;
+        }
         case 'l':
             if (o->level_set)
                 return cli_usage(c, "--level given twice");

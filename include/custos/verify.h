@@ -88,6 +88,9 @@ struct custos_verify_options {
     int restore;                 /* archives: extract into a private directory and hash;
                                     images: open their file systems with libtsk */
     const char *tmpdir;          /* restore: parent of the private directory; NULL: $TMPDIR or /tmp */
+    unsigned digests;            /* CUSTOS_DIGEST_* to compute, of those the reference holds;
+                                    0: each item's strongest only (SHA-256 when recorded); an
+                                    item holding none of them is checked with its strongest */
 };
 
 /* Fills o with the defaults: full level, no part, no restore. */
@@ -182,6 +185,14 @@ CUSTOS_API int custos_verify_check_signature(struct custos_verify *v, const char
 CUSTOS_API int custos_verify_run(struct custos_verify *v, const char *target,
                                  const struct custos_verify_options *o,
                                  const struct custos_progress *progress);
+
+/*
+ * The digests the run computed and compared (*computed) and those the
+ * reference holds (*held), as CUSTOS_DIGEST_* bits. A digest held but not
+ * computed was not re-checked: the report and the summary say so.
+ */
+CUSTOS_API void custos_verify_digests(const struct custos_verify *v, unsigned *computed,
+                                      unsigned *held);
 
 /* The run's status (as custos_verify_run returned). */
 CUSTOS_API int custos_verify_status(const struct custos_verify *v);

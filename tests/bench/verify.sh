@@ -4,17 +4,23 @@
 #
 #   E01:    a medium of SIZE MiB (default 2048) of mixed text and random data,
 #           acquired by custos-acquire as E01 (fast compression, 1 GiB
-#           windows); custos-verify -r RECORD against `ewfverify -q` (MD5, as
-#           it runs by default) and `ewfverify -q -d sha1` (MD5 and SHA-1).
-#           custos-verify computes MD5, SHA-1 and SHA-256 of the medium, every
-#           window, and SHA-256 of every segment file besides.
+#           windows). Each tool's default full check, then the same digests
+#           side by side:
+#             custos-verify -r RECORD (SHA-256 of the medium, of every window
+#               and of every segment file; the E01's stored MD5/SHA-1
+#               compared with the record's; every chunk's checksum)
+#               against `ewfverify -q` (MD5 and the chunk checksums);
+#             custos-verify --digests md5 against `ewfverify -q` (MD5 both);
+#             custos-verify --digests all against `ewfverify -q -d
+#               sha1,sha256` (MD5, SHA-1 and SHA-256 both).
 #   tar.gz: FILES files (default 20000, 512 B to 64 KiB) in a tar.gz;
 #           custos-verify -r MANIFEST ARCHIVE against `tar -xzf` into a fresh
 #           directory followed by `sha256sum -c` of the manifest's lines.
 #
-# Prints the median wall time of 3 runs and the ratio (other tool's time /
-# custos-verify's: above 1 means custos-verify is faster). Never a test:
-# timings are printed, never asserted.
+# Prints the median wall time of 3 runs; a custos-verify row also prints its
+# speed relative to the peer it is compared with (peer time / custos time:
+# above 1 means custos-verify is faster). Never a test: timings are printed,
+# never asserted.
 #
 # Usage: sh tests/bench/verify.sh [BUILD_DIR]   (default build/)
 # SIZE (MiB of the medium), FILES and BENCH_DIR (where inputs are made) may be set.
@@ -42,10 +48,10 @@ median3() {
     echo "$s $e" | awk '{printf "%.3f\n", $2 - $1}'
   done | sort -n | sed -n 2p
 }
-row() { # label seconds bytes reference-seconds
-  awk -v l="$1" -v s="$2" -v b="$3" -v r="$4" 'BEGIN {
-    printf "  %-44s %8.2f s %9.1f MB/s", l, s, b / s / 1e6
-    if (r > 0) printf "   ratio %.2fx", s / r
+row() { # label seconds bytes [peer-seconds peer-name]
+  awk -v l="$1" -v s="$2" -v b="$3" -v r="${4:-0}" -v p="${5:-}" 'BEGIN {
+    printf "  %-48s %8.2f s %9.1f MB/s", l, s, b / s / 1e6
+    if (r > 0) printf "   %.2fx %s", r / s, p
     printf "\n" }'
 }
 
@@ -64,12 +70,16 @@ rm medium.bin
 bytes=$((size * 1024 * 1024))
 cat disk.E* >/dev/null
 c=$(median3 "$bin/custos-verify" -q -r disk.E01.acquire.json)
+cm=$(median3 "$bin/custos-verify" -q --digests md5 -r disk.E01.acquire.json)
+ca=$(median3 "$bin/custos-verify" -q --digests all -r disk.E01.acquire.json)
 e1=$(median3 ewfverify -q disk.E01)
-e2=$(median3 ewfverify -q -d sha1 disk.E01)
+e3=$(median3 ewfverify -q -d sha1,sha256 disk.E01)
 echo "E01, $size MiB medium ($(du -cm disk.E* | tail -1 | cut -f1) MiB on disk):"
-row "custos-verify (md5+sha1+sha256, windows, files)" "$c" "$bytes" 0
-row "ewfverify -q (md5)" "$e1" "$bytes" "$c"
-row "ewfverify -q -d sha1 (md5+sha1)" "$e2" "$bytes" "$c"
+row "ewfverify -q (md5)" "$e1" "$bytes"
+row "ewfverify -q -d sha1,sha256" "$e3" "$bytes"
+row "custos-verify (default: sha256, windows, files)" "$c" "$bytes" "$e1" "ewfverify"
+row "custos-verify --digests md5 (+ sha256 windows)" "$cm" "$bytes" "$e1" "ewfverify"
+row "custos-verify --digests all" "$ca" "$bytes" "$e3" "ewfverify -d sha1,sha256"
 rm -f disk.E*
 
 # tar.gz of many files.
@@ -95,5 +105,5 @@ cat b.tar.gz >/dev/null
 c=$(median3 "$bin/custos-verify" -q -r m.json b.tar.gz)
 t=$(median3 sh -c 'mkdir x && tar -xzf b.tar.gz -C x && cd x && sha256sum -c --quiet ../SHA256SUMS')
 echo "tar.gz, $files files ($((tbytes / 1048576)) MiB, $(($(stat -c %s b.tar.gz) / 1048576)) MiB compressed):"
-row "custos-verify (stream, sha256)" "$c" "$tbytes" 0
-row "tar -xzf + sha256sum -c" "$t" "$tbytes" "$c"
+row "tar -xzf + sha256sum -c" "$t" "$tbytes"
+row "custos-verify (stream, sha256)" "$c" "$tbytes" "$t" "tar + sha256sum"

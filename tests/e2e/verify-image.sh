@@ -51,11 +51,30 @@ check "three acquisitions" '[ -f raw/disk.raw.acquire.json ] && [ -f e01/disk.E0
 expect "raw image, full" 0 -r raw/disk.raw.acquire.json
 expect "split raw image, full" 0 -r split/disk.raw.acquire.json
 expect "E01 image, full" 0 -r e01/disk.E01.acquire.json --json
-check "  every window and the medium ok; the E01's stored digests match" \
-  '"$PY" -c "import json,sys; r=json.load(open(\"out.txt\")); sys.exit(not(r[\"totals\"][\"ok\"] == len(r[\"items\"]) and r[\"image\"][\"stored_digests_match\"] is True))"'
+check "  every window and the medium ok, by SHA-256: MD5 and SHA-1 said not recomputed" \
+  '"$PY" -c "import json,sys; r=json.load(open(\"out.txt\")); sys.exit(not(r[\"totals\"][\"ok\"] == len(r[\"items\"]) and r[\"digests\"] == {\"computed\": [\"sha256\"], \"held\": [\"md5\", \"sha1\", \"sha256\"]} and r[\"image\"][\"stored_digests_match\"] is None and \"md5, sha1 not recomputed\" in r[\"summary\"]))"'
+expect "E01 image, full, --digests all" 0 -r e01/disk.E01.acquire.json --digests all --json
+check "  all three computed; the E01's stored MD5 and SHA-1 match what was read" \
+  '"$PY" -c "import json,sys; r=json.load(open(\"out.txt\")); sys.exit(not(r[\"totals\"][\"ok\"] == len(r[\"items\"]) and r[\"digests\"][\"computed\"] == [\"md5\", \"sha1\", \"sha256\"] and r[\"image\"][\"stored_digests_match\"] is True and r[\"summary\"].endswith(\"(by md5, sha1, sha256)\")))"'
+check "  ewfinfo's stored MD5 is md5sum's of the medium" \
+  'ewfinfo e01/disk.E01 | grep -qi "MD5.*$(md5sum <medium.bin | cut -d" " -f1)"'
 check "  ewfverify agrees" 'ewfverify -q e01/disk.E01 >/dev/null 2>&1'
 check "  the medium's sha256 is sha256sum's" \
   '"$PY" -c "import json; r=json.load(open(\"out.txt\")); print([i[\"actual\"] for i in r[\"items\"] if i[\"name\"] == \"medium\"][0] + \"  medium.bin\")" | sha256sum -c --quiet -'
+# A record whose MD5 was edited (unsigned): its SHA-256 still matches, so the
+# default run passes and says MD5 was not recomputed; --digests md5 finds the
+# medium changed, as md5sum would.
+mkdir md5edit && cp raw/disk.raw md5edit/
+"$PY" -c 'import json
+r = json.load(open("raw/disk.raw.acquire.json")); r["digests"]["md5"] = "0" * 32
+json.dump(r, open("md5edit/disk.raw.acquire.json", "w"))'
+expect "record with an edited MD5, default digests" 0 -r md5edit/disk.raw.acquire.json
+check "  the summary says md5 was not recomputed" 'grep -q "md5, sha1 not recomputed" out.txt'
+expect "record with an edited MD5, --digests md5" 1 -r md5edit/disk.raw.acquire.json --digests md5 --json
+check "  the medium is changed, by md5" 'class out.txt medium changed'
+check "  the report shows the md5 that differs: recorded zeros, md5sum's now" \
+  '"$PY" -c "import json,sys; m=[i for i in json.load(open(\"out.txt\"))[\"items\"] if i[\"name\"] == \"medium\"][0]; sys.exit(not(m[\"algorithm\"] == \"md5\" and m[\"expected\"] == \"0\" * 32 and m[\"actual\"] == \"$(md5sum <medium.bin | cut -d" " -f1)\"))"'
+expect "--digests with an unknown name" 2 -r raw/disk.raw.acquire.json --digests crc32
 expect "E01 given by its file name" 0 -r e01/disk.E01.acquire.json e01/disk.E01
 expect "E01 structure only" 0 -r e01/disk.E01.acquire.json -l structure
 check "  says content not checked" 'grep -q "^STRUCTURE ONLY" out.txt'
