@@ -999,13 +999,13 @@ make_summary(struct custos_verify *v)
         digest_names(v->algs, by, sizeof(by));
         digest_names(v->held & ~v->algs, skipped, sizeof(skipped));
         if (skipped[0])
-            snprintf(by + strlen(by), sizeof(by) - strlen(by), "; %s not recomputed", skipped);
+            snprintf(by + strlen(by), sizeof(by) - strlen(by), " (%s not recomputed)", skipped);
         snprintf(scope + strlen(scope), sizeof(scope) - strlen(scope), ", by %s", by);
     }
     int complete = t.checked_items == t.reference_items;
     if (v->status == CUSTOS_OK && complete && v->opt.level == CUSTOS_VERIFY_FULL)
         snprintf(v->summary, sizeof(v->summary),
-                 "VERIFIED: all %zu items (%s) read in full and equal to the reference (by %s)",
+                 "VERIFIED: all %zu items (%s) read in full and equal to the reference by %s",
                  t.reference_items, bytes, by);
     else if (v->status == CUSTOS_OK && t.checked_items == 0)
         snprintf(v->summary, sizeof(v->summary),

@@ -265,11 +265,13 @@ tail -n 1 "$ledger" | grep -q "\"sha256\":\"$tm\"" || fail "the ledger's seal en
 echo "the ledger's seal entry records the tag manifest's SHA-256: ok"
 
 section "12. Verify the evidence and a backup (custos-verify), recorded in the ledger"
-# The acquisition verified against its record (every chunk, the stored
-# digests, SHA-256 computed independently), then a tar.zst backup of the
-# files inside the medium verified against a custos-hash manifest, then the
-# same backup with one byte damaged: the damage is found and classified.
-custos-verify -q -r "$rec" --ledger "$ledger" --key "$out/keys/custodian.key" \
+# The acquisition verified against its record (every chunk, the E01's stored
+# digests, and with --digests all MD5, SHA-1 and SHA-256 all recomputed, as a
+# first check cited later should), then a tar.zst backup of the files inside
+# the medium verified against a custos-hash manifest (by SHA-256, the
+# default), then the same backup with one byte damaged: the damage is found
+# and classified.
+custos-verify -q --digests all -r "$rec" --ledger "$ledger" --key "$out/keys/custodian.key" \
   --passphrase-file "$out/keys/custodian.pass" --item EV-01 >"$out/verify-e01.txt" ||
   fail "custos-verify of the E01 against its record"
 tail -n 1 "$out/verify-e01.txt"
