@@ -5,7 +5,9 @@
  *
  * A reference is turned into one list of items (struct ritem), whatever its
  * format: the files of a custos manifest or of a BagIt bag's payload
- * manifests, or the image files, the medium and the piecewise windows of an
+ * manifests (a bag directory, or a sealed package archive whose tag files
+ * the seal module's reader streams out: load_bag and load_bag_archive share
+ * bag_line), or the image files, the medium and the piecewise windows of an
  * acquisition record. verify_target.c then reads the target and fills in
  * what it found; this file decides what is read (custos_verify_run's
  * selection) and what each finding means (finish()).
@@ -782,7 +784,8 @@ custos_verify_new(struct custos_verify **out, const char *path, struct custos_er
         const char *fmt = json_string_value(json_object_get(r, "format"));
         if (r == NULL)
             rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, path,
-                                  "not a custos manifest or acquisition record: line %d: %s",
+                                  "not a custos manifest, acquisition record or sealed package: "
+                                  "line %d: %s",
                                   je.line, je.text);
         else if (fmt != NULL && strcmp(fmt, CUSTOS_MANIFEST_FORMAT) == 0) {
             v->kind = CUSTOS_VERIFY_REF_MANIFEST;

@@ -149,6 +149,17 @@ done
 check "  the compressed one is told to be a target" 'custos-verify -q -r E-1.tar.gz 2>&1 | grep -q "target"'
 custos-verify -q -r E-1.tar E-1.tar.gz >/dev/null; rc=$?
 check "  and as the target of the package, it verifies: exit 0" '[ $rc -eq 0 ]'
+"$PY" - <<'EOF'
+import shutil, tarfile
+shutil.copy("E-1.tar", "link.tar")
+with tarfile.open("link.tar", "a") as t:
+    i = tarfile.TarInfo("E-1/data/ev/passwd")
+    i.type, i.linkname = tarfile.SYMTYPE, "/etc/passwd"
+    t.addfile(i)
+EOF
+custos-verify -q -r link.tar >out.txt 2>err.txt; rc=$?
+check "a package holding a symbolic link (hostile): exit 6, one line naming it" \
+  '[ $rc -eq 6 ] && [ $(wc -l < err.txt) -eq 1 ] && grep -q "custos-verify: link.tar: hostile entry" err.txt'
 
 # Targets: a copy of the payload alone, the extracted package, another archive.
 cp -a x/E-1/data payload
