@@ -51,6 +51,7 @@
 #include "bag_private.h"
 #include "fsutil_private.h"
 #include "key_private.h" /* custos__read_small_file */
+#include "seal_private.h"
 
 #define IO_CHUNK (1024 * 1024) /* bytes per read while hashing and copying */
 
@@ -597,6 +598,194 @@ reader_read(struct reader *r, void *buf, size_t len, struct custos_error *err)
     return (long)k;
 }
 
+/*
+ * Whether entry e may not be read at all (format section 1: hostile): an absolute path
+ * or ".." component, an entry outside the bag's directory, a link or special file, a
+ * name a package may not hold. Returns 1 with the reason in why, or 0.
+ */
+static int
+entry_hostile(const struct reader *rd, const struct rent *e, char *why, size_t len)
+{
+    static const char *const kinds[] = {"file", "directory", "symbolic link", "hard link",
+                                        "device or special file"};
+    switch (e->kind) {
+    case RK_BADPATH:
+        snprintf(why, len, "%.500s: absolute path or \"..\" component", e->shown);
+        return 1;
+    case RK_OUTSIDE:
+        snprintf(why, len, "%.300s: entry outside the bag directory %.255s/", e->shown, rd->base);
+        return 1;
+    case RK_SYMLINK:
+    case RK_HARDLINK:
+    case RK_SPECIAL:
+        snprintf(why, len, "%.500s: a %s, not a regular file", e->shown, kinds[e->kind]);
+        return 1;
+    default:
+        break;
+    }
+    if (custos__bag_path_check(e->rel) != BAG_PATH_OK) {
+        snprintf(why, len, "%.500s: name not allowed in a package", e->shown);
+        return 1;
+    }
+    return 0;
+}
+
+/* Whether tag file e, after ntags others, breaks the tag-file limits; 1 with why set. */
+static int
+tag_over_limit(const struct rent *e, size_t ntags, char *why, size_t len)
+{
+    if (ntags >= CUSTOS_SEAL_TAG_FILES_MAX) {
+        snprintf(why, len, "%.500s: more than %d tag files", e->shown, CUSTOS_SEAL_TAG_FILES_MAX);
+        return 1;
+    }
+    if (e->size > CUSTOS_SEAL_TAG_FILE_MAX) {
+        snprintf(why, len, "%.500s: tag file of %llu bytes declared", e->shown,
+                 (unsigned long long)e->size);
+        return 1;
+    }
+    return 0;
+}
+
+/*
+ * Reads the current entry, a tag file, into a new buffer (*bytes, NUL-terminated after
+ * its *len bytes) of less than CUSTOS_SEAL_TAG_FILE_MAX bytes.
+ * Returns: CUSTOS_OK; CUSTOS_E_REFUSED when the entry is longer (nothing is kept);
+ * the reader's status with err set when it cannot be read; CUSTOS_E_NOMEM.
+ */
+static int
+read_tag(struct reader *rd, uint8_t **bytes, size_t *len, struct custos_error *err)
+{
+    size_t cap = 4096, n = 0;
+    uint8_t *b = malloc(cap);
+    int rc = b != NULL ? CUSTOS_OK : CUSTOS_E_NOMEM;
+    while (rc == CUSTOS_OK) {
+        if (n == cap) {
+            if (cap >= CUSTOS_SEAL_TAG_FILE_MAX) {
+                rc = CUSTOS_E_REFUSED;
+                break;
+            }
+            uint8_t *nb = realloc(b, cap * 2);
+            if (nb == NULL) {
+                rc = CUSTOS_E_NOMEM;
+                break;
+            }
+            b = nb;
+            cap *= 2;
+        }
+        long k = reader_read(rd, b + n, cap - n, err);
+        if (k < 0)
+            rc = err->status;
+        if (k <= 0)
+            break;
+        n += (size_t)k;
+    }
+    if (rc != CUSTOS_OK) {
+        free(b);
+        if (rc == CUSTOS_E_NOMEM)
+            custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+        return rc;
+    }
+    b[n] = '\0'; /* n < cap: the loop grows the buffer before every read */
+    *bytes = b;
+    *len = n;
+    return CUSTOS_OK;
+}
+
+const struct seal_tag *
+custos__seal_tag(const struct seal_tags *t, const char *rel)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (strcmp(t->v[i].rel, rel) == 0)
+            return &t->v[i];
+    return NULL;
+}
+
+void
+custos__seal_tags_free(struct seal_tags *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        free(t->v[i].rel);
+        free(t->v[i].bytes);
+    }
+    free(t->v);
+    memset(t, 0, sizeof(*t));
+}
+
+int
+custos__seal_read_tags(const char *package, int (*keep)(const char *rel), struct seal_tags *out,
+                       struct custos_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    struct reader rd;
+    int rc = reader_open(&rd, package, CUSTOS_SEAL_ENTRIES_MAX, err);
+    if (rc == CUSTOS_OK && rd.fmt == CUSTOS_SEAL_DIR_FORMAT)
+        rc = custos_error_set(err, CUSTOS_E_USAGE, 0, package, "a directory, not an archive");
+    struct rent *e = rc == CUSTOS_OK ? malloc(sizeof(*e)) : NULL;
+    if (rc == CUSTOS_OK && e == NULL)
+        rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    char why[600];
+    uint64_t entries = 0;
+    while (rc == CUSTOS_OK) {
+        int n = reader_next(&rd, e, err);
+        if (n == 1)
+            break;
+        if ((rc = n) != CUSTOS_OK)
+            break;
+        if (++entries > CUSTOS_SEAL_ENTRIES_MAX) {
+            rc = custos_error_set(err, CUSTOS_E_REFUSED, 0, package, "more than %llu entries",
+                                  (unsigned long long)CUSTOS_SEAL_ENTRIES_MAX);
+            break;
+        }
+        if (e->kind == RK_DIR)
+            continue;
+        if (entry_hostile(&rd, e, why, sizeof(why))) {
+            rc = custos_error_set(err, CUSTOS_E_REFUSED, 0, package, "hostile entry %s", why);
+            break;
+        }
+        if (strncmp(e->rel, CUSTOS_BAG_PAYLOAD_DIR "/", 5) == 0) {
+            out->payload_entries++; /* its data is skipped by the next reader_next */
+            continue;
+        }
+        if (custos__seal_tag(out, e->rel) != NULL) {
+            rc = custos_error_set(err, CUSTOS_E_REFUSED, 0, package,
+                                  "hostile entry %s: stored twice", e->shown);
+            break;
+        }
+        if (tag_over_limit(e, out->n, why, sizeof(why))) {
+            rc = custos_error_set(err, CUSTOS_E_REFUSED, 0, package, "%s", why);
+            break;
+        }
+        struct seal_tag *v = realloc(out->v, (out->n + 1) * sizeof(*v));
+        if (v == NULL) {
+            rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+            break;
+        }
+        out->v = v;
+        struct seal_tag *t = &out->v[out->n];
+        memset(t, 0, sizeof(*t));
+        if ((t->rel = strdup(e->rel)) == NULL) {
+            rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+            break;
+        }
+        out->n++;
+        if (keep != NULL && keep(e->rel)) {
+            rc = read_tag(&rd, &t->bytes, &t->len, err);
+            if (rc == CUSTOS_E_REFUSED)
+                rc = custos_error_set(err, rc, 0, package, "%s: tag file over %llu bytes", e->shown,
+                                      (unsigned long long)CUSTOS_SEAL_TAG_FILE_MAX);
+        }
+    }
+    if (rc == CUSTOS_OK && entries == 0)
+        rc = custos_error_set(err, CUSTOS_E_CORRUPT, 0, package, "empty archive");
+    out->format = rd.fmt;
+    snprintf(out->base, sizeof(out->base), "%s", rd.base);
+    free(e);
+    reader_close(&rd);
+    if (rc != CUSTOS_OK)
+        custos__seal_tags_free(out);
+    return rc;
+}
+
 /* ------------------------------------------------------------------ */
 /* Verification                                                        */
 /* ------------------------------------------------------------------ */
@@ -718,42 +907,19 @@ static int
 scan_entry(struct scan *s, struct reader *rd, const struct rent *e, struct writer *w, uint8_t *buf,
            struct custos_error *err)
 {
-    static const char *const kinds[] = {"file", "directory", "symbolic link", "hard link",
-                                        "device or special file"};
-    switch (e->kind) {
-    case RK_DIR:
+    if (e->kind == RK_DIR)
         return CUSTOS_OK;
-    case RK_BADPATH:
-        return finding(s, CUSTOS_E_REFUSED, "hostile", "%s: absolute path or \"..\" component",
-                       e->shown);
-    case RK_OUTSIDE:
-        return finding(s, CUSTOS_E_REFUSED, "hostile", "%s: entry outside the bag directory %s/",
-                       e->shown, rd->base);
-    case RK_SYMLINK:
-    case RK_HARDLINK:
-    case RK_SPECIAL:
-        return finding(s, CUSTOS_E_REFUSED, "hostile", "%s: a %s, not a regular file", e->shown,
-                       kinds[e->kind]);
-    default:
-        break;
-    }
-    if (custos__bag_path_check(e->rel) != BAG_PATH_OK)
-        return finding(s, CUSTOS_E_REFUSED, "hostile", "%s: name not allowed in a package",
-                       e->shown);
+    char why[600];
+    if (entry_hostile(rd, e, why, sizeof(why)))
+        return finding(s, CUSTOS_E_REFUSED, "hostile", "%s", why);
     int is_data = strncmp(e->rel, CUSTOS_BAG_PAYLOAD_DIR "/", 5) == 0;
     int rc;
     if (!is_data) {
         if (tag_get(s, e->rel) != NULL)
             return finding(s, CUSTOS_E_REFUSED, "hostile", "%s: stored twice", e->rel);
-        if (s->ntags >= CUSTOS_SEAL_TAG_FILES_MAX) {
+        if (tag_over_limit(e, s->ntags, why, sizeof(why))) {
             s->stop = 1;
-            return finding(s, CUSTOS_E_REFUSED, "bomb", "%s: more than %d tag files", e->shown,
-                           CUSTOS_SEAL_TAG_FILES_MAX);
-        }
-        if (e->size > CUSTOS_SEAL_TAG_FILE_MAX) {
-            s->stop = 1;
-            return finding(s, CUSTOS_E_REFUSED, "bomb", "%s: tag file of %llu bytes declared",
-                           e->shown, (unsigned long long)e->size);
+            return finding(s, CUSTOS_E_REFUSED, "bomb", "%s", why);
         }
         struct tagfile *nt = realloc(s->tags, (s->ntags + 1) * sizeof(*nt));
         if (nt == NULL)
@@ -765,31 +931,17 @@ scan_entry(struct scan *s, struct reader *rd, const struct rent *e, struct write
         if (t->rel == NULL)
             return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
         s->ntags++;
-        size_t cap = 4096;
-        t->bytes = malloc(cap);
-        if (t->bytes == NULL)
-            return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-        for (;;) {
-            if (t->len == cap) {
-                if (cap >= CUSTOS_SEAL_TAG_FILE_MAX) {
-                    s->stop = 1;
-                    return finding(s, CUSTOS_E_REFUSED, "bomb", "%s: tag file over %llu bytes",
-                                   e->shown, (unsigned long long)CUSTOS_SEAL_TAG_FILE_MAX);
-                }
-                uint8_t *nb = realloc(t->bytes, cap * 2);
-                if (nb == NULL)
-                    return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-                t->bytes = nb;
-                cap *= 2;
-            }
-            long k = reader_read(rd, t->bytes + t->len, cap - t->len, err);
-            if (k < 0) {
-                s->stop = 1;
-                return finding(s, err->status, "corrupt", "%s", bare(s, err));
-            }
-            if (k == 0)
-                break;
-            t->len += (size_t)k;
+        rc = read_tag(rd, &t->bytes, &t->len, err);
+        if (rc == CUSTOS_E_NOMEM)
+            return rc;
+        if (rc == CUSTOS_E_REFUSED) {
+            s->stop = 1;
+            return finding(s, CUSTOS_E_REFUSED, "bomb", "%s: tag file over %llu bytes", e->shown,
+                           (unsigned long long)CUSTOS_SEAL_TAG_FILE_MAX);
+        }
+        if (rc != CUSTOS_OK) {
+            s->stop = 1;
+            return finding(s, err->status, "corrupt", "%s", bare(s, err));
         }
         if (w != NULL && (rc = writer_bytes(w, e->rel, t->bytes, t->len, e->mtime, err)) != 0)
             return rc;

@@ -5,7 +5,9 @@
  *
  * A reference is turned into one list of items (struct ritem), whatever its
  * format: the files of a custos manifest or of a BagIt bag's payload
- * manifests, or the image files, the medium and the piecewise windows of an
+ * manifests (a bag directory, or a sealed package archive whose tag files
+ * the seal module's reader streams out: load_bag and load_bag_archive share
+ * bag_line), or the image files, the medium and the piecewise windows of an
  * acquisition record. verify_target.c then reads the target and fills in
  * what it found; this file decides what is read (custos_verify_run's
  * selection) and what each finding means (finish()).
@@ -36,7 +38,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <archive.h> /* archive_version_string */
+#include <archive.h> /* archive_version_string; what a non-package file is */
+#include <archive_entry.h>
 #include <jansson.h>
 #include <libewf.h>
 #include <openssl/crypto.h> /* OpenSSL_version */
@@ -48,6 +51,7 @@
 #include "custos/seal.h"
 #include "custos/sign.h"
 #include "fsutil_private.h"
+#include "seal_private.h"
 #include "verify_private.h"
 
 #define BAG_MANIFESTS 3
@@ -204,14 +208,20 @@ custos__verify_lookup(const struct custos_verify *v, const char *name, size_t *i
     return 0;
 }
 
-/* Strips "./" prefixes and the manifest's root from a name found in the target. */
-const char *
-custos__verify_normalize(const struct custos_verify *v, const char *name)
+static const char *
+strip_dots(const char *name)
 {
     while (name[0] == '.' && name[1] == '/')
         name += 2;
     while (name[0] == '/')
         name++;
+    return name;
+}
+
+const char *
+custos__verify_normalize(const struct custos_verify *v, const char *name, char *buf, size_t size)
+{
+    name = strip_dots(name);
     if (v->root != NULL) {
         const char *base = strrchr(v->root, '/');
         base = base ? base + 1 : v->root;
@@ -221,7 +231,68 @@ custos__verify_normalize(const struct custos_verify *v, const char *name)
         else if (strncmp(name, base, nb) == 0 && name[nb] == '/')
             name += nb + 1;
     }
+    if (v->tbase != NULL) {
+        size_t n = strlen(v->tbase);
+        if (strncmp(name, v->tbase, n) == 0 && name[n] == '/')
+            name += n + 1;
+    }
+    if (v->tpayload) {
+        snprintf(buf, size, CUSTOS_BAG_PAYLOAD_DIR "/%s", name);
+        return buf;
+    }
     return name;
+}
+
+/* A bag's payload or tag manifest at its top: manifest-ALG.txt, tagmanifest-ALG.txt. */
+static int
+bag_manifest_name(const char *name)
+{
+    size_t n = strlen(name);
+    return strchr(name, '/') == NULL &&
+           (strncmp(name, "manifest-", 9) == 0 || strncmp(name, "tagmanifest-", 12) == 0) &&
+           n > 4 && strcmp(name + n - 4, ".txt") == 0;
+}
+
+int
+custos__verify_bag_marker(const char *name)
+{
+    return strncmp(name, CUSTOS_BAG_PAYLOAD_DIR "/", 5) == 0 ||
+           strncmp(name, CUSTOS_SEAL_DIR "/", sizeof(CUSTOS_SEAL_DIR)) == 0 ||
+           strcmp(name, CUSTOS_BAG_DECLARATION) == 0 || strcmp(name, CUSTOS_BAG_INFO) == 0 ||
+           strcmp(name, "fetch.txt") == 0 || bag_manifest_name(name);
+}
+
+/*
+ * The first file decides: the layout under which its name is a reference
+ * item (the bag at the top, under one top directory, or the payload alone),
+ * else the one under which it is a bag's tag file or payload, else the
+ * payload alone. Later files follow the same layout.
+ */
+int
+custos__verify_bag_layout(struct custos_verify *v, const char *name)
+{
+    if (v->kind != CUSTOS_VERIFY_REF_BAG || v->layout_known)
+        return CUSTOS_OK;
+    v->layout_known = 1;
+    name = strip_dots(name);
+    const char *slash = strchr(name, '/');
+    const char *rest = slash != NULL ? slash + 1 : NULL;
+    char payload[8192];
+    snprintf(payload, sizeof(payload), CUSTOS_BAG_PAYLOAD_DIR "/%s", name);
+    size_t idx;
+    int top = custos__verify_lookup(v, name, &idx);
+    int under = rest != NULL && custos__verify_lookup(v, rest, &idx);
+    int alone = custos__verify_lookup(v, payload, &idx);
+    if (!top && !under && !alone) {
+        top = custos__verify_bag_marker(name);
+        under = !top && rest != NULL && custos__verify_bag_marker(rest);
+    }
+    if (!top && under) {
+        if ((v->tbase = strndup(name, (size_t)(slash - name))) == NULL)
+            return custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    } else if (!top)
+        v->tpayload = 1;
+    return CUSTOS_OK;
 }
 
 static int
@@ -309,7 +380,7 @@ load_manifest(struct custos_verify *v)
         if (e->type != CUSTOS_ENTRY_FILE && e->type != CUSTOS_ENTRY_SYMLINK)
             continue; /* special files and unreadable directories hold no content */
         rc = add_item(v, e->type == CUSTOS_ENTRY_FILE ? RITEM_FILE : RITEM_SYMLINK,
-                      custos__verify_normalize(v, e->path), &it);
+                      custos__verify_normalize(v, e->path, NULL, 0), &it);
         if (rc != CUSTOS_OK)
             break;
         it->size = e->size_bytes;
@@ -453,16 +524,66 @@ out:
     return rc;
 }
 
+static const unsigned bag_algs[BAG_MANIFESTS] = {CUSTOS_DIGEST_SHA256, CUSTOS_DIGEST_SHA1,
+                                                 CUSTOS_DIGEST_MD5};
+
+/*
+ * One line of a bag's payload manifest for alg ("DIGEST data/PATH", a
+ * trailing LF or CRLF and blank lines allowed), from a directory or an
+ * archive: adds the digest to the item PATH names. where names the manifest
+ * in messages.
+ */
+static int
+bag_line(struct custos_verify *v, unsigned alg, const char *where, char *line, size_t len,
+         size_t lineno)
+{
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+        line[--len] = '\0';
+    if (len == 0)
+        return CUSTOS_OK;
+    size_t hexlen = 2 * custos_digest_size(alg);
+    size_t sp = strcspn(line, " \t");
+    const char *name = line + sp;
+    while (*name == ' ' || *name == '\t')
+        name++;
+    uint8_t dig[32];
+    char hex[65];
+    struct custos_error e;
+    if (sp == hexlen)
+        memcpy(hex, line, hexlen);
+    hex[sp == hexlen ? hexlen : 0] = '\0';
+    if (sp != hexlen || *name == '\0' || strncmp(name, "data/", 5) != 0 ||
+        custos_hex_decode(hex, dig, hexlen / 2, &e) != CUSTOS_OK)
+        return custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, where,
+                                "line %zu: not \"DIGEST data/PATH\"", lineno);
+    /* Bag manifests are loaded before sorting: find by a linear scan. */
+    struct ritem *it = NULL;
+    for (size_t i = 0; i < v->nitems; i++)
+        if (strcmp(v->items[i].name, name) == 0)
+            it = &v->items[i];
+    if (it == NULL) {
+        int rc = add_item(v, RITEM_FILE, name, &it);
+        if (rc != CUSTOS_OK)
+            return rc;
+        it->counts = 1;
+        it->size = UINT64_MAX; /* BagIt records no per-file size */
+    }
+    memcpy(alg == CUSTOS_DIGEST_MD5    ? it->ref.md5
+           : alg == CUSTOS_DIGEST_SHA1 ? it->ref.sha1
+                                       : it->ref.sha256,
+           dig, hexlen / 2);
+    it->ref.algs |= alg;
+    return CUSTOS_OK;
+}
+
 static int
 load_bag(struct custos_verify *v)
 {
-    static const unsigned algs[BAG_MANIFESTS] = {CUSTOS_DIGEST_SHA256, CUSTOS_DIGEST_SHA1,
-                                                 CUSTOS_DIGEST_MD5};
     int rc = CUSTOS_OK, any = 0;
     char path[4096];
     for (size_t m = 0; m < BAG_MANIFESTS && rc == CUSTOS_OK; m++) {
         snprintf(path, sizeof(path), "%s/manifest-%s.txt", v->ref_path,
-                 custos_digest_name(algs[m]));
+                 custos_digest_name(bag_algs[m]));
         FILE *f = fopen(path, "re");
         if (f == NULL)
             continue;
@@ -471,59 +592,151 @@ load_bag(struct custos_verify *v)
             return v->err.status;
         }
         any = 1;
-        v->algs |= algs[m];
+        v->algs |= bag_algs[m];
         char *line = NULL;
         size_t cap = 0, lineno = 0;
         ssize_t len;
-        size_t hexlen = 2 * custos_digest_size(algs[m]);
-        while ((len = getline(&line, &cap, f)) > 0) {
-            lineno++;
-            while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-                line[--len] = '\0';
-            if (len == 0)
-                continue;
-            size_t sp = strcspn(line, " \t");
-            const char *name = line + sp;
-            while (*name == ' ' || *name == '\t')
-                name++;
-            uint8_t dig[32];
-            char hex[65];
-            struct custos_error e;
-            if (sp == hexlen)
-                memcpy(hex, line, hexlen);
-            hex[sp == hexlen ? hexlen : 0] = '\0';
-            if (sp != hexlen || *name == '\0' || strncmp(name, "data/", 5) != 0 ||
-                custos_hex_decode(hex, dig, hexlen / 2, &e) != CUSTOS_OK) {
-                rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, path,
-                                      "line %zu: not \"DIGEST data/PATH\"", lineno);
-                break;
-            }
-            /* Bag manifests are loaded before sorting: find by a linear scan. */
-            struct ritem *it = NULL;
-            for (size_t i = 0; i < v->nitems; i++)
-                if (strcmp(v->items[i].name, name) == 0)
-                    it = &v->items[i];
-            if (it == NULL) {
-                if ((rc = add_item(v, RITEM_FILE, name, &it)) != CUSTOS_OK)
-                    break;
-                it->counts = 1;
-                it->size = UINT64_MAX; /* BagIt records no per-file size */
-            }
-            memcpy(algs[m] == CUSTOS_DIGEST_MD5    ? it->ref.md5
-                   : algs[m] == CUSTOS_DIGEST_SHA1 ? it->ref.sha1
-                                                   : it->ref.sha256,
-                   dig, hexlen / 2);
-            it->ref.algs |= algs[m];
-        }
+        while (rc == CUSTOS_OK && (len = getline(&line, &cap, f)) > 0)
+            rc = bag_line(v, bag_algs[m], path, line, (size_t)len, ++lineno);
         free(line);
         fclose(f);
-        any++;
     }
     if (rc == CUSTOS_OK && !any)
         rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, v->ref_path,
                               "bag has no manifest-sha256.txt, manifest-sha1.txt or "
                               "manifest-md5.txt");
     return rc;
+}
+
+/* The tag files a package archive's reference needs in memory: bagit.txt and the manifests. */
+static int
+bag_tag_kept(const char *rel)
+{
+    return strcmp(rel, CUSTOS_BAG_DECLARATION) == 0 || bag_manifest_name(rel);
+}
+
+static void
+sha256_hex(const void *buf, size_t len, char hex[65])
+{
+    uint8_t md[32];
+    unsigned int n = 32;
+    EVP_Digest(buf, len, md, &n, EVP_sha256(), NULL);
+    custos_hex_encode(md, 32, hex);
+}
+
+/*
+ * A sealed package archive (tar or zip as custos-seal writes it): its tag
+ * files are read through the seal module's reader, as one stream with the
+ * format's limits, and its payload manifests give the same items as the
+ * same bag in a directory. Nothing is extracted.
+ */
+static int
+load_bag_archive(struct custos_verify *v)
+{
+    struct seal_tags t;
+    int rc = custos__seal_read_tags(v->ref_path, bag_tag_kept, &t, &v->err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    char where[4096 + 300];
+    if (custos__seal_tag(&t, CUSTOS_BAG_DECLARATION) == NULL) {
+        rc = custos_error_set(&v->err, CUSTOS_E_UNSUPPORTED, 0, v->ref_path,
+                              "a %s archive without %s/%s is not a sealed package",
+                              custos_seal_format_name(t.format), t.base, CUSTOS_BAG_DECLARATION);
+        goto out;
+    }
+    int any = 0;
+    for (size_t m = 0; m < BAG_MANIFESTS && rc == CUSTOS_OK; m++) {
+        char rel[64];
+        snprintf(rel, sizeof(rel), "manifest-%s.txt", custos_digest_name(bag_algs[m]));
+        const struct seal_tag *mt = custos__seal_tag(&t, rel);
+        if (mt == NULL)
+            continue;
+        if (!any)
+            sha256_hex(mt->bytes, mt->len, v->ref_sha256);
+        any = 1;
+        v->algs |= bag_algs[m];
+        snprintf(where, sizeof(where), "%s: %s/%s", v->ref_path, t.base, rel);
+        char *p = (char *)mt->bytes, *end = p + mt->len;
+        size_t lineno = 0;
+        while (rc == CUSTOS_OK && p < end) {
+            char *nl = memchr(p, '\n', (size_t)(end - p));
+            char *next = nl != NULL ? nl + 1 : end;
+            *(next - (nl != NULL ? 1 : 0)) = '\0'; /* the buffer is NUL-terminated after len */
+            rc = bag_line(v, bag_algs[m], where, p, strlen(p), ++lineno);
+            p = next;
+        }
+    }
+    if (rc == CUSTOS_OK && !any)
+        rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, v->ref_path,
+                              "bag %s/ has no manifest-sha256.txt, manifest-sha1.txt or "
+                              "manifest-md5.txt",
+                              t.base);
+    if (rc != CUSTOS_OK)
+        goto out;
+    const struct seal_tag *tm = custos__seal_tag(&t, CUSTOS_BAG_TAGMANIFEST);
+    if (tm != NULL) {
+        /* What a seal signs, so what a ledger entry names (docs/formats/ledger.md). */
+        sha256_hex(tm->bytes, tm->len, v->ref_sha256);
+        v->bag_tagmanifest = 1;
+    }
+    for (size_t i = 0; i < t.n; i++)
+        if (strncmp(t.v[i].rel, CUSTOS_SEAL_DIR "/", sizeof(CUSTOS_SEAL_DIR)) == 0)
+            v->bag_sealed = 1;
+    v->bag_archive = 1;
+    if ((v->bag_base = strdup(t.base)) == NULL)
+        rc = custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, v->ref_path, "out of memory");
+out:
+    custos__seal_tags_free(&t);
+    return rc;
+}
+
+/* Whether the file at path starts (after white space) like a JSON document. */
+static int
+looks_like_json(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    if (f == NULL)
+        return 1; /* the JSON reader reports why it cannot be read */
+    int c;
+    while ((c = getc(f)) == ' ' || c == '\t' || c == '\n' || c == '\r')
+        ;
+    fclose(f);
+    return c == '{' || c == '[' || c == EOF;
+}
+
+/*
+ * A regular file that is neither JSON nor a tar or zip package: when
+ * libarchive reads it through a compression filter, say so (a seal package
+ * is never compressed), else that it is no reference at all.
+ */
+static void
+explain_not_package(struct custos_verify *v)
+{
+    struct archive *a = archive_read_new();
+    struct archive_entry *ae;
+    if (a == NULL)
+        return;
+    archive_read_support_filter_all(a);
+    archive_read_support_format_all(a);
+    int ok = archive_read_open_filename(a, v->ref_path, 64 * 1024) == ARCHIVE_OK;
+    int entry = ok && archive_read_next_header(a, &ae) == ARCHIVE_OK;
+    if (ok && archive_filter_count(a) > 1) {
+        const char *f = archive_filter_name(a, 0);
+        custos_error_set(&v->err, CUSTOS_E_UNSUPPORTED, 0, v->ref_path,
+                         "a %s-compressed archive is not a sealed package (an uncompressed tar "
+                         "or zip file, docs/formats/package.md): give the package itself as "
+                         "the reference and this file as the target",
+                         f != NULL ? f : "filter");
+    } else if (strstr(v->err.message, "not a tar or zip package") != NULL) {
+        if (entry)
+            custos_error_set(&v->err, CUSTOS_E_UNSUPPORTED, 0, v->ref_path,
+                             "a %s archive is not a sealed package (a tar or zip file)",
+                             archive_format_name(a) ? archive_format_name(a) : "other");
+        else
+            custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, v->ref_path,
+                             "not a custos manifest, acquisition record or sealed package");
+    }
+    archive_read_free(a);
 }
 
 int
@@ -551,14 +764,28 @@ custos_verify_new(struct custos_verify **out, const char *path, struct custos_er
         else {
             v->kind = CUSTOS_VERIFY_REF_BAG;
             rc = load_bag(v);
+            char base[4096];
+            snprintf(base, sizeof(base), "%s", path);
+            size_t n = strlen(base);
+            while (n > 1 && base[n - 1] == '/')
+                base[--n] = '\0';
+            const char *b = strrchr(base, '/') ? strrchr(base, '/') + 1 : base;
+            if (rc == CUSTOS_OK && (v->bag_base = strdup(b)) == NULL)
+                rc = custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, path, "out of memory");
         }
+    } else if (!looks_like_json(path)) {
+        v->kind = CUSTOS_VERIFY_REF_BAG;
+        rc = load_bag_archive(v);
+        if (rc == CUSTOS_E_CORRUPT)
+            explain_not_package(v);
     } else {
         json_error_t je;
         json_t *r = json_load_file(path, 0, &je);
         const char *fmt = json_string_value(json_object_get(r, "format"));
         if (r == NULL)
             rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, path,
-                                  "not a custos manifest or acquisition record: line %d: %s",
+                                  "not a custos manifest, acquisition record or sealed package: "
+                                  "line %d: %s",
                                   je.line, je.text);
         else if (fmt != NULL && strcmp(fmt, CUSTOS_MANIFEST_FORMAT) == 0) {
             v->kind = CUSTOS_VERIFY_REF_MANIFEST;
@@ -587,13 +814,15 @@ custos_verify_new(struct custos_verify **out, const char *path, struct custos_er
     snprintf(sig, sizeof(sig), "%s.sig", path);
     if (v->kind == CUSTOS_VERIFY_REF_BAG)
         snprintf(sig, sizeof(sig), "%s/%s", path, CUSTOS_SEAL_DIR);
-    if (rc == CUSTOS_OK && access(sig, F_OK) == 0)
+    if (rc == CUSTOS_OK && (v->bag_archive ? v->bag_sealed : access(sig, F_OK) == 0))
         snprintf(v->sig_status, sizeof(v->sig_status), "not checked");
-    if (rc == CUSTOS_OK && v->kind == CUSTOS_VERIFY_REF_BAG) {
+    if (rc == CUSTOS_OK && v->kind == CUSTOS_VERIFY_REF_BAG && !v->bag_archive) {
         /* What a seal signs, so what a ledger entry should name. */
         snprintf(sig, sizeof(sig), "%s/%s", path, CUSTOS_BAG_TAGMANIFEST);
-        if (access(sig, F_OK) == 0)
+        if (access(sig, F_OK) == 0) {
             rc = sha256_file(sig, v->ref_sha256, &v->err);
+            v->bag_tagmanifest = 1;
+        }
     }
     if (rc != CUSTOS_OK) {
         custos_error_copy(err, &v->err);
@@ -625,6 +854,8 @@ custos_verify_free(struct custos_verify *v)
     free(v->img_format);
     free(v->record_status);
     free(v->root);
+    free(v->bag_base);
+    free(v->tbase);
     free(v->ref_path);
     free(v->target_path);
     free(v->bad);
@@ -662,7 +893,9 @@ check_seal(struct custos_verify *v, const struct custos_key *signer, struct cust
     char dir[4200];
     struct stat st;
     snprintf(dir, sizeof(dir), "%s/%s", v->ref_path, CUSTOS_SEAL_DIR);
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    if (v->bag_archive)
+        snprintf(dir, sizeof(dir), "%s:%s/%s", v->ref_path, v->bag_base, CUSTOS_SEAL_DIR);
+    if (v->bag_archive ? !v->bag_sealed : (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
         snprintf(v->sig_status, sizeof(v->sig_status), "invalid");
         return custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, v->ref_path,
                                 "the bag is not sealed (no %s/): nothing signed it",
@@ -702,6 +935,10 @@ check_seal(struct custos_verify *v, const struct custos_key *signer, struct cust
         rc = custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, v->ref_path,
                               "the package has no valid signature by %.16s",
                               custos_key_fingerprint(signer));
+    /* The items were read in an earlier pass: it must have seen the tag manifest signed now. */
+    if (rc == CUSTOS_OK && v->bag_tagmanifest && strcmp(r->tagmanifest_sha256, v->ref_sha256) != 0)
+        rc = custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, v->ref_path,
+                              "%s changed while the reference was read", CUSTOS_BAG_TAGMANIFEST);
     custos_seal_report_free(r);
     snprintf(v->sig_status, sizeof(v->sig_status), "%s", rc == CUSTOS_OK ? "valid" : "invalid");
     return rc;

@@ -11,6 +11,7 @@
 #error "verify_private.h is internal to libcustos"
 #endif
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "custos/digest.h"
@@ -74,6 +75,15 @@ struct custos_verify {
     char *img_format; /* "raw" or "e01" */
     char *record_status;
     uint64_t window_bytes;
+    /* Bag only. */
+    char *bag_base;      /* the bag's name: the archive's top directory, or the directory's */
+    int bag_archive;     /* the reference is a package archive (tar or zip), not a directory */
+    int bag_sealed;      /* the bag holds custos-seal/ (signatures) */
+    int bag_tagmanifest; /* ref_sha256 is of its tagmanifest-sha256.txt */
+    /* Bag only, per target: how its names map to the bag's (custos__verify_bag_layout). */
+    int layout_known;
+    char *tbase;  /* a top directory the target keeps the bag under, stripped; NULL: none */
+    int tpayload; /* the target holds the payload alone: "data/" is put before its names */
     /* Signature. */
     char sig_status[24]; /* "valid", "invalid", "unsigned" */
     char sig_signer[65];
@@ -109,7 +119,22 @@ int custos__verify_add_extra(struct custos_verify *v, const char *name, uint64_t
                              struct extra **out);
 int custos__verify_set_detail(struct ritem *it, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-const char *custos__verify_normalize(const struct custos_verify *v, const char *name);
+/*
+ * The reference's name for a name found in the target: without "./", the
+ * manifest's root or a bag target's top directory; with "data/" before it
+ * when a bag's target holds the payload alone (then in buf, of size bytes).
+ */
+const char *custos__verify_normalize(const struct custos_verify *v, const char *name, char *buf,
+                                     size_t size);
+/*
+ * A bag reference: decides once per target, from the first file name found
+ * in an archive target, whether the target holds the bag at its top, under
+ * one top directory, or the payload alone (sets layout_known, tbase,
+ * tpayload). Returns CUSTOS_OK or CUSTOS_E_NOMEM.
+ */
+int custos__verify_bag_layout(struct custos_verify *v, const char *name);
+/* 1 when name (relative to a bag's top) is one of its tag files or under data/. */
+int custos__verify_bag_marker(const char *name);
 
 /* verify_target.c: fill found/checked/got/unreadable for every item, and the extras. */
 int custos__verify_directory(struct custos_verify *v, const char *dir,

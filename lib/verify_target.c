@@ -45,6 +45,7 @@
 
 #include "custos/fs.h"
 #include "custos/manifest.h"
+#include "custos/seal.h" /* the bag's file names */
 #include "custos/source.h"
 #include "fsutil_private.h"
 #include "verify_private.h"
@@ -204,10 +205,19 @@ struct walk {
     size_t nbad;
 };
 
+/* The path below the target directory of a reference name (a bag's payload alone: no data/). */
+static const char *
+on_disk(const struct custos_verify *v, const char *name)
+{
+    return v->tpayload ? name + sizeof(CUSTOS_BAG_PAYLOAD_DIR) : name;
+}
+
 static int
-note_found(struct walk *w, const char *name, const struct stat *st)
+note_found(struct walk *w, const char *rel, const struct stat *st)
 {
     struct custos_verify *v = w->v;
+    char buf[8192];
+    const char *name = v->tpayload ? custos__verify_normalize(v, rel, buf, sizeof(buf)) : rel;
     if (v->kind == CUSTOS_VERIFY_REF_BAG && strncmp(name, "data/", 5) != 0)
         return CUSTOS_OK; /* tag files are not payload */
     size_t idx;
@@ -291,19 +301,91 @@ directory_base(const struct custos_verify *v, const char *dir, char *out, size_t
         snprintf(out, size, "%s", sub);
 }
 
+/* How many of up to 64 reference items, spread over the list, exist below dir (less prefix). */
+static size_t
+items_below(const struct custos_verify *v, const char *dir, size_t prefix)
+{
+    size_t step = v->nitems > 64 ? v->nitems / 64 : 1, hits = 0;
+    char path[8192];
+    struct stat st;
+    for (size_t i = 0; i < v->nitems; i += step) {
+        const char *name = v->items[i].name;
+        if (strlen(name) <= prefix)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, name + prefix);
+        hits += lstat(path, &st) == 0;
+    }
+    return hits;
+}
+
+/* Whether dir holds a bag's bagit.txt or data/ directory. */
+static int
+holds_bag(const char *dir)
+{
+    char path[8192];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/%s", dir, CUSTOS_BAG_DECLARATION);
+    if (lstat(path, &st) == 0)
+        return 1;
+    snprintf(path, sizeof(path), "%s/%s", dir, CUSTOS_BAG_PAYLOAD_DIR);
+    return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/*
+ * A bag reference and a target directory: the bag at its top, the bag in
+ * its one subdirectory, or the payload alone (a copy of data/'s content).
+ * The layout under which most of a spread of reference items exist wins;
+ * when none exists, where bagit.txt or data/ is.
+ */
+static void
+bag_directory_layout(struct custos_verify *v, const char *dir, char *base, size_t size)
+{
+    snprintf(base, size, "%s", dir);
+    char sub[8192] = "";
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int entries = 0;
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (entries++ == 0)
+            snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
+    }
+    if (d != NULL)
+        closedir(d);
+    struct stat st;
+    if (entries != 1 || lstat(sub, &st) != 0 || !S_ISDIR(st.st_mode))
+        sub[0] = '\0';
+    size_t prefix = sizeof(CUSTOS_BAG_PAYLOAD_DIR);
+    size_t top = items_below(v, dir, 0), under = sub[0] ? items_below(v, sub, 0) : 0,
+           alone = items_below(v, dir, prefix);
+    if (top == 0 && under == 0 && alone == 0) {
+        top = holds_bag(dir);
+        under = !top && sub[0] && holds_bag(sub);
+    }
+    if (under > top && under >= alone)
+        snprintf(base, size, "%s", sub);
+    else if (alone > top && alone > under)
+        v->tpayload = 1;
+    v->layout_known = 1;
+}
+
 int
 custos__verify_directory(struct custos_verify *v, const char *dir, const struct custos_progress *p)
 {
     char base[4096];
-    directory_base(v, dir, base, sizeof(base));
+    if (v->kind == CUSTOS_VERIFY_REF_BAG)
+        bag_directory_layout(v, dir, base, sizeof(base));
+    else
+        directory_base(v, dir, base, sizeof(base));
     struct walk w = {v, NULL, 0};
     int rc = walk_dir(&w, base, "", 0);
     for (size_t i = 0; rc == CUSTOS_OK && i < w.nbad; i++) {
         size_t n = strlen(w.bad_dirs[i]);
         for (size_t j = 0; j < v->nitems; j++) {
             struct ritem *it = &v->items[j];
-            if (!it->found &&
-                (n == 0 || (strncmp(it->name, w.bad_dirs[i], n) == 0 && it->name[n] == '/'))) {
+            const char *rel = on_disk(v, it->name);
+            if (!it->found && (n == 0 || (strncmp(rel, w.bad_dirs[i], n) == 0 && rel[n] == '/'))) {
                 it->unreadable = 1;
                 custos__verify_set_detail(it, "directory %s cannot be read",
                                           n ? w.bad_dirs[i] : ".");
@@ -328,7 +410,7 @@ custos__verify_directory(struct custos_verify *v, const char *dir, const struct 
         struct ritem *it = &v->items[i];
         if (!it->found || !it->selected || it->differs)
             continue;
-        snprintf(path, sizeof(path), "%s/%s", base, it->name);
+        snprintf(path, sizeof(path), "%s/%s", base, on_disk(v, it->name));
         if (it->kind == RITEM_SYMLINK) {
             rc = compare_link(it, path);
             continue;
@@ -343,7 +425,7 @@ custos__verify_directory(struct custos_verify *v, const char *dir, const struct 
         struct extra *x = &v->extras[j];
         if (!may_be_moved(v, x->size))
             continue;
-        snprintf(path, sizeof(path), "%s/%s", base, x->name);
+        snprintf(path, sizeof(path), "%s/%s", base, on_disk(v, x->name));
         struct stat st;
         if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
             continue;
@@ -467,7 +549,10 @@ custos__verify_archive(struct custos_verify *v, const char *path, const struct c
             const char *raw = archive_entry_pathname(ae);
             if (raw == NULL || type == AE_IFDIR)
                 continue;
-            const char *name = custos__verify_normalize(v, raw);
+            if ((rc = custos__verify_bag_layout(v, raw)) != CUSTOS_OK)
+                goto out;
+            char nbuf[8192], hbuf[8192];
+            const char *name = custos__verify_normalize(v, raw, nbuf, sizeof(nbuf));
             if (v->kind == CUSTOS_VERIFY_REF_BAG && strncmp(name, "data/", 5) != 0)
                 continue;
             size_t idx;
@@ -504,7 +589,8 @@ custos__verify_archive(struct custos_verify *v, const char *path, const struct c
             if (hl != NULL) {
                 /* A hard link: its content is the content of the entry it names. */
                 size_t li;
-                if (custos__verify_lookup(v, custos__verify_normalize(v, hl), &li)) {
+                if (custos__verify_lookup(v, custos__verify_normalize(v, hl, hbuf, sizeof(hbuf)),
+                                          &li)) {
                     struct ritem *t = &v->items[li];
                     it->found_size = t->found_size;
                     if (it->selected && t->checked) {
@@ -1160,7 +1246,8 @@ custos__verify_restore(struct custos_verify *v, const char *path, const struct c
                 snprintf(failed, sizeof(failed), "refused an entry with an absolute name");
                 break;
             }
-            const char *name = custos__verify_normalize(v, raw);
+            char nbuf[8192], hbuf[8192];
+            const char *name = custos__verify_normalize(v, raw, nbuf, sizeof(nbuf));
             if (name[0] == '\0')
                 continue;
             snprintf(dest, sizeof(dest), "%s/%s", tmpl, name);
@@ -1171,7 +1258,8 @@ custos__verify_restore(struct custos_verify *v, const char *path, const struct c
                     snprintf(failed, sizeof(failed), "refused a hard link to an absolute name");
                     break;
                 }
-                snprintf(dest, sizeof(dest), "%s/%s", tmpl, custos__verify_normalize(v, hl));
+                snprintf(dest, sizeof(dest), "%s/%s", tmpl,
+                         custos__verify_normalize(v, hl, hbuf, sizeof(hbuf)));
                 archive_entry_set_hardlink(ae, dest);
             }
             archive_entry_set_perm(ae, archive_entry_filetype(ae) == AE_IFDIR ? 0700 : 0600);

@@ -7,7 +7,10 @@
  *   reference  a custos manifest (custos-hash, docs/formats/manifest.md),
  *              an acquisition record (custos-acquire,
  *              docs/formats/acquisition-record.md) or a BagIt bag (RFC 8493:
- *              its manifest-{md5,sha1,sha256}.txt and Payload-Oxum);
+ *              its manifest-{md5,sha1,sha256}.txt and Payload-Oxum), a
+ *              directory or a sealed package archive (tar or zip as
+ *              custos-seal writes it, docs/formats/package.md, read as a
+ *              stream);
  *   target     a directory tree, any archive libarchive reads (read once as
  *              a stream, never extracted unless a restore test is asked
  *              for), or the raw, split raw or E01 image an acquisition
@@ -68,7 +71,7 @@ enum custos_verify_class {
 enum custos_verify_ref_kind {
     CUSTOS_VERIFY_REF_MANIFEST, /* custos-manifest JSON */
     CUSTOS_VERIFY_REF_RECORD,   /* custos-acquisition-record JSON */
-    CUSTOS_VERIFY_REF_BAG,      /* a BagIt bag directory */
+    CUSTOS_VERIFY_REF_BAG,      /* a BagIt bag: a directory or a sealed package archive */
 };
 
 enum custos_verify_target_kind {
@@ -124,12 +127,19 @@ struct custos_verify_totals {
 struct custos_verify;
 
 /*
- * Loads the reference at path: a custos manifest, an acquisition record, or
- * a directory holding a BagIt bag (bagit.txt); the kind is found from the
- * content. The reference's own SHA-256 is taken from the bytes read.
+ * Loads the reference at path: a custos manifest, an acquisition record, a
+ * directory holding a BagIt bag (bagit.txt), or a sealed package archive
+ * (a tar or zip file holding the bag under one top-level directory, as
+ * custos-seal writes it; its tag files are read as a stream within the
+ * limits of docs/formats/package.md and its payload passed over); the kind
+ * is found from the content (a file that does not start like JSON is read
+ * as a package). The reference's own SHA-256 is taken from the bytes read.
  * Returns: CUSTOS_OK; CUSTOS_E_IO when it cannot be read; CUSTOS_E_CORRUPT
- * for a malformed reference (the message names the field or line);
- * CUSTOS_E_UNSUPPORTED for another format or version; CUSTOS_E_NOMEM.
+ * for a malformed reference (the message names the field or line; a
+ * truncated or damaged package archive; a file that is no reference);
+ * CUSTOS_E_UNSUPPORTED for another format or version (a compressed archive,
+ * an archive without a bag); CUSTOS_E_REFUSED for a package archive with a
+ * hostile entry or over its limits; CUSTOS_E_NOMEM.
  */
 CUSTOS_API int custos_verify_new(struct custos_verify **out, const char *path,
                                  struct custos_error *err);
@@ -144,8 +154,9 @@ CUSTOS_API const struct custos_error *custos_verify_error(const struct custos_ve
 CUSTOS_API enum custos_verify_ref_kind custos_verify_reference_kind(const struct custos_verify *v);
 
 /*
- * SHA-256 of the reference file, hex; a bag: of its tagmanifest-sha256.txt
- * (what a seal signs), else of its manifest-sha256.txt or first manifest.
+ * SHA-256 of the reference file, hex; a bag (directory or package archive):
+ * of its tagmanifest-sha256.txt (what a seal signs), else of its
+ * manifest-sha256.txt or first manifest.
  */
 CUSTOS_API const char *custos_verify_reference_sha256(const struct custos_verify *v);
 
@@ -156,7 +167,8 @@ CUSTOS_API const char *custos_verify_reference_sha256(const struct custos_verify
  * for the report. A bag is checked as a custos-seal package instead
  * (sigpath is not used): its custos-seal/ signatures and timestamp through
  * custos_seal_verify (seal.h), with signer as a key that must have signed;
- * an unsealed bag has no signature (CUSTOS_E_UNTRUSTED).
+ * an unsealed bag has no signature (CUSTOS_E_UNTRUSTED), and neither has
+ * one whose tag manifest differs from the one its items were read with.
  * Returns: CUSTOS_OK; CUSTOS_E_UNTRUSTED when it does not verify;
  * CUSTOS_E_CORRUPT for a malformed signature file; CUSTOS_E_IO;
  * CUSTOS_E_NOMEM.
@@ -167,10 +179,13 @@ CUSTOS_API int custos_verify_check_signature(struct custos_verify *v, const char
 
 /*
  * Verifies target against the reference. target NULL means: for a record,
- * the image files beside it; for a bag, the bag itself; a manifest needs a
- * target. A target directory is compared with the manifest's root (the
- * longest directory all its names share: custos-hash's one operand); an
- * archive's names may carry a leading "./", the root, or its last component.
+ * the image files beside it; for a bag, the bag itself (a package archive:
+ * its payload entries, read as a stream); a manifest needs a target. A
+ * target directory is compared with the manifest's root (the longest
+ * directory all its names share: custos-hash's one operand); an archive's
+ * names may carry a leading "./", the root, or its last component. A bag's
+ * target may hold the bag at its top, the bag under one top directory, or
+ * the payload alone (names without "data/"); only the payload is compared.
  * One call per handle.
  * Returns: CUSTOS_OK when every checked item is ok; CUSTOS_E_MISMATCH
  * (changed, missing, extra, moved); CUSTOS_E_INCOMPLETE (unreadable items,

@@ -3,7 +3,9 @@
 
 #include <sys/stat.h>
 
+#include "custos/key.h"
 #include "custos/manifest.h"
+#include "custos/seal.h"
 #include "tap.h"
 
 /* Adds a file with content to the manifest m under name, and writes it at dir/name. */
@@ -211,6 +213,111 @@ test_tree(void)
     custos_verify_free(v);
 }
 
+/* Reads path and writes its first len bytes to out. */
+static void
+truncate_copy(const char *path, const char *out, size_t len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = calloc(1, len);
+    size_t n = f != NULL && buf != NULL ? fread(buf, 1, len, f) : 0;
+    if (f != NULL)
+        fclose(f);
+    tap_write(out, buf, n);
+    free(buf);
+}
+
+/* A sealed package archive as the reference: its bag, its signature, its own payload. */
+static void
+test_package(void)
+{
+    struct custos_error err;
+    custos_error_clear(&err);
+    struct custos_key *alice = NULL, *mallory = NULL, *alice_pub = NULL;
+    const char pass[] = "a long passphrase";
+    custos_key_generate(&alice, "Alice Chen", "custodian", &err);
+    custos_key_generate(&mallory, "Mallory", "custodian", &err);
+    is_status(custos_key_save(alice, "alice.key", pass, strlen(pass), &err), CUSTOS_OK, &err,
+              "alice's key saved");
+    is_status(custos_key_load_public(&alice_pub, "alice.key.pub", &err), CUSTOS_OK, &err,
+              "alice's public key");
+    mkdir("pev", 0700);
+    mkdir("pev/sub", 0700);
+    tap_write("pev/a.txt", "alpha\n", 6);
+    tap_write("pev/sub/b.txt", "bravo bravo\n", 12);
+    const char *paths[] = {"pev"};
+    static const char *const names[] = {"pk.tar", "pk.zip"};
+    for (int f = 0; f < 2; f++) {
+        struct custos_seal_options so = {
+            .format = f == 0 ? CUSTOS_SEAL_TAR : CUSTOS_SEAL_ZIP,
+            .case_id = "C-1",
+            .evidence = "E-1",
+            .seal_number = "S-1",
+            .authorisation = "order 1",
+            .custodian = alice,
+            .custodian_pub = "alice.key.pub",
+        };
+        struct custos_seal_result res;
+        is_status(custos_seal_create(names[f], paths, 1, &so, &res, &err), CUSTOS_OK, &err,
+                  "%s: sealed", names[f]);
+        struct custos_verify *v = NULL;
+        is_status(custos_verify_new(&v, names[f], &err), CUSTOS_OK, &err,
+                  "%s: a package archive is a reference", names[f]);
+        if (v == NULL)
+            continue;
+        ok(custos_verify_reference_kind(v) == CUSTOS_VERIFY_REF_BAG, "%s: of kind bag", names[f]);
+        is_str(custos_verify_reference_sha256(v), res.tagmanifest_sha256,
+               "%s: its sha256 is the tag manifest's, as custos-seal records it", names[f]);
+        is_status(custos_verify_check_signature(v, NULL, mallory, &err), CUSTOS_E_UNTRUSTED, &err,
+                  "%s: another key did not seal it", names[f]);
+        is_status(custos_verify_check_signature(v, NULL, alice_pub, &err), CUSTOS_OK, &err,
+                  "%s: alice sealed it", names[f]);
+        struct custos_verify_options o;
+        custos_verify_options_init(&o);
+        is_int(custos_verify_run(v, NULL, &o, NULL), CUSTOS_OK,
+               "%s: the default target is the package itself", names[f]);
+        is_int(custos_verify_count(v), 2, "%s: two items", names[f]);
+        ok(class_of(v, "data/pev/sub/b.txt") == CUSTOS_VERIFY_OK, "%s: named as in the bag",
+           names[f]);
+        char *json = NULL;
+        custos_verify_report_json(v, &json);
+        has_str(json ? json : "", "\"status\": \"valid\"", "%s: the report says valid", names[f]);
+        free(json);
+        custos_verify_free(v);
+    }
+
+    /* The payload alone, copied into a directory, is a target; a file taken out is missing. */
+    mkdir("copy", 0700);
+    mkdir("copy/pev", 0700);
+    mkdir("copy/pev/sub", 0700);
+    tap_write("copy/pev/a.txt", "alpha\n", 6);
+    tap_write("copy/pev/sub/b.txt", "bravo bravo\n", 12);
+    struct custos_verify_options o;
+    custos_verify_options_init(&o);
+    struct custos_verify *v = NULL;
+    is_int(run("pk.tar", "copy", &o, &v), CUSTOS_OK, "a copy of the payload verifies");
+    custos_verify_free(v);
+    remove("copy/pev/a.txt");
+    is_int(run("pk.zip", "copy", &o, &v), CUSTOS_E_MISMATCH, "a file taken out of it");
+    ok(v != NULL && class_of(v, "data/pev/a.txt") == CUSTOS_VERIFY_MISSING, "is missing");
+    custos_verify_free(v);
+
+    /* A truncated package is corrupt and named; a compressed one is not a package. */
+    truncate_copy("pk.tar", "cut.tar", 1536);
+    v = NULL;
+    is_status(custos_verify_new(&v, "cut.tar", &err), CUSTOS_E_CORRUPT, &err,
+              "a truncated package is corrupt");
+    has_str(err.message, "cut.tar", "the message names it");
+    ok(v == NULL, "no handle");
+    tap_write("junk.bin", "\x01\x02 not an archive", 17);
+    is_status(custos_verify_new(&v, "junk.bin", &err), CUSTOS_E_CORRUPT, &err,
+              "a file that is no reference is corrupt");
+    has_str(err.message, "not a custos manifest, acquisition record or sealed package",
+            "and says what a reference is");
+    custos_key_free(alice);
+    custos_key_free(mallory);
+    custos_key_free(alice_pub);
+}
+
 int
 main(void)
 {
@@ -218,5 +325,6 @@ main(void)
     test_references();
     test_selection();
     test_tree();
+    test_package();
     return tap_done();
 }
