@@ -527,6 +527,14 @@ out:
 static const unsigned bag_algs[BAG_MANIFESTS] = {CUSTOS_DIGEST_SHA256, CUSTOS_DIGEST_SHA1,
                                                  CUSTOS_DIGEST_MD5};
 
+/* Sorts the items before a manifest is loaded; returns how many are sorted. */
+static size_t
+bag_sorted(struct custos_verify *v)
+{
+    qsort(v->items, v->nitems, sizeof(*v->items), cmp_item);
+    return v->nitems;
+}
+
 /*
  * One line of a bag's payload manifest for alg ("DIGEST data/PATH", a
  * trailing LF or CRLF and blank lines allowed), from a directory or an
@@ -535,7 +543,7 @@ static const unsigned bag_algs[BAG_MANIFESTS] = {CUSTOS_DIGEST_SHA256, CUSTOS_DI
  */
 static int
 bag_line(struct custos_verify *v, unsigned alg, const char *where, char *line, size_t len,
-         size_t lineno)
+         size_t lineno, size_t sorted)
 {
     while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
         line[--len] = '\0';
@@ -556,11 +564,22 @@ bag_line(struct custos_verify *v, unsigned alg, const char *where, char *line, s
         custos_hex_decode(hex, dig, hexlen / 2, &e) != CUSTOS_OK)
         return custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, where,
                                 "line %zu: not \"DIGEST data/PATH\"", lineno);
-    /* Bag manifests are loaded before sorting: find by a linear scan. */
+    /* Items of earlier manifests are sorted (bag_sorted); this manifest's new
+     * names follow them unsorted, and a name twice in one manifest is caught
+     * when the reference is sorted at the end. A linear scan here made
+     * loading a bag of n files take n^2 comparisons. */
     struct ritem *it = NULL;
-    for (size_t i = 0; i < v->nitems; i++)
-        if (strcmp(v->items[i].name, name) == 0)
-            it = &v->items[i];
+    size_t lo = 0, hi = sorted;
+    while (lo < hi && it == NULL) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(v->items[mid].name, name);
+        if (c == 0)
+            it = &v->items[mid];
+        else if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     if (it == NULL) {
         int rc = add_item(v, RITEM_FILE, name, &it);
         if (rc != CUSTOS_OK)
@@ -596,8 +615,9 @@ load_bag(struct custos_verify *v)
         char *line = NULL;
         size_t cap = 0, lineno = 0;
         ssize_t len;
+        size_t sorted = bag_sorted(v);
         while (rc == CUSTOS_OK && (len = getline(&line, &cap, f)) > 0)
-            rc = bag_line(v, bag_algs[m], path, line, (size_t)len, ++lineno);
+            rc = bag_line(v, bag_algs[m], path, line, (size_t)len, ++lineno, sorted);
         free(line);
         fclose(f);
     }
@@ -657,12 +677,12 @@ load_bag_archive(struct custos_verify *v)
         v->algs |= bag_algs[m];
         snprintf(where, sizeof(where), "%s: %s/%s", v->ref_path, t.base, rel);
         char *p = (char *)mt->bytes, *end = p + mt->len;
-        size_t lineno = 0;
+        size_t lineno = 0, sorted = bag_sorted(v);
         while (rc == CUSTOS_OK && p < end) {
             char *nl = memchr(p, '\n', (size_t)(end - p));
             char *next = nl != NULL ? nl + 1 : end;
             *(next - (nl != NULL ? 1 : 0)) = '\0'; /* the buffer is NUL-terminated after len */
-            rc = bag_line(v, bag_algs[m], where, p, strlen(p), ++lineno);
+            rc = bag_line(v, bag_algs[m], where, p, strlen(p), ++lineno, sorted);
             p = next;
         }
     }
