@@ -175,7 +175,12 @@ mkdir -p bag/data && cp -a evidence/logs evidence/notes.txt bag/data/
 printf 'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n' > bag/bagit.txt
 (cd bag && find data -type f | sort | xargs sha256sum > manifest-sha256.txt &&
     find data -type f | sort | xargs md5sum > manifest-md5.txt)
-expect "a valid bag" 0 -r bag
+expect "a valid bag" 0 -r bag --json
+check "  by each file's strongest digest: sha256 computed, md5 held" \
+  '"$PY" -c "import json,sys; r=json.load(open(\"out.txt\")); sys.exit(not(r[\"digests\"] == {\"computed\": [\"sha256\"], \"held\": [\"md5\", \"sha256\"]}))"'
+expect "a valid bag, --digests md5,sha256" 0 -r bag --digests md5,sha256 --json
+check "  both computed" \
+  '"$PY" -c "import json,sys; r=json.load(open(\"out.txt\")); sys.exit(not(r[\"digests\"][\"computed\"] == [\"md5\", \"sha256\"]))"'
 printf 'y' >> bag/data/notes.txt
 expect "a bag with a changed payload file" 1 -r bag --json
 check "  changed" 'class out.txt data/notes.txt changed'
