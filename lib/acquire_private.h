@@ -19,7 +19,7 @@ struct custos__window {
 };
 
 struct custos__outfile {
-    char *path;              /* as published */
+    char *path; /* as published */
     uint64_t size_bytes;
     uint8_t sha256[32];
 };
@@ -28,8 +28,8 @@ struct custos_acquisition {
     const struct custos_acquire_options *opt; /* valid during custos_acquire only */
     struct custos_source_info source;         /* copied; string pointers cleared */
     char *source_path;
-    char started[32], finished[32];           /* RFC 3339 UTC */
-    double seconds;                           /* reading to the last write */
+    char started[32], finished[32]; /* RFC 3339 UTC */
+    double seconds;                 /* reading to the last write */
     double verify_seconds;
     uint64_t bytes;
     uint32_t sector_bytes;
@@ -38,14 +38,14 @@ struct custos_acquisition {
     size_t nwindows;
     struct custos_bad_range *bad;
     size_t nbad;
-    unsigned read_retries_used;               /* failed reads that were retried */
-    int verified;                             /* 1: re-read and matched */
-    int stored_match;                         /* EWF source: its stored digests equal what
-                                                 was read (1), differ (0), none stored (-1) */
+    unsigned read_retries_used; /* failed reads that were retried */
+    int verified;               /* 1: re-read and matched */
+    int stored_match;           /* EWF source: its stored digests equal what
+                                   was read (1), differ (0), none stored (-1) */
     struct custos_digest_result verify_digests;
     struct custos__outfile *files;
     size_t nfiles;
-    const char **file_paths;                  /* for custos_acquisition_files */
+    const char **file_paths; /* for custos_acquisition_files */
     char *record_path;
     char *record_json;
 };

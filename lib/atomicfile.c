@@ -31,9 +31,9 @@ enum state { WRITING, PUBLISHED, DEAD };
 
 struct custos_atomicfile {
     enum state state;
-    int fd;                   /* the temporary file, -1 once closed */
-    char *path;               /* final path */
-    char *tmp;                /* temporary path */
+    int fd;     /* the temporary file, -1 once closed */
+    char *path; /* final path */
+    char *tmp;  /* temporary path */
     struct custos_error err;
 };
 

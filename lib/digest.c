@@ -19,9 +19,9 @@
 
 static const struct alg_info {
     unsigned bit;
-    const char *name;    /* custos's name */
-    const char *evp;     /* OpenSSL's name */
-    size_t size;         /* bytes */
+    const char *name; /* custos's name */
+    const char *evp;  /* OpenSSL's name */
+    size_t size;      /* bytes */
 } algs_table[CUSTOS_DIGEST_COUNT] = {
     {CUSTOS_DIGEST_MD5, CUSTOS_DIGEST_NAME_MD5, "MD5", 16},
     {CUSTOS_DIGEST_SHA1, CUSTOS_DIGEST_NAME_SHA1, "SHA1", 20},
@@ -52,8 +52,8 @@ custos_digest_new(struct custos_digest **out, unsigned algs, struct custos_error
         if (d->md[i] == NULL || d->ctx[i] == NULL ||
             !EVP_DigestInit_ex2(d->ctx[i], d->md[i], NULL)) {
             custos_digest_free(d);
-            return custos_error_set(err, CUSTOS_E_UNSUPPORTED, 0, NULL,
-                                    "openssl cannot compute %s", algs_table[i].name);
+            return custos_error_set(err, CUSTOS_E_UNSUPPORTED, 0, NULL, "openssl cannot compute %s",
+                                    algs_table[i].name);
         }
     }
     *out = d;
@@ -125,8 +125,8 @@ custos_digest_parse(const char *list, unsigned *algs, struct custos_error *err)
                 bit = algs_table[i].bit;
         if (bit == 0)
             return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL,
-                                    "unknown digest '%.*s' (known: md5, sha1, sha256, all)",
-                                    (int)n, p);
+                                    "unknown digest '%.*s' (known: md5, sha1, sha256, all)", (int)n,
+                                    p);
         if (set & bit)
             return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL, "digest '%.*s' named twice",
                                     (int)n, p);

@@ -234,8 +234,8 @@ visit(TSK_FS_FILE *f, const char *dir, void *ptr)
         int cnt = tsk_fs_file_attr_getsize(f);
         for (int i = 0; i < cnt && rc == CUSTOS_OK && w->fatal == 0; i++) {
             const TSK_FS_ATTR *a = tsk_fs_file_attr_get_idx(f, i);
-            if (a == NULL || (a->type != TSK_FS_ATTR_TYPE_NTFS_DATA &&
-                              a->type != TSK_FS_ATTR_TYPE_NTFS_IDXROOT))
+            if (a == NULL ||
+                (a->type != TSK_FS_ATTR_TYPE_NTFS_DATA && a->type != TSK_FS_ATTR_TYPE_NTFS_IDXROOT))
                 continue;
             streams++;
             struct custos_manifest_entry s = e;

@@ -20,7 +20,7 @@ custos__image_create(struct custos__image **out, const struct custos__image_setu
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, setup->opt->output, "out of memory");
     img->setup = setup;
     int rc = setup->opt->format == CUSTOS_IMAGE_EWF ? custos__image_ewf_create(img)
-                                                     : custos__image_raw_create(img);
+                                                    : custos__image_raw_create(img);
     if (rc != CUSTOS_OK) {
         custos_error_copy(err, &img->err);
         custos__image_free(img);
@@ -79,8 +79,8 @@ custos__image_write_packed(struct custos__image *img, const uint8_t *packed, siz
     if (img->ops->write_packed == NULL)
         return died(img, custos_error_set(&img->err, CUSTOS_E_USAGE, 0, NULL,
                                           "custos__image_write_packed on a raw image"));
-    return died(img, img->ops->write_packed(img, packed, packed_len, data_len, compressed,
-                                            checksum));
+    return died(img,
+                img->ops->write_packed(img, packed, packed_len, data_len, compressed, checksum));
 }
 
 size_t

@@ -36,9 +36,9 @@
 
 struct custos__packer {
     z_stream z;
-    int level;                    /* zlib level; 0: never compress */
-    int empty_only;               /* compress only chunks of one repeated byte */
-    int probe;                    /* judge by the first PROBE_BYTES */
+    int level;      /* zlib level; 0: never compress */
+    int empty_only; /* compress only chunks of one repeated byte */
+    int probe;      /* judge by the first PROBE_BYTES */
     size_t chunk_bytes;
 };
 
@@ -97,7 +97,8 @@ one_byte(const uint8_t *d, size_t len)
     return len > 0 && d[0] == d[len - 1] && memcmp(d, d + 1, len - 1) == 0;
 }
 
-/* Deflates data into out (at most len - 1 bytes); returns the size, or 0 when it does not shrink. */
+/* Deflates data into out (at most len - 1 bytes); returns the size, or 0 when it does not shrink.
+ */
 static size_t
 deflate_chunk(struct custos__packer *p, const uint8_t *data, size_t len, uint8_t *out)
 {
@@ -226,8 +227,8 @@ ewf_finish(struct custos__image *img, const struct custos_digest_result *dg)
         return fail(img, &e, "cannot store the SHA-1");
     /* EnCase 6 has no SHA-256 field; libewf keeps it only in formats that do. */
     if (custos_digest_hex(dg, CUSTOS_DIGEST_SHA256, hex) == CUSTOS_OK)
-        libewf_handle_set_utf8_hash_value(w->h, (const uint8_t *)"SHA256", 6,
-                                          (const uint8_t *)hex, 64, NULL);
+        libewf_handle_set_utf8_hash_value(w->h, (const uint8_t *)"SHA256", 6, (const uint8_t *)hex,
+                                          64, NULL);
     if (libewf_handle_write_finalize(w->h, &e) < 0)
         return fail(img, &e, "cannot finish the image");
     if (libewf_handle_close(w->h, &e) != 0)
@@ -323,8 +324,7 @@ custos__image_ewf_create(struct custos__image *img)
         libewf_handle_set_compression_values(w->h, level, flags, &e) != 1 ||
         libewf_handle_set_maximum_segment_size(w->h, segment, &e) != 1 ||
         libewf_handle_set_media_type(w->h, LIBEWF_MEDIA_TYPE_FIXED, &e) != 1 ||
-        libewf_handle_set_media_flags(w->h, su->physical ? LIBEWF_MEDIA_FLAG_PHYSICAL : 0, &e) !=
-            1)
+        libewf_handle_set_media_flags(w->h, su->physical ? LIBEWF_MEDIA_FLAG_PHYSICAL : 0, &e) != 1)
         return fail(img, &e, "cannot set the E01 parameters (segment size too small?)");
     if (su->media_bytes != 0 && libewf_handle_set_media_size(w->h, su->media_bytes, &e) != 1)
         return fail(img, &e, "cannot set the media size");

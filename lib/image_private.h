@@ -31,12 +31,12 @@ struct custos__image_ops {
 
 struct custos__image {
     const struct custos__image_ops *ops;
-    void *state;                           /* the backend's */
+    void *state; /* the backend's */
     const struct custos__image_setup *setup;
-    size_t chunk_bytes;                    /* EWF only */
-    char **files;                          /* plain names inside the staging directory */
+    size_t chunk_bytes; /* EWF only */
+    char **files;       /* plain names inside the staging directory */
     size_t nfiles, capfiles;
-    int dead;                              /* a write failed: every later call fails */
+    int dead; /* a write failed: every later call fails */
     struct custos_error err;
 };
 
@@ -67,8 +67,8 @@ struct custos__image_setup {
     const char *base_name;                    /* final base name: "disk" for disk.E01, "disk.raw" */
     uint64_t media_bytes;                     /* 0 when unknown (a stream) */
     uint32_t sector_bytes;
-    const char *model, *serial;               /* block devices */
-    int physical;                             /* the source is a physical device */
+    const char *model, *serial; /* block devices */
+    int physical;               /* the source is a physical device */
 };
 
 int custos__image_create(struct custos__image **out, const struct custos__image_setup *setup,
@@ -127,12 +127,12 @@ struct custos__image_ops {
 
 struct custos__image {
     const struct custos__image_ops *ops;
-    void *state;                           /* the backend's */
+    void *state; /* the backend's */
     const struct custos__image_setup *setup;
-    size_t chunk_bytes;                    /* EWF only */
-    char **files;                          /* plain names inside the staging directory */
+    size_t chunk_bytes; /* EWF only */
+    char **files;       /* plain names inside the staging directory */
     size_t nfiles, capfiles;
-    int dead;                              /* a write failed: every later call fails */
+    int dead; /* a write failed: every later call fails */
     struct custos_error err;
 };
 

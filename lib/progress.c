@@ -11,8 +11,7 @@
 #include <time.h>  /* clock_gettime */
 
 void
-custos_progress_update(const struct custos_progress *p, uint64_t done_bytes,
-                       uint64_t total_bytes)
+custos_progress_update(const struct custos_progress *p, uint64_t done_bytes, uint64_t total_bytes)
 {
     if (p != NULL && p->update != NULL)
         p->update(p->ctx, done_bytes, total_bytes);

@@ -47,8 +47,8 @@ struct seal_tags {
  * entry or a limit exceeded); CUSTOS_E_USAGE (package is a directory);
  * CUSTOS_E_IO; CUSTOS_E_NOMEM. *out is released on failure.
  */
-int custos__seal_read_tags(const char *package, int (*keep)(const char *rel),
-                           struct seal_tags *out, struct custos_error *err);
+int custos__seal_read_tags(const char *package, int (*keep)(const char *rel), struct seal_tags *out,
+                           struct custos_error *err);
 
 /* The tag file rel, or NULL. */
 const struct seal_tag *custos__seal_tag(const struct seal_tags *t, const char *rel);

@@ -50,8 +50,8 @@ custos_staging_create(struct custos_staging **out, const char *dir, struct custo
     }
     snprintf(s->dir, n, "%s/.custos" CUSTOS_INCOMPLETE_INFIX "XXXXXX", dir);
     if (mkdtemp(s->dir) == NULL) {
-        int rc = custos_error_set(err, CUSTOS_E_IO, errno, dir,
-                                  "cannot create a staging directory");
+        int rc =
+            custos_error_set(err, CUSTOS_E_IO, errno, dir, "cannot create a staging directory");
         free(s->dir);
         free(s);
         return rc;

@@ -424,8 +424,8 @@ load_record(struct custos_verify *v)
     json_error_t je;
     json_t *r = json_load_file(v->ref_path, JSON_REJECT_DUPLICATES, &je);
     if (r == NULL)
-        return custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, v->ref_path, "line %d: %s",
-                                je.line, je.text);
+        return custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, v->ref_path, "line %d: %s", je.line,
+                                je.text);
     int rc = CUSTOS_OK;
     json_t *out = json_object_get(r, "output");
     json_t *files = json_object_get(out, "files");
@@ -440,8 +440,7 @@ load_record(struct custos_verify *v)
         goto out;
     }
     if (!json_is_array(files) || json_array_size(files) == 0 || !json_is_object(digests) ||
-        !json_is_integer(bytes) || json_integer_value(bytes) < 0 || fmt == NULL ||
-        status == NULL) {
+        !json_is_integer(bytes) || json_integer_value(bytes) < 0 || fmt == NULL || status == NULL) {
         rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, v->ref_path,
                               "not a complete acquisition record (output.files, digests, bytes, "
                               "output.format or status missing)");
@@ -825,8 +824,8 @@ custos_verify_new(struct custos_verify **out, const char *path, struct custos_er
         qsort(v->items, v->nitems, sizeof(*v->items), cmp_item);
         for (size_t i = 1; i < v->nitems; i++)
             if (strcmp(v->items[i - 1].name, v->items[i].name) == 0) {
-                rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, path,
-                                      "%s is listed twice", v->items[i].name);
+                rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, path, "%s is listed twice",
+                                      v->items[i].name);
                 break;
             }
     }
@@ -1241,9 +1240,8 @@ make_summary(struct custos_verify *v)
     double pb = t.reference_bytes ? 100.0 * (double)t.checked_bytes / (double)t.reference_bytes
                                   : (t.checked_items == t.reference_items ? 100.0 : 0.0);
     char scope[256];
-    snprintf(scope, sizeof(scope),
-             "content of %zu of %zu items compared (%.1f %% of %s), level %s", t.checked_items,
-             t.reference_items, pb, bytes, custos_verify_level_name(v->opt.level));
+    snprintf(scope, sizeof(scope), "content of %zu of %zu items compared (%.1f %% of %s), level %s",
+             t.checked_items, t.reference_items, pb, bytes, custos_verify_level_name(v->opt.level));
     char extra[96] = "";
     if (v->opt.level == CUSTOS_VERIFY_SAMPLE)
         snprintf(extra, sizeof(extra), ", seed %llu", (unsigned long long)v->opt.seed);
@@ -1340,7 +1338,8 @@ custos_verify_run(struct custos_verify *v, const char *target,
         return custos_error_set(&v->err, CUSTOS_E_USAGE, 0, NULL,
                                 "a sample needs a count or a percentage in (0, 100]");
     if ((o->parts > 0) != (o->part > 0) || o->part > o->parts)
-        return custos_error_set(&v->err, CUSTOS_E_USAGE, 0, NULL, "part must be n/t with 1 <= n <= t");
+        return custos_error_set(&v->err, CUSTOS_E_USAGE, 0, NULL,
+                                "part must be n/t with 1 <= n <= t");
     v->opt = *o;
     v->opt.recheck = NULL; /* not kept: the caller owns the names */
     char dirbuf[4096];
@@ -1499,20 +1498,19 @@ custos_verify_report_json(const struct custos_verify *v, char **json)
     }
     for (size_t i = 0; i < v->nout; i++) {
         const struct custos_verify_item *it = &v->out[i];
-        json_t *o = json_pack("{s:s, s:s, s:I, s:b, s:b}", "name", it->name, "class",
-                              custos_verify_class_name(it->cls), "size_bytes",
-                              (json_int_t)it->size_bytes, "found", it->found,
-                              "content_checked", it->content_checked);
+        json_t *o =
+            json_pack("{s:s, s:s, s:I, s:b, s:b}", "name", it->name, "class",
+                      custos_verify_class_name(it->cls), "size_bytes", (json_int_t)it->size_bytes,
+                      "found", it->found, "content_checked", it->content_checked);
         if (o == NULL)
             goto nomem;
         if (it->found)
             json_object_set_new(o, "found_bytes", json_integer((json_int_t)it->found_bytes));
         if (it->expected[0] || it->actual[0]) {
             json_object_set_new(o, "algorithm", json_string(it->algorithm));
-            json_object_set_new(o, "expected", it->expected[0] ? json_string(it->expected)
-                                                               : json_null());
-            json_object_set_new(o, "actual", it->actual[0] ? json_string(it->actual)
-                                                           : json_null());
+            json_object_set_new(o, "expected",
+                                it->expected[0] ? json_string(it->expected) : json_null());
+            json_object_set_new(o, "actual", it->actual[0] ? json_string(it->actual) : json_null());
         }
         if (it->moved_to)
             json_object_set_new(o, "moved_to", json_string(it->moved_to));
@@ -1521,13 +1519,13 @@ custos_verify_report_json(const struct custos_verify *v, char **json)
         json_array_append_new(items, o);
     }
     for (size_t i = 0; i < v->nbad; i++)
-        json_array_append_new(bad, json_pack("{s:I, s:I}", "offset_bytes",
-                                             (json_int_t)v->bad[i].offset, "length_bytes",
-                                             (json_int_t)v->bad[i].length));
-    double pi = t.reference_items ? 100.0 * (double)t.checked_items / (double)t.reference_items
-                                  : 0.0;
-    double pb = t.reference_bytes ? 100.0 * (double)t.checked_bytes / (double)t.reference_bytes
-                                  : pi;
+        json_array_append_new(bad,
+                              json_pack("{s:I, s:I}", "offset_bytes", (json_int_t)v->bad[i].offset,
+                                        "length_bytes", (json_int_t)v->bad[i].length));
+    double pi =
+        t.reference_items ? 100.0 * (double)t.checked_items / (double)t.reference_items : 0.0;
+    double pb =
+        t.reference_bytes ? 100.0 * (double)t.checked_bytes / (double)t.reference_bytes : pi;
     char ewfv[64];
     snprintf(ewfv, sizeof(ewfv), "%s", libewf_get_version());
     json_t *sig = json_pack("{s:s}", "status", v->sig_status);
@@ -1537,8 +1535,8 @@ custos_verify_report_json(const struct custos_verify *v, char **json)
     }
     json_t *sample = json_null();
     if (v->opt.level == CUSTOS_VERIFY_SAMPLE) {
-        sample = json_pack("{s:s, s:I}", "seed_decimal", "", "count",
-                           (json_int_t)v->opt.sample_count);
+        sample =
+            json_pack("{s:s, s:I}", "seed_decimal", "", "count", (json_int_t)v->opt.sample_count);
         char seed[32];
         snprintf(seed, sizeof(seed), "%llu", (unsigned long long)v->opt.seed);
         json_object_set_new(sample, "seed_decimal", json_string(seed));
@@ -1547,9 +1545,9 @@ custos_verify_report_json(const struct custos_verify *v, char **json)
             json_object_set_new(sample, "percent", json_real(v->opt.sample_percent));
         }
     }
-    json_t *part = v->opt.parts ? json_pack("{s:i, s:i}", "n", (int)v->opt.part, "t",
-                                            (int)v->opt.parts)
-                                : json_null();
+    json_t *part = v->opt.parts
+                       ? json_pack("{s:i, s:i}", "n", (int)v->opt.part, "t", (int)v->opt.parts)
+                       : json_null();
     json_t *image = json_null();
     if (v->target_kind == CUSTOS_VERIFY_TARGET_IMAGE) {
         image = json_pack("{s:s, s:o}", "format", v->img_format ? v->img_format : "",
@@ -1589,20 +1587,19 @@ custos_verify_report_json(const struct custos_verify *v, char **json)
         "format", CUSTOS_VERIFY_REPORT_FORMAT, "version", CUSTOS_VERIFY_REPORT_VERSION, "tool",
         "name", "custos-verify", "version", custos_version(), "libraries", "libarchive",
         archive_version_string(), "libewf", ewfv, "openssl", OpenSSL_version(OPENSSL_VERSION),
-        "jansson", JANSSON_VERSION, "tsk", tsk_version_get_str(), "reference", "path",
-        v->ref_path, "kind", ref_kind_name(v->kind), "sha256", v->ref_sha256, "signature",
+        "jansson", JANSSON_VERSION, "tsk", tsk_version_get_str(), "reference", "path", v->ref_path,
+        "kind", ref_kind_name(v->kind), "sha256", v->ref_sha256, "signature",
         sig ? sig : json_null(), "target", "path", v->target_path ? v->target_path : "", "kind",
         target_kind_name(v->target_kind), "format", v->target_format, "level",
         custos_verify_level_name(v->opt.level), "digests", digests, "sample", sample, "part", part,
         "rechecked", (int)v->opt.nrecheck, "started", v->started, "seconds", v->seconds,
         "bytes_read", (json_int_t)v->bytes_read, "bytes_per_second",
         v->seconds > 0 ? (double)v->bytes_read / v->seconds : 0.0, "coverage", "items_checked",
-        (json_int_t)t.checked_items, "items_total", (json_int_t)t.reference_items,
-        "bytes_checked", (json_int_t)t.checked_bytes, "bytes_total",
-        (json_int_t)t.reference_bytes, "percent_items", pi, "percent_bytes", pb, "totals",
-        totals, "container", container ? container : json_null(), "image", image, "restore",
-        restore ? restore : json_null(), "result", result_name(v->status), "summary",
-        v->summary, "items", items);
+        (json_int_t)t.checked_items, "items_total", (json_int_t)t.reference_items, "bytes_checked",
+        (json_int_t)t.checked_bytes, "bytes_total", (json_int_t)t.reference_bytes, "percent_items",
+        pi, "percent_bytes", pb, "totals", totals, "container", container ? container : json_null(),
+        "image", image, "restore", restore ? restore : json_null(), "result",
+        result_name(v->status), "summary", v->summary, "items", items);
     json_decref(bad);
     if (doc == NULL)
         return CUSTOS_E_NOMEM;

@@ -29,13 +29,13 @@ enum ritem_kind {
 /* One reference item and what was found about it. */
 struct ritem {
     enum ritem_kind kind;
-    char *name;                     /* NUL-terminated, never contains NUL */
-    uint64_t size;                  /* recorded bytes (symlink: target length) */
-    uint64_t offset;                /* RITEM_WINDOW: first byte */
+    char *name;                      /* NUL-terminated, never contains NUL */
+    uint64_t size;                   /* recorded bytes (symlink: target length) */
+    uint64_t offset;                 /* RITEM_WINDOW: first byte */
     struct custos_digest_result ref; /* recorded digests; algs 0 when none */
-    char *target;                   /* RITEM_SYMLINK: recorded link target */
-    int counts;                     /* counted in the byte coverage */
-    int selected;                   /* content to be compared */
+    char *target;                    /* RITEM_SYMLINK: recorded link target */
+    int counts;                      /* counted in the byte coverage */
+    int selected;                    /* content to be compared */
     /* Found now. */
     int found;
     uint64_t found_size;
@@ -62,7 +62,7 @@ struct custos_verify {
     enum custos_verify_ref_kind kind;
     char *ref_path;
     char ref_sha256[65];
-    char *root; /* manifest root, stripped from names; NULL for none */
+    char *root;    /* manifest root, stripped from names; NULL for none */
     unsigned algs; /* the digests to compute: those the reference holds until a run picks */
     unsigned held; /* the digests the reference holds (set when a run picks) */
     struct ritem *items;
@@ -102,7 +102,9 @@ struct custos_verify {
     uint64_t restore_files, restore_bytes;
     struct custos_digest_result stored; /* E01 stored digests */
     int stored_match;                   /* -1 not compared, 0 differs, 1 equal */
-    struct { uint64_t offset, length; } *bad; /* damaged ranges of the medium */
+    struct {
+        uint64_t offset, length;
+    } * bad; /* damaged ranges of the medium */
     size_t nbad, capbad;
     int empty_selection;
     uint64_t bytes_read;
@@ -141,8 +143,7 @@ int custos__verify_directory(struct custos_verify *v, const char *dir,
                              const struct custos_progress *p);
 int custos__verify_archive(struct custos_verify *v, const char *path,
                            const struct custos_progress *p);
-int custos__verify_image(struct custos_verify *v, const char *dir,
-                         const struct custos_progress *p);
+int custos__verify_image(struct custos_verify *v, const char *dir, const struct custos_progress *p);
 void custos__verify_restore(struct custos_verify *v, const char *path,
                             const struct custos_progress *p);
 

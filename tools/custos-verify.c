@@ -284,8 +284,7 @@ print_human(const struct custos_verify *v, const struct options *o)
         custos_path_display(it->name, strlen(it->name), name, sizeof(name));
         if (!shown++)
             printf("%-11s  %14s  %s\n", "STATUS", "BYTES", "ITEM");
-        printf("%-11s  %14" PRIu64 "  %s", custos_verify_class_name(it->cls), it->size_bytes,
-               name);
+        printf("%-11s  %14" PRIu64 "  %s", custos_verify_class_name(it->cls), it->size_bytes, name);
         if (it->moved_to != NULL) {
             char to[1024];
             custos_path_display(it->moved_to, strlen(it->moved_to), to, sizeof(to));
@@ -309,8 +308,8 @@ print_human(const struct custos_verify *v, const struct options *o)
     for (int c = 0; c < CUSTOS_VERIFY_CLASSES; c++)
         printf("%s%zu %s", c ? ", " : "", t.count[c],
                custos_verify_class_name((enum custos_verify_class)c));
-    printf("\ncoverage: content of %zu of %zu items, %s of %s; level %s",
-           t.checked_items, t.reference_items, cb, rb, custos_verify_level_name(o->v.level));
+    printf("\ncoverage: content of %zu of %zu items, %s of %s; level %s", t.checked_items,
+           t.reference_items, cb, rb, custos_verify_level_name(o->v.level));
     if (o->v.level == CUSTOS_VERIFY_SAMPLE)
         printf(", seed %" PRIu64, o->v.seed);
     if (o->v.parts)
@@ -329,10 +328,10 @@ record_in_ledger(const struct options *o, const struct custos_verify *v, struct 
     char comment[1024];
     snprintf(comment, sizeof(comment), "custos-verify %s, level %s: %s", custos_version(),
              custos_verify_level_name(o->v.level), custos_verify_summary(v));
-    json_t *f = json_pack("{s:s, s:s, s:s, s:s}", "result",
-                          custos_verify_status(v) == CUSTOS_OK ? "match" : "mismatch", "sha256",
-                          custos_verify_reference_sha256(v), "record", o->reference, "comment",
-                          comment);
+    json_t *f =
+        json_pack("{s:s, s:s, s:s, s:s}", "result",
+                  custos_verify_status(v) == CUSTOS_OK ? "match" : "mismatch", "sha256",
+                  custos_verify_reference_sha256(v), "record", o->reference, "comment", comment);
     if (f != NULL && o->item != NULL)
         json_object_set_new(f, "item", json_string(o->item));
     char *fields = f ? json_dumps(f, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;

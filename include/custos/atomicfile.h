@@ -78,8 +78,8 @@ CUSTOS_API const struct custos_error *custos_atomicfile_error(const struct custo
  * Returns: as custos_atomicfile_create and _close; on failure nothing is
  * published.
  */
-CUSTOS_API int custos_write_file_new(const char *path, const void *buf, size_t len,
-                                     unsigned mode, struct custos_error *err);
+CUSTOS_API int custos_write_file_new(const char *path, const void *buf, size_t len, unsigned mode,
+                                     struct custos_error *err);
 
 #ifdef __cplusplus
 }

@@ -46,7 +46,7 @@ extern "C" {
 
 /* The digests of one stream; only the algorithms in `algs` are set. */
 struct custos_digest_result {
-    unsigned algs;       /* the CUSTOS_DIGEST_* bits that were computed */
+    unsigned algs; /* the CUSTOS_DIGEST_* bits that were computed */
     uint8_t md5[16];
     uint8_t sha1[20];
     uint8_t sha256[32];

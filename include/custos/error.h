@@ -27,17 +27,17 @@ extern "C" {
 #endif
 
 enum custos_status {
-    CUSTOS_OK = 0,          /* success */
-    CUSTOS_E_USAGE,         /* a bad argument value, or a call in the wrong handle state */
-    CUSTOS_E_MISMATCH,      /* the content differs from the reference */
-    CUSTOS_E_INCOMPLETE,    /* some input could not be read; results hold for the rest */
-    CUSTOS_E_UNTRUSTED,     /* a signature, key, timestamp, hash chain or role rule fails */
-    CUSTOS_E_CORRUPT,       /* the input is not well-formed or is truncated */
-    CUSTOS_E_UNSUPPORTED,   /* a valid but unsupported variant */
-    CUSTOS_E_REFUSED,       /* policy said no: output exists, not authorised, hostile input */
-    CUSTOS_E_IO,            /* a system call failed */
-    CUSTOS_E_NOMEM,         /* out of memory */
-    CUSTOS_E_INTERRUPTED,   /* a signal or the caller's cancel callback stopped the run */
+    CUSTOS_OK = 0,        /* success */
+    CUSTOS_E_USAGE,       /* a bad argument value, or a call in the wrong handle state */
+    CUSTOS_E_MISMATCH,    /* the content differs from the reference */
+    CUSTOS_E_INCOMPLETE,  /* some input could not be read; results hold for the rest */
+    CUSTOS_E_UNTRUSTED,   /* a signature, key, timestamp, hash chain or role rule fails */
+    CUSTOS_E_CORRUPT,     /* the input is not well-formed or is truncated */
+    CUSTOS_E_UNSUPPORTED, /* a valid but unsupported variant */
+    CUSTOS_E_REFUSED,     /* policy said no: output exists, not authorised, hostile input */
+    CUSTOS_E_IO,          /* a system call failed */
+    CUSTOS_E_NOMEM,       /* out of memory */
+    CUSTOS_E_INTERRUPTED, /* a signal or the caller's cancel callback stopped the run */
 };
 
 /* Process exit codes, the same for every tool (docs/exit-codes.md). */
@@ -57,10 +57,10 @@ enum custos_exit {
 #define CUSTOS_ERROR_MESSAGE_MAX 1024 /* bytes, including the NUL; longer messages are cut */
 
 struct custos_error {
-    int status;                              /* enum custos_status; CUSTOS_OK when clear */
-    int sys_errno;                           /* errno saved at the failure, or 0 */
-    char path[CUSTOS_ERROR_PATH_MAX];        /* the file concerned, or "" */
-    char message[CUSTOS_ERROR_MESSAGE_MAX];  /* one line: "path: cause", no trailing period */
+    int status;                             /* enum custos_status; CUSTOS_OK when clear */
+    int sys_errno;                          /* errno saved at the failure, or 0 */
+    char path[CUSTOS_ERROR_PATH_MAX];       /* the file concerned, or "" */
+    char message[CUSTOS_ERROR_MESSAGE_MAX]; /* one line: "path: cause", no trailing period */
 };
 
 /*

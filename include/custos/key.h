@@ -125,8 +125,7 @@ CUSTOS_API int custos_key_load_public(struct custos_key **out, const char *path,
  * Returns: as custos_key_load_public.
  */
 CUSTOS_API int custos_key_load_public_mem(struct custos_key **out, const char *name,
-                                          const void *bytes, size_t len,
-                                          struct custos_error *err);
+                                          const void *bytes, size_t len, struct custos_error *err);
 
 /*
  * Makes a public-only key from DER SubjectPublicKeyInfo bytes (as carried in

@@ -58,8 +58,8 @@ CUSTOS_API uint64_t custos_meter_elapsed_ns(const struct custos_meter *m);
  * written and 0 is returned when the last line is younger than the interval.
  * Returns: 1 when buf holds a new line, 0 otherwise.
  */
-CUSTOS_API int custos_meter_line(struct custos_meter *m, uint64_t done_bytes,
-                                 uint64_t total_bytes, int force, char *buf, size_t len);
+CUSTOS_API int custos_meter_line(struct custos_meter *m, uint64_t done_bytes, uint64_t total_bytes,
+                                 int force, char *buf, size_t len);
 
 /* Formats a byte count as "512 B", "1.50 KiB", ... "2.00 TiB" into buf. */
 CUSTOS_API void custos_format_bytes(uint64_t bytes, char *buf, size_t len);

@@ -82,18 +82,18 @@ enum custos_verify_target_kind {
 
 struct custos_verify_options {
     enum custos_verify_level level;
-    double sample_percent;       /* sample: share of the items, 0 < p <= 100 (if count is 0) */
-    uint64_t sample_count;       /* sample: number of items; 0 to use sample_percent */
-    uint64_t seed;               /* sample: the selection seed (recorded in the report) */
-    unsigned part, parts;        /* restrict to part `part` (1..parts) of `parts`; 0, 0: all */
-    const char *const *recheck;  /* item names always checked in full (earlier failures) */
+    double sample_percent;      /* sample: share of the items, 0 < p <= 100 (if count is 0) */
+    uint64_t sample_count;      /* sample: number of items; 0 to use sample_percent */
+    uint64_t seed;              /* sample: the selection seed (recorded in the report) */
+    unsigned part, parts;       /* restrict to part `part` (1..parts) of `parts`; 0, 0: all */
+    const char *const *recheck; /* item names always checked in full (earlier failures) */
     size_t nrecheck;
-    int restore;                 /* archives: extract into a private directory and hash;
-                                    images: open their file systems with libtsk */
-    const char *tmpdir;          /* restore: parent of the private directory; NULL: $TMPDIR or /tmp */
-    unsigned digests;            /* CUSTOS_DIGEST_* to compute, of those the reference holds;
-                                    0: each item's strongest only (SHA-256 when recorded); an
-                                    item holding none of them is checked with its strongest */
+    int restore;        /* archives: extract into a private directory and hash;
+                           images: open their file systems with libtsk */
+    const char *tmpdir; /* restore: parent of the private directory; NULL: $TMPDIR or /tmp */
+    unsigned digests;   /* CUSTOS_DIGEST_* to compute, of those the reference holds;
+                           0: each item's strongest only (SHA-256 when recorded); an
+                           item holding none of them is checked with its strongest */
 };
 
 /* Fills o with the defaults: full level, no part, no restore. */
@@ -102,16 +102,16 @@ CUSTOS_API void custos_verify_options_init(struct custos_verify_options *o);
 /* One finding. Strings are owned by the verification. */
 struct custos_verify_item {
     enum custos_verify_class cls;
-    const char *name;       /* the reference's name; for extra, the name found */
-    const char *moved_to;   /* moved: the name it has now; else NULL */
-    uint64_t size_bytes;    /* recorded size (extra: the size found) */
-    int found;              /* the target holds a file under name (or moved_to) */
-    uint64_t found_bytes;   /* its size, when found */
-    int content_checked;    /* its content was read and compared */
-    char expected[65];      /* recorded SHA-256 (or strongest digest) hex, "" when none */
-    char actual[65];        /* the same algorithm, computed now; "" when not computed */
-    const char *algorithm;  /* the algorithm of expected/actual ("sha256", ...) */
-    const char *detail;     /* why it is changed or unreadable, or NULL */
+    const char *name;      /* the reference's name; for extra, the name found */
+    const char *moved_to;  /* moved: the name it has now; else NULL */
+    uint64_t size_bytes;   /* recorded size (extra: the size found) */
+    int found;             /* the target holds a file under name (or moved_to) */
+    uint64_t found_bytes;  /* its size, when found */
+    int content_checked;   /* its content was read and compared */
+    char expected[65];     /* recorded SHA-256 (or strongest digest) hex, "" when none */
+    char actual[65];       /* the same algorithm, computed now; "" when not computed */
+    const char *algorithm; /* the algorithm of expected/actual ("sha256", ...) */
+    const char *detail;    /* why it is changed or unreadable, or NULL */
 };
 
 struct custos_verify_totals {

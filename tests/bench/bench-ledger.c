@@ -45,8 +45,8 @@ main(int argc, char **argv)
     }
     struct custos_ledger_party owner = {"owner", k}, author = {"author", k};
     if (custos_ledger_create(&l, path,
-                             "{\"case\":\"BENCH\",\"level\":1,\"authorisation\":\"bench\"}",
-                             &owner, NULL, &err) != CUSTOS_OK) {
+                             "{\"case\":\"BENCH\",\"level\":1,\"authorisation\":\"bench\"}", &owner,
+                             NULL, &err) != CUSTOS_OK) {
         fprintf(stderr, "bench-ledger: %s\n", err.message);
         return custos_exit_code(err.status);
     }

@@ -106,8 +106,8 @@ faulty(int fd, uint64_t offset, size_t len)
                 int lf = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
                 if (lf >= 0) {
                     char line[64];
-                    int n = snprintf(line, sizeof(line), "%llu %zu\n",
-                                     (unsigned long long)offset, len);
+                    int n =
+                        snprintf(line, sizeof(line), "%llu %zu\n", (unsigned long long)offset, len);
                     if (write(lf, line, (size_t)n) < 0)
                         n = 0;
                     close(lf);

@@ -21,8 +21,8 @@
 static int tap_count, tap_failures;
 static char tap_dir[4096];
 
-static __attribute__((unused)) void
-tap_result(int pass, const char *file, int line, const char *fmt, ...)
+static __attribute__((unused)) void tap_result(int pass, const char *file, int line,
+                                               const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static __attribute__((unused)) void
@@ -46,7 +46,7 @@ tap_result(int pass, const char *file, int line, const char *fmt, ...)
 
 #define is_int(got, want, ...)                                                                     \
     do {                                                                                           \
-        long long g_ = (long long)(got), w_ = (long long)(want);                                  \
+        long long g_ = (long long)(got), w_ = (long long)(want);                                   \
         tap_result(g_ == w_, __FILE__, __LINE__, __VA_ARGS__);                                     \
         if (g_ != w_)                                                                              \
             printf("#   got %lld, want %lld\n", g_, w_);                                           \
@@ -55,10 +55,10 @@ tap_result(int pass, const char *file, int line, const char *fmt, ...)
 /* Like is_int, and prints the error's message on failure. */
 #define is_status(got, want, errp, ...)                                                            \
     do {                                                                                           \
-        long long g_ = (long long)(got), w_ = (long long)(want);                                  \
+        long long g_ = (long long)(got), w_ = (long long)(want);                                   \
         tap_result(g_ == w_, __FILE__, __LINE__, __VA_ARGS__);                                     \
         if (g_ != w_)                                                                              \
-            printf("#   got status %lld, want %lld; error: %s\n", g_, w_, (errp)->message);       \
+            printf("#   got status %lld, want %lld; error: %s\n", g_, w_, (errp)->message);        \
     } while (0)
 
 #define is_str(got, want, ...)                                                                     \
@@ -67,7 +67,7 @@ tap_result(int pass, const char *file, int line, const char *fmt, ...)
         int p_ = g_ != NULL && w_ != NULL && strcmp(g_, w_) == 0;                                  \
         tap_result(p_, __FILE__, __LINE__, __VA_ARGS__);                                           \
         if (!p_)                                                                                   \
-            printf("#   got '%s', want '%s'\n", g_ ? g_ : "(null)", w_ ? w_ : "(null)");          \
+            printf("#   got '%s', want '%s'\n", g_ ? g_ : "(null)", w_ ? w_ : "(null)");           \
     } while (0)
 
 #define has_str(haystack, needle, ...)                                                             \
@@ -76,7 +76,7 @@ tap_result(int pass, const char *file, int line, const char *fmt, ...)
         int p_ = h_ != NULL && strstr(h_, n_) != NULL;                                             \
         tap_result(p_, __FILE__, __LINE__, __VA_ARGS__);                                           \
         if (!p_)                                                                                   \
-            printf("#   '%s' does not contain '%s'\n", h_ ? h_ : "(null)", n_);                   \
+            printf("#   '%s' does not contain '%s'\n", h_ ? h_ : "(null)", n_);                    \
     } while (0)
 
 static __attribute__((unused)) int

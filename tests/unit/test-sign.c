@@ -112,8 +112,8 @@ test_sign_verify(void)
               CUSTOS_E_UNTRUSTED, &err, "verify_file on changed bytes");
     is_status(custos_sign_file(k, CUSTOS_PURPOSE_RECORD, "record.json", "record.sig", &err),
               CUSTOS_E_REFUSED, &err, "sign_file does not overwrite");
-    is_status(custos_sign_file(k, CUSTOS_PURPOSE_RECORD, "absent", "absent.sig", &err),
-              CUSTOS_E_IO, &err, "sign_file on a missing file");
+    is_status(custos_sign_file(k, CUSTOS_PURPOSE_RECORD, "absent", "absent.sig", &err), CUSTOS_E_IO,
+              &err, "sign_file on a missing file");
 
     custos_key_free(k);
     custos_key_free(other);

@@ -39,7 +39,7 @@ class_of(const struct custos_verify *v, const char *name)
         if (strcmp(it->name, name) == 0)
             return it->cls;
     }
-    return (enum custos_verify_class)-1;
+    return (enum custos_verify_class) - 1;
 }
 
 static int
