@@ -530,7 +530,8 @@ static const unsigned bag_algs[BAG_MANIFESTS] = {CUSTOS_DIGEST_SHA256, CUSTOS_DI
 static size_t
 bag_sorted(struct custos_verify *v)
 {
-    qsort(v->items, v->nitems, sizeof(*v->items), cmp_item);
+    if (v->nitems > 1)
+        qsort(v->items, v->nitems, sizeof(*v->items), cmp_item);
     return v->nitems;
 }
 
