@@ -32,6 +32,7 @@
 #include <stdarg.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,7 +61,8 @@ struct reader {
     uint8_t *buf;
     const struct custos_progress *p;
     uint64_t done, total;
-    int detached; /* on a thread of its own: counts done only, reports nothing */
+    int detached;     /* on a thread of its own: counts done only, reports nothing */
+    atomic_int *stop; /* detached: set when the run stops early */
 };
 
 static int
@@ -88,7 +90,7 @@ advance(struct reader *r, uint64_t n)
 {
     r->done += n;
     if (r->detached)
-        return CUSTOS_OK;
+        return atomic_load(r->stop) ? CUSTOS_E_INTERRUPTED : CUSTOS_OK;
     r->v->bytes_read += n;
     custos_progress_update(r->p, r->done, r->total);
     if (custos_progress_cancelled(r->p))
@@ -952,6 +954,7 @@ struct files_job {
     const char *dir;
     struct reader r;
     int rc;
+    atomic_int stop;
 };
 
 static void *
@@ -1018,6 +1021,8 @@ custos__verify_image(struct custos_verify *v, const char *dir, const struct cust
         return rc;
     }
     fj.r.detached = 1;
+    atomic_init(&fj.stop, 0);
+    fj.r.stop = &fj.stop;
     files_started = pthread_create(&files_thread, NULL, hash_image_files, &fj) == 0;
     struct custos_source *s = NULL;
     snprintf(path, sizeof(path), "%s/%s", dir, v->img_names[0]);
@@ -1123,7 +1128,10 @@ custos__verify_image(struct custos_verify *v, const char *dir, const struct cust
         }
     }
 out:
-    /* The image files themselves, as published. */
+    /* The image files themselves, as published; a run that stopped early
+     * (interrupted, out of memory) stops their thread too. */
+    if (rc != CUSTOS_OK)
+        atomic_store(&fj.stop, 1);
     if (files_started)
         pthread_join(files_thread, NULL);
     else
@@ -1131,7 +1139,7 @@ out:
     v->bytes_read += fj.r.done;
     if (rc == CUSTOS_OK && fj.rc != CUSTOS_OK)
         rc = fj.rc;
-    if (rc == CUSTOS_OK)
+    if (rc == CUSTOS_OK) /* the files thread looks for no cancel of its own */
         rc = advance(&r, 0);
     r.done += fj.r.done;
     custos_progress_update(p, r.done, r.total);
