@@ -58,16 +58,6 @@ cmp_key_p(const void *a, const void *b)
                    *(const struct custos_manifest_entry *const *)b);
 }
 
-static unsigned
-strongest(unsigned algs)
-{
-    if (algs & CUSTOS_DIGEST_SHA256)
-        return CUSTOS_DIGEST_SHA256;
-    if (algs & CUSTOS_DIGEST_SHA1)
-        return CUSTOS_DIGEST_SHA1;
-    return algs & CUSTOS_DIGEST_MD5;
-}
-
 static bool
 same_content(const struct custos_manifest_entry *r, const struct custos_manifest_entry *c)
 {
@@ -179,7 +169,7 @@ custos_audit_run(struct custos_audit **out, const struct custos_manifest *ref,
                  const struct custos_manifest *cur, struct custos_error *err)
 {
     *out = NULL;
-    unsigned alg = strongest(custos_manifest_algs(ref) & custos_manifest_algs(cur));
+    unsigned alg = custos_digest_strongest(custos_manifest_algs(ref) & custos_manifest_algs(cur));
     if (alg == 0)
         return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL,
                                 "the manifests share no digest algorithm");

@@ -159,6 +159,16 @@ custos_digest_name(unsigned alg)
     return a == NULL ? NULL : a->name;
 }
 
+unsigned
+custos_digest_strongest(unsigned algs)
+{
+    if (algs & CUSTOS_DIGEST_SHA256)
+        return CUSTOS_DIGEST_SHA256;
+    if (algs & CUSTOS_DIGEST_SHA1)
+        return CUSTOS_DIGEST_SHA1;
+    return algs & CUSTOS_DIGEST_MD5;
+}
+
 size_t
 custos_digest_size(unsigned alg)
 {

@@ -1290,15 +1290,6 @@ make_summary(struct custos_verify *v)
 
 /* ---- the run ---- */
 
-/* SHA-256, else SHA-1, else MD5 of algs; 0 for none. */
-static unsigned
-strongest(unsigned algs)
-{
-    return (algs & CUSTOS_DIGEST_SHA256) ? CUSTOS_DIGEST_SHA256
-           : (algs & CUSTOS_DIGEST_SHA1) ? CUSTOS_DIGEST_SHA1
-                                         : algs & CUSTOS_DIGEST_MD5;
-}
-
 /*
  * By default each item is checked with the strongest digest it has: equal
  * SHA-256 values already prove the content is the recorded one, so
@@ -1313,7 +1304,7 @@ pick_digests(struct custos_verify *v, unsigned asked)
     for (size_t i = 0; i < v->nitems; i++) {
         const struct ritem *it = &v->items[i];
         if (it->ref.algs != 0 && (it->ref.algs & want) == 0)
-            want |= strongest(it->ref.algs);
+            want |= custos_digest_strongest(it->ref.algs);
     }
     if (want != 0)
         v->algs = want;
@@ -1571,11 +1562,13 @@ custos_verify_report_json(const struct custos_verify *v, char **json)
     }
     json_t *digests = json_pack("{s:[], s:[]}", "computed", "held");
     static const unsigned order[] = {CUSTOS_DIGEST_MD5, CUSTOS_DIGEST_SHA1, CUSTOS_DIGEST_SHA256};
+    unsigned computed, held;
+    custos_verify_digests(v, &computed, &held);
     for (size_t i = 0; digests != NULL && i < 3; i++) {
-        if (v->algs & order[i])
+        if (computed & order[i])
             json_array_append_new(json_object_get(digests, "computed"),
                                   json_string(custos_digest_name(order[i])));
-        if ((v->held ? v->held : v->algs) & order[i])
+        if (held & order[i])
             json_array_append_new(json_object_get(digests, "held"),
                                   json_string(custos_digest_name(order[i])));
     }

@@ -102,6 +102,9 @@ CUSTOS_API int custos_digest_parse(const char *list, unsigned *algs, struct cust
 /* The name of one algorithm bit ("md5", "sha1", "sha256"), or NULL. */
 CUSTOS_API const char *custos_digest_name(unsigned alg);
 
+/* The strongest of algs: SHA-256, else SHA-1, else MD5; 0 for none. */
+CUSTOS_API unsigned custos_digest_strongest(unsigned algs);
+
 /* The digest size in bytes of one algorithm bit, or 0. */
 CUSTOS_API size_t custos_digest_size(unsigned alg);
 

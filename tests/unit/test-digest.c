@@ -67,6 +67,11 @@ main(void)
     custos_hex_encode(bytes, 0, hex);
     is_str(hex, "", "empty encode");
     is_str(custos_digest_name(CUSTOS_DIGEST_SHA256), "sha256", "names");
+    is_int(custos_digest_strongest(CUSTOS_DIGEST_ALL), CUSTOS_DIGEST_SHA256, "strongest of all");
+    is_int(custos_digest_strongest(CUSTOS_DIGEST_MD5 | CUSTOS_DIGEST_SHA1), CUSTOS_DIGEST_SHA1,
+           "strongest of md5, sha1");
+    is_int(custos_digest_strongest(CUSTOS_DIGEST_MD5), CUSTOS_DIGEST_MD5, "strongest of md5");
+    is_int(custos_digest_strongest(0), 0, "strongest of none");
     is_int(custos_digest_size(CUSTOS_DIGEST_SHA1), 20, "sizes");
 
     /* custos_digest_file: a file larger than one read buffer, and a missing one. */
