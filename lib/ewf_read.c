@@ -214,8 +214,9 @@ custos__ewf_reader_read(struct custos__ewf_reader *r, const char *path, uint64_t
     *bad_offset = UINT64_MAX;
     if (offset % r->chunk_bytes != 0 || offset + len > r->media_bytes)
         return custos_error_set(err, CUSTOS_E_USAGE, 0, path,
-                                "read of %zu bytes at byte %llu is not on a chunk boundary", len,
-                                (unsigned long long)offset);
+                                "read of %zu bytes at byte %llu: not on a chunk boundary, or "
+                                "past the medium's end",
+                                len, (unsigned long long)offset);
     size_t n = (len + r->chunk_bytes - 1) / r->chunk_bytes;
     if (grow(r, n) != 0)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
