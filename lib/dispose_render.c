@@ -136,14 +136,44 @@ row(struct buf *b, const char *label, const char *value)
     puts_(b, "</td></tr>\n");
 }
 
+/* The fields of a certificate item, in the order both renderings list them
+ * (destruction-proof.md, the certificate's items). */
+static const char *const item_fields[] = {"make",
+                                          "model",
+                                          "serial",
+                                          "capacity",
+                                          "media_type",
+                                          "source",
+                                          "classification",
+                                          "data_backed_up",
+                                          "backup_location",
+                                          "category",
+                                          "method",
+                                          "method_details",
+                                          "standard",
+                                          "level",
+                                          "tool",
+                                          "tool_version",
+                                          "verification",
+                                          "result",
+                                          "note",
+                                          "time",
+                                          "location",
+                                          "destination",
+                                          "post_classification",
+                                          NULL};
+
+/* The fields of a party, in the order both renderings list them; each
+ * rendering has labels of its own width. */
+static const char *const party_fields[] = {"name",    "title",    "organisation", "address",
+                                           "contact", "location", "key",          NULL};
+
 static void
 party_rows(struct buf *b, const char *title, const json_t *p)
 {
     puts_(b, "<h2>");
     esc(b, title);
     puts_(b, "</h2><table>\n");
-    static const char *const f[] = {"name",    "title",    "organisation", "address",
-                                    "contact", "location", "key",          NULL};
     static const char *const l[] = {"Name",
                                     "Title",
                                     "Organisation",
@@ -152,8 +182,8 @@ party_rows(struct buf *b, const char *title, const json_t *p)
                                     "Location",
                                     "Key fingerprint (SHA-256)",
                                     NULL};
-    for (size_t i = 0; f[i] != NULL; i++)
-        row(b, l[i], js(p, f[i]));
+    for (size_t i = 0; party_fields[i] != NULL; i++)
+        row(b, l[i], js(p, party_fields[i]));
     puts_(b, "</table>\n");
 }
 
@@ -239,37 +269,13 @@ html(const struct custos__bundle *bd, struct buf *b)
         puts_(b, "</p>\n");
     }
     puts_(b, "<h2>Media</h2>\n");
-    static const char *const f[] = {"make",
-                                    "model",
-                                    "serial",
-                                    "capacity",
-                                    "media_type",
-                                    "source",
-                                    "classification",
-                                    "data_backed_up",
-                                    "backup_location",
-                                    "category",
-                                    "method",
-                                    "method_details",
-                                    "standard",
-                                    "level",
-                                    "tool",
-                                    "tool_version",
-                                    "verification",
-                                    "result",
-                                    "note",
-                                    "time",
-                                    "location",
-                                    "destination",
-                                    "post_classification",
-                                    NULL};
     json_array_foreach(json_object_get(c, "items"), i, v)
     {
         puts_(b, "<h3>Item ");
         esc(b, js(v, "id"));
         puts_(b, "</h3><table>\n");
-        for (size_t k = 0; f[k] != NULL; k++)
-            row(b, f[k], js(v, f[k]));
+        for (size_t k = 0; item_fields[k] != NULL; k++)
+            row(b, item_fields[k], js(v, item_fields[k]));
         size_t j;
         json_t *s;
         json_array_foreach(json_object_get(v, "seals"), j, s) row(b, "seal", json_string_value(s));
@@ -459,12 +465,10 @@ static void
 pdf_party(struct pdf *p, const char *title, const json_t *o)
 {
     heading(p, title);
-    static const char *const f[] = {"name",    "title",    "organisation", "address",
-                                    "contact", "location", "key",          NULL};
     static const char *const l[] = {"Name",    "Title",    "Organisation",    "Address",
                                     "Contact", "Location", "Key fingerprint", NULL};
-    for (size_t i = 0; f[i] != NULL; i++)
-        pline(p, 0, l[i], js(o, f[i]));
+    for (size_t i = 0; party_fields[i] != NULL; i++)
+        pline(p, 0, l[i], js(o, party_fields[i]));
 }
 
 static void
@@ -542,37 +546,13 @@ pdf(const struct custos__bundle *b, const char *out, struct custos_error *err)
                  js(v, "expires")[0] ? ", expires " : "", js(v, "expires"));
         pline(&p, 0, "Certification", line);
     }
-    static const char *const f[] = {"make",
-                                    "model",
-                                    "serial",
-                                    "capacity",
-                                    "media_type",
-                                    "source",
-                                    "classification",
-                                    "data_backed_up",
-                                    "backup_location",
-                                    "category",
-                                    "method",
-                                    "method_details",
-                                    "standard",
-                                    "level",
-                                    "tool",
-                                    "tool_version",
-                                    "verification",
-                                    "result",
-                                    "note",
-                                    "time",
-                                    "location",
-                                    "destination",
-                                    "post_classification",
-                                    NULL};
     json_array_foreach(json_object_get(c, "items"), i, v)
     {
         char t[200];
         snprintf(t, sizeof(t), "Item %s", js(v, "id"));
         heading(&p, t);
-        for (size_t k = 0; f[k] != NULL; k++)
-            pline(&p, strcmp(f[k], "result") == 0, f[k], js(v, f[k]));
+        for (size_t k = 0; item_fields[k] != NULL; k++)
+            pline(&p, strcmp(item_fields[k], "result") == 0, item_fields[k], js(v, item_fields[k]));
         size_t j;
         json_t *s;
         json_array_foreach(json_object_get(v, "seals"), j, s)
