@@ -145,10 +145,29 @@ add_item(struct custos_verify *v, enum ritem_kind kind, const char *name, struct
     return CUSTOS_OK;
 }
 
+/* Whether an unfound reference file could be an extra of this size, moved. */
+static int
+could_be_moved(const struct custos_verify *v, uint64_t size)
+{
+    for (size_t i = 0; i < v->nitems; i++) {
+        const struct ritem *it = &v->items[i];
+        if (!it->found && it->kind == RITEM_FILE && it->ref.algs && it->size == size)
+            return 1;
+    }
+    return 0;
+}
+
 int
 custos__verify_add_extra(struct custos_verify *v, const char *name, uint64_t size,
                          struct extra **out)
 {
+    *out = NULL;
+    /* Past the cap an extra is only counted, unless it could be a moved
+     * item: memory stays bounded whatever a target holds. */
+    if (v->nextras >= CUSTOS_VERIFY_EXTRAS_LISTED && !could_be_moved(v, size)) {
+        v->extras_unlisted++;
+        return CUSTOS_OK;
+    }
     if (v->nextras == v->capextras) {
         size_t cap = v->capextras ? 2 * v->capextras : 16;
         struct extra *p = realloc(v->extras, cap * sizeof(*p));
@@ -1176,6 +1195,12 @@ finish(struct custos_verify *v)
             custos_error_set(&first, CUSTOS_E_MISMATCH, 0, NULL, "%s: extra", x->name);
         status = custos_status_worst(status, CUSTOS_E_MISMATCH);
     }
+    if (v->extras_unlisted > 0) {
+        if (first.status == CUSTOS_OK)
+            custos_error_set(&first, CUSTOS_E_MISMATCH, 0, NULL, "%llu extra files not listed",
+                             (unsigned long long)v->extras_unlisted);
+        status = custos_status_worst(status, CUSTOS_E_MISMATCH);
+    }
     if (v->empty_selection) {
         if (first.status == CUSTOS_OK)
             custos_error_set(&first, CUSTOS_E_INCOMPLETE, 0, NULL,
@@ -1203,6 +1228,7 @@ custos_verify_totals(const struct custos_verify *v, struct custos_verify_totals 
     memset(t, 0, sizeof(*t));
     for (size_t i = 0; i < v->nout; i++)
         t->count[v->out[i].cls]++;
+    t->count[CUSTOS_VERIFY_EXTRA] += (size_t)v->extras_unlisted;
     for (size_t i = 0; i < v->nitems; i++) {
         const struct ritem *it = &v->items[i];
         uint64_t b = it->size == UINT64_MAX ? it->found_size : it->size;
@@ -1488,6 +1514,8 @@ custos_verify_report_json(const struct custos_verify *v, char **json)
             key[3] = '_';
         json_object_set_new(totals, key, json_integer((json_int_t)t.count[c]));
     }
+    /* Extras past the listing cap: in totals.extra, not in items. */
+    json_object_set_new(totals, "extra_not_listed", json_integer((json_int_t)v->extras_unlisted));
     for (size_t i = 0; i < v->nout; i++) {
         const struct custos_verify_item *it = &v->out[i];
         json_t *o =

@@ -69,6 +69,8 @@ struct custos_verify {
     size_t nitems, capitems;
     struct extra *extras;
     size_t nextras, capextras;
+    uint64_t extras_unlisted; /* extras past CUSTOS_VERIFY_EXTRAS_LISTED: counted only */
+    int hostile;              /* the target holds a hostile member (refused) */
     /* Record only. */
     char **img_names; /* output.files[].name, in order */
     size_t nimg;
@@ -115,8 +117,12 @@ struct custos_verify {
     size_t nout;
 };
 
+/* Extras listed one by one; more are counted (struct custos_verify_totals). */
+#define CUSTOS_VERIFY_EXTRAS_LISTED 10000
+
 /* verify.c */
 int custos__verify_lookup(const struct custos_verify *v, const char *name, size_t *idx);
+/* Adds an extra; past CUSTOS_VERIFY_EXTRAS_LISTED only counts it (*out NULL). */
 int custos__verify_add_extra(struct custos_verify *v, const char *name, uint64_t size,
                              struct extra **out);
 int custos__verify_set_detail(struct ritem *it, const char *fmt, ...)

@@ -101,7 +101,9 @@ advance(struct reader *r, uint64_t n)
 /*
  * Hashes the regular file at path into *got. Returns CUSTOS_OK, or
  * CUSTOS_E_INCOMPLETE with *why set (a new string) when it cannot be read,
- * or CUSTOS_E_INTERRUPTED / CUSTOS_E_NOMEM.
+ * CUSTOS_E_MISMATCH with *why set when it is no regular file (a FIFO or a
+ * device is never read: it could block forever or never end), or
+ * CUSTOS_E_INTERRUPTED / CUSTOS_E_NOMEM.
  */
 static int
 hash_file(struct reader *r, const char *path, struct custos_digest_result *got, uint64_t *bytes,
@@ -109,13 +111,31 @@ hash_file(struct reader *r, const char *path, struct custos_digest_result *got, 
 {
     *why = NULL;
     *bytes = 0;
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
+    /* O_NONBLOCK: opening a FIFO put in a file's place must not wait for a writer. */
+    int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
+    int fd = open(path, flags | O_NOATIME);
     if (fd < 0 && errno == EPERM)
-        fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        fd = open(path, flags);
+    if (fd < 0 && errno == ELOOP) {
+        if (asprintf(why, "is a symbolic link, not a regular file") < 0)
+            *why = NULL;
+        return CUSTOS_E_MISMATCH;
+    }
     if (fd < 0) {
         if (asprintf(why, "cannot open: %s", strerror(errno)) < 0)
             *why = NULL;
         return CUSTOS_E_INCOMPLETE;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        int regular_unknown = errno;
+        close(fd);
+        if (asprintf(why, "%s",
+                     S_ISREG(st.st_mode)
+                         ? strerror(regular_unknown)
+                         : "is not a regular file (a FIFO, device or directory)") < 0)
+            *why = NULL;
+        return CUSTOS_E_MISMATCH;
     }
     custos_digest_reset(r->d);
     uint64_t off = 0;
@@ -148,6 +168,12 @@ hash_file(struct reader *r, const char *path, struct custos_digest_result *got, 
 static int
 settle(struct ritem *it, int rc, const struct custos_digest_result *got, char *why)
 {
+    if (rc == CUSTOS_E_MISMATCH) { /* no regular file: changed, never read */
+        it->differs = 1;
+        custos__verify_set_detail(it, "%s", why ? why : "is not a regular file");
+        free(why);
+        return CUSTOS_OK;
+    }
     if (rc == CUSTOS_E_INCOMPLETE) {
         it->unreadable = 1;
         custos__verify_set_detail(it, "%s", why ? why : "cannot be read");
@@ -238,6 +264,21 @@ note_found(struct walk *w, const char *rel, const struct stat *st)
     return custos__verify_add_extra(v, name, (uint64_t)st->st_size, &x);
 }
 
+/* A FIFO, device or socket under a reference file's name: changed, never read. */
+static void
+note_special(struct custos_verify *v, const char *rel)
+{
+    char buf[8192];
+    const char *name = v->tpayload ? custos__verify_normalize(v, rel, buf, sizeof(buf)) : rel;
+    size_t idx;
+    if (!custos__verify_lookup(v, name, &idx))
+        return;
+    struct ritem *it = &v->items[idx];
+    it->found = 1;
+    it->differs = 1;
+    custos__verify_set_detail(it, "is not a regular file (a FIFO, device or socket)");
+}
+
 static int
 walk_dir(struct walk *w, const char *base, const char *rel, unsigned depth)
 {
@@ -268,6 +309,8 @@ walk_dir(struct walk *w, const char *base, const char *rel, unsigned depth)
             rc = walk_dir(w, base, name, depth + 1);
         else if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))
             rc = note_found(w, name, &st);
+        else
+            note_special(w->v, name); /* a FIFO or device is never opened */
     }
     closedir(d);
     return rc;
@@ -437,7 +480,7 @@ custos__verify_directory(struct custos_verify *v, const char *dir, const struct 
         free(why);
         if (h == CUSTOS_OK)
             x->hashed = 1;
-        else if (h == CUSTOS_E_INCOMPLETE)
+        else if (h == CUSTOS_E_INCOMPLETE || h == CUSTOS_E_MISMATCH)
             x->unreadable = 1;
         else
             rc = h;
@@ -484,10 +527,15 @@ archive_broken(struct custos_verify *v, const char *path, struct archive *a, con
              where, msg ? msg : "unknown error");
 }
 
-/* Hashes the current entry's data. CUSTOS_E_CORRUPT when the archive broke (fatal). */
+/*
+ * Hashes the current entry's data. CUSTOS_E_INCOMPLETE when the archive
+ * broke (*fatal when it cannot go on); CUSTOS_E_MISMATCH, reading no
+ * further, once the entry holds more than limit bytes (a decompression bomb
+ * under a small file's name is not read to its end).
+ */
 static int
-hash_entry(struct reader *r, struct archive *a, struct custos_digest_result *got, uint64_t *bytes,
-           char **why, int *fatal)
+hash_entry(struct reader *r, struct archive *a, uint64_t limit, struct custos_digest_result *got,
+           uint64_t *bytes, char **why, int *fatal)
 {
     custos_digest_reset(r->d);
     *bytes = 0;
@@ -512,8 +560,181 @@ hash_entry(struct reader *r, struct archive *a, struct custos_digest_result *got
         custos_progress_update(r->p, (uint64_t)archive_filter_bytes(a, -1), r->total);
         if (custos_progress_cancelled(r->p))
             return custos_error_set(&r->v->err, CUSTOS_E_INTERRUPTED, 0, NULL, "interrupted");
+        if (*bytes > limit) {
+            if (asprintf(why, "holds more than the recorded %llu bytes (read no further)",
+                         (unsigned long long)limit) < 0)
+                *why = NULL;
+            custos_digest_final(r->d, got);
+            return CUSTOS_E_MISMATCH;
+        }
     }
     custos_digest_final(r->d, got);
+    return CUSTOS_OK;
+}
+
+/* A member's name for a message: control bytes as \xHH, at most about 300 bytes. */
+static void
+printable(const char *s, char *out, size_t size)
+{
+    size_t o = 0;
+    for (const unsigned char *c = (const unsigned char *)s; *c && o + 5 < size && o < 300; c++) {
+        if (*c < 0x20 || *c == 0x7f)
+            o += (size_t)snprintf(out + o, size - o, "\\x%02x", *c);
+        else
+            out[o++] = (char)*c;
+    }
+    out[o] = '\0';
+}
+
+static int
+has_dotdot(const char *name)
+{
+    for (const char *c = name; *c;) {
+        size_t len = strcspn(c, "/");
+        if (len == 2 && c[0] == '.' && c[1] == '.')
+            return 1;
+        c += len;
+        c += *c == '/';
+    }
+    return 0;
+}
+
+/*
+ * Why an archive member is hostile, or NULL. A hostile member is refused
+ * (exit 6, docs/exit-codes.md): it names a place outside the target or
+ * something no backup of evidence holds. Control bytes in names are not
+ * hostile (they are evidence; reports escape them).
+ */
+static const char *
+hostile_member(const char *raw, mode_t type, const char *hl)
+{
+    if (raw[0] == '/')
+        return "an absolute name";
+    if (has_dotdot(raw))
+        return "a \"..\" component in its name";
+    if (type == AE_IFCHR || type == AE_IFBLK)
+        return "a device node";
+    if (type == AE_IFIFO || type == AE_IFSOCK)
+        return "a FIFO or socket";
+    if (hl != NULL && (hl[0] == '/' || has_dotdot(hl)))
+        return "a hard link to a name outside the archive";
+    return NULL;
+}
+
+/* The names of the symbolic link members seen so far (an open-addressing set). */
+struct links {
+    char **slot;
+    size_t cap, n;
+};
+
+static size_t
+link_hash(const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return (size_t)h;
+}
+
+static int
+link_has(const struct links *l, const char *s, size_t len)
+{
+    if (l->n == 0)
+        return 0;
+    for (size_t i = link_hash(s, len) & (l->cap - 1);; i = (i + 1) & (l->cap - 1)) {
+        if (l->slot[i] == NULL)
+            return 0;
+        if (strncmp(l->slot[i], s, len) == 0 && l->slot[i][len] == '\0')
+            return 1;
+    }
+}
+
+static const char *
+strip_dot_slash(const char *s)
+{
+    while (s[0] == '.' && s[1] == '/')
+        s += 2;
+    return s;
+}
+
+static int
+link_add(struct links *l, const char *raw)
+{
+    const char *s = strip_dot_slash(raw);
+    if (2 * (l->n + 1) > l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        char **slot = calloc(cap, sizeof(*slot));
+        if (slot == NULL)
+            return CUSTOS_E_NOMEM;
+        for (size_t i = 0; i < l->cap; i++)
+            if (l->slot[i] != NULL) {
+                size_t j = link_hash(l->slot[i], strlen(l->slot[i])) & (cap - 1);
+                while (slot[j] != NULL)
+                    j = (j + 1) & (cap - 1);
+                slot[j] = l->slot[i];
+            }
+        free(l->slot);
+        l->slot = slot;
+        l->cap = cap;
+    }
+    size_t len = strlen(s);
+    if (link_has(l, s, len))
+        return CUSTOS_OK;
+    size_t j = link_hash(s, len) & (l->cap - 1);
+    while (l->slot[j] != NULL)
+        j = (j + 1) & (l->cap - 1);
+    if ((l->slot[j] = strdup(s)) == NULL)
+        return CUSTOS_E_NOMEM;
+    l->n++;
+    return CUSTOS_OK;
+}
+
+/* Whether a directory above raw is a symbolic link member. */
+static int
+through_link(const struct links *l, const char *raw)
+{
+    const char *s = strip_dot_slash(raw);
+    for (const char *c = strchr(s, '/'); l->n > 0 && c != NULL; c = strchr(c + 1, '/'))
+        if (link_has(l, s, (size_t)(c - s)))
+            return 1;
+    return 0;
+}
+
+static void
+links_free(struct links *l)
+{
+    for (size_t i = 0; i < l->cap; i++)
+        free(l->slot[i]);
+    free(l->slot);
+}
+
+static int
+refuse_member(struct custos_verify *v, const char *path, const char *raw, const char *why)
+{
+    char name[400];
+    printable(raw, name, sizeof(name));
+    v->hostile = 1;
+    return custos_error_set(&v->err, CUSTOS_E_REFUSED, 0, path,
+                            "member \"%s\": %s; a hostile archive is refused, nothing was "
+                            "verified",
+                            name, why);
+}
+
+static int
+cmp_extra_name(const void *a, const void *b)
+{
+    return strcmp(((const struct extra *)a)->name, ((const struct extra *)b)->name);
+}
+
+/* Two members under one name that the reference does not hold: refused too. */
+static int
+duplicate_extras(struct custos_verify *v, const char *path)
+{
+    if (v->nextras > 1)
+        qsort(v->extras, v->nextras, sizeof(*v->extras), cmp_extra_name);
+    for (size_t j = 1; j < v->nextras; j++)
+        if (strcmp(v->extras[j - 1].name, v->extras[j].name) == 0)
+            return refuse_member(v, path, v->extras[j].name, "a second member under the same name");
     return CUSTOS_OK;
 }
 
@@ -535,6 +756,7 @@ custos__verify_archive(struct custos_verify *v, const char *path, const struct c
     struct archive_entry *ae;
     int lr;
     size_t entries = 0;
+    struct links links = {NULL, 0, 0};
     if (archive_errno(a) != 0 || archive_error_string(a) != NULL) {
         if (access(path, R_OK) != 0) {
             rc = custos_error_set(&v->err, CUSTOS_E_IO, errno, path, "cannot open the target");
@@ -549,7 +771,21 @@ custos__verify_archive(struct custos_verify *v, const char *path, const struct c
                 archive_describe(v, a);
             mode_t type = archive_entry_filetype(ae);
             const char *raw = archive_entry_pathname(ae);
-            if (raw == NULL || type == AE_IFDIR)
+            if (raw == NULL)
+                continue;
+            const char *hostile = hostile_member(raw, type, archive_entry_hardlink(ae));
+            if (hostile == NULL && through_link(&links, raw))
+                hostile = "a path through a symbolic link member (it could lead out of the "
+                          "target when extracted)";
+            if (hostile == NULL && type == AE_IFLNK && link_add(&links, raw) != CUSTOS_OK) {
+                rc = custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+                goto out;
+            }
+            if (hostile != NULL) {
+                rc = refuse_member(v, path, raw, hostile);
+                goto out;
+            }
+            if (type == AE_IFDIR)
                 continue;
             if ((rc = custos__verify_bag_layout(v, raw)) != CUSTOS_OK)
                 goto out;
@@ -565,11 +801,12 @@ custos__verify_archive(struct custos_verify *v, const char *path, const struct c
                 struct extra *x;
                 if ((rc = custos__verify_add_extra(v, name, size, &x)) != CUSTOS_OK)
                     goto out;
-                if (type == AE_IFREG && hl == NULL && v->opt.level != CUSTOS_VERIFY_STRUCTURE) {
+                if (x != NULL && type == AE_IFREG && hl == NULL &&
+                    v->opt.level != CUSTOS_VERIFY_STRUCTURE) {
                     uint64_t n;
                     char *why;
                     int fatal;
-                    int h = hash_entry(&r, a, &x->got, &n, &why, &fatal);
+                    int h = hash_entry(&r, a, UINT64_MAX, &x->got, &n, &why, &fatal);
                     free(why);
                     x->size = n;
                     if (h == CUSTOS_E_INTERRUPTED) {
@@ -586,6 +823,10 @@ custos__verify_archive(struct custos_verify *v, const char *path, const struct c
                 continue;
             }
             struct ritem *it = &v->items[idx];
+            if (it->found) {
+                rc = refuse_member(v, path, raw, "a second member under the same name");
+                goto out;
+            }
             it->found = 1;
             it->found_size = size_set ? size : it->size;
             if (hl != NULL) {
@@ -626,8 +867,8 @@ custos__verify_archive(struct custos_verify *v, const char *path, const struct c
             uint64_t n;
             char *why;
             int fatal;
-            int h = hash_entry(&r, a, &got, &n, &why, &fatal);
-            if (h == CUSTOS_OK)
+            int h = hash_entry(&r, a, it->size, &got, &n, &why, &fatal);
+            if (h == CUSTOS_OK || h == CUSTOS_E_MISMATCH)
                 it->found_size = n;
             if (h == CUSTOS_E_INCOMPLETE && !v->container_corrupt)
                 archive_broken(v, path, a, "inside an entry");
@@ -640,6 +881,8 @@ custos__verify_archive(struct custos_verify *v, const char *path, const struct c
         }
         if (lr != ARCHIVE_EOF)
             archive_broken(v, path, a, entries ? "after its last readable entry" : "at its start");
+        if ((rc = duplicate_extras(v, path)) != CUSTOS_OK)
+            goto out;
     }
     if (entries == 0 && !v->container_corrupt)
         archive_describe(v, a);
@@ -651,6 +894,7 @@ custos__verify_archive(struct custos_verify *v, const char *path, const struct c
                                           "not reached: the archive is damaged before it");
             }
 out:
+    links_free(&links);
     archive_read_free(a);
     reader_free(&r);
     return rc;
@@ -1200,6 +1444,52 @@ restore_image(struct custos_verify *v, const char *dir, const struct custos_prog
     custos_manifest_free(m);
 }
 
+/*
+ * Copies the current entry's data into the file disk has open, reading at
+ * most limit + 1 bytes: an entry longer than its reference item is cut there
+ * (it fails the restore), so a decompression bomb cannot fill the disk.
+ * Returns 0, 1 when the entry is longer than limit, -1 on an error (in msg).
+ */
+static int
+restore_data(struct archive *a, struct archive *disk, uint8_t *buf, uint64_t limit, char *msg,
+             size_t size)
+{
+    uint64_t done = 0;
+    for (;;) {
+        la_ssize_t n = archive_read_data(a, buf, READ_BYTES);
+        if (n == 0)
+            return 0;
+        if (n < 0) {
+            const char *m = archive_error_string(a);
+            snprintf(msg, size, "%.100s", m ? m : "archive read error");
+            return -1;
+        }
+        size_t keep = (size_t)n;
+        int over = 0;
+        if (done + (uint64_t)n > limit) {
+            keep = (size_t)(limit - done) + 1;
+            over = 1;
+        }
+        if (archive_write_data(disk, buf, keep) < 0) {
+            const char *m = archive_error_string(disk);
+            snprintf(msg, size, "%.100s", m ? m : "write error");
+            return -1;
+        }
+        done += keep;
+        if (over)
+            return 1;
+    }
+}
+
+/* Removes the restore directory; 0 only when it is really gone. */
+static int
+remove_restore_dir(const char *dir)
+{
+    nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    struct stat st;
+    return lstat(dir, &st) == 0 || errno != ENOENT ? -1 : 0;
+}
+
 void
 custos__verify_restore(struct custos_verify *v, const char *path, const struct custos_progress *p)
 {
@@ -1210,10 +1500,13 @@ custos__verify_restore(struct custos_verify *v, const char *path, const struct c
     const char *parent = v->opt.tmpdir ? v->opt.tmpdir : getenv("TMPDIR");
     if (parent == NULL || parent[0] == '\0')
         parent = "/tmp";
+    /* What the restore may write: each reference file's recorded size
+     * (or, a bag's, the size found in the first pass), plus one byte. */
     uint64_t need = 0;
     for (size_t i = 0; i < v->nitems; i++)
-        if (v->items[i].kind == RITEM_FILE)
-            need += v->items[i].size == UINT64_MAX ? v->items[i].found_size : v->items[i].size;
+        if (v->items[i].kind == RITEM_FILE && v->items[i].found)
+            need +=
+                (v->items[i].size == UINT64_MAX ? v->items[i].found_size : v->items[i].size) + 1;
     struct statvfs sv;
     if (statvfs(parent, &sv) != 0) {
         restore_set(v, "not tested", "%s: cannot query free space: %s", parent, strerror(errno));
@@ -1236,88 +1529,133 @@ custos__verify_restore(struct custos_verify *v, const char *path, const struct c
                     strerror(errno));
         return;
     }
+    /* One byte per reference item: 1 extracted, 2 failed (first reason in failed_item). */
+    unsigned char *state = calloc(v->nitems ? v->nitems : 1, 1);
+    uint8_t *buf = malloc(READ_BYTES);
     struct archive *a = archive_open(path);
     struct archive *disk = archive_write_disk_new();
     int flags = ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
                 ARCHIVE_EXTRACT_NO_OVERWRITE;
-    char failed[160] = "";
-    if (a == NULL || disk == NULL || archive_write_disk_set_options(disk, flags) != ARCHIVE_OK) {
+    char failed[200] = "", failed_item[300] = "";
+    size_t bad = 0;
+    if (state == NULL || buf == NULL || a == NULL || disk == NULL ||
+        archive_write_disk_set_options(disk, flags) != ARCHIVE_OK) {
         snprintf(failed, sizeof(failed), "cannot set up extraction");
     } else {
         struct archive_entry *ae;
         int lr;
-        char dest[8192];
+        char dest[PATH_MAX + 64];
+        /* Only the reference's regular files are extracted: anything else
+         * (extras, links, special files) is never written, so nothing the
+         * reference does not bound reaches the disk. */
         while (!failed[0] &&
                ((lr = archive_read_next_header(a, &ae)) == ARCHIVE_OK || lr == ARCHIVE_WARN)) {
             const char *raw = archive_entry_pathname(ae);
-            if (raw == NULL || raw[0] == '/') {
-                snprintf(failed, sizeof(failed), "refused an entry with an absolute name");
+            if (raw == NULL || raw[0] == '/' || has_dotdot(raw)) {
+                snprintf(failed, sizeof(failed), "refused a hostile entry name");
                 break;
             }
-            char nbuf[8192], hbuf[8192];
+            char nbuf[8192];
             const char *name = custos__verify_normalize(v, raw, nbuf, sizeof(nbuf));
-            if (name[0] == '\0')
+            size_t idx;
+            if (name[0] == '\0' || !custos__verify_lookup(v, name, &idx) ||
+                v->items[idx].kind != RITEM_FILE || archive_entry_filetype(ae) == AE_IFDIR)
                 continue;
-            snprintf(dest, sizeof(dest), "%s/%s", tmpl, name);
+            struct ritem *it = &v->items[idx];
+            const char *why = NULL;
+            if (state[idx] != 0)
+                why = "a second entry under this name";
+            else if (archive_entry_filetype(ae) != AE_IFREG || archive_entry_hardlink(ae))
+                why = "not a regular file in the archive (not extracted)";
+            else if ((size_t)snprintf(dest, sizeof(dest), "%s/%s", tmpl, name) >= PATH_MAX)
+                why = "its name is too long to restore (not extracted)";
+            if (why != NULL) {
+                if (!failed_item[0])
+                    snprintf(failed_item, sizeof(failed_item), "%.200s: %s", it->name, why);
+                state[idx] = 2;
+                continue;
+            }
             archive_entry_set_pathname(ae, dest);
-            const char *hl = archive_entry_hardlink(ae);
-            if (hl != NULL) {
-                if (hl[0] == '/') {
-                    snprintf(failed, sizeof(failed), "refused a hard link to an absolute name");
-                    break;
-                }
-                snprintf(dest, sizeof(dest), "%s/%s", tmpl,
-                         custos__verify_normalize(v, hl, hbuf, sizeof(hbuf)));
-                archive_entry_set_hardlink(ae, dest);
-            }
-            archive_entry_set_perm(ae, archive_entry_filetype(ae) == AE_IFDIR ? 0700 : 0600);
-            int er = archive_read_extract2(a, ae, disk);
+            archive_entry_set_perm(ae, 0600);
+            archive_entry_unset_size(ae);
+            uint64_t limit = it->size == UINT64_MAX ? it->found_size : it->size;
+            char msg[128] = "";
+            int er = archive_write_header(disk, ae);
+            int dr = er == ARCHIVE_OK || er == ARCHIVE_WARN
+                         ? restore_data(a, disk, buf, limit, msg, sizeof(msg))
+                         : -1;
             if (er != ARCHIVE_OK && er != ARCHIVE_WARN) {
-                const char *m = archive_error_string(a);
-                if (m == NULL)
-                    m = archive_error_string(disk);
-                snprintf(failed, sizeof(failed), "extraction of %.60s failed: %.60s", name,
-                         m ? m : "unknown error");
+                const char *m = archive_error_string(disk);
+                snprintf(msg, sizeof(msg), "%.100s", m ? m : "unknown error");
             }
+            archive_write_finish_entry(disk);
+            if (dr < 0)
+                snprintf(failed, sizeof(failed), "extraction of %.60s failed: %.100s", name, msg);
+            else if (dr > 0) {
+                state[idx] = 2;
+                if (!failed_item[0])
+                    snprintf(failed_item, sizeof(failed_item),
+                             "%.200s: holds more than the recorded %llu bytes (cut there)",
+                             it->name, (unsigned long long)limit);
+            } else
+                state[idx] = 1;
             if (custos_progress_cancelled(p))
                 snprintf(failed, sizeof(failed), "interrupted");
         }
     }
     archive_write_free(disk);
     archive_read_free(a);
-    size_t ok = 0, bad = 0;
+    free(buf);
+    size_t ok = 0;
     uint64_t bytes = 0;
     struct reader r;
     if (!failed[0] && reader_init(&r, v, v->algs, p) == CUSTOS_OK) {
-        char fp[8192];
+        char fp[PATH_MAX + 4300];
         for (size_t i = 0; i < v->nitems; i++) {
             struct ritem *it = &v->items[i];
             if (it->kind != RITEM_FILE || !it->found || it->ref.algs == 0)
                 continue;
+            if (state[i] != 1) {
+                bad++;
+                if (!failed_item[0])
+                    snprintf(failed_item, sizeof(failed_item), "%.200s: not restored", it->name);
+                continue;
+            }
             snprintf(fp, sizeof(fp), "%s/%s", tmpl, it->name);
             struct custos_digest_result got;
             uint64_t n;
             char *why;
             int h = hash_file(&r, fp, &got, &n, &why);
-            free(why);
             if (h == CUSTOS_OK && custos_digest_equal(&it->ref, &got)) {
                 ok++;
                 bytes += n;
-            } else
+            } else {
                 bad++;
+                if (!failed_item[0])
+                    snprintf(failed_item, sizeof(failed_item), "%.200s: %.80s", it->name,
+                             why ? why : "differs from the reference");
+            }
+            free(why);
         }
+        reader_free(&r);
     } else if (!failed[0])
         snprintf(failed, sizeof(failed), "out of memory");
-    if (!failed[0])
-        reader_free(&r);
-    nftw(tmpl, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    free(state);
+    int kept = remove_restore_dir(tmpl) != 0;
     v->restore_files = ok;
     v->restore_bytes = bytes;
-    if (failed[0])
-        restore_set(v, "failed", "%s", failed);
+    /* The report never says the restored evidence was removed unless it is gone. */
+    if (kept)
+        restore_set(v, "failed",
+                    "the private directory %.200s could not be removed: remove it by hand%s%.40s",
+                    tmpl, failed[0] ? "; " : "", failed);
+    else if (failed[0])
+        restore_set(v, "failed", "%s; the private directory was removed", failed);
     else if (bad > 0)
-        restore_set(v, "failed", "%zu extracted files differ from the reference or cannot be read",
-                    bad);
+        restore_set(v, "failed",
+                    "%zu extracted files differ from the reference or cannot be read (first: "
+                    "%.150s); the private directory was removed",
+                    bad, failed_item);
     else
         restore_set(v, "passed",
                     "%zu files extracted into a private directory, hashed and equal to the "

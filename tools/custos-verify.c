@@ -406,7 +406,7 @@ main(int argc, char **argv)
     rc = custos_verify_run(v, o.target, &o.v, &p);
     cli_progress_end(&cli);
     if (rc == CUSTOS_E_INTERRUPTED || rc == CUSTOS_E_USAGE || rc == CUSTOS_E_IO ||
-        rc == CUSTOS_E_NOMEM || rc == CUSTOS_E_UNSUPPORTED) {
+        rc == CUSTOS_E_NOMEM || rc == CUSTOS_E_UNSUPPORTED || rc == CUSTOS_E_REFUSED) {
         custos_error_copy(&err, custos_verify_error(v));
         cli_error(&cli, &err);
         goto out;
