@@ -5,12 +5,12 @@
  *
  * A reference is turned into one list of items (struct ritem), whatever its
  * format: the files of a custos manifest or of a BagIt bag's payload
- * manifests (a bag directory, or a sealed package archive whose tag files
- * the seal module's reader streams out: load_bag and load_bag_archive share
- * bag_line), or the image files, the medium and the piecewise windows of an
- * acquisition record. verify_target.c then reads the target and fills in
- * what it found; this file decides what is read (custos_verify_run's
- * selection) and what each finding means (finish()).
+ * manifests (a bag directory, checked in full by bag.c, or a sealed package
+ * archive whose tag files the seal module's reader streams out; both parse
+ * manifests with bag.c's one BagIt grammar), or the image files, the medium and the piecewise
+ * windows of an acquisition record. verify_target.c then reads the target and fills in what it
+ * found; this file decides what is read (custos_verify_run's selection) and what each finding means
+ * (finish()).
  *
  * Invariants:
  *   1. Presence and size are checked for every item at every level; only
@@ -51,6 +51,7 @@
 #include "custos/seal.h"
 #include "custos/sign.h"
 #include "fsutil_private.h"
+#include "bag_private.h"
 #include "seal_private.h"
 #include "verify_private.h"
 
@@ -545,105 +546,94 @@ out:
 static const unsigned bag_algs[BAG_MANIFESTS] = {CUSTOS_DIGEST_SHA256, CUSTOS_DIGEST_SHA1,
                                                  CUSTOS_DIGEST_MD5};
 
-/* Sorts the items before a manifest is loaded; returns how many are sorted. */
-static size_t
-bag_sorted(struct custos_verify *v)
-{
-    if (v->nitems > 1)
-        qsort(v->items, v->nitems, sizeof(*v->items), cmp_item);
-    return v->nitems;
-}
-
-/*
- * One line of a bag's payload manifest for alg ("DIGEST data/PATH", a
- * trailing LF or CRLF and blank lines allowed), from a directory or an
- * archive: adds the digest to the item PATH names. where names the manifest
- * in messages.
- */
+/* The digests of one manifest (bag.c's parser, the one BagIt grammar) onto the items. */
 static int
-bag_line(struct custos_verify *v, unsigned alg, const char *where, char *line, size_t len,
-         size_t lineno, size_t sorted)
+bag_manifest_items(struct custos_verify *v, const struct bag_fmanifest *m, unsigned alg)
 {
-    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-        line[--len] = '\0';
-    if (len == 0)
-        return CUSTOS_OK;
-    size_t hexlen = 2 * custos_digest_size(alg);
-    size_t sp = strcspn(line, " \t");
-    const char *name = line + sp;
-    while (*name == ' ' || *name == '\t')
-        name++;
-    uint8_t dig[32];
-    char hex[65];
-    struct custos_error e;
-    if (sp == hexlen)
-        memcpy(hex, line, hexlen);
-    hex[sp == hexlen ? hexlen : 0] = '\0';
-    if (sp != hexlen || *name == '\0' || strncmp(name, "data/", 5) != 0 ||
-        custos_hex_decode(hex, dig, hexlen / 2, &e) != CUSTOS_OK)
-        return custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, where,
-                                "line %zu: not \"DIGEST data/PATH\"", lineno);
-    /* Items of earlier manifests are sorted (bag_sorted); this manifest's new
-     * names follow them unsorted, and a name twice in one manifest is caught
-     * when the reference is sorted at the end. A linear scan here made
-     * loading a bag of n files take n^2 comparisons. */
-    struct ritem *it = NULL;
-    size_t lo = 0, hi = sorted;
-    while (lo < hi && it == NULL) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(v->items[mid].name, name);
-        if (c == 0)
-            it = &v->items[mid];
-        else if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
+    size_t sorted = v->nitems;
+    if (sorted > 1)
+        qsort(v->items, v->nitems, sizeof(*v->items), cmp_item);
+    for (size_t i = 0; i < m->n; i++) {
+        struct ritem *it = NULL;
+        size_t lo = 0, hi = sorted;
+        while (lo < hi && it == NULL) {
+            size_t mid = lo + (hi - lo) / 2;
+            int c = strcmp(v->items[mid].name, m->v[i].path);
+            if (c == 0)
+                it = &v->items[mid];
+            else if (c < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (it == NULL) {
+            int rc = add_item(v, RITEM_FILE, m->v[i].path, &it);
+            if (rc != CUSTOS_OK)
+                return rc;
+            it->counts = 1;
+            it->size = UINT64_MAX; /* BagIt records no per-file size */
+        }
+        memcpy(alg == CUSTOS_DIGEST_MD5    ? it->ref.md5
+               : alg == CUSTOS_DIGEST_SHA1 ? it->ref.sha1
+                                           : it->ref.sha256,
+               m->v[i].digest, custos_digest_size(alg));
+        it->ref.algs |= alg;
     }
-    if (it == NULL) {
-        int rc = add_item(v, RITEM_FILE, name, &it);
-        if (rc != CUSTOS_OK)
-            return rc;
-        it->counts = 1;
-        it->size = UINT64_MAX; /* BagIt records no per-file size */
-    }
-    memcpy(alg == CUSTOS_DIGEST_MD5    ? it->ref.md5
-           : alg == CUSTOS_DIGEST_SHA1 ? it->ref.sha1
-                                       : it->ref.sha256,
-           dig, hexlen / 2);
-    it->ref.algs |= alg;
     return CUSTOS_OK;
 }
 
+/*
+ * A bag directory: checked in full as RFC 8493 asks (bag.c), then one item
+ * per payload file with the md5, sha1 and sha256 digests its manifests
+ * hold (or, for a bag with only sha224/384/512 manifests, the SHA-256 of
+ * the bytes that were checked against them).
+ */
 static int
 load_bag(struct custos_verify *v)
 {
-    int rc = CUSTOS_OK, any = 0;
-    char path[4096];
+    struct bag_check bc;
+    int rc = custos__bag_check_dir(v->ref_path, &bc, &v->err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    v->algs = bc.algs ? bc.algs : CUSTOS_DIGEST_SHA256;
+    for (size_t i = 0; i < bc.n && rc == CUSTOS_OK; i++) {
+        struct ritem *it;
+        if ((rc = add_item(v, RITEM_FILE, bc.v[i].path, &it)) != CUSTOS_OK)
+            break;
+        it->counts = 1;
+        it->size = UINT64_MAX;
+        it->ref = bc.v[i].ref;
+        it->fetch = bc.v[i].fetch;
+        if (bc.v[i].bad) {
+            it->differs = 1;
+            rc = custos__verify_set_detail(it, "differs from the bag's manifest-%s.txt",
+                                           custos__bag_alg_name(bc.derived_alg));
+        }
+    }
+    if (rc == CUSTOS_OK && bc.derived)
+        custos__bag_buf_printf(&bc.warnings,
+                               "the bag holds only %s manifests: its payload was checked against "
+                               "them when loaded, and compared with the target by the SHA-256 of "
+                               "the same bytes\n",
+                               custos__bag_alg_name(bc.derived_alg));
+    if (rc == CUSTOS_OK && bc.warnings.len > 0 && (v->warnings = strdup(bc.warnings.p)) == NULL)
+        rc = custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, v->ref_path, "out of memory");
+    /* The reference's own digest: its strongest custos manifest's bytes. */
+    char path[4200];
     for (size_t m = 0; m < BAG_MANIFESTS && rc == CUSTOS_OK; m++) {
         snprintf(path, sizeof(path), "%s/manifest-%s.txt", v->ref_path,
                  custos_digest_name(bag_algs[m]));
-        FILE *f = fopen(path, "re");
-        if (f == NULL)
-            continue;
-        if (!any && sha256_file(path, v->ref_sha256, &v->err) != CUSTOS_OK) {
-            fclose(f);
-            return v->err.status;
+        if (access(path, F_OK) == 0) {
+            rc = sha256_file(path, v->ref_sha256, &v->err);
+            break;
         }
-        any = 1;
-        v->algs |= bag_algs[m];
-        char *line = NULL;
-        size_t cap = 0, lineno = 0;
-        ssize_t len;
-        size_t sorted = bag_sorted(v);
-        while (rc == CUSTOS_OK && (len = getline(&line, &cap, f)) > 0)
-            rc = bag_line(v, bag_algs[m], path, line, (size_t)len, ++lineno, sorted);
-        free(line);
-        fclose(f);
     }
-    if (rc == CUSTOS_OK && !any)
-        rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, v->ref_path,
-                              "bag has no manifest-sha256.txt, manifest-sha1.txt or "
-                              "manifest-md5.txt");
+    if (rc == CUSTOS_OK && v->ref_sha256[0] == '\0') {
+        snprintf(path, sizeof(path), "%s/manifest-%s.txt", v->ref_path,
+                 custos__bag_alg_name(bc.derived_alg));
+        rc = sha256_file(path, v->ref_sha256, &v->err);
+    }
+    custos__bag_check_free(&bc);
     return rc;
 }
 
@@ -684,6 +674,11 @@ load_bag_archive(struct custos_verify *v)
         goto out;
     }
     int any = 0;
+    const struct seal_tag *decl = custos__seal_tag(&t, CUSTOS_BAG_DECLARATION);
+    const char *ver = strstr((const char *)decl->bytes, "BagIt-Version: ");
+    char version[16] = "1.0";
+    if (ver != NULL)
+        sscanf(ver + 15, "%15[0-9.]", version);
     for (size_t m = 0; m < BAG_MANIFESTS && rc == CUSTOS_OK; m++) {
         char rel[64];
         snprintf(rel, sizeof(rel), "manifest-%s.txt", custos_digest_name(bag_algs[m]));
@@ -695,15 +690,16 @@ load_bag_archive(struct custos_verify *v)
         any = 1;
         v->algs |= bag_algs[m];
         snprintf(where, sizeof(where), "%s: %s/%s", v->ref_path, t.base, rel);
-        char *p = (char *)mt->bytes, *end = p + mt->len;
-        size_t lineno = 0, sorted = bag_sorted(v);
-        while (rc == CUSTOS_OK && p < end) {
-            char *nl = memchr(p, '\n', (size_t)(end - p));
-            char *next = nl != NULL ? nl + 1 : end;
-            *(next - (nl != NULL ? 1 : 0)) = '\0'; /* the buffer is NUL-terminated after len */
-            rc = bag_line(v, bag_algs[m], where, p, strlen(p), ++lineno, sorted);
-            p = next;
-        }
+        struct bag_fmanifest fm;
+        memset(&fm, 0, sizeof(fm));
+        struct bag_buf warn = {0};
+        rc = custos__bag_fmanifest_parse(where, (const char *)mt->bytes, mt->len,
+                                         custos__bag_alg(custos_digest_name(bag_algs[m])), 1,
+                                         version, &fm, &warn, &v->err);
+        if (rc == CUSTOS_OK)
+            rc = bag_manifest_items(v, &fm, bag_algs[m]);
+        custos__bag_fmanifest_free(&fm);
+        custos__bag_buf_free(&warn);
     }
     if (rc == CUSTOS_OK && !any)
         rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, v->ref_path,
@@ -895,6 +891,7 @@ custos_verify_free(struct custos_verify *v)
     free(v->root);
     free(v->bag_base);
     free(v->tbase);
+    free(v->warnings);
     free(v->ref_path);
     free(v->target_path);
     free(v->bad);
@@ -912,6 +909,12 @@ enum custos_verify_ref_kind
 custos_verify_reference_kind(const struct custos_verify *v)
 {
     return v->kind;
+}
+
+const char *
+custos_verify_warnings(const struct custos_verify *v)
+{
+    return v->warnings ? v->warnings : "";
 }
 
 const char *
@@ -1156,7 +1159,12 @@ finish(struct custos_verify *v)
             hex_of(&it->ref, show, o->expected, &o->algorithm);
             hex_of(&it->got, show, o->actual, NULL);
         }
-        if (it->unreadable)
+        if (it->fetch && !it->found && it->moved_to == NULL) {
+            o->cls = CUSTOS_VERIFY_NOT_CHECKED; /* a holey bag: to be fetched, not here */
+            if (it->detail == NULL)
+                custos__verify_set_detail(it, "listed in fetch.txt, not fetched");
+            o->detail = it->detail;
+        } else if (it->unreadable)
             o->cls = CUSTOS_VERIFY_UNREADABLE;
         else if (it->moved_to != NULL)
             o->cls = CUSTOS_VERIFY_MOVED;
@@ -1625,6 +1633,13 @@ custos_verify_report_json(const struct custos_verify *v, char **json)
     json_decref(bad);
     if (doc == NULL)
         return CUSTOS_E_NOMEM;
+    json_t *warn = json_array();
+    for (const char *w = v->warnings ? v->warnings : ""; warn != NULL && *w;) {
+        size_t n = strcspn(w, "\n");
+        json_array_append_new(warn, json_stringn(w, n));
+        w += n + (w[n] == '\n');
+    }
+    json_object_set_new(doc, "warnings", warn ? warn : json_null());
     *json = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(doc);
     return *json ? CUSTOS_OK : CUSTOS_E_NOMEM;

@@ -35,6 +35,7 @@ struct ritem {
     struct custos_digest_result ref; /* recorded digests; algs 0 when none */
     char *target;                    /* RITEM_SYMLINK: recorded link target */
     int counts;                      /* counted in the byte coverage */
+    int fetch;                       /* a bag's file listed in fetch.txt: absent is not checked */
     int selected;                    /* content to be compared */
     /* Found now. */
     int found;
@@ -78,6 +79,7 @@ struct custos_verify {
     char *record_status;
     uint64_t window_bytes;
     /* Bag only. */
+    char *warnings;      /* what the reference's check warned of, one line each, or NULL */
     char *bag_base;      /* the bag's name: the archive's top directory, or the directory's */
     int bag_archive;     /* the reference is a package archive (tar or zip), not a directory */
     int bag_sealed;      /* the bag holds custos-seal/ (signatures) */

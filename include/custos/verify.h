@@ -229,6 +229,15 @@ CUSTOS_API void custos_verify_totals(const struct custos_verify *v, struct custo
  */
 CUSTOS_API const char *custos_verify_summary(const struct custos_verify *v);
 
+/*
+ * What checking the reference warned of, one line each ("" for none): a
+ * foreign bag's deviations that RFC 8493 allows ("./" before a path, a
+ * path listed twice with one digest, names that differ only in case, a
+ * Payload-Oxum that does not add up, only sha224/384/512 manifests).
+ * Valid until _free.
+ */
+CUSTOS_API const char *custos_verify_warnings(const struct custos_verify *v);
+
 /* What the restore test concluded: "passed", "failed", "not tested" or "not requested". */
 CUSTOS_API const char *custos_verify_restore_result(const struct custos_verify *v);
 
