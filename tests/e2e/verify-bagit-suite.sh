@@ -49,5 +49,18 @@ custos-verify -q -r v1.0/valid/basicBag >out.txt 2>err.txt; rc=$?
 if [ "$rc" -eq 1 ] && grep -q 'differs from the bag.s manifest-sha512.txt' out.txt; then
     pass "a changed file of a sha512-only bag: changed (exit 1)"
 else fail "a changed file of a sha512-only bag: exit $rc"; sed 's/^/# /' out.txt err.txt | head; fi
+# custos-seal verify of an unsigned foreign bag: BagIt only, and says it is not signed (exit 4).
+custos-seal verify v1.0/valid/basicBag >out.txt 2>err.txt; rc=$?
+if [ "$rc" -eq 4 ] && grep -q 'nothing signed this bag' out.txt && grep -q 'BagIt check: NOT valid' err.txt; then
+    pass "custos-seal verify, an unsigned changed bag: exit 4, not signed, BagIt NOT valid"
+else fail "custos-seal verify, an unsigned changed bag: exit $rc"; sed 's/^/# /' out.txt err.txt; fi
+custos-seal verify v0.97/valid/basic-bag >out.txt 2>err.txt; rc=$?
+if [ "$rc" -eq 4 ] && grep -q 'nothing signed this bag' out.txt && grep -q 'BagIt check: valid' err.txt; then
+    pass "custos-seal verify, an unsigned valid bag: exit 4, never 0, BagIt valid"
+else fail "custos-seal verify, an unsigned valid bag: exit $rc"; sed 's/^/# /' out.txt err.txt; fi
+custos-seal verify v0.97/invalid/bom-in-bagit.txt >out.txt 2>err.txt; rc=$?
+if [ "$rc" -eq 4 ] && grep -q 'byte-order mark' out.txt; then
+    pass "custos-seal verify, an unsigned invalid bag: the BagIt rule it breaks"
+else fail "custos-seal verify, an unsigned invalid bag: exit $rc"; sed 's/^/# /' out.txt err.txt; fi
 echo "1..$n"
 [ "$failed" -eq 0 ]
