@@ -808,6 +808,10 @@ custos_verify_new(struct custos_verify **out, const char *path, struct custos_er
             if (rc == CUSTOS_OK && (v->bag_base = strdup(b)) == NULL)
                 rc = custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, path, "out of memory");
         }
+    } else if (!S_ISREG(st.st_mode)) {
+        /* A FIFO or device is never opened: it could block or never end. */
+        rc = custos_error_set(&v->err, CUSTOS_E_UNSUPPORTED, 0, path,
+                              "not a regular file or directory: not a reference");
     } else if (!looks_like_json(path)) {
         v->kind = CUSTOS_VERIFY_REF_BAG;
         rc = load_bag_archive(v);

@@ -76,6 +76,9 @@ expect "a FIFO in a directory target: changed, never opened" 1 -r m.json --json 
 check "  reported as no regular file" \
   '[ "$(field out.txt "[i[\"class\"] + \" \" + i.get(\"detail\", \"\") for i in r[\"items\"] if i[\"name\"] == \"b.txt\"][0]")" = "changed is not a regular file (a FIFO, device or socket)" ]'
 
+mkfifo ref.fifo
+expect "a FIFO as the reference is not opened" 5 -r ref.fifo plain.tar
+
 # Escapes and duplicates: refused (exit 6), nothing written outside.
 expect "a \"..\" member is refused" 6 -r m.json --restore dotdot.tar
 check "  nothing written outside the target" '[ ! -e "$work/../escape.txt" ] && [ ! -e escape.txt ]'
