@@ -1035,12 +1035,13 @@ custos__bag_check_dir(const char *dir, struct bag_check *bc, struct custos_error
         memcpy(f->ref.sha256, got[3], 32);
         f->ref.algs = CUSTOS_DIGEST_SHA256;
     }
+    /* A Payload-Oxum that does not add up: the payload is not what was bagged. */
     if (rc == CUSTOS_OK && bc->oxum && all_present &&
         (octets != bc->oxum_octets || files != bc->oxum_files))
-        custos__bag_buf_printf(
-            &bc->warnings, "Payload-Oxum %llu.%llu, the payload manifests list %llu.%llu\n",
-            (unsigned long long)bc->oxum_octets, (unsigned long long)bc->oxum_files,
-            (unsigned long long)octets, (unsigned long long)files);
+        rc = fail_bag(err, dir,
+                      "Payload-Oxum %llu.%llu, the payload files listed add up to %llu.%llu",
+                      (unsigned long long)bc->oxum_octets, (unsigned long long)bc->oxum_files,
+                      (unsigned long long)octets, (unsigned long long)files);
     if (rc == CUSTOS_OK && bc->warnings.oom)
         rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, dir, "out of memory");
 out:

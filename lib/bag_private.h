@@ -169,7 +169,8 @@ struct bag_check {
  * byte-order mark), tag files in ENC (UTF-8, UTF-16, ISO-8859-1, ...
  * through iconv), every payload and tag manifest of any of the six
  * algorithms, every payload manifest listing the same files, every tag
- * manifest's files and digests, fetch.txt's lines and paths, Payload-Oxum.
+ * manifest's files and digests, fetch.txt's lines and paths, Payload-Oxum
+ * (when every payload file is present).
  * Payload content is left to the caller for md5, sha1 and sha256; a bag
  * holding only sha224/384/512 manifests has each present payload file read
  * here once, checked against the strongest, and its SHA-256 taken.
