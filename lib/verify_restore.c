@@ -197,12 +197,23 @@ custos__verify_restore(struct custos_verify *v, const char *path, const struct c
                 v->items[idx].kind != RITEM_FILE || archive_entry_filetype(ae) == AE_IFDIR)
                 continue;
             struct ritem *it = &v->items[idx];
-            const char *why = NULL;
-            if (state[idx] != 0)
+            const char *why = NULL, *hl = archive_entry_hardlink(ae);
+            char hbuf[8192], hdest[PATH_MAX + 64];
+            size_t li = 0;
+            if (hl != NULL) {
+                /* A hard link to a reference file already restored (and bounded). */
+                const char *hn = custos__verify_normalize(v, hl, hbuf, sizeof(hbuf));
+                if (custos__verify_has_dotdot(hl) || hl[0] == '/' ||
+                    !custos__verify_lookup(v, hn, &li) || state[li] != 1 ||
+                    (size_t)snprintf(hdest, sizeof(hdest), "%s/%s", tmpl, hn) >= PATH_MAX)
+                    why = "a hard link to a file not restored (not extracted)";
+            }
+            if (why == NULL && state[idx] != 0)
                 why = "a second entry under this name";
-            else if (archive_entry_filetype(ae) != AE_IFREG || archive_entry_hardlink(ae))
+            else if (why == NULL && hl == NULL && archive_entry_filetype(ae) != AE_IFREG)
                 why = "not a regular file in the archive (not extracted)";
-            else if ((size_t)snprintf(dest, sizeof(dest), "%s/%s", tmpl, name) >= PATH_MAX)
+            else if (why == NULL &&
+                     (size_t)snprintf(dest, sizeof(dest), "%s/%s", tmpl, name) >= PATH_MAX)
                 why = "its name is too long to restore (not extracted)";
             if (why != NULL) {
                 if (!failed_item[0])
@@ -212,6 +223,17 @@ custos__verify_restore(struct custos_verify *v, const char *path, const struct c
             }
             archive_entry_set_pathname(ae, dest);
             archive_entry_set_perm(ae, 0600);
+            if (hl != NULL) {
+                archive_entry_set_hardlink(ae, hdest);
+                archive_entry_set_size(ae, 0);
+                int hr = archive_write_header(disk, ae);
+                archive_write_finish_entry(disk);
+                state[idx] = hr == ARCHIVE_OK || hr == ARCHIVE_WARN ? 1 : 2;
+                if (state[idx] == 2 && !failed_item[0])
+                    snprintf(failed_item, sizeof(failed_item), "%.200s: the hard link failed",
+                             it->name);
+                continue;
+            }
             archive_entry_unset_size(ae);
             uint64_t limit = it->size == UINT64_MAX ? it->found_size : it->size;
             char msg[128] = "";

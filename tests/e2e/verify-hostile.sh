@@ -94,6 +94,15 @@ expect "a name with control bytes is evidence: extra, not refused" 1 -r m.json -
 check "  the report keeps the name's bytes" \
   '[ "$(field out.txt "[i[\"name\"] for i in r[\"items\"] if i[\"class\"] == \"extra\"] == [\"c\x1b[2J\x07.txt\"]")" = True ]'
 
+# A hard link between two reference files restores as one (tar stores the second as a link).
+mkdir -p hl/evidence && printf 'same\n' > hl/evidence/one.txt && ln hl/evidence/one.txt hl/evidence/two.txt
+check "manifest of two hard-linked files" 'custos-hash -q -o hl.json hl/evidence >/dev/null'
+(cd hl && tar -cf ../hl.tar evidence)
+expect "a hard link member with --restore" 0 -r hl.json --restore --json hl.tar
+check "  the restore passed with both files" \
+  '[ "$(field out.txt "(r[\"restore\"][\"result\"], r[\"restore\"][\"files\"])")" = "('"'"'passed'"'"', 2)" ]'
+check "  TMPDIR is empty" tmp_empty
+
 # A decompression bomb under a small file's name: read and extracted only to
 # the recorded size plus one byte.
 expect "a 64 MiB bomb under a 6-byte file's name" 1 -r m.json --restore --json bomb.tar
