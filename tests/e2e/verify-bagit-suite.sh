@@ -6,9 +6,22 @@
 # warning/ bag must either fail or print a warning on stderr (the suite's own
 # harness rules). windows-only/ bags are skipped, as its harness does on Linux.
 set -u
-corpus=${CUSTOS_CORPUS:-/work/shared/corpus}/bagit-conformance-suite
-if [ ! -d "$corpus" ]; then
-    echo "1..0 # SKIP the BagIt conformance suite is not at $corpus (set CUSTOS_CORPUS)"
+# The corpus: $CUSTOS_CORPUS, else a shared/corpus directory beside the
+# checkout or one of its parents (/work/shared/corpus for /work/wt/NAME).
+corpus=
+if [ -n "${CUSTOS_CORPUS:-}" ]; then
+    corpus=$CUSTOS_CORPUS/bagit-conformance-suite
+else
+    d=${CUSTOS_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+    while [ -n "$d" ] && [ "$d" != / ]; do
+        d=$(dirname "$d")
+        if [ -d "$d/shared/corpus/bagit-conformance-suite" ]; then
+            corpus=$d/shared/corpus/bagit-conformance-suite; break
+        fi
+    done
+fi
+if [ -z "$corpus" ] || [ ! -d "$corpus" ]; then
+    echo "1..0 # SKIP the BagIt conformance suite (shared/corpus/bagit-conformance-suite) is not beside the checkout; set CUSTOS_CORPUS"
     exit 0
 fi
 work=$(mktemp -d); trap 'chmod -R u+w "$work"; rm -rf "$work"' EXIT
