@@ -1,16 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * verify.c: the references a backup is verified against, the choice of what
- * to read, the classification of every item, and the report.
- *
- * A reference is turned into one list of items (struct ritem), whatever its
- * format: the files of a custos manifest or of a BagIt bag's payload
- * manifests (a bag directory, or a sealed package archive whose tag files
- * the seal module's reader streams out: load_bag and load_bag_archive share
- * bag_line), or the image files, the medium and the piecewise windows of an
- * acquisition record. verify_target.c then reads the target and fills in
- * what it found; this file decides what is read (custos_verify_run's
- * selection) and what each finding means (finish()).
+ * verify.c: the run of a verification: loading a reference (its kind found
+ * from the content; the loaders are verify_ref_manifest.c,
+ * verify_ref_record.c and verify_ref_bag.c, each turning its format into
+ * one list of items, struct ritem), the choice of what to read
+ * (custos_verify_run's selection), and what each finding means (finish()).
+ * The targets are read by verify_target_dir.c, verify_target_archive.c and
+ * verify_target.c (images), the restore test is verify_restore.c, and the
+ * JSON report verify_report.c.
  *
  * Invariants:
  *   1. Presence and size are checked for every item at every level; only
@@ -38,23 +35,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <archive.h> /* archive_version_string; what a non-package file is */
+#include <archive.h> /* what a non-package file is */
 #include <archive_entry.h>
 #include <jansson.h>
-#include <libewf.h>
-#include <openssl/crypto.h> /* OpenSSL_version */
-#include <openssl/evp.h>
-#include <tsk/libtsk.h> /* tsk_version_get_str */
+#include <openssl/evp.h> /* the sample score */
 
 #include "custos/custos.h"
 #include "custos/manifest.h"
 #include "custos/seal.h"
-#include "custos/sign.h"
 #include "fsutil_private.h"
 #include "seal_private.h"
 #include "verify_private.h"
-
-#define BAG_MANIFESTS 3
 
 void
 custos_verify_options_init(struct custos_verify_options *o)
@@ -124,8 +115,9 @@ custos_verify_part_of(const char *name, size_t len, unsigned parts)
 
 /* ---- items ---- */
 
-static int
-add_item(struct custos_verify *v, enum ritem_kind kind, const char *name, struct ritem **out)
+int
+custos__verify_add_item(struct custos_verify *v, enum ritem_kind kind, const char *name,
+                        struct ritem **out)
 {
     if (v->nitems == v->capitems) {
         size_t cap = v->capitems ? 2 * v->capitems : 64;
@@ -145,10 +137,29 @@ add_item(struct custos_verify *v, enum ritem_kind kind, const char *name, struct
     return CUSTOS_OK;
 }
 
+/* Whether an unfound reference file could be an extra of this size, moved. */
+static int
+could_be_moved(const struct custos_verify *v, uint64_t size)
+{
+    for (size_t i = 0; i < v->nitems; i++) {
+        const struct ritem *it = &v->items[i];
+        if (!it->found && it->kind == RITEM_FILE && it->ref.algs && it->size == size)
+            return 1;
+    }
+    return 0;
+}
+
 int
 custos__verify_add_extra(struct custos_verify *v, const char *name, uint64_t size,
                          struct extra **out)
 {
+    *out = NULL;
+    /* Past the cap an extra is only counted, unless it could be a moved
+     * item: memory stays bounded whatever a target holds. */
+    if (v->nextras >= CUSTOS_VERIFY_EXTRAS_LISTED && !could_be_moved(v, size)) {
+        v->extras_unlisted++;
+        return CUSTOS_OK;
+    }
     if (v->nextras == v->capextras) {
         size_t cap = v->capextras ? 2 * v->capextras : 16;
         struct extra *p = realloc(v->extras, cap * sizeof(*p));
@@ -183,8 +194,8 @@ custos__verify_set_detail(struct ritem *it, const char *fmt, ...)
     return CUSTOS_OK;
 }
 
-static int
-cmp_item(const void *a, const void *b)
+int
+custos__verify_cmp_item(const void *a, const void *b)
 {
     return strcmp(((const struct ritem *)a)->name, ((const struct ritem *)b)->name);
 }
@@ -244,8 +255,8 @@ custos__verify_normalize(const struct custos_verify *v, const char *name, char *
 }
 
 /* A bag's payload or tag manifest at its top: manifest-ALG.txt, tagmanifest-ALG.txt. */
-static int
-bag_manifest_name(const char *name)
+int
+custos__verify_bag_manifest_name(const char *name)
 {
     size_t n = strlen(name);
     return strchr(name, '/') == NULL &&
@@ -259,7 +270,7 @@ custos__verify_bag_marker(const char *name)
     return strncmp(name, CUSTOS_BAG_PAYLOAD_DIR "/", 5) == 0 ||
            strncmp(name, CUSTOS_SEAL_DIR "/", sizeof(CUSTOS_SEAL_DIR)) == 0 ||
            strcmp(name, CUSTOS_BAG_DECLARATION) == 0 || strcmp(name, CUSTOS_BAG_INFO) == 0 ||
-           strcmp(name, "fetch.txt") == 0 || bag_manifest_name(name);
+           strcmp(name, "fetch.txt") == 0 || custos__verify_bag_manifest_name(name);
 }
 
 /*
@@ -295,8 +306,8 @@ custos__verify_bag_layout(struct custos_verify *v, const char *name)
     return CUSTOS_OK;
 }
 
-static int
-sha256_file(const char *path, char hex[65], struct custos_error *err)
+int
+custos__verify_sha256_file(const char *path, char hex[65], struct custos_error *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -329,387 +340,6 @@ sha256_file(const char *path, char hex[65], struct custos_error *err)
 }
 
 /* ---- references ---- */
-
-static int
-load_manifest(struct custos_verify *v)
-{
-    struct custos_manifest *m = NULL;
-    int rc = custos_manifest_open(&m, v->ref_path, &v->err);
-    if (rc != CUSTOS_OK)
-        return rc;
-    v->algs = custos_manifest_algs(m);
-    size_t n = custos_manifest_count(m);
-    /*
-     * The root: the longest directory prefix every name shares (custos-hash's
-     * one operand, "evidence" or "/srv/case42/evidence").
-     */
-    const char *root = NULL;
-    size_t rootlen = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *p = custos_manifest_entry(m, i)->path;
-        while (p[0] == '.' && p[1] == '/')
-            p += 2;
-        while (p[0] == '/')
-            p++;
-        const char *slash = strrchr(p, '/');
-        size_t dirlen = slash ? (size_t)(slash - p) : 0;
-        if (root == NULL) {
-            root = p;
-            rootlen = dirlen;
-            continue;
-        }
-        size_t k = 0;
-        while (k < rootlen && k < dirlen && root[k] == p[k])
-            k++;
-        if (!(k == rootlen && (dirlen == k || p[k] == '/')))
-            while (k > 0 && !((k == dirlen || p[k] == '/') && (k == rootlen || root[k] == '/')))
-                k--;
-        rootlen = k;
-    }
-    if (root != NULL && rootlen > 0 && (v->root = strndup(root, rootlen)) == NULL)
-        rc = custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, v->ref_path, "out of memory");
-    for (size_t i = 0; i < n && rc == CUSTOS_OK; i++) {
-        const struct custos_manifest_entry *e = custos_manifest_entry(m, i);
-        struct ritem *it;
-        if (e->in_image) {
-            rc = custos_error_set(&v->err, CUSTOS_E_UNSUPPORTED, 0, v->ref_path,
-                                  "a manifest of the files inside an image: verify the image "
-                                  "against its acquisition record");
-            break;
-        }
-        if (e->type != CUSTOS_ENTRY_FILE && e->type != CUSTOS_ENTRY_SYMLINK)
-            continue; /* special files and unreadable directories hold no content */
-        rc = add_item(v, e->type == CUSTOS_ENTRY_FILE ? RITEM_FILE : RITEM_SYMLINK,
-                      custos__verify_normalize(v, e->path, NULL, 0), &it);
-        if (rc != CUSTOS_OK)
-            break;
-        it->size = e->size_bytes;
-        it->ref = e->digest;
-        it->counts = e->type == CUSTOS_ENTRY_FILE;
-        if (e->type == CUSTOS_ENTRY_SYMLINK && e->target != NULL &&
-            (it->target = strdup(e->target)) == NULL)
-            rc = custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, v->ref_path, "out of memory");
-    }
-    custos_manifest_free(m);
-    return rc;
-}
-
-static int
-json_digests(struct custos_verify *v, json_t *obj, struct custos_digest_result *out,
-             const char *where)
-{
-    static const unsigned algs[] = {CUSTOS_DIGEST_MD5, CUSTOS_DIGEST_SHA1, CUSTOS_DIGEST_SHA256};
-    memset(out, 0, sizeof(*out));
-    for (size_t i = 0; i < 3; i++) {
-        json_t *h = json_object_get(obj, custos_digest_name(algs[i]));
-        if (h == NULL)
-            continue;
-        struct custos_error e;
-        const char *s = json_string_value(h);
-        uint8_t *dst = algs[i] == CUSTOS_DIGEST_MD5    ? out->md5
-                       : algs[i] == CUSTOS_DIGEST_SHA1 ? out->sha1
-                                                       : out->sha256;
-        if (s == NULL || custos_hex_decode(s, dst, custos_digest_size(algs[i]), &e) != CUSTOS_OK)
-            return custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, v->ref_path,
-                                    "%s.%s: not a %s digest", where, custos_digest_name(algs[i]),
-                                    custos_digest_name(algs[i]));
-        out->algs |= algs[i];
-    }
-    return CUSTOS_OK;
-}
-
-static int
-load_record(struct custos_verify *v)
-{
-    json_error_t je;
-    json_t *r = json_load_file(v->ref_path, JSON_REJECT_DUPLICATES, &je);
-    if (r == NULL)
-        return custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, v->ref_path, "line %d: %s", je.line,
-                                je.text);
-    int rc = CUSTOS_OK;
-    json_t *out = json_object_get(r, "output");
-    json_t *files = json_object_get(out, "files");
-    json_t *digests = json_object_get(r, "digests");
-    json_t *bytes = json_object_get(r, "bytes");
-    const char *fmt = json_string_value(json_object_get(out, "format"));
-    const char *status = json_string_value(json_object_get(r, "status"));
-    if (!json_is_integer(json_object_get(r, "version")) ||
-        json_integer_value(json_object_get(r, "version")) != CUSTOS_RECORD_VERSION) {
-        rc = custos_error_set(&v->err, CUSTOS_E_UNSUPPORTED, 0, v->ref_path,
-                              "acquisition record version is not %d", CUSTOS_RECORD_VERSION);
-        goto out;
-    }
-    if (!json_is_array(files) || json_array_size(files) == 0 || !json_is_object(digests) ||
-        !json_is_integer(bytes) || json_integer_value(bytes) < 0 || fmt == NULL || status == NULL) {
-        rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, v->ref_path,
-                              "not a complete acquisition record (output.files, digests, bytes, "
-                              "output.format or status missing)");
-        goto out;
-    }
-    if ((v->img_format = strdup(fmt)) == NULL || (v->record_status = strdup(status)) == NULL ||
-        (v->img_names = calloc(json_array_size(files), sizeof(char *))) == NULL) {
-        rc = custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, v->ref_path, "out of memory");
-        goto out;
-    }
-    struct ritem *it;
-    for (size_t i = 0; i < json_array_size(files); i++) {
-        json_t *f = json_array_get(files, i);
-        const char *name = json_string_value(json_object_get(f, "name"));
-        json_t *size = json_object_get(f, "size_bytes");
-        const char *sha = json_string_value(json_object_get(f, "sha256"));
-        if (name == NULL || strchr(name, '/') != NULL || !json_is_integer(size) || sha == NULL) {
-            rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, v->ref_path,
-                                  "output.files[%zu]: name, size_bytes or sha256 missing", i);
-            goto out;
-        }
-        if ((rc = add_item(v, RITEM_IMGFILE, name, &it)) != CUSTOS_OK)
-            goto out;
-        if ((v->img_names[v->nimg++] = strdup(name)) == NULL) {
-            rc = custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, v->ref_path, "out of memory");
-            goto out;
-        }
-        it->size = (uint64_t)json_integer_value(size);
-        struct custos_error e;
-        if (custos_hex_decode(sha, it->ref.sha256, 32, &e) != CUSTOS_OK) {
-            rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, v->ref_path,
-                                  "output.files[%zu].sha256: not a sha256 digest", i);
-            goto out;
-        }
-        it->ref.algs = CUSTOS_DIGEST_SHA256;
-    }
-    if ((rc = add_item(v, RITEM_MEDIUM, "medium", &it)) != CUSTOS_OK)
-        goto out;
-    it->size = (uint64_t)json_integer_value(bytes);
-    if ((rc = json_digests(v, digests, &it->ref, "digests")) != CUSTOS_OK)
-        goto out;
-    if (it->ref.algs == 0) {
-        rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, v->ref_path, "digests is empty");
-        goto out;
-    }
-    v->algs = it->ref.algs;
-    json_t *pw = json_object_get(r, "piecewise");
-    json_t *wins = json_object_get(pw, "windows");
-    it->counts = !json_is_array(wins) || json_array_size(wins) == 0;
-    uint64_t expect = 0;
-    for (size_t i = 0; json_is_array(wins) && i < json_array_size(wins); i++) {
-        json_t *w = json_array_get(wins, i);
-        json_t *off = json_object_get(w, "offset_bytes"), *len = json_object_get(w, "length_bytes");
-        const char *sha = json_string_value(json_object_get(w, "sha256"));
-        struct custos_error e;
-        if (!json_is_integer(off) || !json_is_integer(len) || sha == NULL ||
-            (uint64_t)json_integer_value(off) != expect) {
-            rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, v->ref_path,
-                                  "piecewise.windows[%zu]: malformed or not contiguous", i);
-            goto out;
-        }
-        char name[64];
-        snprintf(name, sizeof(name), "medium@%020llu", (unsigned long long)expect);
-        if ((rc = add_item(v, RITEM_WINDOW, name, &it)) != CUSTOS_OK)
-            goto out;
-        it->offset = expect;
-        it->size = (uint64_t)json_integer_value(len);
-        it->counts = 1;
-        expect += it->size;
-        if (custos_hex_decode(sha, it->ref.sha256, 32, &e) != CUSTOS_OK) {
-            rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, v->ref_path,
-                                  "piecewise.windows[%zu].sha256: not a sha256 digest", i);
-            goto out;
-        }
-        it->ref.algs = CUSTOS_DIGEST_SHA256;
-        v->window_bytes = (uint64_t)json_integer_value(json_object_get(pw, "window_bytes"));
-    }
-out:
-    json_decref(r);
-    return rc;
-}
-
-static const unsigned bag_algs[BAG_MANIFESTS] = {CUSTOS_DIGEST_SHA256, CUSTOS_DIGEST_SHA1,
-                                                 CUSTOS_DIGEST_MD5};
-
-/* Sorts the items before a manifest is loaded; returns how many are sorted. */
-static size_t
-bag_sorted(struct custos_verify *v)
-{
-    if (v->nitems > 1)
-        qsort(v->items, v->nitems, sizeof(*v->items), cmp_item);
-    return v->nitems;
-}
-
-/*
- * One line of a bag's payload manifest for alg ("DIGEST data/PATH", a
- * trailing LF or CRLF and blank lines allowed), from a directory or an
- * archive: adds the digest to the item PATH names. where names the manifest
- * in messages.
- */
-static int
-bag_line(struct custos_verify *v, unsigned alg, const char *where, char *line, size_t len,
-         size_t lineno, size_t sorted)
-{
-    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-        line[--len] = '\0';
-    if (len == 0)
-        return CUSTOS_OK;
-    size_t hexlen = 2 * custos_digest_size(alg);
-    size_t sp = strcspn(line, " \t");
-    const char *name = line + sp;
-    while (*name == ' ' || *name == '\t')
-        name++;
-    uint8_t dig[32];
-    char hex[65];
-    struct custos_error e;
-    if (sp == hexlen)
-        memcpy(hex, line, hexlen);
-    hex[sp == hexlen ? hexlen : 0] = '\0';
-    if (sp != hexlen || *name == '\0' || strncmp(name, "data/", 5) != 0 ||
-        custos_hex_decode(hex, dig, hexlen / 2, &e) != CUSTOS_OK)
-        return custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, where,
-                                "line %zu: not \"DIGEST data/PATH\"", lineno);
-    /* Items of earlier manifests are sorted (bag_sorted); this manifest's new
-     * names follow them unsorted, and a name twice in one manifest is caught
-     * when the reference is sorted at the end. A linear scan here made
-     * loading a bag of n files take n^2 comparisons. */
-    struct ritem *it = NULL;
-    size_t lo = 0, hi = sorted;
-    while (lo < hi && it == NULL) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(v->items[mid].name, name);
-        if (c == 0)
-            it = &v->items[mid];
-        else if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (it == NULL) {
-        int rc = add_item(v, RITEM_FILE, name, &it);
-        if (rc != CUSTOS_OK)
-            return rc;
-        it->counts = 1;
-        it->size = UINT64_MAX; /* BagIt records no per-file size */
-    }
-    memcpy(alg == CUSTOS_DIGEST_MD5    ? it->ref.md5
-           : alg == CUSTOS_DIGEST_SHA1 ? it->ref.sha1
-                                       : it->ref.sha256,
-           dig, hexlen / 2);
-    it->ref.algs |= alg;
-    return CUSTOS_OK;
-}
-
-static int
-load_bag(struct custos_verify *v)
-{
-    int rc = CUSTOS_OK, any = 0;
-    char path[4096];
-    for (size_t m = 0; m < BAG_MANIFESTS && rc == CUSTOS_OK; m++) {
-        snprintf(path, sizeof(path), "%s/manifest-%s.txt", v->ref_path,
-                 custos_digest_name(bag_algs[m]));
-        FILE *f = fopen(path, "re");
-        if (f == NULL)
-            continue;
-        if (!any && sha256_file(path, v->ref_sha256, &v->err) != CUSTOS_OK) {
-            fclose(f);
-            return v->err.status;
-        }
-        any = 1;
-        v->algs |= bag_algs[m];
-        char *line = NULL;
-        size_t cap = 0, lineno = 0;
-        ssize_t len;
-        size_t sorted = bag_sorted(v);
-        while (rc == CUSTOS_OK && (len = getline(&line, &cap, f)) > 0)
-            rc = bag_line(v, bag_algs[m], path, line, (size_t)len, ++lineno, sorted);
-        free(line);
-        fclose(f);
-    }
-    if (rc == CUSTOS_OK && !any)
-        rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, v->ref_path,
-                              "bag has no manifest-sha256.txt, manifest-sha1.txt or "
-                              "manifest-md5.txt");
-    return rc;
-}
-
-/* The tag files a package archive's reference needs in memory: bagit.txt and the manifests. */
-static int
-bag_tag_kept(const char *rel)
-{
-    return strcmp(rel, CUSTOS_BAG_DECLARATION) == 0 || bag_manifest_name(rel);
-}
-
-static void
-sha256_hex(const void *buf, size_t len, char hex[65])
-{
-    uint8_t md[32];
-    unsigned int n = 32;
-    EVP_Digest(buf, len, md, &n, EVP_sha256(), NULL);
-    custos_hex_encode(md, 32, hex);
-}
-
-/*
- * A sealed package archive (tar or zip as custos-seal writes it): its tag
- * files are read through the seal module's reader, as one stream with the
- * format's limits, and its payload manifests give the same items as the
- * same bag in a directory. Nothing is extracted.
- */
-static int
-load_bag_archive(struct custos_verify *v)
-{
-    struct seal_tags t;
-    int rc = custos__seal_read_tags(v->ref_path, bag_tag_kept, &t, &v->err);
-    if (rc != CUSTOS_OK)
-        return rc;
-    char where[4096 + 300];
-    if (custos__seal_tag(&t, CUSTOS_BAG_DECLARATION) == NULL) {
-        rc = custos_error_set(&v->err, CUSTOS_E_UNSUPPORTED, 0, v->ref_path,
-                              "a %s archive without %s/%s is not a sealed package",
-                              custos_seal_format_name(t.format), t.base, CUSTOS_BAG_DECLARATION);
-        goto out;
-    }
-    int any = 0;
-    for (size_t m = 0; m < BAG_MANIFESTS && rc == CUSTOS_OK; m++) {
-        char rel[64];
-        snprintf(rel, sizeof(rel), "manifest-%s.txt", custos_digest_name(bag_algs[m]));
-        const struct seal_tag *mt = custos__seal_tag(&t, rel);
-        if (mt == NULL)
-            continue;
-        if (!any)
-            sha256_hex(mt->bytes, mt->len, v->ref_sha256);
-        any = 1;
-        v->algs |= bag_algs[m];
-        snprintf(where, sizeof(where), "%s: %s/%s", v->ref_path, t.base, rel);
-        char *p = (char *)mt->bytes, *end = p + mt->len;
-        size_t lineno = 0, sorted = bag_sorted(v);
-        while (rc == CUSTOS_OK && p < end) {
-            char *nl = memchr(p, '\n', (size_t)(end - p));
-            char *next = nl != NULL ? nl + 1 : end;
-            *(next - (nl != NULL ? 1 : 0)) = '\0'; /* the buffer is NUL-terminated after len */
-            rc = bag_line(v, bag_algs[m], where, p, strlen(p), ++lineno, sorted);
-            p = next;
-        }
-    }
-    if (rc == CUSTOS_OK && !any)
-        rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, v->ref_path,
-                              "bag %s/ has no manifest-sha256.txt, manifest-sha1.txt or "
-                              "manifest-md5.txt",
-                              t.base);
-    if (rc != CUSTOS_OK)
-        goto out;
-    const struct seal_tag *tm = custos__seal_tag(&t, CUSTOS_BAG_TAGMANIFEST);
-    if (tm != NULL) {
-        /* What a seal signs, so what a ledger entry names (docs/formats/ledger.md). */
-        sha256_hex(tm->bytes, tm->len, v->ref_sha256);
-        v->bag_tagmanifest = 1;
-    }
-    for (size_t i = 0; i < t.n; i++)
-        if (strncmp(t.v[i].rel, CUSTOS_SEAL_DIR "/", sizeof(CUSTOS_SEAL_DIR)) == 0)
-            v->bag_sealed = 1;
-    v->bag_archive = 1;
-    if ((v->bag_base = strdup(t.base)) == NULL)
-        rc = custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, v->ref_path, "out of memory");
-out:
-    custos__seal_tags_free(&t);
-    return rc;
-}
-
 /* Whether the file at path starts (after white space) like a JSON document. */
 static int
 looks_like_json(const char *path)
@@ -783,7 +413,7 @@ custos_verify_new(struct custos_verify **out, const char *path, struct custos_er
                                   "a directory without bagit.txt is not a reference");
         else {
             v->kind = CUSTOS_VERIFY_REF_BAG;
-            rc = load_bag(v);
+            rc = custos__verify_load_bag(v);
             char base[4096];
             snprintf(base, sizeof(base), "%s", path);
             size_t n = strlen(base);
@@ -793,9 +423,13 @@ custos_verify_new(struct custos_verify **out, const char *path, struct custos_er
             if (rc == CUSTOS_OK && (v->bag_base = strdup(b)) == NULL)
                 rc = custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, path, "out of memory");
         }
+    } else if (!S_ISREG(st.st_mode)) {
+        /* A FIFO or device is never opened: it could block or never end. */
+        rc = custos_error_set(&v->err, CUSTOS_E_UNSUPPORTED, 0, path,
+                              "not a regular file or directory: not a reference");
     } else if (!looks_like_json(path)) {
         v->kind = CUSTOS_VERIFY_REF_BAG;
-        rc = load_bag_archive(v);
+        rc = custos__verify_load_bag_archive(v);
         if (rc == CUSTOS_E_CORRUPT)
             explain_not_package(v);
     } else {
@@ -809,20 +443,20 @@ custos_verify_new(struct custos_verify **out, const char *path, struct custos_er
                                   je.line, je.text);
         else if (fmt != NULL && strcmp(fmt, CUSTOS_MANIFEST_FORMAT) == 0) {
             v->kind = CUSTOS_VERIFY_REF_MANIFEST;
-            rc = load_manifest(v);
+            rc = custos__verify_load_manifest(v);
         } else if (fmt != NULL && strcmp(fmt, CUSTOS_RECORD_FORMAT) == 0) {
             v->kind = CUSTOS_VERIFY_REF_RECORD;
-            rc = load_record(v);
+            rc = custos__verify_load_record(v);
         } else
             rc = custos_error_set(&v->err, CUSTOS_E_UNSUPPORTED, 0, path,
                                   "format is neither %s nor %s", CUSTOS_MANIFEST_FORMAT,
                                   CUSTOS_RECORD_FORMAT);
         json_decref(r);
         if (rc == CUSTOS_OK)
-            rc = sha256_file(path, v->ref_sha256, &v->err);
+            rc = custos__verify_sha256_file(path, v->ref_sha256, &v->err);
     }
     if (rc == CUSTOS_OK) {
-        qsort(v->items, v->nitems, sizeof(*v->items), cmp_item);
+        qsort(v->items, v->nitems, sizeof(*v->items), custos__verify_cmp_item);
         for (size_t i = 1; i < v->nitems; i++)
             if (strcmp(v->items[i - 1].name, v->items[i].name) == 0) {
                 rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, path, "%s is listed twice",
@@ -840,7 +474,7 @@ custos_verify_new(struct custos_verify **out, const char *path, struct custos_er
         /* What a seal signs, so what a ledger entry should name. */
         snprintf(sig, sizeof(sig), "%s/%s", path, CUSTOS_BAG_TAGMANIFEST);
         if (access(sig, F_OK) == 0) {
-            rc = sha256_file(sig, v->ref_sha256, &v->err);
+            rc = custos__verify_sha256_file(sig, v->ref_sha256, &v->err);
             v->bag_tagmanifest = 1;
         }
     }
@@ -876,6 +510,7 @@ custos_verify_free(struct custos_verify *v)
     free(v->root);
     free(v->bag_base);
     free(v->tbase);
+    free(v->warnings);
     free(v->ref_path);
     free(v->target_path);
     free(v->bad);
@@ -896,72 +531,15 @@ custos_verify_reference_kind(const struct custos_verify *v)
 }
 
 const char *
+custos_verify_warnings(const struct custos_verify *v)
+{
+    return v->warnings ? v->warnings : "";
+}
+
+const char *
 custos_verify_reference_sha256(const struct custos_verify *v)
 {
     return v->ref_sha256;
-}
-
-/*
- * A bag sealed by custos-seal carries its signatures inside (custos-seal/,
- * docs/formats/package.md): the seal module checks them, with signer as a
- * key that must have signed. Its content findings are left to this module's
- * own comparison; only signature and timestamp findings decide here.
- */
-static int
-check_seal(struct custos_verify *v, const struct custos_key *signer, struct custos_error *err)
-{
-    char dir[4200];
-    struct stat st;
-    snprintf(dir, sizeof(dir), "%s/%s", v->ref_path, CUSTOS_SEAL_DIR);
-    if (v->bag_archive)
-        snprintf(dir, sizeof(dir), "%s:%s/%s", v->ref_path, v->bag_base, CUSTOS_SEAL_DIR);
-    if (v->bag_archive ? !v->bag_sealed : (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
-        snprintf(v->sig_status, sizeof(v->sig_status), "invalid");
-        return custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, v->ref_path,
-                                "the bag is not sealed (no %s/): nothing signed it",
-                                CUSTOS_SEAL_DIR);
-    }
-    snprintf(v->sig_path, sizeof(v->sig_path), "%.1000s", dir);
-    snprintf(v->sig_signer, sizeof(v->sig_signer), "%s", custos_key_fingerprint(signer));
-    struct custos_seal_verify_options o = {.trusted = &signer, .ntrusted = 1};
-    struct custos_seal_report *r = NULL;
-    int rc = custos_seal_verify(v->ref_path, &o, &r, err);
-    if (r == NULL) {
-        snprintf(v->sig_status, sizeof(v->sig_status), "invalid");
-        return rc;
-    }
-    rc = CUSTOS_OK;
-    for (size_t i = 0; i < r->nfindings && rc == CUSTOS_OK; i++) {
-        const struct custos_seal_finding *f = &r->findings[i];
-        int payload = strncmp(f->message, "data/", 5) == 0 ||
-                      strstr(f->message, ": data/") != NULL || strcmp(f->kind, "oxum") == 0;
-        int content = strcmp(f->kind, "added") == 0 || strcmp(f->kind, "changed") == 0 ||
-                      strcmp(f->kind, "missing") == 0 || strcmp(f->kind, "oxum") == 0;
-        if (strcmp(f->kind, "corrupt") == 0 || strcmp(f->kind, "hostile") == 0 ||
-            strcmp(f->kind, "bomb") == 0)
-            rc = custos_error_set(err, CUSTOS_E_CORRUPT, 0, v->ref_path, "%s", f->message);
-        else if (f->status == CUSTOS_E_UNTRUSTED || strcmp(f->kind, "signature") == 0 ||
-                 strcmp(f->kind, "timestamp") == 0 || (content && !payload))
-            /* A tag file that differs from the signed tag manifest: the reference is not
-             * what was sealed. Payload findings are this module's to report. */
-            rc = custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, v->ref_path, "%s", f->message);
-    }
-    int signed_by = 0;
-    for (size_t i = 0; i < r->nsigners; i++)
-        if (strcmp(r->signers[i].fingerprint, custos_key_fingerprint(signer)) == 0 &&
-            r->signers[i].present && r->signers[i].status == CUSTOS_OK)
-            signed_by = 1;
-    if (rc == CUSTOS_OK && !signed_by)
-        rc = custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, v->ref_path,
-                              "the package has no valid signature by %.16s",
-                              custos_key_fingerprint(signer));
-    /* The items were read in an earlier pass: it must have seen the tag manifest signed now. */
-    if (rc == CUSTOS_OK && v->bag_tagmanifest && strcmp(r->tagmanifest_sha256, v->ref_sha256) != 0)
-        rc = custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, v->ref_path,
-                              "%s changed while the reference was read", CUSTOS_BAG_TAGMANIFEST);
-    custos_seal_report_free(r);
-    snprintf(v->sig_status, sizeof(v->sig_status), "%s", rc == CUSTOS_OK ? "valid" : "invalid");
-    return rc;
 }
 
 int
@@ -969,7 +547,7 @@ custos_verify_check_signature(struct custos_verify *v, const char *sigpath,
                               const struct custos_key *signer, struct custos_error *err)
 {
     if (v->kind == CUSTOS_VERIFY_REF_BAG)
-        return check_seal(v, signer, err);
+        return custos__verify_check_seal(v, signer, err);
     const char *purpose =
         v->kind == CUSTOS_VERIFY_REF_RECORD ? CUSTOS_PURPOSE_RECORD : CUSTOS_PURPOSE_MANIFEST;
     snprintf(v->sig_path, sizeof(v->sig_path), "%s", sigpath);
@@ -1054,8 +632,9 @@ select_items(struct custos_verify *v, const struct custos_verify_options *o)
 
 /* ---- classification ---- */
 
-static void
-hex_of(const struct custos_digest_result *r, unsigned algs, char hex[65], const char **alg)
+void
+custos__verify_hex_of(const struct custos_digest_result *r, unsigned algs, char hex[65],
+                      const char **alg)
 {
     static const unsigned order[] = {CUSTOS_DIGEST_SHA256, CUSTOS_DIGEST_SHA1, CUSTOS_DIGEST_MD5};
     hex[0] = '\0';
@@ -1134,10 +713,15 @@ finish(struct custos_verify *v)
                 }
             if (show == 0)
                 show = it->ref.algs;
-            hex_of(&it->ref, show, o->expected, &o->algorithm);
-            hex_of(&it->got, show, o->actual, NULL);
+            custos__verify_hex_of(&it->ref, show, o->expected, &o->algorithm);
+            custos__verify_hex_of(&it->got, show, o->actual, NULL);
         }
-        if (it->unreadable)
+        if (it->fetch && !it->found && it->moved_to == NULL) {
+            o->cls = CUSTOS_VERIFY_NOT_CHECKED; /* a holey bag: to be fetched, not here */
+            if (it->detail == NULL)
+                custos__verify_set_detail(it, "listed in fetch.txt, not fetched");
+            o->detail = it->detail;
+        } else if (it->unreadable)
             o->cls = CUSTOS_VERIFY_UNREADABLE;
         else if (it->moved_to != NULL)
             o->cls = CUSTOS_VERIFY_MOVED;
@@ -1171,9 +755,15 @@ finish(struct custos_verify *v)
         o->found_bytes = x->size;
         o->algorithm = "sha256";
         if (x->hashed)
-            hex_of(&x->got, CUSTOS_DIGEST_SHA256, o->actual, NULL);
+            custos__verify_hex_of(&x->got, CUSTOS_DIGEST_SHA256, o->actual, NULL);
         if (first.status == CUSTOS_OK)
             custos_error_set(&first, CUSTOS_E_MISMATCH, 0, NULL, "%s: extra", x->name);
+        status = custos_status_worst(status, CUSTOS_E_MISMATCH);
+    }
+    if (v->extras_unlisted > 0) {
+        if (first.status == CUSTOS_OK)
+            custos_error_set(&first, CUSTOS_E_MISMATCH, 0, NULL, "%llu extra files not listed",
+                             (unsigned long long)v->extras_unlisted);
         status = custos_status_worst(status, CUSTOS_E_MISMATCH);
     }
     if (v->empty_selection) {
@@ -1203,6 +793,7 @@ custos_verify_totals(const struct custos_verify *v, struct custos_verify_totals 
     memset(t, 0, sizeof(*t));
     for (size_t i = 0; i < v->nout; i++)
         t->count[v->out[i].cls]++;
+    t->count[CUSTOS_VERIFY_EXTRA] += (size_t)v->extras_unlisted;
     for (size_t i = 0; i < v->nitems; i++) {
         const struct ritem *it = &v->items[i];
         uint64_t b = it->size == UINT64_MAX ? it->found_size : it->size;
@@ -1220,8 +811,8 @@ custos_verify_totals(const struct custos_verify *v, struct custos_verify_totals 
 }
 
 /* "md5, sha256" for the bits of algs, in that order. */
-static void
-digest_names(unsigned algs, char *buf, size_t len)
+void
+custos__verify_digest_names(unsigned algs, char *buf, size_t len)
 {
     static const unsigned order[] = {CUSTOS_DIGEST_MD5, CUSTOS_DIGEST_SHA1, CUSTOS_DIGEST_SHA256};
     buf[0] = '\0';
@@ -1252,8 +843,8 @@ make_summary(struct custos_verify *v)
     /* Which digests decided, and which the reference holds that were not recomputed. */
     char by[96] = "", skipped[64];
     if (t.checked_items > 0) {
-        digest_names(v->algs, by, sizeof(by));
-        digest_names(v->held & ~v->algs, skipped, sizeof(skipped));
+        custos__verify_digest_names(v->algs, by, sizeof(by));
+        custos__verify_digest_names(v->held & ~v->algs, skipped, sizeof(skipped));
         if (skipped[0])
             snprintf(by + strlen(by), sizeof(by) - strlen(by), " (%s not recomputed)", skipped);
         snprintf(scope + strlen(scope), sizeof(scope) - strlen(scope), ", by %s", by);
@@ -1431,238 +1022,4 @@ const char *
 custos_verify_restore_result(const struct custos_verify *v)
 {
     return v->restore_result;
-}
-
-/* ---- the report ---- */
-
-static const char *
-ref_kind_name(enum custos_verify_ref_kind k)
-{
-    return k == CUSTOS_VERIFY_REF_MANIFEST ? "manifest"
-           : k == CUSTOS_VERIFY_REF_RECORD ? "acquisition-record"
-                                           : "bagit";
-}
-
-static const char *
-target_kind_name(enum custos_verify_target_kind k)
-{
-    return k == CUSTOS_VERIFY_TARGET_DIRECTORY ? "directory"
-           : k == CUSTOS_VERIFY_TARGET_ARCHIVE ? "archive"
-                                               : "image";
-}
-
-static const char *
-result_name(int status)
-{
-    switch (status) {
-    case CUSTOS_OK:
-        return "match";
-    case CUSTOS_E_MISMATCH:
-        return "mismatch";
-    case CUSTOS_E_INCOMPLETE:
-        return "incomplete";
-    case CUSTOS_E_CORRUPT:
-        return "corrupt";
-    default:
-        return custos_status_name(status);
-    }
-}
-
-int
-custos_verify_report_json(const struct custos_verify *v, char **json)
-{
-    *json = NULL;
-    if (v->nout == 0 && v->summary[0] == '\0')
-        return CUSTOS_E_USAGE;
-    struct custos_verify_totals t;
-    custos_verify_totals(v, &t);
-    json_t *items = json_array();
-    json_t *totals = json_object();
-    json_t *bad = json_array();
-    if (items == NULL || totals == NULL || bad == NULL)
-        goto nomem;
-    for (int c = 0; c < CUSTOS_VERIFY_CLASSES; c++) {
-        char key[24];
-        snprintf(key, sizeof(key), "%s", custos_verify_class_name((enum custos_verify_class)c));
-        if (key[3] == ' ')
-            key[3] = '_';
-        json_object_set_new(totals, key, json_integer((json_int_t)t.count[c]));
-    }
-    for (size_t i = 0; i < v->nout; i++) {
-        const struct custos_verify_item *it = &v->out[i];
-        json_t *o =
-            json_pack("{s:s, s:s, s:I, s:b, s:b}", "name", it->name, "class",
-                      custos_verify_class_name(it->cls), "size_bytes", (json_int_t)it->size_bytes,
-                      "found", it->found, "content_checked", it->content_checked);
-        if (o == NULL)
-            goto nomem;
-        if (it->found)
-            json_object_set_new(o, "found_bytes", json_integer((json_int_t)it->found_bytes));
-        if (it->expected[0] || it->actual[0]) {
-            json_object_set_new(o, "algorithm", json_string(it->algorithm));
-            json_object_set_new(o, "expected",
-                                it->expected[0] ? json_string(it->expected) : json_null());
-            json_object_set_new(o, "actual", it->actual[0] ? json_string(it->actual) : json_null());
-        }
-        if (it->moved_to)
-            json_object_set_new(o, "moved_to", json_string(it->moved_to));
-        if (it->detail)
-            json_object_set_new(o, "detail", json_string(it->detail));
-        json_array_append_new(items, o);
-    }
-    for (size_t i = 0; i < v->nbad; i++)
-        json_array_append_new(bad,
-                              json_pack("{s:I, s:I}", "offset_bytes", (json_int_t)v->bad[i].offset,
-                                        "length_bytes", (json_int_t)v->bad[i].length));
-    double pi =
-        t.reference_items ? 100.0 * (double)t.checked_items / (double)t.reference_items : 0.0;
-    double pb =
-        t.reference_bytes ? 100.0 * (double)t.checked_bytes / (double)t.reference_bytes : pi;
-    char ewfv[64];
-    snprintf(ewfv, sizeof(ewfv), "%s", libewf_get_version());
-    json_t *sig = json_pack("{s:s}", "status", v->sig_status);
-    if (sig != NULL && v->sig_signer[0]) {
-        json_object_set_new(sig, "signer", json_string(v->sig_signer));
-        json_object_set_new(sig, "file", json_string(v->sig_path));
-    }
-    json_t *sample = json_null();
-    if (v->opt.level == CUSTOS_VERIFY_SAMPLE) {
-        sample =
-            json_pack("{s:s, s:I}", "seed_decimal", "", "count", (json_int_t)v->opt.sample_count);
-        char seed[32];
-        snprintf(seed, sizeof(seed), "%llu", (unsigned long long)v->opt.seed);
-        json_object_set_new(sample, "seed_decimal", json_string(seed));
-        if (v->opt.sample_count == 0) {
-            json_object_del(sample, "count");
-            json_object_set_new(sample, "percent", json_real(v->opt.sample_percent));
-        }
-    }
-    json_t *part = v->opt.parts
-                       ? json_pack("{s:i, s:i}", "n", (int)v->opt.part, "t", (int)v->opt.parts)
-                       : json_null();
-    json_t *image = json_null();
-    if (v->target_kind == CUSTOS_VERIFY_TARGET_IMAGE) {
-        image = json_pack("{s:s, s:o}", "format", v->img_format ? v->img_format : "",
-                          "damaged_ranges", bad);
-        bad = NULL;
-        if (v->record_status)
-            json_object_set_new(image, "record_status", json_string(v->record_status));
-        json_object_set_new(image, "stored_digests_match",
-                            v->stored_match < 0 ? json_null() : json_boolean(v->stored_match));
-    }
-    json_t *container = json_pack("{s:s}", "status", v->container_corrupt ? "corrupt" : "ok");
-    if (container && v->container_corrupt)
-        json_object_set_new(container, "detail", json_string(v->container_detail));
-    json_t *restore = json_pack("{s:s}", "result", v->restore_result);
-    if (restore && v->restore_detail[0])
-        json_object_set_new(restore, "detail", json_string(v->restore_detail));
-    if (restore && strcmp(v->restore_result, "not requested") != 0) {
-        json_object_set_new(restore, "files", json_integer((json_int_t)v->restore_files));
-        json_object_set_new(restore, "bytes", json_integer((json_int_t)v->restore_bytes));
-    }
-    json_t *digests = json_pack("{s:[], s:[]}", "computed", "held");
-    static const unsigned order[] = {CUSTOS_DIGEST_MD5, CUSTOS_DIGEST_SHA1, CUSTOS_DIGEST_SHA256};
-    unsigned computed, held;
-    custos_verify_digests(v, &computed, &held);
-    for (size_t i = 0; digests != NULL && i < 3; i++) {
-        if (computed & order[i])
-            json_array_append_new(json_object_get(digests, "computed"),
-                                  json_string(custos_digest_name(order[i])));
-        if (held & order[i])
-            json_array_append_new(json_object_get(digests, "held"),
-                                  json_string(custos_digest_name(order[i])));
-    }
-    json_t *doc = json_pack(
-        "{s:s, s:i, s:{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}},"
-        " s:{s:s, s:s, s:s, s:o}, s:{s:s, s:s, s:s},"
-        " s:s, s:o, s:o, s:o, s:i, s:s, s:f, s:I, s:f,"
-        " s:{s:I, s:I, s:I, s:I, s:f, s:f}, s:o, s:o, s:o, s:o,"
-        " s:s, s:s, s:o}",
-        "format", CUSTOS_VERIFY_REPORT_FORMAT, "version", CUSTOS_VERIFY_REPORT_VERSION, "tool",
-        "name", "custos-verify", "version", custos_version(), "libraries", "libarchive",
-        archive_version_string(), "libewf", ewfv, "openssl", OpenSSL_version(OPENSSL_VERSION),
-        "jansson", JANSSON_VERSION, "tsk", tsk_version_get_str(), "reference", "path", v->ref_path,
-        "kind", ref_kind_name(v->kind), "sha256", v->ref_sha256, "signature",
-        sig ? sig : json_null(), "target", "path", v->target_path ? v->target_path : "", "kind",
-        target_kind_name(v->target_kind), "format", v->target_format, "level",
-        custos_verify_level_name(v->opt.level), "digests", digests, "sample", sample, "part", part,
-        "rechecked", (int)v->opt.nrecheck, "started", v->started, "seconds", v->seconds,
-        "bytes_read", (json_int_t)v->bytes_read, "bytes_per_second",
-        v->seconds > 0 ? (double)v->bytes_read / v->seconds : 0.0, "coverage", "items_checked",
-        (json_int_t)t.checked_items, "items_total", (json_int_t)t.reference_items, "bytes_checked",
-        (json_int_t)t.checked_bytes, "bytes_total", (json_int_t)t.reference_bytes, "percent_items",
-        pi, "percent_bytes", pb, "totals", totals, "container", container ? container : json_null(),
-        "image", image, "restore", restore ? restore : json_null(), "result",
-        result_name(v->status), "summary", v->summary, "items", items);
-    json_decref(bad);
-    if (doc == NULL)
-        return CUSTOS_E_NOMEM;
-    *json = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(doc);
-    return *json ? CUSTOS_OK : CUSTOS_E_NOMEM;
-nomem:
-    json_decref(items);
-    json_decref(totals);
-    json_decref(bad);
-    return CUSTOS_E_NOMEM;
-}
-
-int
-custos_verify_failed_names(const char *report_path, char ***names, size_t *count,
-                           struct custos_error *err)
-{
-    *names = NULL;
-    *count = 0;
-    json_error_t je;
-    json_t *r = json_load_file(report_path, 0, &je);
-    if (r == NULL)
-        return custos_error_set(err, je.line < 0 ? CUSTOS_E_IO : CUSTOS_E_CORRUPT, 0, report_path,
-                                "cannot read the report: %s", je.text);
-    const char *fmt = json_string_value(json_object_get(r, "format"));
-    json_t *items = json_object_get(r, "items");
-    if (fmt == NULL || strcmp(fmt, CUSTOS_VERIFY_REPORT_FORMAT) != 0 || !json_is_array(items)) {
-        json_decref(r);
-        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, report_path,
-                                "not a custos verify report");
-    }
-    char **out = calloc(json_array_size(items) + 1, sizeof(char *));
-    size_t n = 0;
-    int rc = out ? CUSTOS_OK : CUSTOS_E_NOMEM;
-    for (size_t i = 0; rc == CUSTOS_OK && i < json_array_size(items); i++) {
-        json_t *it = json_array_get(items, i);
-        const char *cls = json_string_value(json_object_get(it, "class"));
-        const char *name = json_string_value(json_object_get(it, "name"));
-        if (cls == NULL || name == NULL) {
-            rc = custos_error_set(err, CUSTOS_E_CORRUPT, 0, report_path,
-                                  "items[%zu]: name or class missing", i);
-            break;
-        }
-        if (strcmp(cls, "changed") && strcmp(cls, "missing") && strcmp(cls, "moved") &&
-            strcmp(cls, "unreadable"))
-            continue;
-        if ((out[n] = strdup(name)) == NULL)
-            rc = CUSTOS_E_NOMEM;
-        else
-            n++;
-    }
-    json_decref(r);
-    if (rc != CUSTOS_OK) {
-        custos_verify_names_free(out, n);
-        if (rc == CUSTOS_E_NOMEM)
-            custos_error_set(err, rc, 0, report_path, "out of memory");
-        return rc;
-    }
-    *names = out;
-    *count = n;
-    return CUSTOS_OK;
-}
-
-void
-custos_verify_names_free(char **names, size_t count)
-{
-    if (names == NULL)
-        return;
-    for (size_t i = 0; i < count; i++)
-        free(names[i]);
-    free(names);
 }

@@ -12,6 +12,7 @@
 #endif
 
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "custos/digest.h"
@@ -35,6 +36,7 @@ struct ritem {
     struct custos_digest_result ref; /* recorded digests; algs 0 when none */
     char *target;                    /* RITEM_SYMLINK: recorded link target */
     int counts;                      /* counted in the byte coverage */
+    int fetch;                       /* a bag's file listed in fetch.txt: absent is not checked */
     int selected;                    /* content to be compared */
     /* Found now. */
     int found;
@@ -69,6 +71,8 @@ struct custos_verify {
     size_t nitems, capitems;
     struct extra *extras;
     size_t nextras, capextras;
+    uint64_t extras_unlisted; /* extras past CUSTOS_VERIFY_EXTRAS_LISTED: counted only */
+    int hostile;              /* the target holds a hostile member (refused) */
     /* Record only. */
     char **img_names; /* output.files[].name, in order */
     size_t nimg;
@@ -76,6 +80,7 @@ struct custos_verify {
     char *record_status;
     uint64_t window_bytes;
     /* Bag only. */
+    char *warnings;      /* what the reference's check warned of, one line each, or NULL */
     char *bag_base;      /* the bag's name: the archive's top directory, or the directory's */
     int bag_archive;     /* the reference is a package archive (tar or zip), not a directory */
     int bag_sealed;      /* the bag holds custos-seal/ (signatures) */
@@ -115,8 +120,36 @@ struct custos_verify {
     size_t nout;
 };
 
+/* Extras listed one by one; more are counted (struct custos_verify_totals). */
+#define CUSTOS_VERIFY_EXTRAS_LISTED 10000
+
 /* verify.c */
 int custos__verify_lookup(const struct custos_verify *v, const char *name, size_t *idx);
+/* Adds a reference item named name (copied). */
+int custos__verify_add_item(struct custos_verify *v, enum ritem_kind kind, const char *name,
+                            struct ritem **out);
+/* Orders items by name (for qsort). */
+int custos__verify_cmp_item(const void *a, const void *b);
+/* The SHA-256 of the file at path, in hex. */
+int custos__verify_sha256_file(const char *path, char hex[65], struct custos_error *err);
+/* A bag's payload or tag manifest at its top: manifest-ALG.txt, tagmanifest-ALG.txt. */
+int custos__verify_bag_manifest_name(const char *name);
+/* The hex of the first of sha256, sha1, md5 in algs that r holds (its name in *alg). */
+void custos__verify_hex_of(const struct custos_digest_result *r, unsigned algs, char hex[65],
+                           const char **alg);
+/* "md5, sha256" for the bits of algs, in that order. */
+void custos__verify_digest_names(unsigned algs, char *buf, size_t len);
+
+/* verify_ref_*.c: load a reference's items (sets v->err on failure). */
+int custos__verify_load_manifest(struct custos_verify *v);
+int custos__verify_load_record(struct custos_verify *v);
+int custos__verify_load_bag(struct custos_verify *v);
+int custos__verify_load_bag_archive(struct custos_verify *v);
+/* A sealed bag's signatures, with signer a key that must have signed. */
+int custos__verify_check_seal(struct custos_verify *v, const struct custos_key *signer,
+                              struct custos_error *err);
+
+/* Adds an extra; past CUSTOS_VERIFY_EXTRAS_LISTED only counts it (*out NULL). */
 int custos__verify_add_extra(struct custos_verify *v, const char *name, uint64_t size,
                              struct extra **out);
 int custos__verify_set_detail(struct ritem *it, const char *fmt, ...)
@@ -138,7 +171,45 @@ int custos__verify_bag_layout(struct custos_verify *v, const char *name);
 /* 1 when name (relative to a bag's top) is one of its tag files or under data/. */
 int custos__verify_bag_marker(const char *name);
 
-/* verify_target.c: fill found/checked/got/unreadable for every item, and the extras. */
+#define READ_BYTES (1u << 20) /* one read of a file, an archive entry or the medium */
+
+/* Reads and hashes a target's files (verify_target.c). */
+struct reader {
+    struct custos_verify *v;
+    struct custos_digest *d;
+    uint8_t *buf;
+    const struct custos_progress *p;
+    uint64_t done, total;
+    int detached;     /* on a thread of its own: counts done only, reports nothing */
+    atomic_int *stop; /* detached: set when the run stops early */
+};
+
+/* A reader for the digests algs (SHA-256 always). Free it even on failure. */
+int custos__verify_reader_init(struct reader *r, struct custos_verify *v, unsigned algs,
+                               const struct custos_progress *p);
+void custos__verify_reader_free(struct reader *r);
+/*
+ * Hashes the regular file at path into *got. Returns CUSTOS_OK, or
+ * CUSTOS_E_INCOMPLETE with *why set (a new string) when it cannot be read,
+ * CUSTOS_E_MISMATCH with *why set when it is no regular file (a FIFO or a
+ * device is never read), or CUSTOS_E_INTERRUPTED / CUSTOS_E_NOMEM.
+ */
+int custos__verify_hash_file(struct reader *r, const char *path, struct custos_digest_result *got,
+                             uint64_t *bytes, char **why);
+/* Records what hashing found for an item (frees why); returns a run-stopping status or OK. */
+int custos__verify_settle(struct ritem *it, int rc, const struct custos_digest_result *got,
+                          char *why);
+/* Compares a symbolic link's target with the item's. */
+int custos__verify_compare_link(struct ritem *it, const char *path);
+/* Whether an extra of this size could be a moved reference item (so worth hashing). */
+int custos__verify_may_be_moved(const struct custos_verify *v, uint64_t size);
+
+/* verify_target_archive.c: opens an archive for reading (the caller reads the error from it). */
+struct archive *custos__verify_archive_open(const char *path);
+/* 1 when a path has a ".." component. */
+int custos__verify_has_dotdot(const char *name);
+
+/* verify_target*.c: fill found/checked/got/unreadable for every item, and the extras. */
 int custos__verify_directory(struct custos_verify *v, const char *dir,
                              const struct custos_progress *p);
 int custos__verify_archive(struct custos_verify *v, const char *path,

@@ -1,34 +1,21 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * verify_target.c: reading what a verification compares with its reference.
- *
- *   directory  walked with lstat (links are never followed, special files
- *              never opened); selected files are read with pread and hashed.
- *   archive    read once, front to back, through libarchive (any format and
- *              filter it supports); selected entries are hashed as they
- *              stream past, the rest skipped. libarchive does not check
- *              every stream's own checksum (gzip's trailer CRC, for one), so
- *              the digest of each entry against the reference is what finds
- *              damage; a read error from libarchive is a corrupt container.
- *   image      the files an acquisition record lists, located by name in one
- *              directory (acquisition-record.md 6.7), and the medium read
- *              through source.h: libewf checks every E01 chunk it returns,
- *              and a damaged chunk fails the read, which is narrowed to the
- *              chunk and reported as a damaged range, as ewfverify does.
- *   restore    the archive extracted with libarchive's secure flags into a
- *              fresh private directory (mkdtemp, 0700), every file hashed
- *              again, and the directory removed; for images, every file
- *              system opened and every file read through libtsk (fs.h).
+ * verify_target.c: the reader every target kind shares (hashing a file,
+ * settling an item's finding), and image targets: the files an acquisition
+ * record lists, located by name in one directory (acquisition-record.md
+ * 6.7), and the medium read through source.h: libewf checks every E01
+ * chunk it returns, and a damaged chunk fails the read, which is narrowed
+ * to the chunk and reported as a damaged range, as ewfverify does.
+ * Directories are verify_target_dir.c, archives verify_target_archive.c,
+ * the restore test verify_restore.c.
  *
  * Every function here only records findings in the struct ritem and struct
  * extra slots; verify.c classifies them.
  */
 #include "custos/verify.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h> /* nftw, to remove the restore directory */
 #include <stdarg.h>
 #include <limits.h>
 #include <pthread.h>
@@ -38,32 +25,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
-
-#include "custos/fs.h"
 #include "custos/manifest.h"
-#include "custos/seal.h" /* the bag's file names */
 #include "custos/source.h"
 #include "fsutil_private.h"
 #include "verify_private.h"
 
-#define READ_BYTES (1u << 20)   /* one read of a file, an archive entry or the medium */
-#define EWF_CHUNK  (64u * 512u) /* the narrowing step after a failed medium read */
-#define WALK_DEPTH 256
-
-struct reader {
-    struct custos_verify *v;
-    struct custos_digest *d;
-    uint8_t *buf;
-    const struct custos_progress *p;
-    uint64_t done, total;
-    int detached;     /* on a thread of its own: counts done only, reports nothing */
-    atomic_int *stop; /* detached: set when the run stops early */
-};
+#define EWF_CHUNK (64u * 512u) /* the narrowing step after a failed medium read */
 
 static int
 reader_init(struct reader *r, struct custos_verify *v, unsigned algs,
@@ -101,7 +70,9 @@ advance(struct reader *r, uint64_t n)
 /*
  * Hashes the regular file at path into *got. Returns CUSTOS_OK, or
  * CUSTOS_E_INCOMPLETE with *why set (a new string) when it cannot be read,
- * or CUSTOS_E_INTERRUPTED / CUSTOS_E_NOMEM.
+ * CUSTOS_E_MISMATCH with *why set when it is no regular file (a FIFO or a
+ * device is never read: it could block forever or never end), or
+ * CUSTOS_E_INTERRUPTED / CUSTOS_E_NOMEM.
  */
 static int
 hash_file(struct reader *r, const char *path, struct custos_digest_result *got, uint64_t *bytes,
@@ -109,13 +80,31 @@ hash_file(struct reader *r, const char *path, struct custos_digest_result *got, 
 {
     *why = NULL;
     *bytes = 0;
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
+    /* O_NONBLOCK: opening a FIFO put in a file's place must not wait for a writer. */
+    int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
+    int fd = open(path, flags | O_NOATIME);
     if (fd < 0 && errno == EPERM)
-        fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        fd = open(path, flags);
+    if (fd < 0 && errno == ELOOP) {
+        if (asprintf(why, "is a symbolic link, not a regular file") < 0)
+            *why = NULL;
+        return CUSTOS_E_MISMATCH;
+    }
     if (fd < 0) {
         if (asprintf(why, "cannot open: %s", strerror(errno)) < 0)
             *why = NULL;
         return CUSTOS_E_INCOMPLETE;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        int regular_unknown = errno;
+        close(fd);
+        if (asprintf(why, "%s",
+                     S_ISREG(st.st_mode)
+                         ? strerror(regular_unknown)
+                         : "is not a regular file (a FIFO, device or directory)") < 0)
+            *why = NULL;
+        return CUSTOS_E_MISMATCH;
     }
     custos_digest_reset(r->d);
     uint64_t off = 0;
@@ -148,6 +137,12 @@ hash_file(struct reader *r, const char *path, struct custos_digest_result *got, 
 static int
 settle(struct ritem *it, int rc, const struct custos_digest_result *got, char *why)
 {
+    if (rc == CUSTOS_E_MISMATCH) { /* no regular file: changed, never read */
+        it->differs = 1;
+        custos__verify_set_detail(it, "%s", why ? why : "is not a regular file");
+        free(why);
+        return CUSTOS_OK;
+    }
     if (rc == CUSTOS_E_INCOMPLETE) {
         it->unreadable = 1;
         custos__verify_set_detail(it, "%s", why ? why : "cannot be read");
@@ -199,461 +194,47 @@ may_be_moved(const struct custos_verify *v, uint64_t size)
     return 0;
 }
 
-/* ---- directories ---- */
-
-struct walk {
-    struct custos_verify *v;
-    char **bad_dirs; /* names of directories that could not be read */
-    size_t nbad;
-};
-
-/* The path below the target directory of a reference name (a bag's payload alone: no data/). */
-static const char *
-on_disk(const struct custos_verify *v, const char *name)
-{
-    return v->tpayload ? name + sizeof(CUSTOS_BAG_PAYLOAD_DIR) : name;
-}
-
-static int
-note_found(struct walk *w, const char *rel, const struct stat *st)
-{
-    struct custos_verify *v = w->v;
-    char buf[8192];
-    const char *name = v->tpayload ? custos__verify_normalize(v, rel, buf, sizeof(buf)) : rel;
-    if (v->kind == CUSTOS_VERIFY_REF_BAG && strncmp(name, "data/", 5) != 0)
-        return CUSTOS_OK; /* tag files are not payload */
-    size_t idx;
-    if (custos__verify_lookup(v, name, &idx)) {
-        struct ritem *it = &v->items[idx];
-        it->found = 1;
-        it->found_size = (uint64_t)st->st_size;
-        if ((it->kind == RITEM_SYMLINK) != S_ISLNK(st->st_mode)) {
-            it->differs = 1;
-            custos__verify_set_detail(
-                it, "%s", S_ISLNK(st->st_mode) ? "is a symbolic link now" : "is no longer a link");
-        }
-        return CUSTOS_OK;
-    }
-    struct extra *x;
-    return custos__verify_add_extra(v, name, (uint64_t)st->st_size, &x);
-}
-
-static int
-walk_dir(struct walk *w, const char *base, const char *rel, unsigned depth)
-{
-    char path[8192];
-    snprintf(path, sizeof(path), "%s%s%s", base, rel[0] ? "/" : "", rel);
-    DIR *d = depth < WALK_DEPTH ? opendir(path) : NULL;
-    if (d == NULL) {
-        char **p = realloc(w->bad_dirs, (w->nbad + 1) * sizeof(*p));
-        if (p == NULL || (p[w->nbad] = strdup(rel)) == NULL) {
-            w->bad_dirs = p;
-            return custos_error_set(&w->v->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-        }
-        w->bad_dirs = p;
-        w->nbad++;
-        return CUSTOS_OK;
-    }
-    int rc = CUSTOS_OK;
-    struct dirent *e;
-    while (rc == CUSTOS_OK && (e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char name[8192];
-        snprintf(name, sizeof(name), "%s%s%s", rel, rel[0] ? "/" : "", e->d_name);
-        struct stat st;
-        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-            continue; /* vanished meanwhile: it will be missing if it was recorded */
-        if (S_ISDIR(st.st_mode))
-            rc = walk_dir(w, base, name, depth + 1);
-        else if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))
-            rc = note_found(w, name, &st);
-    }
-    closedir(d);
-    return rc;
-}
-
-/* The directory holding the copy: dir itself, or dir/ROOT when that is all dir holds. */
-static void
-directory_base(const struct custos_verify *v, const char *dir, char *out, size_t size)
-{
-    snprintf(out, size, "%s", dir);
-    if (v->root == NULL)
-        return;
-    const char *root = strrchr(v->root, '/');
-    root = root ? root + 1 : v->root;
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return;
-    struct dirent *e;
-    int only_root = 0, others = 0;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        if (strcmp(e->d_name, root) == 0)
-            only_root = 1;
-        else
-            others = 1;
-    }
-    closedir(d);
-    char sub[4096];
-    struct stat st;
-    snprintf(sub, sizeof(sub), "%s/%s", dir, root);
-    if (only_root && !others && lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-        snprintf(out, size, "%s", sub);
-}
-
-/* How many of up to 64 reference items, spread over the list, exist below dir (less prefix). */
-static size_t
-items_below(const struct custos_verify *v, const char *dir, size_t prefix)
-{
-    size_t step = v->nitems > 64 ? v->nitems / 64 : 1, hits = 0;
-    char path[8192];
-    struct stat st;
-    for (size_t i = 0; i < v->nitems; i += step) {
-        const char *name = v->items[i].name;
-        if (strlen(name) <= prefix)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, name + prefix);
-        hits += lstat(path, &st) == 0;
-    }
-    return hits;
-}
-
-/* Whether dir holds a bag's bagit.txt or data/ directory. */
-static int
-holds_bag(const char *dir)
-{
-    char path[8192];
-    struct stat st;
-    snprintf(path, sizeof(path), "%s/%s", dir, CUSTOS_BAG_DECLARATION);
-    if (lstat(path, &st) == 0)
-        return 1;
-    snprintf(path, sizeof(path), "%s/%s", dir, CUSTOS_BAG_PAYLOAD_DIR);
-    return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 /*
- * A bag reference and a target directory: the bag at its top, the bag in
- * its one subdirectory, or the payload alone (a copy of data/'s content).
- * The layout under which most of a spread of reference items exist wins;
- * when none exists, where bagit.txt or data/ is.
+ * The reader for verify_target_dir.c, verify_target_archive.c and
+ * verify_restore.c; the image code below calls the same functions by their
+ * short names.
  */
-static void
-bag_directory_layout(struct custos_verify *v, const char *dir, char *base, size_t size)
+int
+custos__verify_reader_init(struct reader *r, struct custos_verify *v, unsigned algs,
+                           const struct custos_progress *p)
 {
-    snprintf(base, size, "%s", dir);
-    char sub[8192] = "";
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int entries = 0;
-    while (d != NULL && (e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        if (entries++ == 0)
-            snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
-    }
-    if (d != NULL)
-        closedir(d);
-    struct stat st;
-    if (entries != 1 || lstat(sub, &st) != 0 || !S_ISDIR(st.st_mode))
-        sub[0] = '\0';
-    size_t prefix = sizeof(CUSTOS_BAG_PAYLOAD_DIR);
-    size_t top = items_below(v, dir, 0), under = sub[0] ? items_below(v, sub, 0) : 0,
-           alone = items_below(v, dir, prefix);
-    if (top == 0 && under == 0 && alone == 0) {
-        top = holds_bag(dir);
-        under = !top && sub[0] && holds_bag(sub);
-    }
-    if (under > top && under >= alone)
-        snprintf(base, size, "%s", sub);
-    else if (alone > top && alone > under)
-        v->tpayload = 1;
-    v->layout_known = 1;
+    return reader_init(r, v, algs, p);
+}
+
+void
+custos__verify_reader_free(struct reader *r)
+{
+    reader_free(r);
 }
 
 int
-custos__verify_directory(struct custos_verify *v, const char *dir, const struct custos_progress *p)
+custos__verify_hash_file(struct reader *r, const char *path, struct custos_digest_result *got,
+                         uint64_t *bytes, char **why)
 {
-    char base[4096];
-    if (v->kind == CUSTOS_VERIFY_REF_BAG)
-        bag_directory_layout(v, dir, base, sizeof(base));
-    else
-        directory_base(v, dir, base, sizeof(base));
-    struct walk w = {v, NULL, 0};
-    int rc = walk_dir(&w, base, "", 0);
-    for (size_t i = 0; rc == CUSTOS_OK && i < w.nbad; i++) {
-        size_t n = strlen(w.bad_dirs[i]);
-        for (size_t j = 0; j < v->nitems; j++) {
-            struct ritem *it = &v->items[j];
-            const char *rel = on_disk(v, it->name);
-            if (!it->found && (n == 0 || (strncmp(rel, w.bad_dirs[i], n) == 0 && rel[n] == '/'))) {
-                it->unreadable = 1;
-                custos__verify_set_detail(it, "directory %s cannot be read",
-                                          n ? w.bad_dirs[i] : ".");
-            }
-        }
-    }
-    for (size_t i = 0; i < w.nbad; i++)
-        free(w.bad_dirs[i]);
-    free(w.bad_dirs);
-    if (rc != CUSTOS_OK)
-        return rc;
-    struct reader r;
-    if ((rc = reader_init(&r, v, v->algs, p)) != CUSTOS_OK) {
-        reader_free(&r);
-        return rc;
-    }
-    for (size_t i = 0; i < v->nitems; i++)
-        if (v->items[i].found && v->items[i].selected && v->items[i].kind == RITEM_FILE)
-            r.total += v->items[i].found_size;
-    char path[8192];
-    for (size_t i = 0; rc == CUSTOS_OK && i < v->nitems; i++) {
-        struct ritem *it = &v->items[i];
-        if (!it->found || !it->selected || it->differs)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", base, on_disk(v, it->name));
-        if (it->kind == RITEM_SYMLINK) {
-            rc = compare_link(it, path);
-            continue;
-        }
-        struct custos_digest_result got;
-        uint64_t n;
-        char *why;
-        int h = hash_file(&r, path, &got, &n, &why);
-        rc = settle(it, h, &got, why);
-    }
-    for (size_t j = 0; rc == CUSTOS_OK && j < v->nextras; j++) {
-        struct extra *x = &v->extras[j];
-        if (!may_be_moved(v, x->size))
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", base, on_disk(v, x->name));
-        struct stat st;
-        if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
-            continue;
-        uint64_t n;
-        char *why;
-        int h = hash_file(&r, path, &x->got, &n, &why);
-        free(why);
-        if (h == CUSTOS_OK)
-            x->hashed = 1;
-        else if (h == CUSTOS_E_INCOMPLETE)
-            x->unreadable = 1;
-        else
-            rc = h;
-    }
-    reader_free(&r);
-    return rc;
-}
-
-/* ---- archives ---- */
-
-static struct archive *
-archive_open(const char *path)
-{
-    struct archive *a = archive_read_new();
-    if (a == NULL)
-        return NULL;
-    archive_read_support_filter_all(a);
-    archive_read_support_format_all(a);
-    if (archive_read_open_filename(a, path, READ_BYTES) != ARCHIVE_OK)
-        return a; /* the caller reads the error from a */
-    return a;
-}
-
-static void
-archive_describe(struct custos_verify *v, struct archive *a)
-{
-    const char *fmt = archive_format_name(a);
-    snprintf(v->target_format, sizeof(v->target_format), "%s", fmt ? fmt : "unknown");
-    for (int i = 0; i < archive_filter_count(a); i++) {
-        const char *f = archive_filter_name(a, i);
-        if (f != NULL && strcmp(f, "none") != 0) {
-            size_t n = strlen(v->target_format);
-            snprintf(v->target_format + n, sizeof(v->target_format) - n, ", %s", f);
-        }
-    }
-}
-
-static void
-archive_broken(struct custos_verify *v, const char *path, struct archive *a, const char *where)
-{
-    v->container_corrupt = 1;
-    const char *msg = archive_error_string(a);
-    snprintf(v->container_detail, sizeof(v->container_detail), "%s: archive damaged %s: %s", path,
-             where, msg ? msg : "unknown error");
-}
-
-/* Hashes the current entry's data. CUSTOS_E_CORRUPT when the archive broke (fatal). */
-static int
-hash_entry(struct reader *r, struct archive *a, struct custos_digest_result *got, uint64_t *bytes,
-           char **why, int *fatal)
-{
-    custos_digest_reset(r->d);
-    *bytes = 0;
-    *why = NULL;
-    *fatal = 0;
-    for (;;) {
-        la_ssize_t n = archive_read_data(a, r->buf, READ_BYTES);
-        if (n == 0)
-            break;
-        if (n < 0) {
-            const char *m = archive_error_string(a);
-            if (asprintf(why, "archive read error after %llu bytes: %s", (unsigned long long)*bytes,
-                         m ? m : "unknown") < 0)
-                *why = NULL;
-            *fatal = n == ARCHIVE_FATAL;
-            custos_digest_final(r->d, got);
-            return CUSTOS_E_INCOMPLETE;
-        }
-        custos_digest_update(r->d, r->buf, (size_t)n);
-        *bytes += (uint64_t)n;
-        r->v->bytes_read += (uint64_t)n;
-        custos_progress_update(r->p, (uint64_t)archive_filter_bytes(a, -1), r->total);
-        if (custos_progress_cancelled(r->p))
-            return custos_error_set(&r->v->err, CUSTOS_E_INTERRUPTED, 0, NULL, "interrupted");
-    }
-    custos_digest_final(r->d, got);
-    return CUSTOS_OK;
+    return hash_file(r, path, got, bytes, why);
 }
 
 int
-custos__verify_archive(struct custos_verify *v, const char *path, const struct custos_progress *p)
+custos__verify_settle(struct ritem *it, int rc, const struct custos_digest_result *got, char *why)
 {
-    struct reader r;
-    int rc = reader_init(&r, v, v->algs, p);
-    struct stat st;
-    if (rc == CUSTOS_OK && stat(path, &st) == 0)
-        r.total = (uint64_t)st.st_size;
-    struct archive *a = rc == CUSTOS_OK ? archive_open(path) : NULL;
-    if (rc == CUSTOS_OK && a == NULL)
-        rc = custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, path, "out of memory");
-    if (rc != CUSTOS_OK) {
-        reader_free(&r);
-        return rc;
-    }
-    struct archive_entry *ae;
-    int lr;
-    size_t entries = 0;
-    if (archive_errno(a) != 0 || archive_error_string(a) != NULL) {
-        if (access(path, R_OK) != 0) {
-            rc = custos_error_set(&v->err, CUSTOS_E_IO, errno, path, "cannot open the target");
-            goto out;
-        }
-        archive_broken(v, path, a, "at its start");
-        lr = ARCHIVE_FATAL;
-    } else {
-        while ((lr = archive_read_next_header(a, &ae)) == ARCHIVE_OK || lr == ARCHIVE_WARN) {
-            entries++;
-            if (entries == 1)
-                archive_describe(v, a);
-            mode_t type = archive_entry_filetype(ae);
-            const char *raw = archive_entry_pathname(ae);
-            if (raw == NULL || type == AE_IFDIR)
-                continue;
-            if ((rc = custos__verify_bag_layout(v, raw)) != CUSTOS_OK)
-                goto out;
-            char nbuf[8192], hbuf[8192];
-            const char *name = custos__verify_normalize(v, raw, nbuf, sizeof(nbuf));
-            if (v->kind == CUSTOS_VERIFY_REF_BAG && strncmp(name, "data/", 5) != 0)
-                continue;
-            size_t idx;
-            int size_set = archive_entry_size_is_set(ae);
-            uint64_t size = size_set ? (uint64_t)archive_entry_size(ae) : 0;
-            const char *hl = archive_entry_hardlink(ae);
-            if (!custos__verify_lookup(v, name, &idx)) {
-                struct extra *x;
-                if ((rc = custos__verify_add_extra(v, name, size, &x)) != CUSTOS_OK)
-                    goto out;
-                if (type == AE_IFREG && hl == NULL && v->opt.level != CUSTOS_VERIFY_STRUCTURE) {
-                    uint64_t n;
-                    char *why;
-                    int fatal;
-                    int h = hash_entry(&r, a, &x->got, &n, &why, &fatal);
-                    free(why);
-                    x->size = n;
-                    if (h == CUSTOS_E_INTERRUPTED) {
-                        rc = h;
-                        goto out;
-                    }
-                    x->hashed = h == CUSTOS_OK;
-                    x->unreadable = h != CUSTOS_OK;
-                    if (fatal) {
-                        lr = ARCHIVE_FATAL;
-                        break;
-                    }
-                }
-                continue;
-            }
-            struct ritem *it = &v->items[idx];
-            it->found = 1;
-            it->found_size = size_set ? size : it->size;
-            if (hl != NULL) {
-                /* A hard link: its content is the content of the entry it names. */
-                size_t li;
-                if (custos__verify_lookup(v, custos__verify_normalize(v, hl, hbuf, sizeof(hbuf)),
-                                          &li)) {
-                    struct ritem *t = &v->items[li];
-                    it->found_size = t->found_size;
-                    if (it->selected && t->checked) {
-                        it->checked = 1;
-                        it->got = t->got;
-                        it->differs = !custos_digest_equal(&it->ref, &t->got);
-                        if (it->differs)
-                            custos__verify_set_detail(it, "content differs");
-                    }
-                }
-                continue;
-            }
-            if ((it->kind == RITEM_SYMLINK) != (type == AE_IFLNK)) {
-                it->differs = 1;
-                custos__verify_set_detail(
-                    it, "%s", type == AE_IFLNK ? "is a symbolic link now" : "is no longer a link");
-                continue;
-            }
-            if (!it->selected)
-                continue;
-            if (it->kind == RITEM_SYMLINK) {
-                const char *t = archive_entry_symlink(ae);
-                it->checked = 1;
-                if (t == NULL || it->target == NULL || strcmp(t, it->target) != 0) {
-                    it->differs = 1;
-                    custos__verify_set_detail(it, "link target differs");
-                }
-                continue;
-            }
-            struct custos_digest_result got;
-            uint64_t n;
-            char *why;
-            int fatal;
-            int h = hash_entry(&r, a, &got, &n, &why, &fatal);
-            if (h == CUSTOS_OK)
-                it->found_size = n;
-            if (h == CUSTOS_E_INCOMPLETE && !v->container_corrupt)
-                archive_broken(v, path, a, "inside an entry");
-            if ((rc = settle(it, h, &got, why)) != CUSTOS_OK)
-                goto out;
-            if (fatal) {
-                lr = ARCHIVE_FATAL;
-                break;
-            }
-        }
-        if (lr != ARCHIVE_EOF)
-            archive_broken(v, path, a, entries ? "after its last readable entry" : "at its start");
-    }
-    if (entries == 0 && !v->container_corrupt)
-        archive_describe(v, a);
-    if (v->container_corrupt)
-        for (size_t i = 0; i < v->nitems; i++)
-            if (!v->items[i].found) {
-                v->items[i].unreadable = 1;
-                custos__verify_set_detail(&v->items[i],
-                                          "not reached: the archive is damaged before it");
-            }
-out:
-    archive_read_free(a);
-    reader_free(&r);
-    return rc;
+    return settle(it, rc, got, why);
+}
+
+int
+custos__verify_compare_link(struct ritem *it, const char *path)
+{
+    return compare_link(it, path);
+}
+
+int
+custos__verify_may_be_moved(const struct custos_verify *v, uint64_t size)
+{
+    return may_be_moved(v, size);
 }
 
 /* ---- images ---- */
@@ -1147,180 +728,4 @@ out:
     reader_free(&fj.r);
     reader_free(&r);
     return rc;
-}
-
-/* ---- restore tests ---- */
-
-static int
-remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-static void restore_set(struct custos_verify *v, const char *result, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-restore_set(struct custos_verify *v, const char *result, const char *fmt, ...)
-{
-    snprintf(v->restore_result, sizeof(v->restore_result), "%s", result);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(v->restore_detail, sizeof(v->restore_detail), fmt, ap);
-    va_end(ap);
-}
-
-static void
-restore_image(struct custos_verify *v, const char *dir, const struct custos_progress *p)
-{
-    char path[8192];
-    snprintf(path, sizeof(path), "%s/%s", dir, v->img_names[0]);
-    struct custos_manifest *m = NULL;
-    struct custos_error err;
-    struct custos_hash_options ho = {1, true};
-    if (custos_manifest_new(&m, CUSTOS_DIGEST_SHA256, &err) != CUSTOS_OK) {
-        restore_set(v, "not tested", "%s", err.message);
-        return;
-    }
-    int rc = custos_fs_hash(m, path, &ho, p, &err);
-    size_t n = custos_manifest_count(m);
-    uint64_t bytes = 0;
-    for (size_t i = 0; i < n; i++)
-        bytes += custos_manifest_entry(m, i)->size_bytes;
-    v->restore_files = n;
-    v->restore_bytes = bytes;
-    if (rc == CUSTOS_OK)
-        restore_set(v, "passed", "%zu files read from the image's file systems through libtsk", n);
-    else if (rc == CUSTOS_E_UNSUPPORTED)
-        restore_set(v, "not tested", "no file system recognised in the image");
-    else
-        restore_set(v, "failed", "%s", err.message);
-    custos_manifest_free(m);
-}
-
-void
-custos__verify_restore(struct custos_verify *v, const char *path, const struct custos_progress *p)
-{
-    if (v->target_kind == CUSTOS_VERIFY_TARGET_IMAGE) {
-        restore_image(v, path, p);
-        return;
-    }
-    const char *parent = v->opt.tmpdir ? v->opt.tmpdir : getenv("TMPDIR");
-    if (parent == NULL || parent[0] == '\0')
-        parent = "/tmp";
-    uint64_t need = 0;
-    for (size_t i = 0; i < v->nitems; i++)
-        if (v->items[i].kind == RITEM_FILE)
-            need += v->items[i].size == UINT64_MAX ? v->items[i].found_size : v->items[i].size;
-    struct statvfs sv;
-    if (statvfs(parent, &sv) != 0) {
-        restore_set(v, "not tested", "%s: cannot query free space: %s", parent, strerror(errno));
-        return;
-    }
-    uint64_t avail = (uint64_t)sv.f_bavail * (uint64_t)sv.f_frsize;
-    if (avail < need + (1u << 20)) {
-        restore_set(v, "not tested", "%s: %llu bytes free, the restore needs %llu", parent,
-                    (unsigned long long)avail, (unsigned long long)need + (1u << 20));
-        return;
-    }
-    char tmpl[4200], real[PATH_MAX];
-    if (realpath(parent, real) == NULL) {
-        restore_set(v, "not tested", "%s: %s", parent, strerror(errno));
-        return;
-    }
-    snprintf(tmpl, sizeof(tmpl), "%s/custos-verify-XXXXXX", real);
-    if (mkdtemp(tmpl) == NULL) {
-        restore_set(v, "not tested", "%s: cannot make a private directory: %s", real,
-                    strerror(errno));
-        return;
-    }
-    struct archive *a = archive_open(path);
-    struct archive *disk = archive_write_disk_new();
-    int flags = ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-                ARCHIVE_EXTRACT_NO_OVERWRITE;
-    char failed[160] = "";
-    if (a == NULL || disk == NULL || archive_write_disk_set_options(disk, flags) != ARCHIVE_OK) {
-        snprintf(failed, sizeof(failed), "cannot set up extraction");
-    } else {
-        struct archive_entry *ae;
-        int lr;
-        char dest[8192];
-        while (!failed[0] &&
-               ((lr = archive_read_next_header(a, &ae)) == ARCHIVE_OK || lr == ARCHIVE_WARN)) {
-            const char *raw = archive_entry_pathname(ae);
-            if (raw == NULL || raw[0] == '/') {
-                snprintf(failed, sizeof(failed), "refused an entry with an absolute name");
-                break;
-            }
-            char nbuf[8192], hbuf[8192];
-            const char *name = custos__verify_normalize(v, raw, nbuf, sizeof(nbuf));
-            if (name[0] == '\0')
-                continue;
-            snprintf(dest, sizeof(dest), "%s/%s", tmpl, name);
-            archive_entry_set_pathname(ae, dest);
-            const char *hl = archive_entry_hardlink(ae);
-            if (hl != NULL) {
-                if (hl[0] == '/') {
-                    snprintf(failed, sizeof(failed), "refused a hard link to an absolute name");
-                    break;
-                }
-                snprintf(dest, sizeof(dest), "%s/%s", tmpl,
-                         custos__verify_normalize(v, hl, hbuf, sizeof(hbuf)));
-                archive_entry_set_hardlink(ae, dest);
-            }
-            archive_entry_set_perm(ae, archive_entry_filetype(ae) == AE_IFDIR ? 0700 : 0600);
-            int er = archive_read_extract2(a, ae, disk);
-            if (er != ARCHIVE_OK && er != ARCHIVE_WARN) {
-                const char *m = archive_error_string(a);
-                if (m == NULL)
-                    m = archive_error_string(disk);
-                snprintf(failed, sizeof(failed), "extraction of %.60s failed: %.60s", name,
-                         m ? m : "unknown error");
-            }
-            if (custos_progress_cancelled(p))
-                snprintf(failed, sizeof(failed), "interrupted");
-        }
-    }
-    archive_write_free(disk);
-    archive_read_free(a);
-    size_t ok = 0, bad = 0;
-    uint64_t bytes = 0;
-    struct reader r;
-    if (!failed[0] && reader_init(&r, v, v->algs, p) == CUSTOS_OK) {
-        char fp[8192];
-        for (size_t i = 0; i < v->nitems; i++) {
-            struct ritem *it = &v->items[i];
-            if (it->kind != RITEM_FILE || !it->found || it->ref.algs == 0)
-                continue;
-            snprintf(fp, sizeof(fp), "%s/%s", tmpl, it->name);
-            struct custos_digest_result got;
-            uint64_t n;
-            char *why;
-            int h = hash_file(&r, fp, &got, &n, &why);
-            free(why);
-            if (h == CUSTOS_OK && custos_digest_equal(&it->ref, &got)) {
-                ok++;
-                bytes += n;
-            } else
-                bad++;
-        }
-    } else if (!failed[0])
-        snprintf(failed, sizeof(failed), "out of memory");
-    if (!failed[0])
-        reader_free(&r);
-    nftw(tmpl, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-    v->restore_files = ok;
-    v->restore_bytes = bytes;
-    if (failed[0])
-        restore_set(v, "failed", "%s", failed);
-    else if (bad > 0)
-        restore_set(v, "failed", "%zu extracted files differ from the reference or cannot be read",
-                    bad);
-    else
-        restore_set(v, "passed",
-                    "%zu files extracted into a private directory, hashed and equal to the "
-                    "reference; the directory was removed",
-                    ok);
 }

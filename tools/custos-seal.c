@@ -14,11 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
 #include <custos/custos.h>
 #include <custos/seal.h>
+#include <custos/verify.h>
 
 #include "cli.h"
 
@@ -331,11 +333,69 @@ load_trust(const struct options *o, struct custos_key **keys, struct custos_erro
     return CUSTOS_OK;
 }
 
+/*
+ * verify of a bag directory without custos-seal/: a foreign, unsigned bag.
+ * It is checked as BagIt only (RFC 8493, through the verify module, the
+ * same check as custos-verify -r BAG), and the answer says plainly that
+ * nothing signed it: exit 4 whatever the bag's state, as for a package
+ * whose signature is missing; the BagIt verdict is printed beside it.
+ */
+static int
+check_unsigned_bag(struct cli *c, const struct options *o, const char *package,
+                   struct custos_error *err)
+{
+    struct custos_verify *v = NULL;
+    int rc = custos_verify_new(&v, package, err);
+    const char *verdict = err->message;
+    if (rc == CUSTOS_OK) {
+        struct custos_verify_options vo;
+        custos_verify_options_init(&vo);
+        struct custos_progress prog = cli_progress(c);
+        cli_progress_start(c);
+        rc = custos_verify_run(v, NULL, &vo, &prog);
+        cli_progress_end(c);
+        verdict = custos_verify_summary(v)[0] ? custos_verify_summary(v)
+                                              : custos_verify_error(v)->message;
+        const char *w = custos_verify_warnings(v);
+        while (*w) {
+            size_t n = strcspn(w, "\n");
+            fprintf(stderr, "custos-seal: %s: warning: %.*s\n", package, (int)n, w);
+            w += n + (w[n] == '\n');
+        }
+    }
+    if (o->json) {
+        json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:s}", "package", package, "signature", "none",
+                              "checked_as", "BagIt (RFC 8493) only", "bagit_valid", rc == CUSTOS_OK,
+                              "bagit", verdict);
+        char *text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
+        if (text)
+            printf("%s\n", text);
+        free(text);
+        json_decref(j);
+    } else {
+        printf("package:    %s (a BagIt bag without custos-seal/: not sealed)\n", package);
+        printf("signature:  none: nothing signed this bag; checked as BagIt (RFC 8493) only\n");
+        printf("BagIt:      %s\n", verdict);
+    }
+    custos_verify_free(v);
+    custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, package,
+                     "not sealed: a BagIt bag that carries no signature (BagIt check: %s)",
+                     rc == CUSTOS_OK ? "valid" : "NOT valid");
+    cli_error(c, err);
+    return custos_exit_code(CUSTOS_E_UNTRUSTED);
+}
+
 static int
 cmd_check(struct cli *c, const struct options *o, const char *cmd, const char *package,
           struct custos_error *err)
 {
     int is_extract = strcmp(cmd, "extract") == 0, is_cosign = strcmp(cmd, "cosign") == 0;
+    char sealdir[4200];
+    struct stat st;
+    snprintf(sealdir, sizeof(sealdir), "%s/%s", package, CUSTOS_SEAL_DIR);
+    if (strcmp(cmd, "verify") == 0 && stat(package, &st) == 0 && S_ISDIR(st.st_mode) &&
+        lstat(sealdir, &st) != 0)
+        return check_unsigned_bag(c, o, package, err);
     if (is_extract && o->output == NULL)
         return cli_usage(c, "extract: missing -o DIR");
     if (is_cosign && o->key == NULL)

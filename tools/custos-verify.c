@@ -383,6 +383,14 @@ main(int argc, char **argv)
     } else if (rc == CUSTOS_OK && !cli.quiet && !o.json) {
         cli_warn(&cli, "%s: reference signature not checked (no --signer)", o.reference);
     }
+    if (rc == CUSTOS_OK) { /* always on stderr, even with -q: they qualify the result */
+        const char *w = custos_verify_warnings(v);
+        while (*w) {
+            size_t n = strcspn(w, "\n");
+            fprintf(stderr, "custos-verify: %s: warning: %.*s\n", o.reference, (int)n, w);
+            w += n + (w[n] == '\n');
+        }
+    }
     if (rc == CUSTOS_OK && o.recheck != NULL) {
         rc = custos_verify_failed_names(o.recheck, &names, &nnames, &err);
         o.v.recheck = (const char *const *)names;
@@ -406,7 +414,7 @@ main(int argc, char **argv)
     rc = custos_verify_run(v, o.target, &o.v, &p);
     cli_progress_end(&cli);
     if (rc == CUSTOS_E_INTERRUPTED || rc == CUSTOS_E_USAGE || rc == CUSTOS_E_IO ||
-        rc == CUSTOS_E_NOMEM || rc == CUSTOS_E_UNSUPPORTED) {
+        rc == CUSTOS_E_NOMEM || rc == CUSTOS_E_UNSUPPORTED || rc == CUSTOS_E_REFUSED) {
         custos_error_copy(&err, custos_verify_error(v));
         cli_error(&cli, &err);
         goto out;

@@ -7,7 +7,7 @@
  *   reference  a custos manifest (custos-hash, docs/formats/manifest.md),
  *              an acquisition record (custos-acquire,
  *              docs/formats/acquisition-record.md) or a BagIt bag (RFC 8493:
- *              its manifest-{md5,sha1,sha256}.txt and Payload-Oxum), a
+ *              checked in full, any of its six digest algorithms), a
  *              directory or a sealed package archive (tar or zip as
  *              custos-seal writes it, docs/formats/package.md, read as a
  *              stream);
@@ -228,6 +228,15 @@ CUSTOS_API void custos_verify_totals(const struct custos_verify *v, struct custo
  * that the rest was not checked. Valid until _free.
  */
 CUSTOS_API const char *custos_verify_summary(const struct custos_verify *v);
+
+/*
+ * What checking the reference warned of, one line each ("" for none): a
+ * foreign bag's deviations that RFC 8493 allows ("./" before a path, a
+ * path listed twice with one digest, names that differ only in case, only
+ * sha224/384/512 manifests).
+ * Valid until _free.
+ */
+CUSTOS_API const char *custos_verify_warnings(const struct custos_verify *v);
 
 /* What the restore test concluded: "passed", "failed", "not tested" or "not requested". */
 CUSTOS_API const char *custos_verify_restore_result(const struct custos_verify *v);

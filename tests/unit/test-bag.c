@@ -101,6 +101,66 @@ test_info(void)
        "values: one line, not empty");
 }
 
+/* The foreign-bag manifest grammar (RFC 8493 2.1.3), the one verify and seal share. */
+static void
+test_fmanifest(void)
+{
+    struct custos_error err;
+    custos_error_clear(&err);
+    struct bag_buf warn = {0};
+    struct bag_fmanifest m = {0};
+    const char *good = "900150983CD24FB0D6963F7D28E17F72\t data/a%0Ab\r\n"
+                       "900150983cd24fb0d6963f7d28e17f72 *./data/c%25d\r"
+                       "900150983cd24fb0d6963f7d28e17f72  data/%7Ee\n";
+    is_status(custos__bag_fmanifest_parse("manifest-md5.txt", good, strlen(good),
+                                          custos__bag_alg("md5"), 1, "0.97", &m, &warn, &err),
+              CUSTOS_OK, &err, "tabs, upper-case hex, CRLF, CR, '*' and './' parse");
+    is_int(m.n, 3, "three entries");
+    is_str(m.v[0].path, "data/%7Ee", "%%7E is not decoded (only %%0A %%0D %%25)");
+    is_str(m.v[1].path, "data/a\nb", "%%0A is a line feed");
+    is_str(m.v[2].path, "data/c%d", "%%25 is a percent sign, the ./ dropped");
+    ok(m.v[1].digest[0] == 0x90 && m.v[1].digest[15] == 0x72, "the digest decoded");
+    ok(warn.p != NULL && strstr(warn.p, "\"./\"") && strstr(warn.p, "\"*\""),
+       "'./' and '*' are warned of");
+    custos__bag_fmanifest_free(&m);
+    static const char *const bad[] = {
+        "900150983cd24fb0d6963f7d28e17f72  ../x\n",
+        "900150983cd24fb0d6963f7d28e17f72  /etc/passwd\n",
+        "900150983cd24fb0d6963f7d28e17f72  ~root/x\n",
+        "900150983cd24fb0d6963f7d28e17f72  data/../../x\n",
+        "900150983cd24fb0d6963f7d28e17f72  other/x\n",
+        "900150983cd24fb0d6963f7d28e17f7  data/x\n",
+        "900150983cd24fb0d6963f7d28e17f72data/x\n",
+        "900150983cd24fb0d6963f7d28e17f72  data/x\n\n900150983cd24fb0d6963f7d28e17f72  data/y\n",
+        "900150983cd24fb0d6963f7d28e17f72  data/x\n000150983cd24fb0d6963f7d28e17f72  data/x\n",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct bag_fmanifest m2 = {0};
+        is_status(custos__bag_fmanifest_parse("manifest-md5.txt", bad[i], strlen(bad[i]),
+                                              custos__bag_alg("md5"), 1, "0.97", &m2, &warn,
+                                              &err),
+                  CUSTOS_E_CORRUPT, &err, "bad manifest %zu refused", i);
+        custos__bag_fmanifest_free(&m2);
+    }
+    const char *twice = "900150983cd24fb0d6963f7d28e17f72  data/x\n"
+                        "900150983cd24fb0d6963f7d28e17f72  data/x\n";
+    is_status(custos__bag_fmanifest_parse("manifest-md5.txt", twice, strlen(twice),
+                                          custos__bag_alg("md5"), 1, "0.97", &m, &warn, &err),
+              CUSTOS_OK, &err, "before 1.0, one path twice with one digest is a warning");
+    custos__bag_fmanifest_free(&m);
+    is_status(custos__bag_fmanifest_parse("manifest-md5.txt", twice, strlen(twice),
+                                          custos__bag_alg("md5"), 1, "1.0", &m, &warn, &err),
+              CUSTOS_E_CORRUPT, &err, "in 1.0 it is an error");
+    custos__bag_fmanifest_free(&m);
+    const char *tag = "900150983cd24fb0d6963f7d28e17f72  data/x\n";
+    is_status(custos__bag_fmanifest_parse("tagmanifest-md5.txt", tag, strlen(tag),
+                                          custos__bag_alg("md5"), 0, "1.0", &m, &warn, &err),
+              CUSTOS_E_CORRUPT, &err, "a tag manifest may not list the payload");
+    custos__bag_fmanifest_free(&m);
+    ok(custos__bag_alg("sha512") == 5 && custos__bag_alg("sha3") < 0, "algorithm names");
+    custos__bag_buf_free(&warn);
+}
+
 int
 main(void)
 {
@@ -108,5 +168,6 @@ main(void)
     test_paths();
     test_manifest();
     test_info();
+    test_fmanifest();
     return tap_done();
 }

@@ -83,6 +83,10 @@ test_references(void)
               "a directory without bagit.txt is not a reference");
     tap_write("bag/bagit.txt", "BagIt-Version: 1.0\n", 19);
     is_status(custos_verify_new(&v, "bag", &err), CUSTOS_E_CORRUPT, &err,
+              "a bagit.txt without its encoding line is corrupt");
+    has_str(err.message, "Tag-File-Character-Encoding", "the message names the missing line");
+    tap_write("bag/bagit.txt", "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n", 54);
+    is_status(custos_verify_new(&v, "bag", &err), CUSTOS_E_CORRUPT, &err,
               "a bag without a payload manifest is corrupt");
     tap_write("bag/manifest-md5.txt", "abc  data/x\n", 12);
     is_status(custos_verify_new(&v, "bag", &err), CUSTOS_E_CORRUPT, &err,

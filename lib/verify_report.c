@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * verify_report.c: the JSON report (docs/formats/verify-report.md) and
+ * reading the failed names of an earlier one.
+ */
+#include "custos/verify.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <math.h>
+
+#include <archive.h> /* archive_version_string */
+#include <jansson.h>
+#include <libewf.h>
+#include <openssl/crypto.h> /* OpenSSL_version */
+#include <tsk/libtsk.h>     /* tsk_version_get_str */
+
+#include "custos/custos.h"
+#include "verify_private.h"
+
+static const char *
+ref_kind_name(enum custos_verify_ref_kind k)
+{
+    return k == CUSTOS_VERIFY_REF_MANIFEST ? "manifest"
+           : k == CUSTOS_VERIFY_REF_RECORD ? "acquisition-record"
+                                           : "bagit";
+}
+
+static const char *
+target_kind_name(enum custos_verify_target_kind k)
+{
+    return k == CUSTOS_VERIFY_TARGET_DIRECTORY ? "directory"
+           : k == CUSTOS_VERIFY_TARGET_ARCHIVE ? "archive"
+                                               : "image";
+}
+
+static const char *
+result_name(int status)
+{
+    switch (status) {
+    case CUSTOS_OK:
+        return "match";
+    case CUSTOS_E_MISMATCH:
+        return "mismatch";
+    case CUSTOS_E_INCOMPLETE:
+        return "incomplete";
+    case CUSTOS_E_CORRUPT:
+        return "corrupt";
+    default:
+        return custos_status_name(status);
+    }
+}
+
+int
+custos_verify_report_json(const struct custos_verify *v, char **json)
+{
+    *json = NULL;
+    if (v->nout == 0 && v->summary[0] == '\0')
+        return CUSTOS_E_USAGE;
+    struct custos_verify_totals t;
+    custos_verify_totals(v, &t);
+    json_t *items = json_array();
+    json_t *totals = json_object();
+    json_t *bad = json_array();
+    if (items == NULL || totals == NULL || bad == NULL)
+        goto nomem;
+    for (int c = 0; c < CUSTOS_VERIFY_CLASSES; c++) {
+        char key[24];
+        snprintf(key, sizeof(key), "%s", custos_verify_class_name((enum custos_verify_class)c));
+        if (key[3] == ' ')
+            key[3] = '_';
+        json_object_set_new(totals, key, json_integer((json_int_t)t.count[c]));
+    }
+    /* Extras past the listing cap: in totals.extra, not in items. */
+    json_object_set_new(totals, "extra_not_listed", json_integer((json_int_t)v->extras_unlisted));
+    for (size_t i = 0; i < v->nout; i++) {
+        const struct custos_verify_item *it = &v->out[i];
+        json_t *o =
+            json_pack("{s:s, s:s, s:I, s:b, s:b}", "name", it->name, "class",
+                      custos_verify_class_name(it->cls), "size_bytes", (json_int_t)it->size_bytes,
+                      "found", it->found, "content_checked", it->content_checked);
+        if (o == NULL)
+            goto nomem;
+        if (it->found)
+            json_object_set_new(o, "found_bytes", json_integer((json_int_t)it->found_bytes));
+        if (it->expected[0] || it->actual[0]) {
+            json_object_set_new(o, "algorithm", json_string(it->algorithm));
+            json_object_set_new(o, "expected",
+                                it->expected[0] ? json_string(it->expected) : json_null());
+            json_object_set_new(o, "actual", it->actual[0] ? json_string(it->actual) : json_null());
+        }
+        if (it->moved_to)
+            json_object_set_new(o, "moved_to", json_string(it->moved_to));
+        if (it->detail)
+            json_object_set_new(o, "detail", json_string(it->detail));
+        json_array_append_new(items, o);
+    }
+    for (size_t i = 0; i < v->nbad; i++)
+        json_array_append_new(bad,
+                              json_pack("{s:I, s:I}", "offset_bytes", (json_int_t)v->bad[i].offset,
+                                        "length_bytes", (json_int_t)v->bad[i].length));
+    double pi =
+        t.reference_items ? 100.0 * (double)t.checked_items / (double)t.reference_items : 0.0;
+    double pb =
+        t.reference_bytes ? 100.0 * (double)t.checked_bytes / (double)t.reference_bytes : pi;
+    char ewfv[64];
+    snprintf(ewfv, sizeof(ewfv), "%s", libewf_get_version());
+    json_t *sig = json_pack("{s:s}", "status", v->sig_status);
+    if (sig != NULL && v->sig_signer[0]) {
+        json_object_set_new(sig, "signer", json_string(v->sig_signer));
+        json_object_set_new(sig, "file", json_string(v->sig_path));
+    }
+    json_t *sample = json_null();
+    if (v->opt.level == CUSTOS_VERIFY_SAMPLE) {
+        sample =
+            json_pack("{s:s, s:I}", "seed_decimal", "", "count", (json_int_t)v->opt.sample_count);
+        char seed[32];
+        snprintf(seed, sizeof(seed), "%llu", (unsigned long long)v->opt.seed);
+        json_object_set_new(sample, "seed_decimal", json_string(seed));
+        if (v->opt.sample_count == 0) {
+            json_object_del(sample, "count");
+            json_object_set_new(sample, "percent", json_real(v->opt.sample_percent));
+        }
+    }
+    json_t *part = v->opt.parts
+                       ? json_pack("{s:i, s:i}", "n", (int)v->opt.part, "t", (int)v->opt.parts)
+                       : json_null();
+    json_t *image = json_null();
+    if (v->target_kind == CUSTOS_VERIFY_TARGET_IMAGE) {
+        image = json_pack("{s:s, s:o}", "format", v->img_format ? v->img_format : "",
+                          "damaged_ranges", bad);
+        bad = NULL;
+        if (v->record_status)
+            json_object_set_new(image, "record_status", json_string(v->record_status));
+        json_object_set_new(image, "stored_digests_match",
+                            v->stored_match < 0 ? json_null() : json_boolean(v->stored_match));
+    }
+    json_t *container = json_pack("{s:s}", "status", v->container_corrupt ? "corrupt" : "ok");
+    if (container && v->container_corrupt)
+        json_object_set_new(container, "detail", json_string(v->container_detail));
+    json_t *restore = json_pack("{s:s}", "result", v->restore_result);
+    if (restore && v->restore_detail[0])
+        json_object_set_new(restore, "detail", json_string(v->restore_detail));
+    if (restore && strcmp(v->restore_result, "not requested") != 0) {
+        json_object_set_new(restore, "files", json_integer((json_int_t)v->restore_files));
+        json_object_set_new(restore, "bytes", json_integer((json_int_t)v->restore_bytes));
+    }
+    json_t *digests = json_pack("{s:[], s:[]}", "computed", "held");
+    static const unsigned order[] = {CUSTOS_DIGEST_MD5, CUSTOS_DIGEST_SHA1, CUSTOS_DIGEST_SHA256};
+    unsigned computed, held;
+    custos_verify_digests(v, &computed, &held);
+    for (size_t i = 0; digests != NULL && i < 3; i++) {
+        if (computed & order[i])
+            json_array_append_new(json_object_get(digests, "computed"),
+                                  json_string(custos_digest_name(order[i])));
+        if (held & order[i])
+            json_array_append_new(json_object_get(digests, "held"),
+                                  json_string(custos_digest_name(order[i])));
+    }
+    json_t *doc = json_pack(
+        "{s:s, s:i, s:{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}},"
+        " s:{s:s, s:s, s:s, s:o}, s:{s:s, s:s, s:s},"
+        " s:s, s:o, s:o, s:o, s:i, s:s, s:f, s:I, s:f,"
+        " s:{s:I, s:I, s:I, s:I, s:f, s:f}, s:o, s:o, s:o, s:o,"
+        " s:s, s:s, s:o}",
+        "format", CUSTOS_VERIFY_REPORT_FORMAT, "version", CUSTOS_VERIFY_REPORT_VERSION, "tool",
+        "name", "custos-verify", "version", custos_version(), "libraries", "libarchive",
+        archive_version_string(), "libewf", ewfv, "openssl", OpenSSL_version(OPENSSL_VERSION),
+        "jansson", JANSSON_VERSION, "tsk", tsk_version_get_str(), "reference", "path", v->ref_path,
+        "kind", ref_kind_name(v->kind), "sha256", v->ref_sha256, "signature",
+        sig ? sig : json_null(), "target", "path", v->target_path ? v->target_path : "", "kind",
+        target_kind_name(v->target_kind), "format", v->target_format, "level",
+        custos_verify_level_name(v->opt.level), "digests", digests, "sample", sample, "part", part,
+        "rechecked", (int)v->opt.nrecheck, "started", v->started, "seconds", v->seconds,
+        "bytes_read", (json_int_t)v->bytes_read, "bytes_per_second",
+        v->seconds > 0 ? (double)v->bytes_read / v->seconds : 0.0, "coverage", "items_checked",
+        (json_int_t)t.checked_items, "items_total", (json_int_t)t.reference_items, "bytes_checked",
+        (json_int_t)t.checked_bytes, "bytes_total", (json_int_t)t.reference_bytes, "percent_items",
+        pi, "percent_bytes", pb, "totals", totals, "container", container ? container : json_null(),
+        "image", image, "restore", restore ? restore : json_null(), "result",
+        result_name(v->status), "summary", v->summary, "items", items);
+    json_decref(bad);
+    if (doc == NULL)
+        return CUSTOS_E_NOMEM;
+    json_t *warn = json_array();
+    for (const char *w = v->warnings ? v->warnings : ""; warn != NULL && *w;) {
+        size_t n = strcspn(w, "\n");
+        json_array_append_new(warn, json_stringn(w, n));
+        w += n + (w[n] == '\n');
+    }
+    json_object_set_new(doc, "warnings", warn ? warn : json_null());
+    *json = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(doc);
+    return *json ? CUSTOS_OK : CUSTOS_E_NOMEM;
+nomem:
+    json_decref(items);
+    json_decref(totals);
+    json_decref(bad);
+    return CUSTOS_E_NOMEM;
+}
+
+int
+custos_verify_failed_names(const char *report_path, char ***names, size_t *count,
+                           struct custos_error *err)
+{
+    *names = NULL;
+    *count = 0;
+    json_error_t je;
+    json_t *r = json_load_file(report_path, 0, &je);
+    if (r == NULL)
+        return custos_error_set(err, je.line < 0 ? CUSTOS_E_IO : CUSTOS_E_CORRUPT, 0, report_path,
+                                "cannot read the report: %s", je.text);
+    const char *fmt = json_string_value(json_object_get(r, "format"));
+    json_t *items = json_object_get(r, "items");
+    if (fmt == NULL || strcmp(fmt, CUSTOS_VERIFY_REPORT_FORMAT) != 0 || !json_is_array(items)) {
+        json_decref(r);
+        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, report_path,
+                                "not a custos verify report");
+    }
+    char **out = calloc(json_array_size(items) + 1, sizeof(char *));
+    size_t n = 0;
+    int rc = out ? CUSTOS_OK : CUSTOS_E_NOMEM;
+    for (size_t i = 0; rc == CUSTOS_OK && i < json_array_size(items); i++) {
+        json_t *it = json_array_get(items, i);
+        const char *cls = json_string_value(json_object_get(it, "class"));
+        const char *name = json_string_value(json_object_get(it, "name"));
+        if (cls == NULL || name == NULL) {
+            rc = custos_error_set(err, CUSTOS_E_CORRUPT, 0, report_path,
+                                  "items[%zu]: name or class missing", i);
+            break;
+        }
+        if (strcmp(cls, "changed") && strcmp(cls, "missing") && strcmp(cls, "moved") &&
+            strcmp(cls, "unreadable"))
+            continue;
+        if ((out[n] = strdup(name)) == NULL)
+            rc = CUSTOS_E_NOMEM;
+        else
+            n++;
+    }
+    json_decref(r);
+    if (rc != CUSTOS_OK) {
+        custos_verify_names_free(out, n);
+        if (rc == CUSTOS_E_NOMEM)
+            custos_error_set(err, rc, 0, report_path, "out of memory");
+        return rc;
+    }
+    *names = out;
+    *count = n;
+    return CUSTOS_OK;
+}
+
+void
+custos_verify_names_free(char **names, size_t count)
+{
+    if (names == NULL)
+        return;
+    for (size_t i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+}
