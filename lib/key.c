@@ -45,6 +45,7 @@
 #include "custos/atomicfile.h"
 #include "custos/digest.h"
 #include "custos/sign.h"
+#include "custos/timefmt.h"
 #include "base64_private.h"
 #include "fsutil_private.h"
 #include "key_private.h"
@@ -430,7 +431,7 @@ parse_statement(const char *path, const char *text, struct custos_key *k, char *
         strlen(fp_written) != 64 || strspn(fp_written, "0123456789abcdef") != 64)
         return custos_error_set(err, CUSTOS_E_CORRUPT, 0, path, "line 4: bad fingerprint line");
     if (take_field(&p, CUSTOS_KEY_FIELD_CREATED, k->created, sizeof(k->created)) != 0 ||
-        strlen(k->created) != 20)
+        custos_time_rfc3339_parse(k->created, CUSTOS_TIME_CANONICAL, NULL, NULL) != CUSTOS_OK)
         return custos_error_set(err, CUSTOS_E_CORRUPT, 0, path, "line 5: bad created line");
     *stmt_end = p;
     struct custos_error e2;
