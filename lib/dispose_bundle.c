@@ -109,8 +109,10 @@ extract(const char *path, const char *dir, struct custos_error *err)
                                   name != NULL ? name : "?");
             goto out;
         }
-        char full[PATH_MAX * 2];
+        char full[PATH_MAX * 2], ename[PATH_MAX];
         snprintf(full, sizeof(full), "%s/%s", dir, name);
+        snprintf(ename, sizeof(ename), "%s", name);
+        name = ename; /* set_pathname frees the entry's copy (fuzz-dispose-bundle) */
         archive_entry_set_pathname(e, full);
         archive_entry_set_perm(e, type == AE_IFDIR ? 0700 : 0600);
         if (archive_write_header(w, e) != ARCHIVE_OK) {
