@@ -11,6 +11,7 @@
  * part written on the paper form beside a handwritten signature.
  */
 #include "custos/custody.h"
+#include "custos/timefmt.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -501,21 +502,15 @@ custos_custody_show(const struct custos_custody *m, const char *item, unsigned f
 
 /* ---- status ---- */
 
-static time_t
-tparse(const char *s)
+/* Seconds since the epoch, or -1 when s is not a time (never a default date). */
+static int
+tparse(const char *s, time_t *out)
 {
-    struct tm tm;
-    memset(&tm, 0, sizeof(tm));
-    int y, mo, d, h, mi, se;
-    if (s == NULL || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ", &y, &mo, &d, &h, &mi, &se) != 6)
-        return 0;
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = se;
-    return timegm(&tm);
+    int64_t t = 0;
+    if (custos_time_rfc3339_parse(s, 0, &t, NULL) != CUSTOS_OK)
+        return -1;
+    *out = (time_t)t;
+    return 0;
 }
 
 int
@@ -523,7 +518,10 @@ custos_custody_overdue(const struct custos_custody *m, time_t now)
 {
     if (m->closed != CUSTOS_CUSTODY_NONE)
         return 0;
-    return (now > tparse(m->report_due)) + (now > tparse(m->recovery_due));
+    time_t r, v;
+    /* A deadline that cannot be read is not overdue (it used to read as 1970). */
+    return (tparse(m->report_due, &r) == 0 && now > r) +
+           (tparse(m->recovery_due, &v) == 0 && now > v);
 }
 
 /* "3 h 20 min" */
@@ -543,9 +541,16 @@ static const char *
 deadline_state(const struct custos_custody *m, const char *due, time_t now, char *buf, size_t len)
 {
     char sp[64];
-    time_t t = tparse(due);
+    time_t t = 0, c = 0;
+    if (tparse(due, &t) != 0) {
+        snprintf(buf, len, "deadline unreadable (%s)", due != NULL ? due : "none");
+        return "unknown";
+    }
+    if (m->closed != CUSTOS_CUSTODY_NONE && tparse(m->closed_time, &c) != 0) {
+        snprintf(buf, len, "case closed at an unreadable time");
+        return "closed";
+    }
     if (m->closed != CUSTOS_CUSTODY_NONE) {
-        time_t c = tparse(m->closed_time);
         span(sp, sizeof(sp), c - t);
         snprintf(buf, len, "case closed %s %s the deadline", sp, c > t ? "after" : "before");
         return "closed";

@@ -22,6 +22,7 @@
  *      OK, and a bundle-wide signature failure marks every item.
  */
 #include "custos/dispose.h"
+#include "custos/timefmt.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -82,20 +83,11 @@ jstr0(const json_t *o, const char *k)
 static int
 parse_time(const char *s, time_t *out)
 {
-    struct tm tm;
-    memset(&tm, 0, sizeof(tm));
-    int n = 0;
-    if (s == NULL || strlen(s) != 20 ||
-        sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-               &tm.tm_min, &tm.tm_sec, &n) != 6 ||
-        n != 20)
+    int64_t t = 0;
+    *out = 0;
+    if (custos_time_rfc3339_parse(s, CUSTOS_TIME_CANONICAL, &t, NULL) != CUSTOS_OK)
         return -1;
-    if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-        tm.tm_min > 59 || tm.tm_sec > 60)
-        return -1;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    *out = timegm(&tm);
+    *out = (time_t)t;
     return 0;
 }
 

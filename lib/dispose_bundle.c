@@ -27,6 +27,7 @@
 #include <archive_entry.h>
 
 #include "custos/atomicfile.h"
+#include "custos/timefmt.h"
 #include "custos/digest.h"
 
 #define COPY_BUF 65536 /* bytes per read when writing an archive */
@@ -108,8 +109,10 @@ extract(const char *path, const char *dir, struct custos_error *err)
                                   name != NULL ? name : "?");
             goto out;
         }
-        char full[PATH_MAX * 2];
+        char full[PATH_MAX * 2], ename[PATH_MAX];
         snprintf(full, sizeof(full), "%s/%s", dir, name);
+        snprintf(ename, sizeof(ename), "%s", name);
+        name = ename; /* set_pathname frees the entry's copy (fuzz-dispose-bundle) */
         archive_entry_set_pathname(e, full);
         archive_entry_set_perm(e, type == AE_IFDIR ? 0700 : 0600);
         if (archive_write_header(w, e) != ARCHIVE_OK) {
@@ -294,11 +297,10 @@ int
 custos__bundle_write_tar(const char *dir, const char *mtime, const char *out,
                          struct custos_error *err)
 {
-    struct tm tm;
-    memset(&tm, 0, sizeof(tm));
-    time_t t = 0;
-    if (mtime != NULL && strptime(mtime, "%Y-%m-%dT%H:%M:%SZ", &tm) != NULL)
-        t = timegm(&tm);
+    int64_t sec = 0; /* members dated 1970 when the certificate has no time */
+    if (mtime != NULL && custos_time_rfc3339_parse(mtime, 0, &sec, NULL) != CUSTOS_OK)
+        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, out, "bad time '%s'", mtime);
+    time_t t = (time_t)sec;
     struct custos_atomicfile *f = NULL;
     int rc = custos_atomicfile_create(&f, out, 0644, err);
     if (rc != CUSTOS_OK)

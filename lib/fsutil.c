@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h> /* link, unlink, fsync, pwrite */
 
+#include "custos/timefmt.h"
+
 int
 custos__rename_noreplace(const char *from, const char *to)
 {
@@ -119,11 +121,9 @@ custos__pread_full(int fd, void *buf, size_t len, uint64_t offset)
 void
 custos__utc_now(char *buf, size_t len)
 {
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char b[CUSTOS_TIME_RFC3339_SIZE];
+    custos_time_rfc3339_now(b);
+    snprintf(buf, len, "%s", b);
 }
 
 void

@@ -29,6 +29,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -43,12 +45,15 @@
 #include "custos/atomicfile.h"
 #include "custos/digest.h"
 #include "custos/sign.h"
+#include "custos/timefmt.h"
 #include "base64_private.h"
 #include "fsutil_private.h"
 #include "key_private.h"
 
-#define KEY_FILE_MAX (64 * 1024) /* bytes; real key files are under 1 KiB */
-#define ROLE_MAX     16
+#define KEY_FILE_MAX   (64 * 1024) /* bytes; real key files are under 1 KiB */
+#define ROLE_MAX       16
+#define CUSTOS_XSTR(x) #x
+#define CUSTOS_STR(x)  CUSTOS_XSTR(x)
 
 struct custos_key {
     EVP_PKEY *pkey;                     /* Ed25519; private half when priv */
@@ -170,6 +175,7 @@ custos_key_generate(struct custos_key **out, const char *name, const char *role,
     if (!custos_key_role_valid(role))
         return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL,
                                 "role must be custodian, recorder, witness, vendor or legal");
+    custos_secret_protect_process();
     struct custos_key *k = calloc(1, sizeof(*k));
     if (k == NULL)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
@@ -329,20 +335,26 @@ out:
     return rc;
 }
 
-int
-custos__read_small_file(const char *path, size_t max, char **buf, size_t *len,
-                        struct custos_error *err)
+/* Reads a whole small regular file; *mode gets its permission bits when not NULL. */
+static int
+read_file_mode(const char *path, size_t max, char **buf, size_t *len, unsigned *mode,
+               struct custos_error *err)
 {
     *buf = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot open");
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) != 0) {
+        /* st is undefined here: report the fstat error, not a file type. */
         int e = errno;
         close(fd);
-        return custos_error_set(err, S_ISDIR(st.st_mode) ? CUSTOS_E_USAGE : CUSTOS_E_IO,
-                                S_ISDIR(st.st_mode) ? 0 : e, path, "not a regular file");
+        return custos_error_set(err, CUSTOS_E_IO, e, path, "cannot stat");
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return custos_error_set(err, S_ISDIR(st.st_mode) ? CUSTOS_E_USAGE : CUSTOS_E_IO, 0, path,
+                                "not a regular file");
     }
     if ((uint64_t)st.st_size > max) {
         close(fd);
@@ -364,7 +376,16 @@ custos__read_small_file(const char *path, size_t max, char **buf, size_t *len,
     b[got] = '\0';
     *buf = b;
     *len = (size_t)got;
+    if (mode != NULL)
+        *mode = (unsigned)st.st_mode & 07777;
     return CUSTOS_OK;
+}
+
+int
+custos__read_small_file(const char *path, size_t max, char **buf, size_t *len,
+                        struct custos_error *err)
+{
+    return read_file_mode(path, max, buf, len, NULL, err);
 }
 
 /* Copies the value of line `prefix` at *p into dst, advancing *p past the line. */
@@ -410,7 +431,7 @@ parse_statement(const char *path, const char *text, struct custos_key *k, char *
         strlen(fp_written) != 64 || strspn(fp_written, "0123456789abcdef") != 64)
         return custos_error_set(err, CUSTOS_E_CORRUPT, 0, path, "line 4: bad fingerprint line");
     if (take_field(&p, CUSTOS_KEY_FIELD_CREATED, k->created, sizeof(k->created)) != 0 ||
-        strlen(k->created) != 20)
+        custos_time_rfc3339_parse(k->created, CUSTOS_TIME_CANONICAL, NULL, NULL) != CUSTOS_OK)
         return custos_error_set(err, CUSTOS_E_CORRUPT, 0, path, "line 5: bad created line");
     *stmt_end = p;
     struct custos_error e2;
@@ -479,20 +500,31 @@ explain_foreign(const char *path, const char *text, size_t len, const char *pass
                             "make keys with custos-key generate");
 }
 
-/* Refuses PKCS#8 encryption other than PBES2 with >= CUSTOS_KEY_PBKDF2_ITER or scrypt. */
+/*
+ * Refuses PKCS#8 encryption other than PBES2 with PBKDF2 of at least
+ * CUSTOS_KEY_PBKDF2_ITER iterations or scrypt of at least the minimum cost.
+ */
 static int
 check_pbe(const char *path, const X509_SIG *p8, struct custos_error *err)
 {
     const X509_ALGOR *alg = NULL;
     X509_SIG_get0(p8, &alg, NULL);
-    int ok = 0;
-    long iter = 0;
+    int ok = 0, scrypt = 0;
+    long iter = 0, n = 0, r = 0;
     if (alg != NULL && OBJ_obj2nid(alg->algorithm) == NID_pbes2) {
         PBE2PARAM *pbe2 = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), alg->parameter);
         if (pbe2 != NULL) {
             int kdf = OBJ_obj2nid(pbe2->keyfunc->algorithm);
             if (kdf == NID_id_scrypt) {
-                ok = 1;
+                SCRYPT_PARAMS *sp = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(SCRYPT_PARAMS),
+                                                              pbe2->keyfunc->parameter);
+                if (sp != NULL) {
+                    scrypt = 1;
+                    n = ASN1_INTEGER_get(sp->costParameter);
+                    r = ASN1_INTEGER_get(sp->blockSize);
+                    ok = n >= CUSTOS_KEY_SCRYPT_N_MIN && r >= CUSTOS_KEY_SCRYPT_R_MIN;
+                    SCRYPT_PARAMS_free(sp);
+                }
             } else if (kdf == NID_id_pbkdf2) {
                 PBKDF2PARAM *kp = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM),
                                                             pbe2->keyfunc->parameter);
@@ -505,6 +537,11 @@ check_pbe(const char *path, const X509_SIG *p8, struct custos_error *err)
             PBE2PARAM_free(pbe2);
         }
     }
+    if (!ok && scrypt)
+        return custos_error_set(err, CUSTOS_E_UNSUPPORTED, 0, path,
+                                "weak key encryption (scrypt N=%ld r=%ld; at least N=%d r=%d "
+                                "required)",
+                                n, r, CUSTOS_KEY_SCRYPT_N_MIN, CUSTOS_KEY_SCRYPT_R_MIN);
     if (!ok)
         return custos_error_set(err, CUSTOS_E_UNSUPPORTED, 0, path,
                                 "weak key encryption (%ld PBKDF2 iterations; at least %d or "
@@ -520,9 +557,11 @@ custos_key_load_private(struct custos_key **out, const char *path, const char *p
     *out = NULL;
     char *text = NULL;
     size_t len = 0;
-    int rc = custos__read_small_file(path, KEY_FILE_MAX, &text, &len, err);
+    unsigned mode = 0;
+    int rc = read_file_mode(path, KEY_FILE_MAX, &text, &len, &mode, err);
     if (rc != CUSTOS_OK)
         return rc;
+    custos_secret_protect_process();
     struct custos_key *k = key_new();
     char fp[CUSTOS_KEY_FP_HEX_SIZE];
     uint8_t binding[CUSTOS_SIG_SIZE];
@@ -553,6 +592,12 @@ custos_key_load_private(struct custos_key **out, const char *path, const char *p
     if (strncmp(pem, "-----BEGIN ENCRYPTED PRIVATE KEY-----", 37) != 0) {
         rc = custos_error_set(err, CUSTOS_E_CORRUPT, 0, path,
                               "the private key is not an encrypted PKCS#8 PEM block");
+        goto out;
+    }
+    if ((mode & 077) != 0) {
+        rc = custos_error_set(err, CUSTOS_E_REFUSED, 0, path,
+                              "private key open to other users (mode %04o); run chmod 600 on it",
+                              mode);
         goto out;
     }
     bio = BIO_new_mem_buf(pem, (int)(len - (size_t)(pem - text)));
@@ -782,20 +827,64 @@ custos_secret_wipe(void *p, size_t len)
 }
 
 void
+custos_secret_protect_process(void)
+{
+    /*
+     * No core dump, no ptrace attach by the same user, /proc/PID/mem closed.
+     * Never switched back on: freed heap may still hold fragments of the key.
+     */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+/* Bytes of the mapping that holds one passphrase (whole pages). */
+static size_t
+secret_page_size(void)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    size_t n = pg > 0 ? (size_t)pg : 4096;
+    while (n < CUSTOS_KEY_PASSPHRASE_MAX + 3)
+        n *= 2;
+    return n;
+}
+
+/* A page of its own for a secret: locked in RAM when allowed, never in a core dump. */
+static char *
+secret_page(size_t *size)
+{
+    size_t n = secret_page_size();
+    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    (void)madvise(p, n, MADV_DONTDUMP);
+    (void)mlock(p, n); /* best effort: RLIMIT_MEMLOCK may forbid it */
+    *size = n;
+    return p;
+}
+
+static void
+secret_page_free(char *p, size_t size)
+{
+    OPENSSL_cleanse(p, size);
+    munlock(p, size);
+    munmap(p, size);
+}
+
+void
 custos_passphrase_free(char *pass, size_t len)
 {
+    (void)len; /* the whole page is wiped */
     if (pass == NULL)
         return;
-    OPENSSL_cleanse(pass, len + 1);
-    free(pass);
+    secret_page_free(pass, secret_page_size());
 }
 
 int
 custos_passphrase_read_fd(int fd, char **pass, size_t *len, struct custos_error *err)
 {
     *pass = NULL;
-    size_t cap = CUSTOS_KEY_PASSPHRASE_MAX + 2;
-    char *b = malloc(cap + 1);
+    custos_secret_protect_process();
+    size_t cap = CUSTOS_KEY_PASSPHRASE_MAX + 2, size = 0;
+    char *b = secret_page(&size);
     if (b == NULL)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
     size_t n = 0;
@@ -805,8 +894,7 @@ custos_passphrase_read_fd(int fd, char **pass, size_t *len, struct custos_error 
             continue;
         if (r < 0) {
             int e = errno;
-            OPENSSL_cleanse(b, cap + 1);
-            free(b);
+            secret_page_free(b, size);
             return custos_error_set(err, CUSTOS_E_IO, e, NULL, "cannot read the passphrase");
         }
         if (r == 0)
@@ -817,18 +905,22 @@ custos_passphrase_read_fd(int fd, char **pass, size_t *len, struct custos_error 
     }
     char *nl = memchr(b, '\n', n);
     size_t plen = nl != NULL ? (size_t)(nl - b) : n;
-    if (plen > 0 && b[plen - 1] == '\r')
-        plen--;
     /* Wipe whatever followed the first line. */
-    OPENSSL_cleanse(b + plen, cap + 1 - plen);
-    b[plen] = '\0';
-    if (plen == 0 || plen > CUSTOS_KEY_PASSPHRASE_MAX || memchr(b, '\0', plen) != NULL) {
-        OPENSSL_cleanse(b, cap + 1);
-        free(b);
-        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, NULL,
-                                plen == 0 ? "empty passphrase"
-                                          : "passphrase longer than %d bytes or binary",
-                                CUSTOS_KEY_PASSPHRASE_MAX);
+    OPENSSL_cleanse(b + plen, size - plen);
+    const char *why = NULL;
+    if (plen == 0)
+        why = "empty passphrase";
+    else if (plen > CUSTOS_KEY_PASSPHRASE_MAX)
+        why = "passphrase longer than " CUSTOS_STR(CUSTOS_KEY_PASSPHRASE_MAX) " bytes";
+    else if (memchr(b, '\0', plen) != NULL)
+        why = "passphrase holds a NUL byte";
+    else if (memchr(b, '\r', plen) != NULL)
+        /* openssl -passin file: would keep the CR: refuse rather than disagree. */
+        why = "passphrase line holds a CR (a Windows line end?): save the file with LF line "
+              "ends";
+    if (why != NULL) {
+        secret_page_free(b, size);
+        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, NULL, "%s", why);
     }
     *pass = b;
     *len = plen;

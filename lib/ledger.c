@@ -32,6 +32,7 @@
  * during an append (state and file may disagree); only _free works then.
  */
 #include "custos/ledger.h"
+#include "custos/timefmt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -394,38 +395,22 @@ is_hex64(const char *s)
 static int
 parse_time(const char *s, time_t *out)
 {
-    struct tm tm;
-    memset(&tm, 0, sizeof(tm));
-    if (s == NULL || strlen(s) != 20)
-        return -1;
-    int y, mo, d, h, mi, se;
-    char z;
-    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &se, &z) != 7 || z != 'Z')
-        return -1;
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = se;
-    time_t t = timegm(&tm);
-    char back[32];
-    struct tm chk;
-    gmtime_r(&t, &chk);
-    strftime(back, sizeof(back), "%Y-%m-%dT%H:%M:%SZ", &chk);
-    if (strcmp(back, s) != 0)
+    int64_t t = 0;
+    if (custos_time_rfc3339_parse(s, CUSTOS_TIME_CANONICAL, &t, NULL) != CUSTOS_OK)
         return -1;
     if (out != NULL)
-        *out = t;
+        *out = (time_t)t;
     return 0;
 }
 
 static void
 format_time(time_t t, char *buf, size_t len)
 {
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char b[CUSTOS_TIME_RFC3339_SIZE];
+    custos_time_rfc3339_format((int64_t)t, 0, b);
+    size_t n = strlen(b) < len ? strlen(b) : len - 1; /* 20 bytes: whole seconds */
+    memcpy(buf, b, n);
+    buf[n] = '\0';
 }
 
 /* No reals anywhere, and integers within +-2^53 (the shell and JSON tools agree on those). */

@@ -10,6 +10,7 @@
  * alike in a diagnostic or a report.
  */
 #include "custos/manifest.h"
+#include "custos/timefmt.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -442,45 +443,21 @@ custos_path_display(const char *name, size_t len, char *buf, size_t size)
 void
 custos_time_format(const struct custos_time *t, char *buf, size_t size)
 {
-    struct tm tm;
-    time_t s = (time_t)t->sec;
-    if (gmtime_r(&s, &tm) == NULL) {
-        snprintf(buf, size, "1970-01-01T00:00:00Z");
-        return;
-    }
-    char base[32];
-    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-    if (t->nsec != 0)
-        snprintf(buf, size, "%s.%09uZ", base, (unsigned)t->nsec);
-    else
-        snprintf(buf, size, "%sZ", base);
+    char b[CUSTOS_TIME_RFC3339_SIZE];
+    if (custos_time_rfc3339_format(t->sec, t->nsec, b) != CUSTOS_OK)
+        snprintf(b, sizeof(b), "1970-01-01T00:00:00Z"); /* as before for an unrepresentable time */
+    snprintf(buf, size, "%s", b);
 }
 
 int
 custos_time_parse(const char *s, struct custos_time *t)
 {
-    struct tm tm;
-    memset(&tm, 0, sizeof(tm));
     memset(t, 0, sizeof(*t));
-    const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (p == NULL)
-        return CUSTOS_E_CORRUPT;
+    int64_t sec = 0;
     uint32_t nsec = 0;
-    if (*p == '.') {
-        int digits = 0;
-        for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
-            if (digits >= 9)
-                return CUSTOS_E_CORRUPT;
-            nsec = nsec * 10 + (uint32_t)(*p - '0');
-        }
-        if (digits == 0)
-            return CUSTOS_E_CORRUPT;
-        for (; digits < 9; digits++)
-            nsec *= 10;
-    }
-    if (strcmp(p, "Z") != 0)
+    if (custos_time_rfc3339_parse(s, 0, &sec, &nsec) != CUSTOS_OK)
         return CUSTOS_E_CORRUPT;
-    t->sec = (int64_t)timegm(&tm);
+    t->sec = sec;
     t->nsec = nsec;
     t->set = true;
     return CUSTOS_OK;

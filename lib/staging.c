@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "custos/atomicfile.h"
@@ -201,4 +203,81 @@ const struct custos_error *
 custos_staging_error(const struct custos_staging *s)
 {
     return &s->err;
+}
+
+/* A temporary name of atomicfile.c, staging.c or seal.c: *.incomplete-XXXXXX. */
+static int
+is_leftover(const char *name)
+{
+    const char *at = strstr(name, CUSTOS_INCOMPLETE_INFIX);
+    if (at == NULL || at == name)
+        return 0;
+    const char *tail = at + strlen(CUSTOS_INCOMPLETE_INFIX);
+    return strlen(tail) == 6 && strchr(tail, '/') == NULL;
+}
+
+int
+custos_leftovers_scan(const char *dir, custos_leftover_fn fn, void *arg, struct custos_error *err)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        custos_error_set(err, CUSTOS_E_IO, errno, dir, "cannot list the directory");
+        return -1;
+    }
+    time_t now = time(NULL);
+    int found = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        struct stat st;
+        if (!is_leftover(de->d_name) ||
+            fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+            continue;
+        size_t n = strlen(dir) + strlen(de->d_name) + 2;
+        char *path = malloc(n);
+        if (path == NULL)
+            continue;
+        snprintf(path, n, "%s/%s", dir, de->d_name);
+        long long age = now > st.st_mtime ? (long long)(now - st.st_mtime) : 0;
+        found++;
+        if (fn != NULL)
+            fn(path, age, arg);
+        free(path);
+    }
+    closedir(d);
+    return found;
+}
+
+struct warn_ctx {
+    const char *prog;
+    FILE *f;
+};
+
+static void
+warn_one(const char *path, long long age, void *arg)
+{
+    const struct warn_ctx *w = arg;
+    char when[64];
+    if (age < 60)
+        snprintf(when, sizeof(when), "%lld s", age);
+    else if (age < 3600)
+        snprintf(when, sizeof(when), "%lld min", age / 60);
+    else if (age < 2 * 86400)
+        snprintf(when, sizeof(when), "%lld h %lld min", age / 3600, age % 3600 / 60);
+    else
+        snprintf(when, sizeof(when), "%lld days", age / 86400);
+    fprintf(w->f,
+            "%s: %s: left by an interrupted run %s ago (or one still running); remove it with "
+            "rm -r when no custos tool writes there\n",
+            w->prog, path, when);
+}
+
+int
+custos_leftovers_warn(const char *prog, const char *out_path, FILE *f)
+{
+    char dir[4096];
+    custos__dirname(out_path, dir, sizeof(dir));
+    struct warn_ctx w = {prog, f};
+    struct custos_error err;
+    int n = custos_leftovers_scan(dir, warn_one, &w, &err);
+    return n < 0 ? 0 : n;
 }

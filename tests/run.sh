@@ -1,7 +1,9 @@
 #!/bin/sh
 # The one test entry point (README, .ci/run): installs what is missing,
 # builds, runs every test, then does it again under AddressSanitizer and
-# UndefinedBehaviorSanitizer, and ends with "N passed, N failed".
+# UndefinedBehaviorSanitizer, runs every libFuzzer target for a bounded time
+# (build-fuzz/, CUSTOS_FUZZ_SECONDS each, default 15), and ends with
+# "N passed, N failed".
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
@@ -36,6 +38,27 @@ run_build build || status=1
 echo "== build-asan/ (-Db_sanitize=address,undefined)"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_build build-asan -Db_sanitize=address,undefined -Db_lundef=false || status=1
+# Every libFuzzer target for a bounded time (docs/fuzzing.md); clang comes
+# from install-deps.sh. A finding counts as one failure per target.
+echo "== build-fuzz/ (clang, -Dfuzzing=true, ${CUSTOS_FUZZ_SECONDS:-15} s per target)"
+fuzz_ok=0
+if [ ! -f build-fuzz/build.ninja ]; then
+  CC=clang meson setup build-fuzz -Dfuzzing=true -Dtests=false \
+    -Db_sanitize=address,undefined -Db_lundef=false >build-fuzz.setup.log 2>&1 ||
+    { cat build-fuzz.setup.log; fuzz_ok=1; }
+fi
+if [ $fuzz_ok -eq 0 ]; then
+  ninja -C build-fuzz >build-fuzz.build.log 2>&1 || { cat build-fuzz.build.log; fuzz_ok=1; }
+fi
+if [ $fuzz_ok -eq 0 ]; then
+  sh tests/fuzz/run-fuzz.sh build-fuzz "${CUSTOS_FUZZ_SECONDS:-15}" >build-fuzz.test.log 2>&1 || fuzz_ok=1
+  cat build-fuzz.test.log
+fi
+if [ $fuzz_ok -eq 0 ]; then
+  total_pass=$((total_pass + 1))
+else
+  total_fail=$((total_fail + 1)); status=1
+fi
 [ $status -eq 0 ] || [ $total_fail -gt 0 ] || total_fail=1
 echo "$total_pass passed, $total_fail failed"
 exit $status

@@ -351,6 +351,7 @@ main(int argc, char **argv)
         return rc;
     }
     o.acq.command_line = cmdline;
+    custos_leftovers_warn(c.prog, o.acq.output, stderr); /* killed runs' temporary outputs */
 
     int status = CUSTOS_OK;
     if (o.custody.ledger != NULL) {

@@ -180,6 +180,7 @@ cmd_generate(struct cli *c, const struct options *o, struct custos_error *err)
         return cli_usage(c, "generate: missing --role");
     if (o->output == NULL)
         return cli_usage(c, "generate: missing -o FILE");
+    custos_leftovers_warn(c->prog, o->output, stderr); /* killed runs' temporary outputs */
     if (!custos_key_role_valid(o->role))
         return cli_usage(c, "--role must be custodian, recorder, witness, vendor or legal");
     struct custos_key *k = NULL;

@@ -600,23 +600,11 @@ cmd_show(struct cli *c, struct options *o, struct custos_error *err)
 static int
 parse_utc(const char *s, time_t *out)
 {
-    struct tm tm;
-    int y, mo, d, h, mi, se;
-    char z, back[32];
-    memset(&tm, 0, sizeof(tm));
-    if (strlen(s) != 20 ||
-        sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &se, &z) != 7 || z != 'Z')
+    int64_t t = 0;
+    if (custos_time_rfc3339_parse(s, CUSTOS_TIME_CANONICAL, &t, NULL) != CUSTOS_OK)
         return -1;
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = se;
-    *out = timegm(&tm);
-    gmtime_r(out, &tm);
-    strftime(back, sizeof(back), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return strcmp(back, s) == 0 ? 0 : -1;
+    *out = (time_t)t;
+    return 0;
 }
 
 static int

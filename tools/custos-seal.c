@@ -458,6 +458,7 @@ cmd_create(struct cli *c, const struct options *o, char **paths, int npaths,
         return cli_usage(c, "create: missing --key (the custodian's key)");
     if (o->output == NULL)
         return cli_usage(c, "create: missing -o PACKAGE");
+    custos_leftovers_warn(c->prog, o->output, stderr); /* killed runs' temporary outputs */
     if (npaths == 0)
         return cli_usage(c, "create: nothing to seal");
     if (o->case_id == NULL || o->evidence == NULL || o->seal == NULL || o->authorisation == NULL)

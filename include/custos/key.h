@@ -52,9 +52,12 @@ extern "C" {
 /* The only algorithm of version 1. */
 #define CUSTOS_KEY_ALG "ed25519"
 /* PBKDF2-HMAC-SHA256 iterations used to encrypt private keys (and the minimum accepted). */
-#define CUSTOS_KEY_PBKDF2_ITER    600000
+#define CUSTOS_KEY_PBKDF2_ITER 600000
+/* The least scrypt cost accepted in a private key (OpenSSL's default, RFC 7914 §2). */
+#define CUSTOS_KEY_SCRYPT_N_MIN   16384
+#define CUSTOS_KEY_SCRYPT_R_MIN   8
 #define CUSTOS_KEY_PASSPHRASE_MIN 8    /* bytes, for a new key */
-#define CUSTOS_KEY_PASSPHRASE_MAX 1024 /* bytes */
+#define CUSTOS_KEY_PASSPHRASE_MAX 1023 /* bytes: what `openssl -passin file:` reads */
 #define CUSTOS_KEY_NAME_MAX       256  /* bytes of UTF-8 */
 #define CUSTOS_KEY_FP_HEX_SIZE    65   /* 64 hex digits plus NUL */
 #define CUSTOS_KEY_FP_SHORT       16   /* hex digits people compare on paper */
@@ -98,11 +101,16 @@ CUSTOS_API int custos_key_save(const struct custos_key *k, const char *path, con
 
 /*
  * Reads a private key file, decrypts it with pass, and checks that the key
- * matches the fingerprint and binding of its statement.
- * Returns: CUSTOS_OK; CUSTOS_E_UNTRUSTED for a wrong passphrase, or a key
+ * matches the fingerprint and binding of its statement. The file must not
+ * be open to other users (no group or other permission bits). Marks the
+ * process as holding secrets (custos_secret_protect_process).
+ * Returns: CUSTOS_OK; CUSTOS_E_REFUSED for a file with group or other
+ * permissions; CUSTOS_E_UNTRUSTED for a wrong passphrase, or a key
  * that does not match its fingerprint or binding; CUSTOS_E_CORRUPT for a
  * malformed file; CUSTOS_E_UNSUPPORTED for a key that is not Ed25519 or an
- * encryption weaker than CUSTOS_KEY_PBKDF2_ITER; CUSTOS_E_IO; CUSTOS_E_NOMEM.
+ * encryption weaker than CUSTOS_KEY_PBKDF2_ITER PBKDF2 iterations or
+ * scrypt of CUSTOS_KEY_SCRYPT_N_MIN, CUSTOS_KEY_SCRYPT_R_MIN; CUSTOS_E_USAGE
+ * for a public key file; CUSTOS_E_IO; CUSTOS_E_NOMEM.
  * Decrypted key material is wiped before return; *out is NULL on failure.
  */
 CUSTOS_API int custos_key_load_private(struct custos_key **out, const char *path, const char *pass,
@@ -159,10 +167,12 @@ CUSTOS_API void custos_key_raw(const struct custos_key *k, uint8_t raw[CUSTOS_KE
 
 /*
  * Reads a passphrase from the file at path: its first line, without the
- * line end. *pass is NUL-terminated and must be released with
- * custos_passphrase_free.
+ * LF. A CR in it is refused, as `openssl -passin file:` would keep it.
+ * *pass is NUL-terminated, in a locked page excluded from core dumps, and
+ * must be released with custos_passphrase_free. Marks the process
+ * (custos_secret_protect_process).
  * Returns: CUSTOS_OK; CUSTOS_E_CORRUPT for an empty or over-long
- * passphrase; CUSTOS_E_IO; CUSTOS_E_NOMEM.
+ * passphrase, or one with a NUL or CR byte; CUSTOS_E_IO; CUSTOS_E_NOMEM.
  */
 CUSTOS_API int custos_passphrase_read_file(const char *path, char **pass, size_t *len,
                                            struct custos_error *err);
@@ -170,6 +180,15 @@ CUSTOS_API int custos_passphrase_read_file(const char *path, char **pass, size_t
 /* As custos_passphrase_read_file, reading from the open descriptor fd (not closed). */
 CUSTOS_API int custos_passphrase_read_fd(int fd, char **pass, size_t *len,
                                          struct custos_error *err);
+
+/*
+ * Marks the process as holding secrets: prctl(PR_SET_DUMPABLE, 0), so no
+ * core dump is written and no other process of the same user can ptrace it
+ * or read /proc/PID/mem. Called by custos_key_generate,
+ * custos_key_load_private and the passphrase readers; it stays in force
+ * until the process exits, since freed memory may still hold fragments.
+ */
+CUSTOS_API void custos_secret_protect_process(void);
 
 /* Wipes len bytes at p with OPENSSL_cleanse; p may be NULL. */
 CUSTOS_API void custos_secret_wipe(void *p, size_t len);

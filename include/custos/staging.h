@@ -21,6 +21,8 @@
 #ifndef CUSTOS_STAGING_H
 #define CUSTOS_STAGING_H
 
+#include <stdio.h>
+
 #include "error.h"
 #include "export.h"
 
@@ -65,6 +67,32 @@ CUSTOS_API void custos_staging_free(struct custos_staging *s);
 
 /* The handle's last error; valid until the next call on s. */
 CUSTOS_API const struct custos_error *custos_staging_error(const struct custos_staging *s);
+
+/*
+ * Leftovers of interrupted runs. A run killed before it published (kill -9,
+ * power loss) leaves its temporary output behind: a staging directory
+ * ".custos.incomplete-XXXXXX" or a file "NAME.incomplete-XXXXXX" (see
+ * atomicfile.h). custos never deletes them on its own: one may belong to a
+ * run still going on in another process, and only the user knows.
+ *
+ * custos_leftovers_scan calls fn(path, age, arg) for each such entry directly
+ * in dir, where age is seconds since it was last modified (0 when in the
+ * future).
+ * Returns: the number found (>= 0), or -1 when dir cannot be read (err set).
+ */
+typedef void (*custos_leftover_fn)(const char *path, long long age, void *arg);
+CUSTOS_API int custos_leftovers_scan(const char *dir, custos_leftover_fn fn, void *arg,
+                                     struct custos_error *err);
+
+/*
+ * For tools, before they write an output at out_path: prints one warning
+ * line to f for each leftover in out_path's directory, naming it, its age
+ * and how to remove it:
+ *   PROG: DIR/.custos.incomplete-Ab12Cd: left by an interrupted run 3 h 5 min ago
+ *   (or one still running); remove it with rm -r when no custos tool writes there
+ * Prints nothing when the directory cannot be read. Returns the number found.
+ */
+CUSTOS_API int custos_leftovers_warn(const char *prog, const char *out_path, FILE *f);
 
 #ifdef __cplusplus
 }

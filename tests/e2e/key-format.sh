@@ -77,5 +77,23 @@ custos-key verify -q --key carol.key.pub --purpose seal --signature manifest.sig
 custos-key verify -q --key "$work/vec/alice.key.pub" --purpose manifest --signature manifest.sig manifest 2>/dev/null; rc=$?
 [ $rc -eq 4 ] && pass "other key: custos-key verify exits 4" || fail "other key: exit $rc"
 
+# The passphrase file: the documented openssl command, exactly as written in
+# section 3.1, and custos must agree. A CRLF file fails both (openssl keeps
+# the CR), an LF file works in both.
+doccmd=$(grep -F -- '-passin file:passphrase.txt' "$root/docs/formats/key.md" | head -n 1)
+[ -n "$doccmd" ] && pass "key.md has the openssl passphrase command" || fail "key.md has the openssl passphrase command"
+mkdir "$work/crlf"; cd "$work/crlf" || exit 1
+cp "$work/new/carol.key" alice.key
+printf 'a long enough passphrase\r\n' > passphrase.txt
+# As written it is a pipeline into sha256sum: it "works" when the fingerprint comes out.
+doc_fp_ok() { [ "$(sh -c "$doccmd" 2>/dev/null | cut -d' ' -f1)" = "$(sed -n 's/^fingerprint: //p' alice.key)" ]; }
+refute "CRLF passphrase file: the documented openssl command gives no fingerprint" doc_fp_ok
+custos-key show --passphrase-file passphrase.txt alice.key >/dev/null 2>err; rc=$?
+[ $rc -eq 5 ] && grep -q "CR" err && pass "CRLF passphrase file: custos refuses it too (exit 5)" ||
+  fail "CRLF passphrase file: custos exit $rc"
+printf 'a long enough passphrase\n' > passphrase.txt
+check "LF passphrase file: the documented openssl command gives the fingerprint" doc_fp_ok
+check "LF passphrase file: custos accepts it" custos-key show --passphrase-file passphrase.txt alice.key
+
 echo "1..$n"
 [ $failed -eq 0 ]

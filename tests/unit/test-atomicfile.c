@@ -3,7 +3,10 @@
 #include "custos/staging.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "tap.h"
 
@@ -113,11 +116,45 @@ test_staging(void)
     is_int(count_entries("st"), 3, "abandoned staging removed");
 }
 
+/* Leftovers of killed runs are reported with their age and never removed. */
+static void
+test_leftovers(void)
+{
+    struct custos_error err;
+    custos_error_clear(&err);
+    mkdir("lo", 0755);
+    mkdir("lo/.custos.incomplete-Ab12Cd", 0700);
+    tap_write("lo/.disk.E01.incomplete-Zz9Yy8", "x", 1);
+    tap_write("lo/pkg.tar.incomplete-Qq1Ww2", "x", 1);
+    tap_write("lo/notes.incomplete-txt", "x", 1); /* a user's file: too long a tail */
+    tap_write("lo/.incomplete-abcdef", "x", 1);   /* also not ours */
+    tap_write("lo/done.E01", "x", 1);
+    time_t two_h = time(NULL) - 7200 - 5;
+    struct timespec ts[2] = {{two_h, 0}, {two_h, 0}};
+    utimensat(AT_FDCWD, "lo/.custos.incomplete-Ab12Cd", ts, 0);
+    is_int(custos_leftovers_scan("lo", NULL, NULL, &err), 3, "three leftovers found");
+    is_int(custos_leftovers_scan("no-such-dir", NULL, NULL, &err), -1, "unreadable dir: -1");
+    char buf[4096] = "";
+    FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
+    is_int(custos_leftovers_warn("custos-test", "lo/new.E01", f), 3, "warn reports three");
+    fclose(f);
+    has_str(buf,
+            "custos-test: lo/.custos.incomplete-Ab12Cd: left by an interrupted run 2 h 0 min ago",
+            "names the staging directory and its age");
+    has_str(buf, "rm -r", "says how to remove it");
+    has_str(buf, "lo/.disk.E01.incomplete-Zz9Yy8", "names the temporary file");
+    ok(strstr(buf, "notes.incomplete-txt") == NULL, "a user's similar name is left out");
+    is_int(count_entries("lo"), 6, "nothing was deleted");
+    struct stat st;
+    ok(stat("lo/.custos.incomplete-Ab12Cd", &st) == 0, "the staging directory is still there");
+}
+
 int
 main(void)
 {
     tap_tmpdir();
     test_atomicfile();
     test_staging();
+    test_leftovers();
     return tap_done();
 }

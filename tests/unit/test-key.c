@@ -3,7 +3,12 @@
 #include "custos/sign.h"
 #include "custos/digest.h"
 
+#include <errno.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -140,6 +145,7 @@ test_generate_and_load(void)
               "altered role detected");
     has_str(err.message, "binding", "error names the binding");
     rewrite("carol.key", "renamed.key", "role: witness", "role: custodian");
+    chmod("renamed.key", 0600);
     is_status(custos_key_load_private(&pub, "renamed.key", pass, strlen(pass), &err),
               CUSTOS_E_UNTRUSTED, &err, "altered role in private file detected");
     char fpline[80];
@@ -153,6 +159,7 @@ test_generate_and_load(void)
     size_t len;
     char *t = slurp("carol.key", &len);
     tap_write("trunc.key", t, len / 2);
+    chmod("trunc.key", 0600);
     is_status(custos_key_load_private(&pub, "trunc.key", pass, strlen(pass), &err),
               CUSTOS_E_CORRUPT, &err, "truncated private key is corrupt");
     tap_write("junk.key", "hello\n", 6);
@@ -188,6 +195,7 @@ test_generate_and_load(void)
     PEM_write_PKCS8PrivateKey(f, custos__key_pkey(k), EVP_aes_256_cbc(), NULL, 0, NULL,
                               (void *)pass);
     fclose(f);
+    chmod("weak.key", 0600);
     is_status(custos_key_load_private(&pub, "weak.key", pass, strlen(pass), &err),
               CUSTOS_E_UNSUPPORTED, &err, "2048-iteration PBKDF2 refused");
     has_str(err.message, "weak key encryption", "error says weak encryption");
@@ -219,10 +227,14 @@ test_passphrase(void)
     is_str(p, "secret phrase", "first line without LF");
     is_int(n, 13, "length");
     custos_passphrase_free(p, n);
+    /* openssl -passin file: keeps a CR, so custos refuses it rather than disagree. */
     tap_write("p2", "crlf phrase\r\n", 13);
-    custos_passphrase_read_file("p2", &p, &n, &err);
-    is_str(p, "crlf phrase", "CRLF stripped");
-    custos_passphrase_free(p, n);
+    p = NULL;
+    is_status(custos_passphrase_read_file("p2", &p, &n, &err), CUSTOS_E_CORRUPT, &err,
+              "CRLF passphrase file refused");
+    has_str(err.message, "CR", "error names the CR");
+    has_str(err.message, "p2", "error names the file");
+    ok(p == NULL, "nothing returned for CRLF");
     tap_write("p3", "no newline", 10);
     custos_passphrase_read_file("p3", &p, &n, &err);
     is_str(p, "no newline", "no final newline");
@@ -233,10 +245,197 @@ test_passphrase(void)
               "empty passphrase refused");
     ok(p == NULL, "nothing returned");
     is_status(custos_passphrase_read_file("nope", &p, &n, &err), CUSTOS_E_IO, &err, "missing file");
+    /* openssl -passin file: reads at most 1023 bytes: longer is refused, not cut. */
+    char longp[1026];
+    memset(longp, 'a', sizeof(longp));
+    longp[1023] = '\n';
+    tap_write("p5", longp, 1024);
+    is_status(custos_passphrase_read_file("p5", &p, &n, &err), CUSTOS_OK, &err,
+              "1023-byte passphrase accepted");
+    is_int(n, 1023, "all of it");
+    custos_passphrase_free(p, n);
+    p = NULL;
+    longp[1023] = 'a';
+    longp[1024] = '\n';
+    tap_write("p6", longp, 1025);
+    is_status(custos_passphrase_read_file("p6", &p, &n, &err), CUSTOS_E_CORRUPT, &err,
+              "1024-byte passphrase refused");
+    ok(p == NULL, "nothing returned for an over-long passphrase");
     custos_passphrase_free(NULL, 0);
     ok(custos_key_role_valid("legal") && !custos_key_role_valid("Legal") &&
            !custos_key_role_valid(NULL),
        "role names are exact");
+}
+
+/* The VmFlags of the mapping of /proc/self/smaps holding addr, or "". */
+static void
+vmflags(const void *addr, char *out, size_t outlen)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    char line[512];
+    int in = 0;
+    uintptr_t a = (uintptr_t)addr;
+    out[0] = '\0';
+    while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
+            in = a >= lo && a < hi;
+        else if (in && strncmp(line, "VmFlags:", 8) == 0)
+            snprintf(out, outlen, "%s", line + 8);
+    }
+    if (f != NULL)
+        fclose(f);
+}
+
+/*
+ * A process that read a passphrase or loaded a private key is not dumpable
+ * (no core dump holds the seed) and the passphrase page is excluded from
+ * dumps. Run in a child so that the order of tests does not matter.
+ */
+static void
+test_dump_protection(void)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        struct custos_error err;
+        char *p = NULL, flags[600];
+        size_t n = 0;
+        int r = 0;
+        prctl(PR_SET_DUMPABLE, 1); /* the parent loaded keys already */
+        if (prctl(PR_GET_DUMPABLE) == 1)
+            r |= 1;
+        tap_write("pd", "a passphrase\n", 13);
+        if (custos_passphrase_read_file("pd", &p, &n, &err) == CUSTOS_OK) {
+            r |= 2;
+            vmflags(p, flags, sizeof(flags));
+            if (strstr(flags, " dd") != NULL)
+                r |= 8;
+            custos_passphrase_free(p, n);
+        }
+        if (prctl(PR_GET_DUMPABLE) == 0)
+            r |= 4;
+        if (write(fds[1], &r, sizeof(r)) < 0)
+            _exit(1);
+        _exit(0);
+    }
+    close(fds[1]);
+    int r = 0;
+    if (read(fds[0], &r, sizeof(r)) != (ssize_t)sizeof(r))
+        r = 0;
+    close(fds[0]);
+    waitpid(pid, NULL, 0);
+    ok(r & 1, "a process made dumpable again is (the test can see a change)");
+    ok(r & 2, "passphrase read");
+    ok(r & 4, "reading a passphrase makes the process non-dumpable");
+    ok(r & 8, "the passphrase page is excluded from core dumps (MADV_DONTDUMP)");
+
+    /* Loading a private key in a fresh child. */
+    if (pipe(fds) != 0)
+        return;
+    pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        struct custos_error err;
+        struct custos_key *k = NULL;
+        prctl(PR_SET_DUMPABLE, 1);
+        int r2 = prctl(PR_GET_DUMPABLE) == 1;
+        if (custos_key_load_private(&k, "carol.key", pass, strlen(pass), &err) == CUSTOS_OK &&
+            prctl(PR_GET_DUMPABLE) == 0)
+            r2 |= 2;
+        custos_key_free(k);
+        if (prctl(PR_GET_DUMPABLE) == 0)
+            r2 |= 4;
+        if (write(fds[1], &r2, sizeof(r2)) < 0)
+            _exit(1);
+        _exit(0);
+    }
+    close(fds[1]);
+    r = 0;
+    if (read(fds[0], &r, sizeof(r)) != (ssize_t)sizeof(r))
+        r = 0;
+    close(fds[0]);
+    waitpid(pid, NULL, 0);
+    ok(r & 1, "dumpable before the key is loaded");
+    ok(r & 2, "non-dumpable while a private key is loaded");
+    ok(r & 4, "still non-dumpable after it is freed (fragments may remain)");
+}
+
+/* Private key files open to other users are refused, with the mode and the fix. */
+static void
+test_private_mode(void)
+{
+    struct custos_error err;
+    struct custos_key *k = NULL;
+    custos_error_clear(&err);
+    chmod("carol.key", 0644);
+    is_status(custos_key_load_private(&k, "carol.key", pass, strlen(pass), &err), CUSTOS_E_REFUSED,
+              &err, "mode 0644 private key refused");
+    has_str(err.message, "0644", "error gives the mode");
+    has_str(err.message, "chmod 600", "error gives the fix");
+    ok(k == NULL, "no key");
+    chmod("carol.key", 0640);
+    is_status(custos_key_load_private(&k, "carol.key", pass, strlen(pass), &err), CUSTOS_E_REFUSED,
+              &err, "mode 0640 private key refused");
+    chmod("carol.key", 0400);
+    is_status(custos_key_load_private(&k, "carol.key", pass, strlen(pass), &err), CUSTOS_OK, &err,
+              "mode 0400 private key accepted");
+    custos_key_free(k);
+    k = NULL;
+    chmod("carol.key", 0600);
+    chmod("carol.key.pub", 0644);
+    is_status(custos_key_load_public(&k, "carol.key.pub", &err), CUSTOS_OK, &err,
+              "a public key may be world-readable");
+    custos_key_free(k);
+}
+
+/* A failing fstat: the error is reported, not a file type read from garbage. */
+static int fail_fstat;
+
+static int
+fake_fstat(int fd, struct stat *st)
+{
+    if (fail_fstat) {
+        fail_fstat = 0;
+        memset(st, 0, sizeof(*st));
+        st->st_mode = S_IFDIR | 0755; /* what a stale buffer might say */
+        errno = EIO;
+        return -1;
+    }
+    return (int)syscall(SYS_fstat, fd, st);
+}
+
+/* Both names, whatever _FILE_OFFSET_BITS redirects fstat to; they interpose libc's. */
+int interpose_fstat(int fd, struct stat *st) __asm__("fstat");
+int interpose_fstat64(int fd, struct stat *st) __asm__("fstat64");
+
+int
+interpose_fstat(int fd, struct stat *st)
+{
+    return fake_fstat(fd, st);
+}
+
+int
+interpose_fstat64(int fd, struct stat *st)
+{
+    return fake_fstat(fd, st);
+}
+
+static void
+test_fstat_failure(void)
+{
+    struct custos_error err;
+    struct custos_key *k = NULL;
+    custos_error_clear(&err);
+    fail_fstat = 1;
+    is_status(custos_key_load_public(&k, "carol.key.pub", &err), CUSTOS_E_IO, &err,
+              "failed fstat is an I/O error");
+    is_int(err.sys_errno, EIO, "with fstat's errno");
+    ok(fail_fstat == 0, "the fake fstat was called");
+    custos_key_free(k);
 }
 
 int
@@ -245,5 +444,8 @@ main(void)
     tap_tmpdir();
     test_generate_and_load();
     test_passphrase();
+    test_dump_protection();
+    test_private_mode();
+    test_fstat_failure();
     return tap_done();
 }

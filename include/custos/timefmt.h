@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * timefmt.h: RFC 3339 times, parsed and written in one place.
+ *
+ * Every time custos reads or writes in its formats (ledger entries, key
+ * statements, manifests, disposal orders and certificates, custody
+ * deadlines) is an RFC 3339 date-time. This module is the only parser: it is
+ * strict (a malformed time is an error, never a default such as the epoch)
+ * and it stores UTC.
+ *
+ * Grammar (RFC 3339 §5.6, upper-case T and Z only, no leap second):
+ *   YYYY-MM-DDTHH:MM:SS[.F{1,9}](Z|+HH:MM|-HH:MM)
+ * Month 01-12, day within the month (leap years by the Gregorian rule),
+ * hour 00-23, minute 00-59, second 00-59, offset hour 00-23, offset minute
+ * 00-59. Nothing may follow. With CUSTOS_TIME_CANONICAL only the form custos
+ * writes in signed records is accepted: exactly YYYY-MM-DDTHH:MM:SSZ.
+ *
+ * Outline:
+ *   1. custos_time_rfc3339_parse("2026-11-23T19:23:30+08:00", 0, &sec, &nsec)
+ *   2. custos_time_rfc3339_format(sec, nsec, buf)  gives "2026-11-23T11:23:30Z"
+ */
+#ifndef CUSTOS_TIMEFMT_H
+#define CUSTOS_TIMEFMT_H
+
+#include <stdint.h>
+
+#include "export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bytes for the longest formatted time with its NUL ("...:SS.nnnnnnnnnZ"). */
+#define CUSTOS_TIME_RFC3339_SIZE 32
+/* Flag: accept only YYYY-MM-DDTHH:MM:SSZ (no fraction, no offset). */
+#define CUSTOS_TIME_CANONICAL 1u
+
+/*
+ * Parses the RFC 3339 date-time s (grammar above) into seconds since
+ * 1970-01-01T00:00:00Z (*sec, may be negative) and nanoseconds (*nsec,
+ * 0-999999999); either pointer may be NULL. flags: 0 or
+ * CUSTOS_TIME_CANONICAL.
+ * Returns: CUSTOS_OK; CUSTOS_E_CORRUPT for NULL or malformed input, or a
+ * date that does not exist. The outputs are untouched on failure.
+ */
+CUSTOS_API int custos_time_rfc3339_parse(const char *s, unsigned flags, int64_t *sec,
+                                         uint32_t *nsec);
+
+/*
+ * Writes sec (seconds since the epoch, years 0000-9999) and nsec as UTC:
+ * "YYYY-MM-DDTHH:MM:SSZ", or with ".nnnnnnnnn" (9 digits) before the Z when
+ * nsec is not 0. Out-of-range input writes "" and returns CUSTOS_E_USAGE.
+ * Returns: CUSTOS_OK; CUSTOS_E_USAGE.
+ */
+CUSTOS_API int custos_time_rfc3339_format(int64_t sec, uint32_t nsec,
+                                          char buf[CUSTOS_TIME_RFC3339_SIZE]);
+
+/* Writes the current time as "YYYY-MM-DDTHH:MM:SSZ" (whole seconds). */
+CUSTOS_API void custos_time_rfc3339_now(char buf[CUSTOS_TIME_RFC3339_SIZE]);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

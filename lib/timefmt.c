@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * timefmt.c: the one RFC 3339 parser and formatter (timefmt.h).
+ *
+ * Civil dates are converted with Howard Hinnant's days_from_civil algorithm
+ * (public domain arithmetic, no timegm, no TZ environment, no locale), so the
+ * result never depends on the process's time zone and a date that does not
+ * exist (2026-02-30) is refused rather than normalised.
+ */
+#include "custos/timefmt.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "custos/error.h"
+
+/* n decimal digits at p, or -1. */
+static int
+digits(const char *p, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return -1;
+        v = v * 10 + (p[i] - '0');
+    }
+    return v;
+}
+
+static int
+leap(int64_t y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int
+month_days(int64_t y, int m)
+{
+    static const int d[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && leap(y) ? 29 : d[m - 1];
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void
+civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+int
+custos_time_rfc3339_parse(const char *s, unsigned flags, int64_t *sec, uint32_t *nsec)
+{
+    if (s == NULL || strlen(s) < 20)
+        return CUSTOS_E_CORRUPT;
+    int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
+    int h = digits(s + 11, 2), mi = digits(s + 14, 2), se = digits(s + 17, 2);
+    if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 ||
+        se > 59 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+        d > month_days(y, mo))
+        return CUSTOS_E_CORRUPT;
+    const char *p = s + 19;
+    uint32_t ns = 0;
+    if (*p == '.') {
+        int n = 0;
+        for (p++; *p >= '0' && *p <= '9'; p++, n++) {
+            if (n == 9)
+                return CUSTOS_E_CORRUPT;
+            ns = ns * 10 + (uint32_t)(*p - '0');
+        }
+        if (n == 0)
+            return CUSTOS_E_CORRUPT;
+        for (; n < 9; n++)
+            ns *= 10;
+    }
+    int64_t off = 0;
+    if (p[0] == 'Z' && p[1] == '\0') {
+        off = 0;
+    } else if ((p[0] == '+' || p[0] == '-') && strlen(p) == 6 && p[3] == ':') {
+        int oh = digits(p + 1, 2), om = digits(p + 4, 2);
+        if (oh < 0 || oh > 23 || om < 0 || om > 59)
+            return CUSTOS_E_CORRUPT;
+        off = (int64_t)oh * 3600 + om * 60;
+        if (p[0] == '-')
+            off = -off;
+    } else {
+        return CUSTOS_E_CORRUPT;
+    }
+    if ((flags & CUSTOS_TIME_CANONICAL) != 0 && strlen(s) != 20)
+        return CUSTOS_E_CORRUPT;
+    int64_t t = days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + mi * 60 + se - off;
+    if (sec != NULL)
+        *sec = t;
+    if (nsec != NULL)
+        *nsec = ns;
+    return CUSTOS_OK;
+}
+
+int
+custos_time_rfc3339_format(int64_t sec, uint32_t nsec, char buf[CUSTOS_TIME_RFC3339_SIZE])
+{
+    buf[0] = '\0';
+    /* 0000-01-01 to 9999-12-31 */
+    if (sec < -62167219200LL || sec > 253402300799LL || nsec > 999999999u)
+        return CUSTOS_E_USAGE;
+    int64_t days = sec >= 0 ? sec / 86400 : -((-sec + 86399) / 86400);
+    int64_t rem = sec - days * 86400;
+    int64_t y;
+    int m, d;
+    civil_from_days(days, &y, &m, &d);
+    int h = (int)(rem / 3600), mi = (int)(rem % 3600 / 60), se = (int)(rem % 60);
+    char tmp[96]; /* the compiler cannot see the ranges: format wide, then copy */
+    if (nsec != 0)
+        snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%09uZ", (int)y, m, d, h, mi, se,
+                 (unsigned)nsec);
+    else
+        snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)y, m, d, h, mi, se);
+    memcpy(buf, tmp, CUSTOS_TIME_RFC3339_SIZE - 1);
+    buf[CUSTOS_TIME_RFC3339_SIZE - 1] = '\0';
+    return CUSTOS_OK;
+}
+
+void
+custos_time_rfc3339_now(char buf[CUSTOS_TIME_RFC3339_SIZE])
+{
+    custos_time_rfc3339_format((int64_t)time(NULL), 0, buf);
+}

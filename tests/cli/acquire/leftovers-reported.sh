@@ -1,0 +1,1 @@
+head -c 4096 /dev/zero > src.img && mkdir lo-out && mkdir lo-out/.custos.incomplete-Ab12Cd && touch -d "3 hours ago" lo-out/.custos.incomplete-Ab12Cd && custos-acquire -q --no-authorisation src.img -o lo-out/disk.raw >/dev/null && test -d lo-out/.custos.incomplete-Ab12Cd && test -f lo-out/disk.raw

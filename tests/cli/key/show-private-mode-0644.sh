@@ -1,0 +1,2 @@
+. "$CUSTOS_SOURCE_ROOT/tests/cli/key/_setup"
+chmod 644 a.key; custos-key show --passphrase-file pw a.key

@@ -1,0 +1,1 @@
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ec.key 2>/dev/null; echo x > f; echo 'pass phrase one' > pw; custos-key sign --key ec.key --purpose manifest -o f.sig --passphrase-file pw f

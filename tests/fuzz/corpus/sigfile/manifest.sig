@@ -1,0 +1,4 @@
+custos-signature-v1
+purpose: application/vnd.custos.manifest.v1
+key: 538a9f4ec7c4686ad1614839b8c08eafffc64cb4f1dfe482a064e0bd0e6938f4
+signature: tnmtaXnrW/VfTOrXzANUhbMIPFKAJl3Qdk7FNg2yFwWED0oF6sOmDGyJz+jlXUp/nSxAyYobtci1NGqhk+FIAQ==

@@ -1,0 +1,4 @@
+custos-signature-v1
+purpose: application/vnd.custos.disposal-order.v1
+key: 618425c86a95f5648aef6e584402356f89a5b944d67a426fcff4487319c72e05
+signature: JFA6pg8lRFq/JeDp3pq9ZozZ3mGzLt5QBLysMejkP6S1JIKvfgLqT9yZLjVv8FRVSCpuCqBXgyv9zfEBnQO+Cg==
