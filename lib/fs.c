@@ -30,11 +30,30 @@
 #include <tsk/libtsk.h>
 
 #include "custos/digest.h"
+#include "custos/source.h"
 #include "filetype_private.h"
 #include "manifest_private.h"
 
+/*
+ * Raw, split raw and E01 images are read through custos_source, handed to
+ * TSK as an external image: TSK's own EWF reader zero-fills a chunk that
+ * fails its checksum and reports success, and its raw reader knows fewer
+ * split namings. A read that fails is retried a sector at a time; the
+ * sectors that still fail are given to TSK as zeros and remembered here, so
+ * that every file and volume they touch is flagged rather than hashed as if
+ * clean.
+ */
+struct extimg {
+    TSK_IMG_INFO info; /* first: TSK takes a pointer to it as the image */
+    struct custos_source *src;
+    uint64_t *bad; /* sorted, disjoint [start, end) image byte ranges read as zeros */
+    size_t nbad, capbad;
+    char why[CUSTOS_ERROR_MESSAGE_MAX]; /* the source's message for the first */
+};
+
 struct fswalk {
     struct custos_manifest *m;
+    struct extimg *x; /* NULL for images TSK reads itself (VMDK, VHD) */
     TSK_FS_INFO *fs;
     int64_t partition;
     uint64_t offset;
@@ -67,12 +86,239 @@ tsk_msg(void)
     return s != NULL ? s : "unknown error";
 }
 
+/* Adds [a, b) to x's damaged ranges, keeping them sorted and merged. */
+static void
+note_bad(struct extimg *x, uint64_t a, uint64_t b)
+{
+    size_t i = 0;
+    while (i < x->nbad && x->bad[2 * i + 1] < a)
+        i++;
+    if (i < x->nbad && x->bad[2 * i] <= b) { /* overlaps or touches range i */
+        if (a < x->bad[2 * i])
+            x->bad[2 * i] = a;
+        if (b > x->bad[2 * i + 1])
+            x->bad[2 * i + 1] = b;
+        /* It may now reach the following ones. */
+        size_t j = i + 1;
+        while (j < x->nbad && x->bad[2 * j] <= x->bad[2 * i + 1]) {
+            if (x->bad[2 * j + 1] > x->bad[2 * i + 1])
+                x->bad[2 * i + 1] = x->bad[2 * j + 1];
+            j++;
+        }
+        memmove(&x->bad[2 * (i + 1)], &x->bad[2 * j], (x->nbad - j) * 2 * sizeof(*x->bad));
+        x->nbad -= j - i - 1;
+        return;
+    }
+    if (x->nbad == x->capbad) {
+        size_t cap = x->capbad ? x->capbad * 2 : 16;
+        uint64_t *p = realloc(x->bad, cap * 2 * sizeof(*p));
+        if (p == NULL) {
+            /* Out of memory: widen the last range so the damage is never lost. */
+            if (x->nbad > 0 && x->bad[2 * x->nbad - 1] < b)
+                x->bad[2 * x->nbad - 1] = b;
+            return;
+        }
+        x->bad = p;
+        x->capbad = cap;
+    }
+    memmove(&x->bad[2 * (i + 1)], &x->bad[2 * i], (x->nbad - i) * 2 * sizeof(*x->bad));
+    x->bad[2 * i] = a;
+    x->bad[2 * i + 1] = b;
+    x->nbad++;
+}
+
+static ssize_t
+ext_read(TSK_IMG_INFO *img, TSK_OFF_T off, char *buf, size_t len)
+{
+    struct extimg *x = (struct extimg *)img;
+    size_t got = 0;
+    if (off < 0)
+        return -1;
+    if (custos_source_read(x->src, (uint64_t)off, buf, len, 0, &got) == CUSTOS_OK)
+        return (ssize_t)got;
+    /* Sector by sector: only the sectors that still fail are zero-filled. */
+    uint32_t sector = custos_source_info(x->src)->logical_sector_bytes;
+    size_t done = 0;
+    while (done < len) {
+        uint64_t at = (uint64_t)off + done;
+        size_t want = sector - (size_t)(at % sector);
+        if (want > len - done)
+            want = len - done;
+        got = 0;
+        if (custos_source_read(x->src, at, buf + done, want, 0, &got) != CUSTOS_OK) {
+            if (x->nbad == 0)
+                snprintf(x->why, sizeof(x->why), "%s",
+                         custos_source_info(x->src)->kind == CUSTOS_SOURCE_EWF
+                             ? "E01 chunks that fail their checksum or cannot be read"
+                             : custos_source_error(x->src)->message);
+            memset(buf + done, 0, want);
+            note_bad(x, at, at + want);
+        } else if (got < want) {
+            memset(buf + done + got, 0, want - got);
+        }
+        done += want;
+    }
+    return (ssize_t)len;
+}
+
+static void
+ext_close(TSK_IMG_INFO *img)
+{
+    struct extimg *x = (struct extimg *)img;
+    custos_source_free(x->src);
+    free(x->bad);
+    free(x);
+}
+
+static void
+ext_stat(TSK_IMG_INFO *img, FILE *f)
+{
+    (void)img;
+    fprintf(f, "custos source\n");
+}
+
+/* Opens image through custos_source as a TSK image; NULL with err set. */
+static TSK_IMG_INFO *
+ext_open(const char *image, struct extimg **out, struct custos_error *err)
+{
+    struct extimg *x = calloc(1, sizeof(*x));
+    if (x == NULL) {
+        custos_error_set(err, CUSTOS_E_NOMEM, 0, image, "out of memory");
+        return NULL;
+    }
+    int rc = custos_source_open(&x->src, image, err);
+    if (rc != CUSTOS_OK) {
+        free(x);
+        return NULL;
+    }
+    const struct custos_source_info *si = custos_source_info(x->src);
+    if (!si->size_known || si->kind == CUSTOS_SOURCE_STREAM) {
+        custos_error_set(err, CUSTOS_E_UNSUPPORTED, 0, image, "not an image file");
+        custos_source_free(x->src);
+        free(x);
+        return NULL;
+    }
+    TSK_IMG_INFO *img = tsk_img_open_external(
+        x, (TSK_OFF_T)si->size_bytes, si->logical_sector_bytes, ext_read, ext_close, ext_stat);
+    if (img == NULL) {
+        custos_error_set(err, CUSTOS_E_IO, 0, image, "cannot open image: %s", tsk_msg());
+        custos_source_free(x->src);
+        free(x);
+        return NULL;
+    }
+    *out = x;
+    return img;
+}
+
+/* The first damaged range overlapping [a, b), or NULL. */
+static const uint64_t *
+bad_in(const struct extimg *x, uint64_t a, uint64_t b, size_t *count)
+{
+    const uint64_t *first = NULL;
+    *count = 0;
+    for (size_t i = 0; x != NULL && i < x->nbad; i++)
+        if (x->bad[2 * i] < b && a < x->bad[2 * i + 1]) {
+            if (first == NULL)
+                first = &x->bad[2 * i];
+            (*count)++;
+        }
+    return first;
+}
+
+/* A file's content ranges that lie in damaged image data, as (offset, length) pairs. */
+struct zf {
+    struct fswalk *w;
+    uint64_t *r;
+    size_t n, cap;
+    int nomem;
+};
+
+static TSK_WALK_RET_ENUM zf_block(TSK_FS_FILE *f, TSK_OFF_T a_off, TSK_DADDR_T addr, char *buf,
+                                  size_t len, TSK_FS_BLOCK_FLAG_ENUM flags, void *ptr);
+
+/* Adds file range [fa, fb) to z, merged with the last one when they touch. */
+static void
+zf_add(struct zf *z, uint64_t fa, uint64_t fb)
+{
+    if (z->n > 0 && z->r[2 * (z->n - 1)] + z->r[2 * (z->n - 1) + 1] == fa) {
+        z->r[2 * (z->n - 1) + 1] += fb - fa;
+        return;
+    }
+    if (z->n == z->cap) {
+        size_t cap = z->cap ? z->cap * 2 : 8;
+        uint64_t *p = realloc(z->r, cap * 2 * sizeof(*p));
+        if (p == NULL) {
+            z->nomem = 1;
+            return;
+        }
+        z->r = p;
+        z->cap = cap;
+    }
+    z->r[2 * z->n] = fa;
+    z->r[2 * z->n + 1] = fb - fa;
+    z->n++;
+}
+
+static TSK_WALK_RET_ENUM
+zf_block(TSK_FS_FILE *f, TSK_OFF_T a_off, TSK_DADDR_T addr, char *buf, size_t len,
+         TSK_FS_BLOCK_FLAG_ENUM flags, void *ptr)
+{
+    (void)buf;
+    struct zf *z = ptr;
+    if ((flags & (TSK_FS_BLOCK_FLAG_RES | TSK_FS_BLOCK_FLAG_SPARSE)) || len == 0)
+        return TSK_WALK_CONT;
+    uint64_t a = (uint64_t)f->fs_info->offset + (uint64_t)addr * f->fs_info->block_size;
+    const struct extimg *x = z->w->x;
+    for (size_t i = 0; i < x->nbad; i++) {
+        uint64_t ba = x->bad[2 * i], bb = x->bad[2 * i + 1];
+        if (ba >= a + len || bb <= a)
+            continue;
+        uint64_t lo = ba > a ? ba : a, hi = bb < a + len ? bb : a + len;
+        zf_add(z, (uint64_t)a_off + (lo - a), (uint64_t)a_off + (hi - a));
+    }
+    return z->nomem ? TSK_WALK_ERROR : TSK_WALK_CONT;
+}
+
+/* Fills e's zero_filled from the damaged ranges the file's blocks overlap. */
+static int
+find_zero_filled(struct fswalk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *attr,
+                 struct custos_manifest_entry *e)
+{
+    struct zf z = {.w = w};
+    if (w->x == NULL || w->x->nbad == 0)
+        return CUSTOS_OK;
+    int flags = TSK_FS_FILE_WALK_FLAG_AONLY | TSK_FS_FILE_WALK_FLAG_NOSPARSE;
+    tsk_error_reset();
+    if (attr != NULL)
+        tsk_fs_attr_walk(attr, (TSK_FS_FILE_WALK_FLAG_ENUM)flags, zf_block, &z);
+    else
+        tsk_fs_file_walk(f, (TSK_FS_FILE_WALK_FLAG_ENUM)flags, zf_block, &z);
+    tsk_error_reset();
+    if (z.nomem) {
+        free(z.r);
+        return CUSTOS_E_NOMEM;
+    }
+    e->zero_filled = z.r;
+    e->nzero_filled = z.n;
+    return CUSTOS_OK;
+}
+
 /* Reads a whole stream into the digest; 0 ok, -1 read failure (msg set), 1 cancelled. */
 static int
 read_content(struct fswalk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *attr,
              struct custos_manifest_entry *e, char *msg, size_t msglen)
 {
     TSK_OFF_T size = attr != NULL ? attr->size : f->meta->size, off = 0;
+    /* A size beyond the file system is damaged metadata (TSK would yield
+     * zeros for ever); a sparse file that large is not read either. */
+    uint64_t img_bytes = (uint64_t)w->fs->img_info->size;
+    if (size < 0 || (uint64_t)size > img_bytes) {
+        snprintf(msg, msglen,
+                 "recorded size %lld bytes is larger than the whole image (%llu bytes): "
+                 "damaged metadata, not read",
+                 (long long)size, (unsigned long long)img_bytes);
+        return -1;
+    }
     custos_digest_reset(w->digest);
     bool first = true;
     while (off < size) {
@@ -89,8 +335,14 @@ read_content(struct fswalk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *attr,
             snprintf(msg, msglen, "read failed at offset %lld: %s", (long long)off, tsk_msg());
             return -1;
         }
-        if (n == 0)
+        if (n == 0 && TSK_FS_TYPE_ISNTFS(w->fs->ftype))
             break; /* TSK yields no more (an NTFS stream past its initialized size): as icat */
+        if (n == 0) {
+            /* A cluster chain that ends early or loops: what is recorded is not there. */
+            snprintf(msg, msglen, "content ends at byte %lld of the recorded %lld: %s",
+                     (long long)off, (long long)size, tsk_msg());
+            return -1;
+        }
         if (first && w->magic != NULL)
             custos__filetype_buffer(w->magic, w->buf, (size_t)n, &e->mime, &e->description);
         first = false;
@@ -124,6 +376,20 @@ hash_and_add(struct fswalk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *attr,
         rc = CUSTOS_E_INTERRUPTED;
         goto out;
     }
+    if (r == 0 && (rc = find_zero_filled(w, f, attr, e)) != CUSTOS_OK) {
+        w->fatal = rc;
+        goto out;
+    }
+    if (r == 0 && e->nzero_filled > 0) {
+        uint64_t zbytes = 0;
+        for (size_t i = 0; i < e->nzero_filled; i++)
+            zbytes += e->zero_filled[2 * i + 1];
+        snprintf(msg, sizeof(msg),
+                 "%llu bytes of it (from file offset %llu) lie in damaged or unreadable image "
+                 "data and were read as zeros: no digest",
+                 (unsigned long long)zbytes, (unsigned long long)e->zero_filled[0]);
+        r = -1;
+    }
     if (r < 0) {
         memset(&e->digest, 0, sizeof(e->digest));
         free(e->mime);
@@ -152,7 +418,10 @@ hash_and_add(struct fswalk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *attr,
 out:
     free(e->mime);
     free(e->description);
+    free(e->zero_filled);
     e->mime = e->description = NULL;
+    e->zero_filled = NULL;
+    e->nzero_filled = 0;
     return rc;
 }
 
@@ -274,8 +543,42 @@ visit(TSK_FS_FILE *f, const char *dir, void *ptr)
     return w->fatal != 0 ? TSK_WALK_STOP : TSK_WALK_CONT;
 }
 
+/* Makes the run INCOMPLETE with err as its first problem unless one is known. */
+static void
+incomplete(struct fswalk *w, const struct custos_error *err)
+{
+    if (w->status == CUSTOS_OK)
+        custos_error_copy(&w->first, err);
+    w->status = CUSTOS_E_INCOMPLETE;
+}
+
+/*
+ * Flags the volume added last when damaged image data lies in [a, b): its
+ * metadata there was read as zeros, so files may be missing or wrong.
+ */
 static int
-walk_fs(struct fswalk *w, TSK_FS_INFO *fs, int64_t partition, uint64_t offset, const char *desc)
+volume_damage(struct fswalk *w, int64_t partition, uint64_t a, uint64_t b)
+{
+    size_t count;
+    const uint64_t *r = bad_in(w->x, a, b, &count);
+    if (r == NULL)
+        return CUSTOS_OK;
+    char pre[48] = "";
+    if (partition >= 0)
+        snprintf(pre, sizeof(pre), "partition %lld: ", (long long)partition);
+    struct custos_error err;
+    custos_error_set(&err, CUSTOS_E_INCOMPLETE, 0, NULL,
+                     "%sdamaged or unreadable image data at image bytes %llu-%llu%s, read as "
+                     "zeros (%s): files or metadata there may be missing or wrong",
+                     pre, (unsigned long long)r[0], (unsigned long long)(r[1] - 1),
+                     count > 1 ? " and more" : "", w->x->why);
+    incomplete(w, &err);
+    return custos_manifest_volume_error(w->m, err.message);
+}
+
+static int
+walk_fs(struct fswalk *w, TSK_FS_INFO *fs, int64_t partition, uint64_t offset, uint64_t len,
+        const char *desc)
 {
     w->fs = fs;
     w->partition = partition;
@@ -301,18 +604,47 @@ walk_fs(struct fswalk *w, TSK_FS_INFO *fs, int64_t partition, uint64_t offset, c
         else
             custos_error_set(&err, CUSTOS_E_INCOMPLETE, 0, NULL, "directory walk stopped: %s",
                              tsk_msg());
-        if (w->status == CUSTOS_OK)
-            custos_error_copy(&w->first, &err);
-        w->status = CUSTOS_E_INCOMPLETE;
+        incomplete(w, &err);
     }
-    return CUSTOS_OK;
+    return volume_damage(w, partition, offset, offset + len);
+}
+
+/*
+ * Records a partition (or an image without partitions) in which no file
+ * system could be opened: not hashed, which the run says (INCOMPLETE).
+ */
+static int
+unread_volume(struct fswalk *w, int64_t partition, uint64_t offset, uint64_t len, const char *desc)
+{
+    char pre[48] = "";
+    if (partition >= 0)
+        snprintf(pre, sizeof(pre), "partition %lld: ", (long long)partition);
+    int rc = custos_manifest_add_volume(w->m, partition, offset, "", desc);
+    if (rc != CUSTOS_OK)
+        return rc;
+    size_t count;
+    const uint64_t *r = bad_in(w->x, offset, offset + len, &count);
+    struct custos_error err;
+    if (r != NULL)
+        custos_error_set(&err, CUSTOS_E_INCOMPLETE, 0, NULL,
+                         "%sno file system read, not hashed: damaged or unreadable image data at "
+                         "image bytes %llu-%llu%s (%s)",
+                         pre, (unsigned long long)r[0], (unsigned long long)(r[1] - 1),
+                         count > 1 ? " and more" : "", w->x->why);
+    else
+        custos_error_set(&err, CUSTOS_E_INCOMPLETE, 0, NULL,
+                         "%sno file system The Sleuth Kit recognises (%llu bytes at byte %llu, "
+                         "\"%s\"): not hashed",
+                         pre, (unsigned long long)len, (unsigned long long)offset, desc);
+    incomplete(w, &err);
+    return custos_manifest_volume_error(w->m, err.message);
 }
 
 /*
  * Chooses the image type from the first and last bytes rather than with
  * TSK_IMG_TYPE_DETECT: TSK 4.11's detection tries VHD and VMDK first and
  * leaks their handles when they fail, on every raw image. EWF, VMDK and VHD
- * have signatures; anything else is raw (TSK's raw reader finds the other
+ * have signatures; anything else is raw (custos_source finds the other
  * segments of a split set from the first one's name).
  */
 static int
@@ -369,11 +701,20 @@ custos_fs_hash(struct custos_manifest *m, const char *image, const struct custos
     rc = image_type(image, &type, err);
     if (rc != CUSTOS_OK)
         goto out;
-    tsk_error_reset();
-    TSK_IMG_INFO *img = tsk_img_open_utf8_sing(image, type, 0);
-    if (img == NULL) {
-        rc = custos_error_set(err, CUSTOS_E_IO, 0, image, "cannot open image: %s", tsk_msg());
-        goto out;
+    TSK_IMG_INFO *img;
+    if (type == TSK_IMG_TYPE_RAW || type == TSK_IMG_TYPE_EWF_EWF) {
+        img = ext_open(image, &w.x, err);
+        if (img == NULL) {
+            rc = err->status;
+            goto out;
+        }
+    } else {
+        tsk_error_reset();
+        img = tsk_img_open_utf8_sing(image, type, 0);
+        if (img == NULL) {
+            rc = custos_error_set(err, CUSTOS_E_IO, 0, image, "cannot open image: %s", tsk_msg());
+            goto out;
+        }
     }
     int nfs = 0;
     tsk_error_reset();
@@ -383,13 +724,17 @@ custos_fs_hash(struct custos_manifest *m, const char *image, const struct custos
             const TSK_VS_PART_INFO *p = tsk_vs_part_get(vs, i);
             if (p == NULL || !(p->flags & TSK_VS_PART_FLAG_ALLOC))
                 continue;
+            uint64_t off = (uint64_t)p->start * vs->block_size;
+            uint64_t len = (uint64_t)p->len * vs->block_size;
+            const char *desc = p->desc != NULL ? p->desc : "";
             tsk_error_reset();
             TSK_FS_INFO *fs = tsk_fs_open_vol(p, TSK_FS_TYPE_DETECT);
-            if (fs == NULL)
-                continue; /* a partition without a file system TSK knows */
+            if (fs == NULL) {
+                rc = unread_volume(&w, (int64_t)p->addr, off, len, desc);
+                continue;
+            }
             nfs++;
-            rc = walk_fs(&w, fs, (int64_t)p->addr, (uint64_t)p->start * vs->block_size,
-                         p->desc != NULL ? p->desc : "");
+            rc = walk_fs(&w, fs, (int64_t)p->addr, off, len, desc);
             tsk_fs_close(fs);
         }
         tsk_vs_close(vs);
@@ -398,11 +743,33 @@ custos_fs_hash(struct custos_manifest *m, const char *image, const struct custos
         TSK_FS_INFO *fs = tsk_fs_open_img(img, 0, TSK_FS_TYPE_DETECT);
         if (fs != NULL) {
             nfs++;
-            rc = walk_fs(&w, fs, -1, 0, "");
+            rc = walk_fs(&w, fs, -1, 0, (uint64_t)img->size, "");
             tsk_fs_close(fs);
         }
     }
-    tsk_img_close(img);
+    /* Damage outside every volume read (a partition table, a gap) still makes the run incomplete.
+     */
+    size_t nbad = 0;
+    const uint64_t *r = bad_in(w.x, 0, UINT64_MAX, &nbad);
+    if (rc == CUSTOS_OK && r != NULL && w.status == CUSTOS_OK) {
+        struct custos_error e2;
+        custos_error_set(&e2, CUSTOS_E_INCOMPLETE, 0, image,
+                         "damaged or unreadable image data at image bytes %llu-%llu%s, read as "
+                         "zeros (%s)",
+                         (unsigned long long)r[0], (unsigned long long)(r[1] - 1),
+                         nbad > 1 ? " and more" : "", w.x->why);
+        incomplete(&w, &e2);
+    }
+    if (rc == CUSTOS_OK && nfs == 0 && r != NULL) {
+        custos_error_set(err, CUSTOS_E_CORRUPT, 0, image,
+                         "no file system could be read: damaged or unreadable image data at image "
+                         "bytes %llu-%llu%s (%s)",
+                         (unsigned long long)r[0], (unsigned long long)(r[1] - 1),
+                         nbad > 1 ? " and more" : "", w.x->why);
+        rc = CUSTOS_E_CORRUPT;
+    }
+    tsk_img_close(img); /* frees w.x */
+    w.x = NULL;
     if (rc == CUSTOS_OK && nfs == 0)
         rc = custos_error_set(err, CUSTOS_E_UNSUPPORTED, 0, image,
                               "no file system recognised in the image");
