@@ -51,6 +51,12 @@ struct extimg {
     char why[CUSTOS_ERROR_MESSAGE_MAX]; /* the source's message for the first */
 };
 
+struct fatdir {
+    TSK_INUM_T addr;
+    char *path;    /* as fls -p prints it, "" for the root */
+    size_t listed; /* allocated names TSK listed in it */
+};
+
 struct fswalk {
     struct custos_manifest *m;
     struct extimg *x; /* NULL for images TSK reads itself (VMDK, VHD) */
@@ -63,6 +69,15 @@ struct fswalk {
     unsigned char *buf;
     const struct custos_progress *progress;
     uint64_t done_bytes;
+    /* FAT12/16/32: clusters seen on the chain being checked, and the
+     * allocated names TSK listed per directory (to find rejected entries). */
+    uint8_t *fat_seen;
+    int fat_bits;           /* 12, 16, 32; 0: not FAT or its boot sector is unusable */
+    uint64_t fat_off;       /* the first FAT, bytes from the file system's start */
+    uint64_t cluster_bytes; /* bytes per cluster */
+    uint64_t lastclust;     /* the highest data cluster number */
+    struct fatdir *dirs;
+    size_t ndirs, capdirs;
     int status;                /* worst of the entries */
     int fatal;                 /* NOMEM or INTERRUPTED: stop the walk */
     struct custos_error first; /* the first problem */
@@ -358,6 +373,124 @@ read_content(struct fswalk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *attr,
     return 0;
 }
 
+static uint32_t
+le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static int
+is_fat(const TSK_FS_INFO *fs)
+{
+    return (fs->ftype & (TSK_FS_TYPE_FAT12 | TSK_FS_TYPE_FAT16 | TSK_FS_TYPE_FAT32)) != 0;
+}
+
+/* FAT12/16/32: reads the geometry fat_chain_bad needs from the boot sector. */
+static void
+fat_geometry(struct fswalk *w)
+{
+    unsigned char b[512];
+    w->fat_bits = 0;
+    if (!is_fat(w->fs) || tsk_fs_read(w->fs, 0, (char *)b, sizeof(b)) != (ssize_t)sizeof(b))
+        return;
+    unsigned bps = b[11] | b[12] << 8, spc = b[13], rsv = b[14] | b[15] << 8, nfats = b[16];
+    unsigned nroot = b[17] | b[18] << 8;
+    uint64_t total = (unsigned)(b[19] | b[20] << 8), fatsz = (unsigned)(b[22] | b[23] << 8);
+    if (total == 0)
+        total = le32(b + 32);
+    if (fatsz == 0)
+        fatsz = le32(b + 36);
+    if (bps == 0 || spc == 0 || nfats == 0)
+        return;
+    uint64_t meta = rsv + nfats * fatsz + ((uint64_t)nroot * 32 + bps - 1) / bps;
+    if (total <= meta)
+        return;
+    w->fat_bits = (w->fs->ftype & TSK_FS_TYPE_FAT12)   ? 12
+                  : (w->fs->ftype & TSK_FS_TYPE_FAT16) ? 16
+                                                       : 32;
+    w->fat_off = (uint64_t)rsv * bps;
+    w->cluster_bytes = (uint64_t)spc * bps;
+    w->lastclust = (total - meta) / spc + 1;
+}
+
+/* The FAT entry of cluster c, or UINT64_MAX when it cannot be read. */
+static uint64_t
+fat_entry(struct fswalk *w, uint64_t c)
+{
+    unsigned char v[4] = {0};
+    uint64_t off = w->fat_bits == 12 ? c + c / 2 : c * (uint64_t)(w->fat_bits / 8);
+    size_t n = w->fat_bits == 32 ? 4 : 2;
+    if (tsk_fs_read(w->fs, (TSK_OFF_T)(w->fat_off + off), (char *)v, n) != (ssize_t)n)
+        return UINT64_MAX;
+    if (w->fat_bits == 12) {
+        unsigned x = v[0] | v[1] << 8;
+        return (c & 1) ? x >> 4 : x & 0xfff;
+    }
+    if (w->fat_bits == 16)
+        return v[0] | v[1] << 8;
+    return le32(v) & 0x0fffffff;
+}
+
+/*
+ * FAT12/16/32: follows an allocated file's cluster chain for as many
+ * clusters as its size needs. TSK 4.11 reads a chain that loops or ends
+ * early as if it were whole (or yields nothing), so its digest would be of
+ * other data. Returns 0 when the chain holds, else -1 with msg set.
+ */
+static int
+fat_chain_bad(struct fswalk *w, TSK_FS_FILE *f, char *msg, size_t msglen)
+{
+    TSK_FS_META *meta = f->meta;
+    if (w->fat_bits == 0 || meta == NULL || !(meta->flags & TSK_FS_META_FLAG_ALLOC) ||
+        meta->type != TSK_FS_META_TYPE_REG || meta->size <= 0 || meta->content_ptr == NULL ||
+        meta->content_len < sizeof(TSK_DADDR_T) || meta->addr > w->fs->last_inum - 4)
+        return 0; /* the last inodes are TSK's virtual files ($MBR, $FAT1, ...) */
+    uint64_t need = ((uint64_t)meta->size + w->cluster_bytes - 1) / w->cluster_bytes;
+    /* TSK keeps the first cluster as the first address of the content. */
+    uint64_t start = ((TSK_DADDR_T *)meta->content_ptr)[0], c = start, next = 0;
+    if (start < 2 || start > w->lastclust) {
+        snprintf(msg, msglen, "first cluster %llu is outside the file system (2-%llu)",
+                 (unsigned long long)start, (unsigned long long)w->lastclust);
+        return -1;
+    }
+    if (w->fat_seen == NULL && (w->fat_seen = calloc(w->lastclust / 8 + 1, 1)) == NULL) {
+        snprintf(msg, msglen, "out of memory checking its cluster chain");
+        return -1;
+    }
+    int bad = 0;
+    uint64_t i;
+    for (i = 1; i < need && !bad; i++) {
+        w->fat_seen[c / 8] |= (uint8_t)(1u << (c % 8));
+        next = fat_entry(w, c);
+        if (next == UINT64_MAX) {
+            snprintf(msg, msglen, "cannot read the FAT entry of cluster %llu",
+                     (unsigned long long)c);
+            bad = 1;
+        } else if (next < 2 || next > w->lastclust) {
+            snprintf(msg, msglen,
+                     "its cluster chain ends after %llu of the %llu clusters its size of %lld "
+                     "bytes needs",
+                     (unsigned long long)i, (unsigned long long)need, (long long)meta->size);
+            bad = 1;
+        } else if (w->fat_seen[next / 8] & (1u << (next % 8))) {
+            snprintf(msg, msglen,
+                     "its cluster chain loops back to cluster %llu after %llu of %llu clusters",
+                     (unsigned long long)next, (unsigned long long)i, (unsigned long long)need);
+            bad = 1;
+        } else {
+            c = next;
+        }
+    }
+    /* Clear the marks along the same path: at most i clusters. */
+    c = start;
+    for (uint64_t j = 0; j < i && c >= 2 && c <= w->lastclust; j++) {
+        w->fat_seen[c / 8] &= (uint8_t) ~(1u << (c % 8));
+        c = fat_entry(w, c);
+    }
+    tsk_error_reset();
+    return bad ? -1 : 0;
+}
+
 /*
  * Hashes one data stream (attr, or the file's default one when NULL) into e
  * and adds e. An allocated file that cannot be read is added with its error;
@@ -369,7 +502,9 @@ hash_and_add(struct fswalk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *attr,
 {
     char msg[512] = "";
     e->mime = e->description = NULL;
-    int r = read_content(w, f, attr, e, msg, sizeof(msg));
+    int r = attr == NULL ? fat_chain_bad(w, f, msg, sizeof(msg)) : 0;
+    if (r == 0)
+        r = read_content(w, f, attr, e, msg, sizeof(msg));
     int rc = CUSTOS_OK;
     if (r > 0) {
         w->fatal = CUSTOS_E_INTERRUPTED;
@@ -425,6 +560,151 @@ out:
     return rc;
 }
 
+/* Makes the run INCOMPLETE with err as its first problem unless one is known. */
+static void
+incomplete(struct fswalk *w, const struct custos_error *err)
+{
+    if (w->status == CUSTOS_OK)
+        custos_error_copy(&w->first, err);
+    w->status = CUSTOS_E_INCOMPLETE;
+}
+
+/* The directory record for addr, made (with path) when new; NULL when out of memory. */
+static struct fatdir *
+fat_dir(struct fswalk *w, TSK_INUM_T addr, const char *path, size_t plen)
+{
+    for (size_t i = w->ndirs; i-- > 0;)
+        if (w->dirs[i].addr == addr)
+            return &w->dirs[i];
+    if (w->ndirs == w->capdirs) {
+        size_t cap = w->capdirs ? w->capdirs * 2 : 16;
+        struct fatdir *d = realloc(w->dirs, cap * sizeof(*d));
+        if (d == NULL)
+            return NULL;
+        w->dirs = d;
+        w->capdirs = cap;
+    }
+    struct fatdir *d = &w->dirs[w->ndirs];
+    if ((d->path = malloc(plen + 1)) == NULL)
+        return NULL;
+    memcpy(d->path, path, plen);
+    d->path[plen] = '\0';
+    d->addr = addr;
+    d->listed = 0;
+    w->ndirs++;
+    return d;
+}
+
+/* FAT: counts an allocated name TSK listed in its directory, and notes directories. */
+static int
+fat_listed(struct fswalk *w, TSK_FS_FILE *f, const char *dir)
+{
+    size_t dlen = strlen(dir);
+    /* The parent's path is dir without its trailing slash. */
+    struct fatdir *p = fat_dir(w, f->name->par_addr, dir, dlen > 0 ? dlen - 1 : 0);
+    if (p == NULL)
+        return -1;
+    p->listed++;
+    if (f->name->type == TSK_FS_NAME_TYPE_DIR) {
+        size_t n = dlen + strlen(f->name->name);
+        char *path = malloc(n + 1);
+        if (path == NULL)
+            return -1;
+        snprintf(path, n + 1, "%s%s", dir, f->name->name);
+        struct fatdir *d = fat_dir(w, f->name->meta_addr, path, n);
+        free(path);
+        if (d == NULL)
+            return -1;
+    }
+    return 0;
+}
+
+/*
+ * FAT: TSK 4.11 drops a directory entry whose size or first cluster is out
+ * of range, so the file would vanish from the manifest. Each directory's
+ * in-use short entries are counted here from its raw bytes; a directory
+ * holding more than TSK listed is recorded as unreadable, naming how many.
+ */
+static int
+fat_check_dirs(struct fswalk *w)
+{
+    int rc = CUSTOS_OK;
+    if (fat_dir(w, w->fs->root_inum, "", 0) == NULL)
+        return CUSTOS_E_NOMEM;
+    for (size_t i = 0; i < w->ndirs && rc == CUSTOS_OK; i++) {
+        struct fatdir *d = &w->dirs[i];
+        tsk_error_reset();
+        TSK_FS_FILE *f = tsk_fs_file_open_meta(w->fs, NULL, d->addr);
+        if (f == NULL || f->meta == NULL) {
+            tsk_fs_file_close(f);
+            continue;
+        }
+        TSK_OFF_T size = f->meta->size, off = 0;
+        if (size > (TSK_OFF_T)(2u << 20))
+            size = 2u << 20; /* 65,536 entries: FAT's own limit for a directory */
+        size_t entries = 0;
+        int end = 0;
+        while (off < size && !end) {
+            ssize_t n = tsk_fs_file_read(f, off, (char *)w->buf,
+                                         (size_t)(size - off < 65536 ? size - off : 65536),
+                                         TSK_FS_FILE_READ_FLAG_NONE);
+            if (n <= 0)
+                break;
+            for (ssize_t o = 0; o + 32 <= n; o += 32) {
+                const unsigned char *e = w->buf + o;
+                if (e[0] == 0x00) {
+                    end = 1;
+                    break;
+                }
+                if (e[0] == 0xe5 || (e[11] & 0x3f) == 0x0f || e[0] == '.')
+                    continue;
+                entries++;
+            }
+            off += n;
+        }
+        tsk_fs_file_close(f);
+        tsk_error_reset();
+        if (entries <= d->listed)
+            continue;
+        struct custos_manifest_entry e;
+        memset(&e, 0, sizeof(e));
+        char disp[1024];
+        e.path = d->path[0] != '\0' ? d->path : "/";
+        e.path_len = strlen(e.path);
+        custos_path_display(e.path, e.path_len, disp, sizeof(disp));
+        struct custos_error err;
+        char pre[48] = "";
+        if (w->partition >= 0)
+            snprintf(pre, sizeof(pre), "partition %lld: ", (long long)w->partition);
+        custos_error_set(&err, CUSTOS_E_INCOMPLETE, 0, NULL,
+                         "%s%s: %zu of its %zu directory entries are damaged (size or first "
+                         "cluster out of range) and were not read",
+                         pre, disp, entries - d->listed, entries);
+        e.type = CUSTOS_ENTRY_DIRECTORY;
+        e.in_image = true;
+        e.partition = w->partition;
+        e.fs_offset_bytes = w->offset;
+        e.fs_type = (char *)w->fs_type;
+        e.inode = (uint64_t)d->addr;
+        e.allocated = true;
+        e.status = CUSTOS_E_INCOMPLETE;
+        e.error = err.message;
+        incomplete(w, &err);
+        rc = custos_manifest_add(w->m, &e);
+    }
+    return rc;
+}
+
+static void
+fat_dirs_free(struct fswalk *w)
+{
+    for (size_t i = 0; i < w->ndirs; i++)
+        free(w->dirs[i].path);
+    free(w->dirs);
+    w->dirs = NULL;
+    w->ndirs = w->capdirs = 0;
+}
+
 static TSK_WALK_RET_ENUM
 visit(TSK_FS_FILE *f, const char *dir, void *ptr)
 {
@@ -438,6 +718,11 @@ visit(TSK_FS_FILE *f, const char *dir, void *ptr)
     TSK_FS_META *meta = f->meta;
     int mtype = meta != NULL ? (int)meta->type : -1;
     TSK_FS_NAME_TYPE_ENUM ntype = f->name->type;
+    if (w->fat_bits != 0 && (f->name->flags & TSK_FS_NAME_FLAG_ALLOC) &&
+        f->name->meta_addr < w->fs->last_inum - 3 && fat_listed(w, f, dir) != 0) {
+        w->fatal = CUSTOS_E_NOMEM;
+        return TSK_WALK_STOP;
+    }
     if (mtype == TSK_FS_META_TYPE_DIR || mtype == TSK_FS_META_TYPE_VIRT_DIR ||
         (meta == NULL && (ntype == TSK_FS_NAME_TYPE_DIR || ntype == TSK_FS_NAME_TYPE_VIRT_DIR)))
         return TSK_WALK_CONT;
@@ -543,15 +828,6 @@ visit(TSK_FS_FILE *f, const char *dir, void *ptr)
     return w->fatal != 0 ? TSK_WALK_STOP : TSK_WALK_CONT;
 }
 
-/* Makes the run INCOMPLETE with err as its first problem unless one is known. */
-static void
-incomplete(struct fswalk *w, const struct custos_error *err)
-{
-    if (w->status == CUSTOS_OK)
-        custos_error_copy(&w->first, err);
-    w->status = CUSTOS_E_INCOMPLETE;
-}
-
 /*
  * Flags the volume added last when damaged image data lies in [a, b): its
  * metadata there was read as zeros, so files may be missing or wrong.
@@ -584,6 +860,9 @@ walk_fs(struct fswalk *w, TSK_FS_INFO *fs, int64_t partition, uint64_t offset, u
     w->partition = partition;
     w->offset = offset;
     w->fs_type = tsk_fs_type_toname(fs->ftype);
+    free(w->fat_seen);
+    w->fat_seen = NULL;
+    fat_geometry(w);
     int rc = custos_manifest_add_volume(w->m, partition, offset, w->fs_type, desc);
     if (rc != CUSTOS_OK)
         return rc;
@@ -592,6 +871,9 @@ walk_fs(struct fswalk *w, TSK_FS_INFO *fs, int64_t partition, uint64_t offset, u
                                 TSK_FS_DIR_WALK_FLAG_ALLOC | TSK_FS_DIR_WALK_FLAG_UNALLOC |
                                     TSK_FS_DIR_WALK_FLAG_RECURSE,
                                 visit, w);
+    if (w->fatal == 0 && w->fat_bits != 0)
+        w->fatal = fat_check_dirs(w);
+    fat_dirs_free(w);
     if (w->fatal != 0)
         return w->fatal;
     if (r != 0) {
@@ -610,16 +892,51 @@ walk_fs(struct fswalk *w, TSK_FS_INFO *fs, int64_t partition, uint64_t offset, u
 }
 
 /*
+ * The ext2/3/4 superblock values the kernel checks before mounting (and
+ * TSK 4.11 does not): with a damaged inode size TSK takes gigabytes and
+ * minutes for a 16 MB image and lists nothing. Returns NULL when they hold,
+ * else what is wrong (in why).
+ */
+static const char *
+ext_superblock_bad(TSK_FS_INFO *fs, char *why, size_t len)
+{
+    unsigned char sb[1024];
+    if (tsk_fs_read(fs, 1024, (char *)sb, sizeof(sb)) != (ssize_t)sizeof(sb)) {
+        snprintf(why, len, "the superblock cannot be read");
+        return why;
+    }
+    uint32_t log_block = le32(sb + 24), blocks_per_group = le32(sb + 32);
+    uint32_t inodes_per_group = le32(sb + 40), rev = le32(sb + 76);
+    unsigned inode_size = rev >= 1 ? (unsigned)sb[88] | (unsigned)sb[89] << 8 : 128;
+    if (log_block > 6) {
+        snprintf(why, len, "block size 2^(10+%u) is out of range", (unsigned)log_block);
+        return why;
+    }
+    uint32_t block = 1024u << log_block;
+    if (inode_size < 128 || inode_size > block || (inode_size & (inode_size - 1)) != 0)
+        snprintf(why, len, "inode size %u is not a power of two from 128 to the block size %u",
+                 inode_size, (unsigned)block);
+    else if (blocks_per_group == 0 || blocks_per_group > 8 * block)
+        snprintf(why, len, "%u blocks per group is out of range", (unsigned)blocks_per_group);
+    else if (inodes_per_group == 0 || inodes_per_group > 8 * block)
+        snprintf(why, len, "%u inodes per group is out of range", (unsigned)inodes_per_group);
+    else
+        return NULL;
+    return why;
+}
+
+/*
  * Records a partition (or an image without partitions) in which no file
  * system could be opened: not hashed, which the run says (INCOMPLETE).
  */
 static int
-unread_volume(struct fswalk *w, int64_t partition, uint64_t offset, uint64_t len, const char *desc)
+unread_volume(struct fswalk *w, int64_t partition, uint64_t offset, uint64_t len, const char *desc,
+              const char *fs_type, const char *reason)
 {
     char pre[48] = "";
     if (partition >= 0)
         snprintf(pre, sizeof(pre), "partition %lld: ", (long long)partition);
-    int rc = custos_manifest_add_volume(w->m, partition, offset, "", desc);
+    int rc = custos_manifest_add_volume(w->m, partition, offset, fs_type, desc);
     if (rc != CUSTOS_OK)
         return rc;
     size_t count;
@@ -631,6 +948,9 @@ unread_volume(struct fswalk *w, int64_t partition, uint64_t offset, uint64_t len
                          "image bytes %llu-%llu%s (%s)",
                          pre, (unsigned long long)r[0], (unsigned long long)(r[1] - 1),
                          count > 1 ? " and more" : "", w->x->why);
+    else if (reason != NULL)
+        custos_error_set(&err, CUSTOS_E_INCOMPLETE, 0, NULL,
+                         "%s%s file system damaged: %s; not hashed", pre, fs_type, reason);
     else
         custos_error_set(&err, CUSTOS_E_INCOMPLETE, 0, NULL,
                          "%sno file system The Sleuth Kit recognises (%llu bytes at byte %llu, "
@@ -638,6 +958,17 @@ unread_volume(struct fswalk *w, int64_t partition, uint64_t offset, uint64_t len
                          pre, (unsigned long long)len, (unsigned long long)offset, desc);
     incomplete(w, &err);
     return custos_manifest_volume_error(w->m, err.message);
+}
+
+/* Walks fs unless its superblock is damaged in a way TSK does not survive. */
+static int
+check_and_walk(struct fswalk *w, TSK_FS_INFO *fs, int64_t partition, uint64_t offset, uint64_t len,
+               const char *desc)
+{
+    char why[160];
+    if (TSK_FS_TYPE_ISEXT(fs->ftype) && ext_superblock_bad(fs, why, sizeof(why)) != NULL)
+        return unread_volume(w, partition, offset, len, desc, tsk_fs_type_toname(fs->ftype), why);
+    return walk_fs(w, fs, partition, offset, len, desc);
 }
 
 /*
@@ -730,11 +1061,11 @@ custos_fs_hash(struct custos_manifest *m, const char *image, const struct custos
             tsk_error_reset();
             TSK_FS_INFO *fs = tsk_fs_open_vol(p, TSK_FS_TYPE_DETECT);
             if (fs == NULL) {
-                rc = unread_volume(&w, (int64_t)p->addr, off, len, desc);
+                rc = unread_volume(&w, (int64_t)p->addr, off, len, desc, "", NULL);
                 continue;
             }
             nfs++;
-            rc = walk_fs(&w, fs, (int64_t)p->addr, off, len, desc);
+            rc = check_and_walk(&w, fs, (int64_t)p->addr, off, len, desc);
             tsk_fs_close(fs);
         }
         tsk_vs_close(vs);
@@ -743,7 +1074,7 @@ custos_fs_hash(struct custos_manifest *m, const char *image, const struct custos
         TSK_FS_INFO *fs = tsk_fs_open_img(img, 0, TSK_FS_TYPE_DETECT);
         if (fs != NULL) {
             nfs++;
-            rc = walk_fs(&w, fs, -1, 0, (uint64_t)img->size, "");
+            rc = check_and_walk(&w, fs, -1, 0, (uint64_t)img->size, "");
             tsk_fs_close(fs);
         }
     }
@@ -785,6 +1116,7 @@ custos_fs_hash(struct custos_manifest *m, const char *image, const struct custos
         }
     }
 out:
+    free(w.fat_seen);
     free(w.buf);
     custos__filetype_free(w.magic);
     custos_digest_free(w.digest);
