@@ -71,6 +71,7 @@ custos__entry_clear(struct custos_manifest_entry *e)
     free(e->kind);
     free(e->error);
     free(e->fs_type);
+    free(e->zero_filled);
     memset(e, 0, sizeof(*e));
 }
 
@@ -89,6 +90,7 @@ custos_manifest_free(struct custos_manifest *m)
     for (size_t i = 0; i < m->nvolumes; i++) {
         free(m->volumes[i].fs_type);
         free(m->volumes[i].description);
+        free(m->volumes[i].error);
     }
     free(m->volumes);
     free(m);
@@ -154,6 +156,13 @@ custos_manifest_add(struct custos_manifest *m, const struct custos_manifest_entr
     }
     struct custos_manifest_entry c = *e;
     c.path = c.mime = c.description = c.target = c.kind = c.error = c.fs_type = NULL;
+    c.zero_filled = NULL;
+    if (e->nzero_filled > 0) {
+        c.zero_filled = malloc(e->nzero_filled * 2 * sizeof(*c.zero_filled));
+        if (c.zero_filled == NULL)
+            return custos_error_set(&m->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+        memcpy(c.zero_filled, e->zero_filled, e->nzero_filled * 2 * sizeof(*c.zero_filled));
+    }
     if (dup_bytes(&c.path, e->path, e->path_len) || dup_str(&c.mime, e->mime) ||
         dup_str(&c.description, e->description) || dup_bytes(&c.target, e->target, e->target_len) ||
         dup_str(&c.kind, e->kind) || dup_str(&c.error, e->error) ||
@@ -252,6 +261,38 @@ custos_manifest_add_volume(struct custos_manifest *m, int64_t partition, uint64_
     }
     m->nvolumes++;
     return CUSTOS_OK;
+}
+
+int
+custos_manifest_volume_error(struct custos_manifest *m, const char *error)
+{
+    if (m->nvolumes == 0)
+        return custos_error_set(&m->err, CUSTOS_E_USAGE, 0, NULL,
+                                "custos_manifest_volume_error: no volume");
+    struct manifest_volume *v = &m->volumes[m->nvolumes - 1];
+    free(v->error);
+    v->error = NULL;
+    if (dup_str(&v->error, error))
+        return custos_error_set(&m->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    return CUSTOS_OK;
+}
+
+size_t
+custos_manifest_volumes_unread(const struct custos_manifest *m)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->nvolumes; i++)
+        n += m->volumes[i].error != NULL;
+    return n;
+}
+
+const char *
+custos_manifest_volume_unread_error(const struct custos_manifest *m, size_t i)
+{
+    for (size_t v = 0; v < m->nvolumes; v++)
+        if (m->volumes[v].error != NULL && i-- == 0)
+            return m->volumes[v].error;
+    return NULL;
 }
 
 bool

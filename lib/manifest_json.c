@@ -111,6 +111,14 @@ entry_json(const struct custos_manifest_entry *e)
         bad |= json_object_set_new(o, "kind", json_string(e->kind));
     if (e->error != NULL)
         bad |= json_object_set_new(o, "error", json_string(e->error));
+    if (e->nzero_filled > 0) {
+        json_t *zf = json_array();
+        for (size_t i = 0; zf != NULL && i < e->nzero_filled; i++)
+            json_array_append_new(zf, json_pack("{s:I, s:I}", "offset",
+                                                (json_int_t)e->zero_filled[2 * i], "length",
+                                                (json_int_t)e->zero_filled[2 * i + 1]));
+        bad |= zf == NULL || json_object_set_new(o, "zero_filled", zf) != 0;
+    }
     if (e->flags & CUSTOS_ENTRY_KNOWN)
         bad |= json_object_set_new(o, "known", json_true());
     if (e->flags & CUSTOS_ENTRY_NOTABLE)
@@ -179,6 +187,8 @@ custos__manifest_write_json(struct custos_manifest *m, int fd)
                 json_object_set_new(v, "offset", json_integer((json_int_t)mv->offset_bytes));
                 json_object_set_new(v, "fs_type", json_string(mv->fs_type));
                 json_object_set_new(v, "description", json_string(mv->description));
+                if (mv->error != NULL)
+                    json_object_set_new(v, "error", json_string(mv->error));
                 json_array_append_new(vols, v);
             }
             bad |= vols == NULL || json_object_set_new(source, "volumes", vols) != 0;
@@ -190,6 +200,9 @@ custos__manifest_write_json(struct custos_manifest *m, int fd)
         bad |= json_object_set_new(totals, "symlinks", json_integer((json_int_t)nlinks));
         bad |= json_object_set_new(totals, "special", json_integer((json_int_t)nspecial));
         bad |= json_object_set_new(totals, "unreadable", json_integer((json_int_t)nunread));
+        if (m->nvolumes > 0)
+            bad |= json_object_set_new(totals, "volumes_unread",
+                                       json_integer((json_int_t)custos_manifest_volumes_unread(m)));
         bad |= json_object_set_new(root, "totals", totals);
         totals = NULL;
         bad |= json_object_set_new(root, "entries", entries);

@@ -18,6 +18,7 @@ struct manifest_volume {
     uint64_t offset_bytes; /* start of the file system in the image */
     char *fs_type;         /* "fat16", "ext4", ... */
     char *description;     /* the partition's description, or "" */
+    char *error;           /* why it was not (fully) read, or NULL */
 };
 
 struct custos_manifest {

@@ -241,11 +241,25 @@ open_ewf(struct custos_source *s, struct custos_error *err)
                                  "cannot open the EWF set (damaged or a segment missing)");
     }
     libewf_glob_free(names, count, NULL);
+    /*
+     * libewf opens a set whose segment file is cut short or missing (the
+     * last one, or all but a first cut to its header) and then yields zeros
+     * or nothing for the lost part: such a set is refused here, before a
+     * reader can take its zeros, or a size of 0, for the medium.
+     */
+    if (libewf_handle_segment_files_corrupted(s->ewf, NULL) != 0)
+        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, s->path,
+                                "the EWF set is incomplete: a segment file is missing or cut short "
+                                "(%d found; ewfverify names the damage)",
+                                count);
     size64_t size = 0;
     uint32_t bps = 0;
     if (libewf_handle_get_media_size(s->ewf, &size, &e) != 1 ||
         libewf_handle_get_bytes_per_sector(s->ewf, &bps, &e) != 1)
         return custos__ewf_error(err, CUSTOS_E_CORRUPT, s->path, &e, "cannot read media values");
+    if (size == 0)
+        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, s->path,
+                                "the EWF set records a medium of 0 bytes: damaged header");
     s->info.kind = CUSTOS_SOURCE_EWF;
     s->info.size_bytes = size;
     s->info.size_known = 1;

@@ -280,6 +280,8 @@ hash_source(struct cli *c, const struct options *o, struct custos_manifest *m)
         if (e->status != CUSTOS_OK)
             cli_warn(c, "%s", e->error != NULL ? e->error : "unreadable");
     }
+    for (size_t i = 0; i < custos_manifest_volumes_unread(m); i++)
+        cli_warn(c, "%s", custos_manifest_volume_unread_error(m, i));
     return rc;
 }
 
@@ -434,6 +436,9 @@ cmd_manifest(struct cli *c, struct options *o)
         json_object_set_new(report, "known", json_integer((json_int_t)known));
         json_object_set_new(report, "notable", nlist);
         json_object_set_new(report, "unreadable", ulist);
+        if (o->image != NULL)
+            json_object_set_new(report, "volumes_unread",
+                                json_integer((json_int_t)custos_manifest_volumes_unread(m)));
         nlist = ulist = NULL;
         char *s = json_dumps(report, JSON_SORT_KEYS | JSON_INDENT(2));
         if (s != NULL)
@@ -442,12 +447,14 @@ cmd_manifest(struct cli *c, struct options *o)
     } else {
         char b[32];
         custos_format_bytes(bytes, b, sizeof(b));
-        fprintf(out,
-                "%llu files (%s) hashed, %llu symlinks, %llu special skipped, %llu unreadable"
-                "%s",
+        fprintf(out, "%llu files (%s) hashed, %llu symlinks, %llu special skipped, %llu unreadable",
                 (unsigned long long)files, b, (unsigned long long)links,
-                (unsigned long long)special, (unsigned long long)unread,
-                o->nknown + o->nnotable > 0 ? "" : "\n");
+                (unsigned long long)special, (unsigned long long)unread);
+        if (custos_manifest_volumes_unread(m) > 0)
+            fprintf(out, "; %zu volumes not fully read",
+                    custos_manifest_volumes_unread(m));
+        if (o->nknown + o->nnotable == 0)
+            fprintf(out, "\n");
         if (o->nknown + o->nnotable > 0)
             fprintf(out, "; %llu known, %llu notable\n", (unsigned long long)known,
                     (unsigned long long)notable);

@@ -28,6 +28,16 @@
  * without digests. A read failure on an allocated file makes the run
  * CUSTOS_E_INCOMPLETE.
  *
+ * Raw, split raw and E01 images are read through custos_source (source.h),
+ * not TSK's own readers, so that damage is seen: image data that cannot be
+ * read (an E01 chunk failing its checksum, a read error) is given to TSK as
+ * zeros, and every file whose blocks lie there is recorded without digests,
+ * with its zero_filled ranges and an error; the volume holding the damage,
+ * and any partition in which no file system could be opened, is marked
+ * (custos_manifest_volume_error). Each makes the run CUSTOS_E_INCOMPLETE. A
+ * file whose recorded size exceeds the image, or whose content ends before
+ * its size (outside NTFS), is an unreadable entry too.
+ *
  * Outline:
  *   1. custos_manifest_new(&m, algs, &err)
  *   2. custos_fs_hash(m, "disk.E01", &opts, &progress, &err)
@@ -54,7 +64,10 @@ extern "C" {
  * Returns: CUSTOS_OK; CUSTOS_E_IO when the image cannot be opened;
  * CUSTOS_E_UNSUPPORTED when no file system is recognised anywhere in it;
  * CUSTOS_E_INCOMPLETE when an allocated file or a directory could not be
- * read (the entries say which); CUSTOS_E_INTERRUPTED; CUSTOS_E_NOMEM.
+ * read, image data was damaged, or a partition held no readable file system
+ * (the entries and volumes say which); CUSTOS_E_CORRUPT for an incomplete E01
+ * set, or when damage leaves no file system readable; CUSTOS_E_INTERRUPTED;
+ * CUSTOS_E_NOMEM.
  */
 CUSTOS_API int custos_fs_hash(struct custos_manifest *m, const char *image,
                               const struct custos_hash_options *opts,

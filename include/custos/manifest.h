@@ -115,6 +115,11 @@ struct custos_manifest_entry {
     bool reallocated;         /* deleted name whose metadata belongs to another file now */
     int32_t attr_type;        /* NTFS: the $DATA attribute type (128), 0 when none */
     int32_t attr_id;          /* NTFS: its id; "TYPE-ID" is what icat takes after the inode */
+    /* Images: the content's byte ranges that lie in damaged or unreadable
+     * image data and were read as zeros, as (offset, length) pairs; such an
+     * entry has an error and no digests. NULL when none. */
+    uint64_t *zero_filled;
+    size_t nzero_filled; /* pairs in zero_filled */
 };
 
 struct custos_manifest;
@@ -186,6 +191,21 @@ CUSTOS_API const char *custos_manifest_source_kind(const struct custos_manifest 
 CUSTOS_API int custos_manifest_add_volume(struct custos_manifest *m, int64_t partition,
                                           uint64_t offset_bytes, const char *fs_type,
                                           const char *description);
+
+/*
+ * Marks the volume added last as not (fully) read: error says why (a file
+ * system The Sleuth Kit does not know, damaged image data inside it). It
+ * stays in "volumes" with an "error" and counts in the totals.
+ * Returns: CUSTOS_OK; CUSTOS_E_USAGE when no volume was added; CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_manifest_volume_error(struct custos_manifest *m, const char *error);
+
+/* The number of volumes marked by custos_manifest_volume_error. */
+CUSTOS_API size_t custos_manifest_volumes_unread(const struct custos_manifest *m);
+
+/* The error of the i-th (< volumes_unread) volume so marked, or NULL. */
+CUSTOS_API const char *custos_manifest_volume_unread_error(const struct custos_manifest *m,
+                                                           size_t i);
 
 /*
  * Writes m in format to the open descriptor fd (not closed).

@@ -74,7 +74,8 @@ struct custos_source;
  * a file with the EWF signature opens through libewf with all its segments.
  * Returns: CUSTOS_OK; CUSTOS_E_IO when it cannot be opened (err names it and
  * the cause); CUSTOS_E_CORRUPT for a damaged or incomplete EWF or split set
- * (a missing segment is named); CUSTOS_E_UNSUPPORTED for a directory or
+ * (a missing split segment is named; an EWF set with a segment file missing
+ * or cut short, or recording a medium of 0 bytes, is refused as a whole); CUSTOS_E_UNSUPPORTED for a directory or
  * other file type; CUSTOS_E_NOMEM.
  */
 CUSTOS_API int custos_source_open(struct custos_source **out, const char *path,
