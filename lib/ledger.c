@@ -282,6 +282,8 @@ struct state {
     size_t npeople, cap_people;
     struct item *items;
     size_t nitems, cap_items;
+    size_t *item_slots; /* open-addressing index of items by id: item index + 1, 0 empty */
+    size_t nslots;      /* a power of two, at least twice nitems */
     struct pending *pend;
     size_t npend, cap_pend;
     uint8_t (*hashes)[32]; /* SHA-256 of each line, for attest targets */
@@ -317,6 +319,7 @@ state_free(struct state *s)
         free(s->items[i].id);
     free(s->people);
     free(s->items);
+    free(s->item_slots);
     free(s->pend);
     free(s->hashes);
     custos_merkle_free(s->tree);
@@ -353,13 +356,54 @@ person_find(struct state *s, const char *fp)
     return NULL;
 }
 
+static size_t
+item_hash(const char *id)
+{
+    size_t h = 1469598103934665603u; /* FNV-1a */
+    for (; *id != '\0'; id++)
+        h = (h ^ (unsigned char)*id) * 1099511628211u;
+    return h;
+}
+
+/* Items are looked up by id on most entries: a hash index keeps replay linear. */
 static struct item *
 item_find(struct state *s, const char *id)
 {
-    for (size_t i = s->nitems; i-- > 0;)
-        if (strcmp(s->items[i].id, id) == 0)
-            return &s->items[i];
-    return NULL;
+    if (s->nslots == 0)
+        return NULL;
+    for (size_t i = item_hash(id) & (s->nslots - 1);; i = (i + 1) & (s->nslots - 1)) {
+        size_t v = s->item_slots[i];
+        if (v == 0)
+            return NULL;
+        if (strcmp(s->items[v - 1].id, id) == 0)
+            return &s->items[v - 1];
+    }
+}
+
+/* Indexes items[s->nitems - 1]. Returns 0, or -1 out of memory. */
+static int
+item_index(struct state *s)
+{
+    if (s->nitems * 2 > s->nslots) {
+        size_t n = s->nslots == 0 ? 64 : s->nslots * 2;
+        size_t *v = calloc(n, sizeof(*v));
+        if (v == NULL)
+            return -1;
+        free(s->item_slots);
+        s->item_slots = v;
+        s->nslots = n;
+        for (size_t k = 0; k + 1 < s->nitems; k++) {
+            size_t i = item_hash(s->items[k].id) & (n - 1);
+            while (v[i] != 0)
+                i = (i + 1) & (n - 1);
+            v[i] = k + 1;
+        }
+    }
+    size_t i = item_hash(s->items[s->nitems - 1].id) & (s->nslots - 1);
+    while (s->item_slots[i] != 0)
+        i = (i + 1) & (s->nslots - 1);
+    s->item_slots[i] = s->nitems;
+    return 0;
 }
 
 static const char *
@@ -490,7 +534,7 @@ sha256(const void *p, size_t n, uint8_t out[32])
  * whether a signature holds changes nothing in the state (only findings).
  * Jobs are collected strictly in submission order, and a failed one's
  * finding is inserted where replay() would have added it (its position in
- * the finding list when submitted, shifted by the insertions before it), so
+ * the finding list when submitted, shifted by the insertions made since), so
  * the findings are exactly those of checking in line, in the same order.
  *
  * Invariants:
@@ -503,9 +547,11 @@ sha256(const void *p, size_t n, uint8_t out[32])
  */
 #define SIGPIPE_SLOTS 1024
 #define SIGPIPE_BYTES (64u * 1024 * 1024)
+#define SIGPIPE_BATCH 8
 
 struct sigjob {
     size_t pos;                   /* f->n when submitted */
+    size_t ins0;                  /* insertions made before it was submitted */
     uint64_t seq;                 /* the entry */
     const struct custos_key *key; /* the key to check with */
     struct custos_key *owned;     /* key, when this job owns it */
@@ -524,6 +570,9 @@ struct sigpipe {
     size_t bytes;            /* body bytes in flight */
     size_t inserted;         /* findings inserted so far */
     int quit;
+    unsigned idle; /* workers waiting for work */
+    int waiting;   /* the main thread waits for job wait_for to be done */
+    size_t wait_for;
     unsigned nthreads;
     pthread_t tids[16];
     int nomem;
@@ -535,19 +584,28 @@ sigpipe_worker(void *arg)
     struct sigpipe *p = arg;
     pthread_mutex_lock(&p->mu);
     for (;;) {
-        while (p->next == p->tail && !p->quit)
+        while (p->next == p->tail && !p->quit) {
+            p->idle++;
             pthread_cond_wait(&p->work, &p->mu);
+            p->idle--;
+        }
         if (p->next == p->tail)
             break;
-        struct sigjob *j = &p->ring[p->next++ % SIGPIPE_SLOTS];
+        /* A few jobs at a time: one lock round trip per batch, not per signature. */
+        size_t from = p->next, to = p->tail - from > SIGPIPE_BATCH ? from + SIGPIPE_BATCH : p->tail;
+        p->next = to;
         pthread_mutex_unlock(&p->mu);
-        struct custos_error e2;
-        int bad = custos_verify(j->key, CUSTOS_PURPOSE_LEDGER_ENTRY, j->body, j->len, j->sig,
-                                &e2) != CUSTOS_OK;
+        for (size_t i = from; i < to; i++) {
+            struct sigjob *j = &p->ring[i % SIGPIPE_SLOTS];
+            struct custos_error e2;
+            j->bad = custos_verify(j->key, CUSTOS_PURPOSE_LEDGER_ENTRY, j->body, j->len, j->sig,
+                                   &e2) != CUSTOS_OK;
+        }
         pthread_mutex_lock(&p->mu);
-        j->bad = bad;
-        j->done = 1;
-        pthread_cond_broadcast(&p->done);
+        for (size_t i = from; i < to; i++)
+            p->ring[i % SIGPIPE_SLOTS].done = 1;
+        if (p->waiting && p->ring[p->wait_for % SIGPIPE_SLOTS].done)
+            pthread_cond_signal(&p->done);
     }
     pthread_mutex_unlock(&p->mu);
     return NULL;
@@ -588,7 +646,15 @@ sigpipe_collect(struct sigpipe *p, struct finding_list *f, int wait)
         if (!j->done) {
             if (!wait)
                 return;
-            pthread_cond_wait(&p->done, &p->mu);
+            /* Sleep until half the ring is done (or the head, if that is what lags), not
+             * once per batch: each wake-up is a context switch. */
+            size_t until =
+                p->head + SIGPIPE_SLOTS / 2 < p->tail ? p->head + SIGPIPE_SLOTS / 2 : p->tail - 1;
+            p->wait_for = p->ring[until % SIGPIPE_SLOTS].done ? p->head : until;
+            p->waiting = 1;
+            while (!p->ring[p->wait_for % SIGPIPE_SLOTS].done)
+                pthread_cond_wait(&p->done, &p->mu);
+            p->waiting = 0;
             continue;
         }
         wait = 0;
@@ -596,7 +662,9 @@ sigpipe_collect(struct sigpipe *p, struct finding_list *f, int wait)
             if (grow((void **)&f->v, &f->cap, f->n, sizeof(*f->v)) != 0) {
                 p->nomem = 1;
             } else {
-                size_t at = j->pos + p->inserted;
+                /* f->n at submission counted the insertions made before it; the ones
+                 * since (all of earlier jobs, at or before pos) shift it. */
+                size_t at = j->pos + (p->inserted - j->ins0);
                 memmove(&f->v[at + 1], &f->v[at], (f->n - at) * sizeof(*f->v));
                 f->n++;
                 f->v[at].seq = j->seq;
@@ -644,6 +712,7 @@ sigpipe_submit(struct sigpipe *p, struct finding_list *f, uint64_t seq,
     memcpy(j->body, body, len);
     j->len = len;
     j->pos = f->n;
+    j->ins0 = p->inserted; /* only the main thread changes it */
     j->seq = seq;
     j->key = key;
     j->owned = owned;
@@ -654,7 +723,8 @@ sigpipe_submit(struct sigpipe *p, struct finding_list *f, uint64_t seq,
     pthread_mutex_lock(&p->mu);
     p->bytes += len;
     p->tail++;
-    pthread_cond_signal(&p->work);
+    if (p->idle > 0)
+        pthread_cond_signal(&p->work);
     int nomem = p->nomem;
     pthread_mutex_unlock(&p->mu);
     return nomem ? CUSTOS_E_NOMEM : CUSTOS_OK;
@@ -1209,6 +1279,12 @@ apply:
                 goto out;
             }
             s->nitems++;
+            if (item_index(s) != 0) {
+                s->nitems--;
+                free(ni->id);
+                rc = CUSTOS_E_NOMEM;
+                goto out;
+            }
             snprintf(ni->holder, sizeof(ni->holder), "%s", h);
             ni->collected = seq;
             ni->disposed = UINT64_MAX;
@@ -2152,6 +2228,26 @@ custos_ledger_prove(struct custos_ledger *l, uint64_t index, uint64_t n, char **
     }
     b[off] = '\0';
     *text = b;
+    return CUSTOS_OK;
+}
+
+int
+custos_ledger_checkpoint_text(struct custos_ledger *l, uint64_t n, char **text)
+{
+    *text = NULL;
+    if (n == 0)
+        n = l->st.n;
+    if (n > l->st.n)
+        return custos_error_set(&l->err, CUSTOS_E_USAGE, 0, l->path,
+                                "the ledger has %" PRIu64 " entries, not %" PRIu64, l->st.n, n);
+    uint8_t root[32];
+    char b64[48];
+    custos_merkle_root(l->st.tree, n, root);
+    custos__b64_encode(root, 32, b64);
+    if (asprintf(text, "%s\n%" PRIu64 "\n%s\n", l->origin, n, b64) < 0) {
+        *text = NULL;
+        return custos_error_set(&l->err, CUSTOS_E_NOMEM, 0, l->path, "out of memory");
+    }
     return CUSTOS_OK;
 }
 

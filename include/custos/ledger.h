@@ -215,6 +215,13 @@ CUSTOS_API int custos_ledger_cosign(struct custos_ledger *l, const char *note, s
 CUSTOS_API int custos_ledger_prove(struct custos_ledger *l, uint64_t index, uint64_t n,
                                    char **text);
 
+/*
+ * Writes the unsigned checkpoint text of the first n entries (n = 0 means
+ * all): "ORIGIN\nSIZE\nBASE64-ROOT\n", what custos_ledger_checkpoint signs.
+ * Returns: CUSTOS_OK; CUSTOS_E_USAGE when n > size; CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_ledger_checkpoint_text(struct custos_ledger *l, uint64_t n, char **text);
+
 /* One thing verification found wrong (or pending) about one entry. */
 struct custos_ledger_finding {
     uint64_t seq;      /* the entry; for a torn tail, the number it would have had */

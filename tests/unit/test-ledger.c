@@ -595,6 +595,91 @@ test_commit_unsigned(void)
     free(body);
 }
 
+/* Rewrites line `no` (0-based) of path with edit(line) in place. */
+static void
+edit_line(const char *path, int no, void (*edit)(char *line))
+{
+    FILE *f = fopen(path, "r");
+    char **lines = NULL, buf[8192];
+    size_t n = 0;
+    while (fgets(buf, sizeof(buf), f) != NULL) {
+        lines = realloc(lines, (n + 1) * sizeof(*lines));
+        lines[n++] = strdup(buf);
+    }
+    fclose(f);
+    edit(lines[no]);
+    f = fopen(path, "w");
+    for (size_t i = 0; i < n; i++) {
+        fputs(lines[i], f);
+        free(lines[i]);
+    }
+    fclose(f);
+    free(lines);
+}
+
+static void
+flip_sig(char *line)
+{
+    char *tab = strchr(line, '\t');
+    tab[65 + 10] = tab[65 + 10] == 'A' ? 'B' : 'A';
+}
+
+static void
+rename_field(char *line)
+{
+    char *t = strstr(line, "\"text\"");
+    t[4] = 'u';
+}
+
+/* Issue 15: signatures checked on worker threads report exactly what checking in line does,
+ * in entry order (the ledger is large enough for the worker pool). */
+static void
+test_parallel_findings(void)
+{
+    struct custos_error err;
+    struct custos_ledger *l = NULL;
+    struct custos_ledger_party owner = {"owner", alice}, a = {"author", alice};
+    unlink("big.ledger");
+    custos_ledger_create(&l, "big.ledger", "{\"case\":\"B\",\"level\":1,\"authorisation\":\"x\"}",
+                         &owner, "2026-11-20T10:00:00Z", &err);
+    for (int i = 1; i < 300; i++) {
+        char f[96];
+        snprintf(f, sizeof(f), "{\"text\":\"note %d, padded to make the ledger large\"}", i);
+        custos_ledger_append(l, "note", f, &a, 1, "2026-11-20T10:01:00Z", NULL);
+    }
+    custos_ledger_free(l);
+    ok(file_size("big.ledger") > 128 * 1024, "parallel: the ledger is large enough for the pool");
+    edit_line("big.ledger", 50, flip_sig);
+    edit_line("big.ledger", 100, rename_field);
+    edit_line("big.ledger", 200, flip_sig);
+    struct custos_ledger_report *r = NULL;
+    is_int(custos_ledger_verify("big.ledger", NULL, NULL, &r, &err), CUSTOS_E_UNTRUSTED,
+           "parallel: the damaged ledger fails");
+    static const char *const want[] = {
+        "entry 50: signature of author Alice Chen",
+        "entry 51: hash link broken",
+        "entry 100: field \"texu\" is not defined for note",
+        "entry 100: note needs the field \"text\"",
+        "entry 100: signature of author Alice Chen",
+        "entry 101: hash link broken",
+        "entry 200: signature of author Alice Chen",
+        "entry 201: hash link broken",
+    };
+    size_t nw = sizeof(want) / sizeof(want[0]);
+    is_int(r != NULL ? (long long)r->nfindings : -1, (long long)nw,
+           "parallel: one finding per fault");
+    for (size_t i = 0; r != NULL && i < nw && i < r->nfindings; i++)
+        ok(strncmp(r->findings[i].message, want[i], strlen(want[i])) == 0,
+           "parallel: finding %zu in order: %s", i, r->findings[i].message);
+    if (r != NULL)
+        is_int(r->signatures, 300, "parallel: every signature counted");
+    custos_ledger_report_free(r);
+    is_int(custos_ledger_open(&l, "big.ledger", &err), CUSTOS_E_UNTRUSTED,
+           "parallel: open names the first bad entry");
+    has_str(err.message, "entry 50: signature of author", "parallel: the first in chain order");
+    custos_ledger_free(l);
+}
+
 int
 main(void)
 {
@@ -608,6 +693,7 @@ main(void)
     test_no_signing_over_forgery();
     test_revoked_checkpoint_signer();
     test_commit_unsigned();
+    test_parallel_findings();
     custos_key_free(alice);
     custos_key_free(bob);
     custos_key_free(carol);
