@@ -568,13 +568,23 @@ cmd_prove(struct cli *c, struct options *o, const char *arg, struct custos_error
         if (rc != CUSTOS_OK)
             custos_error_copy(err, custos_ledger_error(l));
     }
-    if (rc == CUSTOS_OK) {
-        fputs(proof, stdout);
-        if (o->checkpoint != NULL) {
-            fputc('\n', stdout);
-            fwrite(buf, 1, n, stdout);
-        }
+    char *unsigned_cp = NULL;
+    if (rc == CUSTOS_OK && o->checkpoint == NULL) {
+        rc = custos_ledger_checkpoint_text(l, 0, &unsigned_cp);
+        if (rc != CUSTOS_OK)
+            custos_error_copy(err, custos_ledger_error(l));
     }
+    if (rc == CUSTOS_OK) {
+        /* A tlog-proof: proof, blank line, checkpoint. Without --checkpoint the checkpoint
+         * text is unsigned, so C2SP verifiers refuse it (ledger.md section 6). */
+        fputs(proof, stdout);
+        fputc('\n', stdout);
+        if (o->checkpoint != NULL)
+            fwrite(buf, 1, n, stdout);
+        else
+            fputs(unsigned_cp, stdout);
+    }
+    free(unsigned_cp);
     free(proof);
     custos_checkpoint_clear(&cp);
     custos_ledger_free(l);

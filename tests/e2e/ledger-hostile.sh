@@ -128,5 +128,49 @@ grep -q "alice (custodian), key $(fp alice): 3 signatures" out &&
 custos-ledger verify -l base.ledger --json > j.json 2> err
 [ "$(jq -r '.signers[0].key' j.json)" = "$(fp alice)" ] && pass "--json lists the signers" ||
   fail "--json lists the signers"
+# 6. prove: a tlog-proof; without --checkpoint the checkpoint text is there, unsigned.
+custos-ledger verify -l base.ledger > out 2> err
+custos-ledger prove 2 -l base.ledger > proof 2> err
+root=$(sed -n 's/^root: *//p' out)
+[ "$(tail -n 3 proof | head -n 1)" = "$(sed -n 's/^ledger: .*(\(.*\))$/\1/p' out)" ] &&
+  [ "$(tail -n 2 proof | head -n 1)" = 5 ] && [ "$(tail -n 1 proof)" = "$root" ] &&
+  [ "$(head -n 2 proof | tail -n 1)" = "index 2" ] && [ "$(tail -n 4 proof | head -n 1)" = "" ] &&
+  ! grep -q "$(printf '\342\200\224')" proof &&
+  pass "prove without --checkpoint ends with the unsigned size and root" ||
+  { fail "prove without --checkpoint"; sed 's/^/#   /' proof; }
+custos-ledger prove 2 -l base.ledger --checkpoint cp5 > proof2 2> err
+{ sed '/^$/,$d' proof; echo; cat cp5; } | cmp -s - proof2 &&
+  pass "prove --checkpoint: proof, blank line, the signed checkpoint" ||
+  fail "prove --checkpoint: proof, blank line, the signed checkpoint"
+
+# 7. ledger.md 3.2: controls other than \b \t \n \f \r are \u00XX in upper case.
+custos-ledger add note -q -l base.ledger --time "$(t 07)" --sign author=bob.key \
+  --passphrase-file bob.pass --text "$(printf 'a\013b\037c\177d/e')"
+tail -n 1 base.ledger | cut -f1 | grep -qF '"text":"a\u000Bb\u001Fc'"$(printf '\177')"'d/e"' &&
+  pass "control characters escaped as documented" ||
+  { fail "control characters escaped as documented"; tail -n 1 base.ledger | cut -f1 | sed 's/^/#   /'; }
+
+# 8. The legal team's checkpoint step, exactly as docs/guides/legal-team.md writes it,
+#    with every enrolled key (some of which did not sign).
+guide=$(dirname "$0")/../../docs/guides/legal-team.md
+cmd=$(tr '\n' ' ' < "$guide" | tr -s ' ' |
+  grep -o '`sh kit/verify-checkpoint.sh YOUR-CHECKPOINT kit/case.ledger kit/keys/\*.pem`' | tr -d '`')
+[ -n "$cmd" ] && pass "the guide's verify-checkpoint.sh step found" ||
+  fail "the guide's verify-checkpoint.sh step found"
+custos-ledger export -q -l base.ledger --checkpoint cp5 -o exp 2> err ||
+  fail "export for the legal team"
+(cd exp && sh -c "$(echo "$cmd" | sed 's|YOUR-CHECKPOINT|../cp5|')") > out 2> err; got=$?
+[ "$got" -eq 0 ] && grep -q "did not sign (not counted)" out && grep -q "signature by .*: OK" out &&
+  pass "the guide's step passes on a valid checkpoint" ||
+  { fail "the guide's step passes on a valid checkpoint (exit $got)"; sed 's/^/#   /' out; }
+(cd exp && sh -c "$(echo "$cmd" | sed 's|YOUR-CHECKPOINT|../cpfork|')") > out 2> err; got=$?
+[ "$got" -eq 1 ] && grep -q "ROOT MISMATCH" out &&
+  pass "the guide's step fails on a checkpoint of another history" ||
+  { fail "the guide's step fails on a checkpoint of another history (exit $got)"; sed 's/^/#   /' out; }
+sed 's/^5$/4/' cp5 > cp-edited
+(cd exp && sh -c "$(echo "$cmd" | sed 's|YOUR-CHECKPOINT|../cp-edited|')") > out 2> err; got=$?
+[ "$got" -eq 1 ] && grep -q "BAD" out && pass "the guide's step fails on an edited checkpoint" ||
+  { fail "the guide's step fails on an edited checkpoint (exit $got)"; sed 's/^/#   /' out; }
+
 echo "1..$n"
 [ $failed -eq 0 ]
