@@ -37,6 +37,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,7 @@
 #include "base64_private.h"
 #include "fsutil_private.h"
 #include "key_private.h"
+#include "pool_private.h"
 
 /* ---- the policy ---- */
 
@@ -245,6 +247,7 @@ struct person {
     struct custos_key *pub; /* public key from the enrol entry */
     uint64_t enrolled;      /* seq of the entry that enrolled it */
     uint64_t revoked;       /* seq of the revoke entry, or UINT64_MAX */
+    uint64_t nsigs;         /* signature tokens by it */
 };
 
 struct item {
@@ -265,6 +268,8 @@ struct finding_list {
     size_t n, cap;
 };
 
+struct sigpipe;
+
 struct state {
     uint64_t n;         /* entries replayed */
     uint8_t head[32];   /* SHA-256 of the last line; zeros before entry 0 */
@@ -278,12 +283,15 @@ struct state {
     size_t npeople, cap_people;
     struct item *items;
     size_t nitems, cap_items;
+    size_t *item_slots; /* open-addressing index of items by id: item index + 1, 0 empty */
+    size_t nslots;      /* a power of two, at least twice nitems */
     struct pending *pend;
     size_t npend, cap_pend;
     uint8_t (*hashes)[32]; /* SHA-256 of each line, for attest targets */
     uint64_t cap_hashes;
     struct custos_merkle *tree; /* leaves = lines */
     uint64_t signatures;        /* signatures checked */
+    struct sigpipe *pipe;       /* set while scan() verifies signatures on workers */
 };
 
 enum mode {
@@ -312,6 +320,7 @@ state_free(struct state *s)
         free(s->items[i].id);
     free(s->people);
     free(s->items);
+    free(s->item_slots);
     free(s->pend);
     free(s->hashes);
     custos_merkle_free(s->tree);
@@ -348,13 +357,54 @@ person_find(struct state *s, const char *fp)
     return NULL;
 }
 
+static size_t
+item_hash(const char *id)
+{
+    size_t h = 1469598103934665603u; /* FNV-1a */
+    for (; *id != '\0'; id++)
+        h = (h ^ (unsigned char)*id) * 1099511628211u;
+    return h;
+}
+
+/* Items are looked up by id on most entries: a hash index keeps replay linear. */
 static struct item *
 item_find(struct state *s, const char *id)
 {
-    for (size_t i = s->nitems; i-- > 0;)
-        if (strcmp(s->items[i].id, id) == 0)
-            return &s->items[i];
-    return NULL;
+    if (s->nslots == 0)
+        return NULL;
+    for (size_t i = item_hash(id) & (s->nslots - 1);; i = (i + 1) & (s->nslots - 1)) {
+        size_t v = s->item_slots[i];
+        if (v == 0)
+            return NULL;
+        if (strcmp(s->items[v - 1].id, id) == 0)
+            return &s->items[v - 1];
+    }
+}
+
+/* Indexes items[s->nitems - 1]. Returns 0, or -1 out of memory. */
+static int
+item_index(struct state *s)
+{
+    if (s->nitems * 2 > s->nslots) {
+        size_t n = s->nslots == 0 ? 64 : s->nslots * 2;
+        size_t *v = calloc(n, sizeof(*v));
+        if (v == NULL)
+            return -1;
+        free(s->item_slots);
+        s->item_slots = v;
+        s->nslots = n;
+        for (size_t k = 0; k + 1 < s->nitems; k++) {
+            size_t i = item_hash(s->items[k].id) & (n - 1);
+            while (v[i] != 0)
+                i = (i + 1) & (n - 1);
+            v[i] = k + 1;
+        }
+    }
+    size_t i = item_hash(s->items[s->nitems - 1].id) & (s->nslots - 1);
+    while (s->item_slots[i] != 0)
+        i = (i + 1) & (s->nslots - 1);
+    s->item_slots[i] = s->nitems;
+    return 0;
 }
 
 static const char *
@@ -459,6 +509,251 @@ static void
 sha256(const void *p, size_t n, uint8_t out[32])
 {
     EVP_Digest(p, n, out, NULL, EVP_sha256(), NULL);
+}
+
+/* ---- signatures, checked in line or on worker threads ---- */
+
+/*
+ * While scan() reads a whole ledger, each signature is handed to a worker
+ * pool through a bounded ring, and replay() goes on with the next entry:
+ * whether a signature holds changes nothing in the state (only findings).
+ * Jobs are collected strictly in submission order, and a failed one's
+ * finding is inserted where replay() would have added it (its position in
+ * the finding list when submitted, shifted by the insertions made since), so
+ * the findings are exactly those of checking in line, in the same order.
+ *
+ * Invariants:
+ *   1. ring slots [head, tail) are in flight; [head, next) taken by workers
+ *      or done; only the main thread moves head and tail, only workers next.
+ *   2. At most SIGPIPE_SLOTS jobs and SIGPIPE_BYTES of bodies are in flight:
+ *      memory stays flat whatever the ledger's length.
+ *   3. A borrowed key belongs to the state, which outlives the pipe; an owned
+ *      key (an enrolling party's, from its entry) is freed when collected.
+ */
+#define SIGPIPE_SLOTS 1024
+#define SIGPIPE_BYTES (64u * 1024 * 1024)
+#define SIGPIPE_BATCH 8
+
+struct sigjob {
+    size_t pos;                   /* f->n when submitted */
+    size_t ins0;                  /* insertions made before it was submitted */
+    uint64_t seq;                 /* the entry */
+    const struct custos_key *key; /* the key to check with */
+    struct custos_key *owned;     /* key, when this job owns it */
+    char *body;                   /* a copy of the body */
+    size_t len, cap;              /* bytes of body, allocated */
+    uint8_t sig[CUSTOS_SIG_SIZE]; /* the signature */
+    char text[400];               /* the finding, should it fail */
+    int done, bad;                /* under the lock */
+};
+
+struct sigpipe {
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+    struct sigjob ring[SIGPIPE_SLOTS];
+    size_t head, next, tail; /* absolute counters; slot = counter % SIGPIPE_SLOTS */
+    size_t bytes;            /* body bytes in flight */
+    size_t inserted;         /* findings inserted so far */
+    int quit;
+    unsigned idle; /* workers waiting for work */
+    int waiting;   /* the main thread waits for job wait_for to be done */
+    size_t wait_for;
+    unsigned nthreads;
+    pthread_t tids[16];
+    int nomem;
+};
+
+static void *
+sigpipe_worker(void *arg)
+{
+    struct sigpipe *p = arg;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (p->next == p->tail && !p->quit) {
+            p->idle++;
+            pthread_cond_wait(&p->work, &p->mu);
+            p->idle--;
+        }
+        if (p->next == p->tail)
+            break;
+        /* A few jobs at a time: one lock round trip per batch, not per signature. */
+        size_t from = p->next, to = p->tail - from > SIGPIPE_BATCH ? from + SIGPIPE_BATCH : p->tail;
+        p->next = to;
+        pthread_mutex_unlock(&p->mu);
+        for (size_t i = from; i < to; i++) {
+            struct sigjob *j = &p->ring[i % SIGPIPE_SLOTS];
+            struct custos_error e2;
+            j->bad = custos_verify(j->key, CUSTOS_PURPOSE_LEDGER_ENTRY, j->body, j->len, j->sig,
+                                   &e2) != CUSTOS_OK;
+        }
+        pthread_mutex_lock(&p->mu);
+        for (size_t i = from; i < to; i++)
+            p->ring[i % SIGPIPE_SLOTS].done = 1;
+        if (p->waiting && p->ring[p->wait_for % SIGPIPE_SLOTS].done)
+            pthread_cond_signal(&p->done);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+static int
+sigpipe_start(struct sigpipe *p)
+{
+    memset(p, 0, sizeof(*p));
+    unsigned n = custos__cpu_count();
+    if (n < 2)
+        return -1; /* one core: checking in line is as fast */
+    if (n > 16)
+        n = 16;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->work, NULL);
+    pthread_cond_init(&p->done, NULL);
+    for (unsigned i = 0; i < n; i++) {
+        if (pthread_create(&p->tids[i], NULL, sigpipe_worker, p) != 0)
+            break;
+        p->nthreads++;
+    }
+    if (p->nthreads == 0) {
+        pthread_mutex_destroy(&p->mu);
+        pthread_cond_destroy(&p->work);
+        pthread_cond_destroy(&p->done);
+        return -1;
+    }
+    return 0;
+}
+
+/* Collects done jobs from the head, in order; with wait, at least one. Under the lock. */
+static void
+sigpipe_collect(struct sigpipe *p, struct finding_list *f, int wait)
+{
+    while (p->head < p->tail) {
+        struct sigjob *j = &p->ring[p->head % SIGPIPE_SLOTS];
+        if (!j->done) {
+            if (!wait)
+                return;
+            /* Sleep until half the ring is done (or the head, if that is what lags), not
+             * once per batch: each wake-up is a context switch. */
+            size_t until =
+                p->head + SIGPIPE_SLOTS / 2 < p->tail ? p->head + SIGPIPE_SLOTS / 2 : p->tail - 1;
+            p->wait_for = p->ring[until % SIGPIPE_SLOTS].done ? p->head : until;
+            p->waiting = 1;
+            while (!p->ring[p->wait_for % SIGPIPE_SLOTS].done)
+                pthread_cond_wait(&p->done, &p->mu);
+            p->waiting = 0;
+            continue;
+        }
+        wait = 0;
+        if (j->bad) {
+            if (grow((void **)&f->v, &f->cap, f->n, sizeof(*f->v)) != 0) {
+                p->nomem = 1;
+            } else {
+                /* f->n at submission counted the insertions made before it; the ones
+                 * since (all of earlier jobs, at or before pos) shift it. */
+                size_t at = j->pos + (p->inserted - j->ins0);
+                memmove(&f->v[at + 1], &f->v[at], (f->n - at) * sizeof(*f->v));
+                f->n++;
+                f->v[at].seq = j->seq;
+                f->v[at].status = CUSTOS_E_UNTRUSTED;
+                snprintf(f->v[at].message, sizeof(f->v[at].message), "entry %" PRIu64 ": %s",
+                         j->seq, j->text);
+                p->inserted++;
+            }
+        }
+        custos_key_free(j->owned);
+        j->owned = NULL;
+        j->key = NULL;
+        p->bytes -= j->len;
+        if (j->cap > 65536) { /* flat memory: keep only small buffers */
+            free(j->body);
+            j->body = NULL;
+            j->cap = 0;
+        }
+        p->head++;
+    }
+}
+
+/* Hands one signature to the workers; takes owned. Returns CUSTOS_OK or CUSTOS_E_NOMEM. */
+static int
+sigpipe_submit(struct sigpipe *p, struct finding_list *f, uint64_t seq,
+               const struct custos_key *key, struct custos_key *owned, const char *body, size_t len,
+               const uint8_t sig[CUSTOS_SIG_SIZE], const char *text)
+{
+    pthread_mutex_lock(&p->mu);
+    sigpipe_collect(p, f, 0);
+    while (p->tail - p->head == SIGPIPE_SLOTS || (p->bytes > SIGPIPE_BYTES && p->head < p->tail))
+        sigpipe_collect(p, f, 1);
+    struct sigjob *j = &p->ring[p->tail % SIGPIPE_SLOTS];
+    pthread_mutex_unlock(&p->mu);
+    /* The slot is outside [head, tail): no worker looks at it. */
+    if (j->cap < len) {
+        char *b = realloc(j->body, len);
+        if (b == NULL) {
+            custos_key_free(owned);
+            return CUSTOS_E_NOMEM;
+        }
+        j->body = b;
+        j->cap = len;
+    }
+    memcpy(j->body, body, len);
+    j->len = len;
+    j->pos = f->n;
+    j->ins0 = p->inserted; /* only the main thread changes it */
+    j->seq = seq;
+    j->key = key;
+    j->owned = owned;
+    memcpy(j->sig, sig, CUSTOS_SIG_SIZE);
+    snprintf(j->text, sizeof(j->text), "%s", text);
+    j->done = 0;
+    j->bad = 0;
+    pthread_mutex_lock(&p->mu);
+    p->bytes += len;
+    p->tail++;
+    if (p->idle > 0)
+        pthread_cond_signal(&p->work);
+    int nomem = p->nomem;
+    pthread_mutex_unlock(&p->mu);
+    return nomem ? CUSTOS_E_NOMEM : CUSTOS_OK;
+}
+
+/* Waits for every job, collects them, stops the workers and frees what the ring holds. */
+static int
+sigpipe_finish(struct sigpipe *p, struct finding_list *f)
+{
+    pthread_mutex_lock(&p->mu);
+    while (p->head < p->tail)
+        sigpipe_collect(p, f, 1);
+    p->quit = 1;
+    pthread_cond_broadcast(&p->work);
+    pthread_mutex_unlock(&p->mu);
+    for (unsigned i = 0; i < p->nthreads; i++)
+        pthread_join(p->tids[i], NULL);
+    for (size_t i = 0; i < SIGPIPE_SLOTS; i++)
+        free(p->ring[i].body);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->work);
+    pthread_cond_destroy(&p->done);
+    return p->nomem ? CUSTOS_E_NOMEM : CUSTOS_OK;
+}
+
+/*
+ * Checks one signature of entry seq by key over the body (owned: a key this
+ * call takes over, or NULL): on a worker when scan() runs a pipe, else now.
+ * Returns CUSTOS_OK or CUSTOS_E_NOMEM.
+ */
+static int
+check_sig(struct state *s, uint64_t seq, const struct custos_key *key, struct custos_key *owned,
+          const char *body, size_t blen, const uint8_t sig[CUSTOS_SIG_SIZE], const char *as,
+          const char *name, const char *fp, unsigned mode, struct finding_list *f)
+{
+    char text[400];
+    snprintf(text, sizeof(text), "signature of %s %s (key %.16s) does not verify", as, name, fp);
+    if (s->pipe != NULL && !(mode & M_COMMIT))
+        return sigpipe_submit(s->pipe, f, seq, key, owned, body, blen, sig, text);
+    struct custos_error e2;
+    if (custos_verify(key, CUSTOS_PURPOSE_LEDGER_ENTRY, body, blen, sig, &e2) != CUSTOS_OK)
+        add_finding(f, seq, CUSTOS_E_UNTRUSTED, "%s", text);
+    custos_key_free(owned);
+    return CUSTOS_OK;
 }
 
 /* ---- replay: check one line against the state, then apply it ---- */
@@ -746,30 +1041,41 @@ replay(struct state *s, const char *line, size_t len, unsigned mode, struct find
             last = j;
             pv[j].signed_ = 1;
             if (mode & M_SIGS) {
-                struct custos_key *k = NULL;
-                if (pv[j].cr != NULL && pv[j].cr->enrols && pv[j].pub != NULL) {
+                /* An enrolling party signs with the key its entry carries (owned here, and
+                 * only that: without a pub there is nothing to check, already reported);
+                 * everyone else with the enrolled key the state owns (borrowed). */
+                struct custos_key *owned = NULL;
+                const struct custos_key *k = NULL;
+                if (pv[j].cr != NULL && pv[j].cr->enrols) {
                     uint8_t der[64];
                     size_t dl;
-                    if (custos__b64_decode(pv[j].pub, strlen(pv[j].pub), der, sizeof(der), &dl) ==
-                        0)
-                        custos_key_from_spki(&k, der, dl, NULL, NULL, &e2);
+                    if (pv[j].pub != NULL &&
+                        custos__b64_decode(pv[j].pub, strlen(pv[j].pub), der, sizeof(der), &dl) ==
+                            0 &&
+                        custos_key_from_spki(&owned, der, dl, NULL, NULL, &e2) != CUSTOS_OK)
+                        owned = NULL;
+                    k = owned;
                 } else {
                     struct person *per = person_find(s, fp);
                     if (per != NULL)
                         k = per->pub;
                 }
                 if (k == NULL)
-                    continue; /* already reported: not enrolled */
+                    continue; /* already reported: not enrolled, or no key in the entry */
                 s->signatures++;
-                if (custos_verify(k, CUSTOS_PURPOSE_LEDGER_ENTRY, line, blen, sig, &e2) !=
-                    CUSTOS_OK)
-                    add_finding(f, seq, CUSTOS_E_UNTRUSTED,
-                                "signature of %s %s (key %.16s) does not verify", pv[j].as,
-                                pv[j].name, fp);
-                if (pv[j].cr != NULL && pv[j].cr->enrols)
-                    custos_key_free(k);
+                rc =
+                    check_sig(s, seq, k, owned, line, blen, sig, pv[j].as, pv[j].name, fp, mode, f);
+                if (rc != CUSTOS_OK)
+                    goto out;
             }
         }
+        /* Late signatures are for some parties, never all: an entry nobody signed is
+         * anybody's (issue 19). A proposal (M_DRY) is checked before anyone signs. */
+        size_t nsigned = 0;
+        for (size_t j = 0; j < np; j++)
+            nsigned += pv[j].signed_ != 0;
+        if (nsigned == 0 && np > 0 && !(mode & M_DRY))
+            add_finding(f, seq, pol, "no party signed this entry");
         for (size_t j = 0; j < np; j++) {
             if (pv[j].signed_ || pv[j].cr == NULL)
                 continue;
@@ -922,6 +1228,11 @@ apply:
             per->enrolled = seq;
             per->revoked = UINT64_MAX;
         }
+        for (size_t j = 0; j < np; j++) {
+            struct person *per = pv[j].signed_ ? person_find(s, pv[j].fp) : NULL;
+            if (per != NULL)
+                per->nsigs++;
+        }
         for (size_t j = 0; j < np; j++)
             if (!pv[j].signed_ && pv[j].cr != NULL && !pv[j].cr->enrols) {
                 if (grow((void **)&s->pend, &s->cap_pend, s->npend, sizeof(*s->pend)) != 0) {
@@ -953,6 +1264,12 @@ apply:
                 goto out;
             }
             s->nitems++;
+            if (item_index(s) != 0) {
+                s->nitems--;
+                free(ni->id);
+                rc = CUSTOS_E_NOMEM;
+                goto out;
+            }
             snprintf(ni->holder, sizeof(ni->holder), "%s", h);
             ni->collected = seq;
             ni->disposed = UINT64_MAX;
@@ -1029,6 +1346,16 @@ scan(struct state *s, int fd, uint64_t from, uint64_t to, unsigned mode, struct 
     uint64_t off = from; /* file offset of buf[0] */
     size_t have = 0;
     int rc = CUSTOS_OK;
+    /* Signatures on every core for anything but a few lines (threads cost ~0.1 ms). */
+    struct sigpipe *pipe = NULL;
+    if ((mode & M_SIGS) && !(mode & M_COMMIT) && to - from >= 64 * 1024) {
+        pipe = malloc(sizeof(*pipe));
+        if (pipe != NULL && sigpipe_start(pipe) != 0) {
+            free(pipe);
+            pipe = NULL;
+        }
+    }
+    s->pipe = pipe;
     while (off + have < to || have > 0) {
         if (custos_progress_cancelled(prog)) {
             rc = custos_error_set(err, CUSTOS_E_INTERRUPTED, 0, path, "interrupted");
@@ -1087,6 +1414,12 @@ scan(struct state *s, int fd, uint64_t from, uint64_t to, unsigned mode, struct 
         }
     }
 done:
+    if (pipe != NULL) {
+        s->pipe = NULL;
+        if (sigpipe_finish(pipe, f) != CUSTOS_OK && rc == CUSTOS_OK)
+            rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
+        free(pipe);
+    }
     free(buf);
     return rc;
 }
@@ -1152,8 +1485,9 @@ catch_up(struct custos_ledger *l)
     struct finding_list f = {0};
     uint64_t consumed = 0, torn_at = 0;
     int torn = 0;
-    int rc = scan(&l->st, l->fd, l->end, (uint64_t)st.st_size, 0, &f, &consumed, &torn, &torn_at,
-                  NULL, &l->err, l->path);
+    /* Signatures included: nothing is signed or appended over a forgery (issue 19). */
+    int rc = scan(&l->st, l->fd, l->end, (uint64_t)st.st_size, M_SIGS, &f, &consumed, &torn,
+                  &torn_at, NULL, &l->err, l->path);
     l->end += consumed;
     if (rc == CUSTOS_OK) {
         for (size_t i = 0; i < f.n; i++)
@@ -1161,7 +1495,8 @@ catch_up(struct custos_ledger *l)
                 rc = finding_error(l, &f, i, f.v[i].status);
                 size_t n = strlen(l->err.message);
                 snprintf(l->err.message + n, sizeof(l->err.message) - n,
-                         "; run custos-ledger verify");
+                         "; the ledger does not verify, so nothing may be signed or appended "
+                         "over it (run custos-ledger verify)");
                 break;
             }
     }
@@ -1762,25 +2097,42 @@ check_checkpoint(struct state *s, const char *origin, const struct custos_checkp
         return custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, cpath,
                                 "checkpoint is for %s, not this ledger (%s)", cp->origin, origin);
     int good = 0;
+    char skipped[512] = "";
     for (size_t i = 0; i < s->npeople; i++) {
         int found = 0;
         uint64_t t = 0;
         struct custos_error e2;
-        if (custos_checkpoint_verify_key(cp, s->people[i].pub, &found, &t, &e2) != CUSTOS_OK)
+        const struct person *per = &s->people[i];
+        if (custos_checkpoint_verify_key(cp, per->pub, &found, &t, &e2) != CUSTOS_OK)
             return custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, cpath, "%s (%s)", e2.message,
-                                    s->people[i].name);
-        if (found > 0) {
-            good += found;
-            if (names != NULL) {
-                size_t n = strlen(names);
-                snprintf(names + n, nameslen - n, "%s%s (%s%s)", n > 0 ? ", " : "",
-                         s->people[i].name, s->people[i].role, t != 0 ? ", cosigned" : "");
-            }
+                                    per->name);
+        if (found == 0)
+            continue;
+        /* A signature counts only by a key valid over the whole range: enrolled within
+         * it and not revoked by any entry it covers (issue 19). */
+        if (per->enrolled >= cp->size || per->revoked < cp->size) {
+            size_t n = strlen(skipped);
+            if (per->revoked < cp->size)
+                snprintf(skipped + n, sizeof(skipped) - n,
+                         "; %.100s's key was revoked at entry %" PRIu64, per->name, per->revoked);
+            else
+                snprintf(skipped + n, sizeof(skipped) - n,
+                         "; %.100s's key was enrolled at entry %" PRIu64 ", after the checkpoint's",
+                         per->name, per->enrolled);
+            continue;
+        }
+        good += found;
+        if (names != NULL) {
+            size_t n = strlen(names);
+            snprintf(names + n, nameslen - n, "%s%s (%s%s, key %s)", n > 0 ? ", " : "", per->name,
+                     per->role, t != 0 ? ", cosigned" : "", per->fp);
         }
     }
     if (good == 0)
         return custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, cpath,
-                                "no signature by a key enrolled in the ledger");
+                                "no signature by a key enrolled in the ledger and valid for the "
+                                "checkpoint's %" PRIu64 " entries%s",
+                                cp->size, skipped);
     if (cp->size > s->n)
         return custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, cpath,
                                 "the ledger has %" PRIu64 " entries, fewer than the %" PRIu64
@@ -1864,6 +2216,26 @@ custos_ledger_prove(struct custos_ledger *l, uint64_t index, uint64_t n, char **
     return CUSTOS_OK;
 }
 
+int
+custos_ledger_checkpoint_text(struct custos_ledger *l, uint64_t n, char **text)
+{
+    *text = NULL;
+    if (n == 0)
+        n = l->st.n;
+    if (n > l->st.n)
+        return custos_error_set(&l->err, CUSTOS_E_USAGE, 0, l->path,
+                                "the ledger has %" PRIu64 " entries, not %" PRIu64, l->st.n, n);
+    uint8_t root[32];
+    char b64[48];
+    custos_merkle_root(l->st.tree, n, root);
+    custos__b64_encode(root, 32, b64);
+    if (asprintf(text, "%s\n%" PRIu64 "\n%s\n", l->origin, n, b64) < 0) {
+        *text = NULL;
+        return custos_error_set(&l->err, CUSTOS_E_NOMEM, 0, l->path, "out of memory");
+    }
+    return CUSTOS_OK;
+}
+
 /* ---- verification ---- */
 
 void
@@ -1871,14 +2243,65 @@ custos_ledger_report_free(struct custos_ledger_report *r)
 {
     if (r == NULL)
         return;
+    for (size_t i = 0; i < r->ncheckpoints; i++)
+        free(r->checkpoints[i].file);
+    free(r->checkpoints);
+    free(r->signers);
     free(r->findings);
     free(r);
+}
+
+/* Checks one checkpoint file against st into c; a failure becomes a finding. */
+static int
+verify_one_checkpoint(struct state *st, const char *origin, const char *file,
+                      struct custos_ledger_checkpoint_check *c, struct custos_checkpoint *cp,
+                      struct finding_list *f, struct custos_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    struct custos_error e2;
+    memset(cp, 0, sizeof(*cp));
+    int crc = custos__read_small_file(file, CUSTOS_NOTE_MAX, &text, &len, &e2);
+    if (crc == CUSTOS_OK) {
+        crc = custos_checkpoint_parse(text, len, cp, &e2);
+        if (crc != CUSTOS_OK) {
+            char m[CUSTOS_ERROR_MESSAGE_MAX];
+            snprintf(m, sizeof(m), "%s", e2.message);
+            custos_error_set(&e2, crc, 0, file, "%s", m);
+        }
+    }
+    free(text);
+    if (crc == CUSTOS_OK) {
+        c->size = cp->size;
+        custos__b64_encode(cp->root, 32, c->root_b64);
+        crc = check_checkpoint(st, origin, cp, c->signers, sizeof(c->signers), &e2, file);
+    }
+    c->status = crc;
+    if (crc == CUSTOS_OK)
+        return CUSTOS_OK;
+    if (crc == CUSTOS_E_IO || crc == CUSTOS_E_NOMEM)
+        return custos_error_copy(err, &e2);
+    if (add_finding(f, cp->size < st->n ? cp->size : st->n, crc, "%.400s", e2.message) ==
+        CUSTOS_E_NOMEM)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, file, "out of memory");
+    /* "entry N: " reads oddly for a checkpoint; keep the checkpoint's own text. */
+    snprintf(f->v[f->n - 1].message, sizeof(f->v[f->n - 1].message), "%.500s", e2.message);
+    return CUSTOS_OK;
 }
 
 int
 custos_ledger_verify(const char *path, const char *checkpoint,
                      const struct custos_progress *progress, struct custos_ledger_report **out,
                      struct custos_error *err)
+{
+    return custos_ledger_verify_checkpoints(path, &checkpoint, checkpoint != NULL, progress, out,
+                                            err);
+}
+
+int
+custos_ledger_verify_checkpoints(const char *path, const char *const *checkpoints,
+                                 size_t ncheckpoints, const struct custos_progress *progress,
+                                 struct custos_ledger_report **out, struct custos_error *err)
 {
     *out = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -1892,11 +2315,18 @@ custos_ledger_verify(const char *path, const char *checkpoint,
     struct custos_ledger_report *r = calloc(1, sizeof(*r));
     struct state st;
     struct finding_list f = {0};
-    if (r == NULL || state_init(&st) != CUSTOS_OK) {
+    struct custos_checkpoint *cps = NULL;
+    if (r == NULL || state_init(&st) != CUSTOS_OK ||
+        (ncheckpoints > 0 &&
+         ((r->checkpoints = calloc(ncheckpoints, sizeof(*r->checkpoints))) == NULL ||
+          (cps = calloc(ncheckpoints, sizeof(*cps))) == NULL))) {
+        if (r != NULL)
+            free(r->checkpoints);
         free(r);
         close(fd);
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
     }
+    r->ncheckpoints = ncheckpoints;
     uint64_t consumed = 0, torn_at = 0;
     int torn = 0;
     while (flock(fd, LOCK_SH) != 0 && errno == EINTR)
@@ -1905,12 +2335,8 @@ custos_ledger_verify(const char *path, const char *checkpoint,
                   progress, err, path);
     flock(fd, LOCK_UN);
     close(fd);
-    if (rc == CUSTOS_E_IO || rc == CUSTOS_E_NOMEM || rc == CUSTOS_E_INTERRUPTED) {
-        state_free(&st);
-        free(f.v);
-        free(r);
-        return rc;
-    }
+    if (rc == CUSTOS_E_IO || rc == CUSTOS_E_NOMEM || rc == CUSTOS_E_INTERRUPTED)
+        goto fail;
     if (st.n == 0 && !torn)
         add_finding(&f, 0, CUSTOS_E_CORRUPT, "empty ledger");
     for (size_t i = 0; i < st.npend; i++)
@@ -1928,43 +2354,47 @@ custos_ledger_verify(const char *path, const char *checkpoint,
     }
     snprintf(r->origin, sizeof(r->origin), "%s%s",
              st.ledger_id[0] ? CUSTOS_LEDGER_ORIGIN_PREFIX : "", st.ledger_id);
-    if (checkpoint != NULL) {
+    for (size_t i = 0; i < ncheckpoints; i++) {
+        struct custos_ledger_checkpoint_check *c = &r->checkpoints[i];
+        if ((c->file = strdup(checkpoints[i])) == NULL) {
+            rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
+            goto fail;
+        }
+        rc = verify_one_checkpoint(&st, r->origin, checkpoints[i], c, &cps[i], &f, err);
+        if (rc != CUSTOS_OK)
+            goto fail;
+    }
+    /* Two signed views of one size with different roots: somebody holds another history. */
+    for (size_t i = 0; i < ncheckpoints; i++)
+        for (size_t j = i + 1; j < ncheckpoints; j++)
+            if (r->checkpoints[i].root_b64[0] != '\0' && r->checkpoints[j].root_b64[0] != '\0' &&
+                cps[i].size == cps[j].size && memcmp(cps[i].root, cps[j].root, 32) != 0) {
+                add_finding(&f, cps[i].size, CUSTOS_E_UNTRUSTED, "fork");
+                snprintf(f.v[f.n - 1].message, sizeof(f.v[f.n - 1].message),
+                         "FORK: checkpoints %.180s and %.180s both commit to %" PRIu64
+                         " entries with different roots: two histories of this ledger exist",
+                         checkpoints[i], checkpoints[j], cps[i].size);
+                r->checkpoints[i].status = r->checkpoints[j].status = CUSTOS_E_UNTRUSTED;
+            }
+    if (ncheckpoints > 0) {
         r->checkpoint_checked = 1;
-        char *text = NULL;
-        size_t len = 0;
-        struct custos_checkpoint cp;
-        struct custos_error e2;
-        memset(&cp, 0, sizeof(cp));
-        int crc = custos__read_small_file(checkpoint, CUSTOS_NOTE_MAX, &text, &len, &e2);
-        if (crc == CUSTOS_OK) {
-            crc = custos_checkpoint_parse(text, len, &cp, &e2);
-            if (crc != CUSTOS_OK) {
-                char m[CUSTOS_ERROR_MESSAGE_MAX];
-                snprintf(m, sizeof(m), "%s", e2.message);
-                custos_error_set(&e2, crc, 0, checkpoint, "%s", m);
-            }
-        }
-        if (crc == CUSTOS_OK) {
-            r->checkpoint_size = cp.size;
-            crc = check_checkpoint(&st, r->origin, &cp, r->checkpoint_signers,
-                                   sizeof(r->checkpoint_signers), &e2, checkpoint);
-        }
-        if (crc != CUSTOS_OK) {
-            if (crc == CUSTOS_E_IO || crc == CUSTOS_E_NOMEM) {
-                custos_error_copy(err, &e2);
-                custos_checkpoint_clear(&cp);
-                free(text);
-                state_free(&st);
-                free(f.v);
-                free(r);
-                return crc;
-            }
-            add_finding(&f, cp.size < st.n ? cp.size : st.n, crc, "%.400s", e2.message);
-            /* "entry N: " reads oddly for a checkpoint; keep the checkpoint's own text. */
-            snprintf(f.v[f.n - 1].message, sizeof(f.v[f.n - 1].message), "%.500s", e2.message);
-        }
-        custos_checkpoint_clear(&cp);
-        free(text);
+        r->checkpoint_size = r->checkpoints[0].size;
+        snprintf(r->checkpoint_signers, sizeof(r->checkpoint_signers), "%.511s",
+                 r->checkpoints[0].signers);
+    }
+    r->signers = calloc(st.npeople + 1, sizeof(*r->signers));
+    if (r->signers == NULL) {
+        rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < st.npeople; i++) {
+        struct custos_ledger_signer *g = &r->signers[r->nsigners++];
+        snprintf(g->fp, sizeof(g->fp), "%s", st.people[i].fp);
+        snprintf(g->name, sizeof(g->name), "%s", st.people[i].name);
+        snprintf(g->role, sizeof(g->role), "%s", st.people[i].role);
+        g->enrolled = st.people[i].enrolled;
+        g->revoked = st.people[i].revoked;
+        g->signatures = st.people[i].nsigs;
     }
     r->entries = st.n;
     r->signatures = st.signatures;
@@ -1976,11 +2406,22 @@ custos_ledger_verify(const char *path, const char *checkpoint,
     r->status = CUSTOS_OK;
     for (size_t i = 0; i < f.n; i++)
         r->status = custos_status_worst(r->status, f.v[i].status);
+    for (size_t i = 0; i < ncheckpoints; i++)
+        custos_checkpoint_clear(&cps[i]);
+    free(cps);
     state_free(&st);
     *out = r;
     if (r->status != CUSTOS_OK)
         custos_error_set(err, r->status, 0, path, "%s", f.v[0].message);
     return r->status;
+fail:
+    for (size_t i = 0; i < ncheckpoints; i++)
+        custos_checkpoint_clear(&cps[i]);
+    free(cps);
+    state_free(&st);
+    free(f.v);
+    custos_ledger_report_free(r);
+    return rc;
 }
 
 /* ---- proposal files ---- */

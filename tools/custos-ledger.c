@@ -75,7 +75,9 @@ struct options {
     const char *ledger;          /* -l */
     const char *output;          /* -o */
     const char *key;             /* --key */
-    const char *checkpoint;      /* --checkpoint */
+    const char *checkpoint;      /* --checkpoint (the first) */
+    const char *checkpoints[16]; /* every --checkpoint, for verify */
+    size_t ncheckpoints;
     const char *time;            /* --time */
     struct cli_signers signers;  /* --sign AS=KEY, --passphrase-file, --passphrase-fd */
     const char *party[MAX_KEYS]; /* --party AS=KEY.pub */
@@ -223,7 +225,11 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
             o->allow_missing = 1;
             break;
         case OPT_CHECKPOINT:
-            o->checkpoint = optarg;
+            if (o->ncheckpoints == sizeof(o->checkpoints) / sizeof(o->checkpoints[0]))
+                return cli_usage(c, "at most 16 of --checkpoint");
+            if (o->checkpoint == NULL)
+                o->checkpoint = optarg;
+            o->checkpoints[o->ncheckpoints++] = optarg;
             break;
         case OPT_TIME:
             o->time = optarg;
@@ -336,10 +342,11 @@ cmd_add(struct cli *c, struct options *o, const char *action, int propose, struc
     struct custos_ledger *l = NULL;
     char *fj = fields_json(o), *body = NULL;
     uint64_t seq = 0;
-    int rc =
-        cli_parties_load(&o->signers, propose ? o->party : o->signers.spec, n, !propose, &p, err);
+    /* The ledger first: nobody types a passphrase for a ledger that does not verify. */
+    int rc = custos_ledger_open(&l, o->ledger, err);
     if (rc == CUSTOS_OK)
-        rc = custos_ledger_open(&l, o->ledger, err);
+        rc = cli_parties_load(&o->signers, propose ? o->party : o->signers.spec, n, !propose, &p,
+                              err);
     if (rc == CUSTOS_OK) {
         rc = propose ? custos_ledger_propose(l, action, fj, p.party, n, o->time, &body)
                      : custos_ledger_append(l, action, fj, p.party, n, o->time, &seq);
@@ -411,7 +418,8 @@ cmd_verify(struct cli *c, struct options *o, struct custos_error *err)
     struct custos_ledger_report *r = NULL;
     struct custos_progress prog = cli_progress(c);
     cli_progress_start(c);
-    int rc = custos_ledger_verify(o->ledger, o->checkpoint, &prog, &r, err);
+    int rc = custos_ledger_verify_checkpoints(o->ledger, o->checkpoints, o->ncheckpoints, &prog, &r,
+                                              err);
     cli_progress_end(c);
     if (r == NULL)
         return fail(c, err);
@@ -434,6 +442,26 @@ cmd_verify(struct cli *c, struct options *o, struct custos_error *err)
                                 json_pack("{s:s, s:I, s:s}", "file", o->checkpoint, "size",
                                           (json_int_t)r->checkpoint_size, "signed_by",
                                           r->checkpoint_signers));
+        json_t *cj = json_array(), *sj = json_array();
+        for (size_t i = 0; i < r->ncheckpoints; i++) {
+            const struct custos_ledger_checkpoint_check *k = &r->checkpoints[i];
+            json_array_append_new(cj,
+                                  json_pack("{s:s, s:I, s:s, s:s, s:s}", "file", k->file, "size",
+                                            (json_int_t)k->size, "root", k->root_b64, "signed_by",
+                                            k->signers, "status", custos_status_name(k->status)));
+        }
+        for (size_t i = 0; i < r->nsigners; i++) {
+            const struct custos_ledger_signer *g = &r->signers[i];
+            json_t *gj = json_pack("{s:s, s:s, s:s, s:I, s:I}", "name", g->name, "role", g->role,
+                                   "key", g->fp, "enrolled", (json_int_t)g->enrolled, "signatures",
+                                   (json_int_t)g->signatures);
+            json_object_set_new(gj, "revoked",
+                                g->revoked == UINT64_MAX ? json_null()
+                                                         : json_integer((json_int_t)g->revoked));
+            json_array_append_new(sj, gj);
+        }
+        json_object_set_new(j, "checkpoints", cj);
+        json_object_set_new(j, "signers", sj);
         char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         if (s != NULL)
             cli_print_json(s);
@@ -445,10 +473,23 @@ cmd_verify(struct cli *c, struct options *o, struct custos_error *err)
                r->signatures);
         printf("head:       %s\n", r->head);
         printf("root:       %s\n", root);
-        if (r->checkpoint_checked)
-            printf("checkpoint: %s, %" PRIu64 " entries, signed by %s\n", o->checkpoint,
-                   r->checkpoint_size,
-                   r->checkpoint_signers[0] ? r->checkpoint_signers : "no enrolled key");
+        for (size_t i = 0; i < r->nsigners; i++) {
+            const struct custos_ledger_signer *g = &r->signers[i];
+            char rv[48] = "";
+            if (g->revoked != UINT64_MAX)
+                snprintf(rv, sizeof(rv), ", revoked at entry %" PRIu64, g->revoked);
+            printf("%s %s (%s), key %s: %" PRIu64 " signature%s%s\n",
+                   i == 0 ? "signers:   " : "           ", g->name, g->role, g->fp, g->signatures,
+                   g->signatures == 1 ? "" : "s", rv);
+        }
+        for (size_t i = 0; i < r->ncheckpoints; i++) {
+            const struct custos_ledger_checkpoint_check *k = &r->checkpoints[i];
+            printf("checkpoint: %s, %" PRIu64 " entries, %s%s\n", k->file, k->size,
+                   k->status == CUSTOS_OK ? "signed by " : "FAILED: ",
+                   k->status != CUSTOS_OK ? custos_status_name(k->status)
+                   : k->signers[0]        ? k->signers
+                                          : "no enrolled key");
+        }
         printf("result:     %s%s\n", r->status == CUSTOS_OK ? "OK" : "FAILED: ",
                r->status == CUSTOS_OK ? "" : custos_status_name(r->status));
     }
@@ -465,9 +506,10 @@ cmd_checkpoint(struct cli *c, struct options *o, const char *in, struct custos_e
     struct custos_key *k = NULL;
     struct custos_ledger *l = NULL;
     char *note = NULL, *text = NULL;
-    int rc = cli_load_private_key(&o->signers, 0, o->key, &k, err);
+    /* The ledger first: nobody types a passphrase for a ledger that does not verify. */
+    int rc = custos_ledger_open(&l, o->ledger, err);
     if (rc == CUSTOS_OK)
-        rc = custos_ledger_open(&l, o->ledger, err);
+        rc = cli_load_private_key(&o->signers, 0, o->key, &k, err);
     if (rc == CUSTOS_OK && in == NULL) {
         rc = custos_ledger_checkpoint(l, k, &note);
     } else if (rc == CUSTOS_OK) {
@@ -526,13 +568,23 @@ cmd_prove(struct cli *c, struct options *o, const char *arg, struct custos_error
         if (rc != CUSTOS_OK)
             custos_error_copy(err, custos_ledger_error(l));
     }
-    if (rc == CUSTOS_OK) {
-        fputs(proof, stdout);
-        if (o->checkpoint != NULL) {
-            fputc('\n', stdout);
-            fwrite(buf, 1, n, stdout);
-        }
+    char *unsigned_cp = NULL;
+    if (rc == CUSTOS_OK && o->checkpoint == NULL) {
+        rc = custos_ledger_checkpoint_text(l, 0, &unsigned_cp);
+        if (rc != CUSTOS_OK)
+            custos_error_copy(err, custos_ledger_error(l));
     }
+    if (rc == CUSTOS_OK) {
+        /* A tlog-proof: proof, blank line, checkpoint. Without --checkpoint the checkpoint
+         * text is unsigned, so C2SP verifiers refuse it (ledger.md section 6). */
+        fputs(proof, stdout);
+        fputc('\n', stdout);
+        if (o->checkpoint != NULL)
+            fwrite(buf, 1, n, stdout);
+        else
+            fputs(unsigned_cp, stdout);
+    }
+    free(unsigned_cp);
     free(proof);
     custos_checkpoint_clear(&cp);
     custos_ledger_free(l);
@@ -720,6 +772,8 @@ main(int argc, char **argv)
     int wants_arg = strcmp(cmd, "add") == 0 || strcmp(cmd, "propose") == 0 ||
                     strcmp(cmd, "sign") == 0 || strcmp(cmd, "commit") == 0 ||
                     strcmp(cmd, "cosign") == 0 || strcmp(cmd, "prove") == 0;
+    if (o.ncheckpoints > 1 && strcmp(cmd, "verify") != 0)
+        return cli_usage(&c, "%s takes one --checkpoint (verify takes several)", cmd);
     if (strcmp(cmd, "status") == 0) {
         if (any_fields(&o))
             return cli_usage(&c, "entry fields belong to open, add and propose");

@@ -215,11 +215,37 @@ CUSTOS_API int custos_ledger_cosign(struct custos_ledger *l, const char *note, s
 CUSTOS_API int custos_ledger_prove(struct custos_ledger *l, uint64_t index, uint64_t n,
                                    char **text);
 
+/*
+ * Writes the unsigned checkpoint text of the first n entries (n = 0 means
+ * all): "ORIGIN\nSIZE\nBASE64-ROOT\n", what custos_ledger_checkpoint signs.
+ * Returns: CUSTOS_OK; CUSTOS_E_USAGE when n > size; CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_ledger_checkpoint_text(struct custos_ledger *l, uint64_t n, char **text);
+
 /* One thing verification found wrong (or pending) about one entry. */
 struct custos_ledger_finding {
     uint64_t seq;      /* the entry; for a torn tail, the number it would have had */
     int status;        /* CUSTOS_E_UNTRUSTED, _CORRUPT or _INCOMPLETE (awaiting attest) */
     char message[512]; /* "entry N: cause" */
+};
+
+/* One checkpoint given to verification, and what became of it. */
+struct custos_ledger_checkpoint_check {
+    char *file;         /* the path given (owned by the report) */
+    int status;         /* CUSTOS_OK when it counts and matches the ledger */
+    uint64_t size;      /* its tree size (0 if unreadable) */
+    char root_b64[48];  /* its root, base64 ("" if unreadable) */
+    char signers[1024]; /* "Name (role[, cosigned], key FP)", ... that counted */
+};
+
+/* One enrolled key and the signatures found by it. */
+struct custos_ledger_signer {
+    char fp[CUSTOS_KEY_FP_HEX_SIZE];    /* fingerprint, hex */
+    char name[CUSTOS_KEY_NAME_MAX + 1]; /* name as enrolled */
+    char role[16];                      /* role as enrolled */
+    uint64_t enrolled;                  /* the entry that enrolled it */
+    uint64_t revoked;                   /* the revoke entry, or UINT64_MAX */
+    uint64_t signatures;                /* signature tokens by it in the ledger */
 };
 
 struct custos_ledger_report {
@@ -234,9 +260,13 @@ struct custos_ledger_report {
     uint64_t signatures;                    /* signatures checked */
     int checkpoint_checked;                 /* 1 when a checkpoint was given */
     uint64_t checkpoint_size;               /* its tree size */
-    char checkpoint_signers[512];           /* names of the keys whose signatures held */
+    char checkpoint_signers[512];           /* the first checkpoint's: names, roles, keys */
     struct custos_ledger_finding *findings; /* in entry order */
     size_t nfindings;
+    struct custos_ledger_checkpoint_check *checkpoints; /* every checkpoint given, in order */
+    size_t ncheckpoints;
+    struct custos_ledger_signer *signers; /* every enrolled key, in enrolment order */
+    size_t nsigners;
 };
 
 /*
@@ -253,6 +283,20 @@ struct custos_ledger_report {
 CUSTOS_API int custos_ledger_verify(const char *path, const char *checkpoint,
                                     const struct custos_progress *progress,
                                     struct custos_ledger_report **out, struct custos_error *err);
+
+/*
+ * custos_ledger_verify with any number of checkpoints (paths): each is
+ * checked as above and listed in report->checkpoints (checkpoint_size and
+ * checkpoint_signers describe the first). Two checkpoints of the same size
+ * with different roots are a fork: a CUSTOS_E_UNTRUSTED finding, whatever
+ * the ledger holds.
+ * Returns: as custos_ledger_verify.
+ */
+CUSTOS_API int custos_ledger_verify_checkpoints(const char *path, const char *const *checkpoints,
+                                                size_t ncheckpoints,
+                                                const struct custos_progress *progress,
+                                                struct custos_ledger_report **out,
+                                                struct custos_error *err);
 
 /* Releases a report; NULL is allowed. */
 CUSTOS_API void custos_ledger_report_free(struct custos_ledger_report *r);

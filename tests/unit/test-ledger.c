@@ -2,6 +2,9 @@
 #include "custos/ledger.h"
 
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -199,7 +202,8 @@ test_lifecycle(void)
     is_int(custos_ledger_verify("c.ledger", "cp", NULL, &r, &err), CUSTOS_OK,
            "verify against the cosigned checkpoint");
     if (r != NULL)
-        has_str(r->checkpoint_signers, "Carol Lin (witness, cosigned)", "cosigner named");
+        has_str(r->checkpoint_signers, "Carol Lin (witness, cosigned, key ",
+                "cosigner named with its key");
     custos_ledger_report_free(r);
     is_status(custos_ledger_prove(l, 2, 0, &proof), CUSTOS_OK, custos_ledger_error(l), "prove");
     has_str(proof, "c2sp.org/tlog-proof@v1\nindex 2\n", "proof header");
@@ -357,6 +361,325 @@ test_record(void)
     custos_ledger_free(l);
 }
 
+/* Appends body + tokens by keys[] as one raw line, as a forger with the keys would. */
+static void
+forge_line(const char *path, const char *body, struct custos_key *const *keys_, size_t n)
+{
+    struct custos_error err;
+    FILE *f = fopen(path, "a");
+    fputs(body, f);
+    for (size_t i = 0; i < n; i++) {
+        char *t = NULL;
+        custos_ledger_sign_body(body, strlen(body), keys_[i], &t, &err);
+        fprintf(f, "\t%s", t);
+        free(t);
+    }
+    fputc('\n', f);
+    fclose(f);
+}
+
+/* The body of entry seq on head, with the given parties JSON and fields ("" for none). */
+static char *
+body_at(const char *path, const char *time_, const char *action, const char *parties,
+        const char *fields)
+{
+    struct custos_error err;
+    struct custos_ledger_report *r = NULL;
+    custos_ledger_verify(path, NULL, NULL, &r, &err);
+    char *b = NULL;
+    if (asprintf(&b,
+                 "{\"v\":1,\"seq\":%llu,\"prev\":\"%s\",\"time\":\"%s\",\"action\":\"%s\","
+                 "\"parties\":[%s]%s}",
+                 r != NULL ? (unsigned long long)r->entries : 0ULL, r != NULL ? r->head : "", time_,
+                 action, parties, fields) < 0)
+        b = NULL;
+    custos_ledger_report_free(r);
+    return b;
+}
+
+static char *
+party_json(const char *as, const struct custos_key *k)
+{
+    char *p = NULL;
+    if (asprintf(&p, "{\"as\":\"%s\",\"key\":\"%s\",\"name\":\"%s\"}", as,
+                 custos_key_fingerprint(k), custos_key_name(k)) < 0)
+        p = NULL;
+    return p;
+}
+
+/* A small ledger: alice owns, bob enrolled, carol (witness) enrolled; times 10:00-10:02. */
+static void
+small_ledger(const char *path)
+{
+    struct custos_error err;
+    struct custos_ledger *l = NULL;
+    struct custos_ledger_party owner = {"owner", alice};
+    unlink(path);
+    custos_ledger_create(&l, path, "{\"case\":\"H-1\",\"level\":2,\"authorisation\":\"x\"}", &owner,
+                         "2026-11-20T10:00:00Z", &err);
+    struct custos_ledger_party e1[2] = {{"subject", bob}, {"approver", alice}};
+    struct custos_ledger_party e2[2] = {{"subject", carol}, {"approver", alice}};
+    custos_ledger_append(l, "enroll", NULL, e1, 2, "2026-11-20T10:01:00Z", NULL);
+    custos_ledger_append(l, "enroll", NULL, e2, 2, "2026-11-20T10:02:00Z", NULL);
+    custos_ledger_free(l);
+}
+
+/* Issue 19: an enrolment of an enrolled key without role/pub, signed by it, freed a key the
+ * state still held (verify and commit). Run under ASan to see the use-after-free. */
+static void
+test_reenroll_without_pub(void)
+{
+    struct custos_error err;
+    struct custos_ledger_report *r = NULL;
+    small_ledger("re.ledger");
+    char *pb = party_json("subject", bob), *pa = party_json("approver", alice), *ps = NULL;
+    if (asprintf(&ps, "%s,%s", pb, pa) < 0)
+        ps = NULL;
+    char *body = body_at("re.ledger", "2026-11-20T10:03:00Z", "enroll", ps, "");
+    /* commit of the proposal first, then the same line forged into a copy for verify */
+    struct custos_ledger *l = NULL;
+    is_status(custos_ledger_open(&l, "re.ledger", &err), CUSTOS_OK, &err, "re-enrol: open");
+    char *tb = NULL, *ta = NULL;
+    custos_ledger_sign_body(body, strlen(body), bob, &tb, &err);
+    custos_ledger_sign_body(body, strlen(body), alice, &ta, &err);
+    const char *toks[2] = {tb, ta};
+    int rc = l != NULL ? custos_ledger_commit(l, body, strlen(body), toks, 2, 0, NULL) : -1;
+    ok(rc != CUSTOS_OK, "re-enrol: commit refused (%d)", rc);
+    /* the handle is still usable and its state intact: bob can still act */
+    struct custos_ledger_party a = {"author", bob};
+    is_status(l != NULL ? custos_ledger_append(l, "note", "{\"text\":\"still here\"}", &a, 1,
+                                               "2026-11-20T10:04:00Z", NULL)
+                        : -1,
+              CUSTOS_OK, l != NULL ? custos_ledger_error(l) : &err,
+              "re-enrol: bob's key still works after the refused commit");
+    custos_ledger_free(l);
+    free(body);
+    small_ledger("re.ledger");
+    body = body_at("re.ledger", "2026-11-20T10:03:00Z", "enroll", ps, "");
+    struct custos_key *signers[2] = {bob, alice};
+    forge_line("re.ledger", body, signers, 2);
+    rc = custos_ledger_verify("re.ledger", NULL, NULL, &r, &err);
+    ok(rc == CUSTOS_E_CORRUPT || rc == CUSTOS_E_UNTRUSTED, "re-enrol: verify fails (%d)", rc);
+    if (r != NULL)
+        is_int(r->signatures, 6, "re-enrol: the old entries' signatures were checked");
+    custos_ledger_report_free(r);
+    free(tb);
+    free(ta);
+    free(body);
+    free(pb);
+    free(pa);
+    free(ps);
+}
+
+/* Issue 19: nothing signs, cosigns or appends over a ledger whose signatures do not hold. */
+static void
+test_no_signing_over_forgery(void)
+{
+    struct custos_error err;
+    struct custos_ledger *l = NULL;
+    small_ledger("fg.ledger");
+    is_status(custos_ledger_open(&l, "fg.ledger", &err), CUSTOS_OK, &err, "forgery: open");
+    char *cp = NULL;
+    struct custos_ledger_party a = {"author", bob};
+    custos_ledger_append(l, "note", "{\"text\":\"seal intact\"}", &a, 1, "2026-11-20T10:05:00Z",
+                         NULL);
+    custos_ledger_checkpoint(l, alice, &cp);
+    custos_ledger_free(l);
+    l = NULL;
+    /* edit the last entry after signing: the chain still links, only its signature fails */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = fopen("fg.ledger", "r+");
+    fseek(f, 0, SEEK_END);
+    len = (size_t)ftell(f);
+    text = malloc(len);
+    fseek(f, 0, SEEK_SET);
+    if (fread(text, 1, len, f) != len)
+        len = 0;
+    char *at = memmem(text, len, "seal intact", 11);
+    if (at != NULL)
+        memcpy(at, "seal broken", 11);
+    fseek(f, 0, SEEK_SET);
+    fwrite(text, 1, len, f);
+    fclose(f);
+    free(text);
+    ok(at != NULL, "forgery: the last entry edited");
+    int rc = custos_ledger_open(&l, "fg.ledger", &err);
+    is_int(rc, CUSTOS_E_UNTRUSTED, "forgery: open for appending refused");
+    has_str(err.message, "does not verify", "forgery: the message names the bad signature");
+    custos_ledger_free(l);
+    free(cp);
+}
+
+/* Issue 19: a checkpoint counts only with signatures by keys valid over its whole range. */
+static void
+test_revoked_checkpoint_signer(void)
+{
+    struct custos_error err;
+    struct custos_ledger *l = NULL;
+    struct custos_ledger_report *r = NULL;
+    small_ledger("rv.ledger");
+    custos_ledger_open(&l, "rv.ledger", &err);
+    char rf[160];
+    snprintf(rf, sizeof(rf), "{\"key\":\"%s\",\"reason\":\"laptop stolen\"}",
+             custos_key_fingerprint(bob));
+    struct custos_ledger_party ap = {"approver", alice};
+    is_status(custos_ledger_append(l, "revoke", rf, &ap, 1, "2026-11-20T10:05:00Z", NULL),
+              CUSTOS_OK, custos_ledger_error(l), "revoked signer: revoke bob");
+    struct custos_ledger_party a = {"author", alice};
+    custos_ledger_append(l, "note", "{\"text\":\"after\"}", &a, 1, "2026-11-20T10:06:00Z", NULL);
+    uint8_t root[32];
+    struct custos_ledger_report *r0 = NULL;
+    custos_ledger_verify("rv.ledger", NULL, NULL, &r0, &err);
+    memcpy(root, r0->root, 32);
+    uint64_t n = r0->entries;
+    custos_ledger_report_free(r0);
+    char *note = NULL;
+    custos_checkpoint_sign(custos_ledger_origin(l), n, root, bob, &note, &err);
+    FILE *f = fopen("rv.cp", "w");
+    fputs(note, f);
+    fclose(f);
+    int rc = custos_ledger_verify("rv.ledger", "rv.cp", NULL, &r, &err);
+    is_int(rc, CUSTOS_E_UNTRUSTED, "revoked signer: a checkpoint by a revoked key fails");
+    custos_ledger_report_free(r);
+    r = NULL;
+    /* a checkpoint bob signed before his revocation still counts */
+    free(note);
+    note = NULL;
+    struct custos_ledger_report *r3 = NULL;
+    small_ledger("rv2.ledger");
+    custos_ledger_verify("rv2.ledger", NULL, NULL, &r3, &err);
+    custos_ledger_free(l);
+    l = NULL;
+    custos_ledger_open(&l, "rv2.ledger", &err);
+    custos_checkpoint_sign(custos_ledger_origin(l), r3->entries, r3->root, bob, &note, &err);
+    custos_ledger_report_free(r3);
+    custos_ledger_append(l, "revoke", rf, &ap, 1, "2026-11-20T10:05:00Z", NULL);
+    f = fopen("rv2.cp", "w");
+    fputs(note, f);
+    fclose(f);
+    is_int(custos_ledger_verify("rv2.ledger", "rv2.cp", NULL, &r, &err), CUSTOS_OK,
+           "revoked signer: a checkpoint made before the revocation counts");
+    custos_ledger_report_free(r);
+    free(note);
+    custos_ledger_free(l);
+}
+
+/* Issue 19: commit --allow-missing of an entry nobody signed is refused. */
+static void
+test_commit_unsigned(void)
+{
+    struct custos_error err;
+    struct custos_ledger *l = NULL;
+    small_ledger("us.ledger");
+    custos_ledger_open(&l, "us.ledger", &err);
+    struct custos_ledger_party pp = {"author", bob};
+    char *body = NULL;
+    custos_ledger_propose(l, "note", "{\"text\":\"nobody signs\"}", &pp, 1, "2026-11-20T10:05:00Z",
+                          &body);
+    is_status(
+        custos_ledger_commit(l, body, strlen(body), NULL, 0, CUSTOS_LEDGER_ALLOW_MISSING, NULL),
+        CUSTOS_E_REFUSED, custos_ledger_error(l), "unsigned: commit refused");
+    custos_ledger_free(l);
+    /* and a forged unsigned line does not verify */
+    free(body);
+    small_ledger("us.ledger");
+    char *pb = party_json("author", bob);
+    body = body_at("us.ledger", "2026-11-20T10:05:00Z", "note", pb, ",\"text\":\"forged\"");
+    free(pb);
+    forge_line("us.ledger", body, NULL, 0);
+    struct custos_ledger_report *r = NULL;
+    is_int(custos_ledger_verify("us.ledger", NULL, NULL, &r, &err), CUSTOS_E_UNTRUSTED,
+           "unsigned: an entry without any signature does not verify");
+    custos_ledger_report_free(r);
+    free(body);
+}
+
+/* Rewrites line `no` (0-based) of path with edit(line) in place. */
+static void
+edit_line(const char *path, int no, void (*edit)(char *line))
+{
+    FILE *f = fopen(path, "r");
+    char **lines = NULL, buf[8192];
+    size_t n = 0;
+    while (fgets(buf, sizeof(buf), f) != NULL) {
+        lines = realloc(lines, (n + 1) * sizeof(*lines));
+        lines[n++] = strdup(buf);
+    }
+    fclose(f);
+    edit(lines[no]);
+    f = fopen(path, "w");
+    for (size_t i = 0; i < n; i++) {
+        fputs(lines[i], f);
+        free(lines[i]);
+    }
+    fclose(f);
+    free(lines);
+}
+
+static void
+flip_sig(char *line)
+{
+    char *tab = strchr(line, '\t');
+    tab[65 + 10] = tab[65 + 10] == 'A' ? 'B' : 'A';
+}
+
+static void
+rename_field(char *line)
+{
+    char *t = strstr(line, "\"text\"");
+    t[4] = 'u';
+}
+
+/* Issue 15: signatures checked on worker threads report exactly what checking in line does,
+ * in entry order (the ledger is large enough for the worker pool). */
+static void
+test_parallel_findings(void)
+{
+    struct custos_error err;
+    struct custos_ledger *l = NULL;
+    struct custos_ledger_party owner = {"owner", alice}, a = {"author", alice};
+    unlink("big.ledger");
+    custos_ledger_create(&l, "big.ledger", "{\"case\":\"B\",\"level\":1,\"authorisation\":\"x\"}",
+                         &owner, "2026-11-20T10:00:00Z", &err);
+    for (int i = 1; i < 300; i++) {
+        char f[96];
+        snprintf(f, sizeof(f), "{\"text\":\"note %d, padded to make the ledger large\"}", i);
+        custos_ledger_append(l, "note", f, &a, 1, "2026-11-20T10:01:00Z", NULL);
+    }
+    custos_ledger_free(l);
+    ok(file_size("big.ledger") > 128 * 1024, "parallel: the ledger is large enough for the pool");
+    edit_line("big.ledger", 50, flip_sig);
+    edit_line("big.ledger", 100, rename_field);
+    edit_line("big.ledger", 200, flip_sig);
+    struct custos_ledger_report *r = NULL;
+    is_int(custos_ledger_verify("big.ledger", NULL, NULL, &r, &err), CUSTOS_E_UNTRUSTED,
+           "parallel: the damaged ledger fails");
+    static const char *const want[] = {
+        "entry 50: signature of author Alice Chen",
+        "entry 51: hash link broken",
+        "entry 100: field \"texu\" is not defined for note",
+        "entry 100: note needs the field \"text\"",
+        "entry 100: signature of author Alice Chen",
+        "entry 101: hash link broken",
+        "entry 200: signature of author Alice Chen",
+        "entry 201: hash link broken",
+    };
+    size_t nw = sizeof(want) / sizeof(want[0]);
+    is_int(r != NULL ? (long long)r->nfindings : -1, (long long)nw,
+           "parallel: one finding per fault");
+    for (size_t i = 0; r != NULL && i < nw && i < r->nfindings; i++)
+        ok(strncmp(r->findings[i].message, want[i], strlen(want[i])) == 0,
+           "parallel: finding %zu in order: %s", i, r->findings[i].message);
+    if (r != NULL)
+        is_int(r->signatures, 300, "parallel: every signature counted");
+    custos_ledger_report_free(r);
+    is_int(custos_ledger_open(&l, "big.ledger", &err), CUSTOS_E_UNTRUSTED,
+           "parallel: open names the first bad entry");
+    has_str(err.message, "entry 50: signature of author", "parallel: the first in chain order");
+    custos_ledger_free(l);
+}
+
 int
 main(void)
 {
@@ -366,6 +689,11 @@ main(void)
     test_record();
     test_parallel();
     test_proposal_files();
+    test_reenroll_without_pub();
+    test_no_signing_over_forgery();
+    test_revoked_checkpoint_signer();
+    test_commit_unsigned();
+    test_parallel_findings();
     custos_key_free(alice);
     custos_key_free(bob);
     custos_key_free(carol);
