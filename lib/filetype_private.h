@@ -4,7 +4,8 @@
  *
  * A libmagic cookie is not safe to share between threads, so each worker
  * owns one struct custos__filetype. Both the MIME type and the description
- * are asked for, from the same bytes.
+ * are given, from the same bytes; the MIME type costs a second libmagic call
+ * only when the description does not imply it (filetype.c).
  */
 #ifndef CUSTOS_FILETYPE_PRIVATE_H
 #define CUSTOS_FILETYPE_PRIVATE_H
@@ -27,9 +28,25 @@ void custos__filetype_free(struct custos__filetype *t);
 
 /*
  * Classifies len bytes (the start of a file). *mime and *desc are new
- * strings (free them), or NULL when libmagic gave nothing.
+ * strings (free them), or NULL when libmagic gave nothing. Without the file
+ * itself, libmagic skips the tests that read from the file's end and its
+ * ELF reader: prefer custos__filetype_fd when there is a file.
  */
 void custos__filetype_buffer(struct custos__filetype *t, const void *buf, size_t len, char **mime,
                              char **desc);
+
+/*
+ * Classifies the open regular file fd as file(1) does: libmagic reads the
+ * start itself (its own limit, 7 MiB in 5.44) and may read more of the file
+ * (tests relative to its end, ELF headers). The offset of fd is left at 0.
+ * Same results as custos__filetype_buffer otherwise.
+ */
+void custos__filetype_fd(struct custos__filetype *t, int fd, char **mime, char **desc);
+
+/*
+ * The MIME type libmagic gives for content it described as desc, when the
+ * description alone implies it ("data", "empty", plain text); else NULL.
+ */
+const char *custos__filetype_mime_of(const char *desc);
 
 #endif

@@ -6,9 +6,9 @@
  * the operands: symlinks, special files and unreadable directories become
  * entries at once; regular files become work items. The hashing phase runs
  * the items on the worker pool (pool_private.h); each worker owns a digest
- * engine, a libmagic cookie and one read buffer, and writes its result into
- * the item's own slot, so no lock is needed and the order is the walk's.
- * Finally the entries are sorted by path and added to the manifest.
+ * engine, a libmagic cookie (typing runs on the workers too) and one read buffer, and writes its
+ * result into the item's own slot, so no lock is needed and the order is the walk's. Finally the
+ * entries are sorted by path and added to the manifest.
  *
  * Invariants:
  *   1. Nothing is followed: lstat for the walk, O_NOFOLLOW for the open, and
@@ -349,7 +349,6 @@ hash_item(void *ctx, unsigned worker, size_t i)
         posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     custos_digest_reset(d);
     uint64_t total = 0;
-    bool first = true;
     for (;;) {
         if (atomic_load(&h->cancel)) {
             close(fd);
@@ -365,16 +364,20 @@ hash_item(void *ctx, unsigned worker, size_t i)
             close(fd);
             return 0;
         }
-        if (first && h->types)
-            custos__filetype_buffer(h->magic[worker], buf, (size_t)n, &it->e.mime,
-                                    &it->e.description);
-        first = false;
         if (n == 0)
             break;
         custos_digest_update(d, buf, (size_t)n);
         total += (uint64_t)n;
         atomic_fetch_add(&h->done_bytes, (uint_fast64_t)n);
     }
+    /*
+     * Typed after hashing, from the same open file: what it starts with is
+     * in the page cache by now, and libmagic sees the file as file(1) does
+     * (its size for tests relative to the end, the ELF reader), which the
+     * first block alone would not give it.
+     */
+    if (h->types)
+        custos__filetype_fd(h->magic[worker], fd, &it->e.mime, &it->e.description);
     close(fd);
     custos_digest_final(d, &it->e.digest);
     it->e.size_bytes = total;

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 #include "custos/tree.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <magic.h>
+
+#include "filetype_private.h"
 #include "tap.h"
 
 #define ABC_SHA256 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
@@ -15,6 +19,74 @@ find(const struct custos_manifest *m, const char *path)
         if (strcmp(custos_manifest_entry(m, i)->path, path) == 0)
             return custos_manifest_entry(m, i);
     return NULL;
+}
+
+/*
+ * The MIME type custos__filetype gives, often without asking libmagic for it
+ * (implied by the description), equals libmagic's own MIME answer, and the
+ * description equals libmagic's: for buffers and for open files.
+ */
+static void
+check_types(void)
+{
+    static const struct {
+        const char *what;
+        const char *bytes;
+        size_t len;
+    } c[] = {
+        {"empty", "", 0},
+        {"binary data", "\x01\x9b\xfe\x00\x42\x13\x37\xc8\x00\x07\xff\x80", 12},
+        {"ASCII text", "hello\n", 6},
+        {"text, CRLF", "a b\r\nc d\r\n", 10},
+        {"UTF-8 text", "\xe8\xad\x89\xe6\x93\x9a \xe4\xbf\x9d\xe5\x85\xa8\n", 14},
+        {"UTF-16 text", "\xff\xfeh\0i\0\n\0", 8},
+        {"latin-1 text", "caf\xe9 cr\xe8me\n", 11},
+        {"no line end", "no newline at all", 17},
+        {"shell script", "#!/bin/sh\necho hi\n", 19},
+        {"CSV", "a,b,c\n1,2,3\n4,5,6\n", 18},
+        {"JSON", "{\"a\": [1, 2]}\n", 14},
+        {"HTML", "<!DOCTYPE html>\n<html><body>x</body></html>\n", 44},
+        {"gzip", "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00",
+         20},
+        {"PNG signature", "\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0", 29},
+    };
+    struct custos__filetype *t = NULL;
+    struct custos_error err;
+    is_status(custos__filetype_new(&t, &err), CUSTOS_OK, &err, "libmagic starts");
+    magic_t mime = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS);
+    magic_t desc = magic_open(MAGIC_NO_CHECK_COMPRESS);
+    ok(mime != NULL && desc != NULL && magic_load(mime, NULL) == 0 && magic_load(desc, NULL) == 0,
+       "reference cookies");
+    int implied = 0;
+    for (size_t i = 0; t != NULL && i < sizeof(c) / sizeof(c[0]); i++) {
+        char *m = NULL, *d = NULL;
+        custos__filetype_buffer(t, c[i].bytes, c[i].len, &m, &d);
+        const char *rm = magic_buffer(mime, c[i].bytes, c[i].len);
+        is_str(m, rm, "%s: buffer MIME type as libmagic's", c[i].what);
+        is_str(d, magic_buffer(desc, c[i].bytes, c[i].len), "%s: buffer description", c[i].what);
+        implied += d != NULL && custos__filetype_mime_of(d) != NULL;
+        free(m);
+        free(d);
+        tap_write("typed", c[i].bytes, c[i].len);
+        int fd = open("typed", O_RDONLY);
+        custos__filetype_fd(t, fd, &m, &d);
+        lseek(fd, 0, SEEK_SET);
+        is_str(m, magic_descriptor(mime, fd), "%s: file MIME type as libmagic's", c[i].what);
+        lseek(fd, 0, SEEK_SET);
+        is_str(d, magic_descriptor(desc, fd), "%s: file description", c[i].what);
+        close(fd);
+        unlink("typed");
+        free(m);
+        free(d);
+    }
+    ok(implied >= 7, "most of these took one libmagic walk (%d)", implied);
+    ok(custos__filetype_mime_of("ASCII text, ASCII text") == NULL &&
+           custos__filetype_mime_of("HTML document, ASCII text") == NULL &&
+           custos__filetype_mime_of("data file") == NULL,
+       "a description that only looks plain is asked about");
+    magic_close(mime);
+    magic_close(desc);
+    custos__filetype_free(t);
 }
 
 static int
@@ -39,6 +111,7 @@ int
 main(void)
 {
     tap_tmpdir();
+    check_types();
     mkdir("t", 0755);
     mkdir("t/sub", 0755);
     tap_write("t/abc", "abc", 3);
