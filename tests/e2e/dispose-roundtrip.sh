@@ -212,6 +212,15 @@ tamper "seal changed with the certificate" 4 "BAD SIGNATURE" t9
 cp proof.tar t10.tar; printf 'x' | dd of=t10.tar bs=1 seek=600 conv=notrunc 2> /dev/null
 custos-dispose verify t10.tar --order order.json > out 2> err; rc=$?
 [ "$rc" -ne 0 ] && pass "tamper: a damaged archive fails ($rc)" || fail "tamper: a damaged archive fails"
+# issue 19: a truncated archive, cut inside an entry or at an entry boundary
+size=$(wc -c < proof.tar); bad=0
+for cut in 0 100 512 1024 1536 2000 3072 4096 5000 $((size - 2048)) $((size - 1536)) $((size - 1025)); do
+  head -c "$cut" proof.tar > cut.tar
+  custos-dispose verify cut.tar --order order.json > out 2> err; rc=$?
+  [ "$rc" -eq 5 ] && ! grep -q 'ERROR: AddressSanitizer' err || { bad=$((bad + 1)); echo "# cut $cut: exit $rc"; }
+done
+[ "$bad" -eq 0 ] && pass "a truncated archive is CORRUPT (exit 5) at every cut" ||
+  fail "a truncated archive is CORRUPT (exit 5) at every cut ($bad wrong)"
 # a hostile archive entry
 mkdir hostile && cp -r proof/* hostile/ && (cd hostile && tar -cf ../t11.tar ../order.json manifest.sha256 2> /dev/null)
 custos-dispose verify t11.tar --order order.json > out 2> err
