@@ -41,6 +41,12 @@ rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 }
 
 void
+custos__rm_tree(const char *path)
+{
+    nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void
 custos__bundle_free(struct custos__bundle *b)
 {
     if (b == NULL)

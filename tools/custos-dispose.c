@@ -62,7 +62,8 @@ usage_text(FILE *f)
         "  wipe TARGET   vendor or custodian: overwrite a device or file, verify it,\n"
         "                sign the wipe log (custos-dispose wipe --help)\n"
         "\n"
-        "  -l, --ledger FILE          the case ledger\n"
+        "  -l, --ledger FILE          the case ledger (order, verify; certify: also checks\n"
+        "                             the ledger's side before signing)\n"
         "  -o, --output FILE          the file or directory to write\n"
         "  --order FILE               the disposal order (certify, verify)\n"
         "  --order-id ID              the new order's reference (order)\n"
@@ -73,7 +74,7 @@ usage_text(FILE *f)
         "  --draft FILE               the vendor's draft certificate, JSON (certify)\n"
         "  --require LIST             evidence each item needs: before, during, after,\n"
         "                             video, log (per item), timestamp (the bundle)\n"
-        "                             (verify); default: any attachment\n"
+        "                             (certify, verify); default: any attachment\n"
         "  --tsa URL                  RFC 3161 timestamp authority (certify)\n"
         "  --tsa-ca FILE              CA certificates trusted for timestamps (certify,\n"
         "                             verify)\n"
@@ -368,27 +369,73 @@ out:
     return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : fail(c, err);
 }
 
+/*
+ * The public half of the key for certify's checks before any passphrase:
+ * KEY.pub beside the private key file (custos-key generate writes both), or
+ * NULL, and the checks that need it wait for the signing run.
+ */
+static struct custos_key *
+public_beside(const struct cli_signers *sg, const char *as)
+{
+    for (size_t i = 0; i < sg->n; i++) {
+        const char *eq = strchr(sg->spec[i], '=');
+        if (eq == NULL || strlen(as) != (size_t)(eq - sg->spec[i]) ||
+            strncmp(sg->spec[i], as, strlen(as)) != 0)
+            continue;
+        char pub[4096];
+        if (snprintf(pub, sizeof(pub), "%s.pub", eq + 1) >= (int)sizeof(pub))
+            return NULL;
+        struct custos_key *k = NULL;
+        struct custos_error e;
+        custos_error_clear(&e);
+        if (custos_key_load_public(&k, pub, &e) != CUSTOS_OK)
+            return NULL;
+        return k;
+    }
+    return NULL;
+}
+
 static int
 cmd_certify(struct cli *c, struct options *o, struct custos_error *err)
 {
     if (o->order == NULL || o->draft == NULL || o->output == NULL || o->signers.n != 3)
         return cli_usage(c, "certify: needs --order, --draft, -o and --sign performer=KEY "
                             "--sign verifier=KEY --sign witness=KEY");
+    static const char *const as[3] = {CUSTOS_DISPOSE_PERFORMER, CUSTOS_DISPOSE_VERIFIER,
+                                      CUSTOS_DISPOSE_WITNESS};
+    for (size_t i = 0; i < 3; i++) {
+        size_t k = 0;
+        for (; k < o->signers.n; k++)
+            if (strncmp(o->signers.spec[k], as[i], strlen(as[i])) == 0 &&
+                o->signers.spec[k][strlen(as[i])] == '=')
+                break;
+        if (k == o->signers.n)
+            return cli_usage(c, "certify: --sign AS=KEY takes performer, verifier and witness");
+    }
     struct cli_parties p = {0};
     struct custos_dispose_order *ord = NULL;
     int rc = custos_dispose_order_open(&ord, o->order, err);
-    if (rc == CUSTOS_OK)
-        rc = cli_parties_load(&o->signers, o->signers.spec, o->signers.n, 1, &p, err);
-    struct custos_dispose_signers s = {party_key(&p, CUSTOS_DISPOSE_PERFORMER),
-                                       party_key(&p, CUSTOS_DISPOSE_VERIFIER),
-                                       party_key(&p, CUSTOS_DISPOSE_WITNESS), o->tsa, o->tsa_ca};
-    if (rc == CUSTOS_OK && (s.performer == NULL || s.verifier == NULL || s.witness == NULL)) {
-        custos_dispose_order_free(ord);
-        cli_parties_free(&p);
-        return cli_usage(c, "certify: --sign AS=KEY takes performer, verifier and witness");
+    /* every check verify makes, before anyone types a passphrase */
+    if (rc == CUSTOS_OK) {
+        struct custos_key *pub[3];
+        for (size_t i = 0; i < 3; i++)
+            pub[i] = public_beside(&o->signers, as[i]);
+        struct custos_dispose_signers chk = {pub[0], pub[1],    pub[2],    NULL,
+                                             NULL,   o->ledger, o->require};
+        rc = custos_dispose_certify_check(ord, o->draft, &chk, o->output, err);
+        for (size_t i = 0; i < 3; i++)
+            custos_key_free(pub[i]);
     }
     if (rc == CUSTOS_OK)
+        rc = cli_parties_load(&o->signers, o->signers.spec, o->signers.n, 1, &p, err);
+    /* party_key only after a complete load: a failed one leaves a party without its name */
+    struct custos_dispose_signers s = {NULL, NULL, NULL, o->tsa, o->tsa_ca, o->ledger, o->require};
+    if (rc == CUSTOS_OK) {
+        s.performer = party_key(&p, CUSTOS_DISPOSE_PERFORMER);
+        s.verifier = party_key(&p, CUSTOS_DISPOSE_VERIFIER);
+        s.witness = party_key(&p, CUSTOS_DISPOSE_WITNESS);
         rc = custos_dispose_certify(ord, o->draft, &s, o->output, err);
+    }
     if (rc == CUSTOS_OK && !c->quiet)
         printf("%s: proof bundle for order %s signed by %s (performer), %s (verifier), %s "
                "(witness)\n",

@@ -244,8 +244,8 @@ test_flow(void)
              "\"kind\":\"photo_after\",\"items\":[\"E-1\"]}]}",
              now, "after.png");
     tap_write("draft.json", draft, strlen(draft));
-    struct custos_dispose_signers s = {perf, ver, wit, NULL, NULL};
-    struct custos_dispose_signers same = {perf, perf, wit, NULL, NULL};
+    struct custos_dispose_signers s = {perf, ver, wit, NULL, NULL, NULL, 0};
+    struct custos_dispose_signers same = {perf, perf, wit, NULL, NULL, NULL, 0};
     is_status(custos_dispose_certify(o, "draft.json", &same, "b0", &err), CUSTOS_E_USAGE, &err,
               "performer and verifier must differ");
     is_status(custos_dispose_certify(o, "draft.json", &s, "b1", &err), CUSTOS_OK, &err,
@@ -261,6 +261,24 @@ test_flow(void)
               "a photo that is not an image is refused");
     FILE *probe = fopen("b2", "r");
     ok(probe == NULL, "nothing is left of a refused bundle");
+    if (probe != NULL)
+        fclose(probe);
+
+    /* issue 14: certify runs verify's checks and refuses what verify would reject */
+    char wrong[4096];
+    snprintf(wrong, sizeof(wrong), "%s", draft);
+    memcpy(strstr(wrong, "\"S1\""), "\"S9\"", 4);
+    tap_write("wrong.json", wrong, strlen(wrong));
+    is_status(custos_dispose_certify(o, "wrong.json", &s, "b3", &err), CUSTOS_E_MISMATCH, &err,
+              "a serial other than the order's is refused");
+    has_str(err.message, "DETAILS MISMATCH", "the refusal names the state");
+    struct custos_dispose_signers unknown = {NULL, NULL, NULL, NULL, NULL, NULL, 0};
+    is_status(custos_dispose_certify_check(o, "wrong.json", &unknown, "b3", &err),
+              CUSTOS_E_MISMATCH, &err, "the check without keys refuses it too");
+    is_status(custos_dispose_certify_check(o, "draft.json", &unknown, "b3", &err), CUSTOS_OK, &err,
+              "the check without keys accepts the good draft");
+    probe = fopen("b3", "r");
+    ok(probe == NULL, "the check writes nothing");
     if (probe != NULL)
         fclose(probe);
 
