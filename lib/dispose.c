@@ -478,7 +478,10 @@ custos_dispose_order_from_ledger(struct custos_dispose_order **out, const char *
     json_t *k;
     json_object_foreach(keys, fp, k)
     {
-        if (json_is_true(json_object_get(k, "revoked")))
+        /* only who may sign a certificate: the vendor's people and witnesses, not the case's */
+        if (json_is_true(json_object_get(k, "revoked")) ||
+            (strcmp(jstr0(k, "role"), CUSTOS_ROLE_VENDOR) != 0 &&
+             strcmp(jstr0(k, "role"), CUSTOS_ROLE_WITNESS) != 0))
             continue;
         json_array_append_new(signers,
                               json_pack("{s:s,s:s,s:s,s:s}", "name", jstr0(k, "name"), "role",
@@ -1030,6 +1033,132 @@ custos__cert_check(const json_t *c, struct custos_error *err)
     return rc;
 }
 
+/* ---- the vendor's draft ---- */
+
+static int write_json_file(const char *path, const json_t *doc, struct custos_error *err);
+
+static json_t *
+fill(const char *hint)
+{
+    char buf[256];
+    snprintf(buf, sizeof(buf), "%s%s", CUSTOS_DISPOSE_FILL_IN, hint);
+    return json_string(buf);
+}
+
+int
+custos_dispose_draft_write(const struct custos_dispose_order *o, const char *path,
+                           struct custos_error *err)
+{
+    json_t *vendor = json_object_get(o->doc, "vendor");
+    json_t *d = json_object(), *items = json_array();
+    if (d == NULL || items == NULL) {
+        json_decref(d);
+        json_decref(items);
+        return nomem(err);
+    }
+    json_object_set_new(d, "certificate_id", fill("your certificate's unique number"));
+    json_object_set_new(d, "contract", fill("the contract or purchase order, or remove"));
+    json_object_set_new(d, "owner",
+                        json_pack("{s:o,s:o}", "name", fill("the owner organisation"), "address",
+                                  fill("its address, or remove")));
+    json_object_set_new(
+        d, "vendor",
+        json_pack("{s:s,s:o,s:[{s:o,s:o,s:o}]}", "name", jstr0(vendor, "organisation"), "address",
+                  fill("your address, or remove"), "certifications", "scheme",
+                  fill("e.g. NAID AAA, or remove the list"), "id", fill("certificate number"),
+                  "expires", fill("YYYY-MM-DD, or remove")));
+    json_object_set_new(d, "attestation",
+                        fill("your statement, e.g. that the media listed were destroyed or "
+                             "sanitized as described and no copy was kept"));
+    json_object_set_new(d, "custody",
+                        json_pack("{s:o,s:o}", "received_by", fill("who received the media"),
+                                  "received_at", fill("YYYY-MM-DDTHH:MM:SSZ (UTC)")));
+    size_t i;
+    json_t *oi;
+    json_array_foreach(json_object_get(o->doc, "items"), i, oi)
+    {
+        /* what the order knows is given; what the vendor did is to be filled in */
+        json_t *it = json_pack("{s:s,s:s,s:s,s:s}", "id", jstr0(oi, "id"), "serial",
+                               jstr0(oi, "serial"), "media_type", jstr0(oi, "media_type"),
+                               "description", jstr0(oi, "description"));
+        if (it == NULL) {
+            json_decref(items);
+            json_decref(d);
+            return nomem(err);
+        }
+        static const char *const known[] = {"make", "model", NULL};
+        for (size_t k = 0; known[k] != NULL; k++)
+            if (jstr0(oi, known[k])[0] != '\0')
+                json_object_set_new(it, known[k], json_string(jstr(oi, known[k])));
+        if (jstr0(oi, "capacity_bytes")[0] != '\0') {
+            char cap[64];
+            snprintf(cap, sizeof(cap), "%s bytes", jstr(oi, "capacity_bytes"));
+            json_object_set_new(it, "capacity", json_string(cap));
+        }
+        json_object_set(it, "seals", json_object_get(oi, "seals"));
+        json_object_set_new(it, "category", fill("clear, purge or destroy"));
+        json_object_set_new(it, "method",
+                            fill("overwrite, block_erase, crypto_erase, degauss, shred, "
+                                 "disintegrate, incinerate or other"));
+        json_object_set_new(it, "method_details", fill("how, in a few words, or remove"));
+        json_object_set_new(it, "standard", fill("e.g. NIST SP 800-88r1, DIN 66399"));
+        json_object_set_new(it, "tool", fill("the tool or machine"));
+        json_object_set_new(it, "verification", fill("full, sampling, visual or none"));
+        json_object_set_new(it, "result",
+                            fill("destroyed, sanitized, or exception (then say what in note)"));
+        json_object_set_new(it, "time", fill("YYYY-MM-DDTHH:MM:SSZ (UTC), after the handover"));
+        json_object_set_new(it, "location", fill("where it was done"));
+        json_object_set_new(it, "destination", fill("where the remains went"));
+        json_array_append_new(items, it);
+    }
+    json_object_set_new(d, "items", items);
+    json_object_set_new(d, "people",
+                        json_pack("{s:{s:o},s:{s:o},s:{s:o}}", CUSTOS_DISPOSE_PERFORMER, "title",
+                                  fill("the operator's title"), CUSTOS_DISPOSE_VERIFIER, "title",
+                                  fill("the checker's title"), CUSTOS_DISPOSE_WITNESS, "title",
+                                  fill("the witness's title")));
+    json_object_set_new(d, "attachments",
+                        json_pack("[{s:o,s:s,s:[s]}]", "file",
+                                  fill("a file beside this draft, one per photo, "
+                                       "video, wipe log or report"),
+                                  "kind", "photo_before", "items",
+                                  jstr0(json_array_get(items, 0), "id")));
+    int rc = write_json_file(path, d, err);
+    json_decref(d);
+    return rc;
+}
+
+/* The first string in v still to be filled in, as a path into v ("" when none). */
+static int
+find_fill_in(const json_t *v, char *where, size_t len)
+{
+    if (json_is_string(v))
+        return strncmp(json_string_value(v), CUSTOS_DISPOSE_FILL_IN,
+                       strlen(CUSTOS_DISPOSE_FILL_IN)) == 0;
+    size_t used = strlen(where);
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *x;
+        json_object_foreach((json_t *)v, k, x)
+        {
+            snprintf(where + used, len - used, "%s%s", used > 0 ? "." : "", k);
+            if (find_fill_in(x, where, len))
+                return 1;
+        }
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x)
+        {
+            snprintf(where + used, len - used, "[%zu]", i);
+            if (find_fill_in(x, where, len))
+                return 1;
+        }
+    }
+    where[used] = '\0';
+    return 0;
+}
+
 /* ---- building a bundle ---- */
 
 static int
@@ -1236,6 +1365,13 @@ certify_run(const struct custos_dispose_order *o, const char *draft_path,
     char *manifest = NULL;
     size_t mlen = 0, mcap = 0;
 
+    char where[512] = "";
+    if (find_fill_in(draft, where, sizeof(where))) {
+        rc = custos_error_set(err, CUSTOS_E_USAGE, 0, draft_path,
+                              "%s: still to be filled in (it begins \"%s\")", where,
+                              CUSTOS_DISPOSE_FILL_IN);
+        goto out;
+    }
     rc = check_header(draft, err);
     if (rc != CUSTOS_OK) {
         char why[sizeof(err->message)];

@@ -153,6 +153,21 @@ CUSTOS_API void custos_dispose_order_free(struct custos_dispose_order *o);
 CUSTOS_API int custos_dispose_order_vendor_key(const struct custos_dispose_order *o,
                                                struct custos_key **out, struct custos_error *err);
 
+/* How a draft marks what the vendor must fill in; certify refuses a draft that still has one. */
+#define CUSTOS_DISPOSE_FILL_IN "FILL IN: "
+
+/*
+ * Writes a new draft certificate at path for the vendor to complete: every
+ * item of order o with what the order knows (id, description, make, model,
+ * serial, capacity, media type, seals) and every field the vendor must
+ * fill in given as a string beginning CUSTOS_DISPOSE_FILL_IN with a hint
+ * (docs/formats/destruction-proof.md, "The draft").
+ * Returns: CUSTOS_OK; CUSTOS_E_REFUSED (path exists); CUSTOS_E_IO;
+ * CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_dispose_draft_write(const struct custos_dispose_order *o, const char *path,
+                                          struct custos_error *err);
+
 /* The people who sign a certificate, with private keys. */
 struct custos_dispose_signers {
     const struct custos_key *performer;

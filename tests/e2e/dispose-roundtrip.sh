@@ -48,12 +48,42 @@ custos-dispose order -l case.ledger --order-id DO-7-1 --item E-001 --item E-002 
 check "order writes the order and two transfers" 0 $?
 grep -q '"action":"transfer".*"item":"E-002"' case.ledger && pass "the ledger holds the transfers" ||
   fail "the ledger holds the transfers"
+# issue 13: nobody said the seals were checked, so the transfer says so
+grep -q '"item":"E-001",.*"seal_checked":"SEAL-1: not checked"' case.ledger &&
+  ! grep -q 'intact' case.ledger && pass "the transfer says the seal was not checked" ||
+  fail "the transfer says the seal was not checked"
 P=application/vnd.custos.disposal-order.v1
 openssl pkey -in alice.key -passin file:alice.pass -pubout -out alice.pem 2>/dev/null
 { printf 'DSSEv1 %d %s %d ' "${#P}" "$P" "$(wc -c < order.json)"; cat order.json; } > order.msg
 sed -n 's/^signature: //p' order.json.sig | base64 -d > order.bin
 openssl pkeyutl -verify -rawin -pubin -inkey alice.pem -in order.msg -sigfile order.bin > /dev/null 2>&1 &&
   pass "openssl verifies the order signature" || fail "openssl verifies the order signature"
+
+# issue 14: the order names only who may sign a certificate (vendor people,
+# witnesses) besides its owner, not every participant of the case
+python3 -c 'import json,sys; o=json.load(open("order.json")); sys.exit(not (o["signers"] and all(s["role"] in ("vendor", "witness") for s in o["signers"])))' &&
+  ! grep -A3 '"signers"' order.json | grep -q custodian &&
+  pass "the order's signers are vendors and witnesses only" ||
+  fail "the order's signers are vendors and witnesses only"
+
+# the seal check as stated by the person who checked, in a second case
+L2="-q -l case2.ledger"
+custos-ledger open $L2 --time "$(t 09:00)" --key alice.key --passphrase-file alice.pass \
+  --case IR-8 --level 3 --authorisation "CISO-118"
+for p in vera wendy; do
+  custos-ledger add enroll $L2 --time "$(t 09:01)" --sign subject=$p.key --sign approver=alice.key \
+    --passphrase-file $p.pass --passphrase-file alice.pass
+done
+custos-ledger add collect $L2 --time "$(t 10:10)" --sign custodian=alice.key --passphrase-file alice.pass \
+  --item E-101 --description "disk" --serial S-101
+custos-ledger add seal $L2 --time "$(t 10:15)" --sign custodian=alice.key --sign witness=wendy.key \
+  --passphrase-file alice.pass --passphrase-file wendy.pass --item E-101 --seal TE-9 --sha256 "$(printf x | sha256sum | cut -d' ' -f1)"
+custos-dispose order -q -l case2.ledger --order-id DO-8-1 --item E-101 --sign releaser=alice.key \
+  --party receiver=vera.key.pub --passphrase-file alice.pass --time "$(t 11:00)" \
+  --seal-checked "intact, checked by Alice Chen at hand-over" -o order2.json 2> err
+check "order with --seal-checked" 0 $?
+grep -q '"seal_checked":"TE-9: intact, checked by Alice Chen at hand-over"' case2.ledger &&
+  pass "the transfer carries the seal check as stated" || fail "the transfer carries the seal check as stated"
 
 # 2. the vendor's evidence: real pictures and a wipe log
 convert -size 64x48 xc:red photo-b1.png; convert -size 64x48 xc:blue photo-a1.jpg
@@ -129,6 +159,44 @@ rc=$?
   [ "$(grep -o 'No such file or directory' err | wc -l)" -eq 1 ] &&
   pass "a passphrase file that is missing: exit $rc, one cause" ||
   { fail "a passphrase file that is missing (exit $rc)"; sed 's/^/#   /' err; }
+
+# the vendor's draft, prefilled from the order
+custos-dispose draft --order order.json -o d0.json > out 2> err
+check "draft writes a prefilled draft" 0 $?
+python3 -c 'import json,sys; d=json.load(open("d0.json")); it={i["id"]: i for i in d["items"]}; sys.exit(not (it["E-001"]["serial"] == "WX11" and it["E-001"]["seals"] == ["SEAL-1"] and it["E-002"]["make"] == "Samsung" and it["E-002"]["media_type"] == "ssd" and it["E-001"]["result"].startswith("FILL IN: ")))' &&
+  pass "the draft holds every item with the order's details and marks the vendor's fields" ||
+  fail "the draft holds every item with the order's details and marks the vendor's fields"
+custos-dispose draft --order order.json -o d0.json 2> err
+check "draft refuses an existing output" 6 $?
+custos-dispose certify -q --order order.json --draft d0.json --sign performer=olaf.key \
+  --sign verifier=sam.key --sign witness=wendy.key --passphrase-file nonexistent -o d0.tar 2> err
+check "certify refuses a draft still to be filled in" 2 $?
+grep -q 'still to be filled in' err && pass "the refusal names the field" || fail "the refusal names the field"
+python3 - << 'PY'
+import json
+d = json.load(open("d0.json"))
+d["certificate_id"] = "VS-2026-918"
+for k in ("contract",):
+    d.pop(k)
+d["owner"] = {"name": "Example Corp"}
+d["vendor"] = {"name": d["vendor"]["name"]}
+d["attestation"] = "We certify that the media listed were destroyed as described."
+d["custody"] = {"received_by": "Vera", "received_at": "2026-11-20T11:30:00Z"}
+for it in d["items"]:
+    it.pop("method_details")
+    it.update(category="destroy", method="shred", standard="DIN 66399", tool="HSM",
+              verification="visual", result="destroyed", time="2026-11-21T09:00:00Z",
+              location="Keelung plant", destination="recycler")
+d["people"] = {"performer": {"title": "operator"}, "verifier": {"title": "supervisor"},
+               "witness": {"title": "auditor"}}
+d["attachments"] = [{"file": "photo-b1.png", "kind": "photo_before", "items": ["E-001"]},
+                    {"file": "photo-b2.png", "kind": "photo_before", "items": ["E-002"]}]
+json.dump(d, open("d0-done.json", "w"), ensure_ascii=False, indent=1)
+PY
+custos-dispose certify -q --order order.json --draft d0-done.json $S -o d0 2> err
+check "the completed draft certifies" 0 $?
+custos-dispose verify d0 --order order.json > out 2> err
+check "and verifies" 0 $?
 
 # 3. the document's own checks, with sha256sum and openssl only
 (cd proof && sha256sum -c --quiet manifest.sha256) && pass "sha256sum checks the manifest" ||
