@@ -361,6 +361,11 @@ custos-dispose certify -q --order order.json --draft dw-ok.json $S -o wok 2> err
 check "certify accepts a wipe log of the item's device" 0 $?
 custos-dispose verify wok --order order.json > out 2> err
 check "verify accepts it" 0 $?
+cp olaf.key olaf-nopub.key
+custos-dispose certify -q --order order.json --draft dw-ok.json --sign performer=olaf-nopub.key \
+  --sign verifier=sam.key --sign witness=wendy.key --passphrase-file olaf.pass \
+  --passphrase-file sam.pass --passphrase-file wendy.pass -o wok2 2> err
+check "certify without the performer's KEY.pub at hand (its checks wait for the signing)" 0 $?
 rel=$(cd wok && ls attachments/*wipe-ok.json)
 for v in failed:"says FAILED" other:"serial Z9Z9" stranger:"does not sign" lying:"own counts"; do
   w=${v%%:*} why=${v#*:}
