@@ -1303,9 +1303,13 @@ certify_verify_staged(const struct custos_dispose_order *o, const struct custos_
                          custos_dispose_state_name(r->state), r->note);
             worst = custos_status_worst(worst, r->status);
         }
-        if (problems > 0)
+        if (problems > 0) {
+            char more[64] = "";
+            if (problems > 1)
+                snprintf(more, sizeof(more), " (and %zu more)", problems - 1);
             rc = custos_error_set(err, worst, 0, draft_path, "verify would reject it: %s%s", first,
-                                  problems > 1 ? " (and more: see custos-dispose verify)" : "");
+                                  more);
+        }
     }
     free(cbytes);
     json_decref(man);
