@@ -44,6 +44,7 @@
 #include "custos/sign.h"
 #include "custos/staging.h"
 #include "custos/timestamp.h"
+#include "custos/wipe.h"
 
 #include "base64_private.h"
 #include "dispose_private.h"
@@ -51,6 +52,8 @@
 #include "fsutil_private.h"
 
 #define MAGIC_SNIFF 65536 /* bytes libmagic sees of an attachment */
+/* The fingerprint certify's early check writes for a signer whose key it does not have yet. */
+#define UNKNOWN_KEY "0000000000000000000000000000000000000000000000000000000000000000"
 
 struct custos_dispose_order {
     json_t *doc;                         /* the order document */
@@ -118,7 +121,7 @@ custos__read_small(const char *path, size_t max, char **buf, size_t *len, struct
     *len = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
-        return custos_error_set(err, CUSTOS_E_IO, errno, path, "%s", strerror(errno));
+        return custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot open");
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
@@ -139,7 +142,7 @@ custos__read_small(const char *path, size_t max, char **buf, size_t *len, struct
     if (got < 0 || got != (long long)st.st_size) {
         free(b);
         return custos_error_set(err, CUSTOS_E_IO, got < 0 ? e : 0, path,
-                                got < 0 ? "%s" : "changed while read", strerror(e));
+                                got < 0 ? "cannot read" : "changed while read");
     }
     b[got] = '\0';
     *buf = b;
@@ -182,7 +185,7 @@ hash_stream(struct custos__filetype *ft, int in, const char *src, int out, const
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            rc = custos_error_set(err, CUSTOS_E_IO, errno, src, "%s", strerror(errno));
+            rc = custos_error_set(err, CUSTOS_E_IO, errno, src, "cannot read");
             break;
         }
         if (n == 0)
@@ -194,7 +197,7 @@ hash_stream(struct custos__filetype *ft, int in, const char *src, int out, const
         }
         custos_digest_update(d, buf, (size_t)n);
         if (out >= 0 && custos__write_all(out, buf, (size_t)n) != 0)
-            rc = custos_error_set(err, CUSTOS_E_IO, errno, dst, "%s", strerror(errno));
+            rc = custos_error_set(err, CUSTOS_E_IO, errno, dst, "cannot write");
         total += (uint64_t)n;
     }
     if (rc == CUSTOS_OK) {
@@ -220,7 +223,7 @@ hash_file(struct custos__filetype *ft, const char *path, char hex[CUSTOS_KEY_FP_
     *mime = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
-        return custos_error_set(err, CUSTOS_E_IO, errno, path, "%s", strerror(errno));
+        return custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot open");
     int rc = hash_stream(ft, fd, path, -1, NULL, hex, size, mime, err);
     close(fd);
     return rc;
@@ -294,7 +297,7 @@ ledger_state(const char *path, json_t **out, struct custos_error *err)
     custos_ledger_report_free(rep);
     FILE *f = fopen(path, "re");
     if (f == NULL)
-        return custos_error_set(err, CUSTOS_E_IO, errno, path, "%s", strerror(errno));
+        return custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot open");
     json_t *st =
         json_pack("{s:s,s:s,s:{},s:{},s:{}}", "ledger", "", "case", "", "keys", "items", "entries");
     char *line = NULL;
@@ -371,7 +374,7 @@ ledger_state(const char *path, json_t **out, struct custos_error *err)
         json_decref(e);
     }
     if (rc == CUSTOS_OK && ferror(f))
-        rc = custos_error_set(err, CUSTOS_E_IO, errno, path, "%s", strerror(errno));
+        rc = custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot read");
     free(line);
     fclose(f);
     if (rc != CUSTOS_OK) {
@@ -469,7 +472,10 @@ custos_dispose_order_from_ledger(struct custos_dispose_order **out, const char *
     json_t *k;
     json_object_foreach(keys, fp, k)
     {
-        if (json_is_true(json_object_get(k, "revoked")))
+        /* only who may sign a certificate: the vendor's people and witnesses, not the case's */
+        if (json_is_true(json_object_get(k, "revoked")) ||
+            (strcmp(jstr0(k, "role"), CUSTOS_ROLE_VENDOR) != 0 &&
+             strcmp(jstr0(k, "role"), CUSTOS_ROLE_WITNESS) != 0))
             continue;
         json_array_append_new(signers,
                               json_pack("{s:s,s:s,s:s,s:s}", "name", jstr0(k, "name"), "role",
@@ -1021,6 +1027,132 @@ custos__cert_check(const json_t *c, struct custos_error *err)
     return rc;
 }
 
+/* ---- the vendor's draft ---- */
+
+static int write_json_file(const char *path, const json_t *doc, struct custos_error *err);
+
+static json_t *
+fill(const char *hint)
+{
+    char buf[256];
+    snprintf(buf, sizeof(buf), "%s%s", CUSTOS_DISPOSE_FILL_IN, hint);
+    return json_string(buf);
+}
+
+int
+custos_dispose_draft_write(const struct custos_dispose_order *o, const char *path,
+                           struct custos_error *err)
+{
+    json_t *vendor = json_object_get(o->doc, "vendor");
+    json_t *d = json_object(), *items = json_array();
+    if (d == NULL || items == NULL) {
+        json_decref(d);
+        json_decref(items);
+        return nomem(err);
+    }
+    json_object_set_new(d, "certificate_id", fill("your certificate's unique number"));
+    json_object_set_new(d, "contract", fill("the contract or purchase order, or remove"));
+    json_object_set_new(d, "owner",
+                        json_pack("{s:o,s:o}", "name", fill("the owner organisation"), "address",
+                                  fill("its address, or remove")));
+    json_object_set_new(
+        d, "vendor",
+        json_pack("{s:s,s:o,s:[{s:o,s:o,s:o}]}", "name", jstr0(vendor, "organisation"), "address",
+                  fill("your address, or remove"), "certifications", "scheme",
+                  fill("e.g. NAID AAA, or remove the list"), "id", fill("certificate number"),
+                  "expires", fill("YYYY-MM-DD, or remove")));
+    json_object_set_new(d, "attestation",
+                        fill("your statement, e.g. that the media listed were destroyed or "
+                             "sanitized as described and no copy was kept"));
+    json_object_set_new(d, "custody",
+                        json_pack("{s:o,s:o}", "received_by", fill("who received the media"),
+                                  "received_at", fill("YYYY-MM-DDTHH:MM:SSZ (UTC)")));
+    size_t i;
+    json_t *oi;
+    json_array_foreach(json_object_get(o->doc, "items"), i, oi)
+    {
+        /* what the order knows is given; what the vendor did is to be filled in */
+        json_t *it = json_pack("{s:s,s:s,s:s,s:s}", "id", jstr0(oi, "id"), "serial",
+                               jstr0(oi, "serial"), "media_type", jstr0(oi, "media_type"),
+                               "description", jstr0(oi, "description"));
+        if (it == NULL) {
+            json_decref(items);
+            json_decref(d);
+            return nomem(err);
+        }
+        static const char *const known[] = {"make", "model", NULL};
+        for (size_t k = 0; known[k] != NULL; k++)
+            if (jstr0(oi, known[k])[0] != '\0')
+                json_object_set_new(it, known[k], json_string(jstr(oi, known[k])));
+        if (jstr0(oi, "capacity_bytes")[0] != '\0') {
+            char cap[64];
+            snprintf(cap, sizeof(cap), "%s bytes", jstr(oi, "capacity_bytes"));
+            json_object_set_new(it, "capacity", json_string(cap));
+        }
+        json_object_set(it, "seals", json_object_get(oi, "seals"));
+        json_object_set_new(it, "category", fill("clear, purge or destroy"));
+        json_object_set_new(it, "method",
+                            fill("overwrite, block_erase, crypto_erase, degauss, shred, "
+                                 "disintegrate, incinerate or other"));
+        json_object_set_new(it, "method_details", fill("how, in a few words, or remove"));
+        json_object_set_new(it, "standard", fill("e.g. NIST SP 800-88r1, DIN 66399"));
+        json_object_set_new(it, "tool", fill("the tool or machine"));
+        json_object_set_new(it, "verification", fill("full, sampling, visual or none"));
+        json_object_set_new(it, "result",
+                            fill("destroyed, sanitized, or exception (then say what in note)"));
+        json_object_set_new(it, "time", fill("YYYY-MM-DDTHH:MM:SSZ (UTC), after the handover"));
+        json_object_set_new(it, "location", fill("where it was done"));
+        json_object_set_new(it, "destination", fill("where the remains went"));
+        json_array_append_new(items, it);
+    }
+    json_object_set_new(d, "items", items);
+    json_object_set_new(d, "people",
+                        json_pack("{s:{s:o},s:{s:o},s:{s:o}}", CUSTOS_DISPOSE_PERFORMER, "title",
+                                  fill("the operator's title"), CUSTOS_DISPOSE_VERIFIER, "title",
+                                  fill("the checker's title"), CUSTOS_DISPOSE_WITNESS, "title",
+                                  fill("the witness's title")));
+    json_object_set_new(d, "attachments",
+                        json_pack("[{s:o,s:s,s:[s]}]", "file",
+                                  fill("a file beside this draft, one per photo, "
+                                       "video, wipe log or report"),
+                                  "kind", "photo_before", "items",
+                                  jstr0(json_array_get(items, 0), "id")));
+    int rc = write_json_file(path, d, err);
+    json_decref(d);
+    return rc;
+}
+
+/* The first string in v still to be filled in, as a path into v ("" when none). */
+static int
+find_fill_in(const json_t *v, char *where, size_t len)
+{
+    if (json_is_string(v))
+        return strncmp(json_string_value(v), CUSTOS_DISPOSE_FILL_IN,
+                       strlen(CUSTOS_DISPOSE_FILL_IN)) == 0;
+    size_t used = strlen(where);
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *x;
+        json_object_foreach((json_t *)v, k, x)
+        {
+            snprintf(where + used, len - used, "%s%s", used > 0 ? "." : "", k);
+            if (find_fill_in(x, where, len))
+                return 1;
+        }
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x)
+        {
+            snprintf(where + used, len - used, "[%zu]", i);
+            if (find_fill_in(x, where, len))
+                return 1;
+        }
+    }
+    where[used] = '\0';
+    return 0;
+}
+
 /* ---- building a bundle ---- */
 
 static int
@@ -1029,7 +1161,7 @@ mkdir_in(const char *dir, const char *name, char *out, size_t outlen, struct cus
     if (snprintf(out, outlen, "%s/%s", dir, name) >= (int)outlen)
         return custos_error_set(err, CUSTOS_E_USAGE, 0, dir, "path too long");
     if (mkdir(out, 0755) != 0)
-        return custos_error_set(err, CUSTOS_E_IO, errno, out, "%s", strerror(errno));
+        return custos_error_set(err, CUSTOS_E_IO, errno, out, "cannot create");
     return CUSTOS_OK;
 }
 
@@ -1042,7 +1174,7 @@ copy_attachment(struct custos__filetype *ft, const char *src, const char *dst,
     *mime = NULL;
     int in = open(src, O_RDONLY | O_CLOEXEC);
     if (in < 0)
-        return custos_error_set(err, CUSTOS_E_USAGE, errno, src, "%s", strerror(errno));
+        return custos_error_set(err, CUSTOS_E_USAGE, errno, src, "cannot open the attachment");
     struct stat st;
     if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(in);
@@ -1052,11 +1184,11 @@ copy_attachment(struct custos__filetype *ft, const char *src, const char *dst,
     if (out < 0) {
         int e = errno;
         close(in);
-        return custos_error_set(err, CUSTOS_E_IO, e, dst, "%s", strerror(e));
+        return custos_error_set(err, CUSTOS_E_IO, e, dst, "cannot create");
     }
     int rc = hash_stream(ft, in, src, out, dst, hex, size, mime, err);
     if (rc == CUSTOS_OK && fsync(out) != 0)
-        rc = custos_error_set(err, CUSTOS_E_IO, errno, dst, "%s", strerror(errno));
+        rc = custos_error_set(err, CUSTOS_E_IO, errno, dst, "cannot flush");
     close(out);
     close(in);
     return rc;
@@ -1100,24 +1232,117 @@ copy_fields(const json_t *src, const char *const *keys)
     return o;
 }
 
-int
-custos_dispose_certify(const struct custos_dispose_order *o, const char *draft_path,
-                       const struct custos_dispose_signers *s, const char *out_path,
-                       struct custos_error *err)
+/* The shared checks of verify, defined with it below. */
+static int manifest_parse(const char *text, size_t len, json_t **out, struct custos_error *err);
+static int check_contents(const char *dir, const json_t *cert, const char *cert_bytes,
+                          size_t cert_len, const char *manifest, size_t manifest_len,
+                          const json_t *man, const struct custos_dispose_order *o,
+                          const json_t *trust, int files, unsigned skip,
+                          struct custos__filetype *ft, json_t *bad_atts,
+                          struct custos_dispose_report *rep);
+static int fill_items(const struct custos_dispose_order *o, const char *dir, const json_t *cert,
+                      const json_t *bad_atts, unsigned require, struct custos_dispose_report *rep,
+                      struct custos_error *err);
+static int trust_load(const struct custos_dispose_order *o, const char *ledger_path, json_t **trust,
+                      json_t **st, struct custos_dispose_report *rep, struct custos_error *err);
+
+/*
+ * Runs verify's checks on a staged, not yet signed bundle in dir (issue 14:
+ * certify must not sign what verify would reject). An item may be reported
+ * as an exception (without the evidence an achieved result needs); anything
+ * else verify would flag refuses, with verify's status and the first reason.
+ */
+static int
+certify_verify_staged(const struct custos_dispose_order *o, const struct custos_dispose_signers *s,
+                      unsigned skip, const char *dir, const json_t *cert, const char *manifest,
+                      size_t mlen, struct custos__filetype *ft, const char *draft_path,
+                      struct custos_error *err)
+{
+    struct custos_dispose_report *rep = calloc(1, sizeof(*rep));
+    json_t *trust = NULL, *st = NULL, *man = NULL, *bad_atts = json_object();
+    char *cbytes = NULL;
+    size_t clen = 0;
+    char cpath[PATH_MAX * 2];
+    snprintf(cpath, sizeof(cpath), "%s/%s", dir, CUSTOS_DISPOSE_CERT_FILE);
+    int rc = rep != NULL && bad_atts != NULL ? CUSTOS_OK : nomem(err);
+    if (rc == CUSTOS_OK)
+        rc = trust_load(o, s->ledger, &trust, &st, rep, err);
+    if (rc == CUSTOS_OK)
+        rc = custos__read_small(cpath, CUSTOS_DISPOSE_JSON_MAX, &cbytes, &clen, err);
+    if (rc == CUSTOS_OK)
+        rc = manifest_parse(manifest, mlen, &man, err);
+    if (rc == CUSTOS_OK) {
+        rep->signatures_ok = check_contents(dir, cert, cbytes, clen, manifest, mlen, man, o, trust,
+                                            0, skip, ft, bad_atts, rep);
+        rc = fill_items(o, dir, cert, bad_atts, s->require, rep, err);
+    }
+    if (rc == CUSTOS_OK) {
+        int worst = CUSTOS_OK;
+        size_t problems = 0;
+        char first[1200] = "";
+        for (size_t i = 0; i < rep->nfindings; i++) {
+            if (problems++ == 0)
+                snprintf(first, sizeof(first), "%s", rep->findings[i].message);
+            worst = custos_status_worst(worst, rep->findings[i].status);
+        }
+        for (size_t i = 0; i < rep->nitems; i++) {
+            const struct custos_dispose_item_result *r = &rep->items[i];
+            if (r->state == CUSTOS_DISPOSE_OK || (strcmp(r->result, "exception") == 0 &&
+                                                  r->state <= CUSTOS_DISPOSE_MISSING_EVIDENCE))
+                continue;
+            if (problems++ == 0)
+                snprintf(first, sizeof(first), "item %s: %s: %s", r->id,
+                         custos_dispose_state_name(r->state), r->note);
+            worst = custos_status_worst(worst, r->status);
+        }
+        if (problems > 0) {
+            char more[64] = "";
+            if (problems > 1)
+                snprintf(more, sizeof(more), " (and %zu more)", problems - 1);
+            rc = custos_error_set(err, worst, 0, draft_path, "verify would reject it: %s%s", first,
+                                  more);
+        }
+    }
+    free(cbytes);
+    json_decref(man);
+    json_decref(bad_atts);
+    json_decref(trust);
+    json_decref(st);
+    custos_dispose_report_free(rep);
+    return rc;
+}
+
+/*
+ * certify and certify_check: builds the bundle in a staging directory
+ * beside out_path, runs verify's checks on it, and with sign signs,
+ * timestamps and publishes it. Without sign, a signer may be a public key
+ * or NULL (not known yet: its checks wait for the signing run).
+ */
+static int
+certify_run(const struct custos_dispose_order *o, const char *draft_path,
+            const struct custos_dispose_signers *s, const char *out_path, int sign,
+            struct custos_error *err)
 {
     const struct custos_key *signer[3] = {s->performer, s->verifier, s->witness};
+    unsigned skip = 0;
     for (size_t i = 0; i < 3; i++) {
-        if (signer[i] == NULL || !custos_key_has_private(signer[i]))
+        if (signer[i] == NULL && !sign) {
+            skip |= 1u << i;
+            continue;
+        }
+        if (signer[i] == NULL || (sign && !custos_key_has_private(signer[i])))
             return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL,
                                     "custos_dispose_certify: the %s's private key is needed",
                                     roles[i]);
         for (size_t j = 0; j < i; j++)
-            if (strcmp(custos_key_fingerprint(signer[i]), custos_key_fingerprint(signer[j])) == 0)
+            if (signer[j] != NULL &&
+                strcmp(custos_key_fingerprint(signer[i]), custos_key_fingerprint(signer[j])) == 0)
                 return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL,
                                         "the %s and the %s must be different people", roles[j],
                                         roles[i]);
     }
-    if (strcmp(custos_key_name(s->performer), custos_key_name(s->verifier)) == 0)
+    if (s->performer != NULL && s->verifier != NULL &&
+        strcmp(custos_key_name(s->performer), custos_key_name(s->verifier)) == 0)
         return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL,
                                 "the verifier must be a different person from the performer");
     int rc = custos__refuse_existing(out_path, err);
@@ -1138,9 +1363,18 @@ custos_dispose_certify(const struct custos_dispose_order *o, const char *draft_p
     char *manifest = NULL;
     size_t mlen = 0, mcap = 0;
 
+    char where[512] = "";
+    if (find_fill_in(draft, where, sizeof(where))) {
+        rc = custos_error_set(err, CUSTOS_E_USAGE, 0, draft_path,
+                              "%s: still to be filled in (it begins \"%s\")", where,
+                              CUSTOS_DISPOSE_FILL_IN);
+        goto out;
+    }
     rc = check_header(draft, err);
     if (rc != CUSTOS_OK) {
-        custos_error_set(err, CUSTOS_E_USAGE, 0, draft_path, "%s", err->message);
+        char why[sizeof(err->message)];
+        snprintf(why, sizeof(why), "%s", err->message);
+        custos_error_set(err, CUSTOS_E_USAGE, 0, draft_path, "%s", why);
         goto out;
     }
     cert = json_object();
@@ -1168,15 +1402,20 @@ custos_dispose_certify(const struct custos_dispose_order *o, const char *draft_p
     static const char *const pfields[] = {"title", "organisation", "contact", "location", NULL};
     for (size_t i = 0; i < 3; i++) {
         json_t *p = copy_fields(json_object_get(dpeople, roles[i]), pfields);
-        char *pub = key_b64(signer[i]);
+        /* a signer not known yet (checking only) stands in as nobody; its checks are skipped */
+        char *pub = signer[i] != NULL ? key_b64(signer[i]) : strdup("-");
         if (p == NULL || pub == NULL) {
             free(pub);
             json_decref(p);
             rc = nomem(err);
             goto out;
         }
-        json_object_set_new(p, "name", json_string(custos_key_name(signer[i])));
-        json_object_set_new(p, "key", json_string(custos_key_fingerprint(signer[i])));
+        json_object_set_new(
+            p, "name",
+            json_string(signer[i] != NULL ? custos_key_name(signer[i]) : "(not known yet)"));
+        json_object_set_new(
+            p, "key",
+            json_string(signer[i] != NULL ? custos_key_fingerprint(signer[i]) : UNKNOWN_KEY));
         json_object_set_new(p, "pub", json_string(pub));
         free(pub);
         json_object_set_new(people, roles[i], p);
@@ -1278,7 +1517,9 @@ custos_dispose_certify(const struct custos_dispose_order *o, const char *draft_p
     }
     rc = custos__cert_check(cert, err);
     if (rc != CUSTOS_OK) {
-        custos_error_set(err, CUSTOS_E_USAGE, 0, draft_path, "%s", err->message);
+        char why[sizeof(err->message)];
+        snprintf(why, sizeof(why), "%s", err->message);
+        custos_error_set(err, CUSTOS_E_USAGE, 0, draft_path, "%s", why);
         goto out;
     }
     /* which items the order holds is reconciled by verify, item by item */
@@ -1306,6 +1547,10 @@ custos_dispose_certify(const struct custos_dispose_order *o, const char *draft_p
     }
     snprintf(path, sizeof(path), "%s/%s", bdir, CUSTOS_DISPOSE_MANIFEST_FILE);
     rc = custos_write_file_new(path, manifest, mlen, 0644, err);
+    if (rc == CUSTOS_OK)
+        rc = certify_verify_staged(o, s, skip, bdir, cert, manifest, mlen, ft, draft_path, err);
+    if (!sign)
+        goto out;
     for (size_t r = 0; rc == CUSTOS_OK && r < 3; r++) {
         char sig[PATH_MAX * 2];
         snprintf(sig, sizeof(sig), "%s/%s%s", sdir, roles[r], CUSTOS_DISPOSE_SIG_SUFFIX);
@@ -1346,10 +1591,29 @@ custos_dispose_certify(const struct custos_dispose_order *o, const char *draft_p
 out:
     free(manifest);
     custos__filetype_free(ft);
+    /* the staging directory is removed whole: the bundle directory in it has subdirectories */
+    if (stg != NULL)
+        custos__rm_tree(bdir);
     custos_staging_free(stg);
     json_decref(cert);
     json_decref(draft);
     return rc;
+}
+
+int
+custos_dispose_certify(const struct custos_dispose_order *o, const char *draft_path,
+                       const struct custos_dispose_signers *s, const char *out_path,
+                       struct custos_error *err)
+{
+    return certify_run(o, draft_path, s, out_path, 1, err);
+}
+
+int
+custos_dispose_certify_check(const struct custos_dispose_order *o, const char *draft_path,
+                             const struct custos_dispose_signers *s, const char *out_path,
+                             struct custos_error *err)
+{
+    return certify_run(o, draft_path, s, out_path, 0, err);
 }
 
 /* ---- verification ---- */
@@ -1364,6 +1628,7 @@ static const char *const state_names[] = {
     "UNKNOWN ITEM",
     "MISSING PROOF",
     "HASH MISMATCH",
+    "LOG CONTRADICTS",
     "BAD TIME",
     "BAD SIGNATURE",
 };
@@ -1501,14 +1766,22 @@ role_needed(size_t r)
     return r == 2 ? CUSTOS_ROLE_WITNESS : CUSTOS_ROLE_VENDOR;
 }
 
-/* Checks the three signatures; fills report signers; returns 1 when all hold. */
+/*
+ * Checks the three signers of the certificate in dir (trust: enrolled,
+ * roles, not revoked, the enrolled key) and, with files, their signature
+ * files over manifest; fills the report's signers; returns 1 when all hold.
+ * Certify checks the signers before it signs (files 0); a signer whose bit
+ * is set in skip is not known yet (a key whose public half was not at hand).
+ */
 static int
-check_signatures(const struct custos__bundle *b, const json_t *trust,
-                 struct custos_dispose_report *rep)
+check_signatures(const char *dir, const json_t *cert, const char *manifest, size_t manifest_len,
+                 const json_t *trust, int files, unsigned skip, struct custos_dispose_report *rep)
 {
     int good = 1;
-    json_t *people = json_object_get(b->cert, "people");
+    json_t *people = json_object_get(cert, "people");
     for (size_t r = 0; r < 3; r++) {
+        if (skip & (1u << r))
+            continue;
         json_t *p = json_object_get(people, roles[r]);
         const char *fp = jstr0(p, "key");
         snprintf(rep->signer_fp[r], sizeof(rep->signer_fp[r]), "%s", fp);
@@ -1542,16 +1815,18 @@ check_signatures(const struct custos__bundle *b, const json_t *trust,
                         "%s: the certificate's public key differs from the enrolled one", roles[r]);
             good = 0;
         }
+        if (!files)
+            continue;
         struct custos_key *key = NULL;
         struct custos_error e;
         custos_error_clear(&e);
         char sig[PATH_MAX * 2];
-        snprintf(sig, sizeof(sig), "%s/%s/%s%s", b->dir, CUSTOS_DISPOSE_SIG_DIR, roles[r],
+        snprintf(sig, sizeof(sig), "%s/%s/%s%s", dir, CUSTOS_DISPOSE_SIG_DIR, roles[r],
                  CUSTOS_DISPOSE_SIG_SUFFIX);
         int rc = key_from_b64(jstr(k, "pub"), jstr(k, "name"), jstr(k, "role"), &key, &e);
         if (rc == CUSTOS_OK)
-            rc = custos_sigfile_verify(sig, key, CUSTOS_PURPOSE_DESTRUCTION_PROOF, b->manifest,
-                                       b->manifest_len, &e);
+            rc = custos_sigfile_verify(sig, key, CUSTOS_PURPOSE_DESTRUCTION_PROOF, manifest,
+                                       manifest_len, &e);
         custos_key_free(key);
         if (rc != CUSTOS_OK) {
             const char *msg = strstr(e.message, ": ") != NULL && e.path[0] != '\0'
@@ -1597,10 +1872,107 @@ same_seals(const json_t *a, const json_t *b)
     return 1;
 }
 
-/* Checks one certified item against its order item into r. */
+/* none < clear < purge < destroy; -1 for anything else. */
+static int
+category_rank(const char *c)
+{
+    static const char *const rank[] = {"none", "clear", "purge", "destroy", NULL};
+    for (int i = 0; c != NULL && rank[i] != NULL; i++)
+        if (strcmp(c, rank[i]) == 0)
+            return i;
+    return -1;
+}
+
+static int
+links_item(const json_t *a, const char *id)
+{
+    size_t j;
+    json_t *l;
+    json_array_foreach(json_object_get(a, "items"), j,
+                       l) if (json_is_string(l) && strcmp(json_string_value(l), id) == 0) return 1;
+    return 0;
+}
+
+/*
+ * Ties each custos wipe log (docs/formats/wipe-log.md) attached to item r->id
+ * to that item: the wiped device's serial is the certified serial, a whole
+ * device's size is the order's capacity, the operator's key is one of the
+ * certificate's signers; the log agrees with itself (wipe-log.md section 1);
+ * and a "sanitized" claim needs a PASSED log that can claim the certified
+ * category when the method is an overwrite. Logs in other formats are
+ * evidence for people to read; they are not interpreted.
+ */
 static void
-check_one(const json_t *cert, const json_t *ci, const json_t *oi, const json_t *bad_atts,
-          unsigned require, int sig_ok, struct custos_dispose_item_result *r)
+check_item_logs(const char *dir, const json_t *cert, const json_t *ci, const json_t *oi,
+                const json_t *bad_atts, struct custos_dispose_item_result *r)
+{
+    const int bad = CUSTOS_DISPOSE_LOG_CONTRADICTS;
+    size_t i;
+    json_t *a;
+    json_array_foreach(json_object_get(cert, "attachments"), i, a)
+    {
+        const char *p = jstr0(a, "path");
+        if (strcmp(jstr0(a, "kind"), "wipe_log") != 0 || json_object_get(bad_atts, p) != NULL ||
+            !links_item(a, r->id))
+            continue;
+        char full[PATH_MAX * 2];
+        snprintf(full, sizeof(full), "%s/%s", dir, p);
+        json_t *log = json_load_file(full, JSON_REJECT_DUPLICATES, NULL);
+        if (!json_is_object(log) || strcmp(jstr0(log, "format"), CUSTOS_WIPE_LOG_FORMAT) != 0) {
+            json_decref(log);
+            continue;
+        }
+        json_t *t = json_object_get(log, "target"), *pass = json_object_get(log, "pass");
+        json_t *v = json_object_get(log, "verification");
+        const char *result = jstr0(log, "result"), *lserial = jstr(t, "serial");
+        const char *cserial = jstr0(ci, "serial");
+        if (lserial == NULL)
+            item_flag(r, bad, "%s: the log names no device serial, so it is not tied to serial %s",
+                      p, cserial);
+        else if (strcmp(lserial, cserial) != 0)
+            item_flag(r, bad, "%s: a wipe of device serial %s, not of the item's %s", p, lserial,
+                      cserial);
+        const char *cap = jstr0(oi, "capacity_bytes");
+        long long size = (long long)json_integer_value(json_object_get(t, "size_bytes"));
+        if (cap[0] != '\0' && strcmp(jstr0(t, "kind"), "block-device") == 0 &&
+            !json_is_true(json_object_get(t, "partition")) && strtoll(cap, NULL, 10) != size)
+            item_flag(r, bad, "%s: the wiped device holds %lld bytes, the ordered item %s", p, size,
+                      cap);
+        const char *op = jstr(json_object_get(log, "operator"), "key_fingerprint");
+        int signer = 0;
+        for (size_t k = 0; op != NULL && roles[k] != NULL; k++) {
+            const char *pk =
+                jstr0(json_object_get(json_object_get(cert, "people"), roles[k]), "key");
+            /* certify's early check may not know a signer yet: the signing run decides */
+            signer |= strcmp(op, pk) == 0 || strcmp(pk, UNKNOWN_KEY) == 0;
+        }
+        if (op != NULL && !signer)
+            item_flag(r, bad, "%s: made by key %.16s, who does not sign the certificate", p, op);
+        int passed = strcmp(result, "PASSED") == 0;
+        if (passed && (json_integer_value(json_object_get(v, "read_errors")) != 0 ||
+                       json_integer_value(json_object_get(v, "mismatched_bytes")) != 0 ||
+                       (json_is_object(pass) &&
+                        (json_integer_value(json_object_get(pass, "write_errors")) != 0 ||
+                         !json_is_true(json_object_get(pass, "flush_ok")) ||
+                         json_integer_value(json_object_get(pass, "bytes_written")) != size))))
+            item_flag(r, bad, "%s: says PASSED, but its own counts show errors", p);
+        int sanitized = strcmp(jstr0(ci, "result"), "sanitized") == 0;
+        if (sanitized && !passed)
+            item_flag(r, bad, "%s: the log says %s, but the item is certified sanitized", p,
+                      result[0] != '\0' ? result : "nothing");
+        else if (sanitized && strcmp(jstr0(ci, "method"), "overwrite") == 0 &&
+                 category_rank(jstr(log, "nist_category")) < category_rank(jstr(ci, "category")))
+            item_flag(r, bad, "%s: the log can claim NIST category %s, not the certified %s", p,
+                      jstr0(log, "nist_category"), jstr0(ci, "category"));
+        json_decref(log);
+    }
+}
+
+/* Checks one certified item (bundle directory dir) against its order item into r. */
+static void
+check_one(const char *dir, const json_t *cert, const json_t *ci, const json_t *oi,
+          const json_t *bad_atts, unsigned require, int sig_ok,
+          struct custos_dispose_item_result *r)
 {
     snprintf(r->category, sizeof(r->category), "%s", jstr0(ci, "category"));
     snprintf(r->method, sizeof(r->method), "%s", jstr0(ci, "method"));
@@ -1646,6 +2018,7 @@ check_one(const json_t *cert, const json_t *ci, const json_t *oi, const json_t *
                            l) if (strcmp(json_string_value(l), r->id) == 0)
             item_flag(r, CUSTOS_DISPOSE_HASH_MISMATCH, "%s: %s", jstr0(a, "path"), why);
     }
+    check_item_logs(dir, cert, ci, oi, bad_atts, r);
     if (require == 0 && r->attachments == 0)
         item_flag(r, CUSTOS_DISPOSE_MISSING_EVIDENCE, "no attachment shows it");
     static const struct {
@@ -1766,107 +2139,50 @@ check_order_ledger(const struct custos_dispose_order *o, const json_t *st,
     }
 }
 
-int
-custos_dispose_verify(const char *path, const struct custos_dispose_order *o,
-                      const char *ledger_path, const struct custos_dispose_policy *policy,
-                      struct custos_dispose_report **out, struct custos_error *err)
+/*
+ * What a bundle's contents say, checked against the order and the trusted
+ * keys (the one check certify and verify share): the signers (and, with
+ * files, their signature files), certificate.json against the manifest, the
+ * order referred to, the issue time, every attachment (listed, present, its
+ * hash, size and type), nothing unlisted; the bad attachments go into
+ * bad_atts. Returns whether the signatures hold.
+ */
+static int
+check_contents(const char *dir, const json_t *cert, const char *cert_bytes, size_t cert_len,
+               const char *manifest, size_t manifest_len, const json_t *man,
+               const struct custos_dispose_order *o, const json_t *trust, int files, unsigned skip,
+               struct custos__filetype *ft, json_t *bad_atts, struct custos_dispose_report *rep)
 {
-    *out = NULL;
-    struct custos_dispose_report *rep = calloc(1, sizeof(*rep));
-    if (rep == NULL)
-        return nomem(err);
-    struct custos__bundle *b = NULL;
-    json_t *trust = trust_from_order(o), *st = NULL, *man = NULL, *bad_atts = json_object();
-    struct custos__filetype *ft = NULL;
-    int rc = trust != NULL && bad_atts != NULL ? CUSTOS_OK : nomem(err);
-    snprintf(rep->order_id, sizeof(rep->order_id), "%s", custos_dispose_order_id(o));
-    if (rc == CUSTOS_OK && ledger_path != NULL) {
-        struct custos_error le;
-        custos_error_clear(&le);
-        rc = ledger_state(ledger_path, &st, &le);
-        if (rc == CUSTOS_E_IO || rc == CUSTOS_E_NOMEM) {
-            custos_error_copy(err, &le);
-            goto fail;
-        }
-        if (rc != CUSTOS_OK) {
-            add_finding(rep, rc, "%s", le.message);
-            rc = CUSTOS_OK;
-        } else {
-            const char *fp;
-            json_t *k;
-            json_object_foreach(json_object_get(st, "keys"), fp, k) json_object_set(trust, fp, k);
-            check_order_ledger(o, st, rep);
-        }
-    }
-    if (rc == CUSTOS_OK) {
-        struct custos_error be;
-        custos_error_clear(&be);
-        rc = custos__bundle_open(&b, path, &be);
-        if (rc == CUSTOS_E_IO || rc == CUSTOS_E_NOMEM) {
-            custos_error_copy(err, &be);
-            goto fail;
-        }
-        if (rc != CUSTOS_OK) {
-            add_finding(rep, rc, "%s", be.message);
-            rc = CUSTOS_OK;
-            goto items_only;
-        }
-    }
-    if (rc != CUSTOS_OK)
-        goto fail;
-    snprintf(rep->bundle_sha256, sizeof(rep->bundle_sha256), "%s", b->sha256);
-    snprintf(rep->certificate_id, sizeof(rep->certificate_id), "%s",
-             jstr0(b->cert, "certificate_id"));
-    struct custos_error ce;
-    custos_error_clear(&ce);
-    if (custos__cert_check(b->cert, &ce) != CUSTOS_OK) {
-        add_finding(rep, CUSTOS_E_CORRUPT, "%s: %s", CUSTOS_DISPOSE_CERT_FILE, ce.message);
-        custos__bundle_free(b);
-        b = NULL;
-        goto items_only;
-    }
-    if (manifest_parse(b->manifest, b->manifest_len, &man, &ce) != CUSTOS_OK) {
-        add_finding(rep, CUSTOS_E_CORRUPT, "%s", ce.message);
-        custos__bundle_free(b);
-        b = NULL;
-        goto items_only;
-    }
-    int sig_ok = check_signatures(b, trust, rep);
+    int sig_ok = check_signatures(dir, cert, manifest, manifest_len, trust, files, skip, rep);
     char chex[CUSTOS_KEY_FP_HEX_SIZE];
-    sha256_hex(b->cert_bytes, b->cert_len, chex);
+    sha256_hex(cert_bytes, cert_len, chex);
     if (strcmp(chex, manifest_lookup(man, CUSTOS_DISPOSE_CERT_FILE)) != 0) {
         add_finding(rep, CUSTOS_E_UNTRUSTED,
                     "%s: its SHA-256 %.16s... is not the signed manifest's %.16s...",
                     CUSTOS_DISPOSE_CERT_FILE, chex, manifest_lookup(man, CUSTOS_DISPOSE_CERT_FILE));
         sig_ok = 0;
     }
-    rep->signatures_ok = sig_ok;
-    json_t *order_ref = json_object_get(b->cert, "order");
+    json_t *order_ref = json_object_get(cert, "order");
     if (strcmp(jstr0(order_ref, "id"), custos_dispose_order_id(o)) != 0 ||
         strcmp(jstr0(order_ref, "sha256"), o->sha256) != 0)
         add_finding(rep, CUSTOS_E_MISMATCH, "the certificate answers order %s (%.16s...), not %s",
                     jstr0(order_ref, "id"), jstr0(order_ref, "sha256"), custos_dispose_order_id(o));
-    time_t issued, now = time(NULL);
-    parse_time(jstr(b->cert, "issued"), &issued);
+    time_t issued = 0, now = time(NULL);
+    parse_time(jstr(cert, "issued"), &issued);
     if (issued > now + CUSTOS_DISPOSE_FUTURE_SLACK)
         add_finding(rep, CUSTOS_E_UNTRUSTED, "the certificate is issued in the future (%s)",
-                    jstr0(b->cert, "issued"));
-
-    check_timestamp(b, o, policy, rep);
+                    jstr0(cert, "issued"));
 
     /* attachments: listed, present, same hash, a type that suits the kind */
-    rc = custos__filetype_new(&ft, err);
-    if (rc != CUSTOS_OK)
-        goto fail;
     size_t i;
     json_t *a;
-    json_array_foreach(json_object_get(b->cert, "attachments"), i, a)
+    json_array_foreach(json_object_get(cert, "attachments"), i, a)
     {
         rep->attachments++;
         const char *rel = jstr0(a, "path"), *want = jstr0(a, "sha256");
         const char *listed = manifest_lookup(man, rel);
         char full[PATH_MAX * 2], hex[CUSTOS_KEY_FP_HEX_SIZE], why[256] = "";
-        snprintf(full, sizeof(full), "%s/%s", b->dir, rel);
+        snprintf(full, sizeof(full), "%s/%s", dir, rel);
         uint64_t size = 0;
         char *mime = NULL;
         struct custos_error he;
@@ -1890,44 +2206,49 @@ custos_dispose_verify(const char *path, const struct custos_dispose_order *o,
     /* nothing unlisted rides along */
     const char *rel;
     json_t *v;
-    json_object_foreach(man, rel, v)
+    json_object_foreach((json_t *)man, rel, v)
     {
         if (strcmp(rel, CUSTOS_DISPOSE_CERT_FILE) == 0)
             continue;
         int found = 0;
-        json_array_foreach(json_object_get(b->cert, "attachments"), i,
+        json_array_foreach(json_object_get(cert, "attachments"), i,
                            a) if (strcmp(jstr0(a, "path"), rel) == 0) found = 1;
         if (!found)
             add_finding(rep, CUSTOS_E_MISMATCH, "%s: in the manifest but not in the certificate",
                         rel);
     }
-    {
-        char adir[PATH_MAX];
-        snprintf(adir, sizeof(adir), "%s/%s", b->dir, CUSTOS_DISPOSE_ATTACH_DIR);
-        DIR *d = opendir(adir);
-        struct dirent *de;
-        while (d != NULL && (de = readdir(d)) != NULL) {
-            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                continue;
-            char r2[PATH_MAX];
-            snprintf(r2, sizeof(r2), "%s/%s", CUSTOS_DISPOSE_ATTACH_DIR, de->d_name);
-            if (manifest_lookup(man, r2) == NULL)
-                add_finding(rep, CUSTOS_E_MISMATCH, "%s: not in the signed manifest", r2);
-        }
-        if (d != NULL)
-            closedir(d);
+    char adir[PATH_MAX * 2];
+    snprintf(adir, sizeof(adir), "%s/%s", dir, CUSTOS_DISPOSE_ATTACH_DIR);
+    DIR *d = opendir(adir);
+    struct dirent *de;
+    while (d != NULL && (de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        char r2[PATH_MAX];
+        snprintf(r2, sizeof(r2), "%s/%s", CUSTOS_DISPOSE_ATTACH_DIR, de->d_name);
+        if (manifest_lookup(man, r2) == NULL)
+            add_finding(rep, CUSTOS_E_MISMATCH, "%s: not in the signed manifest", r2);
     }
+    if (d != NULL)
+        closedir(d);
+    return sig_ok;
+}
 
-items_only:;
-    /* the table: every ordered item, then every certified item the order lacks */
+/*
+ * The report's table: every ordered item, then every certified item the
+ * order lacks; cert NULL when the bundle could not be read.
+ */
+static int
+fill_items(const struct custos_dispose_order *o, const char *dir, const json_t *cert,
+           const json_t *bad_atts, unsigned require, struct custos_dispose_report *rep,
+           struct custos_error *err)
+{
     json_t *oitems = json_object_get(o->doc, "items");
-    json_t *citems = b != NULL ? json_object_get(b->cert, "items") : NULL;
-    size_t no = json_array_size(oitems), nc = json_array_size(citems);
+    json_t *citems = cert != NULL ? json_object_get(cert, "items") : NULL;
+    size_t no = json_array_size(oitems), nc = json_array_size(citems), i;
     rep->items = calloc(no + nc + 1, sizeof(*rep->items));
-    if (rep->items == NULL) {
-        rc = nomem(err);
-        goto fail;
-    }
+    if (rep->items == NULL)
+        return nomem(err);
     json_t *oi;
     json_array_foreach(oitems, i, oi)
     {
@@ -1941,13 +2262,12 @@ items_only:;
             found++;
             match = ci;
         }
-        if (b == NULL)
+        if (cert == NULL)
             item_flag(r, CUSTOS_DISPOSE_BAD_SIGNATURE, "the bundle cannot be read");
         else if (found == 0)
             item_flag(r, CUSTOS_DISPOSE_MISSING_PROOF, "the certificate does not cover it");
         else {
-            check_one(b->cert, match, oi, bad_atts, policy != NULL ? policy->require : 0,
-                      rep->signatures_ok, r);
+            check_one(dir, cert, match, oi, bad_atts, require, rep->signatures_ok, r);
             if (found > 1)
                 item_flag(r, CUSTOS_DISPOSE_DUPLICATE, "%zu proofs for one item", found);
         }
@@ -1970,9 +2290,101 @@ items_only:;
     }
     for (i = 0; i < rep->nitems; i++) {
         /* an unreadable bundle proves nothing, and is reported as what it is: corrupt */
-        rep->items[i].status = b == NULL ? CUSTOS_E_CORRUPT : state_status(rep->items[i].state);
+        rep->items[i].status = cert == NULL ? CUSTOS_E_CORRUPT : state_status(rep->items[i].state);
         rep->status = custos_status_worst(rep->status, rep->items[i].status);
     }
+    return CUSTOS_OK;
+}
+
+/*
+ * The trusted keys: the order's signers and, with ledger_path, the ledger's
+ * enrolments and revocations, whose side of the order is checked into rep.
+ * *st is the ledger state (NULL without a ledger or when it does not
+ * verify, which is a finding).
+ */
+static int
+trust_load(const struct custos_dispose_order *o, const char *ledger_path, json_t **trust,
+           json_t **st, struct custos_dispose_report *rep, struct custos_error *err)
+{
+    *st = NULL;
+    *trust = trust_from_order(o);
+    if (*trust == NULL)
+        return nomem(err);
+    if (ledger_path == NULL)
+        return CUSTOS_OK;
+    struct custos_error le;
+    custos_error_clear(&le);
+    int rc = ledger_state(ledger_path, st, &le);
+    if (rc == CUSTOS_E_IO || rc == CUSTOS_E_NOMEM)
+        return custos_error_copy(err, &le);
+    if (rc != CUSTOS_OK) {
+        add_finding(rep, rc, "%s", le.message);
+        return CUSTOS_OK;
+    }
+    const char *fp;
+    json_t *k;
+    json_object_foreach(json_object_get(*st, "keys"), fp, k) json_object_set(*trust, fp, k);
+    check_order_ledger(o, *st, rep);
+    return CUSTOS_OK;
+}
+
+int
+custos_dispose_verify(const char *path, const struct custos_dispose_order *o,
+                      const char *ledger_path, const struct custos_dispose_policy *policy,
+                      struct custos_dispose_report **out, struct custos_error *err)
+{
+    *out = NULL;
+    struct custos_dispose_report *rep = calloc(1, sizeof(*rep));
+    if (rep == NULL)
+        return nomem(err);
+    struct custos__bundle *b = NULL;
+    json_t *trust = NULL, *st = NULL, *man = NULL, *bad_atts = json_object();
+    struct custos__filetype *ft = NULL;
+    snprintf(rep->order_id, sizeof(rep->order_id), "%s", custos_dispose_order_id(o));
+    int rc = bad_atts != NULL ? trust_load(o, ledger_path, &trust, &st, rep, err) : nomem(err);
+    if (rc != CUSTOS_OK)
+        goto fail;
+    struct custos_error be;
+    custos_error_clear(&be);
+    rc = custos__bundle_open(&b, path, &be);
+    if (rc == CUSTOS_E_IO || rc == CUSTOS_E_NOMEM) {
+        custos_error_copy(err, &be);
+        goto fail;
+    }
+    if (rc != CUSTOS_OK) {
+        add_finding(rep, rc, "%s", be.message);
+        rc = CUSTOS_OK;
+        goto items_only;
+    }
+    snprintf(rep->bundle_sha256, sizeof(rep->bundle_sha256), "%s", b->sha256);
+    snprintf(rep->certificate_id, sizeof(rep->certificate_id), "%s",
+             jstr0(b->cert, "certificate_id"));
+    struct custos_error ce;
+    custos_error_clear(&ce);
+    if (custos__cert_check(b->cert, &ce) != CUSTOS_OK) {
+        add_finding(rep, CUSTOS_E_CORRUPT, "%s: %s", CUSTOS_DISPOSE_CERT_FILE, ce.message);
+        custos__bundle_free(b);
+        b = NULL;
+        goto items_only;
+    }
+    if (manifest_parse(b->manifest, b->manifest_len, &man, &ce) != CUSTOS_OK) {
+        add_finding(rep, CUSTOS_E_CORRUPT, "%s", ce.message);
+        custos__bundle_free(b);
+        b = NULL;
+        goto items_only;
+    }
+    rc = custos__filetype_new(&ft, err);
+    if (rc != CUSTOS_OK)
+        goto fail;
+    rep->signatures_ok = check_contents(b->dir, b->cert, b->cert_bytes, b->cert_len, b->manifest,
+                                        b->manifest_len, man, o, trust, 1, 0, ft, bad_atts, rep);
+    check_timestamp(b, o, policy, rep);
+
+items_only:
+    rc = fill_items(o, b != NULL ? b->dir : NULL, b != NULL ? b->cert : NULL, bad_atts,
+                    policy != NULL ? policy->require : 0, rep, err);
+    if (rc != CUSTOS_OK)
+        goto fail;
     custos__filetype_free(ft);
     custos__bundle_free(b);
     json_decref(man);

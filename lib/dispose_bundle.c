@@ -42,6 +42,12 @@ rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 }
 
 void
+custos__rm_tree(const char *path)
+{
+    nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void
 custos__bundle_free(struct custos__bundle *b)
 {
     if (b == NULL)
@@ -74,6 +80,28 @@ allowed_name(const char *n)
     return rest != NULL && rest[0] != '\0' && rest[0] != '.' && strchr(rest, '/') == NULL;
 }
 
+/*
+ * libarchive takes an archive that ends at an entry boundary as complete, so
+ * a bundle cut there would lose its later files quietly; a tar ends with two
+ * zero blocks, and the last entry of a bundle never ends in 1024 zero bytes.
+ */
+static int
+has_end_marker(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    unsigned char tail[1024];
+    int ok =
+        fd >= 0 && fstat(fd, &st) == 0 && st.st_size >= (off_t)sizeof(tail) &&
+        st.st_size % 512 == 0 &&
+        pread(fd, tail, sizeof(tail), st.st_size - (off_t)sizeof(tail)) == (ssize_t)sizeof(tail);
+    for (size_t i = 0; ok && i < sizeof(tail); i++)
+        ok = tail[i] == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
 static int
 extract(const char *path, const char *dir, struct custos_error *err)
 {
@@ -100,19 +128,21 @@ extract(const char *path, const char *dir, struct custos_error *err)
     size_t count = 0;
     int r;
     while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-        const char *name = archive_entry_pathname(e);
+        const char *ename = archive_entry_pathname(e);
         mode_t type = archive_entry_filetype(e);
-        if (name == NULL || !allowed_name(name) || (type != AE_IFREG && type != AE_IFDIR) ||
-            archive_entry_hardlink(e) != NULL || ++count > CUSTOS_DISPOSE_ATTACH_MAX + 16) {
+        if (ename == NULL || strlen(ename) >= PATH_MAX || !allowed_name(ename) ||
+            (type != AE_IFREG && type != AE_IFDIR) || archive_entry_hardlink(e) != NULL ||
+            ++count > CUSTOS_DISPOSE_ATTACH_MAX + 16) {
             rc = custos_error_set(err, CUSTOS_E_CORRUPT, 0, path,
                                   "entry \"%s\" is not part of a proof bundle",
-                                  name != NULL ? name : "?");
+                                  ename != NULL ? ename : "?");
             goto out;
         }
-        char full[PATH_MAX * 2], ename[PATH_MAX];
+        /* a copy: archive_entry_set_pathname below frees the entry's own string */
+        char name[PATH_MAX];
+        snprintf(name, sizeof(name), "%s", ename);
+        char full[PATH_MAX * 2];
         snprintf(full, sizeof(full), "%s/%s", dir, name);
-        snprintf(ename, sizeof(ename), "%s", name);
-        name = ename; /* set_pathname frees the entry's copy (fuzz-dispose-bundle) */
         archive_entry_set_pathname(e, full);
         archive_entry_set_perm(e, type == AE_IFDIR ? 0700 : 0600);
         if (archive_write_header(w, e) != ARCHIVE_OK) {
@@ -143,6 +173,9 @@ extract(const char *path, const char *dir, struct custos_error *err)
     if (r != ARCHIVE_EOF)
         rc = custos_error_set(err, CUSTOS_E_CORRUPT, 0, path, "truncated or damaged: %s",
                               archive_error_string(a));
+    else if (!has_end_marker(path))
+        rc = custos_error_set(err, CUSTOS_E_CORRUPT, 0, path,
+                              "truncated: no end-of-archive blocks after the last entry");
 out:
     archive_read_free(a);
     archive_write_free(w);
@@ -159,7 +192,7 @@ custos__bundle_open(struct custos__bundle **out, const char *path, struct custos
     struct stat st;
     int rc = CUSTOS_OK;
     if (stat(path, &st) != 0) {
-        rc = custos_error_set(err, CUSTOS_E_IO, errno, path, "%s", strerror(errno));
+        rc = custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot open");
         goto fail;
     }
     if (S_ISDIR(st.st_mode)) {
@@ -170,7 +203,7 @@ custos__bundle_open(struct custos__bundle **out, const char *path, struct custos
         snprintf(tmpl, sizeof(tmpl), "%s/custos-bundle-XXXXXX",
                  tmp != NULL && tmp[0] == '/' ? tmp : "/tmp");
         if (mkdtemp(tmpl) == NULL) {
-            rc = custos_error_set(err, CUSTOS_E_IO, errno, tmpl, "%s", strerror(errno));
+            rc = custos_error_set(err, CUSTOS_E_IO, errno, tmpl, "cannot create a directory");
             goto fail;
         }
         char real[PATH_MAX];
@@ -232,7 +265,7 @@ add_file(struct archive *a, const char *dir, const char *rel, time_t mtime,
         int e = errno;
         if (fd >= 0)
             close(fd);
-        return custos_error_set(err, CUSTOS_E_IO, e, full, "%s", strerror(e));
+        return custos_error_set(err, CUSTOS_E_IO, e, full, "cannot open");
     }
     struct archive_entry *e = archive_entry_new();
     if (e == NULL) {
@@ -258,7 +291,7 @@ add_file(struct archive *a, const char *dir, const char *rel, time_t mtime,
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            rc = custos_error_set(err, CUSTOS_E_IO, errno, full, "%s", strerror(errno));
+            rc = custos_error_set(err, CUSTOS_E_IO, errno, full, "cannot read");
         if (n <= 0)
             break;
         if (archive_write_data(a, buf, (size_t)n) != n)
@@ -280,7 +313,7 @@ add_dir(struct archive *a, const char *dir, const char *sub, time_t mtime, struc
     struct dirent **names = NULL;
     int n = rc == CUSTOS_OK ? scandir(full, &names, NULL, alphasort) : 0;
     if (n < 0)
-        return custos_error_set(err, CUSTOS_E_IO, errno, full, "%s", strerror(errno));
+        return custos_error_set(err, CUSTOS_E_IO, errno, full, "cannot list");
     for (int i = 0; i < n; i++) {
         if (rc == CUSTOS_OK && names[i]->d_name[0] != '.') {
             char rel[PATH_MAX];

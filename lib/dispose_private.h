@@ -64,6 +64,9 @@ int custos__bundle_check_self(const struct custos__bundle *b, struct custos_erro
 int custos__bundle_write_tar(const char *dir, const char *mtime, const char *out,
                              struct custos_error *err);
 
+/* Removes the directory tree at path (not following symlinks); a missing path is fine. */
+void custos__rm_tree(const char *path);
+
 /* Reads a whole file of at most max bytes into a new NUL-terminated buffer. */
 int custos__read_small(const char *path, size_t max, char **buf, size_t *len,
                        struct custos_error *err);

@@ -804,12 +804,20 @@ verify_pass(struct run *r, const struct custos_wipe_region *plan, size_t nplan,
         plan = &whole;
         nplan = 1;
     }
+    /* A plan's regions ascend and may overlap their neighbour (the first and the last
+     * unit): each byte is read and counted once. */
+    uint64_t covered = 0;
     for (size_t i = 0; i < nplan; i++) {
-        for (uint64_t off = plan[i].offset; off < plan[i].offset + plan[i].length; off += CHUNK) {
+        uint64_t from = plan[i].offset, to = plan[i].offset + plan[i].length;
+        if (i > 0 && from >= plan[i - 1].offset && from < covered)
+            from = covered;
+        if (to > covered)
+            covered = to;
+        for (uint64_t off = from; off < to; off += CHUNK) {
             if (custos_progress_cancelled(r->p))
                 return custos_error_set(err, CUSTOS_E_INTERRUPTED, 0, r->t->path,
                                         "interrupted during verification");
-            uint64_t left = plan[i].offset + plan[i].length - off;
+            uint64_t left = to - off;
             size_t n = left < CHUNK ? (size_t)left : CHUNK;
             rc = verify_region(r, off, n, err);
             if (rc != CUSTOS_OK)
@@ -865,9 +873,16 @@ custos_wipe_run(const struct custos_wipe_target *t, const struct custos_wipe_opt
                                      opts->sample_seed, &plan, &nplan, err);
         if (rc != CUSTOS_OK)
             return rc;
-        vtotal = 0;
-        for (size_t i = 0; i < nplan; i++)
-            vtotal += plan[i].length;
+        vtotal = 0; /* the bytes verify_pass reads: overlaps once */
+        uint64_t covered = 0;
+        for (size_t i = 0; i < nplan; i++) {
+            uint64_t from = plan[i].offset, to = plan[i].offset + plan[i].length;
+            if (i > 0 && from >= plan[i - 1].offset && from < covered)
+                from = covered;
+            vtotal += to > from ? to - from : 0;
+            if (to > covered)
+                covered = to;
+        }
         res->regions_planned = nplan;
         res->sample_unit = t->logical_sector_bytes;
         rc = plan_digest(plan, nplan, res->plan_sha256, err);

@@ -354,7 +354,8 @@ cat >"$out/draft.json" <<JSON
  "attachments": [
   {"file": "photo-before.png", "kind": "photo_before", "items": ["EV-01"]},
   {"file": "photo-after.jpg", "kind": "photo_after", "items": ["EV-01"]},
-  {"file": "wipe-log.json", "kind": "wipe_log", "items": ["EV-01"]}]}
+  {"file": "wipe-log.json", "kind": "report", "items": ["EV-01"],
+   "description": "wipe log of the working copy of the image (a file, not the device)"}]}
 JSON
 custos-dispose certify -q --order "$out/order.json" --draft "$out/draft.json" \
   --sign performer="$out/keys/operator.key" --sign verifier="$out/keys/supervisor.key" \

@@ -4,6 +4,7 @@
  *
  *   custos-dispose order -l LEDGER --order-id ID --item ID ... --sign releaser=KEY
  *                  (--sign|--party) receiver=VENDOR -o ORDER.json
+ *   custos-dispose draft --order ORDER.json -o DRAFT.json
  *   custos-dispose certify --order ORDER.json --draft DRAFT.json --sign performer=KEY
  *                  --sign verifier=KEY --sign witness=KEY -o BUNDLE[.tar]
  *   custos-dispose verify BUNDLE --order ORDER.json [-l LEDGER [--sign custodian=KEY]]
@@ -32,6 +33,7 @@ struct options {
     const char *draft;                  /* --draft */
     const char *organisation;           /* --vendor-organisation */
     const char *reason;                 /* --reason */
+    const char *seal_checked;           /* --seal-checked */
     const char *time;                   /* --time */
     const char *tsa;                    /* --tsa */
     const char *tsa_ca;                 /* --tsa-ca */
@@ -54,6 +56,8 @@ usage_text(FILE *f)
         "\n"
         "  order         owner: hand media to a vendor for destruction: records a transfer\n"
         "                per item in the ledger and writes the signed order (-o ORDER.json)\n"
+        "  draft         vendor: write a draft certificate prefilled from the order\n"
+        "                (-o DRAFT.json); complete every \"FILL IN: \" field\n"
         "  certify       vendor: build the signed proof bundle (-o DIR, or -o FILE.tar)\n"
         "                from the order and a draft certificate\n"
         "  verify BUNDLE owner, legal: check a bundle against its order; with -l and\n"
@@ -62,18 +66,21 @@ usage_text(FILE *f)
         "  wipe TARGET   vendor or custodian: overwrite a device or file, verify it,\n"
         "                sign the wipe log (custos-dispose wipe --help)\n"
         "\n"
-        "  -l, --ledger FILE          the case ledger\n"
+        "  -l, --ledger FILE          the case ledger (order, verify; certify: also checks\n"
+        "                             the ledger's side before signing)\n"
         "  -o, --output FILE          the file or directory to write\n"
-        "  --order FILE               the disposal order (certify, verify)\n"
+        "  --order FILE               the disposal order (draft, certify, verify)\n"
         "  --order-id ID              the new order's reference (order)\n"
         "  --item ID                  an evidence item to hand over; repeat (order)\n"
         "  --media-type ID=TYPE       the item's media type: hdd, ssd, usb, ... (order)\n"
         "  --vendor-organisation NAME the vendor company (order)\n"
         "  --reason TEXT              the transfer's reason (order), default \"destruction\"\n"
+        "  --seal-checked TEXT        what you found when you checked the seals (order), e.g.\n"
+        "                             \"intact\"; without it the transfer says \"not checked\"\n"
         "  --draft FILE               the vendor's draft certificate, JSON (certify)\n"
         "  --require LIST             evidence each item needs: before, during, after,\n"
         "                             video, log (per item), timestamp (the bundle)\n"
-        "                             (verify); default: any attachment\n"
+        "                             (certify, verify); default: any attachment\n"
         "  --tsa URL                  RFC 3161 timestamp authority (certify)\n"
         "  --tsa-ca FILE              CA certificates trusted for timestamps (certify,\n"
         "                             verify)\n"
@@ -97,6 +104,7 @@ enum {
     OPT_MEDIA,
     OPT_ORG,
     OPT_REASON,
+    OPT_SEAL_CHECKED,
     OPT_DRAFT,
     OPT_REQUIRE,
     OPT_SIGN,
@@ -155,6 +163,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"reason", required_argument, NULL, OPT_REASON},
         {"require", required_argument, NULL, OPT_REQUIRE},
+        {"seal-checked", required_argument, NULL, OPT_SEAL_CHECKED},
         {"sign", required_argument, NULL, OPT_SIGN},
         {"time", required_argument, NULL, OPT_TIME},
         {"tsa", required_argument, NULL, OPT_TSA},
@@ -203,6 +212,11 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
             break;
         case OPT_REASON:
             o->reason = optarg;
+            break;
+        case OPT_SEAL_CHECKED:
+            if (optarg[0] == '\0')
+                return cli_usage(c, "--seal-checked needs what was found, e.g. \"intact\"");
+            o->seal_checked = optarg;
             break;
         case OPT_DRAFT:
             o->draft = optarg;
@@ -322,10 +336,12 @@ cmd_order(struct cli *c, struct options *o, struct custos_error *err)
         snprintf(reason, sizeof(reason), "%s under disposal order %s",
                  o->reason != NULL ? o->reason : "destruction", o->order_id);
         json_object_set_new(f, "reason", json_string(reason));
+        /* the seal check is stated by the person who made it, never on their behalf */
         const char *seals = custos_dispose_order_seals(ord, i);
         if (seals[0] != '\0') {
-            char sc[512];
-            snprintf(sc, sizeof(sc), "%s intact", seals);
+            char sc[1024];
+            snprintf(sc, sizeof(sc), "%s: %s", seals,
+                     o->seal_checked != NULL ? o->seal_checked : "not checked");
             json_object_set_new(f, "seal_checked", json_string(sc));
         }
         char *fj = json_dumps(f, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -368,27 +384,73 @@ out:
     return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : fail(c, err);
 }
 
+/*
+ * The public half of the key for certify's checks before any passphrase:
+ * KEY.pub beside the private key file (custos-key generate writes both), or
+ * NULL, and the checks that need it wait for the signing run.
+ */
+static struct custos_key *
+public_beside(const struct cli_signers *sg, const char *as)
+{
+    for (size_t i = 0; i < sg->n; i++) {
+        const char *eq = strchr(sg->spec[i], '=');
+        if (eq == NULL || strlen(as) != (size_t)(eq - sg->spec[i]) ||
+            strncmp(sg->spec[i], as, strlen(as)) != 0)
+            continue;
+        char pub[4096];
+        if (snprintf(pub, sizeof(pub), "%s.pub", eq + 1) >= (int)sizeof(pub))
+            return NULL;
+        struct custos_key *k = NULL;
+        struct custos_error e;
+        custos_error_clear(&e);
+        if (custos_key_load_public(&k, pub, &e) != CUSTOS_OK)
+            return NULL;
+        return k;
+    }
+    return NULL;
+}
+
 static int
 cmd_certify(struct cli *c, struct options *o, struct custos_error *err)
 {
     if (o->order == NULL || o->draft == NULL || o->output == NULL || o->signers.n != 3)
         return cli_usage(c, "certify: needs --order, --draft, -o and --sign performer=KEY "
                             "--sign verifier=KEY --sign witness=KEY");
+    static const char *const as[3] = {CUSTOS_DISPOSE_PERFORMER, CUSTOS_DISPOSE_VERIFIER,
+                                      CUSTOS_DISPOSE_WITNESS};
+    for (size_t i = 0; i < 3; i++) {
+        size_t k = 0;
+        for (; k < o->signers.n; k++)
+            if (strncmp(o->signers.spec[k], as[i], strlen(as[i])) == 0 &&
+                o->signers.spec[k][strlen(as[i])] == '=')
+                break;
+        if (k == o->signers.n)
+            return cli_usage(c, "certify: --sign AS=KEY takes performer, verifier and witness");
+    }
     struct cli_parties p = {0};
     struct custos_dispose_order *ord = NULL;
     int rc = custos_dispose_order_open(&ord, o->order, err);
-    if (rc == CUSTOS_OK)
-        rc = cli_parties_load(&o->signers, o->signers.spec, o->signers.n, 1, &p, err);
-    struct custos_dispose_signers s = {party_key(&p, CUSTOS_DISPOSE_PERFORMER),
-                                       party_key(&p, CUSTOS_DISPOSE_VERIFIER),
-                                       party_key(&p, CUSTOS_DISPOSE_WITNESS), o->tsa, o->tsa_ca};
-    if (rc == CUSTOS_OK && (s.performer == NULL || s.verifier == NULL || s.witness == NULL)) {
-        custos_dispose_order_free(ord);
-        cli_parties_free(&p);
-        return cli_usage(c, "certify: --sign AS=KEY takes performer, verifier and witness");
+    /* every check verify makes, before anyone types a passphrase */
+    if (rc == CUSTOS_OK) {
+        struct custos_key *pub[3];
+        for (size_t i = 0; i < 3; i++)
+            pub[i] = public_beside(&o->signers, as[i]);
+        struct custos_dispose_signers chk = {pub[0], pub[1],    pub[2],    NULL,
+                                             NULL,   o->ledger, o->require};
+        rc = custos_dispose_certify_check(ord, o->draft, &chk, o->output, err);
+        for (size_t i = 0; i < 3; i++)
+            custos_key_free(pub[i]);
     }
     if (rc == CUSTOS_OK)
+        rc = cli_parties_load(&o->signers, o->signers.spec, o->signers.n, 1, &p, err);
+    /* party_key only after a complete load: a failed one leaves a party without its name */
+    struct custos_dispose_signers s = {NULL, NULL, NULL, o->tsa, o->tsa_ca, o->ledger, o->require};
+    if (rc == CUSTOS_OK) {
+        s.performer = party_key(&p, CUSTOS_DISPOSE_PERFORMER);
+        s.verifier = party_key(&p, CUSTOS_DISPOSE_VERIFIER);
+        s.witness = party_key(&p, CUSTOS_DISPOSE_WITNESS);
         rc = custos_dispose_certify(ord, o->draft, &s, o->output, err);
+    }
     if (rc == CUSTOS_OK && !c->quiet)
         printf("%s: proof bundle for order %s signed by %s (performer), %s (verifier), %s "
                "(witness)\n",
@@ -396,6 +458,23 @@ cmd_certify(struct cli *c, struct options *o, struct custos_error *err)
                custos_key_name(s.verifier), custos_key_name(s.witness));
     custos_dispose_order_free(ord);
     cli_parties_free(&p);
+    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : fail(c, err);
+}
+
+static int
+cmd_draft(struct cli *c, struct options *o, struct custos_error *err)
+{
+    if (o->order == NULL || o->output == NULL)
+        return cli_usage(c, "draft: needs --order ORDER.json and -o DRAFT.json");
+    struct custos_dispose_order *ord = NULL;
+    int rc = custos_dispose_order_open(&ord, o->order, err);
+    if (rc == CUSTOS_OK)
+        rc = custos_dispose_draft_write(ord, o->output, err);
+    if (rc == CUSTOS_OK && !c->quiet)
+        printf("%s: draft for order %s, %zu items: complete every \"%s\" field\n", o->output,
+               custos_dispose_order_id(ord), custos_dispose_order_count(ord),
+               CUSTOS_DISPOSE_FILL_IN);
+    custos_dispose_order_free(ord);
     return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : fail(c, err);
 }
 
@@ -574,12 +653,10 @@ main(int argc, char **argv)
         return cli_usage(&c, "missing COMMAND");
     const char *cmd = argv[optind++];
     if (strcmp(cmd, "order") != 0 && strcmp(cmd, "certify") != 0 && strcmp(cmd, "verify") != 0 &&
-        strcmp(cmd, "render") != 0)
+        strcmp(cmd, "render") != 0 && strcmp(cmd, "draft") != 0)
         return cli_usage(&c, "unknown command %s", cmd);
     const char *arg = optind < argc ? argv[optind++] : NULL;
     int want_arg = strcmp(cmd, "verify") == 0 || strcmp(cmd, "render") == 0;
-    if (!want_arg && strcmp(cmd, "order") != 0 && strcmp(cmd, "certify") != 0)
-        return cli_usage(&c, "unknown command %s", cmd);
     if ((want_arg && arg == NULL) || (!want_arg && arg != NULL) || optind < argc)
         return cli_usage(&c, "%s: wrong number of arguments", cmd);
     struct custos_error err;
@@ -588,6 +665,8 @@ main(int argc, char **argv)
         return cmd_order(&c, &o, &err);
     if (strcmp(cmd, "certify") == 0)
         return cmd_certify(&c, &o, &err);
+    if (strcmp(cmd, "draft") == 0)
+        return cmd_draft(&c, &o, &err);
     if (strcmp(cmd, "verify") == 0)
         return cmd_verify(&c, &o, arg, &err);
     return cmd_render(&c, &o, arg, &err);

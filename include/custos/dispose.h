@@ -153,6 +153,21 @@ CUSTOS_API void custos_dispose_order_free(struct custos_dispose_order *o);
 CUSTOS_API int custos_dispose_order_vendor_key(const struct custos_dispose_order *o,
                                                struct custos_key **out, struct custos_error *err);
 
+/* How a draft marks what the vendor must fill in; certify refuses a draft that still has one. */
+#define CUSTOS_DISPOSE_FILL_IN "FILL IN: "
+
+/*
+ * Writes a new draft certificate at path for the vendor to complete: every
+ * item of order o with what the order knows (id, description, make, model,
+ * serial, capacity, media type, seals) and every field the vendor must
+ * fill in given as a string beginning CUSTOS_DISPOSE_FILL_IN with a hint
+ * (docs/formats/destruction-proof.md, "The draft").
+ * Returns: CUSTOS_OK; CUSTOS_E_REFUSED (path exists); CUSTOS_E_IO;
+ * CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_dispose_draft_write(const struct custos_dispose_order *o, const char *path,
+                                          struct custos_error *err);
+
 /* The people who sign a certificate, with private keys. */
 struct custos_dispose_signers {
     const struct custos_key *performer;
@@ -160,6 +175,8 @@ struct custos_dispose_signers {
     const struct custos_key *witness;
     const char *tsa_url;    /* RFC 3161 timestamp authority, or NULL for no timestamp */
     const char *tsa_cafile; /* when set, the TSA's reply is checked against this CA at once */
+    const char *ledger;     /* the case ledger, or NULL: its keys and the order's side checked */
+    unsigned require;       /* CUSTOS_DISPOSE_REQ_* evidence each item needs (as verify) */
 };
 
 /*
@@ -181,6 +198,18 @@ CUSTOS_API int custos_dispose_certify(const struct custos_dispose_order *o, cons
                                       const struct custos_dispose_signers *s, const char *out_path,
                                       struct custos_error *err);
 
+/*
+ * Everything custos_dispose_certify checks, without signing or writing
+ * out_path, so that a tool can refuse a draft before anyone types a
+ * passphrase: the signers may be public keys, or NULL when not known yet
+ * (their enrolment and roles are then checked by custos_dispose_certify).
+ * Returns: as custos_dispose_certify.
+ */
+CUSTOS_API int custos_dispose_certify_check(const struct custos_dispose_order *o,
+                                            const char *draft_path,
+                                            const struct custos_dispose_signers *s,
+                                            const char *out_path, struct custos_error *err);
+
 /* Per-item states of a verification, worst last. */
 enum custos_dispose_state {
     CUSTOS_DISPOSE_OK = 0,           /* proven destroyed or sanitized as certified */
@@ -192,6 +221,8 @@ enum custos_dispose_state {
     CUSTOS_DISPOSE_UNKNOWN_ITEM,     /* a proof for an item the order does not hold */
     CUSTOS_DISPOSE_MISSING_PROOF,    /* an ordered item has no proof */
     CUSTOS_DISPOSE_HASH_MISMATCH,    /* an attachment is missing, changed or of another type */
+    CUSTOS_DISPOSE_LOG_CONTRADICTS,  /* an attached wipe log is of another device, or contradicts
+                                        the claimed result (a FAILED log for "sanitized") */
     CUSTOS_DISPOSE_BAD_TIME,         /* dated before the handover or in the future */
     CUSTOS_DISPOSE_BAD_SIGNATURE,    /* the certificate is not validly signed by enrolled people */
 };

@@ -48,12 +48,42 @@ custos-dispose order -l case.ledger --order-id DO-7-1 --item E-001 --item E-002 
 check "order writes the order and two transfers" 0 $?
 grep -q '"action":"transfer".*"item":"E-002"' case.ledger && pass "the ledger holds the transfers" ||
   fail "the ledger holds the transfers"
+# issue 13: nobody said the seals were checked, so the transfer says so
+grep -q '"item":"E-001",.*"seal_checked":"SEAL-1: not checked"' case.ledger &&
+  ! grep -q 'intact' case.ledger && pass "the transfer says the seal was not checked" ||
+  fail "the transfer says the seal was not checked"
 P=application/vnd.custos.disposal-order.v1
 openssl pkey -in alice.key -passin file:alice.pass -pubout -out alice.pem 2>/dev/null
 { printf 'DSSEv1 %d %s %d ' "${#P}" "$P" "$(wc -c < order.json)"; cat order.json; } > order.msg
 sed -n 's/^signature: //p' order.json.sig | base64 -d > order.bin
 openssl pkeyutl -verify -rawin -pubin -inkey alice.pem -in order.msg -sigfile order.bin > /dev/null 2>&1 &&
   pass "openssl verifies the order signature" || fail "openssl verifies the order signature"
+
+# issue 14: the order names only who may sign a certificate (vendor people,
+# witnesses) besides its owner, not every participant of the case
+python3 -c 'import json,sys; o=json.load(open("order.json")); sys.exit(not (o["signers"] and all(s["role"] in ("vendor", "witness") for s in o["signers"])))' &&
+  ! grep -A3 '"signers"' order.json | grep -q custodian &&
+  pass "the order's signers are vendors and witnesses only" ||
+  fail "the order's signers are vendors and witnesses only"
+
+# the seal check as stated by the person who checked, in a second case
+L2="-q -l case2.ledger"
+custos-ledger open $L2 --time "$(t 09:00)" --key alice.key --passphrase-file alice.pass \
+  --case IR-8 --level 3 --authorisation "CISO-118"
+for p in vera wendy; do
+  custos-ledger add enroll $L2 --time "$(t 09:01)" --sign subject=$p.key --sign approver=alice.key \
+    --passphrase-file $p.pass --passphrase-file alice.pass
+done
+custos-ledger add collect $L2 --time "$(t 10:10)" --sign custodian=alice.key --passphrase-file alice.pass \
+  --item E-101 --description "disk" --serial S-101
+custos-ledger add seal $L2 --time "$(t 10:15)" --sign custodian=alice.key --sign witness=wendy.key \
+  --passphrase-file alice.pass --passphrase-file wendy.pass --item E-101 --seal TE-9 --sha256 "$(printf x | sha256sum | cut -d' ' -f1)"
+custos-dispose order -q -l case2.ledger --order-id DO-8-1 --item E-101 --sign releaser=alice.key \
+  --party receiver=vera.key.pub --passphrase-file alice.pass --time "$(t 11:00)" \
+  --seal-checked "intact, checked by Alice Chen at hand-over" -o order2.json 2> err
+check "order with --seal-checked" 0 $?
+grep -q '"seal_checked":"TE-9: intact, checked by Alice Chen at hand-over"' case2.ledger &&
+  pass "the transfer carries the seal check as stated" || fail "the transfer carries the seal check as stated"
 
 # 2. the vendor's evidence: real pictures and a wipe log
 convert -size 64x48 xc:red photo-b1.png; convert -size 64x48 xc:blue photo-a1.jpg
@@ -106,6 +136,67 @@ draft fake.json E-002 2026-11-21T08:00:00Z "" fake.jpg
 custos-dispose certify -q --order order.json --draft fake.json $S -o fake 2> err
 check "certify refuses a photo that is not an image" 2 $?
 [ ! -e fake ] && pass "nothing is left after a refusal" || fail "nothing is left after a refusal"
+ls -A | grep -q '^\.custos' && fail "no staging directory is left (tar, directory, refusal)" ||
+  pass "no staging directory is left (tar, directory, refusal)"
+# each error prints its cause once, never an empty one
+sed 's/"photo-b1.png"/"no-such-photo.png"/' draft.json > e1.json
+custos-dispose certify -q --order order.json --draft e1.json $S -o e1.tar 2> err
+check "certify refuses a missing attachment" 2 $?
+[ "$(cat err)" = "custos-dispose: ./no-such-photo.png: cannot open the attachment: No such file or directory" ] &&
+  ! ls -A | grep -q '^\.custos' && [ ! -e e1.tar ] &&
+  pass "one cause, nothing left after an attachment error" ||
+  { fail "one cause, nothing left after an attachment error"; sed 's/^/#   /' err; ls -A | sed 's/^/#   /'; }
+sed '/"certificate_id"/d; s/^ "contract"/{"contract"/' draft.json > e4.json
+custos-dispose certify -q --order order.json --draft e4.json $S -o e4.tar 2> err
+check "certify refuses a draft without certificate_id" 2 $?
+[ "$(cat err)" = "custos-dispose: e4.json: certificate_id: a non-empty string is needed" ] &&
+  pass "the draft error names the file and the field once" ||
+  { fail "the draft error names the file and the field once"; sed 's/^/#   /' err; }
+custos-dispose certify -q --order order.json --draft draft.json --sign performer=olaf.key \
+  --sign verifier=sam.key --sign witness=wendy.key --passphrase-file nonexistent -o e5.tar 2> err
+rc=$?
+[ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && [ ! -e e5.tar ] &&
+  [ "$(grep -o 'No such file or directory' err | wc -l)" -eq 1 ] &&
+  pass "a passphrase file that is missing: exit $rc, one cause" ||
+  { fail "a passphrase file that is missing (exit $rc)"; sed 's/^/#   /' err; }
+
+# the vendor's draft, prefilled from the order
+custos-dispose draft --order order.json -o d0.json > out 2> err
+check "draft writes a prefilled draft" 0 $?
+python3 -c 'import json,sys; d=json.load(open("d0.json")); it={i["id"]: i for i in d["items"]}; sys.exit(not (it["E-001"]["serial"] == "WX11" and it["E-001"]["seals"] == ["SEAL-1"] and it["E-002"]["make"] == "Samsung" and it["E-002"]["media_type"] == "ssd" and it["E-001"]["result"].startswith("FILL IN: ")))' &&
+  pass "the draft holds every item with the order's details and marks the vendor's fields" ||
+  fail "the draft holds every item with the order's details and marks the vendor's fields"
+custos-dispose draft --order order.json -o d0.json 2> err
+check "draft refuses an existing output" 6 $?
+custos-dispose certify -q --order order.json --draft d0.json --sign performer=olaf.key \
+  --sign verifier=sam.key --sign witness=wendy.key --passphrase-file nonexistent -o d0.tar 2> err
+check "certify refuses a draft still to be filled in" 2 $?
+grep -q 'still to be filled in' err && pass "the refusal names the field" || fail "the refusal names the field"
+python3 - << 'PY'
+import json
+d = json.load(open("d0.json"))
+d["certificate_id"] = "VS-2026-918"
+for k in ("contract",):
+    d.pop(k)
+d["owner"] = {"name": "Example Corp"}
+d["vendor"] = {"name": d["vendor"]["name"]}
+d["attestation"] = "We certify that the media listed were destroyed as described."
+d["custody"] = {"received_by": "Vera", "received_at": "2026-11-20T11:30:00Z"}
+for it in d["items"]:
+    it.pop("method_details")
+    it.update(category="destroy", method="shred", standard="DIN 66399", tool="HSM",
+              verification="visual", result="destroyed", time="2026-11-21T09:00:00Z",
+              location="Keelung plant", destination="recycler")
+d["people"] = {"performer": {"title": "operator"}, "verifier": {"title": "supervisor"},
+               "witness": {"title": "auditor"}}
+d["attachments"] = [{"file": "photo-b1.png", "kind": "photo_before", "items": ["E-001"]},
+                    {"file": "photo-b2.png", "kind": "photo_before", "items": ["E-002"]}]
+json.dump(d, open("d0-done.json", "w"), ensure_ascii=False, indent=1)
+PY
+custos-dispose certify -q --order order.json --draft d0-done.json $S -o d0 2> err
+check "the completed draft certifies" 0 $?
+custos-dispose verify d0 --order order.json > out 2> err
+check "and verifies" 0 $?
 
 # 3. the document's own checks, with sha256sum and openssl only
 (cd proof && sha256sum -c --quiet manifest.sha256) && pass "sha256sum checks the manifest" ||
@@ -190,19 +281,98 @@ check "render refuses a bundle whose files do not match" 4 $?
 [ ! -e t2.html ] && pass "no rendering of a tampered bundle" || fail "no rendering of a tampered bundle"
 sh verify-proof.sh t2 olaf.key.pub sam.key.pub wendy.key.pub > vp.out 2>&1 &&
   fail "verify-proof.sh catches the swapped photo" || pass "verify-proof.sh catches the swapped photo"
+# A dishonest vendor can sign anything by hand; verify must still catch it.
+# forge SRC DST PYTHON [PERFORMER]: edit DST's certificate.json (as c, and
+# any file in DST), then rewrite the manifest and sign it with openssl, as
+# performer (default olaf), sam and wendy.
+forge() {
+  rm -rf "$2"; cp -r "$1" "$2"
+  python3 -c 'import json,sys,hashlib; c=json.load(open(sys.argv[1])); exec(sys.argv[2]); json.dump(c, open(sys.argv[1], "w"), indent=2, ensure_ascii=False)' \
+    "$2/certificate.json" "$3"
+  (cd "$2" && for f in attachments/* certificate.json; do sha256sum "$f"; done | LC_ALL=C sort -k2 > manifest.sha256)
+  P=application/vnd.custos.destruction-proof.v1
+  { printf 'DSSEv1 %d %s %d ' "${#P}" "$P" "$(wc -c < "$2/manifest.sha256")"; cat "$2/manifest.sha256"; } > forge.msg
+  for r in performer:${4:-olaf} verifier:sam witness:wendy; do
+    k=${r#*:}
+    openssl pkey -in "$k.key" -passin "file:$k.pass" -out "$k.pem" 2> /dev/null
+    openssl pkeyutl -sign -rawin -inkey "$k.pem" -in forge.msg -out forge.bin
+    printf 'custos-signature-v1\npurpose: %s\nkey: %s\nsignature: %s\n' "$P" \
+      "$(openssl pkey -in "$k.pem" -pubout -outform DER | sha256sum | cut -d' ' -f1)" \
+      "$(base64 -w0 forge.bin)" > "$2/signatures/${r%%:*}.sig"
+  done
+}
+forge proof f0 'pass'
+tamper "a bundle re-signed by hand unchanged" 0 "OK" f0
+# refused NAME WANT PATTERN DRAFT [SIGN...]: certify refuses the draft before
+# any passphrase is read (the passphrase file does not exist), leaving nothing
+refused() {
+  name=$1 want=$2 pat=$3 d=$4; shift 4
+  custos-dispose certify -q --order order.json --draft "$d" "$@" --passphrase-file nonexistent \
+    -o refused.tar > out 2> err; got=$?
+  if [ "$got" -eq "$want" ] && grep -q -- "$pat" err && [ ! -e refused.tar ] &&
+     ! ls -A | grep -q '^\.custos'; then pass "certify refuses: $name"
+  else fail "certify refuses: $name (exit $got, want $want, $pat)"; sed 's/^/#   /' err; fi
+}
+SP="--sign performer=olaf.key --sign verifier=sam.key --sign witness=wendy.key"
 draft d3.json E-003 2026-11-21T08:00:00Z "" photo-a1.jpg
-custos-dispose certify -q --order order.json --draft d3.json $S -o t3 2> err
+refused "missing item" 1 "MISSING PROOF" d3.json $SP
+forge proof t3 'c["items"][1]["id"] = "E-003"
+for a in c["attachments"][2:]: a["items"] = ["E-003"]'
 tamper "missing item" 1 "MISSING PROOF" t3
 draft d4.json E-002 2026-11-21T08:00:00Z "$EXTRA" photo-a1.jpg
-custos-dispose certify -q --order order.json --draft d4.json $S -o t4 2> err
+refused "extra item" 1 "UNKNOWN ITEM" d4.json $SP
+printf '%s\n' "${EXTRA#,}" > extra.json
+forge proof t4 'c["items"].append(json.load(open("extra.json")))'
 tamper "extra item" 1 "UNKNOWN ITEM" t4
-custos-dispose certify -q --order order.json --draft draft.json --sign performer=mallory.key \
-  --sign verifier=sam.key --sign witness=wendy.key --passphrase-file mallory.pass \
-  --passphrase-file sam.pass --passphrase-file wendy.pass -o t5 2> err
+refused "unenrolled vendor key" 4 "not enrolled" draft.json --sign performer=mallory.key \
+  --sign verifier=sam.key --sign witness=wendy.key
+openssl pkey -in mallory.key -passin file:mallory.pass -out mallory.pem 2> /dev/null
+mpub=$(openssl pkey -in mallory.pem -pubout -outform DER | base64 -w0)
+mfp=$(openssl pkey -in mallory.pem -pubout -outform DER | sha256sum | cut -d' ' -f1)
+forge proof t5 "c['people']['performer'].update(name='Mallory', key='$mfp', pub='$mpub')" mallory
 tamper "unenrolled vendor key" 4 "BAD SIGNATURE" t5
 draft d6.json E-002 2026-11-20T10:30:00Z "" photo-a1.jpg
-custos-dispose certify -q --order order.json --draft d6.json $S -o t6 2> err
+refused "dated before the handover" 4 "BAD TIME" d6.json $SP
+forge proof t6 'c["items"][0]["time"] = "2026-11-20T10:30:00Z"'
 tamper "dated before the handover" 4 "BAD TIME" t6
+sed 's/"serial": "S3XY"/"serial": "S3XZ"/' draft.json > d13.json
+refused "a serial other than the order's" 1 "DETAILS MISMATCH" d13.json $SP
+forge proof t13 'c["items"][1]["serial"] = "S3XZ"'
+tamper "a serial other than the order's" 1 "DETAILS MISMATCH" t13
+
+# wipe logs tied to their item (issue 14): a real signed log of a file wipe,
+# given the identity a device wipe records, then variants that contradict
+dd if=/dev/zero of=wiped.img bs=64k count=4 2> /dev/null
+custos-dispose wipe -q --pattern zeros --confirm wiped.img --key olaf.key --passphrase-file olaf.pass \
+  --log realwipe.json wiped.img > out 2> err < /dev/null
+grep -q '"result": "PASSED"' realwipe.json && pass "a wipe log to attach" || { fail "a wipe log to attach"; cat err; }
+mklog() { # OUT PYTHON: realwipe.json as a log of device S3XY, edited
+  python3 -c 'import json,sys; l=json.load(open("realwipe.json")); l["target"].update(kind="block-device", serial="S3XY", device="sdx"); exec(sys.argv[2]); open(sys.argv[1], "w").write(json.dumps(l, indent=2) + "\n")' "$1" "$2"
+}
+mklog wipe-ok.json 'pass'
+mklog wipe-failed.json 'l["result"] = "FAILED"'
+mklog wipe-other.json 'l["target"]["serial"] = "Z9Z9"'
+mklog wipe-stranger.json 'l["operator"]["key_fingerprint"] = "'"$mfp"'"'
+mklog wipe-lying.json 'l["verification"]["mismatched_bytes"] = 4096'
+for v in ok failed other stranger lying; do
+  sed "s/\"wipe.log\"/\"wipe-$v.json\"/" draft.json > dw-$v.json
+done
+custos-dispose certify -q --order order.json --draft dw-ok.json $S -o wok 2> err
+check "certify accepts a wipe log of the item's device" 0 $?
+custos-dispose verify wok --order order.json > out 2> err
+check "verify accepts it" 0 $?
+cp olaf.key olaf-nopub.key
+custos-dispose certify -q --order order.json --draft dw-ok.json --sign performer=olaf-nopub.key \
+  --sign verifier=sam.key --sign witness=wendy.key --passphrase-file olaf.pass \
+  --passphrase-file sam.pass --passphrase-file wendy.pass -o wok2 2> err
+check "certify without the performer's KEY.pub at hand (its checks wait for the signing)" 0 $?
+rel=$(cd wok && ls attachments/*wipe-ok.json)
+for v in failed:"says FAILED" other:"serial Z9Z9" stranger:"does not sign" lying:"own counts"; do
+  w=${v%%:*} why=${v#*:}
+  refused "a wipe log that $why" 1 "LOG CONTRADICTS.*$why" dw-$w.json $SP
+  forge wok tw-$w "b=open('wipe-$w.json','rb').read(); a=c['attachments'][4]; a['sha256']=hashlib.sha256(b).hexdigest(); a['size']=len(b); open('tw-$w/$rel','wb').write(b)"
+  tamper "verify: a wipe log that $why" 1 "^E-002 .*LOG CONTRADICTS" tw-$w
+done
 cp -r proof t7; rm t7/attachments/002-photo-a1.jpg
 tamper "missing attachment" 1 "HASH MISMATCH" t7
 cp -r proof t8; cp wipe.log t8/attachments/999-extra.log
@@ -212,6 +382,15 @@ tamper "seal changed with the certificate" 4 "BAD SIGNATURE" t9
 cp proof.tar t10.tar; printf 'x' | dd of=t10.tar bs=1 seek=600 conv=notrunc 2> /dev/null
 custos-dispose verify t10.tar --order order.json > out 2> err; rc=$?
 [ "$rc" -ne 0 ] && pass "tamper: a damaged archive fails ($rc)" || fail "tamper: a damaged archive fails"
+# issue 19: a truncated archive, cut inside an entry or at an entry boundary
+size=$(wc -c < proof.tar); bad=0
+for cut in 0 100 512 1024 1536 2000 3072 4096 5000 $((size - 2048)) $((size - 1536)) $((size - 1025)); do
+  head -c "$cut" proof.tar > cut.tar
+  custos-dispose verify cut.tar --order order.json > out 2> err; rc=$?
+  [ "$rc" -eq 5 ] && ! grep -q 'ERROR: AddressSanitizer' err || { bad=$((bad + 1)); echo "# cut $cut: exit $rc"; }
+done
+[ "$bad" -eq 0 ] && pass "a truncated archive is CORRUPT (exit 5) at every cut" ||
+  fail "a truncated archive is CORRUPT (exit 5) at every cut ($bad wrong)"
 # a hostile archive entry
 mkdir hostile && cp -r proof/* hostile/ && (cd hostile && tar -cf ../t11.tar ../order.json manifest.sha256 2> /dev/null)
 custos-dispose verify t11.tar --order order.json > out 2> err

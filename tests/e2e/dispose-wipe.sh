@@ -104,7 +104,12 @@ for i in range(S):
 regions.append(((U - 1) * unit, unit))
 regions = [(o, min(l, size - o)) for o, l in regions]
 text = ''.join('%d %d\n' % (o, l) for o, l in regions)
-print(hashlib.sha256(text.encode()).hexdigest(), sum(l for o, l in regions))
+# bytes_verified: the union of the regions (the first and last unit may overlap a sample)
+total, end = 0, 0
+for o, l in sorted(regions):
+    total += max(0, o + l - max(o, end))
+    end = max(end, o + l)
+print(hashlib.sha256(text.encode()).hexdigest(), total)
 EOF
 }
 is "sampling plan recomputed from the format document: same SHA-256, same bytes read" \

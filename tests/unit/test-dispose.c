@@ -123,6 +123,53 @@ key(const char *name, const char *role)
     return k;
 }
 
+/*
+ * Issue 19: a truncated tar bundle made extract() read an entry name that
+ * archive_entry_set_pathname() had freed. Every cut before the end-of-archive
+ * blocks must open as CORRUPT (under ASan: with no invalid read) and leave no
+ * extraction directory behind.
+ */
+static void
+test_truncated(const struct custos_dispose_order *o, const char *tar)
+{
+    FILE *f = fopen(tar, "rb");
+    static unsigned char buf[1 << 20];
+    size_t len = f != NULL ? fread(buf, 1, sizeof(buf), f) : 0;
+    if (f != NULL)
+        fclose(f);
+    ok(len > 2048 && len < sizeof(buf), "the tar bundle is read (%zu bytes)", len);
+    if (len <= 2048)
+        return;
+    size_t cuts = 0, corrupt = 0, verified = 0;
+    /* every header boundary and the bytes around it, and odd cuts inside data */
+    static const size_t within[] = {0, 1, 100, 511};
+    for (size_t n = 0; n < (len / 512) * 4; n++) {
+        size_t cut = (n / 4) * 512 + within[n % 4];
+        if (cut + 1024 >= len)
+            break;
+        tap_write("cut.tar", buf, cut);
+        struct custos__bundle *b = NULL;
+        struct custos_error err;
+        custos_error_clear(&err);
+        int rc = custos__bundle_open(&b, "cut.tar", &err);
+        cuts++;
+        corrupt += rc == CUSTOS_E_CORRUPT && b == NULL;
+        if (rc != CUSTOS_E_CORRUPT)
+            printf("# cut at %zu: status %d (%s)\n", cut, rc, err.message);
+        custos__bundle_free(b);
+        if (n % 16 == 1) {
+            struct custos_dispose_report *r = NULL;
+            struct custos_dispose_policy pol = {0, NULL};
+            rc = custos_dispose_verify("cut.tar", o, NULL, &pol, &r, &err);
+            verified += rc == CUSTOS_E_CORRUPT && r != NULL && r->nitems == 1 &&
+                        r->items[0].status == CUSTOS_E_CORRUPT;
+            custos_dispose_report_free(r);
+        }
+    }
+    is_int(corrupt, cuts, "every truncated bundle (%zu cuts) opens as CORRUPT", cuts);
+    ok(verified > 0, "verify reports a truncated bundle as CORRUPT (%zu checked)", verified);
+}
+
 static void
 test_flow(void)
 {
@@ -197,8 +244,8 @@ test_flow(void)
              "\"kind\":\"photo_after\",\"items\":[\"E-1\"]}]}",
              now, "after.png");
     tap_write("draft.json", draft, strlen(draft));
-    struct custos_dispose_signers s = {perf, ver, wit, NULL, NULL};
-    struct custos_dispose_signers same = {perf, perf, wit, NULL, NULL};
+    struct custos_dispose_signers s = {perf, ver, wit, NULL, NULL, NULL, 0};
+    struct custos_dispose_signers same = {perf, perf, wit, NULL, NULL, NULL, 0};
     is_status(custos_dispose_certify(o, "draft.json", &same, "b0", &err), CUSTOS_E_USAGE, &err,
               "performer and verifier must differ");
     is_status(custos_dispose_certify(o, "draft.json", &s, "b1", &err), CUSTOS_OK, &err,
@@ -217,6 +264,24 @@ test_flow(void)
     if (probe != NULL)
         fclose(probe);
 
+    /* issue 14: certify runs verify's checks and refuses what verify would reject */
+    char wrong[4096];
+    snprintf(wrong, sizeof(wrong), "%s", draft);
+    memcpy(strstr(wrong, "\"S1\""), "\"S9\"", 4);
+    tap_write("wrong.json", wrong, strlen(wrong));
+    is_status(custos_dispose_certify(o, "wrong.json", &s, "b3", &err), CUSTOS_E_MISMATCH, &err,
+              "a serial other than the order's is refused");
+    has_str(err.message, "DETAILS MISMATCH", "the refusal names the state");
+    struct custos_dispose_signers unknown = {NULL, NULL, NULL, NULL, NULL, NULL, 0};
+    is_status(custos_dispose_certify_check(o, "wrong.json", &unknown, "b3", &err),
+              CUSTOS_E_MISMATCH, &err, "the check without keys refuses it too");
+    is_status(custos_dispose_certify_check(o, "draft.json", &unknown, "b3", &err), CUSTOS_OK, &err,
+              "the check without keys accepts the good draft");
+    probe = fopen("b3", "r");
+    ok(probe == NULL, "the check writes nothing");
+    if (probe != NULL)
+        fclose(probe);
+
     struct custos_dispose_report *r = NULL;
     struct custos_dispose_policy pol = {0, NULL};
     rc = custos_dispose_verify("b1.tar", o, NULL, &pol, &r, &err);
@@ -224,6 +289,7 @@ test_flow(void)
     ok(r != NULL && r->nitems == 1 && r->items[0].state == CUSTOS_DISPOSE_OK && r->signatures_ok,
        "one item, OK, signatures valid");
     custos_dispose_report_free(r);
+    test_truncated(o, "b1.tar");
     rc = custos_dispose_verify("b1", o, "case.ledger", &pol, &r, &err);
     is_status(rc, CUSTOS_OK, &err, "the directory bundle verifies with the ledger");
     custos_dispose_report_free(r);

@@ -206,6 +206,45 @@ test_file(void)
     free(data);
 }
 
+/*
+ * Issue 18: the plan's first unit and the first sample (and the last sample
+ * and the last unit) may overlap; bytes_verified counts each byte once. With
+ * 2 units per subsection the samples cover every unit, so both overlap.
+ */
+static void
+test_sample_overlap(void)
+{
+    struct custos_error err;
+    struct custos_wipe_target t;
+    struct custos_wipe_result res;
+    struct custos_wipe_options o = {0};
+    custos_error_clear(&err);
+    const size_t size = 2000 * 512;
+    uint8_t *zero = calloc(1, size);
+    tap_write("overlap", zero, size);
+    free(zero);
+    struct custos_wipe_region *plan = NULL;
+    size_t n = 0;
+    is_status(custos_wipe_sample_plan(size, 512, 1000, seed_b, &plan, &n, &err), CUSTOS_OK, &err,
+              "a plan of 2 units per subsection");
+    ok(n == 2002 && plan[1].offset == 0 && plan[n - 2].offset == plan[n - 1].offset,
+       "the first and the last unit are each planned twice");
+    free(plan);
+    is_status(custos_wipe_inspect(&t, "overlap", &err), CUSTOS_OK, &err, "inspect");
+    o.pattern = CUSTOS_WIPE_ZEROS;
+    o.verify = CUSTOS_WIPE_VERIFY_SAMPLE;
+    o.subsections = 1000;
+    o.verify_only = 1;
+    memcpy(o.sample_seed, seed_b, sizeof(o.sample_seed));
+    is_status(custos_wipe_run(&t, &o, NULL, &res, &err), CUSTOS_OK, &err, "sampled re-verify");
+    ok(res.passed, "the zeros verify");
+    is_int(res.bytes_verified, size, "bytes_verified counts the overlapping units once");
+    int fd = open("overlap", O_WRONLY);
+    ok(fd >= 0 && pwrite(fd, "\x01", 1, 0) == 1 && close(fd) == 0, "plant a byte in unit 0");
+    is_status(custos_wipe_run(&t, &o, NULL, &res, &err), CUSTOS_OK, &err, "sampled re-verify");
+    is_int(res.mismatched_bytes, 1, "the planted byte is counted once");
+}
+
 int
 main(void)
 {
@@ -213,5 +252,6 @@ main(void)
     test_pattern();
     test_plan();
     test_file();
+    test_sample_overlap();
     return tap_done();
 }

@@ -1,0 +1,1 @@
+custos-dispose draft -o d.json
