@@ -31,6 +31,7 @@
 #include <ftw.h> /* nftw, to remove the restore directory */
 #include <stdarg.h>
 #include <limits.h>
+#include <locale.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -517,8 +518,8 @@ hash_entry(struct reader *r, struct archive *a, struct custos_digest_result *got
     return CUSTOS_OK;
 }
 
-int
-custos__verify_archive(struct custos_verify *v, const char *path, const struct custos_progress *p)
+static int
+verify_archive(struct custos_verify *v, const char *path, const struct custos_progress *p)
 {
     struct reader r;
     int rc = reader_init(&r, v, v->algs, p);
@@ -1200,8 +1201,39 @@ restore_image(struct custos_verify *v, const char *dir, const struct custos_prog
     custos_manifest_free(m);
 }
 
+/* pax and zip (bit 11) names are UTF-8; libarchive converts them to the thread's locale, which
+ * under LANG=C fails for every non-ASCII name: read archives under C.UTF-8. */
+int
+custos__verify_archive(struct custos_verify *v, const char *path, const struct custos_progress *p)
+{
+    locale_t u = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    if (u == (locale_t)0)
+        return custos_error_set(&v->err, CUSTOS_E_NOMEM, errno, path,
+                                "cannot read archives (is the C.UTF-8 locale present?)");
+    locale_t old = uselocale(u);
+    int rc = verify_archive(v, path, p);
+    uselocale(old);
+    freelocale(u);
+    return rc;
+}
+
+static void verify_restore(struct custos_verify *v, const char *path,
+                           const struct custos_progress *p);
+
 void
 custos__verify_restore(struct custos_verify *v, const char *path, const struct custos_progress *p)
+{
+    locale_t u = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    locale_t old = u != (locale_t)0 ? uselocale(u) : (locale_t)0;
+    verify_restore(v, path, p);
+    if (u != (locale_t)0) {
+        uselocale(old);
+        freelocale(u);
+    }
+}
+
+static void
+verify_restore(struct custos_verify *v, const char *path, const struct custos_progress *p)
 {
     if (v->target_kind == CUSTOS_VERIFY_TARGET_IMAGE) {
         restore_image(v, path, p);
