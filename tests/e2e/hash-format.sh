@@ -51,5 +51,26 @@ assert strip("new.json") == strip("manifest-v1.json")'; then
 else
   fail "a new manifest of the tree has the vector's entries"
 fi
+# hashdeep's own audit of a -f hashdeep manifest (issue 18 item 4), with
+# Chinese, accented, Latin-1, tab, escape and comma names and a symlink,
+# exactly as docs/formats/manifest.md section 5 writes the command.
+mkdir -p hd/子目錄
+printf 'a\n' > hd/café.txt
+printf 'b\n' > "hd/子目錄/證物 清單.txt"
+printf 'c\n' > "hd/$(printf 'lat\351')"
+printf 'd\n' > "hd/$(printf 'tab\there')"
+printf 'e\n' > "hd/$(printf 'esc\033[1m')"
+printf 'f\n' > hd/comma,name.txt
+: > hd/empty
+ln -s café.txt hd/link
+if custos-hash -q -d all -f hashdeep -o hd.hd hd >/dev/null &&
+   [ "$(hashdeep -l -o f -a -k hd.hd -r hd 2>&1)" = "hashdeep: Audit passed" ]; then
+  pass "hashdeep -l -o f -a -k audits the tree clean"
+else
+  fail "hashdeep -l -o f -a -k audits the tree clean"; hashdeep -vv -l -o f -a -k hd.hd -r hd 2>&1 | sed 's/^/# /'
+fi
+printf 'B\n' > "hd/子目錄/證物 清單.txt"
+if hashdeep -l -o f -a -k hd.hd -r hd >/dev/null 2>&1; then fail "hashdeep's audit fails after a change"
+else pass "hashdeep's audit fails after a change"; fi
 echo "1..$n"
 [ $failed -eq 0 ]
