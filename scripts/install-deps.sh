@@ -11,6 +11,7 @@ pkgs="$pkgs libhpdf-dev libqrencode-dev" # custos-dispose render: PDF and QR cod
 pkgs="$pkgs poppler-utils zbar-tools imagemagick" # custos-dispose tests: pdftoppm, zbarimg, photos
 pkgs="$pkgs jq xz-utils zstd" # tests and demo: JSON checks; tar.xz and tar.zst backups for custos-verify
 pkgs="$pkgs ntfs-3g" # custos-hash tests: mkntfs, ntfscp write NTFS images unmounted
+pkgs="$pkgs libxml2-utils" # hash-format: xmllint --schema dfxml.xsd
 missing=""
 for p in $pkgs; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
