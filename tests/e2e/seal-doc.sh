@@ -65,4 +65,19 @@ sed '/^# 3\./,/^$/d' check.sh > check-notsa.sh
 if (cd vec && sh -e ../check-notsa.sh > ../vec.out 2>&1) && grep -q "Signature Verified Successfully" vec.out; then
   pass "the document's commands accept the test vector"
 else fail "the document's commands accept the test vector" "$(tail -3 vec.out)"; fi
+# key.md's purpose table lists exactly the purposes custos signs with: every
+# CUSTOS_PURPOSE_* of the public headers but the reserved certificate one.
+if python3 - "$CUSTOS_SOURCE_ROOT" <<'EOF'
+import glob, re, sys
+root = sys.argv[1]
+defined = set()
+for h in glob.glob(root + "/include/custos/*.h"):
+    defined |= set(re.findall(r'#define\s+CUSTOS_PURPOSE_\w+\s+"([^"]+)"', open(h).read()))
+doc = open(root + "/docs/formats/key.md").read()
+table = set(re.findall(r"^  \| `(application/vnd\.custos\.[^`]+)` \|", doc, re.M))
+want = defined - {"application/vnd.custos.certificate.v1"}
+assert table == want, ("table", sorted(table - want), "missing", sorted(want - table))
+EOF
+then pass "key.md's purpose table lists every purpose custos signs with, and no other"
+else fail "key.md's purpose table lists every purpose custos signs with, and no other"; fi
 done_tests
