@@ -485,6 +485,7 @@ reader_open(struct reader *r, const char *package, uint64_t max, struct custos_e
     if (r->utf8 == (locale_t)0)
         return custos_error_set(err, CUSTOS_E_NOMEM, errno, package,
                                 "cannot read the archive (is the C.UTF-8 locale present?)");
+    errno = 0; /* newlocale may leave ENOENT, which the open below reads as "no such file" */
     r->a = archive_read_new();
     if (r->a == NULL)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, package, "out of memory");
