@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 
 #include <libewf.h>
+#include <openssl/rand.h>
 #include <zlib.h>
 
 #include "custos/custos.h"
@@ -328,6 +329,17 @@ custos__image_ewf_create(struct custos__image *img)
         return fail(img, &e, "cannot set the E01 parameters (segment size too small?)");
     if (su->media_bytes != 0 && libewf_handle_set_media_size(w->h, su->media_bytes, &e) != 1)
         return fail(img, &e, "cannot set the media size");
+    /* A random (version 4) GUID ties the segment files of one set together, as EnCase writes;
+     * libewf leaves it all zeros. Errors are recorded per chunk, EnCase's default granularity. */
+    uint8_t guid[16];
+    if (RAND_bytes(guid, sizeof(guid)) != 1)
+        return custos_error_set(&img->err, CUSTOS_E_IO, 0, NULL,
+                                "cannot draw a random E01 set identifier");
+    guid[7] = (uint8_t)((guid[7] & 0x0f) | 0x40); /* version 4, in the GUID byte order */
+    guid[8] = (uint8_t)((guid[8] & 0x3f) | 0x80);
+    if (libewf_handle_set_segment_file_set_identifier(w->h, guid, sizeof(guid), &e) != 1 ||
+        libewf_handle_set_error_granularity(w->h, CUSTOS__EWF_SECTORS_PER_CHUNK, &e) != 1)
+        return fail(img, &e, "cannot set the E01 set identifier or error granularity");
 
     /* EnCase headers have no authorisation field: it leads the notes. */
     const char *auth = o->authorisation != NULL && o->authorisation[0] != '\0'

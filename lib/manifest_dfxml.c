@@ -1,23 +1,31 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * manifest_dfxml.c: the manifest as Digital Forensics XML, laid out as
- * fiwalk (TSK 4.11) writes it: a <dfxml> root with <metadata>, <creator>
- * and <source>, then for images one <volume offset='N'> per file system, and
- * one <fileobject> per entry with <filename>, <partition>, <id>,
+ * manifest_dfxml.c: the manifest as Digital Forensics XML that validates
+ * against dfxml_schema's dfxml.xsd and is laid out as fiwalk (TSK 4.11)
+ * writes it: a <dfxml> root with <metadata>, <creator> and, for images,
+ * <source><image_filename>; then for images one <volume offset='N'> per file
+ * system, and one <fileobject> per entry with <filename>, <partition> (1, 2,
+ * ...: the volume's place in the image, as fiwalk counts), <id>,
  * <name_type>, <filesize>, <alloc>/<unalloc>, <inode>, the times, <libmagic>
- * and one <hashdigest type='...'> per algorithm.
+ * and one <hashdigest type='...'> per algorithm. What the schema has no
+ * element for is in custos's own namespace, where the schema allows others:
+ * <custos:attribute> (NTFS TYPE-ID, what icat takes after the inode) at the
+ * end of a fileobject, <custos:operand> (a tree's operands) at the end.
  *
  * XML 1.0 cannot carry most control characters nor bytes that are not UTF-8,
- * even as character references. A name holding any of them is written in the
- * display form of custos_path_display (\xHH escapes, backslash doubled) with
- * the attribute encoding='custos-display' on <filename>; the JSON manifest is
- * the lossless record.
+ * even as character references. Names are escaped as fiwalk escapes them:
+ * each control byte, each byte outside valid UTF-8 and each backslash
+ * becomes \xHH (upper-case hex), so the escape is unambiguous; the JSON
+ * manifest keeps the bytes themselves.
  */
 #include "custos/manifest.h"
 
 #include <string.h>
 
 #include "manifest_private.h"
+
+/* custos's own elements, where dfxml.xsd allows other namespaces (docs/formats/manifest.md). */
+#define CUSTOS_DFXML_NS "https://custos.invalid/dfxml/1"
 
 static void
 xml_text(struct outbuf *o, const char *s, size_t len)
@@ -45,13 +53,36 @@ xml_text(struct outbuf *o, const char *s, size_t len)
     }
 }
 
-static bool
-xml_safe(const char *s, size_t len)
+/* Length of the valid UTF-8 character at s (left bytes remain), or 0. */
+static size_t
+utf8_len(const unsigned char *s, size_t left)
 {
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-            return false;
-    return custos_utf8_valid(s, len);
+    size_t n = s[0] < 0x80                    ? 1
+               : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
+               : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+               : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4
+                                              : 0;
+    if (n == 0 || n > left)
+        return 0;
+    return custos_utf8_valid((const char *)s, n) ? n : 0;
+}
+
+/* A name as fiwalk writes it: control bytes, backslashes and bytes that are not UTF-8 as \xHH. */
+static void
+xml_name(struct outbuf *o, const char *name, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)name;
+    size_t i = 0;
+    while (i < len) {
+        size_t n = utf8_len(p + i, len - i);
+        if (n == 0 || (n == 1 && (p[i] < 0x20 || p[i] == '\\'))) {
+            custos__out_fmt(o, "\\x%02X", p[i]);
+            i++;
+            continue;
+        }
+        xml_text(o, name + i, n);
+        i += n;
+    }
 }
 
 static void
@@ -99,24 +130,16 @@ name_type(const struct custos_manifest_entry *e)
 }
 
 static void
-fileobject(struct outbuf *o, const struct custos_manifest_entry *e, size_t id)
+fileobject(struct outbuf *o, const struct custos_manifest_entry *e, size_t id, int volume)
 {
     static const unsigned order[CUSTOS_DIGEST_COUNT] = {CUSTOS_DIGEST_MD5, CUSTOS_DIGEST_SHA1,
                                                         CUSTOS_DIGEST_SHA256};
     custos__out_str(o, "    <fileobject>\n");
-    if (xml_safe(e->path, e->path_len)) {
-        custos__out_str(o, "      <filename>");
-        xml_text(o, e->path, e->path_len);
-    } else {
-        size_t n = 4 * e->path_len + 1;
-        char disp[4096];
-        custos_path_display(e->path, e->path_len, disp, n < sizeof(disp) ? n : sizeof(disp));
-        custos__out_str(o, "      <filename encoding='custos-display'>");
-        xml_text(o, disp, strlen(disp));
-    }
+    custos__out_str(o, "      <filename>");
+    xml_name(o, e->path, e->path_len);
     custos__out_str(o, "</filename>\n");
-    if (e->in_image && e->partition >= 0)
-        custos__out_fmt(o, "      <partition>%lld</partition>\n", (long long)e->partition);
+    if (volume > 0)
+        custos__out_fmt(o, "      <partition>%d</partition>\n", volume);
     custos__out_fmt(o, "      <id>%zu</id>\n", id);
     custos__out_fmt(o, "      <name_type>%c</name_type>\n", name_type(e));
     custos__out_fmt(o, "      <filesize>%llu</filesize>\n", (unsigned long long)e->size_bytes);
@@ -139,6 +162,9 @@ fileobject(struct outbuf *o, const struct custos_manifest_entry *e, size_t id)
             custos__out_fmt(o, "      <hashdigest type='%s'>%s</hashdigest>\n",
                             custos_digest_name(order[k]), hex);
     }
+    if (e->in_image && e->attr_type > 0)
+        custos__out_fmt(o, "      <custos:attribute>%d-%d</custos:attribute>\n", (int)e->attr_type,
+                        (int)e->attr_id);
     custos__out_str(o, "    </fileobject>\n");
 }
 
@@ -153,6 +179,7 @@ custos__manifest_write_dfxml(struct custos_manifest *m, int fd)
                     "  xmlns='http://www.forensicswiki.org/wiki/Category:Digital_Forensics_XML'\n"
                     "  xmlns:xsi='http://www.w3.org/2001/XMLSchema-instance'\n"
                     "  xmlns:dc='http://purl.org/dc/elements/1.1/'\n"
+                    "  xmlns:custos='" CUSTOS_DFXML_NS "'\n"
                     "  version='1.0'>\n"
                     "  <metadata>\n");
     bool image =
@@ -170,13 +197,18 @@ custos__manifest_write_dfxml(struct custos_manifest *m, int fd)
     }
     custos__out_str(&o, "    <execution_environment>\n");
     element(&o, "      ", "start_time", m->created);
-    custos__out_str(&o, "    </execution_environment>\n  </creator>\n  <source>\n");
-    for (size_t i = 0; i < m->nsource; i++)
-        element(&o, "    ", image ? "image_filename" : "filename", m->source_names[i]);
-    custos__out_str(&o, "  </source>\n");
+    custos__out_str(&o, "    </execution_environment>\n  </creator>\n");
+    /* The schema's <source> holds only <image_filename>; a tree's operands go at the end. */
+    if (image) {
+        custos__out_str(&o, "  <source>\n");
+        for (size_t i = 0; i < m->nsource; i++)
+            element(&o, "    ", "image_filename", m->source_names[i]);
+        custos__out_str(&o, "  </source>\n");
+    }
     bool open_volume = false;
     uint64_t cur_off = 0;
     int64_t cur_part = -2;
+    int volume = 0; /* fiwalk's <partition>: 1 for the first file system, 2 for the next... */
     for (size_t i = 0; i < m->count; i++) {
         const struct custos_manifest_entry *e = &m->entries[i];
         if (e->in_image &&
@@ -190,13 +222,20 @@ custos__manifest_write_dfxml(struct custos_manifest *m, int fd)
             if (e->fs_type != NULL)
                 element(&o, "    ", "ftype_str", e->fs_type);
             open_volume = true;
+            volume++;
             cur_off = e->fs_offset_bytes;
             cur_part = e->partition;
         }
-        fileobject(&o, e, i + 1);
+        fileobject(&o, e, i + 1, e->in_image ? volume : 0);
     }
     if (open_volume)
         custos__out_str(&o, "  </volume>\n");
+    if (!image)
+        for (size_t i = 0; i < m->nsource; i++) {
+            custos__out_str(&o, "  <custos:operand>");
+            xml_name(&o, m->source_names[i], strlen(m->source_names[i]));
+            custos__out_str(&o, "</custos:operand>\n");
+        }
     custos__out_str(&o, "</dfxml>\n");
     int err = custos__out_finish(&o);
     if (err != 0)

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * manifest_hashdeep.c: the manifest as a hashdeep 4.4 file, so that
- * `hashdeep -a -k FILE` audits against it.
+ * `hashdeep -l -o f -a -k FILE -r PATH...` audits against it (-l: names are
+ * relative, as the operands spelt them; -o f: symlinks are not followed and
+ * not listed; docs/formats/manifest.md section 5).
  *
  * The file is two "%%%%" header lines (the magic and the column list:
  * "size", then the algorithms in hashdeep's order md5, sha1, sha256, then

@@ -34,6 +34,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,7 @@ struct writer {
     struct archive_entry *e;
     int open_entry;
     int failed;
+    locale_t utf8; /* archive: names are converted to UTF-8 under this (see writer_begin) */
 };
 
 static int
@@ -157,11 +159,20 @@ writer_open(struct writer *w, enum custos_seal_format fmt, const char *final, co
             return custos_error_set(err, CUSTOS_E_IO, errno, final,
                                     "cannot create a temporary file");
         fchmod(w->fd, 0644);
-        w->a = archive_write_new();
+        /* libarchive converts names from the thread's locale to the UTF-8 of pax headers and
+         * zip's bit-11 names; under LANG=C that fails for every non-ASCII name, so entries
+         * are written under C.UTF-8 whatever the caller's locale (names are UTF-8 bytes). */
+        w->utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+        w->a = w->utf8 != (locale_t)0 ? archive_write_new() : NULL;
         if (w->a == NULL) {
+            int e = errno;
+            if (w->utf8 != (locale_t)0)
+                freelocale(w->utf8);
+            w->utf8 = (locale_t)0;
             close(w->fd);
             unlink(w->tmp);
-            return custos_error_set(err, CUSTOS_E_NOMEM, 0, final, "out of memory");
+            return custos_error_set(err, CUSTOS_E_NOMEM, e, final,
+                                    "cannot start the archive (is the C.UTF-8 locale present?)");
         }
         int r = fmt == CUSTOS_SEAL_TAR ? archive_write_set_format_pax(w->a)
                                        : archive_write_set_format_zip(w->a);
@@ -201,7 +212,11 @@ writer_begin(struct writer *w, const char *rel, uint64_t size, int64_t mtime,
     archive_entry_set_perm(w->e, w->fmt == CUSTOS_SEAL_DIR_FORMAT ? 0444 : 0644);
     archive_entry_set_size(w->e, (la_int64_t)size);
     archive_entry_set_mtime(w->e, (time_t)mtime, 0);
-    if (archive_write_header(w->a, w->e) != ARCHIVE_OK) {
+    locale_t old = w->utf8 != (locale_t)0 ? uselocale(w->utf8) : (locale_t)0;
+    int r = archive_write_header(w->a, w->e);
+    if (old != (locale_t)0)
+        uselocale(old);
+    if (r != ARCHIVE_OK) {
         w->failed = 1;
         return ar_err(w->a, err, CUSTOS_E_IO, w->final, rel);
     }
@@ -275,6 +290,9 @@ writer_abort(struct writer *w)
     }
     archive_entry_free(w->e);
     w->e = NULL;
+    if (w->utf8 != (locale_t)0)
+        freelocale(w->utf8);
+    w->utf8 = (locale_t)0;
     if (w->fd >= 0) {
         close(w->fd);
         w->fd = -1;
@@ -294,7 +312,11 @@ static int
 writer_commit(struct writer *w, struct custos_error *err)
 {
     int rc = CUSTOS_OK;
-    if (archive_write_close(w->a) != ARCHIVE_OK)
+    locale_t old = w->utf8 != (locale_t)0 ? uselocale(w->utf8) : (locale_t)0;
+    int closed = archive_write_close(w->a);
+    if (old != (locale_t)0)
+        uselocale(old);
+    if (closed != ARCHIVE_OK)
         rc = ar_err(w->a, err, CUSTOS_E_IO, w->final, "cannot finish");
     archive_write_free(w->a);
     w->a = NULL;
@@ -346,6 +368,7 @@ struct reader {
     struct dent *d;
     size_t nd, capd, di;
     int fd;
+    locale_t utf8; /* archive: names are read as UTF-8 under this, whatever LANG says */
 };
 
 struct rent {
@@ -458,6 +481,11 @@ reader_open(struct reader *r, const char *package, uint64_t max, struct custos_e
             qsort(r->d, r->nd, sizeof(*r->d), dent_cmp);
         return rc;
     }
+    r->utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    if (r->utf8 == (locale_t)0)
+        return custos_error_set(err, CUSTOS_E_NOMEM, errno, package,
+                                "cannot read the archive (is the C.UTF-8 locale present?)");
+    errno = 0; /* newlocale may leave ENOENT, which the open below reads as "no such file" */
     r->a = archive_read_new();
     if (r->a == NULL)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, package, "out of memory");
@@ -476,6 +504,8 @@ reader_close(struct reader *r)
 {
     if (r->a != NULL)
         archive_read_free(r->a);
+    if (r->utf8 != (locale_t)0)
+        freelocale(r->utf8);
     for (size_t i = 0; i < r->nd; i++)
         free(r->d[i].rel);
     free(r->d);
@@ -516,7 +546,12 @@ reader_next(struct reader *r, struct rent *e, struct custos_error *err)
         }
         return CUSTOS_OK;
     }
+    /* pax and zip bit-11 names are UTF-8: read them as such (not as LANG's charset). */
+    locale_t old = uselocale(r->utf8);
     int ar = archive_read_next_header(r->a, &r->ae);
+    const char *name =
+        ar == ARCHIVE_OK || ar == ARCHIVE_WARN ? archive_entry_pathname(r->ae) : NULL;
+    uselocale(old);
     if (ar == ARCHIVE_EOF)
         return 1;
     if (ar != ARCHIVE_OK && ar != ARCHIVE_WARN)
@@ -524,7 +559,6 @@ reader_next(struct reader *r, struct rent *e, struct custos_error *err)
     if (archive_format(r->a) == ARCHIVE_FORMAT_ZIP ||
         (archive_format(r->a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ZIP)
         r->fmt = CUSTOS_SEAL_ZIP;
-    const char *name = archive_entry_pathname(r->ae);
     if (name == NULL || name[0] == '\0') {
         snprintf(e->shown, sizeof(e->shown), "(unnamed entry)");
         e->kind = RK_BADPATH;
@@ -1691,6 +1725,11 @@ src_add(struct srcs *l, const char *path, const char *rel, const struct stat *st
     default:
         return custos_error_set(err, CUSTOS_E_REFUSED, 0, path, "name cannot be sealed");
     }
+    /* bagit.txt declares UTF-8 tag files, and pax and zip (bit 11) names are UTF-8. */
+    if (!custos_utf8_valid(rel, strlen(rel)))
+        return custos_error_set(
+            err, CUSTOS_E_REFUSED, 0, path,
+            "name is not valid UTF-8: cannot be sealed (docs/formats/package.md)");
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 64;
         struct src *v = realloc(l->v, cap * sizeof(*v));

@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -977,9 +978,18 @@ custos_verify_run(struct custos_verify *v, const char *target,
         rc = custos__verify_directory(v, target, progress);
     } else {
         v->target_kind = CUSTOS_VERIFY_TARGET_ARCHIVE;
+        /* pax and zip (bit 11) names are UTF-8; libarchive converts them to the thread's
+         * locale, which under LANG=C fails for every non-ASCII name: read under C.UTF-8. */
+        locale_t u = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+        if (u == (locale_t)0)
+            return custos_error_set(&v->err, CUSTOS_E_NOMEM, errno, target,
+                                    "cannot read archives (is the C.UTF-8 locale present?)");
+        locale_t old = uselocale(u);
         rc = custos__verify_archive(v, target, progress);
         if (rc == CUSTOS_OK && o->restore)
             custos__verify_restore(v, target, progress);
+        uselocale(old);
+        freelocale(u);
     }
     if (rc == CUSTOS_OK && o->restore && v->target_kind == CUSTOS_VERIFY_TARGET_IMAGE)
         custos__verify_restore(v, target, progress);

@@ -12,6 +12,7 @@ pkgs="$pkgs poppler-utils zbar-tools imagemagick" # custos-dispose tests: pdftop
 pkgs="$pkgs jq xz-utils zstd" # tests and demo: JSON checks; tar.xz and tar.zst backups for custos-verify
 pkgs="$pkgs ntfs-3g" # custos-hash tests: mkntfs, ntfscp write NTFS images unmounted
 pkgs="$pkgs clang libclang-rt-14-dev" # tests/fuzz: libFuzzer, ASan and UBSan runtimes (build-fuzz/)
+pkgs="$pkgs libxml2-utils" # hash-format: xmllint --schema dfxml.xsd
 missing=""
 for p in $pkgs; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then

@@ -159,6 +159,55 @@ assert [f["size_bytes"] for f in a["output"]["files"]] == [f["size_bytes"] for f
     not_ok "fresh $set record has the vector's digests and windows"
 done
 
+# E01 header values (issue 18 item 7): Chinese and accented case metadata is
+# exact in header2 (UTF-16, what ewfinfo and EnCase 6+ show) and becomes
+# 0x1A per character in the ASCII header section, as the document says; the
+# set identifier is a random version-4 GUID, new for every set; errors are
+# recorded per 64-sector chunk.
+mkdir "$work/zh" && cd "$work/zh" || exit 1
+for k in 1 2; do
+  custos-acquire -q -a "令狀 2026/117" --case-number "案件-001" --evidence-number "證物 $k" \
+    --examiner "王小明 José" --description "筆電 café" "$work/fresh/medium.bin" -o zh$k.E01 >/dev/null ||
+    not_ok "acquire an E01 with Chinese case metadata"
+done
+ewfinfo zh1.E01 >info1.txt 2>&1; ewfinfo zh2.E01 >info2.txt 2>&1
+if grep -q "Case number:.*案件-001$" info1.txt && grep -q "Examiner name:.*王小明 José$" info1.txt &&
+   grep -q "Description:.*筆電 café$" info1.txt && grep -q "Notes:.*Authorisation: 令狀 2026/117$" info1.txt; then
+  ok "ewfinfo shows the Chinese and accented values exactly"
+else not_ok "ewfinfo shows the Chinese and accented values exactly"; sed 's/^/# /' info1.txt; fi
+g1=$(sed -n 's/^[[:space:]]*Set identifier:[[:space:]]*//p' info1.txt)
+g2=$(sed -n 's/^[[:space:]]*Set identifier:[[:space:]]*//p' info2.txt)
+if printf '%s\n' "$g1" | grep -Eq '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$' &&
+   [ "$g1" != "$g2" ]; then
+  ok "the set identifier is a random version-4 GUID ($g1, then $g2)"
+else not_ok "the set identifier is a random version-4 GUID" "($g1, $g2)"; fi
+grep -Eq "Error granularity:[[:space:]]+64$" info1.txt && ok "error granularity 64 sectors" ||
+  not_ok "error granularity 64 sectors" "$(grep granularity info1.txt)"
+if python3 - zh1.E01 <<'EOF'
+import struct, sys, zlib
+d = open(sys.argv[1], "rb").read()
+off, found = 13, {}
+while off + 76 <= len(d):
+    typ = d[off:off + 16].rstrip(b"\0").decode()
+    nxt, size = struct.unpack("<QQ", d[off + 16:off + 32])
+    if typ in ("header", "header2"):
+        found.setdefault(typ, zlib.decompress(d[off + 76:off + size]))
+    if typ in ("done", "next") or nxt <= off:
+        break
+    off = nxt
+h2 = found["header2"].decode("utf-16-le").split("\n")
+h1 = found["header"].decode("ascii").split("\r\n")
+assert "筆電 café" in h2[3].split("\t") and "案件-001" in h2[3].split("\t"), h2[3]
+row = h1[3].split("\t")
+assert "\x1a\x1a-001" in row and "\x1a\x1a caf\x1a" in row and "\x1a\x1a\x1a Jos\x1a" in row, row
+EOF
+then ok "header2 holds the exact text, the ASCII header 0x1A for each non-ASCII character"
+else not_ok "header2 holds the exact text, the ASCII header 0x1A for each non-ASCII character"; fi
+# An E01 read back as a source: its record has stored_digests (checked below).
+custos-acquire -q -a "令狀 2026/117" zh1.E01 -o conv.raw >/dev/null &&
+  ok "an E01 source converts to raw" || not_ok "an E01 source converts to raw"
+cd "$work" || exit 1
+
 # The document's example is the vector's record, byte for byte.
 if python3 - "$doc" "$vec" <<'EOF'
 import re, sys
@@ -170,7 +219,8 @@ EOF
 then ok "the example is the vector's record"; else not_ok "the example is the vector's record"; fi
 
 # Every member of a record is in the field table.
-if python3 - "$doc" "$work"/fresh/*/*.acquire.json "$vec"/errors/*.acquire.json <<'EOF'
+if python3 - "$doc" "$work"/fresh/*/*.acquire.json "$vec"/errors/*.acquire.json \
+    "$work"/zh/conv.raw.acquire.json <<'EOF'
 import json, re, sys
 text = open(sys.argv[1]).read()
 table = set(re.findall(r"^\| `([^`]+)` \|", text, re.M))

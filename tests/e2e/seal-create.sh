@@ -41,6 +41,56 @@ expect "a name with a line feed is refused" 6 "*cannot be sealed*" seal b3.tar b
 expect "two operands with the same name" 2 "*same name*" seal b4.tar ev/a.txt bad1/../ev/a.txt
 [ ! -e b1.tar ] && [ ! -e b2.tar ] && pass "nothing is left after a refusal" || fail "nothing is left after a refusal"
 
+# Non-ASCII names (issue 18 items 1 and 2), made and read under LANG=C: tar
+# holds them as pax UTF-8 paths (no hdrcharset=BINARY), zip with the UTF-8
+# flag (general purpose bit 11); GNU tar, bsdtar and Python read them back.
+mkdir -p intl/子目錄
+printf 'café\n' > intl/café.txt
+printf '證物\n' > intl/子目錄/證物清單.txt
+printf 'x\n' > "intl/Ünïcödé and 空白.txt"
+saved_lc_all=${LC_ALL-}; export LC_ALL=C
+for f in intl.tar intl.zip; do
+  expect "create $f with Chinese and accented names under LANG=C" 0 "" seal $f intl
+  expect "custos-seal verify $f under LANG=C" 0 "" custos-seal verify -q $f
+  expect "custos-verify $f under LANG=C (every name found)" 0 "" \
+    custos-verify -q -r $f
+  rm -rf "x-$f"
+  expect "custos-seal extract $f under LANG=C" 0 "" custos-seal extract -q $f -o "x-$f"
+  if bagit_valid "x-$f" && cmp -s "x-$f/data/intl/子目錄/證物清單.txt" intl/子目錄/證物清單.txt; then
+    pass "the bag extracted from $f is valid BagIt with its names intact"
+  else fail "the bag extracted from $f is valid BagIt with its names intact" "$(ls -R "x-$f")"; fi
+done
+mkdir bad5; printf x > "bad5/$(printf 'big5-\244\244\244\345.txt')"
+expect "a name that is not valid UTF-8 is refused (exit 6)" 6 "*not valid UTF-8*cannot be sealed*" \
+  seal b5.zip bad5
+[ ! -e b5.zip ] && pass "and nothing is written" || fail "and nothing is written"
+if [ -n "$saved_lc_all" ]; then LC_ALL=$saved_lc_all; else unset LC_ALL; fi
+want=$(printf '%s\n' "intl/data/intl/café.txt" "intl/data/intl/Ünïcödé and 空白.txt" "intl/data/intl/子目錄/證物清單.txt")
+got=$(LC_ALL=C.UTF-8 tar -tf intl.tar | grep /data/)
+[ "$got" = "$want" ] && pass "GNU tar lists the names exactly" || fail "GNU tar lists the names exactly" "$got"
+got=$(LC_ALL=C.UTF-8 bsdtar -tf intl.tar | grep /data/)
+[ "$got" = "$want" ] && pass "bsdtar lists the names exactly" || fail "bsdtar lists the names exactly" "$got"
+if LC_ALL=C.UTF-8 tar -tf intl.tar 2>&1 >/dev/null | grep -q . ; then
+  fail "GNU tar reads the package without a warning" "$(LC_ALL=C.UTF-8 tar -tf intl.tar 2>&1 >/dev/null)"
+else pass "GNU tar reads the package without a warning (no hdrcharset=BINARY)"; fi
+if $PY - intl.tar intl.zip "$want" <<'PYEOF'
+import sys, tarfile, zipfile
+want = sys.argv[3].split("\n")
+with tarfile.open(sys.argv[1]) as t:
+    for m in t.getmembers():
+        assert "hdrcharset" not in m.pax_headers, m.pax_headers
+    names = [m.name for m in t.getmembers() if "/data/" in m.name]
+assert names == want, names
+with zipfile.ZipFile(sys.argv[2]) as z:
+    for i in z.infolist():
+        nonascii = any(ord(c) > 127 for c in i.filename)
+        assert bool(i.flag_bits & 0x800) == nonascii, (i.filename, hex(i.flag_bits))
+    names = [i.filename for i in z.infolist() if "/data/" in i.filename]
+assert names == want, names
+PYEOF
+then pass "Python's tarfile and zipfile read the names exactly (zip bit 11 set on non-ASCII names)"
+else fail "Python's tarfile and zipfile read the names exactly (zip bit 11 set on non-ASCII names)"; fi
+
 # The ledger's seal entry.
 L="-q -l case.ledger"
 custos-ledger open $L --key alice.key --passphrase-file alice.pass --case CASE-1 --level 3 --authorisation "order 2026/117" &&

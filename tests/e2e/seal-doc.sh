@@ -20,7 +20,7 @@ sed -n '/^## 5\./,/^## 6\./p' "$CUSTOS_SOURCE_ROOT/docs/formats/package.md" |
 [ -s check.sh ] && pass "section 5 has a script" || fail "section 5 has a script"
 mkdir un && tar -xf doc.tar -C un
 cp alice.key.pub un/doc/ && cp "$TSA_CA" un/doc/tsa-ca.crt
-if (cd un/doc && bash -e ../../check.sh > ../../doc.out 2>&1); then
+if (cd un/doc && sh -e ../../check.sh > ../../doc.out 2>&1); then
   pass "the document's commands accept the package (BagIt, signature, timestamp)"
 else fail "the document's commands accept the package" "$(tail -5 doc.out)"; fi
 grep -q "Signature Verified Successfully" doc.out && pass "openssl pkeyutl verified the custodian's signature" ||
@@ -32,14 +32,14 @@ grep -q "$(cd un/doc && sha256sum tagmanifest-sha256.txt | cut -d' ' -f1)" doc.o
 # The same commands must fail on a changed payload byte and on a changed bag-info.
 chmod -R u+w un
 printf 'X' | dd of=un/doc/data/ev/a.txt bs=1 seek=0 conv=notrunc 2>/dev/null
-if (cd un/doc && bash -e ../../check.sh > ../../doc2.out 2>&1); then
+if (cd un/doc && sh -e ../../check.sh > ../../doc2.out 2>&1); then
   fail "the document's commands reject a changed payload"
 else pass "the document's commands reject a changed payload"; fi
 rm -rf un; mkdir un && tar -xf doc.tar -C un
 cp alice.key.pub un/doc/ && cp "$TSA_CA" un/doc/tsa-ca.crt
 sed -i 's/TE-000731/TE-999999/' un/doc/bag-info.txt
 (cd un/doc && sha256sum bag-info.txt bagit.txt manifest-sha256.txt > tagmanifest-sha256.txt)
-if (cd un/doc && bash -e ../../check.sh > ../../doc3.out 2>&1); then
+if (cd un/doc && sh -e ../../check.sh > ../../doc3.out 2>&1); then
   fail "the document's commands reject a re-hashed bag-info (signature fails)"
 else
   grep -q "Signature Verification Failure" doc3.out &&
@@ -62,7 +62,22 @@ grep -q "$want" "$CUSTOS_SOURCE_ROOT/docs/formats/package.md" && pass "the docum
 rm -rf vec; cp -r "$V/vector" vec; cp "$K" vec/alice.key.pub
 # No timestamp in the vector: the script's timestamp step is left out.
 sed '/^# 3\./,/^$/d' check.sh > check-notsa.sh
-if (cd vec && bash -e ../check-notsa.sh > ../vec.out 2>&1) && grep -q "Signature Verified Successfully" vec.out; then
+if (cd vec && sh -e ../check-notsa.sh > ../vec.out 2>&1) && grep -q "Signature Verified Successfully" vec.out; then
   pass "the document's commands accept the test vector"
 else fail "the document's commands accept the test vector" "$(tail -3 vec.out)"; fi
+# key.md's purpose table lists exactly the purposes custos signs with: every
+# CUSTOS_PURPOSE_* of the public headers but the reserved certificate one.
+if python3 - "$CUSTOS_SOURCE_ROOT" <<'EOF'
+import glob, re, sys
+root = sys.argv[1]
+defined = set()
+for h in glob.glob(root + "/include/custos/*.h"):
+    defined |= set(re.findall(r'#define\s+CUSTOS_PURPOSE_\w+\s+"([^"]+)"', open(h).read()))
+doc = open(root + "/docs/formats/key.md").read()
+table = set(re.findall(r"^  \| `(application/vnd\.custos\.[^`]+)` \|", doc, re.M))
+want = defined - {"application/vnd.custos.certificate.v1"}
+assert table == want, ("table", sorted(table - want), "missing", sorted(want - table))
+EOF
+then pass "key.md's purpose table lists every purpose custos signs with, and no other"
+else fail "key.md's purpose table lists every purpose custos signs with, and no other"; fi
 done_tests
