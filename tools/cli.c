@@ -418,7 +418,8 @@ cli_parties_load_signers(const char *const *specs, size_t n, size_t first_idx,
             return rc;
         p->party[k].as = p->as[k];
         p->party[k].key = p->key[k];
-        p->path[k] = eq + 1;
+        if ((p->path[k] = strdup(eq + 1)) == NULL)
+            return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
         p->pass_idx[k] = first_idx + i;
     }
     return CUSTOS_OK;
@@ -565,6 +566,7 @@ cli_parties_free(struct cli_parties *p)
     for (size_t i = 0; i < p->n; i++) {
         custos_key_free(p->key[i]);
         free(p->as[i]);
+        free(p->path[i]);
     }
     memset(p, 0, sizeof(*p));
 }

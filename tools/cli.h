@@ -125,7 +125,7 @@ struct cli_parties {
     size_t n;
     /* Parties who sign in this run but whose private key is not loaded
      * yet: their key file and passphrase source (see cli_parties_unlock). */
-    const char *path[CLI_MAX_SIGNERS];
+    char *path[CLI_MAX_SIGNERS];
     size_t pass_idx[CLI_MAX_SIGNERS];
 };
 
