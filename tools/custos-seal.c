@@ -72,7 +72,7 @@ usage_text(FILE *f)
           "  --tsa URL              timestamp the tag manifest at this RFC 3161 TSA\n"
           "  --tsa-ca FILE          the TSA's CA certificate(s): check the timestamp\n"
           "  --tsa-timeout SECONDS  HTTP timeout for the TSA (default 30)\n"
-          "  --ledger FILE          append a seal entry to this case ledger (create)\n"
+          "  -l, --ledger FILE      append a seal entry to this case ledger (create)\n"
           "  --trust KEY.pub        a key confirmed out of band; it must have signed\n"
           "  --max-entries N        refuse archives with more entries (default 10000000)\n"
           "  --json                 print one JSON document\n"
@@ -118,7 +118,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {"json", no_argument, NULL, OPT_JSON},
         {"key", required_argument, NULL, OPT_KEY},
-        {"ledger", required_argument, NULL, OPT_LEDGER},
+        {"ledger", required_argument, NULL, 'l'},
         {"max-entries", required_argument, NULL, OPT_MAX_ENTRIES},
         {"organization", required_argument, NULL, OPT_ORG},
         {"output", required_argument, NULL, 'o'},
@@ -139,7 +139,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
     int opt, rc;
     char *end;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":ho:q", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":hl:o:q", opts, NULL)) != -1) {
         switch (opt) {
         case 'h':
             usage_text(stdout);
@@ -209,7 +209,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
             if (*end != '\0' || o->tsa_timeout <= 0 || o->tsa_timeout > 3600)
                 return cli_usage(c, "--tsa-timeout: 1 to 3600 seconds");
             break;
-        case OPT_LEDGER:
+        case 'l':
             o->ledger = optarg;
             break;
         case OPT_TRUST:

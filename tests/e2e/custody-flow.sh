@@ -133,4 +133,30 @@ check "sign showed the entry first" grep -q "hands item E-1 over to bob" screen
 tty 6 "sign by a key that is not a party: refused before the passphrase" "" \
     custos-ledger sign t.prop --key carol.key
 no_prompt "not a party"
+
+# ---- a seal's witness sees the sealed package's digest, then signs ----
+mkdir ev && printf 'evidence\n' >ev/a.txt
+n2=$(lines)
+tty 0 "seal: the witness confirms after sealing" "passphrase of alice,y,y,passphrase of carol" \
+    custos-seal create -q -l c.ledger --key alice.key --sign witness=carol.key --evidence E-1 \
+    --seal S-1 -o sealed.tar ev
+tr -d '\r' <screen >screen.txt
+tm=$(tar -xOf sealed.tar sealed/tagmanifest-sha256.txt | sha256sum | cut -d' ' -f1)
+p_tm=$(at "sha256          $tm") p_ask=$(at "witness carol: sign this entry? [y/N]")
+p_carol=$(at "Passphrase for carol.key")
+if [ -n "$p_tm" ] && [ -n "$p_ask" ] && [ -n "$p_carol" ] && [ "$p_tm" -lt "$p_ask" ] &&
+    [ "$p_ask" -lt "$p_carol" ]; then
+    pass "seal: the tag manifest's SHA-256 shown before the witness is asked"
+else fail "seal: the tag manifest's SHA-256 shown before the witness is asked" \
+    "tm=$p_tm ask=$p_ask carol=$p_carol" "$(head -c 1500 screen.txt)"; fi
+is "seal: one entry appended" "$(lines)" $((n2 + 1))
+check "seal: the package verifies with both signatures" custos-seal verify -q sealed.tar
+check "seal: the ledger verifies" custos-ledger verify -q -l c.ledger
+
+# ---- the policy, discoverable ----
+run 0 "add transfer --help" custos-ledger add transfer --help
+check "--help: reason is a required field" grep -q "^required fields:" out
+check "--help: --reason listed" grep -q -- "--reason" out
+check "--help: the receiver's roles" grep -q "receiver .*required; roles that may act so: custodian vendor legal" out
+run 2 "add teleport --help: an unknown action" custos-ledger add teleport --help
 finish
