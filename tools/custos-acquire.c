@@ -51,8 +51,9 @@ static const char usage_text[] =
     "      --passphrase-file F   one for all keys, or one per key (--key first)\n"
     "      --passphrase-fd N     read the passphrases from descriptor N\n"
     "      --yes                 sign without asking each signer to confirm the entry\n"
-    "  With --ledger, the case number, authorisation and description are the\n"
-    "  ledger's (given ones must match); the evidence number is the item.\n"
+    "  With --ledger, the case number and authorisation are the ledger's (given\n"
+    "  ones must match), the description defaults to the item's collect entry\n"
+    "  and the evidence number to the item.\n"
     "  The custodian's passphrase is asked before imaging; each --sign party\n"
     "  is shown the entry with its digests afterwards and confirms, then signs.\n"
     "  -q, --quiet               no progress line\n"
@@ -344,8 +345,9 @@ ledger_append(struct cli *c, const struct options *o, struct custos_ledger *l,
 
 /*
  * With a ledger, the case's facts are the ledger's: the case number and
- * authorisation of its open entry, the item's description from its collect
- * entry. A given value must match, so an image never names another case.
+ * authorisation of its open entry (a given value must match, so an image
+ * never names another case or warrant), and by default the item's
+ * description from its collect entry.
  */
 static int
 take_ledger_facts(struct options *o, struct cli_case_facts *f, struct custos_error *err)

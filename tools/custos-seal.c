@@ -457,15 +457,14 @@ cmd_create(struct cli *c, const struct options *o, char **paths, int npaths,
         if (rc == CUSTOS_OK)
             rc = cli_fact_match(o->ledger, "--authorisation", o->authorisation, facts.authorisation,
                                 &auth, err);
-        if (rc == CUSTOS_OK)
-            rc = cli_fact_match(o->ledger, "--description", o->description, facts.description,
-                                &desc, err);
+        if (desc == NULL)
+            desc = facts.description; /* by default the item's, from its collect entry */
     }
     if (rc == CUSTOS_OK)
         rc = cli_parties_load_signers(specs, 1 + o->signers.n, 0, &p, err);
     if (rc == CUSTOS_OK)
         rc = cli_parties_load(&o->signers, o->party, o->nparty, 0, &p, err);
-    if (rc == CUSTOS_OK && p.n > 1)
+    if (rc == CUSTOS_OK && (o->ledger != NULL || o->signers.n > 0))
         rc = cli_confirm_possible(o->yes, err);
     for (size_t i = 0; rc == CUSTOS_OK && i < 1 + o->signers.n; i++) {
         const char *kf = strchr(specs[i], '=') + 1;
