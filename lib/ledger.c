@@ -2210,3 +2210,25 @@ custos_ledger_policy(const char *action, char **json, struct custos_error *err)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
     return CUSTOS_OK;
 }
+
+int
+custos_ledger_check_body(struct custos_ledger *l, const char *body, size_t len)
+{
+    int rc = check_alive(l, "custos_ledger_check_body");
+    if (rc != CUSTOS_OK)
+        return rc;
+    if ((rc = lock_ex(l)) != CUSTOS_OK)
+        return rc;
+    rc = catch_up(l);
+    unlock(l);
+    if (rc != CUSTOS_OK)
+        return rc;
+    /* As a proposal is checked before signing: unsigned parties are allowed. */
+    struct finding_list f = {0};
+    if (replay(&l->st, body, len, M_COMMIT | M_LATE | M_DRY, &f) != CUSTOS_OK)
+        rc = custos_error_set(&l->err, CUSTOS_E_NOMEM, 0, l->path, "out of memory");
+    else if (f.n > 0)
+        rc = finding_error(l, &f, 0, CUSTOS_E_REFUSED);
+    free(f.v);
+    return rc;
+}

@@ -102,6 +102,8 @@ usage_text(FILE *f)
           "  sign PROPOSAL show a proposal, then add your signature once you confirm\n"
           "                (--key KEY)\n"
           "  show-proposal PROPOSAL  a proposal in plain language, and who has signed it\n"
+          "                (with -l, whether the ledger would take it now; sign -l checks\n"
+          "                that before asking)\n"
           "  commit PROPOSAL  append a signed proposal; refused if the ledger moved\n"
           "  verify        check the whole ledger (and --checkpoint CP)\n"
           "  checkpoint    write a signed checkpoint of the ledger (--key KEY -o CP)\n"
@@ -522,10 +524,23 @@ describe_proposal(const char *body, char **tokens, size_t ntokens, struct custos
     return out;
 }
 
+/* With -l: would the ledger take this entry now? */
+static int
+check_against_ledger(const struct options *o, const char *body, struct custos_error *err)
+{
+    if (o->ledger == NULL)
+        return CUSTOS_OK;
+    struct custos_ledger *l = NULL;
+    int rc = custos_ledger_open(&l, o->ledger, err);
+    if (rc == CUSTOS_OK && (rc = custos_ledger_check_body(l, body, strlen(body))) != CUSTOS_OK)
+        custos_error_copy(err, custos_ledger_error(l));
+    custos_ledger_free(l);
+    return rc;
+}
+
 static int
 cmd_show_proposal(struct cli *c, struct options *o, const char *proposal, struct custos_error *err)
 {
-    (void)o;
     char *body = NULL, **tokens = NULL;
     size_t ntokens = 0;
     int rc = custos_proposal_read(proposal, &body, &tokens, &ntokens, err);
@@ -535,6 +550,9 @@ cmd_show_proposal(struct cli *c, struct options *o, const char *proposal, struct
     if (text != NULL) {
         printf("%s: proposed ledger entry\n%s", proposal, text);
         free(text);
+        rc = check_against_ledger(o, body, err);
+        if (rc == CUSTOS_OK && o->ledger != NULL)
+            printf("ledger: %s would accept it now\n", o->ledger);
     }
     custos_proposal_free(body, tokens, ntokens);
     return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : fail(c, err);
@@ -555,6 +573,9 @@ cmd_sign(struct cli *c, struct options *o, const char *proposal, struct custos_e
         rc = err->status;
     if (rc == CUSTOS_OK)
         rc = cli_confirm_possible(o->yes, err);
+    /* With -l, an entry the ledger would refuse is refused before anyone is asked. */
+    if (rc == CUSTOS_OK)
+        rc = check_against_ledger(o, body, err);
     /* Before the passphrase: is this key a party that has not signed? */
     if (rc == CUSTOS_OK && custos_key_load_public(&pub, pubpath, err) == CUSTOS_OK) {
         const char *fp = custos_key_fingerprint(pub);

@@ -58,6 +58,19 @@ CUSTOS_API int custos_proposal_sign_shown(const char *path, const char *shown,
  */
 CUSTOS_API int custos_ledger_policy(const char *action, char **json, struct custos_error *err);
 
+struct custos_ledger;
+
+/*
+ * Checks an entry body (a proposal's, without signatures) against the
+ * ledger as it is now (after reading new entries), as a commit would, but
+ * without signing or writing: the entry must come next (seq and prev), and
+ * follow the policy (roles, enrolment, revocation, item state, fields).
+ * Missing signatures are allowed. The reason is in custos_ledger_error(l).
+ * Returns: CUSTOS_OK; CUSTOS_E_REFUSED; CUSTOS_E_CORRUPT; CUSTOS_E_IO;
+ * CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_ledger_check_body(struct custos_ledger *l, const char *body, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -120,7 +120,8 @@ check "the second prompt says the first was wrong" grep -q "Wrong passphrase; pa
 # ---- proposals: shown, then signed only as shown ----
 custos-ledger propose transfer -q -l c.ledger --party releaser=alice.key.pub --party receiver=bob.key.pub \
     --item E-1 --reason "to the lab" -o t.prop || fail "propose"
-run 0 "show-proposal" custos-ledger show-proposal t.prop
+run 0 "show-proposal" custos-ledger show-proposal -l c.ledger t.prop
+check "show-proposal -l: the ledger would take it now" grep -q "ledger: c.ledger would accept it now" out
 check "show-proposal: plain summary" grep -q "alice (releaser) hands item E-1 over to bob (receiver)" out
 check "show-proposal: the reason" grep -q "reason          to the lab" out
 check "show-proposal: nobody has signed" grep -q "signed so far: nobody" out
@@ -152,6 +153,12 @@ else fail "seal: the tag manifest's SHA-256 shown before the witness is asked" \
 is "seal: one entry appended" "$(lines)" $((n2 + 1))
 check "seal: the package verifies with both signatures" custos-seal verify -q sealed.tar
 check "seal: the ledger verifies" custos-ledger verify -q -l c.ledger
+
+tty 6 "sign -l: a proposal the ledger has moved past is refused before asking" "" \
+    custos-ledger sign -l c.ledger t.prop --key alice.key
+no_prompt "sign of a stale proposal"
+run 6 "show-proposal -l says why the ledger would refuse it" custos-ledger show-proposal -l c.ledger t.prop
+check "show-proposal -l: the reason" grep -q "expected" err
 
 # ---- the policy, discoverable ----
 run 0 "add transfer --help" custos-ledger add transfer --help
