@@ -842,6 +842,27 @@ verify_image(struct custos_acquisition *a, struct custos_staging *st, const char
 }
 
 int
+custos_acquire_check(const struct custos_acquire_options *o, struct custos_error *err)
+{
+    struct names names;
+    struct stat sb;
+    int rc = check_options(o, err);
+    if (rc == CUSTOS_OK)
+        rc = plan_names(o, &names, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    if (stat(names.dir, &sb) != 0)
+        return custos_error_set(err, CUSTOS_E_IO, errno, names.dir,
+                                "the output directory cannot be used");
+    if (!S_ISDIR(sb.st_mode))
+        return custos_error_set(err, CUSTOS_E_IO, ENOTDIR, names.dir,
+                                "the output directory cannot be used");
+    if (strcmp(o->source, "-") != 0 && stat(o->source, &sb) != 0)
+        return custos_error_set(err, CUSTOS_E_IO, errno, o->source, "cannot open the source");
+    return CUSTOS_OK;
+}
+
+int
 custos_acquire(const struct custos_acquire_options *o, const struct custos_progress *prog,
                struct custos_acquisition **out, struct custos_error *err)
 {

@@ -53,6 +53,7 @@
 
 #include "custos/atomicfile.h"
 #include "custos/digest.h"
+#include "custos/proposal.h"
 #include "custos/sign.h"
 #include "base64_private.h"
 #include "fsutil_private.h"
@@ -2598,5 +2599,62 @@ custos_ledger_record(struct custos_ledger *l, const char *action, const char *fi
         if (rc != CUSTOS_E_REFUSED || attempt == 1 || strstr(l->err.message, "moved") == NULL)
             break;
     }
+    return rc;
+}
+
+/* ---- the policy, for people (custos-ledger add ACTION --help) and pre-checks ---- */
+
+int
+custos_ledger_policy(const char *action, char **json, struct custos_error *err)
+{
+    *json = NULL;
+    static const char *const roles[] = {CUSTOS_ROLE_CUSTODIAN, CUSTOS_ROLE_RECORDER,
+                                        CUSTOS_ROLE_WITNESS, CUSTOS_ROLE_VENDOR, CUSTOS_ROLE_LEGAL};
+    static const char *const types[] = {"text", "integer", "sha256", "time"};
+    const struct arule *ar = rule_of(action != NULL ? action : "");
+    if (ar == NULL)
+        return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL, "unknown action \"%s\"",
+                                action != NULL ? action : "");
+    json_t *caps = json_array(), *fields = json_array();
+    for (size_t c = 0; c < 5 && ar->caps[c].as != NULL; c++) {
+        json_t *rl = json_array();
+        for (unsigned i = 0; i < 5; i++)
+            if (ar->caps[c].roles & (1u << i))
+                json_array_append_new(rl, json_string(roles[i]));
+        json_array_append_new(caps, json_pack("{s:s, s:b, s:o}", "as", ar->caps[c].as, "required",
+                                              ar->caps[c].required, "roles", rl));
+    }
+    for (size_t i = 0; i < 12 && ar->fields[i].name != NULL; i++)
+        json_array_append_new(fields, json_pack("{s:s, s:s, s:b}", "name", ar->fields[i].name,
+                                                "type", types[ar->fields[i].type], "required",
+                                                ar->fields[i].required));
+    json_t *o = json_pack("{s:s, s:o, s:o, s:s*}", "action", ar->action, "parties", caps, "fields",
+                          fields, "holder", ar->holder_as);
+    *json = o != NULL ? dump(o) : NULL;
+    json_decref(o);
+    if (*json == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    return CUSTOS_OK;
+}
+
+int
+custos_ledger_check_body(struct custos_ledger *l, const char *body, size_t len)
+{
+    int rc = check_alive(l, "custos_ledger_check_body");
+    if (rc != CUSTOS_OK)
+        return rc;
+    if ((rc = lock_ex(l)) != CUSTOS_OK)
+        return rc;
+    rc = catch_up(l);
+    unlock(l);
+    if (rc != CUSTOS_OK)
+        return rc;
+    /* As a proposal is checked before signing: unsigned parties are allowed. */
+    struct finding_list f = {0};
+    if (replay(&l->st, body, len, M_COMMIT | M_LATE | M_DRY, &f) != CUSTOS_OK)
+        rc = custos_error_set(&l->err, CUSTOS_E_NOMEM, 0, l->path, "out of memory");
+    else if (f.n > 0)
+        rc = finding_error(l, &f, 0, CUSTOS_E_REFUSED);
+    free(f.v);
     return rc;
 }

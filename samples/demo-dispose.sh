@@ -29,14 +29,14 @@ custos-ledger open $L --key alice.key --passphrase-file alice.pass --time "$(t 0
 i=0
 for p in vera olaf sam wendy; do
   i=$((i + 1))
-  custos-ledger add enroll $L --time "$(t 09:0$i)" --sign subject=$p.key --sign approver=alice.key \
+  custos-ledger add --yes enroll $L --time "$(t 09:0$i)" --sign subject=$p.key --sign approver=alice.key \
     --passphrase-file $p.pass --passphrase-file alice.pass --organisation "as named"
 done
-custos-ledger add collect $L --time "$(t 09:10)" --sign custodian=alice.key --passphrase-file alice.pass \
+custos-ledger add --yes collect $L --time "$(t 09:10)" --sign custodian=alice.key --passphrase-file alice.pass \
   --item EV-01 --description "USB stick of the incident" --make SanDisk --model "Ultra" --serial 4C530001
-custos-ledger add collect $L --time "$(t 09:11)" --sign custodian=alice.key --passphrase-file alice.pass \
+custos-ledger add --yes collect $L --time "$(t 09:11)" --sign custodian=alice.key --passphrase-file alice.pass \
   --item EV-02 --description "laptop disk" --make Seagate --model "ST1000LM" --serial ZDE1X0
-custos-ledger add seal $L --time "$(t 09:20)" --sign custodian=alice.key --sign witness=wendy.key \
+custos-ledger add --yes seal $L --time "$(t 09:20)" --sign custodian=alice.key --sign witness=wendy.key \
   --passphrase-file alice.pass --passphrase-file wendy.pass --item EV-02 --seal TE-000731 \
   --sha256 "$(printf 'EV-02 package' | sha256sum | cut -d' ' -f1)"
 echo "case.ledger: $(wc -l < case.ledger) entries"

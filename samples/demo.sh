@@ -96,21 +96,21 @@ custos-ledger open -l "$ledger" --key "$out/keys/custodian.key" \
   --passphrase-file "$out/keys/custodian.pass" --case IR-2026-0117 --level 3 \
   --authorisation "IR-2026-0117/APPROVAL-03 (CISO written approval)" || fail "custos-ledger open"
 # shellcheck disable=SC2086
-custos-ledger add enroll -l "$ledger" --sign approver="$out/keys/custodian.key" \
+custos-ledger add --yes enroll -l "$ledger" --sign approver="$out/keys/custodian.key" \
   --sign subject="$out/keys/witness.key" $both || fail "custos-ledger add enroll"
 # shellcheck disable=SC2086
-custos-ledger add collect -l "$ledger" --sign custodian="$out/keys/custodian.key" \
+custos-ledger add --yes collect -l "$ledger" --sign custodian="$out/keys/custodian.key" \
   --sign witness="$out/keys/witness.key" $both --item EV-01 \
   --description "USB stick found in workstation FIN-WS-07" --location "FIN-WS-07, 3F" ||
   fail "custos-ledger add collect"
 
 section "5. Acquire it to E01 (custos-acquire), recorded in the ledger"
 mkdir "$out/evidence"
-set -- custos-acquire \
-  --authorisation "IR-2026-0117/APPROVAL-03 (CISO written approval)" \
-  --case-number "IR-2026-0117" --evidence-number "EV-01" \
+# The case number, authorisation and description come from the ledger (its
+# open and collect entries): each fact is typed once. --yes: the demo has no
+# witness at the keyboard to confirm the entry shown before signing.
+set -- custos-acquire --yes --item EV-01 \
   --examiner "Demo Custodian" \
-  --description "USB stick found in workstation FIN-WS-07" \
   --notes "demo run of samples/demo.sh" \
   --ledger "$ledger" --key "$out/keys/custodian.key" --sign witness="$out/keys/witness.key" \
   --passphrase-file "$out/keys/custodian.pass" --passphrase-file "$out/keys/witness.pass" \
@@ -197,7 +197,7 @@ echo "E01 -> raw (ewfexport): $export_sha256"
 
 section "9. The files inside the E01 (custos-hash --image), signed and recorded"
 # shellcheck disable=SC2086
-custos-hash -q --image "$e01" -d sha256 --key "$out/keys/custodian.key" \
+custos-hash -q --yes --image "$e01" -d sha256 --key "$out/keys/custodian.key" \
   --ledger "$ledger" --item EV-01 --sign witness="$out/keys/witness.key" $both \
   -o "$out/evidence/usb-stick.files.json" || fail "custos-hash --image"
 python3 -c 'import json, sys
@@ -237,7 +237,7 @@ section "11. Seal the evidence (custos-seal), recorded in the ledger"
 mkdir "$out/sealed"
 S=$root/$out/sealed
 # shellcheck disable=SC2086
-custos-seal create -q --key "$out/keys/custodian.key" --sign witness="$out/keys/witness.key" $both \
+custos-seal create -q --yes --key "$out/keys/custodian.key" --sign witness="$out/keys/witness.key" $both \
   --case IR-2026-0117 --evidence EV-01 --seal TE-000117 \
   --authorisation "IR-2026-0117/APPROVAL-03 (CISO written approval)" \
   --organization "Demo Corp" --description "USB stick EV-01: E01 image, record, file manifest" \
@@ -315,7 +315,7 @@ for who in vendor:vendor:"Demo Shred Ltd." operator:vendor:"Demo Operator" \
   printf 'demo passphrase of %s\n' "$k" >"$out/keys/$k.pass"
   custos-key generate -q --name "${who##*:}" --role "$r" -o "$out/keys/$k.key" \
     --passphrase-file "$out/keys/$k.pass" || fail "custos-key generate $k"
-  custos-ledger add enroll -q -l "$ledger" --sign subject="$out/keys/$k.key" \
+  custos-ledger add --yes enroll -q -l "$ledger" --sign subject="$out/keys/$k.key" \
     --sign approver="$out/keys/custodian.key" --passphrase-file "$out/keys/$k.pass" \
     --passphrase-file "$out/keys/custodian.pass" --organisation "Demo Shred Ltd." ||
     fail "custos-ledger add enroll $k"
@@ -367,7 +367,7 @@ indented custos-dispose verify "$out/destruction-proof.tar" --order "$out/order.
   --passphrase-file "$out/keys/custodian.pass" || fail "custos-dispose verify"
 # The vendor countersigns the dispose entry the owner recorded.
 seq=$(tail -n 1 "$ledger" | cut -f1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["seq"])')
-custos-ledger add attest -q -l "$ledger" --sign attester="$out/keys/vendor.key" \
+custos-ledger add --yes attest -q -l "$ledger" --sign attester="$out/keys/vendor.key" \
   --passphrase-file "$out/keys/vendor.pass" --target "$seq" || fail "the vendor's attest"
 custos-dispose render "$out/destruction-proof.tar" -o "$out/destruction-certificate.pdf" ||
   fail "custos-dispose render"

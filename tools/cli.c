@@ -346,14 +346,23 @@ cli_load_private_key(const struct cli_signers *s, size_t idx, const char *path,
     const char *pf = s->npassfile == 0   ? NULL
                      : s->npassfile == 1 ? s->passfile[0]
                                          : s->passfile[idx];
+    /* At a terminal a mistyped passphrase may be typed again, up to three times. */
+    int tries = pf == NULL && s->passfd < 0 ? 3 : 1;
     char prompt[512];
     snprintf(prompt, sizeof(prompt), "Passphrase for %.400s: ", path);
-    char *pass = NULL;
-    size_t passlen = 0;
-    int rc = cli_read_passphrase(prompt, pf, s->passfd, 0, &pass, &passlen, err);
-    if (rc == CUSTOS_OK)
-        rc = custos_key_load_private(key, path, pass, passlen, err);
-    custos_passphrase_free(pass, passlen);
+    int rc = CUSTOS_OK;
+    for (int t = 0; t < tries; t++) {
+        char *pass = NULL;
+        size_t passlen = 0;
+        rc = cli_read_passphrase(prompt, pf, s->passfd, 0, &pass, &passlen, err);
+        if (rc == CUSTOS_OK)
+            rc = custos_key_load_private(key, path, pass, passlen, err);
+        custos_passphrase_free(pass, passlen);
+        if (rc != CUSTOS_E_UNTRUSTED || strstr(err->message, "wrong passphrase") == NULL)
+            break;
+        if (t + 1 < tries)
+            snprintf(prompt, sizeof(prompt), "Wrong passphrase; passphrase for %.400s: ", path);
+    }
     return rc;
 }
 
@@ -382,12 +391,182 @@ cli_parties_load(const struct cli_signers *s, const char *const *specs, size_t n
     return CUSTOS_OK;
 }
 
+int
+cli_parties_load_signers(const char *const *specs, size_t n, size_t first_idx,
+                         struct cli_parties *p, struct custos_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *eq = strchr(specs[i], '=');
+        if (eq == NULL)
+            return custos_error_set(err, CUSTOS_E_USAGE, 0, specs[i], "not AS=KEYFILE");
+        if (p->n == CLI_MAX_SIGNERS)
+            return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL, "at most %d parties",
+                                    CLI_MAX_SIGNERS);
+        size_t k = p->n;
+        if ((p->as[k] = strndup(specs[i], (size_t)(eq - specs[i]))) == NULL)
+            return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+        p->n++;
+        char pub[4200];
+        snprintf(pub, sizeof(pub), "%s%s", eq + 1, CUSTOS_KEY_PUB_SUFFIX);
+        int rc = custos_key_load_public(&p->key[k], pub, err);
+        if (rc == CUSTOS_E_IO)
+            return custos_error_set(err, CUSTOS_E_USAGE, 0, pub,
+                                    "no public key file beside %s (custos-key writes one); it is "
+                                    "needed to check the entry before asking the passphrase",
+                                    eq + 1);
+        if (rc != CUSTOS_OK)
+            return rc;
+        p->party[k].as = p->as[k];
+        p->party[k].key = p->key[k];
+        if ((p->path[k] = strdup(eq + 1)) == NULL)
+            return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+        p->pass_idx[k] = first_idx + i;
+    }
+    return CUSTOS_OK;
+}
+
+int
+cli_parties_signs_now(const struct cli_parties *p, size_t k)
+{
+    return k < p->n && (p->path[k] != NULL || custos_key_has_private(p->key[k]));
+}
+
+int
+cli_parties_unlock(const struct cli_signers *s, struct cli_parties *p, size_t k,
+                   struct custos_error *err)
+{
+    if (k >= p->n || p->path[k] == NULL || custos_key_has_private(p->key[k]))
+        return CUSTOS_OK;
+    struct custos_key *priv = NULL;
+    int rc = cli_load_private_key(s, p->pass_idx[k], p->path[k], &priv, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    if (strcmp(custos_key_fingerprint(priv), custos_key_fingerprint(p->key[k])) != 0) {
+        custos_key_free(priv);
+        return custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, p->path[k],
+                                "is not the key of its public key file %s%s", p->path[k],
+                                CUSTOS_KEY_PUB_SUFFIX);
+    }
+    custos_key_free(p->key[k]);
+    p->key[k] = priv;
+    p->party[k].key = priv;
+    return CUSTOS_OK;
+}
+
+int
+cli_confirm_possible(int yes, struct custos_error *err)
+{
+    if (yes)
+        return CUSTOS_OK;
+    int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL,
+                                "no terminal to show the entry and ask each signer to confirm: "
+                                "give --yes to sign without asking");
+    close(fd);
+    return CUSTOS_OK;
+}
+
+/* Asks question on the terminal; 1 for an answer starting with y or Y. */
+static int
+tty_confirm(int fd, const char *question)
+{
+    if (write(fd, question, strlen(question)) < 0)
+        return 0;
+    char line[64];
+    size_t n = 0;
+    while (n + 1 < sizeof(line)) {
+        char ch;
+        ssize_t r = read(fd, &ch, 1);
+        if (r <= 0 || ch == '\n')
+            break;
+        line[n++] = ch;
+    }
+    line[n] = '\0';
+    return strcmp(line, "y") == 0 || strcmp(line, "Y") == 0 || strcmp(line, "yes") == 0 ||
+           strcmp(line, "YES") == 0 || strcmp(line, "Yes") == 0;
+}
+
+int
+cli_ask(const char *question)
+{
+    int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    char q[1024];
+    snprintf(q, sizeof(q), "%s [y/N] ", question);
+    int yes = tty_confirm(fd, q);
+    close(fd);
+    return yes;
+}
+
+int
+cli_entry_sign(struct cli *c, const struct cli_signers *s, struct cli_parties *p, int yes,
+               const char *body, char **tokens, size_t *ntok, struct custos_error *err)
+{
+    *ntok = 0;
+    char *text = NULL;
+    int rc = custos_entry_describe(body, strlen(body), &text, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    int fd = -1;
+    if (!yes) {
+        fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0) {
+            free(text);
+            return cli_confirm_possible(0, err);
+        }
+    }
+    cli_progress_end(c);
+    const char *headline = "The ledger entry to be signed:\n";
+    if (fd >= 0) {
+        if (write(fd, headline, strlen(headline)) < 0 || write(fd, text, strlen(text)) < 0) {
+            /* Not shown: do not ask. */
+            free(text);
+            close(fd);
+            return custos_error_set(err, CUSTOS_E_IO, errno, "/dev/tty", "cannot show the entry");
+        }
+    }
+    /* With --yes the script's author has decided; stderr stays one line per diagnostic. */
+    free(text);
+    for (size_t k = 0; rc == CUSTOS_OK && k < p->n; k++) {
+        if (!cli_parties_signs_now(p, k))
+            continue;
+        if (fd >= 0) {
+            char q[600];
+            snprintf(q, sizeof(q), "%s %s: sign this entry? [y/N] ", p->as[k],
+                     custos_key_name(p->key[k]));
+            if (!tty_confirm(fd, q)) {
+                rc = custos_error_set(err, CUSTOS_E_REFUSED, 0, NULL,
+                                      "%s %s did not confirm the entry; nothing was signed or "
+                                      "recorded",
+                                      p->as[k], custos_key_name(p->key[k]));
+                break;
+            }
+        }
+        rc = cli_parties_unlock(s, p, k, err);
+        if (rc == CUSTOS_OK)
+            rc = custos_ledger_sign_body(body, strlen(body), p->key[k], &tokens[*ntok], err);
+        if (rc == CUSTOS_OK)
+            (*ntok)++;
+    }
+    if (fd >= 0)
+        close(fd);
+    if (rc != CUSTOS_OK) {
+        for (size_t i = 0; i < *ntok; i++)
+            free(tokens[i]);
+        *ntok = 0;
+    }
+    return rc;
+}
+
 void
 cli_parties_free(struct cli_parties *p)
 {
     for (size_t i = 0; i < p->n; i++) {
         custos_key_free(p->key[i]);
         free(p->as[i]);
+        free(p->path[i]);
     }
     memset(p, 0, sizeof(*p));
 }
@@ -423,6 +602,9 @@ cli_custody_option(struct cli *c, struct cli_custody *o, int ch, const char *arg
         return cli_signers_add_passfile(c, &o->signers, arg);
     case CLI_OPT_PASSFD:
         return cli_signers_set_passfd(c, &o->signers, arg);
+    case CLI_OPT_YES:
+        o->yes = 1;
+        return -1;
     default:
         return -2;
     }
@@ -453,7 +635,7 @@ cli_custody_prepare(const struct cli_custody *o, const char *key_as, const char 
     specs[0] = first;
     for (size_t i = 0; i < s->n && i < CLI_MAX_SIGNERS; i++)
         specs[i + 1] = s->spec[i];
-    int rc = cli_parties_load(s, specs, s->n + 1, 1, p, err);
+    int rc = cli_parties_load_signers(specs, s->n + 1, 0, p, err);
     if (rc == CUSTOS_OK)
         rc = cli_parties_load(s, o->party, o->nparty, 0, p, err);
     if (rc == CUSTOS_OK)
@@ -465,23 +647,110 @@ cli_custody_prepare(const struct cli_custody *o, const char *key_as, const char 
     if (rc != CUSTOS_OK)
         custos_error_copy(err, custos_ledger_error(*l));
     free(body);
+    if (rc == CUSTOS_OK)
+        rc = cli_confirm_possible(o->yes, err);
     return rc;
 }
 
 int
-cli_custody_record(const struct cli_custody *o, struct custos_ledger *l, const char *action,
-                   const char *fields, const struct cli_parties *p, int print,
+cli_custody_record(struct cli *c, const struct cli_custody *o, struct custos_ledger *l,
+                   const char *action, const char *fields, struct cli_parties *p, int print,
                    struct custos_error *err)
 {
     uint64_t seq = 0;
-    int rc = custos_ledger_record(l, action, fields, p->party, p->n, NULL,
-                                  o->nparty > 0 ? CUSTOS_LEDGER_ALLOW_MISSING : 0, &seq);
-    if (rc != CUSTOS_OK) {
-        custos_error_copy(err, custos_ledger_error(l));
-        return rc;
+    int rc = CUSTOS_OK;
+    /* Another process may append between the proposal and the commit; the
+     * entry is then shown and confirmed again on the new head. */
+    for (int attempt = 0; attempt < 16; attempt++) {
+        char *body = NULL, *tokens[CLI_MAX_SIGNERS] = {0};
+        size_t ntok = 0;
+        rc = custos_ledger_propose(l, action, fields, p->party, p->n, NULL, &body);
+        if (rc != CUSTOS_OK)
+            custos_error_copy(err, custos_ledger_error(l));
+        if (rc == CUSTOS_OK)
+            rc = cli_entry_sign(c, &o->signers, p, o->yes, body, tokens, &ntok, err);
+        if (rc == CUSTOS_OK) {
+            rc = custos_ledger_commit(l, body, strlen(body), (const char *const *)tokens, ntok,
+                                      o->nparty > 0 ? CUSTOS_LEDGER_ALLOW_MISSING : 0, &seq);
+            if (rc != CUSTOS_OK)
+                custos_error_copy(err, custos_ledger_error(l));
+        }
+        for (size_t i = 0; i < ntok; i++)
+            free(tokens[i]);
+        free(body);
+        if (rc != CUSTOS_E_REFUSED || strstr(err->message, "moved") == NULL)
+            break;
     }
+    if (rc != CUSTOS_OK)
+        return rc;
     if (print)
         printf("ledger: entry %llu (%s of %s) appended to %s%s\n", (unsigned long long)seq, action,
                o->item, o->ledger, o->nparty > 0 ? "; awaiting late signatures" : "");
     return rc;
+}
+
+int
+cli_case_facts_load(const char *path, const char *item, struct cli_case_facts *f,
+                    struct custos_error *err)
+{
+    memset(f, 0, sizeof(*f));
+    struct custos_custody *m = NULL;
+    int rc = custos_custody_load(&m, path, NULL, NULL, err);
+    if (m == NULL)
+        return rc;
+#define DUP(dst, src)                                                                              \
+    do {                                                                                           \
+        if ((src) != NULL && ((dst) = strdup(src)) == NULL)                                        \
+            rc = CUSTOS_E_NOMEM;                                                                   \
+    } while (0)
+    rc = CUSTOS_OK;
+    DUP(f->case_id, m->case_id);
+    DUP(f->authorisation, m->authorisation);
+    for (size_t i = 0; item != NULL && i < m->nitems; i++) {
+        const struct custos_custody_item *it = &m->items[i];
+        if (strcmp(it->id, item) != 0)
+            continue;
+        f->collected = 1;
+        DUP(f->description, it->description);
+        DUP(f->make, it->make);
+        DUP(f->model, it->model);
+        DUP(f->serial, it->serial);
+    }
+#undef DUP
+    custos_custody_free(m);
+    if (rc != CUSTOS_OK) {
+        cli_case_facts_free(f);
+        return custos_error_set(err, rc, 0, path, "out of memory");
+    }
+    return CUSTOS_OK;
+}
+
+void
+cli_case_facts_free(struct cli_case_facts *f)
+{
+    free(f->case_id);
+    free(f->authorisation);
+    free(f->description);
+    free(f->make);
+    free(f->model);
+    free(f->serial);
+    memset(f, 0, sizeof(*f));
+}
+
+int
+cli_fact_match(const char *ledger, const char *option, const char *given, const char *from_ledger,
+               const char **use, struct custos_error *err)
+{
+    if (from_ledger == NULL) {
+        *use = given;
+        return CUSTOS_OK;
+    }
+    if (given != NULL && strcmp(given, from_ledger) != 0)
+        return custos_error_set(err, CUSTOS_E_REFUSED, 0, ledger,
+                                "%s \"%s\" differs from the ledger's \"%s\"; refusing to record "
+                                "one case under another's facts (leave %s out to take the "
+                                "ledger's)",
+                                option, given, from_ledger, option);
+    *use = from_ledger;
+    return CUSTOS_OK;
 }

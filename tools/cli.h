@@ -123,7 +123,51 @@ struct cli_parties {
     struct custos_key *key[CLI_MAX_SIGNERS];
     char *as[CLI_MAX_SIGNERS];
     size_t n;
+    /* Parties who sign in this run but whose private key is not loaded
+     * yet: their key file and passphrase source (see cli_parties_unlock). */
+    char *path[CLI_MAX_SIGNERS];
+    size_t pass_idx[CLI_MAX_SIGNERS];
 };
+
+/*
+ * Adds n AS=KEY specs of parties who sign in this run to p with their
+ * PUBLIC keys (KEY.pub, which custos-key writes beside every private key),
+ * so that policy, enrolment and the entry can be checked and shown before
+ * anyone types a passphrase. The i-th spec takes passphrase source
+ * first_idx + i when it is unlocked.
+ */
+int cli_parties_load_signers(const char *const *specs, size_t n, size_t first_idx,
+                             struct cli_parties *p, struct custos_error *err);
+
+/*
+ * Replaces party k's public key by its private key (asking its passphrase,
+ * up to three tries at a terminal) and checks that it is the same key.
+ * Does nothing for a party whose private key is loaded or who signs later.
+ */
+int cli_parties_unlock(const struct cli_signers *s, struct cli_parties *p, size_t k,
+                       struct custos_error *err);
+
+/* 1 when party k signs in this run (private key loaded, or loadable). */
+int cli_parties_signs_now(const struct cli_parties *p, size_t k);
+
+/*
+ * Returns 0 when signing can be confirmed: yes is set, or there is a
+ * terminal to ask on; else a usage error naming --yes.
+ */
+int cli_confirm_possible(int yes, struct custos_error *err);
+
+/* Asks question + " [y/N] " on the terminal; 1 for yes, 0 otherwise or without one. */
+int cli_ask(const char *question);
+
+/*
+ * Shows the entry body in plain language (custos_entry_describe) and, for
+ * each party who signs in this run, asks them to confirm on the terminal
+ * (unless yes), unlocks their key and signs. tokens receives *ntok new
+ * strings (free them). A signer who does not confirm stops it all:
+ * CUSTOS_E_REFUSED, nothing signed by anybody is kept.
+ */
+int cli_entry_sign(struct cli *c, const struct cli_signers *s, struct cli_parties *p, int yes,
+                   const char *body, char **tokens, size_t *ntok, struct custos_error *err);
 
 /*
  * Adds n AS=KEY specs to p (start from a zeroed p): private keys, with the
@@ -153,6 +197,7 @@ enum {
     CLI_OPT_PASSFD,
     CLI_OPT_PASSFILE,
     CLI_OPT_SIGN,
+    CLI_OPT_YES,
 };
 #define CLI_CUSTODY_LONGOPTS                                                                       \
     {"item", required_argument, NULL, CLI_OPT_ITEM},                                               \
@@ -160,8 +205,9 @@ enum {
         {"party", required_argument, NULL, CLI_OPT_PARTY},                                         \
         {"passphrase-fd", required_argument, NULL, CLI_OPT_PASSFD},                                \
         {"passphrase-file", required_argument, NULL, CLI_OPT_PASSFILE},                            \
+        {"sign", required_argument, NULL, CLI_OPT_SIGN},                                           \
     {                                                                                              \
-        "sign", required_argument, NULL, CLI_OPT_SIGN                                              \
+        "yes", no_argument, NULL, CLI_OPT_YES                                                      \
     }
 
 struct cli_custody {
@@ -171,6 +217,7 @@ struct cli_custody {
     struct cli_signers signers;         /* --sign and the passphrase sources */
     const char *party[CLI_MAX_SIGNERS]; /* --party AS=KEY.pub */
     size_t nparty;
+    int yes; /* --yes: sign without asking each signer to confirm */
 };
 
 /* Empties o. */
@@ -190,25 +237,54 @@ int cli_custody_option(struct cli *c, struct cli_custody *o, int ch, const char 
 int cli_custody_check(struct cli *c, const struct cli_custody *o);
 
 /*
- * Before the long work: loads the keys (--key as capacity key_as, e.g.
- * "custodian", then each --sign, all private; then each --party, public),
- * opens the ledger, and checks an entry of action with probe_fields
- * (stand-in values for what the work will produce) against the ledger's
- * policy, so a wrong passphrase or a refused entry stops the run before
- * anything is done. *l and p must be released (custos_ledger_free,
- * cli_parties_free) also on failure.
+ * Before the long work and before any passphrase: loads the public keys
+ * (--key as capacity key_as, e.g. "custodian", then each --sign, then each
+ * --party), opens the ledger, and checks an entry of action with
+ * probe_fields (stand-in values for what the work will produce) against
+ * the ledger's policy (roles, enrolment, revocation, item state, holder),
+ * and that signing can be confirmed. Then the tool checks its own outputs
+ * and unlocks the main key with cli_parties_unlock(..., 0, ...); the other
+ * signers are asked after the work, when the entry can be shown to them.
+ * *l and p must be released (custos_ledger_free, cli_parties_free) also on
+ * failure.
  */
 int cli_custody_prepare(const struct cli_custody *o, const char *key_as, const char *action,
                         const char *probe_fields, struct custos_ledger **l, struct cli_parties *p,
                         struct custos_error *err);
 
 /*
- * After the work: appends the entry with its real fields (parties given by
- * --party are left to attest) and, when print, says so on stdout.
+ * After the work: builds the entry with its real fields, shows it to every
+ * party signing now and has each confirm and sign (cli_entry_sign), then
+ * appends it (parties given by --party are left to attest) and, when
+ * print, says so on stdout.
  */
-int cli_custody_record(const struct cli_custody *o, struct custos_ledger *l, const char *action,
-                       const char *fields, const struct cli_parties *p, int print,
+int cli_custody_record(struct cli *c, const struct cli_custody *o, struct custos_ledger *l,
+                       const char *action, const char *fields, struct cli_parties *p, int print,
                        struct custos_error *err);
+
+/*
+ * The case facts a ledger holds, for tools that would otherwise have them
+ * typed again: from the verified ledger at path, the case number and
+ * authorisation of its open entry, and the collect entry of item (when
+ * item is not NULL and was collected). Strings are new; release with
+ * cli_case_facts_free.
+ */
+struct cli_case_facts {
+    char *case_id, *authorisation;
+    char *description, *make, *model, *serial; /* of the item's collect entry, or NULL */
+    int collected;                             /* 1 when item has a collect entry */
+};
+int cli_case_facts_load(const char *path, const char *item, struct cli_case_facts *f,
+                        struct custos_error *err);
+void cli_case_facts_free(struct cli_case_facts *f);
+
+/*
+ * A fact given on the command line against the ledger's: when given is
+ * NULL, *use becomes the ledger's value; when both exist and differ,
+ * returns CUSTOS_E_REFUSED naming the option and both values.
+ */
+int cli_fact_match(const char *ledger, const char *option, const char *given,
+                   const char *from_ledger, const char **use, struct custos_error *err);
 
 /* Prints a JSON document (a NUL-terminated string) and a newline on stdout. */
 int cli_print_json(const char *json);

@@ -27,7 +27,8 @@ static const char usage_text[] =
     "                            E01: default 1500M)\n"
     "  -d, --digests LIST        md5,sha1,sha256 or all (default all)\n"
     "  -w, --window SIZE         piecewise SHA-256 every SIZE bytes (default 1G; 0: none)\n"
-    "  -a, --authorisation REF   the warrant, order or approval reference (required)\n"
+    "  -a, --authorisation REF   the warrant, order or approval reference (required\n"
+    "                            without --ledger)\n"
     "      --no-authorisation    acquire without one; the record says so\n"
     "      --case-number TEXT    case metadata, stored in the E01 and the record\n"
     "      --evidence-number TEXT\n"
@@ -49,6 +50,12 @@ static const char usage_text[] =
     "      --party AS=KEY.pub    a party who signs later with custos-ledger add attest\n"
     "      --passphrase-file F   one for all keys, or one per key (--key first)\n"
     "      --passphrase-fd N     read the passphrases from descriptor N\n"
+    "      --yes                 sign without asking each signer to confirm the entry\n"
+    "  With --ledger, the case number and authorisation are the ledger's (given\n"
+    "  ones must match), the description defaults to the item's collect entry\n"
+    "  and the evidence number to the item.\n"
+    "  The custodian's passphrase is asked before imaging; each --sign party\n"
+    "  is shown the entry with its digests afterwards and confirms, then signs.\n"
     "  -q, --quiet               no progress line\n"
     "  -h, --help                show this help\n"
     "  -V, --version             show the version\n"
@@ -237,9 +244,16 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         return rc;
     if (a->no_authorisation && a->authorisation != NULL)
         return cli_usage(c, "--authorisation and --no-authorisation together");
-    if (!a->no_authorisation && (a->authorisation == NULL || a->authorisation[0] == '\0'))
+    if (o->custody.ledger != NULL && a->no_authorisation)
+        return cli_usage(c, "--no-authorisation with --ledger: the case's authorisation is the "
+                            "ledger's");
+    /* With a ledger, the authorisation is the ledger's (checked in main). */
+    if (o->custody.ledger == NULL && !a->no_authorisation &&
+        (a->authorisation == NULL || a->authorisation[0] == '\0'))
         return cli_usage(c, "missing --authorisation REF (or --no-authorisation, which is "
                             "recorded)");
+    if (a->authorisation != NULL && a->authorisation[0] == '\0')
+        return cli_usage(c, "empty --authorisation");
     size_t len = strlen(a->output);
     int e01_name = len > 4 && (strcmp(a->output + len - 4, ".E01") == 0 ||
                                strcmp(a->output + len - 4, ".e01") == 0);
@@ -316,16 +330,41 @@ print_human(const struct custos_acquisition *a, const char *source)
     printf("  record: %s\n", custos_acquisition_record_path(a));
 }
 
-/* Appends the `acquire` entry for a published image. */
+/* Appends the `acquire` entry for a published image, shown to its signers first. */
 static int
-ledger_append(const struct options *o, struct custos_ledger *l, const struct cli_parties *p,
-              const struct custos_acquisition *a, struct custos_error *err)
+ledger_append(struct cli *c, const struct options *o, struct custos_ledger *l,
+              struct cli_parties *p, const struct custos_acquisition *a, struct custos_error *err)
 {
     char *fields = NULL;
     int rc = custos_acquisition_ledger_fields(a, o->custody.item, &fields, err);
     if (rc == CUSTOS_OK)
-        rc = cli_custody_record(&o->custody, l, "acquire", fields, p, !o->json, err);
+        rc = cli_custody_record(c, &o->custody, l, "acquire", fields, p, !o->json, err);
     free(fields);
+    return rc;
+}
+
+/*
+ * With a ledger, the case's facts are the ledger's: the case number and
+ * authorisation of its open entry (a given value must match, so an image
+ * never names another case or warrant), and by default the item's
+ * description from its collect entry.
+ */
+static int
+take_ledger_facts(struct options *o, struct cli_case_facts *f, struct custos_error *err)
+{
+    struct custos_acquire_options *a = &o->acq;
+    const char *l = o->custody.ledger;
+    int rc = cli_case_facts_load(l, o->custody.item, f, err);
+    if (rc == CUSTOS_OK)
+        rc = cli_fact_match(l, "--case-number", a->case_number, f->case_id, &a->case_number, err);
+    if (rc == CUSTOS_OK)
+        rc = cli_fact_match(l, "--authorisation", a->authorisation, f->authorisation,
+                            &a->authorisation, err);
+    if (rc == CUSTOS_OK)
+        rc = cli_fact_match(l, "--description", a->description, f->description, &a->description,
+                            err);
+    if (rc == CUSTOS_OK && a->evidence_number == NULL)
+        a->evidence_number = o->custody.item;
     return rc;
 }
 
@@ -354,15 +393,26 @@ main(int argc, char **argv)
     custos_leftovers_warn(c.prog, o.acq.output, stderr); /* killed runs' temporary outputs */
 
     int status = CUSTOS_OK;
+    struct cli_case_facts facts = {0};
     if (o.custody.ledger != NULL) {
-        /* Keys and policy first: the probe stands in for the record's hash. */
+        /* Everything knowable is checked before a passphrase is asked or a byte
+         * read: the case's facts, the policy (the probe stands in for the
+         * record's hash), the outputs. */
+        status = take_ledger_facts(&o, &facts, &err);
         json_t *j = json_pack("{s:s, s:s, s:s}", "item", o.custody.item, "record", "(pending)",
                               "record_sha256", CLI_ZERO_SHA256_HEX);
         char *probe = json_dumps(j, JSON_COMPACT);
         json_decref(j);
-        status =
-            cli_custody_prepare(&o.custody, "custodian", "acquire", probe, &ledger, &parties, &err);
+        if (status == CUSTOS_OK)
+            status = cli_custody_prepare(&o.custody, "custodian", "acquire", probe, &ledger,
+                                         &parties, &err);
         free(probe);
+        if (status == CUSTOS_OK)
+            status = custos_acquire_check(&o.acq, &err);
+        /* The custodian's key now, so a mistyped passphrase cannot waste an
+         * acquisition; the others sign after the digests exist. */
+        if (status == CUSTOS_OK)
+            status = cli_parties_unlock(&o.custody.signers, &parties, 0, &err);
         if (status != CUSTOS_OK) {
             cli_error(&c, &err);
             goto out;
@@ -387,13 +437,18 @@ main(int argc, char **argv)
     if (ledger != NULL && (status == CUSTOS_OK || status == CUSTOS_E_INCOMPLETE)) {
         struct custos_error lerr;
         custos_error_clear(&lerr);
-        int lrc = ledger_append(&o, ledger, &parties, a, &lerr);
+        int lrc = ledger_append(&c, &o, ledger, &parties, a, &lerr);
         if (lrc != CUSTOS_OK) {
             cli_error(&c, &lerr);
+            cli_warn(&c,
+                     "%s: the image and its record are kept; the ledger entry was not "
+                     "appended",
+                     o.acq.output);
             status = custos_status_worst(status, lrc);
         }
     }
 out:
+    cli_case_facts_free(&facts);
     custos_ledger_free(ledger);
     cli_parties_free(&parties);
     custos_acquisition_free(a);

@@ -71,6 +71,9 @@ usage_text(void)
         "      --party AS=PUB    a party who signs later (custos-ledger add attest)\n"
         "      --passphrase-file F, --passphrase-fd N\n"
         "                        passphrases: one for all keys, or one per key (--key first)\n"
+        "      --yes             sign without asking each signer to confirm the entry\n"
+        "                        (each --sign party is shown the entry with the manifest's\n"
+        "                        SHA-256 after hashing, and confirms before signing)\n"
         "  -h, --help            this text\n"
         "  -V, --version         the version\n");
 }
@@ -290,8 +293,8 @@ hash_source(struct cli *c, const struct options *o, struct custos_manifest *m)
  * record, named by file name and SHA-256 of its bytes.
  */
 static int
-record_manifest(const struct options *o, struct custos_ledger *l, const struct cli_parties *p,
-                struct custos_error *err)
+record_manifest(struct cli *c, const struct options *o, struct custos_ledger *l,
+                struct cli_parties *p, struct custos_error *err)
 {
     struct custos_digest_result d;
     char hex[CUSTOS_DIGEST_HEX_MAX], tool[64];
@@ -306,7 +309,7 @@ record_manifest(const struct options *o, struct custos_ledger *l, const struct c
                   slash != NULL ? slash + 1 : o->output, "record_sha256", hex, "tool", tool);
     char *fields = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(j);
-    rc = cli_custody_record(&o->custody, l, "acquire", fields, p, !o->json, err);
+    rc = cli_custody_record(c, &o->custody, l, "acquire", fields, p, !o->json, err);
     free(fields);
     return rc;
 }
@@ -354,6 +357,9 @@ cmd_manifest(struct cli *c, struct options *o)
         st = cli_custody_prepare(&o->custody, "custodian", "acquire", probe, &ledger, &parties,
                                  &err);
         free(probe);
+        /* The custodian signs the manifest too: their key now; others after hashing. */
+        if (st == CUSTOS_OK)
+            st = cli_parties_unlock(&o->custody.signers, &parties, 0, &err);
         signer = parties.key[0];
     } else if (o->custody.key != NULL) {
         st = cli_load_private_key(&o->custody.signers, 0, o->custody.key, &own_key, &err);
@@ -392,7 +398,7 @@ cmd_manifest(struct cli *c, struct options *o)
         }
     }
     if (ledger != NULL && rc == CUSTOS_OK) {
-        rc = record_manifest(o, ledger, &parties, &err);
+        rc = record_manifest(c, o, ledger, &parties, &err);
         if (rc != CUSTOS_OK) {
             cli_error(c, &err);
             st = custos_status_worst(st, rc);

@@ -16,12 +16,14 @@
  *   custos-ledger export -l LEDGER -o DIR [--checkpoint CP]
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -84,6 +86,8 @@ struct options {
     size_t nparty;
     int allow_missing;           /* --allow-missing */
     int json;                    /* --json */
+    int yes;                     /* --yes */
+    int help;                    /* -h */
     const char *fields[NFIELDS]; /* field values by field_opts index */
 };
 
@@ -97,7 +101,11 @@ usage_text(FILE *f)
           "  add ACTION    append an entry signed now by every party (--sign AS=KEY ...)\n"
           "  propose ACTION  write an unsigned entry for the parties (--party AS=KEY.pub ...)\n"
           "                to PROPOSAL (-o)\n"
-          "  sign PROPOSAL add your signature to a proposal (--key KEY)\n"
+          "  sign PROPOSAL show a proposal, then add your signature once you confirm\n"
+          "                (--key KEY)\n"
+          "  show-proposal PROPOSAL  a proposal in plain language, and who has signed it\n"
+          "                (with -l, whether the ledger would take it now; sign -l checks\n"
+          "                that before asking)\n"
           "  commit PROPOSAL  append a signed proposal; refused if the ledger moved\n"
           "  verify        check the whole ledger (and --checkpoint CP)\n"
           "  checkpoint    write a signed checkpoint of the ledger (--key KEY -o CP)\n"
@@ -120,6 +128,8 @@ usage_text(FILE *f)
           "  --party AS=KEY.pub     a party acting as AS, to sign the proposal later\n"
           "  --passphrase-file F    passphrase file; repeat in --sign order, or give one\n"
           "  --passphrase-fd N      read the passphrase from descriptor N\n"
+          "  --yes                  sign without asking each signer to confirm the entry\n"
+          "                         (add and sign show it first and ask at the terminal)\n"
           "  --allow-missing        commit although some parties have not signed\n"
           "  --checkpoint FILE      verify, prove, show or export against this checkpoint\n"
           "  --item ID              show only this item (and an entry field)\n"
@@ -150,6 +160,7 @@ enum {
     OPT_TIME,
     OPT_JSON,
     OPT_VERSION,
+    OPT_YES,
     OPT_FIELD = 1000,
 };
 
@@ -171,6 +182,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         {"sign", required_argument, NULL, OPT_SIGN},
         {"time", required_argument, NULL, OPT_TIME},
         {"version", no_argument, NULL, OPT_VERSION},
+        {"yes", no_argument, NULL, OPT_YES},
     };
     const size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
     struct option all[sizeof(fixed) / sizeof(fixed[0]) + NFIELDS + 1];
@@ -184,8 +196,8 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
     while ((opt = getopt_long(argc, argv, ":hl:o:q", all, NULL)) != -1) {
         switch (opt) {
         case 'h':
-            usage_text(stdout);
-            return CUSTOS_EXIT_OK;
+            o->help = 1; /* after the command word is known: add ACTION --help */
+            break;
         case OPT_VERSION:
             printf("custos-ledger %s\n", custos_version());
             return CUSTOS_EXIT_OK;
@@ -236,6 +248,9 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
             break;
         case OPT_JSON:
             o->json = 1;
+            break;
+        case OPT_YES:
+            o->yes = 1;
             break;
         default:
             if (opt >= OPT_FIELD && opt < OPT_FIELD + (int)NFIELDS) {
@@ -326,6 +341,100 @@ cmd_open(struct cli *c, struct options *o, struct custos_error *err)
     return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : fail(c, err);
 }
 
+static const char *field_value(const struct options *o, const char *field);
+
+/* The option that sets an entry field, e.g. "reason" -> "reason", "seal_checked" -> "seal-checked".
+ */
+static const char *
+option_of(const char *field)
+{
+    for (size_t i = 0; i < NFIELDS; i++)
+        if (strcmp(field_opts[i].field, field) == 0)
+            return field_opts[i].opt;
+    return NULL;
+}
+
+/* Fields the ledger fills in itself. */
+static int
+automatic_field(const char *action, const char *field)
+{
+    return (strcmp(action, "open") == 0 &&
+            (strcmp(field, "ledger") == 0 || strcmp(field, "report_due") == 0 ||
+             strcmp(field, "recovery_due") == 0)) ||
+           (strcmp(action, "attest") == 0 && strcmp(field, "target_sha256") == 0);
+}
+
+/*
+ * A field the action requires and the command line lacks is a usage error
+ * naming its option, found from the policy table before anything else.
+ */
+static int
+check_required(struct cli *c, const struct options *o, const char *action, struct custos_error *err)
+{
+    char *pj = NULL;
+    if (custos_ledger_policy(action, &pj, err) != CUSTOS_OK)
+        return 0; /* an unknown action is reported with the ledger's name */
+    json_t *pol = json_loads(pj, 0, NULL);
+    free(pj);
+    json_t *fields = json_object_get(pol, "fields");
+    int out = 0;
+    for (size_t i = 0; out == 0 && i < json_array_size(fields); i++) {
+        json_t *f = json_array_get(fields, i);
+        const char *name = json_string_value(json_object_get(f, "name"));
+        if (!json_is_true(json_object_get(f, "required")) || automatic_field(action, name))
+            continue;
+        const char *opt = option_of(name);
+        if (field_value(o, name) == NULL)
+            out = cli_usage(c, "%s needs the field \"%s\" (--%s)", action, name,
+                            opt != NULL ? opt : name);
+    }
+    json_decref(pol);
+    return out;
+}
+
+/* custos-ledger add ACTION --help: the action's parties and fields, from the policy table. */
+static int
+action_help(struct cli *c, const char *action)
+{
+    char *pj = NULL;
+    struct custos_error err;
+    if (custos_ledger_policy(action, &pj, &err) != CUSTOS_OK)
+        return cli_usage(c, "%s", err.message);
+    json_t *pol = json_loads(pj, 0, NULL);
+    free(pj);
+    printf("custos-ledger add %s: the policy the ledger enforces on append and verify\n\n", action);
+    printf("parties (--sign AS=KEY now, or --party AS=KEY.pub with propose):\n");
+    json_t *v;
+    size_t i;
+    json_array_foreach(json_object_get(pol, "parties"), i, v)
+    {
+        printf("  %-10s %s; roles that may act so:", json_string_value(json_object_get(v, "as")),
+               json_is_true(json_object_get(v, "required")) ? "required" : "optional");
+        json_t *r;
+        size_t j;
+        json_array_foreach(json_object_get(v, "roles"), j, r) printf(" %s", json_string_value(r));
+        printf("\n");
+    }
+    const char *holder = json_string_value(json_object_get(pol, "holder"));
+    if (holder != NULL)
+        printf("  (the party acting as %s must hold the item)\n", holder);
+    for (int req = 1; req >= 0; req--) {
+        printf("%s fields:\n", req ? "required" : "optional");
+        json_array_foreach(json_object_get(pol, "fields"), i, v)
+        {
+            const char *name = json_string_value(json_object_get(v, "name"));
+            if (json_is_true(json_object_get(v, "required")) != req)
+                continue;
+            const char *opt = option_of(name);
+            printf("  --%-20s %s%s\n", opt != NULL ? opt : name,
+                   json_string_value(json_object_get(v, "type")),
+                   automatic_field(action, name) ? " (filled in by custos-ledger)" : "");
+        }
+    }
+    json_decref(pol);
+    return CUSTOS_EXIT_OK;
+}
+
 static int
 cmd_add(struct cli *c, struct options *o, const char *action, int propose, struct custos_error *err)
 {
@@ -337,35 +446,121 @@ cmd_add(struct cli *c, struct options *o, const char *action, int propose, struc
         return cli_usage(c, "propose: needs --party AS=KEY.pub ... and -o PROPOSAL (not --sign)");
     if (!propose && (o->signers.n == 0 || o->nparty > 0))
         return cli_usage(c, "add: needs --sign AS=KEY for every party (or use propose)");
+    int urc = check_required(c, o, action, err);
+    if (urc != 0)
+        return urc;
     struct cli_parties p = {0};
     size_t n = propose ? o->nparty : o->signers.n;
     struct custos_ledger *l = NULL;
-    char *fj = fields_json(o), *body = NULL;
+    char *fj = fields_json(o), *body = NULL, *tokens[MAX_KEYS] = {0};
+    size_t ntok = 0;
     uint64_t seq = 0;
-    /* The ledger first: nobody types a passphrase for a ledger that does not verify. */
-    int rc = custos_ledger_open(&l, o->ledger, err);
+    /* Public keys first: enrolment, roles and the item are checked before any passphrase. */
+    int rc = propose ? cli_parties_load(&o->signers, o->party, n, 0, &p, err)
+                     : cli_parties_load_signers(o->signers.spec, n, 0, &p, err);
     if (rc == CUSTOS_OK)
-        rc = cli_parties_load(&o->signers, propose ? o->party : o->signers.spec, n, !propose, &p,
-                              err);
-    if (rc == CUSTOS_OK) {
-        rc = propose ? custos_ledger_propose(l, action, fj, p.party, n, o->time, &body)
-                     : custos_ledger_append(l, action, fj, p.party, n, o->time, &seq);
-        if (rc != CUSTOS_OK)
+        rc = custos_ledger_open(&l, o->ledger, err);
+    /* Another process may append between the proposal and the commit: the
+     * entry is then built, shown and signed again on the new head. */
+    for (int attempt = 0; rc == CUSTOS_OK && attempt < 16; attempt++) {
+        for (size_t i = 0; i < ntok; i++)
+            free(tokens[i]);
+        ntok = 0;
+        free(body);
+        body = NULL;
+        rc = custos_ledger_propose(l, action, fj, p.party, n, o->time, &body);
+        if (rc != CUSTOS_OK) {
             custos_error_copy(err, custos_ledger_error(l));
+            break;
+        }
+        if (propose)
+            break;
+        /* Checked once the entry is known to be acceptable. */
+        rc = cli_confirm_possible(o->yes, err);
+        /* Every signer sees the entry and confirms before their key signs. */
+        if (rc == CUSTOS_OK)
+            rc = cli_entry_sign(c, &o->signers, &p, o->yes, body, tokens, &ntok, err);
+        if (rc == CUSTOS_OK) {
+            rc = custos_ledger_commit(l, body, strlen(body), (const char *const *)tokens, ntok, 0,
+                                      &seq);
+            if (rc != CUSTOS_OK)
+                custos_error_copy(err, custos_ledger_error(l));
+        }
+        if (rc != CUSTOS_E_REFUSED || strstr(err->message, "moved") == NULL)
+            break;
+        rc = CUSTOS_OK;
     }
     if (rc == CUSTOS_OK && propose) {
         rc = custos_proposal_write(o->output, body, err);
         if (rc == CUSTOS_OK && !c->quiet)
-            printf("%s: proposed entry %" PRIu64 " (%s) for %zu parties; each signs with "
-                   "custos-ledger sign %s --key KEY\n",
-                   o->output, custos_ledger_size(l), action, n, o->output);
+            printf("%s: proposed entry %" PRIu64 " (%s) for %zu parties; each reads it with "
+                   "custos-ledger show-proposal %s and signs with custos-ledger sign %s --key "
+                   "KEY\n",
+                   o->output, custos_ledger_size(l), action, n, o->output, o->output);
     } else if (rc == CUSTOS_OK) {
         print_entry(c, o, l, action, seq);
     }
+    for (size_t i = 0; i < ntok; i++)
+        free(tokens[i]);
     cli_parties_free(&p);
     free(fj);
     free(body);
     custos_ledger_free(l);
+    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : fail(c, err);
+}
+
+/* The proposal in plain language, and who has signed it so far (by fingerprint). */
+static char *
+describe_proposal(const char *body, char **tokens, size_t ntokens, struct custos_error *err)
+{
+    char *text = NULL;
+    if (custos_entry_describe(body, strlen(body), &text, err) != CUSTOS_OK)
+        return NULL;
+    size_t n = strlen(text) + 64 + ntokens * 96;
+    char *out = malloc(n);
+    if (out == NULL) {
+        free(text);
+        custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+        return NULL;
+    }
+    int w = snprintf(out, n, "%ssigned so far: %s\n", text, ntokens == 0 ? "nobody" : "");
+    for (size_t i = 0; i < ntokens && w > 0 && (size_t)w < n; i++)
+        w += snprintf(out + w, n - (size_t)w, "  key %.16s\n", tokens[i]);
+    free(text);
+    return out;
+}
+
+/* With -l: would the ledger take this entry now? */
+static int
+check_against_ledger(const struct options *o, const char *body, struct custos_error *err)
+{
+    if (o->ledger == NULL)
+        return CUSTOS_OK;
+    struct custos_ledger *l = NULL;
+    int rc = custos_ledger_open(&l, o->ledger, err);
+    if (rc == CUSTOS_OK && (rc = custos_ledger_check_body(l, body, strlen(body))) != CUSTOS_OK)
+        custos_error_copy(err, custos_ledger_error(l));
+    custos_ledger_free(l);
+    return rc;
+}
+
+static int
+cmd_show_proposal(struct cli *c, struct options *o, const char *proposal, struct custos_error *err)
+{
+    char *body = NULL, **tokens = NULL;
+    size_t ntokens = 0;
+    int rc = custos_proposal_read(proposal, &body, &tokens, &ntokens, err);
+    char *text = rc == CUSTOS_OK ? describe_proposal(body, tokens, ntokens, err) : NULL;
+    if (text == NULL && rc == CUSTOS_OK)
+        rc = err->status;
+    if (text != NULL) {
+        printf("%s: proposed ledger entry\n%s", proposal, text);
+        free(text);
+        rc = check_against_ledger(o, body, err);
+        if (rc == CUSTOS_OK && o->ledger != NULL)
+            printf("ledger: %s would accept it now\n", o->ledger);
+    }
+    custos_proposal_free(body, tokens, ntokens);
     return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : fail(c, err);
 }
 
@@ -374,14 +569,70 @@ cmd_sign(struct cli *c, struct options *o, const char *proposal, struct custos_e
 {
     if (o->key == NULL)
         return cli_usage(c, "sign: missing --key KEY");
-    struct custos_key *k = NULL;
-    int rc = cli_load_private_key(&o->signers, 0, o->key, &k, err);
+    struct custos_key *k = NULL, *pub = NULL;
+    char *body = NULL, **tokens = NULL, *text = NULL;
+    size_t ntokens = 0;
+    char pubpath[4200];
+    snprintf(pubpath, sizeof(pubpath), "%s%s", o->key, CUSTOS_KEY_PUB_SUFFIX);
+    int rc = custos_proposal_read(proposal, &body, &tokens, &ntokens, err);
+    if (rc == CUSTOS_OK && (text = describe_proposal(body, tokens, ntokens, err)) == NULL)
+        rc = err->status;
     if (rc == CUSTOS_OK)
-        rc = custos_proposal_sign(proposal, k, err);
+        rc = cli_confirm_possible(o->yes, err);
+    /* With -l, an entry the ledger would refuse is refused before anyone is asked. */
+    if (rc == CUSTOS_OK)
+        rc = check_against_ledger(o, body, err);
+    /* Before the passphrase: is this key a party that has not signed? */
+    if (rc == CUSTOS_OK && custos_key_load_public(&pub, pubpath, err) == CUSTOS_OK) {
+        const char *fp = custos_key_fingerprint(pub);
+        json_t *root = json_loads(body, 0, NULL);
+        int listed = 0;
+        size_t i;
+        json_t *v;
+        json_array_foreach(json_object_get(root, "parties"), i, v)
+        {
+            const char *kf = json_string_value(json_object_get(v, "key"));
+            listed |= kf != NULL && strcmp(kf, fp) == 0;
+        }
+        json_decref(root);
+        if (!listed)
+            rc = custos_error_set(err, CUSTOS_E_REFUSED, 0, proposal,
+                                  "%s (key %.16s) is not a party to this entry",
+                                  custos_key_name(pub), fp);
+        for (i = 0; rc == CUSTOS_OK && i < ntokens; i++)
+            if (strncmp(tokens[i], fp, 64) == 0)
+                rc = custos_error_set(err, CUSTOS_E_REFUSED, 0, proposal, "%s has signed already",
+                                      custos_key_name(pub));
+    } else if (rc == CUSTOS_OK) {
+        custos_error_clear(err);
+    }
+    if (rc == CUSTOS_OK) {
+        if (!o->yes) {
+            char q[600];
+            int fd = open("/dev/tty", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+            int shown = fd >= 0 && write(fd, "The ledger entry to be signed:\n", 31) == 31 &&
+                        write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+            if (fd >= 0)
+                close(fd);
+            snprintf(q, sizeof(q), "Sign this entry with %s?", o->key);
+            if (!shown || !cli_ask(q))
+                rc = custos_error_set(err, CUSTOS_E_REFUSED, 0, proposal,
+                                      "not confirmed; nothing was signed");
+        } else if (!c->quiet) {
+            fprintf(stderr, "The ledger entry to be signed:\n%s", text);
+        }
+    }
+    if (rc == CUSTOS_OK)
+        rc = cli_load_private_key(&o->signers, 0, o->key, &k, err);
+    if (rc == CUSTOS_OK)
+        rc = custos_proposal_sign_shown(proposal, body, k, err);
     if (rc == CUSTOS_OK && !c->quiet)
         printf("%s: signed by %s (%s, %.16s)\n", proposal, custos_key_name(k), custos_key_role(k),
                custos_key_fingerprint(k));
     custos_key_free(k);
+    custos_key_free(pub);
+    free(text);
+    custos_proposal_free(body, tokens, ntokens);
     return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : fail(c, err);
 }
 
@@ -764,6 +1015,13 @@ main(int argc, char **argv)
         return rc;
     scan_quiet(&c, argc, argv);
     /* getopt_long has moved every option before the command word and its operands. */
+    if (o.help) {
+        if (argc - optind == 2 &&
+            (strcmp(argv[optind], "add") == 0 || strcmp(argv[optind], "propose") == 0))
+            return action_help(&c, argv[optind + 1]);
+        usage_text(stdout);
+        return CUSTOS_EXIT_OK;
+    }
     if (optind >= argc)
         return cli_usage(&c, "missing command");
     const char *cmd = argv[optind++];
@@ -771,7 +1029,8 @@ main(int argc, char **argv)
     const char *arg = nargs > 0 ? argv[optind] : NULL;
     int wants_arg = strcmp(cmd, "add") == 0 || strcmp(cmd, "propose") == 0 ||
                     strcmp(cmd, "sign") == 0 || strcmp(cmd, "commit") == 0 ||
-                    strcmp(cmd, "cosign") == 0 || strcmp(cmd, "prove") == 0;
+                    strcmp(cmd, "show-proposal") == 0 || strcmp(cmd, "cosign") == 0 ||
+                    strcmp(cmd, "prove") == 0;
     if (o.ncheckpoints > 1 && strcmp(cmd, "verify") != 0)
         return cli_usage(&c, "%s takes one --checkpoint (verify takes several)", cmd);
     if (strcmp(cmd, "status") == 0) {
@@ -802,6 +1061,8 @@ main(int argc, char **argv)
         return cmd_add(&c, &o, arg, cmd[0] == 'p', &err);
     if (strcmp(cmd, "sign") == 0)
         return cmd_sign(&c, &o, arg, &err);
+    if (strcmp(cmd, "show-proposal") == 0)
+        return cmd_show_proposal(&c, &o, arg, &err);
     if (strcmp(cmd, "commit") == 0)
         return cmd_commit(&c, &o, arg, &err);
     if (strcmp(cmd, "verify") == 0)

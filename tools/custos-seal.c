@@ -41,6 +41,7 @@ struct options {
     size_t ntrust;
     uint64_t max_entries; /* --max-entries */
     int json;
+    int yes; /* --yes: sign without asking each signer to confirm */
 };
 
 static void
@@ -56,20 +57,23 @@ usage_text(FILE *f)
           "  -o, --output PATH      the package (create) or directory (extract) to write\n"
           "  --key FILE             your private key: the custodian (create), witness (cosign)\n"
           "  --format FMT           dir, tar or zip (default: from the -o suffix .tar/.zip)\n"
-          "  --case ID              case identifier\n"
+          "  --case ID              case identifier (with --ledger: the ledger's)\n"
           "  --evidence N           evidence (exhibit) number, the ledger's item\n"
           "  --seal N               the seal's number\n"
-          "  --authorisation REF    warrant, order or approval reference\n"
+          "  --authorisation REF    warrant, order or approval reference (with --ledger:\n"
+          "                         the ledger's; a given one must match)\n"
           "  --organization NAME    Source-Organization\n"
           "  --description TEXT     External-Description\n"
-          "  --sign witness=KEY     a witness present now signs with private KEY\n"
+          "  --sign witness=KEY     a witness present now: shown the sealed package's\n"
+          "                         digest and the ledger entry, confirms, then signs\n"
+          "  --yes                  sign without asking each signer to confirm\n"
           "  --party witness=KEY.pub  a witness who cosigns later\n"
           "  --passphrase-file F    passphrase file; one for all, or one per key (--key first)\n"
           "  --passphrase-fd N      read passphrases from descriptor N\n"
           "  --tsa URL              timestamp the tag manifest at this RFC 3161 TSA\n"
           "  --tsa-ca FILE          the TSA's CA certificate(s): check the timestamp\n"
           "  --tsa-timeout SECONDS  HTTP timeout for the TSA (default 30)\n"
-          "  --ledger FILE          append a seal entry to this case ledger (create)\n"
+          "  -l, --ledger FILE      append a seal entry to this case ledger (create)\n"
           "  --trust KEY.pub        a key confirmed out of band; it must have signed\n"
           "  --max-entries N        refuse archives with more entries (default 10000000)\n"
           "  --json                 print one JSON document\n"
@@ -100,6 +104,7 @@ enum {
     OPT_MAX_ENTRIES,
     OPT_JSON,
     OPT_VERSION,
+    OPT_YES,
 };
 
 static int
@@ -114,7 +119,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {"json", no_argument, NULL, OPT_JSON},
         {"key", required_argument, NULL, OPT_KEY},
-        {"ledger", required_argument, NULL, OPT_LEDGER},
+        {"ledger", required_argument, NULL, 'l'},
         {"max-entries", required_argument, NULL, OPT_MAX_ENTRIES},
         {"organization", required_argument, NULL, OPT_ORG},
         {"output", required_argument, NULL, 'o'},
@@ -129,12 +134,13 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         {"tsa-ca", required_argument, NULL, OPT_TSA_CA},
         {"tsa-timeout", required_argument, NULL, OPT_TSA_TIMEOUT},
         {"version", no_argument, NULL, OPT_VERSION},
+        {"yes", no_argument, NULL, OPT_YES},
         {NULL, 0, NULL, 0},
     };
     int opt, rc;
     char *end;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":ho:q", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":hl:o:q", opts, NULL)) != -1) {
         switch (opt) {
         case 'h':
             usage_text(stdout);
@@ -204,7 +210,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
             if (*end != '\0' || o->tsa_timeout <= 0 || o->tsa_timeout > 3600)
                 return cli_usage(c, "--tsa-timeout: 1 to 3600 seconds");
             break;
-        case OPT_LEDGER:
+        case 'l':
             o->ledger = optarg;
             break;
         case OPT_TRUST:
@@ -216,6 +222,9 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
             o->max_entries = strtoull(optarg, &end, 10);
             if (*end != '\0' || optarg[0] == '-' || o->max_entries == 0)
                 return cli_usage(c, "--max-entries: a positive number");
+            break;
+        case OPT_YES:
+            o->yes = 1;
             break;
         case OPT_JSON:
             o->json = 1;
@@ -461,8 +470,11 @@ cmd_create(struct cli *c, const struct options *o, char **paths, int npaths,
     custos_leftovers_warn(c->prog, o->output, stderr); /* killed runs' temporary outputs */
     if (npaths == 0)
         return cli_usage(c, "create: nothing to seal");
-    if (o->case_id == NULL || o->evidence == NULL || o->seal == NULL || o->authorisation == NULL)
-        return cli_usage(c, "create: --case, --evidence, --seal and --authorisation are required");
+    if (o->evidence == NULL || o->seal == NULL)
+        return cli_usage(c, "create: --evidence and --seal are required");
+    if (o->ledger == NULL && (o->case_id == NULL || o->authorisation == NULL))
+        return cli_usage(c, "create: --case and --authorisation are required (or --ledger, "
+                            "whose they are)");
     if (o->tsa_ca != NULL && o->tsa == NULL)
         return cli_usage(c, "create: --tsa-ca needs --tsa");
     if (o->ntrust || o->max_entries)
@@ -481,7 +493,8 @@ cmd_create(struct cli *c, const struct options *o, char **paths, int npaths,
     else if (strcmp(f, "dir") != 0)
         return cli_usage(c, "--format: dir, tar or zip");
 
-    /* Keys first, and the ledger opened and the entry checked, before the long work. */
+    /* Everything knowable before any passphrase: the case's facts, the
+     * keys' enrolment and the policy (public keys), the output. */
     const char *specs[MAX_KEYS + 1];
     char custspec[4200];
     snprintf(custspec, sizeof(custspec), "%s=%s", CUSTOS_ROLE_CUSTODIAN, o->key);
@@ -492,10 +505,27 @@ cmd_create(struct cli *c, const struct options *o, char **paths, int npaths,
     struct custos_ledger *l = NULL;
     char *pubs[MAX_KEYS + 1] = {0};
     char *body = NULL;
+    struct cli_case_facts facts = {0};
     struct custos_seal_result res;
-    int rc = cli_parties_load(&o->signers, specs, 1 + o->signers.n, 1, &p, err);
+    const char *case_id = o->case_id, *auth = o->authorisation, *desc = o->description;
+    struct stat sb;
+    int rc = CUSTOS_OK;
+    if (o->ledger != NULL) {
+        rc = cli_case_facts_load(o->ledger, o->evidence, &facts, err);
+        if (rc == CUSTOS_OK)
+            rc = cli_fact_match(o->ledger, "--case", o->case_id, facts.case_id, &case_id, err);
+        if (rc == CUSTOS_OK)
+            rc = cli_fact_match(o->ledger, "--authorisation", o->authorisation, facts.authorisation,
+                                &auth, err);
+        if (desc == NULL)
+            desc = facts.description; /* by default the item's, from its collect entry */
+    }
+    if (rc == CUSTOS_OK)
+        rc = cli_parties_load_signers(specs, 1 + o->signers.n, 0, &p, err);
     if (rc == CUSTOS_OK)
         rc = cli_parties_load(&o->signers, o->party, o->nparty, 0, &p, err);
+    if (rc == CUSTOS_OK && (o->ledger != NULL || o->signers.n > 0))
+        rc = cli_confirm_possible(o->yes, err);
     for (size_t i = 0; rc == CUSTOS_OK && i < 1 + o->signers.n; i++) {
         const char *kf = strchr(specs[i], '=') + 1;
         if ((pubs[i] = malloc(strlen(kf) + 8)) == NULL)
@@ -515,7 +545,18 @@ cmd_create(struct cli *c, const struct options *o, char **paths, int npaths,
                 custos_error_copy(err, custos_ledger_error(l));
         }
         free(fj);
+        free(body);
+        body = NULL;
     }
+    if (rc == CUSTOS_OK && lstat(o->output, &sb) == 0)
+        rc = custos_error_set(err, CUSTOS_E_REFUSED, 0, o->output,
+                              "already exists; refusing to overwrite");
+    if (rc == CUSTOS_OK && (case_id == NULL || auth == NULL))
+        rc = custos_error_set(err, CUSTOS_E_USAGE, 0, NULL,
+                              "create: --case and --authorisation are required without --ledger");
+    /* The custodian seals now; witnesses sign once they have seen the result. */
+    if (rc == CUSTOS_OK)
+        rc = cli_parties_unlock(&o->signers, &p, 0, err);
     if (rc != CUSTOS_OK) {
         cli_error(c, err);
         goto out;
@@ -523,12 +564,12 @@ cmd_create(struct cli *c, const struct options *o, char **paths, int npaths,
     struct custos_progress prog = cli_progress(c);
     struct custos_seal_options so = {
         .format = fmt,
-        .case_id = o->case_id,
+        .case_id = case_id,
         .evidence = o->evidence,
         .seal_number = o->seal,
-        .authorisation = o->authorisation,
+        .authorisation = auth,
         .organization = o->organization,
-        .description = o->description,
+        .description = desc,
         .custodian = p.key[0],
         .custodian_pub = pubs[0],
         .witnesses = (const struct custos_key *const *)p.key + 1,
@@ -547,20 +588,63 @@ cmd_create(struct cli *c, const struct options *o, char **paths, int npaths,
         goto out;
     }
     uint64_t seq = 0;
+    char *tokens[MAX_KEYS + 1] = {0};
+    size_t ntok = 0;
     if (l != NULL) {
         json_t *j = json_pack("{s:s, s:s, s:s}", "item", o->evidence, "seal", o->seal, "sha256",
                               res.tagmanifest_sha256);
         char *fj = json_dumps(j, JSON_COMPACT);
         json_decref(j);
-        rc = custos_ledger_record(l, CUSTOS_ACTION_SEAL, fj, p.party, p.n, NULL,
-                                  o->nparty ? CUSTOS_LEDGER_ALLOW_MISSING : 0, &seq);
+        rc = custos_ledger_propose(l, CUSTOS_ACTION_SEAL, fj, p.party, p.n, NULL, &body);
         free(fj);
-        if (rc != CUSTOS_OK) {
+        if (rc != CUSTOS_OK)
             custos_error_copy(err, custos_ledger_error(l));
-            cli_error(c, err);
-            cli_warn(c, "%s: sealed, but the ledger entry was not appended", o->output);
-            goto out;
+        /* Each signer sees the entry (with the sealed package's digest) and confirms. */
+        if (rc == CUSTOS_OK)
+            rc = cli_entry_sign(c, &o->signers, &p, o->yes, body, tokens, &ntok, err);
+    } else if (o->signers.n > 0) {
+        if (!c->quiet || !o->yes)
+            fprintf(stderr, "%s: sealed package %s, seal %s, tag manifest SHA-256 %s\n", c->prog,
+                    o->output, o->seal, res.tagmanifest_sha256);
+        rc = cli_confirm_possible(o->yes, err);
+        for (size_t i = 1; rc == CUSTOS_OK && i < p.n; i++) {
+            if (!o->yes) {
+                char q[600];
+                snprintf(q, sizeof(q),
+                         "%s %s: sign the sealed package %s (tag manifest SHA-256 "
+                         "%.16s...)?",
+                         p.as[i], custos_key_name(p.key[i]), o->output, res.tagmanifest_sha256);
+                if (!cli_ask(q))
+                    rc = custos_error_set(err, CUSTOS_E_REFUSED, 0, o->output,
+                                          "%s did not confirm; not signed by them",
+                                          custos_key_name(p.key[i]));
+            }
+            if (rc == CUSTOS_OK)
+                rc = cli_parties_unlock(&o->signers, &p, i, err);
         }
+    }
+    /* The witnesses who confirmed sign the package now (it verifies first). */
+    for (size_t i = 1; rc == CUSTOS_OK && i < 1 + o->signers.n; i++) {
+        struct custos_seal_report *r = NULL;
+        struct custos_seal_verify_options vo = {.progress = &prog};
+        cli_progress_start(c);
+        rc = custos_seal_cosign(o->output, p.key[i], pubs[i], &vo, &r, err);
+        cli_progress_end(c);
+        custos_seal_report_free(r);
+    }
+    if (rc == CUSTOS_OK && l != NULL) {
+        rc = custos_ledger_commit(l, body, strlen(body), (const char *const *)tokens, ntok,
+                                  o->nparty ? CUSTOS_LEDGER_ALLOW_MISSING : 0, &seq);
+        if (rc != CUSTOS_OK)
+            custos_error_copy(err, custos_ledger_error(l));
+    }
+    for (size_t i = 0; i < ntok; i++)
+        free(tokens[i]);
+    if (rc != CUSTOS_OK) {
+        cli_error(c, err);
+        cli_warn(c, "%s: sealed, but %s", o->output,
+                 l != NULL ? "the ledger entry was not appended" : "not signed by every witness");
+        goto out;
     }
     if (o->json) {
         json_t *sig = json_array();
@@ -597,6 +681,7 @@ cmd_create(struct cli *c, const struct options *o, char **paths, int npaths,
             printf("ledger: entry %" PRIu64 " (seal) appended to %s\n", seq, o->ledger);
     }
 out:
+    cli_case_facts_free(&facts);
     free(body);
     custos_ledger_free(l);
     for (size_t i = 0; i < MAX_KEYS + 1; i++)

@@ -114,6 +114,17 @@ CUSTOS_API int custos_acquire(const struct custos_acquire_options *o,
                               const struct custos_progress *p, struct custos_acquisition **out,
                               struct custos_error *err);
 
+/*
+ * The checks custos_acquire makes before it reads a byte, for a tool that
+ * must make them before it asks anybody's passphrase: the options, that no
+ * output exists, that the output directory is a directory, and that the
+ * source exists (it is not opened). A source of "-" is not checked.
+ * Returns: CUSTOS_OK; CUSTOS_E_USAGE; CUSTOS_E_REFUSED when an output
+ * exists; CUSTOS_E_IO for a missing output directory or source.
+ */
+CUSTOS_API int custos_acquire_check(const struct custos_acquire_options *o,
+                                    struct custos_error *err);
+
 /* The digests of the source as read (zero-filled sectors included). */
 CUSTOS_API const struct custos_digest_result *
 custos_acquisition_digests(const struct custos_acquisition *a);

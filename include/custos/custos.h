@@ -23,6 +23,7 @@
 #include "sign.h"
 #include "merkle.h"
 #include "ledger.h"
+#include "proposal.h"
 #include "custody.h"
 #include "manifest.h"
 #include "tree.h"

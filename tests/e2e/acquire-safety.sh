@@ -129,11 +129,12 @@ run 7 "nonexistent source" acq s/no-such-disk -o s/a.raw
 one_line_naming "nonexistent source: one line naming it" "no-such-disk"
 run 7 "source below a regular file (ENOTDIR)" acq src.bin/x -o s/b.raw
 one_line_naming "ENOTDIR source: one line naming it" "src.bin/x"
-if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+. "$here/nobody-lib.sh"
+nobody_tools custos-acquire || fail "copy the tools for nobody"
+if [ -n "$as_nobody" ]; then
     chmod 0755 "$work" s && mkdir s/nb && chmod 0777 s/nb
     cp src.bin s/secret.bin && chmod 0600 s/secret.bin
-    setpriv --reuid=nobody --regid=nogroup --clear-groups \
-        env PATH="$PATH" custos-acquire -q --no-authorisation s/secret.bin -o s/nb/c.raw >out 2>err
+    $as_nobody custos-acquire -q --no-authorisation s/secret.bin -o s/nb/c.raw >out 2>err
     is "unreadable source (mode 0600, run as nobody): exit 7" "$?" 7
     one_line_naming "unreadable source: one line naming it" "secret.bin"
     nothing_published "unreadable source: nothing published" s/nb '*'

@@ -27,15 +27,15 @@ custos-ledger open $L --time "$(t 09:00)" --key alice.key --passphrase-file alic
 i=0
 for p in vera olaf sam wendy; do
   i=$((i + 1))
-  custos-ledger add enroll $L --time "$(t 09:0$i)" --sign subject=$p.key --sign approver=alice.key \
+  custos-ledger add --yes enroll $L --time "$(t 09:0$i)" --sign subject=$p.key --sign approver=alice.key \
     --passphrase-file $p.pass --passphrase-file alice.pass
 done
 j=0
 for e in E-001:WD:Blue:WX11:SEAL-1 E-002:Samsung:870:S3XY:SEAL-2; do
   j=$((j + 1)); id=${e%%:*}; r=${e#*:}; mk=${r%%:*}; r=${r#*:}; md=${r%%:*}; r=${r#*:}; sn=${r%%:*}; seal=${r#*:}
-  custos-ledger add collect $L --time "$(t 10:${j}0)" --sign custodian=alice.key --passphrase-file alice.pass \
+  custos-ledger add --yes collect $L --time "$(t 10:${j}0)" --sign custodian=alice.key --passphrase-file alice.pass \
     --item "$id" --description "disk $id" --make "$mk" --model "$md" --serial "$sn"
-  custos-ledger add seal $L --time "$(t 10:${j}5)" --sign custodian=alice.key --sign witness=wendy.key \
+  custos-ledger add --yes seal $L --time "$(t 10:${j}5)" --sign custodian=alice.key --sign witness=wendy.key \
     --passphrase-file alice.pass --passphrase-file wendy.pass --item "$id" --seal "$seal" \
     --sha256 "$(printf '%s' "$id" | sha256sum | cut -d' ' -f1)"
 done

@@ -6,6 +6,7 @@
 # (hashdeep#64), and duplicates all in place all match (hashdeep#386).
 # Also: --known / --notable flag files from hash lists and manifests.
 set -u
+here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d); trap 'chmod -R u+rwx "$work" 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work" || exit 1
 n=0; failed=0
@@ -62,9 +63,9 @@ check "--json gives the same totals" \
 custos-hash -q -o m2.json t >/dev/null
 chmod 000 t/docs/locked.txt
 if [ "$(id -u)" -eq 0 ]; then
-  chmod 755 "$work"
-  as_user="setpriv --reuid=nobody --regid=nogroup --clear-groups"
-  $as_user true 2>/dev/null || as_user=""
+  . "$here/nobody-lib.sh"
+  nobody_tools custos-hash || fail "copy the tools for nobody"
+  as_user=$as_nobody
   chmod -R a+rX t 2>/dev/null; chmod 000 t/docs/locked.txt
 else
   as_user="env"

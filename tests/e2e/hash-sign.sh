@@ -60,16 +60,16 @@ check "nothing written after a wrong passphrase" 'test ! -e w.json'
 # The ledger entry.
 custos-ledger open -q -l c.ledger --key alice.key --passphrase-file a.pass --case C-9 --level 1 \
   --authorisation "order 9" &&
-custos-ledger add enroll -q -l c.ledger --sign subject=carol.key --sign approver=alice.key \
+custos-ledger add --yes enroll -q -l c.ledger --sign subject=carol.key --sign approver=alice.key \
   --passphrase-file c.pass --passphrase-file a.pass &&
-custos-ledger add collect -q -l c.ledger --sign custodian=alice.key --sign witness=carol.key \
+custos-ledger add --yes collect -q -l c.ledger --sign custodian=alice.key --sign witness=carol.key \
   --passphrase-file a.pass --passphrase-file c.pass --item E-2 --description "shared folder" ||
   fail "set up the ledger"
 exits 6 "an item never collected is refused before hashing" \
-  'custos-hash -q -l c.ledger --item E-9 --key alice.key --sign witness=carol.key --passphrase-file a.pass --passphrase-file c.pass -o e9.json t'
+  'custos-hash -q --yes -l c.ledger --item E-9 --key alice.key --sign witness=carol.key --passphrase-file a.pass --passphrase-file c.pass -o e9.json t'
 check "refused: no manifest" 'test ! -e e9.json'
 exits 0 "manifest recorded in the ledger" \
-  'custos-hash -q -l c.ledger --item E-2 --key alice.key --sign witness=carol.key --passphrase-file a.pass --passphrase-file c.pass -o e2.json t'
+  'custos-hash -q --yes -l c.ledger --item E-2 --key alice.key --sign witness=carol.key --passphrase-file a.pass --passphrase-file c.pass -o e2.json t'
 body=$(tail -n 1 c.ledger | cut -f1)
 field() { printf '%s' "$body" | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 check "entry: acquire of E-2" 'test "$(field action) $(field item)" = "acquire E-2"'

@@ -12,6 +12,7 @@
 # is the real open(2) failure, not a simulation. A read(2) failure after a
 # good open is the real EIO of /proc/self/mem at an unmapped offset.
 set -u
+here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d); trap 'chmod -R u+rwx "$work" 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work" || exit 1
 n=0; failed=0
@@ -114,11 +115,9 @@ printf 'inside' > u/closed/inside
 chmod 000 u/secret u/closed
 if [ "$(id -u)" -eq 0 ]; then
   chmod 755 "$work"; mkdir outdir; chmod 777 outdir
-  if setpriv --reuid=nobody --regid=nogroup --clear-groups true 2>/dev/null; then
-    as_user="setpriv --reuid=nobody --regid=nogroup --clear-groups"
-  else
-    as_user=""
-  fi
+  . "$here/nobody-lib.sh"
+  nobody_tools custos-hash || fail "copy the tools for nobody"
+  as_user=$as_nobody
 else
   mkdir outdir; as_user="env"
 fi

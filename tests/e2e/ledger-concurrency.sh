@@ -16,7 +16,7 @@ while [ $p -lt $procs ]; do
   (
     i=0
     while [ $i -lt $each ]; do
-      custos-ledger add note -q -l c.ledger --sign author=alice.key --passphrase-file alice.pass \
+      custos-ledger add --yes note -q -l c.ledger --sign author=alice.key --passphrase-file alice.pass \
         --text "process $p note $i" || exit 1
       i=$((i + 1))
     done

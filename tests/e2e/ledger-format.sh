@@ -71,14 +71,14 @@ done
 L="-q -l fresh.ledger"
 custos-ledger open $L --key alice.key --passphrase-file alice.pass --case C-1 --level 2 \
   --authorisation "warrant 12"
-custos-ledger add enroll $L --sign subject=carol.key --sign approver=alice.key \
+custos-ledger add --yes enroll $L --sign subject=carol.key --sign approver=alice.key \
   --passphrase-file carol.pass --passphrase-file alice.pass
-custos-ledger add enroll $L --sign subject=bob.key --sign approver=alice.key \
+custos-ledger add --yes enroll $L --sign subject=bob.key --sign approver=alice.key \
   --passphrase-file bob.pass --passphrase-file alice.pass
-custos-ledger add collect $L --sign custodian=alice.key --sign witness=carol.key \
+custos-ledger add --yes collect $L --sign custodian=alice.key --sign witness=carol.key \
   --passphrase-file alice.pass --passphrase-file carol.pass --item E-1 --description 'USB stick "blue"\path'
 custos-ledger checkpoint $L --key alice.key --passphrase-file alice.pass -o cp
-custos-ledger add transfer $L --sign releaser=alice.key --sign receiver=bob.key \
+custos-ledger add --yes transfer $L --sign releaser=alice.key --sign receiver=bob.key \
   --passphrase-file alice.pass --passphrase-file bob.pass --item E-1 --reason lab
 expect "fresh: verify-ledger.sh passes" 0 sh "$K/verify-ledger.sh" fresh.ledger
 expect "fresh: checkpoint verifies on the grown ledger" 0 sh "$K/verify-checkpoint.sh" cp \

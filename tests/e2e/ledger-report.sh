@@ -38,35 +38,35 @@ s2() { # AS1=K1 AS2=K2 [AS3=K3]: --sign options with one passphrase file each
 {
 custos-ledger open $L --time "$(t 08:00)" --key alice.key --passphrase-file alice.pass \
   --case IR-2026-0077 --level 3 --authorisation "warrant 2026-W-311" --place "Kaohsiung branch"
-custos-ledger add enroll $L --time "$(t 08:01)" $(s2 subject=bob approver=alice) --organisation "Forensic Lab"
-custos-ledger add enroll $L --time "$(t 08:02)" $(s2 subject=carol approver=alice)
-custos-ledger add enroll $L --time "$(t 08:03)" $(s2 subject=vera approver=alice) --phone "+886 2 5555 0100"
-custos-ledger add collect $L --time "$(t 09:00)" $(s2 custodian=alice witness=carol) --item E-1 \
+custos-ledger add --yes enroll $L --time "$(t 08:01)" $(s2 subject=bob approver=alice) --organisation "Forensic Lab"
+custos-ledger add --yes enroll $L --time "$(t 08:02)" $(s2 subject=carol approver=alice)
+custos-ledger add --yes enroll $L --time "$(t 08:03)" $(s2 subject=vera approver=alice) --phone "+886 2 5555 0100"
+custos-ledger add --yes collect $L --time "$(t 09:00)" $(s2 custodian=alice witness=carol) --item E-1 \
   --description "smartphone of the branch manager" --make Samsung --model "Galaxy S23" \
   --serial R5CW1234XYZ --location "office 3F-12"
-custos-ledger add collect $L --time "$(t 09:10)" $(s2 custodian=alice) --item E-2 \
+custos-ledger add --yes collect $L --time "$(t 09:10)" $(s2 custodian=alice) --item E-2 \
   --description "USB stick found in the server room" --location "rack B4"
-custos-ledger add acquire $L --time "$(t 10:00)" $(s2 custodian=alice witness=carol) --item E-1 \
+custos-ledger add --yes acquire $L --time "$(t 10:00)" $(s2 custodian=alice witness=carol) --item E-1 \
   --record E-1.acquire.json --record-sha256 "$(printf 'record' | sha256sum | cut -d' ' -f1)" \
   --image-sha256 "$(printf 'image' | sha256sum | cut -d' ' -f1)" --size 4096 --tool "custos-acquire 0.1.0"
-custos-ledger add seal $L --time "$(t 10:30)" $(s2 custodian=alice witness=carol) --item E-1 \
+custos-ledger add --yes seal $L --time "$(t 10:30)" $(s2 custodian=alice witness=carol) --item E-1 \
   --seal TE-004411 --sha256 "$(printf 'bag' | sha256sum | cut -d' ' -f1)"
-custos-ledger add transfer $L --time "$(t 11:00)" $(s2 releaser=alice receiver=bob witness=carol) \
+custos-ledger add --yes transfer $L --time "$(t 11:00)" $(s2 releaser=alice receiver=bob witness=carol) \
   --item E-1 --reason "transport to the forensic lab" --seal-checked "TE-004411 intact"
-custos-ledger add store $L --time "$(t 13:00)" $(s2 custodian=bob) --item E-1 --location "lab locker 12"
-custos-ledger add access $L --time "$(t 14:00)" $(s2 custodian=bob) --item E-1 --direction out \
+custos-ledger add --yes store $L --time "$(t 13:00)" $(s2 custodian=bob) --item E-1 --location "lab locker 12"
+custos-ledger add --yes access $L --time "$(t 14:00)" $(s2 custodian=bob) --item E-1 --direction out \
   --purpose "examination"
-custos-ledger add access $L --time "$(t 15:00)" $(s2 custodian=bob) --item E-1 --direction in \
+custos-ledger add --yes access $L --time "$(t 15:00)" $(s2 custodian=bob) --item E-1 --direction in \
   --purpose "examination finished"
-custos-ledger add transfer $L --time "$(t 16:00)" $(s2 releaser=bob receiver=vera) --item E-1 \
+custos-ledger add --yes transfer $L --time "$(t 16:00)" $(s2 releaser=bob receiver=vera) --item E-1 \
   --reason "destruction after the retention period"
-custos-ledger add dispose $L --time "$(t 16:30)" $(s2 vendor=vera custodian=bob witness=carol) \
+custos-ledger add --yes dispose $L --time "$(t 16:30)" $(s2 vendor=vera custodian=bob witness=carol) \
   --item E-1 --method "shredded to 2 mm" --certificate VS-2026-0099
 custos-ledger propose transfer $L --time "$(t 17:00)" --party releaser=alice.key.pub \
   --party receiver=bob.key.pub --party witness=carol.key.pub --item E-2 \
   --reason "analysis at the lab" -o e2.prop
-custos-ledger sign -q e2.prop --key alice.key --passphrase-file alice.pass
-custos-ledger sign -q e2.prop --key bob.key --passphrase-file bob.pass
+custos-ledger sign --yes -q e2.prop --key alice.key --passphrase-file alice.pass
+custos-ledger sign --yes -q e2.prop --key bob.key --passphrase-file bob.pass
 custos-ledger commit -q e2.prop -l case.ledger --allow-missing
 }
 check "the case ledger was built (15 entries)" '[ "$(wc -l < case.ledger)" -eq 15 ]'
@@ -131,7 +131,7 @@ expect "export exits 3 while a signature is owed" 3 custos-ledger export -l case
 check "the export directory exists" '[ -d exp1 ] && [ -d exp1/kit ]'
 check "the report marks the owed signature" 'grep -q "\[signature owed\]" exp1/custody-report.txt'
 h=$(sed -n 15p case.ledger | tr -d '\n' | sha256sum | cut -d' ' -f1)
-custos-ledger add attest -q -l case.ledger --time "$(t 18:00)" --sign attester=carol.key \
+custos-ledger add --yes attest -q -l case.ledger --time "$(t 18:00)" --sign attester=carol.key \
   --passphrase-file carol.pass --target 14 --target-sha256 "$h"
 custos-ledger checkpoint -q -l case.ledger --key alice.key --passphrase-file alice.pass -o cp.note
 custos-ledger cosign -q cp.note -l case.ledger --key carol.key --passphrase-file carol.pass -o cp2.note

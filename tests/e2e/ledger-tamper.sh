@@ -22,15 +22,15 @@ t() { printf '2026-11-20T10:%s:00Z' "$1"; }
 L="-q -l base.ledger"
 custos-ledger open $L --time "$(t 00)" --key alice.key --passphrase-file alice.pass \
   --case T-1 --level 4 --authorisation "order 1"
-custos-ledger add enroll $L --time "$(t 01)" --sign subject=bob.key --sign approver=alice.key \
+custos-ledger add --yes enroll $L --time "$(t 01)" --sign subject=bob.key --sign approver=alice.key \
   --passphrase-file bob.pass --passphrase-file alice.pass
-custos-ledger add enroll $L --time "$(t 02)" --sign subject=carol.key --sign approver=alice.key \
+custos-ledger add --yes enroll $L --time "$(t 02)" --sign subject=carol.key --sign approver=alice.key \
   --passphrase-file carol.pass --passphrase-file alice.pass
-custos-ledger add collect $L --time "$(t 03)" --sign custodian=alice.key --sign witness=carol.key \
+custos-ledger add --yes collect $L --time "$(t 03)" --sign custodian=alice.key --sign witness=carol.key \
   --passphrase-file alice.pass --passphrase-file carol.pass --item E-1 --description "phone"
-custos-ledger add transfer $L --time "$(t 04)" --sign releaser=alice.key --sign receiver=bob.key \
+custos-ledger add --yes transfer $L --time "$(t 04)" --sign releaser=alice.key --sign receiver=bob.key \
   --passphrase-file alice.pass --passphrase-file bob.pass --item E-1 --reason "to the lab"
-custos-ledger add note $L --time "$(t 05)" --sign author=bob.key --passphrase-file bob.pass \
+custos-ledger add --yes note $L --time "$(t 05)" --sign author=bob.key --passphrase-file bob.pass \
   --text "received, seal intact"
 custos-ledger checkpoint $L --key alice.key --passphrase-file alice.pass -o cp
 custos-ledger verify -q -l base.ledger --checkpoint cp && pass "the untouched ledger verifies" ||
@@ -117,7 +117,7 @@ head -c "$(wc -c < base.ledger)" torn.ledger > cut.ledger
 custos-ledger verify -q -l cut.ledger && pass "the prefix before a torn line verifies" ||
   fail "the prefix before a torn line verifies"
 # And custos refuses to append to a torn ledger.
-custos-ledger add note -q -l torn.ledger --sign author=bob.key --passphrase-file bob.pass \
+custos-ledger add --yes note -q -l torn.ledger --sign author=bob.key --passphrase-file bob.pass \
   --text more 2> err; rc=$?
 [ $rc -eq 5 ] && grep -q "torn last line at byte" err && pass "append to a torn ledger refused (5)" ||
   fail "append to a torn ledger: exit $rc"

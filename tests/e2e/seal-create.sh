@@ -94,20 +94,38 @@ else fail "Python's tarfile and zipfile read the names exactly (zip bit 11 set o
 # The ledger's seal entry.
 L="-q -l case.ledger"
 custos-ledger open $L --key alice.key --passphrase-file alice.pass --case CASE-1 --level 3 --authorisation "order 2026/117" &&
-custos-ledger add enroll $L --sign subject=carol.key --sign approver=alice.key \
+custos-ledger add --yes enroll $L --sign subject=carol.key --sign approver=alice.key \
   --passphrase-file carol.pass --passphrase-file alice.pass &&
-custos-ledger add collect $L --sign custodian=alice.key --sign witness=carol.key \
+custos-ledger add --yes collect $L --sign custodian=alice.key --sign witness=carol.key \
   --passphrase-file alice.pass --passphrase-file carol.pass --item E-001 --description "laptop" ||
   { echo "Bail out! ledger setup"; exit 1; }
 expect "create --ledger for an item never collected is refused before sealing" 6 "*" \
-  custos-seal create -q --key alice.key --sign witness=carol.key --passphrase-file alice.pass \
-  --passphrase-file carol.pass --case CASE-1 --evidence E-999 --seal S-9 --authorisation a \
+  custos-seal create -q --yes --key alice.key --sign witness=carol.key --passphrase-file alice.pass \
+  --passphrase-file carol.pass --evidence E-999 --seal S-9 \
   --ledger case.ledger -o never.tar ev
 [ ! -e never.tar ] && pass "and no package is written" || fail "and no package is written"
+# The case's facts are the ledger's: another case or warrant is refused
+# before a passphrase is read (the passphrase descriptor is never read).
+expect "create --ledger --case of another case is refused (exit 6)" 6 \
+  '*--case "WRONG-CASE" differs from the ledger'"'"'s "CASE-1"*' \
+  custos-seal create -q --yes --key alice.key --sign witness=carol.key --passphrase-fd 9 \
+  --case WRONG-CASE --evidence E-001 --seal S-1 --ledger case.ledger -o wrong.tar ev
+[ ! -e wrong.tar ] && pass "and no package is written" || fail "and no package is written"
+expect "create --ledger --authorisation of another warrant is refused (exit 6)" 6 \
+  '*--authorisation "TOTALLY DIFFERENT" differs from the ledger*' \
+  custos-seal create -q --yes --key alice.key --sign witness=carol.key --passphrase-fd 9 \
+  --authorisation "TOTALLY DIFFERENT" --evidence E-001 --seal S-1 --ledger case.ledger \
+  -o wrong.tar ev
 expect "create --ledger with the witness signing now" 0 "" \
-  custos-seal create -q --key alice.key --sign witness=carol.key --passphrase-file alice.pass \
-  --passphrase-file carol.pass --case CASE-1 --evidence E-001 --seal TE-000731 --authorisation a \
+  custos-seal create -q --yes --key alice.key --sign witness=carol.key --passphrase-file alice.pass \
+  --passphrase-file carol.pass --evidence E-001 --seal TE-000731 \
   --ledger case.ledger -o led.tar ev
+rm -rf un; mkdir un; tar -xf led.tar -C un
+if grep -q '^Custos-Case: CASE-1$' un/led/bag-info.txt &&
+   grep -q '^Custos-Authorisation: order 2026/117$' un/led/bag-info.txt &&
+   grep -q '^External-Description: laptop$' un/led/bag-info.txt; then
+  pass "the package carries the ledger's case, authorisation and the item's description"
+else fail "the package carries the ledger's case, authorisation and the item's description" "$(cat un/led/bag-info.txt)"; fi
 expect "the ledger verifies" 0 "" custos-ledger verify -q -l case.ledger
 rm -rf un; mkdir un; tar -xf led.tar -C un
 want=$(sha256sum un/led/tagmanifest-sha256.txt | cut -d' ' -f1)

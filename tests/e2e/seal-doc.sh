@@ -10,7 +10,7 @@ make_keys
 make_evidence
 tsa_start "$work/tsa" || { echo "Bail out! no TSA"; exit 1; }
 seal doc.tar --sign witness=carol.key --passphrase-file carol.pass --tsa "$TSA_URL/" ev record.json 2>/dev/null ||
-  custos-seal create -q --key alice.key --sign witness=carol.key --passphrase-file alice.pass \
+  custos-seal create -q --yes --key alice.key --sign witness=carol.key --passphrase-file alice.pass \
     --passphrase-file carol.pass --case CASE-1 --evidence E-001 --seal TE-000731 \
     --authorisation a --tsa "$TSA_URL/" -o doc.tar ev record.json ||
   { echo "Bail out! cannot seal"; exit 1; }

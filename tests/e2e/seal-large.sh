@@ -20,7 +20,7 @@ measure() { # NAME CMD...: runs CMD under /usr/bin/time, records peak RSS in KiB
   if [ "$rc" -eq 0 ] && [ "$rss" -lt "$limit_kb" ]; then pass "$mname in bounded memory ($rss KiB)"
   else fail "$mname in bounded memory" "exit $rc, rss $rss KiB" "$(cat run.err)"; fi
 }
-measure "create 512 MiB (tar)" custos-seal create -q --key alice.key --passphrase-file alice.pass \
+measure "create 512 MiB (tar)" custos-seal create -q --yes --key alice.key --passphrase-file alice.pass \
   --sign witness=carol.key --passphrase-file carol.pass --case CASE-1 --evidence E-001 --seal TE-9 --authorisation a \
   -o big.tar big
 measure "verify" custos-seal verify -q big.tar

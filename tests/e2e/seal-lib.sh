@@ -55,7 +55,7 @@ make_evidence() {
 # seal OUT [options...]: create with alice as custodian, carol named as witness.
 seal() {
   out=$1; shift
-  custos-seal create -q --key alice.key --passphrase-file alice.pass \
+  custos-seal create -q --yes --key alice.key --passphrase-file alice.pass \
     --case CASE-1 --evidence E-001 --seal TE-000731 --authorisation "order 2026/117" \
     -o "$out" "$@"
 }

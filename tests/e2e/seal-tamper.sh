@@ -11,7 +11,7 @@ make_evidence
 tsa_start "$work/tsa" || { echo "Bail out! no TSA"; exit 1; }
 A=$(fp16 alice); C=$(fp16 carol); M=$(fp16 mallory)
 
-custos-seal create -q --key alice.key --sign witness=carol.key --passphrase-file alice.pass \
+custos-seal create -q --yes --key alice.key --sign witness=carol.key --passphrase-file alice.pass \
   --passphrase-file carol.pass --case CASE-1 --evidence E-001 --seal TE-000731 \
   --authorisation "order 2026/117" --tsa "$TSA_URL/" --tsa-ca "$TSA_CA" -o base ev record.json ||
   { echo "Bail out! cannot seal"; exit 1; }
@@ -89,7 +89,7 @@ row "an unknown tag file added" 1 "*extra.txt: added (not listed*" 'echo x > ext
 
 # The same in an archive: the check streams through the tar without extracting.
 seal base.tar --sign witness=carol.key --passphrase-file carol.pass ev record.json 2>/dev/null ||
-  custos-seal create -q --key alice.key --sign witness=carol.key --passphrase-file alice.pass \
+  custos-seal create -q --yes --key alice.key --sign witness=carol.key --passphrase-file alice.pass \
     --passphrase-file carol.pass --case CASE-1 --evidence E-001 --seal TE-000731 \
     --authorisation a -o base.tar ev record.json
 cp base.tar t.tar

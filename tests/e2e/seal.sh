@@ -46,7 +46,7 @@ done
 [ -z "$(ls -a | grep incomplete)" ] && pass "no temporary files left" || fail "no temporary files left" "$(ls -a)"
 
 expect "a witness present signs at once" 0 "" \
-  custos-seal create -q --key alice.key --sign witness=carol.key --passphrase-file alice.pass \
+  custos-seal create -q --yes --key alice.key --sign witness=carol.key --passphrase-file alice.pass \
   --passphrase-file carol.pass --case CASE-1 --evidence E-001 --seal TE-2 --authorisation a \
   -o both.tar ev
 expect "which verifies at once" 0 "" custos-seal verify -q both.tar --trust carol.key.pub

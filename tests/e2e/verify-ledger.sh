@@ -23,7 +23,7 @@ custos-key generate -q --name Alice --role custodian -o alice.key --passphrase-f
 custos-key generate -q --name Carol --role witness -o carol.key --passphrase-file carol.pass
 custos-ledger open -q -l c.ledger --key alice.key --passphrase-file alice.pass --case C-1 \
     --level 2 --authorisation "order 1"
-custos-ledger add enroll -q -l c.ledger --sign subject=carol.key --sign approver=alice.key \
+custos-ledger add --yes enroll -q -l c.ledger --sign subject=carol.key --sign approver=alice.key \
     --passphrase-file carol.pass --passphrase-file alice.pass
 check "keys and ledger" '[ -f alice.key.pub ] && [ -f carol.key.pub ] && [ -s c.ledger ]'
 
@@ -57,7 +57,7 @@ custos-verify -r m2.json ev >/dev/null 2>err.txt
 check "  and a warning says the signature was not checked" 'grep -q "not checked" err.txt'
 
 # A bag sealed by custos-seal: its signatures are checked by the seal module.
-custos-seal create -q ev -o pkg --format dir --key alice.key --passphrase-file alice.pass \
+custos-seal create -q --yes ev -o pkg --format dir --key alice.key --passphrase-file alice.pass \
     --case C-1 --evidence EV-1 --seal S-1 --authorisation "order 1" >/dev/null 2>&1
 check "a sealed bag (custos-seal, directory)" '[ -d pkg/custos-seal ]'
 custos-verify -q -r pkg --signer alice.key.pub --json > out.json; rc=$?

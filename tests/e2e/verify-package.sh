@@ -37,7 +37,7 @@ printf 'seized at 10:02\n' > ev/notes.txt
 i=0
 while [ $i -lt 12 ]; do printf 'entry %d\n' $i > ev/logs/f$i.txt; i=$((i + 1)); done
 seal() {
-    custos-seal create -q ev -o "$1" --format "$2" --key alice.key --passphrase-file alice.pass \
+    custos-seal create -q --yes ev -o "$1" --format "$2" --key alice.key --passphrase-file alice.pass \
         --case C-1 --evidence EV-1 --seal S-1 --authorisation "order 1" >/dev/null
 }
 seal E-1.tar tar && seal E-1.zip zip && seal bag dir

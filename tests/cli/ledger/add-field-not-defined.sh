@@ -1,2 +1,2 @@
 . "$CUSTOS_SOURCE_ROOT/tests/cli/ledger/_setup"
-custos-ledger add collect -l c.ledger --sign custodian=alice.key --passphrase-file alice.pass --item E-1 --description d --text nope
+custos-ledger add --yes collect -l c.ledger --sign custodian=alice.key --passphrase-file alice.pass --item E-1 --description d --text nope

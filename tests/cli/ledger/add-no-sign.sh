@@ -1,2 +1,2 @@
 . "$CUSTOS_SOURCE_ROOT/tests/cli/ledger/_setup"
-custos-ledger add note -l c.ledger --text hi
+custos-ledger add --yes note -l c.ledger --text hi

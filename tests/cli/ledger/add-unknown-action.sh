@@ -1,2 +1,2 @@
 . "$CUSTOS_SOURCE_ROOT/tests/cli/ledger/_setup"
-custos-ledger add teleport -l c.ledger --sign author=alice.key --passphrase-file alice.pass
+custos-ledger add --yes teleport -l c.ledger --sign author=alice.key --passphrase-file alice.pass

@@ -1,1 +1,1 @@
-custos-seal create --key k -o p.tar f
+custos-seal create --key k -o p.tar --evidence E-1 --seal S-1 f
