@@ -755,6 +755,7 @@ custos__bag_check_dir(const char *dir, struct bag_check *bc, struct custos_error
     size_t nfetch = 0;
     char *t = NULL;
     size_t len;
+    int tag_mismatch = 0;
     struct custos_error e;
     custos_error_clear(&e);
     int rc = check_declaration(dir, bc, &e);
@@ -846,9 +847,11 @@ custos__bag_check_dir(const char *dir, struct bag_check *bc, struct custos_error
                 rc = fail_bag(err, dir, "%s, listed in tagmanifest-%s.txt, %s", tag[a].v[i].path,
                               bag_alg_names[a],
                               h == -2 ? "is not a regular file" : "cannot be read");
-            else if (memcmp(got[a], tag[a].v[i].digest, bag_alg_size[a]) != 0)
+            else if (memcmp(got[a], tag[a].v[i].digest, bag_alg_size[a]) != 0) {
                 rc = fail_bag(err, dir, "%s does not match tagmanifest-%s.txt", tag[a].v[i].path,
                               bag_alg_names[a]);
+                tag_mismatch = 1;
+            }
         }
     if (rc != CUSTOS_OK)
         goto out;
@@ -1055,6 +1058,7 @@ out:
     }
     if (rc != CUSTOS_OK)
         custos__bag_check_free(bc);
+    bc->tag_mismatch = tag_mismatch;
     return rc;
 }
 

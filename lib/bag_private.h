@@ -161,6 +161,7 @@ struct bag_check {
     int oxum;
     struct bag_buf warnings;     /* one line each */
     char tagmanifest_sha256[65]; /* of tagmanifest-sha256.txt, "" when none */
+    int tag_mismatch;            /* set on failure too: a tag file differs from a tag manifest */
 };
 
 /*

@@ -75,6 +75,20 @@ custos__verify_load_bag(struct custos_verify *v)
 {
     struct bag_check bc;
     int rc = custos__bag_check_dir(v->ref_path, &bc, &v->err);
+    if (rc != CUSTOS_OK && bc.tag_mismatch) {
+        /* A sealed bag's tag files are what its signatures cover: a changed one is a
+         * broken seal (exit 4), as in a package archive, not merely an invalid bag. */
+        char seal[4200];
+        struct stat st;
+        snprintf(seal, sizeof(seal), "%s/%s", v->ref_path, CUSTOS_SEAL_DIR);
+        if (stat(seal, &st) == 0 && S_ISDIR(st.st_mode)) {
+            const char *cause = strstr(v->err.message, "): ");
+            char msg[CUSTOS_ERROR_MESSAGE_MAX];
+            snprintf(msg, sizeof(msg), "%s", cause != NULL ? cause + 3 : v->err.message);
+            rc = custos_error_set(&v->err, CUSTOS_E_UNTRUSTED, 0, v->ref_path,
+                                  "the seal is broken: %s, which the seal signs", msg);
+        }
+    }
     if (rc != CUSTOS_OK)
         return rc;
     v->algs = bc.algs ? bc.algs : CUSTOS_DIGEST_SHA256;

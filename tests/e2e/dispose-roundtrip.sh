@@ -71,12 +71,12 @@ L2="-q -l case2.ledger"
 custos-ledger open $L2 --time "$(t 09:00)" --key alice.key --passphrase-file alice.pass \
   --case IR-8 --level 3 --authorisation "CISO-118"
 for p in vera wendy; do
-  custos-ledger add enroll $L2 --time "$(t 09:01)" --sign subject=$p.key --sign approver=alice.key \
+  custos-ledger add enroll --yes $L2 --time "$(t 09:01)" --sign subject=$p.key --sign approver=alice.key \
     --passphrase-file $p.pass --passphrase-file alice.pass
 done
-custos-ledger add collect $L2 --time "$(t 10:10)" --sign custodian=alice.key --passphrase-file alice.pass \
+custos-ledger add collect --yes $L2 --time "$(t 10:10)" --sign custodian=alice.key --passphrase-file alice.pass \
   --item E-101 --description "disk" --serial S-101
-custos-ledger add seal $L2 --time "$(t 10:15)" --sign custodian=alice.key --sign witness=wendy.key \
+custos-ledger add seal --yes $L2 --time "$(t 10:15)" --sign custodian=alice.key --sign witness=wendy.key \
   --passphrase-file alice.pass --passphrase-file wendy.pass --item E-101 --seal TE-9 --sha256 "$(printf x | sha256sum | cut -d' ' -f1)"
 custos-dispose order -q -l case2.ledger --order-id DO-8-1 --item E-101 --sign releaser=alice.key \
   --party receiver=vera.key.pub --passphrase-file alice.pass --time "$(t 11:00)" \

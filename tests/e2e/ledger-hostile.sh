@@ -30,11 +30,11 @@ t() { printf '2026-11-20T10:%s:00Z' "$1"; }
 L="-q -l base.ledger"
 custos-ledger open $L --time "$(t 00)" --key alice.key --passphrase-file alice.pass \
   --case H-1 --level 4 --authorisation "order 1"
-custos-ledger add enroll $L --time "$(t 01)" --sign subject=bob.key --sign approver=alice.key \
+custos-ledger add enroll --yes $L --time "$(t 01)" --sign subject=bob.key --sign approver=alice.key \
   --passphrase-file bob.pass --passphrase-file alice.pass
-custos-ledger add enroll $L --time "$(t 02)" --sign subject=carol.key --sign approver=alice.key \
+custos-ledger add enroll --yes $L --time "$(t 02)" --sign subject=carol.key --sign approver=alice.key \
   --passphrase-file carol.pass --passphrase-file alice.pass
-custos-ledger add note $L --time "$(t 03)" --sign author=bob.key --passphrase-file bob.pass \
+custos-ledger add note --yes $L --time "$(t 03)" --sign author=bob.key --passphrase-file bob.pass \
   --text "received, seal intact"
 custos-ledger checkpoint $L --key alice.key --passphrase-file alice.pass -o cp
 custos-ledger verify -q -l base.ledger --checkpoint cp && pass "the untouched ledger verifies" ||
@@ -80,7 +80,7 @@ check "edited ledger: checkpoint refused before the passphrase" 4 \
 check "edited ledger: cosign refused before the passphrase" 4 "nothing may be signed" \
   custos-ledger cosign cp -l edited.ledger --key carol.key -o cp3
 check "edited ledger: add refused before the passphrase" 4 "does not verify" \
-  custos-ledger add note -l edited.ledger --sign author=bob.key --text more
+  custos-ledger add note --yes -l edited.ledger --sign author=bob.key --text more
 check "edited ledger: propose refused" 4 "does not verify" \
   custos-ledger propose note -l edited.ledger --party author=bob.key.pub --text more -o p.prop
 body nb base.ledger "$(t 05)" note "$(party author bob)" ',"text":"more"'
@@ -110,7 +110,7 @@ check "a bad checkpoint given first is checked too" 4 "cpfork" \
   custos-ledger verify -l base.ledger --checkpoint cpfork --checkpoint cp
 check "two checkpoints of one size, different roots: a fork" 4 "FORK: checkpoints cp and cpfork" \
   custos-ledger verify -l base.ledger --checkpoint cp --checkpoint cpfork
-custos-ledger add note -q -l base.ledger --time "$(t 06)" --sign author=bob.key \
+custos-ledger add note -q --yes -l base.ledger --time "$(t 06)" --sign author=bob.key \
   --passphrase-file bob.pass --text later
 custos-ledger checkpoint -q -l base.ledger --key alice.key --passphrase-file alice.pass -o cp5
 check "two consistent checkpoints verify" 0 "" \
@@ -144,7 +144,7 @@ custos-ledger prove 2 -l base.ledger --checkpoint cp5 > proof2 2> err
   fail "prove --checkpoint: proof, blank line, the signed checkpoint"
 
 # 7. ledger.md 3.2: controls other than \b \t \n \f \r are \u00XX in upper case.
-custos-ledger add note -q -l base.ledger --time "$(t 07)" --sign author=bob.key \
+custos-ledger add note -q --yes -l base.ledger --time "$(t 07)" --sign author=bob.key \
   --passphrase-file bob.pass --text "$(printf 'a\013b\037c\177d/e')"
 tail -n 1 base.ledger | cut -f1 | grep -qF '"text":"a\u000Bb\u001Fc'"$(printf '\177')"'d/e"' &&
   pass "control characters escaped as documented" ||
