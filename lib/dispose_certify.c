@@ -510,3 +510,49 @@ custos_dispose_certify_check(const struct custos_dispose_order *o, const char *d
 {
     return certify_run(o, draft_path, s, out_path, 0, err);
 }
+
+int
+custos_dispose_certify_describe(const struct custos_dispose_order *o, const char *draft_path,
+                                char **text, struct custos_error *err)
+{
+    *text = NULL;
+    json_error_t je;
+    json_t *d = json_load_file(draft_path, JSON_REJECT_DUPLICATES, &je);
+    if (d == NULL)
+        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, draft_path, "line %d: %s", je.line,
+                                je.text);
+    size_t len = 0;
+    FILE *f = open_memstream(text, &len);
+    if (f == NULL) {
+        json_decref(d);
+        return custos__dispose_nomem(err);
+    }
+    fprintf(f, "Destruction certificate %s of %s, answering disposal order %s (case %s)\n",
+            custos__jstr0(d, "certificate_id"), custos__jstr0(json_object_get(d, "vendor"), "name"),
+            custos_dispose_order_id(o), custos__jstr0(o->doc, "case"));
+    fprintf(f, "  attestation: %s\n", custos__jstr0(d, "attestation"));
+    size_t i, j;
+    json_t *it, *l;
+    json_array_foreach(json_object_get(d, "items"), i, it) fprintf(
+        f, "  item %s (serial %s): %s by %s (%s) at %s, %s; remains to %s\n",
+        custos__jstr0(it, "id"), custos__jstr0(it, "serial"), custos__jstr0(it, "result"),
+        custos__jstr0(it, "method"), custos__jstr0(it, "category"), custos__jstr0(it, "time"),
+        custos__jstr0(it, "location"), custos__jstr0(it, "destination"));
+    json_array_foreach(json_object_get(d, "attachments"), i, it)
+    {
+        fprintf(f, "  attachment %s: %s, showing", custos__jstr0(it, "file"),
+                custos__jstr0(it, "kind"));
+        json_array_foreach(json_object_get(it, "items"), j, l)
+            fprintf(f, " %s", json_is_string(l) ? json_string_value(l) : "?");
+        fputc('\n', f);
+    }
+    fprintf(f, "  signed by the performer, the verifier and the witness over the bundle's "
+               "manifest (every file above)\n");
+    json_decref(d);
+    if (fclose(f) != 0 || *text == NULL) {
+        free(*text);
+        *text = NULL;
+        return custos__dispose_nomem(err);
+    }
+    return CUSTOS_OK;
+}

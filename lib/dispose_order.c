@@ -494,3 +494,71 @@ custos_dispose_order_vendor_key(const struct custos_dispose_order *o, struct cus
     return custos__dispose_key_from_b64(custos__jstr(v, "pub"), custos__jstr(v, "name"),
                                         custos__jstr(v, "role"), out, err);
 }
+
+int
+custos_dispose_order_describe(const struct custos_dispose_order *o, char **text,
+                              struct custos_error *err)
+{
+    *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(text, &len);
+    if (f == NULL)
+        return custos__dispose_nomem(err);
+    const json_t *d = o->doc, *ow = json_object_get(d, "owner"), *v = json_object_get(d, "vendor");
+    fprintf(f, "Disposal order %s, case %s (ledger %s)\n", custos__jstr0(d, "order_id"),
+            custos__jstr0(d, "case"), custos__jstr0(d, "ledger"));
+    fprintf(f, "  owner:  %s (%s, key %.16s)\n", custos__jstr0(ow, "name"),
+            custos__jstr0(ow, "role"), custos__jstr0(ow, "key"));
+    fprintf(f, "  vendor: %s of %s (key %.16s)\n", custos__jstr0(v, "name"),
+            custos__jstr0(v, "organisation"), custos__jstr0(v, "key"));
+    fprintf(f, "  hands over for destruction %zu item(s):\n", custos_dispose_order_count(o));
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(d, "items"), i, it)
+    {
+        const json_t *h = json_object_get(it, "handover");
+        fprintf(f, "    %s: %s; serial %s; %s bytes; media %s; seals %s", custos__jstr0(it, "id"),
+                custos__jstr0(it, "description"), custos__jstr0(it, "serial"),
+                custos__jstr0(it, "capacity_bytes")[0] ? custos__jstr0(it, "capacity_bytes") : "?",
+                custos__jstr0(it, "media_type"), o->seals[i][0] ? o->seals[i] : "none");
+        if (h != NULL)
+            fprintf(f, "; handed over by entry %lld at %s",
+                    (long long)json_integer_value(json_object_get(h, "seq")),
+                    custos__jstr0(h, "time"));
+        fputc('\n', f);
+    }
+    fprintf(f, "  who may sign the vendor's certificate:\n");
+    json_array_foreach(json_object_get(d, "signers"), i, it)
+        fprintf(f, "    %s (%s, key %.16s)\n", custos__jstr0(it, "name"), custos__jstr0(it, "role"),
+                custos__jstr0(it, "key"));
+    if (fclose(f) != 0 || *text == NULL) {
+        free(*text);
+        *text = NULL;
+        return custos__dispose_nomem(err);
+    }
+    return CUSTOS_OK;
+}
+
+int
+custos_dispose_transfer_fields(const struct custos_dispose_order *o, size_t i, const char *reason,
+                               const char *seal_checked, char **json, struct custos_error *err)
+{
+    *json = NULL;
+    if (i >= custos_dispose_order_count(o))
+        return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL,
+                                "custos_dispose_transfer_fields: no item %zu", i);
+    char why[512];
+    snprintf(why, sizeof(why), "%s under disposal order %s",
+             reason != NULL ? reason : "destruction", custos_dispose_order_id(o));
+    json_t *f = json_pack("{s:s,s:s}", "item", custos_dispose_order_item(o, i), "reason", why);
+    /* the seal check is stated by the person who made it, never on their behalf */
+    if (f != NULL && o->seals[i][0] != '\0') {
+        char sc[1024];
+        snprintf(sc, sizeof(sc), "%s: %s", o->seals[i],
+                 seal_checked != NULL ? seal_checked : "not checked");
+        json_object_set_new(f, "seal_checked", json_string(sc));
+    }
+    *json = f != NULL ? json_dumps(f, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(f);
+    return *json != NULL ? CUSTOS_OK : custos__dispose_nomem(err);
+}

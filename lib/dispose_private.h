@@ -6,10 +6,11 @@
  *   dispose_bundle.c   a bundle's files: reading, hashing, tar in and out
  *   dispose_cert.c     the certificate model, the vendor's draft, party keys
  *   dispose_order.c    the case ledger read into a state, the disposal order
+ *   dispose_verify_items.c  the per-item checks of verification
  *   dispose_verify.c   verification of a bundle against its order
  *   dispose_certify.c  building, checking (with verify's checks) and signing
  *   dispose_render.c   printing a certificate (bundle, verify's self-check)
- *   dispose_ledger.c   the ledger entry fields dispose records, the wipe status
+ *   dispose_report.c   the report as JSON, the dispose entry's fields, a wipe's status
  *
  * A bundle given as a tar archive is extracted, with libarchive's secure
  * flags, into a fresh 0700 directory that custos__bundle_free removes; a
@@ -215,6 +216,19 @@ char *custos__dispose_key_b64(const struct custos_key *k);
  *  "entries":{seq:{action,item,receiver,time}}}.
  */
 int custos__dispose_ledger_state(const char *path, json_t **out, struct custos_error *err);
+
+/* ---- dispose_verify_items.c ---- */
+
+/*
+ * Fills rep's table: every ordered item checked against its certified item
+ * (bundle directory dir; bad_atts: {path: why} of the attachments that do
+ * not check; sig_ok from rep->signatures_ok), then every certified item the
+ * order lacks; cert NULL when the bundle could not be read. Sets each
+ * item's status and folds it into rep->status.
+ */
+int custos__dispose_fill_items(const struct custos_dispose_order *o, const char *dir,
+                               const json_t *cert, const json_t *bad_atts, unsigned require,
+                               struct custos_dispose_report *rep, struct custos_error *err);
 
 /* ---- dispose_verify.c, for certify ---- */
 
