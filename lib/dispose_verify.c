@@ -682,16 +682,6 @@ custos_dispose_verify(const char *path, const struct custos_dispose_order *o,
 items_only:
     rc = custos__dispose_fill_items(o, b != NULL ? b->dir : NULL, b != NULL ? b->cert : NULL,
                                     bad_atts, policy != NULL ? policy->require : 0, rep, err);
-    if (rc != CUSTOS_OK)
-        goto fail;
-    custos__filetype_free(ft);
-    custos__bundle_free(b);
-    json_decref(man);
-    json_decref(bad_atts);
-    json_decref(trust);
-    json_decref(st);
-    *out = rep;
-    return rep->status;
 fail:
     custos__filetype_free(ft);
     custos__bundle_free(b);
@@ -699,8 +689,12 @@ fail:
     json_decref(bad_atts);
     json_decref(trust);
     json_decref(st);
-    custos_dispose_report_free(rep);
-    return rc;
+    if (rc != CUSTOS_OK) {
+        custos_dispose_report_free(rep);
+        return rc;
+    }
+    *out = rep;
+    return rep->status;
 }
 
 void
