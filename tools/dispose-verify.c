@@ -125,6 +125,9 @@ dispose_verify_main(struct cli *c, const struct dispose_verify_args *o, const ch
     int rc = custos_dispose_order_open(&ord, o->order, err);
     if (rc == CUSTOS_OK && o->signers->n > 0) {
         rc = load_disposal_parties(o, ord, &p, err);
+        /* a run that could not record is refused before it reports */
+        if (rc == CUSTOS_OK)
+            rc = cli_confirm_possible(o->yes, err);
         if (rc == CUSTOS_OK)
             rc = custos_ledger_open(&l, o->ledger, err);
     }
