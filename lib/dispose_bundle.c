@@ -8,6 +8,10 @@
  * extraction goes through libarchive's disk writer with the SECURE_* flags
  * into a fresh 0700 directory under $TMPDIR (or /tmp), which
  * custos__bundle_free removes. A hostile entry makes the bundle corrupt.
+ *
+ * It is the bottom of the dispose modules (dispose_private.h): the reading
+ * and hashing of a bundle's files that the others share live here, and it
+ * calls none of them.
  */
 #include "dispose_private.h"
 
@@ -27,10 +31,134 @@
 #include <archive_entry.h>
 
 #include "custos/atomicfile.h"
-#include "custos/timefmt.h"
 #include "custos/digest.h"
+#include "custos/timefmt.h"
 
-#define COPY_BUF 65536 /* bytes per read when writing an archive */
+#include "fsutil_private.h" /* custos__pread_full, custos__write_all */
+
+#define COPY_BUF    65536 /* bytes per read when writing an archive */
+#define MAGIC_SNIFF 65536 /* bytes libmagic sees of an attachment */
+
+/* ---- reading and hashing a bundle's files ---- */
+
+int
+custos__read_small(const char *path, size_t max, char **buf, size_t *len, struct custos_error *err)
+{
+    *buf = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot open");
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, path, "not a regular file");
+    }
+    if ((uint64_t)st.st_size > max) {
+        close(fd);
+        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, path, "larger than %zu bytes", max);
+    }
+    char *b = malloc((size_t)st.st_size + 1);
+    if (b == NULL) {
+        close(fd);
+        return custos__dispose_nomem(err);
+    }
+    long long got = custos__pread_full(fd, b, (size_t)st.st_size, 0);
+    int e = errno;
+    close(fd);
+    if (got < 0 || got != (long long)st.st_size) {
+        free(b);
+        return custos_error_set(err, CUSTOS_E_IO, got < 0 ? e : 0, path,
+                                got < 0 ? "cannot read" : "changed while read");
+    }
+    b[got] = '\0';
+    *buf = b;
+    *len = (size_t)got;
+    return CUSTOS_OK;
+}
+
+void
+custos__dispose_sha256_hex(const void *buf, size_t len, char hex[CUSTOS_KEY_FP_HEX_SIZE])
+{
+    struct custos_digest *d = NULL;
+    struct custos_digest_result r;
+    hex[0] = '\0';
+    if (custos_digest_new(&d, CUSTOS_DIGEST_SHA256, NULL) != CUSTOS_OK)
+        return;
+    custos_digest_update(d, buf, len);
+    custos_digest_final(d, &r);
+    custos_digest_free(d);
+    custos_hex_encode(r.sha256, 32, hex);
+}
+
+/*
+ * Reads the open file in (named src) to its end: SHA-256 into hex, size,
+ * the MIME type sniffed from the first block; with out >= 0 (named dst),
+ * every byte is also written there.
+ */
+int
+custos__dispose_hash_stream(struct custos__filetype *ft, int in, const char *src, int out,
+                            const char *dst, char hex[CUSTOS_KEY_FP_HEX_SIZE], uint64_t *size,
+                            char **mime, struct custos_error *err)
+{
+    *mime = NULL;
+    struct custos_digest *d = NULL;
+    int rc = custos_digest_new(&d, CUSTOS_DIGEST_SHA256, err);
+    uint8_t *buf = malloc(MAGIC_SNIFF);
+    if (rc == CUSTOS_OK && buf == NULL)
+        rc = custos__dispose_nomem(err);
+    uint64_t total = 0;
+    while (rc == CUSTOS_OK) {
+        ssize_t n = read(in, buf, MAGIC_SNIFF);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = custos_error_set(err, CUSTOS_E_IO, errno, src, "cannot read");
+            break;
+        }
+        if (n == 0)
+            break;
+        if (total == 0) {
+            char *desc = NULL;
+            custos__filetype_buffer(ft, buf, (size_t)n, mime, &desc);
+            free(desc);
+        }
+        custos_digest_update(d, buf, (size_t)n);
+        if (out >= 0 && custos__write_all(out, buf, (size_t)n) != 0)
+            rc = custos_error_set(err, CUSTOS_E_IO, errno, dst, "cannot write");
+        total += (uint64_t)n;
+    }
+    if (rc == CUSTOS_OK) {
+        struct custos_digest_result r;
+        custos_digest_final(d, &r);
+        custos_hex_encode(r.sha256, 32, hex);
+        *size = total;
+        if (*mime == NULL)
+            *mime = strdup(total == 0 ? "application/x-empty" : "application/octet-stream");
+        if (*mime == NULL)
+            rc = custos__dispose_nomem(err);
+    }
+    free(buf);
+    custos_digest_free(d);
+    return rc;
+}
+
+/* Hashes the file at path (SHA-256, size) and sniffs its MIME type. */
+int
+custos__dispose_hash_file(struct custos__filetype *ft, const char *path,
+                          char hex[CUSTOS_KEY_FP_HEX_SIZE], uint64_t *size, char **mime,
+                          struct custos_error *err)
+{
+    *mime = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot open");
+    int rc = custos__dispose_hash_stream(ft, fd, path, -1, NULL, hex, size, mime, err);
+    close(fd);
+    return rc;
+}
+
+/* ---- the bundle directory ---- */
 
 static int
 rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)

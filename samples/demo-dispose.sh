@@ -42,7 +42,7 @@ custos-ledger add --yes seal $L --time "$(t 09:20)" --sign custodian=alice.key -
 echo "case.ledger: $(wc -l < case.ledger) entries"
 
 section "2. The disposal order (owner)"
-custos-dispose order -l case.ledger --order-id DO-0117-1 --item EV-01 --item EV-02 \
+custos-dispose order --yes -l case.ledger --order-id DO-0117-1 --item EV-01 --item EV-02 \
   --media-type EV-01=usb --media-type EV-02=hdd --vendor-organisation "Vera Shred Ltd." \
   --sign releaser=alice.key --party receiver=vera.key.pub --passphrase-file alice.pass \
   --time "$(t 10:00)" -o DO-0117-1.json
@@ -84,7 +84,7 @@ cat > evidence/draft.json <<'JSON'
   {"file": "ev02-after.jpg", "kind": "photo_after", "items": ["EV-02"], "description": "shreds"},
   {"file": "ev02-wipe.log", "kind": "wipe_log", "items": ["EV-02"]}]}
 JSON
-custos-dispose certify --order DO-0117-1.json --draft evidence/draft.json \
+custos-dispose certify --yes --order DO-0117-1.json --draft evidence/draft.json \
   --sign performer=olaf.key --sign verifier=sam.key --sign witness=wendy.key \
   --passphrase-file olaf.pass --passphrase-file sam.pass --passphrase-file wendy.pass \
   -o VS-2026-0917.tar
@@ -102,7 +102,7 @@ for r in performer:olaf verifier:sam witness:wendy; do
 done
 
 section "5. Verification by the owner, and custody closed"
-custos-dispose verify VS-2026-0917.tar --order DO-0117-1.json --require before,after \
+custos-dispose verify VS-2026-0917.tar --yes --order DO-0117-1.json --require before,after \
   -l case.ledger --sign custodian=alice.key --passphrase-file alice.pass
 grep -c '"action":"dispose"' case.ledger | grep -qx 2 || fail "dispose entries"
 

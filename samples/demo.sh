@@ -320,7 +320,7 @@ for who in vendor:vendor:"Demo Shred Ltd." operator:vendor:"Demo Operator" \
     --passphrase-file "$out/keys/custodian.pass" --organisation "Demo Shred Ltd." ||
     fail "custos-ledger add enroll $k"
 done
-custos-dispose order -q -l "$ledger" --order-id DO-0117-1 --item EV-01 --media-type EV-01=usb \
+custos-dispose order -q --yes -l "$ledger" --order-id DO-0117-1 --item EV-01 --media-type EV-01=usb \
   --vendor-organisation "Demo Shred Ltd." --sign releaser="$out/keys/custodian.key" \
   --sign receiver="$out/keys/vendor.key" --passphrase-file "$out/keys/custodian.pass" \
   --passphrase-file "$out/keys/vendor.pass" -o "$out/order.json" || fail "custos-dispose order"
@@ -357,12 +357,12 @@ cat >"$out/draft.json" <<JSON
   {"file": "wipe-log.json", "kind": "report", "items": ["EV-01"],
    "description": "wipe log of the working copy of the image (a file, not the device)"}]}
 JSON
-custos-dispose certify -q --order "$out/order.json" --draft "$out/draft.json" \
+custos-dispose certify -q --yes --order "$out/order.json" --draft "$out/draft.json" \
   --sign performer="$out/keys/operator.key" --sign verifier="$out/keys/supervisor.key" \
   --sign witness="$out/keys/auditor.key" --passphrase-file "$out/keys/operator.pass" \
   --passphrase-file "$out/keys/supervisor.pass" --passphrase-file "$out/keys/auditor.pass" \
   -o "$out/destruction-proof.tar" || fail "custos-dispose certify"
-indented custos-dispose verify "$out/destruction-proof.tar" --order "$out/order.json" \
+indented custos-dispose verify --yes "$out/destruction-proof.tar" --order "$out/order.json" \
   --require before,after -l "$ledger" --sign custodian="$out/keys/custodian.key" \
   --passphrase-file "$out/keys/custodian.pass" || fail "custos-dispose verify"
 # The vendor countersigns the dispose entry the owner recorded.

@@ -754,3 +754,89 @@ cli_fact_match(const char *ledger, const char *option, const char *given, const 
     *use = from_ledger;
     return CUSTOS_OK;
 }
+
+int
+cli_confirm_unlock(struct cli *c, const struct cli_signers *s, struct cli_parties *p, size_t only,
+                   int yes, const char *headline, const char *text, struct custos_error *err)
+{
+    int fd = -1;
+    if (!yes) {
+        fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+            return cli_confirm_possible(0, err);
+    }
+    cli_progress_end(c);
+    if (fd >= 0 &&
+        (write(fd, headline, strlen(headline)) < 0 || write(fd, text, strlen(text)) < 0)) {
+        close(fd);
+        return custos_error_set(err, CUSTOS_E_IO, errno, "/dev/tty", "cannot show what is signed");
+    }
+    int rc = CUSTOS_OK;
+    for (size_t k = 0; rc == CUSTOS_OK && k < p->n; k++) {
+        if ((only != CLI_ALL_PARTIES && k != only) || !cli_parties_signs_now(p, k))
+            continue;
+        char q[600];
+        snprintf(q, sizeof(q), "%s %s: sign this? [y/N] ", p->as[k], custos_key_name(p->key[k]));
+        if (fd >= 0 && !tty_confirm(fd, q))
+            rc = custos_error_set(err, CUSTOS_E_REFUSED, 0, NULL,
+                                  "%s %s did not confirm; nothing was signed", p->as[k],
+                                  custos_key_name(p->key[k]));
+        else
+            rc = cli_parties_unlock(s, p, k, err);
+    }
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+int
+cli_entry_record(struct cli *c, const struct cli_signers *s, struct cli_parties *p, int yes,
+                 struct custos_ledger *l, const char *action, const char *fields, const char *time,
+                 unsigned flags, uint64_t *seq, struct custos_error *err)
+{
+    int rc = CUSTOS_OK;
+    /* Another process may append between the proposal and the commit; the
+     * entry is then shown and confirmed again on the new head. */
+    for (int attempt = 0; attempt < 16; attempt++) {
+        char *body = NULL, *tokens[CLI_MAX_SIGNERS] = {0};
+        size_t ntok = 0;
+        rc = custos_ledger_propose(l, action, fields, p->party, p->n, time, &body);
+        if (rc != CUSTOS_OK)
+            custos_error_copy(err, custos_ledger_error(l));
+        if (rc == CUSTOS_OK)
+            rc = cli_entry_sign(c, s, p, yes, body, tokens, &ntok, err);
+        if (rc == CUSTOS_OK) {
+            rc = custos_ledger_commit(l, body, strlen(body), (const char *const *)tokens, ntok,
+                                      flags, seq);
+            if (rc != CUSTOS_OK)
+                custos_error_copy(err, custos_ledger_error(l));
+        }
+        for (size_t i = 0; i < ntok; i++)
+            free(tokens[i]);
+        free(body);
+        if (rc != CUSTOS_E_REFUSED || strstr(err->message, "moved") == NULL)
+            break;
+    }
+    return rc;
+}
+
+int
+cli_entry_probe(struct custos_ledger *l, const char *action, const char *fields,
+                const struct cli_parties *p, const char *time, struct custos_error *err)
+{
+    char *body = NULL;
+    int rc = custos_ledger_propose(l, action, fields, p->party, p->n, time, &body);
+    if (rc != CUSTOS_OK)
+        custos_error_copy(err, custos_ledger_error(l));
+    free(body);
+    return rc;
+}
+
+size_t
+cli_parties_find(const struct cli_parties *p, const char *as)
+{
+    size_t i = 0;
+    while (i < p->n && strcmp(p->as[i], as) != 0)
+        i++;
+    return i;
+}

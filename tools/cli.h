@@ -178,6 +178,9 @@ int cli_entry_sign(struct cli *c, const struct cli_signers *s, struct cli_partie
 int cli_parties_load(const struct cli_signers *s, const char *const *specs, size_t n, int priv,
                      struct cli_parties *p, struct custos_error *err);
 
+/* The index of the party acting as `as` in p, or p->n when there is none. */
+size_t cli_parties_find(const struct cli_parties *p, const char *as);
+
 /* Releases the keys and names held by p (zeroed p is fine). */
 void cli_parties_free(struct cli_parties *p);
 
@@ -285,6 +288,39 @@ void cli_case_facts_free(struct cli_case_facts *f);
  */
 int cli_fact_match(const char *ledger, const char *option, const char *given,
                    const char *from_ledger, const char **use, struct custos_error *err);
+
+/*
+ * For what is signed outside a ledger entry (an order, a certificate):
+ * shows text, what is about to be signed in plain language, under headline
+ * on the terminal and has party `only` of p (CLI_ALL_PARTIES: each party
+ * signing in this run) confirm it, unless yes, and unlocks their key. A
+ * signer who does not confirm stops it all: CUSTOS_E_REFUSED. Without yes
+ * and without a terminal: the usage error of cli_confirm_possible.
+ */
+#define CLI_ALL_PARTIES ((size_t)-1)
+int cli_confirm_unlock(struct cli *c, const struct cli_signers *s, struct cli_parties *p,
+                       size_t only, int yes, const char *headline, const char *text,
+                       struct custos_error *err);
+
+/*
+ * Proposes an entry of action with fields at time (NULL: now) to l, shows
+ * it to every party of p signing now and has each confirm and sign
+ * (cli_entry_sign), then commits it with flags (CUSTOS_LEDGER_ALLOW_MISSING
+ * for parties who sign later); *seq is the new entry's. When the ledger
+ * moved meanwhile, it is built, shown and signed again on the new head.
+ */
+int cli_entry_record(struct cli *c, const struct cli_signers *s, struct cli_parties *p, int yes,
+                     struct custos_ledger *l, const char *action, const char *fields,
+                     const char *time, unsigned flags, uint64_t *seq, struct custos_error *err);
+
+/*
+ * Checks an entry of action with fields at time (NULL: now) by the parties
+ * of p (public keys are enough) against the ledger's policy (roles,
+ * enrolment, revocation, item state, holder), without signing: before any
+ * passphrase. Returns a custos status; err says why.
+ */
+int cli_entry_probe(struct custos_ledger *l, const char *action, const char *fields,
+                    const struct cli_parties *p, const char *time, struct custos_error *err);
 
 /* Prints a JSON document (a NUL-terminated string) and a newline on stdout. */
 int cli_print_json(const char *json);

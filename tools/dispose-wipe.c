@@ -122,7 +122,7 @@ parse_options(struct cli *c, struct wipe_options *o, int argc, char **argv)
         case 'h':
             printf("usage: custos-dispose wipe [options] --confirm VALUE --log FILE TARGET\n");
             dispose_wipe_usage(stdout);
-            exit(0);
+            return CUSTOS_EXIT_OK;
         case OPT_JSON:
             o->json = 1;
             break;
@@ -197,7 +197,7 @@ parse_options(struct cli *c, struct wipe_options *o, int argc, char **argv)
             break;
         case 'V':
             printf("custos-dispose %s\n", custos_version());
-            exit(0);
+            return CUSTOS_EXIT_OK;
         default:
             return cli_bad_option(c, argv, ch);
         }
@@ -220,7 +220,7 @@ parse_options(struct cli *c, struct wipe_options *o, int argc, char **argv)
         return cli_usage(c, "wipe: --sample-seed and --subsections need --verify sample");
     if (o->key == NULL && (o->signers.npassfile > 0 || o->signers.passfd >= 0))
         return cli_usage(c, "wipe: a passphrase option needs --key");
-    return 0;
+    return -1;
 }
 
 static double
@@ -313,7 +313,7 @@ dispose_wipe_main(struct cli *c, int argc, char **argv)
         snprintf(cmdline, strlen(args) + 16, "custos-dispose %s", args);
     free(args);
     int rc = parse_options(c, &o, argc, argv);
-    if (rc != 0) {
+    if (rc != -1) {
         free(cmdline);
         return rc;
     }
@@ -384,7 +384,7 @@ dispose_wipe_main(struct cli *c, int argc, char **argv)
         goto out;
     }
     if (!res.passed) {
-        st = res.mismatched_bytes > 0 ? CUSTOS_E_MISMATCH : CUSTOS_E_INCOMPLETE;
+        st = custos_dispose_wipe_status(&res);
         cli_warn(c,
                  "%s: wipe FAILED: %llu write errors, flush %s, %llu read errors, %llu mismatched "
                  "bytes; the medium cannot be taken as wiped",

@@ -153,6 +153,29 @@ CUSTOS_API void custos_dispose_order_free(struct custos_dispose_order *o);
 CUSTOS_API int custos_dispose_order_vendor_key(const struct custos_dispose_order *o,
                                                struct custos_key **out, struct custos_error *err);
 
+/*
+ * The order in plain language, for its owner to read before signing it: the
+ * order id, case and ledger, owner and vendor, every item (id, description,
+ * serial, capacity, seals, media type, handover when set) and who may sign
+ * the vendor's certificate. *text is a new string.
+ * Returns: CUSTOS_OK; CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_dispose_order_describe(const struct custos_dispose_order *o, char **text,
+                                             struct custos_error *err);
+
+/*
+ * The fields of the ledger's transfer entry that hands item i of order o to
+ * the vendor (docs/formats/ledger.md): item; reason, "REASON under disposal
+ * order ID" (REASON NULL: "destruction"); and, when the item carries seals,
+ * seal_checked, "SEALS: SEAL_CHECKED", where seal_checked is what the
+ * releaser found (NULL: "not checked"; never stated on their behalf).
+ * *json is a new JSON object text for custos_ledger_propose.
+ * Returns: CUSTOS_OK; CUSTOS_E_USAGE (i out of range); CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_dispose_transfer_fields(const struct custos_dispose_order *o, size_t i,
+                                              const char *reason, const char *seal_checked,
+                                              char **json, struct custos_error *err);
+
 /* How a draft marks what the vendor must fill in; certify refuses a draft that still has one. */
 #define CUSTOS_DISPOSE_FILL_IN "FILL IN: "
 
@@ -227,8 +250,28 @@ enum custos_dispose_state {
     CUSTOS_DISPOSE_BAD_SIGNATURE,    /* the certificate is not validly signed by enrolled people */
 };
 
+/*
+ * What custos_dispose_certify would have the three signers sign, in plain
+ * language, for them to read before any passphrase: the certificate id, the
+ * order it answers, the vendor's attestation, every item (id, serial,
+ * result, method and category, time, location) and every attachment (file,
+ * kind, items). The draft is read as custos_dispose_certify reads it; run
+ * custos_dispose_certify_check first. *text is a new string.
+ * Returns: CUSTOS_OK; CUSTOS_E_CORRUPT (the draft is not JSON); CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_dispose_certify_describe(const struct custos_dispose_order *o,
+                                               const char *draft_path, char **text,
+                                               struct custos_error *err);
+
 /* The printed name of a state ("OK", "MISSING PROOF", ...). */
 CUSTOS_API const char *custos_dispose_state_name(int state);
+
+/*
+ * Parses a comma-separated list of evidence kinds (before, during, after,
+ * video, log, timestamp: --require) into CUSTOS_DISPOSE_REQ_* bits.
+ * Returns: CUSTOS_OK; CUSTOS_E_USAGE for an unknown kind or an empty list.
+ */
+CUSTOS_API int custos_dispose_require_parse(const char *list, unsigned *bits);
 
 struct custos_dispose_policy {
     unsigned require;       /* CUSTOS_DISPOSE_REQ_* bits; 0: at least one attachment of any kind */
@@ -291,6 +334,38 @@ CUSTOS_API int custos_dispose_verify(const char *path, const struct custos_dispo
 
 /* Releases a report; NULL is allowed. */
 CUSTOS_API void custos_dispose_report_free(struct custos_dispose_report *r);
+
+/*
+ * The fields of the ledger's dispose entry for item i of report r, which
+ * must be proven (CUSTOS_DISPOSE_OK): item, method ("METHOD (CATEGORY)"),
+ * certificate (the certificate id) and certificate_sha256 (the bundle
+ * digest). *json is a new JSON object text for custos_ledger_propose.
+ * Returns: CUSTOS_OK; CUSTOS_E_USAGE (i out of range, or the item not
+ * proven); CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_dispose_ledger_fields(const struct custos_dispose_report *r, size_t i,
+                                            char **json, struct custos_error *err);
+
+/*
+ * The report as one JSON document (custos-dispose verify --json): bundle,
+ * certificate_id, order_id, bundle_sha256, timestamp, signers, signatures_ok,
+ * attachments, items, findings, ledger_entries (the dispose entries the
+ * caller recorded) and status. *json is a new string.
+ * Returns: CUSTOS_OK; CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_dispose_report_json(const struct custos_dispose_report *r, const char *bundle,
+                                          size_t ledger_entries, char **json,
+                                          struct custos_error *err);
+
+struct custos_wipe_result;
+
+/*
+ * The status of a wipe pass as custos-dispose wipe exits with it: CUSTOS_OK
+ * when it passed; CUSTOS_E_MISMATCH when bytes read back differ from the
+ * pattern; else CUSTOS_E_INCOMPLETE (write or read errors, a failed flush:
+ * the medium cannot be taken as wiped, nor shown to hold other data).
+ */
+CUSTOS_API int custos_dispose_wipe_status(const struct custos_wipe_result *r);
 
 /* Renderings of a bundle. */
 #define CUSTOS_DISPOSE_RENDER_HTML 1

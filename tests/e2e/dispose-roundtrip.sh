@@ -5,6 +5,8 @@
 # custody in the ledger and renders HTML and PDF (checked with pdftoppm,
 # pdftotext and, when present, zbarimg). Then one row per way to tamper.
 set -u
+here=$(cd "$(dirname "$0")" && pwd)
+PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}quarantine_size_mb=8"
 work=$(mktemp -d); trap 'tsa_stop 2> /dev/null; rm -rf "$work"' EXIT
 cd "$work" || exit 1
@@ -41,7 +43,7 @@ for e in E-001:WD:Blue:WX11:SEAL-1 E-002:Samsung:870:S3XY:SEAL-2; do
 done
 
 # 1. the order: two transfers to Vera, who attests later
-custos-dispose order -l case.ledger --order-id DO-7-1 --item E-001 --item E-002 \
+custos-dispose order --yes -l case.ledger --order-id DO-7-1 --item E-001 --item E-002 \
   --media-type E-001=hdd --media-type E-002=ssd --vendor-organisation "Vera Shred Ltd." \
   --sign releaser=alice.key --party receiver=vera.key.pub --passphrase-file alice.pass \
   --time "$(t 11:00)" -o order.json > out 2> err
@@ -58,6 +60,17 @@ openssl pkey -in alice.key -passin file:alice.pass -pubout -out alice.pem 2>/dev
 sed -n 's/^signature: //p' order.json.sig | base64 -d > order.bin
 openssl pkeyutl -verify -rawin -pubin -inkey alice.pem -in order.msg -sigfile order.bin > /dev/null 2>&1 &&
   pass "openssl verifies the order signature" || fail "openssl verifies the order signature"
+
+# issue 13: everything checkable is checked before any passphrase: a releaser
+# whose key is not enrolled, with a passphrase file that does not exist,
+# fails on the key, and neither the ledger nor an output changes
+cp case.ledger before.ledger
+custos-dispose order --yes -q -l case.ledger --order-id DO-7-2 --item E-001 --sign releaser=mallory.key \
+  --party receiver=vera.key.pub --passphrase-file nonexistent -o order-m.json > out 2> err
+check "order by an unenrolled releaser refuses before any passphrase" 6 $?
+grep -q 'not enrolled' err && ! grep -q nonexistent err && cmp -s before.ledger case.ledger &&
+  [ ! -e order-m.json ] && pass "the refusal names the key; nothing written" ||
+  { fail "the refusal names the key; nothing written"; sed 's/^/#   /' err; }
 
 # issue 14: the order names only who may sign a certificate (vendor people,
 # witnesses) besides its owner, not every participant of the case
@@ -78,7 +91,7 @@ custos-ledger add collect --yes $L2 --time "$(t 10:10)" --sign custodian=alice.k
   --item E-101 --description "disk" --serial S-101
 custos-ledger add seal --yes $L2 --time "$(t 10:15)" --sign custodian=alice.key --sign witness=wendy.key \
   --passphrase-file alice.pass --passphrase-file wendy.pass --item E-101 --seal TE-9 --sha256 "$(printf x | sha256sum | cut -d' ' -f1)"
-custos-dispose order -q -l case2.ledger --order-id DO-8-1 --item E-101 --sign releaser=alice.key \
+custos-dispose order -q --yes -l case2.ledger --order-id DO-8-1 --item E-101 --sign releaser=alice.key \
   --party receiver=vera.key.pub --passphrase-file alice.pass --time "$(t 11:00)" \
   --seal-checked "intact, checked by Alice Chen at hand-over" -o order2.json 2> err
 check "order with --seal-checked" 0 $?
@@ -126,33 +139,49 @@ EXTRA=',{"id": "E-999", "serial": "X", "media_type": "usb", "category": "destroy
 draft draft.json E-002 2026-11-21T08:00:00Z "" photo-a1.jpg
 S="--sign performer=olaf.key --sign verifier=sam.key --sign witness=wendy.key \
    --passphrase-file olaf.pass --passphrase-file sam.pass --passphrase-file wendy.pass"
-custos-dispose certify -q --order order.json --draft draft.json $S -o proof.tar 2> err
+custos-dispose certify -q --yes --order order.json --draft draft.json $S -o proof.tar 2> err
 check "certify writes a tar bundle" 0 $?
-custos-dispose certify -q --order order.json --draft draft.json $S -o proof 2> err
+# issue 13: at a terminal each signer is shown the certificate in plain
+# language and confirms it before their passphrase is read (tests/e2e/pty-run.py)
+SN="--sign performer=olaf.key --sign verifier=sam.key --sign witness=wendy.key"
+"$PY" "$here/pty-run.py" screen n -- custos-dispose certify -q --order order.json \
+  --draft draft.json $SN -o pty1 > /dev/null 2> err
+check "certify at a terminal: a signer who says no stops it" 6 $?
+grep -q 'The destruction certificate to be signed' screen && grep -q 'item E-001 (serial WX11)' screen &&
+  ! grep -qi 'passphrase' screen && [ ! -e pty1 ] &&
+  pass "the performer saw the certificate and no passphrase was asked" ||
+  { fail "the performer saw the certificate and no passphrase was asked"; sed 's/^/#   /' screen; }
+"$PY" "$here/pty-run.py" screen "y,passphrase of olaf,y,passphrase of sam,y,passphrase of wendy" -- \
+  custos-dispose certify -q --order order.json --draft draft.json $SN -o pty2 > /dev/null 2> err
+check "certify at a terminal: each signer confirms, then signs" 0 $?
+[ "$(grep -c 'sign this? \[y/N\]' screen)" -eq 3 ] && [ -f pty2/signatures/witness.sig ] &&
+  pass "three confirmations, three signatures" ||
+  { fail "three confirmations, three signatures"; sed 's/^/#   /' screen; }
+custos-dispose certify -q --yes --order order.json --draft draft.json $S -o proof 2> err
 check "certify writes a directory bundle" 0 $?
-custos-dispose certify -q --order order.json --draft draft.json $S -o proof 2> err
+custos-dispose certify -q --yes --order order.json --draft draft.json $S -o proof 2> err
 check "certify refuses an existing output" 6 $?
 draft fake.json E-002 2026-11-21T08:00:00Z "" fake.jpg
-custos-dispose certify -q --order order.json --draft fake.json $S -o fake 2> err
+custos-dispose certify -q --yes --order order.json --draft fake.json $S -o fake 2> err
 check "certify refuses a photo that is not an image" 2 $?
 [ ! -e fake ] && pass "nothing is left after a refusal" || fail "nothing is left after a refusal"
 ls -A | grep -q '^\.custos' && fail "no staging directory is left (tar, directory, refusal)" ||
   pass "no staging directory is left (tar, directory, refusal)"
 # each error prints its cause once, never an empty one
 sed 's/"photo-b1.png"/"no-such-photo.png"/' draft.json > e1.json
-custos-dispose certify -q --order order.json --draft e1.json $S -o e1.tar 2> err
+custos-dispose certify -q --yes --order order.json --draft e1.json $S -o e1.tar 2> err
 check "certify refuses a missing attachment" 2 $?
 [ "$(cat err)" = "custos-dispose: ./no-such-photo.png: cannot open the attachment: No such file or directory" ] &&
   ! ls -A | grep -q '^\.custos' && [ ! -e e1.tar ] &&
   pass "one cause, nothing left after an attachment error" ||
   { fail "one cause, nothing left after an attachment error"; sed 's/^/#   /' err; ls -A | sed 's/^/#   /'; }
 sed '/"certificate_id"/d; s/^ "contract"/{"contract"/' draft.json > e4.json
-custos-dispose certify -q --order order.json --draft e4.json $S -o e4.tar 2> err
+custos-dispose certify -q --yes --order order.json --draft e4.json $S -o e4.tar 2> err
 check "certify refuses a draft without certificate_id" 2 $?
 [ "$(cat err)" = "custos-dispose: e4.json: certificate_id: a non-empty string is needed" ] &&
   pass "the draft error names the file and the field once" ||
   { fail "the draft error names the file and the field once"; sed 's/^/#   /' err; }
-custos-dispose certify -q --order order.json --draft draft.json --sign performer=olaf.key \
+custos-dispose certify -q --yes --order order.json --draft draft.json --sign performer=olaf.key \
   --sign verifier=sam.key --sign witness=wendy.key --passphrase-file nonexistent -o e5.tar 2> err
 rc=$?
 [ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && [ ! -e e5.tar ] &&
@@ -168,7 +197,7 @@ python3 -c 'import json,sys; d=json.load(open("d0.json")); it={i["id"]: i for i 
   fail "the draft holds every item with the order's details and marks the vendor's fields"
 custos-dispose draft --order order.json -o d0.json 2> err
 check "draft refuses an existing output" 6 $?
-custos-dispose certify -q --order order.json --draft d0.json --sign performer=olaf.key \
+custos-dispose certify -q --yes --order order.json --draft d0.json --sign performer=olaf.key \
   --sign verifier=sam.key --sign witness=wendy.key --passphrase-file nonexistent -o d0.tar 2> err
 check "certify refuses a draft still to be filled in" 2 $?
 grep -q 'still to be filled in' err && pass "the refusal names the field" || fail "the refusal names the field"
@@ -193,7 +222,7 @@ d["attachments"] = [{"file": "photo-b1.png", "kind": "photo_before", "items": ["
                     {"file": "photo-b2.png", "kind": "photo_before", "items": ["E-002"]}]
 json.dump(d, open("d0-done.json", "w"), ensure_ascii=False, indent=1)
 PY
-custos-dispose certify -q --order order.json --draft d0-done.json $S -o d0 2> err
+custos-dispose certify -q --yes --order order.json --draft d0-done.json $S -o d0 2> err
 check "the completed draft certifies" 0 $?
 custos-dispose verify d0 --order order.json > out 2> err
 check "and verifies" 0 $?
@@ -230,7 +259,13 @@ grep -q '^E-001 .*OK$' out && grep -q '^E-002 .*OK$' out && pass "the table says
 custos-dispose verify proof --order order.json --require during > out 2> err
 check "--require during flags missing evidence" 1 $?
 grep -q 'MISSING EVIDENCE' out && pass "the table names MISSING EVIDENCE" || fail "the table names MISSING EVIDENCE"
-custos-dispose verify proof --order order.json -l case.ledger --sign custodian=alice.key \
+cp case.ledger before.ledger
+custos-dispose verify proof --order order.json -l case.ledger --yes --sign custodian=mallory.key \
+  --passphrase-file nonexistent > out 2> err; rc=$?
+[ "$rc" -ne 0 ] && grep -qi 'enrol' err && ! grep -q nonexistent err && cmp -s before.ledger case.ledger &&
+  pass "verify --sign by an unenrolled key refuses the entries before any passphrase (exit $rc)" ||
+  { fail "verify --sign by an unenrolled key refuses before any passphrase (exit $rc)"; sed 's/^/#   /' err; }
+custos-dispose verify proof --order order.json -l case.ledger --yes --sign custodian=alice.key \
   --passphrase-file alice.pass --json > out.json 2> err
 check "verify with the ledger records dispose entries" 0 $?
 [ "$(grep -c '"action":"dispose"' case.ledger)" -eq 2 ] && pass "two dispose entries" || fail "two dispose entries"
@@ -307,7 +342,7 @@ tamper "a bundle re-signed by hand unchanged" 0 "OK" f0
 # any passphrase is read (the passphrase file does not exist), leaving nothing
 refused() {
   name=$1 want=$2 pat=$3 d=$4; shift 4
-  custos-dispose certify -q --order order.json --draft "$d" "$@" --passphrase-file nonexistent \
+  custos-dispose certify -q --yes --order order.json --draft "$d" "$@" --passphrase-file nonexistent \
     -o refused.tar > out 2> err; got=$?
   if [ "$got" -eq "$want" ] && grep -q -- "$pat" err && [ ! -e refused.tar ] &&
      ! ls -A | grep -q '^\.custos'; then pass "certify refuses: $name"
@@ -357,15 +392,19 @@ mklog wipe-lying.json 'l["verification"]["mismatched_bytes"] = 4096'
 for v in ok failed other stranger lying; do
   sed "s/\"wipe.log\"/\"wipe-$v.json\"/" draft.json > dw-$v.json
 done
-custos-dispose certify -q --order order.json --draft dw-ok.json $S -o wok 2> err
+custos-dispose certify -q --yes --order order.json --draft dw-ok.json $S -o wok 2> err
 check "certify accepts a wipe log of the item's device" 0 $?
 custos-dispose verify wok --order order.json > out 2> err
 check "verify accepts it" 0 $?
 cp olaf.key olaf-nopub.key
-custos-dispose certify -q --order order.json --draft dw-ok.json --sign performer=olaf-nopub.key \
-  --sign verifier=sam.key --sign witness=wendy.key --passphrase-file olaf.pass \
-  --passphrase-file sam.pass --passphrase-file wendy.pass -o wok2 2> err
-check "certify without the performer's KEY.pub at hand (its checks wait for the signing)" 0 $?
+# issue 13: without KEY.pub beside the key, enrolment and roles cannot be
+# checked before the passphrase: certify refuses without reading one
+custos-dispose certify -q --yes --order order.json --draft dw-ok.json --sign performer=olaf-nopub.key \
+  --sign verifier=sam.key --sign witness=wendy.key --passphrase-file nonexistent -o wok2 2> err
+check "certify without the performer's KEY.pub refuses before any passphrase" 2 $?
+grep -q 'olaf-nopub.key.pub' err && ! grep -q nonexistent err && [ ! -e wok2 ] &&
+  pass "the refusal names the missing public key, not the passphrase" ||
+  { fail "the refusal names the missing public key, not the passphrase"; sed 's/^/#   /' err; }
 rel=$(cd wok && ls attachments/*wipe-ok.json)
 for v in failed:"says FAILED" other:"serial Z9Z9" stranger:"does not sign" lying:"own counts"; do
   w=${v%%:*} why=${v#*:}
@@ -399,7 +438,7 @@ check "tamper: an archive entry outside the layout" 5 $?
 # 7. RFC 3161 timestamps from a loopback TSA (openssl ts behind tests/tsa/tsa-server.py)
 . "$root/tests/tsa/tsa-lib.sh"
 if tsa_start "$work/tsa"; then
-  custos-dispose certify -q --order order.json --draft draft.json $S --tsa "$TSA_URL/" \
+  custos-dispose certify -q --yes --order order.json --draft draft.json $S --tsa "$TSA_URL/" \
     --tsa-ca "$TSA_CA" -o ts.tar 2> err
   check "certify with a timestamp" 0 $?
   custos-dispose verify ts.tar --order order.json --tsa-ca "$TSA_CA" --require timestamp > out 2> err

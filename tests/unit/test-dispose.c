@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "custos/ledger.h"
+#include "custos/wipe.h"
 #include "dispose_private.h"
 #include "tap.h"
 
@@ -170,6 +171,69 @@ test_truncated(const struct custos_dispose_order *o, const char *tar)
     ok(verified > 0, "verify reports a truncated bundle as CORRUPT (%zu checked)", verified);
 }
 
+/* The transfer entry's fields and the order in plain language (issue 12, 13). */
+static void
+test_order_text(const struct custos_dispose_order *o)
+{
+    struct custos_error err;
+    char *text = NULL;
+    is_status(custos_dispose_transfer_fields(o, 0, NULL, NULL, &text, &err), CUSTOS_OK, &err,
+              "transfer fields");
+    is_str(text, "{\"item\":\"E-1\",\"reason\":\"destruction under disposal order O-1\"}",
+           "the transfer names the item and the order");
+    free(text);
+    is_status(custos_dispose_transfer_fields(o, 1, NULL, NULL, &text, &err), CUSTOS_E_USAGE, &err,
+              "no transfer fields for an item the order lacks");
+    is_status(custos_dispose_order_describe(o, &text, &err), CUSTOS_OK, &err,
+              "the order described");
+    has_str(text != NULL ? text : "", "Disposal order O-1", "the description names the order");
+    has_str(text != NULL ? text : "", "E-1: ", "and its item");
+    free(text);
+}
+
+/* The dispose entry's fields, the JSON report, the evidence list and a wipe's status. */
+static void
+test_report_fields(const struct custos_dispose_report *r, const char *bundle)
+{
+    struct custos_error err;
+    char *text = NULL;
+    is_status(custos_dispose_ledger_fields(r, 0, &text, &err), CUSTOS_OK, &err, "dispose fields");
+    json_t *f = text != NULL ? json_loads(text, 0, NULL) : NULL;
+    is_str(json_string_value(json_object_get(f, "method")), "shred (destroy)",
+           "the dispose entry's method names the category");
+    is_str(json_string_value(json_object_get(f, "certificate_sha256")), r->bundle_sha256,
+           "and quotes the bundle digest");
+    json_decref(f);
+    free(text);
+    is_status(custos_dispose_ledger_fields(r, r->nitems, &text, &err), CUSTOS_E_USAGE, &err,
+              "no dispose fields beyond the report");
+    is_status(custos_dispose_report_json(r, bundle, 1, &text, &err), CUSTOS_OK, &err,
+              "JSON report");
+    json_t *j = text != NULL ? json_loads(text, 0, NULL) : NULL;
+    is_str(json_string_value(json_object_get(j, "status")), "ok", "the report's status");
+    is_int(json_integer_value(json_object_get(j, "ledger_entries")), 1, "the entries recorded");
+    is_str(
+        json_string_value(json_object_get(json_array_get(json_object_get(j, "items"), 0), "state")),
+        "OK", "the item's state");
+    json_decref(j);
+    free(text);
+    unsigned bits = 0;
+    is_int(custos_dispose_require_parse("before,log,timestamp", &bits), CUSTOS_OK,
+           "a --require list");
+    is_int(bits, CUSTOS_DISPOSE_REQ_BEFORE | CUSTOS_DISPOSE_REQ_LOG | CUSTOS_DISPOSE_REQ_TIMESTAMP,
+           "its bits");
+    is_int(custos_dispose_require_parse("photos", &bits), CUSTOS_E_USAGE, "an unknown kind");
+    is_int(custos_dispose_require_parse("", &bits), CUSTOS_E_USAGE, "an empty list");
+    struct custos_wipe_result w;
+    memset(&w, 0, sizeof(w));
+    w.passed = 1;
+    is_int(custos_dispose_wipe_status(&w), CUSTOS_OK, "a passed wipe");
+    w.passed = 0;
+    is_int(custos_dispose_wipe_status(&w), CUSTOS_E_INCOMPLETE, "a failed wipe, bytes unread");
+    w.mismatched_bytes = 1;
+    is_int(custos_dispose_wipe_status(&w), CUSTOS_E_MISMATCH, "a failed wipe, a byte differs");
+}
+
 static void
 test_flow(void)
 {
@@ -230,6 +294,7 @@ test_flow(void)
     o = NULL;
     is_status(custos_dispose_order_open(&o, "order.json", &err), CUSTOS_OK, &err,
               "the order opens and its signature holds");
+    test_order_text(o);
 
     tap_write("after.png", png, sizeof(png));
     tap_write("notes.txt", "not a picture\n", 14);
@@ -277,6 +342,12 @@ test_flow(void)
               CUSTOS_E_MISMATCH, &err, "the check without keys refuses it too");
     is_status(custos_dispose_certify_check(o, "draft.json", &unknown, "b3", &err), CUSTOS_OK, &err,
               "the check without keys accepts the good draft");
+    char *what = NULL;
+    is_status(custos_dispose_certify_describe(o, "draft.json", &what, &err), CUSTOS_OK, &err,
+              "what the signers sign, in plain language");
+    has_str(what != NULL ? what : "", "item E-1 (serial S1): destroyed by shred (destroy)",
+            "the description names each item's result");
+    free(what);
     probe = fopen("b3", "r");
     ok(probe == NULL, "the check writes nothing");
     if (probe != NULL)
@@ -292,6 +363,7 @@ test_flow(void)
     test_truncated(o, "b1.tar");
     rc = custos_dispose_verify("b1", o, "case.ledger", &pol, &r, &err);
     is_status(rc, CUSTOS_OK, &err, "the directory bundle verifies with the ledger");
+    test_report_fields(r, "b1");
     custos_dispose_report_free(r);
     pol.require = CUSTOS_DISPOSE_REQ_BEFORE;
     rc = custos_dispose_verify("b1", o, NULL, &pol, &r, &err);
