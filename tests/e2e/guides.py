@@ -261,7 +261,7 @@ def vendor_and_legal():
     sh("custos-ledger add --yes seal -q -l case.ledger --time 2026-11-20T10:05:00Z "
        "--sign custodian=alice.key --sign witness=wit.key --passphrase-file alice.pass "
        "--passphrase-file wit.pass --item E-001 --seal SEAL-1 --sha256 %s" % ("cd" * 32))
-    sh("custos-dispose order -q -l case.ledger --order-id DO-1 --item E-001 "
+    sh("custos-dispose order -q --yes -l case.ledger --order-id DO-1 --item E-001 "
        "--media-type E-001=hdd --vendor-organisation 'Vera Shred Ltd.' "
        "--sign releaser=alice.key --party receiver=vera.key.pub --passphrase-file alice.pass "
        "--time 2026-11-20T11:00:00Z -o ORDER.json")
