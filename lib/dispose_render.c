@@ -8,16 +8,20 @@
  * page is never printed for a bundle whose files or signatures do not hold.
  * Every page carries the certificate id and the bundle SHA-256 in text and
  * in the QR code ("CERTIFICATE-ID sha256:HEX"), so paper leads back to the
- * signed bundle. The PDF uses the standard Helvetica font (WinAnsi): any
- * character outside ASCII is printed as '?', and the HTML page carries the
+ * signed bundle. The PDF embeds a TrueType font that covers Traditional
+ * Chinese (WenQuanYi Micro Hei from Debian's fonts-wqy-microhei, or the
+ * font CUSTOS_PDF_FONT names) and prints every field in UTF-8; without one
+ * it refuses rather than print names as '?'. The HTML page carries the
  * exact UTF-8 text.
  */
 #include "custos/dispose.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <hpdf.h>
 #include <jansson.h>
@@ -28,6 +32,8 @@
 
 #include "base64_private.h"
 #include "dispose_private.h"
+
+#define CUSTOS_PDF_FONT_DEFAULT "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 
 #define THUMB_MAX (8u * 1024 * 1024) /* bytes of a photo embedded as a thumbnail */
 
@@ -370,29 +376,55 @@ on_error(HPDF_STATUS code, HPDF_STATUS detail, void *user)
     ((struct pdf *)user)->failed = 1;
 }
 
-/* WinAnsi-safe copy of s: bytes outside printable ASCII become '?', UTF-8 sequences one '?'. */
-static void
-ascii(const char *s, char *out, size_t len)
-{
-    size_t o = 0;
-    for (; s != NULL && *s != '\0' && o + 1 < len; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch >= 0x80 && (ch & 0xC0) == 0x80)
-            continue;
-        out[o++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
-    }
-    out[o] = '\0';
-}
-
 static void
 text_at(struct pdf *p, HPDF_Font f, float size, float x, float y, const char *s)
 {
-    char a[1024];
-    ascii(s, a, sizeof(a));
     HPDF_Page_BeginText(p->page);
     HPDF_Page_SetFontAndSize(p->page, f, size);
-    HPDF_Page_TextOut(p->page, x, y, a);
+    HPDF_Page_TextOut(p->page, x, y, s);
     HPDF_Page_EndText(p->page);
+}
+
+/* Bytes of the UTF-8 sequence starting at s (1 for a stray byte). */
+static size_t
+utf8_len(const unsigned char *s)
+{
+    size_t n = *s < 0x80             ? 1
+               : (*s & 0xE0) == 0xC0 ? 2
+               : (*s & 0xF0) == 0xE0 ? 3
+               : (*s & 0xF8) == 0xF0 ? 4
+                                     : 1;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 1;
+    return n;
+}
+
+/*
+ * How many bytes of s fit in width points at size: whole characters, and
+ * for Latin text up to the last space that fits, so that words are not cut.
+ */
+static size_t
+fit(struct pdf *p, HPDF_Font f, float size, const char *s, float width)
+{
+    HPDF_Page_SetFontAndSize(p->page, f, size);
+    char buf[2048];
+    size_t n = 0, space = 0;
+    while (s[n] != '\0') {
+        size_t k = utf8_len((const unsigned char *)s + n);
+        if (n + k >= sizeof(buf))
+            break;
+        memcpy(buf, s, n + k);
+        buf[n + k] = '\0';
+        if (HPDF_Page_TextWidth(p->page, buf) > width)
+            break;
+        n += k;
+        if (s[n - 1] == ' ')
+            space = n;
+    }
+    if (s[n] != '\0' && space > 0 && (unsigned char)s[n] < 0x80 && s[n] != ' ')
+        return space; /* a Latin word would be cut: break at the space before it */
+    return n > 0 ? n : utf8_len((const unsigned char *)s);
 }
 
 static void
@@ -436,20 +468,24 @@ pline(struct pdf *p, int bold, const char *label, const char *value)
 {
     if (value != NULL && value[0] == '\0')
         return;
-    char a[2048];
-    ascii(value, a, sizeof(a));
-    /* wrap long values at 80 columns */
-    size_t off = 0, n = strlen(a);
+    const char *v = value != NULL ? value : "";
+    float x = MARGIN + (label != NULL ? 130 : 0);
+    HPDF_Font f = bold ? p->bold : p->font;
+    int first = 1;
     do {
         need(p, LINE);
-        char chunk[96];
-        snprintf(chunk, sizeof(chunk), "%.80s", a + off);
-        if (off == 0 && label != NULL)
+        size_t n = fit(p, f, 9, v, PAGE_W - MARGIN - x);
+        char chunk[2048];
+        snprintf(chunk, sizeof(chunk), "%.*s", (int)n, v);
+        if (first && label != NULL)
             text_at(p, p->bold, 9, MARGIN, p->y, label);
-        text_at(p, bold ? p->bold : p->font, 9, MARGIN + (label != NULL ? 130 : 0), p->y, chunk);
+        text_at(p, f, 9, x, p->y, chunk);
         p->y -= LINE;
-        off += 80;
-    } while (off < n);
+        v += n;
+        while (*v == ' ')
+            v++;
+        first = 0;
+    } while (*v != '\0');
 }
 
 static void
@@ -521,8 +557,29 @@ pdf(const struct custos__bundle *b, const char *out, struct custos_error *err)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
     }
     HPDF_SetCompressionMode(p.doc, HPDF_COMP_ALL);
-    p.font = HPDF_GetFont(p.doc, "Helvetica", NULL);
-    p.bold = HPDF_GetFont(p.doc, "Helvetica-Bold", NULL);
+    /* A font with the CJK glyphs, embedded, with text in UTF-8. */
+    const char *font = getenv("CUSTOS_PDF_FONT");
+    if (font == NULL || font[0] == '\0')
+        font = CUSTOS_PDF_FONT_DEFAULT;
+    if (access(font, R_OK) != 0) {
+        QRcode_free(p.qr);
+        HPDF_Free(p.doc);
+        return custos_error_set(err, CUSTOS_E_IO, errno, font,
+                                "no font for the PDF's Chinese and other non-ASCII text "
+                                "(install fonts-wqy-microhei, or set CUSTOS_PDF_FONT)");
+    }
+    HPDF_UseUTFEncodings(p.doc);
+    HPDF_SetCurrentEncoder(p.doc, "UTF-8");
+    const char *name = strstr(font, ".ttc") != NULL
+                           ? HPDF_LoadTTFontFromFile2(p.doc, font, 0, HPDF_TRUE)
+                           : HPDF_LoadTTFontFromFile(p.doc, font, HPDF_TRUE);
+    p.font = name != NULL ? HPDF_GetFont(p.doc, name, "UTF-8") : NULL;
+    p.bold = p.font; /* one face: headings are set larger instead */
+    if (p.font == NULL) {
+        QRcode_free(p.qr);
+        HPDF_Free(p.doc);
+        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, font, "cannot load the font for the PDF");
+    }
     const json_t *c = b->cert;
     new_page(&p);
     heading(&p, "Certificate");
