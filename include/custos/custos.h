@@ -22,6 +22,7 @@
 #include "key.h"
 #include "sign.h"
 #include "merkle.h"
+#include "checkpoint.h"
 #include "ledger.h"
 #include "proposal.h"
 #include "custody.h"

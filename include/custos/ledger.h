@@ -38,6 +38,7 @@
 #include "error.h"
 #include "export.h"
 #include "key.h"
+#include "checkpoint.h"
 #include "merkle.h"
 #include "progress.h"
 
