@@ -491,7 +491,7 @@ cmd_add(struct cli *c, struct options *o, const char *action, int propose, struc
         rc = CUSTOS_OK;
     }
     if (rc == CUSTOS_OK && propose) {
-        rc = custos_proposal_write(o->output, body, err);
+        rc = custos_ledger_proposal_write(o->output, body, err);
         if (rc == CUSTOS_OK && !c->quiet)
             printf("%s: proposed entry %" PRIu64 " (%s) for %zu parties; each reads it with "
                    "custos-ledger show-proposal %s and signs with custos-ledger sign %s --key "
@@ -549,7 +549,7 @@ cmd_show_proposal(struct cli *c, struct options *o, const char *proposal, struct
 {
     char *body = NULL, **tokens = NULL;
     size_t ntokens = 0;
-    int rc = custos_proposal_read(proposal, &body, &tokens, &ntokens, err);
+    int rc = custos_ledger_proposal_read(proposal, &body, &tokens, &ntokens, err);
     char *text = rc == CUSTOS_OK ? describe_proposal(body, tokens, ntokens, err) : NULL;
     if (text == NULL && rc == CUSTOS_OK)
         rc = err->status;
@@ -560,7 +560,7 @@ cmd_show_proposal(struct cli *c, struct options *o, const char *proposal, struct
         if (rc == CUSTOS_OK && o->ledger != NULL)
             printf("ledger: %s would accept it now\n", o->ledger);
     }
-    custos_proposal_free(body, tokens, ntokens);
+    custos_ledger_proposal_free(body, tokens, ntokens);
     return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : fail(c, err);
 }
 
@@ -574,7 +574,7 @@ cmd_sign(struct cli *c, struct options *o, const char *proposal, struct custos_e
     size_t ntokens = 0;
     char pubpath[4200];
     snprintf(pubpath, sizeof(pubpath), "%s%s", o->key, CUSTOS_KEY_PUB_SUFFIX);
-    int rc = custos_proposal_read(proposal, &body, &tokens, &ntokens, err);
+    int rc = custos_ledger_proposal_read(proposal, &body, &tokens, &ntokens, err);
     if (rc == CUSTOS_OK && (text = describe_proposal(body, tokens, ntokens, err)) == NULL)
         rc = err->status;
     if (rc == CUSTOS_OK)
@@ -625,14 +625,14 @@ cmd_sign(struct cli *c, struct options *o, const char *proposal, struct custos_e
     if (rc == CUSTOS_OK)
         rc = cli_load_private_key(&o->signers, 0, o->key, &k, err);
     if (rc == CUSTOS_OK)
-        rc = custos_proposal_sign_shown(proposal, body, k, err);
+        rc = custos_ledger_proposal_sign_shown(proposal, body, k, err);
     if (rc == CUSTOS_OK && !c->quiet)
         printf("%s: signed by %s (%s, %.16s)\n", proposal, custos_key_name(k), custos_key_role(k),
                custos_key_fingerprint(k));
     custos_key_free(k);
     custos_key_free(pub);
     free(text);
-    custos_proposal_free(body, tokens, ntokens);
+    custos_ledger_proposal_free(body, tokens, ntokens);
     return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : fail(c, err);
 }
 
@@ -645,7 +645,7 @@ cmd_commit(struct cli *c, struct options *o, const char *proposal, struct custos
     size_t ntokens = 0;
     uint64_t seq = 0;
     struct custos_ledger *l = NULL;
-    int rc = custos_proposal_read(proposal, &body, &tokens, &ntokens, err);
+    int rc = custos_ledger_proposal_read(proposal, &body, &tokens, &ntokens, err);
     if (rc == CUSTOS_OK)
         rc = custos_ledger_open(&l, o->ledger, err);
     if (rc == CUSTOS_OK) {
@@ -656,7 +656,7 @@ cmd_commit(struct cli *c, struct options *o, const char *proposal, struct custos
     }
     if (rc == CUSTOS_OK)
         print_entry(c, o, l, "commit", seq);
-    custos_proposal_free(body, tokens, ntokens);
+    custos_ledger_proposal_free(body, tokens, ntokens);
     custos_ledger_free(l);
     return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : fail(c, err);
 }

@@ -24,7 +24,7 @@
 #include "merkle.h"
 #include "checkpoint.h"
 #include "ledger.h"
-#include "proposal.h"
+#include "ledger_proposal.h"
 #include "custody.h"
 #include "manifest.h"
 #include "tree.h"

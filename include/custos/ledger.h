@@ -19,9 +19,10 @@
  *      custos_ledger_append(l, "acquire", fields_json, p, 2, NULL, &seq)
  *   3. custos_ledger_free(l)
  * Outline (parties sign on their own devices):
- *   1. custos_ledger_propose(l, action, fields, parties, n, NULL, &body); custos_proposal_write()
- *   2. each party: custos_proposal_sign(path, key, &err)
- *   3. custos_proposal_read(); custos_ledger_commit(l, body, len, tokens, n, 0, &seq)
+ *   1. custos_ledger_propose(l, action, fields, parties, n, NULL, &body);
+ *      custos_ledger_proposal_write() (ledger_proposal.h)
+ *   2. each party: custos_ledger_proposal_sign_shown(path, shown, key, &err)
+ *   3. custos_ledger_proposal_read(); custos_ledger_commit(l, body, len, tokens, n, 0, &seq)
  *      (CUSTOS_E_REFUSED when the ledger moved meanwhile: propose again)
  * Outline (audit):
  *   1. custos_ledger_verify(path, checkpoint_or_NULL, progress, &report, &err)
@@ -303,31 +304,40 @@ CUSTOS_API int custos_ledger_verify_checkpoints(const char *path, const char *co
 CUSTOS_API void custos_ledger_report_free(struct custos_ledger_report *r);
 
 /*
- * Writes a proposal file (the body and a line end) as a new file at path.
- * Returns: as custos_write_file_new.
+ * The policy of one action, from the table the ledger enforces on append
+ * and verify, as a new JSON string *json: {"action":A, "parties":[{"as":
+ * capacity, "required":bool, "roles":[role...]}...], "fields":[{"name":N,
+ * "type":"text"|"integer"|"sha256"|"time", "required":bool}...],
+ * "holder": the capacity that must hold the item, or null}.
+ * Returns: CUSTOS_OK; CUSTOS_E_USAGE for an unknown action; CUSTOS_E_NOMEM.
  */
-CUSTOS_API int custos_proposal_write(const char *path, const char *body, struct custos_error *err);
+CUSTOS_API int custos_ledger_policy(const char *action, char **json, struct custos_error *err);
 
 /*
- * Signs the proposal at path with key and appends the token line under an
- * exclusive lock. The key must be one of the body's parties and must not
- * have signed it yet.
- * Returns: CUSTOS_OK; CUSTOS_E_REFUSED (not a party, signed already);
- * CUSTOS_E_CORRUPT; CUSTOS_E_IO; CUSTOS_E_NOMEM.
+ * The i-th distinct field name (from 0) that entries of some action carry
+ * and a caller may give, over the whole policy table, or NULL past the
+ * last; fields the ledger always sets itself (open's ledger id and
+ * deadlines) are left out. For building a tool's options from the table.
  */
-CUSTOS_API int custos_proposal_sign(const char *path, const struct custos_key *key,
-                                    struct custos_error *err);
+CUSTOS_API const char *custos_ledger_field_name(size_t i);
 
 /*
- * Reads a proposal: *body (NUL-terminated, without LF) and *ntokens tokens.
- * Release with custos_proposal_free.
- * Returns: CUSTOS_OK; CUSTOS_E_CORRUPT; CUSTOS_E_IO; CUSTOS_E_NOMEM.
+ * 1 when the ledger fills in field of action itself: always (open's
+ * "ledger", "report_due", "recovery_due") or when absent (attest's
+ * "target_sha256", the hash of the target entry); else 0.
  */
-CUSTOS_API int custos_proposal_read(const char *path, char **body, char ***tokens, size_t *ntokens,
-                                    struct custos_error *err);
+CUSTOS_API int custos_ledger_field_automatic(const char *action, const char *field);
 
-/* Releases what custos_proposal_read returned; NULLs are allowed. */
-CUSTOS_API void custos_proposal_free(char *body, char **tokens, size_t ntokens);
+/*
+ * Checks an entry body (a proposal's, without signatures) against the
+ * ledger as it is now (after reading new entries), as a commit would, but
+ * without signing or writing: the entry must come next (seq and prev), and
+ * follow the policy (roles, enrolment, revocation, item state, fields).
+ * Missing signatures are allowed. The reason is in custos_ledger_error(l).
+ * Returns: CUSTOS_OK; CUSTOS_E_REFUSED; CUSTOS_E_CORRUPT; CUSTOS_E_IO;
+ * CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_ledger_check_body(struct custos_ledger *l, const char *body, size_t len);
 
 #ifdef __cplusplus
 }
