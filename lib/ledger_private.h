@@ -121,9 +121,13 @@ struct state {
     size_t npend, cap_pend;
     uint8_t (*hashes)[32]; /* SHA-256 of each line, for attest targets */
     uint64_t cap_hashes;
-    struct custos_merkle *tree; /* leaves = lines */
-    uint64_t signatures;        /* signatures checked */
-    struct sigpipe *pipe;       /* set while scan() verifies signatures on workers */
+    struct custos_merkle *tree;  /* leaves = lines */
+    uint64_t signatures;         /* signatures checked */
+    struct sigpipe *pipe;        /* set while scan() verifies signatures on workers */
+    custos_ledger_entry_fn each; /* verification's reader of each entry, or NULL */
+    void *each_ctx;
+    struct custos_error *each_err; /* where each reports why it stopped */
+    int each_stopped;              /* each returned this status (not CUSTOS_OK) */
 };
 
 enum mode {
@@ -199,8 +203,10 @@ sha256(const void *p, size_t n, uint8_t out[32])
 
 /*
  * Checks one entry line (without LF) against s and applies it. Findings go
- * to f; in M_COMMIT mode the entry is applied only when it has none.
- * Returns CUSTOS_OK or CUSTOS_E_NOMEM (findings are not return values).
+ * to f; in M_COMMIT mode the entry is applied only when it has none. Then
+ * s->each, if set, is shown the entry.
+ * Returns CUSTOS_OK, CUSTOS_E_NOMEM, or what s->each stopped with (also in
+ * s->each_stopped; findings are not return values).
  */
 int custos__ledger_replay(struct state *s, const char *line, size_t len, unsigned mode,
                           struct finding_list *f);

@@ -706,6 +706,51 @@ advance(struct line *x)
     return CUSTOS_OK;
 }
 
+/* Shows the entry, applied, to the state's reader (verification's caller). */
+static int
+show_entry(struct line *x)
+{
+    struct custos_ledger_entry_party pp[8];
+    struct custos_ledger_entry_field fv[32];
+    char num[32][24];
+    struct custos_ledger_entry e;
+    memset(&e, 0, sizeof(e));
+    for (size_t j = 0; j < x->np; j++) {
+        const struct party_view *v = &x->pv[j];
+        int enrols = v->cr != NULL && v->cr->enrols;
+        pp[j] = (struct custos_ledger_entry_party){
+            v->as, v->fp, v->name, enrols ? v->role : NULL, enrols ? v->pub : NULL, v->signed_};
+    }
+    void *it = json_object_iter(x->root);
+    for (int i = 0; i < 6; i++)
+        it = json_object_iter_next(x->root, it);
+    for (; it != NULL && e.nfields < 32; it = json_object_iter_next(x->root, it)) {
+        json_t *v = json_object_iter_value(it);
+        const char *sv = json_string_value(v);
+        if (json_is_integer(v)) {
+            snprintf(num[e.nfields], sizeof(num[0]), "%" JSON_INTEGER_FORMAT,
+                     json_integer_value(v));
+            sv = num[e.nfields];
+        }
+        if (sv != NULL)
+            fv[e.nfields++] = (struct custos_ledger_entry_field){json_object_iter_key(it), sv};
+    }
+    e.seq = x->seq;
+    e.line = x->text;
+    e.len = x->len;
+    custos_hex_encode(x->s->head, 32, e.sha256); /* advance() made this line the head */
+    e.time = x->tm;
+    e.action = x->action;
+    e.item = sget(x->root, "item");
+    e.parties = pp;
+    e.nparties = x->np;
+    e.fields = fv;
+    int rc = x->s->each(x->s->each_ctx, &e, x->s->each_err);
+    if (rc != CUSTOS_OK)
+        x->s->each_stopped = rc;
+    return rc;
+}
+
 int
 custos__ledger_replay(struct state *s, const char *text, size_t len, unsigned mode,
                       struct finding_list *f)
@@ -736,6 +781,8 @@ custos__ledger_replay(struct state *s, const char *text, size_t len, unsigned mo
         apply_case(&x);
     }
     rc = advance(&x);
+    if (rc == CUSTOS_OK && x.root != NULL && x.ar != NULL && s->each != NULL)
+        rc = show_entry(&x);
 out:
     json_decref(x.root);
     return rc;
@@ -796,8 +843,10 @@ custos__ledger_scan(struct state *s, int fd, uint64_t from, uint64_t to, unsigne
                 rc = CUSTOS_E_CORRUPT;
                 goto done;
             }
-            if (custos__ledger_replay(s, buf + start, ll, mode, f) != CUSTOS_OK) {
-                rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
+            rc = custos__ledger_replay(s, buf + start, ll, mode, f);
+            if (rc != CUSTOS_OK) {
+                if (!s->each_stopped) /* else each said why, in err */
+                    rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
                 goto done;
             }
             start += ll + 1;

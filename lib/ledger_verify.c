@@ -549,6 +549,24 @@ custos_ledger_verify_checkpoints(const char *path, const char *const *checkpoint
                                  size_t ncheckpoints, const struct custos_progress *progress,
                                  struct custos_ledger_report **out, struct custos_error *err)
 {
+    return custos_ledger_verify_each(path, checkpoints, ncheckpoints, progress, NULL, NULL, out,
+                                     err);
+}
+
+const char *
+custos_ledger_entry_field(const struct custos_ledger_entry *e, const char *name)
+{
+    for (size_t i = 0; i < e->nfields; i++)
+        if (strcmp(e->fields[i].name, name) == 0)
+            return e->fields[i].value;
+    return NULL;
+}
+
+int
+custos_ledger_verify_each(const char *path, const char *const *checkpoints, size_t ncheckpoints,
+                          const struct custos_progress *progress, custos_ledger_entry_fn each,
+                          void *ctx, struct custos_ledger_report **out, struct custos_error *err)
+{
     *out = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -573,6 +591,9 @@ custos_ledger_verify_checkpoints(const char *path, const char *const *checkpoint
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
     }
     r->ncheckpoints = ncheckpoints;
+    st.each = each;
+    st.each_ctx = ctx;
+    st.each_err = err;
     uint64_t consumed = 0, torn_at = 0;
     int torn = 0;
     while (flock(fd, LOCK_SH) != 0 && errno == EINTR)
@@ -581,7 +602,7 @@ custos_ledger_verify_checkpoints(const char *path, const char *const *checkpoint
                                  &torn_at, progress, err, path);
     flock(fd, LOCK_UN);
     close(fd);
-    if (rc == CUSTOS_E_IO || rc == CUSTOS_E_NOMEM || rc == CUSTOS_E_INTERRUPTED)
+    if (rc == CUSTOS_E_IO || rc == CUSTOS_E_NOMEM || rc == CUSTOS_E_INTERRUPTED || st.each_stopped)
         goto fail;
     if (st.n == 0 && !torn)
         custos__ledger_finding(&f, 0, CUSTOS_E_CORRUPT, "empty ledger");

@@ -303,6 +303,68 @@ CUSTOS_API int custos_ledger_verify_checkpoints(const char *path, const char *co
 /* Releases a report; NULL is allowed. */
 CUSTOS_API void custos_ledger_report_free(struct custos_ledger_report *r);
 
+/* One party of an entry, as its body names it. */
+struct custos_ledger_entry_party {
+    const char *as;   /* capacity, e.g. "custodian" */
+    const char *fp;   /* key fingerprint, hex */
+    const char *name; /* the name the body gives */
+    const char *role; /* the role this entry enrols the key in (open, enroll), else NULL */
+    const char *pub;  /* the public key (base64 SPKI) this entry enrols, else NULL */
+    int signed_;      /* 1 when the line carries a signature token by this key */
+};
+
+/* One field of an entry after its header: text as it is, integers in decimal. */
+struct custos_ledger_entry_field {
+    const char *name, *value;
+};
+
+/*
+ * One entry as verification replayed it, for a reader that builds its own
+ * model of the case (custody.h, dispose.h) on the same bytes. Every pointer
+ * is valid only during the callback.
+ */
+struct custos_ledger_entry {
+    uint64_t seq;       /* the entry's number */
+    const char *line;   /* the line as stored, without LF */
+    size_t len;         /* bytes of line */
+    char sha256[65];    /* SHA-256 of the line, hex: the next entry's prev */
+    const char *time;   /* RFC 3339 UTC */
+    const char *action; /* CUSTOS_ACTION_* */
+    const char *item;   /* the "item" field, or NULL */
+    const struct custos_ledger_entry_party *parties; /* in body order */
+    size_t nparties;
+    const struct custos_ledger_entry_field *fields; /* in body order (at most 32) */
+    size_t nfields;
+};
+
+/*
+ * Called for each entry during verification; returns CUSTOS_OK to go on, or
+ * a status with err set to stop the verification with that status.
+ */
+typedef int (*custos_ledger_entry_fn)(void *ctx, const struct custos_ledger_entry *e,
+                                      struct custos_error *err);
+
+/* The value of field name of e (text, or an integer in decimal), or NULL. */
+CUSTOS_API const char *custos_ledger_entry_field(const struct custos_ledger_entry *e,
+                                                 const char *name);
+
+/*
+ * custos_ledger_verify_checkpoints, calling each(ctx, entry, err) for every
+ * line that is an entry of a known action, in ledger order, right after
+ * replay checked and applied it: one reading of the file serves both the
+ * verdict and the caller's model, so the model is built from exactly the
+ * bytes that were verified. The verdict comes at the end (signatures are
+ * checked on worker threads meanwhile): what each built describes the
+ * ledger only if the returned status is CUSTOS_OK or CUSTOS_E_INCOMPLETE;
+ * otherwise the caller discards it.
+ * Returns: as custos_ledger_verify; or the status each returned to stop,
+ * with *out NULL and err as each set it.
+ */
+CUSTOS_API int
+custos_ledger_verify_each(const char *path, const char *const *checkpoints, size_t ncheckpoints,
+                          const struct custos_progress *progress, custos_ledger_entry_fn each,
+                          void *ctx, struct custos_ledger_report **out, struct custos_error *err);
+
 /*
  * The policy of one action, from the table the ledger enforces on append
  * and verify, as a new JSON string *json: {"action":A, "parties":[{"as":
