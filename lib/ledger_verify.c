@@ -288,25 +288,28 @@ custos__ledger_check_sig(struct state *s, uint64_t seq, const struct custos_key 
 
 /* ---- checkpoints ---- */
 
-/* An enrolled, unrevoked person for key, or NULL. */
-static struct person *
-enrolled(struct state *s, const struct custos_key *key)
+/* Brings l up to date; then key must be enrolled in it and not revoked (fn names the call). */
+static int
+refresh_enrolled(struct custos_ledger *l, const struct custos_key *key, const char *fn)
 {
-    struct person *p = custos__ledger_person(s, custos_key_fingerprint(key));
-    return p != NULL && p->revoked == UINT64_MAX ? p : NULL;
+    int rc = custos__ledger_refresh(l, fn);
+    if (rc != CUSTOS_OK)
+        return rc;
+    struct person *p = custos__ledger_person(&l->st, custos_key_fingerprint(key));
+    if (p == NULL || p->revoked != UINT64_MAX)
+        return custos_error_set(&l->err, CUSTOS_E_REFUSED, 0, l->path,
+                                "key %.16s (%s) is not enrolled in this ledger, or revoked",
+                                custos_key_fingerprint(key), custos_key_name(key));
+    return CUSTOS_OK;
 }
 
 int
 custos_ledger_checkpoint(struct custos_ledger *l, const struct custos_key *key, char **note)
 {
     *note = NULL;
-    int rc = custos__ledger_refresh(l, "custos_ledger_checkpoint");
+    int rc = refresh_enrolled(l, key, "custos_ledger_checkpoint");
     if (rc != CUSTOS_OK)
         return rc;
-    if (enrolled(&l->st, key) == NULL)
-        return custos_error_set(&l->err, CUSTOS_E_REFUSED, 0, l->path,
-                                "key %.16s (%s) is not enrolled in this ledger, or revoked",
-                                custos_key_fingerprint(key), custos_key_name(key));
     uint8_t root[32];
     custos_merkle_root(l->st.tree, l->st.n, root);
     return custos_checkpoint_sign(l->origin, l->st.n, root, key, note, &l->err);
@@ -392,13 +395,9 @@ custos_ledger_cosign(struct custos_ledger *l, const char *note, size_t len,
                      const struct custos_key *key, uint64_t t, char **out)
 {
     *out = NULL;
-    int rc = custos__ledger_refresh(l, "custos_ledger_cosign");
+    int rc = refresh_enrolled(l, key, "custos_ledger_cosign");
     if (rc != CUSTOS_OK)
         return rc;
-    if (enrolled(&l->st, key) == NULL)
-        return custos_error_set(&l->err, CUSTOS_E_REFUSED, 0, l->path,
-                                "key %.16s (%s) is not enrolled in this ledger, or revoked",
-                                custos_key_fingerprint(key), custos_key_name(key));
     struct custos_checkpoint cp;
     rc = custos_checkpoint_parse(note, len, &cp, &l->err);
     if (rc == CUSTOS_OK)

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 
 #include "ledger-cmd.h"
 
@@ -231,6 +232,16 @@ any_fields(const struct options *o)
         if (o->fields[i] != NULL)
             return 1;
     return 0;
+}
+
+void
+ledger_print_json(json_t *j)
+{
+    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (s != NULL)
+        cli_print_json(s);
+    free(s);
+    json_decref(j);
 }
 
 int

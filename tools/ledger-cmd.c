@@ -67,11 +67,7 @@ cmd_verify(struct cli *c, struct options *o, struct custos_error *err)
         }
         json_object_set_new(j, "checkpoints", cj);
         json_object_set_new(j, "signers", sj);
-        char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        if (s != NULL)
-            cli_print_json(s);
-        free(s);
-        json_decref(j);
+        ledger_print_json(j);
     } else if (!c->quiet) {
         printf("ledger:     %s (%s)\n", o->ledger, r->origin);
         printf("entries:    %" PRIu64 ", signatures checked: %" PRIu64 "\n", r->entries,
@@ -317,11 +313,7 @@ cmd_export(struct cli *c, struct options *o, struct custos_error *err)
                           o->output, "case", m->case_id, "entries", (json_int_t)m->report->entries,
                           "head", m->report->head, "root", m->report->root_b64,
                           "pending_signatures", (json_int_t)m->npending);
-            char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-            if (s != NULL)
-                cli_print_json(s);
-            free(s);
-            json_decref(j);
+            ledger_print_json(j);
         } else {
             printf("%s: custody report, CASE/UCO JSON-LD and verification kit of case %s "
                    "(%" PRIu64 " entries, head %.16s)\n",

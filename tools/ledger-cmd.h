@@ -7,6 +7,8 @@
 #ifndef CUSTOS_LEDGER_CMD_H
 #define CUSTOS_LEDGER_CMD_H
 
+#include <jansson.h>
+
 #include "cli.h"
 
 #define MAX_KEYS   CLI_MAX_SIGNERS
@@ -32,6 +34,9 @@ struct options {
     size_t nfields;                 /* entries of field and opt */
     const char *fields[MAX_FIELDS]; /* the value given for each, or NULL */
 };
+
+/* Prints j indented on stdout (unless it is NULL) and releases it. */
+void ledger_print_json(json_t *j);
 
 /* Prints err and returns its exit code. */
 int ledger_fail(struct cli *c, const struct custos_error *err);

@@ -37,11 +37,7 @@ print_entry(struct cli *c, const struct options *o, struct custos_ledger *l, con
     if (o->json) {
         json_t *j = json_pack("{s:s, s:s, s:I, s:I}", "ledger", o->ledger, "action", what, "seq",
                               (json_int_t)seq, "entries", (json_int_t)custos_ledger_size(l));
-        char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        if (s != NULL)
-            cli_print_json(s);
-        free(s);
-        json_decref(j);
+        ledger_print_json(j);
     } else {
         printf("%s: entry %" PRIu64 " (%s) appended; %" PRIu64 " entries\n", o->ledger, seq, what,
                custos_ledger_size(l));
