@@ -25,6 +25,7 @@
 #include "custos/custos.h"
 #include "custos/error.h"
 #include "custos/key.h"
+#include "custos/checkpoint.h"
 #include "custos/merkle.h"
 
 #ifdef __cplusplus
