@@ -14,6 +14,8 @@
  *   custos-ledger show -l LEDGER [--item ID] [--checkpoint CP] [--json]
  *   custos-ledger status [-l LEDGER] [LEDGER...] [--time NOW] [--json]
  *   custos-ledger export -l LEDGER -o DIR [--checkpoint CP]
+ *   custos-ledger publish -l LEDGER --log DIR --key LOG.key [--origin NAME] [--entries]
+ *   custos-ledger verify -l LEDGER --log DIR --log-key VKEY [--log-state FILE]
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -70,6 +72,11 @@ usage_text(FILE *f)
           "                and signatures owed\n"
           "  export        write the custody report, CASE/UCO JSON-LD and verification\n"
           "                kit to a new directory (-o DIR)\n"
+          "  publish       append the ledger's entries (their hashes, or with --entries the\n"
+          "                lines) to the organisation's transparency log --log DIR, signed\n"
+          "                by --key LOG.key (a new log needs --origin NAME)\n"
+          "  verify --log DIR --log-key VKEY  prove every entry is in the log, and the log\n"
+          "                consistent with the checkpoint in --log-state FILE\n"
           "\n"
           "  ACTION: enroll revoke collect acquire seal transfer store access verify\n"
           "          dispose note attest close\n"
@@ -115,6 +122,11 @@ enum {
     OPT_JSON,
     OPT_VERSION,
     OPT_YES,
+    OPT_LOG,
+    OPT_LOG_KEY,
+    OPT_LOG_STATE,
+    OPT_ORIGIN,
+    OPT_ENTRIES,
     OPT_FIELD = 1000,
 };
 
@@ -124,6 +136,11 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
     static const struct option fixed[] = {
         {"allow-missing", no_argument, NULL, OPT_ALLOW_MISSING},
         {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
+        {"entries", no_argument, NULL, OPT_ENTRIES},
+        {"log", required_argument, NULL, OPT_LOG},
+        {"log-key", required_argument, NULL, OPT_LOG_KEY},
+        {"log-state", required_argument, NULL, OPT_LOG_STATE},
+        {"origin", required_argument, NULL, OPT_ORIGIN},
         {"help", no_argument, NULL, 'h'},
         {"json", no_argument, NULL, OPT_JSON},
         {"key", required_argument, NULL, OPT_KEY},
@@ -204,6 +221,21 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
             break;
         case OPT_YES:
             o->yes = 1;
+            break;
+        case OPT_LOG:
+            o->log = optarg;
+            break;
+        case OPT_LOG_KEY:
+            o->log_key = optarg;
+            break;
+        case OPT_LOG_STATE:
+            o->log_state = optarg;
+            break;
+        case OPT_ORIGIN:
+            o->origin = optarg;
+            break;
+        case OPT_ENTRIES:
+            o->whole_entries = 1;
             break;
         default:
             if (opt >= OPT_FIELD && opt < OPT_FIELD + (int)o->nfields) {
@@ -327,7 +359,9 @@ main(int argc, char **argv)
     if (strcmp(cmd, "commit") == 0)
         return cmd_commit(&c, &o, arg, &err);
     if (strcmp(cmd, "verify") == 0)
-        return cmd_verify(&c, &o, &err);
+        return o.log != NULL ? cmd_verify_log(&c, &o, &err) : cmd_verify(&c, &o, &err);
+    if (strcmp(cmd, "publish") == 0)
+        return cmd_publish(&c, &o, &err);
     if (strcmp(cmd, "checkpoint") == 0)
         return cmd_checkpoint(&c, &o, NULL, &err);
     if (strcmp(cmd, "cosign") == 0)

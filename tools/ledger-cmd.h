@@ -33,6 +33,11 @@ struct options {
     char opt[MAX_FIELDS][40];       /* their options: "seal_checked" -> "seal-checked" */
     size_t nfields;                 /* entries of field and opt */
     const char *fields[MAX_FIELDS]; /* the value given for each, or NULL */
+    const char *log;                /* --log DIR: the organisation's transparency log */
+    const char *log_key;            /* --log-key: its verifier key (verify --log) */
+    const char *log_state;          /* --log-state: the last checkpoint this verifier saw */
+    const char *origin;             /* --origin: a new log's name */
+    int whole_entries;              /* --entries: publish the lines, not only their hashes */
 };
 
 /* Prints j indented on stdout (unless it is NULL) and releases it. */
@@ -64,5 +69,9 @@ int cmd_show(struct cli *c, struct options *o, struct custos_error *err);
 int cmd_status(struct cli *c, struct options *o, char **paths, size_t npaths,
                struct custos_error *err);
 int cmd_export(struct cli *c, struct options *o, struct custos_error *err);
+
+/* The subcommands in ledger-log.c (transparency logs); each returns the exit code. */
+int cmd_publish(struct cli *c, struct options *o, struct custos_error *err);
+int cmd_verify_log(struct cli *c, struct options *o, struct custos_error *err);
 
 #endif

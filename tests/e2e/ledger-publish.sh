@@ -1,0 +1,111 @@
+#!/bin/sh
+# custos-ledger publish and verify --log: two case ledgers in one
+# organisation's C2SP tlog-tiles log, checked by custos and independently by
+# Go's reference tile and note code (tests/interop/tlog-check.go, from
+# Debian's golang-golang-x-mod-dev); then every way it must fail: a ledger
+# rewritten after publishing, unpublished entries, a changed tile, another
+# log key, and a log forked from the one a verifier saw before.
+set -u
+src=${CUSTOS_SOURCE_ROOT:?}
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+n=0; failed=0
+pass() { n=$((n + 1)); echo "ok $n - $1"; }
+fail() { n=$((n + 1)); echo "not ok $n - $1"; failed=$((failed + 1)); sed 's/^/#   /' out 2>/dev/null | tail -n 5; }
+check() { if eval "$2"; then pass "$1"; else fail "$1"; fi; }
+gocheck() { # DIR VKEY
+  GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$work/.gocache" GOFLAGS= \
+    go run "$src/tests/interop/tlog-check.go" "$1" "$2"
+}
+
+for who in alice:custodian:"Alice 陳" wendy:witness:Wendy logk:custodian:"Example Corp log"; do
+  k=${who%%:*}; r=${who#*:}; r=${r%%:*}; echo "passphrase of $k" > "$k.pass"
+  custos-key generate -q --name "${who##*:}" --role "$r" -o "$k.key" --passphrase-file "$k.pass"
+done
+mkcase() { # LEDGER CASE
+  custos-ledger open -q -l "$1" --key alice.key --passphrase-file alice.pass --case "$2" \
+    --level 2 --authorisation "order $2"
+  custos-ledger add --yes enroll -q -l "$1" --sign subject=wendy.key --sign approver=alice.key \
+    --passphrase-file wendy.pass --passphrase-file alice.pass
+  custos-ledger add --yes collect -q -l "$1" --sign custodian=alice.key --passphrase-file alice.pass \
+    --item E-1 --description "筆電 $2"
+}
+mkcase one.ledger C-1
+mkcase two.ledger C-2
+
+custos-ledger publish -l one.ledger --log log --key logk.key --passphrase-file logk.pass \
+  --origin example.org/custody-log > out 2>&1; rc=$?
+check "publish a first ledger to a new log: exit 0, 3 entries" \
+  '[ $rc -eq 0 ] && grep -q "3 entries published" out'
+vkey=$(sed -n 's/^verifier key: //p' out)
+check "  the verifier key is printed, named for the origin" \
+  'case "$vkey" in example.org/custody-log+*) true;; *) false;; esac'
+check "  the checkpoint's first line is the origin, its size 3" \
+  '[ "$(sed -n 1p log/checkpoint)" = example.org/custody-log ] && [ "$(sed -n 2p log/checkpoint)" = 3 ]'
+gocheck log "$vkey" > out 2>&1
+check "Go's tlog and note packages verify the log custos wrote (3 entries)" 'grep -q "^OK 3 entries" out'
+custos-ledger publish -q -l two.ledger --log log --key logk.key --passphrase-file logk.pass > out 2>&1
+check "a second ledger goes into the same log" '[ "$(sed -n 2p log/checkpoint)" = 6 ]'
+custos-ledger publish -l one.ledger --log log --key logk.key --passphrase-file logk.pass > out 2>&1
+check "publishing again appends nothing (3 there already)" \
+  'grep -q "0 entries published.*3 there already" out && [ "$(sed -n 2p log/checkpoint)" = 6 ]'
+custos-ledger add --yes note -q -l one.ledger --sign author=alice.key --passphrase-file alice.pass --text later
+custos-ledger publish -q -l one.ledger --log log --key logk.key --passphrase-file logk.pass
+check "a new entry is appended alone" '[ "$(sed -n 2p log/checkpoint)" = 7 ]'
+gocheck log "$vkey" > out 2>&1
+check "  Go verifies the 7-entry log" 'grep -q "^OK 7 entries" out'
+
+echo "$vkey" > log.vkey
+custos-ledger verify -l one.ledger --log log --log-key log.vkey --log-state seen > out 2>&1; rc=$?
+check "verify --log: every entry proven included (exit 0)" \
+  '[ $rc -eq 0 ] && grep -q "4 proven included, 0 not published" out'
+check "  the state file keeps the checkpoint seen" 'grep -q "^example.org/custody-log 7 " seen'
+custos-ledger verify -q -l two.ledger --log log --log-key logk.key.pub --log-state seen; rc=$?
+check "  the log key's .pub serves as its verifier key too" '[ $rc -eq 0 ]'
+custos-ledger verify -l one.ledger --log log --log-key log.vkey --json > out 2>&1
+check "  --json: included 4, status ok" \
+  'python3 -c "import json,sys; j=json.load(open(\"out\")); sys.exit(not(j[\"included\"]==4 and j[\"status\"]==\"ok\"))"'
+
+custos-ledger add --yes note -q -l one.ledger --sign author=alice.key --passphrase-file alice.pass --text unpublished
+custos-ledger verify -l one.ledger --log log --log-key log.vkey > out 2>&1; rc=$?
+check "an entry not yet published: exit 3, counted" '[ $rc -eq 3 ] && grep -q "1 not published" out'
+
+# The ledger rewritten after publishing: entry 3 replaced by another, validly signed.
+head -n 3 one.ledger > re.ledger
+custos-ledger add --yes note -q -l re.ledger --sign author=alice.key --passphrase-file alice.pass --text rewritten
+custos-ledger publish -l re.ledger --log log --key logk.key --passphrase-file logk.pass > out 2>&1; rc=$?
+check "publishing a rewritten ledger is refused (exit 4), nothing appended" \
+  '[ $rc -eq 4 ] && grep -q "rewritten after publishing" out && [ "$(sed -n 2p log/checkpoint)" = 7 ]'
+custos-ledger verify -l re.ledger --log log --log-key log.vkey > out 2>&1; rc=$?
+check "  and verify --log of it fails (exit 4)" '[ $rc -eq 4 ]'
+
+custos-key generate -q --name other --role custodian -o other.key --passphrase-file logk.pass
+custos-ledger verify -l two.ledger --log log --log-key other.key.pub > out 2>&1; rc=$?
+check "another key: exit 4" '[ $rc -eq 4 ]'
+custos-ledger publish -l two.ledger --log log --key other.key --passphrase-file logk.pass > out 2>&1; rc=$?
+check "  and it cannot append (exit 4)" '[ $rc -eq 4 ]'
+
+# A fork: a log with the same key and origin but another history.
+custos-ledger publish -q -l two.ledger --log forked --key logk.key --passphrase-file logk.pass \
+  --origin example.org/custody-log
+custos-ledger publish -q -l one.ledger --log forked --key logk.key --passphrase-file logk.pass
+custos-ledger verify -l two.ledger --log forked --log-key log.vkey --log-state seen > out 2>&1; rc=$?
+check "a forked log, against the state seen before: exit 4, FORK" '[ $rc -eq 4 ] && grep -q FORK out'
+check "  the state file is not moved to the fork" 'grep -q "^example.org/custody-log 7 " seen'
+
+cp -r log tampered
+printf '\001' | dd of=tampered/tile/0/000.p/7 bs=1 seek=40 conv=notrunc 2>/dev/null
+custos-ledger verify -l two.ledger --log tampered --log-key log.vkey > out 2>&1; rc=$?
+check "a changed tile: exit 4" '[ $rc -eq 4 ]'
+gocheck tampered "$vkey" > out 2>&1
+check "  Go's reader refuses it too" '! grep -q "^OK" out'
+
+custos-ledger publish -q -l one.ledger --log whole --key logk.key --passphrase-file logk.pass \
+  --origin example.org/whole --entries
+check "--entries publishes the ledger lines themselves" \
+  'grep -aq "筆電 C-1" whole/tile/entries/000.p/5'
+gocheck whole "$(custos-ledger publish -l two.ledger --log whole --key logk.key --passphrase-file logk.pass --entries | sed -n "s/^verifier key: //p")" > out 2>&1
+check "  Go verifies it (8 entries)" 'grep -q "^OK 8 entries" out'
+
+echo "1..$n"
+[ $failed -eq 0 ]

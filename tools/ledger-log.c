@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * ledger-log.c: custos-ledger publish and verify --log, a case ledger in an
+ * organisation's transparency log (ledger_publish.h, tlog.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "custos/ledger_publish.h"
+#include "ledger-cmd.h"
+
+/* The log's verifier key: a "NAME+HASH+KEY" line in a file or the argument, or a custos .pub. */
+static int
+load_vkey(const char *arg, const char *origin, struct custos_tlog_vkey *v, struct custos_error *err)
+{
+    if (strchr(arg, '+') != NULL && strchr(arg, '/') != NULL &&
+        custos_tlog_vkey_parse(arg, v, err) == CUSTOS_OK)
+        return CUSTOS_OK;
+    FILE *f = fopen(arg, "re");
+    char line[1024] = "";
+    if (f != NULL) {
+        if (fgets(line, sizeof(line), f) == NULL)
+            line[0] = '\0';
+        fclose(f);
+        line[strcspn(line, "\r\n")] = '\0';
+        if (strchr(line, '+') != NULL && strncmp(line, "-----", 5) != 0 &&
+            strstr(line, "custos") != line)
+            return custos_tlog_vkey_parse(line, v, err);
+    }
+    /* A custos public key: its name in the log is the log's origin. */
+    struct custos_key *k = NULL;
+    int rc = custos_key_load_public(&k, arg, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    char vk[600];
+    custos_tlog_vkey_format(k, origin, vk, sizeof(vk));
+    custos_key_free(k);
+    return custos_tlog_vkey_parse(vk, v, err);
+}
+
+int
+cmd_publish(struct cli *c, struct options *o, struct custos_error *err)
+{
+    if (o->ledger == NULL || o->log == NULL || o->key == NULL)
+        return cli_usage(c, "publish: needs -l LEDGER, --log DIR and --key LOG.key");
+    /* The ledger and the log are checked inside; the passphrase comes first only
+     * because the log key must sign whatever is appended. */
+    struct custos_key *k = NULL;
+    int rc = cli_load_private_key(&o->signers, 0, o->key, &k, err);
+    if (rc != CUSTOS_OK)
+        return ledger_fail(c, err);
+    struct custos_ledger_publish_result r;
+    rc = custos_ledger_publish(o->ledger, o->log, o->origin, k, o->whole_entries, &r, err);
+    if (rc == CUSTOS_OK) {
+        char vk[600];
+        const char *origin = o->origin;
+        char first[256] = "";
+        if (r.checkpoint != NULL) {
+            snprintf(first, sizeof(first), "%.*s", (int)strcspn(r.checkpoint, "\n"), r.checkpoint);
+            origin = first;
+        }
+        if (origin != NULL)
+            custos_tlog_vkey_format(k, origin, vk, sizeof(vk));
+        if (o->json && !c->quiet) {
+            json_t *j =
+                json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "ledger", o->ledger, "log", o->log,
+                          "entries", (json_int_t)r.entries, "published", (json_int_t)r.published,
+                          "already", (json_int_t)r.already, "first_index", (json_int_t)r.first,
+                          "log_size", (json_int_t)r.log_size);
+            if (origin != NULL)
+                json_object_set_new(j, "verifier_key", json_string(vk));
+            if (r.checkpoint != NULL)
+                json_object_set_new(j, "checkpoint", json_string(r.checkpoint));
+            ledger_print_json(j);
+        } else if (!c->quiet) {
+            printf("%s: %llu entries published to %s (log entries %llu..%llu), %llu there "
+                   "already\n",
+                   o->ledger, (unsigned long long)r.published, o->log, (unsigned long long)r.first,
+                   (unsigned long long)(r.published ? r.first + r.published - 1 : r.first),
+                   (unsigned long long)r.already);
+            if (r.checkpoint != NULL)
+                printf("checkpoint:\n%s", r.checkpoint);
+            if (origin != NULL)
+                printf("verifier key: %s\n", vk);
+        }
+    }
+    free(r.checkpoint);
+    custos_key_free(k);
+    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : ledger_fail(c, err);
+}
+
+int
+cmd_verify_log(struct cli *c, struct options *o, struct custos_error *err)
+{
+    if (o->ledger == NULL || o->log == NULL || o->log_key == NULL)
+        return cli_usage(c, "verify --log: needs -l LEDGER, --log DIR and --log-key KEY");
+    /* The origin for a custos .pub: the log's own checkpoint names it; the key decides. */
+    char origin[256] = "";
+    char cp[4200];
+    snprintf(cp, sizeof(cp), "%s/checkpoint", o->log);
+    FILE *f = fopen(cp, "re");
+    if (f != NULL) {
+        if (fgets(origin, sizeof(origin), f) == NULL)
+            origin[0] = '\0';
+        fclose(f);
+        origin[strcspn(origin, "\n")] = '\0';
+    }
+    struct custos_tlog_vkey v;
+    int rc = load_vkey(o->log_key, origin, &v, err);
+    struct custos_ledger_log_check r;
+    if (rc == CUSTOS_OK)
+        rc = custos_ledger_verify_log(o->ledger, o->log, &v, o->log_state, &r, err);
+    if (rc != CUSTOS_OK && rc != CUSTOS_E_INCOMPLETE)
+        return ledger_fail(c, err);
+    if (o->json && !c->quiet) {
+        ledger_print_json(json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s}", "ledger",
+                                    o->ledger, "log", o->log, "origin", r.origin, "log_size",
+                                    (json_int_t)r.log_size, "seen_size", (json_int_t)r.seen_size,
+                                    "entries", (json_int_t)r.entries, "included",
+                                    (json_int_t)r.included, "unpublished",
+                                    (json_int_t)r.unpublished, "status", custos_status_name(rc)));
+    } else if (!c->quiet) {
+        printf("log:        %s (%s), %llu entries, signed by %s\n", o->log, r.origin,
+               (unsigned long long)r.log_size, v.name);
+        if (o->log_state != NULL)
+            printf("consistent: with the %llu entries seen before (%s)\n",
+                   (unsigned long long)r.seen_size, o->log_state);
+        printf("ledger:     %s, %llu entries: %llu proven included, %llu not published\n",
+               o->ledger, (unsigned long long)r.entries, (unsigned long long)r.included,
+               (unsigned long long)r.unpublished);
+        printf("result:     %s\n", rc == CUSTOS_OK ? "OK" : "INCOMPLETE");
+    }
+    if (rc != CUSTOS_OK)
+        cli_warn(c, "%s", err->message);
+    return custos_exit_code(rc);
+}
