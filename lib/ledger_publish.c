@@ -110,35 +110,42 @@ index_path(const char *logdir, const char *origin, char *out, size_t size)
 
 /* Marks the entries the index names; one naming another hash is a rewrite. */
 static int
-read_index(const char *path, struct collect *c, struct custos_error *err)
+read_index(const char *logdir, const char *origin, struct collect *c, struct custos_error *err)
 {
-    FILE *f = fopen(path, "re");
-    if (f == NULL)
-        return errno == ENOENT ? CUSTOS_OK
-                               : custos_error_set(err, CUSTOS_E_IO, errno, path,
-                                                  "cannot read the index: %s", strerror(errno));
-    char line[256];
-    int rc = CUSTOS_OK;
+    const char *id = strrchr(origin, '/');
+    char rel[300];
+    snprintf(rel, sizeof(rel), "custos-index/%s", id != NULL ? id + 1 : origin);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = custos_tlog_fetch(logdir, rel, (size_t)1 << 30, &buf, &len, err);
+    if (rc == CUSTOS_E_IO && err->sys_errno == ENOENT) {
+        custos_error_clear(err);
+        return CUSTOS_OK; /* nothing of this ledger published yet */
+    }
+    if (rc != CUSTOS_OK)
+        return rc;
     unsigned long no = 0;
-    while (rc == CUSTOS_OK && fgets(line, sizeof(line), f) != NULL) {
+    for (char *line = (char *)buf, *next; rc == CUSTOS_OK && *line != '\0'; line = next) {
+        next = strchr(line, '\n');
+        next = next != NULL ? next + 1 : line + strlen(line);
         no++;
         uint64_t seq, idx;
-        char hash[65];
+        char hash[65] = "";
         if (sscanf(line, "%" SCNu64 " %" SCNu64 " %64[0-9a-f]", &seq, &idx, hash) != 3 ||
             strlen(hash) != 64) {
-            rc = custos_error_set(err, CUSTOS_E_CORRUPT, 0, path,
-                                  "line %lu is not SEQ INDEX SHA256", no);
+            rc = custos_error_set(err, CUSTOS_E_CORRUPT, 0, logdir,
+                                  "%s: line %lu is not SEQ INDEX SHA256", rel, no);
             break;
         }
         if (seq >= c->n || c->v[seq].seq != seq) {
-            rc = custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, path,
+            rc = custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, logdir,
                                   "entry %" PRIu64 " was published but the ledger has only %zu "
                                   "entries: the ledger was cut back after publishing",
                                   seq, c->n);
             break;
         }
         if (strcmp(c->v[seq].sha256, hash) != 0) {
-            rc = custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, path,
+            rc = custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, logdir,
                                   "entry %" PRIu64 " was published with SHA-256 %.16s..., the "
                                   "ledger's is %.16s...: the ledger was rewritten after publishing",
                                   seq, hash, c->v[seq].sha256);
@@ -149,7 +156,7 @@ read_index(const char *path, struct collect *c, struct custos_error *err)
             c->v[seq].index = idx;
         }
     }
-    fclose(f);
+    free(buf);
     return rc;
 }
 
@@ -229,7 +236,7 @@ custos_ledger_publish(const char *ledger_path, const char *logdir, const char *o
                                   strerror(errno));
     }
     if (rc == CUSTOS_OK)
-        rc = read_index(ipath, &c, err);
+        rc = read_index(logdir, lorigin, &c, err);
     /* The entries not yet published, in ledger order. */
     size_t nnew = 0;
     uint8_t **texts = rc == CUSTOS_OK ? calloc(c.n + 1, sizeof(*texts)) : NULL;
@@ -383,10 +390,8 @@ custos_ledger_verify_log(const char *ledger_path, const char *logdir,
             (rc = custos_tlog_consistent(t, seen, seen_root)) != CUSTOS_OK)
             custos_error_copy(err, custos_tlog_error(t));
     }
-    char ipath[4400];
-    index_path(logdir, lorigin, ipath, sizeof(ipath));
     if (rc == CUSTOS_OK)
-        rc = read_index(ipath, &c, err);
+        rc = read_index(logdir, lorigin, &c, err);
     for (size_t i = 0; rc == CUSTOS_OK && i < c.n; i++) {
         if (!c.v[i].indexed) {
             out->unpublished++;

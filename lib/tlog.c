@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <openssl/evp.h>
 
 #include "custos/atomicfile.h"
@@ -177,6 +178,92 @@ struct custos_tlog {
     struct custos_error err;
 };
 
+static int read_rel(const char *dir, const char *rel, size_t max, uint8_t **out, size_t *len,
+                    struct custos_error *err);
+
+struct body {
+    uint8_t *p;
+    size_t len, max;
+    int over;
+};
+
+static size_t
+body_write(char *data, size_t size, size_t n, void *ctx)
+{
+    struct body *b = ctx;
+    size_t add = size * n;
+    if (b->len + add > b->max) {
+        b->over = 1;
+        return 0; /* stops the transfer: a tile or note is never that large */
+    }
+    uint8_t *p = realloc(b->p, b->len + add + 1);
+    if (p == NULL)
+        return 0;
+    b->p = p;
+    memcpy(b->p + b->len, data, add);
+    b->len += add;
+    return add;
+}
+
+/* base/rel over HTTP(S): a log served by any web server. */
+static int
+fetch_url(const char *base, const char *rel, size_t max, uint8_t **out, size_t *len,
+          struct custos_error *err)
+{
+    char url[4096 + 128], ebuf[CURL_ERROR_SIZE] = "";
+    snprintf(url, sizeof(url), "%s%s%s", base, base[strlen(base) - 1] == '/' ? "" : "/", rel);
+    struct body b = {.max = max};
+    CURL *h = curl_easy_init();
+    if (h == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, url, "out of memory");
+    long code = 0;
+    CURLcode cc = CURLE_OK;
+    if (curl_easy_setopt(h, CURLOPT_URL, url) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 20L) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_TIMEOUT, 120L) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_USERAGENT, "custos/" CUSTOS_VERSION_STRING) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_write) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_WRITEDATA, &b) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf) != CURLE_OK)
+        cc = CURLE_FAILED_INIT;
+    if (cc == CURLE_OK)
+        cc = curl_easy_perform(h);
+    if (cc == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_cleanup(h);
+    int rc = CUSTOS_OK;
+    if (b.over)
+        rc = custos_error_set(err, CUSTOS_E_CORRUPT, 0, url, "more than %zu bytes", max);
+    else if (cc != CURLE_OK)
+        rc = custos_error_set(err, CUSTOS_E_IO, 0, url, "cannot fetch: %s",
+                              ebuf[0] ? ebuf : curl_easy_strerror(cc));
+    else if (code != 200)
+        rc = custos_error_set(err, CUSTOS_E_IO, code == 404 ? ENOENT : 0, url,
+                              "cannot fetch: HTTP status %ld", code);
+    if (rc != CUSTOS_OK) {
+        free(b.p);
+        return rc;
+    }
+    if (b.p == NULL && (b.p = malloc(1)) == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, url, "out of memory");
+    b.p[b.len] = 0;
+    *out = b.p;
+    *len = b.len;
+    return CUSTOS_OK;
+}
+
+int
+custos_tlog_fetch(const char *log, const char *rel, size_t max, uint8_t **out, size_t *len,
+                  struct custos_error *err)
+{
+    if (strncmp(log, "http://", 7) == 0 || strncmp(log, "https://", 8) == 0)
+        return fetch_url(log, rel, max, out, len, err);
+    return read_rel(log, rel, max, out, len, err);
+}
+
 /* Whole file dir/rel into a new buffer; CUSTOS_E_IO when missing. */
 static int
 read_rel(const char *dir, const char *rel, size_t max, uint8_t **out, size_t *len,
@@ -243,7 +330,8 @@ get_tile(struct custos_tlog *t, int level, uint64_t index, const struct tile **o
     custos_tlog_tile_path(level, index, w, rel, sizeof(rel));
     uint8_t *buf;
     size_t len;
-    int rc = read_rel(t->dir, rel, (size_t)CUSTOS_TLOG_TILE_WIDTH * HASH, &buf, &len, &t->err);
+    int rc =
+        custos_tlog_fetch(t->dir, rel, (size_t)CUSTOS_TLOG_TILE_WIDTH * HASH, &buf, &len, &t->err);
     if (rc != CUSTOS_OK)
         return rc;
     if (len != (size_t)w * HASH) {
@@ -393,7 +481,7 @@ parse_checkpoint_file(const char *dir, struct custos_checkpoint *cp, struct cust
 {
     uint8_t *buf;
     size_t len;
-    int rc = read_rel(dir, "checkpoint", NOTE_MAX, &buf, &len, err);
+    int rc = custos_tlog_fetch(dir, "checkpoint", NOTE_MAX, &buf, &len, err);
     if (rc != CUSTOS_OK)
         return rc;
     rc = custos_checkpoint_parse((const char *)buf, len, cp, err);
@@ -470,8 +558,9 @@ custos_tlog_entry(struct custos_tlog *t, uint64_t index, uint8_t **data, size_t 
     custos_tlog_tile_path(-1, bundle, w, rel, sizeof(rel));
     uint8_t *buf;
     size_t blen;
-    int rc = read_rel(t->dir, rel, (size_t)CUSTOS_TLOG_TILE_WIDTH * (2 + CUSTOS_TLOG_ENTRY_MAX),
-                      &buf, &blen, &t->err);
+    int rc =
+        custos_tlog_fetch(t->dir, rel, (size_t)CUSTOS_TLOG_TILE_WIDTH * (2 + CUSTOS_TLOG_ENTRY_MAX),
+                          &buf, &blen, &t->err);
     if (rc != CUSTOS_OK)
         return rc;
     size_t off = 0;

@@ -94,18 +94,15 @@ int
 cmd_verify_log(struct cli *c, struct options *o, struct custos_error *err)
 {
     if (o->ledger == NULL || o->log == NULL || o->log_key == NULL)
-        return cli_usage(c, "verify --log: needs -l LEDGER, --log DIR and --log-key KEY");
+        return cli_usage(c, "verify --log: needs -l LEDGER, --log DIR|URL and --log-key KEY");
     /* The origin for a custos .pub: the log's own checkpoint names it; the key decides. */
     char origin[256] = "";
-    char cp[4200];
-    snprintf(cp, sizeof(cp), "%s/checkpoint", o->log);
-    FILE *f = fopen(cp, "re");
-    if (f != NULL) {
-        if (fgets(origin, sizeof(origin), f) == NULL)
-            origin[0] = '\0';
-        fclose(f);
-        origin[strcspn(origin, "\n")] = '\0';
-    }
+    uint8_t *cp = NULL;
+    size_t cplen;
+    if (custos_tlog_fetch(o->log, "checkpoint", 16384, &cp, &cplen, err) == CUSTOS_OK)
+        snprintf(origin, sizeof(origin), "%.*s", (int)strcspn((char *)cp, "\n"), (char *)cp);
+    free(cp);
+    custos_error_clear(err);
     struct custos_tlog_vkey v;
     int rc = load_vkey(o->log_key, origin, &v, err);
     struct custos_ledger_log_check r;

@@ -66,12 +66,11 @@ CUSTOS_API int custos_tlog_note_verify(const struct custos_checkpoint *cp,
 struct custos_tlog;
 
 /*
- * Opens the log in directory dir: reads `checkpoint`, requires a valid
- * signature by v and the given origin (NULL: v's name), and checks the
- * root against the tiles.
- * Returns: CUSTOS_OK; CUSTOS_E_UNTRUSTED (signature, origin, or tiles that
- * do not give the signed root); CUSTOS_E_CORRUPT (a malformed checkpoint or
- * tile); CUSTOS_E_IO (a missing file); CUSTOS_E_NOMEM.
+ * Opens the log in directory or at URL dir (custos_tlog_fetch): reads `checkpoint`, requires a
+ * valid signature by v and the given origin (NULL: v's name), and checks the root against the
+ * tiles. Returns: CUSTOS_OK; CUSTOS_E_UNTRUSTED (signature, origin, or tiles that do not give the
+ * signed root); CUSTOS_E_CORRUPT (a malformed checkpoint or tile); CUSTOS_E_IO (a missing file);
+ * CUSTOS_E_NOMEM.
  */
 CUSTOS_API int custos_tlog_open(struct custos_tlog **out, const char *dir, const char *origin,
                                 const struct custos_tlog_vkey *v, struct custos_error *err);
@@ -123,6 +122,16 @@ CUSTOS_API void custos_tlog_free(struct custos_tlog *t);
 CUSTOS_API int custos_tlog_append(const char *dir, const char *origin, const struct custos_key *key,
                                   const uint8_t *const *entries, const size_t *lens, size_t n,
                                   uint64_t *first, char **note, struct custos_error *err);
+
+/*
+ * Reads rel (e.g. "checkpoint", a tile path) of the log at log, a directory
+ * or an http:// or https:// URL (no redirects), into a new NUL-terminated
+ * buffer *out of *len bytes (free() it); at most max bytes.
+ * Returns: CUSTOS_OK; CUSTOS_E_IO (missing: sys_errno ENOENT; unreachable;
+ * any HTTP status but 200); CUSTOS_E_CORRUPT (over max); CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_tlog_fetch(const char *log, const char *rel, size_t max, uint8_t **out,
+                                 size_t *len, struct custos_error *err);
 
 /*
  * The path of tile (level, index) of width w (w < 256: a partial tile)

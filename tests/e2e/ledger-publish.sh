@@ -66,6 +66,30 @@ custos-ledger verify -l one.ledger --log log --log-key log.vkey --json > out 2>&
 check "  --json: included 4, status ok" \
   'python3 -c "import json,sys; j=json.load(open(\"out\")); sys.exit(not(j[\"included\"]==4 and j[\"status\"]==\"ok\"))"'
 
+# The same log served by a real web server (lighttpd) on the loopback address.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat > lighttpd.conf <<CONF
+server.document-root = "$work"
+server.bind = "127.0.0.1"
+server.port = $port
+mimetype.assign = ( "" => "application/octet-stream" )
+CONF
+lighttpd -D -f lighttpd.conf > lighttpd.log 2>&1 &
+httpd=$!
+trap 'kill $httpd 2>/dev/null; rm -rf "$work"' EXIT
+tries=0
+until curl -sf -o /dev/null "http://127.0.0.1:$port/log/checkpoint" || [ $tries -ge 100 ]; do
+  tries=$((tries + 1)); sleep 0.1
+done
+custos-ledger verify -l two.ledger --log "http://127.0.0.1:$port/log" --log-key log.vkey \
+  --log-state seen-http > out 2>&1; rc=$?
+check "verify --log over HTTP from lighttpd: exit 0, every entry included" \
+  '[ $rc -eq 0 ] && grep -q "3 proven included" out && grep -q " 7 " seen-http'
+custos-ledger verify -l two.ledger --log "http://127.0.0.1:$port/nolog" --log-key log.vkey > out 2>&1; rc=$?
+check "  a URL with no log: exit 7, naming the checkpoint's URL" \
+  '[ $rc -eq 7 ] && grep -q "nolog/checkpoint" out'
+kill $httpd 2>/dev/null
+
 custos-ledger add --yes note -q -l one.ledger --sign author=alice.key --passphrase-file alice.pass --text unpublished
 custos-ledger verify -l one.ledger --log log --log-key log.vkey > out 2>&1; rc=$?
 check "an entry not yet published: exit 3, counted" '[ $rc -eq 3 ] && grep -q "1 not published" out'
