@@ -365,7 +365,8 @@ check_included(struct custos_tlog *t, const char *lorigin, const struct pub_entr
 
 int
 custos_ledger_verify_log(const char *ledger_path, const char *logdir,
-                         const struct custos_tlog_vkey *v, const char *state_path,
+                         const struct custos_tlog_vkey *v, const struct custos_tlog_vkey *witnesses,
+                         size_t nwitnesses, size_t need, const char *state_path,
                          struct custos_ledger_log_check *out, struct custos_error *err)
 {
     memset(out, 0, sizeof(*out));
@@ -386,6 +387,18 @@ custos_ledger_verify_log(const char *ledger_path, const char *logdir,
         if (state_path != NULL)
             rc = read_state(state_path, cp->origin, &seen, seen_root, err);
         out->seen_size = seen;
+        /* The witness policy: enough of the named witnesses cosigned this checkpoint. */
+        for (size_t i = 0; rc == CUSTOS_OK && i < nwitnesses; i++) {
+            uint64_t when;
+            struct custos_error e;
+            if (custos_tlog_cosigned(cp, &witnesses[i], &when, &e) == CUSTOS_OK)
+                out->cosigned++;
+        }
+        if (rc == CUSTOS_OK && out->cosigned < need)
+            rc = custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, logdir,
+                                  "the log's checkpoint is cosigned by %zu of the witnesses named, "
+                                  "%zu required",
+                                  out->cosigned, need);
         if (rc == CUSTOS_OK && seen > 0 &&
             (rc = custos_tlog_consistent(t, seen, seen_root)) != CUSTOS_OK)
             custos_error_copy(err, custos_tlog_error(t));

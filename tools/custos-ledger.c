@@ -16,6 +16,8 @@
  *   custos-ledger export -l LEDGER -o DIR [--checkpoint CP]
  *   custos-ledger publish -l LEDGER --log DIR --key LOG.key [--origin NAME] [--entries]
  *   custos-ledger verify -l LEDGER --log DIR --log-key VKEY [--log-state FILE]
+ *       [--witness-key VKEY ... [--witnesses N]]
+ *   custos-ledger witness --log DIR --log-key VKEY --witness URL --witness-key VKEY ...
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -76,7 +78,10 @@ usage_text(FILE *f)
           "                lines) to the organisation's transparency log --log DIR, signed\n"
           "                by --key LOG.key (a new log needs --origin NAME)\n"
           "  verify --log DIR --log-key VKEY  prove every entry is in the log, and the log\n"
-          "                consistent with the checkpoint in --log-state FILE\n"
+          "                consistent with the checkpoint in --log-state FILE and cosigned\n"
+          "                by --witnesses N of the --witness-key VKEY given\n"
+          "  witness       have the log's checkpoint cosigned by each --witness URL\n"
+          "                (C2SP tlog-witness), checked with its --witness-key VKEY\n"
           "\n"
           "  ACTION: enroll revoke collect acquire seal transfer store access verify\n"
           "          dispose note attest close\n"
@@ -127,6 +132,9 @@ enum {
     OPT_LOG_STATE,
     OPT_ORIGIN,
     OPT_ENTRIES,
+    OPT_WITNESS,
+    OPT_WITNESS_KEY,
+    OPT_WITNESSES,
     OPT_FIELD = 1000,
 };
 
@@ -141,6 +149,9 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         {"log-key", required_argument, NULL, OPT_LOG_KEY},
         {"log-state", required_argument, NULL, OPT_LOG_STATE},
         {"origin", required_argument, NULL, OPT_ORIGIN},
+        {"witness", required_argument, NULL, OPT_WITNESS},
+        {"witness-key", required_argument, NULL, OPT_WITNESS_KEY},
+        {"witnesses", required_argument, NULL, OPT_WITNESSES},
         {"help", no_argument, NULL, 'h'},
         {"json", no_argument, NULL, OPT_JSON},
         {"key", required_argument, NULL, OPT_KEY},
@@ -237,6 +248,23 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         case OPT_ENTRIES:
             o->whole_entries = 1;
             break;
+        case OPT_WITNESS:
+            if (o->nwitness == 8)
+                return cli_usage(c, "at most 8 of --witness");
+            o->witness[o->nwitness++] = optarg;
+            break;
+        case OPT_WITNESS_KEY:
+            if (o->nwitness_key == 8)
+                return cli_usage(c, "at most 8 of --witness-key");
+            o->witness_key[o->nwitness_key++] = optarg;
+            break;
+        case OPT_WITNESSES: {
+            char *end;
+            o->witnesses = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || o->witnesses < 0 || o->witnesses > 8)
+                return cli_usage(c, "--witnesses needs a number from 0 to 8");
+            break;
+        }
         default:
             if (opt >= OPT_FIELD && opt < OPT_FIELD + (int)o->nfields) {
                 o->fields[opt - OPT_FIELD] = optarg;
@@ -299,6 +327,7 @@ main(int argc, char **argv)
     struct options o;
     struct custos_error err;
     memset(&o, 0, sizeof(o));
+    o.witnesses = -1;
     cli_signers_init(&o.signers);
     field_options(&o);
     cli_init(&c, "custos-ledger");
@@ -362,6 +391,8 @@ main(int argc, char **argv)
         return o.log != NULL ? cmd_verify_log(&c, &o, &err) : cmd_verify(&c, &o, &err);
     if (strcmp(cmd, "publish") == 0)
         return cmd_publish(&c, &o, &err);
+    if (strcmp(cmd, "witness") == 0)
+        return cmd_witness(&c, &o, &err);
     if (strcmp(cmd, "checkpoint") == 0)
         return cmd_checkpoint(&c, &o, NULL, &err);
     if (strcmp(cmd, "cosign") == 0)

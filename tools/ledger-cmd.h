@@ -38,6 +38,11 @@ struct options {
     const char *log_state;          /* --log-state: the last checkpoint this verifier saw */
     const char *origin;             /* --origin: a new log's name */
     int whole_entries;              /* --entries: publish the lines, not only their hashes */
+    const char *witness[8];         /* --witness URL (witness), in order */
+    size_t nwitness;
+    const char *witness_key[8]; /* --witness-key VKEY, in the same order */
+    size_t nwitness_key;
+    long witnesses; /* --witnesses N: cosignatures required, -1: every key */
 };
 
 /* Prints j indented on stdout (unless it is NULL) and releases it. */
@@ -73,5 +78,6 @@ int cmd_export(struct cli *c, struct options *o, struct custos_error *err);
 /* The subcommands in ledger-log.c (transparency logs); each returns the exit code. */
 int cmd_publish(struct cli *c, struct options *o, struct custos_error *err);
 int cmd_verify_log(struct cli *c, struct options *o, struct custos_error *err);
+int cmd_witness(struct cli *c, struct options *o, struct custos_error *err);
 
 #endif

@@ -28,6 +28,8 @@ load_vkey(const char *arg, const char *origin, struct custos_tlog_vkey *v, struc
             strstr(line, "custos") != line)
             return custos_tlog_vkey_parse(line, v, err);
     }
+    if (origin == NULL) /* a witness's key is a verifier key, never a custos .pub */
+        return custos_tlog_vkey_parse(line[0] ? line : arg, v, err);
     /* A custos public key: its name in the log is the log's origin. */
     struct custos_key *k = NULL;
     int rc = custos_key_load_public(&k, arg, err);
@@ -103,26 +105,36 @@ cmd_verify_log(struct cli *c, struct options *o, struct custos_error *err)
         snprintf(origin, sizeof(origin), "%.*s", (int)strcspn((char *)cp, "\n"), (char *)cp);
     free(cp);
     custos_error_clear(err);
-    struct custos_tlog_vkey v;
+    struct custos_tlog_vkey v, w[8];
     int rc = load_vkey(o->log_key, origin, &v, err);
+    for (size_t i = 0; rc == CUSTOS_OK && i < o->nwitness_key; i++)
+        rc = load_vkey(o->witness_key[i], NULL, &w[i], err);
+    if (rc == CUSTOS_OK && o->witnesses > (long)o->nwitness_key)
+        return cli_usage(c, "--witnesses %ld needs as many --witness-key", o->witnesses);
+    size_t need = o->witnesses >= 0 ? (size_t)o->witnesses : o->nwitness_key;
     struct custos_ledger_log_check r;
+    memset(&r, 0, sizeof(r));
     if (rc == CUSTOS_OK)
-        rc = custos_ledger_verify_log(o->ledger, o->log, &v, o->log_state, &r, err);
+        rc = custos_ledger_verify_log(o->ledger, o->log, &v, w, o->nwitness_key, need, o->log_state,
+                                      &r, err);
     if (rc != CUSTOS_OK && rc != CUSTOS_E_INCOMPLETE)
         return ledger_fail(c, err);
     if (o->json && !c->quiet) {
-        ledger_print_json(json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s}", "ledger",
-                                    o->ledger, "log", o->log, "origin", r.origin, "log_size",
-                                    (json_int_t)r.log_size, "seen_size", (json_int_t)r.seen_size,
-                                    "entries", (json_int_t)r.entries, "included",
-                                    (json_int_t)r.included, "unpublished",
-                                    (json_int_t)r.unpublished, "status", custos_status_name(rc)));
+        ledger_print_json(
+            json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "ledger", o->ledger,
+                      "log", o->log, "origin", r.origin, "log_size", (json_int_t)r.log_size,
+                      "seen_size", (json_int_t)r.seen_size, "cosigned", (json_int_t)r.cosigned,
+                      "entries", (json_int_t)r.entries, "included", (json_int_t)r.included,
+                      "unpublished", (json_int_t)r.unpublished, "status", custos_status_name(rc)));
     } else if (!c->quiet) {
         printf("log:        %s (%s), %llu entries, signed by %s\n", o->log, r.origin,
                (unsigned long long)r.log_size, v.name);
         if (o->log_state != NULL)
             printf("consistent: with the %llu entries seen before (%s)\n",
                    (unsigned long long)r.seen_size, o->log_state);
+        if (o->nwitness_key > 0)
+            printf("witnesses:  %zu of %zu cosigned (%zu required)\n", r.cosigned, o->nwitness_key,
+                   need);
         printf("ledger:     %s, %llu entries: %llu proven included, %llu not published\n",
                o->ledger, (unsigned long long)r.entries, (unsigned long long)r.included,
                (unsigned long long)r.unpublished);
@@ -131,4 +143,40 @@ cmd_verify_log(struct cli *c, struct options *o, struct custos_error *err)
     if (rc != CUSTOS_OK)
         cli_warn(c, "%s", err->message);
     return custos_exit_code(rc);
+}
+
+int
+cmd_witness(struct cli *c, struct options *o, struct custos_error *err)
+{
+    if (o->log == NULL || o->log_key == NULL || o->nwitness == 0 || o->nwitness != o->nwitness_key)
+        return cli_usage(c, "witness: needs --log DIR, --log-key VKEY, and a --witness-key VKEY "
+                            "for each --witness URL");
+    uint8_t *cp = NULL;
+    size_t cplen;
+    char origin[256] = "";
+    if (custos_tlog_fetch(o->log, "checkpoint", 16384, &cp, &cplen, err) != CUSTOS_OK)
+        return ledger_fail(c, err);
+    snprintf(origin, sizeof(origin), "%.*s", (int)strcspn((char *)cp, "\n"), (char *)cp);
+    free(cp);
+    struct custos_tlog_vkey v;
+    int rc = load_vkey(o->log_key, origin, &v, err);
+    if (rc != CUSTOS_OK)
+        return ledger_fail(c, err);
+    int worst = CUSTOS_OK;
+    for (size_t i = 0; i < o->nwitness; i++) {
+        struct custos_tlog_vkey w;
+        uint64_t when = 0;
+        rc = load_vkey(o->witness_key[i], NULL, &w, err);
+        if (rc == CUSTOS_OK)
+            rc = custos_tlog_witness(o->log, &v, o->witness[i], &w, &when, err);
+        if (rc != CUSTOS_OK) {
+            cli_error(c, err);
+            if (custos_exit_code(rc) > custos_exit_code(worst))
+                worst = rc;
+            continue;
+        }
+        if (!c->quiet)
+            printf("%s: cosigned by %s (time %llu)\n", o->log, w.name, (unsigned long long)when);
+    }
+    return custos_exit_code(worst);
 }

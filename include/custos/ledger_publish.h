@@ -63,22 +63,28 @@ struct custos_ledger_log_check {
     uint64_t unpublished; /* not in the log (yet) */
     uint64_t log_size;    /* the log's size at its checkpoint */
     uint64_t seen_size;   /* the size in the state file before, or 0 */
+    size_t cosigned;      /* witnesses of the policy whose cosignature verifies */
     char origin[256];     /* the log's origin */
 };
 
 /*
- * Checks the ledger against the log at logdir: the log's checkpoint signed
- * by v, consistent with the last checkpoint recorded in state_path (when
- * not NULL; created or updated on success), and every ledger entry the
- * index names proven included with the ledger's hash.
+ * Checks the ledger against the log at logdir (a directory or a URL): the
+ * log's checkpoint signed by v and cosigned by at least `need` of the
+ * nwitnesses witness keys (tlog-cosignature/v1), consistent with the last
+ * checkpoint recorded in state_path (when not NULL; created or updated on
+ * success), and every ledger entry the index names proven included with
+ * the ledger's hash.
  * Returns: CUSTOS_OK when every entry is included; CUSTOS_E_INCOMPLETE when
- * some are not published; CUSTOS_E_UNTRUSTED (a bad signature, a fork or
+ * some are not published; CUSTOS_E_UNTRUSTED (a bad signature, too few
+ * witnesses, a fork or
  * rollback of the log, an entry whose published hash differs: the ledger
  * was rewritten); the ledger's own verification status when it fails;
  * CUSTOS_E_CORRUPT; CUSTOS_E_IO; CUSTOS_E_NOMEM.
  */
 CUSTOS_API int custos_ledger_verify_log(const char *ledger_path, const char *logdir,
-                                        const struct custos_tlog_vkey *v, const char *state_path,
+                                        const struct custos_tlog_vkey *v,
+                                        const struct custos_tlog_vkey *witnesses, size_t nwitnesses,
+                                        size_t need, const char *state_path,
                                         struct custos_ledger_log_check *out,
                                         struct custos_error *err);
 

@@ -131,5 +131,39 @@ check "--entries publishes the ledger lines themselves" \
 gocheck whole "$(custos-ledger publish -l two.ledger --log whole --key logk.key --passphrase-file logk.pass --entries | sed -n "s/^verifier key: //p")" > out 2>&1
 check "  Go verifies it (8 entries)" 'grep -q "^OK 8 entries" out'
 
+# Witnesses (C2SP tlog-witness): a witness written in Go from the spec (tests/interop/witness.go).
+wport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir wstate
+GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$work/.gocache" GOFLAGS= \
+  go run "$src/tests/interop/witness.go" "127.0.0.1:$wport" wstate "$vkey" > witness.out 2>&1 &
+wpid=$!
+trap 'kill $wpid 2>/dev/null; pkill -P $wpid 2>/dev/null; rm -rf "$work"' EXIT
+tries=0
+until [ -s witness.out ] && curl -s -o /dev/null "http://127.0.0.1:$wport/" || [ $tries -ge 600 ]; do
+  tries=$((tries + 1)); sleep 0.1
+done
+wkey=$(head -n 1 witness.out)
+W="--witness http://127.0.0.1:$wport --witness-key $wkey"
+custos-ledger witness --log log --log-key log.vkey $W > out 2>&1; rc=$?
+check "witness: the checkpoint is cosigned (exit 0) and the line added" \
+  '[ $rc -eq 0 ] && grep -q "cosigned by witness.example/w1" out && grep -q "^— witness.example/w1 " log/checkpoint'
+custos-ledger verify -l two.ledger --log log --log-key log.vkey --witness-key "$wkey" > out 2>&1; rc=$?
+check "verify --log with the witness's key: 1 of 1 cosigned, exit 0" \
+  '[ $rc -eq 0 ] && grep -q "1 of 1 cosigned" out'
+gocheck log "$vkey" > out 2>&1
+check "  Go still verifies the cosigned checkpoint" 'grep -q "^OK 7 entries" out'
+custos-ledger publish -q -l one.ledger --log log --key logk.key --passphrase-file logk.pass
+custos-ledger verify -l two.ledger --log log --log-key log.vkey --witness-key "$wkey" > out 2>&1; rc=$?
+check "a new checkpoint not yet witnessed: exit 4" '[ $rc -eq 4 ] && grep -q "0 of the witnesses" out'
+custos-ledger witness -q --log log --log-key log.vkey $W; rc=$?
+custos-ledger verify -q -l two.ledger --log log --log-key log.vkey --witness-key "$wkey"; rc2=$?
+check "  witnessed again (the witness answers 409 with its size, custos proves from it): exit 0" \
+  '[ $rc -eq 0 ] && [ $rc2 -eq 0 ] && grep -q "^8 " wstate/state'
+custos-ledger witness --log forked --log-key log.vkey $W > out 2>&1; rc=$?
+check "the witness refuses the forked log (exit 4), and its checkpoint stays unwitnessed" \
+  '[ $rc -eq 4 ] && ! grep -q "witness.example" forked/checkpoint'
+custos-ledger verify -l two.ledger --log log --log-key log.vkey --witness-key "$wkey" --witnesses 2 > out 2>&1; rc=$?
+check "--witnesses more than the keys given: exit 2" '[ $rc -eq 2 ]'
+
 echo "1..$n"
 [ $failed -eq 0 ]
