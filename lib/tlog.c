@@ -176,7 +176,8 @@ struct custos_tlog {
     uint64_t size;
     struct custos_checkpoint cp;
     struct tile cache[CACHE];
-    unsigned next; /* round-robin victim */
+    unsigned next;    /* round-robin victim */
+    uint64_t fetched; /* bytes of tiles and bundles read */
     struct custos_error err;
 };
 
@@ -336,6 +337,7 @@ get_tile(struct custos_tlog *t, int level, uint64_t index, const struct tile **o
         custos_tlog_fetch(t->dir, rel, (size_t)CUSTOS_TLOG_TILE_WIDTH * HASH, &buf, &len, &t->err);
     if (rc != CUSTOS_OK)
         return rc;
+    t->fetched += len;
     if (len != (size_t)w * HASH) {
         free(buf);
         return custos_error_set(&t->err, CUSTOS_E_CORRUPT, 0, t->dir,
@@ -565,6 +567,7 @@ custos_tlog_entry(struct custos_tlog *t, uint64_t index, uint8_t **data, size_t 
                           &buf, &blen, &t->err);
     if (rc != CUSTOS_OK)
         return rc;
+    t->fetched += blen;
     size_t off = 0;
     unsigned want = (unsigned)(index % CUSTOS_TLOG_TILE_WIDTH);
     for (unsigned i = 0; i <= want; i++) {
@@ -642,6 +645,12 @@ custos_tlog_consistent(struct custos_tlog *t, uint64_t old_size, const uint8_t o
                                 "entries seen before",
                                 (unsigned long long)old_size);
     return CUSTOS_OK;
+}
+
+uint64_t
+custos_tlog_bytes_read(const struct custos_tlog *t)
+{
+    return t->fetched;
 }
 
 const struct custos_error *

@@ -139,6 +139,9 @@ CUSTOS_API int custos_tlog_witness(const char *dir, const struct custos_tlog_vke
                                    const char *url, const struct custos_tlog_vkey *w,
                                    uint64_t *time, struct custos_error *err);
 
+/* Bytes of tiles and entry bundles read (or fetched) since t was opened. */
+CUSTOS_API uint64_t custos_tlog_bytes_read(const struct custos_tlog *t);
+
 /* The error of the last call on t. */
 CUSTOS_API const struct custos_error *custos_tlog_error(const struct custos_tlog *t);
 
