@@ -647,6 +647,12 @@ custos_tlog_consistent(struct custos_tlog *t, uint64_t old_size, const uint8_t o
     return CUSTOS_OK;
 }
 
+void
+custos_tlog_hash_base64(const uint8_t h[HASH], char out[48])
+{
+    custos__b64_encode(h, HASH, out);
+}
+
 uint64_t
 custos_tlog_bytes_read(const struct custos_tlog *t)
 {

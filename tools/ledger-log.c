@@ -41,52 +41,109 @@ load_vkey(const char *arg, const char *origin, struct custos_tlog_vkey *v, struc
     return custos_tlog_vkey_parse(vk, v, err);
 }
 
+/* The inclusion proof of each entry published now, from the log as written. */
+static int
+published_proofs(const struct options *o, const struct custos_key *k,
+                 const struct custos_ledger_publish_result *r, json_t *out,
+                 struct custos_error *err)
+{
+    char vk[600], origin[256];
+    snprintf(origin, sizeof(origin), "%.*s", (int)strcspn(r->checkpoint, "\n"), r->checkpoint);
+    custos_tlog_vkey_format(k, origin, vk, sizeof(vk));
+    struct custos_tlog_vkey v;
+    struct custos_tlog *t = NULL;
+    int rc = custos_tlog_vkey_parse(vk, &v, err);
+    if (rc == CUSTOS_OK)
+        rc = custos_tlog_open(&t, o->log, origin, &v, err);
+    for (uint64_t i = r->first; rc == CUSTOS_OK && i < r->first + r->published; i++) {
+        uint8_t *data, proof[64][CUSTOS_MERKLE_HASH_SIZE];
+        size_t len, np;
+        if ((rc = custos_tlog_entry(t, i, &data, &len, proof, &np)) != CUSTOS_OK) {
+            custos_error_copy(err, custos_tlog_error(t));
+            break;
+        }
+        /* the log entry's third line is the ledger entry's number */
+        const char *p = strchr((char *)data, '\n');
+        p = p != NULL ? strchr(p + 1, '\n') : NULL;
+        long long seq = p != NULL ? atoll(p + 1) : -1;
+        free(data);
+        json_t *hs = json_array();
+        for (size_t h = 0; h < np; h++) {
+            char b64[48];
+            custos_tlog_hash_base64(proof[h], b64);
+            json_array_append_new(hs, json_string(b64));
+        }
+        json_array_append_new(out, json_pack("{s:I, s:I, s:I, s:o}", "entry", (json_int_t)seq,
+                                             "log_index", (json_int_t)i, "tree_size",
+                                             (json_int_t)r->log_size, "proof", hs));
+    }
+    custos_tlog_free(t);
+    return rc;
+}
+
 int
 cmd_publish(struct cli *c, struct options *o, struct custos_error *err)
 {
     if (o->ledger == NULL || o->log == NULL || o->key == NULL)
         return cli_usage(c, "publish: needs -l LEDGER, --log DIR and --key LOG.key");
-    /* The ledger and the log are checked inside; the passphrase comes first only
-     * because the log key must sign whatever is appended. */
+    /* The ledger and the log are checked inside, after the log key is unlocked:
+     * the key is what proves the existing log is this organisation's. */
     struct custos_key *k = NULL;
     int rc = cli_load_private_key(&o->signers, 0, o->key, &k, err);
     if (rc != CUSTOS_OK)
         return ledger_fail(c, err);
     struct custos_ledger_publish_result r;
     rc = custos_ledger_publish(o->ledger, o->log, o->origin, k, o->whole_entries, &r, err);
-    if (rc == CUSTOS_OK) {
-        char vk[600];
-        const char *origin = o->origin;
-        char first[256] = "";
-        if (r.checkpoint != NULL) {
-            snprintf(first, sizeof(first), "%.*s", (int)strcspn(r.checkpoint, "\n"), r.checkpoint);
-            origin = first;
-        }
-        if (origin != NULL)
+    json_t *proofs = json_array();
+    if (rc == CUSTOS_OK && r.published > 0 && r.checkpoint != NULL)
+        rc = published_proofs(o, k, &r, proofs, err);
+    if (rc == CUSTOS_OK && !c->quiet) {
+        char vk[600] = "", origin[256] = "";
+        if (r.checkpoint != NULL)
+            snprintf(origin, sizeof(origin), "%.*s", (int)strcspn(r.checkpoint, "\n"),
+                     r.checkpoint);
+        else if (o->origin != NULL)
+            snprintf(origin, sizeof(origin), "%s", o->origin);
+        if (origin[0] != '\0')
             custos_tlog_vkey_format(k, origin, vk, sizeof(vk));
-        if (o->json && !c->quiet) {
-            json_t *j =
-                json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "ledger", o->ledger, "log", o->log,
-                          "entries", (json_int_t)r.entries, "published", (json_int_t)r.published,
-                          "already", (json_int_t)r.already, "first_index", (json_int_t)r.first,
-                          "log_size", (json_int_t)r.log_size);
-            if (origin != NULL)
+        if (o->json) {
+            json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:O}", "ledger", o->ledger,
+                                  "log", o->log, "entries", (json_int_t)r.entries, "published",
+                                  (json_int_t)r.published, "already", (json_int_t)r.already,
+                                  "first_index", (json_int_t)r.first, "log_size",
+                                  (json_int_t)r.log_size, "inclusion_proofs", proofs);
+            if (vk[0] != '\0')
                 json_object_set_new(j, "verifier_key", json_string(vk));
             if (r.checkpoint != NULL)
                 json_object_set_new(j, "checkpoint", json_string(r.checkpoint));
             ledger_print_json(j);
-        } else if (!c->quiet) {
+        } else {
             printf("%s: %llu entries published to %s (log entries %llu..%llu), %llu there "
                    "already\n",
                    o->ledger, (unsigned long long)r.published, o->log, (unsigned long long)r.first,
                    (unsigned long long)(r.published ? r.first + r.published - 1 : r.first),
                    (unsigned long long)r.already);
+            size_t i;
+            json_t *p;
+            json_array_foreach(proofs, i, p)
+            {
+                printf("entry %lld: log index %lld of %lld, inclusion proof:",
+                       (long long)json_integer_value(json_object_get(p, "entry")),
+                       (long long)json_integer_value(json_object_get(p, "log_index")),
+                       (long long)r.log_size);
+                size_t j;
+                json_t *h;
+                json_array_foreach(json_object_get(p, "proof"), j, h)
+                    printf(" %s", json_string_value(h));
+                printf("\n");
+            }
             if (r.checkpoint != NULL)
                 printf("checkpoint:\n%s", r.checkpoint);
-            if (origin != NULL)
+            if (vk[0] != '\0')
                 printf("verifier key: %s\n", vk);
         }
     }
+    json_decref(proofs);
     free(r.checkpoint);
     custos_key_free(k);
     return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : ledger_fail(c, err);

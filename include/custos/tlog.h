@@ -139,6 +139,9 @@ CUSTOS_API int custos_tlog_witness(const char *dir, const struct custos_tlog_vke
                                    const char *url, const struct custos_tlog_vkey *w,
                                    uint64_t *time, struct custos_error *err);
 
+/* A hash in base64 (44 characters and a NUL), as checkpoints and proofs print it. */
+CUSTOS_API void custos_tlog_hash_base64(const uint8_t h[CUSTOS_MERKLE_HASH_SIZE], char out[48]);
+
 /* Bytes of tiles and entry bundles read (or fetched) since t was opened. */
 CUSTOS_API uint64_t custos_tlog_bytes_read(const struct custos_tlog *t);
 

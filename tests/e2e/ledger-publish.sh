@@ -44,8 +44,38 @@ check "  the checkpoint's first line is the origin, its size 3" \
   '[ "$(sed -n 1p log/checkpoint)" = example.org/custody-log ] && [ "$(sed -n 2p log/checkpoint)" = 3 ]'
 gocheck log "$vkey" > out 2>&1
 check "Go's tlog and note packages verify the log custos wrote (3 entries)" 'grep -q "^OK 3 entries" out'
-custos-ledger publish -q -l two.ledger --log log --key logk.key --passphrase-file logk.pass > out 2>&1
+custos-ledger publish --json -l two.ledger --log log --key logk.key --passphrase-file logk.pass > pub2.json 2>out
 check "a second ledger goes into the same log" '[ "$(sed -n 2p log/checkpoint)" = 6 ]'
+# The printed inclusion proofs, checked by RFC 9162 2.1.3.2 in Python against
+# the checkpoint's root, each leaf rebuilt from the ledger line and its hash.
+cat > incl.py <<'PY'
+import base64, hashlib, json, sys
+j = json.load(open("pub2.json"))
+lines = open("two.ledger", "rb").read().split(b"\n")
+uuid = json.loads(lines[0].split(b"\t")[0])["ledger"]
+cp = open("log/checkpoint").read().split("\n")
+root = base64.b64decode(cp[2])
+H = lambda b: hashlib.sha256(b).digest()
+ok = len(j["inclusion_proofs"]) == 3
+for p in j["inclusion_proofs"]:
+    line = lines[p["entry"]]
+    leaf = ("custos-ledger-entry/v1\ncustos.invalid/ledger/%s\n%d\n%s\n"
+            % (uuid, p["entry"], hashlib.sha256(line).hexdigest())).encode()
+    fn, sn, r = p["log_index"], p["tree_size"] - 1, H(b"\0" + leaf)
+    for h in map(base64.b64decode, p["proof"]):
+        if sn == 0:
+            ok = False
+        if fn % 2 == 1 or fn == sn:
+            r = H(b"\1" + h + r)
+            while fn % 2 == 0 and fn != 0:
+                fn >>= 1; sn >>= 1
+        else:
+            r = H(b"\1" + r + h)
+        fn >>= 1; sn >>= 1
+    ok = ok and sn == 0 and r == root
+sys.exit(0 if ok else 1)
+PY
+check "  its 3 printed inclusion proofs verify in Python (RFC 9162) to the signed root" 'python3 incl.py'
 custos-ledger publish -l one.ledger --log log --key logk.key --passphrase-file logk.pass > out 2>&1
 check "publishing again appends nothing (3 there already)" \
   'grep -q "0 entries published.*3 there already" out && [ "$(sed -n 2p log/checkpoint)" = 6 ]'
