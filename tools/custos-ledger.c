@@ -14,6 +14,7 @@
  *   custos-ledger show -l LEDGER [--item ID] [--checkpoint CP] [--json]
  *   custos-ledger status [-l LEDGER] [LEDGER...] [--time NOW] [--json]
  *   custos-ledger export -l LEDGER -o DIR [--checkpoint CP]
+ *   custos-ledger audit -l LEDGER [DIR] [--checkpoint CP ...] [--json]
  *   custos-ledger publish -l LEDGER --log DIR --key LOG.key [--origin NAME] [--entries]
  *   custos-ledger verify -l LEDGER --log DIR --log-key VKEY [--log-state FILE]
  *       [--witness-key VKEY ... [--witnesses N]]
@@ -74,6 +75,9 @@ usage_text(FILE *f)
           "                and signatures owed\n"
           "  export        write the custody report, CASE/UCO JSON-LD and verification\n"
           "                kit to a new directory (-o DIR)\n"
+          "  audit [DIR]   the legal team's check: the ledger (and --checkpoint CP), and\n"
+          "                every artifact it names found below DIR (default: the ledger's\n"
+          "                directory) and checked against its recorded digest, in a table\n"
           "  publish       append the ledger's entries (their hashes, or with --entries the\n"
           "                lines) to the organisation's transparency log --log DIR, signed\n"
           "                by --key LOG.key (a new log needs --origin NAME)\n"
@@ -353,7 +357,7 @@ main(int argc, char **argv)
                     strcmp(cmd, "sign") == 0 || strcmp(cmd, "commit") == 0 ||
                     strcmp(cmd, "show-proposal") == 0 || strcmp(cmd, "cosign") == 0 ||
                     strcmp(cmd, "prove") == 0;
-    if (o.ncheckpoints > 1 && strcmp(cmd, "verify") != 0)
+    if (o.ncheckpoints > 1 && strcmp(cmd, "verify") != 0 && strcmp(cmd, "audit") != 0)
         return cli_usage(&c, "%s takes one --checkpoint (verify takes several)", cmd);
     if (strcmp(cmd, "status") == 0) {
         if (any_fields(&o))
@@ -369,6 +373,11 @@ main(int argc, char **argv)
         if (nargs != 0)
             return cli_usage(&c, "show: unexpected argument %s", arg);
         return cmd_show(&c, &o, &err);
+    }
+    if (strcmp(cmd, "audit") == 0) {
+        if (nargs > 1 || any_fields(&o))
+            return cli_usage(&c, "audit takes -l LEDGER and at most one case directory");
+        return cmd_audit(&c, &o, arg, &err);
     }
     if (wants_arg && nargs != 1)
         return cli_usage(&c, "%s: needs exactly one argument", cmd);

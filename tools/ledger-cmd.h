@@ -80,4 +80,7 @@ int cmd_publish(struct cli *c, struct options *o, struct custos_error *err);
 int cmd_verify_log(struct cli *c, struct options *o, struct custos_error *err);
 int cmd_witness(struct cli *c, struct options *o, struct custos_error *err);
 
+/* custos-ledger audit (ledger-audit.c): the ledger and every artifact it names. */
+int cmd_audit(struct cli *c, struct options *o, const char *dir, struct custos_error *err);
+
 #endif
