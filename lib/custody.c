@@ -2,12 +2,13 @@
 /*
  * custody.c: the custody model of a case, built from a verified ledger.
  *
- * custos_ledger_verify() decides whether the ledger can be trusted; this
- * file only reads what it accepted. The ledger is verified first, then read
- * once into memory, and the model is built from the first report->entries
- * lines of those bytes; the hash of the last line must equal the verified
- * head, so the model describes exactly the bytes that verified even if the
- * file grew (or was swapped) in between.
+ * The ledger decides whether it can be trusted; this file only reads what
+ * it accepted. custos_ledger_verify_each() reads the file once and shows
+ * each entry, parsed and checked by the ledger's own replay, to
+ * take_entry(), which keeps its line and builds the model from it: no
+ * second parse, and the model describes exactly the bytes that verified
+ * even if the file grows (or is swapped) meanwhile. The model is kept only
+ * when the verdict at the end allows it.
  *
  * Invariants:
  *   1. A model exists only for a ledger whose verification status is
@@ -20,33 +21,21 @@
  */
 #include "custos/custody.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <jansson.h>
 #include <openssl/evp.h>
 
 #include "custos/digest.h"
 #include "custody_private.h"
-#include "fsutil_private.h"
 #include "key_private.h" /* custos__read_small_file */
 
 static char *
 dupn(const char *s)
 {
     return s != NULL ? strdup(s) : NULL;
-}
-
-static const char *
-sget(const json_t *o, const char *k)
-{
-    return json_string_value(json_object_get(o, k));
 }
 
 static int
@@ -193,60 +182,28 @@ cap_fp(const struct custos_custody_event *e, const char *as)
     return NULL;
 }
 
-/* Parses one verified line into event e (already zeroed) and applies it to m. */
+/* The event's parties, and the people an open or enroll entry enrols. */
 static int
-add_event(struct custos_custody *m, const char *line, size_t len)
+add_parties(struct custos_custody *m, struct custos_custody_event *e,
+            const struct custos_ledger_entry *le)
 {
-    const char *tab = memchr(line, '\t', len);
-    size_t blen = tab != NULL ? (size_t)(tab - line) : len;
-    json_error_t je;
-    json_t *root = json_loadb(line, blen, JSON_REJECT_DUPLICATES, &je);
-    if (root == NULL)
-        return CUSTOS_E_CORRUPT; /* verified lines always parse */
-    struct custos_custody_event *e = &m->events[m->nevents++];
-    memset(e, 0, sizeof(*e));
-    uint8_t h[32];
-    EVP_Digest(line, len, h, NULL, EVP_sha256(), NULL);
-    custos_hex_encode(h, 32, e->sha256);
-    e->seq = (uint64_t)json_integer_value(json_object_get(root, "seq"));
-    snprintf(e->time, sizeof(e->time), "%s", sget(root, "time") ? sget(root, "time") : "");
-    int rc = CUSTOS_E_NOMEM;
-    if ((e->action = dupn(sget(root, "action"))) == NULL)
-        goto out;
-    if (set_str(&e->item, sget(root, "item")) != 0 ||
-        set_str(&e->place, sget(root, "place")) != 0 ||
-        set_str(&e->comment, sget(root, "comment")) != 0)
-        goto out;
-
-    /* Parties, and which of them signed on this line. */
-    json_t *parties = json_object_get(root, "parties");
-    size_t np = json_array_size(parties);
-    e->parties = calloc(np ? np : 1, sizeof(*e->parties));
+    e->parties = calloc(le->nparties ? le->nparties : 1, sizeof(*e->parties));
     if (e->parties == NULL)
-        goto out;
-    for (size_t i = 0; i < np; i++) {
-        json_t *p = json_array_get(parties, i);
+        return CUSTOS_E_NOMEM;
+    for (size_t i = 0; i < le->nparties; i++) {
+        const struct custos_ledger_entry_party *p = &le->parties[i];
         struct custos_custody_party *cp = &e->parties[e->nparties++];
         cp->attest = CUSTOS_CUSTODY_NONE;
-        snprintf(cp->fp, sizeof(cp->fp), "%s", sget(p, "key") ? sget(p, "key") : "");
-        cp->as = dupn(sget(p, "as"));
-        cp->name = dupn(sget(p, "name"));
+        snprintf(cp->fp, sizeof(cp->fp), "%s", p->fp);
+        cp->as = dupn(p->as);
+        cp->name = dupn(p->name);
         if (cp->as == NULL || cp->name == NULL)
-            goto out;
-        /* A token is "FP:SIG"; the fingerprint is enough to know who signed. */
-        cp->sig = CUSTOS_CUSTODY_OWED;
-        for (const char *t = tab; t != NULL && t < line + len;) {
-            const char *next = memchr(t + 1, '\t', (size_t)(line + len - t - 1));
-            if (line + len - t > 65 && strncmp(t + 1, cp->fp, 64) == 0 && t[65] == ':')
-                cp->sig = CUSTOS_CUSTODY_SIGNED;
-            t = next;
-        }
-        /* Enrolment: open and enroll carry the new key's role and pub. */
-        const char *role = sget(p, "role"), *pub = sget(p, "pub");
-        if (role != NULL && pub != NULL && custos_custody_person(m, cp->fp) == NULL) {
+            return CUSTOS_E_NOMEM;
+        cp->sig = p->signed_ ? CUSTOS_CUSTODY_SIGNED : CUSTOS_CUSTODY_OWED;
+        if (p->role != NULL && p->pub != NULL && custos_custody_person(m, cp->fp) == NULL) {
             void *np_ = realloc(m->people, (m->npeople + 1) * sizeof(*m->people));
             if (np_ == NULL)
-                goto out;
+                return CUSTOS_E_NOMEM;
             m->people = np_;
             struct custos_custody_person *per = &m->people[m->npeople++];
             memset(per, 0, sizeof(*per));
@@ -255,120 +212,107 @@ add_event(struct custos_custody *m, const char *line, size_t len)
             snprintf(per->enrolled_time, sizeof(per->enrolled_time), "%s", e->time);
             per->revoked = CUSTOS_CUSTODY_NONE;
             per->name = dupn(cp->name);
-            per->role = dupn(role);
-            per->pub = dupn(pub);
+            per->role = dupn(p->role);
+            per->pub = dupn(p->pub);
             if (per->name == NULL || per->role == NULL || per->pub == NULL ||
-                set_str(&per->organisation, sget(root, "organisation")) != 0 ||
-                set_str(&per->id_ref, sget(root, "id_ref")) != 0 ||
-                set_str(&per->phone, sget(root, "phone")) != 0)
-                goto out;
+                set_str(&per->organisation, custos_ledger_entry_field(le, "organisation")) != 0 ||
+                set_str(&per->id_ref, custos_ledger_entry_field(le, "id_ref")) != 0 ||
+                set_str(&per->phone, custos_ledger_entry_field(le, "phone")) != 0)
+                return CUSTOS_E_NOMEM;
         }
         const struct custos_custody_person *per = custos_custody_person(m, cp->fp);
         if ((cp->role = dupn(per != NULL ? per->role : "")) == NULL)
-            goto out;
+            return CUSTOS_E_NOMEM;
     }
+    return CUSTOS_OK;
+}
 
-    /* The action's own fields, as text. */
-    {
-        size_t nf = json_object_size(root);
-        e->fields = calloc(nf ? nf : 1, sizeof(*e->fields));
-        if (e->fields == NULL)
-            goto out;
-        void *it = json_object_iter(root);
-        for (int i = 0; i < 6 && it != NULL; i++)
-            it = json_object_iter_next(root, it);
-        for (; it != NULL; it = json_object_iter_next(root, it)) {
-            const char *k = json_object_iter_key(it);
-            json_t *v = json_object_iter_value(it);
-            if (strcmp(k, "item") == 0 || strcmp(k, "place") == 0 || strcmp(k, "comment") == 0)
-                continue;
-            char num[32];
-            const char *sv = json_string_value(v);
-            if (json_is_integer(v)) {
-                snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-                sv = num;
-            }
-            if (sv == NULL)
-                continue;
-            struct custos_custody_field *f = &e->fields[e->nfields];
-            f->name = dupn(k);
-            f->value = dupn(sv);
-            e->nfields++;
-            if (f->name == NULL || f->value == NULL)
-                goto out;
-        }
+/* The action's own fields, as text (item, place and comment have their own members). */
+static int
+add_fields(struct custos_custody_event *e, const struct custos_ledger_entry *le)
+{
+    e->fields = calloc(le->nfields ? le->nfields : 1, sizeof(*e->fields));
+    if (e->fields == NULL)
+        return CUSTOS_E_NOMEM;
+    for (size_t i = 0; i < le->nfields; i++) {
+        const char *k = le->fields[i].name;
+        if (strcmp(k, "item") == 0 || strcmp(k, "place") == 0 || strcmp(k, "comment") == 0)
+            continue;
+        struct custos_custody_field *f = &e->fields[e->nfields++];
+        f->name = dupn(k);
+        f->value = dupn(le->fields[i].value);
+        if (f->name == NULL || f->value == NULL)
+            return CUSTOS_E_NOMEM;
     }
+    return CUSTOS_OK;
+}
 
-    /* Apply the act to the case, its people and its items. */
+/* collect: a new item, held by its custodian, where it was found. */
+static int
+collect_item(struct custos_custody *m, const struct custos_custody_event *e,
+             const struct custos_ledger_entry *le, struct custos_custody_item **out)
+{
+    void *ni_ = realloc(m->items, (m->nitems + 1) * sizeof(*m->items));
+    if (ni_ == NULL)
+        return CUSTOS_E_NOMEM;
+    m->items = ni_;
+    struct custos_custody_item *item = &m->items[m->nitems++];
+    *out = item;
+    memset(item, 0, sizeof(*item));
+    item->collected = e->seq;
+    item->disposed = CUSTOS_CUSTODY_NONE;
+    snprintf(item->collected_time, sizeof(item->collected_time), "%s", e->time);
+    const char *hfp = cap_fp(e, "custodian");
+    snprintf(item->holder, sizeof(item->holder), "%s", hfp != NULL ? hfp : "");
+    const char *loc = custos_ledger_entry_field(le, "location");
+    if (loc == NULL)
+        loc = e->place;
+    if ((item->id = dupn(e->item)) == NULL ||
+        set_str(&item->description, custos_ledger_entry_field(le, "description")) != 0 ||
+        set_str(&item->make, custos_ledger_entry_field(le, "make")) != 0 ||
+        set_str(&item->model, custos_ledger_entry_field(le, "model")) != 0 ||
+        set_str(&item->serial, custos_ledger_entry_field(le, "serial")) != 0 ||
+        set_str(&item->collected_at, loc) != 0 || set_str(&item->location, loc) != 0)
+        return CUSTOS_E_NOMEM;
+    return CUSTOS_OK;
+}
+
+/* What open, revoke, attest and close do to the case and its people. */
+static int
+apply_case(struct custos_custody *m, const struct custos_custody_event *e,
+           const struct custos_ledger_entry *le)
+{
     const char *a = e->action;
-    struct custos_custody_item *item = e->item != NULL ? item_mut(m, e->item) : NULL;
-    if (item != NULL)
-        snprintf(e->holder_before, sizeof(e->holder_before), "%s", item->holder);
     if (strcmp(a, CUSTOS_ACTION_OPEN) == 0) {
         char origin[128];
-        m->level = (int)json_integer_value(json_object_get(root, "level"));
+        const char *lid = custos_ledger_entry_field(le, "ledger");
+        const char *rd = custos_ledger_entry_field(le, "report_due");
+        const char *vd = custos_ledger_entry_field(le, "recovery_due");
+        const char *lv = custos_ledger_entry_field(le, "level");
+        m->level = lv != NULL ? atoi(lv) : 0;
         snprintf(m->opened, sizeof(m->opened), "%s", e->time);
-        snprintf(m->report_due, sizeof(m->report_due), "%s", sget(root, "report_due"));
-        snprintf(m->recovery_due, sizeof(m->recovery_due), "%s", sget(root, "recovery_due"));
-        snprintf(origin, sizeof(origin), "%s%s", CUSTOS_LEDGER_ORIGIN_PREFIX, sget(root, "ledger"));
-        if (set_str(&m->case_id, sget(root, "case")) != 0 ||
-            set_str(&m->authorisation, sget(root, "authorisation")) != 0 ||
-            set_str(&m->ledger_id, sget(root, "ledger")) != 0 || set_str(&m->origin, origin) != 0 ||
+        snprintf(m->report_due, sizeof(m->report_due), "%s", rd != NULL ? rd : "");
+        snprintf(m->recovery_due, sizeof(m->recovery_due), "%s", vd != NULL ? vd : "");
+        snprintf(origin, sizeof(origin), "%s%s", CUSTOS_LEDGER_ORIGIN_PREFIX, lid);
+        if (set_str(&m->case_id, custos_ledger_entry_field(le, "case")) != 0 ||
+            set_str(&m->authorisation, custos_ledger_entry_field(le, "authorisation")) != 0 ||
+            set_str(&m->ledger_id, lid) != 0 || set_str(&m->origin, origin) != 0 ||
             set_str(&m->place, e->place) != 0)
-            goto out;
-    } else if (strcmp(a, CUSTOS_ACTION_COLLECT) == 0 && item == NULL && e->item != NULL) {
-        void *ni_ = realloc(m->items, (m->nitems + 1) * sizeof(*m->items));
-        if (ni_ == NULL)
-            goto out;
-        m->items = ni_;
-        item = &m->items[m->nitems++];
-        memset(item, 0, sizeof(*item));
-        item->collected = e->seq;
-        item->disposed = CUSTOS_CUSTODY_NONE;
-        snprintf(item->collected_time, sizeof(item->collected_time), "%s", e->time);
-        const char *hfp = cap_fp(e, "custodian");
-        snprintf(item->holder, sizeof(item->holder), "%s", hfp != NULL ? hfp : "");
-        const char *loc = sget(root, "location") ? sget(root, "location") : e->place;
-        if ((item->id = dupn(e->item)) == NULL ||
-            set_str(&item->description, sget(root, "description")) != 0 ||
-            set_str(&item->make, sget(root, "make")) != 0 ||
-            set_str(&item->model, sget(root, "model")) != 0 ||
-            set_str(&item->serial, sget(root, "serial")) != 0 ||
-            set_str(&item->collected_at, loc) != 0 || set_str(&item->location, loc) != 0)
-            goto out;
-    } else if (strcmp(a, CUSTOS_ACTION_TRANSFER) == 0 && item != NULL) {
-        const char *r = cap_fp(e, "receiver");
-        if (r != NULL)
-            snprintf(item->holder, sizeof(item->holder), "%s", r);
-        /* Where it is now is wherever the receiver takes it; a place is the handover's. */
-        free(item->location);
-        item->location = NULL;
-        if (set_str(&item->location, e->place) != 0)
-            goto out;
-    } else if (strcmp(a, CUSTOS_ACTION_STORE) == 0 && item != NULL) {
-        if (set_str(&item->location, sget(root, "location")) != 0)
-            goto out;
-        item->checked_out = 0;
-    } else if (strcmp(a, CUSTOS_ACTION_SEAL) == 0 && item != NULL) {
-        if (set_str(&item->seal, sget(root, "seal")) != 0)
-            goto out;
-    } else if (strcmp(a, CUSTOS_ACTION_ACCESS) == 0 && item != NULL) {
-        const char *d = sget(root, "direction");
-        item->checked_out = d != NULL && strcmp(d, "out") == 0;
-    } else if (strcmp(a, CUSTOS_ACTION_DISPOSE) == 0 && item != NULL) {
-        item->disposed = e->seq;
+            return CUSTOS_E_NOMEM;
     } else if (strcmp(a, CUSTOS_ACTION_REVOKE) == 0) {
-        const char *k = sget(root, "key");
+        const char *k = custos_ledger_entry_field(le, "key");
         for (size_t i = 0; k != NULL && i < m->npeople; i++)
             if (strcmp(m->people[i].fp, k) == 0 && m->people[i].revoked == CUSTOS_CUSTODY_NONE) {
                 m->people[i].revoked = e->seq;
                 snprintf(m->people[i].revoked_time, sizeof(m->people[i].revoked_time), "%s",
                          e->time);
-                if (set_str(&m->people[i].revoke_reason, sget(root, "reason")) != 0)
-                    goto out;
+                if (set_str(&m->people[i].revoke_reason, custos_ledger_entry_field(le, "reason")) !=
+                    0)
+                    return CUSTOS_E_NOMEM;
             }
     } else if (strcmp(a, CUSTOS_ACTION_ATTEST) == 0 && e->nparties > 0) {
-        json_int_t tg = json_integer_value(json_object_get(root, "target"));
+        const char *tv = custos_ledger_entry_field(le, "target");
+        long long tg = tv != NULL ? strtoll(tv, NULL, 10) : -1;
         if (tg >= 0 && (size_t)tg < m->nevents - 1) {
             struct custos_custody_event *t = &m->events[tg];
             for (size_t j = 0; j < t->nparties; j++)
@@ -381,21 +325,76 @@ add_event(struct custos_custody *m, const char *line, size_t len)
     } else if (strcmp(a, CUSTOS_ACTION_CLOSE) == 0) {
         m->closed = e->seq;
         snprintf(m->closed_time, sizeof(m->closed_time), "%s", e->time);
-        if (set_str(&m->close_reason, sget(root, "reason")) != 0)
-            goto out;
+        if (set_str(&m->close_reason, custos_ledger_entry_field(le, "reason")) != 0)
+            return CUSTOS_E_NOMEM;
     }
+    return CUSTOS_OK;
+}
+
+/* What an act does to its item: collect, transfer, store, seal, access, dispose. */
+static int
+apply_item(struct custos_custody *m, const struct custos_custody_event *e,
+           const struct custos_ledger_entry *le, struct custos_custody_item **itemp)
+{
+    const char *a = e->action;
+    struct custos_custody_item *item = *itemp;
+    if (strcmp(a, CUSTOS_ACTION_COLLECT) == 0 && item == NULL && e->item != NULL)
+        return collect_item(m, e, le, itemp);
+    if (item == NULL)
+        return CUSTOS_OK;
+    if (strcmp(a, CUSTOS_ACTION_TRANSFER) == 0) {
+        const char *r = cap_fp(e, "receiver");
+        if (r != NULL)
+            snprintf(item->holder, sizeof(item->holder), "%s", r);
+        /* Where it is now is wherever the receiver takes it; a place is the handover's. */
+        free(item->location);
+        item->location = NULL;
+        if (set_str(&item->location, e->place) != 0)
+            return CUSTOS_E_NOMEM;
+    } else if (strcmp(a, CUSTOS_ACTION_STORE) == 0) {
+        if (set_str(&item->location, custos_ledger_entry_field(le, "location")) != 0)
+            return CUSTOS_E_NOMEM;
+        item->checked_out = 0;
+    } else if (strcmp(a, CUSTOS_ACTION_SEAL) == 0) {
+        if (set_str(&item->seal, custos_ledger_entry_field(le, "seal")) != 0)
+            return CUSTOS_E_NOMEM;
+    } else if (strcmp(a, CUSTOS_ACTION_ACCESS) == 0) {
+        const char *d = custos_ledger_entry_field(le, "direction");
+        item->checked_out = d != NULL && strcmp(d, "out") == 0;
+    } else if (strcmp(a, CUSTOS_ACTION_DISPOSE) == 0) {
+        item->disposed = e->seq;
+    }
+    return CUSTOS_OK;
+}
+
+/* Adds the event of one verified entry to m and applies it to the case, people and items. */
+static int
+add_event(struct custos_custody *m, const struct custos_ledger_entry *le)
+{
+    struct custos_custody_event *e = &m->events[m->nevents++];
+    memset(e, 0, sizeof(*e));
+    snprintf(e->sha256, sizeof(e->sha256), "%s", le->sha256);
+    e->seq = le->seq;
+    snprintf(e->time, sizeof(e->time), "%s", le->time);
+    if ((e->action = dupn(le->action)) == NULL || set_str(&e->item, le->item) != 0 ||
+        set_str(&e->place, custos_ledger_entry_field(le, "place")) != 0 ||
+        set_str(&e->comment, custos_ledger_entry_field(le, "comment")) != 0 ||
+        add_parties(m, e, le) != CUSTOS_OK || add_fields(e, le) != CUSTOS_OK)
+        return CUSTOS_E_NOMEM;
+    struct custos_custody_item *item = e->item != NULL ? item_mut(m, e->item) : NULL;
+    if (item != NULL)
+        snprintf(e->holder_before, sizeof(e->holder_before), "%s", item->holder);
+    if (apply_case(m, e, le) != CUSTOS_OK || apply_item(m, e, le, &item) != CUSTOS_OK)
+        return CUSTOS_E_NOMEM;
     if (item != NULL) {
         snprintf(e->holder_after, sizeof(e->holder_after), "%s", item->holder);
         size_t *ev = realloc(item->events, (item->nevents + 1) * sizeof(*ev));
         if (ev == NULL)
-            goto out;
+            return CUSTOS_E_NOMEM;
         item->events = ev;
         item->events[item->nevents++] = m->nevents - 1;
     }
-    rc = CUSTOS_OK;
-out:
-    json_decref(root);
-    return rc;
+    return CUSTOS_OK;
 }
 
 /* Signatures still owed after the whole ledger, and each event's sentence. */
@@ -425,34 +424,53 @@ finish(struct custos_custody *m)
     return CUSTOS_OK;
 }
 
+/* The model under construction while verification shows it the entries. */
+struct loader {
+    struct custos_custody *m;
+    size_t cap_events, cap_bytes;
+    const char *path;
+};
+
+/* Each entry as verification replays it: its line joins the bytes, its event the model. */
 static int
-read_all(const char *path, char **buf, size_t *len, struct custos_error *err)
+take_entry(void *ctx, const struct custos_ledger_entry *le, struct custos_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot open the ledger");
-    struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        int e = errno;
-        close(fd);
-        return custos_error_set(err, CUSTOS_E_IO, e, path, "cannot stat the ledger");
+    struct loader *ld = ctx;
+    struct custos_custody *m = ld->m;
+    if (m->len + le->len + 2 > ld->cap_bytes) {
+        size_t cap = ld->cap_bytes < 65536 ? 65536 : ld->cap_bytes;
+        while (m->len + le->len + 2 > cap)
+            cap *= 2;
+        char *b = realloc(m->bytes, cap);
+        if (b == NULL)
+            return custos_error_set(err, CUSTOS_E_NOMEM, 0, ld->path, "out of memory");
+        m->bytes = b;
+        ld->cap_bytes = cap;
     }
-    char *b = malloc((size_t)sb.st_size + 1);
-    if (b == NULL) {
-        close(fd);
-        return custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
-    }
-    long long got = custos__pread_full(fd, b, (size_t)sb.st_size, 0);
-    int e = errno;
-    close(fd);
-    if (got < 0) {
-        free(b);
-        return custos_error_set(err, CUSTOS_E_IO, e, path, "cannot read the ledger");
-    }
-    b[got] = '\0';
-    *buf = b;
-    *len = (size_t)got;
+    memcpy(m->bytes + m->len, le->line, le->len);
+    m->len += le->len;
+    m->bytes[m->len++] = '\n';
+    m->bytes[m->len] = '\0';
+    if (grow((void **)&m->events, &ld->cap_events, m->nevents, sizeof(*m->events)) != 0 ||
+        add_event(m, le) != CUSTOS_OK)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, ld->path, "out of memory");
     return CUSTOS_OK;
+}
+
+/* The model of an unverified ledger is not shown: the worst finding says why. */
+static int
+refuse(const struct custos_ledger_report *r, const char *path, struct custos_error *err)
+{
+    size_t worst = 0;
+    for (size_t i = 0; i < r->nfindings; i++)
+        if (r->findings[i].status == r->status) {
+            worst = i;
+            break;
+        }
+    return custos_error_set(err, r->status, 0, path,
+                            "%s (%zu finding%s; custos-ledger verify lists them): the history "
+                            "of an unverified ledger is not shown",
+                            r->findings[worst].message, r->nfindings, r->nfindings == 1 ? "" : "s");
 }
 
 int
@@ -460,38 +478,34 @@ custos_custody_load(struct custos_custody **out, const char *path, const char *c
                     const struct custos_progress *progress, struct custos_error *err)
 {
     *out = NULL;
-    struct custos_ledger_report *r = NULL;
-    int rc = custos_ledger_verify(path, checkpoint, progress, &r, err);
-    if (r == NULL)
-        return rc;
-    if (r->status != CUSTOS_OK && r->status != CUSTOS_E_INCOMPLETE) {
-        size_t worst = 0;
-        for (size_t i = 0; i < r->nfindings; i++)
-            if (r->findings[i].status == r->status) {
-                worst = i;
-                break;
-            }
-        rc = custos_error_set(err, r->status, 0, path,
-                              "%s (%zu finding%s; custos-ledger verify lists them): the history "
-                              "of an unverified ledger is not shown",
-                              r->findings[worst].message, r->nfindings,
-                              r->nfindings == 1 ? "" : "s");
-        custos_ledger_report_free(r);
-        return rc;
-    }
     struct custos_custody *m = calloc(1, sizeof(*m));
-    if (m == NULL) {
-        custos_ledger_report_free(r);
+    if (m == NULL)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
-    }
-    m->report = r;
     m->closed = CUSTOS_CUSTODY_NONE;
     if ((m->path = strdup(path)) == NULL ||
         (checkpoint != NULL && (m->checkpoint = strdup(checkpoint)) == NULL)) {
         custos_custody_free(m);
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
     }
-    rc = read_all(path, &m->bytes, &m->len, err);
+    /* One reading: the model is built from exactly the lines that verify. */
+    struct loader ld = {m, 0, 0, path};
+    int rc = custos_ledger_verify_each(path, &checkpoint, checkpoint != NULL, progress, take_entry,
+                                       &ld, &m->report, err);
+    const struct custos_ledger_report *r = m->report;
+    if (r == NULL) {
+        custos_custody_free(m);
+        return rc;
+    }
+    if (r->status != CUSTOS_OK && r->status != CUSTOS_E_INCOMPLETE) {
+        rc = refuse(r, path, err);
+        custos_custody_free(m);
+        return rc;
+    }
+    rc = CUSTOS_OK;
+    if (m->nevents != r->entries)
+        rc = custos_error_set(err, CUSTOS_E_CORRUPT, 0, path,
+                              "%zu of the %" PRIu64 " verified entries were read", m->nevents,
+                              r->entries);
     if (rc == CUSTOS_OK && checkpoint != NULL) {
         rc = custos__read_small_file(checkpoint, CUSTOS_NOTE_MAX, &m->checkpoint_text,
                                      &m->checkpoint_len, err);
@@ -501,48 +515,11 @@ custos_custody_load(struct custos_custody **out, const char *path, const char *c
             custos_hex_encode(h, 32, m->checkpoint_sha256);
         }
     }
+    if (rc == CUSTOS_OK && finish(m) != CUSTOS_OK)
+        rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
     if (rc != CUSTOS_OK) {
         custos_custody_free(m);
         return rc;
-    }
-    m->events = calloc(r->entries ? r->entries : 1, sizeof(*m->events));
-    if (m->events == NULL) {
-        custos_custody_free(m);
-        return custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
-    }
-    size_t off = 0;
-    for (uint64_t i = 0; i < r->entries; i++) {
-        char *nl = memchr(m->bytes + off, '\n', m->len - off);
-        if (nl == NULL) {
-            rc = custos_error_set(
-                err, CUSTOS_E_UNTRUSTED, 0, path,
-                "the ledger changed while it was read (entry %" PRIu64 " is gone)", i);
-            custos_custody_free(m);
-            return rc;
-        }
-        size_t ll = (size_t)(nl - (m->bytes + off));
-        rc = add_event(m, m->bytes + off, ll);
-        if (rc != CUSTOS_OK) {
-            custos_error_set(err, rc, 0, path,
-                             rc == CUSTOS_E_NOMEM ? "out of memory"
-                                                  : "the ledger changed while it was read");
-            custos_custody_free(m);
-            return rc;
-        }
-        off += ll + 1;
-    }
-    /* Keep exactly the verified bytes: the last line must be the verified head. */
-    m->len = off;
-    if (r->entries > 0 && strcmp(m->events[m->nevents - 1].sha256, r->head) != 0) {
-        rc = custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, path,
-                              "the ledger changed while it was read (head differs)");
-        custos_custody_free(m);
-        return rc;
-    }
-    rc = finish(m);
-    if (rc != CUSTOS_OK) {
-        custos_custody_free(m);
-        return custos_error_set(err, rc, 0, path, "out of memory");
     }
     *out = m;
     return r->status;

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <openssl/evp.h>
 
 #include "custos/atomicfile.h"
@@ -65,13 +66,13 @@ custos_tlog_tile_path(int level, uint64_t index, unsigned w, char *out, size_t s
 }
 
 static void
-vkey_id(const char *name, const uint8_t pub[32], uint8_t id[4])
+vkey_id(const char *name, uint8_t type, const uint8_t pub[32], uint8_t id[4])
 {
     size_t nl = strlen(name);
     uint8_t buf[256 + 2 + 32], md[32];
     memcpy(buf, name, nl);
     buf[nl] = '\n';
-    buf[nl + 1] = 0x01; /* Ed25519 */
+    buf[nl + 1] = type;
     memcpy(buf + nl + 2, pub, 32);
     EVP_Digest(buf, nl + 2 + 32, md, NULL, EVP_sha256(), NULL);
     memcpy(id, md, 4);
@@ -91,12 +92,14 @@ custos_tlog_vkey_parse(const char *text, struct custos_tlog_vkey *v, struct cust
     uint8_t raw[64];
     size_t n = 0;
     size_t klen = strcspn(p2 + 1, "\r\n");
-    if (custos__b64_decode(p2 + 1, klen, raw, sizeof(raw), &n) != 0 || n != 33 || raw[0] != 0x01)
+    if (custos__b64_decode(p2 + 1, klen, raw, sizeof(raw), &n) != 0 || n != 33 ||
+        (raw[0] != CUSTOS_TLOG_KEY_ED25519 && raw[0] != CUSTOS_TLOG_KEY_COSIG))
         return custos_error_set(err, CUSTOS_E_CORRUPT, 0, NULL,
-                                "verifier key %s: not an Ed25519 key (type 0x01, 32 bytes)",
+                                "verifier key %s: not an Ed25519 key (type 0x01 or 0x04, 32 bytes)",
                                 v->name);
+    v->type = raw[0];
     memcpy(v->pub, raw + 1, 32);
-    vkey_id(v->name, v->pub, v->id);
+    vkey_id(v->name, v->type, v->pub, v->id);
     char hex[9];
     snprintf(hex, sizeof(hex), "%02x%02x%02x%02x", v->id[0], v->id[1], v->id[2], v->id[3]);
     if (strncmp(p1 + 1, hex, 8) != 0)
@@ -112,7 +115,7 @@ custos_tlog_vkey_format(const struct custos_key *key, const char *name, char *ou
     uint8_t raw[33], id[4];
     raw[0] = 0x01;
     custos_key_raw(key, raw + 1);
-    vkey_id(name, raw + 1, id);
+    vkey_id(name, CUSTOS_TLOG_KEY_ED25519, raw + 1, id);
     char b64[CUSTOS__B64_SIZE(33)];
     custos__b64_encode(raw, 33, b64);
     snprintf(out, size, "%s+%02x%02x%02x%02x+%s", name, id[0], id[1], id[2], id[3], b64);
@@ -141,8 +144,8 @@ custos_tlog_note_verify(const struct custos_checkpoint *cp, const struct custos_
     int found = 0;
     for (size_t i = 0; i < cp->nsigs && rc == CUSTOS_OK; i++) {
         const struct custos_note_sig *s = &cp->sigs[i];
-        if (strcmp(s->name, v->name) != 0 || s->blob_len != 4 + CUSTOS_SIG_SIZE ||
-            memcmp(s->blob, v->id, 4) != 0)
+        if (v->type != CUSTOS_TLOG_KEY_ED25519 || strcmp(s->name, v->name) != 0 ||
+            s->blob_len != 4 + CUSTOS_SIG_SIZE || memcmp(s->blob, v->id, 4) != 0)
             continue;
         struct custos_error e;
         if (custos_verify_raw(k, cp->text, cp->text_len, s->blob + 4, &e) != CUSTOS_OK)
@@ -173,9 +176,96 @@ struct custos_tlog {
     uint64_t size;
     struct custos_checkpoint cp;
     struct tile cache[CACHE];
-    unsigned next; /* round-robin victim */
+    unsigned next;    /* round-robin victim */
+    uint64_t fetched; /* bytes of tiles and bundles read */
     struct custos_error err;
 };
+
+static int read_rel(const char *dir, const char *rel, size_t max, uint8_t **out, size_t *len,
+                    struct custos_error *err);
+
+struct body {
+    uint8_t *p;
+    size_t len, max;
+    int over;
+};
+
+static size_t
+body_write(char *data, size_t size, size_t n, void *ctx)
+{
+    struct body *b = ctx;
+    size_t add = size * n;
+    if (b->len + add > b->max) {
+        b->over = 1;
+        return 0; /* stops the transfer: a tile or note is never that large */
+    }
+    uint8_t *p = realloc(b->p, b->len + add + 1);
+    if (p == NULL)
+        return 0;
+    b->p = p;
+    memcpy(b->p + b->len, data, add);
+    b->len += add;
+    return add;
+}
+
+/* base/rel over HTTP(S): a log served by any web server. */
+static int
+fetch_url(const char *base, const char *rel, size_t max, uint8_t **out, size_t *len,
+          struct custos_error *err)
+{
+    char url[4096 + 128], ebuf[CURL_ERROR_SIZE] = "";
+    snprintf(url, sizeof(url), "%s%s%s", base, base[strlen(base) - 1] == '/' ? "" : "/", rel);
+    struct body b = {.max = max};
+    CURL *h = curl_easy_init();
+    if (h == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, url, "out of memory");
+    long code = 0;
+    CURLcode cc = CURLE_OK;
+    if (curl_easy_setopt(h, CURLOPT_URL, url) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 20L) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_TIMEOUT, 120L) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_USERAGENT, "custos/" CUSTOS_VERSION_STRING) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_write) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_WRITEDATA, &b) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf) != CURLE_OK)
+        cc = CURLE_FAILED_INIT;
+    if (cc == CURLE_OK)
+        cc = curl_easy_perform(h);
+    if (cc == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_cleanup(h);
+    int rc = CUSTOS_OK;
+    if (b.over)
+        rc = custos_error_set(err, CUSTOS_E_CORRUPT, 0, url, "more than %zu bytes", max);
+    else if (cc != CURLE_OK)
+        rc = custos_error_set(err, CUSTOS_E_IO, 0, url, "cannot fetch: %s",
+                              ebuf[0] ? ebuf : curl_easy_strerror(cc));
+    else if (code != 200)
+        rc = custos_error_set(err, CUSTOS_E_IO, code == 404 ? ENOENT : 0, url,
+                              "cannot fetch: HTTP status %ld", code);
+    if (rc != CUSTOS_OK) {
+        free(b.p);
+        return rc;
+    }
+    if (b.p == NULL && (b.p = malloc(1)) == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, url, "out of memory");
+    b.p[b.len] = 0;
+    *out = b.p;
+    *len = b.len;
+    return CUSTOS_OK;
+}
+
+int
+custos_tlog_fetch(const char *log, const char *rel, size_t max, uint8_t **out, size_t *len,
+                  struct custos_error *err)
+{
+    if (strncmp(log, "http://", 7) == 0 || strncmp(log, "https://", 8) == 0)
+        return fetch_url(log, rel, max, out, len, err);
+    return read_rel(log, rel, max, out, len, err);
+}
 
 /* Whole file dir/rel into a new buffer; CUSTOS_E_IO when missing. */
 static int
@@ -243,9 +333,11 @@ get_tile(struct custos_tlog *t, int level, uint64_t index, const struct tile **o
     custos_tlog_tile_path(level, index, w, rel, sizeof(rel));
     uint8_t *buf;
     size_t len;
-    int rc = read_rel(t->dir, rel, (size_t)CUSTOS_TLOG_TILE_WIDTH * HASH, &buf, &len, &t->err);
+    int rc =
+        custos_tlog_fetch(t->dir, rel, (size_t)CUSTOS_TLOG_TILE_WIDTH * HASH, &buf, &len, &t->err);
     if (rc != CUSTOS_OK)
         return rc;
+    t->fetched += len;
     if (len != (size_t)w * HASH) {
         free(buf);
         return custos_error_set(&t->err, CUSTOS_E_CORRUPT, 0, t->dir,
@@ -393,7 +485,7 @@ parse_checkpoint_file(const char *dir, struct custos_checkpoint *cp, struct cust
 {
     uint8_t *buf;
     size_t len;
-    int rc = read_rel(dir, "checkpoint", NOTE_MAX, &buf, &len, err);
+    int rc = custos_tlog_fetch(dir, "checkpoint", NOTE_MAX, &buf, &len, err);
     if (rc != CUSTOS_OK)
         return rc;
     rc = custos_checkpoint_parse((const char *)buf, len, cp, err);
@@ -470,10 +562,12 @@ custos_tlog_entry(struct custos_tlog *t, uint64_t index, uint8_t **data, size_t 
     custos_tlog_tile_path(-1, bundle, w, rel, sizeof(rel));
     uint8_t *buf;
     size_t blen;
-    int rc = read_rel(t->dir, rel, (size_t)CUSTOS_TLOG_TILE_WIDTH * (2 + CUSTOS_TLOG_ENTRY_MAX),
-                      &buf, &blen, &t->err);
+    int rc =
+        custos_tlog_fetch(t->dir, rel, (size_t)CUSTOS_TLOG_TILE_WIDTH * (2 + CUSTOS_TLOG_ENTRY_MAX),
+                          &buf, &blen, &t->err);
     if (rc != CUSTOS_OK)
         return rc;
+    t->fetched += blen;
     size_t off = 0;
     unsigned want = (unsigned)(index % CUSTOS_TLOG_TILE_WIDTH);
     for (unsigned i = 0; i <= want; i++) {
@@ -551,6 +645,18 @@ custos_tlog_consistent(struct custos_tlog *t, uint64_t old_size, const uint8_t o
                                 "entries seen before",
                                 (unsigned long long)old_size);
     return CUSTOS_OK;
+}
+
+void
+custos_tlog_hash_base64(const uint8_t h[HASH], char out[48])
+{
+    custos__b64_encode(h, HASH, out);
+}
+
+uint64_t
+custos_tlog_bytes_read(const struct custos_tlog *t)
+{
+    return t->fetched;
 }
 
 const struct custos_error *
@@ -659,7 +765,7 @@ sign_note(const char *origin, uint64_t size, const uint8_t root[HASH], const str
     int tl = snprintf(text, sizeof(text), "%s\n%llu\n%s\n", origin, (unsigned long long)size, b64);
     uint8_t blob[4 + CUSTOS_SIG_SIZE], raw[32];
     custos_key_raw(key, raw);
-    vkey_id(origin, raw, blob);
+    vkey_id(origin, CUSTOS_TLOG_KEY_ED25519, raw, blob);
     int rc = custos_sign_raw(key, text, (size_t)tl, blob + 4, err);
     if (rc != CUSTOS_OK)
         return rc;
@@ -683,6 +789,45 @@ origin_ok(const char *o)
     return 1;
 }
 
+/* The log's exclusive lock: publishers and witness rounds take turns. */
+static int
+lock_log(const char *dir, struct custos_error *err)
+{
+    char lockpath[4096 + 32];
+    snprintf(lockpath, sizeof(lockpath), "%s/.custos-tlog.lock", dir);
+    int lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (lock < 0 || flock(lock, LOCK_EX) != 0) {
+        int e = errno;
+        if (lock >= 0)
+            close(lock);
+        custos_error_set(err, CUSTOS_E_IO, e, lockpath, "cannot lock: %s", strerror(e));
+        return -1;
+    }
+    return lock;
+}
+
+/* Replaces dir/checkpoint with text in one rename. */
+static int
+replace_checkpoint(const char *dir, const char *text, struct custos_error *err)
+{
+    char tmp[4096 + 64], cpath[4096 + 32];
+    snprintf(cpath, sizeof(cpath), "%s/checkpoint", dir);
+    snprintf(tmp, sizeof(tmp), "%s/.checkpoint.new-%ld", dir, (long)getpid());
+    unlink(tmp);
+    int rc = custos_write_file_new(tmp, text, strlen(text), 0644, err);
+    if (rc == CUSTOS_OK && rename(tmp, cpath) != 0) {
+        rc =
+            custos_error_set(err, CUSTOS_E_IO, errno, cpath, "cannot replace: %s", strerror(errno));
+        unlink(tmp);
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return rc;
+}
+
 int
 custos_tlog_append(const char *dir, const char *origin, const struct custos_key *key,
                    const uint8_t *const *entries, const size_t *lens, size_t n, uint64_t *first,
@@ -702,15 +847,9 @@ custos_tlog_append(const char *dir, const char *origin, const struct custos_key 
                                     lens[i], CUSTOS_TLOG_ENTRY_MAX);
     if (mkdir(dir, 0755) != 0 && errno != EEXIST)
         return custos_error_set(err, CUSTOS_E_IO, errno, dir, "cannot create: %s", strerror(errno));
-    char lockpath[4096 + 32];
-    snprintf(lockpath, sizeof(lockpath), "%s/.custos-tlog.lock", dir);
-    int lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (lock < 0 || flock(lock, LOCK_EX) != 0) {
-        int e = errno;
-        if (lock >= 0)
-            close(lock);
-        return custos_error_set(err, CUSTOS_E_IO, e, lockpath, "cannot lock: %s", strerror(e));
-    }
+    int lock = lock_log(dir, err);
+    if (lock < 0)
+        return err->status;
     struct custos_tlog_vkey v;
     char vk[512];
     custos_tlog_vkey_format(key, origin, vk, sizeof(vk));
@@ -802,22 +941,8 @@ custos_tlog_append(const char *dir, const char *origin, const struct custos_key 
         if (rc == CUSTOS_OK)
             rc = sign_note(origin, new_n, root, key, &text, err);
     }
-    if (rc == CUSTOS_OK) {
-        char tmp[4096 + 64];
-        snprintf(tmp, sizeof(tmp), "%s/.checkpoint.new-%ld", dir, (long)getpid());
-        unlink(tmp);
-        rc = custos_write_file_new(tmp, text, strlen(text), 0644, err);
-        if (rc == CUSTOS_OK && rename(tmp, cpath) != 0) {
-            rc = custos_error_set(err, CUSTOS_E_IO, errno, cpath, "cannot replace: %s",
-                                  strerror(errno));
-            unlink(tmp);
-        }
-        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
-    }
+    if (rc == CUSTOS_OK)
+        rc = replace_checkpoint(dir, text, err);
     if (rc == CUSTOS_OK) {
         if (first != NULL)
             *first = old_n;
@@ -828,6 +953,213 @@ custos_tlog_append(const char *dir, const char *origin, const struct custos_key 
     }
     free(text);
     custos_tlog_free(old);
+    close(lock);
+    return rc;
+}
+
+/* ---- witnesses (C2SP tlog-witness, tlog-cosignature) ---- */
+
+int
+custos_tlog_consistency_proof(struct custos_tlog *t, uint64_t old_size, uint8_t proof[][HASH],
+                              size_t *n)
+{
+    *n = 0;
+    if (old_size == 0 || old_size > t->size)
+        return custos_error_set(&t->err, CUSTOS_E_USAGE, 0, t->dir,
+                                "no consistency proof from %llu to %llu entries",
+                                (unsigned long long)old_size, (unsigned long long)t->size);
+    if (old_size == t->size)
+        return CUSTOS_OK;
+    return consistency_path(t, old_size, 0, t->size, 1, proof, n);
+}
+
+int
+custos_tlog_cosigned(const struct custos_checkpoint *cp, const struct custos_tlog_vkey *w,
+                     uint64_t *time, struct custos_error *err)
+{
+    *time = 0;
+    struct custos_key *k = NULL;
+    int rc = key_of(w->pub, w->name, &k, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    int found = 0;
+    for (size_t i = 0; i < cp->nsigs && rc == CUSTOS_OK; i++) {
+        const struct custos_note_sig *s = &cp->sigs[i];
+        if (w->type != CUSTOS_TLOG_KEY_COSIG || strcmp(s->name, w->name) != 0 ||
+            s->blob_len != 4 + 8 + CUSTOS_SIG_SIZE || memcmp(s->blob, w->id, 4) != 0)
+            continue;
+        uint64_t ts = 0;
+        for (int b = 0; b < 8; b++)
+            ts = ts << 8 | s->blob[4 + b];
+        char head[64];
+        int hl =
+            snprintf(head, sizeof(head), "cosignature/v1\ntime %llu\n", (unsigned long long)ts);
+        uint8_t *msg = malloc((size_t)hl + cp->text_len);
+        if (msg == NULL) {
+            rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+            break;
+        }
+        memcpy(msg, head, (size_t)hl);
+        memcpy(msg + hl, cp->text, cp->text_len);
+        struct custos_error e;
+        if (custos_verify_raw(k, msg, (size_t)hl + cp->text_len, s->blob + 12, &e) != CUSTOS_OK)
+            rc = custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, NULL,
+                                  "the cosignature by witness %s does not verify", w->name);
+        else {
+            found = 1;
+            *time = ts;
+        }
+        free(msg);
+    }
+    custos_key_free(k);
+    if (rc == CUSTOS_OK && !found)
+        rc = custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, NULL,
+                              "the checkpoint is not cosigned by witness %s", w->name);
+    return rc;
+}
+
+/* One add-checkpoint request; *status the HTTP status, *reply the body. */
+static int
+post_checkpoint(const char *url, const char *body, long *status, struct body *reply,
+                struct custos_error *err)
+{
+    char full[4096 + 64], ebuf[CURL_ERROR_SIZE] = "";
+    snprintf(full, sizeof(full), "%s%sadd-checkpoint", url, url[strlen(url) - 1] == '/' ? "" : "/");
+    CURL *h = curl_easy_init();
+    if (h == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, url, "out of memory");
+    CURLcode cc = CURLE_OK;
+    if (curl_easy_setopt(h, CURLOPT_URL, full) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_USERAGENT, "custos/" CUSTOS_VERSION_STRING) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_write) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_WRITEDATA, reply) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf) != CURLE_OK)
+        cc = CURLE_FAILED_INIT;
+    if (cc == CURLE_OK)
+        cc = curl_easy_perform(h);
+    if (cc == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+    curl_easy_cleanup(h);
+    if (cc != CURLE_OK)
+        return custos_error_set(err, CUSTOS_E_IO, 0, full, "cannot reach the witness: %s",
+                                ebuf[0] ? ebuf : curl_easy_strerror(cc));
+    return CUSTOS_OK;
+}
+
+int
+custos_tlog_witness(const char *dir, const struct custos_tlog_vkey *logv, const char *url,
+                    const struct custos_tlog_vkey *w, uint64_t *time, struct custos_error *err)
+{
+    *time = 0;
+    int lock = lock_log(dir, err);
+    if (lock < 0)
+        return err->status;
+    struct custos_tlog *t = NULL;
+    int rc = custos_tlog_open(&t, dir, NULL, logv, err);
+    uint8_t *note = NULL;
+    size_t notelen = 0;
+    if (rc == CUSTOS_OK)
+        rc = custos_tlog_fetch(dir, "checkpoint", NOTE_MAX, &note, &notelen, err);
+    uint64_t old = 0;
+    char *line = NULL;
+    for (int attempt = 0; rc == CUSTOS_OK && attempt < 2 && line == NULL; attempt++) {
+        uint8_t proof[64][HASH];
+        size_t np = 0;
+        if (old > 0 && (rc = custos_tlog_consistency_proof(t, old, proof, &np)) != CUSTOS_OK) {
+            custos_error_copy(err, &t->err);
+            break;
+        }
+        /* "old N", the proof's hashes in base64, a blank line, the checkpoint as signed. */
+        size_t cap = 64 + np * 48 + notelen + 1, len = 0;
+        char *body = malloc(cap);
+        if (body == NULL) {
+            rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, dir, "out of memory");
+            break;
+        }
+        len += (size_t)snprintf(body, cap, "old %llu\n", (unsigned long long)old);
+        for (size_t i = 0; i < np; i++) {
+            char b64[CUSTOS__B64_SIZE(HASH)];
+            custos__b64_encode(proof[i], HASH, b64);
+            len += (size_t)snprintf(body + len, cap - len, "%s\n", b64);
+        }
+        snprintf(body + len, cap - len, "\n%s", (const char *)note);
+        long status = 0;
+        struct body reply = {.max = 65536};
+        rc = post_checkpoint(url, body, &status, &reply, err);
+        free(body);
+        const char *r = reply.p != NULL ? (const char *)reply.p : "";
+        if (reply.p != NULL)
+            reply.p[reply.len] = 0;
+        if (rc != CUSTOS_OK) {
+        } else if (status == 409 && attempt == 0 &&
+                   sscanf(r, "%llu", (unsigned long long *)&old) == 1 && old <= t->size) {
+            /* The witness has seen another size: prove from it. */
+        } else if (status == 200) {
+            if ((line = strdup(r)) == NULL)
+                rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, url, "out of memory");
+        } else if (status == 409) {
+            rc = custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, url,
+                                  "the witness has seen a log of %.30s entries that this one does "
+                                  "not extend: a FORK or a rollback",
+                                  r);
+        } else if (status == 404 || status == 403 || status == 422) {
+            rc = custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, url,
+                                  "the witness refused the checkpoint: %s (HTTP %ld)",
+                                  status == 404   ? "it does not know this log"
+                                  : status == 403 ? "the log's signature does not verify"
+                                                  : "the consistency proof does not verify",
+                                  status);
+        } else {
+            rc =
+                custos_error_set(err, CUSTOS_E_IO, 0, url, "the witness answered HTTP %ld", status);
+        }
+        free(reply.p);
+    }
+    /* The cosignature must verify before it is attached. */
+    struct custos_checkpoint cp;
+    memset(&cp, 0, sizeof(cp));
+    char *cosigned = NULL;
+    if (rc == CUSTOS_OK) {
+        size_t ll = strcspn(line, "\n");
+        /* the note without an older line by this witness, then the new line */
+        char prefix[300];
+        snprintf(prefix, sizeof(prefix), "\u2014 %s ", w->name);
+        size_t cap = notelen + ll + 2, len = 0;
+        if ((cosigned = malloc(cap + 1)) == NULL)
+            rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, dir, "out of memory");
+        for (const char *p = (const char *)note, *e; rc == CUSTOS_OK && *p != '\0'; p = e) {
+            e = strchr(p, '\n');
+            e = e != NULL ? e + 1 : p + strlen(p);
+            if (strncmp(p, prefix, strlen(prefix)) == 0)
+                continue;
+            memcpy(cosigned + len, p, (size_t)(e - p));
+            len += (size_t)(e - p);
+        }
+        if (rc == CUSTOS_OK) {
+            memcpy(cosigned + len, line, ll);
+            len += ll;
+            cosigned[len++] = '\n';
+            cosigned[len] = '\0';
+            rc = custos_checkpoint_parse(cosigned, len, &cp, err);
+        }
+        if (rc == CUSTOS_OK && (rc = custos_tlog_cosigned(&cp, w, time, err)) != CUSTOS_OK) {
+            char msg[CUSTOS_ERROR_MESSAGE_MAX];
+            snprintf(msg, sizeof(msg), "%s", err->message);
+            rc = custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, url, "%s", msg);
+        }
+        if (rc == CUSTOS_OK)
+            rc = replace_checkpoint(dir, cosigned, err);
+    }
+    custos_checkpoint_clear(&cp);
+    free(cosigned);
+    free(line);
+    free(note);
+    custos_tlog_free(t);
     close(lock);
     return rc;
 }

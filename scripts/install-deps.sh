@@ -13,6 +13,7 @@ pkgs="$pkgs jq xz-utils zstd" # tests and demo: JSON checks; tar.xz and tar.zst 
 pkgs="$pkgs ntfs-3g" # custos-hash tests: mkntfs, ntfscp write NTFS images unmounted
 pkgs="$pkgs clang libclang-rt-14-dev" # tests/fuzz: libFuzzer, ASan and UBSan runtimes (build-fuzz/)
 pkgs="$pkgs libxml2-utils" # hash-format: xmllint --schema dfxml.xsd
+pkgs="$pkgs golang-go golang-golang-x-mod-dev lighttpd curl" # ledger-publish: Go's reference tlog code; a log served over HTTP
 missing=""
 for p in $pkgs; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then

@@ -145,8 +145,8 @@ struct custos_custody {
 
 /*
  * Verifies the ledger at path (and the checkpoint, when not NULL) with
- * custos_ledger_verify and builds the custody model from the bytes it
- * verified.
+ * custos_ledger_verify_each and builds the custody model from the entries
+ * as that verification replays them (one reading of the file).
  * Returns: CUSTOS_OK; CUSTOS_E_INCOMPLETE with *out set when signatures are
  * still owed (m->pending lists them); CUSTOS_E_UNTRUSTED or
  * CUSTOS_E_CORRUPT with *out NULL when the ledger does not verify (err

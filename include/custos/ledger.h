@@ -19,9 +19,10 @@
  *      custos_ledger_append(l, "acquire", fields_json, p, 2, NULL, &seq)
  *   3. custos_ledger_free(l)
  * Outline (parties sign on their own devices):
- *   1. custos_ledger_propose(l, action, fields, parties, n, NULL, &body); custos_proposal_write()
- *   2. each party: custos_proposal_sign(path, key, &err)
- *   3. custos_proposal_read(); custos_ledger_commit(l, body, len, tokens, n, 0, &seq)
+ *   1. custos_ledger_propose(l, action, fields, parties, n, NULL, &body);
+ *      custos_ledger_proposal_write() (ledger_proposal.h)
+ *   2. each party: custos_ledger_proposal_sign_shown(path, shown, key, &err)
+ *   3. custos_ledger_proposal_read(); custos_ledger_commit(l, body, len, tokens, n, 0, &seq)
  *      (CUSTOS_E_REFUSED when the ledger moved meanwhile: propose again)
  * Outline (audit):
  *   1. custos_ledger_verify(path, checkpoint_or_NULL, progress, &report, &err)
@@ -38,6 +39,7 @@
 #include "error.h"
 #include "export.h"
 #include "key.h"
+#include "checkpoint.h"
 #include "merkle.h"
 #include "progress.h"
 
@@ -301,32 +303,103 @@ CUSTOS_API int custos_ledger_verify_checkpoints(const char *path, const char *co
 /* Releases a report; NULL is allowed. */
 CUSTOS_API void custos_ledger_report_free(struct custos_ledger_report *r);
 
-/*
- * Writes a proposal file (the body and a line end) as a new file at path.
- * Returns: as custos_write_file_new.
- */
-CUSTOS_API int custos_proposal_write(const char *path, const char *body, struct custos_error *err);
+/* One party of an entry, as its body names it. */
+struct custos_ledger_entry_party {
+    const char *as;   /* capacity, e.g. "custodian" */
+    const char *fp;   /* key fingerprint, hex */
+    const char *name; /* the name the body gives */
+    const char *role; /* the role this entry enrols the key in (open, enroll), else NULL */
+    const char *pub;  /* the public key (base64 SPKI) this entry enrols, else NULL */
+    int signed_;      /* 1 when the line carries a signature token by this key */
+};
+
+/* One field of an entry after its header: text as it is, integers in decimal. */
+struct custos_ledger_entry_field {
+    const char *name, *value;
+};
 
 /*
- * Signs the proposal at path with key and appends the token line under an
- * exclusive lock. The key must be one of the body's parties and must not
- * have signed it yet.
- * Returns: CUSTOS_OK; CUSTOS_E_REFUSED (not a party, signed already);
- * CUSTOS_E_CORRUPT; CUSTOS_E_IO; CUSTOS_E_NOMEM.
+ * One entry as verification replayed it, for a reader that builds its own
+ * model of the case (custody.h, dispose.h) on the same bytes. Every pointer
+ * is valid only during the callback.
  */
-CUSTOS_API int custos_proposal_sign(const char *path, const struct custos_key *key,
-                                    struct custos_error *err);
+struct custos_ledger_entry {
+    uint64_t seq;       /* the entry's number */
+    const char *line;   /* the line as stored, without LF */
+    size_t len;         /* bytes of line */
+    char sha256[65];    /* SHA-256 of the line, hex: the next entry's prev */
+    const char *time;   /* RFC 3339 UTC */
+    const char *action; /* CUSTOS_ACTION_* */
+    const char *item;   /* the "item" field, or NULL */
+    const struct custos_ledger_entry_party *parties; /* in body order */
+    size_t nparties;
+    const struct custos_ledger_entry_field *fields; /* in body order (at most 32) */
+    size_t nfields;
+};
 
 /*
- * Reads a proposal: *body (NUL-terminated, without LF) and *ntokens tokens.
- * Release with custos_proposal_free.
- * Returns: CUSTOS_OK; CUSTOS_E_CORRUPT; CUSTOS_E_IO; CUSTOS_E_NOMEM.
+ * Called for each entry during verification; returns CUSTOS_OK to go on, or
+ * a status with err set to stop the verification with that status.
  */
-CUSTOS_API int custos_proposal_read(const char *path, char **body, char ***tokens, size_t *ntokens,
-                                    struct custos_error *err);
+typedef int (*custos_ledger_entry_fn)(void *ctx, const struct custos_ledger_entry *e,
+                                      struct custos_error *err);
 
-/* Releases what custos_proposal_read returned; NULLs are allowed. */
-CUSTOS_API void custos_proposal_free(char *body, char **tokens, size_t ntokens);
+/* The value of field name of e (text, or an integer in decimal), or NULL. */
+CUSTOS_API const char *custos_ledger_entry_field(const struct custos_ledger_entry *e,
+                                                 const char *name);
+
+/*
+ * custos_ledger_verify_checkpoints, calling each(ctx, entry, err) for every
+ * line that is an entry of a known action, in ledger order, right after
+ * replay checked and applied it: one reading of the file serves both the
+ * verdict and the caller's model, so the model is built from exactly the
+ * bytes that were verified. The verdict comes at the end (signatures are
+ * checked on worker threads meanwhile): what each built describes the
+ * ledger only if the returned status is CUSTOS_OK or CUSTOS_E_INCOMPLETE;
+ * otherwise the caller discards it.
+ * Returns: as custos_ledger_verify; or the status each returned to stop,
+ * with *out NULL and err as each set it.
+ */
+CUSTOS_API int
+custos_ledger_verify_each(const char *path, const char *const *checkpoints, size_t ncheckpoints,
+                          const struct custos_progress *progress, custos_ledger_entry_fn each,
+                          void *ctx, struct custos_ledger_report **out, struct custos_error *err);
+
+/*
+ * The policy of one action, from the table the ledger enforces on append
+ * and verify, as a new JSON string *json: {"action":A, "parties":[{"as":
+ * capacity, "required":bool, "roles":[role...]}...], "fields":[{"name":N,
+ * "type":"text"|"integer"|"sha256"|"time", "required":bool}...],
+ * "holder": the capacity that must hold the item, or null}.
+ * Returns: CUSTOS_OK; CUSTOS_E_USAGE for an unknown action; CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_ledger_policy(const char *action, char **json, struct custos_error *err);
+
+/*
+ * The i-th distinct field name (from 0) that entries of some action carry
+ * and a caller may give, over the whole policy table, or NULL past the
+ * last; fields the ledger always sets itself (open's ledger id and
+ * deadlines) are left out. For building a tool's options from the table.
+ */
+CUSTOS_API const char *custos_ledger_field_name(size_t i);
+
+/*
+ * 1 when the ledger fills in field of action itself: always (open's
+ * "ledger", "report_due", "recovery_due") or when absent (attest's
+ * "target_sha256", the hash of the target entry); else 0.
+ */
+CUSTOS_API int custos_ledger_field_automatic(const char *action, const char *field);
+
+/*
+ * Checks an entry body (a proposal's, without signatures) against the
+ * ledger as it is now (after reading new entries), as a commit would, but
+ * without signing or writing: the entry must come next (seq and prev), and
+ * follow the policy (roles, enrolment, revocation, item state, fields).
+ * Missing signatures are allowed. The reason is in custos_ledger_error(l).
+ * Returns: CUSTOS_OK; CUSTOS_E_REFUSED; CUSTOS_E_CORRUPT; CUSTOS_E_IO;
+ * CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_ledger_check_body(struct custos_ledger *l, const char *body, size_t len);
 
 #ifdef __cplusplus
 }

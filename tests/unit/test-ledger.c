@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 #include "custos/ledger.h"
+#include "custos/ledger_proposal.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -296,19 +297,20 @@ test_proposal_files(void)
     custos_ledger_open(&l, "p.ledger", &err);
     struct custos_ledger_party pp = {"author", alice};
     custos_ledger_propose(l, "note", "{\"text\":\"proposed\"}", &pp, 1, NULL, &body);
-    is_status(custos_proposal_write("n.prop", body, &err), CUSTOS_OK, &err, "write proposal");
+    is_status(custos_ledger_proposal_write("n.prop", body, &err), CUSTOS_OK, &err,
+              "write proposal");
     free(body);
-    is_status(custos_proposal_sign("n.prop", bob, &err), CUSTOS_E_REFUSED, &err,
+    is_status(custos_ledger_proposal_sign("n.prop", bob, &err), CUSTOS_E_REFUSED, &err,
               "a non-party may not sign a proposal");
-    is_status(custos_proposal_sign("n.prop", alice, &err), CUSTOS_OK, &err, "sign proposal");
-    is_status(custos_proposal_sign("n.prop", alice, &err), CUSTOS_E_REFUSED, &err,
+    is_status(custos_ledger_proposal_sign("n.prop", alice, &err), CUSTOS_OK, &err, "sign proposal");
+    is_status(custos_ledger_proposal_sign("n.prop", alice, &err), CUSTOS_E_REFUSED, &err,
               "signing twice refused");
-    is_status(custos_proposal_read("n.prop", &body, &tokens, &n, &err), CUSTOS_OK, &err,
+    is_status(custos_ledger_proposal_read("n.prop", &body, &tokens, &n, &err), CUSTOS_OK, &err,
               "read proposal");
     is_int(n, 1, "one token");
     is_status(custos_ledger_commit(l, body, strlen(body), (const char *const *)tokens, n, 0, NULL),
               CUSTOS_OK, custos_ledger_error(l), "commit proposal");
-    custos_proposal_free(body, tokens, n);
+    custos_ledger_proposal_free(body, tokens, n);
     custos_ledger_free(l);
 }
 

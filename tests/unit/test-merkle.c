@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: ISC */
+#include "custos/checkpoint.h"
 #include "custos/merkle.h"
 #include "custos/digest.h"
 #include "custos/sign.h"

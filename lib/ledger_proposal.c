@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * proposal.c: an entry body in plain language for the people who sign it,
- * and signing a proposal file only if it still holds what was shown.
+ * ledger_proposal.c: proposal files (an entry body, then one signature
+ * token a line, for parties who sign on their own devices), the entry body
+ * in plain language for the people who sign it, and signing a proposal file
+ * only if it still holds what was shown.
  */
-#include "custos/proposal.h"
+#include "custos/ledger_proposal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,9 +20,11 @@
 #include <openssl/evp.h>
 
 #include "custos/digest.h"
+#include "custos/atomicfile.h"
 #include "custos/ledger.h"
 #include "custody_private.h"
 #include "fsutil_private.h"
+#include "key_private.h" /* custos__read_small_file */
 
 /* What the parties state by signing, per action. */
 static const struct {
@@ -153,11 +157,143 @@ custos_entry_describe(const char *body, size_t len, char **text, struct custos_e
 }
 
 int
-custos_proposal_sign_shown(const char *path, const char *shown, const struct custos_key *key,
-                           struct custos_error *err)
+custos_ledger_proposal_describe(const char *body, char **tokens, size_t ntokens, char **text,
+                                struct custos_error *err)
 {
-    /* One lock from the comparison until the signature is written, so the
-     * body cannot change between them (custos_proposal_sign takes the same). */
+    *text = NULL;
+    char *desc = NULL;
+    int rc = custos_entry_describe(body, strlen(body), &desc, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    struct custos__sb b = {0};
+    custos__sb_printf(&b, "%ssigned so far: %s\n", desc, ntokens == 0 ? "nobody" : "");
+    for (size_t i = 0; i < ntokens; i++)
+        custos__sb_printf(&b, "  key %.16s\n", tokens[i]);
+    free(desc);
+    *text = custos__sb_take(&b);
+    if (*text == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    return CUSTOS_OK;
+}
+
+/* ---- proposal files ---- */
+
+int
+custos_ledger_proposal_write(const char *path, const char *body, struct custos_error *err)
+{
+    size_t n = strlen(body);
+    char *b = malloc(n + 2);
+    if (b == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
+    memcpy(b, body, n);
+    b[n] = '\n';
+    int rc = custos_write_file_new(path, b, n + 1, 0644, err);
+    free(b);
+    return rc;
+}
+
+static int
+proposal_parse(const char *path, char *text, size_t len, char **body, char ***tokens,
+               size_t *ntokens, struct custos_error *err)
+{
+    *body = NULL;
+    *tokens = NULL;
+    *ntokens = 0;
+    if (len == 0 || text[len - 1] != '\n' || memchr(text, '\0', len) != NULL)
+        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, path,
+                                "not a proposal (empty, binary or torn)");
+    char *nl = memchr(text, '\n', len);
+    size_t count = 0;
+    for (char *p = nl + 1; p < text + len; p = strchr(p, '\n') + 1)
+        count++;
+    char **t = calloc(count + 1, sizeof(char *));
+    char *b = strndup(text, (size_t)(nl - text));
+    if (t == NULL || b == NULL) {
+        free(t);
+        free(b);
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
+    }
+    size_t i = 0;
+    int line = 2;
+    for (char *p = nl + 1; p < text + len; line++) {
+        char *e = strchr(p, '\n');
+        size_t tl = (size_t)(e - p);
+        if (tl != 64 + 1 + 88 || p[64] != ':') {
+            custos_ledger_proposal_free(b, t, i);
+            return custos_error_set(err, CUSTOS_E_CORRUPT, 0, path,
+                                    "line %d: not a signature token", line);
+        }
+        t[i] = strndup(p, tl);
+        if (t[i] == NULL) {
+            custos_ledger_proposal_free(b, t, i);
+            return custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
+        }
+        i++;
+        p = e + 1;
+    }
+    *body = b;
+    *tokens = t;
+    *ntokens = i;
+    return CUSTOS_OK;
+}
+
+int
+custos_ledger_proposal_read(const char *path, char **body, char ***tokens, size_t *ntokens,
+                            struct custos_error *err)
+{
+    char *text;
+    size_t len;
+    int rc = custos__read_small_file(path, CUSTOS_LEDGER_LINE_MAX, &text, &len, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    rc = proposal_parse(path, text, len, body, tokens, ntokens, err);
+    free(text);
+    return rc;
+}
+
+void
+custos_ledger_proposal_free(char *body, char **tokens, size_t ntokens)
+{
+    free(body);
+    for (size_t i = 0; tokens != NULL && i < ntokens; i++)
+        free(tokens[i]);
+    free(tokens);
+}
+
+int
+custos_ledger_proposal_check_signer(const char *path, const char *body, char **tokens,
+                                    size_t ntokens, const struct custos_key *key,
+                                    struct custos_error *err)
+{
+    const char *fp = custos_key_fingerprint(key);
+    json_t *root = json_loads(body, JSON_REJECT_DUPLICATES, NULL);
+    json_t *parties = json_object_get(root, "parties");
+    int listed = 0;
+    for (size_t i = 0; i < json_array_size(parties); i++) {
+        const char *k = sget(json_array_get(parties, i), "key");
+        listed |= k != NULL && strcmp(k, fp) == 0;
+    }
+    json_decref(root);
+    if (!listed)
+        return custos_error_set(err, CUSTOS_E_REFUSED, 0, path,
+                                "%s (key %.16s) is not a party to this entry", custos_key_name(key),
+                                fp);
+    for (size_t i = 0; i < ntokens; i++)
+        if (strncmp(tokens[i], fp, 64) == 0)
+            return custos_error_set(err, CUSTOS_E_REFUSED, 0, path, "%s has signed already",
+                                    custos_key_name(key));
+    return CUSTOS_OK;
+}
+
+/*
+ * Signs the proposal at path with key, if shown is NULL or the body the
+ * file holds: one lock from the comparison until the signature is written,
+ * so the body cannot change between them.
+ */
+static int
+sign_proposal(const char *path, const char *shown, const struct custos_key *key,
+              struct custos_error *err)
+{
     int fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
         return custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot open the proposal");
@@ -165,29 +301,12 @@ custos_proposal_sign_shown(const char *path, const char *shown, const struct cus
         ;
     char *body = NULL, **tokens = NULL, *token = NULL;
     size_t ntokens = 0;
-    int rc = custos_proposal_read(path, &body, &tokens, &ntokens, err);
-    const char *fp = custos_key_fingerprint(key);
-    if (rc == CUSTOS_OK && strcmp(body, shown) != 0)
+    int rc = custos_ledger_proposal_read(path, &body, &tokens, &ntokens, err);
+    if (rc == CUSTOS_OK && shown != NULL && strcmp(body, shown) != 0)
         rc = custos_error_set(err, CUSTOS_E_REFUSED, 0, path,
                               "the proposal changed since it was shown; nothing was signed");
-    if (rc == CUSTOS_OK) {
-        json_t *root = json_loads(body, JSON_REJECT_DUPLICATES, NULL);
-        json_t *parties = json_object_get(root, "parties");
-        int listed = 0;
-        for (size_t i = 0; i < json_array_size(parties); i++) {
-            const char *k = sget(json_array_get(parties, i), "key");
-            listed |= k != NULL && strcmp(k, fp) == 0;
-        }
-        json_decref(root);
-        if (!listed)
-            rc = custos_error_set(err, CUSTOS_E_REFUSED, 0, path,
-                                  "%s (key %.16s) is not a party to this entry",
-                                  custos_key_name(key), fp);
-        for (size_t i = 0; rc == CUSTOS_OK && i < ntokens; i++)
-            if (strncmp(tokens[i], fp, 64) == 0)
-                rc = custos_error_set(err, CUSTOS_E_REFUSED, 0, path, "%s has signed already",
-                                      custos_key_name(key));
-    }
+    if (rc == CUSTOS_OK)
+        rc = custos_ledger_proposal_check_signer(path, body, tokens, ntokens, key, err);
     if (rc == CUSTOS_OK)
         rc = custos_ledger_sign_body(body, strlen(body), key, &token, err);
     if (rc == CUSTOS_OK) {
@@ -204,7 +323,21 @@ custos_proposal_sign_shown(const char *path, const char *shown, const struct cus
         }
     }
     free(token);
-    custos_proposal_free(body, tokens, ntokens);
+    custos_ledger_proposal_free(body, tokens, ntokens);
     close(fd);
     return rc;
+}
+
+int
+custos_ledger_proposal_sign(const char *path, const struct custos_key *key,
+                            struct custos_error *err)
+{
+    return sign_proposal(path, NULL, key, err);
+}
+
+int
+custos_ledger_proposal_sign_shown(const char *path, const char *shown, const struct custos_key *key,
+                                  struct custos_error *err)
+{
+    return sign_proposal(path, shown, key, err);
 }
