@@ -21,18 +21,21 @@
 #include "custos/digest.h"
 #include "custos/ledger.h"
 #include "custos/verify.h"
+#include "dispose_private.h"
 
 #define WALK_DEPTH 8
 #define WALK_MAX   100000
 
 struct cfile {
-    char *rel;       /* below dir */
-    char *path;      /* dir/rel */
-    int is_dir;      /* a bag directory */
-    int is_archive;  /* .tar or .zip */
-    char sha256[65]; /* of the file, "" until computed */
-    char tagsha[65]; /* a package's tag manifest SHA-256, "" until read */
-    int tag_read;    /* tagsha tried */
+    char *rel;          /* below dir */
+    char *path;         /* dir/rel */
+    int is_dir;         /* a bag directory */
+    int is_archive;     /* .tar or .zip */
+    char sha256[65];    /* of the file, "" until computed */
+    char tagsha[65];    /* a package's tag manifest SHA-256, "" until read */
+    int tag_read;       /* tagsha tried */
+    char bundlesha[65]; /* a destruction-proof bundle's digest (of its manifest.sha256) */
+    int bundle_read;    /* bundlesha tried */
 };
 
 struct aentry {
@@ -146,7 +149,9 @@ walk(struct state *s, const char *dir, const char *rel, unsigned depth, struct c
         if (S_ISDIR(st.st_mode)) {
             char tm[8192 + 128];
             snprintf(tm, sizeof(tm), "%s/tagmanifest-sha256.txt", p);
-            if (access(tm, F_OK) == 0)
+            char bm[8192 + 128];
+            snprintf(bm, sizeof(bm), "%s/manifest.sha256", p);
+            if (access(tm, F_OK) == 0 || access(bm, F_OK) == 0)
                 rc = add_file(s, dir, r, 1, err);
             if (rc == CUSTOS_OK)
                 rc = walk(s, dir, r, depth + 1, err);
@@ -189,6 +194,21 @@ tag_sha256(struct cfile *f)
         custos_verify_reference_kind(v) == CUSTOS_VERIFY_REF_BAG)
         snprintf(f->tagsha, sizeof(f->tagsha), "%s", custos_verify_reference_sha256(v));
     custos_verify_free(v);
+}
+
+/* A destruction-proof bundle's digest: the SHA-256 of its manifest.sha256, as dispose records it.
+ */
+static void
+bundle_sha256(struct cfile *f)
+{
+    if (f->bundle_read || !(f->is_dir || ends_with(f->rel, ".tar")))
+        return;
+    f->bundle_read = 1;
+    struct custos__bundle *b = NULL;
+    struct custos_error e;
+    if (custos__bundle_open(&b, f->path, &e) == CUSTOS_OK)
+        snprintf(f->bundlesha, sizeof(f->bundlesha), "%s", b->sha256);
+    custos__bundle_free(b);
 }
 
 static struct custos_case_audit_row *
@@ -267,9 +287,9 @@ audit_entry(struct state *s, const struct aentry *e, const char *dir,
             tag_sha256(f);
             if (strcmp(f->tagsha, want) == 0)
                 hit = f;
-        } else if (f->is_archive || ends_with(f->rel, ".tar")) {
-            file_sha256(f);
-            if (strcmp(f->sha256, want) == 0)
+        } else {
+            bundle_sha256(f);
+            if (strcmp(f->bundlesha, want) == 0)
                 hit = f;
         }
     }

@@ -8,7 +8,8 @@
  * SHA-256 (record_sha256), the images beside each acquisition record
  * against the record (custos_verify_run, every byte), sealed packages by
  * the SHA-256 of their tag manifest (what the seal signs) and then their
- * payload, destruction-proof bundles by their SHA-256, verification
+ * payload, destruction-proof bundles by their digest (the SHA-256 of their
+ * manifest.sha256, as the dispose entry records it), verification
  * references by theirs. Artifacts are found by name (records) or by
  * digest (packages, bundles) anywhere below the directory.
  */

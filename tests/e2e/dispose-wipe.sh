@@ -235,6 +235,8 @@ if [ -z "$loop" ] || [ ! -b "$loop" ]; then
 else
     loops=$loop
     ldev=$(basename "$loop")
+    # a read-only flag left by an earlier user of this loop device outlives its attachment
+    blockdev --setrw "$loop"
     run 6 "loop: a wrong confirmation is refused" custos-dispose wipe --confirm WRONG \
         --log l0.json "$loop"
     check "loop: refusal says a device without a serial is confirmed by its name" \

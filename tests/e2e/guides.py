@@ -285,7 +285,7 @@ def vendor_and_legal():
        "the PDF prints the signers' Chinese names (pdftotext)")
     g = "legal-team.md"
     b = blocks(g)
-    tap(len(b) == 2, "%s has its 2 command blocks (found %d)" % (g, len(b)))
+    tap(len(b) == 3, "%s has its 3 command blocks (found %d)" % (g, len(b)))
     run_block(g, 0, b[0], expect=[r"OK"])
     before = open("case.ledger").read().count("\n")
     run_block(g, 1, b[1], expect=[r"E-001", r"\[y/N\]"])
@@ -294,6 +294,10 @@ def vendor_and_legal():
         "closing custody appended one signed dispose entry")
     sh("custos-ledger verify -q -l case.ledger", 3,
        "the vendor's attestation is owed after closing (exit 3, as the guide says)")
+    # The seal entry names a package nobody handed the legal team: MISSING, exit 3.
+    run_block(g, 2, b[2], want=3,
+              expect=[r"bundle +VS-2026-000917\.tar .* OK", r"package .*MISSING",
+                      r"1 of 2 artifacts check out"])
 
 
 def periodic():

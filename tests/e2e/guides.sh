@@ -14,7 +14,9 @@ fi
 work=$(mktemp -d)
 loop=""
 cleanup() {
-  [ -n "$loop" ] && losetup -d "$loop"
+  # The custodian's guide sets the kernel's read-only flag (blockdev --setro):
+  # it outlives the attachment, so it is cleared before the device goes back.
+  [ -n "$loop" ] && { blockdev --setrw "$loop"; losetup -d "$loop"; }
   rm -rf "$work"
 }
 trap cleanup EXIT
