@@ -162,7 +162,7 @@ text_item(struct custos__sb *b, const struct custos_custody *m,
     custos__sb_printf(b, "\n  CHAIN OF CUSTODY\n");
     struct row *rows = calloc(it->nevents ? it->nevents : 1, sizeof(*rows));
     if (rows == NULL) {
-        b->failed = 1;
+        b->oom = 1;
         return;
     }
     size_t n = rows_of(m, it, rows);
@@ -366,7 +366,7 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
                            "<th>Seal</th><th>Witness</th></tr>\n");
         struct row *rows = calloc(it->nevents ? it->nevents : 1, sizeof(*rows));
         if (rows == NULL) {
-            b->failed = 1;
+            b->oom = 1;
             return;
         }
         size_t n = rows_of(m, it, rows);

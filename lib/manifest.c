@@ -25,6 +25,7 @@
 #include "custos/custos.h"
 #include "fsutil_private.h"
 #include "manifest_private.h"
+#include "text_private.h"
 
 int
 custos_manifest_new(struct custos_manifest **out, unsigned algs, struct custos_error *err)
@@ -391,119 +392,6 @@ custos_entry_type_name(enum custos_entry_type type)
     return "unknown";
 }
 
-/* Length of the valid UTF-8 sequence at s (at most left bytes), or 0. */
-static size_t
-utf8_seq(const unsigned char *s, size_t left)
-{
-    unsigned char c = s[0];
-    size_t n;
-    uint32_t cp;
-    if (c == 0)
-        return 0;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-        cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (left < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3f);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
-bool
-custos_utf8_valid(const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < len) {
-        size_t n = utf8_seq(p + i, len - i);
-        if (n == 0)
-            return false;
-        i += n;
-    }
-    return true;
-}
-
-void
-custos_path_display(const char *name, size_t len, char *buf, size_t size)
-{
-    const unsigned char *p = (const unsigned char *)name;
-    size_t o = 0, i = 0;
-    if (size == 0)
-        return;
-    while (i < len) {
-        char tmp[8];
-        size_t tn;
-        size_t n = utf8_seq(p + i, len - i);
-        if (n == 1 && p[i] == '\\') {
-            memcpy(tmp, "\\\\", 2);
-            tn = 2;
-        } else if (n == 1 && p[i] == '\n') {
-            memcpy(tmp, "\\n", 2);
-            tn = 2;
-        } else if (n == 1 && p[i] == '\t') {
-            memcpy(tmp, "\\t", 2);
-            tn = 2;
-        } else if (n == 1 && p[i] == '\r') {
-            memcpy(tmp, "\\r", 2);
-            tn = 2;
-        } else if (n == 0 || (n == 1 && (p[i] < 0x20 || p[i] == 0x7f))) {
-            snprintf(tmp, sizeof(tmp), "\\x%02x", p[i]);
-            tn = 4;
-            n = 1;
-        } else {
-            memcpy(tmp, p + i, n);
-            tn = n;
-        }
-        if (o + tn >= size)
-            break;
-        memcpy(buf + o, tmp, tn);
-        o += tn;
-        i += n;
-    }
-    buf[o] = '\0';
-}
-
-void
-custos_time_format(const struct custos_time *t, char *buf, size_t size)
-{
-    char b[CUSTOS_TIME_RFC3339_SIZE];
-    if (custos_time_rfc3339_format(t->sec, t->nsec, b) != CUSTOS_OK)
-        snprintf(b, sizeof(b), "1970-01-01T00:00:00Z"); /* as before for an unrepresentable time */
-    snprintf(buf, size, "%s", b);
-}
-
-int
-custos_time_parse(const char *s, struct custos_time *t)
-{
-    memset(t, 0, sizeof(*t));
-    int64_t sec = 0;
-    uint32_t nsec = 0;
-    if (custos_time_rfc3339_parse(s, 0, &sec, &nsec) != CUSTOS_OK)
-        return CUSTOS_E_CORRUPT;
-    t->sec = sec;
-    t->nsec = nsec;
-    t->set = true;
-    return CUSTOS_OK;
-}
-
 void
 custos__out_init(struct outbuf *o, int fd)
 {
@@ -511,12 +399,25 @@ custos__out_init(struct outbuf *o, int fd)
     o->fd = fd;
 }
 
+/* Writes out what the buffer holds; after a failed write nothing more is written. */
 static void
 out_flush(struct outbuf *o)
 {
-    if (o->len > 0 && o->failed_errno == 0 && custos__write_all(o->fd, o->buf, o->len) != 0)
+    if (o->sb.len > 0 && o->failed_errno == 0 && custos__write_all(o->fd, o->sb.p, o->sb.len) != 0)
         o->failed_errno = errno != 0 ? errno : EIO;
-    o->len = 0;
+    o->sb.len = 0;
+}
+
+/* Flushes once the buffer holds OUT_FLUSH bytes, so memory stays bounded. */
+#define OUT_FLUSH 65536
+
+static void
+out_added(struct outbuf *o)
+{
+    if (o->sb.oom && o->failed_errno == 0)
+        o->failed_errno = ENOMEM;
+    if (o->sb.len >= OUT_FLUSH)
+        out_flush(o);
 }
 
 void
@@ -524,22 +425,8 @@ custos__out_bytes(struct outbuf *o, const void *p, size_t n)
 {
     if (o->failed_errno != 0)
         return;
-    if (o->len + n > o->cap) {
-        if (o->len > 0)
-            out_flush(o);
-        if (n > o->cap) {
-            size_t cap = n < 65536 ? 65536 : n;
-            char *b = realloc(o->buf, cap);
-            if (b == NULL) {
-                o->failed_errno = ENOMEM;
-                return;
-            }
-            o->buf = b;
-            o->cap = cap;
-        }
-    }
-    memcpy(o->buf + o->len, p, n);
-    o->len += n;
+    custos__sb_add(&o->sb, p, n);
+    out_added(o);
 }
 
 void
@@ -551,36 +438,28 @@ custos__out_str(struct outbuf *o, const char *s)
 void
 custos__out_fmt(struct outbuf *o, const char *fmt, ...)
 {
-    char small[512];
+    if (o->failed_errno != 0)
+        return;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    custos__sb_vprintf(&o->sb, fmt, ap);
     va_end(ap);
-    if (n < 0) {
-        o->failed_errno = EINVAL;
+    out_added(o);
+}
+
+void
+custos__out_xml(struct outbuf *o, const char *s, size_t len)
+{
+    if (o->failed_errno != 0)
         return;
-    }
-    if ((size_t)n < sizeof(small)) {
-        custos__out_bytes(o, small, (size_t)n);
-        return;
-    }
-    char *big = malloc((size_t)n + 1);
-    if (big == NULL) {
-        o->failed_errno = ENOMEM;
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    custos__out_bytes(o, big, (size_t)n);
-    free(big);
+    custos__sb_xml(&o->sb, s, len);
+    out_added(o);
 }
 
 int
 custos__out_finish(struct outbuf *o)
 {
     out_flush(o);
-    free(o->buf);
-    o->buf = NULL;
+    custos__sb_free(&o->sb);
     return o->failed_errno;
 }

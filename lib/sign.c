@@ -22,6 +22,7 @@
 #include "custos/atomicfile.h"
 #include "base64_private.h"
 #include "key_private.h"
+#include "text_private.h"
 
 #define SIGFILE_MAX 4096 /* bytes; a signature file is about 250 */
 
@@ -236,7 +237,7 @@ parse_sigfile(const char *path, const char *text, size_t len, struct custos_sigf
                  !purpose_valid(out->purpose))
         rc = custos_error_set(err, CUSTOS_E_CORRUPT, 0, path, "line 2: bad purpose line");
     else if (sig_field(&p, CUSTOS_SIGFILE_FIELD_KEY, out->key, sizeof(out->key)) != 0 ||
-             strlen(out->key) != 64 || strspn(out->key, "0123456789abcdef") != 64)
+             !custos__hex_lower(out->key, 64))
         rc = custos_error_set(err, CUSTOS_E_CORRUPT, 0, path, "line 3: bad key line");
     else if (sig_field(&p, CUSTOS_SIGFILE_FIELD_SIGNATURE, b64, sizeof(b64)) != 0 ||
              custos_sig_from_base64(b64, strlen(b64), out->sig, &e2) != CUSTOS_OK)

@@ -37,6 +37,8 @@
 #include "digest.h"
 #include "error.h"
 #include "export.h"
+#include "text.h"    /* custos_path_display: how entry names are shown */
+#include "timefmt.h" /* struct custos_time */
 
 #ifdef __cplusplus
 extern "C" {
@@ -73,13 +75,6 @@ enum custos_entry_type {
     CUSTOS_ENTRY_SPECIAL,   /* fifo, socket or device: listed, never opened */
     CUSTOS_ENTRY_DIRECTORY, /* only listed when it could not be read (status set) */
     CUSTOS_ENTRY_VIRTUAL,   /* an image-only file the file system library made up ($FAT1) */
-};
-
-/* A time stamp; set is false when the source has none. */
-struct custos_time {
-    bool set;
-    int64_t sec;   /* seconds since 1970-01-01T00:00:00Z */
-    uint32_t nsec; /* 0..999999999 */
 };
 
 /* Entry flags. */
@@ -238,29 +233,6 @@ CUSTOS_API int custos_manifest_format_parse(const char *name, enum custos_manife
 
 /* The name written for an entry type ("file", "symlink", ...). */
 CUSTOS_API const char *custos_entry_type_name(enum custos_entry_type type);
-
-/*
- * Writes a one-line display form of the len name bytes into buf (at most
- * size bytes, NUL-terminated): valid UTF-8 passes, except that a backslash
- * is doubled and control characters and invalid bytes become \n, \t, \r or
- * \xHH. Names that differ display differently.
- */
-CUSTOS_API void custos_path_display(const char *name, size_t len, char *buf, size_t size);
-
-/* Returns true when the len bytes at s are valid UTF-8 (no NUL). */
-CUSTOS_API bool custos_utf8_valid(const char *s, size_t len);
-
-/*
- * Formats t as RFC 3339 UTC ("2026-11-23T11:07:07Z", with ".NNNNNNNNN"
- * before the Z when nsec is non-zero) into buf (at least 40 bytes).
- */
-CUSTOS_API void custos_time_format(const struct custos_time *t, char *buf, size_t size);
-
-/*
- * Parses the form custos_time_format writes.
- * Returns: CUSTOS_OK; CUSTOS_E_CORRUPT.
- */
-CUSTOS_API int custos_time_parse(const char *s, struct custos_time *t);
 
 #ifdef __cplusplus
 }
