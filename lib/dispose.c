@@ -681,7 +681,7 @@ custos_dispose_order_open(struct custos_dispose_order **out, const char *path,
     if (rc == CUSTOS_OK) {
         char sigpath[PATH_MAX];
         snprintf(sigpath, sizeof(sigpath), "%s%s", path, CUSTOS_DISPOSE_SIG_SUFFIX);
-        rc = custos_sigfile_verify(sigpath, owner, CUSTOS_PURPOSE_DISPOSAL_ORDER, buf, len, err);
+        rc = custos_sign_verify_sigfile(sigpath, owner, CUSTOS_PURPOSE_DISPOSAL_ORDER, buf, len, err);
     }
     struct custos_dispose_order *o = NULL;
     if (rc == CUSTOS_OK) {
@@ -1825,7 +1825,7 @@ check_signatures(const char *dir, const json_t *cert, const char *manifest, size
                  CUSTOS_DISPOSE_SIG_SUFFIX);
         int rc = key_from_b64(jstr(k, "pub"), jstr(k, "name"), jstr(k, "role"), &key, &e);
         if (rc == CUSTOS_OK)
-            rc = custos_sigfile_verify(sig, key, CUSTOS_PURPOSE_DESTRUCTION_PROOF, manifest,
+            rc = custos_sign_verify_sigfile(sig, key, CUSTOS_PURPOSE_DESTRUCTION_PROOF, manifest,
                                        manifest_len, &e);
         custos_key_free(key);
         if (rc != CUSTOS_OK) {
@@ -2454,7 +2454,7 @@ custos__bundle_check_self(const struct custos__bundle *b, struct custos_error *e
             char sig[PATH_MAX * 2];
             snprintf(sig, sizeof(sig), "%s/%s/%s%s", b->dir, CUSTOS_DISPOSE_SIG_DIR, roles[r],
                      CUSTOS_DISPOSE_SIG_SUFFIX);
-            rc = custos_sigfile_verify(sig, key, CUSTOS_PURPOSE_DESTRUCTION_PROOF, b->manifest,
+            rc = custos_sign_verify_sigfile(sig, key, CUSTOS_PURPOSE_DESTRUCTION_PROOF, b->manifest,
                                        b->manifest_len, err);
         }
         custos_key_free(key);

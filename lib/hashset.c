@@ -66,7 +66,7 @@ static int
 from_manifest(struct custos_hashset *s, const char *path, struct custos_error *err)
 {
     struct custos_manifest *m;
-    int rc = custos_manifest_open(&m, path, err);
+    int rc = custos_manifest_load(&m, path, err);
     if (rc != CUSTOS_OK)
         return rc;
     for (size_t i = 0; i < custos_manifest_count(m); i++) {
@@ -204,7 +204,7 @@ from_lines(struct custos_hashset *s, FILE *f, const char *path, struct custos_er
 }
 
 int
-custos_hashset_open(struct custos_hashset **out, const char *path, struct custos_error *err)
+custos_hashset_load(struct custos_hashset **out, const char *path, struct custos_error *err)
 {
     *out = NULL;
     struct custos_hashset *s = calloc(1, sizeof(*s));

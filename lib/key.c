@@ -390,8 +390,8 @@ check_statement(const char *path, struct custos_key *k, const char *text, const 
         return custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, path,
                                 "key does not match its fingerprint %.16s (altered file%s)",
                                 fp_written, k->priv ? ", or wrong passphrase" : "");
-    rc =
-        custos_verify(k, CUSTOS_PURPOSE_KEY_BINDING, text, (size_t)(stmt_end - text), binding, err);
+    rc = custos_sign_verify(k, CUSTOS_PURPOSE_KEY_BINDING, text, (size_t)(stmt_end - text), binding,
+                            err);
     if (rc != CUSTOS_OK)
         return custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, path,
                                 "name, role or date altered: binding signature does not verify");
@@ -812,7 +812,7 @@ custos_passphrase_free(char *pass, size_t len)
 }
 
 int
-custos_passphrase_read_fd(int fd, char **pass, size_t *len, struct custos_error *err)
+custos_passphrase_load_fd(int fd, char **pass, size_t *len, struct custos_error *err)
 {
     *pass = NULL;
     custos_secret_protect_process();
@@ -861,12 +861,12 @@ custos_passphrase_read_fd(int fd, char **pass, size_t *len, struct custos_error 
 }
 
 int
-custos_passphrase_read_file(const char *path, char **pass, size_t *len, struct custos_error *err)
+custos_passphrase_load_file(const char *path, char **pass, size_t *len, struct custos_error *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot open the passphrase file");
-    int rc = custos_passphrase_read_fd(fd, pass, len, err);
+    int rc = custos_passphrase_load_fd(fd, pass, len, err);
     close(fd);
     if (rc != CUSTOS_OK)
         return with_path(err, path);

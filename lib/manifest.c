@@ -45,7 +45,7 @@ custos_manifest_new(struct custos_manifest **out, unsigned algs, struct custos_e
 }
 
 int
-custos_manifest_open(struct custos_manifest **out, const char *path, struct custos_error *err)
+custos_manifest_load(struct custos_manifest **out, const char *path, struct custos_error *err)
 {
     *out = NULL;
     struct custos_manifest *m = calloc(1, sizeof(*m));

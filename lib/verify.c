@@ -553,7 +553,7 @@ custos_verify_check_signature(struct custos_verify *v, const char *sigpath,
         v->kind == CUSTOS_VERIFY_REF_RECORD ? CUSTOS_PURPOSE_RECORD : CUSTOS_PURPOSE_MANIFEST;
     snprintf(v->sig_path, sizeof(v->sig_path), "%s", sigpath);
     snprintf(v->sig_signer, sizeof(v->sig_signer), "%s", custos_key_fingerprint(signer));
-    int rc = custos_verify_file(signer, purpose, v->ref_path, sigpath, err);
+    int rc = custos_sign_verify_file(signer, purpose, v->ref_path, sigpath, err);
     snprintf(v->sig_status, sizeof(v->sig_status), "%s", rc == CUSTOS_OK ? "valid" : "invalid");
     return rc;
 }

@@ -232,7 +232,7 @@ apply_sets(struct cli *c, struct custos_manifest *m, const char *const *names, s
     for (size_t s = 0; s < n; s++) {
         struct custos_hashset *set;
         struct custos_error err;
-        int rc = custos_hashset_open(&set, names[s], &err);
+        int rc = custos_hashset_load(&set, names[s], &err);
         if (rc != CUSTOS_OK) {
             cli_error(c, &err);
             return rc;
@@ -553,7 +553,7 @@ cmd_audit(struct cli *c, struct options *o)
                  o->signature ? "" : ".sig");
         st = custos_key_load_public(&pub, o->signer, &err);
         if (st == CUSTOS_OK)
-            st = custos_verify_file(pub, CUSTOS_PURPOSE_MANIFEST, o->audit, sigpath, &err);
+            st = custos_sign_verify_file(pub, CUSTOS_PURPOSE_MANIFEST, o->audit, sigpath, &err);
         if (st == CUSTOS_OK && !o->json)
             printf("manifest: %s signed by %s (%s): good signature\n", o->audit,
                    custos_key_name(pub), custos_key_fingerprint(pub));
@@ -563,7 +563,7 @@ cmd_audit(struct cli *c, struct options *o)
             return custos_exit_code(st);
         }
     }
-    st = custos_manifest_open(&ref, o->audit, &err);
+    st = custos_manifest_load(&ref, o->audit, &err);
     if (st != CUSTOS_OK) {
         cli_error(c, &err);
         return custos_exit_code(st);

@@ -285,7 +285,7 @@ cmd_verify(struct cli *c, const struct options *o, const char *file, struct cust
     struct custos_key *k = NULL;
     int rc = custos_key_load_public(&k, o->key, err);
     if (rc == CUSTOS_OK)
-        rc = custos_verify_file(k, purpose_of(o->purpose), file, o->sig, err);
+        rc = custos_sign_verify_file(k, purpose_of(o->purpose), file, o->sig, err);
     if (rc == CUSTOS_OK && !c->quiet)
         printf("%s: good signature by %s (%s, %.16s)\n", file, custos_key_name(k),
                custos_key_role(k), custos_key_fingerprint(k));

@@ -16,7 +16,7 @@
  * Any other line is an error naming the file and line.
  *
  * Outline:
- *   1. custos_hashset_open(&s, "nsrl-subset.txt", &err)
+ *   1. custos_hashset_load(&s, "nsrl-subset.txt", &err)
  *   2. custos_hashset_contains(s, &entry->digest) for each file
  *   3. custos_hashset_free(s)
  */
@@ -40,7 +40,7 @@ struct custos_hashset;
  * Returns: CUSTOS_OK; CUSTOS_E_IO when it cannot be read; CUSTOS_E_CORRUPT
  * for a line that is not a digest (err names the line); CUSTOS_E_NOMEM.
  */
-CUSTOS_API int custos_hashset_open(struct custos_hashset **out, const char *path,
+CUSTOS_API int custos_hashset_load(struct custos_hashset **out, const char *path,
                                    struct custos_error *err);
 
 /* Releases s; NULL is allowed. */

@@ -23,7 +23,7 @@
  *   3. custos_manifest_save(m, "case.manifest.json", CUSTOS_MANIFEST_JSON)
  *   4. custos_manifest_free(m)
  * Outline (reading):
- *   1. custos_manifest_open(&m, "case.manifest.json", &err)
+ *   1. custos_manifest_load(&m, "case.manifest.json", &err)
  *   2. custos_manifest_count(m), custos_manifest_entry(m, i)
  *   3. custos_manifest_free(m)
  */
@@ -133,7 +133,7 @@ CUSTOS_API int custos_manifest_new(struct custos_manifest **out, unsigned algs,
  * when it is not a well-formed custos manifest (the message names the entry
  * and field); CUSTOS_E_UNSUPPORTED for another version; CUSTOS_E_NOMEM.
  */
-CUSTOS_API int custos_manifest_open(struct custos_manifest **out, const char *path,
+CUSTOS_API int custos_manifest_load(struct custos_manifest **out, const char *path,
                                     struct custos_error *err);
 
 /* Releases m and every entry; NULL is allowed. */
