@@ -441,7 +441,7 @@ custos_custody_overdue(const struct custos_custody *m, time_t now)
     if (m->closed != CUSTOS_CUSTODY_NONE)
         return 0;
     time_t r, v;
-    /* A deadline that cannot be read is not overdue (it used to read as 1970). */
+    /* A deadline that cannot be read is not overdue: deadline_state reports it unreadable. */
     return (tparse(m->report_due, &r) == 0 && now > r) +
            (tparse(m->recovery_due, &v) == 0 && now > v);
 }

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * manifest.c: the manifest object, its entries, and the helpers every format
- * backend shares (name display, UTF-8 check, time stamps, output buffer).
+ * manifest.c: the manifest object, its entries, its totals and ledger
+ * fields, and the output buffer every format backend writes through.
  *
  * A name is any sequence of bytes but NUL. The object keeps the exact bytes;
  * each backend decides how to carry them (JSON: the string when it is valid
  * UTF-8, else base64 beside a display form; sums: coreutils' escapes). The
- * display form made here is injective, so two different names never print
- * alike in a diagnostic or a report.
+ * display form (custos_path_display, text.c) is injective, so two different
+ * names never print alike in a diagnostic or a report.
  */
 #include "custos/manifest.h"
 #include "custos/timefmt.h"
@@ -20,6 +20,8 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "custos/atomicfile.h"
 #include "custos/custos.h"
@@ -462,4 +464,103 @@ custos__out_finish(struct outbuf *o)
     out_flush(o);
     custos__sb_free(&o->sb);
     return o->failed_errno;
+}
+
+void
+custos_manifest_totals(const struct custos_manifest *m, struct custos_manifest_totals *t)
+{
+    memset(t, 0, sizeof(*t));
+    for (size_t i = 0; i < custos_manifest_count(m); i++) {
+        const struct custos_manifest_entry *e = custos_manifest_entry(m, i);
+        if (e->status != CUSTOS_OK) {
+            t->unreadable++;
+        } else if (e->type == CUSTOS_ENTRY_FILE || e->type == CUSTOS_ENTRY_VIRTUAL) {
+            t->files++;
+            t->bytes += e->size_bytes;
+        } else if (e->type == CUSTOS_ENTRY_SYMLINK) {
+            t->symlinks++;
+        } else if (e->type == CUSTOS_ENTRY_SPECIAL) {
+            t->special++;
+        }
+        t->known += (e->flags & CUSTOS_ENTRY_KNOWN) != 0;
+        t->notable += (e->flags & CUSTOS_ENTRY_NOTABLE) != 0;
+    }
+}
+
+void
+custos_manifest_entry_display(const struct custos_manifest_entry *e, char *buf, size_t len)
+{
+    char name[2048];
+    custos_path_display(e->path, e->path_len, name, sizeof(name));
+    if (e->in_image && e->partition >= 0)
+        snprintf(buf, len, "partition %lld: %s", (long long)e->partition, name);
+    else
+        snprintf(buf, len, "%s", name);
+}
+
+int
+custos_manifest_ledger_fields(const char *item, const char *path, char **json,
+                              struct custos_error *err)
+{
+    *json = NULL;
+    if (item == NULL || item[0] == '\0')
+        return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL, "an acquire entry needs an item");
+    char hex[CUSTOS_DIGEST_HEX_MAX] =
+        "0000000000000000000000000000000000000000000000000000000000000000";
+    char tool[64];
+    const char *record = "(pending)";
+    json_t *j;
+    if (path != NULL) {
+        struct custos_digest_result d;
+        int rc = custos_digest_file(path, CUSTOS_DIGEST_SHA256, &d, err);
+        if (rc != CUSTOS_OK)
+            return rc;
+        custos_digest_hex(&d, CUSTOS_DIGEST_SHA256, hex);
+        const char *slash = strrchr(path, '/');
+        record = slash != NULL ? slash + 1 : path;
+        snprintf(tool, sizeof(tool), "custos-hash %s", custos_version());
+        j = json_pack("{s:s, s:s, s:s, s:s}", "item", item, "record", record, "record_sha256", hex,
+                      "tool", tool);
+    } else {
+        j = json_pack("{s:s, s:s, s:s}", "item", item, "record", record, "record_sha256", hex);
+    }
+    *json = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(j);
+    if (*json == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    return CUSTOS_OK;
+}
+
+int
+custos_manifest_report_json(const struct custos_manifest *m, int status, const char *manifest,
+                            char **json)
+{
+    struct custos_manifest_totals t;
+    custos_manifest_totals(m, &t);
+    json_t *report = json_object(), *nlist = json_array(), *ulist = json_array();
+    for (size_t i = 0; i < custos_manifest_count(m); i++) {
+        const struct custos_manifest_entry *e = custos_manifest_entry(m, i);
+        char name[2200];
+        custos_manifest_entry_display(e, name, sizeof(name));
+        if (e->status != CUSTOS_OK)
+            json_array_append_new(ulist, json_string(e->error ? e->error : name));
+        if (e->flags & CUSTOS_ENTRY_NOTABLE)
+            json_array_append_new(nlist, json_string(name));
+    }
+    json_object_set_new(report, "status", json_string(custos_status_name(status)));
+    json_object_set_new(report, "manifest", json_string(manifest));
+    json_object_set_new(report, "files", json_integer((json_int_t)t.files));
+    json_object_set_new(report, "bytes", json_integer((json_int_t)t.bytes));
+    json_object_set_new(report, "symlinks", json_integer((json_int_t)t.symlinks));
+    json_object_set_new(report, "special", json_integer((json_int_t)t.special));
+    json_object_set_new(report, "known", json_integer((json_int_t)t.known));
+    json_object_set_new(report, "notable", nlist);
+    json_object_set_new(report, "unreadable", ulist);
+    const char *kind = custos_manifest_source_kind(m);
+    if (kind != NULL && strcmp(kind, CUSTOS_MANIFEST_SOURCE_IMAGE) == 0)
+        json_object_set_new(report, "volumes_unread",
+                            json_integer((json_int_t)custos_manifest_volumes_unread(m)));
+    *json = json_dumps(report, JSON_SORT_KEYS | JSON_INDENT(2));
+    json_decref(report);
+    return *json != NULL ? CUSTOS_OK : CUSTOS_E_NOMEM;
 }

@@ -234,6 +234,52 @@ CUSTOS_API int custos_manifest_format_parse(const char *name, enum custos_manife
 /* The name written for an entry type ("file", "symlink", ...). */
 CUSTOS_API const char *custos_entry_type_name(enum custos_entry_type type);
 
+/* What a manifest holds, counted as custos-hash reports it. */
+struct custos_manifest_totals {
+    uint64_t files;      /* regular (and image-virtual) files read */
+    uint64_t bytes;      /* their bytes */
+    uint64_t symlinks;   /* symbolic links recorded */
+    uint64_t special;    /* FIFOs, sockets, devices listed */
+    uint64_t unreadable; /* entries that could not be read (status not CUSTOS_OK) */
+    uint64_t known;      /* entries flagged CUSTOS_ENTRY_KNOWN */
+    uint64_t notable;    /* entries flagged CUSTOS_ENTRY_NOTABLE */
+};
+
+/* Counts the entries of m into *t. */
+CUSTOS_API void custos_manifest_totals(const struct custos_manifest *m,
+                                       struct custos_manifest_totals *t);
+
+/*
+ * Writes the display form of e's name (custos_path_display), after
+ * "partition N: " for a file inside a partitioned image, into buf.
+ */
+CUSTOS_API void custos_manifest_entry_display(const struct custos_manifest_entry *e, char *buf,
+                                              size_t len);
+
+/*
+ * The fields of the ledger's `acquire` entry of a logical acquisition, whose
+ * record is the manifest (docs/formats/ledger.md section 5): item, record
+ * (the manifest's file name), record_sha256 (of its bytes, read now) and
+ * tool. With path NULL, the stand-in fields custos-hash checks the ledger's
+ * policy with before hashing (record "(pending)", a zero SHA-256). *json is
+ * a new JSON object text for custos_ledger_record (free() it).
+ * Returns: CUSTOS_OK; CUSTOS_E_USAGE for a NULL or empty item; what reading
+ * the manifest returns; CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_manifest_ledger_fields(const char *item, const char *path, char **json,
+                                             struct custos_error *err);
+
+/*
+ * Builds the JSON summary custos-hash --json prints after writing a
+ * manifest: status (custos_status_name(status)), manifest (its name as
+ * given), the totals (files, bytes, symlinks, special, known), notable (the
+ * display names of notable entries), unreadable (why each unreadable entry
+ * could not be read) and, for an image, volumes_unread. *json is a new
+ * string (free() it). Returns: CUSTOS_OK; CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_manifest_report_json(const struct custos_manifest *m, int status,
+                                           const char *manifest, char **json);
+
 #ifdef __cplusplus
 }
 #endif
