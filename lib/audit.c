@@ -34,18 +34,9 @@ struct custos_audit {
 static int
 cmp_key(const struct custos_manifest_entry *x, const struct custos_manifest_entry *y)
 {
-    if (x->in_image != y->in_image)
-        return x->in_image ? 1 : -1;
-    if (x->partition != y->partition)
-        return x->partition < y->partition ? -1 : 1;
-    if (x->fs_offset_bytes != y->fs_offset_bytes)
-        return x->fs_offset_bytes < y->fs_offset_bytes ? -1 : 1;
-    size_t n = x->path_len < y->path_len ? x->path_len : y->path_len;
-    int c = memcmp(x->path, y->path, n);
+    int c = custos__entry_cmp_name(x, y);
     if (c != 0)
         return c;
-    if (x->path_len != y->path_len)
-        return x->path_len < y->path_len ? -1 : 1;
     if (x->in_image) {
         /* A deleted name is told apart from a live one, and from other deleted ones by inode. */
         if (x->allocated != y->allocated)

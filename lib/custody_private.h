@@ -16,6 +16,10 @@
 #include "strbuf_private.h" /* the renderers build text with custos__sb */
 #include "text_private.h"   /* custos__sb_html */
 
+/* The party of e who signed as as ("custodian", ...), or NULL. */
+const struct custos_custody_party *custos__custody_party(const struct custos_custody_event *e,
+                                                         const char *as);
+
 /* The name enrolled for fp, or "an unknown key". */
 const char *custos__custody_name(const struct custos_custody *m, const char *fp);
 

@@ -27,8 +27,8 @@
 
 /* ---- plain language ---- */
 
-static const struct custos_custody_party *
-party(const struct custos_custody_event *e, const char *as)
+const struct custos_custody_party *
+custos__custody_party(const struct custos_custody_event *e, const char *as)
 {
     for (size_t i = 0; i < e->nparties; i++)
         if (strcmp(e->parties[i].as, as) == 0)
@@ -46,7 +46,7 @@ person(struct custos__sb *b, const struct custos_custody_party *p)
 static void
 also(struct custos__sb *b, const struct custos_custody_event *e, const char *as, const char *verb)
 {
-    const struct custos_custody_party *p = party(e, as);
+    const struct custos_custody_party *p = custos__custody_party(e, as);
     if (p != NULL)
         custos__sb_printf(b, ", %s %s", verb, p->name);
 }
@@ -64,7 +64,8 @@ custos__custody_sentence(const struct custos_custody *m, const struct custos_cus
         custos__sb_printf(&b, " under authorisation \"%s\"; report due %s, recovery due %s",
                           F("authorisation"), F("report_due"), F("recovery_due"));
     } else if (strcmp(a, "enroll") == 0) {
-        const struct custos_custody_party *s = party(e, "subject"), *ap = party(e, "approver");
+        const struct custos_custody_party *s = custos__custody_party(e, "subject"),
+                                          *ap = custos__custody_party(e, "approver");
         custos__sb_printf(&b, "%s enrolled as %s with key %.16s", s ? s->name : "?",
                           s ? s->role : "?", s ? s->fp : "");
         if (F("organisation"))
@@ -76,7 +77,7 @@ custos__custody_sentence(const struct custos_custody *m, const struct custos_cus
                           custos__custody_name(m, F("key")), p0->name, F("reason"));
     } else if (strcmp(a, "collect") == 0) {
         custos__sb_printf(&b, "collected by ");
-        person(&b, party(e, "custodian"));
+        person(&b, custos__custody_party(e, "custodian"));
         if (F("location"))
             custos__sb_printf(&b, " at %s", F("location"));
         also(&b, e, "witness", "witnessed by");
@@ -89,7 +90,7 @@ custos__custody_sentence(const struct custos_custody *m, const struct custos_cus
             custos__sb_printf(&b, ", serial %s", F("serial"));
     } else if (strcmp(a, "acquire") == 0) {
         custos__sb_printf(&b, "imaged by ");
-        person(&b, party(e, "custodian"));
+        person(&b, custos__custody_party(e, "custodian"));
         also(&b, e, "witness", "witnessed by");
         custos__sb_printf(&b, "; acquisition record %s (SHA-256 %s)", F("record"),
                           F("record_sha256"));
@@ -105,14 +106,14 @@ custos__custody_sentence(const struct custos_custody *m, const struct custos_cus
             custos__sb_printf(&b, ", by %s", F("tool"));
     } else if (strcmp(a, "seal") == 0) {
         custos__sb_printf(&b, "sealed by ");
-        person(&b, party(e, "custodian"));
+        person(&b, custos__custody_party(e, "custodian"));
         custos__sb_printf(&b, " under seal %s (sealed package SHA-256 %s)", F("seal"), F("sha256"));
         also(&b, e, "witness", "witnessed by");
     } else if (strcmp(a, "transfer") == 0) {
         custos__sb_printf(&b, "released by ");
-        person(&b, party(e, "releaser"));
+        person(&b, custos__custody_party(e, "releaser"));
         custos__sb_printf(&b, " to ");
-        person(&b, party(e, "receiver"));
+        person(&b, custos__custody_party(e, "receiver"));
         custos__sb_printf(&b, " for: %s", F("reason"));
         also(&b, e, "witness", "witnessed by");
         if (F("seal_checked"))
@@ -121,13 +122,13 @@ custos__custody_sentence(const struct custos_custody *m, const struct custos_cus
             custos__sb_printf(&b, "; SHA-256 at handover %s", F("sha256"));
     } else if (strcmp(a, "store") == 0) {
         custos__sb_printf(&b, "stored by ");
-        person(&b, party(e, "custodian"));
+        person(&b, custos__custody_party(e, "custodian"));
         custos__sb_printf(&b, " at %s", F("location"));
         also(&b, e, "witness", "witnessed by");
     } else if (strcmp(a, "access") == 0) {
         int out = strcmp(F("direction"), "out") == 0;
         custos__sb_printf(&b, "%s by ", out ? "checked out" : "checked in");
-        person(&b, party(e, "custodian"));
+        person(&b, custos__custody_party(e, "custodian"));
         custos__sb_printf(&b, " (purpose: %s)", F("purpose"));
         also(&b, e, "witness", "witnessed by");
     } else if (strcmp(a, "verify") == 0) {
@@ -140,9 +141,9 @@ custos__custody_sentence(const struct custos_custody *m, const struct custos_cus
             custos__sb_printf(&b, " against %s", F("record"));
     } else if (strcmp(a, "dispose") == 0) {
         custos__sb_printf(&b, "disposed of by ");
-        person(&b, party(e, "vendor"));
+        person(&b, custos__custody_party(e, "vendor"));
         custos__sb_printf(&b, " with ");
-        person(&b, party(e, "custodian"));
+        person(&b, custos__custody_party(e, "custodian"));
         also(&b, e, "witness", "witnessed by");
         custos__sb_printf(&b, ": %s", F("method"));
         if (F("certificate"))

@@ -177,10 +177,9 @@ custos_manifest_add(struct custos_manifest *m, const struct custos_manifest_entr
     return CUSTOS_OK;
 }
 
-static int
-cmp_entry(const void *a, const void *b)
+int
+custos__entry_cmp_name(const struct custos_manifest_entry *x, const struct custos_manifest_entry *y)
 {
-    const struct custos_manifest_entry *x = a, *y = b;
     if (x->in_image != y->in_image)
         return x->in_image ? 1 : -1;
     if (x->partition != y->partition)
@@ -193,6 +192,16 @@ cmp_entry(const void *a, const void *b)
         return c;
     if (x->path_len != y->path_len)
         return x->path_len < y->path_len ? -1 : 1;
+    return 0;
+}
+
+static int
+cmp_entry(const void *a, const void *b)
+{
+    const struct custos_manifest_entry *x = a, *y = b;
+    int c = custos__entry_cmp_name(x, y);
+    if (c != 0)
+        return c;
     if (x->inode != y->inode)
         return x->inode < y->inode ? -1 : 1;
     return 0;

@@ -50,6 +50,14 @@ void custos__entry_clear(struct custos_manifest_entry *e);
 bool custos__entry_hashed(const struct custos_manifest_entry *e);
 
 /*
+ * Orders entries by where they are and their name bytes: files outside
+ * images first, then by partition, file system offset and path. The
+ * manifest's sort and the audit's merge join both start from it.
+ */
+int custos__entry_cmp_name(const struct custos_manifest_entry *x,
+                           const struct custos_manifest_entry *y);
+
+/*
  * The text backends' output: a string builder flushed to fd every 64 KiB,
  * so that memory stays bounded however many entries a manifest holds.
  */
