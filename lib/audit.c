@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * audit.c: the classification of audit.h.
+ * audit.c: the classification of audit.h, and its report (one line per
+ * item, or one JSON document).
  *
  * Step 1 sorts pointers to both manifests' entries by name key and walks
  * them together (a merge join): a name in both is matched, changed or
@@ -15,9 +16,13 @@
  */
 #include "custos/audit.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "custos/custos.h"
 #include "manifest_private.h"
 
 struct custos_audit {
@@ -29,18 +34,9 @@ struct custos_audit {
 static int
 cmp_key(const struct custos_manifest_entry *x, const struct custos_manifest_entry *y)
 {
-    if (x->in_image != y->in_image)
-        return x->in_image ? 1 : -1;
-    if (x->partition != y->partition)
-        return x->partition < y->partition ? -1 : 1;
-    if (x->fs_offset_bytes != y->fs_offset_bytes)
-        return x->fs_offset_bytes < y->fs_offset_bytes ? -1 : 1;
-    size_t n = x->path_len < y->path_len ? x->path_len : y->path_len;
-    int c = memcmp(x->path, y->path, n);
+    int c = custos__entry_cmp_name(x, y);
     if (c != 0)
         return c;
-    if (x->path_len != y->path_len)
-        return x->path_len < y->path_len ? -1 : 1;
     if (x->in_image) {
         /* A deleted name is told apart from a live one, and from other deleted ones by inode. */
         if (x->allocated != y->allocated)
@@ -322,4 +318,99 @@ custos_audit_class_name(enum custos_audit_class cls)
     static const char *const names[CUSTOS_AUDIT_CLASSES] = {"matched", "changed", "missing",
                                                             "new",     "moved",   "unreadable"};
     return (unsigned)cls < CUSTOS_AUDIT_CLASSES ? names[cls] : "unknown";
+}
+
+void
+custos_audit_item_line(const struct custos_audit_item *it, unsigned alg, char *buf, size_t len)
+{
+    char a[2200], b[2200], ha[CUSTOS_DIGEST_HEX_MAX], hb[CUSTOS_DIGEST_HEX_MAX];
+    buf[0] = '\0';
+    switch (it->cls) {
+    case CUSTOS_AUDIT_MATCHED:
+        break;
+    case CUSTOS_AUDIT_CHANGED:
+        custos_manifest_entry_display(it->ref, a, sizeof(a));
+        if (it->ref->type != it->cur->type)
+            snprintf(buf, len, "changed: %s (was a %s, now a %s)", a,
+                     custos_entry_type_name(it->ref->type), custos_entry_type_name(it->cur->type));
+        else if (custos_digest_hex(&it->ref->digest, alg, ha) == CUSTOS_OK &&
+                 custos_digest_hex(&it->cur->digest, alg, hb) == CUSTOS_OK)
+            snprintf(buf, len,
+                     "changed: %s (content differs: %s was %s, now %s; size was %llu, now %llu)", a,
+                     custos_digest_name(alg), ha, hb, (unsigned long long)it->ref->size_bytes,
+                     (unsigned long long)it->cur->size_bytes);
+        else
+            snprintf(buf, len, "changed: %s", a);
+        break;
+    case CUSTOS_AUDIT_MISSING:
+        custos_manifest_entry_display(it->ref, a, sizeof(a));
+        snprintf(buf, len, "missing: %s", a);
+        break;
+    case CUSTOS_AUDIT_NEW:
+        custos_manifest_entry_display(it->cur, a, sizeof(a));
+        snprintf(buf, len, "new: %s", a);
+        break;
+    case CUSTOS_AUDIT_MOVED:
+        custos_manifest_entry_display(it->ref, a, sizeof(a));
+        custos_manifest_entry_display(it->cur, b, sizeof(b));
+        snprintf(buf, len, "moved: %s -> %s", a, b);
+        break;
+    case CUSTOS_AUDIT_UNREADABLE:
+        custos_manifest_entry_display(it->ref != NULL ? it->ref : it->cur, a, sizeof(a));
+        if (it->cur != NULL && it->cur->error != NULL)
+            snprintf(buf, len, "unreadable: %s (%s)", a, it->cur->error);
+        else
+            snprintf(buf, len, "unreadable: %s (the manifest holds no digest for it)", a);
+        break;
+    }
+}
+
+/* An entry as the JSON report shows it. */
+static json_t *
+entry_brief(const struct custos_manifest_entry *e)
+{
+    char name[2200], hex[CUSTOS_DIGEST_HEX_MAX];
+    json_t *o = json_object();
+    custos_manifest_entry_display(e, name, sizeof(name));
+    json_object_set_new(o, "path", json_string(name));
+    json_object_set_new(o, "type", json_string(custos_entry_type_name(e->type)));
+    json_object_set_new(o, "size", json_integer((json_int_t)e->size_bytes));
+    static const unsigned algs[] = {CUSTOS_DIGEST_MD5, CUSTOS_DIGEST_SHA1, CUSTOS_DIGEST_SHA256};
+    for (size_t i = 0; i < 3; i++)
+        if (custos_digest_hex(&e->digest, algs[i], hex) == CUSTOS_OK)
+            json_object_set_new(o, custos_digest_name(algs[i]), json_string(hex));
+    if (e->error != NULL)
+        json_object_set_new(o, "error", json_string(e->error));
+    return o;
+}
+
+int
+custos_audit_report_json(const struct custos_audit *a, int status, const char *manifest,
+                         char **json)
+{
+    struct custos_audit_totals t;
+    custos_audit_totals(a, &t);
+    json_t *doc = json_object(), *items = json_array(), *tot = json_object();
+    for (size_t i = 0; i < custos_audit_count(a); i++) {
+        const struct custos_audit_item *it = custos_audit_item(a, i);
+        json_t *j = json_object();
+        json_object_set_new(j, "class", json_string(custos_audit_class_name(it->cls)));
+        if (it->ref != NULL)
+            json_object_set_new(j, "reference", entry_brief(it->ref));
+        if (it->cur != NULL)
+            json_object_set_new(j, "current", entry_brief(it->cur));
+        json_array_append_new(items, j);
+    }
+    for (int k = 0; k < CUSTOS_AUDIT_CLASSES; k++)
+        json_object_set_new(tot, custos_audit_class_name((enum custos_audit_class)k),
+                            json_integer((json_int_t)t.count[k]));
+    json_object_set_new(doc, "status", json_string(custos_status_name(status)));
+    json_object_set_new(doc, "manifest", json_string(manifest));
+    json_object_set_new(doc, "reference_entries", json_integer((json_int_t)t.reference));
+    json_object_set_new(doc, "current_entries", json_integer((json_int_t)t.current));
+    json_object_set_new(doc, "totals", tot);
+    json_object_set_new(doc, "items", items);
+    *json = json_dumps(doc, JSON_SORT_KEYS | JSON_INDENT(2));
+    json_decref(doc);
+    return *json != NULL ? CUSTOS_OK : CUSTOS_E_NOMEM;
 }

@@ -31,63 +31,8 @@
 #include <openssl/evp.h>
 
 #include "custos/digest.h"
-
-void
-custos__bag_buf_add(struct bag_buf *b, const void *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (p == NULL) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-void
-custos__bag_buf_printf(struct bag_buf *b, const char *fmt, ...)
-{
-    char small[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof(small), fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        b->oom = 1;
-        return;
-    }
-    if ((size_t)n < sizeof(small)) {
-        custos__bag_buf_add(b, small, (size_t)n);
-        return;
-    }
-    char *big = malloc((size_t)n + 1);
-    if (big == NULL) {
-        b->oom = 1;
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    custos__bag_buf_add(b, big, (size_t)n);
-    free(big);
-}
-
-void
-custos__bag_buf_free(struct bag_buf *b)
-{
-    free(b->p);
-    memset(b, 0, sizeof(*b));
-}
+#include "readfile_private.h"
+#include "text_private.h"
 
 int
 custos__bag_path_check(const char *rel)
@@ -205,12 +150,12 @@ custos__bag_manifest_parse(const char *name, const char *text, size_t len, struc
 }
 
 void
-custos__bag_manifest_text(const struct bag_manifest *m, struct bag_buf *out)
+custos__bag_manifest_text(const struct bag_manifest *m, struct custos__sb *out)
 {
     char hex[65];
     for (size_t i = 0; i < m->n; i++) {
         custos_hex_encode(m->v[i].sha256, 32, hex);
-        custos__bag_buf_printf(out, "%s  %s\n", hex, m->v[i].path);
+        custos__sb_printf(out, "%s  %s\n", hex, m->v[i].path);
     }
 }
 
@@ -395,18 +340,6 @@ next_line(const char **p, const char *end, const char **line)
     return n;
 }
 
-static int
-hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Why a decoded path may not be in a bag, or NULL (RFC 8493 2.1.3, 7.2). */
 static const char *
 fpath_bad(const char *path, int payload)
@@ -443,8 +376,9 @@ fpath_decode(const char *s, size_t n, char *out, size_t size)
     for (size_t i = 0; i < n; i++) {
         if (o + 1 >= size)
             return -1;
-        if (s[i] == '%' && i + 2 < n + 0 && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            int c = hexval(s[i + 1]) * 16 + hexval(s[i + 2]);
+        if (s[i] == '%' && i + 2 < n + 0 && custos__hex_digit(s[i + 1]) >= 0 &&
+            custos__hex_digit(s[i + 2]) >= 0) {
+            int c = custos__hex_digit(s[i + 1]) * 16 + custos__hex_digit(s[i + 2]);
             if (c == '\n' || c == '\r' || c == '%') {
                 out[o++] = (char)c;
                 i += 2;
@@ -459,7 +393,7 @@ fpath_decode(const char *s, size_t n, char *out, size_t size)
 
 int
 custos__bag_fmanifest_parse(const char *name, const char *text, size_t len, int alg, int payload,
-                            const char *version, struct bag_fmanifest *m, struct bag_buf *warn,
+                            const char *version, struct bag_fmanifest *m, struct custos__sb *warn,
                             struct custos_error *err)
 {
     const char *p = text, *end = text + len, *line;
@@ -479,7 +413,7 @@ custos__bag_fmanifest_parse(const char *name, const char *text, size_t len, int 
             continue;
         }
         size_t i = 0;
-        while (i < (size_t)n && hexval((unsigned char)line[i]) >= 0)
+        while (i < (size_t)n && custos__hex_digit((unsigned char)line[i]) >= 0)
             i++;
         size_t ws = i;
         while (ws < (size_t)n && (line[ws] == ' ' || line[ws] == '\t'))
@@ -489,8 +423,8 @@ custos__bag_fmanifest_parse(const char *name, const char *text, size_t len, int 
                                     "line %lu: not \"%s-DIGEST PATH\"", lineno, bag_alg_names[alg]);
         if (line[ws] == '*') {
             ws++;
-            custos__bag_buf_printf(
-                warn, "%s: line %lu: an md5sum binary-mode \"*\" before the path\n", name, lineno);
+            custos__sb_printf(warn, "%s: line %lu: an md5sum binary-mode \"*\" before the path\n",
+                              name, lineno);
         }
         if (fpath_decode(line + ws, (size_t)n - ws, path, sizeof(path)) != 0)
             return custos_error_set(err, CUSTOS_E_CORRUPT, 0, name, "line %lu: path too long",
@@ -499,8 +433,7 @@ custos__bag_fmanifest_parse(const char *name, const char *text, size_t len, int 
         if (pp[0] == '.' && pp[1] == '/') {
             while (pp[0] == '.' && pp[1] == '/')
                 pp += 2;
-            custos__bag_buf_printf(warn, "%s: line %lu: a path starting with \"./\"\n", name,
-                                   lineno);
+            custos__sb_printf(warn, "%s: line %lu: a path starting with \"./\"\n", name, lineno);
         }
         const char *bad = fpath_bad(pp, payload);
         if (bad != NULL)
@@ -518,8 +451,8 @@ custos__bag_fmanifest_parse(const char *name, const char *text, size_t len, int 
         if ((l->path = strdup(pp)) == NULL)
             return custos_error_set(err, CUSTOS_E_NOMEM, 0, name, "out of memory");
         for (size_t k = 0; k < hexlen / 2; k++)
-            l->digest[k] = (uint8_t)(hexval((unsigned char)line[2 * k]) * 16 +
-                                     hexval((unsigned char)line[2 * k + 1]));
+            l->digest[k] = (uint8_t)(custos__hex_digit((unsigned char)line[2 * k]) * 16 +
+                                     custos__hex_digit((unsigned char)line[2 * k + 1]));
         m->n++;
     }
     if (m->n > 1)
@@ -531,8 +464,7 @@ custos__bag_fmanifest_parse(const char *name, const char *text, size_t len, int 
             if (v1 || !same)
                 return custos_error_set(err, CUSTOS_E_CORRUPT, 0, name, "%s is listed twice%s",
                                         m->v[i].path, same ? "" : " with different digests");
-            custos__bag_buf_printf(warn, "%s: %s is listed twice (same digest)\n", name,
-                                   m->v[i].path);
+            custos__sb_printf(warn, "%s: %s is listed twice (same digest)\n", name, m->v[i].path);
             free(m->v[i].path);
             continue;
         }
@@ -541,54 +473,28 @@ custos__bag_fmanifest_parse(const char *name, const char *text, size_t len, int 
     m->n = out;
     for (size_t i = 1; i < m->n; i++)
         if (strcasecmp(m->v[i - 1].path, m->v[i].path) == 0)
-            custos__bag_buf_printf(warn, "%s: %s and %s differ only in case\n", name,
-                                   m->v[i - 1].path, m->v[i].path);
+            custos__sb_printf(warn, "%s: %s and %s differ only in case\n", name, m->v[i - 1].path,
+                              m->v[i].path);
     return CUSTOS_OK;
 }
 
 #define TAG_MAX (16u << 20) /* bytes of one tag file */
 
-/* Reads dir/rel, a regular file of at most TAG_MAX bytes, NUL-terminated. */
+/*
+ * Reads dir/rel, a regular file of at most TAG_MAX bytes, NUL-terminated.
+ * A tag file that is missing, not a regular file, too large or changing is
+ * a defect of the bag (CUSTOS_E_CORRUPT); only a failing disk is CUSTOS_E_IO.
+ */
 static int
 read_small(const char *dir, const char *rel, char **text, size_t *len, struct custos_error *err)
 {
     char path[BAG_PATH_MAX + 4200];
     snprintf(path, sizeof(path), "%s/%s", dir, rel);
-    *text = NULL;
-    *len = 0;
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0)
-        return custos_error_set(err, errno == ENOENT ? CUSTOS_E_CORRUPT : CUSTOS_E_IO, errno, path,
-                                "cannot be read");
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > TAG_MAX) {
-        close(fd);
-        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, path,
-                                "not a regular file of at most 16 MiB");
-    }
-    char *b = malloc((size_t)st.st_size + 1);
-    if (b == NULL) {
-        close(fd);
-        return custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
-    }
-    size_t got = 0;
-    while (got < (size_t)st.st_size) {
-        ssize_t n = read(fd, b + got, (size_t)st.st_size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            int e = errno;
-            close(fd);
-            free(b);
-            return custos_error_set(err, CUSTOS_E_IO, n < 0 ? e : 0, path, "read error");
-        }
-        got += (size_t)n;
-    }
-    close(fd);
-    b[got] = '\0';
-    *text = b;
-    *len = got;
-    return CUSTOS_OK;
+    int rc = custos__read_file(path, TAG_MAX, text, len, NULL, err);
+    if (rc == CUSTOS_E_USAGE ||
+        (rc == CUSTOS_E_IO && (err == NULL || err->sys_errno == 0 || err->sys_errno == ENOENT)))
+        rc = err != NULL ? (err->status = CUSTOS_E_CORRUPT) : CUSTOS_E_CORRUPT;
+    return rc;
 }
 
 /* Converts text from enc to UTF-8 in place (a new buffer), with iconv. */
@@ -1068,6 +974,6 @@ custos__bag_check_free(struct bag_check *bc)
     for (size_t i = 0; i < bc->n; i++)
         free(bc->v[i].path);
     free(bc->v);
-    custos__bag_buf_free(&bc->warnings);
+    custos__sb_free(&bc->warnings);
     memset(bc, 0, sizeof(*bc));
 }

@@ -16,21 +16,17 @@
 
 #include "custos/digest.h"
 #include "custos/error.h"
+#include "strbuf_private.h"
 
 #define BAG_PATH_MAX 4096 /* bytes of a path inside a bag */
 
-/* A growing text buffer; oom is set (and further adds ignored) when memory runs out. */
-struct bag_buf {
-    char *p; /* NUL-terminated */
-    size_t len;
-    size_t cap;
-    int oom;
-};
-
-void custos__bag_buf_add(struct bag_buf *b, const void *s, size_t n);
-void custos__bag_buf_printf(struct bag_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-void custos__bag_buf_free(struct bag_buf *b);
+/*
+ * Bag texts are built with the shared string builder. seal.c still spells it
+ * by its old name here until it includes strbuf_private.h itself.
+ */
+#define bag_buf                custos__sb
+#define custos__bag_buf_printf custos__sb_printf
+#define custos__bag_buf_free   custos__sb_free
 
 /* What custos__bag_path_check found. */
 enum bag_path {
@@ -76,7 +72,7 @@ int custos__bag_manifest_parse(const char *name, const char *text, size_t len,
                                struct bag_manifest *m, struct custos_error *err);
 
 /* Appends the manifest's text, in its current order, to out. */
-void custos__bag_manifest_text(const struct bag_manifest *m, struct bag_buf *out);
+void custos__bag_manifest_text(const struct bag_manifest *m, struct custos__sb *out);
 
 void custos__bag_manifest_free(struct bag_manifest *m);
 
@@ -137,7 +133,7 @@ struct bag_fmanifest {
  */
 int custos__bag_fmanifest_parse(const char *name, const char *text, size_t len, int alg,
                                 int payload, const char *version, struct bag_fmanifest *m,
-                                struct bag_buf *warn, struct custos_error *err);
+                                struct custos__sb *warn, struct custos_error *err);
 void custos__bag_fmanifest_free(struct bag_fmanifest *m);
 
 /* A payload file of a foreign bag, with what its manifests record. */
@@ -159,7 +155,7 @@ struct bag_check {
     int derived_alg;
     uint64_t oxum_octets, oxum_files;
     int oxum;
-    struct bag_buf warnings;     /* one line each */
+    struct custos__sb warnings;  /* one line each */
     char tagmanifest_sha256[65]; /* of tagmanifest-sha256.txt, "" when none */
     int tag_mismatch;            /* set on failure too: a tag file differs from a tag manifest */
 };

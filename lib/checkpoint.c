@@ -260,7 +260,7 @@ custos_checkpoint_verify_key(const struct custos_checkpoint *cp, const struct cu
             continue;
         int rc;
         if (memcmp(s->blob, id1, 4) == 0 && s->blob_len == 4 + CUSTOS_SIG_SIZE) {
-            rc = custos_verify_raw(key, cp->text, cp->text_len, s->blob + 4, err);
+            rc = custos_sign_verify_raw(key, cp->text, cp->text_len, s->blob + 4, err);
         } else if (memcmp(s->blob, id4, 4) == 0 && s->blob_len == 12 + CUSTOS_SIG_SIZE) {
             uint64_t t = 0;
             for (int b = 0; b < 8; b++)
@@ -269,7 +269,7 @@ custos_checkpoint_verify_key(const struct custos_checkpoint *cp, const struct cu
             char *msg = cosig_message(cp, t, &mlen);
             if (msg == NULL)
                 return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-            rc = custos_verify_raw(key, msg, mlen, s->blob + 12, err);
+            rc = custos_sign_verify_raw(key, msg, mlen, s->blob + 12, err);
             free(msg);
             if (rc == CUSTOS_OK)
                 *cosig_time = t;

@@ -39,8 +39,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-
 #include "custos/atomicfile.h"
 #include "custos/custos.h"
 #include "custos/staging.h"
@@ -65,10 +63,8 @@ put(struct exporter *x, const char *rel, const void *buf, size_t len, unsigned m
     free(p);
     if (rc != CUSTOS_OK)
         return rc;
-    uint8_t h[32];
     char hex[65];
-    EVP_Digest(buf, len, h, NULL, EVP_sha256(), NULL);
-    custos_hex_encode(h, 32, hex);
+    custos_sha256_hex(buf, len, hex);
     custos__sb_printf(&x->sums, "%s  %s\n", hex, rel);
     return CUSTOS_OK;
 }

@@ -32,15 +32,6 @@ struct row {
     char purpose_buf[512];
 };
 
-static const struct custos_custody_party *
-party(const struct custos_custody_event *e, const char *as)
-{
-    for (size_t i = 0; i < e->nparties; i++)
-        if (strcmp(e->parties[i].as, as) == 0)
-            return &e->parties[i];
-    return NULL;
-}
-
 static void
 who(char *buf, size_t len, const struct custos_custody_party *p)
 {
@@ -61,7 +52,7 @@ custody_row(const struct custos_custody_event *e, const char *location, struct r
     memset(r, 0, sizeof(*r));
     r->e = e;
     r->seal = custos_custody_field(e, "seal_checked");
-    who(r->witness, sizeof(r->witness), party(e, "witness"));
+    who(r->witness, sizeof(r->witness), custos__custody_party(e, "witness"));
     const char *a = e->action;
     char where[300];
     snprintf(where, sizeof(where), "storage: %s", location ? location : "(location not recorded)");
@@ -69,14 +60,14 @@ custody_row(const struct custos_custody_event *e, const char *location, struct r
         const char *loc = custos_custody_field(e, "location");
         snprintf(r->released, sizeof(r->released), "seized at %s",
                  loc ? loc : (e->place ? e->place : "(not recorded)"));
-        who(r->received, sizeof(r->received), party(e, "custodian"));
+        who(r->received, sizeof(r->received), custos__custody_party(e, "custodian"));
         r->purpose = "collection";
     } else if (strcmp(a, "transfer") == 0) {
-        who(r->released, sizeof(r->released), party(e, "releaser"));
-        who(r->received, sizeof(r->received), party(e, "receiver"));
+        who(r->released, sizeof(r->released), custos__custody_party(e, "releaser"));
+        who(r->received, sizeof(r->received), custos__custody_party(e, "receiver"));
         r->purpose = custos_custody_field(e, "reason");
     } else if (strcmp(a, "store") == 0) {
-        who(r->released, sizeof(r->released), party(e, "custodian"));
+        who(r->released, sizeof(r->released), custos__custody_party(e, "custodian"));
         snprintf(r->received, sizeof(r->received), "storage: %s",
                  custos_custody_field(e, "location"));
         r->purpose = "storage";
@@ -87,14 +78,14 @@ custody_row(const struct custos_custody_event *e, const char *location, struct r
         r->purpose = r->purpose_buf;
         if (out) {
             snprintf(r->released, sizeof(r->released), "%s", where);
-            who(r->received, sizeof(r->received), party(e, "custodian"));
+            who(r->received, sizeof(r->received), custos__custody_party(e, "custodian"));
         } else {
-            who(r->released, sizeof(r->released), party(e, "custodian"));
+            who(r->released, sizeof(r->released), custos__custody_party(e, "custodian"));
             snprintf(r->received, sizeof(r->received), "%s", where);
         }
     } else if (strcmp(a, "dispose") == 0) {
-        who(r->released, sizeof(r->released), party(e, "custodian"));
-        who(r->received, sizeof(r->received), party(e, "vendor"));
+        who(r->released, sizeof(r->released), custos__custody_party(e, "custodian"));
+        who(r->received, sizeof(r->received), custos__custody_party(e, "vendor"));
         snprintf(r->purpose_buf, sizeof(r->purpose_buf), "disposal: %s",
                  custos_custody_field(e, "method"));
         r->purpose = r->purpose_buf;
@@ -162,7 +153,7 @@ text_item(struct custos__sb *b, const struct custos_custody *m,
     custos__sb_printf(b, "\n  CHAIN OF CUSTODY\n");
     struct row *rows = calloc(it->nevents ? it->nevents : 1, sizeof(*rows));
     if (rows == NULL) {
-        b->failed = 1;
+        b->oom = 1;
         return;
     }
     size_t n = rows_of(m, it, rows);
@@ -191,11 +182,11 @@ text_item(struct custos__sb *b, const struct custos_custody *m,
             custos_custody_field(e, "certificate_sha256")
                 ? custos_custody_field(e, "certificate_sha256")
                 : "");
-        who(w, sizeof(w), party(e, "vendor"));
+        who(w, sizeof(w), custos__custody_party(e, "vendor"));
         custos__sb_printf(b, "     vendor:      %s\n", w);
-        who(w, sizeof(w), party(e, "custodian"));
+        who(w, sizeof(w), custos__custody_party(e, "custodian"));
         custos__sb_printf(b, "     authority:   %s\n", w);
-        who(w, sizeof(w), party(e, "witness"));
+        who(w, sizeof(w), custos__custody_party(e, "witness"));
         custos__sb_printf(b, "     witness to destruction: %s\n", w);
     } else {
         const struct custos_custody_person *h = custos_custody_person(m, it->holder);
@@ -366,7 +357,7 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
                            "<th>Seal</th><th>Witness</th></tr>\n");
         struct row *rows = calloc(it->nevents ? it->nevents : 1, sizeof(*rows));
         if (rows == NULL) {
-            b->failed = 1;
+            b->oom = 1;
             return;
         }
         size_t n = rows_of(m, it, rows);
@@ -391,11 +382,11 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
             html_kv(b, "Method", custos_custody_field(e, "method"));
             html_kv(b, "Certificate", custos_custody_field(e, "certificate"));
             html_kv(b, "Certificate SHA-256", custos_custody_field(e, "certificate_sha256"));
-            who(buf, sizeof(buf), party(e, "vendor"));
+            who(buf, sizeof(buf), custos__custody_party(e, "vendor"));
             html_kv(b, "Vendor", buf);
-            who(buf, sizeof(buf), party(e, "custodian"));
+            who(buf, sizeof(buf), custos__custody_party(e, "custodian"));
             html_kv(b, "Disposal authority", buf);
-            who(buf, sizeof(buf), party(e, "witness"));
+            who(buf, sizeof(buf), custos__custody_party(e, "witness"));
             html_kv(b, "Witness to destruction", buf);
         } else {
             snprintf(buf, sizeof(buf), "none: held by %s (key %.16s)%s%s",

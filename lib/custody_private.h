@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * custody_private.h: what the custody renderers share inside libcustos: a
- * growable text buffer and the plain-language wording of an act.
+ * custody_private.h: what the custody renderers share inside libcustos: the
+ * plain-language wording of an act and the embedded verification kit.
  */
 #ifndef CUSTOS_CUSTODY_PRIVATE_H
 #define CUSTOS_CUSTODY_PRIVATE_H
@@ -13,21 +13,12 @@
 #include <stddef.h>
 
 #include "custos/custody.h"
+#include "strbuf_private.h" /* the renderers build text with custos__sb */
+#include "text_private.h"   /* custos__sb_html */
 
-/* A text buffer that grows; after a failed allocation every call is a no-op. */
-struct custos__sb {
-    char *p;
-    size_t n, cap;
-    int failed;
-};
-
-void custos__sb_printf(struct custos__sb *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-void custos__sb_puts(struct custos__sb *b, const char *s);
-/* Appends s with & < > " ' escaped for HTML. */
-void custos__sb_html(struct custos__sb *b, const char *s);
-/* Returns the text (the caller frees it), or NULL after a failed allocation. */
-char *custos__sb_take(struct custos__sb *b);
+/* The party of e who signed as as ("custodian", ...), or NULL. */
+const struct custos_custody_party *custos__custody_party(const struct custos_custody_event *e,
+                                                         const char *as);
 
 /* The name enrolled for fp, or "an unknown key". */
 const char *custos__custody_name(const struct custos_custody *m, const char *fp);

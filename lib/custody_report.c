@@ -25,88 +25,10 @@
 #include "custos/custos.h"
 #include "custody_private.h"
 
-/* ---- text buffer ---- */
-
-void
-custos__sb_printf(struct custos__sb *b, const char *fmt, ...)
-{
-    if (b->failed)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int w = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (w < 0) {
-        b->failed = 1;
-        return;
-    }
-    if (b->n + (size_t)w + 1 > b->cap) {
-        size_t c = b->cap ? b->cap : 1024;
-        while (b->n + (size_t)w + 1 > c)
-            c *= 2;
-        char *p = realloc(b->p, c);
-        if (p == NULL) {
-            b->failed = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = c;
-    }
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
-    va_end(ap);
-    b->n += (size_t)w;
-}
-
-void
-custos__sb_puts(struct custos__sb *b, const char *s)
-{
-    custos__sb_printf(b, "%s", s);
-}
-
-void
-custos__sb_html(struct custos__sb *b, const char *s)
-{
-    for (; s != NULL && *s; s++) {
-        switch (*s) {
-        case '&':
-            custos__sb_puts(b, "&amp;");
-            break;
-        case '<':
-            custos__sb_puts(b, "&lt;");
-            break;
-        case '>':
-            custos__sb_puts(b, "&gt;");
-            break;
-        case '"':
-            custos__sb_puts(b, "&quot;");
-            break;
-        case '\'':
-            custos__sb_puts(b, "&#39;");
-            break;
-        default:
-            custos__sb_printf(b, "%c", *s);
-        }
-    }
-}
-
-char *
-custos__sb_take(struct custos__sb *b)
-{
-    if (b->failed || b->p == NULL) {
-        free(b->p);
-        memset(b, 0, sizeof(*b));
-        return b->failed ? NULL : strdup("");
-    }
-    char *p = b->p;
-    memset(b, 0, sizeof(*b));
-    return p;
-}
-
 /* ---- plain language ---- */
 
-static const struct custos_custody_party *
-party(const struct custos_custody_event *e, const char *as)
+const struct custos_custody_party *
+custos__custody_party(const struct custos_custody_event *e, const char *as)
 {
     for (size_t i = 0; i < e->nparties; i++)
         if (strcmp(e->parties[i].as, as) == 0)
@@ -124,7 +46,7 @@ person(struct custos__sb *b, const struct custos_custody_party *p)
 static void
 also(struct custos__sb *b, const struct custos_custody_event *e, const char *as, const char *verb)
 {
-    const struct custos_custody_party *p = party(e, as);
+    const struct custos_custody_party *p = custos__custody_party(e, as);
     if (p != NULL)
         custos__sb_printf(b, ", %s %s", verb, p->name);
 }
@@ -142,7 +64,8 @@ custos__custody_sentence(const struct custos_custody *m, const struct custos_cus
         custos__sb_printf(&b, " under authorisation \"%s\"; report due %s, recovery due %s",
                           F("authorisation"), F("report_due"), F("recovery_due"));
     } else if (strcmp(a, "enroll") == 0) {
-        const struct custos_custody_party *s = party(e, "subject"), *ap = party(e, "approver");
+        const struct custos_custody_party *s = custos__custody_party(e, "subject"),
+                                          *ap = custos__custody_party(e, "approver");
         custos__sb_printf(&b, "%s enrolled as %s with key %.16s", s ? s->name : "?",
                           s ? s->role : "?", s ? s->fp : "");
         if (F("organisation"))
@@ -154,7 +77,7 @@ custos__custody_sentence(const struct custos_custody *m, const struct custos_cus
                           custos__custody_name(m, F("key")), p0->name, F("reason"));
     } else if (strcmp(a, "collect") == 0) {
         custos__sb_printf(&b, "collected by ");
-        person(&b, party(e, "custodian"));
+        person(&b, custos__custody_party(e, "custodian"));
         if (F("location"))
             custos__sb_printf(&b, " at %s", F("location"));
         also(&b, e, "witness", "witnessed by");
@@ -167,7 +90,7 @@ custos__custody_sentence(const struct custos_custody *m, const struct custos_cus
             custos__sb_printf(&b, ", serial %s", F("serial"));
     } else if (strcmp(a, "acquire") == 0) {
         custos__sb_printf(&b, "imaged by ");
-        person(&b, party(e, "custodian"));
+        person(&b, custos__custody_party(e, "custodian"));
         also(&b, e, "witness", "witnessed by");
         custos__sb_printf(&b, "; acquisition record %s (SHA-256 %s)", F("record"),
                           F("record_sha256"));
@@ -183,14 +106,14 @@ custos__custody_sentence(const struct custos_custody *m, const struct custos_cus
             custos__sb_printf(&b, ", by %s", F("tool"));
     } else if (strcmp(a, "seal") == 0) {
         custos__sb_printf(&b, "sealed by ");
-        person(&b, party(e, "custodian"));
+        person(&b, custos__custody_party(e, "custodian"));
         custos__sb_printf(&b, " under seal %s (sealed package SHA-256 %s)", F("seal"), F("sha256"));
         also(&b, e, "witness", "witnessed by");
     } else if (strcmp(a, "transfer") == 0) {
         custos__sb_printf(&b, "released by ");
-        person(&b, party(e, "releaser"));
+        person(&b, custos__custody_party(e, "releaser"));
         custos__sb_printf(&b, " to ");
-        person(&b, party(e, "receiver"));
+        person(&b, custos__custody_party(e, "receiver"));
         custos__sb_printf(&b, " for: %s", F("reason"));
         also(&b, e, "witness", "witnessed by");
         if (F("seal_checked"))
@@ -199,13 +122,13 @@ custos__custody_sentence(const struct custos_custody *m, const struct custos_cus
             custos__sb_printf(&b, "; SHA-256 at handover %s", F("sha256"));
     } else if (strcmp(a, "store") == 0) {
         custos__sb_printf(&b, "stored by ");
-        person(&b, party(e, "custodian"));
+        person(&b, custos__custody_party(e, "custodian"));
         custos__sb_printf(&b, " at %s", F("location"));
         also(&b, e, "witness", "witnessed by");
     } else if (strcmp(a, "access") == 0) {
         int out = strcmp(F("direction"), "out") == 0;
         custos__sb_printf(&b, "%s by ", out ? "checked out" : "checked in");
-        person(&b, party(e, "custodian"));
+        person(&b, custos__custody_party(e, "custodian"));
         custos__sb_printf(&b, " (purpose: %s)", F("purpose"));
         also(&b, e, "witness", "witnessed by");
     } else if (strcmp(a, "verify") == 0) {
@@ -218,9 +141,9 @@ custos__custody_sentence(const struct custos_custody *m, const struct custos_cus
             custos__sb_printf(&b, " against %s", F("record"));
     } else if (strcmp(a, "dispose") == 0) {
         custos__sb_printf(&b, "disposed of by ");
-        person(&b, party(e, "vendor"));
+        person(&b, custos__custody_party(e, "vendor"));
         custos__sb_printf(&b, " with ");
-        person(&b, party(e, "custodian"));
+        person(&b, custos__custody_party(e, "custodian"));
         also(&b, e, "witness", "witnessed by");
         custos__sb_printf(&b, ": %s", F("method"));
         if (F("certificate"))
@@ -519,7 +442,7 @@ custos_custody_overdue(const struct custos_custody *m, time_t now)
     if (m->closed != CUSTOS_CUSTODY_NONE)
         return 0;
     time_t r, v;
-    /* A deadline that cannot be read is not overdue (it used to read as 1970). */
+    /* A deadline that cannot be read is not overdue: deadline_state reports it unreadable. */
     return (tparse(m->report_due, &r) == 0 && now > r) +
            (tparse(m->recovery_due, &v) == 0 && now > v);
 }

@@ -193,17 +193,6 @@ custos_digest_bytes(const struct custos_digest_result *result, unsigned alg)
     }
 }
 
-void
-custos_hex_encode(const uint8_t *bytes, size_t len, char *hex)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < len; i++) {
-        hex[2 * i] = digits[bytes[i] >> 4];
-        hex[2 * i + 1] = digits[bytes[i] & 0xf];
-    }
-    hex[2 * len] = '\0';
-}
-
 int
 custos_digest_hex(const struct custos_digest_result *result, unsigned alg, char *hex)
 {
@@ -215,31 +204,14 @@ custos_digest_hex(const struct custos_digest_result *result, unsigned alg, char 
     return CUSTOS_OK;
 }
 
-static int
-nibble(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int
-custos_hex_decode(const char *hex, uint8_t *bytes, size_t len, struct custos_error *err)
+custos_sha256_hex(const void *buf, size_t len, char hex[65])
 {
-    if (strlen(hex) != 2 * len)
-        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, NULL,
-                                "expected %zu hex digits, found %zu", 2 * len, strlen(hex));
-    for (size_t i = 0; i < len; i++) {
-        int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return custos_error_set(err, CUSTOS_E_CORRUPT, 0, NULL,
-                                    "non-hex character at position %zu", 2 * i + (hi < 0 ? 0 : 1));
-        bytes[i] = (uint8_t)(hi << 4 | lo);
-    }
+    uint8_t md[32];
+    hex[0] = '\0';
+    if (EVP_Digest(buf, len, md, NULL, EVP_sha256(), NULL) != 1)
+        return CUSTOS_E_NOMEM;
+    custos_hex_encode(md, sizeof(md), hex);
     return CUSTOS_OK;
 }
 

@@ -448,7 +448,7 @@ custos_dispose_order_open(struct custos_dispose_order **out, const char *path,
     if (rc == CUSTOS_OK) {
         char sigpath[PATH_MAX];
         snprintf(sigpath, sizeof(sigpath), "%s%s", path, CUSTOS_DISPOSE_SIG_SUFFIX);
-        rc = custos_sigfile_verify(sigpath, owner, CUSTOS_PURPOSE_DISPOSAL_ORDER, buf, len, err);
+        rc = custos_sign_verify_sigfile(sigpath, owner, CUSTOS_PURPOSE_DISPOSAL_ORDER, buf, len, err);
     }
     struct custos_dispose_order *o = NULL;
     if (rc == CUSTOS_OK) {

@@ -237,7 +237,7 @@ manifest_sigs_check(struct manifest_sigs *m)
         custos_error_clear(&m->sig_err[i]);
         m->sig_status[i] = CUSTOS_OK;
         if (m->key[i] != NULL)
-            m->sig_status[i] = custos_sigfile_verify(m->sig_path[i], m->key[i], m->purpose,
+            m->sig_status[i] = custos_sign_verify_sigfile(m->sig_path[i], m->key[i], m->purpose,
                                                      m->manifest, m->manifest_len, &m->sig_err[i]);
     }
     custos_error_clear(&m->ts_err);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * hashset.c: reading hash sets and looking digests up in them.
+ * hashset.c: reading hash sets, looking digests up in them, and flagging a
+ * manifest's entries found in one.
  *
  * Each algorithm's digests are kept in a sorted array of fixed-size binary
  * records and found with bsearch, so a set of millions of entries (an NSRL
@@ -66,7 +67,7 @@ static int
 from_manifest(struct custos_hashset *s, const char *path, struct custos_error *err)
 {
     struct custos_manifest *m;
-    int rc = custos_manifest_open(&m, path, err);
+    int rc = custos_manifest_load(&m, path, err);
     if (rc != CUSTOS_OK)
         return rc;
     for (size_t i = 0; i < custos_manifest_count(m); i++) {
@@ -204,7 +205,7 @@ from_lines(struct custos_hashset *s, FILE *f, const char *path, struct custos_er
 }
 
 int
-custos_hashset_open(struct custos_hashset **out, const char *path, struct custos_error *err)
+custos_hashset_load(struct custos_hashset **out, const char *path, struct custos_error *err)
 {
     *out = NULL;
     struct custos_hashset *s = calloc(1, sizeof(*s));
@@ -281,4 +282,27 @@ custos_hashset_contains(const struct custos_hashset *s, const struct custos_dige
             return 1;
     }
     return 0;
+}
+
+int
+custos_hashset_flag_manifest(struct custos_manifest *m, const char *path, unsigned flag,
+                             struct custos_error *err)
+{
+    struct custos_hashset *set;
+    int rc = custos_hashset_load(&set, path, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    if ((custos_hashset_algs(set) & custos_manifest_algs(m)) == 0) {
+        custos_hashset_free(set);
+        return custos_error_set(
+            err, CUSTOS_E_USAGE, 0, path,
+            "holds no digest of an algorithm this run computes (see --digests)");
+    }
+    for (size_t i = 0; i < custos_manifest_count(m); i++) {
+        const struct custos_manifest_entry *e = custos_manifest_entry(m, i);
+        if (e->digest.algs != 0 && custos_hashset_contains(set, &e->digest))
+            custos_manifest_set_flags(m, i, e->flags | flag);
+    }
+    custos_hashset_free(set);
+    return CUSTOS_OK;
 }

@@ -19,34 +19,6 @@
 
 #ifndef CUSTOS_BUILDING_LIB
 #error "image_private.h is internal to libcustos"
-/* Backend interface (image.c dispatches; image_raw.c and image_ewf.c implement). */
-struct custos__image_ops {
-    int (*write)(struct custos__image *img, const void *buf, size_t len);
-    int (*write_packed)(struct custos__image *img, const uint8_t *packed, size_t packed_len,
-                        size_t data_len, int compressed, uint32_t checksum);
-    int (*add_error)(struct custos__image *img, uint64_t first_sector, uint64_t count);
-    int (*finish)(struct custos__image *img, const struct custos_digest_result *digests);
-    void (*free)(void *state);
-};
-
-struct custos__image {
-    const struct custos__image_ops *ops;
-    void *state; /* the backend's */
-    const struct custos__image_setup *setup;
-    size_t chunk_bytes; /* EWF only */
-    char **files;       /* plain names inside the staging directory */
-    size_t nfiles, capfiles;
-    int dead; /* a write failed: every later call fails */
-    struct custos_error err;
-};
-
-/* Backends: set img->ops, img->state (and chunk_bytes), or fail with img->err. */
-int custos__image_raw_create(struct custos__image *img);
-int custos__image_ewf_create(struct custos__image *img);
-
-/* Appends a file name to img's list. */
-int custos__image_add_file(struct custos__image *img, const char *name);
-
 #endif
 
 #include <stddef.h>

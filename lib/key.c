@@ -49,6 +49,8 @@
 #include "base64_private.h"
 #include "fsutil_private.h"
 #include "key_private.h"
+#include "readfile_private.h"
+#include "text_private.h"
 
 #define KEY_FILE_MAX   (64 * 1024) /* bytes; real key files are under 1 KiB */
 #define ROLE_MAX       16
@@ -92,27 +94,11 @@ name_valid(const char *name)
     size_t n = strlen(name);
     if (n == 0 || n > CUSTOS_KEY_NAME_MAX)
         return 0;
-    const unsigned char *p = (const unsigned char *)name;
-    while (*p != '\0') {
-        unsigned c = *p;
-        int extra;
-        if (c < 0x20 || c == 0x7f)
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
             return 0;
-        if (c < 0x80)
-            extra = 0;
-        else if ((c & 0xe0) == 0xc0 && c >= 0xc2)
-            extra = 1;
-        else if ((c & 0xf0) == 0xe0)
-            extra = 2;
-        else if ((c & 0xf8) == 0xf0 && c <= 0xf4)
-            extra = 3;
-        else
-            return 0;
-        p++;
-        for (int i = 0; i < extra; i++, p++)
-            if ((*p & 0xc0) != 0x80)
-                return 0;
-    }
+    if (!custos_utf8_valid(name, n))
+        return 0;
     return name[0] != ' ' && name[n - 1] != ' ';
 }
 
@@ -335,59 +321,6 @@ out:
     return rc;
 }
 
-/* Reads a whole small regular file; *mode gets its permission bits when not NULL. */
-static int
-read_file_mode(const char *path, size_t max, char **buf, size_t *len, unsigned *mode,
-               struct custos_error *err)
-{
-    *buf = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot open");
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        /* st is undefined here: report the fstat error, not a file type. */
-        int e = errno;
-        close(fd);
-        return custos_error_set(err, CUSTOS_E_IO, e, path, "cannot stat");
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return custos_error_set(err, S_ISDIR(st.st_mode) ? CUSTOS_E_USAGE : CUSTOS_E_IO, 0, path,
-                                "not a regular file");
-    }
-    if ((uint64_t)st.st_size > max) {
-        close(fd);
-        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, path, "too large (%lld bytes)",
-                                (long long)st.st_size);
-    }
-    char *b = malloc((size_t)st.st_size + 1);
-    if (b == NULL) {
-        close(fd);
-        return custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
-    }
-    long long got = custos__pread_full(fd, b, (size_t)st.st_size, 0);
-    int e = errno;
-    close(fd);
-    if (got < 0) {
-        free(b);
-        return custos_error_set(err, CUSTOS_E_IO, e, path, "cannot read");
-    }
-    b[got] = '\0';
-    *buf = b;
-    *len = (size_t)got;
-    if (mode != NULL)
-        *mode = (unsigned)st.st_mode & 07777;
-    return CUSTOS_OK;
-}
-
-int
-custos__read_small_file(const char *path, size_t max, char **buf, size_t *len,
-                        struct custos_error *err)
-{
-    return read_file_mode(path, max, buf, len, NULL, err);
-}
-
 /* Copies the value of line `prefix` at *p into dst, advancing *p past the line. */
 static int
 take_field(const char **p, const char *prefix, char *dst, size_t dstlen)
@@ -428,7 +361,7 @@ parse_statement(const char *path, const char *text, struct custos_key *k, char *
         !custos_key_role_valid(k->role))
         return custos_error_set(err, CUSTOS_E_CORRUPT, 0, path, "line 3: bad role line");
     if (take_field(&p, CUSTOS_KEY_FIELD_FINGERPRINT, fp_written, CUSTOS_KEY_FP_HEX_SIZE) != 0 ||
-        strlen(fp_written) != 64 || strspn(fp_written, "0123456789abcdef") != 64)
+        !custos__hex_lower(fp_written, 64))
         return custos_error_set(err, CUSTOS_E_CORRUPT, 0, path, "line 4: bad fingerprint line");
     if (take_field(&p, CUSTOS_KEY_FIELD_CREATED, k->created, sizeof(k->created)) != 0 ||
         custos_time_rfc3339_parse(k->created, CUSTOS_TIME_CANONICAL, NULL, NULL) != CUSTOS_OK)
@@ -457,8 +390,8 @@ check_statement(const char *path, struct custos_key *k, const char *text, const 
         return custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, path,
                                 "key does not match its fingerprint %.16s (altered file%s)",
                                 fp_written, k->priv ? ", or wrong passphrase" : "");
-    rc =
-        custos_verify(k, CUSTOS_PURPOSE_KEY_BINDING, text, (size_t)(stmt_end - text), binding, err);
+    rc = custos_sign_verify(k, CUSTOS_PURPOSE_KEY_BINDING, text, (size_t)(stmt_end - text), binding,
+                            err);
     if (rc != CUSTOS_OK)
         return custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, path,
                                 "name, role or date altered: binding signature does not verify");
@@ -558,7 +491,7 @@ custos_key_load_private(struct custos_key **out, const char *path, const char *p
     char *text = NULL;
     size_t len = 0;
     unsigned mode = 0;
-    int rc = read_file_mode(path, KEY_FILE_MAX, &text, &len, &mode, err);
+    int rc = custos__read_file(path, KEY_FILE_MAX, &text, &len, &mode, err);
     if (rc != CUSTOS_OK)
         return rc;
     custos_secret_protect_process();
@@ -879,7 +812,7 @@ custos_passphrase_free(char *pass, size_t len)
 }
 
 int
-custos_passphrase_read_fd(int fd, char **pass, size_t *len, struct custos_error *err)
+custos_passphrase_load_fd(int fd, char **pass, size_t *len, struct custos_error *err)
 {
     *pass = NULL;
     custos_secret_protect_process();
@@ -928,12 +861,12 @@ custos_passphrase_read_fd(int fd, char **pass, size_t *len, struct custos_error 
 }
 
 int
-custos_passphrase_read_file(const char *path, char **pass, size_t *len, struct custos_error *err)
+custos_passphrase_load_file(const char *path, char **pass, size_t *len, struct custos_error *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot open the passphrase file");
-    int rc = custos_passphrase_read_fd(fd, pass, len, err);
+    int rc = custos_passphrase_load_fd(fd, pass, len, err);
     close(fd);
     if (rc != CUSTOS_OK)
         return with_path(err, path);

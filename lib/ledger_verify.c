@@ -98,7 +98,7 @@ sigpipe_worker(void *arg)
         for (size_t i = from; i < to; i++) {
             struct sigjob *j = &p->ring[i % SIGPIPE_SLOTS];
             struct custos_error e2;
-            j->bad = custos_verify(j->key, CUSTOS_PURPOSE_LEDGER_ENTRY, j->body, j->len, j->sig,
+            j->bad = custos_sign_verify(j->key, CUSTOS_PURPOSE_LEDGER_ENTRY, j->body, j->len, j->sig,
                                    &e2) != CUSTOS_OK;
         }
         pthread_mutex_lock(&p->mu);
@@ -280,7 +280,7 @@ custos__ledger_check_sig(struct state *s, uint64_t seq, const struct custos_key 
     if (s->pipe != NULL && !(mode & M_COMMIT))
         return sigpipe_submit(s->pipe, f, seq, key, owned, body, blen, sig, text);
     struct custos_error e2;
-    if (custos_verify(key, CUSTOS_PURPOSE_LEDGER_ENTRY, body, blen, sig, &e2) != CUSTOS_OK)
+    if (custos_sign_verify(key, CUSTOS_PURPOSE_LEDGER_ENTRY, body, blen, sig, &e2) != CUSTOS_OK)
         custos__ledger_finding(f, seq, CUSTOS_E_UNTRUSTED, "%s", text);
     custos_key_free(owned);
     return CUSTOS_OK;

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * manifest.c: the manifest object, its entries, and the helpers every format
- * backend shares (name display, UTF-8 check, time stamps, output buffer).
+ * manifest.c: the manifest object, its entries, its totals and ledger
+ * fields, and the output buffer every format backend writes through.
  *
  * A name is any sequence of bytes but NUL. The object keeps the exact bytes;
  * each backend decides how to carry them (JSON: the string when it is valid
  * UTF-8, else base64 beside a display form; sums: coreutils' escapes). The
- * display form made here is injective, so two different names never print
- * alike in a diagnostic or a report.
+ * display form (custos_path_display, text.c) is injective, so two different
+ * names never print alike in a diagnostic or a report.
  */
 #include "custos/manifest.h"
 #include "custos/timefmt.h"
@@ -21,10 +21,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "custos/atomicfile.h"
 #include "custos/custos.h"
 #include "fsutil_private.h"
 #include "manifest_private.h"
+#include "text_private.h"
 
 int
 custos_manifest_new(struct custos_manifest **out, unsigned algs, struct custos_error *err)
@@ -44,7 +47,7 @@ custos_manifest_new(struct custos_manifest **out, unsigned algs, struct custos_e
 }
 
 int
-custos_manifest_open(struct custos_manifest **out, const char *path, struct custos_error *err)
+custos_manifest_load(struct custos_manifest **out, const char *path, struct custos_error *err)
 {
     *out = NULL;
     struct custos_manifest *m = calloc(1, sizeof(*m));
@@ -174,10 +177,9 @@ custos_manifest_add(struct custos_manifest *m, const struct custos_manifest_entr
     return CUSTOS_OK;
 }
 
-static int
-cmp_entry(const void *a, const void *b)
+int
+custos__entry_cmp_name(const struct custos_manifest_entry *x, const struct custos_manifest_entry *y)
 {
-    const struct custos_manifest_entry *x = a, *y = b;
     if (x->in_image != y->in_image)
         return x->in_image ? 1 : -1;
     if (x->partition != y->partition)
@@ -190,6 +192,16 @@ cmp_entry(const void *a, const void *b)
         return c;
     if (x->path_len != y->path_len)
         return x->path_len < y->path_len ? -1 : 1;
+    return 0;
+}
+
+static int
+cmp_entry(const void *a, const void *b)
+{
+    const struct custos_manifest_entry *x = a, *y = b;
+    int c = custos__entry_cmp_name(x, y);
+    if (c != 0)
+        return c;
     if (x->inode != y->inode)
         return x->inode < y->inode ? -1 : 1;
     return 0;
@@ -391,119 +403,6 @@ custos_entry_type_name(enum custos_entry_type type)
     return "unknown";
 }
 
-/* Length of the valid UTF-8 sequence at s (at most left bytes), or 0. */
-static size_t
-utf8_seq(const unsigned char *s, size_t left)
-{
-    unsigned char c = s[0];
-    size_t n;
-    uint32_t cp;
-    if (c == 0)
-        return 0;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-        cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (left < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3f);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
-bool
-custos_utf8_valid(const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < len) {
-        size_t n = utf8_seq(p + i, len - i);
-        if (n == 0)
-            return false;
-        i += n;
-    }
-    return true;
-}
-
-void
-custos_path_display(const char *name, size_t len, char *buf, size_t size)
-{
-    const unsigned char *p = (const unsigned char *)name;
-    size_t o = 0, i = 0;
-    if (size == 0)
-        return;
-    while (i < len) {
-        char tmp[8];
-        size_t tn;
-        size_t n = utf8_seq(p + i, len - i);
-        if (n == 1 && p[i] == '\\') {
-            memcpy(tmp, "\\\\", 2);
-            tn = 2;
-        } else if (n == 1 && p[i] == '\n') {
-            memcpy(tmp, "\\n", 2);
-            tn = 2;
-        } else if (n == 1 && p[i] == '\t') {
-            memcpy(tmp, "\\t", 2);
-            tn = 2;
-        } else if (n == 1 && p[i] == '\r') {
-            memcpy(tmp, "\\r", 2);
-            tn = 2;
-        } else if (n == 0 || (n == 1 && (p[i] < 0x20 || p[i] == 0x7f))) {
-            snprintf(tmp, sizeof(tmp), "\\x%02x", p[i]);
-            tn = 4;
-            n = 1;
-        } else {
-            memcpy(tmp, p + i, n);
-            tn = n;
-        }
-        if (o + tn >= size)
-            break;
-        memcpy(buf + o, tmp, tn);
-        o += tn;
-        i += n;
-    }
-    buf[o] = '\0';
-}
-
-void
-custos_time_format(const struct custos_time *t, char *buf, size_t size)
-{
-    char b[CUSTOS_TIME_RFC3339_SIZE];
-    if (custos_time_rfc3339_format(t->sec, t->nsec, b) != CUSTOS_OK)
-        snprintf(b, sizeof(b), "1970-01-01T00:00:00Z"); /* as before for an unrepresentable time */
-    snprintf(buf, size, "%s", b);
-}
-
-int
-custos_time_parse(const char *s, struct custos_time *t)
-{
-    memset(t, 0, sizeof(*t));
-    int64_t sec = 0;
-    uint32_t nsec = 0;
-    if (custos_time_rfc3339_parse(s, 0, &sec, &nsec) != CUSTOS_OK)
-        return CUSTOS_E_CORRUPT;
-    t->sec = sec;
-    t->nsec = nsec;
-    t->set = true;
-    return CUSTOS_OK;
-}
-
 void
 custos__out_init(struct outbuf *o, int fd)
 {
@@ -511,12 +410,25 @@ custos__out_init(struct outbuf *o, int fd)
     o->fd = fd;
 }
 
+/* Writes out what the buffer holds; after a failed write nothing more is written. */
 static void
 out_flush(struct outbuf *o)
 {
-    if (o->len > 0 && o->failed_errno == 0 && custos__write_all(o->fd, o->buf, o->len) != 0)
+    if (o->sb.len > 0 && o->failed_errno == 0 && custos__write_all(o->fd, o->sb.p, o->sb.len) != 0)
         o->failed_errno = errno != 0 ? errno : EIO;
-    o->len = 0;
+    o->sb.len = 0;
+}
+
+/* Flushes once the buffer holds OUT_FLUSH bytes, so memory stays bounded. */
+#define OUT_FLUSH 65536
+
+static void
+out_added(struct outbuf *o)
+{
+    if (o->sb.oom && o->failed_errno == 0)
+        o->failed_errno = ENOMEM;
+    if (o->sb.len >= OUT_FLUSH)
+        out_flush(o);
 }
 
 void
@@ -524,22 +436,8 @@ custos__out_bytes(struct outbuf *o, const void *p, size_t n)
 {
     if (o->failed_errno != 0)
         return;
-    if (o->len + n > o->cap) {
-        if (o->len > 0)
-            out_flush(o);
-        if (n > o->cap) {
-            size_t cap = n < 65536 ? 65536 : n;
-            char *b = realloc(o->buf, cap);
-            if (b == NULL) {
-                o->failed_errno = ENOMEM;
-                return;
-            }
-            o->buf = b;
-            o->cap = cap;
-        }
-    }
-    memcpy(o->buf + o->len, p, n);
-    o->len += n;
+    custos__sb_add(&o->sb, p, n);
+    out_added(o);
 }
 
 void
@@ -551,36 +449,127 @@ custos__out_str(struct outbuf *o, const char *s)
 void
 custos__out_fmt(struct outbuf *o, const char *fmt, ...)
 {
-    char small[512];
+    if (o->failed_errno != 0)
+        return;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    custos__sb_vprintf(&o->sb, fmt, ap);
     va_end(ap);
-    if (n < 0) {
-        o->failed_errno = EINVAL;
+    out_added(o);
+}
+
+void
+custos__out_xml(struct outbuf *o, const char *s, size_t len)
+{
+    if (o->failed_errno != 0)
         return;
-    }
-    if ((size_t)n < sizeof(small)) {
-        custos__out_bytes(o, small, (size_t)n);
-        return;
-    }
-    char *big = malloc((size_t)n + 1);
-    if (big == NULL) {
-        o->failed_errno = ENOMEM;
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    custos__out_bytes(o, big, (size_t)n);
-    free(big);
+    custos__sb_xml(&o->sb, s, len);
+    out_added(o);
 }
 
 int
 custos__out_finish(struct outbuf *o)
 {
     out_flush(o);
-    free(o->buf);
-    o->buf = NULL;
+    custos__sb_free(&o->sb);
     return o->failed_errno;
+}
+
+void
+custos_manifest_totals(const struct custos_manifest *m, struct custos_manifest_totals *t)
+{
+    memset(t, 0, sizeof(*t));
+    for (size_t i = 0; i < custos_manifest_count(m); i++) {
+        const struct custos_manifest_entry *e = custos_manifest_entry(m, i);
+        if (e->status != CUSTOS_OK) {
+            t->unreadable++;
+        } else if (e->type == CUSTOS_ENTRY_FILE || e->type == CUSTOS_ENTRY_VIRTUAL) {
+            t->files++;
+            t->bytes += e->size_bytes;
+        } else if (e->type == CUSTOS_ENTRY_SYMLINK) {
+            t->symlinks++;
+        } else if (e->type == CUSTOS_ENTRY_SPECIAL) {
+            t->special++;
+        }
+        t->known += (e->flags & CUSTOS_ENTRY_KNOWN) != 0;
+        t->notable += (e->flags & CUSTOS_ENTRY_NOTABLE) != 0;
+    }
+}
+
+void
+custos_manifest_entry_display(const struct custos_manifest_entry *e, char *buf, size_t len)
+{
+    char name[2048];
+    custos_path_display(e->path, e->path_len, name, sizeof(name));
+    if (e->in_image && e->partition >= 0)
+        snprintf(buf, len, "partition %lld: %s", (long long)e->partition, name);
+    else
+        snprintf(buf, len, "%s", name);
+}
+
+int
+custos_manifest_ledger_fields(const char *item, const char *path, char **json,
+                              struct custos_error *err)
+{
+    *json = NULL;
+    if (item == NULL || item[0] == '\0')
+        return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL, "an acquire entry needs an item");
+    char hex[CUSTOS_DIGEST_HEX_MAX] =
+        "0000000000000000000000000000000000000000000000000000000000000000";
+    char tool[64];
+    const char *record = "(pending)";
+    json_t *j;
+    if (path != NULL) {
+        struct custos_digest_result d;
+        int rc = custos_digest_file(path, CUSTOS_DIGEST_SHA256, &d, err);
+        if (rc != CUSTOS_OK)
+            return rc;
+        custos_digest_hex(&d, CUSTOS_DIGEST_SHA256, hex);
+        const char *slash = strrchr(path, '/');
+        record = slash != NULL ? slash + 1 : path;
+        snprintf(tool, sizeof(tool), "custos-hash %s", custos_version());
+        j = json_pack("{s:s, s:s, s:s, s:s}", "item", item, "record", record, "record_sha256", hex,
+                      "tool", tool);
+    } else {
+        j = json_pack("{s:s, s:s, s:s}", "item", item, "record", record, "record_sha256", hex);
+    }
+    *json = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(j);
+    if (*json == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    return CUSTOS_OK;
+}
+
+int
+custos_manifest_report_json(const struct custos_manifest *m, int status, const char *manifest,
+                            char **json)
+{
+    struct custos_manifest_totals t;
+    custos_manifest_totals(m, &t);
+    json_t *report = json_object(), *nlist = json_array(), *ulist = json_array();
+    for (size_t i = 0; i < custos_manifest_count(m); i++) {
+        const struct custos_manifest_entry *e = custos_manifest_entry(m, i);
+        char name[2200];
+        custos_manifest_entry_display(e, name, sizeof(name));
+        if (e->status != CUSTOS_OK)
+            json_array_append_new(ulist, json_string(e->error ? e->error : name));
+        if (e->flags & CUSTOS_ENTRY_NOTABLE)
+            json_array_append_new(nlist, json_string(name));
+    }
+    json_object_set_new(report, "status", json_string(custos_status_name(status)));
+    json_object_set_new(report, "manifest", json_string(manifest));
+    json_object_set_new(report, "files", json_integer((json_int_t)t.files));
+    json_object_set_new(report, "bytes", json_integer((json_int_t)t.bytes));
+    json_object_set_new(report, "symlinks", json_integer((json_int_t)t.symlinks));
+    json_object_set_new(report, "special", json_integer((json_int_t)t.special));
+    json_object_set_new(report, "known", json_integer((json_int_t)t.known));
+    json_object_set_new(report, "notable", nlist);
+    json_object_set_new(report, "unreadable", ulist);
+    const char *kind = custos_manifest_source_kind(m);
+    if (kind != NULL && strcmp(kind, CUSTOS_MANIFEST_SOURCE_IMAGE) == 0)
+        json_object_set_new(report, "volumes_unread",
+                            json_integer((json_int_t)custos_manifest_volumes_unread(m)));
+    *json = json_dumps(report, JSON_SORT_KEYS | JSON_INDENT(2));
+    json_decref(report);
+    return *json != NULL ? CUSTOS_OK : CUSTOS_E_NOMEM;
 }

@@ -23,49 +23,10 @@
 #include <string.h>
 
 #include "manifest_private.h"
+#include "text_private.h"
 
 /* custos's own elements, where dfxml.xsd allows other namespaces (docs/formats/manifest.md). */
 #define CUSTOS_DFXML_NS "https://custos.invalid/dfxml/1"
-
-static void
-xml_text(struct outbuf *o, const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        switch (s[i]) {
-        case '&':
-            custos__out_str(o, "&amp;");
-            break;
-        case '<':
-            custos__out_str(o, "&lt;");
-            break;
-        case '>':
-            custos__out_str(o, "&gt;");
-            break;
-        case '\'':
-            custos__out_str(o, "&apos;");
-            break;
-        case '"':
-            custos__out_str(o, "&quot;");
-            break;
-        default:
-            custos__out_bytes(o, &s[i], 1);
-        }
-    }
-}
-
-/* Length of the valid UTF-8 character at s (left bytes remain), or 0. */
-static size_t
-utf8_len(const unsigned char *s, size_t left)
-{
-    size_t n = s[0] < 0x80                    ? 1
-               : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
-               : s[0] >= 0xe0 && s[0] <= 0xef ? 3
-               : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4
-                                              : 0;
-    if (n == 0 || n > left)
-        return 0;
-    return custos_utf8_valid((const char *)s, n) ? n : 0;
-}
 
 /* A name as fiwalk writes it: control bytes, backslashes and bytes that are not UTF-8 as \xHH. */
 static void
@@ -74,13 +35,13 @@ xml_name(struct outbuf *o, const char *name, size_t len)
     const unsigned char *p = (const unsigned char *)name;
     size_t i = 0;
     while (i < len) {
-        size_t n = utf8_len(p + i, len - i);
+        size_t n = custos__utf8_char(p + i, len - i);
         if (n == 0 || (n == 1 && (p[i] < 0x20 || p[i] == '\\'))) {
             custos__out_fmt(o, "\\x%02X", p[i]);
             i++;
             continue;
         }
-        xml_text(o, name + i, n);
+        custos__out_xml(o, name + i, n);
         i += n;
     }
 }
@@ -89,7 +50,7 @@ static void
 element(struct outbuf *o, const char *indent, const char *tag, const char *text)
 {
     custos__out_fmt(o, "%s<%s>", indent, tag);
-    xml_text(o, text, strlen(text));
+    custos__out_xml(o, text, strlen(text));
     custos__out_fmt(o, "</%s>\n", tag);
 }
 

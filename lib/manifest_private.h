@@ -12,6 +12,7 @@
 #endif
 
 #include "custos/manifest.h"
+#include "strbuf_private.h"
 
 struct manifest_volume {
     int64_t partition;     /* -1 when the image has no volume system */
@@ -49,19 +50,28 @@ void custos__entry_clear(struct custos_manifest_entry *e);
 bool custos__entry_hashed(const struct custos_manifest_entry *e);
 
 /*
- * A growable byte buffer for the text backends, flushed to fd when large so
- * that memory stays bounded.
+ * Orders entries by where they are and their name bytes: files outside
+ * images first, then by partition, file system offset and path. The
+ * manifest's sort and the audit's merge join both start from it.
+ */
+int custos__entry_cmp_name(const struct custos_manifest_entry *x,
+                           const struct custos_manifest_entry *y);
+
+/*
+ * The text backends' output: a string builder flushed to fd every 64 KiB,
+ * so that memory stays bounded however many entries a manifest holds.
  */
 struct outbuf {
     int fd;
-    char *buf;
-    size_t len, cap;
-    int failed_errno; /* non-zero after a failed write */
+    struct custos__sb sb;
+    int failed_errno; /* non-zero after a failed write or allocation */
 };
 void custos__out_init(struct outbuf *o, int fd);
 void custos__out_bytes(struct outbuf *o, const void *p, size_t n);
 void custos__out_str(struct outbuf *o, const char *s);
 void custos__out_fmt(struct outbuf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends the len bytes at s escaped for XML (custos__sb_xml). */
+void custos__out_xml(struct outbuf *o, const char *s, size_t len);
 /* Flushes and frees; returns 0 or the errno of the failed write. */
 int custos__out_finish(struct outbuf *o);
 

@@ -25,6 +25,7 @@
 
 #include "custos/custos.h"
 #include "fsutil_private.h"
+#include "text_private.h"
 
 /*
  * Text custos did not choose (paths, sysfs model and serial, host names) may
@@ -41,18 +42,9 @@ text(const char *s)
     json_t *j = json_string(s);
     if (j != NULL)
         return j;
-    size_t n = strlen(s);
-    char *buf = malloc(4 * n + 1), *p = buf;
+    char *buf = custos__text_ascii_hex(s);
     if (buf == NULL)
         return NULL;
-    for (size_t i = 0; i < n; i++) {
-        /* ASCII stays, but for the backslash, so that \xNN is unambiguous. */
-        if ((unsigned char)s[i] < 0x80 && s[i] != '\\')
-            *p++ = s[i];
-        else
-            p += sprintf(p, "\\x%02x", (unsigned char)s[i]);
-    }
-    *p = '\0';
     j = json_string(buf);
     free(buf);
     return j;

@@ -1189,7 +1189,7 @@ check_signatures(struct scan *s, struct custos_error *err)
         }
         if (g->name[0] == '\0')
             snprintf(g->name, sizeof(g->name), "%s", custos_key_name(key));
-        st = custos_verify(key, CUSTOS_PURPOSE_SEAL, tm->bytes, tm->len, sf.sig, &e2);
+        st = custos_sign_verify(key, CUSTOS_PURPOSE_SEAL, tm->bytes, tm->len, sf.sig, &e2);
         custos_key_free(own);
         if (st != CUSTOS_OK) {
             finding(s, CUSTOS_E_UNTRUSTED, "signature", "%s: signature by %.16s does not verify",

@@ -22,6 +22,7 @@
 #include "custos/atomicfile.h"
 #include "base64_private.h"
 #include "key_private.h"
+#include "text_private.h"
 
 #define SIGFILE_MAX 4096 /* bytes; a signature file is about 250 */
 
@@ -78,8 +79,8 @@ custos_sign_raw(const struct custos_key *key, const void *msg, size_t len,
 }
 
 int
-custos_verify_raw(const struct custos_key *key, const void *msg, size_t len,
-                  const uint8_t sig[CUSTOS_SIG_SIZE], struct custos_error *err)
+custos_sign_verify_raw(const struct custos_key *key, const void *msg, size_t len,
+                       const uint8_t sig[CUSTOS_SIG_SIZE], struct custos_error *err)
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     if (ctx == NULL)
@@ -110,15 +111,15 @@ custos_sign(const struct custos_key *key, const char *purpose, const void *msg, 
 }
 
 int
-custos_verify(const struct custos_key *key, const char *purpose, const void *msg, size_t len,
-              const uint8_t sig[CUSTOS_SIG_SIZE], struct custos_error *err)
+custos_sign_verify(const struct custos_key *key, const char *purpose, const void *msg, size_t len,
+                   const uint8_t sig[CUSTOS_SIG_SIZE], struct custos_error *err)
 {
     uint8_t *pae;
     size_t n;
     int rc = custos_sign_pae(purpose, msg, len, &pae, &n, err);
     if (rc != CUSTOS_OK)
         return rc;
-    rc = custos_verify_raw(key, pae, n, sig, err);
+    rc = custos_sign_verify_raw(key, pae, n, sig, err);
     free(pae);
     return rc;
 }
@@ -171,7 +172,7 @@ static int parse_sigfile(const char *path, const char *text, size_t len, struct 
                          struct custos_error *err);
 
 int
-custos_sigfile_read(const char *path, struct custos_sigfile *out, struct custos_error *err)
+custos_sigfile_load(const char *path, struct custos_sigfile *out, struct custos_error *err)
 {
     char *text;
     size_t len;
@@ -236,7 +237,7 @@ parse_sigfile(const char *path, const char *text, size_t len, struct custos_sigf
                  !purpose_valid(out->purpose))
         rc = custos_error_set(err, CUSTOS_E_CORRUPT, 0, path, "line 2: bad purpose line");
     else if (sig_field(&p, CUSTOS_SIGFILE_FIELD_KEY, out->key, sizeof(out->key)) != 0 ||
-             strlen(out->key) != 64 || strspn(out->key, "0123456789abcdef") != 64)
+             !custos__hex_lower(out->key, 64))
         rc = custos_error_set(err, CUSTOS_E_CORRUPT, 0, path, "line 3: bad key line");
     else if (sig_field(&p, CUSTOS_SIGFILE_FIELD_SIGNATURE, b64, sizeof(b64)) != 0 ||
              custos_sig_from_base64(b64, strlen(b64), out->sig, &e2) != CUSTOS_OK)
@@ -247,11 +248,11 @@ parse_sigfile(const char *path, const char *text, size_t len, struct custos_sigf
 }
 
 int
-custos_sigfile_verify(const char *path, const struct custos_key *key, const char *purpose,
-                      const void *msg, size_t len, struct custos_error *err)
+custos_sign_verify_sigfile(const char *path, const struct custos_key *key, const char *purpose,
+                           const void *msg, size_t len, struct custos_error *err)
 {
     struct custos_sigfile sf;
-    int rc = custos_sigfile_read(path, &sf, err);
+    int rc = custos_sigfile_load(path, &sf, err);
     if (rc != CUSTOS_OK)
         return rc;
     if (strcmp(sf.purpose, purpose) != 0)
@@ -260,7 +261,7 @@ custos_sigfile_verify(const char *path, const struct custos_key *key, const char
     if (strcmp(sf.key, custos_key_fingerprint(key)) != 0)
         return custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, path, "signed by key %.16s, not %.16s",
                                 sf.key, custos_key_fingerprint(key));
-    rc = custos_verify(key, purpose, msg, len, sf.sig, err);
+    rc = custos_sign_verify(key, purpose, msg, len, sf.sig, err);
     if (rc != CUSTOS_OK)
         return custos_error_set(err, rc, 0, path, "signature by %.16s does not verify", sf.key);
     return CUSTOS_OK;
@@ -284,15 +285,15 @@ custos_sign_file(const struct custos_key *key, const char *purpose, const char *
 }
 
 int
-custos_verify_file(const struct custos_key *key, const char *purpose, const char *path,
-                   const char *sigpath, struct custos_error *err)
+custos_sign_verify_file(const struct custos_key *key, const char *purpose, const char *path,
+                        const char *sigpath, struct custos_error *err)
 {
     char *buf;
     size_t len;
     int rc = custos__read_small_file(path, CUSTOS_SIGN_FILE_MAX, &buf, &len, err);
     if (rc != CUSTOS_OK)
         return rc;
-    rc = custos_sigfile_verify(sigpath, key, purpose, buf, len, err);
+    rc = custos_sign_verify_sigfile(sigpath, key, purpose, buf, len, err);
     free(buf);
     return rc;
 }

@@ -144,3 +144,26 @@ custos_time_rfc3339_now(char buf[CUSTOS_TIME_RFC3339_SIZE])
 {
     custos_time_rfc3339_format((int64_t)time(NULL), 0, buf);
 }
+
+void
+custos_time_format(const struct custos_time *t, char *buf, size_t size)
+{
+    char b[CUSTOS_TIME_RFC3339_SIZE];
+    if (custos_time_rfc3339_format(t->sec, t->nsec, b) != CUSTOS_OK)
+        snprintf(b, sizeof(b), "1970-01-01T00:00:00Z"); /* a year outside 0000-9999 */
+    snprintf(buf, size, "%s", b);
+}
+
+int
+custos_time_parse(const char *s, struct custos_time *t)
+{
+    memset(t, 0, sizeof(*t));
+    int64_t sec = 0;
+    uint32_t nsec = 0;
+    if (custos_time_rfc3339_parse(s, 0, &sec, &nsec) != CUSTOS_OK)
+        return CUSTOS_E_CORRUPT;
+    t->sec = sec;
+    t->nsec = nsec;
+    t->set = true;
+    return CUSTOS_OK;
+}

@@ -148,7 +148,7 @@ custos_tlog_note_verify(const struct custos_checkpoint *cp, const struct custos_
             s->blob_len != 4 + CUSTOS_SIG_SIZE || memcmp(s->blob, v->id, 4) != 0)
             continue;
         struct custos_error e;
-        if (custos_verify_raw(k, cp->text, cp->text_len, s->blob + 4, &e) != CUSTOS_OK)
+        if (custos_sign_verify_raw(k, cp->text, cp->text_len, s->blob + 4, &e) != CUSTOS_OK)
             rc = custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, NULL,
                                   "the checkpoint's signature by %s does not verify", v->name);
         else
@@ -1002,7 +1002,7 @@ custos_tlog_cosigned(const struct custos_checkpoint *cp, const struct custos_tlo
         memcpy(msg, head, (size_t)hl);
         memcpy(msg + hl, cp->text, cp->text_len);
         struct custos_error e;
-        if (custos_verify_raw(k, msg, (size_t)hl + cp->text_len, s->blob + 12, &e) != CUSTOS_OK)
+        if (custos_sign_verify_raw(k, msg, (size_t)hl + cp->text_len, s->blob + 12, &e) != CUSTOS_OK)
             rc = custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, NULL,
                                   "the cosignature by witness %s does not verify", w->name);
         else {

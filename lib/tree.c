@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "custos/digest.h"
+#include "custos/fs.h"
 #include "filetype_private.h"
 #include "manifest_private.h"
 #include "pool_private.h"
@@ -545,4 +546,19 @@ out:
     if (w.status != CUSTOS_OK)
         custos_error_copy(err, &w.first);
     return w.status;
+}
+
+int
+custos_manifest_hash_source(struct custos_manifest *m, const char *image, const char *const *paths,
+                            size_t npaths, const struct custos_hash_options *opts,
+                            const struct custos_progress *progress, struct custos_error *err)
+{
+    int rc;
+    if (image != NULL) {
+        const char *names[1] = {image};
+        rc = custos_manifest_set_source(m, CUSTOS_MANIFEST_SOURCE_IMAGE, names, 1);
+        return rc != CUSTOS_OK ? rc : custos_fs_hash(m, image, opts, progress, err);
+    }
+    rc = custos_manifest_set_source(m, CUSTOS_MANIFEST_SOURCE_TREE, paths, npaths);
+    return rc != CUSTOS_OK ? rc : custos_tree_hash(m, paths, npaths, opts, progress, err);
 }

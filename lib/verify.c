@@ -310,33 +310,10 @@ custos__verify_bag_layout(struct custos_verify *v, const char *name)
 int
 custos__verify_sha256_file(const char *path, char hex[65], struct custos_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot open");
-    struct custos_digest *d = NULL;
-    int rc = custos_digest_new(&d, CUSTOS_DIGEST_SHA256, err);
-    static const size_t bufsize = 1 << 16;
-    char *buf = malloc(bufsize);
-    if (rc == CUSTOS_OK && buf == NULL)
-        rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
-    while (rc == CUSTOS_OK) {
-        ssize_t r = read(fd, buf, bufsize);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            rc = custos_error_set(err, CUSTOS_E_IO, errno, path, "read error");
-        if (r <= 0)
-            break;
-        custos_digest_update(d, buf, (size_t)r);
-    }
-    if (rc == CUSTOS_OK) {
-        struct custos_digest_result res;
-        custos_digest_final(d, &res);
-        custos_digest_hex(&res, CUSTOS_DIGEST_SHA256, hex);
-    }
-    free(buf);
-    custos_digest_free(d);
-    close(fd);
+    struct custos_digest_result r;
+    int rc = custos_digest_file(path, CUSTOS_DIGEST_SHA256, &r, err);
+    if (rc == CUSTOS_OK)
+        custos_digest_hex(&r, CUSTOS_DIGEST_SHA256, hex);
     return rc;
 }
 
@@ -553,7 +530,7 @@ custos_verify_check_signature(struct custos_verify *v, const char *sigpath,
         v->kind == CUSTOS_VERIFY_REF_RECORD ? CUSTOS_PURPOSE_RECORD : CUSTOS_PURPOSE_MANIFEST;
     snprintf(v->sig_path, sizeof(v->sig_path), "%s", sigpath);
     snprintf(v->sig_signer, sizeof(v->sig_signer), "%s", custos_key_fingerprint(signer));
-    int rc = custos_verify_file(signer, purpose, v->ref_path, sigpath, err);
+    int rc = custos_sign_verify_file(signer, purpose, v->ref_path, sigpath, err);
     snprintf(v->sig_status, sizeof(v->sig_status), "%s", rc == CUSTOS_OK ? "valid" : "invalid");
     return rc;
 }

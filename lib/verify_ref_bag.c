@@ -15,8 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "custos/seal.h"
 #include "custos/sign.h"
 #include "bag_private.h"
@@ -107,11 +105,11 @@ custos__verify_load_bag(struct custos_verify *v)
         }
     }
     if (rc == CUSTOS_OK && bc.derived)
-        custos__bag_buf_printf(&bc.warnings,
-                               "the bag holds only %s manifests: its payload was checked against "
-                               "them when loaded, and compared with the target by the SHA-256 of "
-                               "the same bytes\n",
-                               custos__bag_alg_name(bc.derived_alg));
+        custos__sb_printf(&bc.warnings,
+                          "the bag holds only %s manifests: its payload was checked against "
+                          "them when loaded, and compared with the target by the SHA-256 of "
+                          "the same bytes\n",
+                          custos__bag_alg_name(bc.derived_alg));
     if (rc == CUSTOS_OK && bc.warnings.len > 0 && (v->warnings = strdup(bc.warnings.p)) == NULL)
         rc = custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, v->ref_path, "out of memory");
     /* The reference's own digest: its strongest custos manifest's bytes. */
@@ -138,15 +136,6 @@ static int
 bag_tag_kept(const char *rel)
 {
     return strcmp(rel, CUSTOS_BAG_DECLARATION) == 0 || custos__verify_bag_manifest_name(rel);
-}
-
-static void
-sha256_hex(const void *buf, size_t len, char hex[65])
-{
-    uint8_t md[32];
-    unsigned int n = 32;
-    EVP_Digest(buf, len, md, &n, EVP_sha256(), NULL);
-    custos_hex_encode(md, 32, hex);
 }
 
 /*
@@ -182,20 +171,20 @@ custos__verify_load_bag_archive(struct custos_verify *v)
         if (mt == NULL)
             continue;
         if (!any)
-            sha256_hex(mt->bytes, mt->len, v->ref_sha256);
+            custos_sha256_hex(mt->bytes, mt->len, v->ref_sha256);
         any = 1;
         v->algs |= bag_algs[m];
         snprintf(where, sizeof(where), "%s: %s/%s", v->ref_path, t.base, rel);
         struct bag_fmanifest fm;
         memset(&fm, 0, sizeof(fm));
-        struct bag_buf warn = {0};
+        struct custos__sb warn = {0};
         rc = custos__bag_fmanifest_parse(where, (const char *)mt->bytes, mt->len,
                                          custos__bag_alg(custos_digest_name(bag_algs[m])), 1,
                                          version, &fm, &warn, &v->err);
         if (rc == CUSTOS_OK)
             rc = bag_manifest_items(v, &fm, bag_algs[m]);
         custos__bag_fmanifest_free(&fm);
-        custos__bag_buf_free(&warn);
+        custos__sb_free(&warn);
     }
     if (rc == CUSTOS_OK && !any)
         rc = custos_error_set(&v->err, CUSTOS_E_CORRUPT, 0, v->ref_path,
@@ -207,7 +196,7 @@ custos__verify_load_bag_archive(struct custos_verify *v)
     const struct seal_tag *tm = custos__seal_tag(&t, CUSTOS_BAG_TAGMANIFEST);
     if (tm != NULL) {
         /* What a seal signs, so what a ledger entry names (docs/formats/ledger.md). */
-        sha256_hex(tm->bytes, tm->len, v->ref_sha256);
+        custos_sha256_hex(tm->bytes, tm->len, v->ref_sha256);
         v->bag_tagmanifest = 1;
     }
     for (size_t i = 0; i < t.n; i++)

@@ -23,7 +23,7 @@ int
 custos__verify_load_manifest(struct custos_verify *v)
 {
     struct custos_manifest *m = NULL;
-    int rc = custos_manifest_open(&m, v->ref_path, &v->err);
+    int rc = custos_manifest_load(&m, v->ref_path, &v->err);
     if (rc != CUSTOS_OK)
         return rc;
     v->algs = custos_manifest_algs(m);

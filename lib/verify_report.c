@@ -57,6 +57,28 @@ result_name(int status)
 }
 
 int
+custos_verify_ledger_fields(const struct custos_verify *v, const char *item, char **json)
+{
+    *json = NULL;
+    if (!v->ran)
+        return CUSTOS_E_USAGE;
+    char comment[1024];
+    snprintf(comment, sizeof(comment), "custos-verify %s, level %s: %s", custos_version(),
+             custos_verify_level_name(v->opt.level), custos_verify_summary(v));
+    json_t *f =
+        json_pack("{s:s, s:s, s:s, s:s}", "result",
+                  custos_verify_status(v) == CUSTOS_OK ? "match" : "mismatch", "sha256",
+                  custos_verify_reference_sha256(v), "record", v->ref_path, "comment", comment);
+    if (f != NULL && item != NULL && json_object_set_new(f, "item", json_string(item)) != 0) {
+        json_decref(f);
+        f = NULL;
+    }
+    *json = f != NULL ? json_dumps(f, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(f);
+    return *json != NULL ? CUSTOS_OK : CUSTOS_E_NOMEM;
+}
+
+int
 custos_verify_report_json(const struct custos_verify *v, char **json)
 {
     *json = NULL;

@@ -109,20 +109,6 @@ hash_entry(struct reader *r, struct archive *a, uint64_t limit, struct custos_di
     return CUSTOS_OK;
 }
 
-/* A member's name for a message: control bytes as \xHH, at most about 300 bytes. */
-static void
-printable(const char *s, char *out, size_t size)
-{
-    size_t o = 0;
-    for (const unsigned char *c = (const unsigned char *)s; *c && o + 5 < size && o < 300; c++) {
-        if (*c < 0x20 || *c == 0x7f)
-            o += (size_t)snprintf(out + o, size - o, "\\x%02x", *c);
-        else
-            out[o++] = (char)*c;
-    }
-    out[o] = '\0';
-}
-
 int
 custos__verify_has_dotdot(const char *name)
 {
@@ -248,8 +234,8 @@ links_free(struct links *l)
 static int
 refuse_member(struct custos_verify *v, const char *path, const char *raw, const char *why)
 {
-    char name[400];
-    printable(raw, name, sizeof(name));
+    char name[304]; /* about 300 bytes of the name are enough to find the member */
+    custos_path_display(raw, strlen(raw), name, sizeof(name));
     v->hostile = 1;
     return custos_error_set(&v->err, CUSTOS_E_REFUSED, 0, path,
                             "member \"%s\": %s; a hostile archive is refused, nothing was "

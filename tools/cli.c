@@ -108,6 +108,56 @@ cli_bad_option(struct cli *c, char **argv, int opt)
     return cli_usage(c, "unknown option %s", word);
 }
 
+int
+cli_common_option(struct cli *c, int ch, char **argv, void (*usage)(FILE *out))
+{
+    switch (ch) {
+    case 'h':
+        usage(stdout);
+        return CUSTOS_EXIT_OK;
+    case 'V':
+        printf("%s %s\n", c->prog, custos_version());
+        return CUSTOS_EXIT_OK;
+    case 'q':
+        c->quiet = 1;
+        return CLI_CONTINUE;
+    case ':':
+    case '?':
+        return cli_bad_option(c, argv, ch);
+    default:
+        return CLI_NOT_MINE;
+    }
+}
+
+/* "a, b, c or d": the words of table, for a usage line. */
+static void
+command_words(const struct cli_command *table, char *buf, size_t len)
+{
+    size_t n = 0, o = 0;
+    while (table[n].name != NULL)
+        n++;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && o < len; i++)
+        o += (size_t)snprintf(buf + o, len - o, "%s%s",
+                              i == 0       ? ""
+                              : i + 1 == n ? " or "
+                                           : ", ",
+                              table[i].name);
+}
+
+int
+cli_dispatch(struct cli *c, const struct cli_command *table, void *opts, int argc, char **argv)
+{
+    char words[256];
+    command_words(table, words, sizeof(words));
+    if (argc < 1)
+        return cli_usage(c, "missing command (%s)", words);
+    for (const struct cli_command *t = table; t->name != NULL; t++)
+        if (strcmp(t->name, argv[0]) == 0)
+            return t->run(c, opts, argc - 1, argv + 1);
+    return cli_usage(c, "unknown command %s (%s)", argv[0], words);
+}
+
 static void
 progress_update(void *ctx, uint64_t done, uint64_t total)
 {
@@ -250,7 +300,7 @@ tty_passphrase(const char *prompt, char **pass, size_t *len, struct custos_error
     if (write(fd, prompt, strlen(prompt)) < 0) {
         /* The prompt is a courtesy; reading still works. */
     }
-    int rc = custos_passphrase_read_fd(fd, pass, len, err);
+    int rc = custos_passphrase_load_fd(fd, pass, len, err);
     if (restore)
         tcsetattr(fd, TCSAFLUSH, &old);
     if (write(fd, "\n", 1) < 0) {
@@ -266,9 +316,9 @@ cli_read_passphrase(const char *prompt, const char *passfile, int passfd, int co
 {
     *pass = NULL;
     if (passfile != NULL)
-        return custos_passphrase_read_file(passfile, pass, len, err);
+        return custos_passphrase_load_file(passfile, pass, len, err);
     if (passfd >= 0) {
-        int rc = custos_passphrase_read_fd(passfd, pass, len, err);
+        int rc = custos_passphrase_load_fd(passfd, pass, len, err);
         if (rc != CUSTOS_OK) {
             char msg[CUSTOS_ERROR_MESSAGE_MAX];
             snprintf(msg, sizeof(msg), "%s", err->message);
@@ -308,7 +358,7 @@ cli_signers_add(struct cli *c, struct cli_signers *s, const char *opt, const cha
     if (s->n == CLI_MAX_SIGNERS)
         return cli_usage(c, "at most %d of %s", CLI_MAX_SIGNERS, opt);
     s->spec[s->n++] = spec;
-    return -1;
+    return CLI_CONTINUE;
 }
 
 int
@@ -319,7 +369,7 @@ cli_signers_add_passfile(struct cli *c, struct cli_signers *s, const char *path)
     if (s->npassfile == CLI_MAX_SIGNERS)
         return cli_usage(c, "at most %d of --passphrase-file", CLI_MAX_SIGNERS);
     s->passfile[s->npassfile++] = path;
-    return -1;
+    return CLI_CONTINUE;
 }
 
 int
@@ -332,7 +382,7 @@ cli_signers_set_passfd(struct cli *c, struct cli_signers *s, const char *arg)
     if (s->npassfile > 0)
         return cli_usage(c, "--passphrase-file and --passphrase-fd exclude each other");
     s->passfd = (int)v;
-    return -1;
+    return CLI_CONTINUE;
 }
 
 int
@@ -584,29 +634,29 @@ cli_custody_option(struct cli *c, struct cli_custody *o, int ch, const char *arg
     switch (ch) {
     case 'l':
         o->ledger = arg;
-        return -1;
+        return CLI_CONTINUE;
     case CLI_OPT_ITEM:
         o->item = arg;
-        return -1;
+        return CLI_CONTINUE;
     case CLI_OPT_KEY:
         o->key = arg;
-        return -1;
+        return CLI_CONTINUE;
     case CLI_OPT_SIGN:
         return cli_signers_add(c, &o->signers, "--sign", arg);
     case CLI_OPT_PARTY:
         if (o->nparty == CLI_MAX_SIGNERS || strchr(arg, '=') == NULL)
             return cli_usage(c, "--party needs AS=KEYFILE (at most %d)", CLI_MAX_SIGNERS);
         o->party[o->nparty++] = arg;
-        return -1;
+        return CLI_CONTINUE;
     case CLI_OPT_PASSFILE:
         return cli_signers_add_passfile(c, &o->signers, arg);
     case CLI_OPT_PASSFD:
         return cli_signers_set_passfd(c, &o->signers, arg);
     case CLI_OPT_YES:
         o->yes = 1;
-        return -1;
+        return CLI_CONTINUE;
     default:
-        return -2;
+        return CLI_NOT_MINE;
     }
 }
 

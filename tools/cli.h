@@ -47,6 +47,50 @@ int cli_usage(struct cli *c, const char *fmt, ...) __attribute__((format(printf,
  */
 int cli_bad_option(struct cli *c, char **argv, int opt);
 
+/*
+ * Option parsing, the same in every tool:
+ *   - a tool's parse_options() returns CLI_CONTINUE to go on, or the exit
+ *     code: CUSTOS_EXIT_OK after --help or --version, CUSTOS_EXIT_USAGE
+ *     after a usage line. Nothing that parses calls exit(); main() returns.
+ *   - -h/--help, -V/--version and -q/--quiet mean the same everywhere: put
+ *     CLI_COMMON_LONGOPTS in the getopt_long table and "hqV" in the short
+ *     options, and hand each result to cli_common_option() first.
+ *   - helpers that take one option (cli_common_option, cli_custody_option)
+ *     return CLI_CONTINUE when they took it, CLI_NOT_MINE when it is not
+ *     theirs, else the exit code.
+ *   - subcommands are a table of struct cli_command, run by cli_dispatch().
+ */
+#define CLI_CONTINUE (-1)
+#define CLI_NOT_MINE (-2)
+
+#define CLI_COMMON_LONGOPTS                                                                        \
+    {"help", no_argument, NULL, 'h'}, {"quiet", no_argument, NULL, 'q'},                           \
+    {                                                                                              \
+        "version", no_argument, NULL, 'V'                                                          \
+    }
+
+/*
+ * Takes one getopt_long result ch: 'h' prints the tool's usage on stdout
+ * and returns CUSTOS_EXIT_OK; 'V' prints "PROG VERSION" on stdout and
+ * returns CUSTOS_EXIT_OK; 'q' sets c->quiet and returns CLI_CONTINUE; ':'
+ * and '?' report the bad option (cli_bad_option); anything else returns
+ * CLI_NOT_MINE.
+ */
+int cli_common_option(struct cli *c, int ch, char **argv, void (*usage)(FILE *out));
+
+/* One subcommand: its word and its cmd_NAME() (opts is the tool's options). */
+struct cli_command {
+    const char *name;
+    int (*run)(struct cli *c, void *opts, int argc, char **argv);
+};
+
+/*
+ * Runs the subcommand named by argv[0] from table (ended by a NULL name)
+ * with the operands after it, and returns its exit code; a missing or
+ * unknown word is a usage error listing the table's words.
+ */
+int cli_dispatch(struct cli *c, const struct cli_command *table, void *opts, int argc, char **argv);
+
 /* The progress hooks for a libcustos call: line on a terminal, cancellation on a signal. */
 struct custos_progress cli_progress(struct cli *c);
 
@@ -102,9 +146,9 @@ void cli_signers_init(struct cli_signers *s);
 
 /*
  * Records one --sign AS=KEY (opt names the option in messages), one
- * --passphrase-file or one --passphrase-fd argument. Each returns -1 when
- * accepted, else prints a usage line and returns CUSTOS_EXIT_USAGE, so a
- * tool's option loop can `return` any value other than -1.
+ * --passphrase-file or one --passphrase-fd argument. Each returns
+ * CLI_CONTINUE when accepted, else prints a usage line and returns
+ * CUSTOS_EXIT_USAGE, so a tool's option loop can `return` any other value.
  */
 int cli_signers_add(struct cli *c, struct cli_signers *s, const char *opt, const char *spec);
 int cli_signers_add_passfile(struct cli *c, struct cli_signers *s, const char *path);
@@ -227,9 +271,9 @@ struct cli_custody {
 void cli_custody_init(struct cli_custody *o);
 
 /*
- * Takes one getopt_long result: returns -1 when ch was a custody option and
- * is recorded, -2 when ch is not one, else (after a usage line) the exit
- * code.
+ * Takes one getopt_long result: returns CLI_CONTINUE when ch was a custody
+ * option and is recorded, CLI_NOT_MINE when ch is not one, else (after a
+ * usage line) the exit code.
  */
 int cli_custody_option(struct cli *c, struct cli_custody *o, int ch, const char *arg);
 

@@ -14,7 +14,6 @@
 
 #include <custos/custos.h>
 #include <custos/fs.h>
-#include <jansson.h>
 
 #include "cli.h"
 
@@ -40,9 +39,10 @@ struct options {
 };
 
 static void
-usage_text(void)
+usage_text(FILE *out)
 {
-    printf(
+    fprintf(
+        out,
         "usage: custos-hash [-q] [--json] [-d DIGESTS] [-f FORMAT] [-j N] [--no-type]\n"
         "                   [--known SET] [--notable SET] -o MANIFEST (PATH... | --image IMAGE)\n"
         "       custos-hash --audit MANIFEST [-q] [--json] [-j N] (PATH... | --image IMAGE)\n"
@@ -91,7 +91,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         {"audit", required_argument, NULL, 'A'},
         {"digests", required_argument, NULL, 'd'},
         {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_COMMON_LONGOPTS,
         {"image", required_argument, NULL, 'i'},
         {"jobs", required_argument, NULL, 'j'},
         {"json", no_argument, NULL, OPT_JSON},
@@ -99,8 +99,6 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         {"no-type", no_argument, NULL, OPT_NO_TYPE},
         {"notable", required_argument, NULL, 'n'},
         {"output", required_argument, NULL, 'o'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"version", no_argument, NULL, 'V'},
         CLI_CUSTODY_LONGOPTS,
         {"signature", required_argument, NULL, OPT_SIGNATURE},
         {"signer", required_argument, NULL, OPT_SIGNER},
@@ -111,6 +109,14 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
     bool have_format = false;
     opterr = 0;
     while ((ch = getopt_long(argc, argv, ":A:d:f:hi:j:k:l:n:o:qV", longopts, NULL)) != -1) {
+        int rc = cli_common_option(c, ch, argv, usage_text);
+        if (rc == CLI_NOT_MINE)
+            rc = cli_custody_option(c, &o->custody, ch, optarg);
+        if (rc != CLI_NOT_MINE) {
+            if (rc != CLI_CONTINUE)
+                return rc;
+            continue;
+        }
         switch (ch) {
         case 'A':
             if (o->audit != NULL)
@@ -130,9 +136,6 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
                 return cli_usage(c, "%s", err.message);
             have_format = true;
             break;
-        case 'h':
-            usage_text();
-            exit(0);
         case 'i':
             if (o->image != NULL)
                 return cli_usage(c, "--image given twice");
@@ -167,25 +170,14 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
                 return cli_usage(c, "--output given twice");
             o->output = optarg;
             break;
-        case 'q':
-            c->quiet = 1;
-            break;
-        case 'V':
-            printf("custos-hash %s\n", custos_version());
-            exit(0);
         case OPT_SIGNATURE:
             o->signature = optarg;
             break;
         case OPT_SIGNER:
             o->signer = optarg;
             break;
-        default: {
-            int rc = cli_custody_option(c, &o->custody, ch, optarg);
-            if (rc == -2)
-                return cli_bad_option(c, argv, ch);
-            if (rc != -1)
-                return rc;
-        }
+        default:
+            return cli_bad_option(c, argv, ch);
         }
     }
     o->paths = argv + optind;
@@ -210,18 +202,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         return rc;
     if (o->signature != NULL && cu->key == NULL && o->signer == NULL)
         return cli_usage(c, "--signature goes with --key or --signer");
-    return 0;
-}
-
-static void
-display(const struct custos_manifest_entry *e, char *buf, size_t len)
-{
-    char name[2048];
-    custos_path_display(e->path, e->path_len, name, sizeof(name));
-    if (e->in_image && e->partition >= 0)
-        snprintf(buf, len, "partition %lld: %s", (long long)e->partition, name);
-    else
-        snprintf(buf, len, "%s", name);
+    return CLI_CONTINUE;
 }
 
 /* Flags entries found in the sets; returns a status (USAGE for a set that cannot apply). */
@@ -229,26 +210,13 @@ static int
 apply_sets(struct cli *c, struct custos_manifest *m, const char *const *names, size_t n,
            unsigned flag)
 {
+    struct custos_error err;
     for (size_t s = 0; s < n; s++) {
-        struct custos_hashset *set;
-        struct custos_error err;
-        int rc = custos_hashset_open(&set, names[s], &err);
+        int rc = custos_hashset_flag_manifest(m, names[s], flag, &err);
         if (rc != CUSTOS_OK) {
             cli_error(c, &err);
             return rc;
         }
-        if ((custos_hashset_algs(set) & custos_manifest_algs(m)) == 0) {
-            cli_warn(c, "%s: holds no digest of an algorithm this run computes (see --digests)",
-                     names[s]);
-            custos_hashset_free(set);
-            return CUSTOS_E_USAGE;
-        }
-        for (size_t i = 0; i < custos_manifest_count(m); i++) {
-            const struct custos_manifest_entry *e = custos_manifest_entry(m, i);
-            if (e->digest.algs != 0 && custos_hashset_contains(set, &e->digest))
-                custos_manifest_set_flags(m, i, e->flags | flag);
-        }
-        custos_hashset_free(set);
     }
     return CUSTOS_OK;
 }
@@ -261,17 +229,8 @@ hash_source(struct cli *c, const struct options *o, struct custos_manifest *m)
     int rc;
     custos_error_clear(&err);
     cli_progress_start(c);
-    if (o->image != NULL) {
-        const char *names[1] = {o->image};
-        rc = custos_manifest_set_source(m, CUSTOS_MANIFEST_SOURCE_IMAGE, names, 1);
-        if (rc == CUSTOS_OK)
-            rc = custos_fs_hash(m, o->image, &o->hash, &p, &err);
-    } else {
-        rc = custos_manifest_set_source(m, CUSTOS_MANIFEST_SOURCE_TREE,
-                                        (const char *const *)o->paths, o->npaths);
-        if (rc == CUSTOS_OK)
-            rc = custos_tree_hash(m, (const char *const *)o->paths, o->npaths, &o->hash, &p, &err);
-    }
+    rc = custos_manifest_hash_source(m, o->image, (const char *const *)o->paths, o->npaths,
+                                     &o->hash, &p, &err);
     cli_progress_end(c);
     if (rc != CUSTOS_OK && rc != CUSTOS_E_INCOMPLETE) {
         cli_error(c, err.status != CUSTOS_OK ? &err : custos_manifest_error(m));
@@ -288,38 +247,11 @@ hash_source(struct cli *c, const struct options *o, struct custos_manifest *m)
     return rc;
 }
 
-/*
- * Appends the `acquire` entry of a logical acquisition: the manifest is the
- * record, named by file name and SHA-256 of its bytes.
- */
-static int
-record_manifest(struct cli *c, const struct options *o, struct custos_ledger *l,
-                struct cli_parties *p, struct custos_error *err)
-{
-    struct custos_digest_result d;
-    char hex[CUSTOS_DIGEST_HEX_MAX], tool[64];
-    int rc = custos_digest_file(o->output, CUSTOS_DIGEST_SHA256, &d, err);
-    if (rc != CUSTOS_OK)
-        return rc;
-    custos_digest_hex(&d, CUSTOS_DIGEST_SHA256, hex);
-    snprintf(tool, sizeof(tool), "custos-hash %s", custos_version());
-    const char *slash = strrchr(o->output, '/');
-    json_t *j =
-        json_pack("{s:s, s:s, s:s, s:s}", "item", o->custody.item, "record",
-                  slash != NULL ? slash + 1 : o->output, "record_sha256", hex, "tool", tool);
-    char *fields = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(j);
-    rc = cli_custody_record(c, &o->custody, l, "acquire", fields, p, !o->json, err);
-    free(fields);
-    return rc;
-}
-
 static int
 cmd_manifest(struct cli *c, struct options *o)
 {
     struct custos_manifest *m = NULL;
     struct custos_error err;
-    json_t *report = NULL;
     struct custos_ledger *ledger = NULL;
     struct cli_parties parties = {0};
     struct custos_key *own_key = NULL;
@@ -332,30 +264,26 @@ cmd_manifest(struct cli *c, struct options *o)
     bool to_stdout = strcmp(o->output, "-") == 0;
     struct stat sb;
     int st = CUSTOS_OK;
-    /* Refuse an existing output before the long part; _save refuses again, atomically. */
-    if (!to_stdout && lstat(o->output, &sb) == 0) {
-        st = custos_error_set(&err, CUSTOS_E_REFUSED, 0, o->output,
-                              "already exists; refusing to overwrite");
-        cli_error(c, &err);
-        goto out;
-    }
     char sigpath[4096];
     snprintf(sigpath, sizeof(sigpath), "%s%s", o->signature ? o->signature : o->output,
              o->signature ? "" : ".sig");
-    if (o->custody.key != NULL && lstat(sigpath, &sb) == 0) {
-        st = custos_error_set(&err, CUSTOS_E_REFUSED, 0, sigpath,
+    /* Refuse existing outputs before the long part; _save refuses again, atomically. */
+    const char *exists = !to_stdout && lstat(o->output, &sb) == 0             ? o->output
+                         : o->custody.key != NULL && lstat(sigpath, &sb) == 0 ? sigpath
+                                                                              : NULL;
+    if (exists != NULL) {
+        st = custos_error_set(&err, CUSTOS_E_REFUSED, 0, exists,
                               "already exists; refusing to overwrite");
         cli_error(c, &err);
         goto out;
     }
     /* Keys, passphrases and the ledger's policy before the long part. */
     if (o->custody.ledger != NULL) {
-        json_t *j = json_pack("{s:s, s:s, s:s}", "item", o->custody.item, "record", "(pending)",
-                              "record_sha256", CLI_ZERO_SHA256_HEX);
-        char *probe = json_dumps(j, JSON_COMPACT);
-        json_decref(j);
-        st = cli_custody_prepare(&o->custody, "custodian", "acquire", probe, &ledger, &parties,
-                                 &err);
+        char *probe = NULL;
+        st = custos_manifest_ledger_fields(o->custody.item, NULL, &probe, &err);
+        if (st == CUSTOS_OK)
+            st = cli_custody_prepare(&o->custody, "custodian", "acquire", probe, &ledger, &parties,
+                                     &err);
         free(probe);
         /* The custodian signs the manifest too: their key now; others after hashing. */
         if (st == CUSTOS_OK)
@@ -398,144 +326,52 @@ cmd_manifest(struct cli *c, struct options *o)
         }
     }
     if (ledger != NULL && rc == CUSTOS_OK) {
-        rc = record_manifest(c, o, ledger, &parties, &err);
+        /* The `acquire` entry of a logical acquisition: the manifest is the record. */
+        char *fields = NULL;
+        rc = custos_manifest_ledger_fields(o->custody.item, o->output, &fields, &err);
+        if (rc == CUSTOS_OK)
+            rc = cli_custody_record(c, &o->custody, ledger, "acquire", fields, &parties, !o->json,
+                                    &err);
+        free(fields);
         if (rc != CUSTOS_OK) {
             cli_error(c, &err);
             st = custos_status_worst(st, rc);
         }
     }
-    uint64_t files = 0, bytes = 0, links = 0, special = 0, unread = 0, known = 0, notable = 0;
+    struct custos_manifest_totals t;
+    custos_manifest_totals(m, &t);
     FILE *out = to_stdout ? stderr : stdout;
-    report = json_object();
-    json_t *nlist = json_array(), *ulist = json_array();
+    if (o->json) {
+        char *s = NULL;
+        if (custos_manifest_report_json(m, st, o->output, &s) == CUSTOS_OK)
+            cli_print_json(s);
+        free(s);
+        goto out;
+    }
     for (size_t i = 0; i < custos_manifest_count(m); i++) {
         const struct custos_manifest_entry *e = custos_manifest_entry(m, i);
         char name[2200];
-        display(e, name, sizeof(name));
-        if (e->status != CUSTOS_OK) {
-            unread++;
-            json_array_append_new(ulist, json_string(e->error ? e->error : name));
-        } else if (e->type == CUSTOS_ENTRY_FILE || e->type == CUSTOS_ENTRY_VIRTUAL) {
-            files++;
-            bytes += e->size_bytes;
-        } else if (e->type == CUSTOS_ENTRY_SYMLINK) {
-            links++;
-        } else if (e->type == CUSTOS_ENTRY_SPECIAL) {
-            special++;
-        }
-        if (e->flags & CUSTOS_ENTRY_KNOWN)
-            known++;
-        if (e->flags & CUSTOS_ENTRY_NOTABLE) {
-            notable++;
-            json_array_append_new(nlist, json_string(name));
-            if (!o->json)
-                fprintf(out, "notable: %s\n", name);
-        }
+        custos_manifest_entry_display(e, name, sizeof(name));
+        if (e->flags & CUSTOS_ENTRY_NOTABLE)
+            fprintf(out, "notable: %s\n", name);
     }
-    if (o->json) {
-        json_object_set_new(report, "status", json_string(custos_status_name(st)));
-        json_object_set_new(report, "manifest", json_string(o->output));
-        json_object_set_new(report, "files", json_integer((json_int_t)files));
-        json_object_set_new(report, "bytes", json_integer((json_int_t)bytes));
-        json_object_set_new(report, "symlinks", json_integer((json_int_t)links));
-        json_object_set_new(report, "special", json_integer((json_int_t)special));
-        json_object_set_new(report, "known", json_integer((json_int_t)known));
-        json_object_set_new(report, "notable", nlist);
-        json_object_set_new(report, "unreadable", ulist);
-        if (o->image != NULL)
-            json_object_set_new(report, "volumes_unread",
-                                json_integer((json_int_t)custos_manifest_volumes_unread(m)));
-        nlist = ulist = NULL;
-        char *s = json_dumps(report, JSON_SORT_KEYS | JSON_INDENT(2));
-        if (s != NULL)
-            cli_print_json(s);
-        free(s);
-    } else {
-        char b[32];
-        custos_format_bytes(bytes, b, sizeof(b));
-        fprintf(out, "%llu files (%s) hashed, %llu symlinks, %llu special skipped, %llu unreadable",
-                (unsigned long long)files, b, (unsigned long long)links,
-                (unsigned long long)special, (unsigned long long)unread);
-        if (custos_manifest_volumes_unread(m) > 0)
-            fprintf(out, "; %zu volumes not fully read",
-                    custos_manifest_volumes_unread(m));
-        if (o->nknown + o->nnotable == 0)
-            fprintf(out, "\n");
-        if (o->nknown + o->nnotable > 0)
-            fprintf(out, "; %llu known, %llu notable\n", (unsigned long long)known,
-                    (unsigned long long)notable);
-    }
-    json_decref(nlist);
-    json_decref(ulist);
+    char b[32];
+    custos_format_bytes(t.bytes, b, sizeof(b));
+    fprintf(out, "%llu files (%s) hashed, %llu symlinks, %llu special skipped, %llu unreadable",
+            (unsigned long long)t.files, b, (unsigned long long)t.symlinks,
+            (unsigned long long)t.special, (unsigned long long)t.unreadable);
+    if (custos_manifest_volumes_unread(m) > 0)
+        fprintf(out, "; %zu volumes not fully read", custos_manifest_volumes_unread(m));
+    if (o->nknown + o->nnotable > 0)
+        fprintf(out, "; %llu known, %llu notable", (unsigned long long)t.known,
+                (unsigned long long)t.notable);
+    fprintf(out, "\n");
 out:
-    json_decref(report);
     custos_manifest_free(m);
     custos_ledger_free(ledger);
     cli_parties_free(&parties);
     custos_key_free(own_key);
     return custos_exit_code(st);
-}
-
-static json_t *
-entry_brief(const struct custos_manifest_entry *e)
-{
-    char name[2200], hex[CUSTOS_DIGEST_HEX_MAX];
-    json_t *o = json_object();
-    display(e, name, sizeof(name));
-    json_object_set_new(o, "path", json_string(name));
-    json_object_set_new(o, "type", json_string(custos_entry_type_name(e->type)));
-    json_object_set_new(o, "size", json_integer((json_int_t)e->size_bytes));
-    static const unsigned algs[] = {CUSTOS_DIGEST_MD5, CUSTOS_DIGEST_SHA1, CUSTOS_DIGEST_SHA256};
-    for (size_t i = 0; i < 3; i++)
-        if (custos_digest_hex(&e->digest, algs[i], hex) == CUSTOS_OK)
-            json_object_set_new(o, custos_digest_name(algs[i]), json_string(hex));
-    if (e->error != NULL)
-        json_object_set_new(o, "error", json_string(e->error));
-    return o;
-}
-
-static void
-print_item(const struct custos_audit_item *it, unsigned alg)
-{
-    char a[2200], b[2200], ha[CUSTOS_DIGEST_HEX_MAX], hb[CUSTOS_DIGEST_HEX_MAX];
-    switch (it->cls) {
-    case CUSTOS_AUDIT_MATCHED:
-        break;
-    case CUSTOS_AUDIT_CHANGED:
-        display(it->ref, a, sizeof(a));
-        if (it->ref->type != it->cur->type) {
-            printf("changed: %s (was a %s, now a %s)\n", a, custos_entry_type_name(it->ref->type),
-                   custos_entry_type_name(it->cur->type));
-        } else if (custos_digest_hex(&it->ref->digest, alg, ha) == CUSTOS_OK &&
-                   custos_digest_hex(&it->cur->digest, alg, hb) == CUSTOS_OK) {
-            printf("changed: %s (content differs: %s was %s, now %s; size was %llu, now %llu)\n", a,
-                   custos_digest_name(alg), ha, hb, (unsigned long long)it->ref->size_bytes,
-                   (unsigned long long)it->cur->size_bytes);
-        } else {
-            printf("changed: %s\n", a);
-        }
-        break;
-    case CUSTOS_AUDIT_MISSING:
-        display(it->ref, a, sizeof(a));
-        printf("missing: %s\n", a);
-        break;
-    case CUSTOS_AUDIT_NEW:
-        display(it->cur, a, sizeof(a));
-        printf("new: %s\n", a);
-        break;
-    case CUSTOS_AUDIT_MOVED:
-        display(it->ref, a, sizeof(a));
-        display(it->cur, b, sizeof(b));
-        printf("moved: %s -> %s\n", a, b);
-        break;
-    case CUSTOS_AUDIT_UNREADABLE:
-        display(it->ref != NULL ? it->ref : it->cur, a, sizeof(a));
-        if (it->cur != NULL && it->cur->error != NULL)
-            printf("unreadable: %s (%s)\n", a, it->cur->error);
-        else
-            printf("unreadable: %s (the manifest holds no digest for it)\n", a);
-        break;
-    }
 }
 
 static int
@@ -553,7 +389,7 @@ cmd_audit(struct cli *c, struct options *o)
                  o->signature ? "" : ".sig");
         st = custos_key_load_public(&pub, o->signer, &err);
         if (st == CUSTOS_OK)
-            st = custos_verify_file(pub, CUSTOS_PURPOSE_MANIFEST, o->audit, sigpath, &err);
+            st = custos_sign_verify_file(pub, CUSTOS_PURPOSE_MANIFEST, o->audit, sigpath, &err);
         if (st == CUSTOS_OK && !o->json)
             printf("manifest: %s signed by %s (%s): good signature\n", o->audit,
                    custos_key_name(pub), custos_key_fingerprint(pub));
@@ -563,7 +399,7 @@ cmd_audit(struct cli *c, struct options *o)
             return custos_exit_code(st);
         }
     }
-    st = custos_manifest_open(&ref, o->audit, &err);
+    st = custos_manifest_load(&ref, o->audit, &err);
     if (st != CUSTOS_OK) {
         cli_error(c, &err);
         return custos_exit_code(st);
@@ -590,34 +426,17 @@ cmd_audit(struct cli *c, struct options *o)
     while (alg != 0 && !(algs & custos_manifest_algs(ref) & alg))
         alg >>= 1;
     if (o->json) {
-        json_t *doc = json_object(), *items = json_array(), *tot = json_object();
-        for (size_t i = 0; i < custos_audit_count(a); i++) {
-            const struct custos_audit_item *it = custos_audit_item(a, i);
-            json_t *j = json_object();
-            json_object_set_new(j, "class", json_string(custos_audit_class_name(it->cls)));
-            if (it->ref != NULL)
-                json_object_set_new(j, "reference", entry_brief(it->ref));
-            if (it->cur != NULL)
-                json_object_set_new(j, "current", entry_brief(it->cur));
-            json_array_append_new(items, j);
-        }
-        for (int k = 0; k < CUSTOS_AUDIT_CLASSES; k++)
-            json_object_set_new(tot, custos_audit_class_name((enum custos_audit_class)k),
-                                json_integer((json_int_t)t.count[k]));
-        json_object_set_new(doc, "status", json_string(custos_status_name(st)));
-        json_object_set_new(doc, "manifest", json_string(o->audit));
-        json_object_set_new(doc, "reference_entries", json_integer((json_int_t)t.reference));
-        json_object_set_new(doc, "current_entries", json_integer((json_int_t)t.current));
-        json_object_set_new(doc, "totals", tot);
-        json_object_set_new(doc, "items", items);
-        char *s = json_dumps(doc, JSON_SORT_KEYS | JSON_INDENT(2));
-        if (s != NULL)
+        char *s = NULL;
+        if (custos_audit_report_json(a, st, o->audit, &s) == CUSTOS_OK)
             cli_print_json(s);
         free(s);
-        json_decref(doc);
     } else {
-        for (size_t i = 0; i < custos_audit_count(a); i++)
-            print_item(custos_audit_item(a, i), alg);
+        char line[4800];
+        for (size_t i = 0; i < custos_audit_count(a); i++) {
+            custos_audit_item_line(custos_audit_item(a, i), alg, line, sizeof(line));
+            if (line[0] != '\0')
+                printf("%s\n", line);
+        }
         printf("audit: %zu in manifest, %zu examined: %zu matched, %zu changed, %zu missing, "
                "%zu new, %zu moved, %zu unreadable\n",
                t.reference, t.current, t.count[CUSTOS_AUDIT_MATCHED], t.count[CUSTOS_AUDIT_CHANGED],
@@ -641,7 +460,7 @@ main(int argc, char **argv)
     o.format = CUSTOS_MANIFEST_JSON;
     cli_init(&c, "custos-hash");
     int rc = parse_options(&c, &o, argc, argv);
-    if (rc != 0)
+    if (rc != CLI_CONTINUE)
         return rc;
     if (o.audit != NULL)
         return cmd_audit(&c, &o);

@@ -54,7 +54,7 @@ usage_text(FILE *f)
           "  --json              print one JSON document\n"
           "  -q, --quiet         print nothing but errors\n"
           "  -h, --help          print this help\n"
-          "  --version           print the version\n",
+          "  -V, --version       print the version\n",
           f);
 }
 
@@ -64,14 +64,13 @@ enum {
     OPT_PASSFILE,
     OPT_PASSFD,
     OPT_JSON,
-    OPT_VERSION,
     OPT_KEY,
     OPT_PURPOSE,
     OPT_SIG
 };
 
 static const struct option long_options[] = {
-    {"help", no_argument, NULL, 'h'},
+    CLI_COMMON_LONGOPTS,
     {"json", no_argument, NULL, OPT_JSON},
     {"key", required_argument, NULL, OPT_KEY},
     {"name", required_argument, NULL, OPT_NAME},
@@ -79,32 +78,27 @@ static const struct option long_options[] = {
     {"passphrase-fd", required_argument, NULL, OPT_PASSFD},
     {"passphrase-file", required_argument, NULL, OPT_PASSFILE},
     {"purpose", required_argument, NULL, OPT_PURPOSE},
-    {"quiet", no_argument, NULL, 'q'},
     {"role", required_argument, NULL, OPT_ROLE},
     {"signature", required_argument, NULL, OPT_SIG},
-    {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
 };
 
-/* Returns -1 to go on, or the exit code. */
+/* Returns CLI_CONTINUE to go on, or the exit code. */
 static int
 parse_options(struct cli *c, struct options *o, int argc, char **argv)
 {
     int opt;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":ho:q", long_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":hqVo:", long_options, NULL)) != -1) {
+        int rc = cli_common_option(c, opt, argv, usage_text);
+        if (rc != CLI_NOT_MINE) {
+            if (rc != CLI_CONTINUE)
+                return rc;
+            continue;
+        }
         switch (opt) {
-        case 'h':
-            usage_text(stdout);
-            return CUSTOS_EXIT_OK;
-        case OPT_VERSION:
-            printf("custos-key %s\n", custos_version());
-            return CUSTOS_EXIT_OK;
         case 'o':
             o->output = optarg;
-            break;
-        case 'q':
-            c->quiet = 1;
             break;
         case OPT_NAME:
             o->name = optarg;
@@ -141,7 +135,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
     }
     if (o->passfile != NULL && o->passfd >= 0)
         return cli_usage(c, "--passphrase-file and --passphrase-fd exclude each other");
-    return -1;
+    return CLI_CONTINUE;
 }
 
 static void
@@ -172,8 +166,12 @@ print_key(struct cli *c, const struct options *o, const char *file, const struct
 }
 
 static int
-cmd_generate(struct cli *c, const struct options *o, struct custos_error *err)
+cmd_generate(struct cli *c, void *opts, int argc, char **argv)
 {
+    const struct options *o = opts;
+    struct custos_error e = {0}, *err = &e;
+    if (argc > 0)
+        return cli_usage(c, "generate: unexpected argument %s", argv[0]);
     if (o->name == NULL)
         return cli_usage(c, "generate: missing --name");
     if (o->role == NULL)
@@ -204,8 +202,17 @@ cmd_generate(struct cli *c, const struct options *o, struct custos_error *err)
 }
 
 static int
-cmd_show(struct cli *c, const struct options *o, const char *file, struct custos_error *err)
+cmd_show(struct cli *c, void *opts, int argc, char **argv)
 {
+    const struct options *o = opts;
+    struct custos_error e = {0}, *err = &e;
+    if (argc < 1)
+        return cli_usage(c, "show: missing FILE");
+    if (argc > 1)
+        return cli_usage(c, "show: one FILE at a time");
+    if (o->name != NULL || o->role != NULL || o->output != NULL)
+        return cli_usage(c, "show: --name, --role and -o belong to generate");
+    const char *file = argv[0];
     struct custos_key *k = NULL;
     int priv = 0;
     int rc = custos_key_load_public(&k, file, err);
@@ -248,8 +255,13 @@ purpose_of(const char *p)
 }
 
 static int
-cmd_sign(struct cli *c, const struct options *o, const char *file, struct custos_error *err)
+cmd_sign(struct cli *c, void *opts, int argc, char **argv)
 {
+    const struct options *o = opts;
+    struct custos_error e = {0}, *err = &e;
+    if (argc != 1)
+        return cli_usage(c, "sign: needs exactly one FILE");
+    const char *file = argv[0];
     if (o->key == NULL || o->purpose == NULL || o->output == NULL)
         return cli_usage(c, "sign: needs --key, --purpose and -o");
     const char *purpose = purpose_of(o->purpose);
@@ -278,14 +290,19 @@ cmd_sign(struct cli *c, const struct options *o, const char *file, struct custos
 }
 
 static int
-cmd_verify(struct cli *c, const struct options *o, const char *file, struct custos_error *err)
+cmd_verify(struct cli *c, void *opts, int argc, char **argv)
 {
+    const struct options *o = opts;
+    struct custos_error e = {0}, *err = &e;
+    if (argc != 1)
+        return cli_usage(c, "verify: needs exactly one FILE");
+    const char *file = argv[0];
     if (o->key == NULL || o->purpose == NULL || o->sig == NULL)
         return cli_usage(c, "verify: needs --key, --purpose and --signature");
     struct custos_key *k = NULL;
     int rc = custos_key_load_public(&k, o->key, err);
     if (rc == CUSTOS_OK)
-        rc = custos_verify_file(k, purpose_of(o->purpose), file, o->sig, err);
+        rc = custos_sign_verify_file(k, purpose_of(o->purpose), file, o->sig, err);
     if (rc == CUSTOS_OK && !c->quiet)
         printf("%s: good signature by %s (%s, %.16s)\n", file, custos_key_name(k),
                custos_key_role(k), custos_key_fingerprint(k));
@@ -297,40 +314,20 @@ cmd_verify(struct cli *c, const struct options *o, const char *file, struct cust
     return CUSTOS_EXIT_OK;
 }
 
+static const struct cli_command commands[] = {
+    {"generate", cmd_generate}, {"show", cmd_show}, {"sign", cmd_sign},
+    {"verify", cmd_verify},     {NULL, NULL},
+};
+
 int
 main(int argc, char **argv)
 {
     struct cli c;
     struct options o = {.passfd = -1};
-    struct custos_error err;
     cli_init(&c, "custos-key");
-    custos_error_clear(&err);
     int rc = parse_options(&c, &o, argc, argv);
-    if (rc >= 0)
+    if (rc != CLI_CONTINUE)
         return rc;
-    if (optind >= argc)
-        return cli_usage(&c, "missing command (generate, show, sign or verify)");
     /* getopt_long has moved every option before the command word and its operands. */
-    const char *cmd = argv[optind++];
-    if (strcmp(cmd, "generate") == 0) {
-        if (optind < argc)
-            return cli_usage(&c, "generate: unexpected argument %s", argv[optind]);
-        return cmd_generate(&c, &o, &err);
-    }
-    if (strcmp(cmd, "show") == 0) {
-        if (optind >= argc)
-            return cli_usage(&c, "show: missing FILE");
-        if (optind + 1 < argc)
-            return cli_usage(&c, "show: one FILE at a time");
-        if (o.name != NULL || o.role != NULL || o.output != NULL)
-            return cli_usage(&c, "show: --name, --role and -o belong to generate");
-        return cmd_show(&c, &o, argv[optind], &err);
-    }
-    if (strcmp(cmd, "sign") == 0 || strcmp(cmd, "verify") == 0) {
-        if (optind + 1 != argc)
-            return cli_usage(&c, "%s: needs exactly one FILE", cmd);
-        return cmd[0] == 's' ? cmd_sign(&c, &o, argv[optind], &err)
-                             : cmd_verify(&c, &o, argv[optind], &err);
-    }
-    return cli_usage(&c, "unknown command %s (generate, show, sign or verify)", cmd);
+    return cli_dispatch(&c, commands, &o, argc - optind, argv + optind);
 }

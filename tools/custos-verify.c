@@ -36,9 +36,10 @@ struct options {
 };
 
 static void
-usage_text(void)
+usage_text(FILE *out)
 {
-    printf(
+    fprintf(
+        out,
         "usage: custos-verify -r REFERENCE [-q] [--json] [-o REPORT] [-l LEVEL] [--digests LIST]\n"
         "                     [--sample PCT%%|N] [--seed S] [--part N/T] [--recheck REPORT]\n"
         "                     [--restore [--tmpdir DIR]] [--reference-sig SIG --signer KEY.pub]\n"
@@ -110,7 +111,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"digests", required_argument, NULL, OPT_DIGESTS},
-        {"help", no_argument, NULL, 'h'},
+        CLI_COMMON_LONGOPTS,
         {"item", required_argument, NULL, OPT_ITEM},
         {"json", no_argument, NULL, OPT_JSON},
         {"key", required_argument, NULL, OPT_KEY},
@@ -120,7 +121,6 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         {"part", required_argument, NULL, OPT_PART},
         {"passphrase-fd", required_argument, NULL, OPT_PASSFD},
         {"passphrase-file", required_argument, NULL, OPT_PASSFILE},
-        {"quiet", no_argument, NULL, 'q'},
         {"recheck", required_argument, NULL, OPT_RECHECK},
         {"reference", required_argument, NULL, 'r'},
         {"reference-sig", required_argument, NULL, OPT_REFSIG},
@@ -130,19 +130,17 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         {"signer", required_argument, NULL, OPT_SIGNER},
         {"tmpdir", required_argument, NULL, OPT_TMPDIR},
         {"verbose", no_argument, NULL, 'v'},
-        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     int ch, r;
     opterr = 0;
     while ((ch = getopt_long(argc, argv, ":hl:o:qr:vV", longopts, NULL)) != -1) {
+        if ((r = cli_common_option(c, ch, argv, usage_text)) != CLI_NOT_MINE) {
+            if (r != CLI_CONTINUE)
+                return r;
+            continue;
+        }
         switch (ch) {
-        case 'h':
-            usage_text();
-            exit(CUSTOS_EXIT_OK);
-        case 'V':
-            printf("custos-verify %s\n", custos_version());
-            exit(CUSTOS_EXIT_OK);
         case OPT_DIGESTS: {
             struct custos_error e;
             if (custos_digest_parse(optarg, &o->v.digests, &e) != CUSTOS_OK)
@@ -164,9 +162,6 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
             break;
         case 'o':
             o->output = optarg;
-            break;
-        case 'q':
-            c->quiet = 1;
             break;
         case 'r':
             o->reference = optarg;
@@ -227,11 +222,11 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
             o->item = optarg;
             break;
         case OPT_PASSFILE:
-            if ((r = cli_signers_add_passfile(c, &o->signers, optarg)) != -1)
+            if ((r = cli_signers_add_passfile(c, &o->signers, optarg)) != CLI_CONTINUE)
                 return r;
             break;
         case OPT_PASSFD:
-            if ((r = cli_signers_set_passfd(c, &o->signers, optarg)) != -1)
+            if ((r = cli_signers_set_passfd(c, &o->signers, optarg)) != CLI_CONTINUE)
                 return r;
             break;
         case OPT_JSON:
@@ -268,7 +263,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
             return cli_usage(c, "no random seed available: give --seed");
         o->v.seed = s % 10000000000000000000ull;
     }
-    return -1;
+    return CLI_CONTINUE;
 }
 
 static void
@@ -323,20 +318,8 @@ static int
 record_in_ledger(const struct options *o, const struct custos_verify *v, struct custos_ledger *l,
                  struct custos_key *k, struct custos_error *err)
 {
-    struct custos_verify_totals t;
-    custos_verify_totals(v, &t);
-    char comment[1024];
-    snprintf(comment, sizeof(comment), "custos-verify %s, level %s: %s", custos_version(),
-             custos_verify_level_name(o->v.level), custos_verify_summary(v));
-    json_t *f =
-        json_pack("{s:s, s:s, s:s, s:s}", "result",
-                  custos_verify_status(v) == CUSTOS_OK ? "match" : "mismatch", "sha256",
-                  custos_verify_reference_sha256(v), "record", o->reference, "comment", comment);
-    if (f != NULL && o->item != NULL)
-        json_object_set_new(f, "item", json_string(o->item));
-    char *fields = f ? json_dumps(f, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(f);
-    if (fields == NULL)
+    char *fields = NULL;
+    if (custos_verify_ledger_fields(v, o->item, &fields) != CUSTOS_OK)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
     struct custos_ledger_party party = {"verifier", k};
     uint64_t seq;
@@ -357,7 +340,7 @@ main(int argc, char **argv)
     cli_signers_init(&o.signers);
     custos_verify_options_init(&o.v);
     int r = parse_options(&cli, &o, argc, argv);
-    if (r != -1)
+    if (r != CLI_CONTINUE)
         return r;
 
     struct custos_error err;

@@ -99,6 +99,26 @@ CUSTOS_API int custos_audit_status(const struct custos_audit *a);
 /* "matched", "changed", "missing", "new", "moved", "unreadable". */
 CUSTOS_API const char *custos_audit_class_name(enum custos_audit_class cls);
 
+/*
+ * Writes the one-line report of item it into buf, as custos-hash prints it
+ * ("changed: NAME (content differs: sha256 was X, now Y; ...)", "missing:
+ * NAME", "new: NAME", "moved: A -> B", "unreadable: NAME (why)"), with the
+ * digests of algorithm alg. Writes "" for a matched item.
+ */
+CUSTOS_API void custos_audit_item_line(const struct custos_audit_item *it, unsigned alg, char *buf,
+                                       size_t len);
+
+/*
+ * Builds the JSON audit report custos-hash --audit --json prints: status
+ * (custos_status_name(status)), manifest (the reference's name as given),
+ * reference_entries, current_entries, totals per class, and items (class,
+ * and the reference and current entries: path, type, size, digests, error).
+ * *json is a new string (free() it).
+ * Returns: CUSTOS_OK; CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_audit_report_json(const struct custos_audit *a, int status,
+                                        const char *manifest, char **json);
+
 #ifdef __cplusplus
 }
 #endif

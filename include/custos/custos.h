@@ -14,6 +14,7 @@
 #include "error.h"
 #include "digest.h"
 #include "progress.h"
+#include "text.h"
 #include "timefmt.h"
 #include "atomicfile.h"
 #include "staging.h"

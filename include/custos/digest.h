@@ -24,6 +24,7 @@
 
 #include "error.h"
 #include "export.h"
+#include "text.h" /* custos_hex_encode, custos_hex_decode */
 
 #ifdef __cplusplus
 extern "C" {
@@ -123,16 +124,12 @@ CUSTOS_API const uint8_t *custos_digest_bytes(const struct custos_digest_result 
 CUSTOS_API int custos_digest_hex(const struct custos_digest_result *result, unsigned alg,
                                  char *hex);
 
-/* Writes len bytes as lowercase hex plus NUL into hex (2 * len + 1 bytes). */
-CUSTOS_API void custos_hex_encode(const uint8_t *bytes, size_t len, char *hex);
-
 /*
- * Parses exactly 2 * len hex digits (either case) into bytes.
- * Returns: CUSTOS_OK, or CUSTOS_E_CORRUPT for a wrong length or a non-hex
- * character (err names neither file nor position: the caller adds context).
+ * Writes the SHA-256 of the len bytes at buf as lowercase hex plus NUL into
+ * hex: the one-shot form for small texts (entries, tag files, exports).
+ * Returns: CUSTOS_OK, or CUSTOS_E_NOMEM when OpenSSL fails (hex is then "").
  */
-CUSTOS_API int custos_hex_decode(const char *hex, uint8_t *bytes, size_t len,
-                                 struct custos_error *err);
+CUSTOS_API int custos_sha256_hex(const void *buf, size_t len, char hex[65]);
 
 /*
  * Compares the algorithms that both results hold.

@@ -16,7 +16,7 @@
  * Any other line is an error naming the file and line.
  *
  * Outline:
- *   1. custos_hashset_open(&s, "nsrl-subset.txt", &err)
+ *   1. custos_hashset_load(&s, "nsrl-subset.txt", &err)
  *   2. custos_hashset_contains(s, &entry->digest) for each file
  *   3. custos_hashset_free(s)
  */
@@ -28,6 +28,7 @@
 #include "digest.h"
 #include "error.h"
 #include "export.h"
+#include "manifest.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -40,7 +41,7 @@ struct custos_hashset;
  * Returns: CUSTOS_OK; CUSTOS_E_IO when it cannot be read; CUSTOS_E_CORRUPT
  * for a line that is not a digest (err names the line); CUSTOS_E_NOMEM.
  */
-CUSTOS_API int custos_hashset_open(struct custos_hashset **out, const char *path,
+CUSTOS_API int custos_hashset_load(struct custos_hashset **out, const char *path,
                                    struct custos_error *err);
 
 /* Releases s; NULL is allowed. */
@@ -58,6 +59,15 @@ CUSTOS_API size_t custos_hashset_count(const struct custos_hashset *s);
  */
 CUSTOS_API int custos_hashset_contains(const struct custos_hashset *s,
                                        const struct custos_digest_result *r);
+
+/*
+ * Flags every entry of m whose digest is in the hash set at path with flag
+ * (CUSTOS_ENTRY_KNOWN or CUSTOS_ENTRY_NOTABLE, added to its flags).
+ * Returns: CUSTOS_OK; what custos_hashset_load returns; CUSTOS_E_USAGE when
+ * the set holds no digest of an algorithm m computes (it could flag nothing).
+ */
+CUSTOS_API int custos_hashset_flag_manifest(struct custos_manifest *m, const char *path,
+                                            unsigned flag, struct custos_error *err);
 
 #ifdef __cplusplus
 }

@@ -21,7 +21,7 @@
  *   2. custos_key_save(k, "alice.key", pass, passlen, &err)  (writes alice.key.pub too)
  *   3. custos_key_free(k)
  * Outline (use):
- *   1. custos_passphrase_read_file("pass.txt", &pass, &passlen, &err)
+ *   1. custos_passphrase_load_file("pass.txt", &pass, &passlen, &err)
  *   2. custos_key_load_private(&k, "alice.key", pass, passlen, &err)
  *   3. custos_passphrase_free(pass, passlen)
  *   4. sign with custos_sign() (sign.h); custos_key_free(k)
@@ -174,11 +174,11 @@ CUSTOS_API void custos_key_raw(const struct custos_key *k, uint8_t raw[CUSTOS_KE
  * Returns: CUSTOS_OK; CUSTOS_E_CORRUPT for an empty or over-long
  * passphrase, or one with a NUL or CR byte; CUSTOS_E_IO; CUSTOS_E_NOMEM.
  */
-CUSTOS_API int custos_passphrase_read_file(const char *path, char **pass, size_t *len,
+CUSTOS_API int custos_passphrase_load_file(const char *path, char **pass, size_t *len,
                                            struct custos_error *err);
 
-/* As custos_passphrase_read_file, reading from the open descriptor fd (not closed). */
-CUSTOS_API int custos_passphrase_read_fd(int fd, char **pass, size_t *len,
+/* As custos_passphrase_load_file, reading from the open descriptor fd (not closed). */
+CUSTOS_API int custos_passphrase_load_fd(int fd, char **pass, size_t *len,
                                          struct custos_error *err);
 
 /*

@@ -23,7 +23,7 @@
  *   3. custos_manifest_save(m, "case.manifest.json", CUSTOS_MANIFEST_JSON)
  *   4. custos_manifest_free(m)
  * Outline (reading):
- *   1. custos_manifest_open(&m, "case.manifest.json", &err)
+ *   1. custos_manifest_load(&m, "case.manifest.json", &err)
  *   2. custos_manifest_count(m), custos_manifest_entry(m, i)
  *   3. custos_manifest_free(m)
  */
@@ -37,6 +37,8 @@
 #include "digest.h"
 #include "error.h"
 #include "export.h"
+#include "text.h"    /* custos_path_display: how entry names are shown */
+#include "timefmt.h" /* struct custos_time */
 
 #ifdef __cplusplus
 extern "C" {
@@ -73,13 +75,6 @@ enum custos_entry_type {
     CUSTOS_ENTRY_SPECIAL,   /* fifo, socket or device: listed, never opened */
     CUSTOS_ENTRY_DIRECTORY, /* only listed when it could not be read (status set) */
     CUSTOS_ENTRY_VIRTUAL,   /* an image-only file the file system library made up ($FAT1) */
-};
-
-/* A time stamp; set is false when the source has none. */
-struct custos_time {
-    bool set;
-    int64_t sec;   /* seconds since 1970-01-01T00:00:00Z */
-    uint32_t nsec; /* 0..999999999 */
 };
 
 /* Entry flags. */
@@ -138,7 +133,7 @@ CUSTOS_API int custos_manifest_new(struct custos_manifest **out, unsigned algs,
  * when it is not a well-formed custos manifest (the message names the entry
  * and field); CUSTOS_E_UNSUPPORTED for another version; CUSTOS_E_NOMEM.
  */
-CUSTOS_API int custos_manifest_open(struct custos_manifest **out, const char *path,
+CUSTOS_API int custos_manifest_load(struct custos_manifest **out, const char *path,
                                     struct custos_error *err);
 
 /* Releases m and every entry; NULL is allowed. */
@@ -239,28 +234,51 @@ CUSTOS_API int custos_manifest_format_parse(const char *name, enum custos_manife
 /* The name written for an entry type ("file", "symlink", ...). */
 CUSTOS_API const char *custos_entry_type_name(enum custos_entry_type type);
 
-/*
- * Writes a one-line display form of the len name bytes into buf (at most
- * size bytes, NUL-terminated): valid UTF-8 passes, except that a backslash
- * is doubled and control characters and invalid bytes become \n, \t, \r or
- * \xHH. Names that differ display differently.
- */
-CUSTOS_API void custos_path_display(const char *name, size_t len, char *buf, size_t size);
+/* What a manifest holds, counted as custos-hash reports it. */
+struct custos_manifest_totals {
+    uint64_t files;      /* regular (and image-virtual) files read */
+    uint64_t bytes;      /* their bytes */
+    uint64_t symlinks;   /* symbolic links recorded */
+    uint64_t special;    /* FIFOs, sockets, devices listed */
+    uint64_t unreadable; /* entries that could not be read (status not CUSTOS_OK) */
+    uint64_t known;      /* entries flagged CUSTOS_ENTRY_KNOWN */
+    uint64_t notable;    /* entries flagged CUSTOS_ENTRY_NOTABLE */
+};
 
-/* Returns true when the len bytes at s are valid UTF-8 (no NUL). */
-CUSTOS_API bool custos_utf8_valid(const char *s, size_t len);
-
-/*
- * Formats t as RFC 3339 UTC ("2026-11-23T11:07:07Z", with ".NNNNNNNNN"
- * before the Z when nsec is non-zero) into buf (at least 40 bytes).
- */
-CUSTOS_API void custos_time_format(const struct custos_time *t, char *buf, size_t size);
+/* Counts the entries of m into *t. */
+CUSTOS_API void custos_manifest_totals(const struct custos_manifest *m,
+                                       struct custos_manifest_totals *t);
 
 /*
- * Parses the form custos_time_format writes.
- * Returns: CUSTOS_OK; CUSTOS_E_CORRUPT.
+ * Writes the display form of e's name (custos_path_display), after
+ * "partition N: " for a file inside a partitioned image, into buf.
  */
-CUSTOS_API int custos_time_parse(const char *s, struct custos_time *t);
+CUSTOS_API void custos_manifest_entry_display(const struct custos_manifest_entry *e, char *buf,
+                                              size_t len);
+
+/*
+ * The fields of the ledger's `acquire` entry of a logical acquisition, whose
+ * record is the manifest (docs/formats/ledger.md section 5): item, record
+ * (the manifest's file name), record_sha256 (of its bytes, read now) and
+ * tool. With path NULL, the stand-in fields custos-hash checks the ledger's
+ * policy with before hashing (record "(pending)", a zero SHA-256). *json is
+ * a new JSON object text for custos_ledger_record (free() it).
+ * Returns: CUSTOS_OK; CUSTOS_E_USAGE for a NULL or empty item; what reading
+ * the manifest returns; CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_manifest_ledger_fields(const char *item, const char *path, char **json,
+                                             struct custos_error *err);
+
+/*
+ * Builds the JSON summary custos-hash --json prints after writing a
+ * manifest: status (custos_status_name(status)), manifest (its name as
+ * given), the totals (files, bytes, symlinks, special, known), notable (the
+ * display names of notable entries), unreadable (why each unreadable entry
+ * could not be read) and, for an image, volumes_unread. *json is a new
+ * string (free() it). Returns: CUSTOS_OK; CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_manifest_report_json(const struct custos_manifest *m, int status,
+                                           const char *manifest, char **json);
 
 #ifdef __cplusplus
 }

@@ -24,7 +24,7 @@
  *   1. custos_sign(key, CUSTOS_PURPOSE_SEAL, bytes, len, sig, &err)
  *   2. custos_sigfile_write("tagmanifest.sig", key, CUSTOS_PURPOSE_SEAL, sig, &err)
  *   later:
- *   3. custos_sigfile_verify("tagmanifest.sig", pubkey, CUSTOS_PURPOSE_SEAL, bytes, len, &err)
+ *   3. custos_sign_verify_sigfile("tagmanifest.sig", pubkey, CUSTOS_PURPOSE_SEAL, bytes, len, &err)
  */
 #ifndef CUSTOS_SIGN_H
 #define CUSTOS_SIGN_H
@@ -73,9 +73,9 @@ CUSTOS_API int custos_sign(const struct custos_key *key, const char *purpose, co
  * "signature by FP16 does not verify"); CUSTOS_E_USAGE for a bad purpose;
  * CUSTOS_E_NOMEM.
  */
-CUSTOS_API int custos_verify(const struct custos_key *key, const char *purpose, const void *msg,
-                             size_t len, const uint8_t sig[CUSTOS_SIG_SIZE],
-                             struct custos_error *err);
+CUSTOS_API int custos_sign_verify(const struct custos_key *key, const char *purpose,
+                                  const void *msg, size_t len, const uint8_t sig[CUSTOS_SIG_SIZE],
+                                  struct custos_error *err);
 
 /*
  * Signs msg itself, with no purpose encoding. Only for formats that define
@@ -87,8 +87,8 @@ CUSTOS_API int custos_sign_raw(const struct custos_key *key, const void *msg, si
                                uint8_t sig[CUSTOS_SIG_SIZE], struct custos_error *err);
 
 /* Checks a custos_sign_raw signature. Returns: as custos_verify. */
-CUSTOS_API int custos_verify_raw(const struct custos_key *key, const void *msg, size_t len,
-                                 const uint8_t sig[CUSTOS_SIG_SIZE], struct custos_error *err);
+CUSTOS_API int custos_sign_verify_raw(const struct custos_key *key, const void *msg, size_t len,
+                                      const uint8_t sig[CUSTOS_SIG_SIZE], struct custos_error *err);
 
 /*
  * Builds PAE(purpose, msg) in a new buffer (*out, *outlen; free() it), for
@@ -131,13 +131,13 @@ struct custos_sigfile {
  * Returns: CUSTOS_OK; CUSTOS_E_CORRUPT for a malformed file (naming the
  * line); CUSTOS_E_IO.
  */
-CUSTOS_API int custos_sigfile_read(const char *path, struct custos_sigfile *out,
+CUSTOS_API int custos_sigfile_load(const char *path, struct custos_sigfile *out,
                                    struct custos_error *err);
 
 /*
- * As custos_sigfile_read, parsing the file's bytes from memory (len bytes,
+ * As custos_sigfile_load, parsing the file's bytes from memory (len bytes,
  * need not be NUL-terminated); name stands for the file in messages.
- * Returns: as custos_sigfile_read.
+ * Returns: as custos_sigfile_load.
  */
 CUSTOS_API int custos_sigfile_parse(const char *name, const void *bytes, size_t len,
                                     struct custos_sigfile *out, struct custos_error *err);
@@ -163,11 +163,11 @@ CUSTOS_API int custos_sigfile_text(const struct custos_key *key, const char *pur
  * or a signature that does not verify; CUSTOS_E_CORRUPT; CUSTOS_E_IO;
  * CUSTOS_E_NOMEM.
  */
-CUSTOS_API int custos_sigfile_verify(const char *path, const struct custos_key *key,
-                                     const char *purpose, const void *msg, size_t len,
-                                     struct custos_error *err);
+CUSTOS_API int custos_sign_verify_sigfile(const char *path, const struct custos_key *key,
+                                          const char *purpose, const void *msg, size_t len,
+                                          struct custos_error *err);
 
-/* The largest file custos_sign_file and custos_verify_file read whole into memory. */
+/* The largest file custos_sign_file and custos_sign_verify_file read whole into memory. */
 #define CUSTOS_SIGN_FILE_MAX ((uint64_t)1 << 30) /* bytes */
 
 /*
@@ -184,12 +184,13 @@ CUSTOS_API int custos_sign_file(const struct custos_key *key, const char *purpos
 
 /*
  * Checks the detached signature file sigpath over the bytes of the file at
- * path, as custos_sigfile_verify.
- * Returns: as custos_sigfile_verify, plus the read errors of
+ * path, as custos_sign_verify_sigfile.
+ * Returns: as custos_sign_verify_sigfile, plus the read errors of
  * custos_sign_file.
  */
-CUSTOS_API int custos_verify_file(const struct custos_key *key, const char *purpose,
-                                  const char *path, const char *sigpath, struct custos_error *err);
+CUSTOS_API int custos_sign_verify_file(const struct custos_key *key, const char *purpose,
+                                       const char *path, const char *sigpath,
+                                       struct custos_error *err);
 
 #ifdef __cplusplus
 }

@@ -18,10 +18,14 @@
  * Outline:
  *   1. custos_time_rfc3339_parse("2026-11-23T19:23:30+08:00", 0, &sec, &nsec)
  *   2. custos_time_rfc3339_format(sec, nsec, buf)  gives "2026-11-23T11:23:30Z"
+ *   3. struct custos_time (a file's time stamps in a manifest):
+ *      custos_time_parse() and custos_time_format() on the same grammar.
  */
 #ifndef CUSTOS_TIMEFMT_H
 #define CUSTOS_TIMEFMT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "export.h"
@@ -57,6 +61,26 @@ CUSTOS_API int custos_time_rfc3339_format(int64_t sec, uint32_t nsec,
 
 /* Writes the current time as "YYYY-MM-DDTHH:MM:SSZ" (whole seconds). */
 CUSTOS_API void custos_time_rfc3339_now(char buf[CUSTOS_TIME_RFC3339_SIZE]);
+
+/* A time stamp; set is false when the source has none. */
+struct custos_time {
+    bool set;
+    int64_t sec;   /* seconds since 1970-01-01T00:00:00Z */
+    uint32_t nsec; /* 0..999999999 */
+};
+
+/*
+ * Formats t as RFC 3339 UTC ("2026-11-23T11:07:07Z", with ".NNNNNNNNN"
+ * before the Z when nsec is non-zero) into buf (at least 40 bytes).
+ */
+CUSTOS_API void custos_time_format(const struct custos_time *t, char *buf, size_t size);
+
+/*
+ * Parses an RFC 3339 time (custos_time_rfc3339_parse, flags 0) into t, with
+ * set true.
+ * Returns: CUSTOS_OK; CUSTOS_E_CORRUPT (t is then all zero).
+ */
+CUSTOS_API int custos_time_parse(const char *s, struct custos_time *t);
 
 #ifdef __cplusplus
 }

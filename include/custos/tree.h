@@ -61,6 +61,18 @@ CUSTOS_API int custos_tree_hash(struct custos_manifest *m, const char *const *pa
                                 const struct custos_hash_options *opts,
                                 const struct custos_progress *progress, struct custos_error *err);
 
+/*
+ * What custos-hash hashes: the files inside the file systems of image when
+ * image is not NULL (custos_fs_hash), else the files under the npaths paths
+ * (custos_tree_hash); the source (kind and names) is recorded in m first.
+ * Returns what the call it makes returns.
+ */
+CUSTOS_API int custos_manifest_hash_source(struct custos_manifest *m, const char *image,
+                                           const char *const *paths, size_t npaths,
+                                           const struct custos_hash_options *opts,
+                                           const struct custos_progress *progress,
+                                           struct custos_error *err);
+
 #ifdef __cplusplus
 }
 #endif

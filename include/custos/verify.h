@@ -242,6 +242,17 @@ CUSTOS_API const char *custos_verify_warnings(const struct custos_verify *v);
 CUSTOS_API const char *custos_verify_restore_result(const struct custos_verify *v);
 
 /*
+ * The fields of the ledger's `verify` entry for this run (docs/formats/
+ * ledger.md section 5): result ("match" or "mismatch"), sha256 (of the
+ * reference), record (the reference as named to custos_verify_new), comment
+ * (tool version, level and summary) and, when item is not NULL, item.
+ * *json is a new JSON object text for custos_ledger_record (free() it).
+ * Returns: CUSTOS_OK; CUSTOS_E_USAGE before a run; CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_verify_ledger_fields(const struct custos_verify *v, const char *item,
+                                           char **json);
+
+/*
  * Builds the JSON report (docs/formats/verify-report.md) as a new
  * NUL-terminated string in *json (free() it).
  * Returns: CUSTOS_OK; CUSTOS_E_USAGE before a run; CUSTOS_E_NOMEM.

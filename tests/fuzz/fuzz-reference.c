@@ -2,7 +2,7 @@
 /*
  * Verification references (custos_verify_new): custos JSON manifests,
  * acquisition records and sealed package archives (tar/zip holding a BagIt
- * bag), as custos-verify reads them; also custos_manifest_open on the same
+ * bag), as custos-verify reads them; also custos_manifest_load on the same
  * bytes.
  */
 #include <custos/custos.h>
@@ -21,7 +21,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     custos_verify_free(v);
     struct custos_manifest *m = NULL;
-    custos_manifest_open(&m, path, &err);
+    custos_manifest_load(&m, path, &err);
     custos_manifest_free(m);
     return 0;
 }

@@ -26,7 +26,7 @@ check(const char *name, const char *text, unsigned algs, size_t count)
     struct custos_hashset *s;
     struct custos_error err;
     tap_write(name, text, strlen(text));
-    is_status(custos_hashset_open(&s, name, &err), CUSTOS_OK, &err, "%s: open", name);
+    is_status(custos_hashset_load(&s, name, &err), CUSTOS_OK, &err, "%s: open", name);
     if (s == NULL)
         return;
     is_int(custos_hashset_algs(s), algs, "%s: algorithms", name);
@@ -57,11 +57,11 @@ main(void)
           "[{\"path\":\"a\",\"type\":\"file\",\"size\":3,\"sha1\":\"" ABC_SHA1 "\"}]}",
           CUSTOS_DIGEST_SHA1, 1);
     tap_write("bad", ABC_SHA256 "\nabc123\n", strlen(ABC_SHA256) + 8);
-    is_int(custos_hashset_open(&s, "bad", &err), CUSTOS_E_CORRUPT, "a short digest refused");
+    is_int(custos_hashset_load(&s, "bad", &err), CUSTOS_E_CORRUPT, "a short digest refused");
     has_str(err.message, "bad: line 2: not an MD5", "message names the line");
     tap_write("badhd", "%%%% HASHDEEP-1.0\n%%%% size,tiger,filename\n",
               strlen("%%%% HASHDEEP-1.0\n%%%% size,tiger,filename\n"));
-    is_int(custos_hashset_open(&s, "badhd", &err), CUSTOS_E_UNSUPPORTED, "tiger refused");
-    is_int(custos_hashset_open(&s, "absent", &err), CUSTOS_E_IO, "absent file");
+    is_int(custos_hashset_load(&s, "badhd", &err), CUSTOS_E_UNSUPPORTED, "tiger refused");
+    is_int(custos_hashset_load(&s, "absent", &err), CUSTOS_E_IO, "absent file");
     return tap_done();
 }

@@ -223,34 +223,34 @@ test_passphrase(void)
     size_t n = 0;
     custos_error_clear(&err);
     tap_write("p1", "secret phrase\nsecond line\n", 26);
-    is_status(custos_passphrase_read_file("p1", &p, &n, &err), CUSTOS_OK, &err, "read file");
+    is_status(custos_passphrase_load_file("p1", &p, &n, &err), CUSTOS_OK, &err, "read file");
     is_str(p, "secret phrase", "first line without LF");
     is_int(n, 13, "length");
     custos_passphrase_free(p, n);
     /* openssl -passin file: keeps a CR, so custos refuses it rather than disagree. */
     tap_write("p2", "crlf phrase\r\n", 13);
     p = NULL;
-    is_status(custos_passphrase_read_file("p2", &p, &n, &err), CUSTOS_E_CORRUPT, &err,
+    is_status(custos_passphrase_load_file("p2", &p, &n, &err), CUSTOS_E_CORRUPT, &err,
               "CRLF passphrase file refused");
     has_str(err.message, "CR", "error names the CR");
     has_str(err.message, "p2", "error names the file");
     ok(p == NULL, "nothing returned for CRLF");
     tap_write("p3", "no newline", 10);
-    custos_passphrase_read_file("p3", &p, &n, &err);
+    custos_passphrase_load_file("p3", &p, &n, &err);
     is_str(p, "no newline", "no final newline");
     custos_passphrase_free(p, n);
     tap_write("p4", "\n", 1);
     p = NULL;
-    is_status(custos_passphrase_read_file("p4", &p, &n, &err), CUSTOS_E_CORRUPT, &err,
+    is_status(custos_passphrase_load_file("p4", &p, &n, &err), CUSTOS_E_CORRUPT, &err,
               "empty passphrase refused");
     ok(p == NULL, "nothing returned");
-    is_status(custos_passphrase_read_file("nope", &p, &n, &err), CUSTOS_E_IO, &err, "missing file");
+    is_status(custos_passphrase_load_file("nope", &p, &n, &err), CUSTOS_E_IO, &err, "missing file");
     /* openssl -passin file: reads at most 1023 bytes: longer is refused, not cut. */
     char longp[1026];
     memset(longp, 'a', sizeof(longp));
     longp[1023] = '\n';
     tap_write("p5", longp, 1024);
-    is_status(custos_passphrase_read_file("p5", &p, &n, &err), CUSTOS_OK, &err,
+    is_status(custos_passphrase_load_file("p5", &p, &n, &err), CUSTOS_OK, &err,
               "1023-byte passphrase accepted");
     is_int(n, 1023, "all of it");
     custos_passphrase_free(p, n);
@@ -258,7 +258,7 @@ test_passphrase(void)
     longp[1023] = 'a';
     longp[1024] = '\n';
     tap_write("p6", longp, 1025);
-    is_status(custos_passphrase_read_file("p6", &p, &n, &err), CUSTOS_E_CORRUPT, &err,
+    is_status(custos_passphrase_load_file("p6", &p, &n, &err), CUSTOS_E_CORRUPT, &err,
               "1024-byte passphrase refused");
     ok(p == NULL, "nothing returned for an over-long passphrase");
     custos_passphrase_free(NULL, 0);
@@ -309,7 +309,7 @@ test_dump_protection(void)
         if (prctl(PR_GET_DUMPABLE) == 1)
             r |= 1;
         tap_write("pd", "a passphrase\n", 13);
-        if (custos_passphrase_read_file("pd", &p, &n, &err) == CUSTOS_OK) {
+        if (custos_passphrase_load_file("pd", &p, &n, &err) == CUSTOS_OK) {
             r |= 2;
             vmflags(p, flags, sizeof(flags));
             if (strstr(flags, " dd") != NULL)

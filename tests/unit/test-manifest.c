@@ -116,7 +116,7 @@ test_roundtrip(void)
             "\"sha256\": \"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\"",
             "sha256 of abc");
 
-    is_status(custos_manifest_open(&r, "m.json", &err), CUSTOS_OK, &err, "open");
+    is_status(custos_manifest_load(&r, "m.json", &err), CUSTOS_OK, &err, "open");
     is_int(custos_manifest_count(r), 5, "five read back");
     is_int(custos_manifest_algs(r), CUSTOS_DIGEST_MD5 | CUSTOS_DIGEST_SHA256, "algorithms");
     int same = 1;
@@ -204,11 +204,11 @@ test_corrupt(void)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         tap_write(cases[i].name, cases[i].text, strlen(cases[i].text));
-        is_int(custos_manifest_open(&m, cases[i].name, &err), cases[i].want, "%s refused",
+        is_int(custos_manifest_load(&m, cases[i].name, &err), cases[i].want, "%s refused",
                cases[i].name);
         has_str(err.message, cases[i].msg, "%s: message", cases[i].name);
     }
-    is_int(custos_manifest_open(&m, "absent.json", &err), CUSTOS_E_IO, "absent file");
+    is_int(custos_manifest_load(&m, "absent.json", &err), CUSTOS_E_IO, "absent file");
 }
 
 int

@@ -40,19 +40,19 @@ test_sign_verify(void)
 
     is_status(custos_sign(k, CUSTOS_PURPOSE_LEDGER_ENTRY, msg, strlen(msg), sig, &err), CUSTOS_OK,
               &err, "sign");
-    is_status(custos_verify(pub, CUSTOS_PURPOSE_LEDGER_ENTRY, msg, strlen(msg), sig, &err),
+    is_status(custos_sign_verify(pub, CUSTOS_PURPOSE_LEDGER_ENTRY, msg, strlen(msg), sig, &err),
               CUSTOS_OK, &err, "verify with the public key");
-    is_status(custos_verify(pub, CUSTOS_PURPOSE_SEAL, msg, strlen(msg), sig, &err),
+    is_status(custos_sign_verify(pub, CUSTOS_PURPOSE_SEAL, msg, strlen(msg), sig, &err),
               CUSTOS_E_UNTRUSTED, &err, "ledger signature does not verify as a seal signature");
-    is_status(custos_verify(pub, CUSTOS_PURPOSE_LEDGER_ENTRY, msg, strlen(msg) - 1, sig, &err),
+    is_status(custos_sign_verify(pub, CUSTOS_PURPOSE_LEDGER_ENTRY, msg, strlen(msg) - 1, sig, &err),
               CUSTOS_E_UNTRUSTED, &err, "shortened message fails");
-    is_status(custos_verify(other, CUSTOS_PURPOSE_LEDGER_ENTRY, msg, strlen(msg), sig, &err),
+    is_status(custos_sign_verify(other, CUSTOS_PURPOSE_LEDGER_ENTRY, msg, strlen(msg), sig, &err),
               CUSTOS_E_UNTRUSTED, &err, "another key fails");
     has_str(err.message, "does not verify", "message says so");
-    is_status(custos_verify_raw(pub, msg, strlen(msg), sig, &err), CUSTOS_E_UNTRUSTED, &err,
+    is_status(custos_sign_verify_raw(pub, msg, strlen(msg), sig, &err), CUSTOS_E_UNTRUSTED, &err,
               "a PAE signature is not a raw signature");
     sig[10] ^= 1;
-    is_status(custos_verify(pub, CUSTOS_PURPOSE_LEDGER_ENTRY, msg, strlen(msg), sig, &err),
+    is_status(custos_sign_verify(pub, CUSTOS_PURPOSE_LEDGER_ENTRY, msg, strlen(msg), sig, &err),
               CUSTOS_E_UNTRUSTED, &err, "flipped signature bit fails");
     is_status(custos_sign(pub, CUSTOS_PURPOSE_SEAL, msg, 1, sig, &err), CUSTOS_E_USAGE, &err,
               "public-only key cannot sign");
@@ -82,22 +82,22 @@ test_sign_verify(void)
     is_status(custos_sigfile_write("m.sig", k, CUSTOS_PURPOSE_MANIFEST, sig, &err),
               CUSTOS_E_REFUSED, &err, "sigfile not overwritten");
     struct custos_sigfile sf;
-    is_status(custos_sigfile_read("m.sig", &sf, &err), CUSTOS_OK, &err, "sigfile read");
+    is_status(custos_sigfile_load("m.sig", &sf, &err), CUSTOS_OK, &err, "sigfile read");
     is_str(sf.purpose, CUSTOS_PURPOSE_MANIFEST, "purpose read back");
     is_str(sf.key, custos_key_fingerprint(k), "key read back");
-    is_status(custos_sigfile_verify("m.sig", pub, CUSTOS_PURPOSE_MANIFEST, manifest,
-                                    strlen(manifest), &err),
+    is_status(custos_sign_verify_sigfile("m.sig", pub, CUSTOS_PURPOSE_MANIFEST, manifest,
+                                         strlen(manifest), &err),
               CUSTOS_OK, &err, "sigfile verifies");
-    is_status(
-        custos_sigfile_verify("m.sig", pub, CUSTOS_PURPOSE_SEAL, manifest, strlen(manifest), &err),
-        CUSTOS_E_UNTRUSTED, &err, "sigfile for another purpose refused");
-    is_status(custos_sigfile_verify("m.sig", other, CUSTOS_PURPOSE_MANIFEST, manifest,
-                                    strlen(manifest), &err),
+    is_status(custos_sign_verify_sigfile("m.sig", pub, CUSTOS_PURPOSE_SEAL, manifest,
+                                         strlen(manifest), &err),
+              CUSTOS_E_UNTRUSTED, &err, "sigfile for another purpose refused");
+    is_status(custos_sign_verify_sigfile("m.sig", other, CUSTOS_PURPOSE_MANIFEST, manifest,
+                                         strlen(manifest), &err),
               CUSTOS_E_UNTRUSTED, &err, "sigfile by another key refused");
-    is_status(custos_sigfile_verify("m.sig", pub, CUSTOS_PURPOSE_MANIFEST, "abc", 3, &err),
+    is_status(custos_sign_verify_sigfile("m.sig", pub, CUSTOS_PURPOSE_MANIFEST, "abc", 3, &err),
               CUSTOS_E_UNTRUSTED, &err, "sigfile over other bytes refused");
     tap_write("bad.sig", "custos-signature-v1\npurpose: x\n", 31);
-    is_status(custos_sigfile_read("bad.sig", &sf, &err), CUSTOS_E_CORRUPT, &err,
+    is_status(custos_sigfile_load("bad.sig", &sf, &err), CUSTOS_E_CORRUPT, &err,
               "truncated sigfile is corrupt");
     has_str(err.message, "line 3", "error names the line");
 
@@ -105,11 +105,13 @@ test_sign_verify(void)
     tap_write("record.json", "{\"a\":1}\n", 8);
     is_status(custos_sign_file(k, CUSTOS_PURPOSE_RECORD, "record.json", "record.sig", &err),
               CUSTOS_OK, &err, "sign_file");
-    is_status(custos_verify_file(pub, CUSTOS_PURPOSE_RECORD, "record.json", "record.sig", &err),
-              CUSTOS_OK, &err, "verify_file");
+    is_status(
+        custos_sign_verify_file(pub, CUSTOS_PURPOSE_RECORD, "record.json", "record.sig", &err),
+        CUSTOS_OK, &err, "verify_file");
     tap_write("record.json.2", "{\"a\":2}\n", 8);
-    is_status(custos_verify_file(pub, CUSTOS_PURPOSE_RECORD, "record.json.2", "record.sig", &err),
-              CUSTOS_E_UNTRUSTED, &err, "verify_file on changed bytes");
+    is_status(
+        custos_sign_verify_file(pub, CUSTOS_PURPOSE_RECORD, "record.json.2", "record.sig", &err),
+        CUSTOS_E_UNTRUSTED, &err, "verify_file on changed bytes");
     is_status(custos_sign_file(k, CUSTOS_PURPOSE_RECORD, "record.json", "record.sig", &err),
               CUSTOS_E_REFUSED, &err, "sign_file does not overwrite");
     is_status(custos_sign_file(k, CUSTOS_PURPOSE_RECORD, "absent", "absent.sig", &err), CUSTOS_E_IO,
@@ -137,7 +139,7 @@ test_sigfile_memory(void)
     is_int(n, strlen(text), "length reported");
     is_status(custos_sigfile_write("mem.sig", k, CUSTOS_PURPOSE_SEAL, sig, &err), CUSTOS_OK, &err,
               "sigfile written");
-    is_status(custos_sigfile_read("mem.sig", &sf, &err), CUSTOS_OK, &err, "read back");
+    is_status(custos_sigfile_load("mem.sig", &sf, &err), CUSTOS_OK, &err, "read back");
     is_status(custos_sigfile_parse("x.sig", text, n, &sf2, &err), CUSTOS_OK, &err,
               "parsed from memory (not NUL-terminated use)");
     ok(memcmp(&sf, &sf2, sizeof(sf)) == 0, "file and memory agree");
