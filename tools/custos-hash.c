@@ -304,9 +304,9 @@ record_manifest(struct cli *c, const struct options *o, struct custos_ledger *l,
     custos_digest_hex(&d, CUSTOS_DIGEST_SHA256, hex);
     snprintf(tool, sizeof(tool), "custos-hash %s", custos_version());
     const char *slash = strrchr(o->output, '/');
-    json_t *j =
-        json_pack("{s:s, s:s, s:s, s:s}", "item", o->custody.item, "record",
-                  slash != NULL ? slash + 1 : o->output, "record_sha256", hex, "tool", tool);
+    json_t *j = json_pack("{s:s, s:o, s:s, s:s}", "item", o->custody.item, "record",
+                          cli_json_text(slash != NULL ? slash + 1 : o->output), "record_sha256",
+                          hex, "tool", tool);
     char *fields = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(j);
     rc = cli_custody_record(c, &o->custody, l, "acquire", fields, p, !o->json, err);
@@ -414,7 +414,7 @@ cmd_manifest(struct cli *c, struct options *o)
         display(e, name, sizeof(name));
         if (e->status != CUSTOS_OK) {
             unread++;
-            json_array_append_new(ulist, json_string(e->error ? e->error : name));
+            json_array_append_new(ulist, cli_json_text(e->error ? e->error : name));
         } else if (e->type == CUSTOS_ENTRY_FILE || e->type == CUSTOS_ENTRY_VIRTUAL) {
             files++;
             bytes += e->size_bytes;
@@ -434,7 +434,7 @@ cmd_manifest(struct cli *c, struct options *o)
     }
     if (o->json) {
         json_object_set_new(report, "status", json_string(custos_status_name(st)));
-        json_object_set_new(report, "manifest", json_string(o->output));
+        json_object_set_new(report, "manifest", cli_json_text(o->output));
         json_object_set_new(report, "files", json_integer((json_int_t)files));
         json_object_set_new(report, "bytes", json_integer((json_int_t)bytes));
         json_object_set_new(report, "symlinks", json_integer((json_int_t)links));
@@ -457,8 +457,7 @@ cmd_manifest(struct cli *c, struct options *o)
                 (unsigned long long)files, b, (unsigned long long)links,
                 (unsigned long long)special, (unsigned long long)unread);
         if (custos_manifest_volumes_unread(m) > 0)
-            fprintf(out, "; %zu volumes not fully read",
-                    custos_manifest_volumes_unread(m));
+            fprintf(out, "; %zu volumes not fully read", custos_manifest_volumes_unread(m));
         if (o->nknown + o->nnotable == 0)
             fprintf(out, "\n");
         if (o->nknown + o->nnotable > 0)
@@ -490,7 +489,7 @@ entry_brief(const struct custos_manifest_entry *e)
         if (custos_digest_hex(&e->digest, algs[i], hex) == CUSTOS_OK)
             json_object_set_new(o, custos_digest_name(algs[i]), json_string(hex));
     if (e->error != NULL)
-        json_object_set_new(o, "error", json_string(e->error));
+        json_object_set_new(o, "error", cli_json_text(e->error));
     return o;
 }
 
@@ -605,7 +604,7 @@ cmd_audit(struct cli *c, struct options *o)
             json_object_set_new(tot, custos_audit_class_name((enum custos_audit_class)k),
                                 json_integer((json_int_t)t.count[k]));
         json_object_set_new(doc, "status", json_string(custos_status_name(st)));
-        json_object_set_new(doc, "manifest", json_string(o->audit));
+        json_object_set_new(doc, "manifest", cli_json_text(o->audit));
         json_object_set_new(doc, "reference_entries", json_integer((json_int_t)t.reference));
         json_object_set_new(doc, "current_entries", json_integer((json_int_t)t.current));
         json_object_set_new(doc, "totals", tot);

@@ -328,10 +328,10 @@ record_in_ledger(const struct options *o, const struct custos_verify *v, struct 
     char comment[1024];
     snprintf(comment, sizeof(comment), "custos-verify %s, level %s: %s", custos_version(),
              custos_verify_level_name(o->v.level), custos_verify_summary(v));
-    json_t *f =
-        json_pack("{s:s, s:s, s:s, s:s}", "result",
-                  custos_verify_status(v) == CUSTOS_OK ? "match" : "mismatch", "sha256",
-                  custos_verify_reference_sha256(v), "record", o->reference, "comment", comment);
+    json_t *f = json_pack("{s:s, s:s, s:o, s:o}", "result",
+                          custos_verify_status(v) == CUSTOS_OK ? "match" : "mismatch", "sha256",
+                          custos_verify_reference_sha256(v), "record", cli_json_text(o->reference),
+                          "comment", cli_json_text(comment));
     if (f != NULL && o->item != NULL)
         json_object_set_new(f, "item", json_string(o->item));
     char *fields = f ? json_dumps(f, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;

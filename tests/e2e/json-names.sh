@@ -68,5 +68,18 @@ custos-hash -q --json -o j.json manifest-v1 >hash.json 2>err.txt
 check "custos-hash --json over that tree (exit 0, a document)" \
     '[ $? -eq 0 ] && [ "$(json hash.json "r[\"files\"]")" = 4 ]'
 
+# custos-dispose wipe of a file whose name is not UTF-8: the signed log
+# named no target at all (jansson refused the path and nothing said so).
+printf 'wipe-test passphrase\n' >pass
+custos-key generate -q --name "Vera Vendor" --role vendor -o vendor.key --passphrase-file pass >/dev/null 2>&1
+head -c 8192 /dev/urandom > "w$(printf '\351')"
+custos-dispose wipe -q --json --confirm "w$(printf '\351')" --key vendor.key --passphrase-file pass \
+    --log "w$(printf '\351').log.json" "w$(printf '\351')" >wipe.json 2>err.txt
+check "custos-dispose wipe of a file named w\\xe9 (exit 0)" '[ $? -eq 0 ]'
+check "the wipe log's target has path (display form) and path_base64 (the bytes)" \
+    '[ "$(json "w$(printf '"'"'\351'"'"').log.json" "r[\"target\"][\"path\"], b64(r[\"target\"][\"path_base64\"])")" = "('"'"'w\\\\xe9'"'"', b'"'"'w\\xe9'"'"')" ]'
+check "the --json summary names the log" \
+    '[ "$(json wipe.json "r[\"log\"]")" = '"'"'w\xe9.log.json'"'"' ]'
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
