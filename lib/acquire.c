@@ -47,6 +47,7 @@
 #include <jansson.h>
 
 #include "acquire_private.h"
+#include "badsector_map_private.h"
 #include "custos/atomicfile.h"
 #include "custos/custos.h"
 #include "custos/staging.h"
@@ -1028,6 +1029,9 @@ custos_acquire(const struct custos_acquire_options *o, const struct custos_progr
         rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
         goto fail;
     }
+    /* Name the files over the unreadable ranges (badsector_map.c). */
+    if ((rc = custos__badmap_build(a, custos_staging_dir(st), err)) != CUSTOS_OK)
+        goto fail;
     rc = custos__record_build(a, err);
     if (rc != CUSTOS_OK)
         goto fail;
@@ -1142,6 +1146,7 @@ custos_acquisition_free(struct custos_acquisition *a)
     free(a->file_paths);
     free(a->windows);
     free(a->bad);
+    custos__badmap_free(a->badmap);
     free(a->source_path);
     free(a->record_path);
     free(a->record_json);

@@ -48,6 +48,7 @@ struct custos_acquisition {
     const char **file_paths; /* for custos_acquisition_files */
     char *record_path;
     char *record_json;
+    struct custos__badmap *badmap; /* files over the bad ranges (badsector_map.c) */
 };
 
 /* Builds the acquisition record (docs/formats/acquisition-record.md) into a->record_json. */

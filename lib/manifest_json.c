@@ -23,37 +23,14 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <openssl/evp.h> /* EVP_EncodeBlock, EVP_DecodeBlock: base64 */
 
+#include "base64_private.h"
 #include "fsutil_private.h"
+#include "json_name_private.h"
 #include "manifest_private.h"
 
 static const unsigned all_algs[CUSTOS_DIGEST_COUNT] = {CUSTOS_DIGEST_MD5, CUSTOS_DIGEST_SHA1,
                                                        CUSTOS_DIGEST_SHA256};
-
-/* Sets key to the name bytes: a string when UTF-8, else base64 + display. */
-static int
-set_name(json_t *obj, const char *key, const char *name, size_t len)
-{
-    if (custos_utf8_valid(name, len))
-        return json_object_set_new(obj, key, json_stringn(name, len));
-    size_t b64len = 4 * ((len + 2) / 3) + 1;
-    unsigned char *b64 = malloc(b64len);
-    char *disp = malloc(4 * len + 1);
-    int rc = -1;
-    if (b64 != NULL && disp != NULL) {
-        EVP_EncodeBlock(b64, (const unsigned char *)name, (int)len);
-        custos_path_display(name, len, disp, 4 * len + 1);
-        char key64[32];
-        snprintf(key64, sizeof(key64), "%s_base64", key);
-        rc = json_object_set_new(obj, key64, json_string((char *)b64));
-        if (rc == 0)
-            rc = json_object_set_new(obj, key, json_string(disp));
-    }
-    free(b64);
-    free(disp);
-    return rc;
-}
 
 static json_t *
 time_json(const struct custos_time *t)
@@ -69,7 +46,7 @@ entry_json(const struct custos_manifest_entry *e)
     json_t *o = json_object();
     if (o == NULL)
         return NULL;
-    int bad = set_name(o, "path", e->path, e->path_len);
+    int bad = custos__json_set_name(o, "path", e->path, e->path_len);
     bad |= json_object_set_new(o, "type", json_string(custos_entry_type_name(e->type)));
     if (e->status == CUSTOS_OK)
         bad |= json_object_set_new(o, "size", json_integer((json_int_t)e->size_bytes));
@@ -85,7 +62,7 @@ entry_json(const struct custos_manifest_entry *e)
         if (e->partition >= 0)
             bad |= json_object_set_new(o, "partition", json_integer(e->partition));
         bad |= json_object_set_new(o, "fs_offset", json_integer((json_int_t)e->fs_offset_bytes));
-        bad |= json_object_set_new(o, "fs_type", json_string(e->fs_type ? e->fs_type : ""));
+        bad |= json_object_set_new(o, "fs_type", custos__json_text(e->fs_type ? e->fs_type : ""));
         bad |= json_object_set_new(o, "inode", json_integer((json_int_t)e->inode));
         bad |= json_object_set_new(o, "allocated", json_boolean(e->allocated));
         if (e->reallocated)
@@ -102,15 +79,15 @@ entry_json(const struct custos_manifest_entry *e)
             bad |= json_object_set_new(o, custos_digest_name(all_algs[i]), json_string(hex));
     }
     if (e->mime != NULL)
-        bad |= json_object_set_new(o, "mime", json_string(e->mime));
+        bad |= json_object_set_new(o, "mime", custos__json_text(e->mime));
     if (e->description != NULL)
-        bad |= json_object_set_new(o, "description", json_string(e->description));
+        bad |= json_object_set_new(o, "description", custos__json_text(e->description));
     if (e->target != NULL)
-        bad |= set_name(o, "target", e->target, e->target_len);
+        bad |= custos__json_set_name(o, "target", e->target, e->target_len);
     if (e->kind != NULL)
-        bad |= json_object_set_new(o, "kind", json_string(e->kind));
+        bad |= json_object_set_new(o, "kind", custos__json_text(e->kind));
     if (e->error != NULL)
-        bad |= json_object_set_new(o, "error", json_string(e->error));
+        bad |= json_object_set_new(o, "error", custos__json_text(e->error));
     if (e->nzero_filled > 0) {
         json_t *zf = json_array();
         for (size_t i = 0; zf != NULL && i < e->nzero_filled; i++)
@@ -164,8 +141,22 @@ custos__manifest_write_json(struct custos_manifest *m, int fd)
     for (int i = 0; !bad && i < CUSTOS_DIGEST_COUNT; i++)
         if (m->algs & all_algs[i])
             bad |= json_array_append_new(algs, json_string(custos_digest_name(all_algs[i])));
-    for (size_t i = 0; !bad && i < m->nsource; i++)
-        bad |= json_array_append_new(names, json_string(m->source_names[i])) != 0;
+    /* An operand that is not UTF-8: names holds display forms, names_base64 every name's bytes. */
+    json_t *names64 = NULL;
+    for (size_t i = 0; !bad && i < m->nsource; i++) {
+        size_t len = strlen(m->source_names[i]);
+        if (names64 == NULL && !custos_utf8_valid(m->source_names[i], len))
+            bad |= (names64 = json_array()) == NULL;
+        bad |= json_array_append_new(names, custos__json_text(m->source_names[i])) != 0;
+    }
+    for (size_t i = 0; !bad && names64 != NULL && i < m->nsource; i++) {
+        size_t len = strlen(m->source_names[i]);
+        char *b64 = malloc(CUSTOS__B64_SIZE(len));
+        if (b64 != NULL)
+            custos__b64_encode((const uint8_t *)m->source_names[i], len, b64);
+        bad |= b64 == NULL || json_array_append_new(names64, json_string(b64)) != 0;
+        free(b64);
+    }
     if (!bad) {
         bad |= json_object_set_new(root, "format", json_string(CUSTOS_MANIFEST_FORMAT));
         bad |= json_object_set_new(root, "version", json_integer(CUSTOS_MANIFEST_VERSION));
@@ -177,6 +168,9 @@ custos__manifest_write_json(struct custos_manifest *m, int fd)
                                    json_string(m->source_kind ? m->source_kind : "tree"));
         bad |= json_object_set_new(source, "names", names);
         names = NULL;
+        if (names64 != NULL)
+            bad |= json_object_set_new(source, "names_base64", names64);
+        names64 = NULL;
         if (m->nvolumes > 0) {
             json_t *vols = json_array();
             for (size_t i = 0; vols != NULL && i < m->nvolumes; i++) {
@@ -185,10 +179,10 @@ custos__manifest_write_json(struct custos_manifest *m, int fd)
                 if (mv->partition >= 0)
                     json_object_set_new(v, "partition", json_integer(mv->partition));
                 json_object_set_new(v, "offset", json_integer((json_int_t)mv->offset_bytes));
-                json_object_set_new(v, "fs_type", json_string(mv->fs_type));
-                json_object_set_new(v, "description", json_string(mv->description));
+                json_object_set_new(v, "fs_type", custos__json_text(mv->fs_type));
+                json_object_set_new(v, "description", custos__json_text(mv->description));
                 if (mv->error != NULL)
-                    json_object_set_new(v, "error", json_string(mv->error));
+                    json_object_set_new(v, "error", custos__json_text(mv->error));
                 json_array_append_new(vols, v);
             }
             bad |= vols == NULL || json_object_set_new(source, "volumes", vols) != 0;
@@ -211,6 +205,7 @@ custos__manifest_write_json(struct custos_manifest *m, int fd)
     json_decref(entries);
     json_decref(algs);
     json_decref(names);
+    json_decref(names64);
     json_decref(source);
     json_decref(totals);
     if (bad) {
@@ -242,62 +237,6 @@ corrupt(struct reader *r, size_t idx, const char *what)
         return custos_error_set(&r->m->err, CUSTOS_E_CORRUPT, 0, r->path, "%s", what);
     return custos_error_set(&r->m->err, CUSTOS_E_CORRUPT, 0, r->path, "entry %zu: %s", idx + 1,
                             what);
-}
-
-/* Reads a name (key or key_base64) into *out and *len; 0 ok, -1 bad, 1 absent. */
-static int
-get_name(json_t *o, const char *key, char **out, size_t *len)
-{
-    char key64[32];
-    snprintf(key64, sizeof(key64), "%s_base64", key);
-    json_t *b = json_object_get(o, key64);
-    *out = NULL;
-    *len = 0;
-    if (b != NULL) {
-        const char *s = json_string_value(b);
-        if (s == NULL)
-            return -1;
-        size_t n = strlen(s);
-        if (n % 4 != 0)
-            return -1;
-        unsigned char *buf = malloc(n / 4 * 3 + 1);
-        if (buf == NULL)
-            return -1;
-        int got = EVP_DecodeBlock(buf, (const unsigned char *)s, (int)n);
-        if (got < 0) {
-            free(buf);
-            return -1;
-        }
-        size_t pad = 0;
-        if (n >= 1 && s[n - 1] == '=')
-            pad++;
-        if (n >= 2 && s[n - 2] == '=')
-            pad++;
-        size_t real = (size_t)got - pad;
-        buf[real] = '\0';
-        if (memchr(buf, '\0', real) != NULL) {
-            free(buf);
-            return -1;
-        }
-        *out = (char *)buf;
-        *len = real;
-        return 0;
-    }
-    json_t *s = json_object_get(o, key);
-    if (s == NULL)
-        return 1;
-    if (!json_is_string(s))
-        return -1;
-    size_t n = json_string_length(s);
-    const char *v = json_string_value(s);
-    if (memchr(v, '\0', n) != NULL)
-        return -1;
-    *out = malloc(n + 1);
-    if (*out == NULL)
-        return -1;
-    memcpy(*out, v, n + 1);
-    *len = n;
-    return 0;
 }
 
 static int
@@ -337,7 +276,7 @@ read_entry(struct reader *r, json_t *o, size_t idx)
     e.partition = -1;
     if (!json_is_object(o))
         return corrupt(r, idx, "not an object");
-    if (get_name(o, "path", &e.path, &e.path_len) != 0 || e.path_len == 0) {
+    if (custos__json_get_name(o, "path", &e.path, &e.path_len) != 0 || e.path_len == 0) {
         custos__entry_clear(&e);
         return corrupt(r, idx, "missing or bad \"path\"");
     }
@@ -398,7 +337,7 @@ read_entry(struct reader *r, json_t *o, size_t idx)
     e.description = get_str(o, "description", &bad);
     e.kind = get_str(o, "kind", &bad);
     e.fs_type = get_str(o, "fs_type", &bad);
-    if (!bad && get_name(o, "target", &e.target, &e.target_len) < 0) {
+    if (!bad && custos__json_get_name(o, "target", &e.target, &e.target_len) < 0) {
         snprintf(msg, sizeof(msg), "bad \"target\"");
         bad = 1;
     }
@@ -495,18 +434,34 @@ custos__manifest_read_json(struct custos_manifest *m, const char *path)
     const char *kind = json_string_value(json_object_get(source, "kind"));
     if (kind != NULL) {
         json_t *names = json_object_get(source, "names");
+        json_t *names64 = json_object_get(source, "names_base64");
         size_t n = json_array_size(names);
         const char **v = calloc(n + 1, sizeof(*v));
-        if (v == NULL) {
+        char **decoded = calloc(n + 1, sizeof(*decoded));
+        if (v == NULL || decoded == NULL) {
+            free(v);
+            free(decoded);
             rc = custos_error_set(&m->err, CUSTOS_E_NOMEM, 0, path, "out of memory");
             goto out;
         }
         for (size_t i = 0; i < n; i++) {
             v[i] = json_string_value(json_array_get(names, i));
+            /* names_base64 holds the exact bytes of every name (see the writer). */
+            const char *b = json_string_value(json_array_get(names64, i));
+            size_t blen = b ? strlen(b) : 0, got = 0;
+            if (b != NULL && (decoded[i] = malloc(blen / 4 * 3 + 1)) != NULL &&
+                custos__b64_decode(b, blen, (uint8_t *)decoded[i], blen / 4 * 3, &got) == 0 &&
+                memchr(decoded[i], '\0', got) == NULL) {
+                decoded[i][got] = '\0';
+                v[i] = decoded[i];
+            }
             if (v[i] == NULL)
                 v[i] = "";
         }
         rc = custos_manifest_set_source(m, kind, v, n);
+        for (size_t i = 0; i < n; i++)
+            free(decoded[i]);
+        free(decoded);
         free(v);
         if (rc != CUSTOS_OK)
             goto out;

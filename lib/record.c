@@ -9,6 +9,7 @@
  * two records can be compared with diff.
  */
 #include "acquire_private.h"
+#include "badsector_map_private.h"
 
 #include <limits.h>
 #include <pwd.h>
@@ -185,9 +186,10 @@ errors_section(const struct custos_acquisition *a, int *ok)
         if (off + len > a->bytes) /* a partial last sector */
             len = a->bytes - off;
         append(ranges,
-               json_pack("{s:I, s:I, s:I, s:I}", "first_sector", (json_int_t)b->first_sector,
+               json_pack("{s:I, s:I, s:I, s:I, s:o}", "first_sector", (json_int_t)b->first_sector,
                          "sector_count", (json_int_t)b->sector_count, "offset_bytes",
-                         (json_int_t)off, "length_bytes", (json_int_t)len),
+                         (json_int_t)off, "length_bytes", (json_int_t)len, "files",
+                         custos__badmap_range_json(a->badmap, i)),
                ok);
     }
     put(e, "sector_bytes", json_integer(a->sector_bytes), ok);
@@ -195,6 +197,8 @@ errors_section(const struct custos_acquisition *a, int *ok)
     put(e, "failed_reads_retried", json_integer(a->read_retries_used), ok);
     put(e, "unreadable_sectors", json_integer((json_int_t)total), ok);
     put(e, "unreadable_ranges", ranges, ok);
+    if (a->badmap != NULL) /* only with unreadable ranges */
+        put(e, "file_map", custos__badmap_json(a->badmap), ok);
     put(e, "fill", json_string("zeros"), ok);
     return e;
 }

@@ -16,6 +16,7 @@
  */
 #include "custos/source.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -33,7 +34,7 @@
 #include "ewf_private.h"
 #include "fsutil_private.h"
 
-#define SPLIT_MAX 99999 /* NAME.001 ... NAME.99999 */
+#define SPLIT_MAX 99999 /* segments in a split set */
 
 struct split_part {
     int fd;
@@ -150,54 +151,240 @@ block_identity(struct custos_source *s, const struct stat *st)
     mount_state(info, sysdir);
 }
 
-/* "NAME.001" -> the length of "NAME." and the width of the number, or 0. */
-static size_t
-split_prefix(const char *path, int *width)
+/*
+ * The split namings read as one medium, each named by its first file:
+ *   NAME.001, NAME.002, ...   custos, ewfexport, dc3dd ofs=, FTK (also
+ *                             NAME.raw.001, NAME.dd.001); at least three
+ *                             digits, so NAME.999 is followed by NAME.1000
+ *   NAME.000, NAME.001, ...   split -d -a3 and tools counting from zero
+ *   NAME.00 / NAME.01, ...    split -d (two digits)
+ *   NAME.aa, NAME.ab, ...     split (letters; -a2 to -a5)
+ * GNU split given no -a widens two-character suffixes when they run out
+ * (yz is followed by zaaa, 89 by 9000): a two-character set continues that
+ * way when its next plain name is absent and the widened one is there.
+ */
+struct split_scheme {
+    size_t pre;     /* length of "NAME." */
+    int alpha;      /* letters a-z, else digits */
+    int width;      /* characters of the first suffix */
+    unsigned first; /* value of the first suffix: 0 or 1 (digits), 0 (letters) */
+    int widened;    /* GNU split's widening, decided at the end of the plain names */
+};
+
+/* Recognises the first file of a split set; 0 when PATH is not one. */
+static int
+split_scheme(const char *path, struct split_scheme *sc)
 {
-    size_t n = strlen(path);
-    if (n < 5 || strcmp(path + n - 4, ".001") != 0)
+    const char *base = custos__basename(path);
+    const char *dot = strrchr(base, '.');
+    if (dot == NULL || dot == base)
         return 0;
-    *width = 3;
-    return n - 3;
+    const char *suf = dot + 1;
+    size_t w = strlen(suf);
+    if (w < 2 || w > 5)
+        return 0;
+    size_t zeros = strspn(suf, "0"), as = strspn(suf, "a");
+    *sc = (struct split_scheme){.pre = (size_t)(suf - path), .width = (int)w};
+    if (zeros == w)
+        return 1;
+    if (zeros == w - 1 && suf[w - 1] == '1') {
+        sc->first = 1;
+        return 1;
+    }
+    if (as == w) {
+        sc->alpha = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static unsigned
+split_base(const struct split_scheme *sc)
+{
+    return sc->alpha ? 26 : 10;
+}
+
+/* Value of the first suffix GNU split widens past: yz+1 (650) or 89+1 (90). */
+static unsigned
+split_boundary(const struct split_scheme *sc)
+{
+    return (split_base(sc) - 1) * split_base(sc);
+}
+
+static void
+put_digits(char *out, unsigned v, int w, unsigned b)
+{
+    for (int i = w - 1; i >= 0; i--) {
+        out[i] = (char)(b == 26 ? 'a' + v % 26 : '0' + v % 10);
+        v /= b;
+    }
+    out[w] = '\0';
+}
+
+/*
+ * Writes the name of segment K (0-based) of PATH's set to OUT (PATH's
+ * length + 16 bytes); 0 when the naming has no such segment.
+ */
+static int
+split_name(const struct split_scheme *sc, const char *path, unsigned k, char *out)
+{
+    unsigned b = split_base(sc), v = sc->first + k;
+    memcpy(out, path, sc->pre);
+    char *suf = out + sc->pre;
+    if (sc->widened) {
+        int w = 2;
+        for (unsigned cap = (b - 1) * b; v >= cap && w < 12; cap *= b) {
+            v -= cap;
+            *suf++ = b == 26 ? 'z' : '9';
+            w++;
+        }
+        put_digits(suf, v, w, b);
+        return 1;
+    }
+    if (!sc->alpha) {
+        sprintf(suf, "%0*u", sc->width, v);
+        return 1;
+    }
+    unsigned max = 1;
+    for (int i = 0; i < sc->width; i++)
+        max *= 26;
+    if (v >= max)
+        return 0;
+    put_digits(suf, v, sc->width, 26);
+    return 1;
+}
+
+/* The segment number (0-based) NAME would have in the set, or -1. */
+static long
+split_index(const struct split_scheme *sc, int widened, const char *suf)
+{
+    unsigned b = split_base(sc);
+    const char *set = sc->alpha ? "abcdefghijklmnopqrstuvwxyz" : "0123456789";
+    size_t len = strlen(suf);
+    if (len == 0 || len > 12 || strspn(suf, set) != len)
+        return -1;
+    unsigned long long v = 0, skipped = 0;
+    if (widened) {
+        size_t l = strspn(suf, sc->alpha ? "z" : "9");
+        if (len != 2 + 2 * l)
+            return -1;
+        unsigned long long cap = (b - 1) * b;
+        for (size_t i = 0; i < l; i++, cap *= b)
+            skipped += cap;
+        suf += l;
+        len -= l;
+    } else if (sc->alpha ? len != (size_t)sc->width
+                         : len < (size_t)sc->width || (len > (size_t)sc->width && suf[0] == '0')) {
+        return -1;
+    }
+    for (size_t i = 0; i < len; i++)
+        v = v * b + (unsigned long long)(sc->alpha ? suf[i] - 'a' : suf[i] - '0');
+    v += skipped;
+    if (v < sc->first || v - sc->first > SPLIT_MAX)
+        return -1;
+    return (long)(v - sc->first);
+}
+
+/*
+ * A file of the set numbered past the last one found means a lost segment:
+ * refused, naming the first missing name, rather than read as a short medium.
+ */
+static int
+split_gap(struct custos_source *s, const struct split_scheme *sc, int decided, char *name,
+          struct custos_error *err)
+{
+    char dir[PATH_MAX];
+    custos__dirname(s->path, dir, sizeof(dir));
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return custos_error_set(err, CUSTOS_E_IO, errno, dir,
+                                "cannot list the split set's directory");
+    const char *base = custos__basename(s->path);
+    size_t blen = (size_t)(s->path + sc->pre - base);
+    char later[256] = "";
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, base, blen) != 0)
+            continue;
+        const char *suf = e->d_name + blen;
+        long k = split_index(sc, sc->widened, suf);
+        if (k < 0 && !decided && sc->width == 2)
+            k = split_index(sc, 1, suf);
+        if (k >= (long)s->nparts) {
+            snprintf(later, sizeof(later), "%s", e->d_name);
+            break;
+        }
+    }
+    closedir(d);
+    if (later[0] == '\0')
+        return CUSTOS_OK;
+    split_name(sc, s->path, s->nparts, name);
+    return custos_error_set(err, CUSTOS_E_CORRUPT, 0, name,
+                            "segment %u of the split set is missing (%u found before it, and %s "
+                            "is there)",
+                            s->nparts + 1, s->nparts, later);
 }
 
 static int
-open_split(struct custos_source *s, struct custos_error *err)
+open_split(struct custos_source *s, const struct split_scheme *scheme, struct custos_error *err)
 {
-    int width;
-    size_t pre = split_prefix(s->path, &width);
-    size_t cap = 8;
-    char *name = malloc(pre + 8);
+    struct split_scheme sc = *scheme;
+    size_t cap = 8, nlen = strlen(s->path) + 16;
+    char *name = malloc(nlen);
     s->parts = calloc(cap, sizeof(*s->parts));
     if (name == NULL || s->parts == NULL) {
         free(name);
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, s->path, "out of memory");
     }
-    uint64_t total = 0;
-    for (unsigned i = 1; i <= SPLIT_MAX; i++) {
-        snprintf(name, pre + 8, "%.*s%0*u", (int)pre, s->path, width, i);
-        int fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0) {
-            if (errno == ENOENT && i > 1)
-                break;
-            int rc = custos_error_set(err, CUSTOS_E_IO, errno, name, "cannot open split segment");
-            free(name);
-            return rc;
+    int rc = CUSTOS_OK;
+    /* NAME.001 given while NAME.000 exists: the set starts before it. */
+    if (sc.first == 1) {
+        struct split_scheme zero = sc;
+        zero.first = 0;
+        split_name(&zero, s->path, 0, name);
+        if (access(name, F_OK) == 0) {
+            rc = custos_error_set(err, CUSTOS_E_USAGE, 0, s->path,
+                                  "not the first file of its split set: %s is; name that one",
+                                  custos__basename(name));
+            goto out;
         }
+    }
+    int decided = sc.width != 2;
+    uint64_t total = 0;
+    for (unsigned k = 0; k < SPLIT_MAX && split_name(&sc, s->path, k, name); k++) {
+        int fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0 && errno == ENOENT && !decided && sc.first + k == split_boundary(&sc)) {
+            /* The end of the plain two-character names: widened, or the end. */
+            decided = 1;
+            sc.widened = 1;
+            split_name(&sc, s->path, k, name);
+            fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+            if (fd < 0 && errno == ENOENT) {
+                sc.widened = 0;
+                split_name(&sc, s->path, k, name);
+            }
+        }
+        if (fd < 0) {
+            if (errno == ENOENT && k > 0)
+                break;
+            rc = custos_error_set(err, CUSTOS_E_IO, errno, name, "cannot open split segment");
+            goto out;
+        }
+        if (sc.first + k >= split_boundary(&sc))
+            decided = 1;
         struct stat st;
         if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
             close(fd);
-            int rc = custos_error_set(err, CUSTOS_E_UNSUPPORTED, 0, name,
-                                      "split segment is not a regular file");
-            free(name);
-            return rc;
+            rc = custos_error_set(err, CUSTOS_E_UNSUPPORTED, 0, name,
+                                  "split segment is not a regular file");
+            goto out;
         }
         if (s->nparts == cap) {
             struct split_part *p = realloc(s->parts, 2 * cap * sizeof(*p));
             if (p == NULL) {
                 close(fd);
-                free(name);
-                return custos_error_set(err, CUSTOS_E_NOMEM, 0, s->path, "out of memory");
+                rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, s->path, "out of memory");
+                goto out;
             }
             s->parts = p;
             cap *= 2;
@@ -205,20 +392,15 @@ open_split(struct custos_source *s, struct custos_error *err)
         s->parts[s->nparts++] = (struct split_part){fd, total, (uint64_t)st.st_size};
         total += (uint64_t)st.st_size;
     }
-    /* A gap (NAME.003 missing but NAME.004 present) means a lost segment. */
-    snprintf(name, pre + 8, "%.*s%0*u", (int)pre, s->path, width, s->nparts + 2);
-    if (access(name, F_OK) == 0) {
-        int rc = custos_error_set(err, CUSTOS_E_CORRUPT, 0, s->path,
-                                  "split set: segment %u of the set is missing", s->nparts + 1);
-        free(name);
-        return rc;
-    }
-    free(name);
+    if ((rc = split_gap(s, &sc, decided, name, err)) != CUSTOS_OK)
+        goto out;
     s->info.kind = CUSTOS_SOURCE_SPLIT_RAW;
     s->info.size_bytes = total;
     s->info.size_known = 1;
     s->info.segment_count = s->nparts;
-    return CUSTOS_OK;
+out:
+    free(name);
+    return rc;
 }
 
 static int
@@ -331,9 +513,9 @@ custos_source_open(struct custos_source **out, const char *path, struct custos_e
         return CUSTOS_OK;
     }
 
-    int width;
-    if (split_prefix(path, &width) != 0) {
-        rc = open_split(s, err);
+    struct split_scheme sc;
+    if (split_scheme(path, &sc)) {
+        rc = open_split(s, &sc, err);
         if (rc != CUSTOS_OK)
             goto fail;
         *out = s;

@@ -21,6 +21,7 @@
 #include <tsk/libtsk.h>     /* tsk_version_get_str */
 
 #include "custos/custos.h"
+#include "json_name_private.h"
 #include "verify_private.h"
 
 static const char *
@@ -102,12 +103,16 @@ custos_verify_report_json(const struct custos_verify *v, char **json)
     json_object_set_new(totals, "extra_not_listed", json_integer((json_int_t)v->extras_unlisted));
     for (size_t i = 0; i < v->nout; i++) {
         const struct custos_verify_item *it = &v->out[i];
-        json_t *o =
-            json_pack("{s:s, s:s, s:I, s:b, s:b}", "name", it->name, "class",
-                      custos_verify_class_name(it->cls), "size_bytes", (json_int_t)it->size_bytes,
-                      "found", it->found, "content_checked", it->content_checked);
-        if (o == NULL)
+        /* A name that is not UTF-8: name_base64 holds its bytes (manifest.md, "Names"). */
+        json_t *o = json_object();
+        if (o == NULL || custos__json_set_names(o, "name", it->name) != 0) {
+            json_decref(o);
             goto nomem;
+        }
+        json_object_set_new(o, "class", json_string(custos_verify_class_name(it->cls)));
+        json_object_set_new(o, "size_bytes", json_integer((json_int_t)it->size_bytes));
+        json_object_set_new(o, "found", json_boolean(it->found));
+        json_object_set_new(o, "content_checked", json_boolean(it->content_checked));
         if (it->found)
             json_object_set_new(o, "found_bytes", json_integer((json_int_t)it->found_bytes));
         if (it->expected[0] || it->actual[0]) {
@@ -116,11 +121,13 @@ custos_verify_report_json(const struct custos_verify *v, char **json)
                                 it->expected[0] ? json_string(it->expected) : json_null());
             json_object_set_new(o, "actual", it->actual[0] ? json_string(it->actual) : json_null());
         }
+        int failed = 0;
         if (it->moved_to)
-            json_object_set_new(o, "moved_to", json_string(it->moved_to));
+            failed |= custos__json_set_names(o, "moved_to", it->moved_to);
         if (it->detail)
-            json_object_set_new(o, "detail", json_string(it->detail));
-        json_array_append_new(items, o);
+            failed |= json_object_set_new(o, "detail", custos__json_text(it->detail));
+        if (failed || json_array_append_new(items, o) != 0)
+            goto nomem;
     }
     for (size_t i = 0; i < v->nbad; i++)
         json_array_append_new(bad,
@@ -134,8 +141,8 @@ custos_verify_report_json(const struct custos_verify *v, char **json)
     snprintf(ewfv, sizeof(ewfv), "%s", libewf_get_version());
     json_t *sig = json_pack("{s:s}", "status", v->sig_status);
     if (sig != NULL && v->sig_signer[0]) {
-        json_object_set_new(sig, "signer", json_string(v->sig_signer));
-        json_object_set_new(sig, "file", json_string(v->sig_path));
+        json_object_set_new(sig, "signer", custos__json_text(v->sig_signer));
+        custos__json_set_names(sig, "file", v->sig_path);
     }
     json_t *sample = json_null();
     if (v->opt.level == CUSTOS_VERIFY_SAMPLE) {
@@ -164,10 +171,10 @@ custos_verify_report_json(const struct custos_verify *v, char **json)
     }
     json_t *container = json_pack("{s:s}", "status", v->container_corrupt ? "corrupt" : "ok");
     if (container && v->container_corrupt)
-        json_object_set_new(container, "detail", json_string(v->container_detail));
+        json_object_set_new(container, "detail", custos__json_text(v->container_detail));
     json_t *restore = json_pack("{s:s}", "result", v->restore_result);
     if (restore && v->restore_detail[0])
-        json_object_set_new(restore, "detail", json_string(v->restore_detail));
+        json_object_set_new(restore, "detail", custos__json_text(v->restore_detail));
     if (restore && strcmp(v->restore_result, "not requested") != 0) {
         json_object_set_new(restore, "files", json_integer((json_int_t)v->restore_files));
         json_object_set_new(restore, "bytes", json_integer((json_int_t)v->restore_bytes));
@@ -193,26 +200,35 @@ custos_verify_report_json(const struct custos_verify *v, char **json)
         "format", CUSTOS_VERIFY_REPORT_FORMAT, "version", CUSTOS_VERIFY_REPORT_VERSION, "tool",
         "name", "custos-verify", "version", custos_version(), "libraries", "libarchive",
         archive_version_string(), "libewf", ewfv, "openssl", OpenSSL_version(OPENSSL_VERSION),
-        "jansson", JANSSON_VERSION, "tsk", tsk_version_get_str(), "reference", "path", v->ref_path,
-        "kind", ref_kind_name(v->kind), "sha256", v->ref_sha256, "signature",
-        sig ? sig : json_null(), "target", "path", v->target_path ? v->target_path : "", "kind",
-        target_kind_name(v->target_kind), "format", v->target_format, "level",
-        custos_verify_level_name(v->opt.level), "digests", digests, "sample", sample, "part", part,
-        "rechecked", (int)v->opt.nrecheck, "started", v->started, "seconds", v->seconds,
-        "bytes_read", (json_int_t)v->bytes_read, "bytes_per_second",
+        "jansson", JANSSON_VERSION, "tsk", tsk_version_get_str(), "reference", "path", "", "kind",
+        ref_kind_name(v->kind), "sha256", v->ref_sha256, "signature", sig ? sig : json_null(),
+        "target", "path", "", "kind", target_kind_name(v->target_kind), "format", v->target_format,
+        "level", custos_verify_level_name(v->opt.level), "digests", digests, "sample", sample,
+        "part", part, "rechecked", (int)v->opt.nrecheck, "started", v->started, "seconds",
+        v->seconds, "bytes_read", (json_int_t)v->bytes_read, "bytes_per_second",
         v->seconds > 0 ? (double)v->bytes_read / v->seconds : 0.0, "coverage", "items_checked",
         (json_int_t)t.checked_items, "items_total", (json_int_t)t.reference_items, "bytes_checked",
         (json_int_t)t.checked_bytes, "bytes_total", (json_int_t)t.reference_bytes, "percent_items",
         pi, "percent_bytes", pb, "totals", totals, "container", container ? container : json_null(),
         "image", image, "restore", restore ? restore : json_null(), "result",
-        result_name(v->status), "summary", v->summary, "items", items);
+        result_name(v->status), "summary", "", "items", items);
     json_decref(bad);
     if (doc == NULL)
         return CUSTOS_E_NOMEM;
+    /* Paths and text that may not be UTF-8, which json_pack's "s" refuses. */
+    if (custos__json_set_names(json_object_get(doc, "reference"), "path", v->ref_path) != 0 ||
+        custos__json_set_names(json_object_get(doc, "target"), "path",
+                               v->target_path ? v->target_path : "") != 0 ||
+        json_object_set_new(doc, "summary", custos__json_text(v->summary)) != 0) {
+        json_decref(doc);
+        return CUSTOS_E_NOMEM;
+    }
     json_t *warn = json_array();
     for (const char *w = v->warnings ? v->warnings : ""; warn != NULL && *w;) {
         size_t n = strcspn(w, "\n");
-        json_array_append_new(warn, json_stringn(w, n));
+        char *line = strndup(w, n);
+        json_array_append_new(warn, line ? custos__json_text(line) : NULL);
+        free(line);
         w += n + (w[n] == '\n');
     }
     json_object_set_new(doc, "warnings", warn ? warn : json_null());
@@ -250,19 +266,21 @@ custos_verify_failed_names(const char *report_path, char ***names, size_t *count
     for (size_t i = 0; rc == CUSTOS_OK && i < json_array_size(items); i++) {
         json_t *it = json_array_get(items, i);
         const char *cls = json_string_value(json_object_get(it, "class"));
-        const char *name = json_string_value(json_object_get(it, "name"));
-        if (cls == NULL || name == NULL) {
+        /* name_base64 first: the exact bytes of a name that is not UTF-8. */
+        char *name = NULL;
+        size_t len;
+        if (cls == NULL || custos__json_get_name(it, "name", &name, &len) != 0) {
+            free(name);
             rc = custos_error_set(err, CUSTOS_E_CORRUPT, 0, report_path,
-                                  "items[%zu]: name or class missing", i);
+                                  "items[%zu]: name or class missing or malformed", i);
             break;
         }
         if (strcmp(cls, "changed") && strcmp(cls, "missing") && strcmp(cls, "moved") &&
-            strcmp(cls, "unreadable"))
+            strcmp(cls, "unreadable")) {
+            free(name);
             continue;
-        if ((out[n] = strdup(name)) == NULL)
-            rc = CUSTOS_E_NOMEM;
-        else
-            n++;
+        }
+        out[n++] = name;
     }
     json_decref(r);
     if (rc != CUSTOS_OK) {

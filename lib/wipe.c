@@ -55,6 +55,7 @@
 
 #include "custos/custos.h"
 #include "fsutil_private.h"
+#include "json_name_private.h"
 
 #define CHUNK (1u << 20) /* bytes per write and per full-verify read */
 #define ALIGN 4096u      /* O_DIRECT buffer, offset and length alignment */
@@ -931,7 +932,7 @@ out:
 static json_t *
 str_or_null(const char *s)
 {
-    return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
+    return s != NULL && s[0] != '\0' ? custos__json_text(s) : json_null();
 }
 
 static json_t *
@@ -969,7 +970,7 @@ static json_t *
 target_json(const struct custos_wipe_target *t)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "path", json_string(t->path));
+    custos__json_set_names(o, "path", t->path); /* path_base64 beside it when not UTF-8 */
     json_object_set_new(o, "kind", json_string(custos_wipe_kind_name(t->kind)));
     json_object_set_new(o, "size_bytes", json_integer((json_int_t)t->size_bytes));
     json_object_set_new(o, "logical_sector_bytes", json_integer(t->logical_sector_bytes));

@@ -247,6 +247,21 @@ cli_print_json(const char *json)
     return 0;
 }
 
+json_t *
+cli_json_text(const char *s)
+{
+    size_t len = strlen(s);
+    if (custos_utf8_valid(s, len))
+        return json_stringn(s, len);
+    char *disp = malloc(4 * len + 1);
+    if (disp == NULL)
+        return NULL;
+    custos_path_display(s, len, disp, 4 * len + 1);
+    json_t *j = json_string(disp);
+    free(disp);
+    return j;
+}
+
 char *
 cli_command_line(int argc, char **argv)
 {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include <custos/custos.h>
+#include <jansson.h>
 
 /* 64 hex zeros: a stand-in SHA-256 for cli_ledger_prepare probes. */
 #define CLI_ZERO_SHA256_HEX "0000000000000000000000000000000000000000000000000000000000000000"
@@ -368,5 +369,11 @@ int cli_entry_probe(struct custos_ledger *l, const char *action, const char *fie
 
 /* Prints a JSON document (a NUL-terminated string) and a newline on stdout. */
 int cli_print_json(const char *json);
+
+/*
+ * A JSON string of s (a path, an error naming one), in custos_path_display's
+ * form when s is not UTF-8, which jansson refuses; NULL only without memory.
+ */
+json_t *cli_json_text(const char *s);
 
 #endif

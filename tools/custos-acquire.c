@@ -314,9 +314,12 @@ print_human(const struct custos_acquisition *a, const char *source)
     } else {
         printf("  read errors: %llu sectors of %u bytes in %zu ranges, zero-filled:\n",
                (unsigned long long)sectors, custos_acquisition_sector_bytes(a), nbad);
-        for (size_t i = 0; i < nbad && i < 20; i++)
-            printf("    sectors %llu-%llu\n", (unsigned long long)bad[i].first_sector,
-                   (unsigned long long)(bad[i].first_sector + bad[i].sector_count - 1));
+        for (size_t i = 0; i < nbad && i < 20; i++) {
+            const char *files = custos_acquisition_bad_range_files(a, i);
+            printf("    sectors %llu-%llu%s%s\n", (unsigned long long)bad[i].first_sector,
+                   (unsigned long long)(bad[i].first_sector + bad[i].sector_count - 1),
+                   files ? ": " : "", files ? files : "");
+        }
         if (nbad > 20)
             printf("    ... %zu more ranges in the record\n", nbad - 20);
     }

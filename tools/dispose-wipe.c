@@ -274,8 +274,8 @@ print_json(const struct custos_wipe_result *r, int status, const struct wipe_opt
     json_t *doc = json_object();
     json_object_set_new(doc, "status", json_string(custos_status_name(status)));
     json_object_set_new(doc, "result", json_string(r->passed ? "PASSED" : "FAILED"));
-    json_object_set_new(doc, "log", json_string(o->log));
-    json_object_set_new(doc, "signature", sigpath != NULL ? json_string(sigpath) : json_null());
+    json_object_set_new(doc, "log", cli_json_text(o->log));
+    json_object_set_new(doc, "signature", sigpath != NULL ? cli_json_text(sigpath) : json_null());
     json_object_set_new(doc, "write_mb_per_s", json_real(rate(r->bytes_written, r->write_seconds)));
     json_object_set_new(doc, "verify_mb_per_s",
                         json_real(rate(r->bytes_verified, r->verify_seconds)));

@@ -139,6 +139,14 @@ CUSTOS_API uint32_t custos_acquisition_sector_bytes(const struct custos_acquisit
 CUSTOS_API const struct custos_bad_range *
 custos_acquisition_bad_ranges(const struct custos_acquisition *a, size_t *count);
 
+/*
+ * The files over bad range i, for people: "partition 1: docs/a.txt (bytes
+ * 0-511), ..." as the record's read_errors lists them, or what was not
+ * found. NULL when out of range or without memory. Valid until _free.
+ */
+CUSTOS_API const char *custos_acquisition_bad_range_files(const struct custos_acquisition *a,
+                                                          size_t i);
+
 /* Whether the written image was re-read and matched (1), or not verified (0). */
 CUSTOS_API int custos_acquisition_verified(const struct custos_acquisition *a);
 

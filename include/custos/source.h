@@ -69,14 +69,16 @@ struct custos_source_info {
 struct custos_source;
 
 /*
- * Opens path read-only as a source; "-" means standard input. A name ending
- * in ".001" with the rest of its set beside it opens as a split raw set, and
+ * Opens path read-only as a source; "-" means standard input. The first file
+ * of a split raw set (".001", ".000", ".00" or ".aa", see source.c) opens
+ * with the rest of its set beside it as one medium, and
  * a file with the EWF signature opens through libewf with all its segments.
  * Returns: CUSTOS_OK; CUSTOS_E_IO when it cannot be opened (err names it and
  * the cause); CUSTOS_E_CORRUPT for a damaged or incomplete EWF or split set
  * (a missing split segment is named; an EWF set with a segment file missing
- * or cut short, or recording a medium of 0 bytes, is refused as a whole); CUSTOS_E_UNSUPPORTED for a directory or
- * other file type; CUSTOS_E_NOMEM.
+ * or cut short, or recording a medium of 0 bytes, is refused as a whole);
+ * CUSTOS_E_USAGE for a ".001" whose set starts at ".000"; CUSTOS_E_UNSUPPORTED
+ * for a directory or other file type; CUSTOS_E_NOMEM.
  */
 CUSTOS_API int custos_source_open(struct custos_source **out, const char *path,
                                   struct custos_error *err);

@@ -12,6 +12,9 @@
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 acquire=${CUSTOS_ACQUIRE:-$root/build/tools/custos-acquire}
+# Absolute: the runs below happen in BENCH_DIR.
+acquire=$(cd "$(dirname "$acquire")" 2>/dev/null && pwd)/$(basename "$acquire") ||
+  { echo "bench: no $acquire" >&2; exit 2; }
 size=${BENCH_SIZE:-2G}
 runs=${BENCH_RUNS:-3}
 dir=${BENCH_DIR:-/var/tmp/custos-bench}

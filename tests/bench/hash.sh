@@ -31,6 +31,8 @@
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build}
+# Absolute: the runs below happen in the work directory.
+build=$(cd "$build" 2>/dev/null && pwd) || { echo "bench: no build directory ${1:-$root/build}" >&2; exit 2; }
 custos=$build/tools/custos-hash
 [ -x "$custos" ] || { echo "bench: build custos-hash first ($custos)" >&2; exit 2; }
 for t in hashdeep fiwalk mke2fs python3 /usr/bin/time; do
@@ -38,6 +40,7 @@ for t in hashdeep fiwalk mke2fs python3 /usr/bin/time; do
 done
 PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 work=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/custos-bench-XXXXXX")
+work=$(cd "$work" && pwd) # the trap runs from inside it
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 

@@ -27,6 +27,8 @@
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build}
+# Absolute: the runs below happen in the work directory.
+build=$(cd "$build" 2>/dev/null && pwd) || { echo "bench: no build directory ${1:-$root/build}" >&2; exit 2; }
 bin=$build/tools
 [ -x "$bin/custos-verify" ] || { echo "bench: build custos-verify first ($bin)" >&2; exit 2; }
 for t in ewfverify sha256sum tar; do
@@ -36,6 +38,7 @@ PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 size=${SIZE:-2048}
 files=${FILES:-20000}
 work=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/custos-bench-XXXXXX")
+work=$(cd "$work" && pwd) # the trap runs from inside it
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 echo "custos-verify bench: $(nproc) cores, $(uname -r), $("$bin/custos-verify" --version)"
