@@ -22,6 +22,7 @@
 
 #include "custos/source.h"
 #include "fsutil_private.h"
+#include "hashring_private.h"
 #include "verify_private.h"
 
 #define EWF_CHUNK (64u * 512u) /* the narrowing step after a failed medium read */
@@ -94,219 +95,211 @@ overlaps_bad(const struct custos_verify *v, uint64_t off, uint64_t len, uint64_t
 }
 
 /*
- * The full pass over the medium: this thread reads (an E01's chunks are
- * inflated and checked on every core, ewf_read.c) into a ring of PIPE_SLOTS
- * blocks; one lane thread per digest of the medium, and one for the
- * windows' SHA-256, hash every block. A slot is refilled only once every
- * lane is done with it. Blocks never cross a window boundary, so the window
- * lane closes a window exactly at the end of a block. MD5, the slowest
- * digest, bounds the pass: every other lane yields to it. Only the window
- * lane touches the window items during the pass.
+ * The full pass over the medium runs on the hashing ring (hashring.c): this
+ * thread reads (an E01's chunks are inflated and checked on every core,
+ * ewf_read.c) into PIPE_SLOTS blocks of PIPE_BYTES; one lane thread per
+ * digest of the medium and one for the windows' SHA-256 hash every block,
+ * MD5 first. The windows the ring closes are compared with the record's
+ * once the pass is over.
  */
 #define PIPE_SLOTS 8
 #define PIPE_BYTES (4u << 20) /* a block: fewer hand-offs between the threads */
-#define MAX_LANES  4
 
-struct pipe;
-
-struct lane {
-    struct pipe *p;
-    unsigned idx;
-    struct custos_digest *d;  /* this lane's digest of the medium, or NULL */
-    struct custos_digest *wd; /* the windows' SHA-256, or NULL */
-    int yield;
-};
-
-struct pipe {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    uint8_t *buf[PIPE_SLOTS];
-    size_t len[PIPE_SLOTS];
-    size_t window[PIPE_SLOTS]; /* index of the window item a block ends, or SIZE_MAX */
-    uint64_t head;             /* blocks produced */
-    uint64_t tail[MAX_LANES];  /* blocks each lane has hashed */
-    unsigned nlanes;
-    int stop;
+struct medium_read {
     struct custos_verify *v;
+    struct custos_source *s;
+    int *damaged, *ioerr;
+    struct ritem *win; /* the record's windows, contiguous from byte 0 */
+    size_t nwin;
 };
+
+/* The ring's read function: read_medium, which never returns short. */
+static int
+ring_read(void *ctx, uint64_t offset, uint8_t *buf, size_t want, size_t *got,
+          struct custos_error *err)
+{
+    struct medium_read *m = ctx;
+    if (read_medium(m->v, m->s, offset, buf, want, m->damaged, m->ioerr) != CUSTOS_OK)
+        return custos_error_copy(err, &m->v->err);
+    *got = want;
+    return CUSTOS_OK;
+}
+
+/* The ring's window lengths: the record's windows. */
+static uint64_t
+ring_window(void *ctx, size_t i)
+{
+    const struct medium_read *m = ctx;
+    return i < m->nwin ? m->win[i].size : CUSTOS__HASHRING_NO_WINDOW;
+}
 
 static void
-close_window(struct ritem *w, struct custos_digest *wd)
+compare(struct ritem *it)
 {
-    custos_digest_final(wd, &w->got);
-    custos_digest_reset(wd);
-    w->checked = 1;
-    if (!custos_digest_equal(&w->ref, &w->got)) {
-        w->differs = 1;
-        custos__verify_set_detail(w, "content differs");
+    it->checked = 1;
+    if (!custos_digest_equal(&it->ref, &it->got)) {
+        it->differs = 1;
+        custos__verify_set_detail(it, "content differs");
     }
-}
-
-static void *
-lane_main(void *arg)
-{
-    struct lane *l = arg;
-    struct pipe *p = l->p;
-    if (l->yield)
-        custos__thread_yield();
-    for (uint64_t seq = 0;; seq++) {
-        pthread_mutex_lock(&p->mu);
-        while (seq == p->head && !p->stop)
-            pthread_cond_wait(&p->cv, &p->mu);
-        if (seq == p->head) {
-            pthread_mutex_unlock(&p->mu);
-            return NULL;
-        }
-        pthread_mutex_unlock(&p->mu);
-        size_t k = (size_t)(seq % PIPE_SLOTS);
-        if (l->d != NULL)
-            custos_digest_update(l->d, p->buf[k], p->len[k]);
-        if (l->wd != NULL) {
-            custos_digest_update(l->wd, p->buf[k], p->len[k]);
-            if (p->window[k] != SIZE_MAX)
-                close_window(&p->v->items[p->window[k]], l->wd);
-        }
-        pthread_mutex_lock(&p->mu);
-        p->tail[l->idx] = seq + 1;
-        pthread_cond_broadcast(&p->cv);
-        pthread_mutex_unlock(&p->mu);
-    }
-}
-
-/* Blocks every lane has hashed; with mu held. */
-static uint64_t
-pipe_done(const struct pipe *p)
-{
-    uint64_t t = p->head;
-    for (unsigned i = 0; i < p->nlanes; i++)
-        if (p->tail[i] < t)
-            t = p->tail[i];
-    return t;
 }
 
 static int
 medium_pass(struct custos_verify *v, struct custos_source *s, struct ritem *medium,
             struct reader *r, int *damaged, int *ioerr)
 {
-    struct pipe p;
-    memset(&p, 0, sizeof(p));
-    p.v = v;
-    struct lane lanes[MAX_LANES];
-    memset(lanes, 0, sizeof(lanes));
-    int rc = CUSTOS_OK;
-    static const unsigned order[] = {CUSTOS_DIGEST_MD5, CUSTOS_DIGEST_SHA1, CUSTOS_DIGEST_SHA256};
-    for (size_t i = 0; i < 3 && rc == CUSTOS_OK; i++)
-        if (v->algs & order[i]) {
-            struct lane *l = &lanes[p.nlanes++];
-            l->yield = order[i] != CUSTOS_DIGEST_MD5 && (v->algs & CUSTOS_DIGEST_MD5);
-            rc = custos_digest_new(&l->d, order[i], &v->err);
-        }
-    /* A window over the whole medium is the medium's SHA-256, which a lane
-     * computes anyway: hashing every byte twice would be waste. */
-    struct ritem *whole = NULL;
-    size_t nwin = 0;
-    for (size_t i = 0; i < v->nitems; i++)
-        if (v->items[i].kind == RITEM_WINDOW) {
-            nwin++;
-            if (v->items[i].offset == 0 && v->items[i].size == medium->size)
-                whole = &v->items[i];
-        }
-    if (nwin != 1 || !(v->algs & CUSTOS_DIGEST_SHA256))
-        whole = NULL;
-    if (rc == CUSTOS_OK && nwin > 0 && whole == NULL) {
-        struct lane *l = &lanes[p.nlanes++];
-        l->yield = (v->algs & CUSTOS_DIGEST_MD5) != 0;
-        rc = custos_digest_new(&l->wd, CUSTOS_DIGEST_SHA256, &v->err);
-    }
-    for (size_t k = 0; rc == CUSTOS_OK && k < PIPE_SLOTS; k++)
-        if ((p.buf[k] = malloc(PIPE_BYTES)) == NULL)
-            rc = custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-    pthread_t th[MAX_LANES];
-    unsigned started = 0;
-    pthread_mutex_init(&p.mu, NULL);
-    pthread_cond_init(&p.cv, NULL);
-    for (unsigned i = 0; rc == CUSTOS_OK && i < p.nlanes; i++) {
-        lanes[i].p = &p;
-        lanes[i].idx = i;
-        if (pthread_create(&th[i], NULL, lane_main, &lanes[i]) != 0)
-            rc = custos_error_set(&v->err, CUSTOS_E_IO, errno, NULL, "cannot start a thread");
-        else
-            started++;
-    }
+    struct medium_read m = {.v = v, .s = s, .damaged = damaged, .ioerr = ioerr};
     size_t wi = 0;
     while (wi < v->nitems && v->items[wi].kind != RITEM_WINDOW)
         wi++;
-    uint64_t off = 0;
-    while (rc == CUSTOS_OK && off < medium->size) {
-        size_t n = medium->size - off < PIPE_BYTES ? (size_t)(medium->size - off) : PIPE_BYTES;
-        size_t ends = SIZE_MAX;
-        if (wi < v->nitems && v->items[wi].kind == RITEM_WINDOW) {
-            struct ritem *w = &v->items[wi];
-            if (w->offset + w->size - off <= n) {
-                n = (size_t)(w->offset + w->size - off);
-                ends = wi++;
+    m.win = v->items + wi;
+    while (wi + m.nwin < v->nitems && m.win[m.nwin].kind == RITEM_WINDOW)
+        m.nwin++;
+    struct custos__hashring_config c = {
+        .slot_bytes = PIPE_BYTES,
+        .nslots = PIPE_SLOTS,
+        .algs = v->algs,
+        .window_length = ring_window,
+        .window_ctx = &m,
+        .total = medium->size,
+        .total_known = 1,
+        .read = ring_read,
+        .read_ctx = &m,
+        .progress = r->p,
+        .progress_total = r->total,
+    };
+    struct custos__hashring *ring;
+    int rc = custos__hashring_new(&ring, &c, &v->err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    struct custos_error e;
+    custos_error_clear(&e);
+    rc = custos__hashring_run(ring, &e);
+    r->done += custos__hashring_bytes(ring);
+    v->bytes_read += custos__hashring_bytes(ring);
+    if (rc != CUSTOS_OK) {
+        custos_error_copy(&v->err, &e);
+        custos__hashring_free(ring);
+        return rc;
+    }
+    custos__hashring_digests(ring, &medium->got);
+    compare(medium);
+    /* A window the stream ended inside of is shorter than the record's: unchecked. */
+    size_t n;
+    const struct custos__window *w = custos__hashring_windows(ring, &n);
+    for (size_t i = 0; i < n && i < m.nwin; i++) {
+        struct ritem *it = &m.win[i];
+        if (w[i].offset != it->offset || w[i].length != it->size)
+            continue;
+        memset(&it->got, 0, sizeof(it->got));
+        memcpy(it->got.sha256, w[i].sha256, sizeof(it->got.sha256));
+        it->got.algs = CUSTOS_DIGEST_SHA256;
+        compare(it);
+    }
+    custos__hashring_free(ring);
+    return CUSTOS_OK;
+}
+
+/* Without a pass over the whole medium: each selected window read and hashed alone. */
+static int
+windows_alone(struct custos_verify *v, struct custos_source *s, struct reader *r, int *damaged,
+              int *ioerr)
+{
+    int rc = CUSTOS_OK;
+    for (size_t i = 0; i < v->nitems && rc == CUSTOS_OK; i++) {
+        struct ritem *w = &v->items[i];
+        if (w->kind != RITEM_WINDOW || !w->selected || !w->found)
+            continue;
+        custos_digest_reset(r->d);
+        for (uint64_t off = 0; off < w->size && rc == CUSTOS_OK;) {
+            size_t n = w->size - off < READ_BYTES ? (size_t)(w->size - off) : READ_BYTES;
+            rc = read_medium(v, s, w->offset + off, r->buf, n, damaged, ioerr);
+            if (rc == CUSTOS_OK) {
+                custos_digest_update(r->d, r->buf, n);
+                off += n;
+                rc = custos__verify_advance(r, n);
             }
         }
-        pthread_mutex_lock(&p.mu);
-        while (p.head - pipe_done(&p) == PIPE_SLOTS)
-            pthread_cond_wait(&p.cv, &p.mu);
-        pthread_mutex_unlock(&p.mu);
-        size_t k = (size_t)(p.head % PIPE_SLOTS);
-        if ((rc = read_medium(v, s, off, p.buf[k], n, damaged, ioerr)) != CUSTOS_OK)
-            break;
-        p.len[k] = n;
-        p.window[k] = ends;
-        pthread_mutex_lock(&p.mu);
-        p.head++;
-        pthread_cond_broadcast(&p.cv);
-        pthread_mutex_unlock(&p.mu);
-        off += n;
-        rc = custos__verify_advance(r, n);
-    }
-    pthread_mutex_lock(&p.mu);
-    p.stop = 1;
-    pthread_cond_broadcast(&p.cv);
-    pthread_mutex_unlock(&p.mu);
-    for (unsigned i = 0; i < started; i++)
-        pthread_join(th[i], NULL);
-    pthread_cond_destroy(&p.cv);
-    pthread_mutex_destroy(&p.mu);
-    if (rc == CUSTOS_OK) {
-        memset(&medium->got, 0, sizeof(medium->got));
-        for (unsigned i = 0; i < p.nlanes; i++) {
-            struct custos_digest_result one;
-            if (lanes[i].d == NULL)
-                continue;
-            custos_digest_final(lanes[i].d, &one);
-            if (one.algs & CUSTOS_DIGEST_MD5)
-                memcpy(medium->got.md5, one.md5, sizeof(one.md5));
-            if (one.algs & CUSTOS_DIGEST_SHA1)
-                memcpy(medium->got.sha1, one.sha1, sizeof(one.sha1));
-            if (one.algs & CUSTOS_DIGEST_SHA256)
-                memcpy(medium->got.sha256, one.sha256, sizeof(one.sha256));
-            medium->got.algs |= one.algs;
+        if (rc != CUSTOS_OK)
+            return rc;
+        struct custos_digest_result got;
+        custos_digest_final(r->d, &got);
+        w->checked = 1;
+        w->got = got;
+        if (!custos_digest_equal(&w->ref, &got)) {
+            w->differs = 1;
+            custos__verify_set_detail(w, "content differs");
         }
-        medium->checked = 1;
-        if (!custos_digest_equal(&medium->ref, &medium->got)) {
+    }
+    return rc;
+}
+
+/*
+ * The opened medium against the record: segments the record does not list,
+ * the E01's stored digests, which windows it holds, then the medium pass
+ * (or the windows alone), and every item that read damaged data.
+ */
+static int
+check_medium(struct custos_verify *v, struct custos_source *s, struct ritem *medium,
+             struct reader *r, const char *path)
+{
+    int rc = CUSTOS_OK;
+    const struct custos_source_info *info = custos_source_info(s);
+    uint32_t listed = (uint32_t)v->nimg;
+    for (uint32_t k = listed; k < info->segment_count; k++) {
+        char name[4200];
+        struct extra *x;
+        snprintf(name, sizeof(name), "%s: segment %u of the set (not in the record)",
+                 v->img_names[0], k + 1);
+        if ((rc = custos__verify_add_extra(v, name, 0, &x)) != CUSTOS_OK)
+            return rc;
+    }
+    medium->found = 1;
+    medium->found_size = info->size_bytes;
+    if (info->stored.algs != 0) {
+        v->stored = info->stored;
+        if (!custos_digest_equal(&info->stored, &medium->ref)) {
             medium->differs = 1;
-            custos__verify_set_detail(medium, "content differs");
-        }
-        if (whole != NULL) {
-            memset(&whole->got, 0, sizeof(whole->got));
-            memcpy(whole->got.sha256, medium->got.sha256, sizeof(medium->got.sha256));
-            whole->got.algs = CUSTOS_DIGEST_SHA256;
-            whole->checked = 1;
-            if (!custos_digest_equal(&whole->ref, &whole->got)) {
-                whole->differs = 1;
-                custos__verify_set_detail(whole, "content differs");
-            }
+            custos__verify_set_detail(medium, "the E01 stores other digests than the record");
         }
     }
-    for (size_t k = 0; k < PIPE_SLOTS; k++)
-        free(p.buf[k]);
-    for (unsigned i = 0; i < p.nlanes; i++) {
-        custos_digest_free(lanes[i].d);
-        custos_digest_free(lanes[i].wd);
+    for (size_t i = 0; i < v->nitems; i++) {
+        struct ritem *it = &v->items[i];
+        if (it->kind == RITEM_WINDOW)
+            it->found = it->offset + it->size <= info->size_bytes;
+        if (it->kind == RITEM_WINDOW) {
+            it->found_size = it->found ? it->size : 0;
+        }
+    }
+    int damaged = 0, ioerr = 0;
+    if (medium->selected && medium->found_size == medium->size) {
+        if ((rc = medium_pass(v, s, medium, r, &damaged, &ioerr)) != CUSTOS_OK)
+            return rc;
+        /* Only digests computed can be compared (the record's check
+         * above covers the others). */
+        if (info->stored.algs & medium->got.algs)
+            v->stored_match = custos_digest_equal(&info->stored, &medium->got);
+    } else if ((rc = windows_alone(v, s, r, &damaged, &ioerr)) != CUSTOS_OK) {
+        return rc;
+    }
+    if (damaged) {
+        v->container_corrupt = 1;
+        snprintf(v->container_detail, sizeof(v->container_detail),
+                 "%.300s: %zu damaged range(s) in the E01 (chunk checksum errors), the first at "
+                 "byte %llu",
+                 path, v->nbad, (unsigned long long)v->bad[0].offset);
+    }
+    for (size_t i = 0; i < v->nitems; i++) {
+        struct ritem *it = &v->items[i];
+        uint64_t at;
+        if ((it->kind == RITEM_MEDIUM || it->kind == RITEM_WINDOW) && it->checked &&
+            overlaps_bad(v, it->offset, it->size, &at)) {
+            it->unreadable = 1;
+            free(it->detail);
+            it->detail = NULL;
+            custos__verify_set_detail(it, "%s at byte %llu (read as zeros)",
+                                      damaged ? "damaged chunk" : "read error",
+                                      (unsigned long long)at);
+        }
     }
     return rc;
 }
@@ -411,89 +404,7 @@ custos__verify_image(struct custos_verify *v, const char *dir, const struct cust
                 custos__verify_set_detail(&v->items[i], "%s", serr.message);
             }
     } else {
-        const struct custos_source_info *info = custos_source_info(s);
-        uint32_t listed = (uint32_t)v->nimg;
-        for (uint32_t k = listed; k < info->segment_count; k++) {
-            char name[4200];
-            struct extra *x;
-            snprintf(name, sizeof(name), "%s: segment %u of the set (not in the record)",
-                     v->img_names[0], k + 1);
-            if ((rc = custos__verify_add_extra(v, name, 0, &x)) != CUSTOS_OK)
-                goto out;
-        }
-        medium->found = 1;
-        medium->found_size = info->size_bytes;
-        if (info->stored.algs != 0) {
-            v->stored = info->stored;
-            if (!custos_digest_equal(&info->stored, &medium->ref)) {
-                medium->differs = 1;
-                custos__verify_set_detail(medium, "the E01 stores other digests than the record");
-            }
-        }
-        for (size_t i = 0; i < v->nitems; i++) {
-            struct ritem *it = &v->items[i];
-            if (it->kind == RITEM_WINDOW)
-                it->found = it->offset + it->size <= info->size_bytes;
-            if (it->kind == RITEM_WINDOW) {
-                it->found_size = it->found ? it->size : 0;
-            }
-        }
-        int damaged = 0, ioerr = 0;
-        if (medium->selected && medium->found_size == medium->size) {
-            if ((rc = medium_pass(v, s, medium, &r, &damaged, &ioerr)) != CUSTOS_OK)
-                goto out;
-            /* Only digests computed can be compared (the record's check
-             * above covers the others). */
-            if (info->stored.algs & medium->got.algs)
-                v->stored_match = custos_digest_equal(&info->stored, &medium->got);
-        } else {
-            for (size_t i = 0; i < v->nitems && rc == CUSTOS_OK; i++) {
-                struct ritem *w = &v->items[i];
-                if (w->kind != RITEM_WINDOW || !w->selected || !w->found)
-                    continue;
-                custos_digest_reset(r.d);
-                for (uint64_t off = 0; off < w->size && rc == CUSTOS_OK;) {
-                    size_t n = w->size - off < READ_BYTES ? (size_t)(w->size - off) : READ_BYTES;
-                    rc = read_medium(v, s, w->offset + off, r.buf, n, &damaged, &ioerr);
-                    if (rc == CUSTOS_OK) {
-                        custos_digest_update(r.d, r.buf, n);
-                        off += n;
-                        rc = custos__verify_advance(&r, n);
-                    }
-                }
-                if (rc != CUSTOS_OK)
-                    goto out;
-                struct custos_digest_result got;
-                custos_digest_final(r.d, &got);
-                w->checked = 1;
-                w->got = got;
-                if (!custos_digest_equal(&w->ref, &got)) {
-                    w->differs = 1;
-                    custos__verify_set_detail(w, "content differs");
-                }
-            }
-        }
-        if (damaged) {
-            v->container_corrupt = 1;
-            snprintf(
-                v->container_detail, sizeof(v->container_detail),
-                "%.300s: %zu damaged range(s) in the E01 (chunk checksum errors), the first at "
-                "byte %llu",
-                path, v->nbad, (unsigned long long)v->bad[0].offset);
-        }
-        for (size_t i = 0; i < v->nitems; i++) {
-            struct ritem *it = &v->items[i];
-            uint64_t at;
-            if ((it->kind == RITEM_MEDIUM || it->kind == RITEM_WINDOW) && it->checked &&
-                overlaps_bad(v, it->offset, it->size, &at)) {
-                it->unreadable = 1;
-                free(it->detail);
-                it->detail = NULL;
-                custos__verify_set_detail(it, "%s at byte %llu (read as zeros)",
-                                          damaged ? "damaged chunk" : "read error",
-                                          (unsigned long long)at);
-            }
-        }
+        rc = check_medium(v, s, medium, &r, path);
     }
 out:
     /* The image files themselves, as published; a run that stopped early
