@@ -1,14 +1,23 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * acquire.c: the acquisition pipeline.
+ * acquire.c: an acquisition, orchestrated: check the options, plan the
+ * output names, open the source, stage the image, one pass over the medium,
+ * finish and verify the image, hash and publish its files and the record.
  *
- * One pass over the source feeds a ring of NSLOTS buffers of SLOT_BYTES
- * each. The calling thread reads; one thread hashes MD5 (OpenSSL's slowest
- * digest, about 700 MB/s a core) and another SHA-1, SHA-256 and the
- * piecewise windows; for E01, one packer thread per core compresses whole
- * slots of chunks; one writer thread writes slots in order. A slot is reused
- * only when every consumer has finished with it, so memory stays at
- * NSLOTS * (SLOT_BYTES + packed buffers), whatever the medium's size.
+ * The pass runs on the hashing ring (hashring.c), whose threads are, for one
+ * acquisition:
+ *   - the calling thread: the reader (read_slot: retries, then single
+ *     sectors), 1 MiB slots, NSLOTS of them;
+ *   - one lane thread per digest chosen (MD5, SHA-1, SHA-256) and, with
+ *     windows, one more for the piecewise windows' SHA-256;
+ *   - E01 only: one packer thread per core (pack_thread, at most 16), each
+ *     taking whole slots and compressing their chunks (custos__packer);
+ *   - one writer thread (write_thread), writing the slots in order, E01
+ *     once a slot is packed.
+ * A slot is reused only when every lane and the writer are done with it, so
+ * memory stays at NSLOTS * (SLOT_BYTES + packed buffers), whatever the
+ * medium's size. The verification pass re-reads the staged image through
+ * the same ring, with the lanes only.
  *
  * Invariants:
  *   1. The source is opened read-only (source.c); outputs are created only
@@ -24,19 +33,14 @@
  *      in the bad-range map (merged into ranges), in the E01 acquiry errors
  *      and in the record. A stream cannot be re-read, so there an error
  *      stops the run.
- *   4. The first failure anywhere sets pass->status; every thread stops at
- *      its next wait, and the run returns that status.
- *
- * States of a slot: FREE -> FILLED (reader, after read_slot) -> FREE (the
- * consumer that sets the last bit of `needed` in finish_slot). PACKED is a
- * bit set by pack_thread that the writer waits for; it does not free.
+ *   4. The first failure anywhere (a read, a lane, a packer, the writer, a
+ *      cancel) stops every thread at its next wait, and the run returns
+ *      that status (hashring.c).
  */
 #include "custos/acquire.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,37 +48,29 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "acquire_private.h"
 #include "badsector_map_private.h"
 #include "custos/atomicfile.h"
 #include "custos/custos.h"
 #include "custos/staging.h"
 #include "fsutil_private.h"
+#include "hashring_private.h"
 #include "image_private.h"
 
 #define SLOT_BYTES (1u << 20) /* a multiple of every sector and chunk size */
 #define NSLOTS     16
-#define ALIGN      4096 /* O_DIRECT buffers */
+#define ALIGN      CUSTOS__HASHRING_ALIGN /* O_DIRECT buffers */
 
-/* Consumer bits of a slot: one per hash lane, then the writer. */
-#define MAX_LANES    4 /* MD5, SHA-1, SHA-256, piecewise SHA-256 */
-#define DONE_LANE(i) (1u << (i))
-#define DONE_WRITE   0x10u
-#define DONE_PACKED  0x20u /* not a consumer: the writer waits for it */
+/* The acquisition's consumer bits on the ring's slots. */
+#define DONE_WRITE  CUSTOS__HASHRING_USER(0)
+#define DONE_PACKED CUSTOS__HASHRING_USER(1) /* not a consumer: the writer waits for it */
 
-struct slot {
-    uint8_t *data;      /* SLOT_BYTES, ALIGN-aligned */
-    uint8_t *packed;    /* EWF: chunks_per_slot packed chunks, each packer_bound bytes */
-    size_t *packed_len; /* per chunk */
+/* EWF: one slot's chunks, packed by a packer for the writer. */
+struct packed {
+    uint8_t *buf;       /* chunks_per_slot packed chunks, each packer_bound bytes */
+    size_t *len;        /* per chunk */
     int *compressed;    /* per chunk */
     uint32_t *checksum; /* per chunk */
-    uint64_t seq;       /* which SLOT_BYTES block of the medium */
-    size_t len;         /* bytes in data */
-    int filled;
-    int eof;       /* the last slot of the medium */
-    unsigned done; /* DONE_* bits */
 };
 
 struct pass {
@@ -84,169 +80,27 @@ struct pass {
     uint64_t total; /* 0 when unknown */
     uint32_t sector;
     unsigned retries;
-    unsigned algs;   /* whole-medium digests, one lane each */
+    unsigned algs;   /* whole-medium digests */
     uint64_t window; /* piecewise window bytes, 0 for none */
     struct custos__image *img;
     enum custos_compression compression;
     const struct custos_progress *progress;
 
-    /* shared state, under mu */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    struct slot slots[NSLOTS];
-    unsigned needed;    /* consumer bits that free a slot */
-    uint64_t next_pack; /* the next slot a packer takes */
-    uint64_t eof_seq;   /* valid once have_eof */
-    int have_eof;
-    int status; /* first failure */
-    struct custos_error err;
+    struct custos__hashring *ring;
+    struct packed packed[NSLOTS]; /* by slot index */
+    size_t chunk_bytes;
+    size_t chunks_per_slot;
+    uint8_t *sector_buf; /* the reader's, for single-sector re-reads */
 
-    /* results (each written by one thread only) */
-    struct custos_digest_result lane_result[MAX_LANES];
+    /* results */
+    struct custos_digest_result digests;
     struct custos__window *windows;
-    size_t nwindows, capwindows;
-    struct custos_bad_range *bad;
+    size_t nwindows;
+    struct custos_bad_range *bad; /* the reader's */
     size_t nbad, capbad;
     unsigned retried;
     uint64_t bytes;
-    size_t chunk_bytes;
-    size_t chunks_per_slot;
 };
-
-static void
-pass_fail(struct pass *p, const struct custos_error *err)
-{
-    pthread_mutex_lock(&p->mu);
-    if (p->status == CUSTOS_OK) {
-        p->status = err->status;
-        custos_error_copy(&p->err, err);
-    }
-    pthread_cond_broadcast(&p->cv);
-    pthread_mutex_unlock(&p->mu);
-}
-
-/* Waits until slot seq is filled (returns it) or the pass failed (NULL). */
-static struct slot *
-wait_filled(struct pass *p, uint64_t seq, unsigned also_bit)
-{
-    struct slot *s = &p->slots[seq % NSLOTS];
-    pthread_mutex_lock(&p->mu);
-    while (p->status == CUSTOS_OK &&
-           !(s->filled && s->seq == seq && (also_bit == 0 || (s->done & also_bit))))
-        pthread_cond_wait(&p->cv, &p->mu);
-    struct slot *r = p->status == CUSTOS_OK ? s : NULL;
-    pthread_mutex_unlock(&p->mu);
-    return r;
-}
-
-static void
-finish_slot(struct pass *p, struct slot *s, unsigned bit)
-{
-    pthread_mutex_lock(&p->mu);
-    s->done |= bit;
-    if ((s->done & p->needed) == p->needed)
-        s->filled = 0;
-    pthread_cond_broadcast(&p->cv);
-    pthread_mutex_unlock(&p->mu);
-}
-
-static int
-add_window(struct pass *p, uint64_t offset, uint64_t length, const struct custos_digest_result *r)
-{
-    if (p->nwindows == p->capwindows) {
-        size_t cap = p->capwindows ? p->capwindows * 2 : 16;
-        struct custos__window *w = realloc(p->windows, cap * sizeof(*w));
-        if (w == NULL)
-            return CUSTOS_E_NOMEM;
-        p->windows = w;
-        p->capwindows = cap;
-    }
-    struct custos__window *w = &p->windows[p->nwindows++];
-    w->offset = offset;
-    w->length = length;
-    memcpy(w->sha256, r->sha256, 32);
-    return CUSTOS_OK;
-}
-
-struct hasher {
-    struct pass *p;
-    unsigned algs; /* the whole-medium digest of this lane, or 0 */
-    unsigned lane; /* index: its DONE_LANE bit and lane_result slot */
-    int windows;   /* this lane computes the piecewise windows */
-};
-
-/* MD5 bounds the pass: every other worker thread yields to its lane. */
-static void
-yield_to_md5(const struct pass *p)
-{
-    if (p->algs & CUSTOS_DIGEST_MD5)
-        custos__thread_yield();
-}
-
-static void *
-hash_thread(void *arg)
-{
-    struct hasher *h = arg;
-    struct pass *p = h->p;
-    struct custos_error err;
-    struct custos_digest *d = NULL, *w = NULL;
-    uint64_t win_start = 0, win_fill = 0;
-    custos_error_clear(&err);
-    if (h->algs != CUSTOS_DIGEST_MD5)
-        yield_to_md5(p);
-    if (h->algs != 0 && custos_digest_new(&d, h->algs, &err) != CUSTOS_OK)
-        goto fail;
-    if (h->windows && custos_digest_new(&w, CUSTOS_DIGEST_SHA256, &err) != CUSTOS_OK)
-        goto fail;
-    for (uint64_t seq = 0;; seq++) {
-        struct slot *s = wait_filled(p, seq, 0);
-        if (s == NULL)
-            break;
-        if (d != NULL)
-            custos_digest_update(d, s->data, s->len);
-        for (size_t off = 0; w != NULL && off < s->len;) {
-            size_t n = s->len - off;
-            if (n > p->window - win_fill)
-                n = (size_t)(p->window - win_fill);
-            custos_digest_update(w, s->data + off, n);
-            off += n;
-            win_fill += n;
-            if (win_fill == p->window) {
-                struct custos_digest_result r;
-                custos_digest_final(w, &r);
-                custos_digest_reset(w);
-                if (add_window(p, win_start, win_fill, &r) != CUSTOS_OK) {
-                    custos_error_set(&err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-                    goto fail;
-                }
-                win_start += win_fill;
-                win_fill = 0;
-            }
-        }
-        int eof = s->eof;
-        finish_slot(p, s, DONE_LANE(h->lane));
-        if (eof)
-            break;
-    }
-    if (d != NULL)
-        custos_digest_final(d, &p->lane_result[h->lane]);
-    if (w != NULL && win_fill > 0) {
-        struct custos_digest_result r;
-        custos_digest_final(w, &r);
-        if (add_window(p, win_start, win_fill, &r) != CUSTOS_OK) {
-            custos_error_set(&err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-            goto fail;
-        }
-    }
-    custos_digest_free(d);
-    custos_digest_free(w);
-    return NULL;
-fail:
-    custos_digest_free(d);
-    custos_digest_free(w);
-    pass_fail(p, &err);
-    return NULL;
-}
 
 static void *
 pack_thread(void *arg)
@@ -256,35 +110,19 @@ pack_thread(void *arg)
     struct custos_error err;
     custos_error_clear(&err);
     if (custos__packer_new(&pk, p->compression, p->chunk_bytes, &err) != CUSTOS_OK) {
-        pass_fail(p, &err);
+        custos__hashring_fail(p->ring, &err);
         return NULL;
     }
     size_t bound = custos__packer_bound(p->chunk_bytes);
-    for (;;) {
-        pthread_mutex_lock(&p->mu);
-        while (p->status == CUSTOS_OK && !(p->have_eof && p->next_pack > p->eof_seq)) {
-            struct slot *s = &p->slots[p->next_pack % NSLOTS];
-            if (s->filled && s->seq == p->next_pack)
-                break;
-            pthread_cond_wait(&p->cv, &p->mu);
-        }
-        if (p->status != CUSTOS_OK || (p->have_eof && p->next_pack > p->eof_seq)) {
-            pthread_mutex_unlock(&p->mu);
-            break;
-        }
-        struct slot *s = &p->slots[p->next_pack % NSLOTS];
-        p->next_pack++;
-        pthread_mutex_unlock(&p->mu);
-
+    struct custos__hashring_slot *s;
+    while ((s = custos__hashring_take(p->ring)) != NULL) {
+        struct packed *k = &p->packed[s->index];
         for (size_t c = 0, off = 0; off < s->len; c++, off += p->chunk_bytes) {
             size_t n = s->len - off < p->chunk_bytes ? s->len - off : p->chunk_bytes;
-            custos__packer_pack(pk, s->data + off, n, s->packed + c * bound, &s->packed_len[c],
-                                &s->compressed[c], &s->checksum[c]);
+            custos__packer_pack(pk, s->data + off, n, k->buf + c * bound, &k->len[c],
+                                &k->compressed[c], &k->checksum[c]);
         }
-        pthread_mutex_lock(&p->mu);
-        s->done |= DONE_PACKED;
-        pthread_cond_broadcast(&p->cv);
-        pthread_mutex_unlock(&p->mu);
+        custos__hashring_done(p->ring, s, DONE_PACKED);
     }
     custos__packer_free(pk);
     return NULL;
@@ -296,28 +134,30 @@ write_thread(void *arg)
     struct pass *p = arg;
     int ewf = p->chunk_bytes != 0;
     size_t bound = ewf ? custos__packer_bound(p->chunk_bytes) : 0;
-    yield_to_md5(p);
+    custos__hashring_yield(p->ring);
     for (uint64_t seq = 0;; seq++) {
-        struct slot *s = wait_filled(p, seq, ewf ? DONE_PACKED : 0);
+        struct custos__hashring_slot *s =
+            custos__hashring_wait(p->ring, seq, ewf ? DONE_PACKED : 0);
         if (s == NULL)
             return NULL;
         int rc = CUSTOS_OK;
         if (!ewf) {
             rc = custos__image_write(p->img, s->data, s->len);
         } else {
+            const struct packed *k = &p->packed[s->index];
             for (size_t c = 0, off = 0; rc == CUSTOS_OK && off < s->len;
                  c++, off += p->chunk_bytes) {
                 size_t n = s->len - off < p->chunk_bytes ? s->len - off : p->chunk_bytes;
-                rc = custos__image_write_packed(p->img, s->packed + c * bound, s->packed_len[c], n,
-                                                s->compressed[c], s->checksum[c]);
+                rc = custos__image_write_packed(p->img, k->buf + c * bound, k->len[c], n,
+                                                k->compressed[c], k->checksum[c]);
             }
         }
         if (rc != CUSTOS_OK) {
-            pass_fail(p, custos__image_error(p->img));
+            custos__hashring_fail(p->ring, custos__image_error(p->img));
             return NULL;
         }
         int eof = s->eof;
-        finish_slot(p, s, DONE_WRITE);
+        custos__hashring_done(p->ring, s, DONE_WRITE);
         if (eof)
             return NULL;
     }
@@ -346,15 +186,16 @@ add_bad(struct pass *p, uint64_t sector)
 }
 
 /*
- * Reads len bytes at offset into buf, which is ALIGN-aligned; on a read
- * error retries, then narrows down to single uncached sectors, zero-filling
- * and mapping only those that still fail. *got is short only at the end of
- * the medium.
+ * The ring's read function: reads len bytes at offset into buf, which is
+ * ALIGN-aligned; on a read error retries, then narrows down to single
+ * uncached sectors, zero-filling and mapping only those that still fail.
+ * *got is short only at the end of the medium.
  */
 static int
-read_slot(struct pass *p, uint64_t offset, uint8_t *buf, size_t len, size_t *got,
-          uint8_t *sector_buf, struct custos_error *err)
+read_slot(void *ctx, uint64_t offset, uint8_t *buf, size_t len, size_t *got,
+          struct custos_error *err)
 {
+    struct pass *p = ctx;
     int rc = CUSTOS_OK;
     for (unsigned attempt = 0; attempt <= p->retries; attempt++) {
         rc = custos_source_read(p->src, offset, buf, len, 0, got);
@@ -382,12 +223,12 @@ read_slot(struct pass *p, uint64_t offset, uint8_t *buf, size_t len, size_t *got
         for (unsigned attempt = 0; attempt <= p->retries && !ok; attempt++) {
             /* A partial last sector cannot be read uncached; read it buffered. */
             unsigned flags = want == p->sector ? CUSTOS_READ_UNCACHED : 0;
-            ok = custos_source_read(p->src, offset + off, sector_buf, want, flags, &g) ==
+            ok = custos_source_read(p->src, offset + off, p->sector_buf, want, flags, &g) ==
                      CUSTOS_OK &&
                  g == want;
         }
         if (ok) {
-            memcpy(buf + off, sector_buf, want);
+            memcpy(buf + off, p->sector_buf, want);
         } else {
             memset(buf + off, 0, want);
             if (add_bad(p, (offset + off) / p->sector) != CUSTOS_OK)
@@ -399,33 +240,35 @@ read_slot(struct pass *p, uint64_t offset, uint8_t *buf, size_t len, size_t *got
 }
 
 static void
-slots_free(struct pass *p)
+buffers_free(struct pass *p)
 {
     for (int i = 0; i < NSLOTS; i++) {
-        free(p->slots[i].data);
-        free(p->slots[i].packed);
-        free(p->slots[i].packed_len);
-        free(p->slots[i].compressed);
-        free(p->slots[i].checksum);
+        free(p->packed[i].buf);
+        free(p->packed[i].len);
+        free(p->packed[i].compressed);
+        free(p->packed[i].checksum);
     }
+    memset(p->packed, 0, sizeof(p->packed));
+    free(p->sector_buf);
+    p->sector_buf = NULL;
 }
 
 static int
-slots_alloc(struct pass *p)
+buffers_alloc(struct pass *p)
 {
-    for (int i = 0; i < NSLOTS; i++) {
-        struct slot *s = &p->slots[i];
-        if (posix_memalign((void **)&s->data, ALIGN, SLOT_BYTES) != 0)
+    if (posix_memalign((void **)&p->sector_buf, ALIGN, ALIGN) != 0) {
+        p->sector_buf = NULL;
+        return CUSTOS_E_NOMEM;
+    }
+    for (int i = 0; p->chunk_bytes != 0 && i < NSLOTS; i++) {
+        struct packed *k = &p->packed[i];
+        size_t c = p->chunks_per_slot;
+        k->buf = malloc(c * custos__packer_bound(p->chunk_bytes));
+        k->len = calloc(c, sizeof(size_t));
+        k->compressed = calloc(c, sizeof(int));
+        k->checksum = calloc(c, sizeof(uint32_t));
+        if (!k->buf || !k->len || !k->compressed || !k->checksum)
             return CUSTOS_E_NOMEM;
-        if (p->chunk_bytes != 0) {
-            size_t c = p->chunks_per_slot;
-            s->packed = malloc(c * custos__packer_bound(p->chunk_bytes));
-            s->packed_len = calloc(c, sizeof(size_t));
-            s->compressed = calloc(c, sizeof(int));
-            s->checksum = calloc(c, sizeof(uint32_t));
-            if (!s->packed || !s->packed_len || !s->compressed || !s->checksum)
-                return CUSTOS_E_NOMEM;
-        }
     }
     return CUSTOS_OK;
 }
@@ -437,146 +280,55 @@ cores(void)
     return n < 1 ? 1 : n > 16 ? 16 : n;
 }
 
-static void
-pass_digests(const struct pass *p, struct custos_digest_result *r)
-{
-    memset(r, 0, sizeof(*r));
-    for (int i = 0; i < MAX_LANES; i++) {
-        const struct custos_digest_result *l = &p->lane_result[i];
-        if (l->algs & CUSTOS_DIGEST_MD5)
-            memcpy(r->md5, l->md5, sizeof(r->md5));
-        if (l->algs & CUSTOS_DIGEST_SHA1)
-            memcpy(r->sha1, l->sha1, sizeof(r->sha1));
-        if (l->algs & CUSTOS_DIGEST_SHA256)
-            memcpy(r->sha256, l->sha256, sizeof(r->sha256));
-        r->algs |= l->algs;
-    }
-}
-
 /*
- * Runs one pass: reads the whole source through the ring, hashing, and,
- * when p->img is set, writing. Fills p's results; returns the status.
+ * Runs one pass: reads the whole source through the ring (hashring.c),
+ * hashing, and, when p->img is set, packing and writing. Fills p's
+ * results; returns the status.
  */
 static int
 run_pass(struct pass *p, struct custos_error *err)
 {
-    pthread_t threads[24];
-    int nthreads = 0;
-    struct hasher lanes[MAX_LANES];
-    unsigned nlanes = 0;
-    static const unsigned order[] = {CUSTOS_DIGEST_MD5, CUSTOS_DIGEST_SHA1, CUSTOS_DIGEST_SHA256};
-    for (int i = 0; i < 3; i++) {
-        if (p->algs & order[i]) {
-            lanes[nlanes] = (struct hasher){p, order[i], nlanes, 0};
-            nlanes++;
-        }
-    }
-    /* A medium no larger than one window has that window's SHA-256 in the
-     * SHA-256 lane already: a second SHA-256 of every byte would be waste. */
-    int one_window = p->window != 0 && (p->algs & CUSTOS_DIGEST_SHA256) && p->total != 0 &&
-                     p->total <= p->window;
-    if (p->window != 0 && !one_window) {
-        lanes[nlanes] = (struct hasher){p, 0, nlanes, 1};
-        nlanes++;
-    }
-    uint8_t *sector_buf = NULL;
-    int rc = CUSTOS_OK;
-
-    pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->cv, NULL);
     if (p->img != NULL) {
         p->chunk_bytes = custos__image_chunk_bytes(p->img);
         p->chunks_per_slot = p->chunk_bytes ? SLOT_BYTES / p->chunk_bytes : 0;
     }
-    if (slots_alloc(p) != CUSTOS_OK || posix_memalign((void **)&sector_buf, ALIGN, ALIGN) != 0) {
+    struct custos__hashring_config c = {
+        .slot_bytes = SLOT_BYTES,
+        .nslots = NSLOTS,
+        .algs = p->algs,
+        .window_bytes = p->window,
+        .total = p->total,
+        .total_known = p->total != 0,
+        .read = read_slot,
+        .read_ctx = p,
+        .progress = p->progress,
+        .progress_total = p->total,
+        .consumers = p->img != NULL ? DONE_WRITE : 0,
+    };
+    int rc = custos__hashring_new(&p->ring, &c, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    if (buffers_alloc(p) != CUSTOS_OK) {
         rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
         goto out;
     }
-
-    /* Our threads block every signal, so a SIGINT reaches the caller's thread,
-     * the reader, where it interrupts a blocking read of a stream. */
-    sigset_t all, saved;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &saved);
     custos_source_set_progress(p->src, p->progress);
-    p->needed = 0;
-    for (unsigned i = 0; i < nlanes; i++) {
-        p->needed |= DONE_LANE(i);
-        pthread_create(&threads[nthreads++], NULL, hash_thread, &lanes[i]);
-    }
+    for (long i = 0; p->img != NULL && p->chunk_bytes != 0 && i < cores(); i++)
+        custos__hashring_add_thread(p->ring, pack_thread, p);
     if (p->img != NULL)
-        p->needed |= DONE_WRITE;
-    if (p->img != NULL) {
-        if (p->chunk_bytes != 0)
-            for (long i = 0; i < cores(); i++)
-                pthread_create(&threads[nthreads++], NULL, pack_thread, p);
-        pthread_create(&threads[nthreads++], NULL, write_thread, p);
-    }
-    pthread_sigmask(SIG_SETMASK, &saved, NULL);
-
-    /* The reader: this thread. */
-    for (uint64_t seq = 0;; seq++) {
-        struct slot *s = &p->slots[seq % NSLOTS];
-        pthread_mutex_lock(&p->mu);
-        while (p->status == CUSTOS_OK && s->filled)
-            pthread_cond_wait(&p->cv, &p->mu);
-        int stop = p->status != CUSTOS_OK;
-        pthread_mutex_unlock(&p->mu);
-        if (stop)
-            break;
-        if (custos_progress_cancelled(p->progress)) {
-            struct custos_error e;
-            custos_error_set(&e, CUSTOS_E_INTERRUPTED, 0, NULL, "interrupted");
-            pass_fail(p, &e);
-            break;
-        }
-        uint64_t offset = seq * SLOT_BYTES;
-        size_t want = SLOT_BYTES, got = 0;
-        if (p->total != 0 && want > p->total - offset)
-            want = (size_t)(p->total - offset);
-        struct custos_error e;
-        custos_error_clear(&e);
-        if (want > 0 && read_slot(p, offset, s->data, want, &got, sector_buf, &e) != CUSTOS_OK) {
-            pass_fail(p, &e);
-            break;
-        }
-        p->bytes += got;
-        int eof = got < SLOT_BYTES || (p->total != 0 && p->bytes >= p->total);
-        pthread_mutex_lock(&p->mu);
-        s->seq = seq;
-        s->len = got;
-        s->eof = eof;
-        s->done = 0;
-        s->filled = 1;
-        if (eof) {
-            p->have_eof = 1;
-            p->eof_seq = seq;
-        }
-        pthread_cond_broadcast(&p->cv);
-        pthread_mutex_unlock(&p->mu);
-        custos_progress_update(p->progress, p->bytes, p->total);
-        if (eof)
-            break;
-    }
-    for (int i = 0; i < nthreads; i++)
-        pthread_join(threads[i], NULL);
-    if (p->status == CUSTOS_OK && one_window && p->bytes == p->total) {
-        struct custos_digest_result r;
-        pass_digests(p, &r);
-        if (add_window(p, 0, p->bytes, &r) != CUSTOS_OK)
-            rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-    }
-    if (p->status != CUSTOS_OK)
-        rc = custos_error_copy(err, &p->err);
-    else if (p->total != 0 && p->bytes != p->total)
+        custos__hashring_add_thread(p->ring, write_thread, p);
+    rc = custos__hashring_run(p->ring, err);
+    custos__hashring_digests(p->ring, &p->digests);
+    p->windows = custos__hashring_take_windows(p->ring, &p->nwindows);
+    p->bytes = custos__hashring_bytes(p->ring);
+    if (rc == CUSTOS_OK && p->total != 0 && p->bytes != p->total)
         rc = custos_error_set(err, CUSTOS_E_IO, 0, p->src_name,
                               "medium ended after %llu of %llu bytes", (unsigned long long)p->bytes,
                               (unsigned long long)p->total);
 out:
-    free(sector_buf);
-    slots_free(p);
-    pthread_cond_destroy(&p->cv);
-    pthread_mutex_destroy(&p->mu);
+    buffers_free(p);
+    custos__hashring_free(p->ring);
+    p->ring = NULL;
     return rc;
 }
 
@@ -815,7 +567,7 @@ verify_image(struct custos_acquisition *a, struct custos_staging *st, const char
     rc = run_pass(&p, err);
     a->verify_seconds = now_seconds() - t0;
     if (rc == CUSTOS_OK) {
-        pass_digests(&p, &a->verify_digests);
+        a->verify_digests = p.digests;
         if (p.nbad != 0)
             rc = custos_error_set(err, CUSTOS_E_MISMATCH, 0, first_file,
                                   "verification: %zu unreadable ranges in the written image",
@@ -863,6 +615,146 @@ custos_acquire_check(const struct custos_acquire_options *o, struct custos_error
     return CUSTOS_OK;
 }
 
+/* The sector size, and the checks that need the opened source. */
+static int
+check_source(struct custos_acquisition *a, const struct custos_acquire_options *o,
+             const struct custos_source_info *info, struct custos_error *err)
+{
+    a->sector_bytes = o->sector_bytes ? o->sector_bytes : info->logical_sector_bytes;
+    if (o->window_bytes % a->sector_bytes != 0)
+        return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL,
+                                "the hash window must be a multiple of the sector size (%u)",
+                                a->sector_bytes);
+    if (o->format == CUSTOS_IMAGE_EWF && info->size_known &&
+        info->size_bytes % a->sector_bytes != 0)
+        return custos_error_set(err, CUSTOS_E_UNSUPPORTED, 0, o->source,
+                                "%llu bytes is not a whole number of %u-byte sectors, and an E01 "
+                                "holds whole sectors only; acquire it with -f raw",
+                                (unsigned long long)info->size_bytes, a->sector_bytes);
+    if (o->segment_bytes % a->sector_bytes != 0 && o->format == CUSTOS_IMAGE_RAW)
+        return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL,
+                                "the segment size must be a multiple of the sector size (%u)",
+                                a->sector_bytes);
+    return CUSTOS_OK;
+}
+
+/*
+ * The acquisition's pass: reads src into the staged image img, then
+ * finishes the image with its digests and error map. Fills a's digests,
+ * windows, bad ranges and times.
+ */
+static int
+image_pass(struct custos_acquisition *a, const struct custos_acquire_options *o,
+           struct custos_source *src, struct custos__image *img, const struct custos_progress *prog,
+           struct custos_error *err)
+{
+    const struct custos_source_info *info = custos_source_info(src);
+    struct pass p;
+    pass_setup(&p, src, o->digests);
+    p.sector = a->sector_bytes;
+    p.retries = o->retries;
+    p.window = o->window_bytes;
+    p.img = img;
+    p.compression = o->compression;
+    p.progress = prog;
+    double t0 = now_seconds();
+    int rc = run_pass(&p, err);
+    /* a owns the results from here, whatever happens. */
+    a->digests = p.digests;
+    a->bytes = p.bytes;
+    a->windows = p.windows;
+    a->nwindows = p.nwindows;
+    a->bad = p.bad;
+    a->nbad = p.nbad;
+    a->read_retries_used = p.retried;
+    if (rc != CUSTOS_OK)
+        return rc;
+    if (o->format == CUSTOS_IMAGE_EWF && a->bytes % a->sector_bytes != 0)
+        return custos_error_set(err, CUSTOS_E_UNSUPPORTED, 0, o->source,
+                                "the stream ended after %llu bytes, not a whole number of %u-byte "
+                                "sectors, and an E01 holds whole sectors only; nothing was "
+                                "published: acquire streams with -f raw",
+                                (unsigned long long)a->bytes, a->sector_bytes);
+    a->stored_match = -1;
+    if (info->stored.algs != 0)
+        a->stored_match = custos_digest_equal(&info->stored, &a->digests);
+    for (size_t i = 0; i < a->nbad && rc == CUSTOS_OK; i++)
+        rc = custos__image_add_error(img, a->bad[i].first_sector, a->bad[i].sector_count);
+    if (rc == CUSTOS_OK)
+        rc = custos__image_finish(img, &a->digests);
+    if (rc != CUSTOS_OK)
+        return custos_error_copy(err, custos__image_error(img));
+    a->seconds = now_seconds() - t0;
+    custos__utc_now(a->finished, sizeof(a->finished));
+    return CUSTOS_OK;
+}
+
+/*
+ * Records each staged image file's final path, size and SHA-256 in a, and
+ * adds it to the files st publishes.
+ */
+static int
+stage_files(struct custos_acquisition *a, const struct custos_acquire_options *o,
+            struct custos_staging *st, struct custos__image *img, const struct names *names,
+            struct custos_error *err)
+{
+    size_t nfiles = custos__image_file_count(img);
+    for (size_t i = 0; i < nfiles; i++) {
+        const char *name = custos__image_file(img, i);
+        char staged[8192], final[8192];
+        snprintf(staged, sizeof(staged), "%s/%s", custos_staging_dir(st), name);
+        join_path(final, sizeof(final), names->dir, name);
+        a->files[i].path = strdup(final);
+        a->file_paths[i] = a->files[i].path;
+        a->nfiles++;
+        if (a->files[i].path == NULL)
+            return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+        /* A single raw file holds exactly the bytes the SHA-256 lane hashed,
+         * written and fsynced; re-reading it from the page cache would prove
+         * nothing more (--verify re-reads it from the disk). */
+        int rc;
+        if (nfiles == 1 && o->format == CUSTOS_IMAGE_RAW &&
+            (a->digests.algs & CUSTOS_DIGEST_SHA256)) {
+            memcpy(a->files[i].sha256, a->digests.sha256, 32);
+            a->files[i].size_bytes = a->bytes;
+        } else if ((rc = hash_file(staged, name, &a->files[i], err)) != CUSTOS_OK) {
+            return rc;
+        }
+        if (custos_staging_add(st, name, final) != CUSTOS_OK)
+            return custos_error_copy(err, custos_staging_error(st));
+    }
+    return CUSTOS_OK;
+}
+
+/* Builds the record, writes it into the staging directory and adds it to what st publishes. */
+static int
+stage_record(struct custos_acquisition *a, struct custos_staging *st, const struct names *names,
+             struct custos_error *err)
+{
+    if ((a->record_path = strdup(names->record)) == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    /* Name the files over the unreadable ranges (badsector_map.c), then the record. */
+    int rc = custos__badmap_build(a, custos_staging_dir(st), err);
+    if (rc == CUSTOS_OK)
+        rc = custos__record_build(a, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    char rec_staged[8192];
+    const char *rec_name = "record.json";
+    snprintf(rec_staged, sizeof(rec_staged), "%s/%s", custos_staging_dir(st), rec_name);
+    int fd = open(rec_staged, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);
+    if (fd < 0 || custos__write_all(fd, a->record_json, strlen(a->record_json)) != 0) {
+        rc = custos_error_set(err, CUSTOS_E_IO, errno, names->record, "cannot write record");
+        if (fd >= 0)
+            close(fd);
+        return rc;
+    }
+    close(fd);
+    if (custos_staging_add(st, rec_name, names->record) != CUSTOS_OK)
+        return custos_error_copy(err, custos_staging_error(st));
+    return CUSTOS_OK;
+}
+
 int
 custos_acquire(const struct custos_acquire_options *o, const struct custos_progress *prog,
                struct custos_acquisition **out, struct custos_error *err)
@@ -872,8 +764,6 @@ custos_acquire(const struct custos_acquire_options *o, const struct custos_progr
     struct custos_source *src = NULL;
     struct custos_staging *st = NULL;
     struct custos__image *img = NULL;
-    struct pass p;
-    memset(&p, 0, sizeof(p));
     int rc = check_options(o, err);
     if (rc == CUSTOS_OK)
         rc = plan_names(o, &names, err);
@@ -886,35 +776,12 @@ custos_acquire(const struct custos_acquire_options *o, const struct custos_progr
     a->opt = o;
     custos__utc_now(a->started, sizeof(a->started));
 
-    rc = custos_source_open(&src, o->source, err);
-    if (rc != CUSTOS_OK)
+    if ((rc = custos_source_open(&src, o->source, err)) != CUSTOS_OK)
         goto fail;
     const struct custos_source_info *info = custos_source_info(src);
-    a->sector_bytes = o->sector_bytes ? o->sector_bytes : info->logical_sector_bytes;
-    if (o->window_bytes % a->sector_bytes != 0) {
-        rc = custos_error_set(err, CUSTOS_E_USAGE, 0, NULL,
-                              "the hash window must be a multiple of the sector size (%u)",
-                              a->sector_bytes);
+    if ((rc = check_source(a, o, info, err)) != CUSTOS_OK ||
+        (rc = custos_staging_create(&st, names.dir, err)) != CUSTOS_OK)
         goto fail;
-    }
-    if (o->format == CUSTOS_IMAGE_EWF && info->size_known &&
-        info->size_bytes % a->sector_bytes != 0) {
-        rc = custos_error_set(err, CUSTOS_E_UNSUPPORTED, 0, o->source,
-                              "%llu bytes is not a whole number of %u-byte sectors, and an E01 "
-                              "holds whole sectors only; acquire it with -f raw",
-                              (unsigned long long)info->size_bytes, a->sector_bytes);
-        goto fail;
-    }
-    if (o->segment_bytes % a->sector_bytes != 0 && o->format == CUSTOS_IMAGE_RAW) {
-        rc = custos_error_set(err, CUSTOS_E_USAGE, 0, NULL,
-                              "the segment size must be a multiple of the sector size (%u)",
-                              a->sector_bytes);
-        goto fail;
-    }
-    rc = custos_staging_create(&st, names.dir, err);
-    if (rc != CUSTOS_OK)
-        goto fail;
-
     struct custos__image_setup setup = {
         .opt = o,
         .staging_dir = custos_staging_dir(st),
@@ -925,52 +792,9 @@ custos_acquire(const struct custos_acquire_options *o, const struct custos_progr
         .serial = info->serial,
         .physical = info->kind == CUSTOS_SOURCE_BLOCK,
     };
-    rc = custos__image_create(&img, &setup, err);
-    if (rc != CUSTOS_OK)
+    if ((rc = custos__image_create(&img, &setup, err)) != CUSTOS_OK ||
+        (rc = image_pass(a, o, src, img, prog, err)) != CUSTOS_OK)
         goto fail;
-
-    pass_setup(&p, src, o->digests);
-    p.sector = a->sector_bytes;
-    p.retries = o->retries;
-    p.window = o->window_bytes;
-    p.img = img;
-    p.compression = o->compression;
-    p.progress = prog;
-    double t0 = now_seconds();
-    rc = run_pass(&p, err);
-    if (rc != CUSTOS_OK)
-        goto fail;
-    pass_digests(&p, &a->digests);
-    a->bytes = p.bytes;
-    a->windows = p.windows;
-    a->nwindows = p.nwindows;
-    a->bad = p.bad;
-    a->nbad = p.nbad;
-    a->read_retries_used = p.retried;
-    p.windows = NULL;
-    p.bad = NULL;
-
-    if (o->format == CUSTOS_IMAGE_EWF && a->bytes % a->sector_bytes != 0) {
-        rc = custos_error_set(err, CUSTOS_E_UNSUPPORTED, 0, o->source,
-                              "the stream ended after %llu bytes, not a whole number of %u-byte "
-                              "sectors, and an E01 holds whole sectors only; nothing was "
-                              "published: acquire streams with -f raw",
-                              (unsigned long long)a->bytes, a->sector_bytes);
-        goto fail;
-    }
-    a->stored_match = -1;
-    if (info->stored.algs != 0)
-        a->stored_match = custos_digest_equal(&info->stored, &a->digests);
-    for (size_t i = 0; i < a->nbad && rc == CUSTOS_OK; i++)
-        rc = custos__image_add_error(img, a->bad[i].first_sector, a->bad[i].sector_count);
-    if (rc == CUSTOS_OK)
-        rc = custos__image_finish(img, &a->digests);
-    if (rc != CUSTOS_OK) {
-        custos_error_copy(err, custos__image_error(img));
-        goto fail;
-    }
-    a->seconds = now_seconds() - t0;
-    custos__utc_now(a->finished, sizeof(a->finished));
 
     /* Copy the source's identity before the source goes away. */
     a->source = *info;
@@ -992,64 +816,12 @@ custos_acquire(const struct custos_acquire_options *o, const struct custos_progr
     custos_source_free(src);
     src = NULL;
 
-    if (o->verify) {
-        rc = verify_image(a, st, custos__image_file(img, 0), prog, err);
-        if (rc != CUSTOS_OK)
-            goto fail;
-    }
-    for (size_t i = 0; i < nfiles; i++) {
-        const char *name = custos__image_file(img, i);
-        char staged[8192], final[8192];
-        snprintf(staged, sizeof(staged), "%s/%s", custos_staging_dir(st), name);
-        join_path(final, sizeof(final), names.dir, name);
-        a->files[i].path = strdup(final);
-        a->file_paths[i] = a->files[i].path;
-        a->nfiles++;
-        if (a->files[i].path == NULL) {
-            rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-            goto fail;
-        }
-        /* A single raw file holds exactly the bytes the SHA-256 lane hashed,
-         * written and fsynced; re-reading it from the page cache would prove
-         * nothing more (--verify re-reads it from the disk). */
-        if (nfiles == 1 && o->format == CUSTOS_IMAGE_RAW &&
-            (a->digests.algs & CUSTOS_DIGEST_SHA256)) {
-            memcpy(a->files[i].sha256, a->digests.sha256, 32);
-            a->files[i].size_bytes = a->bytes;
-        } else if ((rc = hash_file(staged, name, &a->files[i], err)) != CUSTOS_OK) {
-            goto fail;
-        }
-        if ((rc = custos_staging_add(st, name, final)) != CUSTOS_OK) {
-            custos_error_copy(err, custos_staging_error(st));
-            goto fail;
-        }
-    }
-
-    if ((a->record_path = strdup(names.record)) == NULL) {
-        rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    if (o->verify && (rc = verify_image(a, st, custos__image_file(img, 0), prog, err)) != CUSTOS_OK)
         goto fail;
-    }
-    /* Name the files over the unreadable ranges (badsector_map.c). */
-    if ((rc = custos__badmap_build(a, custos_staging_dir(st), err)) != CUSTOS_OK)
+    if ((rc = stage_files(a, o, st, img, &names, err)) != CUSTOS_OK ||
+        (rc = stage_record(a, st, &names, err)) != CUSTOS_OK)
         goto fail;
-    rc = custos__record_build(a, err);
-    if (rc != CUSTOS_OK)
-        goto fail;
-    char rec_staged[8192];
-    const char *rec_name = "record.json";
-    snprintf(rec_staged, sizeof(rec_staged), "%s/%s", custos_staging_dir(st), rec_name);
-    {
-        int fd = open(rec_staged, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);
-        if (fd < 0 || custos__write_all(fd, a->record_json, strlen(a->record_json)) != 0) {
-            rc = custos_error_set(err, CUSTOS_E_IO, errno, names.record, "cannot write record");
-            if (fd >= 0)
-                close(fd);
-            goto fail;
-        }
-        close(fd);
-    }
-    if ((rc = custos_staging_add(st, rec_name, names.record)) != CUSTOS_OK ||
-        (rc = custos_staging_publish(st)) != CUSTOS_OK) {
+    if ((rc = custos_staging_publish(st)) != CUSTOS_OK) {
         custos_error_copy(err, custos_staging_error(st));
         goto fail;
     }
@@ -1070,128 +842,9 @@ custos_acquire(const struct custos_acquire_options *o, const struct custos_progr
     return CUSTOS_OK;
 
 fail:
-    free(p.windows);
-    free(p.bad);
     custos__image_free(img);
     custos_staging_free(st);
     custos_source_free(src);
     custos_acquisition_free(a);
     return rc;
-}
-
-const struct custos_digest_result *
-custos_acquisition_digests(const struct custos_acquisition *a)
-{
-    return &a->digests;
-}
-
-uint64_t
-custos_acquisition_bytes(const struct custos_acquisition *a)
-{
-    return a->bytes;
-}
-
-uint32_t
-custos_acquisition_sector_bytes(const struct custos_acquisition *a)
-{
-    return a->sector_bytes;
-}
-
-const struct custos_bad_range *
-custos_acquisition_bad_ranges(const struct custos_acquisition *a, size_t *count)
-{
-    *count = a->nbad;
-    return a->bad;
-}
-
-int
-custos_acquisition_verified(const struct custos_acquisition *a)
-{
-    return a->verified;
-}
-
-const char *
-custos_acquisition_record_path(const struct custos_acquisition *a)
-{
-    return a->record_path;
-}
-
-const char *const *
-custos_acquisition_files(const struct custos_acquisition *a, size_t *count)
-{
-    *count = a->nfiles;
-    return a->file_paths;
-}
-
-const char *
-custos_acquisition_record_json(const struct custos_acquisition *a)
-{
-    return a->record_json;
-}
-
-double
-custos_acquisition_seconds(const struct custos_acquisition *a)
-{
-    return a->seconds;
-}
-
-void
-custos_acquisition_free(struct custos_acquisition *a)
-{
-    if (a == NULL)
-        return;
-    for (size_t i = 0; i < a->nfiles; i++)
-        free(a->files[i].path);
-    free(a->files);
-    free(a->file_paths);
-    free(a->windows);
-    free(a->bad);
-    custos__badmap_free(a->badmap);
-    free(a->source_path);
-    free(a->record_path);
-    free(a->record_json);
-    free(a);
-}
-
-int
-custos_acquisition_ledger_fields(const struct custos_acquisition *a, const char *item, char **json,
-                                 struct custos_error *err)
-{
-    *json = NULL;
-    if (item == NULL || item[0] == '\0')
-        return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL,
-                                "the ledger entry needs the evidence item's id");
-    /* The record is hashed as written: its bytes are a->record_json. */
-    struct custos_digest *d = NULL;
-    struct custos_digest_result rec;
-    if (custos_digest_new(&d, CUSTOS_DIGEST_SHA256, err) != CUSTOS_OK)
-        return err->status;
-    custos_digest_update(d, a->record_json, strlen(a->record_json));
-    custos_digest_final(d, &rec);
-    custos_digest_free(d);
-    char hex[CUSTOS_DIGEST_HEX_MAX], tool[64];
-    const char *path = custos_acquisition_record_path(a);
-    const char *slash = strrchr(path, '/');
-    snprintf(tool, sizeof(tool), "custos-acquire %s", custos_version());
-    custos_digest_hex(&rec, CUSTOS_DIGEST_SHA256, hex);
-    json_t *j = json_object();
-    json_object_set_new(j, "item", json_string(item));
-    json_object_set_new(j, "record", json_string(slash != NULL ? slash + 1 : path));
-    json_object_set_new(j, "record_sha256", json_string(hex));
-    static const struct {
-        unsigned alg;
-        const char *field;
-    } digests[] = {{CUSTOS_DIGEST_SHA256, "image_sha256"},
-                   {CUSTOS_DIGEST_MD5, "md5"},
-                   {CUSTOS_DIGEST_SHA1, "sha1"}};
-    for (size_t i = 0; i < sizeof(digests) / sizeof(digests[0]); i++)
-        if (custos_digest_hex(custos_acquisition_digests(a), digests[i].alg, hex) == CUSTOS_OK)
-            json_object_set_new(j, digests[i].field, json_string(hex));
-    json_object_set_new(j, "size", json_integer((json_int_t)custos_acquisition_bytes(a)));
-    json_object_set_new(j, "tool", json_string(tool));
-    *json = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(j);
-    if (*json == NULL)
-        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-    return CUSTOS_OK;
 }

@@ -12,11 +12,7 @@
 
 #include "custos/acquire.h"
 #include "custos/source.h"
-
-struct custos__window {
-    uint64_t offset, length; /* bytes */
-    uint8_t sha256[32];
-};
+#include "hashring_private.h"
 
 struct custos__outfile {
     char *path; /* as published */

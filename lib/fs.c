@@ -10,6 +10,9 @@
  * a digest equals `icat IMAGE INODE | sha256sum`. TSK is not thread-safe on
  * one image handle, so this runs on the calling thread.
  *
+ * The image reader that lets TSK see damage is fs_image.c; the checks of
+ * FAT structures TSK 4.11 reads too trustingly are fs_fat.c.
+ *
  * Invariants:
  *   1. The image is opened read-only by TSK; nothing is ever written to it.
  *   2. Allocated files: a read failure is recorded on the entry (status
@@ -32,56 +35,8 @@
 #include "custos/digest.h"
 #include "custos/source.h"
 #include "filetype_private.h"
+#include "fs_private.h"
 #include "manifest_private.h"
-
-/*
- * Raw, split raw and E01 images are read through custos_source, handed to
- * TSK as an external image: TSK's own EWF reader zero-fills a chunk that
- * fails its checksum and reports success, and its raw reader knows fewer
- * split namings. A read that fails is retried a sector at a time; the
- * sectors that still fail are given to TSK as zeros and remembered here, so
- * that every file and volume they touch is flagged rather than hashed as if
- * clean.
- */
-struct extimg {
-    TSK_IMG_INFO info; /* first: TSK takes a pointer to it as the image */
-    struct custos_source *src;
-    uint64_t *bad; /* sorted, disjoint [start, end) image byte ranges read as zeros */
-    size_t nbad, capbad;
-    char why[CUSTOS_ERROR_MESSAGE_MAX]; /* the source's message for the first */
-};
-
-struct fatdir {
-    TSK_INUM_T addr;
-    char *path;    /* as fls -p prints it, "" for the root */
-    size_t listed; /* allocated names TSK listed in it */
-};
-
-struct fswalk {
-    struct custos_manifest *m;
-    struct extimg *x; /* NULL for images TSK reads itself (VMDK, VHD) */
-    TSK_FS_INFO *fs;
-    int64_t partition;
-    uint64_t offset;
-    const char *fs_type;
-    struct custos_digest *digest;
-    struct custos__filetype *magic; /* NULL with no_types */
-    unsigned char *buf;
-    const struct custos_progress *progress;
-    uint64_t done_bytes;
-    /* FAT12/16/32: clusters seen on the chain being checked, and the
-     * allocated names TSK listed per directory (to find rejected entries). */
-    uint8_t *fat_seen;
-    int fat_bits;           /* 12, 16, 32; 0: not FAT or its boot sector is unusable */
-    uint64_t fat_off;       /* the first FAT, bytes from the file system's start */
-    uint64_t cluster_bytes; /* bytes per cluster */
-    uint64_t lastclust;     /* the highest data cluster number */
-    struct fatdir *dirs;
-    size_t ndirs, capdirs;
-    int status;                /* worst of the entries */
-    int fatal;                 /* NOMEM or INTERRUPTED: stop the walk */
-    struct custos_error first; /* the first problem */
-};
 
 static void
 tsk_time(struct custos_time *t, time_t sec, uint32_t nsec)
@@ -92,152 +47,6 @@ tsk_time(struct custos_time *t, time_t sec, uint32_t nsec)
     t->set = true;
     t->sec = (int64_t)sec;
     t->nsec = nsec < 1000000000u ? nsec : 0;
-}
-
-static const char *
-tsk_msg(void)
-{
-    const char *s = tsk_error_get();
-    return s != NULL ? s : "unknown error";
-}
-
-/* Adds [a, b) to x's damaged ranges, keeping them sorted and merged. */
-static void
-note_bad(struct extimg *x, uint64_t a, uint64_t b)
-{
-    size_t i = 0;
-    while (i < x->nbad && x->bad[2 * i + 1] < a)
-        i++;
-    if (i < x->nbad && x->bad[2 * i] <= b) { /* overlaps or touches range i */
-        if (a < x->bad[2 * i])
-            x->bad[2 * i] = a;
-        if (b > x->bad[2 * i + 1])
-            x->bad[2 * i + 1] = b;
-        /* It may now reach the following ones. */
-        size_t j = i + 1;
-        while (j < x->nbad && x->bad[2 * j] <= x->bad[2 * i + 1]) {
-            if (x->bad[2 * j + 1] > x->bad[2 * i + 1])
-                x->bad[2 * i + 1] = x->bad[2 * j + 1];
-            j++;
-        }
-        memmove(&x->bad[2 * (i + 1)], &x->bad[2 * j], (x->nbad - j) * 2 * sizeof(*x->bad));
-        x->nbad -= j - i - 1;
-        return;
-    }
-    if (x->nbad == x->capbad) {
-        size_t cap = x->capbad ? x->capbad * 2 : 16;
-        uint64_t *p = realloc(x->bad, cap * 2 * sizeof(*p));
-        if (p == NULL) {
-            /* Out of memory: widen the last range so the damage is never lost. */
-            if (x->nbad > 0 && x->bad[2 * x->nbad - 1] < b)
-                x->bad[2 * x->nbad - 1] = b;
-            return;
-        }
-        x->bad = p;
-        x->capbad = cap;
-    }
-    memmove(&x->bad[2 * (i + 1)], &x->bad[2 * i], (x->nbad - i) * 2 * sizeof(*x->bad));
-    x->bad[2 * i] = a;
-    x->bad[2 * i + 1] = b;
-    x->nbad++;
-}
-
-static ssize_t
-ext_read(TSK_IMG_INFO *img, TSK_OFF_T off, char *buf, size_t len)
-{
-    struct extimg *x = (struct extimg *)img;
-    size_t got = 0;
-    if (off < 0)
-        return -1;
-    if (custos_source_read(x->src, (uint64_t)off, buf, len, 0, &got) == CUSTOS_OK)
-        return (ssize_t)got;
-    /* Sector by sector: only the sectors that still fail are zero-filled. */
-    uint32_t sector = custos_source_info(x->src)->logical_sector_bytes;
-    size_t done = 0;
-    while (done < len) {
-        uint64_t at = (uint64_t)off + done;
-        size_t want = sector - (size_t)(at % sector);
-        if (want > len - done)
-            want = len - done;
-        got = 0;
-        if (custos_source_read(x->src, at, buf + done, want, 0, &got) != CUSTOS_OK) {
-            if (x->nbad == 0)
-                snprintf(x->why, sizeof(x->why), "%s",
-                         custos_source_info(x->src)->kind == CUSTOS_SOURCE_EWF
-                             ? "E01 chunks that fail their checksum or cannot be read"
-                             : custos_source_error(x->src)->message);
-            memset(buf + done, 0, want);
-            note_bad(x, at, at + want);
-        } else if (got < want) {
-            memset(buf + done + got, 0, want - got);
-        }
-        done += want;
-    }
-    return (ssize_t)len;
-}
-
-static void
-ext_close(TSK_IMG_INFO *img)
-{
-    struct extimg *x = (struct extimg *)img;
-    custos_source_free(x->src);
-    free(x->bad);
-    free(x);
-}
-
-static void
-ext_stat(TSK_IMG_INFO *img, FILE *f)
-{
-    (void)img;
-    fprintf(f, "custos source\n");
-}
-
-/* Opens image through custos_source as a TSK image; NULL with err set. */
-static TSK_IMG_INFO *
-ext_open(const char *image, struct extimg **out, struct custos_error *err)
-{
-    struct extimg *x = calloc(1, sizeof(*x));
-    if (x == NULL) {
-        custos_error_set(err, CUSTOS_E_NOMEM, 0, image, "out of memory");
-        return NULL;
-    }
-    int rc = custos_source_open(&x->src, image, err);
-    if (rc != CUSTOS_OK) {
-        free(x);
-        return NULL;
-    }
-    const struct custos_source_info *si = custos_source_info(x->src);
-    if (!si->size_known || si->kind == CUSTOS_SOURCE_STREAM) {
-        custos_error_set(err, CUSTOS_E_UNSUPPORTED, 0, image, "not an image file");
-        custos_source_free(x->src);
-        free(x);
-        return NULL;
-    }
-    TSK_IMG_INFO *img = tsk_img_open_external(
-        x, (TSK_OFF_T)si->size_bytes, si->logical_sector_bytes, ext_read, ext_close, ext_stat);
-    if (img == NULL) {
-        custos_error_set(err, CUSTOS_E_IO, 0, image, "cannot open image: %s", tsk_msg());
-        custos_source_free(x->src);
-        free(x);
-        return NULL;
-    }
-    *out = x;
-    return img;
-}
-
-/* The first damaged range overlapping [a, b), or NULL. */
-static const uint64_t *
-bad_in(const struct extimg *x, uint64_t a, uint64_t b, size_t *count)
-{
-    const uint64_t *first = NULL;
-    *count = 0;
-    for (size_t i = 0; x != NULL && i < x->nbad; i++)
-        if (x->bad[2 * i] < b && a < x->bad[2 * i + 1]) {
-            if (first == NULL)
-                first = &x->bad[2 * i];
-            (*count)++;
-        }
-    return first;
 }
 
 /* A file's content ranges that lie in damaged image data, as (offset, length) pairs. */
@@ -347,7 +156,8 @@ read_content(struct fswalk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *attr,
                 ? tsk_fs_attr_read(attr, off, (char *)w->buf, want, TSK_FS_FILE_READ_FLAG_NONE)
                 : tsk_fs_file_read(f, off, (char *)w->buf, want, TSK_FS_FILE_READ_FLAG_NONE);
         if (n < 0) {
-            snprintf(msg, msglen, "read failed at offset %lld: %s", (long long)off, tsk_msg());
+            snprintf(msg, msglen, "read failed at offset %lld: %s", (long long)off,
+                     custos__fs_tsk_msg());
             return -1;
         }
         if (n == 0 && TSK_FS_TYPE_ISNTFS(w->fs->ftype))
@@ -355,7 +165,7 @@ read_content(struct fswalk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *attr,
         if (n == 0) {
             /* A cluster chain that ends early or loops: what is recorded is not there. */
             snprintf(msg, msglen, "content ends at byte %lld of the recorded %lld: %s",
-                     (long long)off, (long long)size, tsk_msg());
+                     (long long)off, (long long)size, custos__fs_tsk_msg());
             return -1;
         }
         if (first && w->magic != NULL)
@@ -373,124 +183,6 @@ read_content(struct fswalk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *attr,
     return 0;
 }
 
-static uint32_t
-le32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static int
-is_fat(const TSK_FS_INFO *fs)
-{
-    return (fs->ftype & (TSK_FS_TYPE_FAT12 | TSK_FS_TYPE_FAT16 | TSK_FS_TYPE_FAT32)) != 0;
-}
-
-/* FAT12/16/32: reads the geometry fat_chain_bad needs from the boot sector. */
-static void
-fat_geometry(struct fswalk *w)
-{
-    unsigned char b[512];
-    w->fat_bits = 0;
-    if (!is_fat(w->fs) || tsk_fs_read(w->fs, 0, (char *)b, sizeof(b)) != (ssize_t)sizeof(b))
-        return;
-    unsigned bps = b[11] | b[12] << 8, spc = b[13], rsv = b[14] | b[15] << 8, nfats = b[16];
-    unsigned nroot = b[17] | b[18] << 8;
-    uint64_t total = (unsigned)(b[19] | b[20] << 8), fatsz = (unsigned)(b[22] | b[23] << 8);
-    if (total == 0)
-        total = le32(b + 32);
-    if (fatsz == 0)
-        fatsz = le32(b + 36);
-    if (bps == 0 || spc == 0 || nfats == 0)
-        return;
-    uint64_t meta = rsv + nfats * fatsz + ((uint64_t)nroot * 32 + bps - 1) / bps;
-    if (total <= meta)
-        return;
-    w->fat_bits = (w->fs->ftype & TSK_FS_TYPE_FAT12)   ? 12
-                  : (w->fs->ftype & TSK_FS_TYPE_FAT16) ? 16
-                                                       : 32;
-    w->fat_off = (uint64_t)rsv * bps;
-    w->cluster_bytes = (uint64_t)spc * bps;
-    w->lastclust = (total - meta) / spc + 1;
-}
-
-/* The FAT entry of cluster c, or UINT64_MAX when it cannot be read. */
-static uint64_t
-fat_entry(struct fswalk *w, uint64_t c)
-{
-    unsigned char v[4] = {0};
-    uint64_t off = w->fat_bits == 12 ? c + c / 2 : c * (uint64_t)(w->fat_bits / 8);
-    size_t n = w->fat_bits == 32 ? 4 : 2;
-    if (tsk_fs_read(w->fs, (TSK_OFF_T)(w->fat_off + off), (char *)v, n) != (ssize_t)n)
-        return UINT64_MAX;
-    if (w->fat_bits == 12) {
-        unsigned x = v[0] | v[1] << 8;
-        return (c & 1) ? x >> 4 : x & 0xfff;
-    }
-    if (w->fat_bits == 16)
-        return v[0] | v[1] << 8;
-    return le32(v) & 0x0fffffff;
-}
-
-/*
- * FAT12/16/32: follows an allocated file's cluster chain for as many
- * clusters as its size needs. TSK 4.11 reads a chain that loops or ends
- * early as if it were whole (or yields nothing), so its digest would be of
- * other data. Returns 0 when the chain holds, else -1 with msg set.
- */
-static int
-fat_chain_bad(struct fswalk *w, TSK_FS_FILE *f, char *msg, size_t msglen)
-{
-    TSK_FS_META *meta = f->meta;
-    if (w->fat_bits == 0 || meta == NULL || !(meta->flags & TSK_FS_META_FLAG_ALLOC) ||
-        meta->type != TSK_FS_META_TYPE_REG || meta->size <= 0 || meta->content_ptr == NULL ||
-        meta->content_len < sizeof(TSK_DADDR_T) || meta->addr > w->fs->last_inum - 4)
-        return 0; /* the last inodes are TSK's virtual files ($MBR, $FAT1, ...) */
-    uint64_t need = ((uint64_t)meta->size + w->cluster_bytes - 1) / w->cluster_bytes;
-    /* TSK keeps the first cluster as the first address of the content. */
-    uint64_t start = ((TSK_DADDR_T *)meta->content_ptr)[0], c = start, next = 0;
-    if (start < 2 || start > w->lastclust) {
-        snprintf(msg, msglen, "first cluster %llu is outside the file system (2-%llu)",
-                 (unsigned long long)start, (unsigned long long)w->lastclust);
-        return -1;
-    }
-    if (w->fat_seen == NULL && (w->fat_seen = calloc(w->lastclust / 8 + 1, 1)) == NULL) {
-        snprintf(msg, msglen, "out of memory checking its cluster chain");
-        return -1;
-    }
-    int bad = 0;
-    uint64_t i;
-    for (i = 1; i < need && !bad; i++) {
-        w->fat_seen[c / 8] |= (uint8_t)(1u << (c % 8));
-        next = fat_entry(w, c);
-        if (next == UINT64_MAX) {
-            snprintf(msg, msglen, "cannot read the FAT entry of cluster %llu",
-                     (unsigned long long)c);
-            bad = 1;
-        } else if (next < 2 || next > w->lastclust) {
-            snprintf(msg, msglen,
-                     "its cluster chain ends after %llu of the %llu clusters its size of %lld "
-                     "bytes needs",
-                     (unsigned long long)i, (unsigned long long)need, (long long)meta->size);
-            bad = 1;
-        } else if (w->fat_seen[next / 8] & (1u << (next % 8))) {
-            snprintf(msg, msglen,
-                     "its cluster chain loops back to cluster %llu after %llu of %llu clusters",
-                     (unsigned long long)next, (unsigned long long)i, (unsigned long long)need);
-            bad = 1;
-        } else {
-            c = next;
-        }
-    }
-    /* Clear the marks along the same path: at most i clusters. */
-    c = start;
-    for (uint64_t j = 0; j < i && c >= 2 && c <= w->lastclust; j++) {
-        w->fat_seen[c / 8] &= (uint8_t) ~(1u << (c % 8));
-        c = fat_entry(w, c);
-    }
-    tsk_error_reset();
-    return bad ? -1 : 0;
-}
-
 /*
  * Hashes one data stream (attr, or the file's default one when NULL) into e
  * and adds e. An allocated file that cannot be read is added with its error;
@@ -502,7 +194,7 @@ hash_and_add(struct fswalk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *attr,
 {
     char msg[512] = "";
     e->mime = e->description = NULL;
-    int r = attr == NULL ? fat_chain_bad(w, f, msg, sizeof(msg)) : 0;
+    int r = attr == NULL ? custos__fs_fat_chain_bad(w, f, msg, sizeof(msg)) : 0;
     if (r == 0)
         r = read_content(w, f, attr, e, msg, sizeof(msg));
     int rc = CUSTOS_OK;
@@ -561,148 +253,12 @@ out:
 }
 
 /* Makes the run INCOMPLETE with err as its first problem unless one is known. */
-static void
-incomplete(struct fswalk *w, const struct custos_error *err)
+void
+custos__fs_incomplete(struct fswalk *w, const struct custos_error *err)
 {
     if (w->status == CUSTOS_OK)
         custos_error_copy(&w->first, err);
     w->status = CUSTOS_E_INCOMPLETE;
-}
-
-/* The directory record for addr, made (with path) when new; NULL when out of memory. */
-static struct fatdir *
-fat_dir(struct fswalk *w, TSK_INUM_T addr, const char *path, size_t plen)
-{
-    for (size_t i = w->ndirs; i-- > 0;)
-        if (w->dirs[i].addr == addr)
-            return &w->dirs[i];
-    if (w->ndirs == w->capdirs) {
-        size_t cap = w->capdirs ? w->capdirs * 2 : 16;
-        struct fatdir *d = realloc(w->dirs, cap * sizeof(*d));
-        if (d == NULL)
-            return NULL;
-        w->dirs = d;
-        w->capdirs = cap;
-    }
-    struct fatdir *d = &w->dirs[w->ndirs];
-    if ((d->path = malloc(plen + 1)) == NULL)
-        return NULL;
-    memcpy(d->path, path, plen);
-    d->path[plen] = '\0';
-    d->addr = addr;
-    d->listed = 0;
-    w->ndirs++;
-    return d;
-}
-
-/* FAT: counts an allocated name TSK listed in its directory, and notes directories. */
-static int
-fat_listed(struct fswalk *w, TSK_FS_FILE *f, const char *dir)
-{
-    size_t dlen = strlen(dir);
-    /* The parent's path is dir without its trailing slash. */
-    struct fatdir *p = fat_dir(w, f->name->par_addr, dir, dlen > 0 ? dlen - 1 : 0);
-    if (p == NULL)
-        return -1;
-    p->listed++;
-    if (f->name->type == TSK_FS_NAME_TYPE_DIR) {
-        size_t n = dlen + strlen(f->name->name);
-        char *path = malloc(n + 1);
-        if (path == NULL)
-            return -1;
-        snprintf(path, n + 1, "%s%s", dir, f->name->name);
-        struct fatdir *d = fat_dir(w, f->name->meta_addr, path, n);
-        free(path);
-        if (d == NULL)
-            return -1;
-    }
-    return 0;
-}
-
-/*
- * FAT: TSK 4.11 drops a directory entry whose size or first cluster is out
- * of range, so the file would vanish from the manifest. Each directory's
- * in-use short entries are counted here from its raw bytes; a directory
- * holding more than TSK listed is recorded as unreadable, naming how many.
- */
-static int
-fat_check_dirs(struct fswalk *w)
-{
-    int rc = CUSTOS_OK;
-    if (fat_dir(w, w->fs->root_inum, "", 0) == NULL)
-        return CUSTOS_E_NOMEM;
-    for (size_t i = 0; i < w->ndirs && rc == CUSTOS_OK; i++) {
-        struct fatdir *d = &w->dirs[i];
-        tsk_error_reset();
-        TSK_FS_FILE *f = tsk_fs_file_open_meta(w->fs, NULL, d->addr);
-        if (f == NULL || f->meta == NULL) {
-            tsk_fs_file_close(f);
-            continue;
-        }
-        TSK_OFF_T size = f->meta->size, off = 0;
-        if (size > (TSK_OFF_T)(2u << 20))
-            size = 2u << 20; /* 65,536 entries: FAT's own limit for a directory */
-        size_t entries = 0;
-        int end = 0;
-        while (off < size && !end) {
-            ssize_t n = tsk_fs_file_read(f, off, (char *)w->buf,
-                                         (size_t)(size - off < 65536 ? size - off : 65536),
-                                         TSK_FS_FILE_READ_FLAG_NONE);
-            if (n <= 0)
-                break;
-            for (ssize_t o = 0; o + 32 <= n; o += 32) {
-                const unsigned char *e = w->buf + o;
-                if (e[0] == 0x00) {
-                    end = 1;
-                    break;
-                }
-                if (e[0] == 0xe5 || (e[11] & 0x3f) == 0x0f || e[0] == '.')
-                    continue;
-                entries++;
-            }
-            off += n;
-        }
-        tsk_fs_file_close(f);
-        tsk_error_reset();
-        if (entries <= d->listed)
-            continue;
-        struct custos_manifest_entry e;
-        memset(&e, 0, sizeof(e));
-        char disp[1024];
-        e.path = d->path[0] != '\0' ? d->path : "/";
-        e.path_len = strlen(e.path);
-        custos_path_display(e.path, e.path_len, disp, sizeof(disp));
-        struct custos_error err;
-        char pre[48] = "";
-        if (w->partition >= 0)
-            snprintf(pre, sizeof(pre), "partition %lld: ", (long long)w->partition);
-        custos_error_set(&err, CUSTOS_E_INCOMPLETE, 0, NULL,
-                         "%s%s: %zu of its %zu directory entries are damaged (size or first "
-                         "cluster out of range) and were not read",
-                         pre, disp, entries - d->listed, entries);
-        e.type = CUSTOS_ENTRY_DIRECTORY;
-        e.in_image = true;
-        e.partition = w->partition;
-        e.fs_offset_bytes = w->offset;
-        e.fs_type = (char *)w->fs_type;
-        e.inode = (uint64_t)d->addr;
-        e.allocated = true;
-        e.status = CUSTOS_E_INCOMPLETE;
-        e.error = err.message;
-        incomplete(w, &err);
-        rc = custos_manifest_add(w->m, &e);
-    }
-    return rc;
-}
-
-static void
-fat_dirs_free(struct fswalk *w)
-{
-    for (size_t i = 0; i < w->ndirs; i++)
-        free(w->dirs[i].path);
-    free(w->dirs);
-    w->dirs = NULL;
-    w->ndirs = w->capdirs = 0;
 }
 
 static TSK_WALK_RET_ENUM
@@ -719,7 +275,7 @@ visit(TSK_FS_FILE *f, const char *dir, void *ptr)
     int mtype = meta != NULL ? (int)meta->type : -1;
     TSK_FS_NAME_TYPE_ENUM ntype = f->name->type;
     if (w->fat_bits != 0 && (f->name->flags & TSK_FS_NAME_FLAG_ALLOC) &&
-        f->name->meta_addr < w->fs->last_inum - 3 && fat_listed(w, f, dir) != 0) {
+        f->name->meta_addr < w->fs->last_inum - 3 && custos__fs_fat_listed(w, f, dir) != 0) {
         w->fatal = CUSTOS_E_NOMEM;
         return TSK_WALK_STOP;
     }
@@ -836,7 +392,7 @@ static int
 volume_damage(struct fswalk *w, int64_t partition, uint64_t a, uint64_t b)
 {
     size_t count;
-    const uint64_t *r = bad_in(w->x, a, b, &count);
+    const uint64_t *r = custos__fs_bad_in(w->x, a, b, &count);
     if (r == NULL)
         return CUSTOS_OK;
     char pre[48] = "";
@@ -848,7 +404,7 @@ volume_damage(struct fswalk *w, int64_t partition, uint64_t a, uint64_t b)
                      "zeros (%s): files or metadata there may be missing or wrong",
                      pre, (unsigned long long)r[0], (unsigned long long)(r[1] - 1),
                      count > 1 ? " and more" : "", w->x->why);
-    incomplete(w, &err);
+    custos__fs_incomplete(w, &err);
     return custos_manifest_volume_error(w->m, err.message);
 }
 
@@ -862,7 +418,7 @@ walk_fs(struct fswalk *w, TSK_FS_INFO *fs, int64_t partition, uint64_t offset, u
     w->fs_type = tsk_fs_type_toname(fs->ftype);
     free(w->fat_seen);
     w->fat_seen = NULL;
-    fat_geometry(w);
+    custos__fs_fat_geometry(w);
     int rc = custos_manifest_add_volume(w->m, partition, offset, w->fs_type, desc);
     if (rc != CUSTOS_OK)
         return rc;
@@ -872,8 +428,8 @@ walk_fs(struct fswalk *w, TSK_FS_INFO *fs, int64_t partition, uint64_t offset, u
                                     TSK_FS_DIR_WALK_FLAG_RECURSE,
                                 visit, w);
     if (w->fatal == 0 && w->fat_bits != 0)
-        w->fatal = fat_check_dirs(w);
-    fat_dirs_free(w);
+        w->fatal = custos__fs_fat_check_dirs(w);
+    custos__fs_fat_dirs_free(w);
     if (w->fatal != 0)
         return w->fatal;
     if (r != 0) {
@@ -882,11 +438,11 @@ walk_fs(struct fswalk *w, TSK_FS_INFO *fs, int64_t partition, uint64_t offset, u
         if (partition >= 0)
             custos_error_set(&err, CUSTOS_E_INCOMPLETE, 0, NULL,
                              "partition %lld: directory walk stopped: %s", (long long)partition,
-                             tsk_msg());
+                             custos__fs_tsk_msg());
         else
             custos_error_set(&err, CUSTOS_E_INCOMPLETE, 0, NULL, "directory walk stopped: %s",
-                             tsk_msg());
-        incomplete(w, &err);
+                             custos__fs_tsk_msg());
+        custos__fs_incomplete(w, &err);
     }
     return volume_damage(w, partition, offset, offset + len);
 }
@@ -905,8 +461,8 @@ ext_superblock_bad(TSK_FS_INFO *fs, char *why, size_t len)
         snprintf(why, len, "the superblock cannot be read");
         return why;
     }
-    uint32_t log_block = le32(sb + 24), blocks_per_group = le32(sb + 32);
-    uint32_t inodes_per_group = le32(sb + 40), rev = le32(sb + 76);
+    uint32_t log_block = custos__fs_le32(sb + 24), blocks_per_group = custos__fs_le32(sb + 32);
+    uint32_t inodes_per_group = custos__fs_le32(sb + 40), rev = custos__fs_le32(sb + 76);
     unsigned inode_size = rev >= 1 ? (unsigned)sb[88] | (unsigned)sb[89] << 8 : 128;
     if (log_block > 6) {
         snprintf(why, len, "block size 2^(10+%u) is out of range", (unsigned)log_block);
@@ -940,7 +496,7 @@ unread_volume(struct fswalk *w, int64_t partition, uint64_t offset, uint64_t len
     if (rc != CUSTOS_OK)
         return rc;
     size_t count;
-    const uint64_t *r = bad_in(w->x, offset, offset + len, &count);
+    const uint64_t *r = custos__fs_bad_in(w->x, offset, offset + len, &count);
     struct custos_error err;
     if (r != NULL)
         custos_error_set(&err, CUSTOS_E_INCOMPLETE, 0, NULL,
@@ -956,7 +512,7 @@ unread_volume(struct fswalk *w, int64_t partition, uint64_t offset, uint64_t len
                          "%sno file system The Sleuth Kit recognises (%llu bytes at byte %llu, "
                          "\"%s\"): not hashed",
                          pre, (unsigned long long)len, (unsigned long long)offset, desc);
-    incomplete(w, &err);
+    custos__fs_incomplete(w, &err);
     return custos_manifest_volume_error(w->m, err.message);
 }
 
@@ -1034,7 +590,7 @@ custos_fs_hash(struct custos_manifest *m, const char *image, const struct custos
         goto out;
     TSK_IMG_INFO *img;
     if (type == TSK_IMG_TYPE_RAW || type == TSK_IMG_TYPE_EWF_EWF) {
-        img = ext_open(image, &w.x, err);
+        img = custos__fs_image_open(image, &w.x, err);
         if (img == NULL) {
             rc = err->status;
             goto out;
@@ -1043,7 +599,8 @@ custos_fs_hash(struct custos_manifest *m, const char *image, const struct custos
         tsk_error_reset();
         img = tsk_img_open_utf8_sing(image, type, 0);
         if (img == NULL) {
-            rc = custos_error_set(err, CUSTOS_E_IO, 0, image, "cannot open image: %s", tsk_msg());
+            rc = custos_error_set(err, CUSTOS_E_IO, 0, image, "cannot open image: %s",
+                                  custos__fs_tsk_msg());
             goto out;
         }
     }
@@ -1081,7 +638,7 @@ custos_fs_hash(struct custos_manifest *m, const char *image, const struct custos
     /* Damage outside every volume read (a partition table, a gap) still makes the run incomplete.
      */
     size_t nbad = 0;
-    const uint64_t *r = bad_in(w.x, 0, UINT64_MAX, &nbad);
+    const uint64_t *r = custos__fs_bad_in(w.x, 0, UINT64_MAX, &nbad);
     if (rc == CUSTOS_OK && r != NULL && w.status == CUSTOS_OK) {
         struct custos_error e2;
         custos_error_set(&e2, CUSTOS_E_INCOMPLETE, 0, image,
@@ -1089,7 +646,7 @@ custos_fs_hash(struct custos_manifest *m, const char *image, const struct custos
                          "zeros (%s)",
                          (unsigned long long)r[0], (unsigned long long)(r[1] - 1),
                          nbad > 1 ? " and more" : "", w.x->why);
-        incomplete(&w, &e2);
+        custos__fs_incomplete(&w, &e2);
     }
     if (rc == CUSTOS_OK && nfs == 0 && r != NULL) {
         custos_error_set(err, CUSTOS_E_CORRUPT, 0, image,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * verify_private.h: the state shared by verify.c (references, selection,
- * classification, report) and verify_target.c (reading directories,
+ * classification, report) and verify_target*.c (reading directories,
  * archives and images).
  */
 #ifndef CUSTOS_VERIFY_PRIVATE_H
@@ -188,6 +188,11 @@ struct reader {
 int custos__verify_reader_init(struct reader *r, struct custos_verify *v, unsigned algs,
                                const struct custos_progress *p);
 void custos__verify_reader_free(struct reader *r);
+/*
+ * Counts n more bytes read: progress, and v->bytes_read unless detached.
+ * Returns CUSTOS_E_INTERRUPTED (in v->err unless detached) once cancelled.
+ */
+int custos__verify_advance(struct reader *r, uint64_t n);
 /*
  * Hashes the regular file at path into *got. Returns CUSTOS_OK, or
  * CUSTOS_E_INCOMPLETE with *why set (a new string) when it cannot be read,
