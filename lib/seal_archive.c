@@ -6,7 +6,9 @@
  * or zip file through libarchive (no compression filter, names as UTF-8).
  * The writer writes a directory bag (libarchive's disk writer with its
  * SECURE_* flags) or a pax tar or stored zip file; nothing is published
- * unless the whole package was written (custos__seal_writer_commit).
+ * unless the whole package was written (custos__seal_writer_commit), and
+ * publishing goes through staging.c (a directory) or atomicfile.c (an
+ * archive), the two publish paths of libcustos.
  * custos__seal_read_tags reads only the tag files, for verify.c.
  */
 #include "custos/seal.h"
@@ -26,7 +28,9 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "custos/atomicfile.h"
 #include "custos/custos.h"
+#include "custos/staging.h"
 #include "bag_private.h"
 #include "fsutil_private.h"
 #include "seal_private.h"
@@ -71,88 +75,90 @@ custos__seal_ar_err(struct archive *a, struct custos_error *err, int status, con
     return custos_error_set(err, status, 0, path, "%s: %s", what, m != NULL ? m : "failed");
 }
 
+/*
+ * A directory bag is written inside a staging directory (staging.h) beside
+ * final, as STAGING/NAME, and published by custos_staging_publish, which
+ * renames NAME without replacing anything.
+ */
+static int
+writer_open_dir(struct seal_writer *w, const char *final, struct custos_error *err)
+{
+    char parent[PATH_MAX];
+    custos__dirname(final, parent, sizeof(parent));
+    int rc = custos_staging_create(&w->stg, parent, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    const char *name = custos__basename(final);
+    if (snprintf(w->tmp, sizeof(w->tmp), "%s/%s", custos_staging_dir(w->stg), name) >=
+        (int)sizeof(w->tmp))
+        return custos_error_set(err, CUSTOS_E_USAGE, 0, final, "path too long");
+    if (mkdir(w->tmp, 0700) != 0) {
+        int e = errno;
+        w->tmp[0] = '\0';
+        return custos_error_set(err, CUSTOS_E_IO, e, final, "cannot create a temporary directory");
+    }
+    if (custos_staging_add(w->stg, name, final) != CUSTOS_OK)
+        return custos_error_copy(err, custos_staging_error(w->stg));
+    /* libarchive's SECURE_SYMLINKS refuses symlinks anywhere in the path: resolve the prefix. */
+    char real[PATH_MAX];
+    if (realpath(w->tmp, real) == NULL)
+        return custos_error_set(err, CUSTOS_E_IO, errno, final, "cannot resolve");
+    snprintf(w->tmp, sizeof(w->tmp), "%s", real);
+    w->a = archive_write_disk_new();
+    if (w->a == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, final, "out of memory");
+    archive_write_disk_set_options(
+        w->a, ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+                  ARCHIVE_EXTRACT_NO_OVERWRITE | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM);
+    return CUSTOS_OK;
+}
+
+/* An archive is written into an atomicfile.h temporary file and published by its close. */
+static int
+writer_open_archive(struct seal_writer *w, const char *final, struct custos_error *err)
+{
+    unsigned mode = 0644 | (w->replace ? CUSTOS_ATOMICFILE_REPLACE : 0);
+    int rc = custos_atomicfile_create(&w->af, final, mode, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    /* libarchive converts names from the thread's locale to the UTF-8 of pax headers and
+     * zip's bit-11 names; under LANG=C that fails for every non-ASCII name, so entries
+     * are written under C.UTF-8 whatever the caller's locale (names are UTF-8 bytes). */
+    w->utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    w->a = w->utf8 != (locale_t)0 ? archive_write_new() : NULL;
+    if (w->a == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, errno, final,
+                                "cannot start the archive (is the C.UTF-8 locale present?)");
+    int r = w->fmt == CUSTOS_SEAL_TAR ? archive_write_set_format_pax(w->a)
+                                      : archive_write_set_format_zip(w->a);
+    if (r == ARCHIVE_OK && w->fmt == CUSTOS_SEAL_ZIP)
+        r = archive_write_set_options(w->a, "zip:compression=store");
+    if (r == ARCHIVE_OK)
+        r = archive_write_set_bytes_in_last_block(w->a, 1);
+    if (r == ARCHIVE_OK)
+        r = archive_write_open_fd(w->a, custos_atomicfile_fd(w->af));
+    if (r != ARCHIVE_OK)
+        return custos__seal_ar_err(w->a, err, CUSTOS_E_IO, final, "cannot start the archive");
+    return CUSTOS_OK;
+}
+
 /* Starts a writer publishing at final; for a directory, final is the bag. */
 int
 custos__seal_writer_open(struct seal_writer *w, enum custos_seal_format fmt, const char *final,
                          const char *base, int replace, struct custos_error *err)
 {
     memset(w, 0, sizeof(*w));
-    w->fd = -1;
     w->fmt = fmt;
-    w->replace = replace;
+    w->replace = replace && fmt != CUSTOS_SEAL_DIR_FORMAT;
     snprintf(w->final, sizeof(w->final), "%s", final);
     snprintf(w->base, sizeof(w->base), "%s", base);
-    if (!replace) {
-        int rc = custos__refuse_existing(final, err);
-        if (rc != CUSTOS_OK)
-            return rc;
-    }
-    if (snprintf(w->tmp, sizeof(w->tmp), "%s%sXXXXXX", final, CUSTOS_INCOMPLETE_INFIX) >=
-        (int)sizeof(w->tmp))
-        return custos_error_set(err, CUSTOS_E_USAGE, 0, final, "path too long");
-    if (fmt == CUSTOS_SEAL_DIR_FORMAT) {
-        if (mkdtemp(w->tmp) == NULL)
-            return custos_error_set(err, CUSTOS_E_IO, errno, final,
-                                    "cannot create a temporary directory");
-        /* libarchive's SECURE_SYMLINKS refuses symlinks anywhere in the path: resolve the prefix.
-         */
-        char real[PATH_MAX];
-        if (realpath(w->tmp, real) == NULL) {
-            int e = errno;
-            rmdir(w->tmp);
-            return custos_error_set(err, CUSTOS_E_IO, e, final, "cannot resolve");
-        }
-        snprintf(w->tmp, sizeof(w->tmp), "%s", real);
-        w->a = archive_write_disk_new();
-        if (w->a == NULL) {
-            rmdir(w->tmp);
-            return custos_error_set(err, CUSTOS_E_NOMEM, 0, final, "out of memory");
-        }
-        archive_write_disk_set_options(
-            w->a, ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-                      ARCHIVE_EXTRACT_NO_OVERWRITE | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM);
-    } else {
-        w->fd = mkostemp(w->tmp, O_CLOEXEC);
-        if (w->fd < 0)
-            return custos_error_set(err, CUSTOS_E_IO, errno, final,
-                                    "cannot create a temporary file");
-        fchmod(w->fd, 0644);
-        /* libarchive converts names from the thread's locale to the UTF-8 of pax headers and
-         * zip's bit-11 names; under LANG=C that fails for every non-ASCII name, so entries
-         * are written under C.UTF-8 whatever the caller's locale (names are UTF-8 bytes). */
-        w->utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-        w->a = w->utf8 != (locale_t)0 ? archive_write_new() : NULL;
-        if (w->a == NULL) {
-            int e = errno;
-            if (w->utf8 != (locale_t)0)
-                freelocale(w->utf8);
-            w->utf8 = (locale_t)0;
-            close(w->fd);
-            unlink(w->tmp);
-            return custos_error_set(err, CUSTOS_E_NOMEM, e, final,
-                                    "cannot start the archive (is the C.UTF-8 locale present?)");
-        }
-        int r = fmt == CUSTOS_SEAL_TAR ? archive_write_set_format_pax(w->a)
-                                       : archive_write_set_format_zip(w->a);
-        if (r == ARCHIVE_OK && fmt == CUSTOS_SEAL_ZIP)
-            r = archive_write_set_options(w->a, "zip:compression=store");
-        if (r == ARCHIVE_OK)
-            r = archive_write_set_bytes_in_last_block(w->a, 1);
-        if (r == ARCHIVE_OK)
-            r = archive_write_open_fd(w->a, w->fd);
-        if (r != ARCHIVE_OK) {
-            int rc = custos__seal_ar_err(w->a, err, CUSTOS_E_IO, final, "cannot start the archive");
-            archive_write_free(w->a);
-            w->a = NULL;
-            close(w->fd);
-            unlink(w->tmp);
-            return rc;
-        }
-    }
-    w->e = archive_entry_new();
-    if (w->e == NULL)
-        return custos_error_set(err, CUSTOS_E_NOMEM, 0, final, "out of memory");
-    return CUSTOS_OK;
+    int rc = fmt == CUSTOS_SEAL_DIR_FORMAT ? writer_open_dir(w, final, err)
+                                           : writer_open_archive(w, final, err);
+    if (rc == CUSTOS_OK && (w->e = archive_entry_new()) == NULL)
+        rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, final, "out of memory");
+    if (rc != CUSTOS_OK)
+        custos__seal_writer_abort(w);
+    return rc;
 }
 
 int
@@ -239,33 +245,31 @@ fsync_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 void
 custos__seal_writer_abort(struct seal_writer *w)
 {
-    if (w->a != NULL) {
-        if (w->fmt == CUSTOS_SEAL_DIR_FORMAT)
-            archive_write_free(w->a);
-        else
-            archive_write_free(w->a); /* closes the archive; the fd is ours */
-        w->a = NULL;
-    }
+    if (w->a != NULL)
+        archive_write_free(w->a); /* an archive's fd belongs to w->af */
+    w->a = NULL;
     archive_entry_free(w->e);
     w->e = NULL;
     if (w->utf8 != (locale_t)0)
         freelocale(w->utf8);
     w->utf8 = (locale_t)0;
-    if (w->fd >= 0) {
-        close(w->fd);
-        w->fd = -1;
-    }
+    /* staging.c removes only plain files: the bag's tree is removed here first. */
     if (w->tmp[0] != '\0') {
-        if (w->fmt == CUSTOS_SEAL_DIR_FORMAT) {
-            nftw(w->tmp, make_writable, 16, FTW_PHYS);
-            nftw(w->tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-        } else {
-            unlink(w->tmp);
-        }
+        nftw(w->tmp, make_writable, 16, FTW_PHYS);
+        nftw(w->tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
         w->tmp[0] = '\0';
     }
+    custos_staging_free(w->stg);
+    w->stg = NULL;
+    custos_atomicfile_free(w->af); /* removes the temporary file unless published */
+    w->af = NULL;
 }
 
+/*
+ * Finishes the archive, syncs what was written and publishes it through
+ * staging.c (a directory bag: every file and directory is synced first,
+ * staging syncs and renames the bag) or atomicfile.c (an archive).
+ */
 int
 custos__seal_writer_commit(struct seal_writer *w, struct custos_error *err)
 {
@@ -278,26 +282,15 @@ custos__seal_writer_commit(struct seal_writer *w, struct custos_error *err)
         rc = custos__seal_ar_err(w->a, err, CUSTOS_E_IO, w->final, "cannot finish");
     archive_write_free(w->a);
     w->a = NULL;
-    if (rc == CUSTOS_OK) {
-        if (w->fmt == CUSTOS_SEAL_DIR_FORMAT) {
-            if (nftw(w->tmp, fsync_one, 16, FTW_PHYS) != 0)
-                rc = custos_error_set(err, CUSTOS_E_IO, errno, w->final, "cannot sync");
-        } else if (fsync(w->fd) != 0) {
+    if (rc == CUSTOS_OK && w->fmt == CUSTOS_SEAL_DIR_FORMAT) {
+        if (nftw(w->tmp, fsync_one, 16, FTW_PHYS) != 0)
             rc = custos_error_set(err, CUSTOS_E_IO, errno, w->final, "cannot sync");
-        }
-    }
-    if (rc == CUSTOS_OK) {
-        int r = w->replace ? rename(w->tmp, w->final) : custos__rename_noreplace(w->tmp, w->final);
-        if (r != 0)
-            rc = custos_error_set(err, errno == EEXIST ? CUSTOS_E_REFUSED : CUSTOS_E_IO,
-                                  errno == EEXIST ? 0 : errno, w->final,
-                                  errno == EEXIST ? "exists already" : "cannot publish");
-        else {
-            w->tmp[0] = '\0';
-            if (custos__fsync_parent(w->final) != 0)
-                rc = custos_error_set(err, CUSTOS_E_IO, errno, w->final,
-                                      "cannot sync the directory");
-        }
+        else if (custos_staging_publish(w->stg) != CUSTOS_OK)
+            rc = custos_error_copy(err, custos_staging_error(w->stg));
+        else
+            w->tmp[0] = '\0'; /* published: nothing left to remove */
+    } else if (rc == CUSTOS_OK && custos_atomicfile_close(w->af) != CUSTOS_OK) {
+        rc = custos_error_copy(err, custos_atomicfile_error(w->af));
     }
     custos__seal_writer_abort(w);
     return rc;

@@ -60,6 +60,7 @@ void custos__seal_tags_free(struct seal_tags *t);
  * Shared by the seal modules: seal_archive.c (reader, writer), seal_verify.c
  * (the scan), seal_cosign.c and seal_create.c.
  */
+#include <limits.h>
 #include <locale.h>
 #include <stdint.h>
 
@@ -76,19 +77,22 @@ int custos__seal_ar_err(struct archive *a, struct custos_error *err, int status,
 
 /* ---- Writer (seal_archive.c): a directory bag, or a tar or zip file ---- */
 
+struct custos_atomicfile;
+struct custos_staging;
+
 struct seal_writer {
     enum custos_seal_format fmt;
-    char final[PATH_MAX]; /* the published name */
-    char tmp[PATH_MAX];   /* temporary directory or file */
-    char base[256];       /* archive: top-level directory of every entry */
-    int replace;          /* 1: publishing may replace final (cosign of an archive) */
-    int fd;               /* archive: the temporary file */
+    char final[PATH_MAX];         /* the published name */
+    char tmp[PATH_MAX];           /* directory: the bag inside the staging directory */
+    char base[256];               /* archive: top-level directory of every entry */
+    int replace;                  /* 1: publishing replaces final (cosign of an archive) */
+    struct custos_staging *stg;   /* directory */
+    struct custos_atomicfile *af; /* archive */
     struct archive *a;
     struct archive_entry *e;
     int open_entry;
     int failed;
-    locale_t
-        utf8; /* archive: names are converted to UTF-8 under this (see custos__seal_writer_begin) */
+    locale_t utf8; /* archive: names are converted to UTF-8 under this */
 };
 
 /*

@@ -10,7 +10,7 @@
  *   3. A failed publication moves back what it had moved, in reverse order.
  *   4. custos_staging_free removes the staging directory and everything in
  *      it that was not published; it does not descend into subdirectories,
- *      which custos never creates there.
+ *      which only seal_archive.c creates there (a directory bag; it removes it).
  */
 #include "custos/staging.h"
 
