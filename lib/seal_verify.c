@@ -42,6 +42,7 @@
 #include "custos/custos.h"
 #include "bag_private.h"
 #include "fsutil_private.h"
+#include "pkgsig_private.h"
 #include "seal_private.h"
 
 static int finding(struct seal_scan *s, int status, const char *kind, const char *fmt, ...)
@@ -285,14 +286,11 @@ add_signer(struct custos_seal_report *r, const char *fp, const char *role,
     return CUSTOS_OK;
 }
 
-/* Signatures, named signers and trusted keys (format section 1). */
+/* The signers bag-info names (Custos-Signer: ROLE FINGERPRINT), one custodian. */
 static int
-check_signatures(struct seal_scan *s, struct custos_error *err)
+named_signers(struct seal_scan *s, struct custos_error *err)
 {
-    struct custos_seal_report *r = s->rep;
-    const struct seal_tagfile *tm = s->tagmanifest;
     struct custos_seal_signer *g;
-    /* The signers bag-info names. */
     size_t ncust = 0;
     for (size_t i = 0; i < s->info.n; i++) {
         if (strcmp(s->info.label[i], CUSTOS_BAG_LABEL_SIGNER) != 0)
@@ -314,98 +312,110 @@ check_signatures(struct seal_scan *s, struct custos_error *err)
         else if (strcmp(role, CUSTOS_ROLE_WITNESS) != 0)
             finding(s, CUSTOS_E_CORRUPT, "corrupt", "%s: unknown signer role %s", CUSTOS_BAG_INFO,
                     role);
-        if (add_signer(r, fp, role, &g) != CUSTOS_OK)
+        if (add_signer(s->rep, fp, role, &g) != CUSTOS_OK)
             return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
     }
     if (ncust != 1)
         finding(s, CUSTOS_E_CORRUPT, "corrupt", "%s: %zu custodian signers named, not one",
                 CUSTOS_BAG_INFO, ncust);
-    /* Every signature file. */
-    for (size_t i = 0; i < s->ntags; i++) {
-        const struct seal_tagfile *t = &s->tags[i];
-        size_t n = strlen(t->rel);
-        if (strncmp(t->rel, CUSTOS_SEAL_DIR "/", sizeof(CUSTOS_SEAL_DIR)) != 0 || n < 4 ||
-            strcmp(t->rel + n - 4, CUSTOS_SEAL_SIG_SUFFIX) != 0)
-            continue;
-        struct custos_sigfile sf;
-        struct custos_error e2;
-        custos_error_clear(&e2);
-        if (custos_sigfile_parse(t->rel, t->bytes, t->len, &sf, &e2) != CUSTOS_OK) {
-            finding(s, e2.status, "signature", "%s", e2.message);
-            continue;
+    return CUSTOS_OK;
+}
+
+/*
+ * The key of signer fp: a trusted one, else the copy in the package (which
+ * must be fp's key; *own is then set and the caller frees it), else NULL.
+ */
+static const struct custos_key *
+signer_key(struct seal_scan *s, const char *sigrel, const char *fp, struct custos_seal_signer *g,
+           struct custos_key **own)
+{
+    const struct custos_key *key = NULL;
+    *own = NULL;
+    for (size_t k = 0; s->o != NULL && k < s->o->ntrusted; k++)
+        if (strcmp(custos_key_fingerprint(s->o->trusted[k]), fp) == 0) {
+            key = s->o->trusted[k];
+            g->trusted = 1;
         }
-        char want[128];
-        snprintf(want, sizeof(want), CUSTOS_SEAL_DIR "/%.16s" CUSTOS_SEAL_SIG_SUFFIX, sf.key);
-        if (add_signer(r, sf.key, NULL, &g) != CUSTOS_OK)
-            return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-        g->present = 1;
-        int st = CUSTOS_OK;
-        if (strcmp(want, t->rel) != 0) {
-            st = finding(s, CUSTOS_E_UNTRUSTED, "signature",
-                         "%s: holds a signature by %.16s (file name and key differ)", t->rel,
-                         sf.key);
-            g->status = CUSTOS_E_UNTRUSTED;
-            continue;
-        }
-        if (strcmp(sf.purpose, CUSTOS_PURPOSE_SEAL) != 0) {
-            finding(s, CUSTOS_E_UNTRUSTED, "signature", "%s: signature is for %s, not a seal",
-                    t->rel, sf.purpose);
-            g->status = CUSTOS_E_UNTRUSTED;
-            continue;
-        }
-        /* The key: a trusted one, else the copy in the package. */
-        struct custos_key *own = NULL;
-        const struct custos_key *key = NULL;
-        for (size_t k = 0; s->o != NULL && k < s->o->ntrusted; k++)
-            if (strcmp(custos_key_fingerprint(s->o->trusted[k]), sf.key) == 0) {
-                key = s->o->trusted[k];
-                g->trusted = 1;
-            }
-        char pubrel[128];
-        snprintf(pubrel, sizeof(pubrel), CUSTOS_SEAL_DIR "/%.16s" CUSTOS_SEAL_PUB_SUFFIX, sf.key);
-        const struct seal_tagfile *pt = custos__seal_scan_tag(s, pubrel);
-        if (pt != NULL) {
-            if (custos_key_load_public_mem(&own, pubrel, pt->bytes, pt->len, &e2) != CUSTOS_OK) {
-                finding(s, CUSTOS_E_UNTRUSTED, "signature", "%s", e2.message);
-                own = NULL;
-            } else if (strcmp(custos_key_fingerprint(own), sf.key) != 0) {
-                finding(s, CUSTOS_E_UNTRUSTED, "signature", "%s: is not the key of %s", pubrel,
-                        t->rel);
-                custos_key_free(own);
-                own = NULL;
-            } else {
-                snprintf(g->name, sizeof(g->name), "%s", custos_key_name(own));
-            }
-        }
-        if (key == NULL)
-            key = own;
-        if (key == NULL) {
-            finding(s, CUSTOS_E_UNTRUSTED, "signature", "%s: no public key for %.16s", t->rel,
-                    sf.key);
-            g->status = CUSTOS_E_UNTRUSTED;
-            continue;
-        }
-        if (g->name[0] == '\0')
-            snprintf(g->name, sizeof(g->name), "%s", custos_key_name(key));
-        st = custos_verify(key, CUSTOS_PURPOSE_SEAL, tm->bytes, tm->len, sf.sig, &e2);
-        custos_key_free(own);
-        if (st != CUSTOS_OK) {
-            finding(s, CUSTOS_E_UNTRUSTED, "signature", "%s: signature by %.16s does not verify",
-                    t->rel, sf.key);
-            g->status = CUSTOS_E_UNTRUSTED;
-            continue;
-        }
-        g->status = CUSTOS_OK;
-        if (g->role[0] == '\0') {
-            finding(s, CUSTOS_E_UNTRUSTED, "signature",
-                    "%s: signature by %.16s, a key %s does not name", t->rel, sf.key,
-                    CUSTOS_BAG_INFO);
-            g->status = CUSTOS_E_UNTRUSTED;
+    char pubrel[128];
+    snprintf(pubrel, sizeof(pubrel), CUSTOS_SEAL_DIR "/%.16s" CUSTOS_SEAL_PUB_SUFFIX, fp);
+    const struct seal_tagfile *pt = custos__seal_scan_tag(s, pubrel);
+    struct custos_error e2;
+    custos_error_clear(&e2);
+    if (pt != NULL) {
+        if (custos_key_load_public_mem(own, pubrel, pt->bytes, pt->len, &e2) != CUSTOS_OK) {
+            finding(s, CUSTOS_E_UNTRUSTED, "signature", "%s", e2.message);
+            *own = NULL;
+        } else if (strcmp(custos_key_fingerprint(*own), fp) != 0) {
+            finding(s, CUSTOS_E_UNTRUSTED, "signature", "%s: is not the key of %s", pubrel, sigrel);
+            custos_key_free(*own);
+            *own = NULL;
+        } else {
+            snprintf(g->name, sizeof(g->name), "%s", custos_key_name(*own));
         }
     }
+    return key != NULL ? key : *own;
+}
+
+/* One signature file t over the tag manifest (pkgsig.c), recorded on its signer. */
+static int
+check_sigfile(struct seal_scan *s, const struct seal_tagfile *t, struct custos_error *err)
+{
+    const struct seal_tagfile *tm = s->tagmanifest;
+    struct custos_sigfile sf;
+    struct custos_error e2;
+    custos_error_clear(&e2);
+    int st = custos__pkgsig_parse(t->rel, t->bytes, t->len, CUSTOS_PURPOSE_SEAL, &sf, &e2);
+    if (st != CUSTOS_OK && st != CUSTOS_E_UNTRUSTED) /* malformed: no signer to record */
+        return finding(s, e2.status, "signature", "%s", e2.message);
+    struct custos_seal_signer *g;
+    if (add_signer(s->rep, sf.key, NULL, &g) != CUSTOS_OK)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    g->present = 1;
+    g->status = CUSTOS_E_UNTRUSTED; /* until it verifies */
+    char want[128];
+    snprintf(want, sizeof(want), CUSTOS_SEAL_DIR "/%.16s" CUSTOS_SEAL_SIG_SUFFIX, sf.key);
+    if (strcmp(want, t->rel) != 0)
+        return finding(s, CUSTOS_E_UNTRUSTED, "signature",
+                       "%s: holds a signature by %.16s (file name and key differ)", t->rel, sf.key);
+    if (st != CUSTOS_OK) /* made for another purpose */
+        return finding(s, CUSTOS_E_UNTRUSTED, "signature", "%s", e2.message);
+    struct custos_key *own;
+    const struct custos_key *key = signer_key(s, t->rel, sf.key, g, &own);
+    if (key == NULL)
+        return finding(s, CUSTOS_E_UNTRUSTED, "signature", "%s: no public key for %.16s", t->rel,
+                       sf.key);
+    if (g->name[0] == '\0')
+        snprintf(g->name, sizeof(g->name), "%s", custos_key_name(key));
+    st = custos__pkgsig_verify(t->rel, &sf, key, tm->bytes, tm->len, &e2);
+    custos_key_free(own);
+    if (st != CUSTOS_OK)
+        return finding(s, CUSTOS_E_UNTRUSTED, "signature", "%s", e2.message);
+    if (g->role[0] == '\0')
+        return finding(s, CUSTOS_E_UNTRUSTED, "signature",
+                       "%s: signature by %.16s, a key %s does not name", t->rel, sf.key,
+                       CUSTOS_BAG_INFO);
+    g->status = CUSTOS_OK;
+    return CUSTOS_OK;
+}
+
+/* Signatures, named signers and trusted keys (format section 1). */
+static int
+check_signatures(struct seal_scan *s, struct custos_error *err)
+{
+    struct custos_seal_report *r = s->rep;
+    int rc = named_signers(s, err);
+    for (size_t i = 0; rc == CUSTOS_OK && i < s->ntags; i++) {
+        const struct seal_tagfile *t = &s->tags[i];
+        size_t n = strlen(t->rel);
+        if (strncmp(t->rel, CUSTOS_SEAL_DIR "/", sizeof(CUSTOS_SEAL_DIR)) == 0 && n >= 4 &&
+            strcmp(t->rel + n - 4, CUSTOS_SEAL_SIG_SUFFIX) == 0)
+            rc = check_sigfile(s, t, err);
+    }
+    if (rc != CUSTOS_OK)
+        return rc;
     /* Named signers who have not signed; trusted keys that have not signed. */
     for (size_t i = 0; i < r->nsigners; i++) {
-        g = &r->signers[i];
+        const struct custos_seal_signer *g = &r->signers[i];
         if (g->present || g->role[0] == '\0')
             continue;
         if (strcmp(g->role, CUSTOS_ROLE_CUSTODIAN) == 0)
@@ -431,33 +441,25 @@ check_signatures(struct seal_scan *s, struct custos_error *err)
     return CUSTOS_OK;
 }
 
+/* The timestamp over the tag manifest, by pkgsig.c's rule (not checked is INCOMPLETE). */
 static int
 check_timestamp(struct seal_scan *s, struct custos_error *err)
 {
-    (void)err;
     const struct seal_tagfile *t = custos__seal_scan_tag(s, CUSTOS_SEAL_TIMESTAMP);
     struct custos_seal_report *r = s->rep;
     if (t == NULL)
         return CUSTOS_OK;
-    r->timestamp_present = 1;
-    struct custos_error e2;
-    custos_error_clear(&e2);
-    int rc;
-    if (s->o != NULL && s->o->tsa_ca != NULL) {
-        r->timestamp_checked = 1;
-        rc = custos_timestamp_verify(t->bytes, t->len, s->tm_sha, s->o->tsa_ca, &r->tstamp, &e2);
-        if (rc == CUSTOS_E_IO || rc == CUSTOS_E_NOMEM)
-            return custos_error_copy(err, &e2);
-    } else {
-        rc = custos_timestamp_info(t->bytes, t->len, &r->tstamp, &e2);
-        if (rc == CUSTOS_OK && memcmp(r->tstamp.imprint, s->tm_sha, 32) != 0)
-            rc = custos_error_set(&e2, CUSTOS_E_UNTRUSTED, 0, NULL,
-                                  "timestamp: message imprint mismatch");
-    }
-    r->timestamp_status = rc;
+    struct pkgsig_timestamp ts;
+    int rc = custos__pkgsig_timestamp(t->bytes, t->len, s->tagmanifest->bytes, s->tagmanifest->len,
+                                      s->o != NULL ? s->o->tsa_ca : NULL, 0, &ts, err);
     if (rc != CUSTOS_OK)
-        return finding(s, CUSTOS_E_UNTRUSTED, "timestamp", "%s: %s", CUSTOS_SEAL_TIMESTAMP,
-                       e2.message);
+        return rc;
+    r->timestamp_present = ts.present;
+    r->timestamp_checked = ts.checked;
+    r->timestamp_status = ts.status;
+    r->tstamp = ts.info;
+    if (ts.status != CUSTOS_OK)
+        return finding(s, ts.status, "timestamp", "%s: %s", CUSTOS_SEAL_TIMESTAMP, ts.message);
     return CUSTOS_OK;
 }
 

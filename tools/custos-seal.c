@@ -317,9 +317,10 @@ print_report(struct cli *c, const struct options *o, const char *package,
     if (r->timestamp_present)
         printf("timestamp:  %s by %s, serial %s: %s\n", r->tstamp.gen_time,
                r->tstamp.tsa_name[0] ? r->tstamp.tsa_name : "?", r->tstamp.serial,
-               r->timestamp_status != CUSTOS_OK ? "BAD"
-               : r->timestamp_checked           ? "verified against the TSA CA"
-                                                : "imprint matches; not verified (no --tsa-ca)");
+               r->timestamp_checked ? "verified against the TSA CA"
+               : r->timestamp_status == CUSTOS_E_INCOMPLETE
+                   ? "imprint matches; NOT CHECKED (no TSA CA)"
+                   : "BAD");
     else
         printf("timestamp:  none\n");
     printf("result:     %s%s\n", r->status == CUSTOS_OK ? "OK" : custos_status_name(r->status),

@@ -157,6 +157,8 @@ struct custos_seal_report {
     size_t nsigners;
     int timestamp_present;
     int timestamp_checked; /* 1 when verified against a CA */
+    /* CUSTOS_OK: verified against the TSA CA; CUSTOS_E_INCOMPLETE: not checked (no CA
+     * given, or it cannot be read), never OK; CUSTOS_E_UNTRUSTED: bad (package.md 4). */
     int timestamp_status;
     struct custos_timestamp_info tstamp;
     struct custos_seal_finding *findings;
