@@ -68,6 +68,25 @@ make_writable(const char *path, const struct stat *st, int flag, struct FTW *ftw
 }
 
 int
+custos_seal_format_parse(const char *name, const char *output, enum custos_seal_format *out)
+{
+    size_t n = output != NULL ? strlen(output) : 0;
+    if (name == NULL)
+        name = n > 4 && strcmp(output + n - 4, ".tar") == 0   ? "tar"
+               : n > 4 && strcmp(output + n - 4, ".zip") == 0 ? "zip"
+                                                              : "dir";
+    if (strcmp(name, "tar") == 0)
+        *out = CUSTOS_SEAL_TAR;
+    else if (strcmp(name, "zip") == 0)
+        *out = CUSTOS_SEAL_ZIP;
+    else if (strcmp(name, "dir") == 0)
+        *out = CUSTOS_SEAL_DIR_FORMAT;
+    else
+        return -1;
+    return 0;
+}
+
+int
 custos__seal_ar_err(struct archive *a, struct custos_error *err, int status, const char *path,
                     const char *what)
 {

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <openssl/evp.h>
 
 #include "custos/custos.h"
@@ -436,4 +437,22 @@ out:
     custos__bag_manifest_free(&pm);
     custos__bag_manifest_free(&tm);
     return rc;
+}
+
+int
+custos_seal_ledger_fields(const char *item, const char *seal, const char *tagmanifest_sha256,
+                          char **json, struct custos_error *err)
+{
+    *json = NULL;
+    if (item == NULL || item[0] == '\0' || seal == NULL || seal[0] == '\0')
+        return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL,
+                                "the ledger's seal entry needs the item and the seal number");
+    static const char zeros[] = "0000000000000000000000000000000000000000000000000000000000000000";
+    json_t *j = json_pack("{s:s, s:s, s:s}", "item", item, "seal", seal, "sha256",
+                          tagmanifest_sha256 != NULL ? tagmanifest_sha256 : zeros);
+    *json = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (*json == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    return CUSTOS_OK;
 }

@@ -37,6 +37,7 @@
 #include <string.h>
 #include <sys/statvfs.h>
 
+#include <jansson.h>
 #include <openssl/evp.h>
 
 #include "custos/custos.h"
@@ -761,4 +762,42 @@ custos_seal_extract(const char *package, const char *outdir,
     }
     *out = first;
     return rc;
+}
+
+char *
+custos_seal_report_json(const struct custos_seal_report *r, const char *package,
+                        const char *operation)
+{
+    json_t *sig = json_array(), *fs = json_array();
+    for (size_t i = 0; i < r->nsigners; i++) {
+        const struct custos_seal_signer *g = &r->signers[i];
+        json_array_append_new(sig, json_pack("{s:s, s:s, s:s, s:b, s:b, s:s}", "fingerprint",
+                                             g->fingerprint, "role", g->role, "name", g->name,
+                                             "present", g->present, "trusted", g->trusted, "status",
+                                             custos_status_name(g->status)));
+    }
+    for (size_t i = 0; i < r->nfindings; i++)
+        json_array_append_new(
+            fs, json_pack("{s:s, s:s, s:s}", "status", custos_status_name(r->findings[i].status),
+                          "kind", r->findings[i].kind, "message", r->findings[i].message));
+    json_t *ts = json_null();
+    if (r->timestamp_present)
+        ts = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "gen_time", r->tstamp.gen_time, "tsa",
+                       r->tstamp.tsa_name, "serial", r->tstamp.serial, "policy", r->tstamp.policy,
+                       "checked", r->timestamp_checked, "status",
+                       custos_status_name(r->timestamp_status));
+    json_t *j = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:o, s:o}",
+        "package", package, "format", custos_seal_format_name(r->format), "bag", r->base, "status",
+        custos_status_name(r->status), "case", r->case_id, "evidence", r->evidence, "seal",
+        r->seal_number, "authorisation", r->authorisation, "sealed_at", r->sealed_at,
+        "tagmanifest_sha256", r->tagmanifest_sha256, "payload_bytes", (json_int_t)r->payload_bytes,
+        "payload_files", (json_int_t)r->payload_files, "oxum_bytes", (json_int_t)r->oxum_bytes,
+        "oxum_files", (json_int_t)r->oxum_files, "signatures", sig, "timestamp", ts, "findings",
+        fs);
+    if (j != NULL)
+        json_object_set_new(j, "operation", json_string(operation));
+    char *text = j != NULL ? json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(j);
+    return text;
 }
