@@ -231,12 +231,201 @@ check_value(const char *what, const char *v, int required, struct custos_error *
     return CUSTOS_OK;
 }
 
-int
-custos_seal_create(const char *out, const char *const *paths, size_t npaths,
-                   const struct custos_seal_options *o, struct custos_seal_result *result,
-                   struct custos_error *err)
+/* One sealing run: what the steps of custos_seal_create share. */
+struct sealing {
+    const struct custos_seal_options *o;
+    struct srcs l;                  /* the source files, sorted */
+    uint64_t total, done;           /* payload bytes; bytes hashed so far (two passes) */
+    struct bag_buf info, man, tman; /* bag-info, manifest and tag manifest texts */
+    struct bag_manifest pm, tm;     /* payload and tag manifests */
+    uint8_t tm_sha[32];             /* SHA-256 of the tag manifest */
+    struct sigout *sigs;
+    size_t nsigs;
+    uint8_t *tsr; /* the TSA's reply */
+    size_t tsrlen;
+    uint8_t *buf; /* CUSTOS__SEAL_IO_CHUNK */
+    char now[32]; /* Custos-Sealed-At */
+};
+
+/* Step 1: the files, sorted, with unique names under data/. */
+static int
+collect_sources(struct sealing *g, const char *const *paths, size_t npaths,
+                struct custos_error *err)
 {
-    memset(result, 0, sizeof(*result));
+    int rc = CUSTOS_OK;
+    for (size_t i = 0; i < npaths && rc == CUSTOS_OK; i++) {
+        char p[PATH_MAX], rel[BAG_PATH_MAX];
+        snprintf(p, sizeof(p), "%s", paths[i]);
+        size_t n = strlen(p);
+        while (n > 1 && p[n - 1] == '/')
+            p[--n] = '\0';
+        const char *b = strrchr(p, '/') ? strrchr(p, '/') + 1 : p;
+        if (strcmp(b, ".") == 0 || strcmp(b, "..") == 0 || strcmp(b, "/") == 0 || b[0] == '\0')
+            return custos_error_set(err, CUSTOS_E_USAGE, 0, paths[i],
+                                    "name a file or directory by its own name");
+        snprintf(rel, sizeof(rel), CUSTOS_BAG_PAYLOAD_DIR "/%s", b);
+        rc = collect(&g->l, p, rel, err);
+    }
+    if (rc != CUSTOS_OK)
+        return rc;
+    if (g->l.n == 0)
+        return custos_error_set(err, CUSTOS_E_USAGE, 0, paths[0], "no files to seal");
+    qsort(g->l.v, g->l.n, sizeof(*g->l.v), src_cmp);
+    for (size_t i = 1; i < g->l.n; i++)
+        if (strcmp(g->l.v[i - 1].rel, g->l.v[i].rel) == 0)
+            return custos_error_set(err, CUSTOS_E_USAGE, 0, g->l.v[i].path,
+                                    "two operands give the same name %s", g->l.v[i].rel);
+    for (size_t i = 0; i < g->l.n; i++)
+        g->total += g->l.v[i].size;
+    return CUSTOS_OK;
+}
+
+/* Step 2, pass 1: the payload manifest. */
+static int
+hash_sources(struct sealing *g, struct custos_error *err)
+{
+    g->buf = malloc(CUSTOS__SEAL_IO_CHUNK);
+    if (g->buf == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    for (size_t i = 0; i < g->l.n; i++) {
+        int rc = hash_copy(&g->l.v[i], NULL, g->buf, g->o->progress, &g->done, 2 * g->total, err);
+        if (rc != CUSTOS_OK)
+            return rc;
+        if (custos__bag_manifest_add(&g->pm, g->l.v[i].rel, g->l.v[i].sha256, g->l.v[i].size) !=
+            CUSTOS_OK)
+            return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    }
+    return CUSTOS_OK;
+}
+
+/* Step 3a: bag-info.txt (format section 3). */
+static int
+write_bag_info(struct sealing *g, struct custos_error *err)
+{
+    const struct custos_seal_options *o = g->o;
+    struct bag_buf *info = &g->info;
+    if (o->sealed_at != NULL)
+        snprintf(g->now, sizeof(g->now), "%s", o->sealed_at);
+    else
+        custos__utc_now(g->now, sizeof(g->now));
+    custos__bag_buf_printf(info, "Bag-Software-Agent: custos-seal %s\n", custos_version());
+    custos__bag_buf_printf(info, "Bagging-Date: %.10s\n", g->now);
+    custos__bag_buf_printf(info, "Payload-Oxum: %llu.%zu\n", (unsigned long long)g->total, g->l.n);
+    custos__bag_buf_printf(info, "External-Identifier: %s/%s\n", o->case_id, o->evidence);
+    if (o->organization != NULL)
+        custos__bag_buf_printf(info, "Source-Organization: %s\n", o->organization);
+    custos__bag_buf_printf(info, "Contact-Name: %s\n", custos_key_name(o->custodian));
+    if (o->description != NULL)
+        custos__bag_buf_printf(info, "External-Description: %s\n", o->description);
+    custos__bag_buf_printf(info, CUSTOS_BAG_LABEL_CASE ": %s\n", o->case_id);
+    custos__bag_buf_printf(info, CUSTOS_BAG_LABEL_EVIDENCE ": %s\n", o->evidence);
+    custos__bag_buf_printf(info, CUSTOS_BAG_LABEL_SEAL ": %s\n", o->seal_number);
+    custos__bag_buf_printf(info, CUSTOS_BAG_LABEL_AUTH ": %s\n", o->authorisation);
+    custos__bag_buf_printf(info, CUSTOS_BAG_LABEL_SEALED_AT ": %s\n", g->now);
+    custos__bag_buf_printf(info, CUSTOS_BAG_LABEL_SIGNER ": " CUSTOS_ROLE_CUSTODIAN " %s\n",
+                           custos_key_fingerprint(o->custodian));
+    for (size_t i = 0; i < o->nwitnesses; i++) {
+        if (strcmp(custos_key_fingerprint(o->witnesses[i]), custos_key_fingerprint(o->custodian)) ==
+            0)
+            return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL,
+                                    "the custodian cannot also be the witness");
+        custos__bag_buf_printf(info, CUSTOS_BAG_LABEL_SIGNER ": " CUSTOS_ROLE_WITNESS " %s\n",
+                               custos_key_fingerprint(o->witnesses[i]));
+    }
+    return CUSTOS_OK;
+}
+
+/* Step 3b: the payload manifest's text and the tag manifest over the three tag files. */
+static int
+write_manifests(struct sealing *g, struct custos_error *err)
+{
+    custos__bag_manifest_text(&g->pm, &g->man);
+    uint8_t d[32];
+    custos__seal_sha256(g->info.p, g->info.len, d);
+    custos__bag_manifest_add(&g->tm, CUSTOS_BAG_INFO, d, 0);
+    custos__seal_sha256(CUSTOS_BAG_DECLARATION_TEXT, strlen(CUSTOS_BAG_DECLARATION_TEXT), d);
+    custos__bag_manifest_add(&g->tm, CUSTOS_BAG_DECLARATION, d, 0);
+    custos__seal_sha256(g->man.p != NULL ? g->man.p : "", g->man.len, d);
+    custos__bag_manifest_add(&g->tm, CUSTOS_BAG_MANIFEST, d, 0);
+    custos__bag_manifest_text(&g->tm, &g->tman);
+    if (g->info.oom || g->man.oom || g->tman.oom || g->tm.n != 3)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    custos__seal_sha256(g->tman.p, g->tman.len, g->tm_sha);
+    return CUSTOS_OK;
+}
+
+/* Step 4: signatures, the custodian's and those of witnesses present with their private keys. */
+static int
+sign_manifest(struct sealing *g, struct custos_error *err)
+{
+    const struct custos_seal_options *o = g->o;
+    g->sigs = calloc(1 + o->nwitnesses, sizeof(*g->sigs));
+    if (g->sigs == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    int rc = prepare_sig(&g->sigs[g->nsigs++], o->custodian, o->custodian_pub, g->tman.p,
+                         g->tman.len, err);
+    for (size_t i = 0; rc == CUSTOS_OK && i < o->nwitnesses; i++) {
+        if (!custos_key_has_private(o->witnesses[i]))
+            continue;
+        rc = prepare_sig(&g->sigs[g->nsigs++], o->witnesses[i],
+                         o->witness_pubs != NULL ? o->witness_pubs[i] : NULL, g->tman.p,
+                         g->tman.len, err);
+    }
+    return rc;
+}
+
+/* Step 6, pass 2: the package, tag files first (bag-info bounds the payload for readers). */
+static int
+write_package(struct sealing *g, struct seal_writer *w, struct custos_error *err)
+{
+    int64_t t = (int64_t)time(NULL);
+    int rc = custos__seal_writer_bytes(w, CUSTOS_BAG_DECLARATION, CUSTOS_BAG_DECLARATION_TEXT,
+                                       strlen(CUSTOS_BAG_DECLARATION_TEXT), t, err);
+    if (rc == CUSTOS_OK)
+        rc = custos__seal_writer_bytes(w, CUSTOS_BAG_INFO, g->info.p, g->info.len, t, err);
+    if (rc == CUSTOS_OK)
+        rc = custos__seal_writer_bytes(w, CUSTOS_BAG_MANIFEST, g->man.p != NULL ? g->man.p : "",
+                                       g->man.len, t, err);
+    if (rc == CUSTOS_OK)
+        rc = custos__seal_writer_bytes(w, CUSTOS_BAG_TAGMANIFEST, g->tman.p, g->tman.len, t, err);
+    for (size_t i = 0; i < g->nsigs && rc == CUSTOS_OK; i++) {
+        const struct sigout *so = &g->sigs[i];
+        rc = custos__seal_writer_bytes(w, so->sigrel, so->sigtext, so->siglen, t, err);
+        if (rc == CUSTOS_OK)
+            rc = custos__seal_writer_bytes(w, so->pubrel, so->pubtext, so->publen, t, err);
+    }
+    if (rc == CUSTOS_OK && g->tsr != NULL)
+        rc = custos__seal_writer_bytes(w, CUSTOS_SEAL_TIMESTAMP, g->tsr, g->tsrlen, t, err);
+    for (size_t i = 0; i < g->l.n && rc == CUSTOS_OK; i++)
+        rc = hash_copy(&g->l.v[i], w, g->buf, g->o->progress, &g->done, 2 * g->total, err);
+    return rc;
+}
+
+static void
+sealing_free(struct sealing *g)
+{
+    for (size_t i = 0; i < g->l.n; i++) {
+        free(g->l.v[i].path);
+        free(g->l.v[i].rel);
+    }
+    free(g->l.v);
+    for (size_t i = 0; g->sigs != NULL && i < g->nsigs; i++)
+        free(g->sigs[i].pubtext);
+    free(g->sigs);
+    free(g->tsr);
+    free(g->buf);
+    custos__bag_buf_free(&g->info);
+    custos__bag_buf_free(&g->man);
+    custos__bag_buf_free(&g->tman);
+    custos__bag_manifest_free(&g->pm);
+    custos__bag_manifest_free(&g->tm);
+}
+
+/* The options custos_seal_create checks before touching anything. */
+static int
+check_options(const char *out, const struct custos_seal_options *o, size_t npaths, char *base,
+              size_t baselen, struct custos_error *err)
+{
     int rc;
     if ((rc = check_value("case", o->case_id, 1, err)) != CUSTOS_OK ||
         (rc = check_value("evidence number", o->evidence, 1, err)) != CUSTOS_OK ||
@@ -250,192 +439,58 @@ custos_seal_create(const char *out, const char *const *paths, size_t npaths,
                                 "sealing needs the custodian's private key");
     if (npaths == 0)
         return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL, "nothing to seal");
-    char base[256];
-    custos__seal_base_name(out, base, sizeof(base));
+    custos__seal_base_name(out, base, baselen);
     if (o->format != CUSTOS_SEAL_DIR_FORMAT && custos__bag_path_check(base) != BAG_PATH_OK)
         return custos_error_set(err, CUSTOS_E_USAGE, 0, out, "unusable package name");
-    if ((rc = custos__refuse_existing(out, err)) != CUSTOS_OK)
-        return rc;
+    return custos__refuse_existing(out, err);
+}
 
-    struct srcs l = {0};
-    struct bag_buf info = {0}, man = {0}, tman = {0};
-    struct bag_manifest pm = {0}, tm = {0};
-    struct sigout *sigs = NULL;
-    size_t nsigs = 0;
-    uint8_t *tsr = NULL, *buf = NULL;
-    size_t tsrlen = 0;
-    struct seal_writer w;
-    int wopen = 0;
-    /* 1. The files, sorted, with unique names. */
-    for (size_t i = 0; i < npaths && rc == CUSTOS_OK; i++) {
-        char p[PATH_MAX], rel[BAG_PATH_MAX];
-        snprintf(p, sizeof(p), "%s", paths[i]);
-        size_t n = strlen(p);
-        while (n > 1 && p[n - 1] == '/')
-            p[--n] = '\0';
-        const char *b = strrchr(p, '/') ? strrchr(p, '/') + 1 : p;
-        if (strcmp(b, ".") == 0 || strcmp(b, "..") == 0 || strcmp(b, "/") == 0 || b[0] == '\0') {
-            rc = custos_error_set(err, CUSTOS_E_USAGE, 0, paths[i],
-                                  "name a file or directory by its own name");
-            break;
-        }
-        snprintf(rel, sizeof(rel), CUSTOS_BAG_PAYLOAD_DIR "/%s", b);
-        rc = collect(&l, p, rel, err);
-    }
+int
+custos_seal_create(const char *out, const char *const *paths, size_t npaths,
+                   const struct custos_seal_options *o, struct custos_seal_result *result,
+                   struct custos_error *err)
+{
+    memset(result, 0, sizeof(*result));
+    char base[256];
+    int rc = check_options(out, o, npaths, base, sizeof(base), err);
     if (rc != CUSTOS_OK)
-        goto out;
-    if (l.n == 0) {
-        rc = custos_error_set(err, CUSTOS_E_USAGE, 0, paths[0], "no files to seal");
-        goto out;
+        return rc;
+    struct sealing g;
+    memset(&g, 0, sizeof(g));
+    g.o = o;
+    rc = collect_sources(&g, paths, npaths, err);
+    if (rc == CUSTOS_OK)
+        rc = hash_sources(&g, err);
+    if (rc == CUSTOS_OK)
+        rc = write_bag_info(&g, err);
+    if (rc == CUSTOS_OK)
+        rc = write_manifests(&g, err);
+    if (rc == CUSTOS_OK) {
+        custos_hex_encode(g.tm_sha, 32, result->tagmanifest_sha256);
+        rc = sign_manifest(&g, err);
     }
-    qsort(l.v, l.n, sizeof(*l.v), src_cmp);
-    for (size_t i = 1; i < l.n; i++)
-        if (strcmp(l.v[i - 1].rel, l.v[i].rel) == 0) {
-            rc = custos_error_set(err, CUSTOS_E_USAGE, 0, l.v[i].path,
-                                  "two operands give the same name %s", l.v[i].rel);
-            goto out;
-        }
-    uint64_t total = 0, done = 0;
-    for (size_t i = 0; i < l.n; i++)
-        total += l.v[i].size;
-    /* 2. Pass 1: the manifest. */
-    buf = malloc(CUSTOS__SEAL_IO_CHUNK);
-    if (buf == NULL) {
-        rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-        goto out;
-    }
-    for (size_t i = 0; i < l.n; i++) {
-        if ((rc = hash_copy(&l.v[i], NULL, buf, o->progress, &done, 2 * total, err)) != 0)
-            goto out;
-        if (custos__bag_manifest_add(&pm, l.v[i].rel, l.v[i].sha256, l.v[i].size) != 0) {
-            rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-            goto out;
-        }
-    }
-    /* 3. The tag files. */
-    char now[32], date[16];
-    if (o->sealed_at != NULL)
-        snprintf(now, sizeof(now), "%s", o->sealed_at);
-    else
-        custos__utc_now(now, sizeof(now));
-    snprintf(date, sizeof(date), "%.10s", now);
-    custos__bag_buf_printf(&info, "Bag-Software-Agent: custos-seal %s\n", custos_version());
-    custos__bag_buf_printf(&info, "Bagging-Date: %s\n", date);
-    custos__bag_buf_printf(&info, "Payload-Oxum: %llu.%zu\n", (unsigned long long)total, l.n);
-    custos__bag_buf_printf(&info, "External-Identifier: %s/%s\n", o->case_id, o->evidence);
-    if (o->organization != NULL)
-        custos__bag_buf_printf(&info, "Source-Organization: %s\n", o->organization);
-    custos__bag_buf_printf(&info, "Contact-Name: %s\n", custos_key_name(o->custodian));
-    if (o->description != NULL)
-        custos__bag_buf_printf(&info, "External-Description: %s\n", o->description);
-    custos__bag_buf_printf(&info, CUSTOS_BAG_LABEL_CASE ": %s\n", o->case_id);
-    custos__bag_buf_printf(&info, CUSTOS_BAG_LABEL_EVIDENCE ": %s\n", o->evidence);
-    custos__bag_buf_printf(&info, CUSTOS_BAG_LABEL_SEAL ": %s\n", o->seal_number);
-    custos__bag_buf_printf(&info, CUSTOS_BAG_LABEL_AUTH ": %s\n", o->authorisation);
-    custos__bag_buf_printf(&info, CUSTOS_BAG_LABEL_SEALED_AT ": %s\n", now);
-    custos__bag_buf_printf(&info, CUSTOS_BAG_LABEL_SIGNER ": " CUSTOS_ROLE_CUSTODIAN " %s\n",
-                           custos_key_fingerprint(o->custodian));
-    for (size_t i = 0; i < o->nwitnesses; i++) {
-        if (strcmp(custos_key_fingerprint(o->witnesses[i]), custos_key_fingerprint(o->custodian)) ==
-            0) {
-            rc = custos_error_set(err, CUSTOS_E_USAGE, 0, NULL,
-                                  "the custodian cannot also be the witness");
-            goto out;
-        }
-        custos__bag_buf_printf(&info, CUSTOS_BAG_LABEL_SIGNER ": " CUSTOS_ROLE_WITNESS " %s\n",
-                               custos_key_fingerprint(o->witnesses[i]));
-    }
-    custos__bag_manifest_text(&pm, &man);
-    uint8_t d[32];
-    custos__seal_sha256(info.p, info.len, d);
-    custos__bag_manifest_add(&tm, CUSTOS_BAG_INFO, d, 0);
-    custos__seal_sha256(CUSTOS_BAG_DECLARATION_TEXT, strlen(CUSTOS_BAG_DECLARATION_TEXT), d);
-    custos__bag_manifest_add(&tm, CUSTOS_BAG_DECLARATION, d, 0);
-    custos__seal_sha256(man.p != NULL ? man.p : "", man.len, d);
-    custos__bag_manifest_add(&tm, CUSTOS_BAG_MANIFEST, d, 0);
-    custos__bag_manifest_text(&tm, &tman);
-    if (info.oom || man.oom || tman.oom || tm.n != 3) {
-        rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-        goto out;
-    }
-    custos__seal_sha256(tman.p, tman.len, d);
-    custos_hex_encode(d, 32, result->tagmanifest_sha256);
-    /* 4. Signatures: the custodian, and witnesses present with their private keys. */
-    sigs = calloc(1 + o->nwitnesses, sizeof(*sigs));
-    if (sigs == NULL) {
-        rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-        goto out;
-    }
-    if ((rc = prepare_sig(&sigs[nsigs++], o->custodian, o->custodian_pub, tman.p, tman.len, err)) !=
-        CUSTOS_OK)
-        goto out;
-    for (size_t i = 0; i < o->nwitnesses; i++) {
-        if (!custos_key_has_private(o->witnesses[i]))
-            continue;
-        if ((rc = prepare_sig(&sigs[nsigs++], o->witnesses[i],
-                              o->witness_pubs != NULL ? o->witness_pubs[i] : NULL, tman.p, tman.len,
-                              err)) != CUSTOS_OK)
-            goto out;
-    }
-    /* 5. The timestamp over the tag manifest. */
-    if (o->tsa_url != NULL) {
+    /* Step 5: the timestamp over the tag manifest. */
+    if (rc == CUSTOS_OK && o->tsa_url != NULL) {
         struct custos_timestamp_options to = {.timeout_s = o->tsa_timeout_s, .cafile = o->tsa_ca};
-        rc = custos_timestamp_fetch(o->tsa_url, d, &to, &tsr, &tsrlen, &result->tstamp, err);
-        if (rc != CUSTOS_OK)
-            goto out;
-        result->timestamped = 1;
+        rc = custos_timestamp_fetch(o->tsa_url, g.tm_sha, &to, &g.tsr, &g.tsrlen, &result->tstamp,
+                                    err);
+        result->timestamped = rc == CUSTOS_OK;
     }
-    /* 6. Pass 2: write the package, tag files first. */
-    if ((rc = custos__seal_writer_open(&w, o->format, out, base, 0, err)) != CUSTOS_OK)
-        goto out;
-    wopen = 1;
-    int64_t t = (int64_t)time(NULL);
-    rc = custos__seal_writer_bytes(&w, CUSTOS_BAG_DECLARATION, CUSTOS_BAG_DECLARATION_TEXT,
-                                   strlen(CUSTOS_BAG_DECLARATION_TEXT), t, err);
-    if (rc == CUSTOS_OK)
-        rc = custos__seal_writer_bytes(&w, CUSTOS_BAG_INFO, info.p, info.len, t, err);
-    if (rc == CUSTOS_OK)
-        rc = custos__seal_writer_bytes(&w, CUSTOS_BAG_MANIFEST, man.p != NULL ? man.p : "", man.len,
-                                       t, err);
-    if (rc == CUSTOS_OK)
-        rc = custos__seal_writer_bytes(&w, CUSTOS_BAG_TAGMANIFEST, tman.p, tman.len, t, err);
-    for (size_t i = 0; i < nsigs && rc == CUSTOS_OK; i++) {
-        rc = custos__seal_writer_bytes(&w, sigs[i].sigrel, sigs[i].sigtext, sigs[i].siglen, t, err);
+    struct seal_writer w;
+    if (rc == CUSTOS_OK &&
+        (rc = custos__seal_writer_open(&w, o->format, out, base, 0, err)) == CUSTOS_OK) {
+        rc = write_package(&g, &w, err);
         if (rc == CUSTOS_OK)
-            rc = custos__seal_writer_bytes(&w, sigs[i].pubrel, sigs[i].pubtext, sigs[i].publen, t,
-                                           err);
-    }
-    if (rc == CUSTOS_OK && tsr != NULL)
-        rc = custos__seal_writer_bytes(&w, CUSTOS_SEAL_TIMESTAMP, tsr, tsrlen, t, err);
-    for (size_t i = 0; i < l.n && rc == CUSTOS_OK; i++)
-        rc = hash_copy(&l.v[i], &w, buf, o->progress, &done, 2 * total, err);
-    if (rc == CUSTOS_OK) {
-        rc = custos__seal_writer_commit(&w, err);
-        wopen = 0;
+            rc = custos__seal_writer_commit(&w, err);
+        else
+            custos__seal_writer_abort(&w);
     }
     if (rc == CUSTOS_OK) {
-        result->payload_bytes = total;
-        result->payload_files = l.n;
-        snprintf(result->sealed_at, sizeof(result->sealed_at), "%s", now);
+        result->payload_bytes = g.total;
+        result->payload_files = g.l.n;
+        snprintf(result->sealed_at, sizeof(result->sealed_at), "%s", g.now);
     }
-out:
-    if (wopen)
-        custos__seal_writer_abort(&w);
-    for (size_t i = 0; i < l.n; i++) {
-        free(l.v[i].path);
-        free(l.v[i].rel);
-    }
-    free(l.v);
-    for (size_t i = 0; sigs != NULL && i < nsigs; i++)
-        free(sigs[i].pubtext);
-    free(sigs);
-    free(tsr);
-    free(buf);
-    custos__bag_buf_free(&info);
-    custos__bag_buf_free(&man);
-    custos__bag_buf_free(&tman);
-    custos__bag_manifest_free(&pm);
-    custos__bag_manifest_free(&tm);
+    sealing_free(&g);
     return rc;
 }
 
