@@ -2,30 +2,29 @@
 /*
  * seal_verify.c: verify and extract seal packages.
  *
- * A package is read through one reader (a directory walk, or libarchive
- * over a tar or zip file) and written through one writer (libarchive's disk
- * writer into a temporary directory, or a tar or zip writer into a
- * temporary file). Verification is one streaming pass, custos__seal_scan(): tag files
- * (small, bounded) are kept in memory and payload files are hashed as they
- * stream by, so memory stays bounded by the number of payload files, never
- * their size. Extraction and cosigning run scan() twice: once to decide,
- * then again with a writer attached, so what is written is exactly what the
- * second check saw, and the second pass must see the same tag manifest as
- * the first (a package swapped in between is caught).
+ * A package is read through one reader and written through one writer
+ * (seal_archive.c). Verification is one streaming pass, custos__seal_scan():
+ * tag files (small, bounded) are kept in memory and payload files are
+ * hashed as they stream by, so memory stays bounded by the number of
+ * payload files, never their size. Signatures and the timestamp are checked
+ * by pkgsig.c, the check destruction proofs share. Extraction and
+ * cosigning scan twice: once to decide, then again with a writer attached,
+ * so what is written is exactly what the second check saw, and the second
+ * pass must see the same tag manifest as the first (a package swapped in
+ * between is caught).
  *
  * Invariants:
- *   1. Nothing is published unless the whole operation succeeded: writers
- *      work on a temporary name (".incomplete-XXXXXX") and publish with
- *      rename (without replacing, except cosign replacing its own archive)
- *      after fsync, then fsync the parent directory (custos__seal_writer_commit).
+ *   1. Nothing is published unless the whole operation succeeded: the
+ *      writer publishes through staging.c or atomicfile.c only at
+ *      custos__seal_writer_commit.
  *   2. A hostile entry (absolute, "..", link, device, duplicate) is never
- *      written: scan() refuses it before the writer sees it, and the disk
+ *      written: the scan refuses it before the writer sees it, and the disk
  *      writer additionally uses libarchive's SECURE_* flags.
  *   3. The payload is bounded by Payload-Oxum before any payload byte is
  *      read: bag-info.txt must come first, each entry's declared size is
  *      checked against what remains, and the running total while reading.
- *   4. When sealing, every source file is hashed twice (manifest, then
- *      copy); a difference stops the run (a file changed while sealing).
+ *   4. A timestamp not checked against a trusted TSA CA is reported as
+ *      INCOMPLETE, never OK (pkgsig_private.h).
  */
 #include "custos/seal.h"
 

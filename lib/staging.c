@@ -205,7 +205,7 @@ custos_staging_error(const struct custos_staging *s)
     return &s->err;
 }
 
-/* A temporary name of atomicfile.c, staging.c or seal.c: *.incomplete-XXXXXX. */
+/* A temporary name of atomicfile.c or staging.c: *.incomplete-XXXXXX. */
 static int
 is_leftover(const char *name)
 {
