@@ -7,9 +7,12 @@
 #include "pkgsig_private.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
+
+#include "key_private.h" /* custos__read_small_file */
 
 int
 custos__pkgsig_parse(const char *name, const void *sig, size_t len, const char *purpose,
@@ -39,6 +42,24 @@ custos__pkgsig_verify(const char *name, const struct custos_sigfile *sf,
         return custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, NULL,
                                 "%s: signature by %.16s does not verify", name, sf->key);
     return CUSTOS_OK;
+}
+
+int
+custos__pkgsig_verify_file(const char *path, const char *name, const struct custos_key *key,
+                           const char *purpose, const void *manifest, size_t len,
+                           struct custos_error *err)
+{
+    char *text = NULL;
+    size_t n = 0;
+    int rc = custos__read_small_file(path, 4096, &text, &n, err); /* as sign.c */
+    if (rc != CUSTOS_OK)
+        return rc;
+    struct custos_sigfile sf;
+    rc = custos__pkgsig_parse(name, text, n, purpose, &sf, err);
+    free(text);
+    if (rc == CUSTOS_OK)
+        rc = custos__pkgsig_verify(name, &sf, key, manifest, len, err);
+    return rc;
 }
 
 /* Sets the outcome: status and message. */
