@@ -35,6 +35,7 @@ struct custos_atomicfile {
     char *path; /* final path */
     char *tmp;  /* temporary path */
     struct custos_error err;
+    int replace; /* CUSTOS_ATOMICFILE_REPLACE was given */
 };
 
 int
@@ -42,7 +43,7 @@ custos_atomicfile_create(struct custos_atomicfile **out, const char *path, unsig
                          struct custos_error *err)
 {
     *out = NULL;
-    int rc = custos__refuse_existing(path, err);
+    int rc = (mode & CUSTOS_ATOMICFILE_REPLACE) ? CUSTOS_OK : custos__refuse_existing(path, err);
     if (rc != CUSTOS_OK)
         return rc;
 
@@ -74,6 +75,7 @@ custos_atomicfile_create(struct custos_atomicfile **out, const char *path, unsig
         return rc;
     }
     f->state = WRITING;
+    f->replace = (mode & CUSTOS_ATOMICFILE_REPLACE) != 0;
     custos_error_clear(&f->err);
     *out = f;
     return CUSTOS_OK;
@@ -124,7 +126,7 @@ custos_atomicfile_close(struct custos_atomicfile *f)
         return custos_error_set(&f->err, CUSTOS_E_IO, errno, f->path, "cannot close");
     }
     f->fd = -1;
-    if (custos__rename_noreplace(f->tmp, f->path) != 0) {
+    if ((f->replace ? rename(f->tmp, f->path) : custos__rename_noreplace(f->tmp, f->path)) != 0) {
         f->state = DEAD;
         if (errno == EEXIST)
             return custos_error_set(&f->err, CUSTOS_E_REFUSED, 0, f->path,

@@ -10,7 +10,7 @@
  *   3. A failed publication moves back what it had moved, in reverse order.
  *   4. custos_staging_free removes the staging directory and everything in
  *      it that was not published; it does not descend into subdirectories,
- *      which custos never creates there.
+ *      which only seal_archive.c creates there (a directory bag; it removes it).
  */
 #include "custos/staging.h"
 
@@ -205,7 +205,7 @@ custos_staging_error(const struct custos_staging *s)
     return &s->err;
 }
 
-/* A temporary name of atomicfile.c, staging.c or seal.c: *.incomplete-XXXXXX. */
+/* A temporary name of atomicfile.c or staging.c: *.incomplete-XXXXXX. */
 static int
 is_leftover(const char *name)
 {

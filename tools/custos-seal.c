@@ -23,26 +23,7 @@
 #include <custos/verify.h>
 
 #include "cli.h"
-
-#define MAX_KEYS CLI_MAX_SIGNERS
-
-struct options {
-    const char *output; /* -o */
-    const char *key;    /* --key */
-    const char *format; /* --format */
-    const char *case_id, *evidence, *seal, *authorisation, *organization, *description;
-    const char *tsa, *tsa_ca;    /* --tsa, --tsa-ca */
-    long tsa_timeout;            /* --tsa-timeout, seconds */
-    const char *ledger;          /* --ledger */
-    struct cli_signers signers;  /* --sign AS=KEY, --passphrase-file, --passphrase-fd */
-    const char *party[MAX_KEYS]; /* --party AS=KEY.pub */
-    size_t nparty;
-    const char *trust[MAX_KEYS]; /* --trust KEY.pub */
-    size_t ntrust;
-    uint64_t max_entries; /* --max-entries */
-    int json;
-    int yes; /* --yes: sign without asking each signer to confirm */
-};
+#include "seal-create.h"
 
 static void
 usage_text(FILE *f)
@@ -236,45 +217,12 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
     return -1;
 }
 
-static const char *
-short_fp(const char *fp)
+const char *
+seal_short_fp(const char *fp)
 {
     static char b[CUSTOS_KEY_FP_SHORT + 1];
     snprintf(b, sizeof(b), "%.*s", CUSTOS_KEY_FP_SHORT, fp);
     return b;
-}
-
-static json_t *
-report_json(const char *package, const struct custos_seal_report *r)
-{
-    json_t *sig = json_array(), *fs = json_array();
-    for (size_t i = 0; i < r->nsigners; i++) {
-        const struct custos_seal_signer *g = &r->signers[i];
-        json_array_append_new(sig, json_pack("{s:s, s:s, s:s, s:b, s:b, s:s}", "fingerprint",
-                                             g->fingerprint, "role", g->role, "name", g->name,
-                                             "present", g->present, "trusted", g->trusted, "status",
-                                             custos_status_name(g->status)));
-    }
-    for (size_t i = 0; i < r->nfindings; i++)
-        json_array_append_new(
-            fs, json_pack("{s:s, s:s, s:s}", "status", custos_status_name(r->findings[i].status),
-                          "kind", r->findings[i].kind, "message", r->findings[i].message));
-    json_t *ts = json_null();
-    if (r->timestamp_present)
-        ts = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "gen_time", r->tstamp.gen_time, "tsa",
-                       r->tstamp.tsa_name, "serial", r->tstamp.serial, "policy", r->tstamp.policy,
-                       "checked", r->timestamp_checked, "status",
-                       custos_status_name(r->timestamp_status));
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I,"
-                     " s:o, s:o, s:o}",
-                     "package", package, "format", custos_seal_format_name(r->format), "bag",
-                     r->base, "status", custos_status_name(r->status), "case", r->case_id,
-                     "evidence", r->evidence, "seal", r->seal_number, "authorisation",
-                     r->authorisation, "sealed_at", r->sealed_at, "tagmanifest_sha256",
-                     r->tagmanifest_sha256, "payload_bytes", (json_int_t)r->payload_bytes,
-                     "payload_files", (json_int_t)r->payload_files, "oxum_bytes",
-                     (json_int_t)r->oxum_bytes, "oxum_files", (json_int_t)r->oxum_files,
-                     "signatures", sig, "timestamp", ts, "findings", fs);
 }
 
 /* Prints the findings on stderr and the summary on stdout (or JSON). */
@@ -285,12 +233,9 @@ print_report(struct cli *c, const struct options *o, const char *package,
     for (size_t i = 0; i < r->nfindings; i++)
         cli_warn(c, "%s: %s", package, r->findings[i].message);
     if (o->json) {
-        json_t *j = report_json(package, r);
-        json_object_set_new(j, "operation", json_string(what));
-        char *s = json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+        char *s = custos_seal_report_json(r, package, what);
         cli_print_json(s);
         free(s);
-        json_decref(j);
         return;
     }
     if (c->quiet)
@@ -317,9 +262,10 @@ print_report(struct cli *c, const struct options *o, const char *package,
     if (r->timestamp_present)
         printf("timestamp:  %s by %s, serial %s: %s\n", r->tstamp.gen_time,
                r->tstamp.tsa_name[0] ? r->tstamp.tsa_name : "?", r->tstamp.serial,
-               r->timestamp_status != CUSTOS_OK ? "BAD"
-               : r->timestamp_checked           ? "verified against the TSA CA"
-                                                : "imprint matches; not verified (no --tsa-ca)");
+               r->timestamp_checked ? "verified against the TSA CA"
+               : r->timestamp_status == CUSTOS_E_INCOMPLETE
+                   ? "imprint matches; NOT CHECKED (no TSA CA)"
+                   : "BAD");
     else
         printf("timestamp:  none\n");
     printf("result:     %s%s\n", r->status == CUSTOS_OK ? "OK" : custos_status_name(r->status),
@@ -449,244 +395,13 @@ cmd_check(struct cli *c, const struct options *o, const char *cmd, const char *p
             printf("extracted:  %s\n", o->output);
         if (is_cosign)
             printf("cosigned:   %s by %s (%s)\n", package, custos_key_name(key),
-                   short_fp(custos_key_fingerprint(key)));
+                   seal_short_fp(custos_key_fingerprint(key)));
     }
 out:
     for (size_t i = 0; i < MAX_KEYS; i++)
         custos_key_free(trusted[i]);
     custos_key_free(key);
     custos_seal_report_free(r);
-    return custos_exit_code(rc);
-}
-
-static int
-cmd_create(struct cli *c, const struct options *o, char **paths, int npaths,
-           struct custos_error *err)
-{
-    if (o->key == NULL)
-        return cli_usage(c, "create: missing --key (the custodian's key)");
-    if (o->output == NULL)
-        return cli_usage(c, "create: missing -o PACKAGE");
-    custos_leftovers_warn(c->prog, o->output, stderr); /* killed runs' temporary outputs */
-    if (npaths == 0)
-        return cli_usage(c, "create: nothing to seal");
-    if (o->evidence == NULL || o->seal == NULL)
-        return cli_usage(c, "create: --evidence and --seal are required");
-    if (o->ledger == NULL && (o->case_id == NULL || o->authorisation == NULL))
-        return cli_usage(c, "create: --case and --authorisation are required (or --ledger, "
-                            "whose they are)");
-    if (o->tsa_ca != NULL && o->tsa == NULL)
-        return cli_usage(c, "create: --tsa-ca needs --tsa");
-    if (o->ntrust || o->max_entries)
-        return cli_usage(c, "create: --trust and --max-entries belong to verify and extract");
-    enum custos_seal_format fmt = CUSTOS_SEAL_DIR_FORMAT;
-    size_t ol = strlen(o->output);
-    const char *f = o->format;
-    if (f == NULL)
-        f = ol > 4 && strcmp(o->output + ol - 4, ".tar") == 0   ? "tar"
-            : ol > 4 && strcmp(o->output + ol - 4, ".zip") == 0 ? "zip"
-                                                                : "dir";
-    if (strcmp(f, "tar") == 0)
-        fmt = CUSTOS_SEAL_TAR;
-    else if (strcmp(f, "zip") == 0)
-        fmt = CUSTOS_SEAL_ZIP;
-    else if (strcmp(f, "dir") != 0)
-        return cli_usage(c, "--format: dir, tar or zip");
-
-    /* Everything knowable before any passphrase: the case's facts, the
-     * keys' enrolment and the policy (public keys), the output. */
-    const char *specs[MAX_KEYS + 1];
-    char custspec[4200];
-    snprintf(custspec, sizeof(custspec), "%s=%s", CUSTOS_ROLE_CUSTODIAN, o->key);
-    specs[0] = custspec;
-    for (size_t i = 0; i < o->signers.n; i++)
-        specs[1 + i] = o->signers.spec[i];
-    struct cli_parties p = {0};
-    struct custos_ledger *l = NULL;
-    char *pubs[MAX_KEYS + 1] = {0};
-    char *body = NULL;
-    struct cli_case_facts facts = {0};
-    struct custos_seal_result res;
-    const char *case_id = o->case_id, *auth = o->authorisation, *desc = o->description;
-    struct stat sb;
-    int rc = CUSTOS_OK;
-    if (o->ledger != NULL) {
-        rc = cli_case_facts_load(o->ledger, o->evidence, &facts, err);
-        if (rc == CUSTOS_OK)
-            rc = cli_fact_match(o->ledger, "--case", o->case_id, facts.case_id, &case_id, err);
-        if (rc == CUSTOS_OK)
-            rc = cli_fact_match(o->ledger, "--authorisation", o->authorisation, facts.authorisation,
-                                &auth, err);
-        if (desc == NULL)
-            desc = facts.description; /* by default the item's, from its collect entry */
-    }
-    if (rc == CUSTOS_OK)
-        rc = cli_parties_load_signers(specs, 1 + o->signers.n, 0, &p, err);
-    if (rc == CUSTOS_OK)
-        rc = cli_parties_load(&o->signers, o->party, o->nparty, 0, &p, err);
-    if (rc == CUSTOS_OK && (o->ledger != NULL || o->signers.n > 0))
-        rc = cli_confirm_possible(o->yes, err);
-    for (size_t i = 0; rc == CUSTOS_OK && i < 1 + o->signers.n; i++) {
-        const char *kf = strchr(specs[i], '=') + 1;
-        if ((pubs[i] = malloc(strlen(kf) + 8)) == NULL)
-            rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-        else
-            sprintf(pubs[i], "%s%s", kf, CUSTOS_KEY_PUB_SUFFIX);
-    }
-    if (rc == CUSTOS_OK && o->ledger != NULL) {
-        rc = custos_ledger_open(&l, o->ledger, err);
-        json_t *j = json_pack("{s:s, s:s, s:s}", "item", o->evidence, "seal", o->seal, "sha256",
-                              "0000000000000000000000000000000000000000000000000000000000000000");
-        char *fj = json_dumps(j, JSON_COMPACT);
-        json_decref(j);
-        if (rc == CUSTOS_OK) {
-            rc = custos_ledger_propose(l, CUSTOS_ACTION_SEAL, fj, p.party, p.n, NULL, &body);
-            if (rc != CUSTOS_OK)
-                custos_error_copy(err, custos_ledger_error(l));
-        }
-        free(fj);
-        free(body);
-        body = NULL;
-    }
-    if (rc == CUSTOS_OK && lstat(o->output, &sb) == 0)
-        rc = custos_error_set(err, CUSTOS_E_REFUSED, 0, o->output,
-                              "already exists; refusing to overwrite");
-    if (rc == CUSTOS_OK && (case_id == NULL || auth == NULL))
-        rc = custos_error_set(err, CUSTOS_E_USAGE, 0, NULL,
-                              "create: --case and --authorisation are required without --ledger");
-    /* The custodian seals now; witnesses sign once they have seen the result. */
-    if (rc == CUSTOS_OK)
-        rc = cli_parties_unlock(&o->signers, &p, 0, err);
-    if (rc != CUSTOS_OK) {
-        cli_error(c, err);
-        goto out;
-    }
-    struct custos_progress prog = cli_progress(c);
-    struct custos_seal_options so = {
-        .format = fmt,
-        .case_id = case_id,
-        .evidence = o->evidence,
-        .seal_number = o->seal,
-        .authorisation = auth,
-        .organization = o->organization,
-        .description = desc,
-        .custodian = p.key[0],
-        .custodian_pub = pubs[0],
-        .witnesses = (const struct custos_key *const *)p.key + 1,
-        .witness_pubs = (const char *const *)pubs + 1,
-        .nwitnesses = p.n - 1,
-        .tsa_url = o->tsa,
-        .tsa_ca = o->tsa_ca,
-        .tsa_timeout_s = o->tsa_timeout,
-        .progress = &prog,
-    };
-    cli_progress_start(c);
-    rc = custos_seal_create(o->output, (const char *const *)paths, (size_t)npaths, &so, &res, err);
-    cli_progress_end(c);
-    if (rc != CUSTOS_OK) {
-        cli_error(c, err);
-        goto out;
-    }
-    uint64_t seq = 0;
-    char *tokens[MAX_KEYS + 1] = {0};
-    size_t ntok = 0;
-    if (l != NULL) {
-        json_t *j = json_pack("{s:s, s:s, s:s}", "item", o->evidence, "seal", o->seal, "sha256",
-                              res.tagmanifest_sha256);
-        char *fj = json_dumps(j, JSON_COMPACT);
-        json_decref(j);
-        rc = custos_ledger_propose(l, CUSTOS_ACTION_SEAL, fj, p.party, p.n, NULL, &body);
-        free(fj);
-        if (rc != CUSTOS_OK)
-            custos_error_copy(err, custos_ledger_error(l));
-        /* Each signer sees the entry (with the sealed package's digest) and confirms. */
-        if (rc == CUSTOS_OK)
-            rc = cli_entry_sign(c, &o->signers, &p, o->yes, body, tokens, &ntok, err);
-    } else if (o->signers.n > 0) {
-        if (!c->quiet || !o->yes)
-            fprintf(stderr, "%s: sealed package %s, seal %s, tag manifest SHA-256 %s\n", c->prog,
-                    o->output, o->seal, res.tagmanifest_sha256);
-        rc = cli_confirm_possible(o->yes, err);
-        for (size_t i = 1; rc == CUSTOS_OK && i < p.n; i++) {
-            if (!o->yes) {
-                char q[600];
-                snprintf(q, sizeof(q),
-                         "%s %s: sign the sealed package %s (tag manifest SHA-256 "
-                         "%.16s...)?",
-                         p.as[i], custos_key_name(p.key[i]), o->output, res.tagmanifest_sha256);
-                if (!cli_ask(q))
-                    rc = custos_error_set(err, CUSTOS_E_REFUSED, 0, o->output,
-                                          "%s did not confirm; not signed by them",
-                                          custos_key_name(p.key[i]));
-            }
-            if (rc == CUSTOS_OK)
-                rc = cli_parties_unlock(&o->signers, &p, i, err);
-        }
-    }
-    /* The witnesses who confirmed sign the package now (it verifies first). */
-    for (size_t i = 1; rc == CUSTOS_OK && i < 1 + o->signers.n; i++) {
-        struct custos_seal_report *r = NULL;
-        struct custos_seal_verify_options vo = {.progress = &prog};
-        cli_progress_start(c);
-        rc = custos_seal_cosign(o->output, p.key[i], pubs[i], &vo, &r, err);
-        cli_progress_end(c);
-        custos_seal_report_free(r);
-    }
-    if (rc == CUSTOS_OK && l != NULL) {
-        rc = custos_ledger_commit(l, body, strlen(body), (const char *const *)tokens, ntok,
-                                  o->nparty ? CUSTOS_LEDGER_ALLOW_MISSING : 0, &seq);
-        if (rc != CUSTOS_OK)
-            custos_error_copy(err, custos_ledger_error(l));
-    }
-    for (size_t i = 0; i < ntok; i++)
-        free(tokens[i]);
-    if (rc != CUSTOS_OK) {
-        cli_error(c, err);
-        cli_warn(c, "%s: sealed, but %s", o->output,
-                 l != NULL ? "the ledger entry was not appended" : "not signed by every witness");
-        goto out;
-    }
-    if (o->json) {
-        json_t *sig = json_array();
-        for (size_t i = 0; i < p.n; i++)
-            json_array_append_new(sig, json_pack("{s:s, s:s, s:s, s:b}", "role", p.as[i],
-                                                 "fingerprint", custos_key_fingerprint(p.key[i]),
-                                                 "name", custos_key_name(p.key[i]), "signed",
-                                                 custos_key_has_private(p.key[i])));
-        json_t *j = json_pack(
-            "{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:o}", "operation", "create",
-            "package", o->output, "format", custos_seal_format_name(fmt), "sealed_at",
-            res.sealed_at, "seal", o->seal, "tagmanifest_sha256", res.tagmanifest_sha256,
-            "payload_bytes", (json_int_t)res.payload_bytes, "payload_files",
-            (json_int_t)res.payload_files, "signatures", sig, "timestamp",
-            res.timestamped ? json_pack("{s:s, s:s, s:s}", "gen_time", res.tstamp.gen_time, "tsa",
-                                        res.tstamp.tsa_name, "serial", res.tstamp.serial)
-                            : json_null(),
-            "ledger_seq", l != NULL ? json_integer((json_int_t)seq) : json_null());
-        char *s = json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-        cli_print_json(s);
-        free(s);
-        json_decref(j);
-    } else if (!c->quiet) {
-        printf("%s: sealed (%s), %" PRIu64 " files, %" PRIu64 " bytes, seal %s\n", o->output,
-               custos_seal_format_name(fmt), res.payload_files, res.payload_bytes, o->seal);
-        printf("tag manifest SHA-256: %s\n", res.tagmanifest_sha256);
-        for (size_t i = 0; i < p.n; i++)
-            printf("%s %s %s (%s)\n", custos_key_has_private(p.key[i]) ? "signed by" : "awaiting ",
-                   p.as[i], custos_key_name(p.key[i]), short_fp(custos_key_fingerprint(p.key[i])));
-        if (res.timestamped)
-            printf("timestamp: %s by %s, serial %s\n", res.tstamp.gen_time, res.tstamp.tsa_name,
-                   res.tstamp.serial);
-        if (l != NULL)
-            printf("ledger: entry %" PRIu64 " (seal) appended to %s\n", seq, o->ledger);
-    }
-out:
-    cli_case_facts_free(&facts);
-    free(body);
-    custos_ledger_free(l);
-    for (size_t i = 0; i < MAX_KEYS + 1; i++)
-        free(pubs[i]);
-    cli_parties_free(&p);
     return custos_exit_code(rc);
 }
 
@@ -708,7 +423,7 @@ main(int argc, char **argv)
     const char *cmd = argv[optind++];
     int nargs = argc - optind;
     if (strcmp(cmd, "create") == 0)
-        return cmd_create(&c, &o, argv + optind, nargs, &err);
+        return seal_create_main(&c, &o, argv + optind, nargs, &err);
     if (strcmp(cmd, "verify") != 0 && strcmp(cmd, "extract") != 0 && strcmp(cmd, "cosign") != 0)
         return cli_usage(&c, "unknown command %s", cmd);
     if (nargs != 1)

@@ -30,11 +30,19 @@ extern "C" {
 /* The infix of temporary names: ".NAME" CUSTOS_INCOMPLETE_INFIX "XXXXXX". */
 #define CUSTOS_INCOMPLETE_INFIX ".incomplete-"
 
+/*
+ * Flag or-ed into the mode of custos_atomicfile_create: publishing replaces
+ * an existing path (rename(2)) instead of refusing it. Only for an output
+ * that supersedes its own input: cosigning rewrites its package archive.
+ */
+#define CUSTOS_ATOMICFILE_REPLACE 0x10000u
+
 struct custos_atomicfile;
 
 /*
  * Starts a new output that will be published as path, with permission bits
- * mode (0600 for secrets). path is copied.
+ * mode (0600 for secrets; or-ed with CUSTOS_ATOMICFILE_REPLACE, see above).
+ * path is copied.
  * Returns: CUSTOS_OK; CUSTOS_E_REFUSED when path exists (even as a dangling
  * symlink); CUSTOS_E_IO when the temporary file cannot be created;
  * CUSTOS_E_NOMEM. On failure nothing is left on disk and *out is NULL, and

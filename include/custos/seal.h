@@ -157,6 +157,8 @@ struct custos_seal_report {
     size_t nsigners;
     int timestamp_present;
     int timestamp_checked; /* 1 when verified against a CA */
+    /* CUSTOS_OK: verified against the TSA CA; CUSTOS_E_INCOMPLETE: not checked (no CA
+     * given, or it cannot be read), never OK; CUSTOS_E_UNTRUSTED: bad (package.md 4). */
     int timestamp_status;
     struct custos_timestamp_info tstamp;
     struct custos_seal_finding *findings;
@@ -213,6 +215,39 @@ CUSTOS_API void custos_seal_report_free(struct custos_seal_report *r);
 
 /* "directory", "tar" or "zip". */
 CUSTOS_API const char *custos_seal_format_name(enum custos_seal_format f);
+
+/*
+ * The package format named by name ("dir", "tar" or "zip"), or, when name
+ * is NULL, the one output's name implies (".tar", ".zip", else a directory).
+ * Returns: 0, or -1 for an unknown name.
+ */
+CUSTOS_API int custos_seal_format_parse(const char *name, const char *output,
+                                        enum custos_seal_format *out);
+
+/*
+ * The fields of the ledger's `seal` entry (docs/formats/ledger.md): item
+ * (Custos-Evidence-Number), seal (Custos-Seal-Number) and sha256 (of the
+ * tag manifest's bytes, custos_seal_result.tagmanifest_sha256). With
+ * tagmanifest_sha256 NULL, sha256 is 64 zeros: for checking the entry
+ * against the ledger's policy before sealing. *json is a new JSON object
+ * text for custos_ledger_propose (free it).
+ * Returns: CUSTOS_OK; CUSTOS_E_USAGE for an empty item or seal;
+ * CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_seal_ledger_fields(const char *item, const char *seal,
+                                         const char *tagmanifest_sha256, char **json,
+                                         struct custos_error *err);
+
+/*
+ * The report as one JSON object text (`custos-seal verify --json`):
+ * package, format, bag, status, case, evidence, seal, authorisation,
+ * sealed_at, tagmanifest_sha256, payload and Oxum counts, signatures[],
+ * timestamp (null, or gen_time, tsa, serial, policy, checked, status) and
+ * findings[], then operation. Returns a new string (free it), or NULL when
+ * out of memory.
+ */
+CUSTOS_API char *custos_seal_report_json(const struct custos_seal_report *r, const char *package,
+                                         const char *operation);
 
 #ifdef __cplusplus
 }

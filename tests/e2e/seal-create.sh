@@ -17,6 +17,22 @@ expect "create with a timestamp checked against the TSA CA" 0 "" \
 custos-seal verify ts.tar --tsa-ca "$TSA_CA" > v.txt 2>/dev/null
 grep -q "^timestamp: .*custos Test TSA.*verified against the TSA CA" v.txt &&
   pass "verify checks the timestamp against the CA" || fail "verify checks the timestamp" "$(cat v.txt)"
+# The rule of docs/formats/package.md section 4: a timestamp not checked against a TSA CA is
+# reported as not checked (INCOMPLETE, exit 3), never as ok; as custos-dispose verify does.
+expect "a timestamp without --tsa-ca is reported as not checked (exit 3)" 3 \
+  "*timestamp.tsr: not checked: no TSA CA given*" custos-seal verify ts.tar
+custos-seal verify ts.tar > v.txt 2>/dev/null
+grep -q "^timestamp: .*NOT CHECKED (no TSA CA)" v.txt && grep -q "^result: *incomplete" v.txt &&
+  pass "verify without --tsa-ca says the timestamp was not checked" ||
+  fail "verify without --tsa-ca says the timestamp was not checked" "$(cat v.txt)"
+custos-seal verify --json ts.tar 2>/dev/null | python3 -c '
+import json, sys
+t = json.load(sys.stdin)["timestamp"]
+sys.exit(0 if t["checked"] is False and t["status"] != "ok" else 1)' &&
+  pass "the JSON report's timestamp status is not ok when unchecked" ||
+  fail "the JSON report's timestamp status is not ok when unchecked"
+expect "a CA file that cannot be read leaves the timestamp not checked (exit 3)" 3 \
+  "*timestamp.tsr: not checked:*" custos-seal verify ts.tar --tsa-ca "$work/no-such-ca.pem"
 rm -rf un; mkdir un; tar -xf ts.tar -C un
 if openssl ts -verify -data un/ts/tagmanifest-sha256.txt -in un/ts/custos-seal/timestamp.tsr \
     -CAfile "$TSA_CA" >/dev/null 2>&1 &&

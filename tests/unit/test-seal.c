@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test-seal: the seal package API (lib/seal.c) on small inputs: create in
+ * test-seal: the seal package API (lib/seal_*.c) on small inputs: create in
  * every format, the report's fields, signers and trust, cosign rules,
  * extraction refusals, and the argument checks of custos_seal_create.
  */
