@@ -334,11 +334,13 @@ writer_commit(struct writer *w, struct custos_error *err)
             rc = custos_error_set(err, errno == EEXIST ? CUSTOS_E_REFUSED : CUSTOS_E_IO,
                                   errno == EEXIST ? 0 : errno, w->final,
                                   errno == EEXIST ? "exists already" : "cannot publish");
-        else {
+        else if (custos__fsync_parent(w->final) != 0) {
+            rc = custos_error_set(err, CUSTOS_E_IO, errno, w->final, "cannot sync the directory");
+            /* exit 7 publishes nothing: a new package goes back to be removed */
+            if (w->replace || rename(w->final, w->tmp) != 0)
+                w->tmp[0] = '\0';
+        } else {
             w->tmp[0] = '\0';
-            if (custos__fsync_parent(w->final) != 0)
-                rc = custos_error_set(err, CUSTOS_E_IO, errno, w->final,
-                                      "cannot sync the directory");
         }
     }
     writer_abort(w);
