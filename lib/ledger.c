@@ -2448,6 +2448,12 @@ proposal_parse(const char *path, char *text, size_t len, char **body, char ***to
     *body = NULL;
     *tokens = NULL;
     *ntokens = 0;
+    char *last = len > 0 ? memrchr(text, '\n', len) : NULL;
+    if (last != NULL && text[len - 1] != '\n' && memchr(text, '\0', len) == NULL)
+        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, path,
+                                "torn last line at byte %zu (a crash while signing?); "
+                                "the signatures before it are intact; cut it off with head -c %zu",
+                                (size_t)(last + 1 - text), (size_t)(last + 1 - text));
     if (len == 0 || text[len - 1] != '\n' || memchr(text, '\0', len) != NULL)
         return custos_error_set(err, CUSTOS_E_CORRUPT, 0, path,
                                 "not a proposal (empty, binary or torn)");
@@ -2552,8 +2558,13 @@ custos_proposal_sign(const char *path, const struct custos_key *key, struct cust
         } else {
             memcpy(lineb, token, tl);
             lineb[tl] = '\n';
-            if (custos__write_all(fd, lineb, tl + 1) != 0 || fsync(fd) != 0)
-                rc = custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot add the signature");
+            if (custos__write_all(fd, lineb, tl + 1) != 0 || fsync(fd) != 0) {
+                int e = errno;
+                /* as an append to the ledger: no torn token is left behind */
+                if (ftruncate(fd, (off_t)len) == 0)
+                    fsync(fd);
+                rc = custos_error_set(err, CUSTOS_E_IO, e, path, "cannot add the signature");
+            }
             free(lineb);
         }
     }
