@@ -676,7 +676,9 @@ image_pass(struct custos_acquisition *a, const struct custos_acquire_options *o,
                                 "published: acquire streams with -f raw",
                                 (unsigned long long)a->bytes, a->sector_bytes);
     a->stored_match = -1;
-    if (info->stored.algs != 0)
+    /* Only digests both sides hold are compared: -d sha256 of an E01 storing MD5/SHA-1
+     * was reported "altered" (exit 1). */
+    if ((info->stored.algs & a->digests.algs) != 0)
         a->stored_match = custos_digest_equal(&info->stored, &a->digests);
     for (size_t i = 0; i < a->nbad && rc == CUSTOS_OK; i++)
         rc = custos__image_add_error(img, a->bad[i].first_sector, a->bad[i].sector_count);

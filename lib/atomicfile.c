@@ -134,9 +134,14 @@ custos_atomicfile_close(struct custos_atomicfile *f)
         return custos_error_set(&f->err, CUSTOS_E_IO, errno, f->path, "cannot publish");
     }
     f->state = PUBLISHED;
-    if (custos__fsync_parent(f->path) != 0)
-        return custos_error_set(&f->err, CUSTOS_E_IO, errno, f->path,
-                                "published, but its directory cannot be flushed to disk");
+    if (custos__fsync_parent(f->path) != 0) {
+        /* A failure publishes nothing (exit 7): take the name back. */
+        int e = errno;
+        if (unlink(f->path) == 0)
+            f->state = DEAD;
+        return custos_error_set(&f->err, CUSTOS_E_IO, e, f->path,
+                                "its directory cannot be flushed to disk; not published");
+    }
     return CUSTOS_OK;
 }
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h> /* flock */
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -199,6 +200,12 @@ proposal_parse(const char *path, char *text, size_t len, char **body, char ***to
     *body = NULL;
     *tokens = NULL;
     *ntokens = 0;
+    char *last = len > 0 ? memrchr(text, '\n', len) : NULL;
+    if (last != NULL && text[len - 1] != '\n' && memchr(text, '\0', len) == NULL)
+        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, path,
+                                "torn last line at byte %zu (a crash while signing?); "
+                                "the signatures before it are intact; cut it off with head -c %zu",
+                                (size_t)(last + 1 - text), (size_t)(last + 1 - text));
     if (len == 0 || text[len - 1] != '\n' || memchr(text, '\0', len) != NULL)
         return custos_error_set(err, CUSTOS_E_CORRUPT, 0, path,
                                 "not a proposal (empty, binary or torn)");
@@ -299,6 +306,8 @@ sign_proposal(const char *path, const char *shown, const struct custos_key *key,
         return custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot open the proposal");
     while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
         ;
+    struct stat pst; /* the length to cut back to if the signature cannot be written */
+    off_t len = fstat(fd, &pst) == 0 ? pst.st_size : 0;
     char *body = NULL, **tokens = NULL, *token = NULL;
     size_t ntokens = 0;
     int rc = custos_ledger_proposal_read(path, &body, &tokens, &ntokens, err);
@@ -317,8 +326,13 @@ sign_proposal(const char *path, const char *shown, const struct custos_key *key,
         } else {
             memcpy(lineb, token, tl);
             lineb[tl] = '\n';
-            if (custos__write_all(fd, lineb, tl + 1) != 0 || fsync(fd) != 0)
-                rc = custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot add the signature");
+            if (custos__write_all(fd, lineb, tl + 1) != 0 || fsync(fd) != 0) {
+                int e = errno;
+                /* as an append to the ledger: no torn token is left behind */
+                if (len > 0 && ftruncate(fd, len) == 0)
+                    fsync(fd);
+                rc = custos_error_set(err, CUSTOS_E_IO, e, path, "cannot add the signature");
+            }
             free(lineb);
         }
     }

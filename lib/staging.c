@@ -7,7 +7,8 @@
  *      never replaced: publication uses a no-replace rename.
  *   2. custos_staging_publish fsyncs every file before the first rename, so
  *      no published file can later turn out to be short after a crash.
- *   3. A failed publication moves back what it had moved, in reverse order.
+ *   3. A failed publication (a rename, or flushing a directory after them)
+ *      moves back what it had moved, in reverse order.
  *   4. custos_staging_free removes the staging directory and everything in
  *      it that was not published; it does not descend into subdirectories,
  *      which only seal_archive.c creates there (a directory bag; it removes it).
@@ -157,6 +158,11 @@ custos_staging_publish(struct custos_staging *s)
         }
         free(p);
     }
+    /* A failure publishes nothing (exit 7): not flushed is not published. */
+    for (size_t i = 0; rc == CUSTOS_OK && i < s->count; i++)
+        if (custos__fsync_parent(s->entries[i].final) != 0)
+            rc = custos_error_set(&s->err, CUSTOS_E_IO, errno, s->entries[i].final,
+                                  "its directory cannot be flushed to disk; not published");
     if (rc != CUSTOS_OK) {
         while (done-- > 0) {
             char *p = staged_path(s, s->entries[done].name);
@@ -167,10 +173,6 @@ custos_staging_publish(struct custos_staging *s)
         return rc;
     }
     s->published = 1;
-    for (size_t i = 0; i < s->count; i++)
-        if (custos__fsync_parent(s->entries[i].final) != 0)
-            return custos_error_set(&s->err, CUSTOS_E_IO, errno, s->entries[i].final,
-                                    "published, but its directory cannot be flushed to disk");
     return CUSTOS_OK;
 }
 

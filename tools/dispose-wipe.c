@@ -377,8 +377,9 @@ dispose_wipe_main(struct cli *c, int argc, char **argv)
     st = custos_wipe_log_json(&t, &o.wipe, &res, &meta, &log_json, &err);
     if (st == CUSTOS_OK)
         st = custos_write_file_new(o.log, log_json, strlen(log_json), 0644, &err);
-    if (st == CUSTOS_OK && key != NULL)
-        st = custos_sign_file(key, CUSTOS_PURPOSE_WIPE_LOG, o.log, sigpath, &err);
+    if (st == CUSTOS_OK && key != NULL &&
+        (st = custos_sign_file(key, CUSTOS_PURPOSE_WIPE_LOG, o.log, sigpath, &err)) != CUSTOS_OK)
+        unlink(o.log); /* exit 7 publishes nothing: no log without its signature */
     if (st != CUSTOS_OK) {
         cli_error(c, &err);
         goto out;
