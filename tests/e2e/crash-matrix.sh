@@ -62,7 +62,7 @@ custos-ledger add --yes collect $L --time "$(t 10:00)" --sign custodian=alice.ke
   --passphrase-file alice.pass --item E-1 --description "disk E-1" --serial S1 || exit 1
 custos-ledger add --yes collect $L --time "$(t 10:01)" --sign custodian=alice.key \
   --passphrase-file alice.pass --item E-2 --description "disk E-2" --serial S2 || exit 1
-custos-dispose order -q -l c.ledger --order-id DO-9 --item E-2 --media-type E-2=ssd \
+custos-dispose order -q --yes -l c.ledger --order-id DO-9 --item E-2 --media-type E-2=ssd \
   --vendor-organisation "Vera Ltd." --sign releaser=alice.key --party receiver=vera.key.pub \
   --passphrase-file alice.pass --time "$(t 11:00)" -o order.json > /dev/null || exit 1
 custos-ledger propose note -q -l c.ledger --party author=alice.key.pub --text "proposed" \
@@ -157,7 +157,7 @@ run_sealzip() { custos-seal create -q --yes --key alice.key --passphrase-file al
   --case X --authorisation A --evidence E-1 --seal S-1 -o pkg.zip ev; }
 out_sealzip() { echo pkg.zip; }
 ok_sealzip() { custos-seal verify -q pkg.zip > /dev/null 2>&1; }
-run_certify() { custos-dispose certify -q --order order.json --draft draft.json $S3 -o proof.tar; }
+run_certify() { custos-dispose certify -q --yes --order order.json --draft draft.json $S3 -o proof.tar; }
 out_certify() { echo proof.tar; }
 ok_certify() { custos-dispose verify -q proof.tar --order order.json > /dev/null 2>&1; }
 run_wipe() { custos-dispose wipe -q --confirm wipe.img --key vera.key --passphrase-file vera.pass \
