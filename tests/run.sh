@@ -36,7 +36,7 @@ status=0
 echo "== build/ (debugoptimized)"
 run_build build || status=1
 echo "== build-asan/ (-Db_sanitize=address,undefined)"
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions="$root/tests/lsan.supp" UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_build build-asan -Db_sanitize=address,undefined -Db_lundef=false || status=1
 # Every libFuzzer target for a bounded time (docs/fuzzing.md); clang comes
 # from install-deps.sh. A finding counts as one failure per target.
