@@ -13,6 +13,9 @@ pkgs="$pkgs jq xz-utils zstd" # tests and demo: JSON checks; tar.xz and tar.zst 
 pkgs="$pkgs ntfs-3g" # custos-hash tests: mkntfs, ntfscp write NTFS images unmounted
 pkgs="$pkgs clang libclang-rt-14-dev" # tests/fuzz: libFuzzer, ASan and UBSan runtimes (build-fuzz/)
 pkgs="$pkgs libxml2-utils" # hash-format: xmllint --schema dfxml.xsd
+# case-shacl: node and npm run the SHACL engine (tests/shacl/setup.sh installs it
+# from npm into .cache/shacl); Debian's only when the machine has none of its own.
+command -v npm >/dev/null 2>&1 || pkgs="$pkgs nodejs npm"
 missing=""
 for p in $pkgs; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
