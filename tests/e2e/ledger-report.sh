@@ -184,7 +184,7 @@ assert len(by['uco-core:Bundle']) == 1
 assert all(o['@id'] in ids for o in by['uco-core:Bundle'][0]['uco-core:object'])
 inv = by['case-investigation:Investigation'][0]
 assert inv['uco-core:name'] == 'IR-2026-0077'
-assert inv['case-investigation:relevantAuthorization']['@id'] in ids
+assert inv['case-investigation:relevantAuthorization'][0]['@id'] in ids
 assert sorted(set(p['case-investigation:exhibitNumber'] for p in by['case-investigation:ProvenanceRecord'])) == ['E-1', 'E-2']
 assert len(by['uco-identity:Person']) == 4
 assert {r['uco-core:name'] for r in by['uco-role:Role']} == {'custodian', 'witness', 'vendor'}
