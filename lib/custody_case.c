@@ -1,29 +1,38 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * custody_case.c: the case as CASE/UCO JSON-LD (CASE ontology 1.x, UCO 1.x),
- * for forensic and legal tools that read the Cyber-investigation Analysis
- * Standard Expression.
+ * custody_case.c: the case as CASE/UCO JSON-LD (CASE 1.4.0, UCO 1.4.0), for
+ * forensic and legal tools that read the Cyber-investigation Analysis
+ * Standard Expression. docs/formats/custody-export.md section 6 is the
+ * specification; tests/e2e/case-shacl.sh validates the output against the
+ * CASE and UCO SHACL shapes.
  *
- * Mapping (after the CASE-Examples "Oresteia" pattern):
- *   - the file is one uco-core:Bundle in an @graph; every node has an IRI
- *     under "kb:", which expands to custos.invalid/ledger/<ledger id>/;
+ * Mapping (after the CASE-Examples Oresteia and forensic_lifecycle
+ * illustrations of a chain of custody):
+ *   - the file is one uco-core:Bundle in an @graph; every node, facets and
+ *     hashes included, has an IRI "kb:KIND-UUID" (UCO 1.x forbids blank
+ *     nodes), the UUID a version-5 UUID of the ledger id, the kind and the
+ *     node's key, so that exporting the same ledger twice gives the same IRIs;
  *   - the case is a case-investigation:Investigation whose
  *     relevantAuthorization is a case-investigation:Authorization;
  *   - every enrolled person is a uco-identity:Person, tied to a uco-role:Role
  *     by a uco-core:Relationship of kind Has_Role;
- *   - every item is a uco-observable:Device (description, make as a
- *     uco-identity:Organization, model, serial), and every acquisition's
- *     record and image are uco-observable:ObservableObjects with
- *     ContentDataFacet hashes;
- *   - every item has one case-investigation:ProvenanceRecord (exhibitNumber =
- *     the item id) listing the item and what was derived from it;
+ *   - every item is a uco-observable:Device (DeviceFacet: model, serial,
+ *     make as a uco-identity:Organization); every acquisition's record and
+ *     image are uco-observable:ObservableObjects with ContentDataFacet
+ *     hashes;
  *   - every ledger entry about an item, and every case-level act, is a
- *     case-investigation:InvestigativeAction with start and end time, and an
- *     ActionReferencesFacet naming the performer (the party who acted) as a
- *     Role node, the other parties as participants, the location, the
- *     instrument (custos or the acquisition tool), the objects and results.
- *     Its uco-core:description carries the ledger entry number and the
- *     SHA-256 of its line, which links the graph back to the signed ledger.
+ *     case-investigation:InvestigativeAction with start and end time, the
+ *     performer (the person who acted), the other parties as participants,
+ *     the location, the instrument (custos), the objects and the results, as
+ *     direct properties of the action (UCO 1.x has no ActionReferencesFacet);
+ *   - the chain of custody: each act on an item results in a new
+ *     case-investigation:ProvenanceRecord (exhibitNumber = the item id,
+ *     objects = the item and what was derived from it so far) and takes the
+ *     item's previous record as an object, as Oresteia's "preserved" and
+ *     "transferred" actions do;
+ *   - each action's uco-core:description carries the ledger entry number and
+ *     the SHA-256 of its line, which links the graph back to the signed
+ *     ledger.
  */
 #include "custos/custody.h"
 
@@ -33,24 +42,47 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "custos/custos.h"
 #include "custody_private.h"
 
-/* An IRI-safe form of an item id or other text (letters, digits, - . _ kept). */
+#define IRI_SIZE 96
+
+/*
+ * The IRI of a node: "kb:KIND-UUID", the UUID version 5 (RFC 9562 section
+ * 5.5) of "LEDGER-ID\nKIND\nKEY" in custos's own namespace, whose UUID is
+ * itself the version-5 UUID of "custos.invalid" in the DNS namespace.
+ */
 static void
-slug(const char *s, char *out, size_t len)
+iri(const struct custos_custody *m, const char *kind, const char *key, char out[IRI_SIZE])
 {
-    size_t j = 0;
-    for (; s != NULL && *s && j + 4 < len; s++) {
-        unsigned char c = (unsigned char)*s;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '.' || c == '_')
-            out[j++] = (char)c;
-        else
-            j += (size_t)snprintf(out + j, len - j, "%%%02X", c);
-    }
-    out[j] = '\0';
+    static const unsigned char ns[16] = {0xdb, 0xe0, 0x46, 0x74, 0x4f, 0x80, 0x53, 0xdb,
+                                         0x95, 0xbe, 0x9b, 0x01, 0x7f, 0xf7, 0xda, 0x0d};
+    unsigned char h[EVP_MAX_MD_SIZE];
+    unsigned int hl = 0;
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    int ok = c != NULL && EVP_DigestInit_ex(c, EVP_sha1(), NULL) == 1 &&
+             EVP_DigestUpdate(c, ns, sizeof(ns)) == 1 &&
+             EVP_DigestUpdate(c, m->ledger_id, strlen(m->ledger_id)) == 1 &&
+             EVP_DigestUpdate(c, "\n", 1) == 1 && EVP_DigestUpdate(c, kind, strlen(kind)) == 1 &&
+             EVP_DigestUpdate(c, "\n", 1) == 1 && EVP_DigestUpdate(c, key, strlen(key)) == 1 &&
+             EVP_DigestFinal_ex(c, h, &hl) == 1;
+    EVP_MD_CTX_free(c);
+    if (!ok)
+        memset(h, 0, sizeof(h)); /* only on allocation failure; still a valid IRI */
+    h[6] = (unsigned char)((h[6] & 0x0f) | 0x50);
+    h[8] = (unsigned char)((h[8] & 0x3f) | 0x80);
+    snprintf(out, IRI_SIZE,
+             "kb:%s-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", kind,
+             h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12], h[13],
+             h[14], h[15]);
+}
+
+static json_t *
+ref(const char *id)
+{
+    return json_pack("{s:s}", "@id", id);
 }
 
 static json_t *
@@ -59,12 +91,17 @@ dt(const char *t)
     return json_pack("{s:s, s:s}", "@type", "xsd:dateTime", "@value", t);
 }
 
+/* A uco-types:Hash node; key names the object and the method. */
 static json_t *
-hash(const char *method, const char *hex)
+hash(const struct custos_custody *m, const char *key, const char *method, const char *hex)
 {
-    return json_pack("{s:s, s:{s:s, s:s}, s:{s:s, s:s}}", "@type", "uco-types:Hash",
-                     "uco-types:hashMethod", "@type", "uco-vocabulary:HashNameVocab", "@value",
-                     method, "uco-types:hashValue", "@type", "xsd:hexBinary", "@value", hex);
+    char id[IRI_SIZE], k[256];
+    snprintf(k, sizeof(k), "%s\n%s", key, method);
+    iri(m, "hash", k, id);
+    /* hashMethod is a plain string of HashNameVocab: UCO 1.4.0 warns about the typed literal. */
+    return json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "@id", id, "@type", "uco-types:Hash",
+                     "uco-types:hashMethod", method, "uco-types:hashValue", "@type",
+                     "xsd:hexBinary", "@value", hex);
 }
 
 /* The CASE action name of a ledger action. */
@@ -97,10 +134,70 @@ performer(const struct custos_custody_event *e)
     return e->nparties > 0 ? &e->parties[0] : NULL;
 }
 
+/* The item an event acts on, as an index into m->items, or m->nitems. */
+static size_t
+item_index(const struct custos_custody *m, const char *id)
+{
+    size_t i = 0;
+    while (id != NULL && i < m->nitems && strcmp(m->items[i].id, id) != 0)
+        i++;
+    return id != NULL ? i : m->nitems;
+}
+
+/* The record and image of an acquire entry, added to the graph; their IRIs appended to res. */
+static void
+acquisition(const struct custos_custody *m, const struct custos_custody_event *e,
+            const struct custos_custody_item *it, json_t *graph, json_t *res)
+{
+    char id[IRI_SIZE], fid[IRI_SIZE], key[64], s1[600];
+    snprintf(key, sizeof(key), "%" PRIu64 "\nrecord", e->seq);
+    iri(m, "record", key, id);
+    iri(m, "content-data-facet", key, fid);
+    json_t *rh = json_array();
+    if (custos_custody_field(e, "record_sha256"))
+        json_array_append_new(rh, hash(m, key, "SHA256", custos_custody_field(e, "record_sha256")));
+    json_t *rec = json_pack("{s:s, s:s, s:s, s:[{s:s, s:s, s:o}]}", "@id", id, "@type",
+                            "uco-observable:ObservableObject", "uco-core:description",
+                            "acquisition record", "uco-core:hasFacet", "@id", fid, "@type",
+                            "uco-observable:ContentDataFacet", "uco-observable:hash", rh);
+    if (custos_custody_field(e, "record"))
+        json_object_set_new(rec, "uco-core:name", json_string(custos_custody_field(e, "record")));
+    json_array_append_new(graph, rec);
+    json_array_append_new(res, ref(id));
+
+    const char *sha256 = custos_custody_field(e, "image_sha256");
+    const char *sha1 = custos_custody_field(e, "sha1");
+    const char *md5 = custos_custody_field(e, "md5");
+    if (sha256 == NULL && sha1 == NULL && md5 == NULL)
+        return;
+    snprintf(key, sizeof(key), "%" PRIu64 "\nimage", e->seq);
+    iri(m, "image", key, id);
+    iri(m, "content-data-facet", key, fid);
+    json_t *ih = json_array();
+    if (sha256)
+        json_array_append_new(ih, hash(m, key, "SHA256", sha256));
+    if (sha1)
+        json_array_append_new(ih, hash(m, key, "SHA1", sha1));
+    if (md5)
+        json_array_append_new(ih, hash(m, key, "MD5", md5));
+    json_t *cdf = json_pack("{s:s, s:s, s:o}", "@id", fid, "@type",
+                            "uco-observable:ContentDataFacet", "uco-observable:hash", ih);
+    if (custos_custody_field(e, "size"))
+        json_object_set_new(cdf, "uco-observable:sizeInBytes",
+                            json_pack("{s:s, s:s}", "@type", "xsd:integer", "@value",
+                                      custos_custody_field(e, "size")));
+    snprintf(s1, sizeof(s1), "forensic image of %s", it != NULL ? it->id : "the item");
+    json_array_append_new(graph, json_pack("{s:s, s:s, s:s, s:[o]}", "@id", id, "@type",
+                                           "uco-observable:ObservableObject",
+                                           "uco-core:description", s1, "uco-core:hasFacet", cdf));
+    json_array_append_new(res, ref(id));
+}
+
 int
 custos_custody_case_jsonld(const struct custos_custody *m, char **out, struct custos_error *err)
 {
-    char base[256], buf[1024], s1[600];
+    char base[256], buf[1024], s1[600], id[IRI_SIZE], id2[IRI_SIZE];
+    char tool[IRI_SIZE], auth[IRI_SIZE], inv[IRI_SIZE], bundle_id[IRI_SIZE];
     snprintf(base, sizeof(base), "http://custos.invalid/ledger/%s/", m->ledger_id);
     json_t *ctx =
         json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "case-investigation",
@@ -117,15 +214,27 @@ custos_custody_case_jsonld(const struct custos_custody *m, char **out, struct cu
                   "http://www.w3.org/2001/XMLSchema#");
     json_object_set_new(ctx, "kb", json_string(base));
     json_t *graph = json_array(), *members = json_array(), *inv_objects = json_array();
+    /* Per item: its Device IRI, its last provenance record, what was derived from it. */
+    char(*dev)[IRI_SIZE] = calloc(m->nitems + 1, IRI_SIZE);
+    char(*last_pr)[IRI_SIZE] = calloc(m->nitems + 1, IRI_SIZE);
+    json_t **derived = calloc(m->nitems + 1, sizeof(*derived));
+    if (ctx == NULL || graph == NULL || members == NULL || inv_objects == NULL || dev == NULL ||
+        last_pr == NULL || derived == NULL) {
+        json_decref(ctx), json_decref(graph), json_decref(members), json_decref(inv_objects);
+        free(dev), free(last_pr), free(derived);
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, m->path, "out of memory");
+    }
 
     /* The tool, and the authorisation. */
+    iri(m, "tool", "custos", tool);
     snprintf(buf, sizeof(buf), "custos %s", custos_version());
     json_array_append_new(graph,
-                          json_pack("{s:s, s:s, s:s, s:s, s:s}", "@id", "kb:tool-custos", "@type",
+                          json_pack("{s:s, s:s, s:s, s:s, s:s}", "@id", tool, "@type",
                                     "uco-tool:Tool", "uco-core:name", "custos", "uco-tool:version",
                                     custos_version(), "uco-core:description", buf));
+    iri(m, "authorization", m->authorisation, auth);
     json_array_append_new(
-        graph, json_pack("{s:s, s:s, s:s, s:[s]}", "@id", "kb:authorization", "@type",
+        graph, json_pack("{s:s, s:s, s:s, s:[s]}", "@id", auth, "@type",
                          "case-investigation:Authorization", "case-investigation:authorizationType",
                          "authorisation reference", "case-investigation:authorizationIdentifier",
                          m->authorisation));
@@ -133,9 +242,9 @@ custos_custody_case_jsonld(const struct custos_custody *m, char **out, struct cu
     /* People and their roles. Each distinct role gets one Role node. */
     for (size_t i = 0; i < m->npeople; i++) {
         const struct custos_custody_person *p = &m->people[i];
-        char pid[96], rid[96];
-        snprintf(pid, sizeof(pid), "kb:person-%.16s", p->fp);
-        snprintf(rid, sizeof(rid), "kb:role-%s", p->role);
+        char pid[IRI_SIZE], rid[IRI_SIZE];
+        iri(m, "person", p->fp, pid);
+        iri(m, "role", p->role, rid);
         int seen = 0;
         for (size_t k = 0; k < i; k++)
             seen |= strcmp(m->people[k].role, p->role) == 0;
@@ -150,89 +259,43 @@ custos_custody_case_jsonld(const struct custos_custody *m, char **out, struct cu
         json_array_append_new(graph, json_pack("{s:s, s:s, s:s, s:s}", "@id", pid, "@type",
                                                "uco-identity:Person", "uco-core:name", p->name,
                                                "uco-core:description", s1));
-        snprintf(buf, sizeof(buf), "kb:has-role-%.16s", p->fp);
-        json_array_append_new(graph, json_pack("{s:s, s:s, s:{s:s}, s:[{s:s}], s:s, s:b}", "@id",
-                                               buf, "@type", "uco-core:Relationship",
-                                               "uco-core:source", "@id", pid, "uco-core:target",
-                                               "@id", rid, "uco-core:kindOfRelationship",
-                                               "Has_Role", "uco-core:isDirectional", 1));
+        iri(m, "role-relationship", p->fp, id);
+        json_array_append_new(graph,
+                              json_pack("{s:s, s:s, s:o, s:[o], s:s, s:b}", "@id", id, "@type",
+                                        "uco-core:Relationship", "uco-core:source", ref(pid),
+                                        "uco-core:target", ref(rid), "uco-core:kindOfRelationship",
+                                        "Has_Role", "uco-core:isDirectional", 1));
     }
 
-    /* Items, what was derived from them, and their provenance records. */
+    /* Items: one Device each. */
     for (size_t i = 0; i < m->nitems; i++) {
         const struct custos_custody_item *it = &m->items[i];
-        char sl[256], iid[300];
-        slug(it->id, sl, sizeof(sl));
-        snprintf(iid, sizeof(iid), "kb:item-%s", sl);
-        json_t *facet = json_pack("{s:s, s:s}", "@id", "", "@type", "uco-observable:DeviceFacet");
-        snprintf(buf, sizeof(buf), "kb:item-%s-device-facet", sl);
-        json_object_set_new(facet, "@id", json_string(buf));
+        iri(m, "device", it->id, dev[i]);
+        iri(m, "device-facet", it->id, id);
+        json_t *facet = json_pack("{s:s, s:s}", "@id", id, "@type", "uco-observable:DeviceFacet");
         if (it->model)
             json_object_set_new(facet, "uco-observable:model", json_string(it->model));
         if (it->serial)
             json_object_set_new(facet, "uco-observable:serialNumber", json_string(it->serial));
         if (it->make) {
-            snprintf(buf, sizeof(buf), "kb:item-%s-manufacturer", sl);
-            json_array_append_new(graph, json_pack("{s:s, s:s, s:s}", "@id", buf, "@type",
-                                                   "uco-identity:Organization", "uco-core:name",
-                                                   it->make));
-            json_object_set_new(facet, "uco-observable:manufacturer",
-                                json_pack("{s:s}", "@id", buf));
+            iri(m, "organization", it->make, id2);
+            int seen = 0;
+            for (size_t k = 0; k < i; k++)
+                seen |= m->items[k].make != NULL && strcmp(m->items[k].make, it->make) == 0;
+            if (!seen)
+                json_array_append_new(graph, json_pack("{s:s, s:s, s:s}", "@id", id2, "@type",
+                                                       "uco-identity:Organization", "uco-core:name",
+                                                       it->make));
+            json_object_set_new(facet, "uco-observable:manufacturer", ref(id2));
         }
-        json_array_append_new(graph, json_pack("{s:s, s:s, s:s, s:s, s:[o]}", "@id", iid, "@type",
-                                               "uco-observable:Device", "uco-core:name", it->id,
-                                               "uco-core:description",
-                                               it->description ? it->description : "",
-                                               "uco-core:hasFacet", facet));
-        json_t *prov_objects = json_array();
-        json_array_append_new(prov_objects, json_pack("{s:s}", "@id", iid));
-        for (size_t k = 0; k < it->nevents; k++) {
-            const struct custos_custody_event *e = &m->events[it->events[k]];
-            if (strcmp(e->action, "acquire") != 0)
-                continue;
-            json_t *hashes = json_array();
-            json_array_append_new(hashes, hash("SHA256", custos_custody_field(e, "record_sha256")));
-            snprintf(buf, sizeof(buf), "kb:record-%" PRIu64, e->seq);
-            json_array_append_new(
-                graph, json_pack("{s:s, s:s, s:s, s:s, s:[{s:s, s:o}]}", "@id", buf, "@type",
-                                 "uco-observable:ObservableObject", "uco-core:name",
-                                 custos_custody_field(e, "record"), "uco-core:description",
-                                 "acquisition record", "uco-core:hasFacet", "@type",
-                                 "uco-observable:ContentDataFacet", "uco-observable:hash", hashes));
-            json_array_append_new(prov_objects, json_pack("{s:s}", "@id", buf));
-            json_t *ih = json_array();
-            if (custos_custody_field(e, "image_sha256"))
-                json_array_append_new(ih, hash("SHA256", custos_custody_field(e, "image_sha256")));
-            if (custos_custody_field(e, "sha1"))
-                json_array_append_new(ih, hash("SHA1", custos_custody_field(e, "sha1")));
-            if (custos_custody_field(e, "md5"))
-                json_array_append_new(ih, hash("MD5", custos_custody_field(e, "md5")));
-            if (json_array_size(ih) > 0) {
-                json_t *cdf = json_pack("{s:s, s:o}", "@type", "uco-observable:ContentDataFacet",
-                                        "uco-observable:hash", ih);
-                if (custos_custody_field(e, "size"))
-                    json_object_set_new(cdf, "uco-observable:sizeInBytes",
-                                        json_pack("{s:s, s:s}", "@type", "xsd:integer", "@value",
-                                                  custos_custody_field(e, "size")));
-                snprintf(buf, sizeof(buf), "kb:image-%" PRIu64, e->seq);
-                snprintf(s1, sizeof(s1), "forensic image of %s", it->id);
-                json_array_append_new(graph, json_pack("{s:s, s:s, s:s, s:[o]}", "@id", buf,
-                                                       "@type", "uco-observable:ObservableObject",
-                                                       "uco-core:description", s1,
-                                                       "uco-core:hasFacet", cdf));
-                json_array_append_new(prov_objects, json_pack("{s:s}", "@id", buf));
-            } else {
-                json_decref(ih);
-            }
-        }
-        snprintf(buf, sizeof(buf), "kb:provenance-record-%s", sl);
-        snprintf(s1, sizeof(s1), "custody of %s as recorded in ledger %s", it->id, m->ledger_id);
-        json_array_append_new(graph, json_pack("{s:s, s:s, s:s, s:s, s:o}", "@id", buf, "@type",
-                                               "case-investigation:ProvenanceRecord",
-                                               "case-investigation:exhibitNumber", it->id,
-                                               "uco-core:description", s1, "uco-core:object",
-                                               prov_objects));
-        json_array_append_new(inv_objects, json_pack("{s:s}", "@id", buf));
+        json_t *d =
+            json_pack("{s:s, s:s, s:s, s:[o]}", "@id", dev[i], "@type", "uco-observable:Device",
+                      "uco-core:name", it->id, "uco-core:hasFacet", facet);
+        if (it->description)
+            json_object_set_new(d, "uco-core:description", json_string(it->description));
+        json_array_append_new(graph, d);
+        derived[i] = json_array();
+        json_array_append_new(derived[i], ref(dev[i]));
     }
 
     /* One investigative action per entry (enrolments and attestations are bookkeeping). */
@@ -240,96 +303,106 @@ custos_custody_case_jsonld(const struct custos_custody *m, char **out, struct cu
         const struct custos_custody_event *e = &m->events[i];
         if (strcmp(e->action, "enroll") == 0 || strcmp(e->action, "attest") == 0)
             continue;
-        char aid[64], sl[256];
-        snprintf(aid, sizeof(aid), "kb:action-%" PRIu64, e->seq);
-        const struct custos_custody_party *pf = performer(e);
-        json_t *fac = json_pack("{s:s}", "@type", "uco-action:ActionReferencesFacet");
-        if (pf != NULL) {
-            const struct custos_custody_person *per = custos_custody_person(m, pf->fp);
-            snprintf(buf, sizeof(buf), "kb:person-%.16s", pf->fp);
-            json_object_set_new(fac, "uco-action:performer", json_pack("{s:s}", "@id", buf));
-            (void)per;
-        }
-        json_t *parts = json_array();
-        for (size_t k = 0; k < e->nparties; k++)
-            if (&e->parties[k] != pf) {
-                snprintf(buf, sizeof(buf), "kb:person-%.16s", e->parties[k].fp);
-                json_array_append_new(parts, json_pack("{s:s}", "@id", buf));
-            }
-        if (json_array_size(parts) > 0)
-            json_object_set_new(fac, "uco-action:participant", parts);
-        else
-            json_decref(parts);
-        const char *loc =
-            custos_custody_field(e, "location") ? custos_custody_field(e, "location") : e->place;
-        if (loc != NULL) {
-            snprintf(buf, sizeof(buf), "kb:location-%" PRIu64, e->seq);
-            json_array_append_new(graph,
-                                  json_pack("{s:s, s:s, s:s}", "@id", buf, "@type",
-                                            "uco-location:Location", "uco-core:description", loc));
-            json_object_set_new(fac, "uco-action:location", json_pack("{s:s}", "@id", buf));
-        }
-        json_object_set_new(fac, "uco-action:instrument",
-                            json_pack("{s:s}", "@id", "kb:tool-custos"));
-        json_t *objs = json_array(), *res = json_array();
-        if (e->item != NULL) {
-            slug(e->item, sl, sizeof(sl));
-            snprintf(buf, sizeof(buf), "kb:item-%s", sl);
-            json_array_append_new(objs, json_pack("{s:s}", "@id", buf));
-        }
-        if (strcmp(e->action, "acquire") == 0) {
-            snprintf(buf, sizeof(buf), "kb:record-%" PRIu64, e->seq);
-            json_array_append_new(res, json_pack("{s:s}", "@id", buf));
-            if (custos_custody_field(e, "image_sha256") || custos_custody_field(e, "sha1") ||
-                custos_custody_field(e, "md5")) {
-                snprintf(buf, sizeof(buf), "kb:image-%" PRIu64, e->seq);
-                json_array_append_new(res, json_pack("{s:s}", "@id", buf));
-            }
-        }
-        if (json_array_size(objs) > 0)
-            json_object_set_new(fac, "uco-action:object", objs);
-        else
-            json_decref(objs);
-        if (json_array_size(res) > 0)
-            json_object_set_new(fac, "uco-action:result", res);
-        else
-            json_decref(res);
+        char aid[IRI_SIZE], key[32];
+        snprintf(key, sizeof(key), "%" PRIu64, e->seq);
+        iri(m, "investigative-action", key, aid);
         snprintf(s1, sizeof(s1), "ledger entry %" PRIu64 " (line SHA-256 %s): ", e->seq, e->sha256);
         struct custos__sb d = {0};
         custos__sb_puts(&d, s1);
         custos__sb_puts(&d, e->text);
         char *desc = custos__sb_take(&d);
-        json_array_append_new(
-            graph, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:[o]}", "@id", aid, "@type",
-                             "case-investigation:InvestigativeAction", "uco-core:name",
-                             action_name(e->action), "uco-core:description", desc ? desc : "",
-                             "uco-action:startTime", dt(e->time), "uco-action:endTime", dt(e->time),
-                             "uco-core:hasFacet", fac));
+        json_t *act =
+            json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "@id", aid, "@type",
+                      "case-investigation:InvestigativeAction", "uco-core:name",
+                      action_name(e->action), "uco-core:description", desc ? desc : "",
+                      "uco-action:startTime", dt(e->time), "uco-action:endTime", dt(e->time));
         free(desc);
-        json_array_append_new(inv_objects, json_pack("{s:s}", "@id", aid));
+        const struct custos_custody_party *pf = performer(e);
+        if (pf != NULL) {
+            iri(m, "person", pf->fp, id);
+            json_object_set_new(act, "uco-action:performer", ref(id));
+        }
+        json_t *parts = json_array();
+        for (size_t k = 0; k < e->nparties; k++)
+            if (&e->parties[k] != pf) {
+                iri(m, "person", e->parties[k].fp, id);
+                json_array_append_new(parts, ref(id));
+            }
+        const char *loc =
+            custos_custody_field(e, "location") ? custos_custody_field(e, "location") : e->place;
+        if (loc != NULL) {
+            iri(m, "location", key, id);
+            json_array_append_new(graph,
+                                  json_pack("{s:s, s:s, s:s}", "@id", id, "@type",
+                                            "uco-location:Location", "uco-core:description", loc));
+            json_object_set_new(act, "uco-action:location", ref(id));
+        }
+        json_object_set_new(act, "uco-action:instrument", ref(tool));
+        json_t *objs = json_array(), *res = json_array();
+        size_t ix = item_index(m, e->item);
+        if (ix < m->nitems) {
+            /* The chain of custody: the item and its last provenance record go in,
+             * the record of its custody after this act comes out. */
+            json_array_append_new(objs, ref(dev[ix]));
+            if (last_pr[ix][0] != '\0')
+                json_array_append_new(objs, ref(last_pr[ix]));
+            if (strcmp(e->action, "acquire") == 0)
+                acquisition(m, e, &m->items[ix], graph, res);
+            for (size_t k = 0; k < json_array_size(res); k++)
+                json_array_append(derived[ix], json_array_get(res, k));
+            snprintf(buf, sizeof(buf), "%s\n%" PRIu64, m->items[ix].id, e->seq);
+            iri(m, "provenance-record", buf, last_pr[ix]);
+            snprintf(s1, sizeof(s1), "custody of %s after ledger entry %" PRIu64 " (%s)",
+                     m->items[ix].id, e->seq, action_name(e->action));
+            json_array_append_new(graph, json_pack("{s:s, s:s, s:s, s:s, s:O}", "@id", last_pr[ix],
+                                                   "@type", "case-investigation:ProvenanceRecord",
+                                                   "case-investigation:exhibitNumber",
+                                                   m->items[ix].id, "uco-core:description", s1,
+                                                   "uco-core:object", derived[ix]));
+            json_array_insert_new(res, 0, ref(last_pr[ix]));
+            json_array_append_new(inv_objects, ref(last_pr[ix]));
+        } else if (strcmp(e->action, "acquire") == 0) {
+            acquisition(m, e, NULL, graph, res);
+        }
+        if (json_array_size(parts) > 0)
+            json_object_set_new(act, "uco-action:participant", parts);
+        else
+            json_decref(parts);
+        if (json_array_size(objs) > 0)
+            json_object_set_new(act, "uco-action:object", objs);
+        else
+            json_decref(objs);
+        if (json_array_size(res) > 0)
+            json_object_set_new(act, "uco-action:result", res);
+        else
+            json_decref(res);
+        json_array_append_new(graph, act);
+        json_array_append_new(inv_objects, ref(aid));
     }
+    for (size_t i = 0; i < m->nitems; i++)
+        json_decref(derived[i]);
+    free(dev), free(last_pr), free(derived);
 
     /* The investigation, then the bundle that holds everything. */
+    iri(m, "investigation", m->case_id, inv);
     snprintf(s1, sizeof(s1), "incident level %d; report due %s, recovery due %s; %s", m->level,
              m->report_due, m->recovery_due, m->closed != CUSTOS_CUSTODY_NONE ? "closed" : "open");
-    json_array_append_new(
-        graph, json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s}, s:o}", "@id", "kb:investigation",
-                         "@type", "case-investigation:Investigation", "uco-core:name", m->case_id,
-                         "case-investigation:focus", "incident evidence preservation",
-                         "uco-core:description", s1, "case-investigation:relevantAuthorization",
-                         "@id", "kb:authorization", "uco-core:object", inv_objects));
+    json_array_append_new(graph, json_pack("{s:s, s:s, s:s, s:s, s:s, s:[o], s:o}", "@id", inv,
+                                           "@type", "case-investigation:Investigation",
+                                           "uco-core:name", m->case_id, "case-investigation:focus",
+                                           "incident evidence preservation", "uco-core:description",
+                                           s1, "case-investigation:relevantAuthorization",
+                                           ref(auth), "uco-core:object", inv_objects));
     for (size_t i = 0; i < json_array_size(graph); i++)
         json_array_append_new(
-            members,
-            json_pack("{s:s}", "@id",
-                      json_string_value(json_object_get(json_array_get(graph, i), "@id"))));
+            members, ref(json_string_value(json_object_get(json_array_get(graph, i), "@id"))));
     snprintf(s1, sizeof(s1),
              "chain of custody of case %s, ledger %s, %" PRIu64
              " entries, head %s, exported by custos %s",
              m->case_id, m->ledger_id, m->report->entries, m->report->head, custos_version());
-    json_t *bundle =
-        json_pack("{s:s, s:s, s:s, s:o}", "@id", "kb:bundle", "@type", "uco-core:Bundle",
-                  "uco-core:description", s1, "uco-core:object", members);
+    iri(m, "bundle", m->report->head, bundle_id);
+    json_t *bundle = json_pack("{s:s, s:s, s:s, s:o}", "@id", bundle_id, "@type", "uco-core:Bundle",
+                               "uco-core:description", s1, "uco-core:object", members);
     json_array_insert_new(graph, 0, bundle);
     json_t *doc = json_pack("{s:o, s:o}", "@context", ctx, "@graph", graph);
     *out = doc != NULL ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;

@@ -14,6 +14,9 @@ pkgs="$pkgs ntfs-3g" # custos-hash tests: mkntfs, ntfscp write NTFS images unmou
 pkgs="$pkgs clang libclang-rt-14-dev" # tests/fuzz: libFuzzer, ASan and UBSan runtimes (build-fuzz/)
 pkgs="$pkgs libxml2-utils" # hash-format: xmllint --schema dfxml.xsd
 pkgs="$pkgs golang-go golang-golang-x-mod-dev lighttpd curl" # ledger-publish: Go's reference tlog code; a log served over HTTP
+# case-shacl: node and npm run the SHACL engine (tests/shacl/setup.sh installs it
+# from npm into .cache/shacl); Debian's only when the machine has none of its own.
+command -v npm >/dev/null 2>&1 || pkgs="$pkgs nodejs npm"
 missing=""
 for p in $pkgs; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then

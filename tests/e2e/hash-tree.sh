@@ -94,7 +94,12 @@ check "sha256sum lines escape the newline name as coreutils does" \
 check "hashdeep format refuses a name with a newline (exit 5)" \
   'custos-hash -q -f hashdeep -o hd.txt t 2>hd.err; [ $? -eq 5 ] && grep -q "cannot hold a name with a newline" hd.err && [ ! -e hd.txt ]'
 check "hashdeep format of a plain tree" 'custos-hash -q -d md5,sha256 -f hashdeep -o hd.txt t/plain >/dev/null'
-check "hashdeep -a -l audits it clean (hashdeep itself)" 'hashdeep -c md5,sha256 -a -l -k hd.txt -r t/plain >hd.out'
+# The audit exactly as docs/formats/manifest.md documents it.
+check "hashdeep -l -o f -a -k audits it clean (hashdeep itself)" \
+  'hashdeep -l -o f -a -k hd.txt -r t/plain >hd.out && grep -qx "hashdeep: Audit passed" hd.out'
+check "the same audit fails once a file changed" \
+  'cp -a t/plain t/plain.keep && f=$(find t/plain -type f | head -n 1) && printf x >>"$f" &&
+   ! hashdeep -l -o f -a -k hd.txt -r t/plain >hd2.out; r=$?; rm -rf t/plain && mv t/plain.keep t/plain; [ $r -eq 0 ]'
 check "dfxml output" 'custos-hash -q -d md5,sha1 -f dfxml -o m.xml t >/dev/null'
 check "dfxml is well-formed XML with one fileobject per entry" \
   "[ \"\$(python3 -c 'import xml.etree.ElementTree as E; print(len(E.parse(\"m.xml\").getroot().findall(\".//{*}fileobject\")))')\" = $want ]"

@@ -184,8 +184,8 @@ assert len(by['uco-core:Bundle']) == 1
 assert all(o['@id'] in ids for o in by['uco-core:Bundle'][0]['uco-core:object'])
 inv = by['case-investigation:Investigation'][0]
 assert inv['uco-core:name'] == 'IR-2026-0077'
-assert inv['case-investigation:relevantAuthorization']['@id'] in ids
-assert sorted(p['case-investigation:exhibitNumber'] for p in by['case-investigation:ProvenanceRecord']) == ['E-1', 'E-2']
+assert inv['case-investigation:relevantAuthorization'][0]['@id'] in ids
+assert sorted(set(p['case-investigation:exhibitNumber'] for p in by['case-investigation:ProvenanceRecord'])) == ['E-1', 'E-2']
 assert len(by['uco-identity:Person']) == 4
 assert {r['uco-core:name'] for r in by['uco-role:Role']} == {'custodian', 'witness', 'vendor'}
 assert all(r['uco-core:kindOfRelationship'] == 'Has_Role' for r in by['uco-core:Relationship'])
@@ -193,9 +193,8 @@ acts = by['case-investigation:InvestigativeAction']
 names = [a['uco-core:name'] for a in acts]
 assert names.count('transferred') == 3 and 'destroyed' in names and 'seized' in names, names
 for a in acts:
-    f = a['uco-core:hasFacet'][0]
-    assert f['@type'] == 'uco-action:ActionReferencesFacet'
-    assert f['uco-action:performer']['@id'] in ids
+    assert 'uco-core:hasFacet' not in a  # UCO 1.x: no ActionReferencesFacet
+    assert a['uco-action:performer']['@id'] in ids
     assert a['uco-action:startTime']['@type'] == 'xsd:dateTime'
 dev = [x for x in by['uco-observable:Device'] if x['uco-core:name'] == 'E-1'][0]
 assert dev['uco-core:hasFacet'][0]['uco-observable:serialNumber'] == 'R5CW1234XYZ'
