@@ -138,6 +138,10 @@ custos__dispose_hash_stream(struct custos__filetype *ft, int in, const char *src
         if (*mime == NULL)
             rc = custos__dispose_nomem(err);
     }
+    if (rc != CUSTOS_OK) { /* the caller frees *mime only on success */
+        free(*mime);
+        *mime = NULL;
+    }
     free(buf);
     custos_digest_free(d);
     return rc;
