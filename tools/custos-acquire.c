@@ -41,11 +41,14 @@ static const char usage_text[] =
     "      --no-verify           do not re-read the written image\n"
     "      --record PATH         write the record to PATH instead\n"
     "      --json                print the record as JSON on standard output\n"
+    "      --key KEY             sign the record with KEY (the custodian's private key):\n"
+    "                            detached signature RECORD.sig, published with it; with\n"
+    "                            --ledger the custodian's key signs it as well\n"
     "\n"
     "Chain of custody (an `acquire` entry appended when the image is written):\n"
     "  -l, --ledger FILE         the case ledger (custos-ledger)\n"
     "      --item ID             the evidence item (default: --evidence-number)\n"
-    "      --key KEY             the custodian's private key\n"
+    "      --key KEY             the custodian's private key (it also signs the record)\n"
     "      --sign AS=KEY         another party signing now, e.g. witness=carol.key\n"
     "      --party AS=KEY.pub    a party who signs later with custos-ledger add attest\n"
     "      --passphrase-file F   one for all keys, or one per key (--key first)\n"
@@ -237,8 +240,6 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         return cli_usage(c, "missing -o OUTPUT");
     if (o->custody.ledger != NULL && o->custody.item == NULL)
         o->custody.item = a->evidence_number;
-    if (o->custody.ledger == NULL && o->custody.key != NULL)
-        return cli_usage(c, "--key needs --ledger");
     int rc = cli_custody_check(c, &o->custody);
     if (rc != 0)
         return rc;
@@ -291,7 +292,7 @@ inspect_source(struct cli *c, const char *path)
 }
 
 static void
-print_human(const struct custos_acquisition *a, const char *source)
+print_human(const struct custos_acquisition *a, const char *source, const struct custos_key *signer)
 {
     char size[32], hex[CUSTOS_DIGEST_HEX_MAX];
     uint64_t bytes = custos_acquisition_bytes(a);
@@ -331,6 +332,9 @@ print_human(const struct custos_acquisition *a, const char *source)
     for (size_t i = 0; i < nfiles; i++)
         printf("  image:  %s\n", files[i]);
     printf("  record: %s\n", custos_acquisition_record_path(a));
+    if (signer != NULL && custos_acquisition_signature_path(a) != NULL)
+        printf("  signed: %s by %s (%s)\n", custos_acquisition_signature_path(a),
+               custos_key_name(signer), custos_key_fingerprint(signer));
 }
 
 /* Appends the `acquire` entry for a published image, shown to its signers first. */
@@ -380,6 +384,7 @@ main(int argc, char **argv)
     struct custos_acquisition *a = NULL;
     struct custos_ledger *ledger = NULL;
     struct cli_parties parties = {0};
+    struct custos_key *own_key = NULL; /* --key without --ledger */
     cli_init(&c, "custos-acquire");
     memset(&o, 0, sizeof(o));
     cli_custody_init(&o.custody);
@@ -416,10 +421,18 @@ main(int argc, char **argv)
          * acquisition; the others sign after the digests exist. */
         if (status == CUSTOS_OK)
             status = cli_parties_unlock(&o.custody.signers, &parties, 0, &err);
-        if (status != CUSTOS_OK) {
-            cli_error(&c, &err);
-            goto out;
-        }
+        if (status == CUSTOS_OK)
+            o.acq.record_key = parties.key[0];
+    } else if (o.custody.key != NULL) {
+        /* Only the record is signed: the outputs are checked first, then the key. */
+        status = custos_acquire_check(&o.acq, &err);
+        if (status == CUSTOS_OK)
+            status = cli_load_private_key(&o.custody.signers, 0, o.custody.key, &own_key, &err);
+        o.acq.record_key = own_key;
+    }
+    if (status != CUSTOS_OK) {
+        cli_error(&c, &err);
+        goto out;
     }
     inspect_source(&c, o.acq.source);
     struct custos_progress prog = cli_progress(&c);
@@ -433,7 +446,7 @@ main(int argc, char **argv)
     if (o.json)
         cli_print_json(custos_acquisition_record_json(a));
     else
-        print_human(a, o.acq.source);
+        print_human(a, o.acq.source, o.acq.record_key);
     if (status != CUSTOS_OK)
         cli_error(&c, &err);
     /* An image with mapped read errors is still an acquisition to record. */
@@ -454,6 +467,7 @@ out:
     cli_case_facts_free(&facts);
     custos_ledger_free(ledger);
     cli_parties_free(&parties);
+    custos_key_free(own_key);
     custos_acquisition_free(a);
     free(cmdline);
     return custos_exit_code(status);
