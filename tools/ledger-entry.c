@@ -82,26 +82,14 @@ option_of(const struct options *o, const char *field)
 static int
 check_required(struct cli *c, const struct options *o, const char *action, struct custos_error *err)
 {
-    char *pj = NULL;
-    if (custos_ledger_policy(action, &pj, err) != CUSTOS_OK)
-        return 0; /* an unknown action is reported with the ledger's name */
-    json_t *pol = json_loads(pj, 0, NULL);
-    free(pj);
-    json_t *fields = json_object_get(pol, "fields");
-    int out = 0;
-    for (size_t i = 0; out == 0 && i < json_array_size(fields); i++) {
-        json_t *f = json_array_get(fields, i);
-        const char *name = json_string_value(json_object_get(f, "name"));
-        if (!json_is_true(json_object_get(f, "required")) ||
-            custos_ledger_field_automatic(action, name))
-            continue;
-        const char *opt = option_of(o, name);
-        if (ledger_field_value(o, name) == NULL)
-            out = cli_usage(c, "%s needs the field \"%s\" (--%s)", action, name,
-                            opt != NULL ? opt : name);
-    }
-    json_decref(pol);
-    return out;
+    (void)err;
+    char *fj = fields_json(o), name[64];
+    int missing = cli_missing_field(action, fj, name, sizeof(name));
+    free(fj);
+    if (!missing)
+        return 0;
+    const char *opt = option_of(o, name);
+    return cli_usage(c, "%s needs the field \"%s\" (--%s)", action, name, opt != NULL ? opt : name);
 }
 
 /* custos-ledger add ACTION --help: the action's parties and fields, from the policy table. */
