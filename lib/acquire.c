@@ -22,7 +22,8 @@
  * Invariants:
  *   1. The source is opened read-only (source.c); outputs are created only
  *      inside a staging directory and published by custos_staging_publish()
- *      after the image is finished, verified and its record written. Any
+ *      after the image is finished, verified and its record written (and
+ *      signed, with a key: stage_signature). Any
  *      failure, and an interruption, frees the staging directory: nothing
  *      that looks like a finished image is left.
  *   2. Every consumer sees every slot, in order; the digests are therefore
@@ -453,6 +454,7 @@ struct names {
     char base[1024];  /* EWF: BASE of BASE.E01; raw: the output's name */
     char first[8192]; /* the first image file's final path, checked up front */
     char record[8192];
+    char sig[8200]; /* record CUSTOS_RECORD_SIG_SUFFIX */
 };
 
 static int
@@ -478,9 +480,13 @@ plan_names(const struct custos_acquire_options *o, struct names *n, struct custo
         snprintf(n->record, sizeof(n->record), "%s", o->record_path);
     else
         snprintf(n->record, sizeof(n->record), "%s" CUSTOS_RECORD_SUFFIX, o->output);
+    snprintf(n->sig, sizeof(n->sig), "%s" CUSTOS_RECORD_SIG_SUFFIX, n->record);
     int rc = custos__refuse_existing(n->first, err);
     if (rc == CUSTOS_OK)
         rc = custos__refuse_existing(n->record, err);
+    /* Signing or not: an old signature beside a new record would mislead. */
+    if (rc == CUSTOS_OK)
+        rc = custos__refuse_existing(n->sig, err);
     return rc;
 }
 
@@ -728,6 +734,33 @@ stage_files(struct custos_acquisition *a, const struct custos_acquire_options *o
     return CUSTOS_OK;
 }
 
+/*
+ * Signs the record's exact bytes (as staged) for CUSTOS_PURPOSE_RECORD and
+ * stages RECORD.sig, so the signature appears with the record or not at all.
+ */
+static int
+stage_signature(struct custos_acquisition *a, struct custos_staging *st, const struct names *names,
+                struct custos_error *err)
+{
+    const struct custos_key *key = a->opt->record_key;
+    const char *sig_name = "record.json.sig";
+    char staged[8192];
+    uint8_t sig[CUSTOS_SIG_SIZE];
+    snprintf(staged, sizeof(staged), "%s/%s", custos_staging_dir(st), sig_name);
+    if ((a->sig_path = strdup(names->sig)) == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    struct custos_error e; /* its path would be the staging directory's */
+    int rc =
+        custos_sign(key, CUSTOS_PURPOSE_RECORD, a->record_json, strlen(a->record_json), sig, &e);
+    if (rc == CUSTOS_OK)
+        rc = custos_sigfile_write(staged, key, CUSTOS_PURPOSE_RECORD, sig, &e);
+    if (rc != CUSTOS_OK)
+        return custos_error_set(err, rc, e.sys_errno, names->sig, "cannot sign the record");
+    if (custos_staging_add(st, sig_name, names->sig) != CUSTOS_OK)
+        return custos_error_copy(err, custos_staging_error(st));
+    return CUSTOS_OK;
+}
+
 /* Builds the record, writes it into the staging directory and adds it to what st publishes. */
 static int
 stage_record(struct custos_acquisition *a, struct custos_staging *st, const struct names *names,
@@ -754,7 +787,7 @@ stage_record(struct custos_acquisition *a, struct custos_staging *st, const stru
     close(fd);
     if (custos_staging_add(st, rec_name, names->record) != CUSTOS_OK)
         return custos_error_copy(err, custos_staging_error(st));
-    return CUSTOS_OK;
+    return a->opt->record_key != NULL ? stage_signature(a, st, names, err) : CUSTOS_OK;
 }
 
 int

@@ -44,6 +44,7 @@ struct custos_acquisition {
     const char **file_paths; /* for custos_acquisition_files */
     char *record_path;
     char *record_json;
+    char *sig_path;                /* RECORD.sig as published; NULL when unsigned */
     struct custos__badmap *badmap; /* files over the bad ranges (badsector_map.c) */
 };
 

@@ -53,6 +53,12 @@ custos_acquisition_record_path(const struct custos_acquisition *a)
     return a->record_path;
 }
 
+const char *
+custos_acquisition_signature_path(const struct custos_acquisition *a)
+{
+    return a->sig_path;
+}
+
 const char *const *
 custos_acquisition_files(const struct custos_acquisition *a, size_t *count)
 {
@@ -87,6 +93,7 @@ custos_acquisition_free(struct custos_acquisition *a)
     free(a->source_path);
     free(a->record_path);
     free(a->record_json);
+    free(a->sig_path);
     free(a);
 }
 

@@ -6,7 +6,9 @@
  * in depth and count); then each artifact entry of the verified ledger is
  * matched: by name for records, by digest for packages and bundles, which
  * carry no name in the ledger. Digests are computed only for candidates:
- * an image is read only to check it against its verified record.
+ * an image is read only to check it against its verified record. A record
+ * with a detached signature beside it (RECORD.sig) has that checked against
+ * the enrolled key of the acquire entry's custodian, as the ledger holds it.
  */
 #include "custos/case_audit.h"
 
@@ -18,9 +20,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "custos/acquire.h"
 #include "custos/digest.h"
+#include "custos/key.h"
 #include "custos/ledger.h"
+#include "custos/sign.h"
 #include "custos/verify.h"
+#include "base64_private.h"
 #include "dispose_private.h"
 
 #define WALK_DEPTH 8
@@ -42,6 +48,13 @@ struct aentry {
     uint64_t seq;
     char action[16], item[128];
     char record[512], record_sha256[65], image_sha256[65], sha256[65], cert_sha256[65];
+    char custodian[65]; /* acquire: the custodian's key fingerprint */
+};
+
+/* A key some entry enrolled (open, enroll): what a record signature is checked with. */
+struct enrolled {
+    char fp[65];
+    char *pub; /* base64 SPKI, as the entry carries it */
 };
 
 struct state {
@@ -49,6 +62,8 @@ struct state {
     size_t nf, capf;
     struct aentry *e;
     size_t ne, cape;
+    struct enrolled *k;
+    size_t nk, capk;
     struct custos_case_audit *a;
     size_t capr;
 };
@@ -61,9 +76,35 @@ copy_field(const struct custos_ledger_entry *e, const char *name, char *out, siz
 }
 
 static int
+remember_keys(struct state *s, const struct custos_ledger_entry *e, struct custos_error *err)
+{
+    for (size_t i = 0; i < e->nparties; i++) {
+        if (e->parties[i].pub == NULL)
+            continue;
+        if (s->nk == s->capk) {
+            size_t cap = s->capk ? s->capk * 2 : 16;
+            struct enrolled *p = realloc(s->k, cap * sizeof(*p));
+            if (p == NULL)
+                return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+            s->k = p;
+            s->capk = cap;
+        }
+        struct enrolled *k = &s->k[s->nk];
+        snprintf(k->fp, sizeof(k->fp), "%s", e->parties[i].fp);
+        if ((k->pub = strdup(e->parties[i].pub)) == NULL)
+            return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+        s->nk++;
+    }
+    return CUSTOS_OK;
+}
+
+static int
 collect(void *ctx, const struct custos_ledger_entry *e, struct custos_error *err)
 {
     struct state *s = ctx;
+    int rc = remember_keys(s, e, err);
+    if (rc != CUSTOS_OK)
+        return rc;
     if (strcmp(e->action, "acquire") != 0 && strcmp(e->action, "seal") != 0 &&
         strcmp(e->action, "dispose") != 0 && strcmp(e->action, "verify") != 0)
         return CUSTOS_OK;
@@ -85,6 +126,9 @@ collect(void *ctx, const struct custos_ledger_entry *e, struct custos_error *err
     copy_field(e, "image_sha256", a->image_sha256, sizeof(a->image_sha256));
     copy_field(e, "sha256", a->sha256, sizeof(a->sha256));
     copy_field(e, "certificate_sha256", a->cert_sha256, sizeof(a->cert_sha256));
+    for (size_t i = 0; i < e->nparties; i++)
+        if (strcmp(e->action, "acquire") == 0 && strcmp(e->parties[i].as, "custodian") == 0)
+            snprintf(a->custodian, sizeof(a->custodian), "%s", e->parties[i].fp);
     return CUSTOS_OK;
 }
 
@@ -256,6 +300,35 @@ check_content(struct custos_case_audit_row *r, const struct cfile *f,
     custos_verify_free(v);
 }
 
+/* Checks sigpath over the record at path with the enrolled key of fingerprint fp. */
+static void
+check_record_sig(const struct state *s, struct custos_case_audit_row *r, const char *fp,
+                 const char *path, const char *sigpath)
+{
+    const char *pub = NULL;
+    for (size_t i = 0; i < s->nk; i++)
+        if (strcmp(s->k[i].fp, fp) == 0)
+            pub = s->k[i].pub;
+    struct custos_key *key = NULL;
+    struct custos_error e;
+    uint8_t der[256];
+    size_t len = 0;
+    r->status = CUSTOS_E_UNTRUSTED;
+    if (pub == NULL || custos__b64_decode(pub, strlen(pub), der, sizeof(der), &len) != 0 ||
+        custos_key_from_spki(&key, der, len, NULL, NULL, &e) != CUSTOS_OK) {
+        snprintf(r->note, sizeof(r->note),
+                 "the custodian's key %.16s is not enrolled in the ledger", fp);
+        return;
+    }
+    r->status = custos_sign_verify_file(key, CUSTOS_PURPOSE_RECORD, path, sigpath, &e);
+    if (r->status == CUSTOS_OK)
+        snprintf(r->note, sizeof(r->note), "signed by the acquire entry's custodian (key %.16s)",
+                 fp);
+    else
+        snprintf(r->note, sizeof(r->note), "%s", e.message);
+    custos_key_free(key);
+}
+
 static int
 audit_entry(struct state *s, const struct aentry *e, const char *dir,
             const struct custos_progress *progress, struct custos_error *err)
@@ -339,6 +412,18 @@ audit_entry(struct state *s, const struct aentry *e, const char *dir,
                                                : "(in its manifest)");
         check_content(c, hit, progress);
     }
+    char sigpath[8200];
+    struct stat sb;
+    snprintf(sigpath, sizeof(sigpath), "%s" CUSTOS_RECORD_SIG_SUFFIX, hit->path);
+    if (strcmp(e->action, "acquire") == 0 && by_name && e->custodian[0] != '\0' &&
+        lstat(sigpath, &sb) == 0) {
+        struct custos_case_audit_row *g = new_row(s, e, "signature", err);
+        if (g == NULL)
+            return CUSTOS_E_NOMEM;
+        snprintf(g->artifact, sizeof(g->artifact), "%s" CUSTOS_RECORD_SIG_SUFFIX, hit->rel);
+        snprintf(g->recorded, sizeof(g->recorded), "%s", e->custodian);
+        check_record_sig(s, g, e->custodian, hit->path, sigpath);
+    }
     return CUSTOS_OK;
 }
 
@@ -389,6 +474,9 @@ custos_case_audit_run(const char *ledger_path, const char *dir, const char *cons
     }
     free(s.f);
     free(s.e);
+    for (size_t i = 0; i < s.nk; i++)
+        free(s.k[i].pub);
+    free(s.k);
     return rc;
 }
 

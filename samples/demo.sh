@@ -24,7 +24,11 @@
 #   9. hand the medium to a destruction vendor, wipe the working copy, and
 #      certify, verify and print the destruction proof (custos-dispose);
 #  10. show the custody history and export the custody report and the
-#      verification kit (custos-ledger).
+#      verification kit (custos-ledger);
+#  11. the incident-site scenario in 6 commands, as a script runs it (--yes,
+#      --passphrase-file): open a new case, enrol the witness and the lab's
+#      receiver, collect and image the medium in one run (signed record),
+#      seal it, transfer it to the lab, and the legal team's audit.
 #
 # Exits non-zero, naming the step, on any failure.
 set -eu
@@ -380,6 +384,40 @@ indented custos-ledger show -l "$ledger" || fail "custos-ledger show"
 indented custos-ledger verify -l "$ledger" || fail "custos-ledger verify"
 custos-ledger export -q -l "$ledger" -o "$out/custody-report" || fail "custos-ledger export"
 echo "custody report, CASE/UCO JSON-LD and verification kit: $out/custody-report/"
+
+section "15. The incident site in 6 commands: open, enrol, collect + acquire, seal, transfer, audit"
+# Keys are made beforehand (the lab's receiver's here; not counted). A person
+# at a terminal leaves out --yes and the passphrase files: each is then shown
+# every entry and types their passphrase once per step (tests/e2e/incident-site.sh).
+K=$out/keys
+printf 'demo passphrase of the lab\n' >"$K/lab.pass"
+custos-key generate -q --name "Demo Lab Receiver" --role custodian -o "$K/lab.key" \
+  --passphrase-file "$K/lab.pass" || fail "custos-key generate (the lab's receiver)"
+I=$out/incident
+mkdir -p "$I/EV-02"
+IL=$I/case.ledger
+cust="--passphrase-file $K/custodian.pass"
+wit="--passphrase-file $K/witness.pass"
+custos-ledger open -l "$IL" --key "$K/custodian.key" $cust --case IR-2026-0118 --level 3 \
+  --authorisation "IR-2026-0118/APPROVAL-01" || fail "1/6 custos-ledger open"
+# shellcheck disable=SC2086
+custos-ledger add --yes enroll -l "$IL" --sign subject="$K/witness.key" --sign subject="$K/lab.key" \
+  --sign approver="$K/custodian.key" $wit --passphrase-file "$K/lab.pass" $cust ||
+  fail "2/6 custos-ledger add enroll (witness and lab)"
+# shellcheck disable=SC2086
+custos-acquire -q --yes -l "$IL" --key "$K/custodian.key" --sign witness="$K/witness.key" $cust $wit \
+  --item EV-02 --collect --description "USB stick found at the incident site" \
+  "$out/usb-stick.img" -o "$I/EV-02/usb-stick.E01" || fail "3/6 custos-acquire --collect"
+# shellcheck disable=SC2086
+custos-seal create -q --yes -l "$IL" --key "$K/custodian.key" --sign witness="$K/witness.key" $cust $wit \
+  --evidence EV-02 --seal TE-000118 -o "$I/EV-02.tar" "$I/EV-02" || fail "4/6 custos-seal create"
+# shellcheck disable=SC2086
+custos-ledger add --yes transfer -l "$IL" --sign releaser="$K/custodian.key" --sign receiver="$K/lab.key" \
+  $cust --passphrase-file "$K/lab.pass" --item EV-02 --reason "to the forensic lab" \
+  --seal-checked "TE-000118 intact" || fail "5/6 custos-ledger add transfer"
+indented custos-ledger audit -l "$IL" || fail "6/6 custos-ledger audit"
+grep -q "signature .*OK" "$out/.step.txt" || fail "the audit did not check the record's signature"
+echo "6 commands; the record's signature checked by the audit: ok"
 
 section "Done"
 echo "everything checked out; the outputs are in $out"

@@ -905,3 +905,72 @@ cli_parties_find(const struct cli_parties *p, const char *as)
         i++;
     return i;
 }
+
+int
+cli_missing_field(const char *action, const char *fields_json, char *name, size_t size)
+{
+    char *pj = NULL;
+    struct custos_error err;
+    if (custos_ledger_policy(action, &pj, &err) != CUSTOS_OK)
+        return 0;
+    json_t *pol = json_loads(pj, 0, NULL);
+    json_t *given = fields_json != NULL ? json_loads(fields_json, 0, NULL) : NULL;
+    free(pj);
+    json_t *f;
+    size_t i;
+    int out = 0;
+    json_array_foreach(json_object_get(pol, "fields"), i, f)
+    {
+        const char *fname = json_string_value(json_object_get(f, "name"));
+        if (out || fname == NULL || !json_is_true(json_object_get(f, "required")) ||
+            custos_ledger_field_automatic(action, fname) || json_object_get(given, fname) != NULL)
+            continue;
+        snprintf(name, size, "%s", fname);
+        out = 1;
+    }
+    json_decref(given);
+    json_decref(pol);
+    return out;
+}
+
+int
+cli_parties_fit(const char *action, const struct cli_parties *p, struct custos_error *err)
+{
+    char *pj = NULL;
+    int rc = custos_ledger_policy(action, &pj, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    json_t *pol = json_loads(pj, 0, NULL);
+    free(pj);
+    json_t *caps = json_object_get(pol, "parties"), *cap;
+    size_t i;
+    json_array_foreach(caps, i, cap)
+    {
+        const char *as = json_string_value(json_object_get(cap, "as"));
+        if (rc == CUSTOS_OK && json_is_true(json_object_get(cap, "required")) &&
+            cli_parties_find(p, as) == p->n)
+            rc = custos_error_set(err, CUSTOS_E_REFUSED, 0, NULL,
+                                  "%s needs a party acting as %s (--sign %s=KEY, or --party "
+                                  "%s=KEY.pub)",
+                                  action, as, as, as);
+    }
+    for (size_t k = 0; rc == CUSTOS_OK && k < p->n; k++) {
+        const char *role = custos_key_role(p->party[k].key);
+        int known = 0, allowed = 0;
+        json_array_foreach(caps, i, cap)
+        {
+            if (strcmp(json_string_value(json_object_get(cap, "as")), p->as[k]) != 0)
+                continue;
+            known = 1;
+            json_t *r;
+            size_t j;
+            json_array_foreach(json_object_get(cap, "roles"), j, r) allowed |=
+                strcmp(json_string_value(r), role) == 0;
+        }
+        if (!known || !allowed)
+            rc = custos_error_set(err, CUSTOS_E_REFUSED, 0, NULL, "%s (%s) may not act as %s in %s",
+                                  custos_key_name(p->party[k].key), role, p->as[k], action);
+    }
+    json_decref(pol);
+    return rc;
+}

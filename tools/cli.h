@@ -367,6 +367,24 @@ int cli_entry_record(struct cli *c, const struct cli_signers *s, struct cli_part
 int cli_entry_probe(struct custos_ledger *l, const char *action, const char *fields,
                     const struct cli_parties *p, const char *time, struct custos_error *err);
 
+/*
+ * The first field the policy of action requires, and the ledger does not
+ * fill in itself, that fields_json (a JSON object, NULL for none) lacks:
+ * copied into name (size bytes); returns 1 then, else 0 (also for an
+ * unknown action, which the ledger reports).
+ */
+int cli_missing_field(const char *action, const char *fields_json, char *name, size_t size);
+
+/*
+ * Checks the parties of p against the capacities the policy of action
+ * names, from the policy table alone (no ledger state): every required
+ * capacity has a party, every party's capacity is one of the action's and
+ * its key's role may act so. For a second entry made in the same run, whose
+ * ledger state a dry run cannot see yet. Returns CUSTOS_OK, or
+ * CUSTOS_E_REFUSED with err naming the capacity.
+ */
+int cli_parties_fit(const char *action, const struct cli_parties *p, struct custos_error *err);
+
 /* Prints a JSON document (a NUL-terminated string) and a newline on stdout. */
 int cli_print_json(const char *json);
 

@@ -41,19 +41,27 @@ static const char usage_text[] =
     "      --no-verify           do not re-read the written image\n"
     "      --record PATH         write the record to PATH instead\n"
     "      --json                print the record as JSON on standard output\n"
+    "      --key KEY             sign the record with KEY (the custodian's private key):\n"
+    "                            detached signature RECORD.sig, published with it; with\n"
+    "                            --ledger the custodian's key signs it as well\n"
     "\n"
     "Chain of custody (an `acquire` entry appended when the image is written):\n"
     "  -l, --ledger FILE         the case ledger (custos-ledger)\n"
     "      --item ID             the evidence item (default: --evidence-number)\n"
-    "      --key KEY             the custodian's private key\n"
+    "      --key KEY             the custodian's private key (it also signs the record)\n"
     "      --sign AS=KEY         another party signing now, e.g. witness=carol.key\n"
     "      --party AS=KEY.pub    a party who signs later with custos-ledger add attest\n"
     "      --passphrase-file F   one for all keys, or one per key (--key first)\n"
     "      --passphrase-fd N     read the passphrases from descriptor N\n"
     "      --yes                 sign without asking each signer to confirm the entry\n"
+    "      --collect             record the item's collection too: a `collect` entry\n"
+    "                            (with --description and, if known, --make, --model,\n"
+    "                            --serial, --location) signed before imaging; it stands\n"
+    "                            even if the imaging then fails\n"
     "  With --ledger, the case number and authorisation are the ledger's (given\n"
     "  ones must match), the description defaults to the item's collect entry\n"
     "  and the evidence number to the item.\n"
+    "  Everything is checked before any passphrase is asked or a byte read.\n"
     "  The custodian's passphrase is asked before imaging; each --sign party\n"
     "  is shown the entry with its digests afterwards and confirms, then signs.\n"
     "  -q, --quiet               no progress line\n"
@@ -67,16 +75,21 @@ static const char usage_text[] =
 
 enum {
     OPT_CASE = 256,
+    OPT_COLLECT,
     OPT_DESCRIPTION,
     OPT_EVIDENCE,
     OPT_EXAMINER,
     OPT_JSON,
+    OPT_LOCATION,
+    OPT_MAKE,
+    OPT_MODEL,
     OPT_NO_AUTH,
     OPT_NO_VERIFY,
     OPT_NOTES,
     OPT_RECORD,
     OPT_RETRIES,
     OPT_SECTOR,
+    OPT_SERIAL,
     OPT_VERIFY,
 };
 
@@ -84,6 +97,7 @@ enum {
 static const struct option longopts[] = {
     {"authorisation", required_argument, NULL, 'a'},
     {"case-number", required_argument, NULL, OPT_CASE},
+    {"collect", no_argument, NULL, OPT_COLLECT},
     {"compression", required_argument, NULL, 'c'},
     {"description", required_argument, NULL, OPT_DESCRIPTION},
     {"digests", required_argument, NULL, 'd'},
@@ -92,6 +106,9 @@ static const struct option longopts[] = {
     {"format", required_argument, NULL, 'f'},
     {"help", no_argument, NULL, 'h'},
     {"json", no_argument, NULL, OPT_JSON},
+    {"location", required_argument, NULL, OPT_LOCATION},
+    {"make", required_argument, NULL, OPT_MAKE},
+    {"model", required_argument, NULL, OPT_MODEL},
     {"no-authorisation", no_argument, NULL, OPT_NO_AUTH},
     {"no-verify", no_argument, NULL, OPT_NO_VERIFY},
     {"notes", required_argument, NULL, OPT_NOTES},
@@ -101,6 +118,7 @@ static const struct option longopts[] = {
     {"retries", required_argument, NULL, OPT_RETRIES},
     {"sector-size", required_argument, NULL, OPT_SECTOR},
     {"segment-size", required_argument, NULL, 's'},
+    {"serial", required_argument, NULL, OPT_SERIAL},
     {"verify", no_argument, NULL, OPT_VERIFY},
     {"version", no_argument, NULL, 'V'},
     {"window", required_argument, NULL, 'w'},
@@ -113,6 +131,8 @@ struct options {
     const char *format;
     int json;
     int verify_set, no_verify_set;
+    int collect;                                  /* --collect */
+    const char *make, *model, *serial, *location; /* of the collect entry */
     struct cli_custody custody; /* --ledger, --key (the custodian), --sign, --party ... */
 };
 
@@ -125,6 +145,22 @@ parse_uint(const char *s, unsigned long max, unsigned long *out)
         return -1;
     *out = v;
     return 0;
+}
+
+/* The fields of the item's collect entry, as JSON (new string). */
+static char *
+collect_fields(const struct options *o)
+{
+    const char *name[] = {"item", "description", "make", "model", "serial", "location"};
+    const char *value[] = {o->custody.item, o->acq.description, o->make,
+                           o->model,        o->serial,          o->location};
+    json_t *j = json_object();
+    for (size_t i = 0; i < sizeof(name) / sizeof(name[0]); i++)
+        if (value[i] != NULL)
+            json_object_set_new(j, name[i], json_string(value[i]));
+    char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(j);
+    return s;
 }
 
 static int
@@ -190,6 +226,21 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         case OPT_JSON:
             o->json = 1;
             break;
+        case OPT_COLLECT:
+            o->collect = 1;
+            break;
+        case OPT_LOCATION:
+            o->location = optarg;
+            break;
+        case OPT_MAKE:
+            o->make = optarg;
+            break;
+        case OPT_MODEL:
+            o->model = optarg;
+            break;
+        case OPT_SERIAL:
+            o->serial = optarg;
+            break;
         case OPT_NO_AUTH:
             a->no_authorisation = 1;
             break;
@@ -237,11 +288,21 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         return cli_usage(c, "missing -o OUTPUT");
     if (o->custody.ledger != NULL && o->custody.item == NULL)
         o->custody.item = a->evidence_number;
-    if (o->custody.ledger == NULL && o->custody.key != NULL)
-        return cli_usage(c, "--key needs --ledger");
     int rc = cli_custody_check(c, &o->custody);
     if (rc != 0)
         return rc;
+    if (o->custody.ledger == NULL &&
+        (o->collect || o->make || o->model || o->serial || o->location))
+        return cli_usage(c, "--collect and its fields need --ledger");
+    if (!o->collect && (o->make || o->model || o->serial || o->location))
+        return cli_usage(c, "--make, --model, --serial and --location go with --collect");
+    if (o->collect) {
+        char *fields = collect_fields(o), name[64];
+        int missing = cli_missing_field("collect", fields, name, sizeof(name));
+        free(fields);
+        if (missing)
+            return cli_usage(c, "--collect needs the field \"%s\" (--%s)", name, name);
+    }
     if (a->no_authorisation && a->authorisation != NULL)
         return cli_usage(c, "--authorisation and --no-authorisation together");
     if (o->custody.ledger != NULL && a->no_authorisation)
@@ -291,7 +352,7 @@ inspect_source(struct cli *c, const char *path)
 }
 
 static void
-print_human(const struct custos_acquisition *a, const char *source)
+print_human(const struct custos_acquisition *a, const char *source, const struct custos_key *signer)
 {
     char size[32], hex[CUSTOS_DIGEST_HEX_MAX];
     uint64_t bytes = custos_acquisition_bytes(a);
@@ -331,6 +392,9 @@ print_human(const struct custos_acquisition *a, const char *source)
     for (size_t i = 0; i < nfiles; i++)
         printf("  image:  %s\n", files[i]);
     printf("  record: %s\n", custos_acquisition_record_path(a));
+    if (signer != NULL && custos_acquisition_signature_path(a) != NULL)
+        printf("  signed: %s by %s (%s)\n", custos_acquisition_signature_path(a),
+               custos_key_name(signer), custos_key_fingerprint(signer));
 }
 
 /* Appends the `acquire` entry for a published image, shown to its signers first. */
@@ -380,6 +444,7 @@ main(int argc, char **argv)
     struct custos_acquisition *a = NULL;
     struct custos_ledger *ledger = NULL;
     struct cli_parties parties = {0};
+    struct custos_key *own_key = NULL; /* --key without --ledger */
     cli_init(&c, "custos-acquire");
     memset(&o, 0, sizeof(o));
     cli_custody_init(&o.custody);
@@ -399,16 +464,21 @@ main(int argc, char **argv)
     struct cli_case_facts facts = {0};
     if (o.custody.ledger != NULL) {
         /* Everything knowable is checked before a passphrase is asked or a byte
-         * read: the case's facts, the policy (the probe stands in for the
-         * record's hash), the outputs. */
-        status = take_ledger_facts(&o, &facts, &err);
+         * read: the policy (the probe stands in for the record's hash), the
+         * case's facts, the outputs. With --collect the acquire entry can be
+         * dry-run only once the collect entry exists: the collect entry is,
+         * and the acquire entry's parties are checked against the policy. */
         json_t *j = json_pack("{s:s, s:s, s:s}", "item", o.custody.item, "record", "(pending)",
                               "record_sha256", CLI_ZERO_SHA256_HEX);
         char *probe = json_dumps(j, JSON_COMPACT);
         json_decref(j);
+        char *collect = o.collect ? collect_fields(&o) : NULL;
+        status = cli_custody_prepare(&o.custody, "custodian", o.collect ? "collect" : "acquire",
+                                     o.collect ? collect : probe, &ledger, &parties, &err);
+        if (status == CUSTOS_OK && o.collect)
+            status = cli_parties_fit("acquire", &parties, &err);
         if (status == CUSTOS_OK)
-            status = cli_custody_prepare(&o.custody, "custodian", "acquire", probe, &ledger,
-                                         &parties, &err);
+            status = take_ledger_facts(&o, &facts, &err);
         free(probe);
         if (status == CUSTOS_OK)
             status = custos_acquire_check(&o.acq, &err);
@@ -416,10 +486,23 @@ main(int argc, char **argv)
          * acquisition; the others sign after the digests exist. */
         if (status == CUSTOS_OK)
             status = cli_parties_unlock(&o.custody.signers, &parties, 0, &err);
-        if (status != CUSTOS_OK) {
-            cli_error(&c, &err);
-            goto out;
-        }
+        if (status == CUSTOS_OK)
+            o.acq.record_key = parties.key[0];
+        /* The collection happened: its entry stands even if imaging fails. */
+        if (status == CUSTOS_OK && o.collect)
+            status = cli_custody_record(&c, &o.custody, ledger, "collect", collect, &parties,
+                                        !o.json, &err);
+        free(collect);
+    } else if (o.custody.key != NULL) {
+        /* Only the record is signed: the outputs are checked first, then the key. */
+        status = custos_acquire_check(&o.acq, &err);
+        if (status == CUSTOS_OK)
+            status = cli_load_private_key(&o.custody.signers, 0, o.custody.key, &own_key, &err);
+        o.acq.record_key = own_key;
+    }
+    if (status != CUSTOS_OK) {
+        cli_error(&c, &err);
+        goto out;
     }
     inspect_source(&c, o.acq.source);
     struct custos_progress prog = cli_progress(&c);
@@ -433,7 +516,7 @@ main(int argc, char **argv)
     if (o.json)
         cli_print_json(custos_acquisition_record_json(a));
     else
-        print_human(a, o.acq.source);
+        print_human(a, o.acq.source, o.acq.record_key);
     if (status != CUSTOS_OK)
         cli_error(&c, &err);
     /* An image with mapped read errors is still an acquisition to record. */
@@ -454,6 +537,7 @@ out:
     cli_case_facts_free(&facts);
     custos_ledger_free(ledger);
     cli_parties_free(&parties);
+    custos_key_free(own_key);
     custos_acquisition_free(a);
     free(cmdline);
     return custos_exit_code(status);

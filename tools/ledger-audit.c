@@ -22,6 +22,8 @@ result_word(int status)
         return "MISSING";
     case CUSTOS_E_CORRUPT:
         return "DAMAGED";
+    case CUSTOS_E_UNTRUSTED:
+        return "UNTRUSTED";
     default:
         return "FAILED";
     }

@@ -82,26 +82,14 @@ option_of(const struct options *o, const char *field)
 static int
 check_required(struct cli *c, const struct options *o, const char *action, struct custos_error *err)
 {
-    char *pj = NULL;
-    if (custos_ledger_policy(action, &pj, err) != CUSTOS_OK)
-        return 0; /* an unknown action is reported with the ledger's name */
-    json_t *pol = json_loads(pj, 0, NULL);
-    free(pj);
-    json_t *fields = json_object_get(pol, "fields");
-    int out = 0;
-    for (size_t i = 0; out == 0 && i < json_array_size(fields); i++) {
-        json_t *f = json_array_get(fields, i);
-        const char *name = json_string_value(json_object_get(f, "name"));
-        if (!json_is_true(json_object_get(f, "required")) ||
-            custos_ledger_field_automatic(action, name))
-            continue;
-        const char *opt = option_of(o, name);
-        if (ledger_field_value(o, name) == NULL)
-            out = cli_usage(c, "%s needs the field \"%s\" (--%s)", action, name,
-                            opt != NULL ? opt : name);
-    }
-    json_decref(pol);
-    return out;
+    (void)err;
+    char *fj = fields_json(o), name[64];
+    int missing = cli_missing_field(action, fj, name, sizeof(name));
+    free(fj);
+    if (!missing)
+        return 0;
+    const char *opt = option_of(o, name);
+    return cli_usage(c, "%s needs the field \"%s\" (--%s)", action, name, opt != NULL ? opt : name);
 }
 
 /* custos-ledger add ACTION --help: the action's parties and fields, from the policy table. */
@@ -148,6 +136,73 @@ action_help(struct cli *c, const struct options *o, const char *action)
     return CUSTOS_EXIT_OK;
 }
 
+/* The parties of one enrolment of several: subject i of p, and every party not a subject. */
+static void
+enrolment_parties(const struct cli_parties *p, size_t i, struct cli_parties *q, size_t *idx)
+{
+    memset(q, 0, sizeof(*q));
+    for (size_t k = 0; k < p->n; k++) {
+        if (k != i && strcmp(p->as[k], "subject") == 0)
+            continue;
+        idx[q->n] = k;
+        q->party[q->n] = p->party[k];
+        q->key[q->n] = p->key[k];
+        q->as[q->n] = p->as[k];
+        q->path[q->n] = p->path[k];
+        q->pass_idx[q->n] = p->pass_idx[k];
+        q->n++;
+    }
+}
+
+/*
+ * add enroll with several --sign subject=KEY: one enroll entry per subject,
+ * each approved by the same approver, whose passphrase is asked once. Every
+ * entry is dry-run against the ledger before anybody's passphrase.
+ */
+static int
+add_enrolments(struct cli *c, struct options *o, struct custos_error *err)
+{
+    struct cli_parties p = {0};
+    struct custos_ledger *l = NULL;
+    char *fj = fields_json(o);
+    int rc = cli_parties_load_signers(o->signers.spec, o->signers.n, 0, &p, err);
+    for (size_t i = 0; rc == CUSTOS_OK && i < p.n; i++)
+        for (size_t j = i + 1; rc == CUSTOS_OK && j < p.n; j++)
+            if (strcmp(custos_key_fingerprint(p.key[i]), custos_key_fingerprint(p.key[j])) == 0)
+                rc = custos_error_set(err, CUSTOS_E_USAGE, 0, p.path[j], "is named twice");
+    if (rc == CUSTOS_OK)
+        rc = custos_ledger_open(&l, o->ledger, err);
+    for (int pass = 0; pass < 2 && rc == CUSTOS_OK; pass++) {
+        if (pass == 1)
+            rc = cli_confirm_possible(o->yes, err);
+        for (size_t i = 0; rc == CUSTOS_OK && i < p.n; i++) {
+            if (strcmp(p.as[i], "subject") != 0)
+                continue;
+            struct cli_parties q;
+            size_t idx[CLI_MAX_SIGNERS];
+            uint64_t seq = 0;
+            enrolment_parties(&p, i, &q, idx);
+            if (pass == 0) {
+                rc = cli_entry_probe(l, "enroll", fj, &q, o->time, err);
+            } else {
+                rc = cli_entry_record(c, &o->signers, &q, o->yes, l, "enroll", fj, o->time, 0, &seq,
+                                      err);
+                if (rc == CUSTOS_OK)
+                    print_entry(c, o, l, "enroll", seq);
+            }
+            /* q borrowed p's keys; unlocking may have replaced them. */
+            for (size_t j = 0; j < q.n; j++) {
+                p.key[idx[j]] = q.key[j];
+                p.party[idx[j]].key = q.party[j].key;
+            }
+        }
+    }
+    cli_parties_free(&p);
+    free(fj);
+    custos_ledger_free(l);
+    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : ledger_fail(c, err);
+}
+
 int
 cmd_add(struct cli *c, struct options *o, const char *action, int propose, struct custos_error *err)
 {
@@ -162,6 +217,11 @@ cmd_add(struct cli *c, struct options *o, const char *action, int propose, struc
     int urc = check_required(c, o, action, err);
     if (urc != 0)
         return urc;
+    size_t nsub = 0;
+    for (size_t i = 0; !propose && i < o->signers.n; i++)
+        nsub += strncmp(o->signers.spec[i], "subject=", 8) == 0;
+    if (strcmp(action, "enroll") == 0 && nsub > 1)
+        return add_enrolments(c, o, err);
     struct cli_parties p = {0};
     size_t n = propose ? o->nparty : o->signers.n;
     struct custos_ledger *l = NULL;

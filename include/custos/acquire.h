@@ -10,8 +10,9 @@
  * ring of buffers, so peak memory does not depend on the source size.
  * By default the written image is then re-read (E01 through libewf) and
  * every digest compared. The image, its segments and the acquisition record
- * (docs/formats/acquisition-record.md) are published together, atomically,
- * and never over an existing file.
+ * (docs/formats/acquisition-record.md), with the record's detached
+ * signature RECORD.sig when a key is given, are published together,
+ * atomically, and never over an existing file.
  *
  * Outline:
  *   1. struct custos_acquire_options o; custos_acquire_options_init(&o);
@@ -29,6 +30,7 @@
 #include "digest.h"
 #include "error.h"
 #include "export.h"
+#include "key.h"
 #include "progress.h"
 
 #ifdef __cplusplus
@@ -49,6 +51,8 @@ enum custos_compression {
 
 /* The file name suffix of the acquisition record written beside the image. */
 #define CUSTOS_RECORD_SUFFIX ".acquire.json"
+/* Appended to the record's path to name its detached signature file (key.md). */
+#define CUSTOS_RECORD_SIG_SUFFIX ".sig"
 /* The record's "format" value and version (docs/formats/acquisition-record.md). */
 #define CUSTOS_RECORD_FORMAT  "custos-acquisition-record"
 #define CUSTOS_RECORD_VERSION 1
@@ -77,6 +81,10 @@ struct custos_acquire_options {
     const char *authorisation; /* warrant, order or approval reference */
     int no_authorisation;      /* acquire without one; recorded as such */
     const char *command_line;  /* recorded verbatim when given */
+    /* The custodian's private key: sign the record's exact bytes for
+     * CUSTOS_PURPOSE_RECORD into RECORD.sig (sign.h), published with it.
+     * NULL: the record is not signed. */
+    const struct custos_key *record_key;
 };
 
 /* Fills o with the defaults: E01 fast, all digests, 1 GiB windows, 2 retries, verify on. */
@@ -119,6 +127,8 @@ CUSTOS_API int custos_acquire(const struct custos_acquire_options *o,
  * must make them before it asks anybody's passphrase: the options, that no
  * output exists, that the output directory is a directory, and that the
  * source exists (it is not opened). A source of "-" is not checked.
+ * RECORD.sig is refused when it exists, signing or not: a signature file
+ * beside a new record that it does not sign would mislead.
  * Returns: CUSTOS_OK; CUSTOS_E_USAGE; CUSTOS_E_REFUSED when an output
  * exists; CUSTOS_E_IO for a missing output directory or source.
  */
@@ -152,6 +162,9 @@ CUSTOS_API int custos_acquisition_verified(const struct custos_acquisition *a);
 
 /* The path of the published acquisition record. */
 CUSTOS_API const char *custos_acquisition_record_path(const struct custos_acquisition *a);
+
+/* The path of the record's published signature file, or NULL when it was not signed. */
+CUSTOS_API const char *custos_acquisition_signature_path(const struct custos_acquisition *a);
 
 /* The published image files, in order; *count is set. Paths as published. */
 CUSTOS_API const char *const *custos_acquisition_files(const struct custos_acquisition *a,

@@ -32,11 +32,14 @@ struct custos_case_audit_row {
     uint64_t seq;       /* the ledger entry naming it */
     char action[16];    /* its action: acquire, seal, dispose, verify */
     char item[128];     /* the item, or "" */
-    char kind[16];      /* record, image, package, payload, bundle, reference */
+    char kind[16];      /* record, image, signature (a record's .sig), package, payload,
+                           bundle, reference */
     char artifact[512]; /* the file found (relative to the directory), or the name sought */
-    char recorded[65];  /* the digest the ledger (or record) holds, hex */
+    char recorded[65];  /* the digest the ledger (or record) holds, hex; for a signature, the
+                           signer's key fingerprint */
     int status;         /* CUSTOS_OK, CUSTOS_E_MISMATCH (changed), CUSTOS_E_INCOMPLETE
-                           (missing or unreadable), CUSTOS_E_CORRUPT */
+                           (missing or unreadable), CUSTOS_E_CORRUPT, CUSTOS_E_UNTRUSTED
+                           (a signature that does not hold) */
     char note[1100];    /* what was found, in words */
 };
 

@@ -72,6 +72,8 @@ is "entry: md5 = md5sum of the source" "$(last md5)" "$(md5 disk.img)"
 is "entry: size" "$(last size)" "$(fsize disk.img)"
 check "the ledger verifies" custos-ledger verify -q -l c.ledger
 check "ewfverify accepts the image" ewfverify -q img.E01
+check "the custodian's key signed the record too" custos-verify -q -r img.E01.acquire.json \
+    --signer alice.key.pub img.E01
 
 # Nothing typed again: case number, authorisation and description come from the ledger.
 run 0 "acquire with only the item: the facts are the ledger's" custos-acquire -q --yes \

@@ -3,7 +3,8 @@
 # real tools (an E01 acquisition, a sealed package of it, a checkpoint) checks
 # out in one table; then each way an artifact can be wrong gives its row and
 # exit code: a changed record, a damaged image, a missing package, a changed
-# package payload; and a ledger that does not verify gives no table at all.
+# package payload, a record signature that does not hold; and a ledger that
+# does not verify gives no table at all.
 set -u
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
@@ -37,15 +38,18 @@ custos-ledger checkpoint -q -l $L --key alice.key --passphrase-file a.pass -o ca
 
 custos-ledger audit -l $L --checkpoint case/cp.note > out 2>&1; rc=$?
 check "a sound case: exit 0, every artifact OK" \
-  '[ $rc -eq 0 ] && grep -q "result:    OK: 4 of 4 artifacts check out" out'
-check "  the record, the image, the package and its payload are rows" \
+  '[ $rc -eq 0 ] && grep -q "result:    OK: 5 of 5 artifacts check out" out'
+check "  the record, its signature, the image, the package and its payload are rows" \
   'grep -q "record.*EV-1/ev1.E01.acquire.json.*OK" out && grep -q "image .*OK" out &&
+   grep -q "signature.*EV-1/ev1.E01.acquire.json.sig.*OK" out &&
    grep -q "package.*EV-1.tar .*OK" out && grep -q "payload.*OK" out'
 rec=$(sha256sum case/EV-1/ev1.E01.acquire.json | cut -c1-16)
 check "  the record's recorded SHA-256 is sha256sum's" 'grep -q "record .*$rec" out'
+fp=$(openssl pkey -pubin -in alice.key.pub -outform DER | sha256sum | cut -c1-16)
+check "  the signature row names the custodian's key" 'grep -q "signature .*$fp" out'
 custos-ledger audit -l $L case --json > out.json 2>&1; rc=$?
-check "  --json: 4 artifacts, status ok" \
-  'python3 -c "import json,sys; j=json.load(open(\"out.json\")); sys.exit(not(len(j[\"artifacts\"])==4 and j[\"status\"]==\"ok\"))"'
+check "  --json: 5 artifacts, status ok" \
+  'python3 -c "import json,sys; j=json.load(open(\"out.json\")); sys.exit(not(len(j[\"artifacts\"])==5 and j[\"status\"]==\"ok\"))"'
 
 cp -a case c1
 printf ' ' >> c1/EV-1/ev1.E01.acquire.json
@@ -72,6 +76,13 @@ printf 'X' | dd of="$f" bs=1 seek=100 conv=notrunc 2>/dev/null
 custos-ledger audit -l c4/case.ledger > out 2>&1; rc=$?
 check "a package rebuilt with a changed payload file: exit 1, the package matches, its payload CHANGED" \
   '[ $rc -eq 1 ] && grep -q "package.*OK" out && grep -q "payload.*CHANGED" out'
+
+cp -a case c6
+chmod u+w c6/EV-1/ev1.E01.acquire.json.sig
+sed -i 's/^signature: A/signature: B/; t; s/^signature: ./signature: A/' c6/EV-1/ev1.E01.acquire.json.sig
+custos-ledger audit -l c6/case.ledger > out 2>&1; rc=$?
+check "a record signature that does not verify: exit 4, UNTRUSTED, the record itself OK" \
+  '[ $rc -eq 4 ] && grep -q "signature.*UNTRUSTED" out && grep -q "record .*OK" out'
 
 cp -a case c5
 sed -i '3s/USB/usb/' c5/case.ledger
