@@ -208,8 +208,12 @@ check_header(struct line *x)
     }
     if ((x->seq == 0) != (strcmp(x->action, CUSTOS_ACTION_OPEN) == 0))
         FIND(x, x->pol, x->seq == 0 ? "the first entry must be open" : "a second open entry");
-    if (x->s->closed && strcmp(x->action, CUSTOS_ACTION_ATTEST) != 0)
-        FIND(x, x->pol, "%s after the case was closed", x->action);
+    /* A closed case still takes owed signatures and notes (a correction, a
+     * later finding); no act on evidence. */
+    if (x->s->closed && strcmp(x->action, CUSTOS_ACTION_ATTEST) != 0 &&
+        strcmp(x->action, CUSTOS_ACTION_NOTE) != 0)
+        FIND(x, x->pol, "%s after the case was closed (only note and attest are allowed)",
+             x->action);
     return GO_ON;
 }
 

@@ -292,9 +292,11 @@ cmd_status(struct cli *c, struct options *o, char **paths, size_t npaths, struct
         }
         for (size_t i = 0; i < have; i++) {
             int od = custos_custody_overdue(ms[i], now);
-            if (od > 0)
+            if (od > 0) {
                 cli_warn(c, "%s: case %s: %d deadline%s passed while the case is open", ms[i]->path,
                          ms[i]->case_id, od, od == 1 ? "" : "s");
+                worst = custos_status_worst(worst, CUSTOS_E_MISMATCH); /* exit 1 */
+            }
         }
     }
     free(text);
