@@ -29,6 +29,7 @@
 #include <openssl/evp.h>
 
 #include "custos/digest.h"
+#include "custos/timefmt.h"
 #include "custody_private.h"
 #include "key_private.h" /* custos__read_small_file */
 
@@ -367,6 +368,39 @@ apply_item(struct custos_custody *m, const struct custos_custody_event *e,
     return CUSTOS_OK;
 }
 
+/* The act and recording times for display, in the offset the act time was given in. */
+static void
+event_times(struct custos_custody_event *e, const struct custos_ledger_entry *le)
+{
+    int off = 0;
+    int64_t t = 0;
+    if (le->time_offset != NULL && custos_time_offset_parse(le->time_offset, &off) == CUSTOS_OK)
+        snprintf(e->time_offset, sizeof(e->time_offset), "%s", le->time_offset);
+    else
+        off = 0;
+    if (custos_time_rfc3339_parse(le->time, 0, &t, NULL) != CUSTOS_OK ||
+        custos_time_rfc3339_format_local(t, off, e->local) != CUSTOS_OK)
+        snprintf(e->local, sizeof(e->local), "%s", le->time);
+    if (le->recorded != NULL) {
+        snprintf(e->recorded, sizeof(e->recorded), "%s", le->recorded);
+        if (custos_time_rfc3339_parse(le->recorded, 0, &t, NULL) != CUSTOS_OK ||
+            custos_time_rfc3339_format_local(t, off, e->recorded_local) != CUSTOS_OK)
+            snprintf(e->recorded_local, sizeof(e->recorded_local), "%s", le->recorded);
+    }
+    e->late = le->late;
+}
+
+void
+custos__custody_when(const struct custos_custody_event *e, char *buf, size_t len)
+{
+    if (e->late)
+        snprintf(buf, len, "%s (recorded late, at %s)", e->local, e->recorded_local);
+    else if (e->recorded[0] != '\0')
+        snprintf(buf, len, "%s (recorded %s)", e->local, e->recorded_local);
+    else
+        snprintf(buf, len, "%s", e->local);
+}
+
 /* Adds the event of one verified entry to m and applies it to the case, people and items. */
 static int
 add_event(struct custos_custody *m, const struct custos_ledger_entry *le)
@@ -376,6 +410,7 @@ add_event(struct custos_custody *m, const struct custos_ledger_entry *le)
     snprintf(e->sha256, sizeof(e->sha256), "%s", le->sha256);
     e->seq = le->seq;
     snprintf(e->time, sizeof(e->time), "%s", le->time);
+    event_times(e, le);
     if ((e->action = dupn(le->action)) == NULL || set_str(&e->item, le->item) != 0 ||
         set_str(&e->place, custos_ledger_entry_field(le, "place")) != 0 ||
         set_str(&e->comment, custos_ledger_entry_field(le, "comment")) != 0 ||

@@ -126,8 +126,10 @@ text_item(struct custos__sb *b, const struct custos_custody *m,
                       it->collected_at ? it->collected_at : "-", it->collected);
     for (size_t i = 0; i < it->nevents; i++) {
         const struct custos_custody_event *e = &m->events[it->events[i]];
+        char when[128];
+        custos__custody_when(e, when, sizeof(when));
         if (strcmp(e->action, "acquire") == 0) {
-            custos__sb_printf(b, "  Acquired:      %s (entry %" PRIu64 "), record %s\n", e->time,
+            custos__sb_printf(b, "  Acquired:      %s (entry %" PRIu64 "), record %s\n", when,
                               e->seq, custos_custody_field(e, "record"));
             custos__sb_printf(b, "                 record SHA-256 %s\n",
                               custos_custody_field(e, "record_sha256"));
@@ -139,12 +141,11 @@ text_item(struct custos__sb *b, const struct custos_custody *m,
                                       custos_custody_field(e, h[k][0]));
         } else if (strcmp(e->action, "seal") == 0) {
             custos__sb_printf(
-                b, "  Sealed:        %s (entry %" PRIu64 "), seal %s, package SHA-256 %s\n",
-                e->time, e->seq, custos_custody_field(e, "seal"),
-                custos_custody_field(e, "sha256"));
+                b, "  Sealed:        %s (entry %" PRIu64 "), seal %s, package SHA-256 %s\n", when,
+                e->seq, custos_custody_field(e, "seal"), custos_custody_field(e, "sha256"));
         } else if (strcmp(e->action, "verify") == 0) {
-            custos__sb_printf(b, "  Verified:      %s (entry %" PRIu64 "), %s%s%s\n", e->time,
-                              e->seq, custos_custody_field(e, "result"),
+            custos__sb_printf(b, "  Verified:      %s (entry %" PRIu64 "), %s%s%s\n", when, e->seq,
+                              custos_custody_field(e, "result"),
                               custos_custody_field(e, "sha256") ? ", SHA-256 " : "",
                               custos_custody_field(e, "sha256") ? custos_custody_field(e, "sha256")
                                                                 : "");
@@ -159,7 +160,9 @@ text_item(struct custos__sb *b, const struct custos_custody *m,
     size_t n = rows_of(m, it, rows);
     for (size_t i = 0; i < n; i++) {
         const struct row *r = &rows[i];
-        custos__sb_printf(b, "  -- No. %zu  entry %" PRIu64 "  %s\n", i + 1, r->e->seq, r->e->time);
+        char when[128];
+        custos__custody_when(r->e, when, sizeof(when));
+        custos__sb_printf(b, "  -- No. %zu  entry %" PRIu64 "  %s\n", i + 1, r->e->seq, when);
         custos__sb_printf(b, "     released by: %s\n", r->released);
         custos__sb_printf(b, "     received by: %s\n", r->received);
         custos__sb_printf(b, "     purpose:     %s\n", r->purpose ? r->purpose : "-");
@@ -352,8 +355,8 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
                 custos__sb_puts(b, "</td></tr>\n");
             }
         }
-        custos__sb_puts(b, "</table>\n<table>\n<tr><th>No.</th><th>Entry</th><th>Date/time "
-                           "(UTC)</th><th>Released by</th><th>Received by</th><th>Purpose</th>"
+        custos__sb_puts(b, "</table>\n<table>\n<tr><th>No.</th><th>Entry</th><th>Date/time"
+                           "</th><th>Released by</th><th>Received by</th><th>Purpose</th>"
                            "<th>Seal</th><th>Witness</th></tr>\n");
         struct row *rows = calloc(it->nevents ? it->nevents : 1, sizeof(*rows));
         if (rows == NULL) {
@@ -365,7 +368,9 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
             const struct row *rw = &rows[i];
             custos__sb_printf(b, "<tr><td>%zu</td><td title=\"%s\">%" PRIu64 "</td>", i + 1,
                               rw->e->sha256, rw->e->seq);
-            html_cell(b, rw->e->time);
+            char when[128];
+            custos__custody_when(rw->e, when, sizeof(when));
+            html_cell(b, when);
             html_cell(b, rw->released);
             html_cell(b, rw->received);
             html_cell(b, rw->purpose);

@@ -222,6 +222,11 @@ jevent(const struct custos_custody *m, const struct custos_custody_event *e)
                   "time", e->time, "action", e->action, "item", jstr(e->item), "text", e->text,
                   "place", jstr(e->place), "comment", jstr(e->comment), "parties", parties,
                   "fields", fields, "sha256", e->sha256);
+    json_object_set_new(j, "time_local", json_string(e->local));
+    json_object_set_new(j, "time_offset",
+                        e->time_offset[0] ? json_string(e->time_offset) : json_null());
+    json_object_set_new(j, "recorded", e->recorded[0] ? json_string(e->recorded) : json_null());
+    json_object_set_new(j, "recorded_late", json_boolean(e->late));
     if (e->item != NULL) {
         json_object_set_new(j, "holder_before", jholder(m, e->holder_before));
         json_object_set_new(j, "holder_after", jholder(m, e->holder_after));
@@ -354,7 +359,9 @@ text_item(struct custos__sb *b, const struct custos_custody *m,
     custos__sb_printf(b, "  history:\n");
     for (size_t i = 0; i < it->nevents; i++) {
         const struct custos_custody_event *e = &m->events[it->events[i]];
-        custos__sb_printf(b, "    %s  entry %-4" PRIu64 " %s\n", e->time, e->seq, e->text);
+        char when[128];
+        custos__custody_when(e, when, sizeof(when));
+        custos__sb_printf(b, "    %s  entry %-4" PRIu64 " %s\n", when, e->seq, e->text);
     }
 }
 
@@ -404,10 +411,13 @@ custos_custody_show(const struct custos_custody *m, const char *item, unsigned f
                 text_item(&b, m, &m->items[i]);
         if (item == NULL) {
             custos__sb_printf(&b, "\nCase events\n");
-            for (size_t i = 0; i < m->nevents; i++)
+            for (size_t i = 0; i < m->nevents; i++) {
+                char when[128];
+                custos__custody_when(&m->events[i], when, sizeof(when));
                 if (m->events[i].item == NULL)
-                    custos__sb_printf(&b, "    %s  entry %-4" PRIu64 " %s\n", m->events[i].time,
+                    custos__sb_printf(&b, "    %s  entry %-4" PRIu64 " %s\n", when,
                                       m->events[i].seq, m->events[i].text);
+            }
         }
         if (m->npending > 0) {
             custos__sb_printf(&b, "\nSignatures still owed (each party adds an attest entry)\n");
@@ -447,17 +457,16 @@ custos_custody_overdue(const struct custos_custody *m, time_t now)
            (tparse(m->recovery_due, &v) == 0 && now > v);
 }
 
-/* "3 h 20 min" */
+/*
+ * "50 h 20 min": every span in hours and minutes (rounded down), the units
+ * the deadlines are set in (1 h, 36 h, 72 h), however long the span.
+ */
 static void
 span(char *buf, size_t len, time_t d)
 {
     if (d < 0)
         d = -d;
-    long long h = (long long)d / 3600, mi = ((long long)d % 3600) / 60;
-    if (h >= 48)
-        snprintf(buf, len, "%lld d %lld h", h / 24, h % 24);
-    else
-        snprintf(buf, len, "%lld h %lld min", h, mi);
+    snprintf(buf, len, "%lld h %lld min", (long long)d / 3600, ((long long)d % 3600) / 60);
 }
 
 static const char *

@@ -198,16 +198,17 @@ build_body(struct state *s, const char *action, const char *fields_json,
                                 action != NULL ? action : "");
     if (nparties == 0 || nparties > 8)
         return custos_error_set(err, CUSTOS_E_USAGE, 0, path, "an entry names 1 to 8 parties");
-    char now[24];
+    char now[24], utc[24], offset[8], recorded[24];
     time_t tnow = time(NULL), t;
     custos__ledger_format_time(tnow, now, sizeof(now));
-    if (time_ == NULL) {
+    if (time_ == NULL)
         time_ = now;
-        /* The wall clock may be behind the last entry; say so rather than write it. */
-    }
-    if (custos__ledger_parse_time(time_, &t) != 0)
+    if (custos__ledger_act_time(time_, tnow, utc, offset, recorded) != 0 ||
+        custos__ledger_parse_time(utc, &t) != 0)
         return custos_error_set(err, CUSTOS_E_USAGE, 0, path,
-                                "time \"%s\" is not RFC 3339 UTC (YYYY-MM-DDTHH:MM:SSZ)", time_);
+                                "time \"%s\" is not RFC 3339 in whole seconds "
+                                "(2026-12-05T06:30:00Z, or local: 2026-12-05T14:30:00+08:00)",
+                                time_);
     if (t > tnow + CUSTOS_LEDGER_FUTURE_SLACK)
         return custos_error_set(err, CUSTOS_E_REFUSED, 0, path,
                                 "time %s is in the future (the clock says %s)", time_, now);
@@ -227,7 +228,7 @@ build_body(struct state *s, const char *action, const char *fields_json,
     json_object_set_new(o, "v", json_integer(CUSTOS_LEDGER_VERSION));
     json_object_set_new(o, "seq", json_integer((json_int_t)s->n));
     json_object_set_new(o, "prev", json_string(prev));
-    json_object_set_new(o, "time", json_string(time_));
+    json_object_set_new(o, "time", json_string(utc));
     json_object_set_new(o, "action", json_string(action));
     int rc = CUSTOS_OK;
     for (size_t i = 0; i < nparties; i++) {
@@ -261,6 +262,11 @@ build_body(struct state *s, const char *action, const char *fields_json,
     }
     json_object_set_new(o, "parties", pa);
     pa = NULL;
+    /* The offset is kept for display only; the act and recording times are UTC. */
+    if (offset[0] != '\0')
+        json_object_set_new(o, "time_offset", json_string(offset));
+    if (recorded[0] != '\0')
+        json_object_set_new(o, "recorded", json_string(recorded));
     /* An attest names its target by number; the target's hash follows from the ledger. */
     if (strcmp(action, CUSTOS_ACTION_ATTEST) == 0 && fields != NULL &&
         json_object_get(fields, "target_sha256") == NULL) {
@@ -622,17 +628,16 @@ custos_ledger_create(struct custos_ledger **out, const char *path, const char *f
         json_decref(fields);
         return custos_error_set(err, CUSTOS_E_USAGE, 0, path, "incident level must be 1 to 4");
     }
-    char now[24], id[37], rdue[24], vdue[24];
-    time_t t;
+    char now[24], id[37], rdue[24], vdue[24], utc[24], offset[8], recorded[24];
+    time_t t, tnow = time(NULL);
     if (time_ == NULL) {
-        custos__ledger_format_time(time(NULL), now, sizeof(now));
+        custos__ledger_format_time(tnow, now, sizeof(now));
         time_ = now;
     }
-    if (custos__ledger_parse_time(time_, &t) != 0) {
-        json_decref(fields);
-        return custos_error_set(err, CUSTOS_E_USAGE, 0, path, "time \"%s\" is not RFC 3339 UTC",
-                                time_);
-    }
+    /* The deadlines run from the act; build_body reports a bad time. */
+    if (custos__ledger_act_time(time_, tnow, utc, offset, recorded) != 0 ||
+        custos__ledger_parse_time(utc, &t) != 0)
+        t = tnow;
     uuid4(id);
     custos__ledger_format_time(t + 3600, rdue, sizeof(rdue));
     custos__ledger_format_time(t + (level >= 3 ? 36 : 72) * 3600, vdue, sizeof(vdue));

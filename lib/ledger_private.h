@@ -105,7 +105,10 @@ struct sigpipe;
 struct state {
     uint64_t n;         /* entries replayed */
     uint8_t head[32];   /* SHA-256 of the last line; zeros before entry 0 */
-    char last_time[24]; /* time of the last entry, "" before entry 0 */
+    char last_time[24]; /* latest recording time ("recorded", else "time"), "" before entry 0 */
+    char last_act[24];  /* latest act time ("time") so far, "" before entry 0 */
+    uint64_t *late; /* entries recorded late (their act precedes an earlier entry's), in order */
+    size_t nlate, cap_late;
     int closed;         /* a close entry was seen */
     char ledger_id[64]; /* from the open entry */
     char case_id[256];  /* from the open entry */
@@ -177,6 +180,15 @@ int custos__ledger_is_hex64(const char *s);
 
 /* RFC 3339 UTC with seconds, "YYYY-MM-DDTHH:MM:SSZ", a real date: 0, else -1. */
 int custos__ledger_parse_time(const char *s, time_t *out);
+
+/*
+ * An act time as a person gives it (UTC or with an offset, whole seconds) for
+ * a new entry recorded at now: the body's "time" in UTC, its "time_offset"
+ * ("" for UTC) and its "recorded" ("" unless the act is earlier than now).
+ * Returns 0, or -1 when given is not such a time.
+ */
+int custos__ledger_act_time(const char *given, time_t now, char utc[24], char offset[8],
+                            char recorded[24]);
 
 /* t as "YYYY-MM-DDTHH:MM:SSZ" in buf. */
 void custos__ledger_format_time(time_t t, char *buf, size_t len);

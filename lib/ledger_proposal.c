@@ -6,6 +6,7 @@
  * only if it still holds what was shown.
  */
 #include "custos/ledger_proposal.h"
+#include "custos/timefmt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -118,7 +119,21 @@ custos_entry_describe(const char *body, size_t len, char **text, struct custos_e
         &b, "\n  entry:    %" JSON_INTEGER_FORMAT " of the ledger (after entry %.16s...)\n",
         json_integer_value(json_object_get(root, "seq")),
         sget(root, "prev") != NULL ? sget(root, "prev") : "?");
-    custos__sb_printf(&b, "  time:     %s (UTC)\n", sget(root, "time"));
+    /* The signer reads the act time as it was typed; the UTC form is what is signed. */
+    int off = 0;
+    int64_t t = 0;
+    char local[CUSTOS_TIME_RFC3339_SIZE];
+    if (sget(root, "time_offset") != NULL &&
+        custos_time_offset_parse(sget(root, "time_offset"), &off) == CUSTOS_OK &&
+        custos_time_rfc3339_parse(sget(root, "time"), 0, &t, NULL) == CUSTOS_OK &&
+        custos_time_rfc3339_format_local(t, off, local) == CUSTOS_OK)
+        custos__sb_printf(&b, "  time:     %s (%s UTC), when the act happened\n", local,
+                          sget(root, "time"));
+    else
+        custos__sb_printf(&b, "  time:     %s (UTC), when the act happened\n", sget(root, "time"));
+    if (sget(root, "recorded") != NULL)
+        custos__sb_printf(&b, "  recorded: %s (UTC), when this entry is written\n",
+                          sget(root, "recorded"));
     custos__sb_printf(&b, "  action:   %s\n", sget(root, "action"));
     if (sget(root, "item") != NULL)
         custos__sb_printf(&b, "  item:     %s\n", sget(root, "item"));
@@ -128,7 +143,8 @@ custos_entry_describe(const char *body, size_t len, char **text, struct custos_e
                           sget(p, "key"), sget(p, "role") != NULL ? ", enrolled now as " : "",
                           sget(p, "role") != NULL ? sget(p, "role") : "");
     }
-    static const char *const head[] = {"v", "seq", "prev", "time", "action", "parties", "item"};
+    static const char *const head[] = {"v",       "seq",  "prev",        "time",    "action",
+                                       "parties", "item", "time_offset", "recorded"};
     const char *k;
     json_t *v;
     json_object_foreach(root, k, v)

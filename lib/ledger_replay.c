@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "custos/digest.h"
+#include "custos/timefmt.h"
 #include "base64_private.h"
 #include "fsutil_private.h"
 #include "key_private.h"
@@ -56,6 +57,8 @@ struct line {
     json_t *root;
     const struct arule *ar;
     const char *action, *tm;
+    const char *recorded, *offset; /* "recorded" and "time_offset", or NULL */
+    int late;                      /* the act precedes an act recorded before it */
     json_t *parties;
     struct party_view pv[8];
     size_t np;
@@ -122,6 +125,45 @@ check_line(struct line *x)
     return GO_ON;
 }
 
+/*
+ * The act time ("time") and, when the act was recorded later, the recording
+ * time ("recorded"); "time_offset" is only how the act time was typed. The
+ * recording times never go backwards; an act time may, and then the entry
+ * is recorded late: accepted, flagged, never moved.
+ */
+static void
+check_times(struct line *x)
+{
+    json_t *jr = json_object_get(x->root, "recorded"),
+           *jo = json_object_get(x->root, "time_offset");
+    x->recorded = json_string_value(jr);
+    x->offset = json_string_value(jo);
+    int off = 0;
+    if (jo != NULL &&
+        (x->offset == NULL || custos_time_offset_parse(x->offset, &off) != CUSTOS_OK || off == 0)) {
+        FIND(x, CUSTOS_E_CORRUPT, "time_offset must be +HH:MM or -HH:MM, not 00:00");
+        x->offset = NULL;
+    }
+    if (custos__ledger_parse_time(x->tm, NULL) != 0) {
+        FIND(x, CUSTOS_E_CORRUPT, "time \"%s\" is not RFC 3339 UTC (YYYY-MM-DDTHH:MM:SSZ)", x->tm);
+        return;
+    }
+    if (jr != NULL && (x->recorded == NULL || custos__ledger_parse_time(x->recorded, NULL) != 0)) {
+        FIND(x, CUSTOS_E_CORRUPT, "recorded is not RFC 3339 UTC (YYYY-MM-DDTHH:MM:SSZ)");
+        x->recorded = NULL;
+    } else if (x->recorded != NULL && strcmp(x->recorded, x->tm) <= 0) {
+        FIND(x, x->pol, "recorded %s is not after the act time %s", x->recorded, x->tm);
+    }
+    const char *last = x->s->last_time;
+    if (last[0] != '\0' && x->recorded == NULL && strcmp(x->tm, last) < 0)
+        FIND(x, x->pol, "time %s is before the previous entry's %s: the clock went backwards",
+             x->tm, last);
+    else if (last[0] != '\0' && x->recorded != NULL && strcmp(x->recorded, last) < 0)
+        FIND(x, x->pol, "recorded %s is before the previous entry's %s: the clock went backwards",
+             x->recorded, last);
+    x->late = x->recorded != NULL && strcmp(x->tm, x->s->last_act) < 0;
+}
+
 /* v, seq, prev, time, action, parties: in this order, typed, and linked to the state. */
 static int
 check_header(struct line *x)
@@ -158,11 +200,7 @@ check_header(struct line *x)
         FIND(x, CUSTOS_E_UNTRUSTED,
              "hash link broken: prev %.16s... is not the hash %.16s... of entry %" PRIu64, prev,
              want, x->seq == 0 ? 0 : x->seq - 1);
-    if (custos__ledger_parse_time(x->tm, NULL) != 0)
-        FIND(x, CUSTOS_E_CORRUPT, "time \"%s\" is not RFC 3339 UTC (YYYY-MM-DDTHH:MM:SSZ)", x->tm);
-    else if (x->s->last_time[0] != '\0' && strcmp(x->tm, x->s->last_time) < 0)
-        FIND(x, x->pol, "time %s is before the previous entry's %s: the clock went backwards",
-             x->tm, x->s->last_time);
+    check_times(x);
     x->ar = custos__ledger_rule(x->action);
     if (x->ar == NULL) {
         FIND(x, CUSTOS_E_CORRUPT, "unknown action \"%s\"", x->action);
@@ -170,8 +208,12 @@ check_header(struct line *x)
     }
     if ((x->seq == 0) != (strcmp(x->action, CUSTOS_ACTION_OPEN) == 0))
         FIND(x, x->pol, x->seq == 0 ? "the first entry must be open" : "a second open entry");
-    if (x->s->closed && strcmp(x->action, CUSTOS_ACTION_ATTEST) != 0)
-        FIND(x, x->pol, "%s after the case was closed", x->action);
+    /* A closed case still takes owed signatures and notes (a correction, a
+     * later finding); no act on evidence. */
+    if (x->s->closed && strcmp(x->action, CUSTOS_ACTION_ATTEST) != 0 &&
+        strcmp(x->action, CUSTOS_ACTION_NOTE) != 0)
+        FIND(x, x->pol, "%s after the case was closed (only note and attest are allowed)",
+             x->action);
     return GO_ON;
 }
 
@@ -203,6 +245,8 @@ check_fields(struct line *x)
         it = json_object_iter_next(x->root, it);
     for (; it != NULL; it = json_object_iter_next(x->root, it)) {
         const char *k = json_object_iter_key(it);
+        if (strcmp(k, "recorded") == 0 || strcmp(k, "time_offset") == 0)
+            continue; /* times, checked by check_times */
         const struct frule *fr = NULL;
         for (size_t i = 0; i < 12 && ar->fields[i].name != NULL; i++)
             if (strcmp(ar->fields[i].name, k) == 0)
@@ -692,9 +736,18 @@ static int
 advance(struct line *x)
 {
     struct state *s = x->s;
-    if (x->tm != NULL && x->root != NULL && custos__ledger_parse_time(x->tm, NULL) == 0 &&
-        strcmp(x->tm, s->last_time) > 0)
-        snprintf(s->last_time, sizeof(s->last_time), "%s", x->tm);
+    const char *rec = x->recorded != NULL ? x->recorded : x->tm;
+    if (x->tm != NULL && x->root != NULL && custos__ledger_parse_time(x->tm, NULL) == 0) {
+        if (strcmp(rec, s->last_time) > 0)
+            snprintf(s->last_time, sizeof(s->last_time), "%s", rec);
+        if (strcmp(x->tm, s->last_act) > 0)
+            snprintf(s->last_act, sizeof(s->last_act), "%s", x->tm);
+    }
+    if (x->late) {
+        if (custos__ledger_grow((void **)&s->late, &s->cap_late, s->nlate, sizeof(*s->late)) != 0)
+            return CUSTOS_E_NOMEM;
+        s->late[s->nlate++] = x->seq;
+    }
     uint8_t lh[32];
     if (custos__ledger_grow((void **)&s->hashes, (size_t *)&s->cap_hashes, s->n, 32) != 0 ||
         custos_merkle_append_leaf(s->tree, x->text, x->len) != CUSTOS_OK)
@@ -727,6 +780,9 @@ show_entry(struct line *x)
     for (; it != NULL && e.nfields < 32; it = json_object_iter_next(x->root, it)) {
         json_t *v = json_object_iter_value(it);
         const char *sv = json_string_value(v);
+        const char *k = json_object_iter_key(it);
+        if (strcmp(k, "recorded") == 0 || strcmp(k, "time_offset") == 0)
+            continue; /* in e.recorded and e.time_offset */
         if (json_is_integer(v)) {
             snprintf(num[e.nfields], sizeof(num[0]), "%" JSON_INTEGER_FORMAT,
                      json_integer_value(v));
@@ -740,6 +796,9 @@ show_entry(struct line *x)
     e.len = x->len;
     custos_hex_encode(x->s->head, 32, e.sha256); /* advance() made this line the head */
     e.time = x->tm;
+    e.recorded = x->recorded;
+    e.time_offset = x->offset;
+    e.late = x->late;
     e.action = x->action;
     e.item = sget(x->root, "item");
     e.parties = pp;

@@ -28,6 +28,7 @@ custos__ledger_state_free(struct state *s)
     free(s->item_slots);
     free(s->pend);
     free(s->hashes);
+    free(s->late);
     custos_merkle_free(s->tree);
     memset(s, 0, sizeof(*s));
 }
@@ -151,6 +152,27 @@ custos__ledger_parse_time(const char *s, time_t *out)
         return -1;
     if (out != NULL)
         *out = (time_t)t;
+    return 0;
+}
+
+int
+custos__ledger_act_time(const char *given, time_t now, char utc[24], char offset[8],
+                        char recorded[24])
+{
+    int64_t t = 0;
+    uint32_t ns = 0;
+    int off = 0;
+    /* The ledger keeps whole seconds: a fraction is refused, never rounded. */
+    if (custos_time_rfc3339_parse_local(given, &t, &ns, &off) != CUSTOS_OK || ns != 0 || t < 0 ||
+        t > 253402300799LL)
+        return -1;
+    custos__ledger_format_time((time_t)t, utc, 24);
+    offset[0] = '\0';
+    if (off != 0)
+        custos_time_offset_format(off, offset);
+    recorded[0] = '\0';
+    if ((time_t)t < now)
+        custos__ledger_format_time(now, recorded, 24);
     return 0;
 }
 

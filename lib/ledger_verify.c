@@ -98,8 +98,8 @@ sigpipe_worker(void *arg)
         for (size_t i = from; i < to; i++) {
             struct sigjob *j = &p->ring[i % SIGPIPE_SLOTS];
             struct custos_error e2;
-            j->bad = custos_sign_verify(j->key, CUSTOS_PURPOSE_LEDGER_ENTRY, j->body, j->len, j->sig,
-                                   &e2) != CUSTOS_OK;
+            j->bad = custos_sign_verify(j->key, CUSTOS_PURPOSE_LEDGER_ENTRY, j->body, j->len,
+                                        j->sig, &e2) != CUSTOS_OK;
         }
         pthread_mutex_lock(&p->mu);
         for (size_t i = from; i < to; i++)
@@ -468,6 +468,7 @@ custos_ledger_report_free(struct custos_ledger_report *r)
     free(r->checkpoints);
     free(r->signers);
     free(r->findings);
+    free(r->late);
     free(r);
 }
 
@@ -651,6 +652,14 @@ custos_ledger_verify_each(const char *path, const char *const *checkpoints, size
         g->enrolled = st.people[i].enrolled;
         g->revoked = st.people[i].revoked;
         g->signatures = st.people[i].nsigs;
+    }
+    if (st.nlate > 0) {
+        if ((r->late = malloc(st.nlate * sizeof(*r->late))) == NULL) {
+            rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
+            goto fail;
+        }
+        memcpy(r->late, st.late, st.nlate * sizeof(*r->late));
+        r->nlate = st.nlate;
     }
     r->entries = st.n;
     r->signatures = st.signatures;

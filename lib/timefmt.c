@@ -67,8 +67,25 @@ civil_from_days(int64_t z, int64_t *y, int *m, int *d)
     *y = yoe + era * 400 + (*m <= 2);
 }
 
-int
-custos_time_rfc3339_parse(const char *s, unsigned flags, int64_t *sec, uint32_t *nsec)
+/* The offset at p ("Z" or "+HH:MM"/"-HH:MM" ending the string), in minutes; -1 on error. */
+static int
+parse_zone(const char *p, int *min)
+{
+    if (p[0] == 'Z' && p[1] == '\0') {
+        *min = 0;
+        return 0;
+    }
+    if ((p[0] != '+' && p[0] != '-') || strlen(p) != 6 || p[3] != ':')
+        return -1;
+    int oh = digits(p + 1, 2), om = digits(p + 4, 2);
+    if (oh < 0 || oh > 23 || om < 0 || om > 59)
+        return -1;
+    *min = (oh * 60 + om) * (p[0] == '-' ? -1 : 1);
+    return 0;
+}
+
+static int
+parse(const char *s, unsigned flags, int64_t *sec, uint32_t *nsec, int *offset_min)
 {
     if (s == NULL || strlen(s) < 20)
         return CUSTOS_E_CORRUPT;
@@ -92,26 +109,68 @@ custos_time_rfc3339_parse(const char *s, unsigned flags, int64_t *sec, uint32_t 
         for (; n < 9; n++)
             ns *= 10;
     }
-    int64_t off = 0;
-    if (p[0] == 'Z' && p[1] == '\0') {
-        off = 0;
-    } else if ((p[0] == '+' || p[0] == '-') && strlen(p) == 6 && p[3] == ':') {
-        int oh = digits(p + 1, 2), om = digits(p + 4, 2);
-        if (oh < 0 || oh > 23 || om < 0 || om > 59)
-            return CUSTOS_E_CORRUPT;
-        off = (int64_t)oh * 3600 + om * 60;
-        if (p[0] == '-')
-            off = -off;
-    } else {
+    int om = 0;
+    if (parse_zone(p, &om) != 0)
         return CUSTOS_E_CORRUPT;
-    }
     if ((flags & CUSTOS_TIME_CANONICAL) != 0 && strlen(s) != 20)
         return CUSTOS_E_CORRUPT;
-    int64_t t = days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + mi * 60 + se - off;
+    int64_t t =
+        days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + mi * 60 + se - (int64_t)om * 60;
     if (sec != NULL)
         *sec = t;
     if (nsec != NULL)
         *nsec = ns;
+    if (offset_min != NULL)
+        *offset_min = om;
+    return CUSTOS_OK;
+}
+
+int
+custos_time_rfc3339_parse(const char *s, unsigned flags, int64_t *sec, uint32_t *nsec)
+{
+    return parse(s, flags, sec, nsec, NULL);
+}
+
+int
+custos_time_rfc3339_parse_local(const char *s, int64_t *sec, uint32_t *nsec, int *offset_min)
+{
+    return parse(s, 0, sec, nsec, offset_min);
+}
+
+int
+custos_time_offset_parse(const char *s, int *offset_min)
+{
+    int m = 0;
+    if (s == NULL || s[0] == 'Z' || parse_zone(s, &m) != 0)
+        return CUSTOS_E_CORRUPT;
+    *offset_min = m;
+    return CUSTOS_OK;
+}
+
+int
+custos_time_offset_format(int offset_min, char buf[CUSTOS_TIME_OFFSET_SIZE])
+{
+    buf[0] = '\0';
+    if (offset_min < -1439 || offset_min > 1439)
+        return CUSTOS_E_USAGE;
+    int a = offset_min < 0 ? -offset_min : offset_min;
+    char tmp[32]; /* the compiler cannot see the range: format wide, then copy */
+    snprintf(tmp, sizeof(tmp), "%c%02d:%02d", offset_min < 0 ? '-' : '+', a / 60, a % 60);
+    memcpy(buf, tmp, CUSTOS_TIME_OFFSET_SIZE);
+    buf[CUSTOS_TIME_OFFSET_SIZE - 1] = '\0';
+    return CUSTOS_OK;
+}
+
+int
+custos_time_rfc3339_format_local(int64_t sec, int offset_min, char buf[CUSTOS_TIME_RFC3339_SIZE])
+{
+    char off[CUSTOS_TIME_OFFSET_SIZE];
+    buf[0] = '\0';
+    if (custos_time_offset_format(offset_min, off) != CUSTOS_OK ||
+        custos_time_rfc3339_format(sec + (int64_t)offset_min * 60, 0, buf) != CUSTOS_OK)
+        return CUSTOS_E_USAGE;
+    if (offset_min != 0)
+        memcpy(buf + 19, off, sizeof(off)); /* replaces the Z: 19 + 7 bytes fit in 32 */
     return CUSTOS_OK;
 }
 

@@ -549,6 +549,18 @@ out:
 }
 
 int
+custos_tree_check_operands(const char *const *paths, size_t npaths, struct custos_error *err)
+{
+    struct stat sb;
+    for (size_t i = 0; i < npaths; i++)
+        if (lstat(paths[i], &sb) != 0 && (errno == ENOENT || errno == ENOTDIR))
+            return custos_error_set(
+                err, CUSTOS_E_USAGE, 0, paths[i], "%s; nothing was hashed and no manifest written",
+                errno == ENOENT ? "does not exist" : "a part of the path is not a directory");
+    return CUSTOS_OK;
+}
+
+int
 custos_manifest_hash_source(struct custos_manifest *m, const char *image, const char *const *paths,
                             size_t npaths, const struct custos_hash_options *opts,
                             const struct custos_progress *progress, struct custos_error *err)

@@ -277,6 +277,12 @@ cmd_manifest(struct cli *c, struct options *o)
         cli_error(c, &err);
         goto out;
     }
+    /* An operand that names nothing is a usage error, before any key. */
+    if (o->image == NULL && (st = custos_tree_check_operands((const char *const *)o->paths,
+                                                             o->npaths, &err)) != CUSTOS_OK) {
+        cli_error(c, &err);
+        goto out;
+    }
     /* Keys, passphrases and the ledger's policy before the long part. */
     if (o->custody.ledger != NULL) {
         char *probe = NULL;

@@ -72,7 +72,8 @@ usage_text(FILE *f)
           "  prove N       print the inclusion proof of entry N\n"
           "  show          the history of each item in plain language (--item ID)\n"
           "  status [LEDGER...]  open cases, deadlines (at --time, default now), holders\n"
-          "                and signatures owed\n"
+          "                and signatures owed; exit 1 when a deadline of an open case\n"
+          "                has passed\n"
           "  export        write the custody report, CASE/UCO JSON-LD and verification\n"
           "                kit to a new directory (-o DIR)\n"
           "  audit [DIR]   the legal team's check: the ledger (and --checkpoint CP), and\n"
@@ -103,7 +104,10 @@ usage_text(FILE *f)
           "  --allow-missing        commit although some parties have not signed\n"
           "  --checkpoint FILE      verify, prove, show or export against this checkpoint\n"
           "  --item ID              show only this item (and an entry field)\n"
-          "  --time TIME            when the act happened (RFC 3339 UTC), default now;\n"
+          "  --time TIME            when the act happened, default now: RFC 3339 UTC or\n"
+          "                         local with its offset (2026-12-05T14:30:00+08:00, kept\n"
+          "                         for display); an act earlier than the last one recorded\n"
+          "                         is kept in recording order and shown \"recorded late\";\n"
           "                         for status, the moment deadlines are judged at\n"
           "  --json                 print one JSON document\n"
           "  -q, --quiet            print nothing but errors\n"
@@ -229,6 +233,13 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
             o->checkpoints[o->ncheckpoints++] = optarg;
             break;
         case OPT_TIME:
+            /* Checked here so a typo stops the run before any passphrase. */
+            if (custos_time_rfc3339_parse_local(optarg, NULL, NULL, NULL) != CUSTOS_OK ||
+                strchr(optarg, '.') != NULL)
+                return cli_usage(c,
+                                 "--time \"%s\" is not RFC 3339 in whole seconds, e.g. "
+                                 "2026-12-05T14:30:00+08:00 or 2026-12-05T06:30:00Z",
+                                 optarg);
             o->time = optarg;
             break;
         case OPT_JSON:

@@ -46,9 +46,18 @@ dispose_order_main(struct cli *c, const struct dispose_order_args *o)
     struct custos_error e;
     struct custos_error *err = &e;
     custos_error_clear(err);
-    char now[CUSTOS_TIME_RFC3339_SIZE];
+    char now[CUSTOS_TIME_RFC3339_SIZE], utc[CUSTOS_TIME_RFC3339_SIZE];
     custos_time_rfc3339_now(now);
     const char *when = o->time != NULL ? o->time : now;
+    /* The ledger entries keep a typed offset; the order records the handover in UTC. */
+    int64_t ht = 0;
+    uint32_t hns = 0;
+    if (custos_time_rfc3339_parse(when, 0, &ht, &hns) != CUSTOS_OK || hns != 0 ||
+        custos_time_rfc3339_format(ht, 0, utc) != CUSTOS_OK)
+        return cli_usage(c,
+                         "--time \"%s\" is not RFC 3339 in whole seconds, e.g. "
+                         "2026-12-05T14:30:00+08:00 or 2026-12-05T06:30:00Z",
+                         when);
     struct cli_parties p = {0};
     struct custos_ledger *l = NULL;
     struct custos_dispose_order *ord = NULL;
@@ -103,7 +112,7 @@ dispose_order_main(struct cli *c, const struct dispose_order_args *o)
         rc = cli_entry_record(c, o->signers, &p, o->yes, l, "transfer", fields[i], when, flags,
                               &seq, err);
         if (rc == CUSTOS_OK)
-            rc = custos_dispose_order_set_handover(ord, i, seq, when, err);
+            rc = custos_dispose_order_set_handover(ord, i, seq, utc, err);
         if (rc == CUSTOS_OK && !c->quiet && !o->json)
             printf("%s: entry %" PRIu64 ": %s transferred to %s\n", o->ledger, seq, o->item[i],
                    custos_key_name(party_key(&p, "receiver")));
@@ -113,7 +122,7 @@ dispose_order_main(struct cli *c, const struct dispose_order_args *o)
     if (rc == CUSTOS_OK && !c->quiet) {
         if (o->json) {
             json_t *j = json_pack("{s:s,s:s,s:I,s:s}", "order", o->output, "order_id", o->order_id,
-                                  "items", (json_int_t)o->nitem, "handover", when);
+                                  "items", (json_int_t)o->nitem, "handover", utc);
             char *js = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
             if (js != NULL)
                 cli_print_json(js);

@@ -65,8 +65,12 @@ cmd_verify(struct cli *c, struct options *o, struct custos_error *err)
                                                          : json_integer((json_int_t)g->revoked));
             json_array_append_new(sj, gj);
         }
+        json_t *lj = json_array();
+        for (size_t i = 0; i < r->nlate; i++)
+            json_array_append_new(lj, json_integer((json_int_t)r->late[i]));
         json_object_set_new(j, "checkpoints", cj);
         json_object_set_new(j, "signers", sj);
+        json_object_set_new(j, "recorded_late", lj);
         ledger_print_json(j);
     } else if (!c->quiet) {
         printf("ledger:     %s (%s)\n", o->ledger, r->origin);
@@ -91,6 +95,11 @@ cmd_verify(struct cli *c, struct options *o, struct custos_error *err)
                    : k->signers[0]        ? k->signers
                                           : "no enrolled key");
         }
+        /* Not a finding: the act times are claims, the recording order is the chain's. */
+        for (size_t i = 0; i < r->nlate; i++)
+            printf("%s entry %" PRIu64 " recorded late (its act time is earlier than an act "
+                   "recorded before it; the ledger keeps recording order)\n",
+                   i == 0 ? "late:      " : "           ", r->late[i]);
         printf("result:     %s%s\n", r->status == CUSTOS_OK ? "OK" : "FAILED: ",
                r->status == CUSTOS_OK ? "" : custos_status_name(r->status));
     }
@@ -248,8 +257,8 @@ cmd_status(struct cli *c, struct options *o, char **paths, size_t npaths, struct
     time_t now = time(NULL);
     int64_t t = 0;
     if (o->time != NULL) {
-        if (custos_time_rfc3339_parse(o->time, CUSTOS_TIME_CANONICAL, &t, NULL) != CUSTOS_OK)
-            return cli_usage(c, "status: --time must be RFC 3339 UTC, e.g. 2026-11-20T09:00:00Z");
+        if (custos_time_rfc3339_parse(o->time, 0, &t, NULL) != CUSTOS_OK)
+            return cli_usage(c, "status: --time must be RFC 3339, e.g. 2026-11-20T17:00:00+08:00");
         now = (time_t)t;
     }
     struct custos_custody **ms = calloc(n, sizeof(*ms));
@@ -283,9 +292,11 @@ cmd_status(struct cli *c, struct options *o, char **paths, size_t npaths, struct
         }
         for (size_t i = 0; i < have; i++) {
             int od = custos_custody_overdue(ms[i], now);
-            if (od > 0)
+            if (od > 0) {
                 cli_warn(c, "%s: case %s: %d deadline%s passed while the case is open", ms[i]->path,
                          ms[i]->case_id, od, od == 1 ? "" : "s");
+                worst = custos_status_worst(worst, CUSTOS_E_MISMATCH); /* exit 1 */
+            }
         }
     }
     free(text);

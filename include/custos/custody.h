@@ -64,12 +64,17 @@ struct custos_custody_field {
 };
 
 struct custos_custody_event {
-    uint64_t seq;                         /* entry number */
-    char time[24];                        /* RFC 3339 UTC */
-    char *action;                         /* "collect", "transfer", ... */
-    char *item;                           /* the item it acts on, or NULL */
-    char *place;                          /* or NULL */
-    char *comment;                        /* or NULL */
+    uint64_t seq;            /* entry number */
+    char time[24];           /* when the act happened, RFC 3339 UTC */
+    char local[32];          /* the act time in the offset it was given in, or UTC */
+    char time_offset[8];     /* that offset ("+08:00"), or "" */
+    char recorded[24];       /* when the entry was recorded, if later than time, or "" */
+    char recorded_local[32]; /* recorded in the act's offset, or "" */
+    int late;                /* 1: recorded after an entry whose act came later */
+    char *action;            /* "collect", "transfer", ... */
+    char *item;              /* the item it acts on, or NULL */
+    char *place;             /* or NULL */
+    char *comment;           /* or NULL */
     struct custos_custody_party *parties; /* in entry order */
     size_t nparties;
     struct custos_custody_field *fields; /* in entry order */

@@ -86,7 +86,8 @@ struct custos_ledger;
  * returns it open for appending. fields_json is a JSON object with "case",
  * "level" (1-4) and "authorisation" (and optionally "place", "comment");
  * the ledger id and the report and recovery deadlines are added here.
- * time is the entry time (RFC 3339 UTC) or NULL for now.
+ * time is when the case was opened (RFC 3339, UTC or with an offset,
+ * whole seconds; see custos_ledger_append) or NULL for now.
  * Returns: CUSTOS_OK; CUSTOS_E_REFUSED when path exists or the policy
  * refuses the entry (err says why); CUSTOS_E_USAGE for bad fields;
  * CUSTOS_E_IO; CUSTOS_E_NOMEM. Nothing is left on disk on failure.
@@ -125,8 +126,13 @@ CUSTOS_API const char *custos_ledger_origin(const struct custos_ledger *l);
  * sign it, checks it against the policy, writes and fsyncs it. Every party
  * needs a private key. fields_json: a JSON object of the action's fields
  * (strings; integers may also be given as decimal strings), NULL for none.
- * time: RFC 3339 UTC or NULL for now; it may not precede the last entry nor
- * run more than CUSTOS_LEDGER_FUTURE_SLACK seconds ahead of the clock.
+ * time: when the act happened, RFC 3339 in whole seconds, UTC
+ * ("2026-12-05T06:30:00Z") or local with its offset ("...14:30:00+08:00":
+ * stored as UTC in "time", the offset in "time_offset"), or NULL for now.
+ * It may not run more than CUSTOS_LEDGER_FUTURE_SLACK seconds ahead of the
+ * clock. An act earlier than now is stored with "recorded" (now): the
+ * recording times may not go backwards, the act time may (the entry is
+ * then "recorded late"; ledger.md section 3.4).
  * *seq receives the new entry's number (seq may be NULL).
  * Returns: CUSTOS_OK; CUSTOS_E_REFUSED when the policy refuses the entry
  * (err says which rule); CUSTOS_E_USAGE for unknown actions or fields, bad
@@ -269,6 +275,8 @@ struct custos_ledger_report {
     size_t ncheckpoints;
     struct custos_ledger_signer *signers; /* every enrolled key, in enrolment order */
     size_t nsigners;
+    uint64_t *late; /* entries recorded late (ledger.md section 3.4), in order; not findings */
+    size_t nlate;
 };
 
 /*
@@ -324,13 +332,16 @@ struct custos_ledger_entry_field {
  * is valid only during the callback.
  */
 struct custos_ledger_entry {
-    uint64_t seq;       /* the entry's number */
-    const char *line;   /* the line as stored, without LF */
-    size_t len;         /* bytes of line */
-    char sha256[65];    /* SHA-256 of the line, hex: the next entry's prev */
-    const char *time;   /* RFC 3339 UTC */
-    const char *action; /* CUSTOS_ACTION_* */
-    const char *item;   /* the "item" field, or NULL */
+    uint64_t seq;            /* the entry's number */
+    const char *line;        /* the line as stored, without LF */
+    size_t len;              /* bytes of line */
+    char sha256[65];         /* SHA-256 of the line, hex: the next entry's prev */
+    const char *time;        /* when the act happened, RFC 3339 UTC */
+    const char *recorded;    /* when it was recorded, if later than time; else NULL */
+    const char *time_offset; /* the offset time was given in ("+08:00"), or NULL */
+    int late;                /* 1: recorded after an entry whose act came later */
+    const char *action;      /* CUSTOS_ACTION_* */
+    const char *item;        /* the "item" field, or NULL */
     const struct custos_ledger_entry_party *parties; /* in body order */
     size_t nparties;
     const struct custos_ledger_entry_field *fields; /* in body order (at most 32) */

@@ -20,6 +20,10 @@
  *   2. custos_time_rfc3339_format(sec, nsec, buf)  gives "2026-11-23T11:23:30Z"
  *   3. struct custos_time (a file's time stamps in a manifest):
  *      custos_time_parse() and custos_time_format() on the same grammar.
+ *   4. A time a person typed in local time keeps its offset for display:
+ *      custos_time_rfc3339_parse_local("2026-12-05T14:30:00+08:00", ...)
+ *      gives the UTC seconds and +480 minutes; custos_time_offset_format()
+ *      and custos_time_rfc3339_format_local() write them back.
  */
 #ifndef CUSTOS_TIMEFMT_H
 #define CUSTOS_TIMEFMT_H
@@ -61,6 +65,41 @@ CUSTOS_API int custos_time_rfc3339_format(int64_t sec, uint32_t nsec,
 
 /* Writes the current time as "YYYY-MM-DDTHH:MM:SSZ" (whole seconds). */
 CUSTOS_API void custos_time_rfc3339_now(char buf[CUSTOS_TIME_RFC3339_SIZE]);
+
+/* Bytes for an offset "+HH:MM" with its NUL. */
+#define CUSTOS_TIME_OFFSET_SIZE 7
+
+/*
+ * Parses s as custos_time_rfc3339_parse (flags 0) does, and also returns the
+ * offset it was written with, in minutes east of UTC (*offset_min: 480 for
+ * "+08:00", -300 for "-05:00", 0 for "Z", "+00:00" and "-00:00"). Any
+ * output pointer may be NULL.
+ * Returns: CUSTOS_OK; CUSTOS_E_CORRUPT (outputs untouched).
+ */
+CUSTOS_API int custos_time_rfc3339_parse_local(const char *s, int64_t *sec, uint32_t *nsec,
+                                               int *offset_min);
+
+/*
+ * Parses an offset on its own, exactly "+HH:MM" or "-HH:MM" (hour 00-23,
+ * minute 00-59), into minutes east of UTC.
+ * Returns: CUSTOS_OK; CUSTOS_E_CORRUPT for anything else (*offset_min untouched).
+ */
+CUSTOS_API int custos_time_offset_parse(const char *s, int *offset_min);
+
+/*
+ * Writes offset_min (-1439..1439) as "+HH:MM" or "-HH:MM"; 0 is "+00:00".
+ * Returns: CUSTOS_OK; CUSTOS_E_USAGE out of range (buf is then "").
+ */
+CUSTOS_API int custos_time_offset_format(int offset_min, char buf[CUSTOS_TIME_OFFSET_SIZE]);
+
+/*
+ * Writes sec (whole seconds, years 0000-9999 in local time) as the local
+ * time at offset_min: "2026-12-05T14:30:00+08:00"; with offset_min 0 it is
+ * UTC with a Z, as custos_time_rfc3339_format writes.
+ * Returns: CUSTOS_OK; CUSTOS_E_USAGE out of range (buf is then "").
+ */
+CUSTOS_API int custos_time_rfc3339_format_local(int64_t sec, int offset_min,
+                                                char buf[CUSTOS_TIME_RFC3339_SIZE]);
 
 /* A time stamp; set is false when the source has none. */
 struct custos_time {

@@ -62,6 +62,18 @@ CUSTOS_API int custos_tree_hash(struct custos_manifest *m, const char *const *pa
                                 const struct custos_progress *progress, struct custos_error *err);
 
 /*
+ * Checks, before anything is hashed, that each of the npaths operands
+ * exists (lstat; a dangling symbolic link exists). An operand that does not
+ * would otherwise be recorded as an unreadable entry of a manifest that
+ * names nothing it could hash: a typo must not become evidence.
+ * Returns: CUSTOS_OK; CUSTOS_E_USAGE naming the first operand that does not
+ * exist (ENOENT, ENOTDIR) in err. An operand that exists but cannot be read
+ * is not refused here: custos_tree_hash records it (CUSTOS_E_INCOMPLETE).
+ */
+CUSTOS_API int custos_tree_check_operands(const char *const *paths, size_t npaths,
+                                          struct custos_error *err);
+
+/*
  * What custos-hash hashes: the files inside the file systems of image when
  * image is not NULL (custos_fs_hash), else the files under the npaths paths
  * (custos_tree_hash); the source (kind and names) is recorded in m first.

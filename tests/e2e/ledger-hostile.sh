@@ -26,7 +26,9 @@ for who in alice:custodian bob:custodian carol:witness; do
   custos-key generate -q --name "$k" --role "${who#*:}" -o "$k.key" --passphrase-file "$k.pass"
 done
 fp() { sed -n 's/^fingerprint: //p' "$1.key.pub"; }
-t() { printf '2026-11-20T10:%s:00Z' "$1"; }
+# Act times as the clock reads them: entries forged below follow custos's
+# own, whose recording times are the clock's (ledger.md 3.4).
+t() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 L="-q -l base.ledger"
 custos-ledger open $L --time "$(t 00)" --key alice.key --passphrase-file alice.pass \
   --case H-1 --level 4 --authorisation "order 1"

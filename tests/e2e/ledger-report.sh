@@ -103,8 +103,11 @@ expect "show refuses other entry fields" 2 custos-ledger show -l case.ledger --r
 now=$(date -u +%s)
 custos-ledger open -q -l fresh.ledger --time "$(date -u -d "@$((now - 600))" +%Y-%m-%dT%H:%M:%SZ)" \
   --key alice.key --passphrase-file alice.pass --case IR-2026-0078 --level 1 --authorisation "order 12"
-expect "status of two ledgers exits 3 (a signature owed)" 3 custos-ledger status case.ledger fresh.ledger
+expect "status exits 1: a deadline of an open case passed (before 3, a signature owed)" 1 \
+  custos-ledger status case.ledger fresh.ledger
 check "status: the old case is OVERDUE" 'grep -A1 "case IR-2026-0077" out | grep -q "OVERDUE by"'
+check "status: one unit style, hours and minutes, however long" \
+  'grep -A1 "case IR-2026-0077" out | grep -Eq "OVERDUE by [0-9]+ h [0-9]+ min$" && ! grep -q " d " out'
 check "status: recovery 36 h for level 3" 'grep -q "recovery due:  2026-11-11T20:00:00Z  OVERDUE by .* (36 h for level 3)" out'
 check "status: the fresh case is due in about 50 min" 'grep -q "report due: .*due in 0 h [45][0-9] min" out'
 check "status: the fresh case recovery 72 h for level 1" 'grep -q "(72 h for level 1)" out'
@@ -112,7 +115,7 @@ check "status: who holds E-2" 'grep -q "item E-2 .*held by Bob Wu" out'
 check "status: E-1 disposed" 'grep -q "item E-1 .*disposed of at entry 13" out'
 check "status: the owed signature" 'grep -q "awaiting: .*entry 14 (transfer): signature of witness" out'
 check "status warns on stderr about passed deadlines" 'grep -q "case IR-2026-0077: 2 deadlines passed" err'
-expect "status --json" 3 custos-ledger status --json -l case.ledger fresh.ledger
+expect "status --json" 1 custos-ledger status --json -l case.ledger fresh.ledger
 check "JSON: two cases" '[ "$(jq ".cases | length" out)" = 2 ]'
 check "JSON: overdue 2 and 0" '[ "$(jq -c "[.cases[].overdue]" out)" = "[2,0]" ]'
 check "JSON: report states" '[ "$(jq -c "[.cases[].report.state]" out)" = "[\"overdue\",\"pending\"]" ]'
@@ -121,7 +124,8 @@ check "JSON: deadlines from the open entry" \
 expect "status --time before the report deadline" 3 custos-ledger status --json -l case.ledger \
   --time 2026-11-10T08:30:00Z
 check "JSON: nothing overdue then" '[ "$(jq -c "[.cases[0].overdue, .cases[0].report.state]" out)" = "[0,\"pending\"]" ]'
-expect "status --time between the deadlines" 3 custos-ledger status -l case.ledger --time 2026-11-10T12:00:00Z
+expect "status --time between the deadlines: overdue, exit 1" 1 custos-ledger status -l case.ledger \
+  --time 2026-11-10T20:00:00+08:00
 check "report overdue, recovery not" 'grep -q "report due: .*OVERDUE by 3 h 0 min" out && grep -q "recovery due: .*due in 32 h 0 min" out'
 expect "status with a bad --time exits 2" 2 custos-ledger status -l case.ledger --time yesterday
 expect "status without a ledger exits 2" 2 custos-ledger status

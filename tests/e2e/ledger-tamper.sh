@@ -56,17 +56,25 @@ forge() {
 }
 party() { printf '{"as":"%s","key":"%s","name":"%s"}' "$1" "$(fp "$2")" "$2"; }
 
+# The base entries were recorded now (their acts are in the past): a new
+# entry's recording time may not precede that.
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 # A forged entry that custos itself accepts proves the forging is right.
-forge ok.ledger "$(t 06)" note "$(party author bob)" '"text":"forged but fine"' bob
+forge ok.ledger "$now" note "$(party author bob)" '"text":"forged but fine"' bob
 custos-ledger verify -q -l ok.ledger && pass "a correctly forged entry verifies" ||
   fail "a correctly forged entry verifies"
 
-forge unenrolled.ledger "$(t 06)" note "$(party author mallory)" '"text":"hi"' mallory
-forge role.ledger "$(t 06)" store "$(party custodian carol)" '"item":"E-1","location":"x"' carol
-forge holder.ledger "$(t 06)" transfer "$(party releaser alice),$(party receiver bob)" \
+forge unenrolled.ledger "$now" note "$(party author mallory)" '"text":"hi"' mallory
+forge role.ledger "$now" store "$(party custodian carol)" '"item":"E-1","location":"x"' carol
+forge holder.ledger "$now" transfer "$(party releaser alice),$(party receiver bob)" \
   '"item":"E-1","reason":"again"' alice bob
 forge clock.ledger "2026-11-20T09:00:00Z" note "$(party author bob)" '"text":"early"' bob
-forge unlisted.ledger "$(t 06)" note "$(party author bob)" '"text":"x"' bob mallory
+# An act earlier than the acts before it, recorded now: accepted, flagged late.
+forge late.ledger "$(t 02)" note "$(party author bob)" "\"time_offset\":\"+08:00\",\"recorded\":\"$now\",\"text\":\"late\"" bob
+forge rec-back.ledger "$(t 06)" note "$(party author bob)" '"recorded":"2026-11-20T10:07:00Z","text":"x"' bob
+forge rec-early.ledger "$now" note "$(party author bob)" "\"recorded\":\"$(t 06)\",\"text\":\"x\"" bob
+forge offset-zero.ledger "$(t 02)" note "$(party author bob)" "\"time_offset\":\"+00:00\",\"recorded\":\"$now\",\"text\":\"x\"" bob
+forge unlisted.ledger "$now" note "$(party author bob)" '"text":"x"' bob mallory
 
 cp base.ledger flip-body.ledger;  sed -i '4s/"phone"/"phonf"/' flip-body.ledger
 awk 'NR == 5 { i = index($0, "\"prev\":\"") + 8; c = substr($0, i, 1); r = (c == "0") ? "1" : "0"; $0 = substr($0, 1, i - 1) r substr($0, i + 1) } { print }' base.ledger > flip-prev.ledger
@@ -96,6 +104,9 @@ signature by an unenrolled key|unenrolled.ledger||4|entry 6: author mallory
 role that may not sign the action|role.ledger||4|entry 6: carol is enrolled as witness, which may not act as custodian in store
 transfer by a non-holder|holder.ledger||4|entry 6: alice does not hold item E-1 (bob holds it)
 clock going backwards|clock.ledger||4|entry 6: time 2026-11-20T09:00:00Z is before the previous entry
+recording time going backwards|rec-back.ledger||4|entry 6: recorded 2026-11-20T10:07:00Z is before the previous entry
+recorded before the act|rec-early.ledger||4|entry 6: recorded 2026-11-20T10:06:00Z is not after the act time
+offset +00:00 (UTC is written Z)|offset-zero.ledger||5|entry 6: time_offset must be
 signature by a key the entry does not list|unlisted.ledger||4|entry 6: signature by key
 torn last line|torn.ledger||5|entry 6: torn last line
 non-canonical spacing|spaced.ledger||5|entry 5: body is not in the compact form
@@ -112,6 +123,12 @@ done > rows.out
 cat rows.out
 rn=$(wc -l < rows.out); rf=$(grep -c '^not ok' rows.out)
 n=$((n + rn)); failed=$((failed + rf))
+# A late act verifies (exit 0), in recording order, and verify names it.
+out=$(custos-ledger verify -l late.ledger 2>&1); rc=$?
+[ $rc -eq 0 ] && echo "$out" | grep -q "entry 6 recorded late" &&
+  pass "an act recorded late verifies and is named (0)" || fail "late act: exit $rc: $out"
+custos-ledger verify -l late.ledger --json | grep -A2 '"recorded_late"' | grep -q '^ *6$' &&
+  pass "verify --json lists recorded_late" || fail "verify --json lists recorded_late"
 # The intact prefix of a torn ledger still verifies once the torn line is cut off.
 head -c "$(wc -c < base.ledger)" torn.ledger > cut.ledger
 custos-ledger verify -q -l cut.ledger && pass "the prefix before a torn line verifies" ||

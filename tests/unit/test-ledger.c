@@ -107,11 +107,11 @@ test_lifecycle(void)
     is_status(append(l, "note", "{\"text\":\"hi\"}", "author", mallory, NULL, NULL),
               CUSTOS_E_REFUSED, custos_ledger_error(l), "unenrolled key refused");
 
-    /* Time order. */
+    /* Time order: an act before the last one is recorded late, not refused (test_act_times). */
     struct custos_ledger_party pb = {"author", bob};
     is_status(
-        custos_ledger_append(l, "note", "{\"text\":\"old\"}", &pb, 1, "2026-11-23T08:00:00Z", NULL),
-        CUSTOS_E_REFUSED, custos_ledger_error(l), "a time before the last entry refused");
+        custos_ledger_append(l, "note", "{\"text\":\"x\"}", &pb, 1, "2026-11-23T08:00:00.5Z", NULL),
+        CUSTOS_E_USAGE, custos_ledger_error(l), "a fraction of a second refused");
     is_status(custos_ledger_append(l, "note", "{\"text\":\"future\"}", &pb, 1,
                                    "2099-01-01T00:00:00Z", NULL),
               CUSTOS_E_REFUSED, custos_ledger_error(l), "a time in the future refused");
@@ -426,6 +426,75 @@ small_ledger(const char *path)
     custos_ledger_free(l);
 }
 
+/* The last line of path, without LF, in buf. */
+static void
+last_line(const char *path, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "r");
+    buf[0] = '\0';
+    while (f != NULL && fgets(buf, (int)size, f) != NULL)
+        ;
+    if (f != NULL)
+        fclose(f);
+    buf[strcspn(buf, "\n")] = '\0';
+}
+
+struct seen {
+    int late[8], offset[8];
+};
+
+static int
+see(void *ctx, const struct custos_ledger_entry *e, struct custos_error *err)
+{
+    struct seen *s = ctx;
+    if (e->seq < 8) {
+        s->late[e->seq] = e->late;
+        s->offset[e->seq] = e->time_offset != NULL && strcmp(e->time_offset, "+08:00") == 0;
+    }
+    return CUSTOS_OK;
+}
+
+/*
+ * Issue 13: an act time typed in Taipei time is stored as UTC with its
+ * offset; an act earlier than acts recorded before it is accepted with its
+ * real time, keeps its place in the chain and is flagged recorded late.
+ */
+static void
+test_act_times(void)
+{
+    struct custos_error err;
+    struct custos_ledger *l = NULL;
+    char line[8192];
+    small_ledger("t.ledger");
+    is_status(custos_ledger_open(&l, "t.ledger", &err), CUSTOS_OK, &err, "times: open");
+    struct custos_ledger_party pb = {"author", bob};
+    is_status(custos_ledger_append(l, "note", "{\"text\":\"local\"}", &pb, 1,
+                                   "2026-11-20T18:05:00+08:00", NULL),
+              CUSTOS_OK, custos_ledger_error(l), "an act time with +08:00 accepted");
+    last_line("t.ledger", line, sizeof(line));
+    has_str(line, "\"time\":\"2026-11-20T10:05:00Z\"", "stored as UTC");
+    has_str(line, "\"time_offset\":\"+08:00\",\"recorded\":\"", "offset and recording time kept");
+    is_status(custos_ledger_append(l, "note", "{\"text\":\"forgotten\"}", &pb, 1,
+                                   "2026-11-20T10:01:30Z", NULL),
+              CUSTOS_OK, custos_ledger_error(l), "an act before the last one accepted");
+    is_int(custos_ledger_size(l), 5, "appended at the end, not re-ordered");
+    last_line("t.ledger", line, sizeof(line));
+    has_str(line, "\"seq\":4,", "the late act is entry 4");
+    has_str(line, "\"time\":\"2026-11-20T10:01:30Z\"", "with its real act time");
+    is_status(custos_ledger_append(l, "note", "{\"text\":\"x\"}", &pb, 1, "yesterday", NULL),
+              CUSTOS_E_USAGE, custos_ledger_error(l), "a malformed time is a usage error");
+    custos_ledger_free(l);
+    struct custos_ledger_report *r = NULL;
+    struct seen sn;
+    memset(&sn, 0, sizeof(sn));
+    is_int(custos_ledger_verify_each("t.ledger", NULL, 0, NULL, see, &sn, &r, &err), CUSTOS_OK,
+           "a ledger with a late act verifies");
+    ok(r != NULL && r->nlate == 1 && r->late[0] == 4, "the report names entry 4 as recorded late");
+    ok(sn.late[4] && !sn.late[3] && !sn.late[2], "only entry 4 is flagged late");
+    ok(sn.offset[3] && !sn.offset[4], "entry 3 carries its +08:00 offset");
+    custos_ledger_report_free(r);
+}
+
 /* Issue 19: an enrolment of an enrolled key without role/pub, signed by it, freed a key the
  * state still held (verify and commit). Run under ASan to see the use-after-free. */
 static void
@@ -696,6 +765,7 @@ main(void)
     test_revoked_checkpoint_signer();
     test_commit_unsigned();
     test_parallel_findings();
+    test_act_times();
     custos_key_free(alice);
     custos_key_free(bob);
     custos_key_free(carol);

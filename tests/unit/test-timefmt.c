@@ -59,8 +59,8 @@ test_parse(void)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         s = 42;
-        is_int(custos_time_rfc3339_parse(bad[i], 0, &s, NULL), CUSTOS_E_CORRUPT, "bad time %zu refused (%.20s)", i,
-               bad[i]);
+        is_int(custos_time_rfc3339_parse(bad[i], 0, &s, NULL), CUSTOS_E_CORRUPT,
+               "bad time %zu refused (%.20s)", i, bad[i]);
         ok(s == 42, "output untouched for bad time %zu", i);
     }
     is_int(custos_time_rfc3339_parse(NULL, 0, &s, NULL), CUSTOS_E_CORRUPT, "NULL refused");
@@ -143,6 +143,40 @@ test_overdue_malformed(void)
     is_int(custos_custody_overdue(&m, before), 0, "malformed deadlines are never overdue");
 }
 
+/* A time typed in Taipei keeps its offset: UTC for the record, +08:00 for display. */
+static void
+test_local(void)
+{
+    int64_t s = 0;
+    int off = 99;
+    is_int(custos_time_rfc3339_parse_local("2026-12-05T14:30:00+08:00", &s, NULL, &off), CUSTOS_OK,
+           "local parse");
+    ok(s == 1796452200 && off == 480, "+08:00 is 06:30Z and 480 minutes (got %lld, %d)",
+       (long long)s, off);
+    is_int(custos_time_rfc3339_parse_local("2026-12-05T06:30:00Z", NULL, NULL, &off), CUSTOS_OK,
+           "Z");
+    is_int(off, 0, "Z has offset 0");
+    is_int(custos_time_rfc3339_parse_local("2026-12-05T01:00:00-05:30", NULL, NULL, &off),
+           CUSTOS_OK, "negative offset");
+    is_int(off, -330, "-05:30 is -330 minutes");
+    is_int(custos_time_rfc3339_parse_local("2026-12-05T14:30:00+8:00", NULL, NULL, &off),
+           CUSTOS_E_CORRUPT, "+8:00 refused");
+    char b[CUSTOS_TIME_RFC3339_SIZE], o[CUSTOS_TIME_OFFSET_SIZE];
+    is_int(custos_time_rfc3339_format_local(1796452200, 480, b), CUSTOS_OK, "format local");
+    is_str(b, "2026-12-05T14:30:00+08:00", "local form");
+    is_int(custos_time_rfc3339_format_local(1796452200, 0, b), CUSTOS_OK, "format UTC");
+    is_str(b, "2026-12-05T06:30:00Z", "offset 0 is Z");
+    is_int(custos_time_rfc3339_format_local(1796452200, -330, b), CUSTOS_OK, "format negative");
+    is_str(b, "2026-12-05T01:00:00-05:30", "negative local form");
+    is_int(custos_time_rfc3339_format_local(1796452200, 1440, b), CUSTOS_E_USAGE, "offset range");
+    is_int(custos_time_offset_format(480, o), CUSTOS_OK, "offset format");
+    is_str(o, "+08:00", "+08:00");
+    is_int(custos_time_offset_parse("-05:30", &off), CUSTOS_OK, "offset parse");
+    is_int(off, -330, "-05:30");
+    is_int(custos_time_offset_parse("Z", &off), CUSTOS_E_CORRUPT, "Z is not an offset");
+    is_int(custos_time_offset_parse("+08:00x", &off), CUSTOS_E_CORRUPT, "trailing byte");
+}
+
 int
 main(void)
 {
@@ -151,5 +185,6 @@ main(void)
     test_format();
     test_manifest_wrappers();
     test_overdue_malformed();
+    test_local();
     return tap_done();
 }
