@@ -242,11 +242,14 @@ test_lifecycle(void)
     ok(truncate("c.ledger", (off_t)full) == 0, "cut the torn line off by hand");
     is_status(custos_ledger_open(&l, "c.ledger", &err), CUSTOS_OK, &err, "intact prefix opens");
 
-    /* After close only attest. */
+    /* After close only note and attest: a correction is still possible, an act is not. */
     is_status(append(l, "close", "{\"reason\":\"done\"}", "owner", alice, NULL, NULL), CUSTOS_OK,
               custos_ledger_error(l), "close");
     is_status(append(l, "note", "{\"text\":\"late note\"}", "author", bob, NULL, NULL),
-              CUSTOS_E_REFUSED, custos_ledger_error(l), "no entries after close");
+              CUSTOS_OK, custos_ledger_error(l), "a note after close");
+    is_status(append(l, "close", "{\"reason\":\"again\"}", "owner", alice, NULL, NULL),
+              CUSTOS_E_REFUSED, custos_ledger_error(l), "no other entry after close");
+    has_str(custos_ledger_error(l)->message, "after the case was closed", "says the case is closed");
     custos_ledger_free(l);
 }
 
