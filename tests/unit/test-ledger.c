@@ -245,11 +245,12 @@ test_lifecycle(void)
     /* After close only note and attest: a correction is still possible, an act is not. */
     is_status(append(l, "close", "{\"reason\":\"done\"}", "owner", alice, NULL, NULL), CUSTOS_OK,
               custos_ledger_error(l), "close");
-    is_status(append(l, "note", "{\"text\":\"late note\"}", "author", bob, NULL, NULL),
-              CUSTOS_OK, custos_ledger_error(l), "a note after close");
+    is_status(append(l, "note", "{\"text\":\"late note\"}", "author", bob, NULL, NULL), CUSTOS_OK,
+              custos_ledger_error(l), "a note after close");
     is_status(append(l, "close", "{\"reason\":\"again\"}", "owner", alice, NULL, NULL),
               CUSTOS_E_REFUSED, custos_ledger_error(l), "no other entry after close");
-    has_str(custos_ledger_error(l)->message, "after the case was closed", "says the case is closed");
+    has_str(custos_ledger_error(l)->message, "after the case was closed",
+            "says the case is closed");
     custos_ledger_free(l);
 }
 
