@@ -569,6 +569,7 @@ verify_image(struct custos_acquisition *a, struct custos_staging *st, const char
     p.sector = a->sector_bytes;
     p.retries = 0;
     p.progress = prog;
+    custos_progress_phase(prog, CUSTOS_PHASE_VERIFYING);
     double t0 = now_seconds();
     rc = run_pass(&p, err);
     a->verify_seconds = now_seconds() - t0;
@@ -663,6 +664,7 @@ image_pass(struct custos_acquisition *a, const struct custos_acquire_options *o,
     p.img = img;
     p.compression = o->compression;
     p.progress = prog;
+    custos_progress_phase(prog, CUSTOS_PHASE_READING);
     double t0 = now_seconds();
     int rc = run_pass(&p, err);
     /* a owns the results from here, whatever happens. */

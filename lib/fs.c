@@ -570,6 +570,7 @@ custos_fs_hash(struct custos_manifest *m, const char *image, const struct custos
     memset(&w, 0, sizeof(w));
     w.m = m;
     w.progress = progress;
+    custos_progress_phase(progress, CUSTOS_PHASE_HASHING);
     custos_error_clear(&w.first);
     int rc = custos_digest_new(&w.digest, custos_manifest_algs(m), err);
     if (rc != CUSTOS_OK)

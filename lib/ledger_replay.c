@@ -870,6 +870,7 @@ custos__ledger_scan(struct state *s, int fd, uint64_t from, uint64_t to, unsigne
     if ((mode & M_SIGS) && !(mode & M_COMMIT) && to - from >= 64 * 1024)
         pipe = custos__ledger_sigpipe_new();
     s->pipe = pipe;
+    custos_progress_phase(prog, CUSTOS_PHASE_VERIFYING);
     while (off + have < to || have > 0) {
         if (custos_progress_cancelled(prog)) {
             rc = custos_error_set(err, CUSTOS_E_INTERRUPTED, 0, path, "interrupted");
@@ -914,7 +915,7 @@ custos__ledger_scan(struct state *s, int fd, uint64_t from, uint64_t to, unsigne
         off += start;
         have -= start;
         *consumed = off - from;
-        custos_progress_update(prog, off, to);
+        custos_progress_update(prog, off - from, to - from); /* this phase's bytes */
         if (off + have >= to) {
             if (have > 0) {
                 *torn = 1;

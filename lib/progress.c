@@ -17,6 +17,31 @@ custos_progress_update(const struct custos_progress *p, uint64_t done_bytes, uin
         p->update(p->ctx, done_bytes, total_bytes);
 }
 
+void
+custos_progress_phase(const struct custos_progress *p, enum custos_phase phase)
+{
+    if (p != NULL && p->phase != NULL)
+        p->phase(p->ctx, phase);
+}
+
+const char *
+custos_phase_name(enum custos_phase phase)
+{
+    switch (phase) {
+    case CUSTOS_PHASE_READING:
+        return "reading";
+    case CUSTOS_PHASE_VERIFYING:
+        return "verifying";
+    case CUSTOS_PHASE_HASHING:
+        return "hashing";
+    case CUSTOS_PHASE_WRITING:
+        return "writing";
+    case CUSTOS_PHASE_WIPING:
+        return "wiping";
+    }
+    return "working";
+}
+
 int
 custos_progress_cancelled(const struct custos_progress *p)
 {
@@ -39,6 +64,15 @@ custos_meter_start(struct custos_meter *m, unsigned interval_ms)
     m->start_ns = now_ns();
     m->last_ns = 0;
     m->interval_ns = (uint64_t)interval_ms * 1000000u;
+    m->phase = NULL;
+}
+
+void
+custos_meter_phase(struct custos_meter *m, const char *phase)
+{
+    m->start_ns = now_ns();
+    m->last_ns = 0;
+    m->phase = phase;
 }
 
 uint64_t
@@ -73,23 +107,26 @@ custos_meter_line(struct custos_meter *m, uint64_t done_bytes, uint64_t total_by
         return 0;
     m->last_ns = t;
 
-    double secs = (double)(t - m->start_ns) / 1e9;
+    uint64_t el = t - m->start_ns;
+    double secs = (double)el / 1e9;
     double rate = secs > 0 ? (double)done_bytes / secs : 0; /* bytes/s */
     char done[32], total[32];
+    const char *ph = m->phase != NULL ? m->phase : "";
+    const char *sp = m->phase != NULL ? " " : "";
     custos_format_bytes(done_bytes, done, sizeof(done));
     if (total_bytes == 0) {
-        snprintf(buf, len, "%s  %.1f MB/s", done, rate / 1e6);
+        snprintf(buf, len, "%s%s%s  %.1f MB/s", ph, sp, done, rate / 1e6);
         return 1;
     }
     custos_format_bytes(total_bytes, total, sizeof(total));
     unsigned pct = done_bytes >= total_bytes ? 100 : (unsigned)(done_bytes * 100 / total_bytes);
-    if (rate <= 0 || done_bytes >= total_bytes) {
-        snprintf(buf, len, "%s of %s (%u%%)  %.1f MB/s", done, total, pct, rate / 1e6);
+    if (rate <= 0 || done_bytes >= total_bytes || el < (uint64_t)CUSTOS_METER_ETA_MS * 1000000u) {
+        snprintf(buf, len, "%s%s%s of %s (%u%%)  %.1f MB/s", ph, sp, done, total, pct, rate / 1e6);
         return 1;
     }
     uint64_t eta = (uint64_t)((double)(total_bytes - done_bytes) / rate + 0.5);
-    snprintf(buf, len, "%s of %s (%u%%)  %.1f MB/s  ETA %llu:%02u:%02u", done, total, pct,
-             rate / 1e6, (unsigned long long)(eta / 3600), (unsigned)(eta / 60 % 60),
+    snprintf(buf, len, "%s%s%s of %s (%u%%)  %.1f MB/s  ETA %llu:%02u:%02u", ph, sp, done, total,
+             pct, rate / 1e6, (unsigned long long)(eta / 3600), (unsigned)(eta / 60 % 60),
              (unsigned)(eta % 60));
     return 1;
 }

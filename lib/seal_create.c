@@ -287,8 +287,10 @@ hash_sources(struct sealing *g, struct custos_error *err)
     g->buf = malloc(CUSTOS__SEAL_IO_CHUNK);
     if (g->buf == NULL)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    custos_progress_phase(g->o->progress, CUSTOS_PHASE_HASHING);
+    g->done = 0;
     for (size_t i = 0; i < g->l.n; i++) {
-        int rc = hash_copy(&g->l.v[i], NULL, g->buf, g->o->progress, &g->done, 2 * g->total, err);
+        int rc = hash_copy(&g->l.v[i], NULL, g->buf, g->o->progress, &g->done, g->total, err);
         if (rc != CUSTOS_OK)
             return rc;
         if (custos__bag_manifest_add(&g->pm, g->l.v[i].rel, g->l.v[i].sha256, g->l.v[i].size) !=
@@ -396,8 +398,10 @@ write_package(struct sealing *g, struct seal_writer *w, struct custos_error *err
     }
     if (rc == CUSTOS_OK && g->tsr != NULL)
         rc = custos__seal_writer_bytes(w, CUSTOS_SEAL_TIMESTAMP, g->tsr, g->tsrlen, t, err);
+    custos_progress_phase(g->o->progress, CUSTOS_PHASE_WRITING);
+    g->done = 0;
     for (size_t i = 0; i < g->l.n && rc == CUSTOS_OK; i++)
-        rc = hash_copy(&g->l.v[i], w, g->buf, g->o->progress, &g->done, 2 * g->total, err);
+        rc = hash_copy(&g->l.v[i], w, g->buf, g->o->progress, &g->done, g->total, err);
     return rc;
 }
 

@@ -629,6 +629,7 @@ custos__seal_scan(const char *package, const struct custos_seal_verify_options *
     memset(s, 0, sizeof(*s));
     s->o = o;
     s->package = package;
+    custos_progress_phase(o->progress, CUSTOS_PHASE_VERIFYING);
     *out = NULL;
     struct custos_seal_report *r = calloc(1, sizeof(*r));
     uint8_t *buf = malloc(CUSTOS__SEAL_IO_CHUNK);

@@ -470,6 +470,7 @@ custos_tree_hash(struct custos_manifest *m, const char *const *paths, size_t npa
             goto out;
     }
     if (rc == CUSTOS_OK && w.nitems > 0) {
+        custos_progress_phase(progress, CUSTOS_PHASE_HASHING);
         struct custos__pool_job job = {w.nitems, threads, hash_item, hash_poll, 100, &h};
         int prc = custos__pool_run(&job);
         if (prc < 0) {

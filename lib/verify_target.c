@@ -30,6 +30,7 @@ custos__verify_reader_init(struct reader *r, struct custos_verify *v, unsigned a
     memset(r, 0, sizeof(*r));
     r->v = v;
     r->p = p;
+    custos_progress_phase(p, CUSTOS_PHASE_VERIFYING); /* r->done counts from 0 again */
     r->buf = malloc(READ_BYTES);
     if (r->buf == NULL)
         return custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");

@@ -193,12 +193,13 @@ struct run {
     const struct custos_wipe_options *o;
     const struct custos_progress *p;
     struct custos_wipe_result *res;
-    int fd;         /* the descriptor written through (read-only in verify-only mode) */
-    int rfd;        /* verification: O_DIRECT, or buffered after fadvise */
-    int rfd_direct; /* rfd has O_DIRECT */
-    uint8_t *buf;   /* CHUNK + 2 * ALIGN, aligned */
-    uint8_t *want;  /* CHUNK */
-    uint64_t done, total;
+    int fd;               /* the descriptor written through (read-only in verify-only mode) */
+    int rfd;              /* verification: O_DIRECT, or buffered after fadvise */
+    int rfd_direct;       /* rfd has O_DIRECT */
+    uint8_t *buf;         /* CHUNK + 2 * ALIGN, aligned */
+    uint8_t *want;        /* CHUNK */
+    uint64_t done, total; /* bytes of the current phase, for the progress line */
+    uint64_t vtotal;      /* the bytes verify_pass reads */
 };
 
 static void
@@ -326,6 +327,9 @@ write_pass(struct run *r, struct custos_error *err)
     uint64_t size = r->t->size_bytes;
     double t0 = now_seconds();
     custos__utc_now(res->write_started, sizeof(res->write_started));
+    custos_progress_phase(r->p, CUSTOS_PHASE_WIPING);
+    r->done = 0;
+    r->total = size;
     for (uint64_t off = 0; off < size; off += CHUNK) {
         if (custos_progress_cancelled(r->p))
             return custos_error_set(err, CUSTOS_E_INTERRUPTED, 0, r->t->path,
@@ -437,6 +441,9 @@ verify_pass(struct run *r, const struct custos_wipe_region *plan, size_t nplan,
     struct custos_wipe_result *res = r->res;
     double t0 = now_seconds();
     custos__utc_now(res->verify_started, sizeof(res->verify_started));
+    custos_progress_phase(r->p, CUSTOS_PHASE_VERIFYING);
+    r->done = 0;
+    r->total = r->vtotal;
     int rc = open_reader(r, err);
     if (rc != CUSTOS_OK)
         return rc;
@@ -535,7 +542,7 @@ custos_wipe_run(const struct custos_wipe_target *t, const struct custos_wipe_opt
         res->regions_planned = 1;
     }
     struct run r = {.t = t, .o = opts, .p = p, .res = res, .fd = -1, .rfd = -1};
-    r.total = (opts->verify_only ? 0 : t->size_bytes) + vtotal;
+    r.vtotal = vtotal;
     void *mem = NULL;
     r.want = malloc(CHUNK);
     if (posix_memalign(&mem, ALIGN, CHUNK + 2 * ALIGN) != 0 || r.want == NULL) {

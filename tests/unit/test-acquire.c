@@ -112,6 +112,36 @@ test_raw(const uint8_t *b, const struct custos_digest_result *want)
     custos_acquisition_free(a);
 }
 
+/* What the progress hooks saw: the phases in order, and each phase's first and last count. */
+struct seen {
+    enum custos_phase phase[4];
+    int nphase;
+    uint64_t first[4], last[4], total[4];
+    int counted[4];
+};
+
+static void
+seen_phase(void *ctx, enum custos_phase ph)
+{
+    struct seen *s = ctx;
+    if (s->nphase < 4)
+        s->phase[s->nphase++] = ph;
+}
+
+static void
+seen_update(void *ctx, uint64_t done, uint64_t total)
+{
+    struct seen *s = ctx;
+    int k = s->nphase - 1;
+    if (k < 0 || k >= 4)
+        return;
+    if (!s->counted[k])
+        s->first[k] = done;
+    s->counted[k] = 1;
+    s->last[k] = done;
+    s->total[k] = total;
+}
+
 static void
 test_ewf(const struct custos_digest_result *want)
 {
@@ -125,7 +155,17 @@ test_ewf(const struct custos_digest_result *want)
     o.case_number = "C-1";
     o.compression = CUSTOS_COMPRESSION_NONE; /* so that 3 MiB need several 1 MiB segments */
     o.segment_bytes = 1024 * 1024;
-    is_status(custos_acquire(&o, NULL, &a, &err), CUSTOS_OK, &err, "E01 acquisition");
+    struct seen s = {0};
+    struct custos_progress p = {.update = seen_update, .phase = seen_phase, .ctx = &s};
+    is_status(custos_acquire(&o, &p, &a, &err), CUSTOS_OK, &err, "E01 acquisition");
+    is_int(s.nphase, 2, "two phases announced");
+    is_int(s.phase[0], CUSTOS_PHASE_READING, "first reading the source");
+    is_int(s.phase[1], CUSTOS_PHASE_VERIFYING, "then verifying the image");
+    ok(s.counted[0] && s.counted[1], "bytes counted in each phase");
+    ok(s.first[1] < s.last[0], "the verify count starts again, not after the reading's");
+    is_int(s.last[0], MEDIUM, "reading ends at the medium's size");
+    is_int(s.last[1], MEDIUM, "verifying ends at the medium's size");
+    is_int(s.total[1], MEDIUM, "verifying's total is the medium, not twice it");
     if (a == NULL)
         return;
     ok(custos_digest_equal(custos_acquisition_digests(a), want), "E01 digests");
@@ -161,7 +201,7 @@ test_cancel(void)
     struct custos_acquire_options o;
     struct custos_acquisition *a = NULL;
     struct custos_error err;
-    struct custos_progress p = {NULL, always, NULL};
+    struct custos_progress p = {.cancelled = always};
     custos_acquire_options_init(&o);
     o.source = "m.bin";
     o.output = "cancel.E01";

@@ -238,7 +238,7 @@ main(void)
     custos__hashring_free(r);
 
     /* A cancel is seen before the next read. */
-    struct custos_progress p = {NULL, canc, NULL};
+    struct custos_progress p = {.cancelled = canc};
     cancel_after = 2;
     c = config(&s, CUSTOS_DIGEST_MD5);
     c.progress = &p;

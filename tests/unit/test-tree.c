@@ -184,7 +184,7 @@ main(void)
     custos_manifest_free(m);
 
     struct custos_error err;
-    struct custos_progress p = {NULL, stop_now, NULL};
+    struct custos_progress p = {.cancelled = stop_now};
     custos_manifest_new(&m, CUSTOS_DIGEST_SHA256, &err);
     is_int(custos_tree_hash(m, one, 1, NULL, &p, &err), CUSTOS_E_INTERRUPTED,
            "cancellation stops the run");
