@@ -12,6 +12,7 @@
  */
 #include "custos/sign.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,6 +254,10 @@ custos_sign_verify_sigfile(const char *path, const struct custos_key *key, const
 {
     struct custos_sigfile sf;
     int rc = custos_sigfile_load(path, &sf, err);
+    /* A signature that is not there does not hold: untrusted, not a system failure. */
+    if (rc == CUSTOS_E_IO && err != NULL && err->sys_errno == ENOENT)
+        return custos_error_set(err, CUSTOS_E_UNTRUSTED, ENOENT, path,
+                                "no such signature file: nothing signed it");
     if (rc != CUSTOS_OK)
         return rc;
     if (strcmp(sf.purpose, purpose) != 0)

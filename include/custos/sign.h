@@ -160,8 +160,8 @@ CUSTOS_API int custos_sigfile_text(const struct custos_key *key, const char *pur
  * purpose, its key must be key's fingerprint, and the signature must verify
  * over PAE(purpose, msg).
  * Returns: CUSTOS_OK; CUSTOS_E_UNTRUSTED for another purpose, another key,
- * or a signature that does not verify; CUSTOS_E_CORRUPT; CUSTOS_E_IO;
- * CUSTOS_E_NOMEM.
+ * a signature that does not verify, or no signature file at path (exit 4,
+ * not a system error); CUSTOS_E_CORRUPT; CUSTOS_E_IO; CUSTOS_E_NOMEM.
  */
 CUSTOS_API int custos_sign_verify_sigfile(const char *path, const struct custos_key *key,
                                           const char *purpose, const void *msg, size_t len,
