@@ -285,7 +285,7 @@ echo "the ledger's verify entry says match: ok"
 # A scheduled spot check: a repeatable 10% sample of a backup copy of the image.
 mkdir "$out/backup-e01" && cp "$out"/evidence/usb-stick.E0* "$out/backup-e01/" ||
   fail "cannot copy the image to the backup"
-custos-verify -q -l sample --sample 10% --seed 42 -r "$rec" "$out/backup-e01" >"$out/verify-sample.txt" ||
+custos-verify -q --level sample --sample 10% --seed 42 -r "$rec" "$out/backup-e01" >"$out/verify-sample.txt" ||
   fail "custos-verify --sample of the backup"
 tail -n 1 "$out/verify-sample.txt"
 mkdir -p "$out/backup/files"

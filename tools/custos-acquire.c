@@ -30,8 +30,8 @@ static const char usage_text[] =
     "  -a, --authorisation REF   the warrant, order or approval reference (required\n"
     "                            without --ledger)\n"
     "      --no-authorisation    acquire without one; the record says so\n"
-    "      --case-number TEXT    case metadata, stored in the E01 and the record\n"
-    "      --evidence-number TEXT\n"
+    "      --case ID             case metadata, stored in the E01 and the record\n"
+    "      --evidence N\n"
     "      --examiner TEXT\n"
     "      --description TEXT\n"
     "      --notes TEXT\n"
@@ -47,7 +47,7 @@ static const char usage_text[] =
     "\n"
     "Chain of custody (an `acquire` entry appended when the image is written):\n"
     "  -l, --ledger FILE         the case ledger (custos-ledger)\n"
-    "      --item ID             the evidence item (default: --evidence-number)\n"
+    "      --item ID             the evidence item (default: --evidence)\n"
     "      --key KEY             the custodian's private key (it also signs the record)\n"
     "      --sign AS=KEY         another party signing now, e.g. witness=carol.key\n"
     "      --party AS=KEY.pub    a party who signs later with custos-ledger add attest\n"
@@ -64,9 +64,9 @@ static const char usage_text[] =
     "  Everything is checked before any passphrase is asked or a byte read.\n"
     "  The custodian's passphrase is asked before imaging; each --sign party\n"
     "  is shown the entry with its digests afterwards and confirms, then signs.\n"
-    "  -q, --quiet               no progress line\n"
-    "  -h, --help                show this help\n"
-    "  -V, --version             show the version\n"
+    "  -q, --quiet               print nothing but errors (with --json: the document only)\n"
+    "  -h, --help                print this help\n"
+    "  -V, --version             print the version\n"
     "\n"
     "Exit status: 0 done; 1 the written image did not verify; 2 usage; 3 done,\n"
     "but sectors could not be read (zero-filled and mapped); 5 corrupt source;\n"
@@ -96,12 +96,14 @@ enum {
 /* Keep sorted by name. */
 static const struct option longopts[] = {
     {"authorisation", required_argument, NULL, 'a'},
-    {"case-number", required_argument, NULL, OPT_CASE},
+    {"case", required_argument, NULL, OPT_CASE},
+    {"case-number", required_argument, NULL, OPT_CASE}, /* the spelling before 0.1 */
     {"collect", no_argument, NULL, OPT_COLLECT},
     {"compression", required_argument, NULL, 'c'},
     {"description", required_argument, NULL, OPT_DESCRIPTION},
     {"digests", required_argument, NULL, 'd'},
-    {"evidence-number", required_argument, NULL, OPT_EVIDENCE},
+    {"evidence", required_argument, NULL, OPT_EVIDENCE},
+    {"evidence-number", required_argument, NULL, OPT_EVIDENCE}, /* the spelling before 0.1 */
     {"examiner", required_argument, NULL, OPT_EXAMINER},
     {"format", required_argument, NULL, 'f'},
     {"help", no_argument, NULL, 'h'},
@@ -423,7 +425,7 @@ take_ledger_facts(struct options *o, struct cli_case_facts *f, struct custos_err
     const char *l = o->custody.ledger;
     int rc = cli_case_facts_load(l, o->custody.item, f, err);
     if (rc == CUSTOS_OK)
-        rc = cli_fact_match(l, "--case-number", a->case_number, f->case_id, &a->case_number, err);
+        rc = cli_fact_match(l, "--case", a->case_number, f->case_id, &a->case_number, err);
     if (rc == CUSTOS_OK)
         rc = cli_fact_match(l, "--authorisation", a->authorisation, f->authorisation,
                             &a->authorisation, err);

@@ -98,9 +98,9 @@ usage_text(FILE *f)
         "  --time TIME                when the handover happened (RFC 3339, UTC or +08:00),\n"
         "                             default now\n"
         "  --json                     print one JSON document\n"
-        "  -q, --quiet                print nothing but errors\n"
+        "  -q, --quiet                print nothing but errors (with --json: the document only)\n"
         "  -h, --help                 print this help\n"
-        "  --version                  print the version\n",
+        "  -V, --version              print the version\n",
         f);
 }
 
@@ -122,7 +122,6 @@ enum {
     OPT_JSON,
     OPT_TSA,
     OPT_TSA_CA,
-    OPT_VERSION,
     OPT_YES,
 };
 
@@ -181,19 +180,19 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         {"tsa", required_argument, NULL, OPT_TSA},
         {"tsa-ca", required_argument, NULL, OPT_TSA_CA},
         {"vendor-organisation", required_argument, NULL, OPT_ORG},
-        {"version", no_argument, NULL, OPT_VERSION},
+        {"version", no_argument, NULL, 'V'},
         {"yes", no_argument, NULL, OPT_YES},
         {NULL, 0, NULL, 0},
     };
     int opt, rc;
     const char **where;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":hl:o:q", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":hl:o:qV", opts, NULL)) != -1) {
         switch (opt) {
         case 'h':
             usage_text(stdout);
             return CUSTOS_EXIT_OK;
-        case OPT_VERSION:
+        case 'V':
             printf("custos-dispose %s\n", custos_version());
             return CUSTOS_EXIT_OK;
         case 'q':

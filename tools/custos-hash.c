@@ -58,7 +58,7 @@ usage_text(FILE *out)
         "  -n, --notable SET     flag and list files whose digest is in SET\n"
         "      --no-type         do not record the content type (libmagic)\n"
         "  -o, --output FILE     write the manifest to FILE (never overwritten; - for stdout)\n"
-        "  -q, --quiet           no progress line\n"
+        "  -q, --quiet           print nothing but errors (with --json: the document only)\n"
         "\n"
         "Signing and chain of custody:\n"
         "      --key KEY         sign the manifest with KEY: detached signature FILE.sig\n"
@@ -74,8 +74,8 @@ usage_text(FILE *out)
         "      --yes             sign without asking each signer to confirm the entry\n"
         "                        (each --sign party is shown the entry with the manifest's\n"
         "                        SHA-256 after hashing, and confirms before signing)\n"
-        "  -h, --help            this text\n"
-        "  -V, --version         the version\n");
+        "  -h, --help            print this help\n"
+        "  -V, --version         print the version\n");
 }
 
 static int

@@ -52,7 +52,7 @@ usage_text(FILE *f)
           "  --passphrase-file F read the passphrase from the first line of F\n"
           "  --passphrase-fd N   read the passphrase from descriptor N\n"
           "  --json              print one JSON document\n"
-          "  -q, --quiet         print nothing but errors\n"
+          "  -q, --quiet         print nothing but errors (with --json: the document only)\n"
           "  -h, --help          print this help\n"
           "  -V, --version       print the version\n",
           f);

@@ -110,9 +110,9 @@ usage_text(FILE *f)
           "                         is kept in recording order and shown \"recorded late\";\n"
           "                         for status, the moment deadlines are judged at\n"
           "  --json                 print one JSON document\n"
-          "  -q, --quiet            print nothing but errors\n"
+          "  -q, --quiet            print nothing but errors (with --json: the document only)\n"
           "  -h, --help             print this help\n"
-          "  --version              print the version\n"
+          "  -V, --version          print the version\n"
           "\n"
           "  entry fields: --case --level --authorisation --item --description --make\n"
           "  --model --serial --location --record --record-sha256 --image-sha256 --md5\n"
@@ -133,7 +133,6 @@ enum {
     OPT_CHECKPOINT,
     OPT_TIME,
     OPT_JSON,
-    OPT_VERSION,
     OPT_YES,
     OPT_LOG,
     OPT_LOG_KEY,
@@ -171,7 +170,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"sign", required_argument, NULL, OPT_SIGN},
         {"time", required_argument, NULL, OPT_TIME},
-        {"version", no_argument, NULL, OPT_VERSION},
+        {"version", no_argument, NULL, 'V'},
         {"yes", no_argument, NULL, OPT_YES},
     };
     const size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
@@ -182,12 +181,12 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
     all[nfixed + o->nfields] = (struct option){NULL, 0, NULL, 0};
     int opt;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":hl:o:q", all, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":hl:o:qV", all, NULL)) != -1) {
         switch (opt) {
         case 'h':
             o->help = 1; /* after the command word is known: add ACTION --help */
             break;
-        case OPT_VERSION:
+        case 'V':
             printf("custos-ledger %s\n", custos_version());
             return CUSTOS_EXIT_OK;
         case 'l':

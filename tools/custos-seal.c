@@ -43,7 +43,7 @@ usage_text(FILE *f)
           "  --seal N               the seal's number\n"
           "  --authorisation REF    warrant, order or approval reference (with --ledger:\n"
           "                         the ledger's; a given one must match)\n"
-          "  --organization NAME    Source-Organization\n"
+          "  --organisation NAME    Source-Organization\n"
           "  --description TEXT     External-Description\n"
           "  --sign witness=KEY     a witness present now: shown the sealed package's\n"
           "                         digest and the ledger entry, confirms, then signs\n"
@@ -58,9 +58,9 @@ usage_text(FILE *f)
           "  --trust KEY.pub        a key confirmed out of band; it must have signed\n"
           "  --max-entries N        refuse archives with more entries (default 10000000)\n"
           "  --json                 print one JSON document\n"
-          "  -q, --quiet            print nothing but errors\n"
+          "  -q, --quiet            print nothing but errors (with --json: the document only)\n"
           "  -h, --help             print this help\n"
-          "  --version              print the version\n",
+          "  -V, --version          print the version\n",
           f);
 }
 
@@ -84,7 +84,6 @@ enum {
     OPT_TRUST,
     OPT_MAX_ENTRIES,
     OPT_JSON,
-    OPT_VERSION,
     OPT_YES,
 };
 
@@ -102,7 +101,8 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         {"key", required_argument, NULL, OPT_KEY},
         {"ledger", required_argument, NULL, 'l'},
         {"max-entries", required_argument, NULL, OPT_MAX_ENTRIES},
-        {"organization", required_argument, NULL, OPT_ORG},
+        {"organisation", required_argument, NULL, OPT_ORG},
+        {"organization", required_argument, NULL, OPT_ORG}, /* the spelling before 0.1 */
         {"output", required_argument, NULL, 'o'},
         {"party", required_argument, NULL, OPT_PARTY},
         {"passphrase-fd", required_argument, NULL, OPT_PASSFD},
@@ -114,19 +114,19 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         {"tsa", required_argument, NULL, OPT_TSA},
         {"tsa-ca", required_argument, NULL, OPT_TSA_CA},
         {"tsa-timeout", required_argument, NULL, OPT_TSA_TIMEOUT},
-        {"version", no_argument, NULL, OPT_VERSION},
+        {"version", no_argument, NULL, 'V'},
         {"yes", no_argument, NULL, OPT_YES},
         {NULL, 0, NULL, 0},
     };
     int opt, rc;
     char *end;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":hl:o:q", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":hl:o:qV", opts, NULL)) != -1) {
         switch (opt) {
         case 'h':
             usage_text(stdout);
             return CUSTOS_EXIT_OK;
-        case OPT_VERSION:
+        case 'V':
             printf("custos-seal %s\n", custos_version());
             return CUSTOS_EXIT_OK;
         case 'o':

@@ -40,7 +40,7 @@ usage_text(FILE *out)
 {
     fprintf(
         out,
-        "usage: custos-verify -r REFERENCE [-q] [--json] [-o REPORT] [-l LEVEL] [--digests LIST]\n"
+        "usage: custos-verify -r REFERENCE [-q] [--json] [-o REPORT] [--level LEVEL] [--digests LIST]\n"
         "                     [--sample PCT%%|N] [--seed S] [--part N/T] [--recheck REPORT]\n"
         "                     [--restore [--tmpdir DIR]] [--reference-sig SIG --signer KEY.pub]\n"
         "                     [--ledger LEDGER --key KEY [--item ID]] [TARGET]\n"
@@ -49,7 +49,7 @@ usage_text(FILE *out)
         "                          (bag directory or tar/zip)\n"
         "  TARGET                  directory, archive (tar, tar.gz/xz/zst, zip, 7z, cpio, iso...)\n"
         "                          or image file/directory; default: beside the record, the bag\n"
-        "  -l, --level LEVEL       structure, sample or full (default full; --sample: sample)\n"
+        "      --level LEVEL       structure, sample or full (default full; --sample: sample)\n"
         "      --digests LIST      also recompute these of the reference's digests (md5, sha1,\n"
         "                          sha256, all); default: each item's strongest (SHA-256)\n"
         "      --sample PCT%%|N     check PCT percent or N of the items (with --seed)\n"
@@ -61,7 +61,7 @@ usage_text(FILE *out)
         "      --tmpdir DIR        where the restore test extracts (default $TMPDIR or /tmp)\n"
         "      --reference-sig F   detached signature of the reference (default REFERENCE.sig)\n"
         "      --signer KEY.pub    the key that must have signed the reference\n"
-        "      --ledger FILE       append a signed verify entry to this custody ledger\n"
+        "  -l, --ledger FILE       append a signed verify entry to this custody ledger\n"
         "      --key FILE          the verifier's private key for the ledger entry\n"
         "      --item ID           the evidence item the entry names\n"
         "      --passphrase-file F read the key's passphrase from F\n"
@@ -69,9 +69,9 @@ usage_text(FILE *out)
         "      --json              print the report as one JSON document\n"
         "  -o, --output FILE       also write the JSON report to FILE (never overwritten)\n"
         "  -v, --verbose           list every item, not only the failures\n"
-        "  -q, --quiet             no progress line\n"
-        "  -h, --help              this text\n"
-        "  -V, --version           the version\n");
+        "  -q, --quiet             print nothing but errors (with --json: the document only)\n"
+        "  -h, --help              print this help\n"
+        "  -V, --version           print the version\n");
 }
 
 enum {
@@ -83,7 +83,7 @@ enum {
     OPT_TMPDIR,
     OPT_REFSIG,
     OPT_SIGNER,
-    OPT_LEDGER,
+    OPT_LEVEL,
     OPT_KEY,
     OPT_ITEM,
     OPT_PASSFILE,
@@ -115,8 +115,8 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         {"item", required_argument, NULL, OPT_ITEM},
         {"json", no_argument, NULL, OPT_JSON},
         {"key", required_argument, NULL, OPT_KEY},
-        {"ledger", required_argument, NULL, OPT_LEDGER},
-        {"level", required_argument, NULL, 'l'},
+        {"ledger", required_argument, NULL, 'l'},
+        {"level", required_argument, NULL, OPT_LEVEL},
         {"output", required_argument, NULL, 'o'},
         {"part", required_argument, NULL, OPT_PART},
         {"passphrase-fd", required_argument, NULL, OPT_PASSFD},
@@ -147,7 +147,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
                 return cli_usage(c, "--digests: %s", e.message);
             break;
         }
-        case 'l':
+        case OPT_LEVEL:
             if (o->level_set)
                 return cli_usage(c, "--level given twice");
             o->level_set = 1;
@@ -212,7 +212,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         case OPT_SIGNER:
             o->signer = optarg;
             break;
-        case OPT_LEDGER:
+        case 'l':
             o->ledger = optarg;
             break;
         case OPT_KEY:

@@ -51,7 +51,7 @@ dispose_wipe_usage(FILE *f)
             "                           is confirmed by its kernel name (loop3), a file by its "
             "path\n"
             "  -k, --key FILE           sign the log with this key (FILE.sig beside the log)\n"
-            "  -l, --log FILE           write the wipe log (JSON) to FILE (never overwritten)\n"
+            "      --log FILE           write the wipe log (JSON) to FILE (never overwritten)\n"
             "      --passphrase-fd N    read the key's passphrase from descriptor N\n"
             "      --passphrase-file F  read the key's passphrase from F\n"
             "  -p, --pattern PATTERN    zeros (default) or random (AES-256-CTR keystream of "
@@ -65,7 +65,9 @@ dispose_wipe_usage(FILE *f)
             "rule)\n"
             "      --verify-only        write nothing: check TARGET against the pattern\n"
             "      --json               print the result and the log as one JSON document\n"
-            "  -q, --quiet              no progress line\n");
+            "  -q, --quiet              print nothing but errors (with --json: the document only)\n"
+            "  -h, --help               print this help\n"
+            "  -V, --version            print the version\n");
 }
 
 static int
@@ -90,13 +92,14 @@ parse_options(struct cli *c, struct wipe_options *o, int argc, char **argv)
         OPT_SUBSECTIONS,
         OPT_VERIFY,
         OPT_VERIFY_ONLY,
+        OPT_LOG,
     };
     static const struct option longopts[] = {
         {"confirm", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         {"json", no_argument, NULL, OPT_JSON},
         {"key", required_argument, NULL, 'k'},
-        {"log", required_argument, NULL, 'l'},
+        {"log", required_argument, NULL, OPT_LOG},
         {"passphrase-fd", required_argument, NULL, OPT_PASSFD},
         {"passphrase-file", required_argument, NULL, OPT_PASSFILE},
         {"pattern", required_argument, NULL, 'p'},
@@ -112,7 +115,7 @@ parse_options(struct cli *c, struct wipe_options *o, int argc, char **argv)
     int ch, rc;
     opterr = 0;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, ":c:hk:l:p:qV", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":c:hk:p:qV", longopts, NULL)) != -1) {
         switch (ch) {
         case 'c':
             if (o->confirm != NULL)
@@ -131,7 +134,7 @@ parse_options(struct cli *c, struct wipe_options *o, int argc, char **argv)
                 return cli_usage(c, "--key given twice");
             o->key = optarg;
             break;
-        case 'l':
+        case OPT_LOG:
             if (o->log != NULL)
                 return cli_usage(c, "--log given twice");
             o->log = optarg;

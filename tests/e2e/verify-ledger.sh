@@ -90,7 +90,7 @@ custos-verify -q -r m.json --sample 1 --seed 9 --recheck /dev/null --ledger c.le
     --passphrase-file carol.pass ev >/dev/null 2>&1; rc=$?
 check "--recheck of something that is not a report: exit 5, no entry" \
   '[ $rc -eq 5 ] && [ $(wc -l < c.ledger) -eq $((before + 1)) ]'
-custos-verify -q -r m.json -l structure --ledger c.ledger --key carol.key \
+custos-verify -q -r m.json --level structure --ledger c.ledger --key carol.key \
     --passphrase-file carol.pass ev >/dev/null 2>&1; rc=$?
 check "a mismatch with --ledger: exit 1, entry result mismatch" \
   '[ $rc -eq 1 ] && tail -n 1 c.ledger | cut -f 1 | grep -q "\"result\":\"mismatch\""'

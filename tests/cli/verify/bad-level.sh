@@ -1,1 +1,1 @@
-custos-verify -r m.json -l deep d
+custos-verify -r m.json --level deep d

@@ -1,1 +1,1 @@
-custos-verify -r m.json -l full --sample 5 d
+custos-verify -r m.json --level full --sample 5 d
