@@ -215,6 +215,8 @@ custos_verify_report_json(const struct custos_verify *v, char **json)
     json_decref(bad);
     if (doc == NULL)
         return CUSTOS_E_NOMEM;
+    /* The result key every custos JSON report shares (custos_status_name). */
+    json_object_set_new(doc, "status", json_string(custos_status_name(v->status)));
     /* Paths and text that may not be UTF-8, which json_pack's "s" refuses. */
     if (custos__json_set_names(json_object_get(doc, "reference"), "path", v->ref_path) != 0 ||
         custos__json_set_names(json_object_get(doc, "target"), "path",

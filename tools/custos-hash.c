@@ -323,7 +323,7 @@ cmd_manifest(struct cli *c, struct options *o)
     /* The manifest is published: a failure below leaves it and says why. */
     if (signer != NULL) {
         rc = custos_sign_file(signer, CUSTOS_PURPOSE_MANIFEST, o->output, sigpath, &err);
-        if (rc == CUSTOS_OK && !o->json)
+        if (rc == CUSTOS_OK && !o->json && !c->quiet)
             printf("signed: %s by %s (%s)\n", sigpath, custos_key_name(signer),
                    custos_key_fingerprint(signer));
         if (rc != CUSTOS_OK) {
@@ -336,8 +336,8 @@ cmd_manifest(struct cli *c, struct options *o)
         char *fields = NULL;
         rc = custos_manifest_ledger_fields(o->custody.item, o->output, &fields, &err);
         if (rc == CUSTOS_OK)
-            rc = cli_custody_record(c, &o->custody, ledger, "acquire", fields, &parties, !o->json,
-                                    &err);
+            rc = cli_custody_record(c, &o->custody, ledger, "acquire", fields, &parties,
+                                    !o->json && !c->quiet, &err);
         free(fields);
         if (rc != CUSTOS_OK) {
             cli_error(c, &err);
@@ -358,9 +358,11 @@ cmd_manifest(struct cli *c, struct options *o)
         const struct custos_manifest_entry *e = custos_manifest_entry(m, i);
         char name[2200];
         custos_manifest_entry_display(e, name, sizeof(name));
-        if (e->flags & CUSTOS_ENTRY_NOTABLE)
+        if (e->flags & CUSTOS_ENTRY_NOTABLE) /* a finding: shown even with -q */
             fprintf(out, "notable: %s\n", name);
     }
+    if (c->quiet)
+        goto out;
     char b[32];
     custos_format_bytes(t.bytes, b, sizeof(b));
     fprintf(out, "%llu files (%s) hashed, %llu symlinks, %llu special skipped, %llu unreadable",
@@ -396,7 +398,7 @@ cmd_audit(struct cli *c, struct options *o)
         st = custos_key_load_public(&pub, o->signer, &err);
         if (st == CUSTOS_OK)
             st = custos_sign_verify_file(pub, CUSTOS_PURPOSE_MANIFEST, o->audit, sigpath, &err);
-        if (st == CUSTOS_OK && !o->json)
+        if (st == CUSTOS_OK && !o->json && !c->quiet)
             printf("manifest: %s signed by %s (%s): good signature\n", o->audit,
                    custos_key_name(pub), custos_key_fingerprint(pub));
         custos_key_free(pub);
@@ -436,7 +438,7 @@ cmd_audit(struct cli *c, struct options *o)
         if (custos_audit_report_json(a, st, o->audit, &s) == CUSTOS_OK)
             cli_print_json(s);
         free(s);
-    } else {
+    } else if (!c->quiet) {
         char line[4800];
         for (size_t i = 0; i < custos_audit_count(a); i++) {
             custos_audit_item_line(custos_audit_item(a, i), alg, line, sizeof(line));

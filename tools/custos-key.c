@@ -142,10 +142,9 @@ static void
 print_key(struct cli *c, const struct options *o, const char *file, const struct custos_key *k,
           int private_checked)
 {
-    if (c->quiet)
-        return;
-    if (o->json) {
-        json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "file", file, "kind",
+    if (o->json) { /* -q with --json: the document only */
+        json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "status",
+                              custos_status_name(CUSTOS_OK), "file", file, "kind",
                               private_checked ? "private" : "public", "name", custos_key_name(k),
                               "role", custos_key_role(k), "fingerprint", custos_key_fingerprint(k),
                               "algorithm", CUSTOS_KEY_ALG, "created", custos_key_created(k));
@@ -156,6 +155,8 @@ print_key(struct cli *c, const struct options *o, const char *file, const struct
         json_decref(j);
         return;
     }
+    if (c->quiet)
+        return;
     printf("file:        %s (%s key%s)\n", file, private_checked ? "private" : "public",
            private_checked ? ", passphrase and fingerprint checked" : "");
     printf("name:        %s\n", custos_key_name(k));
@@ -236,6 +237,32 @@ cmd_show(struct cli *c, void *opts, int argc, char **argv)
     return CUSTOS_EXIT_OK;
 }
 
+/*
+ * The --json document of sign and verify: the common "status", the files and,
+ * when the key loaded, who signed; on failure the one-line message too.
+ */
+static void
+print_sig_json(const char *file, const char *sig, const char *purpose, const struct custos_key *k,
+               int rc, const struct custos_error *err)
+{
+    json_t *j = json_pack("{s:s, s:o, s:o, s:s}", "status", custos_status_name(rc), "file",
+                          cli_json_text(file), "signature", cli_json_text(sig), "purpose", purpose);
+    if (j == NULL)
+        return;
+    if (k != NULL)
+        json_object_set_new(j, "signer",
+                            json_pack("{s:s, s:s, s:s}", "name", custos_key_name(k), "role",
+                                      custos_key_role(k), "fingerprint",
+                                      custos_key_fingerprint(k)));
+    if (rc != CUSTOS_OK)
+        json_object_set_new(j, "message", cli_json_text(err->message));
+    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (s != NULL)
+        cli_print_json(s);
+    free(s);
+    json_decref(j);
+}
+
 /* Maps the short purpose names to CUSTOS_PURPOSE_*; anything else is taken as written. */
 static const char *
 purpose_of(const char *p)
@@ -278,7 +305,9 @@ cmd_sign(struct cli *c, void *opts, int argc, char **argv)
     custos_passphrase_free(pass, passlen);
     if (rc == CUSTOS_OK)
         rc = custos_sign_file(k, purpose, file, o->output, err);
-    if (rc == CUSTOS_OK && !c->quiet)
+    if (o->json && (rc == CUSTOS_OK || k != NULL))
+        print_sig_json(file, o->output, purpose, k, rc, err);
+    else if (rc == CUSTOS_OK && !c->quiet)
         printf("%s: signed by %s (%s, %.16s) for %s\n", o->output, custos_key_name(k),
                custos_key_role(k), custos_key_fingerprint(k), purpose);
     custos_key_free(k);
@@ -303,7 +332,9 @@ cmd_verify(struct cli *c, void *opts, int argc, char **argv)
     int rc = custos_key_load_public(&k, o->key, err);
     if (rc == CUSTOS_OK)
         rc = custos_sign_verify_file(k, purpose_of(o->purpose), file, o->sig, err);
-    if (rc == CUSTOS_OK && !c->quiet)
+    if (o->json && k != NULL)
+        print_sig_json(file, o->sig, purpose_of(o->purpose), k, rc, err);
+    else if (rc == CUSTOS_OK && !c->quiet)
         printf("%s: good signature by %s (%s, %.16s)\n", file, custos_key_name(k),
                custos_key_role(k), custos_key_fingerprint(k));
     custos_key_free(k);

@@ -40,7 +40,8 @@ usage_text(FILE *out)
 {
     fprintf(
         out,
-        "usage: custos-verify -r REFERENCE [-q] [--json] [-o REPORT] [--level LEVEL] [--digests LIST]\n"
+        "usage: custos-verify -r REFERENCE [-q] [--json] [-o REPORT] [--level LEVEL] [--digests "
+        "LIST]\n"
         "                     [--sample PCT%%|N] [--seed S] [--part N/T] [--recheck REPORT]\n"
         "                     [--restore [--tmpdir DIR]] [--reference-sig SIG --signer KEY.pub]\n"
         "                     [--ledger LEDGER --key KEY [--item ID]] [TARGET]\n"
@@ -417,7 +418,7 @@ main(int argc, char **argv)
     }
     if (o.json)
         cli_print_json(json);
-    else
+    else if (!cli.quiet)
         print_human(v, &o);
     if (rc != CUSTOS_OK && !o.json) {
         custos_error_copy(&err, custos_verify_error(v));

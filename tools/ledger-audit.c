@@ -53,7 +53,7 @@ cmd_audit(struct cli *c, struct options *o, const char *dir_arg, struct custos_e
     cli_progress_end(c);
     if (a == NULL)
         return ledger_fail(c, err);
-    if (o->json && !c->quiet) {
+    if (o->json) { /* -q keeps the document */
         json_t *rows = json_array();
         for (size_t i = 0; i < a->nrows; i++) {
             const struct custos_case_audit_row *r = &a->rows[i];

@@ -31,7 +31,7 @@ cmd_verify(struct cli *c, struct options *o, struct custos_error *err)
     for (size_t i = 0; i < r->nfindings; i++)
         cli_warn(c, "%s: %s", o->ledger, r->findings[i].message);
     const char *root = r->root_b64;
-    if (o->json && !c->quiet) {
+    if (o->json) { /* -q keeps the document */
         json_t *f = json_array();
         for (size_t i = 0; i < r->nfindings; i++)
             json_array_append_new(f, json_pack("{s:I, s:s, s:s}", "entry",
@@ -212,13 +212,23 @@ load_model(struct cli *c, const char *path, const char *checkpoint, struct custo
     return rc;
 }
 
+/* With --json, the document gains the common result key "status" (-q keeps it). */
 static int
-print_text(struct cli *c, const struct options *o, const char *text)
+print_text(struct cli *c, const struct options *o, const char *text, int status)
 {
+    if (o->json) {
+        json_t *j = json_loads(text, 0, NULL);
+        if (j == NULL || !json_is_object(j)) {
+            json_decref(j);
+            return cli_print_json(text);
+        }
+        if (json_object_get(j, "status") == NULL)
+            json_object_set_new(j, "status", json_string(custos_status_name(status)));
+        ledger_print_json(j);
+        return 0;
+    }
     if (c->quiet)
         return 0;
-    if (o->json)
-        return cli_print_json(text);
     fputs(text, stdout);
     return 0;
 }
@@ -237,7 +247,7 @@ cmd_show(struct cli *c, struct options *o, struct custos_error *err)
     rc = custos_custody_show(m, ledger_field_value(o, "item"), o->json ? CUSTOS_CUSTODY_JSON : 0,
                              &text, err);
     if (rc == CUSTOS_OK)
-        print_text(c, o, text);
+        print_text(c, o, text, status);
     else
         cli_error(c, err);
     if (rc == CUSTOS_OK && status == CUSTOS_E_INCOMPLETE)
@@ -284,9 +294,7 @@ cmd_status(struct cli *c, struct options *o, char **paths, size_t npaths, struct
     if (have > 0) {
         int rc = custos_custody_status((const struct custos_custody *const *)ms, have, now,
                                        o->json ? CUSTOS_CUSTODY_JSON : 0, &text, err);
-        if (rc == CUSTOS_OK) {
-            print_text(c, o, text);
-        } else {
+        if (rc != CUSTOS_OK) {
             worst = custos_status_worst(worst, rc);
             cli_error(c, err);
         }
@@ -298,6 +306,8 @@ cmd_status(struct cli *c, struct options *o, char **paths, size_t npaths, struct
                 worst = custos_status_worst(worst, CUSTOS_E_MISMATCH); /* exit 1 */
             }
         }
+        if (rc == CUSTOS_OK)
+            print_text(c, o, text, worst);
     }
     free(text);
     for (size_t i = 0; i < have; i++)

@@ -176,7 +176,7 @@ cmd_verify_log(struct cli *c, struct options *o, struct custos_error *err)
                                       &r, err);
     if (rc != CUSTOS_OK && rc != CUSTOS_E_INCOMPLETE)
         return ledger_fail(c, err);
-    if (o->json && !c->quiet) {
+    if (o->json) { /* -q keeps the document */
         ledger_print_json(
             json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "ledger", o->ledger,
                       "log", o->log, "origin", r.origin, "log_size", (json_int_t)r.log_size,

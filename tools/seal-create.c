@@ -236,11 +236,12 @@ print_result(const struct cli *c, const struct options *o, const struct create *
                                                  "name", custos_key_name(k->p.key[i]), "signed",
                                                  custos_key_has_private(k->p.key[i])));
         json_t *j = json_pack(
-            "{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:o}", "operation", "create",
-            "package", o->output, "format", custos_seal_format_name(k->fmt), "sealed_at",
-            res->sealed_at, "seal", o->seal, "tagmanifest_sha256", res->tagmanifest_sha256,
-            "payload_bytes", (json_int_t)res->payload_bytes, "payload_files",
-            (json_int_t)res->payload_files, "signatures", sig, "timestamp",
+            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:o}", "status",
+            custos_status_name(CUSTOS_OK), "operation", "create", "package", o->output, "format",
+            custos_seal_format_name(k->fmt), "sealed_at", res->sealed_at, "seal", o->seal,
+            "tagmanifest_sha256", res->tagmanifest_sha256, "payload_bytes",
+            (json_int_t)res->payload_bytes, "payload_files", (json_int_t)res->payload_files,
+            "signatures", sig, "timestamp",
             res->timestamped ? json_pack("{s:s, s:s, s:s}", "gen_time", res->tstamp.gen_time, "tsa",
                                          res->tstamp.tsa_name, "serial", res->tstamp.serial)
                              : json_null(),
