@@ -517,7 +517,7 @@ main(int argc, char **argv)
     }
     if (o.json)
         cli_print_json(custos_acquisition_record_json(a));
-    else if (!c.quiet)
+    else if (!c.quiet || status != CUSTOS_OK)
         print_human(a, o.acq.source, o.acq.record_key);
     if (status != CUSTOS_OK)
         cli_error(&c, &err);

@@ -361,7 +361,7 @@ cmd_manifest(struct cli *c, struct options *o)
         if (e->flags & CUSTOS_ENTRY_NOTABLE) /* a finding: shown even with -q */
             fprintf(out, "notable: %s\n", name);
     }
-    if (c->quiet)
+    if (c->quiet && st == CUSTOS_OK) /* a run that found something still says what */
         goto out;
     char b[32];
     custos_format_bytes(t.bytes, b, sizeof(b));
@@ -438,7 +438,7 @@ cmd_audit(struct cli *c, struct options *o)
         if (custos_audit_report_json(a, st, o->audit, &s) == CUSTOS_OK)
             cli_print_json(s);
         free(s);
-    } else if (!c->quiet) {
+    } else if (!c->quiet || st != CUSTOS_OK) { /* findings are shown even with -q */
         char line[4800];
         for (size_t i = 0; i < custos_audit_count(a); i++) {
             custos_audit_item_line(custos_audit_item(a, i), alg, line, sizeof(line));

@@ -418,7 +418,7 @@ main(int argc, char **argv)
     }
     if (o.json)
         cli_print_json(json);
-    else if (!cli.quiet)
+    else if (!cli.quiet || rc != CUSTOS_OK) /* findings are shown even with -q */
         print_human(v, &o);
     if (rc != CUSTOS_OK && !o.json) {
         custos_error_copy(&err, custos_verify_error(v));

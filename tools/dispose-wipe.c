@@ -397,7 +397,7 @@ dispose_wipe_main(struct cli *c, int argc, char **argv)
     }
     if (o.json)
         print_json(&res, st, &o, log_json, sigpath);
-    else if (!c->quiet)
+    else if (!c->quiet || st != CUSTOS_OK)
         print_human(&t, &o, &res, log_json, sigpath);
 out:
     custos_key_free(key);

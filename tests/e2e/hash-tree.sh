@@ -42,7 +42,7 @@ ln -s /nonexistent t/dangling
 mkfifo t/fifo
 
 check "hash a tree with every awkward name" \
-  'custos-hash -q -d all -o m.json t >out 2>err'
+  'custos-hash -d all -o m.json t >out 2>err'
 check "summary counts files, links and special files" \
   'grep -q "^13 files (1.00 GiB) hashed, 5 symlinks, 1 special skipped, 0 unreadable$" out'
 

@@ -19,7 +19,7 @@ fail() { n=$((n + 1)); echo "not ok $n - $1"; failed=$((failed + 1)); }
 check() { if eval "$2"; then pass "$1"; else fail "$1"; fi; }
 expect() {
     name=$1 code=$2; shift 2
-    custos-verify -q "$@" >out.txt 2>err.txt; rc=$?
+    custos-verify "$@" >out.txt 2>err.txt; rc=$?  # not -q: the summary is checked
     if [ "$rc" -eq "$code" ]; then pass "$name (exit $code)"
     else fail "$name: exit $rc, expected $code"; sed 's/^/# /' out.txt err.txt | head -40; fi
 }
@@ -76,7 +76,7 @@ check "  the report shows the md5 that differs: recorded zeros, md5sum's now" \
   '"$PY" -c "import json,sys; m=[i for i in json.load(open(\"out.txt\"))[\"items\"] if i[\"name\"] == \"medium\"][0]; sys.exit(not(m[\"algorithm\"] == \"md5\" and m[\"expected\"] == \"0\" * 32 and m[\"actual\"] == \"$(md5sum <medium.bin | cut -d" " -f1)\"))"'
 expect "--digests with an unknown name" 2 -r raw/disk.raw.acquire.json --digests crc32
 expect "E01 given by its file name" 0 -r e01/disk.E01.acquire.json e01/disk.E01
-expect "E01 structure only" 0 -r e01/disk.E01.acquire.json -l structure
+expect "E01 structure only" 0 -r e01/disk.E01.acquire.json --level structure
 check "  says content not checked" 'grep -q "^STRUCTURE ONLY" out.txt'
 expect "E01 sample of 4 windows" 0 -r e01/disk.E01.acquire.json --sample 4 --seed 11 --json
 check "  4 windows read, 256 KiB, the rest not checked" \
