@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/acquire-lib.sh"
 
 meta() {
-    custos-acquire -q -a "Warrant 2026-117" --case-number "C-42" --evidence-number "E-7" \
+    custos-acquire -a "Warrant 2026-117" --case-number "C-42" --evidence-number "E-7" \
         --examiner "J. Chen" --description "USB stick, blue" --notes "seized at desk 3" "$@"
 }
 
