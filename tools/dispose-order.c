@@ -119,10 +119,11 @@ dispose_order_main(struct cli *c, const struct dispose_order_args *o)
     }
     if (rc == CUSTOS_OK)
         rc = custos_dispose_order_write(ord, o->output, party_key(&p, "releaser"), err);
-    if (rc == CUSTOS_OK && !c->quiet) {
+    if (rc == CUSTOS_OK && (!c->quiet || o->json)) { /* -q keeps the --json document */
         if (o->json) {
-            json_t *j = json_pack("{s:s,s:s,s:I,s:s}", "order", o->output, "order_id", o->order_id,
-                                  "items", (json_int_t)o->nitem, "handover", utc);
+            json_t *j = json_pack("{s:s,s:s,s:s,s:I,s:s}", "status", custos_status_name(CUSTOS_OK),
+                                  "order", o->output, "order_id", o->order_id, "items",
+                                  (json_int_t)o->nitem, "handover", utc);
             char *js = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
             if (js != NULL)
                 cli_print_json(js);

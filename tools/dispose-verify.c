@@ -22,7 +22,7 @@ print_report(struct cli *c, const struct dispose_verify_args *o, const char *bun
 {
     for (size_t i = 0; i < r->nfindings; i++)
         cli_warn(c, "%s: %s", bundle, r->findings[i].message);
-    if (c->quiet)
+    if (c->quiet && !o->json) /* -q keeps the --json document */
         return;
     static const char *const who[3] = {"performer", "verifier", "witness"};
     if (o->json) {

@@ -327,13 +327,13 @@ cmd_export(struct cli *c, struct options *o, struct custos_error *err)
         return ledger_fail(c, err);
     int status = rc;
     rc = custos_custody_export(m, o->output, err);
-    if (rc == CUSTOS_OK && !c->quiet) {
+    if (rc == CUSTOS_OK && (!c->quiet || o->json)) { /* -q keeps the --json document */
         if (o->json) {
-            json_t *j =
-                json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:I}", "ledger", o->ledger, "output",
-                          o->output, "case", m->case_id, "entries", (json_int_t)m->report->entries,
-                          "head", m->report->head, "root", m->report->root_b64,
-                          "pending_signatures", (json_int_t)m->npending);
+            json_t *j = json_pack(
+                "{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:I}", "status", custos_status_name(status),
+                "ledger", o->ledger, "output", o->output, "case", m->case_id, "entries",
+                (json_int_t)m->report->entries, "head", m->report->head, "root",
+                m->report->root_b64, "pending_signatures", (json_int_t)m->npending);
             ledger_print_json(j);
         } else {
             printf("%s: custody report, CASE/UCO JSON-LD and verification kit of case %s "

@@ -32,13 +32,12 @@ static void
 print_entry(struct cli *c, const struct options *o, struct custos_ledger *l, const char *what,
             uint64_t seq)
 {
-    if (c->quiet)
-        return;
-    if (o->json) {
-        json_t *j = json_pack("{s:s, s:s, s:I, s:I}", "ledger", o->ledger, "action", what, "seq",
-                              (json_int_t)seq, "entries", (json_int_t)custos_ledger_size(l));
+    if (o->json) { /* -q keeps the document */
+        json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I}", "status", custos_status_name(CUSTOS_OK),
+                              "ledger", o->ledger, "action", what, "seq", (json_int_t)seq,
+                              "entries", (json_int_t)custos_ledger_size(l));
         ledger_print_json(j);
-    } else {
+    } else if (!c->quiet) {
         printf("%s: entry %" PRIu64 " (%s) appended; %" PRIu64 " entries\n", o->ledger, seq, what,
                custos_ledger_size(l));
     }

@@ -97,7 +97,7 @@ cmd_publish(struct cli *c, struct options *o, struct custos_error *err)
     json_t *proofs = json_array();
     if (rc == CUSTOS_OK && r.published > 0 && r.checkpoint != NULL)
         rc = published_proofs(o, k, &r, proofs, err);
-    if (rc == CUSTOS_OK && !c->quiet) {
+    if (rc == CUSTOS_OK && (!c->quiet || o->json)) { /* -q keeps the --json document */
         char vk[600] = "", origin[256] = "";
         if (r.checkpoint != NULL)
             snprintf(origin, sizeof(origin), "%.*s", (int)strcspn(r.checkpoint, "\n"),
@@ -107,11 +107,12 @@ cmd_publish(struct cli *c, struct options *o, struct custos_error *err)
         if (origin[0] != '\0')
             custos_tlog_vkey_format(k, origin, vk, sizeof(vk));
         if (o->json) {
-            json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:O}", "ledger", o->ledger,
-                                  "log", o->log, "entries", (json_int_t)r.entries, "published",
-                                  (json_int_t)r.published, "already", (json_int_t)r.already,
-                                  "first_index", (json_int_t)r.first, "log_size",
-                                  (json_int_t)r.log_size, "inclusion_proofs", proofs);
+            json_t *j =
+                json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:O}", "status",
+                          custos_status_name(CUSTOS_OK), "ledger", o->ledger, "log", o->log,
+                          "entries", (json_int_t)r.entries, "published", (json_int_t)r.published,
+                          "already", (json_int_t)r.already, "first_index", (json_int_t)r.first,
+                          "log_size", (json_int_t)r.log_size, "inclusion_proofs", proofs);
             if (vk[0] != '\0')
                 json_object_set_new(j, "verifier_key", json_string(vk));
             if (r.checkpoint != NULL)

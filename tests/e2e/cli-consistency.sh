@@ -134,6 +134,15 @@ jrun "ledger status" 0 custos-ledger status --json c.ledger
 jrun "ledger show" 0 custos-ledger show --json -l c.ledger
 jrun "ledger audit" 0 custos-ledger audit --json -l c.ledger
 qrun "ledger verify" custos-ledger verify -q -l c.ledger
+# -q with --json: the document only, still with "status".
+jrun "ledger add -q" 0 custos-ledger add note -q --json --yes -l c.ledger --sign author=alice.key \
+    --passphrase-file alice.pass --text "a note"
+jrun "ledger export -q" 0 custos-ledger export -q --json -l c.ledger -o export
+jrun "ledger verify -q" 0 custos-ledger verify -q --json -l c.ledger
+jrun "key show -q" 0 custos-key show -q --json alice.key.pub
+jrun "hash -q" 0 custos-hash -q --json -o mq2.json ev
+qrun "ledger add" custos-ledger add note -q --yes -l c.ledger --sign author=alice.key \
+    --passphrase-file alice.pass --text "another note"
 
 # --- custos-dispose wipe ------------------------------------------------------------
 head -c 65536 /dev/urandom >w1
