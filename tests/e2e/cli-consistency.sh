@@ -42,6 +42,24 @@ for t in $tools; do
         is "$T $v" "$rc $out" "0 $T $version"
     done
 done
+# Every subcommand: --help exits 0 and lists the common options; -V works after it.
+for ts in "key generate" "key show" "key sign" "key verify" "ledger open" "ledger verify" \
+    "ledger status" "ledger show" "ledger audit" "ledger export" "ledger checkpoint" \
+    "seal create" "seal verify" "seal cosign" "seal extract" \
+    "dispose order" "dispose certify" "dispose verify"; do
+    set -- $ts
+    out=$(custos-$1 "$2" --help 2>&1); rc=$?
+    if [ "$rc" -eq 0 ] && printf '%s\n' "$out" | grep -Eq '^ +-q, --quiet +print nothing but errors' &&
+        printf '%s\n' "$out" | grep -Eq '^ +-V, --version +print the version$'; then
+        pass "custos-$ts --help: the common options"
+    else fail "custos-$ts --help: the common options" "exit $rc"; fi
+    out=$(custos-$1 "$2" -V 2>&1); rc=$?
+    is "custos-$ts -V" "$rc $out" "0 custos-$1 $version"
+done
+# custos-ledger add ACTION --help is that action's policy (issue 13 item 4).
+custos-ledger add note --help >out 2>&1
+if grep -q '^required fields:' out; then pass "custos-ledger add note --help: the action's policy"
+else fail "custos-ledger add note --help: the action's policy" "$(head -c 300 out)"; fi
 # Subcommands' own --help (dispose wipe has options of its own).
 custos-dispose wipe --help >help.wipe 2>err
 is "custos-dispose wipe --help exits 0" "$?" 0
