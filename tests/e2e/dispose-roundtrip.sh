@@ -246,8 +246,15 @@ sh verify-proof.sh proof olaf.key.pub sam.key.pub wendy.key.pub > vp.out 2>&1 &&
   { fail "the document's verify-proof.sh accepts the bundle"; sed 's/^/#   /' vp.out; }
 sh verify-proof.sh proof olaf.key.pub wendy.key.pub sam.key.pub > vp.out 2>&1 &&
   fail "verify-proof.sh rejects signers in the wrong roles" || pass "verify-proof.sh rejects signers in the wrong roles"
-sed -n '/^The order: with the owner/,/^```$/{/^P=/,/^openssl/p}' "$doc" | sed 's/OWNER.key.pub/alice.key.pub/g; s/ORDER.json/order.json/g' > order-check.sh
-sh order-check.sh > /dev/null 2>&1 && pass "the document's order check passes" || fail "the document's order check passes"
+# the order check exactly as written, on files under the names it uses; a changed order fails it
+sed -n '/^The order: with the owner/,/^```$/p' "$doc" | sed -n '/^```sh$/,/^```$/p' | sed '1d;$d' > order-check.sh
+mkdir oc && cp order.json oc/ORDER.json && cp order.json.sig oc/ORDER.json.sig &&
+  cp alice.key.pub oc/OWNER.key.pub || fail "copy the order for the document's check"
+(cd oc && sh ../order-check.sh > /dev/null 2>&1) && pass "the document's order check passes" ||
+  fail "the document's order check passes"
+sed 's/DO-/DX-/' order.json > oc/ORDER.json
+(cd oc && sh ../order-check.sh > /dev/null 2>&1) && fail "the document's order check fails a changed order" ||
+  pass "the document's order check fails a changed order"
 tar -tf proof.tar | grep -q '^signatures/witness.sig$' && pass "the tar holds the layout" ||
   fail "the tar holds the layout"
 
