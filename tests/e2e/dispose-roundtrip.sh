@@ -452,9 +452,13 @@ if tsa_start "$work/tsa"; then
   check "verify checks the timestamp" 0 $?
   grep -q '^timestamp: 20' out && pass "the report gives the TSA's time" || fail "the report gives the TSA's time"
   mkdir tsb && tar -xf ts.tar -C tsb
-  openssl ts -verify -digest "$(sha256sum tsb/manifest.sha256 | cut -d' ' -f1)" -in tsb/timestamp.tsr \
-    -CAfile "$TSA_CA" > /dev/null 2>&1 && pass "openssl ts -verify checks the token" ||
-    fail "openssl ts -verify checks the token"
+  # destruction-proof.md's timestamp check exactly as written (sh -e), on BUNDLE and CA.pem
+  sed -n '/^The timestamp, when present/,/^```$/p' "$doc" | sed -n '/^```sh$/,/^```$/p' |
+    sed '1d;$d' > ts-check.sh
+  mkdir tsd && cp -r tsb tsd/BUNDLE && cp "$TSA_CA" tsd/CA.pem
+  (cd tsd && sh -e ../ts-check.sh > out 2>&1) && grep -q '^Verification: OK' tsd/out &&
+    grep -q '^Time stamp: ' tsd/out && pass "the document's timestamp check, as written, passes" ||
+    fail "the document's timestamp check, as written, passes"
   custos-dispose render ts.tar -o ts.html > /dev/null 2> err
   grep -q 'Timestamp</th><td>20' ts.html && pass "the HTML shows the timestamp" || fail "the HTML shows the timestamp"
   custos-dispose verify ts.tar --order order.json > out 2> err
@@ -462,6 +466,10 @@ if tsa_start "$work/tsa"; then
   custos-dispose verify proof --order order.json --tsa-ca "$TSA_CA" --require timestamp > out 2> err
   check "--require timestamp on a bundle without one" 4 $?
   cp -r proof t12 && cp tsb/timestamp.tsr t12/
+  rm -rf tsd/BUNDLE && cp -r t12 tsd/BUNDLE
+  (cd tsd && sh -e ../ts-check.sh > /dev/null 2>&1) &&
+    fail "the document's timestamp check fails a token of another bundle" ||
+    pass "the document's timestamp check fails a token of another bundle"
   custos-dispose verify t12 --order order.json --tsa-ca "$TSA_CA" > out 2> err
   check "tamper: a timestamp from another bundle" 4 $?
   grep -q 'imprint' err && pass "the finding names the imprint" || fail "the finding names the imprint"
