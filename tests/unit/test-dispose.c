@@ -371,12 +371,15 @@ test_flow(void)
     ok(r != NULL && r->items[0].state == CUSTOS_DISPOSE_MISSING_EVIDENCE, "MISSING EVIDENCE");
     custos_dispose_report_free(r);
 
-    is_status(custos_dispose_render("b1.tar", "b1.html", CUSTOS_DISPOSE_RENDER_HTML, &err),
+    is_status(custos_dispose_render("b1.tar", "b1.html", CUSTOS_DISPOSE_RENDER_HTML,
+                                    CUSTOS_LANG_BOTH, &err),
               CUSTOS_OK, &err, "render HTML");
-    is_status(custos_dispose_render("b1", "b1.pdf", CUSTOS_DISPOSE_RENDER_PDF, &err), CUSTOS_OK,
-              &err, "render PDF");
-    is_status(custos_dispose_render("b1", "b1.pdf", CUSTOS_DISPOSE_RENDER_PDF, &err),
-              CUSTOS_E_REFUSED, &err, "render refuses an existing output");
+    is_status(
+        custos_dispose_render("b1", "b1.pdf", CUSTOS_DISPOSE_RENDER_PDF, CUSTOS_LANG_BOTH, &err),
+        CUSTOS_OK, &err, "render PDF");
+    is_status(
+        custos_dispose_render("b1", "b1.pdf", CUSTOS_DISPOSE_RENDER_PDF, CUSTOS_LANG_BOTH, &err),
+        CUSTOS_E_REFUSED, &err, "render refuses an existing output");
 
     custos_dispose_order_free(o);
     custos_ledger_free(l);
