@@ -27,6 +27,7 @@
 
 #include <hpdf.h>
 #include <jansson.h>
+#include <png.h>
 #include <qrencode.h>
 
 #include "custos/atomicfile.h"
@@ -138,13 +139,13 @@ ts_text(const struct custos__bundle *b, char *out, size_t len)
 struct lab {
     int lang;
     unsigned next;
-    char buf[8][512];
+    char buf[16][512];
 };
 
 static const char *
 L(struct lab *l, const char *key)
 {
-    char *b = l->buf[l->next++ % 8];
+    char *b = l->buf[l->next++ % 16];
     return custos__label(key, l->lang, b, sizeof(l->buf[0]));
 }
 
@@ -632,6 +633,7 @@ new_page(struct pdf *p)
         p->failed = 1;
         return;
     }
+    struct lab hl = {.lang = p->l.lang}; /* not the caller's labels, which stay valid */
     p->page = HPDF_AddPage(p->doc);
     HPDF_Page_SetSize(p->page, HPDF_PAGE_SIZE_A4, HPDF_PAGE_PORTRAIT);
     p->pages[p->npages++] = p->page;
@@ -642,10 +644,10 @@ new_page(struct pdf *p)
     text_at(p->page, p->font, 12, MARGIN, top - 12, vendor_name(c));
     snprintf(line, sizeof(line), "%.300s", js(json_object_get(c, "vendor"), "address"));
     text_at(p->page, p->font, 8, MARGIN, top - 24, line);
-    text_at(p->page, p->bold, 17, MARGIN, top - 52, L(&p->l, "doc_title"));
-    snprintf(line, sizeof(line), "%s: %.200s", L(&p->l, "certificate_id"), js(c, "certificate_id"));
+    text_at(p->page, p->bold, 17, MARGIN, top - 52, L(&hl, "doc_title"));
+    snprintf(line, sizeof(line), "%s: %.200s", L(&hl, "certificate_id"), js(c, "certificate_id"));
     text_at(p->page, p->font, 10, MARGIN, top - 70, line);
-    snprintf(line, sizeof(line), "%s.", L(&p->l, "record_note"));
+    snprintf(line, sizeof(line), "%s.", L(&hl, "record_note"));
     text_at(p->page, p->font, 7, MARGIN, top - 84, line);
     HPDF_Page_SetLineWidth(p->page, 1.5f);
     HPDF_Page_MoveTo(p->page, MARGIN, top - HEADER_H + 16);
@@ -658,19 +660,20 @@ static void
 footers(struct pdf *p)
 {
     char line[300], pg[200];
+    struct lab hl = {.lang = p->l.lang};
     for (int i = 0; i < p->npages; i++) {
         HPDF_Page page = p->pages[i];
         HPDF_Page_SetLineWidth(page, 0.5f);
         HPDF_Page_MoveTo(page, MARGIN, MARGIN + 18);
         HPDF_Page_LineTo(page, PAGE_W - MARGIN, MARGIN + 18);
         HPDF_Page_Stroke(page);
-        snprintf(line, sizeof(line), "%s: %s", L(&p->l, "bundle_sha256"), p->b->sha256);
+        snprintf(line, sizeof(line), "%s: %s", L(&hl, "bundle_sha256"), p->b->sha256);
         text_at(page, p->font, 7, MARGIN, MARGIN + 8, line);
         custos__page_of(p->l.lang, i + 1, p->npages, pg, sizeof(pg));
         HPDF_Page_SetFontAndSize(page, p->font, 8);
         float w = HPDF_Page_TextWidth(page, pg);
         text_at(page, p->font, 8, PAGE_W - MARGIN - w, MARGIN - 4, pg);
-        snprintf(line, sizeof(line), "%s: %.200s", L(&p->l, "certificate_id"),
+        snprintf(line, sizeof(line), "%s: %.200s", L(&hl, "certificate_id"),
                  js(p->b->cert, "certificate_id"));
         text_at(page, p->font, 8, MARGIN, MARGIN - 4, line);
     }
@@ -881,11 +884,58 @@ pdf_signer(struct pdf *p, const char *role, const json_t *o)
     p->y -= h + 6;
 }
 
-/* A PNG as libharu loads it. */
+#define THUMB_PX 1024 /* the longest side of a photo drawn in the PDF, pixels */
+
+/*
+ * A PNG decoded by libpng to 8-bit RGB (any depth, palette, grey or alpha;
+ * alpha over white), shrunk by averaging to at most THUMB_PX a side, as a
+ * raw image. libharu's own loader draws a 16-bit PNG as two squashed
+ * copies in wrong colours: it writes 16-bit rows under an 8-bit header.
+ * NULL when the picture cannot be decoded.
+ */
 static HPDF_Image
 load_png(struct pdf *p, const unsigned char *data, size_t len)
 {
-    return HPDF_LoadPngImageFromMem(p->doc, (const HPDF_BYTE *)data, (HPDF_UINT)len);
+    png_image im;
+    memset(&im, 0, sizeof(im));
+    im.version = PNG_IMAGE_VERSION;
+    if (!png_image_begin_read_from_memory(&im, data, len))
+        return NULL;
+    im.format = PNG_FORMAT_RGB;
+    size_t w = im.width, h = im.height;
+    if (w == 0 || h == 0 || w > 20000 || h > 20000 || w * h > 40u * 1000 * 1000) {
+        png_image_free(&im); /* a picture too large to decode for a thumbnail */
+        return NULL;
+    }
+    unsigned char *px = malloc(w * h * 3);
+    png_color white = {255, 255, 255};
+    if (px == NULL || !png_image_finish_read(&im, &white, px, 0, NULL)) {
+        png_image_free(&im);
+        free(px);
+        return NULL;
+    }
+    size_t f = (w > h ? w : h) / THUMB_PX + ((w > h ? w : h) % THUMB_PX != 0);
+    size_t tw = (w + f - 1) / f, th = (h + f - 1) / f;
+    unsigned char *t = f > 1 ? malloc(tw * th * 3) : px;
+    if (t == NULL) {
+        free(px);
+        return NULL;
+    }
+    for (size_t y = 0; f > 1 && y < th; y++)
+        for (size_t x = 0; x < tw; x++)
+            for (size_t k = 0; k < 3; k++) {
+                unsigned long sum = 0, n = 0;
+                for (size_t yy = y * f; yy < (y + 1) * f && yy < h; yy++)
+                    for (size_t xx = x * f; xx < (x + 1) * f && xx < w; xx++, n++)
+                        sum += px[(yy * w + xx) * 3 + k];
+                t[(y * tw + x) * 3 + k] = (unsigned char)(sum / n);
+            }
+    HPDF_Image img =
+        HPDF_LoadRawImageFromMem(p->doc, t, (HPDF_UINT)tw, (HPDF_UINT)th, HPDF_CS_DEVICE_RGB, 8);
+    if (t != px)
+        free(t);
+    free(px);
+    return img;
 }
 
 /* An attachment: its caption, and for a photo the picture under it, kept

@@ -191,6 +191,10 @@ has_all cert-en.txt "王大明" "作業員" "李小華" "主管" "張美玲" "�
 [ $ok = 1 ] && pass "a signature block per signer: name, title, key, signature and date" ||
   fail "a signature block per signer: name, title, key, signature and date"
 
+# each attachment's caption keeps its labels across a page break
+[ "$(grep -cE '^ *Kind  ' cert-en.txt)" -eq 4 ] && [ "$(grep -cE '^ *File  ' cert-en.txt)" -eq 4 ] &&
+  pass "each attachment has its Kind and File labels" || fail "each attachment has its Kind and File labels"
+
 # no word cut across lines (the long English method details)
 python3 - cert-en.txt <<'PY' && pass "no word is cut across lines" || fail "no word is cut across lines"
 import re, sys
