@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * dispose_render.c: the printable certificate, as one self-contained HTML
- * page or a PDF (libharu), with a QR code (libqrencode) on every page.
+ * page (dispose_render_html.c) or a PDF (dispose_render_pdf.c, libharu),
+ * with a QR code (libqrencode) on every page; this file holds what both
+ * share and custos_dispose_render.
  *
  * The signed bundle is the record; these are renderings of it. So render
  * first checks the bundle on its own terms (custos__bundle_check_self): a
@@ -18,103 +20,35 @@
  */
 #include "custos/dispose.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <hpdf.h>
 #include <jansson.h>
-#include <png.h>
-#include <qrencode.h>
 
 #include "custos/atomicfile.h"
 #include "custos/timestamp.h"
 
-#include "base64_private.h"
-#include "dispose_private.h"
-#include "labels_private.h"
+#include "dispose_render_private.h"
 
-#define CUSTOS_PDF_FONT_DEFAULT "/usr/share/fonts/truetype/arphic/uming.ttc"
-
-#define THUMB_MAX (8u * 1024 * 1024) /* bytes of a photo embedded as a thumbnail */
-
-/* ---- a growing string ---- */
-
-struct buf {
-    char *p;
-    size_t len, cap;
-    int nomem;
-};
-
-static void
-put(struct buf *b, const char *s, size_t n)
-{
-    if (b->nomem)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->len + n + 1) * 2;
-        char *p = realloc(b->p, cap);
-        if (p == NULL) {
-            b->nomem = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void
-puts_(struct buf *b, const char *s)
-{
-    put(b, s, strlen(s));
-}
-
-static void
-esc(struct buf *b, const char *s)
-{
-    for (; s != NULL && *s != '\0'; s++) {
-        switch (*s) {
-        case '<':
-            puts_(b, "&lt;");
-            break;
-        case '>':
-            puts_(b, "&gt;");
-            break;
-        case '&':
-            puts_(b, "&amp;");
-            break;
-        case '"':
-            puts_(b, "&quot;");
-            break;
-        default:
-            put(b, s, 1);
-        }
-    }
-}
-
-static const char *
-js(const json_t *o, const char *k)
+const char *
+custos__rjs(const json_t *o, const char *k)
 {
     const char *s = json_string_value(json_object_get(o, k));
     return s != NULL ? s : "";
 }
 
 /* The QR payload of every page. */
-static void
-qr_text(const struct custos__bundle *b, char *out, size_t len)
+void
+custos__render_qr_text(const struct custos__bundle *b, char *out, size_t len)
 {
-    snprintf(out, len, "%s sha256:%s", js(b->cert, "certificate_id"), b->sha256);
+    snprintf(out, len, "%s sha256:%s", custos__rjs(b->cert, "certificate_id"), b->sha256);
 }
 
 /* The timestamp's genTime and TSA, as text, or "" when the bundle has none. */
-static void
-ts_text(const struct custos__bundle *b, char *out, size_t len)
+void
+custos__render_ts_text(const struct custos__bundle *b, char *out, size_t len)
 {
     char path[PATH_MAX * 2], *tsr = NULL;
     size_t n = 0;
@@ -134,16 +68,8 @@ ts_text(const struct custos__bundle *b, char *out, size_t len)
 
 /* ---- labels ---- */
 
-/* What one rendering needs besides the bundle: its language and a few
- * label buffers, so that one call can use several labels at once. */
-struct lab {
-    int lang;
-    unsigned next;
-    char buf[16][512];
-};
-
-static const char *
-L(struct lab *l, const char *key)
+const char *
+custos__L(struct custos__lab *l, const char *key)
 {
     char *b = l->buf[l->next++ % 16];
     return custos__label(key, l->lang, b, sizeof(l->buf[0]));
@@ -151,991 +77,55 @@ L(struct lab *l, const char *key)
 
 /* The fields of a certificate item, in the order both renderings list them
  * (destruction-proof.md, the certificate's items). */
-static const char *const item_fields[] = {"make",
-                                          "model",
-                                          "serial",
-                                          "capacity",
-                                          "media_type",
-                                          "source",
-                                          "classification",
-                                          "data_backed_up",
-                                          "backup_location",
-                                          "category",
-                                          "method",
-                                          "method_details",
-                                          "standard",
-                                          "level",
-                                          "tool",
-                                          "tool_version",
-                                          "verification",
-                                          "result",
-                                          "note",
-                                          "time",
-                                          "location",
-                                          "destination",
-                                          "post_classification",
-                                          NULL};
+const char *const custos__item_fields[] = {"make",
+                                           "model",
+                                           "serial",
+                                           "capacity",
+                                           "media_type",
+                                           "source",
+                                           "classification",
+                                           "data_backed_up",
+                                           "backup_location",
+                                           "category",
+                                           "method",
+                                           "method_details",
+                                           "standard",
+                                           "level",
+                                           "tool",
+                                           "tool_version",
+                                           "verification",
+                                           "result",
+                                           "note",
+                                           "time",
+                                           "location",
+                                           "destination",
+                                           "post_classification",
+                                           NULL};
 
 /* The fields of a party, in the order both renderings list them. */
-static const char *const party_fields[] = {"name",    "title",    "organisation", "address",
-                                           "contact", "location", "key",          NULL};
+const char *const custos__party_fields[] = {"name",    "title",    "organisation", "address",
+                                            "contact", "location", "key",          NULL};
 
 /* The signers, in the order the certificate lists them. */
-static const char *const signer_roles[] = {CUSTOS_DISPOSE_PERFORMER, CUSTOS_DISPOSE_VERIFIER,
-                                           CUSTOS_DISPOSE_WITNESS, NULL};
+const char *const custos__signer_roles[] = {CUSTOS_DISPOSE_PERFORMER, CUSTOS_DISPOSE_VERIFIER,
+                                            CUSTOS_DISPOSE_WITNESS, NULL};
 
 /* The letterhead's name: the vendor's organisation, else its name. */
-static const char *
-vendor_name(const json_t *c)
+const char *
+custos__vendor_name(const json_t *c)
 {
     const json_t *v = json_object_get(c, "vendor");
-    return js(v, "organisation")[0] ? js(v, "organisation") : js(v, "name");
+    return custos__rjs(v, "organisation")[0] ? custos__rjs(v, "organisation")
+                                             : custos__rjs(v, "name");
 }
 
 /* "make model, serial" of an item for the summary table. */
-static void
-device_text(const json_t *it, char *out, size_t len)
+void
+custos__device_text(const json_t *it, char *out, size_t len)
 {
-    snprintf(out, len, "%s%s%s%s%s", js(it, "make"), js(it, "model")[0] ? " " : "", js(it, "model"),
-             js(it, "serial")[0] ? " / " : "", js(it, "serial"));
-}
-
-/* ---- HTML ---- */
-
-static void
-row(struct buf *b, const char *label, const char *value)
-{
-    if (value == NULL || value[0] == '\0')
-        return;
-    puts_(b, "<tr><th>");
-    esc(b, label);
-    puts_(b, "</th><td>");
-    esc(b, value);
-    puts_(b, "</td></tr>\n");
-}
-
-static void
-h2(struct buf *b, const char *s)
-{
-    puts_(b, "<h2>");
-    esc(b, s);
-    puts_(b, "</h2>\n");
-}
-
-static void
-party_rows(struct buf *b, struct lab *l, const char *title, const json_t *p)
-{
-    puts_(b, "<section class=\"block\">");
-    h2(b, title);
-    puts_(b, "<table>\n");
-    for (size_t i = 0; party_fields[i] != NULL; i++)
-        row(b, L(l, party_fields[i]), js(p, party_fields[i]));
-    puts_(b, "</table></section>\n");
-}
-
-static void
-qr_svg(struct buf *b, const char *text)
-{
-    QRcode *q = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
-    if (q == NULL) {
-        b->nomem = 1;
-        return;
-    }
-    char tmp[160];
-    int w = q->width + 8;
-    snprintf(tmp, sizeof(tmp),
-             "<svg class=\"qr\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
-             "width=\"%d\" height=\"%d\" shape-rendering=\"crispEdges\">",
-             w, w, w * 3, w * 3);
-    puts_(b, tmp);
-    snprintf(tmp, sizeof(tmp), "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/><path d=\"", w, w);
-    puts_(b, tmp);
-    for (int y = 0; y < q->width; y++)
-        for (int x = 0; x < q->width; x++)
-            if (q->data[y * q->width + x] & 1) {
-                snprintf(tmp, sizeof(tmp), "M%d %dh1v1h-1z", x + 4, y + 4);
-                puts_(b, tmp);
-            }
-    puts_(b, "\" fill=\"#000\"/></svg>");
-    QRcode_free(q);
-}
-
-static void
-html_thumb(struct buf *b, const struct custos__bundle *bd, const json_t *v)
-{
-    const char *mime = js(v, "mime");
-    if (strcmp(mime, "image/png") != 0 && strcmp(mime, "image/jpeg") != 0 &&
-        strcmp(mime, "image/gif") != 0)
-        return;
-    char path[PATH_MAX * 2], *data = NULL;
-    size_t len = 0;
-    struct custos_error e;
-    snprintf(path, sizeof(path), "%s/%s", bd->dir, js(v, "path"));
-    if (custos__read_small(path, THUMB_MAX, &data, &len, &e) != CUSTOS_OK)
-        return;
-    char *b64 = malloc(CUSTOS__B64_SIZE(len));
-    if (b64 != NULL) {
-        custos__b64_encode((const uint8_t *)data, len, b64);
-        puts_(b, "<img class=\"thumb\" alt=\"\" src=\"data:");
-        puts_(b, mime);
-        puts_(b, ";base64,");
-        puts_(b, b64);
-        puts_(b, "\">");
-        free(b64);
-    } else {
-        b->nomem = 1;
-    }
-    free(data);
-}
-
-static void
-html(const struct custos__bundle *bd, int lang, struct buf *b)
-{
-    struct lab lb = {.lang = lang}, *l = &lb;
-    const json_t *c = bd->cert;
-    char qr[512];
-    qr_text(bd, qr, sizeof(qr));
-    puts_(b, lang == CUSTOS_LANG_EN ? "<!DOCTYPE html>\n<html lang=\"en\">"
-                                    : "<!DOCTYPE html>\n<html lang=\"zh-Hant-TW\">");
-    puts_(b, "<head><meta charset=\"utf-8\">\n<title>");
-    esc(b, L(l, "doc_title"));
-    puts_(b, " ");
-    esc(b, js(c, "certificate_id"));
-    /* print: a heading stays with what follows; a block, a table row and a
-     * photo with its caption are never split; words are not cut */
-    puts_(b, "</title>\n<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
-             "table{border-collapse:collapse;margin-bottom:1em;width:100%}"
-             "th,td{border:1px solid #888;padding:.2em .5em;text-align:left;vertical-align:top}"
-             "th{background:#eee;width:14em}table.items th{width:auto}"
-             ".id{font-family:monospace;overflow-wrap:anywhere}.qr{float:right}"
-             ".letterhead{border-bottom:2px solid #000;margin-bottom:1em}"
-             ".vendor{font-size:1.2em;font-weight:bold}"
-             "img.thumb{max-width:240px;max-height:180px}"
-             "h1,h2,h3{break-after:avoid;page-break-after:avoid}"
-             ".block,figure,tr{break-inside:avoid;page-break-inside:avoid}"
-             ".sig td{height:3em}.sign{width:14em}"
-             "footer{border-top:1px solid #000;margin-top:2em;font-size:.8em}"
-             "</style></head><body>\n<header class=\"letterhead\">");
-    qr_svg(b, qr);
-    puts_(b, "<div class=\"vendor\">");
-    esc(b, vendor_name(c));
-    puts_(b, "</div><div>");
-    esc(b, js(json_object_get(c, "vendor"), "address"));
-    puts_(b, "</div>\n<h1>");
-    esc(b, L(l, "doc_title"));
-    puts_(b, "</h1>\n<p>");
-    esc(b, L(l, "certificate_id"));
-    puts_(b, ": <b class=\"id\">");
-    esc(b, js(c, "certificate_id"));
-    puts_(b, "</b><br>");
-    esc(b, L(l, "bundle_sha256"));
-    puts_(b, ": <span class=\"id\">");
-    esc(b, bd->sha256);
-    puts_(b, "</span></p><p>");
-    esc(b, L(l, "record_note"));
-    puts_(b, ". ");
-    esc(b, L(l, "check_note"));
-    puts_(b, ".</p></header>\n<section class=\"block\">");
-    h2(b, L(l, "certificate"));
-    puts_(b, "<table>\n");
-    row(b, L(l, "issued"), js(c, "issued"));
-    char ts[700];
-    ts_text(bd, ts, sizeof(ts));
-    row(b, L(l, "timestamp"), ts);
-    json_t *ord = json_object_get(c, "order");
-    row(b, L(l, "order"), js(ord, "id"));
-    row(b, L(l, "order_sha256"), js(ord, "sha256"));
-    row(b, L(l, "case"), js(ord, "case"));
-    row(b, L(l, "ledger"), js(ord, "ledger"));
-    row(b, L(l, "contract"), js(c, "contract"));
-    json_t *cu = json_object_get(c, "custody");
-    row(b, L(l, "received_by"), js(cu, "received_by"));
-    row(b, L(l, "received_at"), js(cu, "received_at"));
-    row(b, L(l, "carrier"), js(cu, "carrier"));
-    puts_(b, "</table></section>\n");
-    party_rows(b, l, L(l, "owner"), json_object_get(c, "owner"));
-    party_rows(b, l, L(l, "vendor"), json_object_get(c, "vendor"));
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(json_object_get(c, "vendor"), "certifications"), i, v)
-    {
-        puts_(b, "<p>");
-        esc(b, L(l, "certification"));
-        puts_(b, ": ");
-        esc(b, js(v, "scheme"));
-        puts_(b, " ");
-        esc(b, js(v, "id"));
-        if (js(v, "expires")[0] != '\0') {
-            puts_(b, ", ");
-            esc(b, L(l, "expires"));
-            puts_(b, " ");
-            esc(b, js(v, "expires"));
-        }
-        puts_(b, "</p>\n");
-    }
-    h2(b, L(l, "item_summary"));
-    puts_(b, "<table class=\"items\"><tr>");
-    static const char *const cols[] = {"id",           "device", "media_type",
-                                       "method_short", "result", "time"};
-    for (size_t k = 0; k < 6; k++) {
-        puts_(b, "<th>");
-        esc(b, L(l, cols[k]));
-        puts_(b, "</th>");
-    }
-    puts_(b, "</tr>\n");
-    json_array_foreach(json_object_get(c, "items"), i, v)
-    {
-        char dev[600], meth[200];
-        device_text(v, dev, sizeof(dev));
-        snprintf(meth, sizeof(meth), "%s / %s", js(v, "category"), js(v, "method"));
-        const char *cells[] = {js(v, "id"),     dev,          js(v, "media_type"), meth,
-                               js(v, "result"), js(v, "time")};
-        puts_(b, "<tr>");
-        for (size_t k = 0; k < 6; k++) {
-            puts_(b, "<td>");
-            esc(b, cells[k]);
-            puts_(b, "</td>");
-        }
-        puts_(b, "</tr>\n");
-    }
-    puts_(b, "</table>\n");
-    h2(b, L(l, "media"));
-    json_array_foreach(json_object_get(c, "items"), i, v)
-    {
-        puts_(b, "<section class=\"block\"><h3>");
-        esc(b, L(l, "item"));
-        puts_(b, " ");
-        esc(b, js(v, "id"));
-        puts_(b, "</h3><table>\n");
-        for (size_t k = 0; item_fields[k] != NULL; k++)
-            row(b, L(l, item_fields[k]), js(v, item_fields[k]));
-        size_t j;
-        json_t *s;
-        json_array_foreach(json_object_get(v, "seals"), j, s)
-            row(b, L(l, "seals"), json_string_value(s));
-        puts_(b, "</table></section>\n");
-    }
-    puts_(b, "<section class=\"block\">");
-    h2(b, L(l, "attestation"));
-    puts_(b, "<p>");
-    esc(b, js(c, "attestation"));
-    puts_(b, "</p></section>\n<section class=\"block\">");
-    h2(b, L(l, "signatures"));
-    /* one row per signer: who, the digital signature's key, and a space to
-     * sign and date by hand */
-    puts_(b, "<table class=\"sig\"><tr><th></th><th>");
-    esc(b, L(l, "name"));
-    puts_(b, " / ");
-    esc(b, L(l, "title"));
-    puts_(b, "</th><th>");
-    esc(b, L(l, "digital_signature"));
-    puts_(b, "</th><th class=\"sign\">");
-    esc(b, L(l, "handwritten"));
-    puts_(b, "</th><th>");
-    esc(b, L(l, "date"));
-    puts_(b, "</th></tr>\n");
-    json_t *people = json_object_get(c, "people");
-    for (size_t k = 0; signer_roles[k] != NULL; k++) {
-        const json_t *p = json_object_get(people, signer_roles[k]);
-        puts_(b, "<tr><th>");
-        esc(b, L(l, signer_roles[k]));
-        puts_(b, "</th><td>");
-        esc(b, js(p, "name"));
-        if (js(p, "title")[0]) {
-            puts_(b, "<br>");
-            esc(b, js(p, "title"));
-        }
-        if (js(p, "organisation")[0]) {
-            puts_(b, "<br>");
-            esc(b, js(p, "organisation"));
-        }
-        puts_(b, "</td><td>");
-        esc(b, L(l, "key"));
-        puts_(b, ":<br><span class=\"id\">");
-        esc(b, js(p, "key"));
-        puts_(b, "</span><br>");
-        esc(b, L(l, "issued"));
-        puts_(b, ": ");
-        esc(b, js(c, "issued"));
-        puts_(b, "</td><td></td><td></td></tr>\n");
-    }
-    puts_(b, "</table><p>");
-    esc(b, L(l, "signed_note"));
-    puts_(b, ".</p></section>\n");
-    h2(b, L(l, "attachments"));
-    json_array_foreach(json_object_get(c, "attachments"), i, v)
-    {
-        puts_(b, "<figure class=\"block\"><table>\n");
-        row(b, L(l, "kind"), L(l, js(v, "kind")));
-        row(b, L(l, "file"), js(v, "path"));
-        char items[600] = "";
-        size_t j;
-        json_t *s;
-        json_array_foreach(json_object_get(v, "items"), j, s)
-        {
-            size_t n = strlen(items);
-            snprintf(items + n, sizeof(items) - n, "%s%s", j ? ", " : "", json_string_value(s));
-        }
-        row(b, L(l, "items"), items);
-        row(b, L(l, "description"), js(v, "description"));
-        row(b, L(l, "captured"), js(v, "captured"));
-        row(b, L(l, "mime"), js(v, "mime"));
-        row(b, L(l, "sha256"), js(v, "sha256"));
-        puts_(b, "</table>");
-        html_thumb(b, bd, v);
-        puts_(b, "</figure>\n");
-    }
-    puts_(b, "<footer>");
-    esc(b, L(l, "certificate_id"));
-    puts_(b, ": ");
-    esc(b, js(c, "certificate_id"));
-    puts_(b, " &middot; ");
-    esc(b, L(l, "bundle_sha256"));
-    puts_(b, ": <span class=\"id\">");
-    esc(b, bd->sha256);
-    puts_(b, "</span></footer>\n</body></html>\n");
-}
-
-/* ---- PDF ---- */
-
-#define MAX_PAGES 2000 /* pages numbered "x of y" at the end */
-
-struct pdf {
-    HPDF_Doc doc;
-    HPDF_Page page;
-    HPDF_Page pages[MAX_PAGES];
-    HPDF_Font font, bold;
-    float y; /* points from the bottom of the cursor line */
-    int npages;
-    int failed; /* set by the libharu error handler */
-    const struct custos__bundle *b;
-    QRcode *qr;
-    struct lab l;
-};
-
-#define PAGE_W   595.0f /* A4, points */
-#define PAGE_H   842.0f
-#define MARGIN   42.0f
-#define LINE     12.0f
-#define SIZE     9.0f   /* text, points */
-#define LABEL_W  150.0f /* the label column */
-#define HEADER_H 112.0f
-#define FOOTER_H 30.0f
-#define BOTTOM   (MARGIN + FOOTER_H)
-#define USABLE   (PAGE_H - MARGIN - HEADER_H - BOTTOM)
-#define MAXLINES 400
-
-static void
-on_error(HPDF_STATUS code, HPDF_STATUS detail, void *user)
-{
-    (void)code;
-    (void)detail;
-    ((struct pdf *)user)->failed = 1;
-}
-
-static void
-text_at(HPDF_Page page, HPDF_Font f, float size, float x, float y, const char *s)
-{
-    HPDF_Page_BeginText(page);
-    HPDF_Page_SetFontAndSize(page, f, size);
-    HPDF_Page_TextOut(page, x, y, s);
-    HPDF_Page_EndText(page);
-}
-
-/* Bytes of the UTF-8 sequence starting at s (1 for a stray byte). */
-static size_t
-utf8_len(const unsigned char *s)
-{
-    size_t n = *s < 0x80             ? 1
-               : (*s & 0xE0) == 0xC0 ? 2
-               : (*s & 0xF0) == 0xE0 ? 3
-               : (*s & 0xF8) == 0xF0 ? 4
-                                     : 1;
-    for (size_t i = 1; i < n; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 1;
-    return n;
-}
-
-/*
- * How many bytes of s fit in width points at size: whole characters, and
- * up to the last break that fits (a space, or beside a Chinese character),
- * so that a Latin word is cut only when it is wider than the line.
- */
-static size_t
-fit(struct pdf *p, float size, const char *s, float width)
-{
-    HPDF_Page_SetFontAndSize(p->page, p->font, size);
-    char buf[2048];
-    size_t n = 0, brk = 0;
-    while (s[n] != '\0' && s[n] != '\n') {
-        size_t k = utf8_len((const unsigned char *)s + n);
-        if (n + k >= sizeof(buf))
-            break;
-        memcpy(buf, s, n + k);
-        buf[n + k] = '\0';
-        if (HPDF_Page_TextWidth(p->page, buf) > width)
-            break;
-        if ((unsigned char)s[n] >= 0x80 && n > 0)
-            brk = n; /* before a wide character */
-        n += k;
-        if (s[n - 1] == ' ' || (unsigned char)s[n - 1] >= 0x80)
-            brk = n;
-    }
-    if (s[n] != '\0' && s[n] != '\n' && s[n] != ' ' && brk > 0 && brk < n)
-        return brk;
-    return n > 0 ? n : utf8_len((const unsigned char *)s);
-}
-
-/* Splits s into lines of at most width points; returns how many. */
-struct span {
-    const char *s;
-    int n;
-};
-
-static size_t
-wrap(struct pdf *p, float size, const char *s, float width, struct span *out, size_t max)
-{
-    size_t k = 0;
-    while (s != NULL && *s != '\0' && k < max) {
-        size_t n = fit(p, size, s, width);
-        size_t m = n;
-        while (m > 0 && s[m - 1] == ' ')
-            m--;
-        out[k].s = s;
-        out[k].n = (int)m;
-        k++;
-        s += n;
-        while (*s == ' ' || *s == '\n')
-            s++;
-    }
-    return k;
-}
-
-static void
-draw_qr(struct pdf *p)
-{
-    float m = 2.0f, x0 = PAGE_W - MARGIN - (float)p->qr->width * m, y0 = PAGE_H - MARGIN;
-    HPDF_Page_SetRGBFill(p->page, 0, 0, 0);
-    for (int y = 0; y < p->qr->width; y++)
-        for (int x = 0; x < p->qr->width; x++)
-            if (p->qr->data[y * p->qr->width + x] & 1)
-                HPDF_Page_Rectangle(p->page, x0 + (float)x * m, y0 - (float)(y + 1) * m, m, m);
-    HPDF_Page_Fill(p->page);
-}
-
-/* The letterhead on every page: the vendor, the title, the certificate id
- * and the QR code; the footer is drawn when the page count is known. */
-static void
-new_page(struct pdf *p)
-{
-    if (p->npages >= MAX_PAGES) {
-        p->failed = 1;
-        return;
-    }
-    struct lab hl = {.lang = p->l.lang}; /* not the caller's labels, which stay valid */
-    p->page = HPDF_AddPage(p->doc);
-    HPDF_Page_SetSize(p->page, HPDF_PAGE_SIZE_A4, HPDF_PAGE_PORTRAIT);
-    p->pages[p->npages++] = p->page;
-    draw_qr(p);
-    const json_t *c = p->b->cert;
-    float top = PAGE_H - MARGIN;
-    char line[700];
-    text_at(p->page, p->font, 12, MARGIN, top - 12, vendor_name(c));
-    snprintf(line, sizeof(line), "%.300s", js(json_object_get(c, "vendor"), "address"));
-    text_at(p->page, p->font, 8, MARGIN, top - 24, line);
-    text_at(p->page, p->bold, 17, MARGIN, top - 52, L(&hl, "doc_title"));
-    snprintf(line, sizeof(line), "%s: %.200s", L(&hl, "certificate_id"), js(c, "certificate_id"));
-    text_at(p->page, p->font, 10, MARGIN, top - 70, line);
-    snprintf(line, sizeof(line), "%s.", L(&hl, "record_note"));
-    text_at(p->page, p->font, 7, MARGIN, top - 84, line);
-    HPDF_Page_SetLineWidth(p->page, 1.5f);
-    HPDF_Page_MoveTo(p->page, MARGIN, top - HEADER_H + 16);
-    HPDF_Page_LineTo(p->page, PAGE_W - MARGIN, top - HEADER_H + 16);
-    HPDF_Page_Stroke(p->page);
-    p->y = top - HEADER_H;
-}
-
-static void
-footers(struct pdf *p)
-{
-    char line[300], pg[200];
-    struct lab hl = {.lang = p->l.lang};
-    for (int i = 0; i < p->npages; i++) {
-        HPDF_Page page = p->pages[i];
-        HPDF_Page_SetLineWidth(page, 0.5f);
-        HPDF_Page_MoveTo(page, MARGIN, MARGIN + 18);
-        HPDF_Page_LineTo(page, PAGE_W - MARGIN, MARGIN + 18);
-        HPDF_Page_Stroke(page);
-        snprintf(line, sizeof(line), "%s: %s", L(&hl, "bundle_sha256"), p->b->sha256);
-        text_at(page, p->font, 7, MARGIN, MARGIN + 8, line);
-        custos__page_of(p->l.lang, i + 1, p->npages, pg, sizeof(pg));
-        HPDF_Page_SetFontAndSize(page, p->font, 8);
-        float w = HPDF_Page_TextWidth(page, pg);
-        text_at(page, p->font, 8, PAGE_W - MARGIN - w, MARGIN - 4, pg);
-        snprintf(line, sizeof(line), "%s: %.200s", L(&hl, "certificate_id"),
-                 js(p->b->cert, "certificate_id"));
-        text_at(page, p->font, 8, MARGIN, MARGIN - 4, line);
-    }
-}
-
-static void
-need(struct pdf *p, float h)
-{
-    if (p->y - h < BOTTOM)
-        new_page(p);
-}
-
-/* Keeps a block of height h on one page when a page can hold it. */
-static void
-keep(struct pdf *p, float h)
-{
-    need(p, h < USABLE ? h : LINE);
-}
-
-/* The height of a label/value row. */
-static float
-row_h(struct pdf *p, const char *label, const char *value)
-{
-    static struct span sp[MAXLINES];
-    if (value == NULL || value[0] == '\0')
-        return 0;
-    size_t a = label != NULL ? wrap(p, SIZE, label, LABEL_W - 8, sp, MAXLINES) : 0;
-    size_t b = wrap(p, SIZE, value, PAGE_W - 2 * MARGIN - (label ? LABEL_W : 0), sp, MAXLINES);
-    return (float)(a > b ? a : b) * LINE;
-}
-
-/* A label/value row, both wrapped; rows of one page or less are not split. */
-static void
-prow(struct pdf *p, const char *label, const char *value)
-{
-    struct span lv[16], vv[MAXLINES];
-    if (value == NULL || value[0] == '\0')
-        return;
-    float x = MARGIN + (label != NULL ? LABEL_W : 0);
-    size_t a = label != NULL ? wrap(p, SIZE, label, LABEL_W - 8, lv, 16) : 0;
-    size_t b = wrap(p, SIZE, value, PAGE_W - MARGIN - x, vv, MAXLINES);
-    keep(p, (float)(a > b ? a : b) * LINE);
-    char chunk[2048];
-    for (size_t i = 0; i < a || i < b; i++) {
-        need(p, LINE);
-        if (i < a) {
-            snprintf(chunk, sizeof(chunk), "%.*s", lv[i].n, lv[i].s);
-            text_at(p->page, p->bold, SIZE, MARGIN, p->y, chunk);
-        }
-        if (i < b) {
-            snprintf(chunk, sizeof(chunk), "%.*s", vv[i].n, vv[i].s);
-            text_at(p->page, p->font, SIZE, x, p->y, chunk);
-        }
-        p->y -= LINE;
-    }
-}
-
-#define HEAD_H (LINE + 12)
-
-/* A heading kept on one page with the next `next` points that follow it. */
-static void
-heading(struct pdf *p, const char *s, float next)
-{
-    keep(p, HEAD_H + next);
-    p->y -= 8;
-    text_at(p->page, p->bold, 12, MARGIN, p->y, s);
-    HPDF_Page_SetLineWidth(p->page, 0.3f);
-    HPDF_Page_MoveTo(p->page, MARGIN, p->y - 3);
-    HPDF_Page_LineTo(p->page, PAGE_W - MARGIN, p->y - 3);
-    HPDF_Page_Stroke(p->page);
-    p->y -= HEAD_H - 8;
-}
-
-static void
-pdf_party(struct pdf *p, const char *title, const json_t *o)
-{
-    float h = 0;
-    for (size_t i = 0; party_fields[i] != NULL; i++)
-        h += row_h(p, L(&p->l, party_fields[i]), js(o, party_fields[i]));
-    heading(p, title, h);
-    for (size_t i = 0; party_fields[i] != NULL; i++)
-        prow(p, L(&p->l, party_fields[i]), js(o, party_fields[i]));
-}
-
-/* The per-item table: one row per item, cells wrapped, rows not split. */
-static void
-pdf_items_table(struct pdf *p, const json_t *items)
-{
-    static const char *const cols[] = {"id",           "device", "media_type",
-                                       "method_short", "result", "time"};
-    static const float w[] = {62, 125, 58, 95, 62, 109}; /* 511 points */
-    const float size = 8, lh = 10;
-    struct span sp[6][16];
-    size_t n[6];
-    for (size_t r = 0; r <= json_array_size(items); r++) {
-        const json_t *v = r > 0 ? json_array_get(items, r - 1) : NULL;
-        char dev[600], meth[200];
-        device_text(v, dev, sizeof(dev));
-        snprintf(meth, sizeof(meth), "%s / %s", js(v, "category"), js(v, "method"));
-        const char *cells[6];
-        for (size_t k = 0; k < 6; k++)
-            cells[k] = L(&p->l, cols[k]);
-        if (v != NULL) {
-            cells[0] = js(v, "id");
-            cells[1] = dev;
-            cells[2] = js(v, "media_type");
-            cells[3] = meth;
-            cells[4] = js(v, "result");
-            cells[5] = js(v, "time");
-        }
-        size_t most = 1;
-        for (size_t k = 0; k < 6; k++) {
-            n[k] = wrap(p, size, cells[k], w[k] - 6, sp[k], 16);
-            if (n[k] > most)
-                most = n[k];
-        }
-        float h = (float)most * lh + 4;
-        if (r == 0)
-            heading(p, L(&p->l, "item_summary"), 2 * h);
-        else
-            need(p, h);
-        float x = MARGIN, top = p->y + lh - 1;
-        char chunk[700];
-        if (r == 0) {
-            HPDF_Page_SetGrayFill(p->page, 0.9f);
-            HPDF_Page_Rectangle(p->page, MARGIN, top - h, 511, h);
-            HPDF_Page_Fill(p->page);
-            HPDF_Page_SetGrayFill(p->page, 0);
-        }
-        HPDF_Page_SetLineWidth(p->page, 0.5f);
-        for (size_t k = 0; k < 6; k++) {
-            HPDF_Page_Rectangle(p->page, x, top - h, w[k], h);
-            HPDF_Page_Stroke(p->page);
-            for (size_t i = 0; i < n[k]; i++) {
-                snprintf(chunk, sizeof(chunk), "%.*s", sp[k][i].n, sp[k][i].s);
-                text_at(p->page, p->font, size, x + 3, p->y - (float)i * lh, chunk);
-            }
-            x += w[k];
-        }
-        p->y -= h;
-    }
-    p->y -= 6;
-}
-
-static void
-pdf_item(struct pdf *p, const json_t *v)
-{
-    char t[300];
-    snprintf(t, sizeof(t), "%s %s", L(&p->l, "item"), js(v, "id"));
-    float h = 0;
-    for (size_t k = 0; item_fields[k] != NULL; k++)
-        h += row_h(p, L(&p->l, item_fields[k]), js(v, item_fields[k]));
-    heading(p, t, h);
-    for (size_t k = 0; item_fields[k] != NULL; k++)
-        prow(p, L(&p->l, item_fields[k]), js(v, item_fields[k]));
-    size_t j;
-    json_t *s;
-    json_array_foreach(json_object_get(v, "seals"), j, s)
-        prow(p, L(&p->l, "seals"), json_string_value(s));
-}
-
-/* One signer's block: who and the digital signature's key on the left, a
- * box to sign by hand and a line for the date on the right. */
-static void
-pdf_signer(struct pdf *p, const char *role, const json_t *o)
-{
-    const float left = 300, h = 92;
-    keep(p, h + 6);
-    float top = p->y + LINE - 2;
-    HPDF_Page_SetLineWidth(p->page, 0.5f);
-    HPDF_Page_Rectangle(p->page, MARGIN, top - h, PAGE_W - 2 * MARGIN, h);
-    HPDF_Page_Stroke(p->page);
-    text_at(p->page, p->bold, 10, MARGIN + 4, p->y - 2, L(&p->l, role));
-    char line[700], chunk[700];
-    struct span sp[8];
-    float y = p->y - 16;
-    snprintf(line, sizeof(line), "%s: %s", L(&p->l, "name"), js(o, "name"));
-    text_at(p->page, p->font, SIZE, MARGIN + 4, y, line);
-    y -= LINE;
-    snprintf(line, sizeof(line), "%s: %s%s%s", L(&p->l, "title"), js(o, "title"),
-             js(o, "organisation")[0] ? ", " : "", js(o, "organisation"));
-    size_t n = wrap(p, SIZE, line, left - 8, sp, 2);
-    for (size_t i = 0; i < n; i++, y -= LINE) {
-        snprintf(chunk, sizeof(chunk), "%.*s", sp[i].n, sp[i].s);
-        text_at(p->page, p->font, SIZE, MARGIN + 4, y, chunk);
-    }
-    snprintf(line, sizeof(line), "%s, %s:", L(&p->l, "digital_signature"), L(&p->l, "key"));
-    text_at(p->page, p->font, 7, MARGIN + 4, y, line);
-    y -= 9;
-    snprintf(line, sizeof(line), "%s", js(o, "key"));
-    n = wrap(p, 7, line, left - 8, sp, 3);
-    for (size_t i = 0; i < n; i++, y -= 9) {
-        snprintf(chunk, sizeof(chunk), "%.*s", sp[i].n, sp[i].s);
-        text_at(p->page, p->font, 7, MARGIN + 4, y, chunk);
-    }
-    snprintf(line, sizeof(line), "%s: %s", L(&p->l, "issued"), js(p->b->cert, "issued"));
-    text_at(p->page, p->font, 7, MARGIN + 4, y, line);
-    /* the space for a handwritten signature and its date */
-    float x = MARGIN + left;
-    text_at(p->page, p->font, 8, x, p->y - 2, L(&p->l, "handwritten"));
-    HPDF_Page_MoveTo(p->page, x, top - 58);
-    HPDF_Page_LineTo(p->page, PAGE_W - MARGIN - 8, top - 58);
-    HPDF_Page_Stroke(p->page);
-    text_at(p->page, p->font, 8, x, top - h + 12, L(&p->l, "date"));
-    HPDF_Page_MoveTo(p->page, x + 60, top - h + 10);
-    HPDF_Page_LineTo(p->page, PAGE_W - MARGIN - 8, top - h + 10);
-    HPDF_Page_Stroke(p->page);
-    p->y -= h + 6;
-}
-
-#define THUMB_PX 1024 /* the longest side of a photo drawn in the PDF, pixels */
-
-/*
- * A PNG decoded by libpng to 8-bit RGB (any depth, palette, grey or alpha;
- * alpha over white), shrunk by averaging to at most THUMB_PX a side, as a
- * raw image. libharu's own loader draws a 16-bit PNG as two squashed
- * copies in wrong colours: it writes 16-bit rows under an 8-bit header.
- * NULL when the picture cannot be decoded.
- */
-static HPDF_Image
-load_png(struct pdf *p, const unsigned char *data, size_t len)
-{
-    png_image im;
-    memset(&im, 0, sizeof(im));
-    im.version = PNG_IMAGE_VERSION;
-    if (!png_image_begin_read_from_memory(&im, data, len))
-        return NULL;
-    im.format = PNG_FORMAT_RGB;
-    size_t w = im.width, h = im.height;
-    if (w == 0 || h == 0 || w > 20000 || h > 20000 || w * h > 40u * 1000 * 1000) {
-        png_image_free(&im); /* a picture too large to decode for a thumbnail */
-        return NULL;
-    }
-    unsigned char *px = malloc(w * h * 3);
-    png_color white = {255, 255, 255};
-    if (px == NULL || !png_image_finish_read(&im, &white, px, 0, NULL)) {
-        png_image_free(&im);
-        free(px);
-        return NULL;
-    }
-    size_t f = (w > h ? w : h) / THUMB_PX + ((w > h ? w : h) % THUMB_PX != 0);
-    size_t tw = (w + f - 1) / f, th = (h + f - 1) / f;
-    unsigned char *t = f > 1 ? malloc(tw * th * 3) : px;
-    if (t == NULL) {
-        free(px);
-        return NULL;
-    }
-    for (size_t y = 0; f > 1 && y < th; y++)
-        for (size_t x = 0; x < tw; x++)
-            for (size_t k = 0; k < 3; k++) {
-                unsigned long sum = 0, n = 0;
-                for (size_t yy = y * f; yy < (y + 1) * f && yy < h; yy++)
-                    for (size_t xx = x * f; xx < (x + 1) * f && xx < w; xx++, n++)
-                        sum += px[(yy * w + xx) * 3 + k];
-                t[(y * tw + x) * 3 + k] = (unsigned char)(sum / n);
-            }
-    HPDF_Image img =
-        HPDF_LoadRawImageFromMem(p->doc, t, (HPDF_UINT)tw, (HPDF_UINT)th, HPDF_CS_DEVICE_RGB, 8);
-    if (t != px)
-        free(t);
-    free(px);
-    return img;
-}
-
-/* An attachment: its caption, and for a photo the picture under it, kept
- * on one page. */
-static void
-pdf_attachment(struct pdf *p, const json_t *a)
-{
-    char items[600] = "";
-    size_t j;
-    json_t *s;
-    json_array_foreach(json_object_get(a, "items"), j, s)
-    {
-        size_t n = strlen(items);
-        snprintf(items + n, sizeof(items) - n, "%s%s", j ? ", " : "", json_string_value(s));
-    }
-    const char *rows[][2] = {{L(&p->l, "kind"), L(&p->l, js(a, "kind"))},
-                             {L(&p->l, "file"), js(a, "path")},
-                             {L(&p->l, "items"), items},
-                             {L(&p->l, "description"), js(a, "description")},
-                             {L(&p->l, "captured"), js(a, "captured")},
-                             {L(&p->l, "mime"), js(a, "mime")},
-                             {L(&p->l, "sha256"), js(a, "sha256")}};
-    const size_t nrows = sizeof(rows) / sizeof(rows[0]);
-    float h = 0;
-    for (size_t i = 0; i < nrows; i++)
-        h += row_h(p, rows[i][0], rows[i][1]);
-    HPDF_Image img = NULL;
-    const char *mime = js(a, "mime");
-    int png = strcmp(mime, "image/png") == 0, jpg = strcmp(mime, "image/jpeg") == 0;
-    int undecodable = 0;
-    if (png || jpg) {
-        char path[PATH_MAX * 2], *data = NULL;
-        size_t len = 0;
-        struct custos_error e;
-        snprintf(path, sizeof(path), "%s/%s", p->b->dir, js(a, "path"));
-        if (custos__read_small(path, THUMB_MAX, &data, &len, &e) == CUSTOS_OK) {
-            int failed = p->failed;
-            img = png ? load_png(p, (const unsigned char *)data, len)
-                      : HPDF_LoadJpegImageFromMem(p->doc, (const HPDF_BYTE *)data, (HPDF_UINT)len);
-            free(data);
-            if (img == NULL) {
-                /* a picture that cannot be decoded is listed, not drawn */
-                p->failed = failed;
-                HPDF_ResetError(p->doc);
-                undecodable = 1;
-            }
-        }
-    }
-    float iw = 0, ih = 0;
-    if (img != NULL) {
-        float w = (float)HPDF_Image_GetWidth(img), hh = (float)HPDF_Image_GetHeight(img);
-        float sc = 160.0f / (w > hh ? w : hh);
-        iw = w * sc;
-        ih = hh * sc;
-    }
-    keep(p, h + (img != NULL ? ih + 8 : undecodable ? LINE : 0) + 10);
-    p->y -= 4;
-    for (size_t i = 0; i < nrows; i++)
-        prow(p, rows[i][0], rows[i][1]);
-    if (undecodable)
-        prow(p, NULL, L(&p->l, "no_thumbnail"));
-    if (img != NULL) {
-        need(p, ih + 8);
-        HPDF_Page_DrawImage(p->page, img, MARGIN + LABEL_W, p->y - ih + LINE - 4, iw, ih);
-        p->y -= ih + 8;
-    }
-    p->y -= 6;
-}
-
-static int
-pdf(const struct custos__bundle *b, int lang, const char *out, struct custos_error *err)
-{
-    struct pdf *pp = calloc(1, sizeof(*pp)), *p = pp;
-    if (p == NULL)
-        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-    p->b = b;
-    p->l.lang = lang;
-    char qr[512];
-    qr_text(b, qr, sizeof(qr));
-    p->qr = QRcode_encodeString(qr, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
-    p->doc = HPDF_New(on_error, p);
-    if (p->qr == NULL || p->doc == NULL) {
-        if (p->qr != NULL)
-            QRcode_free(p->qr);
-        if (p->doc != NULL)
-            HPDF_Free(p->doc);
-        free(p);
-        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-    }
-    HPDF_SetCompressionMode(p->doc, HPDF_COMP_ALL);
-    /* A font with the CJK glyphs, embedded, with text in UTF-8. */
-    const char *font = getenv("CUSTOS_PDF_FONT");
-    if (font == NULL || font[0] == '\0')
-        font = CUSTOS_PDF_FONT_DEFAULT;
-    if (access(font, R_OK) != 0) {
-        QRcode_free(p->qr);
-        HPDF_Free(p->doc);
-        free(p);
-        return custos_error_set(err, CUSTOS_E_IO, errno, font,
-                                "no font for the PDF's Chinese and other non-ASCII text "
-                                "(install fonts-arphic-uming, or set CUSTOS_PDF_FONT)");
-    }
-    HPDF_UseUTFEncodings(p->doc);
-    HPDF_SetCurrentEncoder(p->doc, "UTF-8");
-    const char *name = strstr(font, ".ttc") != NULL
-                           ? HPDF_LoadTTFontFromFile2(p->doc, font, 0, HPDF_TRUE)
-                           : HPDF_LoadTTFontFromFile(p->doc, font, HPDF_TRUE);
-    p->font = name != NULL ? HPDF_GetFont(p->doc, name, "UTF-8") : NULL;
-    p->bold = p->font; /* one face: headings are set larger instead */
-    if (p->font == NULL) {
-        QRcode_free(p->qr);
-        HPDF_Free(p->doc);
-        free(p);
-        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, font, "cannot load the font for the PDF");
-    }
-    const json_t *c = b->cert;
-    struct lab *l = &p->l;
-    new_page(p);
-    char ts[700];
-    ts_text(b, ts, sizeof(ts));
-    json_t *ord = json_object_get(c, "order"), *cu = json_object_get(c, "custody");
-    const char *cert_rows[][2] = {
-        {L(l, "issued"), js(c, "issued")},    {L(l, "timestamp"), ts},
-        {L(l, "order"), js(ord, "id")},       {L(l, "order_sha256"), js(ord, "sha256")},
-        {L(l, "case"), js(ord, "case")},      {L(l, "ledger"), js(ord, "ledger")},
-        {L(l, "contract"), js(c, "contract")}};
-    heading(p, L(l, "certificate"), 3 * LINE);
-    for (size_t i = 0; i < sizeof(cert_rows) / sizeof(cert_rows[0]); i++) {
-        char lab[512];
-        snprintf(lab, sizeof(lab), "%s", cert_rows[i][0]);
-        prow(p, lab, cert_rows[i][1]);
-    }
-    if (cu != NULL) {
-        const char *keys[] = {"received_by", "received_at", "carrier"};
-        float h = 0;
-        for (size_t i = 0; i < 3; i++)
-            h += row_h(p, L(l, keys[i]), js(cu, keys[i]));
-        heading(p, L(l, "custody"), h);
-        for (size_t i = 0; i < 3; i++)
-            prow(p, L(l, keys[i]), js(cu, keys[i]));
-    }
-    pdf_party(p, L(l, "owner"), json_object_get(c, "owner"));
-    pdf_party(p, L(l, "vendor"), json_object_get(c, "vendor"));
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(json_object_get(c, "vendor"), "certifications"), i, v)
-    {
-        char line[600];
-        snprintf(line, sizeof(line), "%s %s%s%s%s", js(v, "scheme"), js(v, "id"),
-                 js(v, "expires")[0] ? ", " : "", js(v, "expires")[0] ? L(l, "expires") : "",
-                 js(v, "expires")[0] ? " " : "");
-        size_t n = strlen(line);
-        snprintf(line + n, sizeof(line) - n, "%s", js(v, "expires"));
-        prow(p, L(l, "certification"), line);
-    }
-    pdf_items_table(p, json_object_get(c, "items"));
-    json_array_foreach(json_object_get(c, "items"), i, v) pdf_item(p, v);
-    heading(p, L(l, "attestation"), row_h(p, NULL, js(c, "attestation")));
-    prow(p, NULL, js(c, "attestation"));
-    json_t *people = json_object_get(c, "people");
-    heading(p, L(l, "signatures"), 100);
-    for (size_t k = 0; signer_roles[k] != NULL; k++)
-        pdf_signer(p, signer_roles[k], json_object_get(people, signer_roles[k]));
-    prow(p, NULL, L(l, "signed_note"));
-    heading(p, L(l, "attachments"), 7 * LINE);
-    json_array_foreach(json_object_get(c, "attachments"), i, v) pdf_attachment(p, v);
-    footers(p);
-    int rc = CUSTOS_OK;
-    if (p->failed)
-        rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, out, "libharu failed to build the PDF");
-    struct custos_atomicfile *af = NULL;
-    if (rc == CUSTOS_OK)
-        rc = custos_atomicfile_create(&af, out, 0644, err);
-    if (rc == CUSTOS_OK && HPDF_SaveToStream(p->doc) != HPDF_OK)
-        rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, out, "libharu failed to write the PDF");
-    if (rc == CUSTOS_OK) {
-        HPDF_ResetStream(p->doc);
-        uint8_t chunk[8192];
-        for (;;) {
-            HPDF_UINT32 n = sizeof(chunk);
-            HPDF_STATUS s = HPDF_ReadFromStream(p->doc, chunk, &n);
-            if (n > 0 && (rc = custos_atomicfile_write(af, chunk, n)) != CUSTOS_OK) {
-                custos_error_copy(err, custos_atomicfile_error(af));
-                break;
-            }
-            if (s == HPDF_STREAM_EOF)
-                break;
-            if (s != HPDF_OK) {
-                rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, out, "libharu stream error");
-                break;
-            }
-        }
-    }
-    if (rc == CUSTOS_OK && (rc = custos_atomicfile_close(af)) != CUSTOS_OK)
-        custos_error_copy(err, custos_atomicfile_error(af));
-    custos_atomicfile_free(af);
-    HPDF_Free(p->doc);
-    QRcode_free(p->qr);
-    free(pp);
-    return rc;
+    snprintf(out, len, "%s%s%s%s%s", custos__rjs(it, "make"),
+             custos__rjs(it, "model")[0] ? " " : "", custos__rjs(it, "model"),
+             custos__rjs(it, "serial")[0] ? " / " : "", custos__rjs(it, "serial"));
 }
 
 int
@@ -1162,13 +152,14 @@ custos_dispose_render(const char *path, const char *out_path, int format, int la
             custos_error_set(err, rc, 0, path, "%s", err->message);
     }
     if (rc == CUSTOS_OK && format == CUSTOS_DISPOSE_RENDER_HTML) {
-        struct buf h = {0};
-        html(b, lang, &h);
-        rc = h.nomem ? custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory")
-                     : custos_write_file_new(out_path, h.p, h.len, 0644, err);
-        free(h.p);
+        char *h = NULL;
+        size_t n = 0;
+        rc = custos__render_html(b, lang, &h, &n) != CUSTOS_OK
+                 ? custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory")
+                 : custos_write_file_new(out_path, h, n, 0644, err);
+        free(h);
     } else if (rc == CUSTOS_OK) {
-        rc = pdf(b, lang, out_path, err);
+        rc = custos__render_pdf(b, lang, out_path, err);
     }
     custos__bundle_free(b);
     return rc;
