@@ -48,7 +48,7 @@ custos__render_qr_text(const struct custos__bundle *b, char *out, size_t len)
 
 /* The timestamp's genTime and TSA, as text, or "" when the bundle has none. */
 void
-custos__render_ts_text(const struct custos__bundle *b, char *out, size_t len)
+custos__render_ts_text(const struct custos__bundle *b, int lang, char *out, size_t len)
 {
     char path[PATH_MAX * 2], *tsr = NULL;
     size_t n = 0;
@@ -58,11 +58,24 @@ custos__render_ts_text(const struct custos__bundle *b, char *out, size_t len)
     snprintf(path, sizeof(path), "%s/%s", b->dir, CUSTOS_DISPOSE_TIMESTAMP_FILE);
     if (custos__read_small(path, CUSTOS_TIMESTAMP_REPLY_MAX, &tsr, &n, &e) != CUSTOS_OK)
         return;
-    if (custos_timestamp_info((const uint8_t *)tsr, n, &info, &e) == CUSTOS_OK)
-        snprintf(out, len, "%s by %s (RFC 3161; check it with custos-dispose verify --tsa-ca)",
-                 info.gen_time, info.tsa_name[0] ? info.tsa_name : "an unnamed TSA");
+    char zh[1200] = "", en[1200] = "";
+    if (custos_timestamp_info((const uint8_t *)tsr, n, &info, &e) == CUSTOS_OK) {
+        snprintf(zh, sizeof(zh),
+                 "%s，時戳機構 %s（RFC 3161；以 custos-dispose verify --tsa-ca 查驗）",
+                 info.gen_time, info.tsa_name[0] ? info.tsa_name : "未具名");
+        snprintf(en, sizeof(en),
+                 "%s by %s (RFC 3161; check it with custos-dispose verify --tsa-ca)", info.gen_time,
+                 info.tsa_name[0] ? info.tsa_name : "an unnamed TSA");
+    } else {
+        snprintf(zh, sizeof(zh), "timestamp.tsr 無法讀取");
+        snprintf(en, sizeof(en), "timestamp.tsr cannot be read");
+    }
+    if (lang == CUSTOS_LANG_ZH_TW)
+        snprintf(out, len, "%s", zh);
+    else if (lang == CUSTOS_LANG_EN)
+        snprintf(out, len, "%s", en);
     else
-        snprintf(out, len, "timestamp.tsr cannot be read");
+        snprintf(out, len, "%s / %s", zh, en);
     free(tsr);
 }
 

@@ -212,8 +212,8 @@ html(const struct custos__bundle *bd, int lang, struct buf *b)
     h2(b, custos__L(l, "certificate"));
     puts_(b, "<table>\n");
     row(b, custos__L(l, "issued"), custos__rjs(c, "issued"));
-    char ts[700];
-    custos__render_ts_text(bd, ts, sizeof(ts));
+    char ts[2600];
+    custos__render_ts_text(bd, lang, ts, sizeof(ts));
     row(b, custos__L(l, "timestamp"), ts);
     json_t *ord = json_object_get(c, "order");
     row(b, custos__L(l, "order"), custos__rjs(ord, "id"));

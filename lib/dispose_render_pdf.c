@@ -586,8 +586,8 @@ custos__render_pdf(const struct custos__bundle *b, int lang, const char *out,
     const json_t *c = b->cert;
     struct custos__lab *l = &p->l;
     new_page(p);
-    char ts[700];
-    custos__render_ts_text(b, ts, sizeof(ts));
+    char ts[2600];
+    custos__render_ts_text(b, lang, ts, sizeof(ts));
     json_t *ord = json_object_get(c, "order"), *cu = json_object_get(c, "custody");
     const char *cert_rows[][2] = {{custos__L(l, "issued"), custos__rjs(c, "issued")},
                                   {custos__L(l, "timestamp"), ts},

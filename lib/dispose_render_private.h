@@ -40,8 +40,8 @@ const char *custos__rjs(const json_t *o, const char *k);
 /* The QR payload of every page: "CERTIFICATE-ID sha256:HEX". */
 void custos__render_qr_text(const struct custos__bundle *b, char *out, size_t len);
 
-/* The timestamp's genTime and TSA, as text, or "" when the bundle has none. */
-void custos__render_ts_text(const struct custos__bundle *b, char *out, size_t len);
+/* The timestamp's genTime and TSA, as text in lang, or "" when the bundle has none. */
+void custos__render_ts_text(const struct custos__bundle *b, int lang, char *out, size_t len);
 
 /* The fields of an item, of a party, and the signers' roles, NULL-ended, in
  * the order both renderings list them. */

@@ -448,7 +448,7 @@ if tsa_start "$work/tsa"; then
   openssl ts -verify -digest "$(sha256sum tsb/manifest.sha256 | cut -d' ' -f1)" -in tsb/timestamp.tsr \
     -CAfile "$TSA_CA" > /dev/null 2>&1 && pass "openssl ts -verify checks the token" ||
     fail "openssl ts -verify checks the token"
-  custos-dispose render ts.tar -o ts.html > /dev/null 2> err
+  custos-dispose render ts.tar --lang en -o ts.html > /dev/null 2> err
   grep -q 'Timestamp</th><td>20' ts.html && pass "the HTML shows the timestamp" || fail "the HTML shows the timestamp"
   custos-dispose verify ts.tar --order order.json > out 2> err
   check "a timestamp without --tsa-ca is reported as not checked" 3 $?
