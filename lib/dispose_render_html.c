@@ -316,14 +316,16 @@ html(const struct custos__bundle *bd, int lang, struct buf *b)
         esc(b, custos__L(l, custos__signer_roles[k]));
         puts_(b, "</th><td>");
         esc(b, custos__rjs(p, "name"));
-        if (custos__rjs(p, "title")[0]) {
-            puts_(b, "<br>");
-            esc(b, custos__rjs(p, "title"));
-        }
-        if (custos__rjs(p, "organisation")[0]) {
-            puts_(b, "<br>");
-            esc(b, custos__rjs(p, "organisation"));
-        }
+        static const char *const more[] = {"title", "organisation", "contact", "location"};
+        for (size_t m = 0; m < 4; m++)
+            if (custos__rjs(p, more[m])[0]) {
+                puts_(b, "<br>");
+                if (m >= 2) {
+                    esc(b, custos__L(l, more[m]));
+                    puts_(b, ": ");
+                }
+                esc(b, custos__rjs(p, more[m]));
+            }
         puts_(b, "</td><td>");
         esc(b, custos__L(l, "key"));
         puts_(b, ":<br><span class=\"id\">");

@@ -223,7 +223,7 @@ keep(struct pdf *p, float h)
 static float
 row_h(struct pdf *p, const char *label, const char *value)
 {
-    static struct span sp[MAXLINES];
+    struct span sp[MAXLINES];
     if (value == NULL || value[0] == '\0')
         return 0;
     size_t a = label != NULL ? wrap(p, SIZE, label, LABEL_W - 8, sp, MAXLINES) : 0;
@@ -369,39 +369,47 @@ pdf_item(struct pdf *p, const json_t *v)
 static void
 pdf_signer(struct pdf *p, const char *role, const json_t *o)
 {
-    const float left = 300, h = 92;
+    const float left = 300;
+    /* the left column: who, in full, then the digital signature */
+    static const char *const who[] = {"name", "title", "organisation", "contact", "location"};
+    char text[8][1200];
+    float size[8];
+    size_t nt = 0;
+    for (size_t k = 0; k < 5; k++)
+        if (k == 0 || custos__rjs(o, who[k])[0] != '\0') {
+            snprintf(text[nt], sizeof(text[0]), "%s: %s", custos__L(&p->l, who[k]),
+                     custos__rjs(o, who[k]));
+            size[nt++] = SIZE;
+        }
+    snprintf(text[nt], sizeof(text[0]), "%s, %s:", custos__L(&p->l, "digital_signature"),
+             custos__L(&p->l, "key"));
+    size[nt++] = 7;
+    snprintf(text[nt], sizeof(text[0]), "%s", custos__rjs(o, "key"));
+    size[nt++] = 7;
+    snprintf(text[nt], sizeof(text[0]), "%s: %s", custos__L(&p->l, "issued"),
+             custos__rjs(p->b->cert, "issued"));
+    size[nt++] = 7;
+    struct span sp[8][32];
+    size_t n[8];
+    float need_h = 24;
+    for (size_t k = 0; k < nt; k++) {
+        n[k] = wrap(p, size[k], text[k], left - 8, sp[k], 32);
+        need_h += (float)n[k] * (size[k] + 2);
+    }
+    float h = need_h > 92 ? need_h : 92;
     keep(p, h + 6);
     float top = p->y + LINE - 2;
     HPDF_Page_SetLineWidth(p->page, 0.5f);
     HPDF_Page_Rectangle(p->page, MARGIN, top - h, PAGE_W - 2 * MARGIN, h);
     HPDF_Page_Stroke(p->page);
     text_at(p->page, p->bold, 10, MARGIN + 4, p->y - 2, custos__L(&p->l, role));
-    char line[700], chunk[700];
-    struct span sp[8];
+    char chunk[1200];
     float y = p->y - 16;
-    snprintf(line, sizeof(line), "%s: %s", custos__L(&p->l, "name"), custos__rjs(o, "name"));
-    text_at(p->page, p->font, SIZE, MARGIN + 4, y, line);
-    y -= LINE;
-    snprintf(line, sizeof(line), "%s: %s%s%s", custos__L(&p->l, "title"), custos__rjs(o, "title"),
-             custos__rjs(o, "organisation")[0] ? ", " : "", custos__rjs(o, "organisation"));
-    size_t n = wrap(p, SIZE, line, left - 8, sp, 2);
-    for (size_t i = 0; i < n; i++, y -= LINE) {
-        snprintf(chunk, sizeof(chunk), "%.*s", sp[i].n, sp[i].s);
-        text_at(p->page, p->font, SIZE, MARGIN + 4, y, chunk);
-    }
-    snprintf(line, sizeof(line), "%s, %s:", custos__L(&p->l, "digital_signature"),
-             custos__L(&p->l, "key"));
-    text_at(p->page, p->font, 7, MARGIN + 4, y, line);
-    y -= 9;
-    snprintf(line, sizeof(line), "%s", custos__rjs(o, "key"));
-    n = wrap(p, 7, line, left - 8, sp, 3);
-    for (size_t i = 0; i < n; i++, y -= 9) {
-        snprintf(chunk, sizeof(chunk), "%.*s", sp[i].n, sp[i].s);
-        text_at(p->page, p->font, 7, MARGIN + 4, y, chunk);
-    }
-    snprintf(line, sizeof(line), "%s: %s", custos__L(&p->l, "issued"),
-             custos__rjs(p->b->cert, "issued"));
-    text_at(p->page, p->font, 7, MARGIN + 4, y, line);
+    for (size_t k = 0; k < nt; k++)
+        for (size_t i = 0; i < n[k]; i++, y -= size[k] + 2) {
+            snprintf(chunk, sizeof(chunk), "%.*s", sp[k][i].n, sp[k][i].s);
+            text_at(p->page, p->font, size[k], MARGIN + 4, y, chunk);
+        }
     /* the space for a handwritten signature and its date */
     float x = MARGIN + left;
     text_at(p->page, p->font, 8, x, p->y - 2, custos__L(&p->l, "handwritten"));
