@@ -285,64 +285,83 @@ pdf_party(struct pdf *p, const char *title, const json_t *o)
         prow(p, custos__L(&p->l, custos__party_fields[i]), custos__rjs(o, custos__party_fields[i]));
 }
 
-/* The per-item table: one row per item, cells wrapped, rows not split. */
+#define COLS       6
+#define CELL_LINES 24
+
+/* A row of the per-item table (the header row when v is NULL), cells
+ * wrapped; a row that does not fit goes to the next page under a repeated
+ * header. A cell longer than CELL_LINES lines ends in "…": the item's own
+ * block prints every field in full. */
+static void
+items_row(struct pdf *p, const json_t *v)
+{
+    static const char *const cols[COLS] = {"id",           "device", "media_type",
+                                           "method_short", "result", "time"};
+    static const float w[COLS] = {62, 125, 58, 95, 62, 109}; /* 511 points */
+    const float size = 8, lh = 10;
+    struct span sp[COLS][CELL_LINES];
+    size_t n[COLS];
+    int cut[COLS];
+    char dev[600], meth[200];
+    custos__device_text(v, dev, sizeof(dev));
+    snprintf(meth, sizeof(meth), "%s / %s", custos__rjs(v, "category"), custos__rjs(v, "method"));
+    const char *cells[COLS];
+    for (size_t k = 0; k < COLS; k++)
+        cells[k] = custos__L(&p->l, cols[k]);
+    if (v != NULL) {
+        cells[0] = custos__rjs(v, "id");
+        cells[1] = dev;
+        cells[2] = custos__rjs(v, "media_type");
+        cells[3] = meth;
+        cells[4] = custos__rjs(v, "result");
+        cells[5] = custos__rjs(v, "time");
+    }
+    size_t most = 1;
+    for (size_t k = 0; k < COLS; k++) {
+        n[k] = wrap(p, size, cells[k], w[k] - 6, sp[k], CELL_LINES);
+        const char *end = n[k] > 0 ? sp[k][n[k] - 1].s + sp[k][n[k] - 1].n : cells[k];
+        while (*end == ' ' || *end == '\n')
+            end++;
+        cut[k] = *end != '\0';
+        if (n[k] > most)
+            most = n[k];
+    }
+    float h = (float)most * lh + 4;
+    if (v != NULL && p->y - h < BOTTOM) {
+        new_page(p);
+        items_row(p, NULL);
+    }
+    float x = MARGIN, top = p->y + lh - 1;
+    char chunk[700];
+    if (v == NULL) {
+        HPDF_Page_SetGrayFill(p->page, 0.9f);
+        HPDF_Page_Rectangle(p->page, MARGIN, top - h, 511, h);
+        HPDF_Page_Fill(p->page);
+        HPDF_Page_SetGrayFill(p->page, 0);
+    }
+    HPDF_Page_SetLineWidth(p->page, 0.5f);
+    for (size_t k = 0; k < COLS; k++) {
+        HPDF_Page_Rectangle(p->page, x, top - h, w[k], h);
+        HPDF_Page_Stroke(p->page);
+        for (size_t i = 0; i < n[k]; i++) {
+            snprintf(chunk, sizeof(chunk), "%.*s%s", sp[k][i].n, sp[k][i].s,
+                     cut[k] && i + 1 == n[k] ? "…" : "");
+            text_at(p->page, p->font, size, x + 3, p->y - (float)i * lh, chunk);
+        }
+        x += w[k];
+    }
+    p->y -= h;
+}
+
+/* The per-item table, its heading kept with the header and first row. */
 static void
 pdf_items_table(struct pdf *p, const json_t *items)
 {
-    static const char *const cols[] = {"id",           "device", "media_type",
-                                       "method_short", "result", "time"};
-    static const float w[] = {62, 125, 58, 95, 62, 109}; /* 511 points */
-    const float size = 8, lh = 10;
-    struct span sp[6][16];
-    size_t n[6];
-    for (size_t r = 0; r <= json_array_size(items); r++) {
-        const json_t *v = r > 0 ? json_array_get(items, r - 1) : NULL;
-        char dev[600], meth[200];
-        custos__device_text(v, dev, sizeof(dev));
-        snprintf(meth, sizeof(meth), "%s / %s", custos__rjs(v, "category"),
-                 custos__rjs(v, "method"));
-        const char *cells[6];
-        for (size_t k = 0; k < 6; k++)
-            cells[k] = custos__L(&p->l, cols[k]);
-        if (v != NULL) {
-            cells[0] = custos__rjs(v, "id");
-            cells[1] = dev;
-            cells[2] = custos__rjs(v, "media_type");
-            cells[3] = meth;
-            cells[4] = custos__rjs(v, "result");
-            cells[5] = custos__rjs(v, "time");
-        }
-        size_t most = 1;
-        for (size_t k = 0; k < 6; k++) {
-            n[k] = wrap(p, size, cells[k], w[k] - 6, sp[k], 16);
-            if (n[k] > most)
-                most = n[k];
-        }
-        float h = (float)most * lh + 4;
-        if (r == 0)
-            heading(p, custos__L(&p->l, "item_summary"), 2 * h);
-        else
-            need(p, h);
-        float x = MARGIN, top = p->y + lh - 1;
-        char chunk[700];
-        if (r == 0) {
-            HPDF_Page_SetGrayFill(p->page, 0.9f);
-            HPDF_Page_Rectangle(p->page, MARGIN, top - h, 511, h);
-            HPDF_Page_Fill(p->page);
-            HPDF_Page_SetGrayFill(p->page, 0);
-        }
-        HPDF_Page_SetLineWidth(p->page, 0.5f);
-        for (size_t k = 0; k < 6; k++) {
-            HPDF_Page_Rectangle(p->page, x, top - h, w[k], h);
-            HPDF_Page_Stroke(p->page);
-            for (size_t i = 0; i < n[k]; i++) {
-                snprintf(chunk, sizeof(chunk), "%.*s", sp[k][i].n, sp[k][i].s);
-                text_at(p->page, p->font, size, x + 3, p->y - (float)i * lh, chunk);
-            }
-            x += w[k];
-        }
-        p->y -= h;
-    }
+    heading(p, custos__L(&p->l, "item_summary"), 60);
+    items_row(p, NULL);
+    size_t i;
+    json_t *v;
+    json_array_foreach(items, i, v) items_row(p, v);
     p->y -= 6;
 }
 

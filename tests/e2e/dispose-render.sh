@@ -66,7 +66,9 @@ long = ("The platters were cut into strips of twenty millimetres and no copy was
         "of any data on this medium; the strips were weighed and sealed in bag B-9.")
 items = []
 for i, id in enumerate("E-001 E-002 E-003 E-004 E-005".split()):
-    items.append({"id": id, "make": "WD", "model": "藍標 Blue", "serial": "SN-" + id,
+    # long models: the per-item table spans two pages
+    model = "藍標 Blue" + (" WD10EZEX-00BN5A0 revision %d of the desktop drive series" % i) * 3
+    items.append({"id": id, "make": "WD", "model": model, "serial": "SN-" + id,
                   "capacity": "1 TB", "media_type": "hdd", "source": "財務部伺服器",
                   "classification": "機密", "data_backed_up": "no", "category": "destroy",
                   "method": "shred", "method_details": long if i == 0 else "二十毫米碎片 %d" % i,
@@ -195,6 +197,16 @@ has_all cert-en.txt "王大明" "作業員" "李小華" "主管" "張美玲" "�
 # each attachment's caption keeps its labels across a page break
 [ "$(grep -cE '^ *Kind  ' cert-en.txt)" -eq 4 ] && [ "$(grep -cE '^ *File  ' cert-en.txt)" -eq 4 ] &&
   pass "each attachment has its Kind and File labels" || fail "each attachment has its Kind and File labels"
+
+# the per-item table repeats its header on each page it spans
+pages=$(pdfinfo cert-en.pdf | sed -n 's/^Pages: *//p'); th=0; tr=0
+for p in $(seq 1 "$pages"); do
+  pdftotext -layout -f $p -l $p cert-en.pdf page.txt
+  grep -qE '^ *E-00[0-9] +WD' page.txt && tr=$((tr + 1))
+  grep -q 'Make / model / serial' page.txt && th=$((th + 1))
+done
+[ $tr -ge 2 ] && [ $th -eq $tr ] && pass "the item table spans $tr pages, each with its header" ||
+  fail "the item table's header on each of its pages (rows on $tr pages, header on $th)"
 
 # no word cut across lines (the long English method details)
 python3 - cert-en.txt <<'PY' && pass "no word is cut across lines" || fail "no word is cut across lines"
