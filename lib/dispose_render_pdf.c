@@ -231,7 +231,8 @@ row_h(struct pdf *p, const char *label, const char *value)
     return (float)(a > b ? a : b) * LINE;
 }
 
-/* A label/value row, both wrapped; rows of one page or less are not split. */
+/* A label/value row, both wrapped; rows of one page or less are not split,
+ * longer ones continue on the next pages, MAXLINES lines at a time. */
 static void
 prow(struct pdf *p, const char *label, const char *value)
 {
@@ -240,20 +241,26 @@ prow(struct pdf *p, const char *label, const char *value)
         return;
     float x = MARGIN + (label != NULL ? LABEL_W : 0);
     size_t a = label != NULL ? wrap(p, SIZE, label, LABEL_W - 8, lv, 16) : 0;
-    size_t b = wrap(p, SIZE, value, PAGE_W - MARGIN - x, vv, MAXLINES);
-    keep(p, (float)(a > b ? a : b) * LINE);
     char chunk[2048];
-    for (size_t i = 0; i < a || i < b; i++) {
-        need(p, LINE);
-        if (i < a) {
-            snprintf(chunk, sizeof(chunk), "%.*s", lv[i].n, lv[i].s);
-            text_at(p->page, p->bold, SIZE, MARGIN, p->y, chunk);
+    for (int first = 1; *value != '\0'; first = 0) {
+        size_t b = wrap(p, SIZE, value, PAGE_W - MARGIN - x, vv, MAXLINES);
+        if (first)
+            keep(p, (float)(a > b ? a : b) * LINE);
+        for (size_t i = 0; (first && i < a) || i < b; i++) {
+            need(p, LINE);
+            if (first && i < a) {
+                snprintf(chunk, sizeof(chunk), "%.*s", lv[i].n, lv[i].s);
+                text_at(p->page, p->bold, SIZE, MARGIN, p->y, chunk);
+            }
+            if (i < b) {
+                snprintf(chunk, sizeof(chunk), "%.*s", vv[i].n, vv[i].s);
+                text_at(p->page, p->font, SIZE, x, p->y, chunk);
+            }
+            p->y -= LINE;
         }
-        if (i < b) {
-            snprintf(chunk, sizeof(chunk), "%.*s", vv[i].n, vv[i].s);
-            text_at(p->page, p->font, SIZE, x, p->y, chunk);
-        }
-        p->y -= LINE;
+        value = b > 0 ? vv[b - 1].s + vv[b - 1].n : value + strlen(value);
+        while (*value == ' ' || *value == '\n')
+            value++;
     }
 }
 

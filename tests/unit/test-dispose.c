@@ -398,6 +398,32 @@ test_flow(void)
                strstr(page, "序號") == NULL,
            "the English page has English labels only");
     }
+    {
+        /* a value longer than a page runs on over the next pages, whole */
+        char att[4000] = "", longd[8192];
+        for (int i = 0; i < 600; i++)
+            snprintf(att + strlen(att), sizeof(att) - strlen(att), "L%03d\\n", i);
+        const char *ap = strstr(draft, "\"attestation\":\"a\"");
+        snprintf(longd, sizeof(longd), "%.*s\"attestation\":\"%s\"%s", (int)(ap - draft), draft,
+                 att, ap + strlen("\"attestation\":\"a\""));
+        tap_write("long.json", longd, strlen(longd));
+        is_status(custos_dispose_certify(o, "long.json", &s, "b-long", &err), CUSTOS_OK, &err,
+                  "certify with a 600-line attestation");
+        is_status(custos_dispose_render("b-long", "b-long.pdf", CUSTOS_DISPOSE_RENDER_PDF,
+                                        CUSTOS_LANG_EN, &err),
+                  CUSTOS_OK, &err, "render it");
+        FILE *pt = popen("pdftotext b-long.pdf - 2>/dev/null", "r");
+        char line[256];
+        int first = 0, last = 0;
+        while (pt != NULL && fgets(line, sizeof(line), pt) != NULL) {
+            first |= strncmp(line, "L000", 4) == 0;
+            last |= strncmp(line, "L599", 4) == 0;
+        }
+        int st = pt != NULL ? pclose(pt) : -1;
+        if (st != 0)
+            printf("# pdftotext not available: the long value is not checked\n");
+        ok(st != 0 || (first && last), "the 600 lines are printed, the first and the last");
+    }
     int lang = -1;
     ok(custos_lang_parse("zh-TW", &lang) == 0 && lang == CUSTOS_LANG_ZH_TW, "lang zh-TW");
     ok(custos_lang_parse("en", &lang) == 0 && lang == CUSTOS_LANG_EN, "lang en");
