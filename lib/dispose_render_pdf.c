@@ -137,6 +137,20 @@ wrap(struct pdf *p, float size, const char *s, float width, struct span *out, si
     return k;
 }
 
+/* s in one line of at most width points at x, y; what does not fit is
+ * replaced by "…" (the page furniture: the fields print in full below). */
+static void
+clip_at(struct pdf *p, HPDF_Page page, float size, float x, float y, const char *s, float width)
+{
+    char out[2100];
+    size_t n = fit(p, size, s, width);
+    if (s[n] == '\0')
+        snprintf(out, sizeof(out), "%s", s);
+    else
+        snprintf(out, sizeof(out), "%.*s…", (int)fit(p, size, s, width - 2 * size), s);
+    text_at(page, p->font, size, x, y, out);
+}
+
 static void
 draw_qr(struct pdf *p)
 {
@@ -166,13 +180,14 @@ new_page(struct pdf *p)
     const json_t *c = p->b->cert;
     float top = PAGE_H - MARGIN;
     char line[700];
-    text_at(p->page, p->font, 12, MARGIN, top - 12, custos__vendor_name(c));
-    snprintf(line, sizeof(line), "%.300s", custos__rjs(json_object_get(c, "vendor"), "address"));
-    text_at(p->page, p->font, 8, MARGIN, top - 24, line);
+    float w = PAGE_W - 2 * MARGIN - 2.0f * (float)p->qr->width - 12; /* left of the QR code */
+    clip_at(p, p->page, 12, MARGIN, top - 12, custos__vendor_name(c), w);
+    clip_at(p, p->page, 8, MARGIN, top - 24, custos__rjs(json_object_get(c, "vendor"), "address"),
+            w);
     text_at(p->page, p->bold, 17, MARGIN, top - 52, custos__L(&hl, "doc_title"));
-    snprintf(line, sizeof(line), "%s: %.200s", custos__L(&hl, "certificate_id"),
+    snprintf(line, sizeof(line), "%s: %s", custos__L(&hl, "certificate_id"),
              custos__rjs(c, "certificate_id"));
-    text_at(p->page, p->font, 10, MARGIN, top - 70, line);
+    clip_at(p, p->page, 10, MARGIN, top - 70, line, w);
     snprintf(line, sizeof(line), "%s.", custos__L(&hl, "record_note"));
     text_at(p->page, p->font, 7, MARGIN, top - 84, line);
     HPDF_Page_SetLineWidth(p->page, 1.5f);
@@ -199,9 +214,9 @@ footers(struct pdf *p)
         HPDF_Page_SetFontAndSize(page, p->font, 8);
         float w = HPDF_Page_TextWidth(page, pg);
         text_at(page, p->font, 8, PAGE_W - MARGIN - w, MARGIN - 4, pg);
-        snprintf(line, sizeof(line), "%s: %.200s", custos__L(&hl, "certificate_id"),
+        snprintf(line, sizeof(line), "%s: %s", custos__L(&hl, "certificate_id"),
                  custos__rjs(p->b->cert, "certificate_id"));
-        text_at(page, p->font, 8, MARGIN, MARGIN - 4, line);
+        clip_at(p, page, 8, MARGIN, MARGIN - 4, line, PAGE_W - 2 * MARGIN - w - 12);
     }
 }
 
@@ -623,13 +638,15 @@ custos__render_pdf(const struct custos__bundle *b, int lang, const char *out,
     char ts[2600];
     custos__render_ts_text(b, lang, ts, sizeof(ts));
     json_t *ord = json_object_get(c, "order"), *cu = json_object_get(c, "custody");
-    const char *cert_rows[][2] = {{custos__L(l, "issued"), custos__rjs(c, "issued")},
-                                  {custos__L(l, "timestamp"), ts},
-                                  {custos__L(l, "order"), custos__rjs(ord, "id")},
-                                  {custos__L(l, "order_sha256"), custos__rjs(ord, "sha256")},
-                                  {custos__L(l, "case"), custos__rjs(ord, "case")},
-                                  {custos__L(l, "ledger"), custos__rjs(ord, "ledger")},
-                                  {custos__L(l, "contract"), custos__rjs(c, "contract")}};
+    const char *cert_rows[][2] = {
+        {custos__L(l, "certificate_id"), custos__rjs(c, "certificate_id")},
+        {custos__L(l, "issued"), custos__rjs(c, "issued")},
+        {custos__L(l, "timestamp"), ts},
+        {custos__L(l, "order"), custos__rjs(ord, "id")},
+        {custos__L(l, "order_sha256"), custos__rjs(ord, "sha256")},
+        {custos__L(l, "case"), custos__rjs(ord, "case")},
+        {custos__L(l, "ledger"), custos__rjs(ord, "ledger")},
+        {custos__L(l, "contract"), custos__rjs(c, "contract")}};
     heading(p, custos__L(l, "certificate"), 3 * LINE);
     for (size_t i = 0; i < sizeof(cert_rows) / sizeof(cert_rows[0]); i++) {
         char lab[512];

@@ -80,7 +80,7 @@ for i, id in enumerate("E-001 E-002 E-003 E-004 E-005".split()):
 d = {"certificate_id": "VS-2026-917", "contract": "採購案 PO 4411",
      "owner": {"name": "範例股份有限公司", "address": "臺北市信義區松仁路 100 號",
                "contact": "02-2720-0000"},
-     "vendor": {"name": "臺灣媒體銷毀股份有限公司", "address": "基隆市七堵區工業路 5 號",
+     "vendor": {"name": "臺灣媒體銷毀股份有限公司", "address": "基隆市七堵區工業路 5 號（第二廠區，收件請洽警衛室，平日上午九時至下午五時，例假日不收件，大型車輛請由工業路二段側門進出並先行電話聯繫）",
                 "certifications": [{"scheme": "NAID AAA", "id": "N-1234", "expires": "2027-06-30"}]},
      "attestation": "本公司茲證明上列媒體已依所述方法銷毀。We certify that the media listed were destroyed as described.",
      "custody": {"received_by": "陳維拉", "received_at": "2026-11-20T03:30:00Z", "carrier": "黑貓宅急便"},
@@ -197,6 +197,12 @@ has_all cert-en.txt "王大明" "作業員" "李小華" "主管" "張美玲" "�
 # each attachment's caption keeps its labels across a page break
 [ "$(grep -cE '^ *Kind  ' cert-en.txt)" -eq 4 ] && [ "$(grep -cE '^ *File  ' cert-en.txt)" -eq 4 ] &&
   pass "each attachment has its Kind and File labels" || fail "each attachment has its Kind and File labels"
+
+# the letterhead's long address stops short of the QR code with "…"; the
+# vendor block prints it in full (every field above)
+pdftotext -layout -f 1 -l 1 cert-en.pdf - | head -3 | grep -q '基隆市七堵區.*…' &&
+  pass "a letterhead line too long for its place ends in …" ||
+  fail "a letterhead line too long for its place ends in …"
 
 # the per-item table repeats its header on each page it spans
 pages=$(pdfinfo cert-en.pdf | sed -n 's/^Pages: *//p'); th=0; tr=0
