@@ -109,7 +109,7 @@ fit(struct pdf *p, float size, const char *s, float width)
     }
     if (s[n] != '\0' && s[n] != '\n' && s[n] != ' ' && brk > 0 && brk < n)
         return brk;
-    return n > 0 ? n : utf8_len((const unsigned char *)s);
+    return n > 0 || s[0] == '\0' || s[0] == '\n' ? n : utf8_len((const unsigned char *)s);
 }
 
 /* Splits s into lines of at most width points; returns how many. */
