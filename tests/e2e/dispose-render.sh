@@ -273,6 +273,7 @@ case "$l $m $r" in
   *) fail "the 16-bit photo is red on the left, blue on the right (got $l $m $r)" ;;
 esac
 
+cp cert-en.pdf cert-zh-TW.pdf cert-both.pdf cert-en.html cert-zh-TW.html cert-both.html "$review"/
 ls "$review"/*.png > /dev/null 2>&1 && pass "page images for review in $review" ||
   fail "page images for review in $review"
 echo "1..$n"
