@@ -81,8 +81,9 @@ static const struct {
     {"verifier", "查核人", "Verified by"},
     {"witness", "見證人", "Witnessed by"},
     {"digital_signature", "數位簽章", "Digital signature"},
-    {"signed_note", "以上列金鑰對 manifest.sha256 簽章 (Ed25519)，簽章檔見 signatures/",
-     "Signed manifest.sha256 with the key above (Ed25519); see signatures/"},
+    {"signed_note", "各簽章人以所列金鑰對 manifest.sha256 簽章 (Ed25519)，簽章檔見 signatures/",
+     "Each signer signed manifest.sha256 with the key shown (Ed25519); the signatures are in "
+     "signatures/"},
     {"handwritten", "親筆簽名", "Signature"},
     {"date", "日期", "Date"},
     /* attachments */
