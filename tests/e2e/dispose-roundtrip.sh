@@ -459,7 +459,7 @@ if tsa_start "$work/tsa"; then
   (cd tsd && sh -e ../ts-check.sh > out 2>&1) && grep -q '^Verification: OK' tsd/out &&
     grep -q '^Time stamp: ' tsd/out && pass "the document's timestamp check, as written, passes" ||
     fail "the document's timestamp check, as written, passes"
-  custos-dispose render ts.tar -o ts.html > /dev/null 2> err
+  custos-dispose render ts.tar --lang en -o ts.html > /dev/null 2> err
   grep -q 'Timestamp</th><td>20' ts.html && pass "the HTML shows the timestamp" || fail "the HTML shows the timestamp"
   custos-dispose verify ts.tar --order order.json > out 2> err
   check "a timestamp without --tsa-ca is reported as not checked" 3 $?
