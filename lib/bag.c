@@ -96,6 +96,17 @@ custos__bag_manifest_find(const struct bag_manifest *m, const char *path)
     return m->n ? bsearch(&key, m->v, m->n, sizeof(*m->v), line_cmp) : NULL;
 }
 
+/* What both strict parsers ask of a text file first: no NUL, LF at the end. */
+static int
+check_text(const char *name, const char *text, size_t len, struct custos_error *err)
+{
+    if (memchr(text, '\0', len) != NULL)
+        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, name, "holds a NUL byte");
+    if (len > 0 && text[len - 1] != '\n')
+        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, name, "does not end with a line end");
+    return CUSTOS_OK;
+}
+
 int
 custos__bag_manifest_parse(const char *name, const char *text, size_t len, struct bag_manifest *m,
                            struct custos_error *err)
@@ -103,10 +114,9 @@ custos__bag_manifest_parse(const char *name, const char *text, size_t len, struc
     const char *p = text, *end = text + len;
     unsigned long lineno = 0;
     char path[BAG_PATH_MAX];
-    if (memchr(text, '\0', len) != NULL)
-        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, name, "holds a NUL byte");
-    if (len > 0 && text[len - 1] != '\n')
-        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, name, "does not end with a line end");
+    int rc = check_text(name, text, len, err);
+    if (rc != CUSTOS_OK)
+        return rc;
     while (p < end) {
         lineno++;
         const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -177,10 +187,9 @@ custos__bag_info_parse(const char *name, const char *text, size_t len, struct ba
 {
     const char *p = text, *end = text + len;
     unsigned long lineno = 0;
-    if (memchr(text, '\0', len) != NULL)
-        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, name, "holds a NUL byte");
-    if (len > 0 && text[len - 1] != '\n')
-        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, name, "does not end with a line end");
+    int rc = check_text(name, text, len, err);
+    if (rc != CUSTOS_OK)
+        return rc;
     while (p < end) {
         lineno++;
         const char *nl = memchr(p, '\n', (size_t)(end - p));

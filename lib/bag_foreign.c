@@ -367,6 +367,28 @@ fail_bag(struct custos_error *err, const char *dir, const char *fmt, ...)
     return custos_error_set(err, CUSTOS_E_CORRUPT, 0, dir, "not a valid bag (RFC 8493): %s", msg);
 }
 
+/*
+ * Reads the tag file dir/rel into *text (freeing what it held) as UTF-8,
+ * converted from the bag's encoding enc. A defect fails the bag (fail_bag);
+ * a failing disk is the I/O error.
+ */
+static int
+read_tag(const char *dir, const char *rel, const char *enc, char **text, size_t *len,
+         struct custos_error *err)
+{
+    struct custos_error e;
+    custos_error_clear(&e);
+    free(*text);
+    *text = NULL;
+    int rc = read_small(dir, rel, text, len, &e);
+    if (rc == CUSTOS_OK)
+        rc = to_utf8(rel, enc, text, len, &e);
+    if (rc != CUSTOS_OK)
+        rc = rc == CUSTOS_E_CORRUPT ? fail_bag(err, dir, "%s", e.message)
+                                    : custos_error_copy(err, &e);
+    return rc;
+}
+
 /* Hashes dir/rel with the algorithms in want (indexes); out[alg] filled. */
 static int
 hash_path(const char *dir, const char *rel, const int *want, size_t nwant,
@@ -475,13 +497,10 @@ custos__bag_check_dir(const char *dir, struct bag_check *bc, struct custos_error
                 continue;
             char rel[64];
             snprintf(rel, sizeof(rel), "%smanifest-%s.txt", istag ? "tag" : "", bag_alg_names[a]);
-            free(t);
-            if ((rc = read_small(dir, rel, &t, &len, &e)) == CUSTOS_OK)
-                rc = to_utf8(rel, bc->encoding, &t, &len, &e);
-            if (rc == CUSTOS_OK)
-                rc = custos__bag_fmanifest_parse(rel, t, len, a, !istag, bc->version,
-                                                 istag ? &tag[a] : &man[a], &bc->warnings, &e);
-            if (rc != CUSTOS_OK)
+            rc = read_tag(dir, rel, bc->encoding, &t, &len, err);
+            if (rc == CUSTOS_OK && (rc = custos__bag_fmanifest_parse(
+                                        rel, t, len, a, !istag, bc->version,
+                                        istag ? &tag[a] : &man[a], &bc->warnings, &e)) != CUSTOS_OK)
                 rc = rc == CUSTOS_E_CORRUPT ? fail_bag(err, dir, "%s", e.message)
                                             : custos_error_copy(err, &e);
         }
@@ -547,14 +566,8 @@ custos__bag_check_dir(const char *dir, struct bag_check *bc, struct custos_error
         snprintf(probe, sizeof(probe), "%s/%s", dir, info_name);
     }
     if (lstat(probe, &st) == 0) {
-        free(t);
-        if ((rc = read_small(dir, info_name, &t, &len, &e)) == CUSTOS_OK)
-            rc = to_utf8(info_name, bc->encoding, &t, &len, &e);
-        if (rc != CUSTOS_OK) {
-            rc = rc == CUSTOS_E_CORRUPT ? fail_bag(err, dir, "%s", e.message)
-                                        : custos_error_copy(err, &e);
+        if ((rc = read_tag(dir, info_name, bc->encoding, &t, &len, err)) != CUSTOS_OK)
             goto out;
-        }
         const char *p = t, *end = t + len, *line;
         long n;
         unsigned long lineno = 0;
@@ -601,14 +614,8 @@ custos__bag_check_dir(const char *dir, struct bag_check *bc, struct custos_error
     /* fetch.txt: "URL LENGTH PATH" lines, each PATH in the bag and in the manifests. */
     snprintf(probe, sizeof(probe), "%s/fetch.txt", dir);
     if (lstat(probe, &st) == 0) {
-        free(t);
-        if ((rc = read_small(dir, "fetch.txt", &t, &len, &e)) == CUSTOS_OK)
-            rc = to_utf8("fetch.txt", bc->encoding, &t, &len, &e);
-        if (rc != CUSTOS_OK) {
-            rc = rc == CUSTOS_E_CORRUPT ? fail_bag(err, dir, "%s", e.message)
-                                        : custos_error_copy(err, &e);
+        if ((rc = read_tag(dir, "fetch.txt", bc->encoding, &t, &len, err)) != CUSTOS_OK)
             goto out;
-        }
         const char *p = t, *end = t + len, *line;
         long n;
         unsigned long lineno = 0;

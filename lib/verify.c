@@ -611,6 +611,20 @@ select_items(struct custos_verify *v, const struct custos_verify_options *o)
 
 /* ---- the run ---- */
 
+/* The directory path is in, into buf ("." for a bare name, "/" for the root). */
+static const char *
+parent_dir(const char *path, char *buf, size_t size)
+{
+    if (path != buf)
+        snprintf(buf, size, "%s", path);
+    char *slash = strrchr(buf, '/');
+    if (slash == NULL)
+        snprintf(buf, size, ".");
+    else
+        slash[slash == buf ? 1 : 0] = '\0';
+    return buf;
+}
+
 /*
  * By default each item is checked with the strongest digest it has: equal
  * SHA-256 values already prove the content is the recorded one, so
@@ -659,15 +673,9 @@ custos_verify_run(struct custos_verify *v, const char *target,
     if (target == NULL) {
         if (v->kind == CUSTOS_VERIFY_REF_BAG)
             target = v->ref_path;
-        else if (v->kind == CUSTOS_VERIFY_REF_RECORD) {
-            snprintf(dirbuf, sizeof(dirbuf), "%s", v->ref_path);
-            char *slash = strrchr(dirbuf, '/');
-            if (slash == NULL)
-                snprintf(dirbuf, sizeof(dirbuf), ".");
-            else
-                slash[slash == dirbuf ? 1 : 0] = '\0';
-            target = dirbuf;
-        } else
+        else if (v->kind == CUSTOS_VERIFY_REF_RECORD)
+            target = parent_dir(v->ref_path, dirbuf, sizeof(dirbuf));
+        else
             return custos_error_set(&v->err, CUSTOS_E_USAGE, 0, NULL,
                                     "a manifest needs a target to verify");
     }
@@ -688,15 +696,8 @@ custos_verify_run(struct custos_verify *v, const char *target,
     v->ran = 1;
     if (v->kind == CUSTOS_VERIFY_REF_RECORD) {
         v->target_kind = CUSTOS_VERIFY_TARGET_IMAGE;
-        if (!S_ISDIR(st.st_mode)) {
-            snprintf(dirbuf, sizeof(dirbuf), "%s", target);
-            char *slash = strrchr(dirbuf, '/');
-            if (slash == NULL)
-                snprintf(dirbuf, sizeof(dirbuf), ".");
-            else
-                slash[slash == dirbuf ? 1 : 0] = '\0';
-            target = dirbuf;
-        }
+        if (!S_ISDIR(st.st_mode))
+            target = parent_dir(target, dirbuf, sizeof(dirbuf));
         rc = custos__verify_image(v, target, progress);
     } else if (S_ISDIR(st.st_mode)) {
         v->target_kind = CUSTOS_VERIFY_TARGET_DIRECTORY;
