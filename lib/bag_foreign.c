@@ -439,6 +439,134 @@ cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* bag-info.txt (package-info.txt before 0.96): labels, Payload-Oxum into bc. */
+static int
+check_bag_info(const char *dir, struct bag_check *bc, struct custos_error *err)
+{
+    char info_name[32] = "bag-info.txt";
+    char probe[BAG_PATH_MAX + 4200];
+    struct stat st;
+    char *t = NULL;
+    size_t len;
+    int rc = CUSTOS_OK;
+    snprintf(probe, sizeof(probe), "%s/%s", dir, info_name);
+    if (lstat(probe, &st) != 0) {
+        snprintf(info_name, sizeof(info_name), "package-info.txt");
+        snprintf(probe, sizeof(probe), "%s/%s", dir, info_name);
+    }
+    if (lstat(probe, &st) == 0) {
+        if ((rc = read_tag(dir, info_name, bc->encoding, &t, &len, err)) != CUSTOS_OK) {
+            free(t);
+            return rc;
+        }
+        const char *p = t, *end = t + len, *line;
+        long n;
+        unsigned long lineno = 0;
+        int oxums = 0;
+        while (rc == CUSTOS_OK && (n = next_line(&p, end, &line)) >= 0) {
+            lineno++;
+            if (n == 0)
+                continue;
+            if (line[0] == ' ' || line[0] == '\t') {
+                if (lineno == 1)
+                    rc = fail_bag(err, dir, "%s: line 1: a continuation line first", info_name);
+                continue;
+            }
+            const char *colon = memchr(line, ':', (size_t)n);
+            if (colon == NULL || colon == line) {
+                rc = fail_bag(err, dir, "%s: line %lu: not \"Label: value\"", info_name, lineno);
+                break;
+            }
+            size_t ll = (size_t)(colon - line);
+            while (ll > 0 && (line[ll - 1] == ' ' || line[ll - 1] == '\t'))
+                ll--;
+            if (ll == 12 && strncmp(line, "Payload-Oxum", 12) == 0) {
+                char val[64];
+                const char *vs = colon + 1;
+                while (vs < line + n && (*vs == ' ' || *vs == '\t'))
+                    vs++;
+                snprintf(val, sizeof(val), "%.*s", (int)(line + n - vs), vs);
+                uint64_t o, f;
+                if (custos__bag_oxum_parse(val, &o, &f) != 0)
+                    rc = fail_bag(err, dir,
+                                  "%s: line %lu: Payload-Oxum \"%s\" is not "
+                                  "OCTETS.FILES",
+                                  info_name, lineno, val);
+                else if (oxums++ && (o != bc->oxum_octets || f != bc->oxum_files))
+                    rc = fail_bag(err, dir, "%s: two different Payload-Oxum values", info_name);
+                bc->oxum_octets = o;
+                bc->oxum_files = f;
+                bc->oxum = 1;
+            }
+        }
+    }
+    free(t);
+    return rc;
+}
+
+/*
+ * fetch.txt, if the bag has one: "URL LENGTH PATH" lines, each PATH in the
+ * bag's payload and in its payload manifest; the paths go into *fetch
+ * (sorted, the caller frees them, also after a failure).
+ */
+static int
+read_fetch(const char *dir, const struct bag_check *bc, const struct bag_fmanifest *payload,
+           char ***fetch, size_t *nfetch, struct custos_error *err)
+{
+    char probe[BAG_PATH_MAX + 4200];
+    struct stat st;
+    snprintf(probe, sizeof(probe), "%s/fetch.txt", dir);
+    if (lstat(probe, &st) != 0)
+        return CUSTOS_OK;
+    char *t = NULL;
+    size_t len;
+    int rc = read_tag(dir, "fetch.txt", bc->encoding, &t, &len, err);
+    if (rc != CUSTOS_OK) {
+        free(t);
+        return rc;
+    }
+    const char *p = t, *end = t + len, *line;
+    long n;
+    unsigned long lineno = 0;
+    while (rc == CUSTOS_OK && (n = next_line(&p, end, &line)) >= 0) {
+        lineno++;
+        if (n == 0)
+            continue;
+        const char *sp1 = memchr(line, ' ', (size_t)n);
+        const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(line + n - sp1 - 1)) : NULL;
+        char path[BAG_PATH_MAX];
+        if (sp1 == NULL || sp2 == NULL || sp2 == sp1 + 1 ||
+            !((sp2 - sp1 == 2 && sp1[1] == '-') ||
+              strspn(sp1 + 1, "0123456789") == (size_t)(sp2 - sp1 - 1)) ||
+            fpath_decode(sp2 + 1, (size_t)(line + n - sp2 - 1), path, sizeof(path)) != 0) {
+            rc = fail_bag(err, dir, "fetch.txt: line %lu: not \"URL LENGTH PATH\"", lineno);
+            break;
+        }
+        const char *bad = fpath_bad(path, 1);
+        if (bad != NULL) {
+            rc = fail_bag(err, dir, "fetch.txt: line %lu: %s", lineno, bad);
+            break;
+        }
+        if (fmanifest_find(payload, path) == NULL) {
+            rc = fail_bag(err, dir, "fetch.txt: line %lu: %s is in no payload manifest", lineno,
+                          path);
+            break;
+        }
+        char **f2 = realloc(*fetch, (*nfetch + 1) * sizeof(*f2));
+        if (f2 == NULL || (f2[*nfetch] = strdup(path)) == NULL) {
+            *fetch = f2 ? f2 : *fetch;
+            rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, dir, "out of memory");
+            break;
+        }
+        *fetch = f2;
+        (*nfetch)++;
+    }
+    free(t);
+    if (rc == CUSTOS_OK && *nfetch > 1)
+        qsort(*fetch, *nfetch, sizeof(**fetch), cmp_str);
+    return rc;
+}
+
 int
 custos__bag_check_dir(const char *dir, struct bag_check *bc, struct custos_error *err)
 {
@@ -556,107 +684,12 @@ custos__bag_check_dir(const char *dir, struct bag_check *bc, struct custos_error
         if (hash_path(dir, rel, want, 1, got, &sz) == 0)
             custos_hex_encode(got[3], 32, bc->tagmanifest_sha256);
     }
-    /* bag-info.txt (package-info.txt before 0.96): labels, Payload-Oxum. */
-    char info_name[32] = "bag-info.txt";
+    if ((rc = check_bag_info(dir, bc, err)) != CUSTOS_OK)
+        goto out;
     char probe[BAG_PATH_MAX + 4200];
     struct stat st;
-    snprintf(probe, sizeof(probe), "%s/%s", dir, info_name);
-    if (lstat(probe, &st) != 0) {
-        snprintf(info_name, sizeof(info_name), "package-info.txt");
-        snprintf(probe, sizeof(probe), "%s/%s", dir, info_name);
-    }
-    if (lstat(probe, &st) == 0) {
-        if ((rc = read_tag(dir, info_name, bc->encoding, &t, &len, err)) != CUSTOS_OK)
-            goto out;
-        const char *p = t, *end = t + len, *line;
-        long n;
-        unsigned long lineno = 0;
-        int oxums = 0;
-        while (rc == CUSTOS_OK && (n = next_line(&p, end, &line)) >= 0) {
-            lineno++;
-            if (n == 0)
-                continue;
-            if (line[0] == ' ' || line[0] == '\t') {
-                if (lineno == 1)
-                    rc = fail_bag(err, dir, "%s: line 1: a continuation line first", info_name);
-                continue;
-            }
-            const char *colon = memchr(line, ':', (size_t)n);
-            if (colon == NULL || colon == line) {
-                rc = fail_bag(err, dir, "%s: line %lu: not \"Label: value\"", info_name, lineno);
-                break;
-            }
-            size_t ll = (size_t)(colon - line);
-            while (ll > 0 && (line[ll - 1] == ' ' || line[ll - 1] == '\t'))
-                ll--;
-            if (ll == 12 && strncmp(line, "Payload-Oxum", 12) == 0) {
-                char val[64];
-                const char *vs = colon + 1;
-                while (vs < line + n && (*vs == ' ' || *vs == '\t'))
-                    vs++;
-                snprintf(val, sizeof(val), "%.*s", (int)(line + n - vs), vs);
-                uint64_t o, f;
-                if (custos__bag_oxum_parse(val, &o, &f) != 0)
-                    rc = fail_bag(err, dir,
-                                  "%s: line %lu: Payload-Oxum \"%s\" is not "
-                                  "OCTETS.FILES",
-                                  info_name, lineno, val);
-                else if (oxums++ && (o != bc->oxum_octets || f != bc->oxum_files))
-                    rc = fail_bag(err, dir, "%s: two different Payload-Oxum values", info_name);
-                bc->oxum_octets = o;
-                bc->oxum_files = f;
-                bc->oxum = 1;
-            }
-        }
-        if (rc != CUSTOS_OK)
-            goto out;
-    }
-    /* fetch.txt: "URL LENGTH PATH" lines, each PATH in the bag and in the manifests. */
-    snprintf(probe, sizeof(probe), "%s/fetch.txt", dir);
-    if (lstat(probe, &st) == 0) {
-        if ((rc = read_tag(dir, "fetch.txt", bc->encoding, &t, &len, err)) != CUSTOS_OK)
-            goto out;
-        const char *p = t, *end = t + len, *line;
-        long n;
-        unsigned long lineno = 0;
-        while (rc == CUSTOS_OK && (n = next_line(&p, end, &line)) >= 0) {
-            lineno++;
-            if (n == 0)
-                continue;
-            const char *sp1 = memchr(line, ' ', (size_t)n);
-            const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(line + n - sp1 - 1)) : NULL;
-            char path[BAG_PATH_MAX];
-            if (sp1 == NULL || sp2 == NULL || sp2 == sp1 + 1 ||
-                !((sp2 - sp1 == 2 && sp1[1] == '-') ||
-                  strspn(sp1 + 1, "0123456789") == (size_t)(sp2 - sp1 - 1)) ||
-                fpath_decode(sp2 + 1, (size_t)(line + n - sp2 - 1), path, sizeof(path)) != 0) {
-                rc = fail_bag(err, dir, "fetch.txt: line %lu: not \"URL LENGTH PATH\"", lineno);
-                break;
-            }
-            const char *bad = fpath_bad(path, 1);
-            if (bad != NULL) {
-                rc = fail_bag(err, dir, "fetch.txt: line %lu: %s", lineno, bad);
-                break;
-            }
-            if (fmanifest_find(&man[first], path) == NULL) {
-                rc = fail_bag(err, dir, "fetch.txt: line %lu: %s is in no payload manifest", lineno,
-                              path);
-                break;
-            }
-            char **f2 = realloc(fetch, (nfetch + 1) * sizeof(*f2));
-            if (f2 == NULL || (f2[nfetch] = strdup(path)) == NULL) {
-                fetch = f2 ? f2 : fetch;
-                rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, dir, "out of memory");
-                break;
-            }
-            fetch = f2;
-            nfetch++;
-        }
-        if (rc != CUSTOS_OK)
-            goto out;
-        if (nfetch > 1)
-            qsort(fetch, nfetch, sizeof(*fetch), cmp_str);
-    }
+    if ((rc = read_fetch(dir, bc, &man[first], &fetch, &nfetch, err)) != CUSTOS_OK)
+        goto out;
     /* The payload files, with the digests custos computes itself. */
     bc->v = calloc(man[first].n ? man[first].n : 1, sizeof(*bc->v));
     if (bc->v == NULL) {
