@@ -567,6 +567,92 @@ read_fetch(const char *dir, const struct bag_check *bc, const struct bag_fmanife
     return rc;
 }
 
+/*
+ * The payload files of the bag in dir, as its payload manifests list them
+ * (man[first] is the first present; has_man says which are), with the
+ * digests custos computes itself: bc->v, bc->algs and, for bags with only
+ * sha224/384/512 manifests, the derived SHA-256. Absent files listed in
+ * fetch.txt (fetch, sorted) are marked; Payload-Oxum is checked when every
+ * file is present.
+ */
+static int
+check_payload(const char *dir, struct bag_check *bc, const struct bag_fmanifest *man,
+              const int *has_man, int first, char **fetch, size_t nfetch, struct custos_error *err)
+{
+    int rc = CUSTOS_OK;
+    char probe[BAG_PATH_MAX + 4200];
+    struct stat st;
+    bc->v = calloc(man[first].n ? man[first].n : 1, sizeof(*bc->v));
+    if (bc->v == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, dir, "out of memory");
+    static const unsigned cbits[BAG_ALGS] = {
+        CUSTOS_DIGEST_MD5, CUSTOS_DIGEST_SHA1, 0, CUSTOS_DIGEST_SHA256, 0, 0};
+    for (int a = 0; a < BAG_ALGS; a++)
+        if (has_man[a])
+            bc->algs |= cbits[a];
+    int strongest = -1;
+    for (int a = 0; a < BAG_ALGS; a++)
+        if (has_man[a] && (strongest < 0 || bag_alg_strength[a] > bag_alg_strength[strongest]))
+            strongest = a;
+    bc->derived = bc->algs == 0;
+    bc->derived_alg = strongest;
+    uint64_t octets = 0, files = 0;
+    int all_present = 1;
+    for (size_t i = 0; i < man[first].n && rc == CUSTOS_OK; i++) {
+        struct bag_file *f = &bc->v[bc->n];
+        const char *path = man[first].v[i].path;
+        if ((f->path = strdup(path)) == NULL) {
+            rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, dir, "out of memory");
+            break;
+        }
+        bc->n++;
+        for (int a = 0; a < BAG_ALGS; a++) {
+            struct bag_fline *l = has_man[a] && cbits[a] ? fmanifest_find(&man[a], path) : NULL;
+            if (l == NULL)
+                continue;
+            memcpy(a == 0   ? f->ref.md5
+                   : a == 1 ? f->ref.sha1
+                            : f->ref.sha256,
+                   l->digest, bag_alg_size[a]);
+            f->ref.algs |= cbits[a];
+        }
+        snprintf(probe, sizeof(probe), "%s/%s", dir, path);
+        int present = lstat(probe, &st) == 0;
+        if (!present) {
+            all_present = 0;
+            f->fetch = nfetch > 0 && bsearch(&path, fetch, nfetch, sizeof(*fetch), cmp_str) != NULL;
+            continue;
+        }
+        files++;
+        octets += S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+        if (!bc->derived)
+            continue;
+        /* Only sha224/384/512 manifests: check against the strongest, and take
+         * the SHA-256 of the same bytes for the comparison with any target. */
+        uint8_t got[BAG_ALGS][64];
+        uint64_t sz;
+        int want[2] = {strongest, 3};
+        int h = hash_path(dir, path, want, 2, got, &sz);
+        if (h != 0 || memcmp(got[strongest], fmanifest_find(&man[strongest], path)->digest,
+                             bag_alg_size[strongest]) != 0) {
+            f->bad = 1;
+            continue;
+        }
+        memcpy(f->ref.sha256, got[3], 32);
+        f->ref.algs = CUSTOS_DIGEST_SHA256;
+    }
+    /* A Payload-Oxum that does not add up: the payload is not what was bagged. */
+    if (rc == CUSTOS_OK && bc->oxum && all_present &&
+        (octets != bc->oxum_octets || files != bc->oxum_files))
+        rc = fail_bag(err, dir,
+                      "Payload-Oxum %llu.%llu, the payload files listed add up to %llu.%llu",
+                      (unsigned long long)bc->oxum_octets, (unsigned long long)bc->oxum_files,
+                      (unsigned long long)octets, (unsigned long long)files);
+    if (rc == CUSTOS_OK && bc->warnings.oom)
+        rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, dir, "out of memory");
+    return rc;
+}
+
 int
 custos__bag_check_dir(const char *dir, struct bag_check *bc, struct custos_error *err)
 {
@@ -686,81 +772,9 @@ custos__bag_check_dir(const char *dir, struct bag_check *bc, struct custos_error
     }
     if ((rc = check_bag_info(dir, bc, err)) != CUSTOS_OK)
         goto out;
-    char probe[BAG_PATH_MAX + 4200];
-    struct stat st;
     if ((rc = read_fetch(dir, bc, &man[first], &fetch, &nfetch, err)) != CUSTOS_OK)
         goto out;
-    /* The payload files, with the digests custos computes itself. */
-    bc->v = calloc(man[first].n ? man[first].n : 1, sizeof(*bc->v));
-    if (bc->v == NULL) {
-        rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, dir, "out of memory");
-        goto out;
-    }
-    static const unsigned cbits[BAG_ALGS] = {
-        CUSTOS_DIGEST_MD5, CUSTOS_DIGEST_SHA1, 0, CUSTOS_DIGEST_SHA256, 0, 0};
-    for (int a = 0; a < BAG_ALGS; a++)
-        if (has_man[a])
-            bc->algs |= cbits[a];
-    int strongest = -1;
-    for (int a = 0; a < BAG_ALGS; a++)
-        if (has_man[a] && (strongest < 0 || bag_alg_strength[a] > bag_alg_strength[strongest]))
-            strongest = a;
-    bc->derived = bc->algs == 0;
-    bc->derived_alg = strongest;
-    uint64_t octets = 0, files = 0;
-    int all_present = 1;
-    for (size_t i = 0; i < man[first].n && rc == CUSTOS_OK; i++) {
-        struct bag_file *f = &bc->v[bc->n];
-        const char *path = man[first].v[i].path;
-        if ((f->path = strdup(path)) == NULL) {
-            rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, dir, "out of memory");
-            break;
-        }
-        bc->n++;
-        for (int a = 0; a < BAG_ALGS; a++) {
-            struct bag_fline *l = has_man[a] && cbits[a] ? fmanifest_find(&man[a], path) : NULL;
-            if (l == NULL)
-                continue;
-            memcpy(a == 0   ? f->ref.md5
-                   : a == 1 ? f->ref.sha1
-                            : f->ref.sha256,
-                   l->digest, bag_alg_size[a]);
-            f->ref.algs |= cbits[a];
-        }
-        snprintf(probe, sizeof(probe), "%s/%s", dir, path);
-        int present = lstat(probe, &st) == 0;
-        if (!present) {
-            all_present = 0;
-            f->fetch = nfetch > 0 && bsearch(&path, fetch, nfetch, sizeof(*fetch), cmp_str) != NULL;
-            continue;
-        }
-        files++;
-        octets += S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
-        if (!bc->derived)
-            continue;
-        /* Only sha224/384/512 manifests: check against the strongest, and take
-         * the SHA-256 of the same bytes for the comparison with any target. */
-        uint8_t got[BAG_ALGS][64];
-        uint64_t sz;
-        int want[2] = {strongest, 3};
-        int h = hash_path(dir, path, want, 2, got, &sz);
-        if (h != 0 || memcmp(got[strongest], fmanifest_find(&man[strongest], path)->digest,
-                             bag_alg_size[strongest]) != 0) {
-            f->bad = 1;
-            continue;
-        }
-        memcpy(f->ref.sha256, got[3], 32);
-        f->ref.algs = CUSTOS_DIGEST_SHA256;
-    }
-    /* A Payload-Oxum that does not add up: the payload is not what was bagged. */
-    if (rc == CUSTOS_OK && bc->oxum && all_present &&
-        (octets != bc->oxum_octets || files != bc->oxum_files))
-        rc = fail_bag(err, dir,
-                      "Payload-Oxum %llu.%llu, the payload files listed add up to %llu.%llu",
-                      (unsigned long long)bc->oxum_octets, (unsigned long long)bc->oxum_files,
-                      (unsigned long long)octets, (unsigned long long)files);
-    if (rc == CUSTOS_OK && bc->warnings.oom)
-        rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, dir, "out of memory");
+    rc = check_payload(dir, bc, man, has_man, first, fetch, nfetch, err);
 out:
     free(t);
     for (size_t i = 0; i < nfetch; i++)
