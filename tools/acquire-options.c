@@ -157,6 +157,58 @@ acquire_collect_fields(const struct options *o)
     return s;
 }
 
+/* What no single option says: the combinations, the ledger's rules, the format. */
+static int
+check_options(struct cli *c, struct options *o)
+{
+    struct custos_acquire_options *a = &o->acq;
+    if (a->output == NULL)
+        return cli_usage(c, "missing -o OUTPUT");
+    if (o->custody.ledger != NULL && o->custody.item == NULL)
+        o->custody.item = a->evidence_number;
+    int rc = cli_custody_check(c, &o->custody);
+    if (rc != 0)
+        return rc;
+    if (o->custody.ledger == NULL &&
+        (o->collect || o->make || o->model || o->serial || o->location))
+        return cli_usage(c, "--collect and its fields need --ledger");
+    if (!o->collect && (o->make || o->model || o->serial || o->location))
+        return cli_usage(c, "--make, --model, --serial and --location go with --collect");
+    if (o->collect) {
+        char *fields = acquire_collect_fields(o), name[64];
+        int missing = cli_missing_field("collect", fields, name, sizeof(name));
+        free(fields);
+        if (missing)
+            return cli_usage(c, "--collect needs the field \"%s\" (--%s)", name, name);
+    }
+    if (a->no_authorisation && a->authorisation != NULL)
+        return cli_usage(c, "--authorisation and --no-authorisation together");
+    if (o->custody.ledger != NULL && a->no_authorisation)
+        return cli_usage(c, "--no-authorisation with --ledger: the case's authorisation is the "
+                            "ledger's");
+    /* With a ledger, the authorisation is the ledger's (checked in main). */
+    if (o->custody.ledger == NULL && !a->no_authorisation &&
+        (a->authorisation == NULL || a->authorisation[0] == '\0'))
+        return cli_usage(c, "missing --authorisation REF (or --no-authorisation, which is "
+                            "recorded)");
+    if (a->authorisation != NULL && a->authorisation[0] == '\0')
+        return cli_usage(c, "empty --authorisation");
+    size_t len = strlen(a->output);
+    int e01_name = len > 4 && (strcmp(a->output + len - 4, ".E01") == 0 ||
+                               strcmp(a->output + len - 4, ".e01") == 0);
+    if (o->format == NULL)
+        a->format = e01_name ? CUSTOS_IMAGE_EWF : CUSTOS_IMAGE_RAW;
+    else if (strcmp(o->format, "e01") == 0 || strcmp(o->format, "E01") == 0)
+        a->format = CUSTOS_IMAGE_EWF;
+    else if (strcmp(o->format, "raw") == 0)
+        a->format = CUSTOS_IMAGE_RAW;
+    else
+        return cli_usage(c, "unknown format '%s' (raw or e01)", o->format);
+    if (a->format == CUSTOS_IMAGE_RAW && e01_name)
+        return cli_usage(c, "a raw image named '%s' would pass for an E01", a->output);
+    return CLI_CONTINUE;
+}
+
 int
 acquire_parse_options(struct cli *c, struct options *o, int argc, char **argv)
 {
@@ -272,49 +324,5 @@ acquire_parse_options(struct cli *c, struct options *o, int argc, char **argv)
     if (argc - optind > 1)
         return cli_usage(c, "one SOURCE only; '%s' is extra", argv[optind + 1]);
     a->source = argv[optind];
-    if (a->output == NULL)
-        return cli_usage(c, "missing -o OUTPUT");
-    if (o->custody.ledger != NULL && o->custody.item == NULL)
-        o->custody.item = a->evidence_number;
-    int rc = cli_custody_check(c, &o->custody);
-    if (rc != 0)
-        return rc;
-    if (o->custody.ledger == NULL &&
-        (o->collect || o->make || o->model || o->serial || o->location))
-        return cli_usage(c, "--collect and its fields need --ledger");
-    if (!o->collect && (o->make || o->model || o->serial || o->location))
-        return cli_usage(c, "--make, --model, --serial and --location go with --collect");
-    if (o->collect) {
-        char *fields = acquire_collect_fields(o), name[64];
-        int missing = cli_missing_field("collect", fields, name, sizeof(name));
-        free(fields);
-        if (missing)
-            return cli_usage(c, "--collect needs the field \"%s\" (--%s)", name, name);
-    }
-    if (a->no_authorisation && a->authorisation != NULL)
-        return cli_usage(c, "--authorisation and --no-authorisation together");
-    if (o->custody.ledger != NULL && a->no_authorisation)
-        return cli_usage(c, "--no-authorisation with --ledger: the case's authorisation is the "
-                            "ledger's");
-    /* With a ledger, the authorisation is the ledger's (checked in main). */
-    if (o->custody.ledger == NULL && !a->no_authorisation &&
-        (a->authorisation == NULL || a->authorisation[0] == '\0'))
-        return cli_usage(c, "missing --authorisation REF (or --no-authorisation, which is "
-                            "recorded)");
-    if (a->authorisation != NULL && a->authorisation[0] == '\0')
-        return cli_usage(c, "empty --authorisation");
-    size_t len = strlen(a->output);
-    int e01_name = len > 4 && (strcmp(a->output + len - 4, ".E01") == 0 ||
-                               strcmp(a->output + len - 4, ".e01") == 0);
-    if (o->format == NULL)
-        a->format = e01_name ? CUSTOS_IMAGE_EWF : CUSTOS_IMAGE_RAW;
-    else if (strcmp(o->format, "e01") == 0 || strcmp(o->format, "E01") == 0)
-        a->format = CUSTOS_IMAGE_EWF;
-    else if (strcmp(o->format, "raw") == 0)
-        a->format = CUSTOS_IMAGE_RAW;
-    else
-        return cli_usage(c, "unknown format '%s' (raw or e01)", o->format);
-    if (a->format == CUSTOS_IMAGE_RAW && e01_name)
-        return cli_usage(c, "a raw image named '%s' would pass for an E01", a->output);
-    return CLI_CONTINUE;
+    return check_options(c, o);
 }
