@@ -212,7 +212,8 @@ char *custos__dispose_key_b64(const struct custos_key *k);
 /* ---- dispose_order.c ---- */
 
 /*
- * Reads a ledger that custos_ledger_verify accepts into
+ * Verifies a ledger and, from the entries as verification replays them
+ * (custos_ledger_verify_each), builds
  * {"ledger","case","keys":{fp:{name,role,pub,revoked}},
  *  "items":{id:{description,make,model,serial,size,seals:[],holder,disposed}},
  *  "entries":{seq:{action,item,receiver,time}}}.

@@ -473,6 +473,11 @@ if tsa_start "$work/tsa"; then
   custos-dispose verify t12 --order order.json --tsa-ca "$TSA_CA" > out 2> err
   check "tamper: a timestamp from another bundle" 4 $?
   grep -q 'imprint' err && pass "the finding names the imprint" || fail "the finding names the imprint"
+  # The rule seal follows (lib/pkgsig.c): the imprint is checked even without a TSA CA.
+  custos-dispose verify t12 --order order.json > out 2> err
+  check "a timestamp from another bundle, without --tsa-ca" 4 $?
+  grep -q 'imprint' err && pass "without a CA the finding names the imprint" ||
+    fail "without a CA the finding names the imprint"
   tsa_stop
 else
   echo "ok $((n + 1)) # SKIP no loopback TSA"; n=$((n + 1))
