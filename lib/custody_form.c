@@ -27,7 +27,7 @@
 /* One row of the custody table. */
 struct row {
     const struct custos_custody_event *e;
-    char released[512], received[512], witness[512];
+    char released[512], received[512], witness[512], recorder[512];
     const char *purpose, *seal;
     char purpose_buf[512];
 };
@@ -53,6 +53,7 @@ custody_row(const struct custos_custody_event *e, const char *location, struct r
     r->e = e;
     r->seal = custos_custody_field(e, "seal_checked");
     who(r->witness, sizeof(r->witness), custos__custody_party(e, "witness"));
+    who(r->recorder, sizeof(r->recorder), custos__custody_party(e, "recorder"));
     const char *a = e->action;
     char where[300];
     snprintf(where, sizeof(where), "storage: %s", location ? location : "(location not recorded)");
@@ -84,6 +85,11 @@ custody_row(const struct custos_custody_event *e, const char *location, struct r
             snprintf(r->received, sizeof(r->received), "%s", where);
         }
     } else if (strcmp(a, "dispose") == 0) {
+        /* a vendor who already holds the item took custody at its transfer
+         * row; the destruction itself is the FINAL DISPOSAL block */
+        const struct custos_custody_party *v = custos__custody_party(e, "vendor");
+        if (v != NULL && strcmp(e->holder_before, v->fp) == 0)
+            return 0;
         who(r->released, sizeof(r->released), custos__custody_party(e, "custodian"));
         who(r->received, sizeof(r->received), custos__custody_party(e, "vendor"));
         snprintf(r->purpose_buf, sizeof(r->purpose_buf), "disposal: %s",
@@ -110,6 +116,87 @@ rows_of(const struct custos_custody *m, const struct custos_custody_item *it, st
     }
     return n;
 }
+
+/*
+ * The witness of a destruction: the dispose entry's witness party; without
+ * one, say where the witness is (custos-dispose records the entry with the
+ * vendor and custodian only, the witness signs the certificate bundle).
+ */
+static void
+destruction_witness(char *buf, size_t len, const struct custos_custody_event *e)
+{
+    const struct custos_custody_party *w = custos__custody_party(e, "witness");
+    const char *cert = custos_custody_field(e, "certificate");
+    const char *sha = custos_custody_field(e, "certificate_sha256");
+    if (w != NULL)
+        who(buf, len, w);
+    else if (cert != NULL)
+        snprintf(buf, len,
+                 "not a party to ledger entry %" PRIu64 "; the witness signed certificate %s%s%s%s",
+                 e->seq, cert, sha ? " (SHA-256 " : "", sha ? sha : "", sha ? ")" : "");
+    else
+        snprintf(buf, len, "none recorded in ledger entry %" PRIu64, e->seq);
+}
+
+/* A note entry as one line: when, who and what, with its entry and hash. */
+static void
+note_line(char *buf, size_t len, const struct custos_custody_event *e)
+{
+    char when[128], by[512];
+    custos__custody_when(e, when, sizeof(when));
+    who(by, sizeof(by), custos__custody_party(e, "author"));
+    snprintf(buf, len, "entry %" PRIu64 ", %s, by %s: %s", e->seq, when, by,
+             custos_custody_field(e, "text") ? custos_custody_field(e, "text") : "");
+}
+
+static size_t
+count_notes(const struct custos_custody *m, const struct custos_custody_item *it)
+{
+    size_t n = 0;
+    if (it != NULL) {
+        for (size_t i = 0; i < it->nevents; i++)
+            n += strcmp(m->events[it->events[i]].action, "note") == 0;
+    } else {
+        for (size_t i = 0; i < m->nevents; i++)
+            n += strcmp(m->events[i].action, "note") == 0 && m->events[i].item == NULL;
+    }
+    return n;
+}
+
+/* The i-th note of item it (or of the case when it is NULL), or NULL. */
+static const struct custos_custody_event *
+nth_note(const struct custos_custody *m, const struct custos_custody_item *it, size_t k)
+{
+    size_t n = it != NULL ? it->nevents : m->nevents;
+    for (size_t i = 0; i < n; i++) {
+        const struct custos_custody_event *e =
+            it != NULL ? &m->events[it->events[i]] : &m->events[i];
+        if (strcmp(e->action, "note") == 0 && (it != NULL || e->item == NULL) && k-- == 0)
+            return e;
+    }
+    return NULL;
+}
+
+static void
+text_notes(struct custos__sb *b, const struct custos_custody *m,
+           const struct custos_custody_item *it)
+{
+    size_t n = count_notes(m, it);
+    if (n == 0)
+        return;
+    custos__sb_printf(b, it != NULL ? "\n  NOTES\n" : "NOTES ON THE CASE\n");
+    for (size_t k = 0; k < n; k++) {
+        const struct custos_custody_event *e = nth_note(m, it, k);
+        char line[6000];
+        note_line(line, sizeof(line), e);
+        custos__sb_printf(b, "  -- %s\n     entry hash:  %s\n", line, e->sha256);
+    }
+    if (it == NULL)
+        custos__sb_printf(b, "\n");
+}
+
+/* Lines for the handwritten signatures of whoever certifies the paper copy. */
+static const char *const signers[] = {"Prepared by (custodian)", "Reviewed by (witness/legal)"};
 
 static void
 text_item(struct custos__sb *b, const struct custos_custody *m,
@@ -168,6 +255,7 @@ text_item(struct custos__sb *b, const struct custos_custody *m,
         custos__sb_printf(b, "     purpose:     %s\n", r->purpose ? r->purpose : "-");
         custos__sb_printf(b, "     seal:        %s\n", r->seal ? r->seal : "-");
         custos__sb_printf(b, "     witness:     %s\n", r->witness);
+        custos__sb_printf(b, "     recorded by: %s\n", r->recorder);
         custos__sb_printf(b, "     entry hash:  %s\n", r->e->sha256);
     }
     free(rows);
@@ -189,14 +277,18 @@ text_item(struct custos__sb *b, const struct custos_custody *m,
         custos__sb_printf(b, "     vendor:      %s\n", w);
         who(w, sizeof(w), custos__custody_party(e, "custodian"));
         custos__sb_printf(b, "     authority:   %s\n", w);
-        who(w, sizeof(w), custos__custody_party(e, "witness"));
+        destruction_witness(w, sizeof(w), e);
         custos__sb_printf(b, "     witness to destruction: %s\n", w);
+        who(w, sizeof(w), custos__custody_party(e, "recorder"));
+        custos__sb_printf(b, "     recorded by: %s\n", w);
+        custos__sb_printf(b, "     entry hash:  %s\n", e->sha256);
     } else {
         const struct custos_custody_person *h = custos_custody_person(m, it->holder);
         custos__sb_printf(b, "     none: the item is held by %s (key %.16s)%s%s\n",
                           h ? h->name : "an unknown key", it->holder, it->location ? " at " : "",
                           it->location ? it->location : "");
     }
+    text_notes(b, m, it);
 }
 
 static void
@@ -231,6 +323,7 @@ text_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
         text_item(b, m, &m->items[i]);
     custos__sb_printf(
         b, "\n==============================================================================\n");
+    text_notes(b, m, NULL);
     if (m->npending > 0) {
         custos__sb_printf(b, "SIGNATURES STILL OWED\n");
         for (size_t i = 0; i < m->npending; i++)
@@ -254,6 +347,12 @@ text_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
     custos__sb_printf(b,
                       "\n  Check this form against the ledger with the verification kit in kit/\n"
                       "  (see kit/README.txt); every row names its ledger entry.\n");
+    custos__sb_printf(b, "\nSIGNATURES (by hand on the paper copy)\n");
+    for (size_t i = 0; i < sizeof(signers) / sizeof(signers[0]); i++)
+        custos__sb_printf(b,
+                          "\n  %s\n  Name: ______________________________  "
+                          "Date: ____________\n  Signature: _________________________\n",
+                          signers[i]);
 }
 
 static void
@@ -273,6 +372,27 @@ html_kv(struct custos__sb *b, const char *k, const char *v)
 }
 
 static void
+html_notes(struct custos__sb *b, const struct custos_custody *m,
+           const struct custos_custody_item *it)
+{
+    size_t n = count_notes(m, it);
+    if (n == 0)
+        return;
+    custos__sb_puts(b, it != NULL ? "<table>\n<tr><th>Notes</th><th>Entry SHA-256</th></tr>\n"
+                                  : "<h2>Notes on the case</h2>\n<table>\n<tr><th>Note</th>"
+                                    "<th>Entry SHA-256</th></tr>\n");
+    for (size_t k = 0; k < n; k++) {
+        const struct custos_custody_event *e = nth_note(m, it, k);
+        char line[6000];
+        note_line(line, sizeof(line), e);
+        custos__sb_puts(b, "<tr>");
+        html_cell(b, line);
+        custos__sb_printf(b, "<td class=\"mono\">%s</td></tr>\n", e->sha256);
+    }
+    custos__sb_puts(b, "</table>\n");
+}
+
+static void
 html_form(struct custos__sb *b, const struct custos_custody *m, const char *generated)
 {
     const struct custos_ledger_report *r = m->report;
@@ -287,7 +407,9 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
            "table{border-collapse:collapse;width:100%;margin:.5em 0 1em}\n"
            "th,td{border:1px solid #000;padding:3px 5px;text-align:left;vertical-align:top}\n"
            "th{background:#eee}.mono{font-family:monospace;font-size:9pt;word-break:break-all}\n"
-           "@media print{h2{page-break-before:auto}}\n"
+           "tr{page-break-inside:avoid;break-inside:avoid}\n"
+           ".sig td{height:3em}\n"
+           "@media print{h2{page-break-before:auto;page-break-after:avoid}body{margin:0}}\n"
            "</style>\n</head>\n<body>\n");
     custos__sb_puts(b, "<h1>Chain of custody form: case ");
     custos__sb_html(b, m->case_id);
@@ -357,7 +479,8 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
         }
         custos__sb_puts(b, "</table>\n<table>\n<tr><th>No.</th><th>Entry</th><th>Date/time"
                            "</th><th>Released by</th><th>Received by</th><th>Purpose</th>"
-                           "<th>Seal</th><th>Witness</th></tr>\n");
+                           "<th>Seal</th><th>Witness</th><th>Recorded by</th>"
+                           "<th>Entry SHA-256</th></tr>\n");
         struct row *rows = calloc(it->nevents ? it->nevents : 1, sizeof(*rows));
         if (rows == NULL) {
             b->oom = 1;
@@ -366,8 +489,7 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
         size_t n = rows_of(m, it, rows);
         for (size_t i = 0; i < n; i++) {
             const struct row *rw = &rows[i];
-            custos__sb_printf(b, "<tr><td>%zu</td><td title=\"%s\">%" PRIu64 "</td>", i + 1,
-                              rw->e->sha256, rw->e->seq);
+            custos__sb_printf(b, "<tr><td>%zu</td><td>%" PRIu64 "</td>", i + 1, rw->e->seq);
             char when[128];
             custos__custody_when(rw->e, when, sizeof(when));
             html_cell(b, when);
@@ -376,6 +498,8 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
             html_cell(b, rw->purpose);
             html_cell(b, rw->seal);
             html_cell(b, rw->witness);
+            html_cell(b, rw->recorder);
+            custos__sb_printf(b, "<td class=\"mono\">%s</td>", rw->e->sha256);
             custos__sb_puts(b, "</tr>\n");
         }
         free(rows);
@@ -391,8 +515,12 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
             html_kv(b, "Vendor", buf);
             who(buf, sizeof(buf), custos__custody_party(e, "custodian"));
             html_kv(b, "Disposal authority", buf);
-            who(buf, sizeof(buf), custos__custody_party(e, "witness"));
+            destruction_witness(buf, sizeof(buf), e);
             html_kv(b, "Witness to destruction", buf);
+            who(buf, sizeof(buf), custos__custody_party(e, "recorder"));
+            html_kv(b, "Recorded by", buf);
+            custos__sb_printf(b, "<tr><th>Entry SHA-256</th><td class=\"mono\">%s</td></tr>\n",
+                              e->sha256);
         } else {
             snprintf(buf, sizeof(buf), "none: held by %s (key %.16s)%s%s",
                      custos__custody_name(m, it->holder), it->holder, it->location ? " at " : "",
@@ -400,7 +528,9 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
             html_kv(b, "Final disposal", buf);
         }
         custos__sb_puts(b, "</table>\n");
+        html_notes(b, m, it);
     }
+    html_notes(b, m, NULL);
     if (m->npending > 0) {
         custos__sb_puts(b, "<h2>Signatures still owed</h2>\n<ul>\n");
         for (size_t i = 0; i < m->npending; i++) {
@@ -431,8 +561,12 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
     html_kv(b, "Verified", buf);
     custos__sb_puts(b, "</table>\n<p>Check this form against the ledger with the verification kit "
                        "in <code>kit/</code> (see <code>kit/README.txt</code>); every row names "
-                       "its ledger entry, and its entry hash is shown when you point at the "
-                       "entry number.</p>\n</body>\n</html>\n");
+                       "its ledger entry and shows its entry hash.</p>\n");
+    custos__sb_puts(b, "<h2>Signatures</h2>\n<table class=\"sig\">\n<tr><th></th><th>Name</th>"
+                       "<th>Date</th><th>Signature</th></tr>\n");
+    for (size_t i = 0; i < sizeof(signers) / sizeof(signers[0]); i++)
+        custos__sb_printf(b, "<tr><th>%s</th><td></td><td></td><td></td></tr>\n", signers[i]);
+    custos__sb_puts(b, "</table>\n</body>\n</html>\n");
 }
 
 int

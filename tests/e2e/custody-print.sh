@@ -1,0 +1,79 @@
+#!/bin/sh
+# The printed custody outputs of custos-ledger export (issue 14): a case with
+# Chinese names, a recorder, notes, a hand-over to a vendor who then destroys
+# the item without a witness party in the ledger entry (custos-dispose
+# records it so: the witness signs the certificate). Checked with tools that
+# are not custos: grep on the text, python3's HTML parser on the HTML.
+set -u
+# Key loads run 600 000 PBKDF2 rounds; see tests/cli/key/_setup for why ASan gets a smaller quarantine.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}quarantine_size_mb=8"
+work=$(mktemp -d); trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
+cd "$work" || exit 1
+n=0; failed=0
+pass() { n=$((n + 1)); echo "ok $n - $1"; }
+fail() { n=$((n + 1)); echo "not ok $n - $1"; failed=$((failed + 1)); }
+check() { if eval "$2"; then pass "$1"; else fail "$1"; fi; }
+
+for who in alice:custodian:"陳美玲" bob:custodian:"王大明" carol:witness:"林佳慧" \
+  rita:recorder:"張書記" vera:vendor:"綠色銷毀股份有限公司"; do
+  k=${who%%:*}; rest=${who#*:}; role=${rest%%:*}; name=${rest#*:}
+  echo "passphrase of $k" > "$k.pass"
+  custos-key generate -q --name "$name" --role "$role" -o "$k.key" --passphrase-file "$k.pass"
+done
+fp() { sed -n 's/^fingerprint: //p' "$1.key.pub"; }
+t() { printf '2026-11-10T%s:00Z' "$1"; }
+L="-q -l case.ledger"
+s2() { for a in "$@"; do printf -- '--sign %s.key --passphrase-file %s.pass ' "$a" "${a#*=}"; done; }
+# shellcheck disable=SC2046
+{
+custos-ledger open $L --time "$(t 08:00)" --key alice.key --passphrase-file alice.pass \
+  --case IR-2026-0310 --level 2 --authorisation "搜索票 2026-W-88" --place "高雄分行"
+m=1
+for k in bob carol rita vera; do
+  custos-ledger add --yes enroll $L --time "$(t 08:0$m)" $(s2 subject=$k approver=alice); m=$((m + 1))
+done
+custos-ledger add --yes collect $L --time "$(t 09:00)" $(s2 custodian=alice witness=carol recorder=rita) \
+  --item E-1 --description "經理的筆記型電腦" --make Lenovo --model "ThinkPad X1" --serial PF3ABC12 \
+  --location "三樓 3F-12 辦公室"
+custos-ledger add --yes seal $L --time "$(t 09:30)" $(s2 custodian=alice witness=carol) --item E-1 \
+  --seal TE-008812 --sha256 "$(printf 'bag' | sha256sum | cut -d' ' -f1)"
+custos-ledger add --yes transfer $L --time "$(t 11:00)" $(s2 releaser=alice receiver=bob witness=carol recorder=rita) \
+  --item E-1 --reason "送鑑識實驗室" --seal-checked "TE-008812 完整"
+custos-ledger add --yes note $L --time "$(t 12:00)" $(s2 author=rita) --item E-1 --text "封條右下角有輕微摺痕，已拍照"
+custos-ledger add --yes note $L --time "$(t 12:10)" $(s2 author=alice) --text "法務部同意於保存期滿後銷毀"
+custos-ledger add --yes transfer $L --time "$(t 16:00)" $(s2 releaser=bob receiver=vera) --item E-1 \
+  --reason "保存期滿銷毀"
+custos-ledger add --yes dispose $L --time "$(t 16:30)" $(s2 vendor=vera custodian=bob) --item E-1 \
+  --method "shredded to 2 mm (destroy)" --certificate VS-2026-7001 \
+  --certificate-sha256 "$(printf 'bundle' | sha256sum | cut -d' ' -f1)"
+}
+check "the case ledger was built (12 entries)" '[ "$(wc -l < case.ledger)" -eq 12 ]'
+custos-ledger export -q -l case.ledger -o exp; rc=$?
+check "export exits 0" '[ $rc -eq 0 ]'
+R=exp/custody-report.txt H=exp/custody-report.html
+hash() { sed -n "${1}p" case.ledger | tr -d '\n' | sha256sum | cut -d' ' -f1; }
+for f in $R $H; do
+  check "$f: the item note with its author" 'grep -q "封條右下角有輕微摺痕，已拍照" $f && grep -q "by 張書記 (recorder)" $f'
+  check "$f: the case note" 'grep -q "法務部同意於保存期滿後銷毀" $f'
+  check "$f: the note entry hash" 'grep -q "$(hash 9)" $f && grep -q "$(hash 10)" $f'
+  check "$f: the recorder of the transfer" 'grep -q "張書記 (recorder) key $(fp rita | cut -c1-16)" $f'
+  check "$f: every custody row's entry hash is printed" \
+    'grep -q "$(hash 6)" $f && grep -q "$(hash 8)" $f && grep -q "$(hash 11)" $f'
+  check "$f: the witness of the destruction points at the certificate" \
+    'grep -q "not a party to ledger entry 11; the witness signed certificate VS-2026-7001 (SHA-256 $(printf bundle | sha256sum | cut -c1-64))" $f'
+  check "$f: no witness dash" '! grep -iq "witness to destruction[:<>/th d]*-$" $f && ! grep -q "Witness to destruction</th><td>-</td>" $f'
+  check "$f: signature lines" 'grep -q "Prepared by (custodian)" $f && grep -q "Reviewed by (witness/legal)" $f'
+  check "$f: the dispose entry hash" 'grep -q "$(hash 12)" $f'
+done
+check "text: the disposal is no second custody row to the vendor who held the item" \
+  '! grep -q "disposal: shredded" $R && [ "$(grep -c -- "-- No\\." $R)" -eq 3 ]'
+check "text: name/date/signature lines" 'grep -q "Name: ___" $R && grep -q "Date: ___" $R && grep -q "Signature: ___" $R'
+check "HTML: the disposal is no custody row" '! grep -q "disposal: shredded" $H'
+check "HTML: hashes in a visible column, not a title attribute" \
+  'grep -q "<th>Entry SHA-256</th>" $H && ! grep -q "title=" $H'
+check "HTML: rows do not split across pages in print" 'grep -q "tr{page-break-inside:avoid" $H'
+check "HTML is well-formed enough for python's parser" \
+  'python3 -c "import html.parser,sys; p=html.parser.HTMLParser(); p.feed(open(sys.argv[1]).read()); p.close()" $H'
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
