@@ -24,30 +24,26 @@
 #include "custos/custos.h"
 #include "custody_private.h"
 
-/* One row of the custody table. */
-struct row {
-    const struct custos_custody_event *e;
-    char released[512], received[512], witness[512], recorder[512];
-    const char *purpose, *seal;
-    char purpose_buf[512];
-};
-
-static void
-who(char *buf, size_t len, const struct custos_custody_party *p)
+void
+custos__custody_who(char *buf, size_t len, const struct custos_custody_party *p, int lang)
 {
     if (p == NULL) {
         snprintf(buf, len, "-");
         return;
     }
-    snprintf(buf, len, "%s (%s) key %.16s%s", p->name, p->role, p->fp,
-             p->sig == CUSTOS_CUSTODY_OWED       ? " [signature owed]"
-             : p->sig == CUSTOS_CUSTODY_ATTESTED ? " [signed late]"
-                                                 : " [signed]");
+    snprintf(buf, len, "%s (%s) %s %.16s%s", p->name, custos__tr(lang, p->role),
+             custos__tr(lang, "key"), p->fp,
+             custos__tr(lang, p->sig == CUSTOS_CUSTODY_OWED       ? " [signature owed]"
+                              : p->sig == CUSTOS_CUSTODY_ATTESTED ? " [signed late]"
+                                                                  : " [signed]"));
 }
+
+#define who(buf, len, p) custos__custody_who(buf, len, p, lang)
 
 /* Fills r for a change of custody; returns 0 when e is not one. */
 static int
-custody_row(const struct custos_custody_event *e, const char *location, struct row *r)
+custody_row(const struct custos_custody_event *e, const char *location,
+            struct custos__custody_row *r, int lang)
 {
     memset(r, 0, sizeof(*r));
     r->e = e;
@@ -56,25 +52,27 @@ custody_row(const struct custos_custody_event *e, const char *location, struct r
     who(r->recorder, sizeof(r->recorder), custos__custody_party(e, "recorder"));
     const char *a = e->action;
     char where[300];
-    snprintf(where, sizeof(where), "storage: %s", location ? location : "(location not recorded)");
+    snprintf(where, sizeof(where), "%s %s", custos__tr(lang, "storage:"),
+             location ? location : custos__tr(lang, "(location not recorded)"));
     if (strcmp(a, "collect") == 0) {
         const char *loc = custos_custody_field(e, "location");
-        snprintf(r->released, sizeof(r->released), "seized at %s",
-                 loc ? loc : (e->place ? e->place : "(not recorded)"));
+        snprintf(r->released, sizeof(r->released), "%s %s", custos__tr(lang, "seized at"),
+                 loc ? loc : (e->place ? e->place : custos__tr(lang, "(not recorded)")));
         who(r->received, sizeof(r->received), custos__custody_party(e, "custodian"));
-        r->purpose = "collection";
+        r->purpose = custos__tr(lang, "collection");
     } else if (strcmp(a, "transfer") == 0) {
         who(r->released, sizeof(r->released), custos__custody_party(e, "releaser"));
         who(r->received, sizeof(r->received), custos__custody_party(e, "receiver"));
         r->purpose = custos_custody_field(e, "reason");
     } else if (strcmp(a, "store") == 0) {
         who(r->released, sizeof(r->released), custos__custody_party(e, "custodian"));
-        snprintf(r->received, sizeof(r->received), "storage: %s",
+        snprintf(r->received, sizeof(r->received), "%s %s", custos__tr(lang, "storage:"),
                  custos_custody_field(e, "location"));
-        r->purpose = "storage";
+        r->purpose = custos__tr(lang, "storage");
     } else if (strcmp(a, "access") == 0) {
         int out = strcmp(custos_custody_field(e, "direction"), "out") == 0;
-        snprintf(r->purpose_buf, sizeof(r->purpose_buf), "%s: %s", out ? "check-out" : "check-in",
+        snprintf(r->purpose_buf, sizeof(r->purpose_buf), "%s: %s",
+                 custos__tr(lang, out ? "check-out" : "check-in"),
                  custos_custody_field(e, "purpose"));
         r->purpose = r->purpose_buf;
         if (out) {
@@ -92,7 +90,7 @@ custody_row(const struct custos_custody_event *e, const char *location, struct r
             return 0;
         who(r->released, sizeof(r->released), custos__custody_party(e, "custodian"));
         who(r->received, sizeof(r->received), custos__custody_party(e, "vendor"));
-        snprintf(r->purpose_buf, sizeof(r->purpose_buf), "disposal: %s",
+        snprintf(r->purpose_buf, sizeof(r->purpose_buf), "%s: %s", custos__tr(lang, "disposal"),
                  custos_custody_field(e, "method"));
         r->purpose = r->purpose_buf;
     } else {
@@ -102,8 +100,9 @@ custody_row(const struct custos_custody_event *e, const char *location, struct r
 }
 
 /* The rows of one item; location is tracked as the table goes. */
-static size_t
-rows_of(const struct custos_custody *m, const struct custos_custody_item *it, struct row *rows)
+size_t
+custos__custody_rows(const struct custos_custody *m, const struct custos_custody_item *it, int lang,
+                     struct custos__custody_row *rows)
 {
     size_t n = 0;
     const char *location = NULL;
@@ -111,7 +110,7 @@ rows_of(const struct custos_custody *m, const struct custos_custody_item *it, st
         const struct custos_custody_event *e = &m->events[it->events[i]];
         if (strcmp(e->action, "store") == 0 || strcmp(e->action, "collect") == 0)
             location = custos_custody_field(e, "location");
-        if (custody_row(e, location, &rows[n]))
+        if (custody_row(e, location, &rows[n], lang))
             n++;
     }
     return n;
@@ -122,8 +121,9 @@ rows_of(const struct custos_custody *m, const struct custos_custody_item *it, st
  * one, say where the witness is (custos-dispose records the entry with the
  * vendor and custodian only, the witness signs the certificate bundle).
  */
-static void
-destruction_witness(char *buf, size_t len, const struct custos_custody_event *e)
+void
+custos__custody_destruction_witness(char *buf, size_t len, const struct custos_custody_event *e,
+                                    int lang)
 {
     const struct custos_custody_party *w = custos__custody_party(e, "witness");
     const char *cert = custos_custody_field(e, "certificate");
@@ -140,7 +140,7 @@ destruction_witness(char *buf, size_t len, const struct custos_custody_event *e)
 
 /* A note entry as one line: when, who and what, with its entry and hash. */
 static void
-note_line(char *buf, size_t len, const struct custos_custody_event *e)
+note_line(char *buf, size_t len, const struct custos_custody_event *e, int lang)
 {
     char when[128], by[512];
     custos__custody_when(e, when, sizeof(when));
@@ -179,7 +179,7 @@ nth_note(const struct custos_custody *m, const struct custos_custody_item *it, s
 
 static void
 text_notes(struct custos__sb *b, const struct custos_custody *m,
-           const struct custos_custody_item *it)
+           const struct custos_custody_item *it, int lang)
 {
     size_t n = count_notes(m, it);
     if (n == 0)
@@ -188,7 +188,7 @@ text_notes(struct custos__sb *b, const struct custos_custody *m,
     for (size_t k = 0; k < n; k++) {
         const struct custos_custody_event *e = nth_note(m, it, k);
         char line[6000];
-        note_line(line, sizeof(line), e);
+        note_line(line, sizeof(line), e, lang);
         custos__sb_printf(b, "  -- %s\n     entry hash:  %s\n", line, e->sha256);
     }
     if (it == NULL)
@@ -200,7 +200,7 @@ static const char *const signers[] = {"Prepared by (custodian)", "Reviewed by (w
 
 static void
 text_item(struct custos__sb *b, const struct custos_custody *m,
-          const struct custos_custody_item *it)
+          const struct custos_custody_item *it, int lang)
 {
     custos__sb_printf(
         b, "\n==============================================================================\n");
@@ -239,14 +239,14 @@ text_item(struct custos__sb *b, const struct custos_custody *m,
         }
     }
     custos__sb_printf(b, "\n  CHAIN OF CUSTODY\n");
-    struct row *rows = calloc(it->nevents ? it->nevents : 1, sizeof(*rows));
+    struct custos__custody_row *rows = calloc(it->nevents ? it->nevents : 1, sizeof(*rows));
     if (rows == NULL) {
         b->oom = 1;
         return;
     }
-    size_t n = rows_of(m, it, rows);
+    size_t n = custos__custody_rows(m, it, lang, rows);
     for (size_t i = 0; i < n; i++) {
-        const struct row *r = &rows[i];
+        const struct custos__custody_row *r = &rows[i];
         char when[128];
         custos__custody_when(r->e, when, sizeof(when));
         custos__sb_printf(b, "  -- No. %zu  entry %" PRIu64 "  %s\n", i + 1, r->e->seq, when);
@@ -277,7 +277,7 @@ text_item(struct custos__sb *b, const struct custos_custody *m,
         custos__sb_printf(b, "     vendor:      %s\n", w);
         who(w, sizeof(w), custos__custody_party(e, "custodian"));
         custos__sb_printf(b, "     authority:   %s\n", w);
-        destruction_witness(w, sizeof(w), e);
+        custos__custody_destruction_witness(w, sizeof(w), e, lang);
         custos__sb_printf(b, "     witness to destruction: %s\n", w);
         who(w, sizeof(w), custos__custody_party(e, "recorder"));
         custos__sb_printf(b, "     recorded by: %s\n", w);
@@ -288,11 +288,11 @@ text_item(struct custos__sb *b, const struct custos_custody *m,
                           h ? h->name : "an unknown key", it->holder, it->location ? " at " : "",
                           it->location ? it->location : "");
     }
-    text_notes(b, m, it);
+    text_notes(b, m, it, lang);
 }
 
 static void
-text_form(struct custos__sb *b, const struct custos_custody *m, const char *generated)
+text_form(struct custos__sb *b, const struct custos_custody *m, const char *generated, int lang)
 {
     const struct custos_ledger_report *r = m->report;
     custos__sb_printf(b, "CHAIN OF CUSTODY FORM (all times UTC)\n");
@@ -320,10 +320,10 @@ text_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
                           p->enrolled_time, p->revoked != CUSTOS_CUSTODY_NONE ? ", REVOKED" : "");
     }
     for (size_t i = 0; i < m->nitems; i++)
-        text_item(b, m, &m->items[i]);
+        text_item(b, m, &m->items[i], lang);
     custos__sb_printf(
         b, "\n==============================================================================\n");
-    text_notes(b, m, NULL);
+    text_notes(b, m, NULL, lang);
     if (m->npending > 0) {
         custos__sb_printf(b, "SIGNATURES STILL OWED\n");
         for (size_t i = 0; i < m->npending; i++)
@@ -373,7 +373,7 @@ html_kv(struct custos__sb *b, const char *k, const char *v)
 
 static void
 html_notes(struct custos__sb *b, const struct custos_custody *m,
-           const struct custos_custody_item *it)
+           const struct custos_custody_item *it, int lang)
 {
     size_t n = count_notes(m, it);
     if (n == 0)
@@ -384,7 +384,7 @@ html_notes(struct custos__sb *b, const struct custos_custody *m,
     for (size_t k = 0; k < n; k++) {
         const struct custos_custody_event *e = nth_note(m, it, k);
         char line[6000];
-        note_line(line, sizeof(line), e);
+        note_line(line, sizeof(line), e, lang);
         custos__sb_puts(b, "<tr>");
         html_cell(b, line);
         custos__sb_printf(b, "<td class=\"mono\">%s</td></tr>\n", e->sha256);
@@ -393,7 +393,7 @@ html_notes(struct custos__sb *b, const struct custos_custody *m,
 }
 
 static void
-html_form(struct custos__sb *b, const struct custos_custody *m, const char *generated)
+html_form(struct custos__sb *b, const struct custos_custody *m, const char *generated, int lang)
 {
     const struct custos_ledger_report *r = m->report;
     char buf[1024];
@@ -481,14 +481,14 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
                            "</th><th>Released by</th><th>Received by</th><th>Purpose</th>"
                            "<th>Seal</th><th>Witness</th><th>Recorded by</th>"
                            "<th>Entry SHA-256</th></tr>\n");
-        struct row *rows = calloc(it->nevents ? it->nevents : 1, sizeof(*rows));
+        struct custos__custody_row *rows = calloc(it->nevents ? it->nevents : 1, sizeof(*rows));
         if (rows == NULL) {
             b->oom = 1;
             return;
         }
-        size_t n = rows_of(m, it, rows);
+        size_t n = custos__custody_rows(m, it, lang, rows);
         for (size_t i = 0; i < n; i++) {
-            const struct row *rw = &rows[i];
+            const struct custos__custody_row *rw = &rows[i];
             custos__sb_printf(b, "<tr><td>%zu</td><td>%" PRIu64 "</td>", i + 1, rw->e->seq);
             char when[128];
             custos__custody_when(rw->e, when, sizeof(when));
@@ -515,7 +515,7 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
             html_kv(b, "Vendor", buf);
             who(buf, sizeof(buf), custos__custody_party(e, "custodian"));
             html_kv(b, "Disposal authority", buf);
-            destruction_witness(buf, sizeof(buf), e);
+            custos__custody_destruction_witness(buf, sizeof(buf), e, lang);
             html_kv(b, "Witness to destruction", buf);
             who(buf, sizeof(buf), custos__custody_party(e, "recorder"));
             html_kv(b, "Recorded by", buf);
@@ -528,9 +528,9 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
             html_kv(b, "Final disposal", buf);
         }
         custos__sb_puts(b, "</table>\n");
-        html_notes(b, m, it);
+        html_notes(b, m, it, lang);
     }
-    html_notes(b, m, NULL);
+    html_notes(b, m, NULL, lang);
     if (m->npending > 0) {
         custos__sb_puts(b, "<h2>Signatures still owed</h2>\n<ul>\n");
         for (size_t i = 0; i < m->npending; i++) {
@@ -573,11 +573,18 @@ int
 custos_custody_form(const struct custos_custody *m, int html, const char *generated, char **out,
                     struct custos_error *err)
 {
+    return custos_custody_form_lang(m, html, CUSTOS_CUSTODY_LANG_EN, generated, out, err);
+}
+
+int
+custos_custody_form_lang(const struct custos_custody *m, int html, int lang, const char *generated,
+                         char **out, struct custos_error *err)
+{
     struct custos__sb b = {0};
     if (html)
-        html_form(&b, m, generated);
+        html_form(&b, m, generated, lang);
     else
-        text_form(&b, m, generated);
+        text_form(&b, m, generated, lang);
     *out = custos__sb_take(&b);
     if (*out == NULL)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, m->path, "out of memory");

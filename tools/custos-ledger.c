@@ -76,6 +76,9 @@ usage_text(FILE *f)
           "                has passed\n"
           "  export        write the custody report, CASE/UCO JSON-LD and verification\n"
           "                kit to a new directory (-o DIR)\n"
+          "  form          write the printable chain-of-custody form of every item (or\n"
+          "                --item ID) as a new PDF file (-o FORM.pdf): pre-filled rows\n"
+          "                from the ledger, blank rows for the next handovers\n"
           "  audit [DIR]   the legal team's check: the ledger (and --checkpoint CP), and\n"
           "                every artifact it names found below DIR (default: the ledger's\n"
           "                directory) and checked against its recorded digest, in a table\n"
@@ -103,7 +106,9 @@ usage_text(FILE *f)
           "                         (add and sign show it first and ask at the terminal)\n"
           "  --allow-missing        commit although some parties have not signed\n"
           "  --checkpoint FILE      verify, prove, show or export against this checkpoint\n"
-          "  --item ID              show only this item (and an entry field)\n"
+          "  --item ID              show only this item, or the form of this item (and an\n"
+          "                         entry field)\n"
+          "  --lang LANG            labels of export and form: en (default) or zh-TW\n"
           "  --time TIME            when the act happened, default now: RFC 3339 UTC or\n"
           "                         local with its offset (2026-12-05T14:30:00+08:00, kept\n"
           "                         for display); an act earlier than the last one recorded\n"
@@ -143,6 +148,7 @@ enum {
     OPT_WITNESS,
     OPT_WITNESS_KEY,
     OPT_WITNESSES,
+    OPT_LANG,
     OPT_FIELD = 1000,
 };
 
@@ -153,6 +159,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         {"allow-missing", no_argument, NULL, OPT_ALLOW_MISSING},
         {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
         {"entries", no_argument, NULL, OPT_ENTRIES},
+        {"lang", required_argument, NULL, OPT_LANG},
         {"log", required_argument, NULL, OPT_LOG},
         {"log-key", required_argument, NULL, OPT_LOG_KEY},
         {"log-state", required_argument, NULL, OPT_LOG_STATE},
@@ -262,6 +269,11 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
             break;
         case OPT_ENTRIES:
             o->whole_entries = 1;
+            break;
+        case OPT_LANG:
+            if (custos_custody_lang_parse(optarg, &o->lang) != CUSTOS_OK)
+                return cli_usage(c, "--lang: en or zh-TW, not %s", optarg);
+            o->lang_given = 1;
             break;
         case OPT_WITNESS:
             if (o->nwitness == 8)
@@ -384,6 +396,18 @@ main(int argc, char **argv)
         if (nargs != 0)
             return cli_usage(&c, "show: unexpected argument %s", arg);
         return cmd_show(&c, &o, &err);
+    }
+    if (o.lang_given && strcmp(cmd, "export") != 0 && strcmp(cmd, "form") != 0)
+        return cli_usage(&c, "--lang belongs to export and form");
+    if (strcmp(cmd, "form") == 0) {
+        const char *item = ledger_field_value(&o, "item");
+        for (size_t i = 0; i < o.nfields; i++)
+            if (o.fields[i] != NULL && o.fields[i] != item)
+                return cli_usage(&c, "form takes --item ID; other entry fields belong to open, "
+                                     "add and propose");
+        if (nargs != 0)
+            return cli_usage(&c, "form: unexpected argument %s", arg);
+        return cmd_form(&c, &o, item, &err);
     }
     if (strcmp(cmd, "audit") == 0) {
         if (nargs > 1 || any_fields(&o))

@@ -75,5 +75,61 @@ check "HTML: rows do not split across pages in print" 'grep -q "tr{page-break-in
 check "HTML is well-formed enough for python's parser" \
   'python3 -c "import html.parser,sys; p=html.parser.HTMLParser(); p.feed(open(sys.argv[1]).read()); p.close()" $H'
 
+# 2. The chain-of-custody form as PDF, in English and in Traditional Chinese.
+review="${CUSTOS_BUILD_ROOT:-$work}/review/custody-print"
+mkdir -p "$review"
+custos-ledger form -l case.ledger -o form.pdf > out 2> err; rc=$?
+check "form exits 0" '[ $rc -eq 0 ]'
+check "form prints what it wrote" 'grep -q "^form.pdf: chain-of-custody form of case IR-2026-0310" out'
+custos-ledger form -q -l case.ledger -o form.pdf 2> err; rc=$?
+check "form refuses to overwrite (exit 6)" '[ $rc -ne 0 ] && grep -q "exists" err'
+custos-ledger form -q -l case.ledger --item E-9 -o none.pdf 2> err; rc=$?
+check "form of an unknown item exits 2" '[ $rc -eq 2 ] && [ ! -e none.pdf ]'
+custos-ledger form -q -l case.ledger --lang fr -o none.pdf 2> err; rc=$?
+check "--lang fr is refused" '[ $rc -eq 2 ] && grep -q "zh-TW" err'
+custos-ledger form -q -l case.ledger --item E-1 --lang zh-TW -o form-zh.pdf; rc=$?
+check "form --lang zh-TW exits 0" '[ $rc -eq 0 ]'
+check "the forms are PDF" '[ "$(head -c 5 form.pdf)" = "%PDF-" ] && [ "$(head -c 5 form-zh.pdf)" = "%PDF-" ]'
+check "pdffonts: the CJK font is embedded" 'pdffonts form-zh.pdf | grep -q "WenQuanYi.* yes"'
+pdftotext -layout form.pdf form.txt 2> /dev/null
+pdftotext -layout form-zh.pdf form-zh.txt 2> /dev/null
+# pdftotext splits table cells over lines: compare without the layout spaces
+tr -d ' \n' < form.txt > form.flat; tr -d ' \n' < form-zh.txt > form-zh.flat
+has() { grep -qF "$(printf '%s' "$2" | tr -d ' ')" "$1"; }
+for f in form.flat form-zh.flat; do
+  for v in IR-2026-0310 "搜索票 2026-W-88" E-1 "經理的筆記型電腦" Lenovo "ThinkPad X1" PF3ABC12 TE-008812 \
+    "三樓 3F-12 辦公室" "陳美玲" "王大明" "綠色銷毀股份有限公司" "送鑑識實驗室" "TE-008812 完整" "保存期滿銷毀" \
+    "shredded to 2 mm (destroy)" VS-2026-7001 "$(hash 6 | cut -c1-16)" "$(hash 8 | cut -c1-16)" \
+    "$(hash 11 | cut -c1-16)" "$(fp alice | cut -c1-16)" "$(fp vera | cut -c1-16)" \
+    "$(tail -n 1 case.ledger | tr -d '\n' | sha256sum | cut -c1-64)"; do
+    check "$f has $v" 'has $f "$v"'
+  done
+done
+for v in "CHAIN OF CUSTODY FORM" "Released by" "Received by" "Date / time" "Purpose" "Signature" \
+  "Page 1 of 1" "ledger entry 7: digitally signed" "not a party to ledger entry 11"; do
+  check "English form has $v" 'has form.flat "$v"'
+done
+for v in "證物保管鏈紀錄表" "交付人" "接收人" "日期時間" "目的" "簽名" "第 1 頁，共 1 頁" "帳本第 7 筆：已數位簽章" "扣押於 三樓 3F-12 辦公室"; do
+  check "Chinese form has $v" 'has form-zh.flat "$v"'
+done
+check "blank rows follow the 3 pre-filled ones (rows 4 to 8 at least)" \
+  'for k in 4 5 6 7 8; do grep -Eq "^ *$k *$" form.txt || exit 1; done'
+rm -f "$review"/*.png
+pdftoppm -r 100 -png form.pdf "$review/form-en" && pdftoppm -r 100 -png form-zh.pdf "$review/form-zh-TW"
+check "the forms render as PNG for review (build/review/custody-print)" \
+  '[ -s "$review/form-en-1.png" ] && [ -s "$review/form-zh-TW-1.png" ]'
+# Each CJK glyph of the title is drawn: libharu 2.3.0 dropped the composite glyphs
+# of wqy-microhei when it subset the font, and left 7 of the 8 blank.
+ink() {
+  pdftoppm -gray -r 72 -x 30 -y 28 -W 180 -H 30 -f 1 -l 1 -singlefile "$1" "$1.title" 2> /dev/null
+  python3 -c "
+import sys
+parts = open(sys.argv[1], 'rb').read().split(maxsplit=4)  # P5 W H MAX data
+print(sum(1 for b in parts[4] if b < 128))" "$1.title.pgm"
+}
+zh_ink=$(ink form-zh.pdf); en_ink=$(ink form.pdf)
+check "the Chinese title is ink, glyph by glyph ($zh_ink dark pixels; 8 glyphs, > 400)" '[ "$zh_ink" -gt 400 ]'
+check "the English title is ink too ($en_ink)" '[ "$en_ink" -gt 300 ]'
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
