@@ -382,6 +382,8 @@ main(int argc, char **argv)
                     strcmp(cmd, "prove") == 0;
     if (o.ncheckpoints > 1 && strcmp(cmd, "verify") != 0 && strcmp(cmd, "audit") != 0)
         return cli_usage(&c, "%s takes one --checkpoint (verify takes several)", cmd);
+    if (o.lang_given && strcmp(cmd, "export") != 0 && strcmp(cmd, "form") != 0)
+        return cli_usage(&c, "--lang belongs to export and form");
     if (strcmp(cmd, "status") == 0) {
         if (any_fields(&o))
             return cli_usage(&c, "entry fields belong to open, add and propose");
@@ -397,8 +399,6 @@ main(int argc, char **argv)
             return cli_usage(&c, "show: unexpected argument %s", arg);
         return cmd_show(&c, &o, &err);
     }
-    if (o.lang_given && strcmp(cmd, "export") != 0 && strcmp(cmd, "form") != 0)
-        return cli_usage(&c, "--lang belongs to export and form");
     if (strcmp(cmd, "form") == 0) {
         const char *item = ledger_field_value(&o, "item");
         for (size_t i = 0; i < o.nfields; i++)

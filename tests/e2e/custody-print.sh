@@ -75,6 +75,21 @@ check "HTML: rows do not split across pages in print" 'grep -q "tr{page-break-in
 check "HTML is well-formed enough for python's parser" \
   'python3 -c "import html.parser,sys; p=html.parser.HTMLParser(); p.feed(open(sys.argv[1]).read()); p.close()" $H'
 
+# The report in Traditional Chinese.
+custos-ledger export -q -l case.ledger --lang zh-TW -o exp-zh; rc=$?
+check "export --lang zh-TW exits 0" '[ $rc -eq 0 ]'
+for f in exp-zh/custody-report.txt exp-zh/custody-report.html; do
+  for v in "證物保管鏈紀錄表" "交付人" "接收人" "目的" "紀錄人" "最終處置" "備註" "完整性" "製表人（保管人）" \
+    "覆核人（見證人／法務）" "扣押於 三樓 3F-12 辦公室" "張書記 (紀錄人) 金鑰 $(fp rita | cut -c1-16)〔已簽章〕" \
+    "封條右下角有輕微摺痕，已拍照" "$(hash 8)"; do
+    check "$f has $v" 'grep -qF "$v" $f'
+  done
+done
+check "HTML zh-TW says its language" 'grep -q "<html lang=\"zh-Hant-TW\">" exp-zh/custody-report.html'
+check "the kit is the same in both languages" 'cmp -s exp/kit/case.ledger exp-zh/kit/case.ledger'
+custos-ledger show -q -l case.ledger --lang zh-TW > /dev/null 2> err; rc=$?
+check "--lang belongs to export and form" '[ $rc -eq 2 ] && grep -q "export and form" err'
+
 # 2. The chain-of-custody form as PDF, in English and in Traditional Chinese.
 review="${CUSTOS_BUILD_ROOT:-$work}/review/custody-print"
 mkdir -p "$review"
