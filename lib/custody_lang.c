@@ -127,6 +127,12 @@ static const char *const zh[][2] = {
     {"Merkle root", "Merkle 根"},
     {"Checkpoint", "檢查點"},
     {"Verified", "驗證結果"},
+    /* the bag label */
+    {"EVIDENCE", "證物"},
+    {"image SHA-256", "映像檔 SHA-256"},
+    {"image MD5", "映像檔 MD5"},
+    {"image SHA-1", "映像檔 SHA-1"},
+    {"package SHA-256", "封裝 SHA-256"},
 };
 
 const char *

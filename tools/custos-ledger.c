@@ -79,6 +79,9 @@ usage_text(FILE *f)
           "  form          write the printable chain-of-custody form of every item (or\n"
           "                --item ID) as a new PDF file (-o FORM.pdf): pre-filled rows\n"
           "                from the ledger, blank rows for the next handovers\n"
+          "  label         write the evidence-bag label of --item ID as a new PDF file\n"
+          "                (-o LABEL.pdf): seal, digests, and a QR code with the item's\n"
+          "                seal entry and its hash\n"
           "  audit [DIR]   the legal team's check: the ledger (and --checkpoint CP), and\n"
           "                every artifact it names found below DIR (default: the ledger's\n"
           "                directory) and checked against its recorded digest, in a table\n"
@@ -108,7 +111,8 @@ usage_text(FILE *f)
           "  --checkpoint FILE      verify, prove, show or export against this checkpoint\n"
           "  --item ID              show only this item, or the form of this item (and an\n"
           "                         entry field)\n"
-          "  --lang LANG            labels of export and form: en (default) or zh-TW\n"
+          "  --lang LANG            labels of export, form and label: en (default) or\n"
+          "                         zh-TW\n"
           "  --time TIME            when the act happened, default now: RFC 3339 UTC or\n"
           "                         local with its offset (2026-12-05T14:30:00+08:00, kept\n"
           "                         for display); an act earlier than the last one recorded\n"
@@ -382,8 +386,9 @@ main(int argc, char **argv)
                     strcmp(cmd, "prove") == 0;
     if (o.ncheckpoints > 1 && strcmp(cmd, "verify") != 0 && strcmp(cmd, "audit") != 0)
         return cli_usage(&c, "%s takes one --checkpoint (verify takes several)", cmd);
-    if (o.lang_given && strcmp(cmd, "export") != 0 && strcmp(cmd, "form") != 0)
-        return cli_usage(&c, "--lang belongs to export and form");
+    if (o.lang_given && strcmp(cmd, "export") != 0 && strcmp(cmd, "form") != 0 &&
+        strcmp(cmd, "label") != 0)
+        return cli_usage(&c, "--lang belongs to export, form and label");
     if (strcmp(cmd, "status") == 0) {
         if (any_fields(&o))
             return cli_usage(&c, "entry fields belong to open, add and propose");
@@ -399,15 +404,19 @@ main(int argc, char **argv)
             return cli_usage(&c, "show: unexpected argument %s", arg);
         return cmd_show(&c, &o, &err);
     }
-    if (strcmp(cmd, "form") == 0) {
+    if (strcmp(cmd, "form") == 0 || strcmp(cmd, "label") == 0) {
         const char *item = ledger_field_value(&o, "item");
         for (size_t i = 0; i < o.nfields; i++)
             if (o.fields[i] != NULL && o.fields[i] != item)
-                return cli_usage(&c, "form takes --item ID; other entry fields belong to open, "
-                                     "add and propose");
+                return cli_usage(&c,
+                                 "%s takes --item ID; other entry fields belong to open, "
+                                 "add and propose",
+                                 cmd);
         if (nargs != 0)
-            return cli_usage(&c, "form: unexpected argument %s", arg);
-        return cmd_form(&c, &o, item, &err);
+            return cli_usage(&c, "%s: unexpected argument %s", cmd, arg);
+        if (cmd[0] == 'l' && item == NULL)
+            return cli_usage(&c, "label: needs --item ID");
+        return cmd_form(&c, &o, item, cmd[0] == 'l', &err);
     }
     if (strcmp(cmd, "audit") == 0) {
         if (nargs > 1 || any_fields(&o))

@@ -341,10 +341,10 @@ cmd_export(struct cli *c, struct options *o, struct custos_error *err)
 }
 
 int
-cmd_form(struct cli *c, struct options *o, const char *item, struct custos_error *err)
+cmd_form(struct cli *c, struct options *o, const char *item, int label, struct custos_error *err)
 {
     if (o->ledger == NULL || o->output == NULL)
-        return cli_usage(c, "form: needs -l LEDGER and -o FORM.pdf");
+        return cli_usage(c, "%s: needs -l LEDGER and -o FILE.pdf", label ? "label" : "form");
     struct custos_custody *m = NULL;
     int rc = load_model(c, o->ledger, o->checkpoint, &m, err);
     if (m == NULL)
@@ -354,7 +354,8 @@ cmd_form(struct cli *c, struct options *o, const char *item, struct custos_error
     time_t now = time(NULL);
     struct tm tm;
     strftime(generated, sizeof(generated), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-    rc = custos_custody_form_pdf(m, item, o->lang, generated, o->output, err);
+    rc = label ? custos_custody_label_pdf(m, item, o->lang, o->output, err)
+               : custos_custody_form_pdf(m, item, o->lang, generated, o->output, err);
     if (rc == CUSTOS_OK && !c->quiet) {
         if (o->json) {
             json_t *j = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:I}", "ledger", o->ledger, "output",
@@ -363,9 +364,9 @@ cmd_form(struct cli *c, struct options *o, const char *item, struct custos_error
                                   "pending_signatures", (json_int_t)m->npending);
             ledger_print_json(j);
         } else {
-            printf("%s: chain-of-custody form of case %s%s%s (%" PRIu64 " entries, head %.16s)\n",
-                   o->output, m->case_id, item ? ", item " : "", item ? item : "",
-                   m->report->entries, m->report->head);
+            printf("%s: %s of case %s%s%s (%" PRIu64 " entries, head %.16s)\n", o->output,
+                   label ? "evidence-bag label" : "chain-of-custody form", m->case_id,
+                   item ? ", item " : "", item ? item : "", m->report->entries, m->report->head);
         }
     }
     if (rc == CUSTOS_OK && status == CUSTOS_E_INCOMPLETE)

@@ -235,6 +235,26 @@ CUSTOS_API int custos_custody_form_pdf(const struct custos_custody *m, const cha
                                        struct custos_error *err);
 
 /*
+ * Writes the evidence-bag label of item as the new PDF file out (100 x 150
+ * mm): item id, case, description, make/model/serial, seal number,
+ * collection, the digests the ledger recorded (image SHA-256/MD5/SHA-1,
+ * sealed package SHA-256), the ledger id and the item's seal entry (its
+ * collect entry when it was not sealed) with its entry hash, and a QR code
+ * with the text of custos_custody_label_qr_text. Labels in lang.
+ * Returns: CUSTOS_OK; CUSTOS_E_USAGE (no such item); CUSTOS_E_IO;
+ * CUSTOS_E_REFUSED (out exists); CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_custody_label_pdf(const struct custos_custody *m, const char *item, int lang,
+                                        const char *out, struct custos_error *err);
+
+/*
+ * The text of the label's QR code: "custos-ledger LEDGER-ID entry N sha256
+ * HEX case CASE item ITEM". Returns CUSTOS_OK, or CUSTOS_E_USAGE (no such item).
+ */
+CUSTOS_API int custos_custody_label_qr_text(const struct custos_custody *m, const char *item,
+                                            char *buf, size_t len);
+
+/*
  * Renders the case as CASE/UCO JSON-LD (CASE ontology 1.x): a uco-core:Bundle
  * holding the case-investigation:Investigation, the people with their
  * roles, the items as uco-observable objects, a ProvenanceRecord per item and

@@ -88,7 +88,7 @@ done
 check "HTML zh-TW says its language" 'grep -q "<html lang=\"zh-Hant-TW\">" exp-zh/custody-report.html'
 check "the kit is the same in both languages" 'cmp -s exp/kit/case.ledger exp-zh/kit/case.ledger'
 custos-ledger show -q -l case.ledger --lang zh-TW > /dev/null 2> err; rc=$?
-check "--lang belongs to export and form" '[ $rc -eq 2 ] && grep -q "export and form" err'
+check "--lang belongs to export, form and label" '[ $rc -eq 2 ] && grep -q "export, form and label" err'
 
 # 2. The chain-of-custody form as PDF, in English and in Traditional Chinese.
 review="${CUSTOS_BUILD_ROOT:-$work}/review/custody-print"
@@ -145,6 +145,27 @@ print(sum(1 for b in parts[4] if b < 128))" "$1.title.pgm"
 zh_ink=$(ink form-zh.pdf); en_ink=$(ink form.pdf)
 check "the Chinese title is ink, glyph by glyph ($zh_ink dark pixels; 8 glyphs, > 400)" '[ "$zh_ink" -gt 400 ]'
 check "the English title is ink too ($en_ink)" '[ "$en_ink" -gt 300 ]'
+
+# 4. The evidence-bag label: every field as text, and the QR code decoded by zbarimg.
+custos-ledger label -q -l case.ledger -o none.pdf 2> err; rc=$?
+check "label needs --item" '[ $rc -eq 2 ] && [ ! -e none.pdf ]'
+custos-ledger label -q -l case.ledger --item E-1 -o label.pdf; rc=$?
+custos-ledger label -q -l case.ledger --item E-1 --lang zh-TW -o label-zh.pdf; rc2=$?
+check "label exits 0 in both languages" '[ $rc -eq 0 ] && [ $rc2 -eq 0 ]'
+seal_hash=$(hash 7)   # entry 6, the seal
+ledger_id=$(jq -r .ledger_id case.ledger 2> /dev/null | head -n 1)
+for f in label.pdf label-zh.pdf; do
+  pdftotext -layout "$f" "$f.txt" 2> /dev/null; tr -d ' \n' < "$f.txt" > "$f.flat"
+  for v in E-1 IR-2026-0310 "經理的筆記型電腦" Lenovo "ThinkPad X1" PF3ABC12 TE-008812 "三樓 3F-12 辦公室" \
+    "$(printf bag | sha256sum | cut -c1-64)" "$seal_hash"; do
+    check "$f has $v" 'has "$f.flat" "$v"'
+  done
+  pdftoppm -r 150 -png "$f" "$review/label-${f%.pdf}"
+  qr=$(zbarimg -q --raw "$review/label-${f%.pdf}-1.png" 2> /dev/null)
+  check "$f: zbarimg decodes the QR code: the seal entry and its hash" \
+    'printf "%s" "$qr" | grep -Eq "^custos-ledger [0-9a-f-]+ entry 6 sha256 $seal_hash case IR-2026-0310 item E-1$"'
+done
+check "the Chinese label has its labels" 'has label-zh.pdf.flat "封緘編號" && has label-zh.pdf.flat "證物描述"'
 
 echo "1..$n"
 [ "$failed" -eq 0 ]
