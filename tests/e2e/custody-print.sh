@@ -167,5 +167,25 @@ for f in label.pdf label-zh.pdf; do
 done
 check "the Chinese label has its labels" 'has label-zh.pdf.flat "封緘編號" && has label-zh.pdf.flat "證物描述"'
 
+# 5. A long history runs over pages: page x of y, the table head again on the next page.
+# shellcheck disable=SC2046
+{
+custos-ledger add --yes collect $L --time "$(t 17:00)" $(s2 custodian=bob) --item E-2 \
+  --description "隨身碟" --location "機房 B4"
+for k in 1 2 3 4 5 6 7 8 9 10; do
+  custos-ledger add --yes store $L --time "$(t 17:1$((k % 10)))" $(s2 custodian=bob) --item E-2 \
+    --location "證物室 櫃 $k"
+done
+}
+custos-ledger form -q -l case.ledger --item E-2 -o long.pdf; rc=$?
+check "form of a long history exits 0" '[ $rc -eq 0 ]'
+check "pdfinfo: 2 pages" '[ "$(pdfinfo long.pdf 2> /dev/null | sed -n "s/^Pages: *//p")" = 2 ]'
+pdftotext -f 1 -l 1 long.pdf p1.txt 2> /dev/null; pdftotext -f 2 -l 2 long.pdf p2.txt 2> /dev/null
+check "page 1 says Page 1 of 2" 'tr -d " \n" < p1.txt | grep -q "ItemE-2·Page1of2"'
+check "page 2 says Page 2 of 2 and repeats the table head" \
+  'tr -d " \n" < p2.txt | grep -q "Page2of2" && grep -q "Released by" p2.txt'
+check "the last store row is on the form" 'pdftotext long.pdf - 2> /dev/null | tr -d " \n" | grep -q "證物室櫃10"'
+pdftoppm -r 60 -png long.pdf "$review/form-long"
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
