@@ -153,15 +153,14 @@ custos-ledger label -q -l case.ledger --item E-1 -o label.pdf; rc=$?
 custos-ledger label -q -l case.ledger --item E-1 --lang zh-TW -o label-zh.pdf; rc2=$?
 check "label exits 0 in both languages" '[ $rc -eq 0 ] && [ $rc2 -eq 0 ]'
 seal_hash=$(hash 7)   # entry 6, the seal
-ledger_id=$(jq -r .ledger_id case.ledger 2> /dev/null | head -n 1)
 for f in label.pdf label-zh.pdf; do
   pdftotext -layout "$f" "$f.txt" 2> /dev/null; tr -d ' \n' < "$f.txt" > "$f.flat"
   for v in E-1 IR-2026-0310 "經理的筆記型電腦" Lenovo "ThinkPad X1" PF3ABC12 TE-008812 "三樓 3F-12 辦公室" \
     "$(printf bag | sha256sum | cut -c1-64)" "$seal_hash"; do
     check "$f has $v" 'has "$f.flat" "$v"'
   done
-  pdftoppm -r 150 -png "$f" "$review/label-${f%.pdf}"
-  qr=$(zbarimg -q --raw "$review/label-${f%.pdf}-1.png" 2> /dev/null)
+  pdftoppm -r 150 -png "$f" "$review/${f%.pdf}"
+  qr=$(zbarimg -q --raw "$review/${f%.pdf}-1.png" 2> /dev/null)
   check "$f: zbarimg decodes the QR code: the seal entry and its hash" \
     'printf "%s" "$qr" | grep -Eq "^custos-ledger [0-9a-f-]+ entry 6 sha256 $seal_hash case IR-2026-0310 item E-1$"'
 done
