@@ -49,6 +49,7 @@ struct exporter {
     char *root;             /* the staged top directory */
     struct custos__sb sums; /* "HEX  PATH" of every file written, for SHA256SUMS */
     struct custos_error *err;
+    int lang; /* of the custody report's labels */
 };
 
 static int
@@ -231,11 +232,11 @@ fill(struct exporter *x, const struct custos_custody *m, const char *generated)
         if ((rc = (call)) != CUSTOS_OK)                                                            \
             goto out;                                                                              \
     } while (0)
-    TRY(custos_custody_form(m, 0, generated, &s, x->err));
+    TRY(custos_custody_form_lang(m, 0, x->lang, generated, &s, x->err));
     TRY(put_str(x, "custody-report.txt", s, 0644));
     free(s);
     s = NULL;
-    TRY(custos_custody_form(m, 1, generated, &s, x->err));
+    TRY(custos_custody_form_lang(m, 1, x->lang, generated, &s, x->err));
     TRY(put_str(x, "custody-report.html", s, 0644));
     free(s);
     s = NULL;
@@ -281,6 +282,13 @@ out:
 int
 custos_custody_export(const struct custos_custody *m, const char *dir, struct custos_error *err)
 {
+    return custos_custody_export_lang(m, dir, CUSTOS_CUSTODY_LANG_EN, err);
+}
+
+int
+custos_custody_export_lang(const struct custos_custody *m, const char *dir, int lang,
+                           struct custos_error *err)
+{
     char parent[4096], generated[32];
     int rc = custos__refuse_existing(dir, err);
     if (rc != CUSTOS_OK)
@@ -293,6 +301,7 @@ custos_custody_export(const struct custos_custody *m, const char *dir, struct cu
         return rc;
     struct exporter x = {0};
     x.err = err;
+    x.lang = lang;
     size_t n = strlen(custos_staging_dir(st)) + 16;
     x.root = malloc(n);
     if (x.root == NULL) {

@@ -24,56 +24,65 @@
 #include "custos/custos.h"
 #include "custody_private.h"
 
-/* One row of the custody table. */
-struct row {
-    const struct custos_custody_event *e;
-    char released[512], received[512], witness[512];
-    const char *purpose, *seal;
-    char purpose_buf[512];
-};
-
-static void
-who(char *buf, size_t len, const struct custos_custody_party *p)
+void
+custos__custody_who(char *buf, size_t len, const struct custos_custody_party *p, int lang)
 {
     if (p == NULL) {
         snprintf(buf, len, "-");
         return;
     }
-    snprintf(buf, len, "%s (%s) key %.16s%s", p->name, p->role, p->fp,
-             p->sig == CUSTOS_CUSTODY_OWED       ? " [signature owed]"
-             : p->sig == CUSTOS_CUSTODY_ATTESTED ? " [signed late]"
-                                                 : " [signed]");
+    snprintf(buf, len, "%s (%s) %s %.16s%s", p->name, custos__tr(lang, p->role),
+             custos__tr(lang, "key"), p->fp,
+             custos__tr(lang, p->sig == CUSTOS_CUSTODY_OWED       ? " [signature owed]"
+                              : p->sig == CUSTOS_CUSTODY_ATTESTED ? " [signed late]"
+                                                                  : " [signed]"));
+}
+
+#define who(buf, len, p) custos__custody_who(buf, len, p, lang)
+#define T(s)             custos__tr(lang, (s))
+
+/* A labelled line of a custody row in the text form ("     purpose:     VALUE"). */
+static void
+trow(struct custos__sb *b, int lang, const char *label, const char *value)
+{
+    char l[128];
+    snprintf(l, sizeof(l), "%s:", T(label));
+    custos__sb_printf(b, "     %-13s%s\n", l, value);
 }
 
 /* Fills r for a change of custody; returns 0 when e is not one. */
 static int
-custody_row(const struct custos_custody_event *e, const char *location, struct row *r)
+custody_row(const struct custos_custody_event *e, const char *location,
+            struct custos__custody_row *r, int lang)
 {
     memset(r, 0, sizeof(*r));
     r->e = e;
     r->seal = custos_custody_field(e, "seal_checked");
     who(r->witness, sizeof(r->witness), custos__custody_party(e, "witness"));
+    who(r->recorder, sizeof(r->recorder), custos__custody_party(e, "recorder"));
     const char *a = e->action;
     char where[300];
-    snprintf(where, sizeof(where), "storage: %s", location ? location : "(location not recorded)");
+    snprintf(where, sizeof(where), "%s %s", custos__tr(lang, "storage:"),
+             location ? location : custos__tr(lang, "(location not recorded)"));
     if (strcmp(a, "collect") == 0) {
         const char *loc = custos_custody_field(e, "location");
-        snprintf(r->released, sizeof(r->released), "seized at %s",
-                 loc ? loc : (e->place ? e->place : "(not recorded)"));
+        snprintf(r->released, sizeof(r->released), "%s %s", custos__tr(lang, "seized at"),
+                 loc ? loc : (e->place ? e->place : custos__tr(lang, "(not recorded)")));
         who(r->received, sizeof(r->received), custos__custody_party(e, "custodian"));
-        r->purpose = "collection";
+        r->purpose = custos__tr(lang, "collection");
     } else if (strcmp(a, "transfer") == 0) {
         who(r->released, sizeof(r->released), custos__custody_party(e, "releaser"));
         who(r->received, sizeof(r->received), custos__custody_party(e, "receiver"));
         r->purpose = custos_custody_field(e, "reason");
     } else if (strcmp(a, "store") == 0) {
         who(r->released, sizeof(r->released), custos__custody_party(e, "custodian"));
-        snprintf(r->received, sizeof(r->received), "storage: %s",
+        snprintf(r->received, sizeof(r->received), "%s %s", custos__tr(lang, "storage:"),
                  custos_custody_field(e, "location"));
-        r->purpose = "storage";
+        r->purpose = custos__tr(lang, "storage");
     } else if (strcmp(a, "access") == 0) {
         int out = strcmp(custos_custody_field(e, "direction"), "out") == 0;
-        snprintf(r->purpose_buf, sizeof(r->purpose_buf), "%s: %s", out ? "check-out" : "check-in",
+        snprintf(r->purpose_buf, sizeof(r->purpose_buf), "%s: %s",
+                 custos__tr(lang, out ? "check-out" : "check-in"),
                  custos_custody_field(e, "purpose"));
         r->purpose = r->purpose_buf;
         if (out) {
@@ -84,9 +93,14 @@ custody_row(const struct custos_custody_event *e, const char *location, struct r
             snprintf(r->received, sizeof(r->received), "%s", where);
         }
     } else if (strcmp(a, "dispose") == 0) {
+        /* a vendor who already holds the item took custody at its transfer
+         * row; the destruction itself is the FINAL DISPOSAL block */
+        const struct custos_custody_party *v = custos__custody_party(e, "vendor");
+        if (v != NULL && strcmp(e->holder_before, v->fp) == 0)
+            return 0;
         who(r->released, sizeof(r->released), custos__custody_party(e, "custodian"));
         who(r->received, sizeof(r->received), custos__custody_party(e, "vendor"));
-        snprintf(r->purpose_buf, sizeof(r->purpose_buf), "disposal: %s",
+        snprintf(r->purpose_buf, sizeof(r->purpose_buf), "%s: %s", custos__tr(lang, "disposal"),
                  custos_custody_field(e, "method"));
         r->purpose = r->purpose_buf;
     } else {
@@ -96,8 +110,9 @@ custody_row(const struct custos_custody_event *e, const char *location, struct r
 }
 
 /* The rows of one item; location is tracked as the table goes. */
-static size_t
-rows_of(const struct custos_custody *m, const struct custos_custody_item *it, struct row *rows)
+size_t
+custos__custody_rows(const struct custos_custody *m, const struct custos_custody_item *it, int lang,
+                     struct custos__custody_row *rows)
 {
     size_t n = 0;
     const char *location = NULL;
@@ -105,19 +120,101 @@ rows_of(const struct custos_custody *m, const struct custos_custody_item *it, st
         const struct custos_custody_event *e = &m->events[it->events[i]];
         if (strcmp(e->action, "store") == 0 || strcmp(e->action, "collect") == 0)
             location = custos_custody_field(e, "location");
-        if (custody_row(e, location, &rows[n]))
+        if (custody_row(e, location, &rows[n], lang))
             n++;
     }
     return n;
 }
 
+/*
+ * The witness of a destruction: the dispose entry's witness party; without
+ * one, say where the witness is (custos-dispose records the entry with the
+ * vendor and custodian only, the witness signs the certificate bundle).
+ */
+void
+custos__custody_destruction_witness(char *buf, size_t len, const struct custos_custody_event *e,
+                                    int lang)
+{
+    const struct custos_custody_party *w = custos__custody_party(e, "witness");
+    const char *cert = custos_custody_field(e, "certificate");
+    const char *sha = custos_custody_field(e, "certificate_sha256");
+    if (w != NULL)
+        who(buf, len, w);
+    else if (cert != NULL)
+        snprintf(buf, len,
+                 "not a party to ledger entry %" PRIu64 "; the witness signed certificate %s%s%s%s",
+                 e->seq, cert, sha ? " (SHA-256 " : "", sha ? sha : "", sha ? ")" : "");
+    else
+        snprintf(buf, len, "none recorded in ledger entry %" PRIu64, e->seq);
+}
+
+/* A note entry as one line: when, who and what, with its entry and hash. */
+static void
+note_line(char *buf, size_t len, const struct custos_custody_event *e, int lang)
+{
+    char when[128], by[512];
+    custos__custody_when(e, when, sizeof(when));
+    who(by, sizeof(by), custos__custody_party(e, "author"));
+    snprintf(buf, len, "entry %" PRIu64 ", %s, by %s: %s", e->seq, when, by,
+             custos_custody_field(e, "text") ? custos_custody_field(e, "text") : "");
+}
+
+static size_t
+count_notes(const struct custos_custody *m, const struct custos_custody_item *it)
+{
+    size_t n = 0;
+    if (it != NULL) {
+        for (size_t i = 0; i < it->nevents; i++)
+            n += strcmp(m->events[it->events[i]].action, "note") == 0;
+    } else {
+        for (size_t i = 0; i < m->nevents; i++)
+            n += strcmp(m->events[i].action, "note") == 0 && m->events[i].item == NULL;
+    }
+    return n;
+}
+
+/* The i-th note of item it (or of the case when it is NULL), or NULL. */
+static const struct custos_custody_event *
+nth_note(const struct custos_custody *m, const struct custos_custody_item *it, size_t k)
+{
+    size_t n = it != NULL ? it->nevents : m->nevents;
+    for (size_t i = 0; i < n; i++) {
+        const struct custos_custody_event *e =
+            it != NULL ? &m->events[it->events[i]] : &m->events[i];
+        if (strcmp(e->action, "note") == 0 && (it != NULL || e->item == NULL) && k-- == 0)
+            return e;
+    }
+    return NULL;
+}
+
+static void
+text_notes(struct custos__sb *b, const struct custos_custody *m,
+           const struct custos_custody_item *it, int lang)
+{
+    size_t n = count_notes(m, it);
+    if (n == 0)
+        return;
+    custos__sb_puts(b, T(it != NULL ? "\n  NOTES\n" : "NOTES ON THE CASE\n"));
+    for (size_t k = 0; k < n; k++) {
+        const struct custos_custody_event *e = nth_note(m, it, k);
+        char line[6000];
+        note_line(line, sizeof(line), e, lang);
+        custos__sb_printf(b, "  -- %s\n     entry hash:  %s\n", line, e->sha256);
+    }
+    if (it == NULL)
+        custos__sb_printf(b, "\n");
+}
+
+/* Lines for the handwritten signatures of whoever certifies the paper copy. */
+static const char *const signers[] = {"Prepared by (custodian)", "Reviewed by (witness/legal)"};
+
 static void
 text_item(struct custos__sb *b, const struct custos_custody *m,
-          const struct custos_custody_item *it)
+          const struct custos_custody_item *it, int lang)
 {
     custos__sb_printf(
         b, "\n==============================================================================\n");
-    custos__sb_printf(b, "ITEM %s\n", it->id);
+    custos__sb_printf(b, "%s %s\n", T("ITEM"), it->id);
     custos__sb_printf(b, "  Description:   %s\n", it->description ? it->description : "-");
     custos__sb_printf(b, "  Make:          %s\n", it->make ? it->make : "-");
     custos__sb_printf(b, "  Model:         %s\n", it->model ? it->model : "-");
@@ -151,33 +248,34 @@ text_item(struct custos__sb *b, const struct custos_custody *m,
                                                                 : "");
         }
     }
-    custos__sb_printf(b, "\n  CHAIN OF CUSTODY\n");
-    struct row *rows = calloc(it->nevents ? it->nevents : 1, sizeof(*rows));
+    custos__sb_puts(b, T("\n  CHAIN OF CUSTODY\n"));
+    struct custos__custody_row *rows = calloc(it->nevents ? it->nevents : 1, sizeof(*rows));
     if (rows == NULL) {
         b->oom = 1;
         return;
     }
-    size_t n = rows_of(m, it, rows);
+    size_t n = custos__custody_rows(m, it, lang, rows);
     for (size_t i = 0; i < n; i++) {
-        const struct row *r = &rows[i];
+        const struct custos__custody_row *r = &rows[i];
         char when[128];
         custos__custody_when(r->e, when, sizeof(when));
         custos__sb_printf(b, "  -- No. %zu  entry %" PRIu64 "  %s\n", i + 1, r->e->seq, when);
-        custos__sb_printf(b, "     released by: %s\n", r->released);
-        custos__sb_printf(b, "     received by: %s\n", r->received);
-        custos__sb_printf(b, "     purpose:     %s\n", r->purpose ? r->purpose : "-");
-        custos__sb_printf(b, "     seal:        %s\n", r->seal ? r->seal : "-");
-        custos__sb_printf(b, "     witness:     %s\n", r->witness);
-        custos__sb_printf(b, "     entry hash:  %s\n", r->e->sha256);
+        trow(b, lang, "released by", r->released);
+        trow(b, lang, "received by", r->received);
+        trow(b, lang, "purpose", r->purpose ? r->purpose : "-");
+        trow(b, lang, "seal", r->seal ? r->seal : "-");
+        trow(b, lang, "witness", r->witness);
+        trow(b, lang, "recorded by", r->recorder);
+        trow(b, lang, "entry hash", r->e->sha256);
     }
     free(rows);
-    custos__sb_printf(b, "\n  FINAL DISPOSAL\n");
+    custos__sb_puts(b, T("\n  FINAL DISPOSAL\n"));
     if (it->disposed != CUSTOS_CUSTODY_NONE) {
         const struct custos_custody_event *e = &m->events[it->disposed];
         char w[512];
         custos__sb_printf(b, "     action:      destroyed (entry %" PRIu64 ", %s)\n", e->seq,
                           e->time);
-        custos__sb_printf(b, "     method:      %s\n", custos_custody_field(e, "method"));
+        trow(b, lang, "method", custos_custody_field(e, "method"));
         custos__sb_printf(
             b, "     certificate: %s%s%s\n",
             custos_custody_field(e, "certificate") ? custos_custody_field(e, "certificate") : "-",
@@ -186,24 +284,28 @@ text_item(struct custos__sb *b, const struct custos_custody *m,
                 ? custos_custody_field(e, "certificate_sha256")
                 : "");
         who(w, sizeof(w), custos__custody_party(e, "vendor"));
-        custos__sb_printf(b, "     vendor:      %s\n", w);
+        trow(b, lang, "vendor", w);
         who(w, sizeof(w), custos__custody_party(e, "custodian"));
-        custos__sb_printf(b, "     authority:   %s\n", w);
-        who(w, sizeof(w), custos__custody_party(e, "witness"));
+        trow(b, lang, "authority", w);
+        custos__custody_destruction_witness(w, sizeof(w), e, lang);
         custos__sb_printf(b, "     witness to destruction: %s\n", w);
+        who(w, sizeof(w), custos__custody_party(e, "recorder"));
+        trow(b, lang, "recorded by", w);
+        trow(b, lang, "entry hash", e->sha256);
     } else {
         const struct custos_custody_person *h = custos_custody_person(m, it->holder);
         custos__sb_printf(b, "     none: the item is held by %s (key %.16s)%s%s\n",
                           h ? h->name : "an unknown key", it->holder, it->location ? " at " : "",
                           it->location ? it->location : "");
     }
+    text_notes(b, m, it, lang);
 }
 
 static void
-text_form(struct custos__sb *b, const struct custos_custody *m, const char *generated)
+text_form(struct custos__sb *b, const struct custos_custody *m, const char *generated, int lang)
 {
     const struct custos_ledger_report *r = m->report;
-    custos__sb_printf(b, "CHAIN OF CUSTODY FORM (all times UTC)\n");
+    custos__sb_printf(b, "%s\n", T("CHAIN OF CUSTODY FORM (all times UTC)"));
     custos__sb_printf(b, "Case %s (incident level %d)\n\n", m->case_id, m->level);
     custos__sb_printf(b, "  Authorisation:   %s\n", m->authorisation);
     custos__sb_printf(b, "  Opened:          %s%s%s\n", m->opened, m->place ? " at " : "",
@@ -219,7 +321,7 @@ text_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
     custos__sb_printf(b, "  Ledger:          %s (%" PRIu64 " entries)\n", m->ledger_id, r->entries);
     custos__sb_printf(b, "  Generated:       %s by custos %s\n", generated, custos_version());
 
-    custos__sb_printf(b, "\nPARTICIPANTS (names and keys as enrolled in the ledger)\n");
+    custos__sb_puts(b, T("\nPARTICIPANTS (names and keys as enrolled in the ledger)\n"));
     for (size_t i = 0; i < m->npeople; i++) {
         const struct custos_custody_person *p = &m->people[i];
         custos__sb_printf(b, "  %s, %s%s%s\n    key %s\n    enrolled at entry %" PRIu64 " (%s)%s\n",
@@ -228,17 +330,18 @@ text_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
                           p->enrolled_time, p->revoked != CUSTOS_CUSTODY_NONE ? ", REVOKED" : "");
     }
     for (size_t i = 0; i < m->nitems; i++)
-        text_item(b, m, &m->items[i]);
+        text_item(b, m, &m->items[i], lang);
     custos__sb_printf(
         b, "\n==============================================================================\n");
+    text_notes(b, m, NULL, lang);
     if (m->npending > 0) {
-        custos__sb_printf(b, "SIGNATURES STILL OWED\n");
+        custos__sb_printf(b, "%s\n", T("SIGNATURES STILL OWED"));
         for (size_t i = 0; i < m->npending; i++)
             custos__sb_printf(b, "  entry %" PRIu64 ": %s %s (key %.16s)\n", m->pending[i].seq,
                               m->pending[i].as, m->pending[i].name, m->pending[i].fp);
         custos__sb_printf(b, "\n");
     }
-    custos__sb_printf(b, "INTEGRITY (write these on the signed paper copy)\n");
+    custos__sb_printf(b, "%s\n", T("INTEGRITY (write these on the signed paper copy)"));
     custos__sb_printf(b, "  Ledger entries:  %" PRIu64 "\n", r->entries);
     custos__sb_printf(b, "  Ledger head:     %s\n", r->head);
     custos__sb_printf(b, "  Merkle root:     %s\n", r->root_b64);
@@ -254,6 +357,12 @@ text_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
     custos__sb_printf(b,
                       "\n  Check this form against the ledger with the verification kit in kit/\n"
                       "  (see kit/README.txt); every row names its ledger entry.\n");
+    custos__sb_puts(b, T("\nSIGNATURES (by hand on the paper copy)\n"));
+    for (size_t i = 0; i < sizeof(signers) / sizeof(signers[0]); i++)
+        custos__sb_printf(b,
+                          "\n  %s\n  %s: ______________________________  "
+                          "%s: ____________\n  %s: _________________________\n",
+                          T(signers[i]), T("Name"), T("Date"), T("Signature"));
 }
 
 static void
@@ -273,12 +382,35 @@ html_kv(struct custos__sb *b, const char *k, const char *v)
 }
 
 static void
-html_form(struct custos__sb *b, const struct custos_custody *m, const char *generated)
+html_notes(struct custos__sb *b, const struct custos_custody *m,
+           const struct custos_custody_item *it, int lang)
+{
+    size_t n = count_notes(m, it);
+    if (n == 0)
+        return;
+    if (it == NULL)
+        custos__sb_printf(b, "<h2>%s</h2>\n", T("Notes on the case"));
+    custos__sb_printf(b, "<table>\n<tr><th>%s</th><th>%s</th></tr>\n",
+                      T(it != NULL ? "Notes" : "Note"), T("Entry SHA-256"));
+    for (size_t k = 0; k < n; k++) {
+        const struct custos_custody_event *e = nth_note(m, it, k);
+        char line[6000];
+        note_line(line, sizeof(line), e, lang);
+        custos__sb_puts(b, "<tr>");
+        html_cell(b, line);
+        custos__sb_printf(b, "<td class=\"mono\">%s</td></tr>\n", e->sha256);
+    }
+    custos__sb_puts(b, "</table>\n");
+}
+
+static void
+html_form(struct custos__sb *b, const struct custos_custody *m, const char *generated, int lang)
 {
     const struct custos_ledger_report *r = m->report;
     char buf[1024];
-    custos__sb_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                       "<title>Chain of custody: ");
+    custos__sb_printf(b, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n",
+                      lang == CUSTOS_CUSTODY_LANG_ZH_TW ? "zh-Hant-TW" : "en");
+    custos__sb_printf(b, "<title>%s ", T("Chain of custody:"));
     custos__sb_html(b, m->case_id);
     custos__sb_puts(
         b, "</title>\n<style>\n"
@@ -287,29 +419,31 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
            "table{border-collapse:collapse;width:100%;margin:.5em 0 1em}\n"
            "th,td{border:1px solid #000;padding:3px 5px;text-align:left;vertical-align:top}\n"
            "th{background:#eee}.mono{font-family:monospace;font-size:9pt;word-break:break-all}\n"
-           "@media print{h2{page-break-before:auto}}\n"
+           "tr{page-break-inside:avoid;break-inside:avoid}\n"
+           ".sig td{height:3em}\n"
+           "@media print{h2{page-break-before:auto;page-break-after:avoid}body{margin:0}}\n"
            "</style>\n</head>\n<body>\n");
-    custos__sb_puts(b, "<h1>Chain of custody form: case ");
+    custos__sb_printf(b, "<h1>%s ", T("Chain of custody form: case"));
     custos__sb_html(b, m->case_id);
     custos__sb_puts(b, "</h1>\n<table>\n");
     snprintf(buf, sizeof(buf), "%d", m->level);
-    html_kv(b, "Incident level", buf);
-    html_kv(b, "Authorisation", m->authorisation);
+    html_kv(b, T("Incident level"), buf);
+    html_kv(b, T("Authorisation"), m->authorisation);
     snprintf(buf, sizeof(buf), "%s%s%s", m->opened, m->place ? " at " : "",
              m->place ? m->place : "");
-    html_kv(b, "Opened", buf);
-    html_kv(b, "Report due (UTC)", m->report_due);
-    html_kv(b, "Recovery due (UTC)", m->recovery_due);
+    html_kv(b, T("Opened"), buf);
+    html_kv(b, T("Report due (UTC)"), m->report_due);
+    html_kv(b, T("Recovery due (UTC)"), m->recovery_due);
     if (m->closed != CUSTOS_CUSTODY_NONE)
         snprintf(buf, sizeof(buf), "%s: %s", m->closed_time,
                  m->close_reason ? m->close_reason : "");
     else
         snprintf(buf, sizeof(buf), "no (the case is open)");
-    html_kv(b, "Closed", buf);
+    html_kv(b, T("Closed"), buf);
     snprintf(buf, sizeof(buf), "%s (%" PRIu64 " entries)", m->ledger_id, r->entries);
-    html_kv(b, "Ledger", buf);
+    html_kv(b, T("Ledger"), buf);
     snprintf(buf, sizeof(buf), "%s by custos %s", generated, custos_version());
-    html_kv(b, "Generated", buf);
+    html_kv(b, T("Generated"), buf);
     custos__sb_puts(b, "</table>\n<h2>Participants</h2>\n<table>\n<tr><th>Name</th><th>Role</th>"
                        "<th>Organisation</th><th>Key fingerprint (SHA-256)</th><th>Enrolled</th>"
                        "<th>Revoked</th></tr>\n");
@@ -331,16 +465,16 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
     custos__sb_puts(b, "</table>\n");
     for (size_t k = 0; k < m->nitems; k++) {
         const struct custos_custody_item *it = &m->items[k];
-        custos__sb_puts(b, "<h2>Item ");
+        custos__sb_printf(b, "<h2>%s ", T("Item"));
         custos__sb_html(b, it->id);
         custos__sb_puts(b, "</h2>\n<table>\n");
-        html_kv(b, "Description", it->description);
-        html_kv(b, "Make", it->make);
-        html_kv(b, "Model", it->model);
-        html_kv(b, "Serial number", it->serial);
+        html_kv(b, T("Description"), it->description);
+        html_kv(b, T("Make"), it->make);
+        html_kv(b, T("Model"), it->model);
+        html_kv(b, T("Serial number"), it->serial);
         snprintf(buf, sizeof(buf), "%s at %s (entry %" PRIu64 ")", it->collected_time,
                  it->collected_at ? it->collected_at : "-", it->collected);
-        html_kv(b, "Collected", buf);
+        html_kv(b, T("Collected"), buf);
         for (size_t i = 0; i < it->nevents; i++) {
             const struct custos_custody_event *e = &m->events[it->events[i]];
             if (strcmp(e->action, "acquire") == 0 || strcmp(e->action, "seal") == 0 ||
@@ -355,19 +489,22 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
                 custos__sb_puts(b, "</td></tr>\n");
             }
         }
-        custos__sb_puts(b, "</table>\n<table>\n<tr><th>No.</th><th>Entry</th><th>Date/time"
-                           "</th><th>Released by</th><th>Received by</th><th>Purpose</th>"
-                           "<th>Seal</th><th>Witness</th></tr>\n");
-        struct row *rows = calloc(it->nevents ? it->nevents : 1, sizeof(*rows));
+        static const char *const ch[] = {"No.",         "Entry",        "Date/time", "Released by",
+                                         "Received by", "Purpose",      "Seal",      "Witness",
+                                         "Recorded by", "Entry SHA-256"};
+        custos__sb_puts(b, "</table>\n<table>\n<tr>");
+        for (size_t i = 0; i < 10; i++)
+            custos__sb_printf(b, "<th>%s</th>", T(ch[i]));
+        custos__sb_puts(b, "</tr>\n");
+        struct custos__custody_row *rows = calloc(it->nevents ? it->nevents : 1, sizeof(*rows));
         if (rows == NULL) {
             b->oom = 1;
             return;
         }
-        size_t n = rows_of(m, it, rows);
+        size_t n = custos__custody_rows(m, it, lang, rows);
         for (size_t i = 0; i < n; i++) {
-            const struct row *rw = &rows[i];
-            custos__sb_printf(b, "<tr><td>%zu</td><td title=\"%s\">%" PRIu64 "</td>", i + 1,
-                              rw->e->sha256, rw->e->seq);
+            const struct custos__custody_row *rw = &rows[i];
+            custos__sb_printf(b, "<tr><td>%zu</td><td>%" PRIu64 "</td>", i + 1, rw->e->seq);
             char when[128];
             custos__custody_when(rw->e, when, sizeof(when));
             html_cell(b, when);
@@ -376,6 +513,8 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
             html_cell(b, rw->purpose);
             html_cell(b, rw->seal);
             html_cell(b, rw->witness);
+            html_cell(b, rw->recorder);
+            custos__sb_printf(b, "<td class=\"mono\">%s</td>", rw->e->sha256);
             custos__sb_puts(b, "</tr>\n");
         }
         free(rows);
@@ -383,26 +522,32 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
         if (it->disposed != CUSTOS_CUSTODY_NONE) {
             const struct custos_custody_event *e = &m->events[it->disposed];
             snprintf(buf, sizeof(buf), "destroyed, entry %" PRIu64 ", %s", e->seq, e->time);
-            html_kv(b, "Final disposal", buf);
-            html_kv(b, "Method", custos_custody_field(e, "method"));
-            html_kv(b, "Certificate", custos_custody_field(e, "certificate"));
-            html_kv(b, "Certificate SHA-256", custos_custody_field(e, "certificate_sha256"));
+            html_kv(b, T("Final disposal"), buf);
+            html_kv(b, T("Method"), custos_custody_field(e, "method"));
+            html_kv(b, T("Certificate"), custos_custody_field(e, "certificate"));
+            html_kv(b, T("Certificate SHA-256"), custos_custody_field(e, "certificate_sha256"));
             who(buf, sizeof(buf), custos__custody_party(e, "vendor"));
-            html_kv(b, "Vendor", buf);
+            html_kv(b, T("Vendor"), buf);
             who(buf, sizeof(buf), custos__custody_party(e, "custodian"));
-            html_kv(b, "Disposal authority", buf);
-            who(buf, sizeof(buf), custos__custody_party(e, "witness"));
-            html_kv(b, "Witness to destruction", buf);
+            html_kv(b, T("Disposal authority"), buf);
+            custos__custody_destruction_witness(buf, sizeof(buf), e, lang);
+            html_kv(b, T("Witness to destruction"), buf);
+            who(buf, sizeof(buf), custos__custody_party(e, "recorder"));
+            html_kv(b, T("Recorded by"), buf);
+            custos__sb_printf(b, "<tr><th>%s</th><td class=\"mono\">%s</td></tr>\n",
+                              T("Entry SHA-256"), e->sha256);
         } else {
             snprintf(buf, sizeof(buf), "none: held by %s (key %.16s)%s%s",
                      custos__custody_name(m, it->holder), it->holder, it->location ? " at " : "",
                      it->location ? it->location : "");
-            html_kv(b, "Final disposal", buf);
+            html_kv(b, T("Final disposal"), buf);
         }
         custos__sb_puts(b, "</table>\n");
+        html_notes(b, m, it, lang);
     }
+    html_notes(b, m, NULL, lang);
     if (m->npending > 0) {
-        custos__sb_puts(b, "<h2>Signatures still owed</h2>\n<ul>\n");
+        custos__sb_printf(b, "<h2>%s</h2>\n<ul>\n", T("Signatures still owed"));
         for (size_t i = 0; i < m->npending; i++) {
             snprintf(buf, sizeof(buf), "entry %" PRIu64 ": %s %s (key %.16s)", m->pending[i].seq,
                      m->pending[i].as, m->pending[i].name, m->pending[i].fp);
@@ -412,38 +557,53 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
         }
         custos__sb_puts(b, "</ul>\n");
     }
-    custos__sb_puts(b, "<h2>Integrity</h2>\n<table>\n");
+    custos__sb_printf(b, "<h2>%s</h2>\n<table>\n", T("Integrity"));
     snprintf(buf, sizeof(buf), "%" PRIu64, r->entries);
-    html_kv(b, "Ledger entries", buf);
-    custos__sb_printf(b, "<tr><th>Ledger head</th><td class=\"mono\">%s</td></tr>\n", r->head);
-    custos__sb_printf(b, "<tr><th>Merkle root</th><td class=\"mono\">%s</td></tr>\n", r->root_b64);
+    html_kv(b, T("Ledger entries"), buf);
+    custos__sb_printf(b, "<tr><th>%s</th><td class=\"mono\">%s</td></tr>\n", T("Ledger head"),
+                      r->head);
+    custos__sb_printf(b, "<tr><th>%s</th><td class=\"mono\">%s</td></tr>\n", T("Merkle root"),
+                      r->root_b64);
     if (r->checkpoint_checked) {
         snprintf(buf, sizeof(buf),
                  "%" PRIu64 " entries, signed by %s (kit/checkpoint.note, "
                  "SHA-256 %s)",
                  r->checkpoint_size, r->checkpoint_signers, m->checkpoint_sha256);
-        html_kv(b, "Checkpoint", buf);
+        html_kv(b, T("Checkpoint"), buf);
     } else {
-        html_kv(b, "Checkpoint", "none was given to the export");
+        html_kv(b, T("Checkpoint"), "none was given to the export");
     }
     snprintf(buf, sizeof(buf), "%s, %" PRIu64 " signatures",
              r->status == CUSTOS_OK ? "OK" : "OK, signatures owed", r->signatures);
-    html_kv(b, "Verified", buf);
+    html_kv(b, T("Verified"), buf);
     custos__sb_puts(b, "</table>\n<p>Check this form against the ledger with the verification kit "
                        "in <code>kit/</code> (see <code>kit/README.txt</code>); every row names "
-                       "its ledger entry, and its entry hash is shown when you point at the "
-                       "entry number.</p>\n</body>\n</html>\n");
+                       "its ledger entry and shows its entry hash.</p>\n");
+    custos__sb_printf(b,
+                      "<h2>%s</h2>\n<table class=\"sig\">\n<tr><th></th><th>%s</th>"
+                      "<th>%s</th><th>%s</th></tr>\n",
+                      T("Signatures"), T("Name"), T("Date"), T("Signature"));
+    for (size_t i = 0; i < sizeof(signers) / sizeof(signers[0]); i++)
+        custos__sb_printf(b, "<tr><th>%s</th><td></td><td></td><td></td></tr>\n", T(signers[i]));
+    custos__sb_puts(b, "</table>\n</body>\n</html>\n");
 }
 
 int
 custos_custody_form(const struct custos_custody *m, int html, const char *generated, char **out,
                     struct custos_error *err)
 {
+    return custos_custody_form_lang(m, html, CUSTOS_CUSTODY_LANG_EN, generated, out, err);
+}
+
+int
+custos_custody_form_lang(const struct custos_custody *m, int html, int lang, const char *generated,
+                         char **out, struct custos_error *err)
+{
     struct custos__sb b = {0};
     if (html)
-        html_form(&b, m, generated);
+        html_form(&b, m, generated, lang);
     else
-        text_form(&b, m, generated);
+        text_form(&b, m, generated, lang);
     *out = custos__sb_take(&b);
     if (*out == NULL)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, m->path, "out of memory");

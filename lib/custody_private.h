@@ -33,6 +33,28 @@ void custos__custody_when(const struct custos_custody_event *e, char *buf, size_
 char *custos__custody_sentence(const struct custos_custody *m,
                                const struct custos_custody_event *e);
 
+/* One change of custody, as a row of the custody form. */
+struct custos__custody_row {
+    const struct custos_custody_event *e;
+    char released[512], received[512], witness[512], recorder[512];
+    const char *purpose, *seal;
+    char purpose_buf[512];
+};
+
+/* Fills rows (room for it->nevents) with the changes of custody of it; returns how many. */
+size_t custos__custody_rows(const struct custos_custody *m, const struct custos_custody_item *it,
+                            int lang, struct custos__custody_row *rows);
+
+/* A party as "NAME (ROLE) key 16HEX [signed]", or "-" for NULL. */
+void custos__custody_who(char *buf, size_t len, const struct custos_custody_party *p, int lang);
+
+/* The witness to the destruction e records, or where the witness signed (the certificate). */
+void custos__custody_destruction_witness(char *buf, size_t len,
+                                         const struct custos_custody_event *e, int lang);
+
+/* en in language lang (CUSTOS_CUSTODY_LANG_*): the Chinese when the table has it, else en. */
+const char *custos__tr(int lang, const char *en);
+
 /* The verification kit, embedded at build time by lib/gen-kit.py. */
 extern const char custos__kit_ledger_md[];
 extern const char custos__kit_key_md[];

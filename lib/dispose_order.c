@@ -3,8 +3,8 @@
  * dispose_order.c: the owner's disposal order
  * (docs/formats/destruction-proof.md, "The order").
  *
- * The order is built from the case ledger, which is first verified in full
- * and then read entry by entry into a small state (enrolled keys,
+ * The order is built from the case ledger: the entries verification
+ * replays are read into a small state (enrolled keys,
  * revocations, items with their details, seals, holder, transfers): only
  * items the owner holds, collected and not yet disposed of, go to a vendor
  * enrolled as one. The order names who may sign the vendor's certificate
@@ -51,112 +51,101 @@ key_json(const struct custos_key *k, const char *extra_key, const char *extra_va
 
 /* ---- the case ledger, read into a state ---- */
 
-/* Verifies the ledger in full, then reads it entry by entry (dispose_private.h). */
+static const char *
+or_empty(const char *s)
+{
+    return s != NULL ? s : "";
+}
+
+/* One verified entry into the state (custos_ledger_entry_fn): the bytes verify replayed. */
+static int
+take_entry(void *ctx, const struct custos_ledger_entry *e, struct custos_error *err)
+{
+    json_t *st = ctx;
+    json_t *keys = json_object_get(st, "keys"), *items = json_object_get(st, "items");
+    const char *action = e->action, *item = e->item;
+    const char *as_key[2] = {NULL, NULL}; /* custodian, receiver */
+    for (size_t i = 0; i < e->nparties; i++) {
+        const struct custos_ledger_entry_party *p = &e->parties[i];
+        if (p->pub != NULL && p->role != NULL && p->fp != NULL &&
+            json_object_set_new(keys, p->fp,
+                                json_pack("{s:s,s:s,s:s,s:b}", "name", or_empty(p->name), "role",
+                                          p->role, "pub", p->pub, "revoked", 0)) != 0)
+            return custos__dispose_nomem(err);
+        if (p->as != NULL && strcmp(p->as, "custodian") == 0)
+            as_key[0] = p->fp;
+        if (p->as != NULL && strcmp(p->as, "receiver") == 0)
+            as_key[1] = p->fp;
+    }
+    json_t *it = item != NULL ? json_object_get(items, item) : NULL;
+    int bad = 0;
+    if (strcmp(action, CUSTOS_ACTION_OPEN) == 0) {
+        bad = json_object_set_new(st, "ledger",
+                                  json_string(or_empty(custos_ledger_entry_field(e, "ledger")))) ||
+              json_object_set_new(st, "case",
+                                  json_string(or_empty(custos_ledger_entry_field(e, "case"))));
+    } else if (strcmp(action, CUSTOS_ACTION_REVOKE) == 0) {
+        json_t *k = json_object_get(keys, or_empty(custos_ledger_entry_field(e, "key")));
+        if (k != NULL)
+            bad = json_object_set_new(k, "revoked", json_true());
+    } else if (strcmp(action, CUSTOS_ACTION_COLLECT) == 0 && item != NULL) {
+        bad = json_object_set_new(
+            items, item,
+            json_pack("{s:s,s:s,s:s,s:s,s:s,s:[],s:s,s:b}", "description",
+                      or_empty(custos_ledger_entry_field(e, "description")), "make",
+                      or_empty(custos_ledger_entry_field(e, "make")), "model",
+                      or_empty(custos_ledger_entry_field(e, "model")), "serial",
+                      or_empty(custos_ledger_entry_field(e, "serial")), "size", "", "seals",
+                      "holder", or_empty(as_key[0]), "disposed", 0));
+    } else if (strcmp(action, CUSTOS_ACTION_ACQUIRE) == 0 && it != NULL) {
+        /* An integer field comes in decimal, as the ledger holds it. */
+        bad = json_object_set_new(it, "size",
+                                  json_string(or_empty(custos_ledger_entry_field(e, "size"))));
+    } else if (strcmp(action, CUSTOS_ACTION_SEAL) == 0 && it != NULL) {
+        bad = json_array_append_new(json_object_get(it, "seals"),
+                                    json_string(or_empty(custos_ledger_entry_field(e, "seal"))));
+    } else if (strcmp(action, CUSTOS_ACTION_TRANSFER) == 0 && it != NULL) {
+        bad = json_object_set_new(it, "holder", json_string(or_empty(as_key[1])));
+    } else if (strcmp(action, CUSTOS_ACTION_DISPOSE) == 0 && it != NULL) {
+        bad = json_object_set_new(it, "disposed", json_true());
+    }
+    char seq[32];
+    snprintf(seq, sizeof(seq), "%llu", (unsigned long long)e->seq);
+    if (bad || json_object_set_new(json_object_get(st, "entries"), seq,
+                                   json_pack("{s:s,s:s,s:s,s:s}", "action", action, "item",
+                                             or_empty(item), "receiver", or_empty(as_key[1]),
+                                             "time", or_empty(e->time))) != 0)
+        return custos__dispose_nomem(err);
+    return CUSTOS_OK;
+}
+
+/*
+ * Verifies the ledger and builds the state from the entries as verification
+ * replays them (dispose_private.h): one reading, so the state describes
+ * exactly the bytes that verified, and no second interpretation of the file.
+ */
 int
 custos__dispose_ledger_state(const char *path, json_t **out, struct custos_error *err)
 {
     *out = NULL;
+    json_t *st =
+        json_pack("{s:s,s:s,s:{},s:{},s:{}}", "ledger", "", "case", "", "keys", "items", "entries");
+    if (st == NULL)
+        return custos__dispose_nomem(err);
     struct custos_ledger_report *rep = NULL;
-    int rc = custos_ledger_verify(path, NULL, NULL, &rep, err);
-    if (rep == NULL)
+    int rc = custos_ledger_verify_each(path, NULL, 0, NULL, take_entry, st, &rep, err);
+    if (rep == NULL) {
+        json_decref(st);
         return rc;
+    }
     if (rc != CUSTOS_OK && rc != CUSTOS_E_INCOMPLETE) {
         rc = custos_error_set(err, rc, 0, path, "%s",
                               rep->nfindings > 0 ? rep->findings[0].message : "does not verify");
         custos_ledger_report_free(rep);
-        return rc;
-    }
-    custos_ledger_report_free(rep);
-    FILE *f = fopen(path, "re");
-    if (f == NULL)
-        return custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot open");
-    json_t *st =
-        json_pack("{s:s,s:s,s:{},s:{},s:{}}", "ledger", "", "case", "", "keys", "items", "entries");
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    rc = st != NULL ? CUSTOS_OK : custos__dispose_nomem(err);
-    while (rc == CUSTOS_OK && (n = getline(&line, &cap, f)) > 0) {
-        char *tab = memchr(line, '\t', (size_t)n);
-        size_t blen = tab != NULL ? (size_t)(tab - line) : (size_t)n;
-        json_t *e = json_loadb(line, blen, 0, NULL);
-        if (!json_is_object(e)) {
-            json_decref(e);
-            continue; /* a torn tail: verify reported it */
-        }
-        const char *action = custos__jstr0(e, "action");
-        const char *item = custos__jstr(e, "item");
-        json_t *parties = json_object_get(e, "parties");
-        json_t *keys = json_object_get(st, "keys"), *items = json_object_get(st, "items");
-        size_t i;
-        json_t *p;
-        json_array_foreach(parties, i, p)
-        {
-            if (custos__jstr(p, "pub") != NULL && custos__jstr(p, "role") != NULL &&
-                custos__jstr(p, "key") != NULL)
-                json_object_set_new(keys, custos__jstr(p, "key"),
-                                    json_pack("{s:s,s:s,s:s,s:b}", "name", custos__jstr0(p, "name"),
-                                              "role", custos__jstr(p, "role"), "pub",
-                                              custos__jstr(p, "pub"), "revoked", 0));
-        }
-        const char *as_key[2] = {NULL, NULL}; /* custodian, receiver */
-        json_array_foreach(parties, i, p)
-        {
-            if (strcmp(custos__jstr0(p, "as"), "custodian") == 0)
-                as_key[0] = custos__jstr(p, "key");
-            if (strcmp(custos__jstr0(p, "as"), "receiver") == 0)
-                as_key[1] = custos__jstr(p, "key");
-        }
-        json_t *it = item != NULL ? json_object_get(items, item) : NULL;
-        if (strcmp(action, CUSTOS_ACTION_OPEN) == 0) {
-            json_object_set_new(st, "ledger", json_string(custos__jstr0(e, "ledger")));
-            json_object_set_new(st, "case", json_string(custos__jstr0(e, "case")));
-        } else if (strcmp(action, CUSTOS_ACTION_REVOKE) == 0) {
-            json_t *k = json_object_get(keys, custos__jstr0(e, "key"));
-            if (k != NULL)
-                json_object_set_new(k, "revoked", json_true());
-        } else if (strcmp(action, CUSTOS_ACTION_COLLECT) == 0 && item != NULL) {
-            json_object_set_new(items, item,
-                                json_pack("{s:s,s:s,s:s,s:s,s:s,s:[],s:s,s:b}", "description",
-                                          custos__jstr0(e, "description"), "make",
-                                          custos__jstr0(e, "make"), "model",
-                                          custos__jstr0(e, "model"), "serial",
-                                          custos__jstr0(e, "serial"), "size", "", "seals", "holder",
-                                          as_key[0] != NULL ? as_key[0] : "", "disposed", 0));
-        } else if (strcmp(action, CUSTOS_ACTION_ACQUIRE) == 0 && it != NULL) {
-            json_t *sz = json_object_get(e, "size");
-            char buf[32] = "";
-            if (json_is_integer(sz))
-                snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(sz));
-            else if (json_is_string(sz))
-                snprintf(buf, sizeof(buf), "%s", json_string_value(sz));
-            json_object_set_new(it, "size", json_string(buf));
-        } else if (strcmp(action, CUSTOS_ACTION_SEAL) == 0 && it != NULL) {
-            json_array_append_new(json_object_get(it, "seals"),
-                                  json_string(custos__jstr0(e, "seal")));
-        } else if (strcmp(action, CUSTOS_ACTION_TRANSFER) == 0 && it != NULL) {
-            json_object_set_new(it, "holder", json_string(as_key[1] != NULL ? as_key[1] : ""));
-        } else if (strcmp(action, CUSTOS_ACTION_DISPOSE) == 0 && it != NULL) {
-            json_object_set_new(it, "disposed", json_true());
-        }
-        char seq[32];
-        snprintf(seq, sizeof(seq), "%lld",
-                 (long long)json_integer_value(json_object_get(e, "seq")));
-        json_object_set_new(json_object_get(st, "entries"), seq,
-                            json_pack("{s:s,s:s,s:s,s:s}", "action", action, "item",
-                                      item != NULL ? item : "", "receiver",
-                                      as_key[1] != NULL ? as_key[1] : "", "time",
-                                      custos__jstr0(e, "time")));
-        json_decref(e);
-    }
-    if (rc == CUSTOS_OK && ferror(f))
-        rc = custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot read");
-    free(line);
-    fclose(f);
-    if (rc != CUSTOS_OK) {
         json_decref(st);
         return rc;
     }
+    custos_ledger_report_free(rep);
     *out = st;
     return CUSTOS_OK;
 }
@@ -448,7 +437,8 @@ custos_dispose_order_open(struct custos_dispose_order **out, const char *path,
     if (rc == CUSTOS_OK) {
         char sigpath[PATH_MAX];
         snprintf(sigpath, sizeof(sigpath), "%s%s", path, CUSTOS_DISPOSE_SIG_SUFFIX);
-        rc = custos_sign_verify_sigfile(sigpath, owner, CUSTOS_PURPOSE_DISPOSAL_ORDER, buf, len, err);
+        rc = custos_sign_verify_sigfile(sigpath, owner, CUSTOS_PURPOSE_DISPOSAL_ORDER, buf, len,
+                                        err);
     }
     struct custos_dispose_order *o = NULL;
     if (rc == CUSTOS_OK) {

@@ -9,7 +9,9 @@
  *   dispose_verify_items.c  the per-item checks of verification
  *   dispose_verify.c   verification of a bundle against its order
  *   dispose_certify.c  building, checking (with verify's checks) and signing
- *   dispose_render.c   printing a certificate (bundle, verify's self-check)
+ *   dispose_render.c   printing a certificate (bundle, verify's self-check), with
+ *                      dispose_render_html.c and dispose_render_pdf.c
+ *                      (dispose_render_private.h; labels from labels.c)
  *   dispose_report.c   the report as JSON, the dispose entry's fields, a wipe's status
  *
  * A bundle given as a tar archive is extracted, with libarchive's secure
@@ -210,7 +212,8 @@ char *custos__dispose_key_b64(const struct custos_key *k);
 /* ---- dispose_order.c ---- */
 
 /*
- * Reads a ledger that custos_ledger_verify accepts into
+ * Verifies a ledger and, from the entries as verification replays them
+ * (custos_ledger_verify_each), builds
  * {"ledger","case","keys":{fp:{name,role,pub,revoked}},
  *  "items":{id:{description,make,model,serial,size,seals:[],holder,disposed}},
  *  "entries":{seq:{action,item,receiver,time}}}.

@@ -13,9 +13,9 @@
  *      (custos__dispose_verify_staged), so it cannot sign what verify would
  *      reject.
  *   4. The signatures over manifest.sha256 and its RFC 3161 timestamp are
- *      checked in one function, manifest_sigs_check, with a narrow
- *      interface: the one piece the shared package-signature module
- *      (pkgsig.c, for seal and dispose) is to replace.
+ *      checked in one function, manifest_sigs_check; what a timestamp is
+ *      worth (no TSA CA given: not checked, incomplete) is the rule of
+ *      pkgsig.c, the one seal packages follow.
  */
 #include "dispose_private.h"
 
@@ -30,10 +30,11 @@
 
 #include <jansson.h>
 
-#include "custos/digest.h" /* the timestamp's imprint */
 #include "custos/ledger.h"
 #include "custos/sign.h"
 #include "custos/timestamp.h"
+
+#include "pkgsig_private.h"
 
 static int add_finding(struct custos_dispose_report *r, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -200,9 +201,7 @@ check_signers(const json_t *cert, const json_t *trust, int files, unsigned skip,
 enum ts_state {
     TS_ABSENT,     /* no timestamp file */
     TS_UNREADABLE, /* it cannot be read: ts_err */
-    TS_UNCHECKED,  /* read, but no TSA CA to check it against */
-    TS_BAD,        /* it does not verify: ts_status, ts_err */
-    TS_OK,         /* it verifies: ts */
+    TS_READ,       /* read: pkgsig.c's timestamp rule gave ts */
 };
 
 /*
@@ -222,12 +221,12 @@ struct manifest_sigs {
     const char *purpose;             /* CUSTOS_PURPOSE_* the signatures are made for */
     const char *tsr_path;            /* the RFC 3161 reply over SHA-256(manifest), or NULL */
     const char *tsa_cafile;          /* CA certificates trusted for it, or NULL */
+    int ts_required;                 /* --require timestamp */
     int sig_status[3];               /* out: CUSTOS_OK or why signature i fails */
     struct custos_error sig_err[3];  /* out: the failure */
     int ts_state;                    /* out: enum ts_state */
-    int ts_status;                   /* out: with TS_BAD, custos_timestamp_verify's status */
-    struct custos_error ts_err;      /* out: with TS_UNREADABLE or TS_BAD */
-    struct custos_timestamp_info ts; /* out: with TS_OK */
+    struct custos_error ts_err;      /* out: with TS_UNREADABLE */
+    struct pkgsig_timestamp ts;      /* out: with TS_READ, the outcome (pkgsig_private.h) */
 };
 
 static void
@@ -237,12 +236,12 @@ manifest_sigs_check(struct manifest_sigs *m)
         custos_error_clear(&m->sig_err[i]);
         m->sig_status[i] = CUSTOS_OK;
         if (m->key[i] != NULL)
-            m->sig_status[i] = custos_sign_verify_sigfile(m->sig_path[i], m->key[i], m->purpose,
-                                                     m->manifest, m->manifest_len, &m->sig_err[i]);
+            m->sig_status[i] =
+                custos_sign_verify_sigfile(m->sig_path[i], m->key[i], m->purpose, m->manifest,
+                                           m->manifest_len, &m->sig_err[i]);
     }
     custos_error_clear(&m->ts_err);
     memset(&m->ts, 0, sizeof(m->ts));
-    m->ts_status = CUSTOS_OK;
     m->ts_state = TS_ABSENT;
     if (m->tsr_path == NULL || access(m->tsr_path, F_OK) != 0)
         return;
@@ -253,19 +252,14 @@ manifest_sigs_check(struct manifest_sigs *m)
         m->ts_state = TS_UNREADABLE;
         return;
     }
-    m->ts_state = TS_UNCHECKED;
-    if (m->tsa_cafile != NULL) {
-        struct custos_digest *d = NULL;
-        struct custos_digest_result dr;
-        m->ts_status = custos_digest_new(&d, CUSTOS_DIGEST_SHA256, &m->ts_err);
-        if (m->ts_status == CUSTOS_OK) {
-            custos_digest_update(d, m->manifest, m->manifest_len);
-            custos_digest_final(d, &dr);
-            custos_digest_free(d);
-            m->ts_status = custos_timestamp_verify((const uint8_t *)tsr, len, dr.sha256,
-                                                   m->tsa_cafile, &m->ts, &m->ts_err);
-        }
-        m->ts_state = m->ts_status == CUSTOS_OK ? TS_OK : TS_BAD;
+    /* The rule seal packages follow too: one place says what a token is worth. */
+    m->ts_state = TS_READ;
+    struct custos_error e;
+    custos_error_clear(&e);
+    if (custos__pkgsig_timestamp((const uint8_t *)tsr, len, m->manifest, m->manifest_len,
+                                 m->tsa_cafile, m->ts_required, &m->ts, &e) != CUSTOS_OK) {
+        m->ts.status = e.status;
+        snprintf(m->ts.message, sizeof(m->ts.message), "%s", e.message);
     }
     free(tsr);
 }
@@ -314,8 +308,9 @@ sig_findings(const struct manifest_sigs *m, struct custos_dispose_report *rep)
 /*
  * What the RFC 3161 timestamp over manifest.sha256 (as manifest_sigs_check
  * found it) means for dispose: absent is a finding only under --require
- * timestamp; present, it must verify against the trusted TSA CA (without
- * one it is not checked: incomplete, or untrusted when required), and its
+ * timestamp; present, pkgsig.c's rule applies (a token over another
+ * imprint is untrusted even without a TSA CA; one not checked for want of
+ * a CA is incomplete, or untrusted when required), and a verified token's
  * genTime must be no earlier than any handover or certified time (a proof
  * cannot predate what it proves).
  */
@@ -334,18 +329,15 @@ timestamp_findings(const struct manifest_sigs *m, const json_t *cert,
     case TS_UNREADABLE:
         add_finding(rep, CUSTOS_E_CORRUPT, "%s: %s", f, m->ts_err.message);
         return;
-    case TS_UNCHECKED:
-        add_finding(rep, want ? CUSTOS_E_UNTRUSTED : CUSTOS_E_INCOMPLETE,
-                    "%s: not checked: no TSA CA given (--tsa-ca)", f);
-        return;
-    case TS_BAD:
-        add_finding(rep, m->ts_status == CUSTOS_E_IO ? CUSTOS_E_INCOMPLETE : m->ts_status, "%s: %s",
-                    f, m->ts_err.message);
-        return;
     default:
         break;
     }
-    snprintf(rep->timestamp, sizeof(rep->timestamp), "%s", m->ts.gen_time);
+    /* Not granted, another imprint, not verified, or not checked (no TSA CA). */
+    if (m->ts.status != CUSTOS_OK) {
+        add_finding(rep, m->ts.status, "%s: %s", f, m->ts.message);
+        return;
+    }
+    snprintf(rep->timestamp, sizeof(rep->timestamp), "%s", m->ts.info.gen_time);
     size_t i;
     json_t *it;
     json_array_foreach(json_object_get(o->doc, "items"), i, it)
@@ -353,19 +345,19 @@ timestamp_findings(const struct manifest_sigs *m, const json_t *cert,
         time_t h;
         json_t *ho = json_object_get(it, "handover");
         if (custos__dispose_time(custos__jstr(ho, "time"), &h) == 0 &&
-            (int64_t)h > m->ts.gen_time_unix)
+            (int64_t)h > m->ts.info.gen_time_unix)
             add_finding(rep, CUSTOS_E_UNTRUSTED,
                         "%s: the TSA's time %s is before the handover of %s at %s", f,
-                        m->ts.gen_time, custos__jstr0(it, "id"), custos__jstr0(ho, "time"));
+                        m->ts.info.gen_time, custos__jstr0(it, "id"), custos__jstr0(ho, "time"));
     }
     json_array_foreach(json_object_get(cert, "items"), i, it)
     {
         time_t t;
         if (custos__dispose_time(custos__jstr(it, "time"), &t) == 0 &&
-            (int64_t)t > m->ts.gen_time_unix)
+            (int64_t)t > m->ts.info.gen_time_unix)
             add_finding(rep, CUSTOS_E_UNTRUSTED,
                         "%s: the TSA's time %s is before item %s's certified time %s", f,
-                        m->ts.gen_time, custos__jstr0(it, "id"), custos__jstr0(it, "time"));
+                        m->ts.info.gen_time, custos__jstr0(it, "id"), custos__jstr0(it, "time"));
     }
 }
 
@@ -676,6 +668,7 @@ custos_dispose_verify(const char *path, const struct custos_dispose_order *o,
     char sigs[3][PATH_MAX * 2], tsr[PATH_MAX * 2];
     manifest_sigs_init(&ms, b->dir, b->manifest, b->manifest_len, sigs, tsr, sizeof(tsr));
     ms.tsa_cafile = policy != NULL ? policy->tsa_cafile : NULL;
+    ms.ts_required = policy != NULL && (policy->require & CUSTOS_DISPOSE_REQ_TIMESTAMP);
     rep->signatures_ok = check_contents(&bp, o, trust, 0, ft, bad_atts, &ms, rep);
     timestamp_findings(&ms, b->cert, o, policy, rep);
 

@@ -5,8 +5,8 @@
  *   ledger_policy.c    the role/action/field table (rules of the format)
  *   ledger_state.c     the state replay builds: people, items, pending
  *                      signatures, line hashes, the Merkle tree; findings
- *   ledger_replay.c    one line checked against the state and applied; a
- *                      byte range of the file read line by line
+ *   ledger_replay.c    one line checked against the state and applied
+ *   ledger_scan.c      a byte range of the file read line by line
  *   ledger_verify.c    whole-file verification, checkpoints, signatures on
  *                      worker threads
  *   ledger.c           the handle: open, lock, build, sign, append
@@ -222,6 +222,8 @@ sha256(const void *p, size_t n, uint8_t out[32])
  */
 int custos__ledger_replay(struct state *s, const char *line, size_t len, unsigned mode,
                           struct finding_list *f);
+
+/* ---- reading a file (ledger_scan.c) ---- */
 
 /*
  * Replays the bytes [from, to) of fd. A final line without LF is a torn

@@ -224,16 +224,14 @@ custos_ledger_publish(const char *ledger_path, const char *logdir, const char *o
     if (rc == CUSTOS_OK) {
         if ((mkdir(logdir, 0755) != 0 && errno != EEXIST) ||
             (mkdir(dpath, 0755) != 0 && errno != EEXIST))
-            rc = custos_error_set(err, CUSTOS_E_IO, errno, dpath, "cannot create: %s",
-                                  strerror(errno));
+            rc = custos_error_set(err, CUSTOS_E_IO, errno, dpath, "cannot create");
     }
     if (rc == CUSTOS_OK) {
         char lpath[4400];
         snprintf(lpath, sizeof(lpath), "%s/.lock", dpath);
         lock = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (lock < 0 || flock(lock, LOCK_EX) != 0)
-            rc = custos_error_set(err, CUSTOS_E_IO, errno, lpath, "cannot lock: %s",
-                                  strerror(errno));
+            rc = custos_error_set(err, CUSTOS_E_IO, errno, lpath, "cannot lock");
     }
     if (rc == CUSTOS_OK)
         rc = read_index(logdir, lorigin, &c, err);
@@ -280,8 +278,7 @@ custos_ledger_publish(const char *ledger_path, const char *logdir, const char *o
         if (rc == CUSTOS_OK &&
             (rc = custos_write_file_new(tmp, buf, len, 0644, err)) == CUSTOS_OK &&
             rename(tmp, ipath) != 0) {
-            rc = custos_error_set(err, CUSTOS_E_IO, errno, ipath, "cannot replace: %s",
-                                  strerror(errno));
+            rc = custos_error_set(err, CUSTOS_E_IO, errno, ipath, "cannot replace");
             unlink(tmp);
         }
         free(buf);
@@ -306,8 +303,7 @@ read_state(const char *path, const char *origin, uint64_t *size, uint8_t root[32
     FILE *f = fopen(path, "re");
     if (f == NULL)
         return errno == ENOENT ? CUSTOS_OK
-                               : custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot read: %s",
-                                                  strerror(errno));
+                               : custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot read");
     char o[256], b64[64];
     uint64_t n;
     int got = fscanf(f, "%255s %" SCNu64 " %63s", o, &n, b64);
@@ -333,7 +329,7 @@ write_state(const char *path, const struct custos_checkpoint *cp, struct custos_
     unlink(tmp);
     int rc = custos_write_file_new(tmp, buf, (size_t)n, 0644, err);
     if (rc == CUSTOS_OK && rename(tmp, path) != 0) {
-        rc = custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot replace: %s", strerror(errno));
+        rc = custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot replace");
         unlink(tmp);
     }
     return rc;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * ledger_replay.c: one line checked against the state built from the lines
- * before it, then applied to it; and a byte range of a ledger file read
- * line by line through that.
+ * before it, then applied to it (a file is read line by line through this
+ * in ledger_scan.c).
  *
  * replay() runs the checks below in order, each adding findings; a check
  * that leaves nothing for the later ones to look at (a body that is not
@@ -20,7 +20,6 @@
  *   check_action      item custody, and each action's own rules
  *   apply             people, owed signatures, items, the case
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +28,6 @@
 #include "custos/digest.h"
 #include "custos/timefmt.h"
 #include "base64_private.h"
-#include "fsutil_private.h"
 #include "key_private.h"
 #include "ledger_private.h"
 
@@ -844,98 +842,5 @@ custos__ledger_replay(struct state *s, const char *text, size_t len, unsigned mo
         rc = show_entry(&x);
 out:
     json_decref(x.root);
-    return rc;
-}
-
-/* ---- reading a file ---- */
-
-int
-custos__ledger_scan(struct state *s, int fd, uint64_t from, uint64_t to, unsigned mode,
-                    struct finding_list *f, uint64_t *consumed, int *torn, uint64_t *torn_at,
-                    const struct custos_progress *prog, struct custos_error *err, const char *path)
-{
-    *torn = 0;
-    *consumed = 0;
-    if (to <= from)
-        return CUSTOS_OK;
-    size_t chunk = 4 * 1024 * 1024;
-    char *buf = malloc(chunk + CUSTOS_LEDGER_LINE_MAX + 1);
-    if (buf == NULL)
-        return custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
-    uint64_t off = from; /* file offset of buf[0] */
-    size_t have = 0;
-    int rc = CUSTOS_OK;
-    /* Signatures on every core for anything but a few lines (threads cost ~0.1 ms). */
-    struct sigpipe *pipe = NULL;
-    if ((mode & M_SIGS) && !(mode & M_COMMIT) && to - from >= 64 * 1024)
-        pipe = custos__ledger_sigpipe_new();
-    s->pipe = pipe;
-    custos_progress_phase(prog, CUSTOS_PHASE_VERIFYING);
-    while (off + have < to || have > 0) {
-        if (custos_progress_cancelled(prog)) {
-            rc = custos_error_set(err, CUSTOS_E_INTERRUPTED, 0, path, "interrupted");
-            break;
-        }
-        size_t want = chunk;
-        if (off + have + want > to)
-            want = (size_t)(to - off - have);
-        if (want > 0) {
-            long long got = custos__pread_full(fd, buf + have, want, off + have);
-            if (got < 0) {
-                rc = custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot read");
-                break;
-            }
-            if ((size_t)got < want) {
-                rc = custos_error_set(err, CUSTOS_E_IO, 0, path, "file shrank while reading");
-                break;
-            }
-            have += want;
-        }
-        size_t start = 0;
-        for (;;) {
-            char *nl = memchr(buf + start, '\n', have - start);
-            if (nl == NULL)
-                break;
-            size_t ll = (size_t)(nl - (buf + start));
-            if (ll > CUSTOS_LEDGER_LINE_MAX) {
-                custos__ledger_finding(f, s->n, CUSTOS_E_CORRUPT, "line longer than %d bytes",
-                                       CUSTOS_LEDGER_LINE_MAX);
-                rc = CUSTOS_E_CORRUPT;
-                goto done;
-            }
-            rc = custos__ledger_replay(s, buf + start, ll, mode, f);
-            if (rc != CUSTOS_OK) {
-                if (!s->each_stopped) /* else each said why, in err */
-                    rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
-                goto done;
-            }
-            start += ll + 1;
-        }
-        memmove(buf, buf + start, have - start);
-        off += start;
-        have -= start;
-        *consumed = off - from;
-        custos_progress_update(prog, off - from, to - from); /* this phase's bytes */
-        if (off + have >= to) {
-            if (have > 0) {
-                *torn = 1;
-                *torn_at = off;
-            }
-            break;
-        }
-        if (have > CUSTOS_LEDGER_LINE_MAX) {
-            custos__ledger_finding(f, s->n, CUSTOS_E_CORRUPT, "line longer than %d bytes",
-                                   CUSTOS_LEDGER_LINE_MAX);
-            rc = CUSTOS_E_CORRUPT;
-            break;
-        }
-    }
-done:
-    if (pipe != NULL) {
-        s->pipe = NULL;
-        if (custos__ledger_sigpipe_end(pipe, f) != CUSTOS_OK && rc == CUSTOS_OK)
-            rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
-    }
-    free(buf);
     return rc;
 }

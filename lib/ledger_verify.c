@@ -29,7 +29,7 @@
 /* ---- signatures, checked in line or on worker threads ---- */
 
 /*
- * While scan() reads a whole ledger, each signature is handed to a worker
+ * While custos__ledger_scan() reads a whole ledger, each signature is handed to a worker
  * pool through a bounded ring, and replay() goes on with the next entry:
  * whether a signature holds changes nothing in the state (only findings).
  * Jobs are collected strictly in submission order, and a failed one's

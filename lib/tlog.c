@@ -247,7 +247,7 @@ custos__tlog_read_rel(const char *dir, const char *rel, size_t max, uint8_t **ou
     snprintf(path, sizeof(path), "%s/%s", dir, rel);
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
-        return custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot open: %s", strerror(errno));
+        return custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot open");
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
         close(fd);
@@ -266,7 +266,7 @@ custos__tlog_read_rel(const char *dir, const char *rel, size_t max, uint8_t **ou
             int e = r < 0 ? errno : EIO;
             free(buf);
             close(fd);
-            return custos_error_set(err, CUSTOS_E_IO, e, path, "cannot read: %s", strerror(e));
+            return custos_error_set(err, CUSTOS_E_IO, e, path, "cannot read");
         }
         got += (size_t)r;
     }

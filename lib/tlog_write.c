@@ -32,8 +32,7 @@ make_parents(const char *dir, const char *rel, struct custos_error *err)
     for (char *p = path + strlen(dir) + 1; (p = strchr(p, '/')) != NULL; p++) {
         *p = '\0';
         if (mkdir(path, 0755) != 0 && errno != EEXIST)
-            return custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot create: %s",
-                                    strerror(errno));
+            return custos_error_set(err, CUSTOS_E_IO, errno, path, "cannot create");
         *p = '/';
     }
     return CUSTOS_OK;
@@ -145,7 +144,7 @@ custos__tlog_lock_log(const char *dir, struct custos_error *err)
         int e = errno;
         if (lock >= 0)
             close(lock);
-        custos_error_set(err, CUSTOS_E_IO, e, lockpath, "cannot lock: %s", strerror(e));
+        custos_error_set(err, CUSTOS_E_IO, e, lockpath, "cannot lock");
         return -1;
     }
     return lock;
@@ -161,8 +160,7 @@ custos__tlog_replace_checkpoint(const char *dir, const char *text, struct custos
     unlink(tmp);
     int rc = custos_write_file_new(tmp, text, strlen(text), 0644, err);
     if (rc == CUSTOS_OK && rename(tmp, cpath) != 0) {
-        rc =
-            custos_error_set(err, CUSTOS_E_IO, errno, cpath, "cannot replace: %s", strerror(errno));
+        rc = custos_error_set(err, CUSTOS_E_IO, errno, cpath, "cannot replace");
         unlink(tmp);
     }
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -191,7 +189,7 @@ custos_tlog_append(const char *dir, const char *origin, const struct custos_key 
                                     "entry %zu has %zu bytes, over the %d a log entry may hold", i,
                                     lens[i], CUSTOS_TLOG_ENTRY_MAX);
     if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-        return custos_error_set(err, CUSTOS_E_IO, errno, dir, "cannot create: %s", strerror(errno));
+        return custos_error_set(err, CUSTOS_E_IO, errno, dir, "cannot create");
     int lock = custos__tlog_lock_log(dir, err);
     if (lock < 0)
         return err->status;

@@ -139,6 +139,10 @@ void custos__verify_hex_of(const struct custos_digest_result *r, unsigned algs, 
                            const char **alg);
 /* "md5, sha256" for the bits of algs, in that order. */
 void custos__verify_digest_names(unsigned algs, char *buf, size_t len);
+/* verify_classify.c: after the target was read, the classes and the run's
+ * status (returned and kept in v->err), then the one-line summary. */
+int custos__verify_classify(struct custos_verify *v);
+void custos__verify_summarize(struct custos_verify *v);
 
 /* verify_ref_*.c: load a reference's items (sets v->err on failure). */
 int custos__verify_load_manifest(struct custos_verify *v);

@@ -109,6 +109,9 @@ grep -c '"action":"dispose"' case.ledger | grep -qx 2 || fail "dispose entries"
 section "6. The printable certificate"
 custos-dispose render VS-2026-0917.tar -o VS-2026-0917.html
 custos-dispose render VS-2026-0917.tar -o VS-2026-0917.pdf
+# the same labelled in one language: Traditional Chinese, English
+custos-dispose render VS-2026-0917.tar --lang zh-TW -o VS-2026-0917.zh-TW.pdf
+custos-dispose render VS-2026-0917.tar --lang en -o VS-2026-0917.en.pdf
 if command -v pdftoppm > /dev/null; then
   pdftoppm -r 80 -png VS-2026-0917.pdf VS-2026-0917-page
   echo "pages rendered: $(ls VS-2026-0917-page-*.png | wc -l)"

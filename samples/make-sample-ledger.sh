@@ -92,5 +92,11 @@ custos-ledger verify -q -l case.ledger --checkpoint checkpoint-final.cosigned.no
 custos-ledger export -q -l case.ledger --checkpoint checkpoint-final.cosigned.note -o export
 sh export/kit/verify-all.sh > export-kit.out ||
   { cat export-kit.out; echo "make-sample-ledger: the export's kit fails" >&2; exit 1; }
+# The paper outputs in both languages: the chain-of-custody form and the bag label.
+for lang in en zh-TW; do
+  custos-ledger form -q -l case.ledger --lang $lang -o custody-form.$lang.pdf
+  custos-ledger label -q -l case.ledger --item E-001 --lang $lang -o label-E-001.$lang.pdf
+done
 echo "sample ledger: $dir/case.ledger ($(wc -l < case.ledger) entries); history:" \
-  "custos-ledger show -l $dir/case.ledger; export: $dir/export/"
+  "custos-ledger show -l $dir/case.ledger; export: $dir/export/; forms and labels:" \
+  "$dir/custody-form.*.pdf $dir/label-E-001.*.pdf"

@@ -7,7 +7,7 @@ pkgs="build-essential meson ninja-build pkg-config
 libewf-dev libarchive-dev libssl-dev libmagic-dev libtsk-dev libjansson-dev libcurl4-openssl-dev zlib1g-dev
 openssl ewf-tools sleuthkit dc3dd dcfldd hashdeep mtools dosfstools e2fsprogs
 coreutils util-linux xxd time python3 zip unzip libarchive-tools file"
-pkgs="$pkgs libhpdf-dev libqrencode-dev fonts-wqy-microhei" # custos-dispose render: PDF, QR code, a font with Chinese glyphs
+pkgs="$pkgs libhpdf-dev libqrencode-dev libpng-dev fonts-arphic-uming" # custos-dispose render: PDF, QR code, photos, a font with Chinese glyphs
 pkgs="$pkgs poppler-utils zbar-tools imagemagick" # custos-dispose tests: pdftoppm, zbarimg, photos
 pkgs="$pkgs jq xz-utils zstd" # tests and demo: JSON checks; tar.xz and tar.zst backups for custos-verify
 pkgs="$pkgs ntfs-3g" # custos-hash tests: mkntfs, ntfscp write NTFS images unmounted

@@ -270,3 +270,10 @@ cli_parties_fit(const char *action, const struct cli_parties *p, struct custos_e
     json_decref(pol);
     return rc;
 }
+
+int
+cli_tool_option(struct cli *c, struct cli_custody *o, int ch, char **argv, void (*usage)(FILE *out))
+{
+    int rc = cli_common_option(c, ch, argv, usage);
+    return rc == CLI_NOT_MINE ? cli_custody_option(c, o, ch, optarg) : rc;
+}

@@ -279,6 +279,14 @@ void cli_custody_init(struct cli_custody *o);
 int cli_custody_option(struct cli *c, struct cli_custody *o, int ch, const char *arg);
 
 /*
+ * cli_common_option, then cli_custody_option, for the tools that take both:
+ * CLI_NOT_MINE when ch is neither, CLI_CONTINUE when it was recorded, else
+ * the exit code.
+ */
+int cli_tool_option(struct cli *c, struct cli_custody *o, int ch, char **argv,
+                    void (*usage)(FILE *out));
+
+/*
  * The checks after parsing: --sign, --party and --item need --ledger;
  * --ledger needs --key and an item. Returns 0, or the usage exit code.
  */

@@ -9,7 +9,7 @@
  *                  --sign verifier=KEY --sign witness=KEY -o BUNDLE[.tar]
  *   custos-dispose verify BUNDLE --order ORDER.json [-l LEDGER [--sign custodian=KEY]]
  *                  [--require before,after]
- *   custos-dispose render BUNDLE -o OUT.html|OUT.pdf
+ *   custos-dispose render BUNDLE [--lang zh-TW|en|both] -o OUT.html|OUT.pdf
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -48,8 +48,9 @@ struct options {
     size_t nitem;
     const char *media[MAX_ITEMS]; /* --media-type ID=TYPE */
     size_t nmedia;
-    int json; /* --json */
-    int yes;  /* --yes: sign without asking each signer to confirm */
+    int json;         /* --json */
+    int yes;          /* --yes: sign without asking each signer to confirm */
+    const char *lang; /* --lang */
 };
 
 static void
@@ -97,6 +98,8 @@ usage_text(FILE *f)
         "                             signer to confirm (scripts; needed without a terminal)\n"
         "  --time TIME                when the handover happened (RFC 3339, UTC or +08:00),\n"
         "                             default now\n"
+        "  --lang LANG                labels of render: zh-TW, en, or both (default:\n"
+        "                             \"中文 / English\", as Taiwanese official forms)\n"
         "  --json                     print one JSON document\n"
         "  -q, --quiet                print nothing but errors (with --json: the document only)\n"
         "  -h, --help                 print this help\n"
@@ -123,6 +126,7 @@ enum {
     OPT_TSA,
     OPT_TSA_CA,
     OPT_YES,
+    OPT_LANG,
 };
 
 /* Where an option that takes a plain string goes, or NULL. */
@@ -150,6 +154,8 @@ string_option(struct options *o, int opt)
         return &o->tsa;
     case OPT_TSA_CA:
         return &o->tsa_ca;
+    case OPT_LANG:
+        return &o->lang;
     default:
         return NULL;
     }
@@ -163,6 +169,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {"item", required_argument, NULL, OPT_ITEM},
         {"json", no_argument, NULL, OPT_JSON},
+        {"lang", required_argument, NULL, OPT_LANG},
         {"ledger", required_argument, NULL, 'l'},
         {"media-type", required_argument, NULL, OPT_MEDIA},
         {"order", required_argument, NULL, OPT_ORDER},
@@ -392,7 +399,10 @@ cmd_render(struct cli *c, struct options *o, const char *bundle, struct custos_e
                                                                 : 0;
     if (fmt == 0)
         return cli_usage(c, "render: -o must end in .html or .pdf");
-    int rc = custos_dispose_render(bundle, o->output, fmt, err);
+    int lang = CUSTOS_LANG_BOTH;
+    if (o->lang != NULL && custos_lang_parse(o->lang, &lang) != 0)
+        return cli_usage(c, "render: --lang must be zh-TW, en or both");
+    int rc = custos_dispose_render(bundle, o->output, fmt, lang, err);
     if (rc == CUSTOS_OK && !c->quiet)
         printf("%s: rendered %s\n", o->output, bundle);
     return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : fail(c, err);

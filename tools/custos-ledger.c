@@ -76,6 +76,12 @@ usage_text(FILE *f)
           "                has passed\n"
           "  export        write the custody report, CASE/UCO JSON-LD and verification\n"
           "                kit to a new directory (-o DIR)\n"
+          "  form          write the printable chain-of-custody form of every item (or\n"
+          "                --item ID) as a new PDF file (-o FORM.pdf): pre-filled rows\n"
+          "                from the ledger, blank rows for the next handovers\n"
+          "  label         write the evidence-bag label of --item ID as a new PDF file\n"
+          "                (-o LABEL.pdf): seal, digests, and a QR code with the item's\n"
+          "                seal entry and its hash\n"
           "  audit [DIR]   the legal team's check: the ledger (and --checkpoint CP), and\n"
           "                every artifact it names found below DIR (default: the ledger's\n"
           "                directory) and checked against its recorded digest, in a table\n"
@@ -92,8 +98,8 @@ usage_text(FILE *f)
           "          dispose note attest close\n"
           "\n"
           "  -l, --ledger FILE      the ledger\n"
-          "  -o, --output FILE      the file to write (propose, checkpoint, cosign), or the\n"
-          "                         directory (export)\n"
+          "  -o, --output FILE      the file to write (propose, checkpoint, cosign, form,\n"
+          "                         label), or the directory (export)\n"
           "  --key FILE             your key (open, sign, checkpoint, cosign)\n"
           "  --sign AS=KEY          a party acting as AS signs now with private KEY\n"
           "  --party AS=KEY.pub     a party acting as AS, to sign the proposal later\n"
@@ -103,7 +109,10 @@ usage_text(FILE *f)
           "                         (add and sign show it first and ask at the terminal)\n"
           "  --allow-missing        commit although some parties have not signed\n"
           "  --checkpoint FILE      verify, prove, show or export against this checkpoint\n"
-          "  --item ID              show only this item (and an entry field)\n"
+          "  --item ID              show only this item, or the form of this item (and an\n"
+          "                         entry field)\n"
+          "  --lang LANG            labels of export, form and label: en (default) or\n"
+          "                         zh-TW\n"
           "  --time TIME            when the act happened, default now: RFC 3339 UTC or\n"
           "                         local with its offset (2026-12-05T14:30:00+08:00, kept\n"
           "                         for display); an act earlier than the last one recorded\n"
@@ -142,6 +151,7 @@ enum {
     OPT_WITNESS,
     OPT_WITNESS_KEY,
     OPT_WITNESSES,
+    OPT_LANG,
     OPT_FIELD = 1000,
 };
 
@@ -152,6 +162,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         {"allow-missing", no_argument, NULL, OPT_ALLOW_MISSING},
         {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
         {"entries", no_argument, NULL, OPT_ENTRIES},
+        {"lang", required_argument, NULL, OPT_LANG},
         {"log", required_argument, NULL, OPT_LOG},
         {"log-key", required_argument, NULL, OPT_LOG_KEY},
         {"log-state", required_argument, NULL, OPT_LOG_STATE},
@@ -262,6 +273,11 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         case OPT_ENTRIES:
             o->whole_entries = 1;
             break;
+        case OPT_LANG:
+            if (custos_custody_lang_parse(optarg, &o->lang) != CUSTOS_OK)
+                return cli_usage(c, "--lang: en or zh-TW, not %s", optarg);
+            o->lang_given = 1;
+            break;
         case OPT_WITNESS:
             if (o->nwitness == 8)
                 return cli_usage(c, "at most 8 of --witness");
@@ -369,6 +385,9 @@ main(int argc, char **argv)
                     strcmp(cmd, "prove") == 0;
     if (o.ncheckpoints > 1 && strcmp(cmd, "verify") != 0 && strcmp(cmd, "audit") != 0)
         return cli_usage(&c, "%s takes one --checkpoint (verify takes several)", cmd);
+    if (o.lang_given && strcmp(cmd, "export") != 0 && strcmp(cmd, "form") != 0 &&
+        strcmp(cmd, "label") != 0)
+        return cli_usage(&c, "--lang belongs to export, form and label");
     if (strcmp(cmd, "status") == 0) {
         if (any_fields(&o))
             return cli_usage(&c, "entry fields belong to open, add and propose");
@@ -383,6 +402,20 @@ main(int argc, char **argv)
         if (nargs != 0)
             return cli_usage(&c, "show: unexpected argument %s", arg);
         return cmd_show(&c, &o, &err);
+    }
+    if (strcmp(cmd, "form") == 0 || strcmp(cmd, "label") == 0) {
+        const char *item = ledger_field_value(&o, "item");
+        for (size_t i = 0; i < o.nfields; i++)
+            if (o.fields[i] != NULL && o.fields[i] != item)
+                return cli_usage(&c,
+                                 "%s takes --item ID; other entry fields belong to open, "
+                                 "add and propose",
+                                 cmd);
+        if (nargs != 0)
+            return cli_usage(&c, "%s: unexpected argument %s", cmd, arg);
+        if (cmd[0] == 'l' && item == NULL)
+            return cli_usage(&c, "label: needs --item ID");
+        return cmd_form(&c, &o, item, cmd[0] == 'l', &err);
     }
     if (strcmp(cmd, "audit") == 0) {
         if (nargs > 1 || any_fields(&o))

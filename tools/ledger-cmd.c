@@ -326,7 +326,7 @@ cmd_export(struct cli *c, struct options *o, struct custos_error *err)
     if (m == NULL)
         return ledger_fail(c, err);
     int status = rc;
-    rc = custos_custody_export(m, o->output, err);
+    rc = custos_custody_export_lang(m, o->output, o->lang, err);
     if (rc == CUSTOS_OK && (!c->quiet || o->json)) { /* -q keeps the --json document */
         if (o->json) {
             json_t *j = json_pack(
@@ -343,6 +343,44 @@ cmd_export(struct cli *c, struct options *o, struct custos_error *err)
     }
     if (rc == CUSTOS_OK && status == CUSTOS_E_INCOMPLETE)
         cli_warn(c, "%s: exported with %zu signature%s still owed", o->ledger, m->npending,
+                 m->npending == 1 ? "" : "s");
+    custos_custody_free(m);
+    if (rc != CUSTOS_OK)
+        return ledger_fail(c, err);
+    return custos_exit_code(status);
+}
+
+int
+cmd_form(struct cli *c, struct options *o, const char *item, int label, struct custos_error *err)
+{
+    if (o->ledger == NULL || o->output == NULL)
+        return cli_usage(c, "%s: needs -l LEDGER and -o FILE.pdf", label ? "label" : "form");
+    struct custos_custody *m = NULL;
+    int rc = load_model(c, o->ledger, o->checkpoint, &m, err);
+    if (m == NULL)
+        return ledger_fail(c, err);
+    int status = rc;
+    char generated[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    strftime(generated, sizeof(generated), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+    rc = label ? custos_custody_label_pdf(m, item, o->lang, o->output, err)
+               : custos_custody_form_pdf(m, item, o->lang, generated, o->output, err);
+    if (rc == CUSTOS_OK && !c->quiet) {
+        if (o->json) {
+            json_t *j = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:I}", "ledger", o->ledger, "output",
+                                  o->output, "case", m->case_id, "item", item, "lang",
+                                  o->lang == CUSTOS_CUSTODY_LANG_ZH_TW ? "zh-TW" : "en",
+                                  "pending_signatures", (json_int_t)m->npending);
+            ledger_print_json(j);
+        } else {
+            printf("%s: %s of case %s%s%s (%" PRIu64 " entries, head %.16s)\n", o->output,
+                   label ? "evidence-bag label" : "chain-of-custody form", m->case_id,
+                   item ? ", item " : "", item ? item : "", m->report->entries, m->report->head);
+        }
+    }
+    if (rc == CUSTOS_OK && status == CUSTOS_E_INCOMPLETE)
+        cli_warn(c, "%s: the form shows %zu signature%s still owed", o->ledger, m->npending,
                  m->npending == 1 ? "" : "s");
     custos_custody_free(m);
     if (rc != CUSTOS_OK)

@@ -43,6 +43,8 @@ struct options {
     const char *witness_key[8]; /* --witness-key VKEY, in the same order */
     size_t nwitness_key;
     long witnesses; /* --witnesses N: cosignatures required, -1: every key */
+    int lang;       /* --lang: CUSTOS_CUSTODY_LANG_* */
+    int lang_given;
 };
 
 /* Prints j indented on stdout (unless it is NULL) and releases it. */
@@ -74,6 +76,9 @@ int cmd_show(struct cli *c, struct options *o, struct custos_error *err);
 int cmd_status(struct cli *c, struct options *o, char **paths, size_t npaths,
                struct custos_error *err);
 int cmd_export(struct cli *c, struct options *o, struct custos_error *err);
+/* form, or label when label is 1 */
+int cmd_form(struct cli *c, struct options *o, const char *item, int label,
+             struct custos_error *err);
 
 /* The subcommands in ledger-log.c (transparency logs); each returns the exit code. */
 int cmd_publish(struct cli *c, struct options *o, struct custos_error *err);

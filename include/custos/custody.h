@@ -198,6 +198,13 @@ CUSTOS_API int custos_custody_status(const struct custos_custody *const *m, size
 /* The number of deadlines of m that have passed at now while the case is open (0-2). */
 CUSTOS_API int custos_custody_overdue(const struct custos_custody *m, time_t now);
 
+/* Languages of the printed outputs: labels in English or Traditional Chinese. */
+#define CUSTOS_CUSTODY_LANG_EN    0
+#define CUSTOS_CUSTODY_LANG_ZH_TW 1
+
+/* Parses "en" or "zh-TW" into *lang. Returns CUSTOS_OK or CUSTOS_E_USAGE. */
+CUSTOS_API int custos_custody_lang_parse(const char *s, int *lang);
+
 /*
  * Renders the custody report, laid out like a paper chain-of-custody form:
  * as plain text, or as one self-contained HTML page when html is non-zero.
@@ -206,6 +213,46 @@ CUSTOS_API int custos_custody_overdue(const struct custos_custody *m, time_t now
  */
 CUSTOS_API int custos_custody_form(const struct custos_custody *m, int html, const char *generated,
                                    char **out, struct custos_error *err);
+
+/* custos_custody_form with its labels in lang (CUSTOS_CUSTODY_LANG_*). */
+CUSTOS_API int custos_custody_form_lang(const struct custos_custody *m, int html, int lang,
+                                        const char *generated, char **out,
+                                        struct custos_error *err);
+
+/*
+ * Writes the printable chain-of-custody form as the new PDF file out: per
+ * item (only item when it is not NULL) a header (case, item, description,
+ * make/model/serial, seal, collection, final disposal, ledger head) and a
+ * table with the columns No., date/time, released by, received by,
+ * purpose and signature, one row per change of custody pre-filled from
+ * the ledger (each naming its entry and entry hash), then blank rows for
+ * the next handovers; every page says page x of y. Labels in lang.
+ * Returns: CUSTOS_OK; CUSTOS_E_USAGE (no such item); CUSTOS_E_IO (no font,
+ * cannot write); CUSTOS_E_REFUSED (out exists); CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_custody_form_pdf(const struct custos_custody *m, const char *item, int lang,
+                                       const char *generated, const char *out,
+                                       struct custos_error *err);
+
+/*
+ * Writes the evidence-bag label of item as the new PDF file out (100 x 150
+ * mm): item id, case, description, make/model/serial, seal number,
+ * collection, the digests the ledger recorded (image SHA-256/MD5/SHA-1,
+ * sealed package SHA-256), the ledger id and the item's seal entry (its
+ * collect entry when it was not sealed) with its entry hash, and a QR code
+ * with the text of custos_custody_label_qr_text. Labels in lang.
+ * Returns: CUSTOS_OK; CUSTOS_E_USAGE (no such item); CUSTOS_E_IO;
+ * CUSTOS_E_REFUSED (out exists); CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_custody_label_pdf(const struct custos_custody *m, const char *item, int lang,
+                                        const char *out, struct custos_error *err);
+
+/*
+ * The text of the label's QR code: "custos-ledger LEDGER-ID entry N sha256
+ * HEX case CASE item ITEM". Returns CUSTOS_OK, or CUSTOS_E_USAGE (no such item).
+ */
+CUSTOS_API int custos_custody_label_qr_text(const struct custos_custody *m, const char *item,
+                                            char *buf, size_t len);
 
 /*
  * Renders the case as CASE/UCO JSON-LD (CASE ontology 1.x): a uco-core:Bundle
@@ -229,6 +276,10 @@ CUSTOS_API int custos_custody_case_jsonld(const struct custos_custody *m, char *
  */
 CUSTOS_API int custos_custody_export(const struct custos_custody *m, const char *dir,
                                      struct custos_error *err);
+
+/* custos_custody_export with the custody report's labels in lang (CUSTOS_CUSTODY_LANG_*). */
+CUSTOS_API int custos_custody_export_lang(const struct custos_custody *m, const char *dir, int lang,
+                                          struct custos_error *err);
 
 #ifdef __cplusplus
 }

@@ -33,6 +33,7 @@
 #include "audit.h"
 #include "fs.h"
 #include "dispose.h"
+#include "lang.h"
 #include "timestamp.h"
 #include "seal.h"
 #include "wipe.h"

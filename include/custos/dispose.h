@@ -40,6 +40,7 @@
 #include "error.h"
 #include "export.h"
 #include "key.h"
+#include "lang.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -373,16 +374,22 @@ CUSTOS_API int custos_dispose_wipe_status(const struct custos_wipe_result *r);
 
 /*
  * Renders the bundle at path as a self-contained HTML page or a PDF at
- * out_path (a new file): every certificate field, the signers and their
- * fingerprints, photo thumbnails, and on every page the certificate id and
- * bundle SHA-256 with a QR code holding both. The bundle's manifest and
- * signatures must be internally consistent (checked against the keys the
- * certificate names; trust is custos_dispose_verify's job).
+ * out_path (a new file), laid out as a certificate of destruction: the
+ * vendor's letterhead, certificate id, order, custody, owner and vendor, a
+ * per-item table and every field of each item, the attestation, a block
+ * per signer (name, title, the digital signature's key fingerprint, and a
+ * space to sign and date by hand), the attachments with photo thumbnails
+ * under their captions; on every page the certificate id, the bundle
+ * SHA-256, a QR code holding both ("ID sha256:HEX") and, in the PDF,
+ * "page x of y". Labels are in lang (CUSTOS_LANG_*, custos/lang.h); values
+ * are printed as recorded. The bundle's manifest and signatures must be
+ * internally consistent (checked against the keys the certificate names;
+ * trust is custos_dispose_verify's job).
  * Returns: CUSTOS_OK; CUSTOS_E_UNTRUSTED or CUSTOS_E_CORRUPT (the bundle);
- * CUSTOS_E_REFUSED (out_path exists); CUSTOS_E_USAGE (format);
+ * CUSTOS_E_REFUSED (out_path exists); CUSTOS_E_USAGE (format, lang);
  * CUSTOS_E_IO; CUSTOS_E_NOMEM. Nothing is left on failure.
  */
-CUSTOS_API int custos_dispose_render(const char *path, const char *out_path, int format,
+CUSTOS_API int custos_dispose_render(const char *path, const char *out_path, int format, int lang,
                                      struct custos_error *err);
 
 #ifdef __cplusplus

@@ -97,6 +97,17 @@ cat > draft.json <<'JSON'
 JSON
 custos-acquire -q --no-authorisation disk.bin -o src.E01 > /dev/null || exit 1
 mkdir img
+# an organisation's transparency log that already holds another case's ledger
+echo "passphrase of logk" > logk.pass
+custos-key generate -q --name "Example Corp log" --role custodian -o logk.key \
+  --passphrase-file logk.pass || exit 1
+custos-ledger open -q -l o.ledger --time "$(t 09:00)" --key alice.key --passphrase-file alice.pass \
+  --case IR-8 --level 2 --authorisation "CISO-8" || exit 1
+custos-ledger publish -l o.ledger --log log2 --key logk.key --passphrase-file logk.pass \
+  --origin example.org/log > pub.out || exit 1
+sed -n 's/^verifier key: //p' pub.out > log.vkey && [ -s log.vkey ] || exit 1
+custos-ledger verify -q -l o.ledger --log log2 --log-key log.vkey --log-state log2.state || exit 1
+cp log2/checkpoint log2.checkpoint
 cd .. || exit 1
 # the template's ledger awaits the vendor's attest of the order's transfer: exit 3
 custos-ledger verify -q -l tmpl/c.ledger > /dev/null 2>&1; base=$?
@@ -170,9 +181,40 @@ ok_hash() { custos-verify -q -r m2.json ev > /dev/null 2>&1; }
 run_verify() { custos-verify -q -r m.json -o rep.json ev; }
 out_verify() { echo rep.json; }
 ok_verify() { python3 -c 'import json,sys; r=json.load(open("rep.json")); sys.exit(0 if r else 1)'; }
+# publish to a new log: tiles may stay behind a kill, the checkpoint is the one output
+run_publish() { custos-ledger publish -q -l c.ledger --log log --key logk.key \
+  --passphrase-file logk.pass --origin example.org/log; }
+out_publish() { echo log/checkpoint; }
+area_publish() { echo log; }
+# killed between the checkpoint and the ledger's index: the entries are in the log but not
+# yet named by the index, verify says so (exit 3), and the next publish appends them again
+# (ledger_publish.c); the tool resumes over its own log, nobody removes it
+honest_publish() { custos-ledger verify -q -l c.ledger --log log --log-key log.vkey \
+  > /dev/null 2>&1; [ $? -eq 3 ]; }
+resume_publish() { :; }
+ok_publish() { custos-ledger verify -q -l c.ledger --log log --log-key log.vkey > /dev/null 2>&1; }
+# publish to the log that holds o.ledger: whatever happens, that log stays consistent with
+# the checkpoint seen before (no fork, o.ledger still proven); a finished run also proves c.ledger
+run_publish2() { custos-ledger publish -q -l c.ledger --log log2 --key logk.key \
+  --passphrase-file logk.pass; }
+out_publish2() { echo log2/checkpoint; }
+area_publish2() { echo log2; }
+ok_publish2() {
+  cp log2.state ../st && custos-ledger verify -q -l o.ledger --log log2 --log-key log.vkey \
+    --log-state ../st > /dev/null 2>&1 || return 1
+  [ -z "${CRASH_STRICT:-}" ] && cmp -s log2/checkpoint log2.checkpoint && return 0
+  custos-ledger verify -q -l c.ledger --log log2 --log-key log.vkey > /dev/null 2>&1
+}
+honest_publish2() {
+  cp log2.state ../st && custos-ledger verify -q -l o.ledger --log log2 --log-key log.vkey \
+    --log-state ../st > /dev/null 2>&1 || return 1
+  custos-ledger verify -q -l c.ledger --log log2 --log-key log.vkey > /dev/null 2>&1
+  [ $? -eq 3 ]
+}
+resume_publish2() { :; }
 # cases that print a leftover of an earlier run when run again
 reports_leftovers="raw e01 fromE01 sealdir sealtar sealzip"
-all="add propose sign commit checkpoint raw e01 fromE01 sealdir sealtar sealzip certify wipe hash verify"
+all="add propose sign commit checkpoint publish publish2 raw e01 fromE01 sealdir sealtar sealzip certify wipe hash verify"
 
 # ---- the checks after each run ----
 ledger_check() { # CASEDIR WHAT -> 0 when the ledger holds every old entry and verifies (or is torn at the end)
@@ -210,6 +252,9 @@ outputs_check() { # CASE CASEDIR WHAT RC -> checks names, prints leftovers count
     for o in $outs; do
       case "$f" in ./$o | ./$o/*) is_out=1 ;; esac
     done
+    if command -v area_$c > /dev/null; then # a directory the tool keeps its work in
+      for a in $(area_$c); do case "$f" in ./$a | ./$a/*) is_out=1 ;; esac; done
+    fi
     [ $is_out -eq 1 ] || { note "$what: unexpected name $f"; bad=1; }
   done
   for o in $outs; do [ -e "$d/$o" ] && present=$((present + 1)); done
@@ -248,7 +293,7 @@ for c in $all; do
   if [ $rc -ne 0 ] || [ "$k" -lt 1 ]; then
     fail "$c: runs cleanly under the shim ($k steps, exit $rc)"; sed 's/^/#   /' err; continue
   fi
-  (cd run && ok_$c) && ledger_check run "$c" && pass "$c: a clean run ($k steps) is complete" ||
+  (cd run && CRASH_STRICT=1 ok_$c) && ledger_check run "$c" && pass "$c: a clean run ($k steps) is complete" ||
     fail "$c: a clean run ($k steps) is complete"
   for mode in kill enospc eio; do
     case $mode in kill) m=7 ;; *) m=3 ;; esac
@@ -280,7 +325,8 @@ for c in $all; do
       fi
       if [ $mode != kill ] && [ $rc -eq 7 ] && [ $honest -eq 0 ]; then
         for o in $(cd run && out_$c); do
-          [ -e "run/$o" ] && { note "$what: exit 7 but $o is published"; ok=0; }
+          [ -e "run/$o" ] && ! cmp -s "run/$o" "tmpl/$o" &&
+            { note "$what: exit 7 but $o is published"; ok=0; }
         done
       fi
       if [ $mode = kill ] && [ $rc -eq 137 ]; then
@@ -302,14 +348,14 @@ for c in $all; do
         (cd run && find . -name '*incomplete*' -prune -exec rm -rf {} +)
         published=0
         for o in $(cd run && out_$c); do [ -e "run/$o" ] && published=1; done
-        if [ $published -eq 1 ] && ! (cd run && ok_$c); then
+        if [ $published -eq 1 ] && ! command -v resume_$c > /dev/null && ! (cd run && ok_$c); then
           (cd run && for o in $(out_$c); do rm -rf "$o"; done)   # a partial set, removed by hand
           published=0
         fi
         (cd run && run_$c > ../out 2> ../err)
         rr=$?
         if [ $published -eq 1 ] && [ $rr -eq 6 ]; then :
-        elif [ $rr -eq 0 ] && (cd run && ok_$c) && ledger_check run "$what (re-run)"; then :
+        elif [ $rr -eq 0 ] && (cd run && CRASH_STRICT=1 ok_$c) && ledger_check run "$what (re-run)"; then :
         else
           # sign and commit: done already when the kill came after the entry landed
           case "$c:$rr" in

@@ -246,8 +246,15 @@ sh verify-proof.sh proof olaf.key.pub sam.key.pub wendy.key.pub > vp.out 2>&1 &&
   { fail "the document's verify-proof.sh accepts the bundle"; sed 's/^/#   /' vp.out; }
 sh verify-proof.sh proof olaf.key.pub wendy.key.pub sam.key.pub > vp.out 2>&1 &&
   fail "verify-proof.sh rejects signers in the wrong roles" || pass "verify-proof.sh rejects signers in the wrong roles"
-sed -n '/^The order: with the owner/,/^```$/{/^P=/,/^openssl/p}' "$doc" | sed 's/OWNER.key.pub/alice.key.pub/g; s/ORDER.json/order.json/g' > order-check.sh
-sh order-check.sh > /dev/null 2>&1 && pass "the document's order check passes" || fail "the document's order check passes"
+# the order check exactly as written, on files under the names it uses; a changed order fails it
+sed -n '/^The order: with the owner/,/^```$/p' "$doc" | sed -n '/^```sh$/,/^```$/p' | sed '1d;$d' > order-check.sh
+mkdir oc && cp order.json oc/ORDER.json && cp order.json.sig oc/ORDER.json.sig &&
+  cp alice.key.pub oc/OWNER.key.pub || fail "copy the order for the document's check"
+(cd oc && sh ../order-check.sh > /dev/null 2>&1) && pass "the document's order check passes" ||
+  fail "the document's order check passes"
+sed 's/DO-/DX-/' order.json > oc/ORDER.json
+(cd oc && sh ../order-check.sh > /dev/null 2>&1) && fail "the document's order check fails a changed order" ||
+  pass "the document's order check fails a changed order"
 tar -tf proof.tar | grep -q '^signatures/witness.sig$' && pass "the tar holds the layout" ||
   fail "the tar holds the layout"
 
@@ -445,19 +452,32 @@ if tsa_start "$work/tsa"; then
   check "verify checks the timestamp" 0 $?
   grep -q '^timestamp: 20' out && pass "the report gives the TSA's time" || fail "the report gives the TSA's time"
   mkdir tsb && tar -xf ts.tar -C tsb
-  openssl ts -verify -digest "$(sha256sum tsb/manifest.sha256 | cut -d' ' -f1)" -in tsb/timestamp.tsr \
-    -CAfile "$TSA_CA" > /dev/null 2>&1 && pass "openssl ts -verify checks the token" ||
-    fail "openssl ts -verify checks the token"
-  custos-dispose render ts.tar -o ts.html > /dev/null 2> err
+  # destruction-proof.md's timestamp check exactly as written (sh -e), on BUNDLE and CA.pem
+  sed -n '/^The timestamp, when present/,/^```$/p' "$doc" | sed -n '/^```sh$/,/^```$/p' |
+    sed '1d;$d' > ts-check.sh
+  mkdir tsd && cp -r tsb tsd/BUNDLE && cp "$TSA_CA" tsd/CA.pem
+  (cd tsd && sh -e ../ts-check.sh > out 2>&1) && grep -q '^Verification: OK' tsd/out &&
+    grep -q '^Time stamp: ' tsd/out && pass "the document's timestamp check, as written, passes" ||
+    fail "the document's timestamp check, as written, passes"
+  custos-dispose render ts.tar --lang en -o ts.html > /dev/null 2> err
   grep -q 'Timestamp</th><td>20' ts.html && pass "the HTML shows the timestamp" || fail "the HTML shows the timestamp"
   custos-dispose verify ts.tar --order order.json > out 2> err
   check "a timestamp without --tsa-ca is reported as not checked" 3 $?
   custos-dispose verify proof --order order.json --tsa-ca "$TSA_CA" --require timestamp > out 2> err
   check "--require timestamp on a bundle without one" 4 $?
   cp -r proof t12 && cp tsb/timestamp.tsr t12/
+  rm -rf tsd/BUNDLE && cp -r t12 tsd/BUNDLE
+  (cd tsd && sh -e ../ts-check.sh > /dev/null 2>&1) &&
+    fail "the document's timestamp check fails a token of another bundle" ||
+    pass "the document's timestamp check fails a token of another bundle"
   custos-dispose verify t12 --order order.json --tsa-ca "$TSA_CA" > out 2> err
   check "tamper: a timestamp from another bundle" 4 $?
   grep -q 'imprint' err && pass "the finding names the imprint" || fail "the finding names the imprint"
+  # The rule seal follows (lib/pkgsig.c): the imprint is checked even without a TSA CA.
+  custos-dispose verify t12 --order order.json > out 2> err
+  check "a timestamp from another bundle, without --tsa-ca" 4 $?
+  grep -q 'imprint' err && pass "without a CA the finding names the imprint" ||
+    fail "without a CA the finding names the imprint"
   tsa_stop
 else
   echo "ok $((n + 1)) # SKIP no loopback TSA"; n=$((n + 1))

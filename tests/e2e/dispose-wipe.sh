@@ -21,7 +21,7 @@ printf 'wipe-test passphrase\n' >pass
 custos-key generate -q --name "Vera Vendor" --role vendor -o vendor.key --passphrase-file pass ||
     { fail "generate a key"; finish; }
 
-# sigfile_ok SIG LOG PUB: docs/formats/wipe-log.md section 5, verbatim.
+# sigfile_ok SIG LOG PUB: docs/formats/wipe-log.md section 5 as a function (the block itself runs below).
 sigfile_ok() (
     P=$(sed -n 's/^purpose: //p' "$1") &&
     test "$P" = application/vnd.custos.wipe-log.v1 &&
@@ -129,6 +129,35 @@ run 0 "verify-only with the recorded seed passes" custos-dispose wipe -q --verif
     --pattern random --seed "$KEY3" --log f3-recheck.json f3
 is "verify-only log has no pass" "$(jget f3-recheck.json "[r['pass'], r['result']]")" \
     '[null, "PASSED"]'
+
+# Section 5's command blocks exactly as written (sh -e), on copies under the names they use.
+root=${CUSTOS_SOURCE_ROOT:?}
+refute() { name=$1; shift; if "$@" >/dev/null 2>&1; then fail "$name"; else pass "$name"; fi; }
+docblock() { # TAG: the ```sh block after <!-- wipe-check: TAG -->
+    awk -v tag="<!-- wipe-check: $1 -->" '$0 == tag { t = 1; next }
+      t && /^```sh$/ { f = 1; next } f && /^```$/ { exit } f' "$root/docs/formats/wipe-log.md"
+}
+# doccheck TAG LOG SIG TARGET: runs the block in a fresh directory; its exit status
+doccheck() (
+    rm -rf dc && mkdir dc && docblock "$1" >dc/check.sh && [ -s dc/check.sh ] || exit 9
+    cp "$2" dc/wipe.json && cp vendor.key.pub dc/ || exit 9
+    [ -z "$3" ] || cp "$3" dc/wipe.json.sig || exit 9
+    [ -z "$4" ] || cp "$4" dc/disk.img || exit 9
+    cd dc && sh -e check.sh >out 2>&1
+)
+check "wipe-log.md signature block as written verifies a signed log" doccheck signature f1.json f1.json.sig ""
+refute "wipe-log.md signature block as written fails an edited log" \
+    doccheck signature f1-edited.json f1.json.sig ""
+check "wipe-log.md zeros block as written: the zeroed file" doccheck zeros f1.json "" f1
+cp f1 f1-planted && printf 'x' | dd of=f1-planted bs=1 seek=4000 conv=notrunc 2>/dev/null
+refute "wipe-log.md zeros block as written fails a planted byte" doccheck zeros f1.json "" f1-planted
+check "wipe-log.md keystream block as written: the keystream file" doccheck keystream f3.json "" f3
+cp f3 f3-planted && printf 'x' | dd of=f3-planted bs=1 seek=4000 conv=notrunc 2>/dev/null
+refute "wipe-log.md keystream block as written fails a planted byte" \
+    doccheck keystream f3.json "" f3-planted
+keystream "$(jget f2.json "r['verification']['sampling']['seed']")" 16000 >draws.want
+draws_ok() { doccheck draws f2.json "" "" && cmp -s dc/draws.bin draws.want; }
+check "wipe-log.md draws block as written makes the seed's 1000 draws" draws_ok
 
 # The progress line (rate and ETA) appears on a terminal only, and not with -q.
 if command -v script >/dev/null 2>&1; then

@@ -280,7 +280,8 @@ def vendor_and_legal():
     run_block(g, 1, b[1])
     sh("pdftotext VS-2026-000917.pdf - | grep -q VS-2026-000917", 0,
        "the rendered PDF names the certificate (pdftotext)")
-    sh("pdftotext VS-2026-000917.pdf - | grep -q '王小明 operator' && "
+    sh("pdftotext VS-2026-000917.pdf - | grep -q '王小明' && "
+       "pdftotext VS-2026-000917.pdf - | grep -q 'operator' && "
        "pdftotext VS-2026-000917.pdf - | grep -q '張稽核'", 0,
        "the PDF prints the signers' Chinese names (pdftotext)")
     g = "legal-team.md"

@@ -35,6 +35,23 @@ check "key line = sha256 of the public key's DER" \
 sed -n 's/^signature: //p' m.json.sig | base64 -d >sig.bin
 check "openssl pkeyutl -verify accepts the signature" \
   'openssl pkeyutl -verify -rawin -pubin -inkey alice.key.pub -in signed -sigfile sig.bin >/dev/null'
+# and key.md's two command blocks exactly as written, with sh -e, on files under their names
+root=${CUSTOS_SOURCE_ROOT:?}
+keyblock() { awk -v want="$1" '/^```sh$/ { b++; if (b == want) { f = 1; next } }
+  /^```$/ { f = 0 } f' "$root/docs/formats/key.md"; }
+mkdir kd && cp alice.key alice.key.pub kd/ && cp a.pass kd/passphrase.txt &&
+  cp m.json kd/manifest && cp m.json.sig kd/manifest.sig
+keyblock 1 > kd/block1.sh && keyblock 2 > kd/block2.sh
+check "key.md has its two blocks" 'grep -q binding kd/block1.sh && grep -q manifest.sig kd/block2.sh'
+(cd kd && sh -e block1.sh > b1.out 2>&1)
+check "key.md block 1 as written: both fingerprints and the binding verify" \
+  '[ "$(grep -c "$(sed -n "s/^fingerprint: //p" alice.key.pub)" kd/b1.out)" -eq 3 ] &&
+   grep -q "Signature Verified Successfully" kd/b1.out'
+(cd kd && sh -e block2.sh > b2.out 2>&1)
+check "key.md block 2 as written: the manifest signature verifies" \
+  'grep -q "Signature Verified Successfully" kd/b2.out'
+sed 's/report.txt/report.TXT/' m.json > kd/manifest
+check "key.md block 2 as written fails an edited manifest" '! (cd kd && sh -e block2.sh > /dev/null 2>&1)'
 exits 0 "audit with --signer: good signature, clean audit" 'custos-hash --audit m.json --signer alice.key.pub t'
 check "it names the signer" 'grep -q "signed by Alice" out'
 exits 4 "audit with another signer's key" 'custos-hash -q --audit m.json --signer carol.key.pub t'

@@ -216,11 +216,11 @@ expect "kit: verify-all.sh passes on the export" 0 env PATH=/usr/bin:/bin sh exp
 check "kit: every signature OK" '[ "$(grep -c "^entry [0-9]*: signature by .* OK" out)" -eq "$(custos-ledger verify --json -l case.ledger | jq .signatures)" ] && ! grep -q BAD out'
 check "kit: checkpoint signature and cosignature" 'grep -q "^signature by custos.invalid/key/$(fp alice | cut -c1-16): OK" out && grep -q "cosignature at .* by custos.invalid/key/$(fp carol | cut -c1-16): OK" out'
 check "kit: RESULT line" 'grep -q "RESULT: the ledger verifies" out'
-# custody-export.md section 5, exactly as written (EXPORT is exp, OLD.note
-# the export's own checkpoint), run with sh -e.
+# custody-export.md section 5, exactly as written, run with sh -e on a copy of the
+# export named EXPORT, with the export's own checkpoint as OLD.note.
 sed -n '/^## 5\./,/^## 6\./p' "$CUSTOS_SOURCE_ROOT/docs/formats/custody-export.md" |
-  sed -n '/^```sh$/,/^```$/p' | sed '1d;$d' |
-  sed -e "s/^cd EXPORT$/cd exp/" -e "s/OLD\.note/kit\/checkpoint.note/g" > section5.sh
+  sed -n '/^```sh$/,/^```$/p' | sed '1d;$d' > section5.sh
+rm -rf EXPORT && cp -r exp EXPORT && cp exp/kit/checkpoint.note EXPORT/OLD.note
 check "custody-export.md section 5 has its four steps" '[ "$(grep -c "^sha256sum -c\\|^cat kit\\|^sh kit" section5.sh)" -eq 4 ]'
 expect "custody-export.md section 5 passes, run as written with sh" 0 env PATH=/usr/bin:/bin sh -e section5.sh
 check "and its step 3 prints RESULT: the ledger verifies" 'grep -q "RESULT: the ledger verifies" out'

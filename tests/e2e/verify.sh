@@ -55,6 +55,15 @@ check "manifest by custos-hash" 'custos-hash -q -o m.json evidence >/dev/null'
 expect "directory, full" 0 -r m.json evidence
 check "says VERIFIED for a full clean check" 'grep -q "^VERIFIED: all 5 items" out.txt'
 mkdir parent && cp -a evidence parent/
+# verify-report.md section 4's re-check, exactly as written with sh -e, on a report of a
+# directory named TARGET; it must also fail once a file there changed.
+mkdir rc && cp -a evidence rc/TARGET &&
+  (cd rc && custos-verify -q -r ../m.json -o report.json TARGET > /dev/null 2>&1)
+awk '/^<!-- check: recheck -->$/ { t = 1; next } t && /^```sh$/ { f = 1; next }
+  f && /^```$/ { exit } f' "${CUSTOS_SOURCE_ROOT:?}/docs/formats/verify-report.md" > rc/recheck.sh
+check "verify-report.md's re-check passes, run as written" '(cd rc && sh -e recheck.sh > /dev/null 2>&1)'
+printf 'changed\n' > rc/TARGET/notes.txt
+check "verify-report.md's re-check fails once a file changed" '! (cd rc && sh -e recheck.sh > /dev/null 2>&1)'
 expect "a directory holding only the root" 0 -r m.json parent
 
 # Every container format.

@@ -12,6 +12,7 @@
 #include "custos/ledger.h"
 #include "custos/wipe.h"
 #include "dispose_private.h"
+#include "labels_private.h"
 #include "tap.h"
 
 /* A 1x1 PNG. */
@@ -371,12 +372,115 @@ test_flow(void)
     ok(r != NULL && r->items[0].state == CUSTOS_DISPOSE_MISSING_EVIDENCE, "MISSING EVIDENCE");
     custos_dispose_report_free(r);
 
-    is_status(custos_dispose_render("b1.tar", "b1.html", CUSTOS_DISPOSE_RENDER_HTML, &err),
+    is_status(custos_dispose_render("b1.tar", "b1.html", CUSTOS_DISPOSE_RENDER_HTML,
+                                    CUSTOS_LANG_BOTH, &err),
               CUSTOS_OK, &err, "render HTML");
-    is_status(custos_dispose_render("b1", "b1.pdf", CUSTOS_DISPOSE_RENDER_PDF, &err), CUSTOS_OK,
-              &err, "render PDF");
-    is_status(custos_dispose_render("b1", "b1.pdf", CUSTOS_DISPOSE_RENDER_PDF, &err),
-              CUSTOS_E_REFUSED, &err, "render refuses an existing output");
+    is_status(
+        custos_dispose_render("b1", "b1.pdf", CUSTOS_DISPOSE_RENDER_PDF, CUSTOS_LANG_BOTH, &err),
+        CUSTOS_OK, &err, "render PDF");
+    is_status(
+        custos_dispose_render("b1", "b1.pdf", CUSTOS_DISPOSE_RENDER_PDF, CUSTOS_LANG_BOTH, &err),
+        CUSTOS_E_REFUSED, &err, "render refuses an existing output");
+    is_status(custos_dispose_render("b1", "b1-x.html", CUSTOS_DISPOSE_RENDER_HTML, 9, &err),
+              CUSTOS_E_USAGE, &err, "render refuses an unknown language");
+    is_status(
+        custos_dispose_render("b1", "b1-en.html", CUSTOS_DISPOSE_RENDER_HTML, CUSTOS_LANG_EN, &err),
+        CUSTOS_OK, &err, "render HTML in English");
+    {
+        /* labels are words, in the language asked for, never JSON keys */
+        FILE *f = fopen("b1-en.html", "r");
+        char page[65536] = "";
+        size_t n = f != NULL ? fread(page, 1, sizeof(page) - 1, f) : 0;
+        page[n] = '\0';
+        if (f != NULL)
+            fclose(f);
+        ok(strstr(page, ">Serial number<") != NULL && strstr(page, ">serial<") == NULL &&
+               strstr(page, "序號") == NULL,
+           "the English page has English labels only");
+    }
+    {
+        /* a value longer than a page runs on over the next pages, whole */
+        char att[4000] = "", longd[8192];
+        for (int i = 0; i < 600; i++)
+            snprintf(att + strlen(att), sizeof(att) - strlen(att), "L%03d\\n", i);
+        const char *ap = strstr(draft, "\"attestation\":\"a\"");
+        snprintf(longd, sizeof(longd), "%.*s\"attestation\":\"%s\"%s", (int)(ap - draft), draft,
+                 att, ap + strlen("\"attestation\":\"a\""));
+        tap_write("long.json", longd, strlen(longd));
+        is_status(custos_dispose_certify(o, "long.json", &s, "b-long", &err), CUSTOS_OK, &err,
+                  "certify with a 600-line attestation");
+        is_status(custos_dispose_render("b-long", "b-long.pdf", CUSTOS_DISPOSE_RENDER_PDF,
+                                        CUSTOS_LANG_EN, &err),
+                  CUSTOS_OK, &err, "render it");
+        FILE *pt = popen("pdftotext b-long.pdf - 2>/dev/null", "r");
+        char line[256];
+        int first = 0, last = 0;
+        while (pt != NULL && fgets(line, sizeof(line), pt) != NULL) {
+            first |= strncmp(line, "L000", 4) == 0;
+            last |= strncmp(line, "L599", 4) == 0;
+        }
+        int st = pt != NULL ? pclose(pt) : -1;
+        if (st != 0)
+            printf("# pdftotext not available: the long value is not checked\n");
+        ok(st != 0 || (first && last), "the 600 lines are printed, the first and the last");
+    }
+    int lang = -1;
+    ok(custos_lang_parse("zh-TW", &lang) == 0 && lang == CUSTOS_LANG_ZH_TW, "lang zh-TW");
+    ok(custos_lang_parse("en", &lang) == 0 && lang == CUSTOS_LANG_EN, "lang en");
+    ok(custos_lang_parse("both", &lang) == 0 && lang == CUSTOS_LANG_BOTH, "lang both");
+    ok(custos_lang_parse("zh", &lang) == -1 && custos_lang_parse(NULL, &lang) == -1,
+       "other languages are refused");
+    {
+        /* every field both renderings print has a label */
+        static const char *const keys[] = {"make",
+                                           "model",
+                                           "serial",
+                                           "capacity",
+                                           "media_type",
+                                           "source",
+                                           "classification",
+                                           "data_backed_up",
+                                           "backup_location",
+                                           "category",
+                                           "method",
+                                           "method_details",
+                                           "standard",
+                                           "level",
+                                           "tool",
+                                           "tool_version",
+                                           "verification",
+                                           "result",
+                                           "note",
+                                           "time",
+                                           "location",
+                                           "destination",
+                                           "post_classification",
+                                           "seals",
+                                           "received_by",
+                                           "received_at",
+                                           "carrier",
+                                           "ledger",
+                                           "photo_before",
+                                           "photo_during",
+                                           "photo_after",
+                                           "video",
+                                           "wipe_log",
+                                           "report",
+                                           "other",
+                                           NULL};
+        int all = 1;
+        char b[256];
+        for (size_t i = 0; keys[i] != NULL; i++)
+            if (!custos__label_known(keys[i]) ||
+                strcmp(custos__label(keys[i], CUSTOS_LANG_EN, b, sizeof(b)), keys[i]) == 0) {
+                printf("# no label for %s\n", keys[i]);
+                all = 0;
+            }
+        ok(all, "every field has a label");
+        ok(strcmp(custos__label("method_details", CUSTOS_LANG_BOTH, b, sizeof(b)),
+                  "方法說明 / Method details") == 0,
+           "both languages: Chinese / English");
+    }
 
     custos_dispose_order_free(o);
     custos_ledger_free(l);
