@@ -47,10 +47,10 @@ dispose_wipe_usage(FILE *f)
             "TARGET\n"
             "\n"
             "wipe options:\n"
-            "  -c, --confirm VALUE      the device's serial number; a device without one (loop)\n"
+            "      --confirm VALUE      the device's serial number; a device without one (loop)\n"
             "                           is confirmed by its kernel name (loop3), a file by its "
             "path\n"
-            "  -k, --key FILE           sign the log with this key (FILE.sig beside the log)\n"
+            "      --key FILE           sign the log with this key (FILE.sig beside the log)\n"
             "      --log FILE           write the wipe log (JSON) to FILE (never overwritten)\n"
             "      --passphrase-fd N    read the key's passphrase from descriptor N\n"
             "      --passphrase-file F  read the key's passphrase from F\n"
@@ -95,10 +95,10 @@ parse_options(struct cli *c, struct wipe_options *o, int argc, char **argv)
         OPT_LOG,
     };
     static const struct option longopts[] = {
-        {"confirm", required_argument, NULL, 'c'},
+        {"confirm", required_argument, NULL, 'c'}, /* no -c: custos-acquire -c is --compression */
         {"help", no_argument, NULL, 'h'},
         {"json", no_argument, NULL, OPT_JSON},
-        {"key", required_argument, NULL, 'k'},
+        {"key", required_argument, NULL, 'k'}, /* no -k: custos-hash -k is --known */
         {"log", required_argument, NULL, OPT_LOG},
         {"passphrase-fd", required_argument, NULL, OPT_PASSFD},
         {"passphrase-file", required_argument, NULL, OPT_PASSFILE},
@@ -115,7 +115,7 @@ parse_options(struct cli *c, struct wipe_options *o, int argc, char **argv)
     int ch, rc;
     opterr = 0;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, ":c:hk:p:qV", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":hp:qV", longopts, NULL)) != -1) {
         switch (ch) {
         case 'c':
             if (o->confirm != NULL)

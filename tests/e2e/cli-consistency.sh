@@ -56,6 +56,22 @@ for ts in "key generate" "key show" "key sign" "key verify" "ledger open" "ledge
     out=$(custos-$1 "$2" -V 2>&1); rc=$?
     is "custos-$ts -V" "$rc $out" "0 custos-$1 $version"
 done
+# One short option, one long option: across every tool's and subcommand's --help,
+# a letter means the same long option everywhere (custos-dispose wipe had -k for
+# --key while custos-hash's -k is --known).
+for t in key ledger acquire hash seal verify dispose; do cat help.$t; done > allhelp
+for ts in "key generate" "key show" "key sign" "key verify" "ledger open" "ledger verify" \
+    "ledger status" "ledger show" "ledger audit" "ledger export" "ledger checkpoint" \
+    "seal create" "seal verify" "seal cosign" "seal extract" \
+    "dispose order" "dispose certify" "dispose verify" "dispose wipe"; do
+    set -- $ts
+    custos-$1 "$2" --help >> allhelp 2>&1
+done
+clash=$(grep -Eo '^ +-[A-Za-z], --[a-z-]+' allhelp | sed 's/^ *//' | sort -u |
+    awk -F', ' '{ n[$1]++; l[$1] = l[$1] " " $2 } END { for (k in n) if (n[k] > 1) print k ":" l[k] }')
+if [ -z "$clash" ]; then pass "every short option means one long option in all seven tools"
+else fail "every short option means one long option in all seven tools" "$clash"; fi
+
 # custos-ledger add ACTION --help is that action's policy (issue 13 item 4).
 custos-ledger add note --help >out 2>&1
 if grep -q '^required fields:' out; then pass "custos-ledger add note --help: the action's policy"
