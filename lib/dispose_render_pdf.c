@@ -5,34 +5,25 @@
  * by measured width in an embedded font with Chinese glyphs, blocks kept
  * whole, photos decoded by libpng, "page x of y" once the pages are known.
  */
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <hpdf.h>
 #include <jansson.h>
 #include <png.h>
 #include <qrencode.h>
 
-#include "custos/atomicfile.h"
-
 #include "dispose_render_private.h"
+#include "pdf_private.h"
 
 /* ---- PDF ---- */
 
-#define MAX_PAGES 2000 /* pages numbered "x of y" at the end */
-
 struct pdf {
-    HPDF_Doc doc;
+    struct custos__pdf d; /* document, font, pages (pdf_private.h) */
     HPDF_Page page;
-    HPDF_Page pages[MAX_PAGES];
-    HPDF_Font font, bold;
     float y; /* points from the bottom of the cursor line */
-    int npages;
-    int failed; /* set by the libharu error handler */
     const struct custos__bundle *b;
     QRcode *qr;
     struct custos__lab l;
@@ -50,68 +41,6 @@ struct pdf {
 #define USABLE   (PAGE_H - MARGIN - HEADER_H - BOTTOM)
 #define MAXLINES 400
 
-static void
-on_error(HPDF_STATUS code, HPDF_STATUS detail, void *user)
-{
-    (void)code;
-    (void)detail;
-    ((struct pdf *)user)->failed = 1;
-}
-
-static void
-text_at(HPDF_Page page, HPDF_Font f, float size, float x, float y, const char *s)
-{
-    HPDF_Page_BeginText(page);
-    HPDF_Page_SetFontAndSize(page, f, size);
-    HPDF_Page_TextOut(page, x, y, s);
-    HPDF_Page_EndText(page);
-}
-
-/* Bytes of the UTF-8 sequence starting at s (1 for a stray byte). */
-static size_t
-utf8_len(const unsigned char *s)
-{
-    size_t n = *s < 0x80             ? 1
-               : (*s & 0xE0) == 0xC0 ? 2
-               : (*s & 0xF0) == 0xE0 ? 3
-               : (*s & 0xF8) == 0xF0 ? 4
-                                     : 1;
-    for (size_t i = 1; i < n; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 1;
-    return n;
-}
-
-/*
- * How many bytes of s fit in width points at size: whole characters, and
- * up to the last break that fits (a space, or beside a Chinese character),
- * so that a Latin word is cut only when it is wider than the line.
- */
-static size_t
-fit(struct pdf *p, float size, const char *s, float width)
-{
-    HPDF_Page_SetFontAndSize(p->page, p->font, size);
-    char buf[2048];
-    size_t n = 0, brk = 0;
-    while (s[n] != '\0' && s[n] != '\n') {
-        size_t k = utf8_len((const unsigned char *)s + n);
-        if (n + k >= sizeof(buf))
-            break;
-        memcpy(buf, s, n + k);
-        buf[n + k] = '\0';
-        if (HPDF_Page_TextWidth(p->page, buf) > width)
-            break;
-        if ((unsigned char)s[n] >= 0x80 && n > 0)
-            brk = n; /* before a wide character */
-        n += k;
-        if (s[n - 1] == ' ' || (unsigned char)s[n - 1] >= 0x80)
-            brk = n;
-    }
-    if (s[n] != '\0' && s[n] != '\n' && s[n] != ' ' && brk > 0 && brk < n)
-        return brk;
-    return n > 0 || s[0] == '\0' || s[0] == '\n' ? n : utf8_len((const unsigned char *)s);
-}
-
 /* Splits s into lines of at most width points; returns how many. */
 struct span {
     const char *s;
@@ -123,7 +52,7 @@ wrap(struct pdf *p, float size, const char *s, float width, struct span *out, si
 {
     size_t k = 0;
     while (s != NULL && *s != '\0' && k < max) {
-        size_t n = fit(p, size, s, width);
+        size_t n = custos__pdf_fit(&p->d, NULL, size, s, width);
         size_t m = n;
         while (m > 0 && s[m - 1] == ' ')
             m--;
@@ -143,12 +72,13 @@ static void
 clip_at(struct pdf *p, HPDF_Page page, float size, float x, float y, const char *s, float width)
 {
     char out[2100];
-    size_t n = fit(p, size, s, width);
+    size_t n = custos__pdf_fit(&p->d, NULL, size, s, width);
     if (s[n] == '\0')
         snprintf(out, sizeof(out), "%s", s);
     else
-        snprintf(out, sizeof(out), "%.*s…", (int)fit(p, size, s, width - 2 * size), s);
-    text_at(page, p->font, size, x, y, out);
+        snprintf(out, sizeof(out), "%.*s…",
+                 (int)custos__pdf_fit(&p->d, NULL, size, s, width - 2 * size), s);
+    custos__pdf_text(&p->d, page, size, x, y, out);
 }
 
 static void
@@ -168,14 +98,11 @@ draw_qr(struct pdf *p)
 static void
 new_page(struct pdf *p)
 {
-    if (p->npages >= MAX_PAGES) {
-        p->failed = 1;
-        return;
-    }
     struct custos__lab hl = {.lang = p->l.lang}; /* not the caller's labels, which stay valid */
-    p->page = HPDF_AddPage(p->doc);
-    HPDF_Page_SetSize(p->page, HPDF_PAGE_SIZE_A4, HPDF_PAGE_PORTRAIT);
-    p->pages[p->npages++] = p->page;
+    HPDF_Page pg = custos__pdf_page(&p->d, PAGE_W, PAGE_H);
+    if (pg == NULL)
+        return; /* p->d.failed is set: the save refuses */
+    p->page = pg;
     draw_qr(p);
     const json_t *c = p->b->cert;
     float top = PAGE_H - MARGIN;
@@ -184,12 +111,12 @@ new_page(struct pdf *p)
     clip_at(p, p->page, 12, MARGIN, top - 12, custos__vendor_name(c), w);
     clip_at(p, p->page, 8, MARGIN, top - 24, custos__rjs(json_object_get(c, "vendor"), "address"),
             w);
-    text_at(p->page, p->bold, 17, MARGIN, top - 52, custos__L(&hl, "doc_title"));
+    custos__pdf_text(&p->d, p->page, 17, MARGIN, top - 52, custos__L(&hl, "doc_title"));
     snprintf(line, sizeof(line), "%s: %s", custos__L(&hl, "certificate_id"),
              custos__rjs(c, "certificate_id"));
     clip_at(p, p->page, 10, MARGIN, top - 70, line, w);
     snprintf(line, sizeof(line), "%s.", custos__L(&hl, "record_note"));
-    text_at(p->page, p->font, 7, MARGIN, top - 84, line);
+    custos__pdf_text(&p->d, p->page, 7, MARGIN, top - 84, line);
     HPDF_Page_SetLineWidth(p->page, 1.5f);
     HPDF_Page_MoveTo(p->page, MARGIN, top - HEADER_H + 16);
     HPDF_Page_LineTo(p->page, PAGE_W - MARGIN, top - HEADER_H + 16);
@@ -202,18 +129,18 @@ footers(struct pdf *p)
 {
     char line[300], pg[200];
     struct custos__lab hl = {.lang = p->l.lang};
-    for (int i = 0; i < p->npages; i++) {
-        HPDF_Page page = p->pages[i];
+    for (size_t i = 0; i < p->d.npages; i++) {
+        HPDF_Page page = p->d.pages[i];
         HPDF_Page_SetLineWidth(page, 0.5f);
         HPDF_Page_MoveTo(page, MARGIN, MARGIN + 18);
         HPDF_Page_LineTo(page, PAGE_W - MARGIN, MARGIN + 18);
         HPDF_Page_Stroke(page);
         snprintf(line, sizeof(line), "%s: %s", custos__L(&hl, "bundle_sha256"), p->b->sha256);
-        text_at(page, p->font, 7, MARGIN, MARGIN + 8, line);
-        custos__page_of(p->l.lang, i + 1, p->npages, pg, sizeof(pg));
-        HPDF_Page_SetFontAndSize(page, p->font, 8);
+        custos__pdf_text(&p->d, page, 7, MARGIN, MARGIN + 8, line);
+        custos__page_of(p->l.lang, (int)i + 1, (int)p->d.npages, pg, sizeof(pg));
+        HPDF_Page_SetFontAndSize(page, p->d.font, 8);
         float w = HPDF_Page_TextWidth(page, pg);
-        text_at(page, p->font, 8, PAGE_W - MARGIN - w, MARGIN - 4, pg);
+        custos__pdf_text(&p->d, page, 8, PAGE_W - MARGIN - w, MARGIN - 4, pg);
         snprintf(line, sizeof(line), "%s: %s", custos__L(&hl, "certificate_id"),
                  custos__rjs(p->b->cert, "certificate_id"));
         clip_at(p, page, 8, MARGIN, MARGIN - 4, line, PAGE_W - 2 * MARGIN - w - 12);
@@ -265,11 +192,11 @@ prow(struct pdf *p, const char *label, const char *value)
             need(p, LINE);
             if (first && i < a) {
                 snprintf(chunk, sizeof(chunk), "%.*s", lv[i].n, lv[i].s);
-                text_at(p->page, p->bold, SIZE, MARGIN, p->y, chunk);
+                custos__pdf_text(&p->d, p->page, SIZE, MARGIN, p->y, chunk);
             }
             if (i < b) {
                 snprintf(chunk, sizeof(chunk), "%.*s", vv[i].n, vv[i].s);
-                text_at(p->page, p->font, SIZE, x, p->y, chunk);
+                custos__pdf_text(&p->d, p->page, SIZE, x, p->y, chunk);
             }
             p->y -= LINE;
         }
@@ -287,7 +214,7 @@ heading(struct pdf *p, const char *s, float next)
 {
     keep(p, HEAD_H + next);
     p->y -= 8;
-    text_at(p->page, p->bold, 12, MARGIN, p->y, s);
+    custos__pdf_text(&p->d, p->page, 12, MARGIN, p->y, s);
     HPDF_Page_SetLineWidth(p->page, 0.3f);
     HPDF_Page_MoveTo(p->page, MARGIN, p->y - 3);
     HPDF_Page_LineTo(p->page, PAGE_W - MARGIN, p->y - 3);
@@ -368,7 +295,7 @@ items_row(struct pdf *p, const json_t *v)
         for (size_t i = 0; i < n[k]; i++) {
             snprintf(chunk, sizeof(chunk), "%.*s%s", sp[k][i].n, sp[k][i].s,
                      cut[k] && i + 1 == n[k] ? "…" : "");
-            text_at(p->page, p->font, size, x + 3, p->y - (float)i * lh, chunk);
+            custos__pdf_text(&p->d, p->page, size, x + 3, p->y - (float)i * lh, chunk);
         }
         x += w[k];
     }
@@ -443,21 +370,21 @@ pdf_signer(struct pdf *p, const char *role, const json_t *o)
     HPDF_Page_SetLineWidth(p->page, 0.5f);
     HPDF_Page_Rectangle(p->page, MARGIN, top - h, PAGE_W - 2 * MARGIN, h);
     HPDF_Page_Stroke(p->page);
-    text_at(p->page, p->bold, 10, MARGIN + 4, p->y - 2, custos__L(&p->l, role));
+    custos__pdf_text(&p->d, p->page, 10, MARGIN + 4, p->y - 2, custos__L(&p->l, role));
     char chunk[1200];
     float y = p->y - 16;
     for (size_t k = 0; k < nt; k++)
         for (size_t i = 0; i < n[k]; i++, y -= size[k] + 2) {
             snprintf(chunk, sizeof(chunk), "%.*s", sp[k][i].n, sp[k][i].s);
-            text_at(p->page, p->font, size[k], MARGIN + 4, y, chunk);
+            custos__pdf_text(&p->d, p->page, size[k], MARGIN + 4, y, chunk);
         }
     /* the space for a handwritten signature and its date */
     float x = MARGIN + left;
-    text_at(p->page, p->font, 8, x, p->y - 2, custos__L(&p->l, "handwritten"));
+    custos__pdf_text(&p->d, p->page, 8, x, p->y - 2, custos__L(&p->l, "handwritten"));
     HPDF_Page_MoveTo(p->page, x, top - 58);
     HPDF_Page_LineTo(p->page, PAGE_W - MARGIN - 8, top - 58);
     HPDF_Page_Stroke(p->page);
-    text_at(p->page, p->font, 8, x, top - h + 12, custos__L(&p->l, "date"));
+    custos__pdf_text(&p->d, p->page, 8, x, top - h + 12, custos__L(&p->l, "date"));
     HPDF_Page_MoveTo(p->page, x + 60, top - h + 10);
     HPDF_Page_LineTo(p->page, PAGE_W - MARGIN - 8, top - h + 10);
     HPDF_Page_Stroke(p->page);
@@ -511,7 +438,7 @@ load_png(struct pdf *p, const unsigned char *data, size_t len)
                 t[(y * tw + x) * 3 + k] = (unsigned char)(sum / n);
             }
     HPDF_Image img =
-        HPDF_LoadRawImageFromMem(p->doc, t, (HPDF_UINT)tw, (HPDF_UINT)th, HPDF_CS_DEVICE_RGB, 8);
+        HPDF_LoadRawImageFromMem(p->d.doc, t, (HPDF_UINT)tw, (HPDF_UINT)th, HPDF_CS_DEVICE_RGB, 8);
     if (t != px)
         free(t);
     free(px);
@@ -552,14 +479,15 @@ pdf_attachment(struct pdf *p, const json_t *a)
         struct custos_error e;
         snprintf(path, sizeof(path), "%s/%s", p->b->dir, custos__rjs(a, "path"));
         if (custos__read_small(path, THUMB_MAX, &data, &len, &e) == CUSTOS_OK) {
-            int failed = p->failed;
-            img = png ? load_png(p, (const unsigned char *)data, len)
-                      : HPDF_LoadJpegImageFromMem(p->doc, (const HPDF_BYTE *)data, (HPDF_UINT)len);
+            int failed = p->d.failed;
+            img =
+                png ? load_png(p, (const unsigned char *)data, len)
+                    : HPDF_LoadJpegImageFromMem(p->d.doc, (const HPDF_BYTE *)data, (HPDF_UINT)len);
             free(data);
             if (img == NULL) {
                 /* a picture that cannot be decoded is listed, not drawn */
-                p->failed = failed;
-                HPDF_ResetError(p->doc);
+                p->d.failed = failed;
+                HPDF_ResetError(p->d.doc);
                 undecodable = 1;
             }
         }
@@ -597,40 +525,13 @@ custos__render_pdf(const struct custos__bundle *b, int lang, const char *out,
     char qr[512];
     custos__render_qr_text(b, qr, sizeof(qr));
     p->qr = QRcode_encodeString(qr, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
-    p->doc = HPDF_New(on_error, p);
-    if (p->qr == NULL || p->doc == NULL) {
+    int rc = p->qr != NULL ? custos__pdf_new(&p->d, err)
+                           : custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    if (rc != CUSTOS_OK) {
         if (p->qr != NULL)
             QRcode_free(p->qr);
-        if (p->doc != NULL)
-            HPDF_Free(p->doc);
         free(p);
-        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-    }
-    HPDF_SetCompressionMode(p->doc, HPDF_COMP_ALL);
-    /* A font with the CJK glyphs, embedded, with text in UTF-8. */
-    const char *font = getenv("CUSTOS_PDF_FONT");
-    if (font == NULL || font[0] == '\0')
-        font = CUSTOS_PDF_FONT_DEFAULT;
-    if (access(font, R_OK) != 0) {
-        QRcode_free(p->qr);
-        HPDF_Free(p->doc);
-        free(p);
-        return custos_error_set(err, CUSTOS_E_IO, errno, font,
-                                "no font for the PDF's Chinese and other non-ASCII text "
-                                "(install fonts-arphic-uming, or set CUSTOS_PDF_FONT)");
-    }
-    HPDF_UseUTFEncodings(p->doc);
-    HPDF_SetCurrentEncoder(p->doc, "UTF-8");
-    const char *name = strstr(font, ".ttc") != NULL
-                           ? HPDF_LoadTTFontFromFile2(p->doc, font, 0, HPDF_TRUE)
-                           : HPDF_LoadTTFontFromFile(p->doc, font, HPDF_TRUE);
-    p->font = name != NULL ? HPDF_GetFont(p->doc, name, "UTF-8") : NULL;
-    p->bold = p->font; /* one face: headings are set larger instead */
-    if (p->font == NULL) {
-        QRcode_free(p->qr);
-        HPDF_Free(p->doc);
-        free(p);
-        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, font, "cannot load the font for the PDF");
+        return rc;
     }
     const json_t *c = b->cert;
     struct custos__lab *l = &p->l;
@@ -689,36 +590,8 @@ custos__render_pdf(const struct custos__bundle *b, int lang, const char *out,
     heading(p, custos__L(l, "attachments"), 7 * LINE);
     json_array_foreach(json_object_get(c, "attachments"), i, v) pdf_attachment(p, v);
     footers(p);
-    int rc = CUSTOS_OK;
-    if (p->failed)
-        rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, out, "libharu failed to build the PDF");
-    struct custos_atomicfile *af = NULL;
-    if (rc == CUSTOS_OK)
-        rc = custos_atomicfile_create(&af, out, 0644, err);
-    if (rc == CUSTOS_OK && HPDF_SaveToStream(p->doc) != HPDF_OK)
-        rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, out, "libharu failed to write the PDF");
-    if (rc == CUSTOS_OK) {
-        HPDF_ResetStream(p->doc);
-        uint8_t chunk[8192];
-        for (;;) {
-            HPDF_UINT32 n = sizeof(chunk);
-            HPDF_STATUS s = HPDF_ReadFromStream(p->doc, chunk, &n);
-            if (n > 0 && (rc = custos_atomicfile_write(af, chunk, n)) != CUSTOS_OK) {
-                custos_error_copy(err, custos_atomicfile_error(af));
-                break;
-            }
-            if (s == HPDF_STREAM_EOF)
-                break;
-            if (s != HPDF_OK) {
-                rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, out, "libharu stream error");
-                break;
-            }
-        }
-    }
-    if (rc == CUSTOS_OK && (rc = custos_atomicfile_close(af)) != CUSTOS_OK)
-        custos_error_copy(err, custos_atomicfile_error(af));
-    custos_atomicfile_free(af);
-    HPDF_Free(p->doc);
+    rc = custos__pdf_save(&p->d, out, err);
+    custos__pdf_free(&p->d);
     QRcode_free(p->qr);
     free(pp);
     return rc;

@@ -19,7 +19,6 @@
 #include "dispose_private.h"
 #include "labels_private.h"
 
-#define CUSTOS_PDF_FONT_DEFAULT "/usr/share/fonts/truetype/arphic/uming.ttc"
 
 #define THUMB_MAX (8u * 1024 * 1024) /* bytes of a photo embedded as a thumbnail */
 

@@ -13,9 +13,6 @@
 
 #include "pdf_private.h"
 
-#include <hpdf_doc.h> /* HPDF_GetFontDef and the TrueType glyph table, for the whole-font embedding */
-#include <hpdf_fontdef.h>
-
 static void
 on_error(HPDF_STATUS code, HPDF_STATUS detail, void *user)
 {
@@ -34,7 +31,7 @@ custos__pdf_new(struct custos__pdf *p, struct custos_error *err)
     if (access(font, R_OK) != 0)
         return custos_error_set(err, CUSTOS_E_IO, errno, font,
                                 "no font for the PDF's Chinese and other non-ASCII text "
-                                "(install fonts-wqy-microhei, or set CUSTOS_PDF_FONT)");
+                                "(install fonts-arphic-uming, or set CUSTOS_PDF_FONT)");
     p->doc = HPDF_New(on_error, p);
     if (p->doc == NULL)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
@@ -45,20 +42,15 @@ custos__pdf_new(struct custos__pdf *p, struct custos_error *err)
                            ? HPDF_LoadTTFontFromFile2(p->doc, font, 0, HPDF_TRUE)
                            : HPDF_LoadTTFontFromFile(p->doc, font, HPDF_TRUE);
     p->font = name != NULL ? HPDF_GetFont(p->doc, name, "UTF-8") : NULL;
-    HPDF_FontDef def = p->font != NULL ? HPDF_GetFontDef(p->doc, name) : NULL;
-    if (p->font == NULL || def == NULL || def->attr == NULL) {
+    /*
+     * The font is subset: libharu 2.3.0 (Debian 12) drops the components of
+     * composite glyphs when it subsets, which left most Chinese glyphs of
+     * wqy-microhei blank; AR PL UMing draws them as simple glyphs.
+     */
+    if (p->font == NULL) {
         custos__pdf_free(p);
         return custos_error_set(err, CUSTOS_E_CORRUPT, 0, font, "cannot load the font for the PDF");
     }
-    /*
-     * libharu 2.3.0 (Debian 12) subsets an embedded TrueType font without the
-     * components of composite glyphs, and most CJK glyphs of wqy-microhei are
-     * composites: they print blank. Embedding every glyph (about 4.5 MB) is
-     * the way to print each character that is in the text.
-     */
-    HPDF_TTFontDefAttr a = (HPDF_TTFontDefAttr)def->attr;
-    if (a->glyph_tbl.flgs != NULL)
-        memset(a->glyph_tbl.flgs, 1, a->num_glyphs);
     return CUSTOS_OK;
 }
 
@@ -111,10 +103,9 @@ utf8_len(const unsigned char *s)
 size_t
 custos__pdf_fit(struct custos__pdf *p, HPDF_Page pg, float size, const char *s, float width)
 {
-    /* widths from the font itself, so a count without a page works too */
-    (void)pg;
+    (void)pg; /* widths from the font itself, so a count without a page works too */
     char buf[2048];
-    size_t n = 0, space = 0;
+    size_t n = 0, brk = 0;
     while (s[n] != '\0' && s[n] != '\n') {
         size_t k = utf8_len((const unsigned char *)s + n);
         if (n + k >= sizeof(buf))
@@ -125,15 +116,15 @@ custos__pdf_fit(struct custos__pdf *p, HPDF_Page pg, float size, const char *s, 
             HPDF_Font_TextWidth(p->font, (const HPDF_BYTE *)buf, (HPDF_UINT)(n + k));
         if ((float)tw.width * size / 1000.0f > width)
             break;
+        if ((unsigned char)s[n] >= 0x80 && n > 0)
+            brk = n; /* before a wide character */
         n += k;
-        if (s[n - 1] == ' ')
-            space = n;
+        if (s[n - 1] == ' ' || (unsigned char)s[n - 1] >= 0x80)
+            brk = n;
     }
-    if (s[n] != '\0' && s[n] != '\n' && space > 0 && (unsigned char)s[n] < 0x80 && s[n] != ' ')
-        return space; /* a Latin word would be cut: break at the space before it */
-    if (n == 0 && s[0] != '\0' && s[0] != '\n')
-        return utf8_len((const unsigned char *)s);
-    return n;
+    if (s[n] != '\0' && s[n] != '\n' && s[n] != ' ' && brk > 0 && brk < n)
+        return brk;
+    return n > 0 || s[0] == '\0' || s[0] == '\n' ? n : utf8_len((const unsigned char *)s);
 }
 
 int

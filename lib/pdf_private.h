@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * pdf_private.h: what the PDF renderers share inside libcustos: a libharu
- * document with the embedded CJK TrueType font (fonts-wqy-microhei, or
- * $CUSTOS_PDF_FONT), UTF-8 text, fitting text to a width without cutting
- * Latin words, and publishing the document with custos_atomicfile.
- * (lib/dispose_render.c has its own copy of these; it can move here.)
+ * document with the embedded CJK TrueType font (AR PL UMing from
+ * fonts-arphic-uming, or $CUSTOS_PDF_FONT), UTF-8 text, fitting text to a
+ * width without cutting Latin words, and publishing the document with
+ * custos_atomicfile. Used by the certificate, the custody form and the label.
  */
 #ifndef CUSTOS_PDF_PRIVATE_H
 #define CUSTOS_PDF_PRIVATE_H
@@ -19,7 +19,7 @@
 
 #include "custos/error.h"
 
-#define CUSTOS__PDF_FONT_DEFAULT "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+#define CUSTOS__PDF_FONT_DEFAULT "/usr/share/fonts/truetype/arphic/uming.ttc"
 
 struct custos__pdf {
     HPDF_Doc doc;
@@ -39,7 +39,12 @@ HPDF_Page custos__pdf_page(struct custos__pdf *p, float w, float h);
 void custos__pdf_text(struct custos__pdf *p, HPDF_Page pg, float size, float x, float y,
                       const char *s);
 
-/* Bytes of s that fit in width points at size: whole characters, Latin words not cut. */
+/*
+ * Bytes of s (up to a newline) that fit in width points at size: whole
+ * characters, up to the last break that fits (a space, or beside a Chinese
+ * character), so a Latin word is cut only when it is wider than the line.
+ * pg is unused (widths come from the font).
+ */
 size_t custos__pdf_fit(struct custos__pdf *p, HPDF_Page pg, float size, const char *s, float width);
 
 /*

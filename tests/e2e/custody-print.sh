@@ -105,7 +105,7 @@ check "--lang fr is refused" '[ $rc -eq 2 ] && grep -q "zh-TW" err'
 custos-ledger form -q -l case.ledger --item E-1 --lang zh-TW -o form-zh.pdf; rc=$?
 check "form --lang zh-TW exits 0" '[ $rc -eq 0 ]'
 check "the forms are PDF" '[ "$(head -c 5 form.pdf)" = "%PDF-" ] && [ "$(head -c 5 form-zh.pdf)" = "%PDF-" ]'
-check "pdffonts: the CJK font is embedded" 'pdffonts form-zh.pdf | grep -q "WenQuanYi.* yes"'
+check "pdffonts: the CJK font is embedded" 'pdffonts form-zh.pdf 2> /dev/null | grep -q "UMing.* yes"'
 pdftotext -layout form.pdf form.txt 2> /dev/null
 pdftotext -layout form-zh.pdf form-zh.txt 2> /dev/null
 # pdftotext splits table cells over lines: compare without the layout spaces
@@ -134,17 +134,24 @@ pdftoppm -r 100 -png form.pdf "$review/form-en" && pdftoppm -r 100 -png form-zh.
 check "the forms render as PNG for review (build/review/custody-print)" \
   '[ -s "$review/form-en-1.png" ] && [ -s "$review/form-zh-TW-1.png" ]'
 # Each CJK glyph of the title is drawn: libharu 2.3.0 dropped the composite glyphs
-# of wqy-microhei when it subset the font, and left 7 of the 8 blank.
-ink() {
-  pdftoppm -gray -r 72 -x 30 -y 28 -W 180 -H 30 -f 1 -l 1 -singlefile "$1" "$1.title" 2> /dev/null
+# of wqy-microhei when it subset the font, and left 7 of the 8 blank. The title
+# (15 points from x = 36, baseline 51 points from the top) is cut at 144 dpi into
+# 8 cells of 30 pixels, one per glyph; each must hold ink.
+ink() { # PDF CELLS: one x (ink) or . (blank) per cell, then the dark pixels in all
+  pdftoppm -gray -r 144 -x 72 -y 70 -W 240 -H 44 -f 1 -l 1 -singlefile "$1" "$1.title" 2> /dev/null
   python3 -c "
-import sys
-parts = open(sys.argv[1], 'rb').read().split(maxsplit=4)  # P5 W H MAX data
-print(sum(1 for b in parts[4] if b < 128))" "$1.title.pgm"
+import re, sys
+d = open(sys.argv[1], 'rb').read()
+m = re.match(rb'P5\s+(\d+)\s+(\d+)\s+\d+\s', d)
+w, h, px = int(m[1]), int(m[2]), d[m.end():]
+dark = [i % w for i, b in enumerate(px[:w * h]) if b < 128]
+print(''.join('x' if any(c * 30 + 3 <= x < c * 30 + 27 for x in dark) else '.' for c in range(int(sys.argv[2]))), len(dark))
+" "$1.title.pgm" "$2"
 }
-zh_ink=$(ink form-zh.pdf); en_ink=$(ink form.pdf)
-check "the Chinese title is ink, glyph by glyph ($zh_ink dark pixels; 8 glyphs, > 400)" '[ "$zh_ink" -gt 400 ]'
-check "the English title is ink too ($en_ink)" '[ "$en_ink" -gt 300 ]'
+set -- $(ink form-zh.pdf 8); zh_cells=$1; zh_ink=$2
+set -- $(ink form.pdf 8); en_ink=$2
+check "the Chinese title is ink, glyph by glyph ($zh_cells; $zh_ink dark pixels)" '[ "$zh_cells" = xxxxxxxx ]'
+check "the English title is ink too ($en_ink dark pixels)" '[ "$en_ink" -gt 300 ]'
 
 # 4. The evidence-bag label: every field as text, and the QR code decoded by zbarimg.
 custos-ledger label -q -l case.ledger -o none.pdf 2> err; rc=$?
