@@ -282,7 +282,7 @@ out:
 int
 custos_custody_export(const struct custos_custody *m, const char *dir, struct custos_error *err)
 {
-    return custos_custody_export_lang(m, dir, CUSTOS_CUSTODY_LANG_EN, err);
+    return custos_custody_export_lang(m, dir, CUSTOS_LANG_EN, err);
 }
 
 int
@@ -290,7 +290,10 @@ custos_custody_export_lang(const struct custos_custody *m, const char *dir, int 
                            struct custos_error *err)
 {
     char parent[4096], generated[32];
-    int rc = custos__refuse_existing(dir, err);
+    int rc = custos__custody_lang_check(lang, m->path, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    rc = custos__refuse_existing(dir, err);
     if (rc != CUSTOS_OK)
         return rc;
     custos__dirname(dir, parent, sizeof(parent));

@@ -409,7 +409,7 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
     const struct custos_ledger_report *r = m->report;
     char buf[1024];
     custos__sb_printf(b, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n",
-                      lang == CUSTOS_CUSTODY_LANG_ZH_TW ? "zh-Hant-TW" : "en");
+                      lang == CUSTOS_LANG_ZH_TW ? "zh-Hant-TW" : "en");
     custos__sb_printf(b, "<title>%s ", T("Chain of custody:"));
     custos__sb_html(b, m->case_id);
     custos__sb_puts(
@@ -592,13 +592,16 @@ int
 custos_custody_form(const struct custos_custody *m, int html, const char *generated, char **out,
                     struct custos_error *err)
 {
-    return custos_custody_form_lang(m, html, CUSTOS_CUSTODY_LANG_EN, generated, out, err);
+    return custos_custody_form_lang(m, html, CUSTOS_LANG_EN, generated, out, err);
 }
 
 int
 custos_custody_form_lang(const struct custos_custody *m, int html, int lang, const char *generated,
                          char **out, struct custos_error *err)
 {
+    int rc = custos__custody_lang_check(lang, m->path, err);
+    if (rc != CUSTOS_OK)
+        return rc;
     struct custos__sb b = {0};
     if (html)
         html_form(&b, m, generated, lang);

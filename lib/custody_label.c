@@ -57,6 +57,8 @@ int
 custos_custody_label_pdf(const struct custos_custody *m, const char *item, int lang,
                          const char *out, struct custos_error *err)
 {
+    if (custos__custody_lang_check(lang, m->path, err) != CUSTOS_OK)
+        return CUSTOS_E_USAGE;
     const struct custos_custody_item *it = item != NULL ? custos_custody_item(m, item) : NULL;
     if (it == NULL)
         return custos_error_set(err, CUSTOS_E_USAGE, 0, m->path, "no item %s in case %s",

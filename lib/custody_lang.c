@@ -138,7 +138,7 @@ static const char *const zh[][2] = {
 const char *
 custos__tr(int lang, const char *en)
 {
-    if (lang != CUSTOS_CUSTODY_LANG_ZH_TW || en == NULL)
+    if (lang != CUSTOS_LANG_ZH_TW || en == NULL)
         return en;
     for (size_t i = 0; i < sizeof(zh) / sizeof(zh[0]); i++)
         if (strcmp(zh[i][0], en) == 0)
@@ -147,13 +147,11 @@ custos__tr(int lang, const char *en)
 }
 
 int
-custos_custody_lang_parse(const char *s, int *lang)
+custos__custody_lang_check(int lang, const char *path, struct custos_error *err)
 {
-    if (s != NULL && strcmp(s, "en") == 0)
-        *lang = CUSTOS_CUSTODY_LANG_EN;
-    else if (s != NULL && (strcmp(s, "zh-TW") == 0 || strcmp(s, "zh_TW") == 0))
-        *lang = CUSTOS_CUSTODY_LANG_ZH_TW;
-    else
-        return CUSTOS_E_USAGE;
-    return CUSTOS_OK;
+    if (lang == CUSTOS_LANG_EN || lang == CUSTOS_LANG_ZH_TW)
+        return CUSTOS_OK;
+    return custos_error_set(err, CUSTOS_E_USAGE, 0, path,
+                            "custody forms, labels and reports are printed in one language: en "
+                            "or zh-TW");
 }

@@ -183,7 +183,7 @@ item_section(struct form *f, const struct custos_custody_item *it, const char *g
         int owed = 0;
         for (size_t k = 0; k < r->e->nparties; k++)
             owed |= r->e->parties[k].sig == CUSTOS_CUSTODY_OWED;
-        if (f->lang == CUSTOS_CUSTODY_LANG_ZH_TW)
+        if (f->lang == CUSTOS_LANG_ZH_TW)
             snprintf(sig, sizeof(sig), "帳本第 %" PRIu64 " 筆：%s\nSHA-256 %.16s", r->e->seq,
                      owed ? "尚欠簽章" : "已數位簽章", r->e->sha256);
         else
@@ -214,6 +214,8 @@ int
 custos_custody_form_pdf(const struct custos_custody *m, const char *item, int lang,
                         const char *generated, const char *out, struct custos_error *err)
 {
+    if (custos__custody_lang_check(lang, m->path, err) != CUSTOS_OK)
+        return CUSTOS_E_USAGE;
     if (item != NULL && custos_custody_item(m, item) == NULL)
         return custos_error_set(err, CUSTOS_E_USAGE, 0, m->path, "no item %s in case %s", item,
                                 m->case_id);
@@ -233,7 +235,7 @@ custos_custody_form_pdf(const struct custos_custody *m, const char *item, int la
     /* the foot of every page, now that the pages are counted */
     for (size_t i = 0; i < f->pdf.npages && !f->pdf.failed; i++) {
         char buf[512], pg[64];
-        if (lang == CUSTOS_CUSTODY_LANG_ZH_TW)
+        if (lang == CUSTOS_LANG_ZH_TW)
             snprintf(pg, sizeof(pg), "第 %zu 頁，共 %zu 頁", i + 1, f->pdf.npages);
         else
             snprintf(pg, sizeof(pg), "Page %zu of %zu", i + 1, f->pdf.npages);

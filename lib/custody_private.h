@@ -52,7 +52,10 @@ void custos__custody_who(char *buf, size_t len, const struct custos_custody_part
 void custos__custody_destruction_witness(char *buf, size_t len,
                                          const struct custos_custody_event *e, int lang);
 
-/* en in language lang (CUSTOS_CUSTODY_LANG_*): the Chinese when the table has it, else en. */
+/* CUSTOS_OK when lang is one the custody outputs print (en, zh-TW), else CUSTOS_E_USAGE. */
+int custos__custody_lang_check(int lang, const char *path, struct custos_error *err);
+
+/* en in language lang (CUSTOS_LANG_*): the Chinese when the table has it, else en. */
 const char *custos__tr(int lang, const char *en);
 
 /* The verification kit, embedded at build time by lib/gen-kit.py. */

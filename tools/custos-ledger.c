@@ -274,7 +274,8 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
             o->whole_entries = 1;
             break;
         case OPT_LANG:
-            if (custos_custody_lang_parse(optarg, &o->lang) != CUSTOS_OK)
+            /* one parser with custos-dispose; custody outputs have no bilingual form */
+            if (custos_lang_parse(optarg, &o->lang) != 0 || o->lang == CUSTOS_LANG_BOTH)
                 return cli_usage(c, "--lang: en or zh-TW, not %s", optarg);
             o->lang_given = 1;
             break;
@@ -358,6 +359,7 @@ main(int argc, char **argv)
     struct custos_error err;
     memset(&o, 0, sizeof(o));
     o.witnesses = -1;
+    o.lang = CUSTOS_LANG_EN;
     cli_signers_init(&o.signers);
     field_options(&o);
     cli_init(&c, "custos-ledger");

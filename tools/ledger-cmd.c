@@ -370,7 +370,7 @@ cmd_form(struct cli *c, struct options *o, const char *item, int label, struct c
         if (o->json) {
             json_t *j = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:I}", "ledger", o->ledger, "output",
                                   o->output, "case", m->case_id, "item", item, "lang",
-                                  o->lang == CUSTOS_CUSTODY_LANG_ZH_TW ? "zh-TW" : "en",
+                                  o->lang == CUSTOS_LANG_ZH_TW ? "zh-TW" : "en",
                                   "pending_signatures", (json_int_t)m->npending);
             ledger_print_json(j);
         } else {

@@ -43,7 +43,7 @@ struct options {
     const char *witness_key[8]; /* --witness-key VKEY, in the same order */
     size_t nwitness_key;
     long witnesses; /* --witnesses N: cosignatures required, -1: every key */
-    int lang;       /* --lang: CUSTOS_CUSTODY_LANG_* */
+    int lang;       /* --lang: CUSTOS_LANG_* */
     int lang_given;
 };
 

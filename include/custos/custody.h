@@ -31,6 +31,7 @@
 
 #include "error.h"
 #include "export.h"
+#include "lang.h"
 #include "ledger.h"
 #include "progress.h"
 
@@ -198,12 +199,12 @@ CUSTOS_API int custos_custody_status(const struct custos_custody *const *m, size
 /* The number of deadlines of m that have passed at now while the case is open (0-2). */
 CUSTOS_API int custos_custody_overdue(const struct custos_custody *m, time_t now);
 
-/* Languages of the printed outputs: labels in English or Traditional Chinese. */
-#define CUSTOS_CUSTODY_LANG_EN    0
-#define CUSTOS_CUSTODY_LANG_ZH_TW 1
-
-/* Parses "en" or "zh-TW" into *lang. Returns CUSTOS_OK or CUSTOS_E_USAGE. */
-CUSTOS_API int custos_custody_lang_parse(const char *s, int *lang);
+/*
+ * The printed custody outputs below take lang from custos/lang.h, as the
+ * certificate does: CUSTOS_LANG_EN or CUSTOS_LANG_ZH_TW. They are printed
+ * in one language: a form's columns have no room for two, so
+ * CUSTOS_LANG_BOTH is refused with CUSTOS_E_USAGE.
+ */
 
 /*
  * Renders the custody report, laid out like a paper chain-of-custody form:
@@ -214,7 +215,7 @@ CUSTOS_API int custos_custody_lang_parse(const char *s, int *lang);
 CUSTOS_API int custos_custody_form(const struct custos_custody *m, int html, const char *generated,
                                    char **out, struct custos_error *err);
 
-/* custos_custody_form with its labels in lang (CUSTOS_CUSTODY_LANG_*). */
+/* custos_custody_form with its labels in lang (CUSTOS_LANG_EN or CUSTOS_LANG_ZH_TW). */
 CUSTOS_API int custos_custody_form_lang(const struct custos_custody *m, int html, int lang,
                                         const char *generated, char **out,
                                         struct custos_error *err);
@@ -277,7 +278,7 @@ CUSTOS_API int custos_custody_case_jsonld(const struct custos_custody *m, char *
 CUSTOS_API int custos_custody_export(const struct custos_custody *m, const char *dir,
                                      struct custos_error *err);
 
-/* custos_custody_export with the custody report's labels in lang (CUSTOS_CUSTODY_LANG_*). */
+/* custos_custody_export with the report's labels in lang (CUSTOS_LANG_EN or CUSTOS_LANG_ZH_TW). */
 CUSTOS_API int custos_custody_export_lang(const struct custos_custody *m, const char *dir, int lang,
                                           struct custos_error *err);
 

@@ -102,6 +102,9 @@ custos-ledger form -q -l case.ledger --item E-9 -o none.pdf 2> err; rc=$?
 check "form of an unknown item exits 2" '[ $rc -eq 2 ] && [ ! -e none.pdf ]'
 custos-ledger form -q -l case.ledger --lang fr -o none.pdf 2> err; rc=$?
 check "--lang fr is refused" '[ $rc -eq 2 ] && grep -q "zh-TW" err'
+custos-ledger form -q -l case.ledger --lang both -o none.pdf 2> err; rc=$?
+check "--lang both is refused for the form (one language a form)" \
+  '[ $rc -eq 2 ] && grep -q "en or zh-TW" err && [ ! -e none.pdf ]'
 custos-ledger form -q -l case.ledger --item E-1 --lang zh-TW -o form-zh.pdf; rc=$?
 check "form --lang zh-TW exits 0" '[ $rc -eq 0 ]'
 check "the forms are PDF" '[ "$(head -c 5 form.pdf)" = "%PDF-" ] && [ "$(head -c 5 form-zh.pdf)" = "%PDF-" ]'

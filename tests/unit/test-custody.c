@@ -206,6 +206,14 @@ test_model(const char *path)
     has_str(s, "<!DOCTYPE html>", "HTML page");
     has_str(s, "<th>Released by</th>", "HTML custody table");
     free(s);
+    is_status(custos_custody_form_lang(m, 0, CUSTOS_LANG_ZH_TW, "2026-11-02T00:00:00Z", &s, &err),
+              CUSTOS_OK, &err, "form text in zh-TW");
+    has_str(s, "交付人", "zh-TW form: released by");
+    free(s);
+    s = NULL;
+    is_status(custos_custody_form_lang(m, 0, CUSTOS_LANG_BOTH, "2026-11-02T00:00:00Z", &s, &err),
+              CUSTOS_E_USAGE, &err, "a form in both languages is refused");
+    ok(s == NULL, "nothing rendered for a refused language");
     is_status(custos_custody_case_jsonld(m, &s, &err), CUSTOS_OK, &err, "CASE JSON-LD");
     j = json_loads(s ? s : "", 0, NULL);
     ok(json_object_get(j, "@context") != NULL, "JSON-LD has @context");
