@@ -88,6 +88,14 @@ custos__L(struct custos__lab *l, const char *key)
     return custos__label(key, l->lang, b, sizeof(l->buf[0]));
 }
 
+const char *
+custos__V(struct custos__lab *l, const json_t *o, const char *k)
+{
+    char *b = l->buf[l->next++ % 16];
+    const char *v = custos__rjs(o, k), *t = custos__value(k, v, l->lang, b, sizeof(l->buf[0]));
+    return t != NULL ? t : v;
+}
+
 /* The fields of a certificate item, in the order both renderings list them
  * (destruction-proof.md, the certificate's items). */
 const char *const custos__item_fields[] = {"make",

@@ -260,11 +260,11 @@ html(const struct custos__bundle *bd, int lang, struct buf *b)
     {
         char dev[600], meth[200];
         custos__device_text(v, dev, sizeof(dev));
-        snprintf(meth, sizeof(meth), "%s / %s", custos__rjs(v, "category"),
-                 custos__rjs(v, "method"));
+        snprintf(meth, sizeof(meth), "%s / %s", custos__V(l, v, "category"),
+                 custos__V(l, v, "method"));
         const char *cells[] = {custos__rjs(v, "id"),         dev,
                                custos__rjs(v, "media_type"), meth,
-                               custos__rjs(v, "result"),     custos__rjs(v, "time")};
+                               custos__V(l, v, "result"),    custos__rjs(v, "time")};
         puts_(b, "<tr>");
         for (size_t k = 0; k < 6; k++) {
             puts_(b, "<td>");
@@ -283,7 +283,7 @@ html(const struct custos__bundle *bd, int lang, struct buf *b)
         esc(b, custos__rjs(v, "id"));
         puts_(b, "</h3><table>\n");
         for (size_t k = 0; custos__item_fields[k] != NULL; k++)
-            row(b, custos__L(l, custos__item_fields[k]), custos__rjs(v, custos__item_fields[k]));
+            row(b, custos__L(l, custos__item_fields[k]), custos__V(l, v, custos__item_fields[k]));
         size_t j;
         json_t *s;
         json_array_foreach(json_object_get(v, "seals"), j, s)

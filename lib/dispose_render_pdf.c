@@ -253,7 +253,8 @@ items_row(struct pdf *p, const json_t *v)
     int cut[COLS];
     char dev[600], meth[200];
     custos__device_text(v, dev, sizeof(dev));
-    snprintf(meth, sizeof(meth), "%s / %s", custos__rjs(v, "category"), custos__rjs(v, "method"));
+    snprintf(meth, sizeof(meth), "%s / %s", custos__V(&p->l, v, "category"),
+             custos__V(&p->l, v, "method"));
     const char *cells[COLS];
     for (size_t k = 0; k < COLS; k++)
         cells[k] = custos__L(&p->l, cols[k]);
@@ -262,7 +263,7 @@ items_row(struct pdf *p, const json_t *v)
         cells[1] = dev;
         cells[2] = custos__rjs(v, "media_type");
         cells[3] = meth;
-        cells[4] = custos__rjs(v, "result");
+        cells[4] = custos__V(&p->l, v, "result");
         cells[5] = custos__rjs(v, "time");
     }
     size_t most = 1;
@@ -322,10 +323,11 @@ pdf_item(struct pdf *p, const json_t *v)
     float h = 0;
     for (size_t k = 0; custos__item_fields[k] != NULL; k++)
         h += row_h(p, custos__L(&p->l, custos__item_fields[k]),
-                   custos__rjs(v, custos__item_fields[k]));
+                   custos__V(&p->l, v, custos__item_fields[k]));
     heading(p, t, h);
     for (size_t k = 0; custos__item_fields[k] != NULL; k++)
-        prow(p, custos__L(&p->l, custos__item_fields[k]), custos__rjs(v, custos__item_fields[k]));
+        prow(p, custos__L(&p->l, custos__item_fields[k]),
+             custos__V(&p->l, v, custos__item_fields[k]));
     size_t j;
     json_t *s;
     json_array_foreach(json_object_get(v, "seals"), j, s)

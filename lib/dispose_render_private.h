@@ -19,7 +19,6 @@
 #include "dispose_private.h"
 #include "labels_private.h"
 
-
 #define THUMB_MAX (8u * 1024 * 1024) /* bytes of a photo embedded as a thumbnail */
 
 /* What one rendering needs besides the bundle: its language and a few
@@ -32,6 +31,10 @@ struct custos__lab {
 
 /* The label of key in l's language; valid for the next 15 calls with l. */
 const char *custos__L(struct custos__lab *l, const char *key);
+
+/* The string member k of o in l's language (custos__value); valid for the
+ * next 15 calls with l. */
+const char *custos__V(struct custos__lab *l, const json_t *o, const char *k);
 
 /* The string member k of o, or "". */
 const char *custos__rjs(const json_t *o, const char *k);

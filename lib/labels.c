@@ -105,6 +105,50 @@ static const struct {
     {"no_thumbnail", "（無縮圖：本圖無法解碼）", "(no thumbnail: the picture cannot be decoded)"},
 };
 
+/* The values of destruction-proof.md's enumerations. The Chinese of the
+ * sanitization categories follows the Taiwanese rendering of NIST SP
+ * 800-88: 清除 (clear), 清洗 (purge), 破壞 (destroy). */
+static const struct {
+    const char *field, *value, *zh;
+} values[] = {
+    {"category", "clear", "清除"},
+    {"category", "purge", "清洗"},
+    {"category", "destroy", "破壞"},
+    {"method", "overwrite", "覆寫"},
+    {"method", "block_erase", "區塊抹除"},
+    {"method", "crypto_erase", "加密抹除"},
+    {"method", "degauss", "消磁"},
+    {"method", "shred", "粉碎"},
+    {"method", "disintegrate", "碎解"},
+    {"method", "incinerate", "焚化"},
+    {"method", "other", "其他"},
+    {"verification", "full", "全面驗證"},
+    {"verification", "sampling", "抽樣驗證"},
+    {"verification", "visual", "目視檢查"},
+    {"verification", "none", "未驗證"},
+    {"result", "destroyed", "已銷毀"},
+    {"result", "sanitized", "已清除"},
+    {"result", "exception", "例外"},
+    {"data_backed_up", "yes", "是"},
+    {"data_backed_up", "no", "否"},
+    {"data_backed_up", "unknown", "不明"},
+};
+
+const char *
+custos__value(const char *field, const char *value, int lang, char *buf, size_t len)
+{
+    for (size_t i = 0; lang != CUSTOS_LANG_EN && i < sizeof(values) / sizeof(values[0]); i++) {
+        if (strcmp(values[i].field, field) != 0 || strcmp(values[i].value, value) != 0)
+            continue;
+        if (lang == CUSTOS_LANG_ZH_TW)
+            snprintf(buf, len, "%s（%s）", values[i].zh, value);
+        else
+            snprintf(buf, len, "%s / %s", values[i].zh, value);
+        return buf;
+    }
+    return NULL;
+}
+
 int
 custos_lang_parse(const char *s, int *lang)
 {

@@ -24,6 +24,18 @@
  */
 const char *custos__label(const char *key, int lang, char *buf, size_t len);
 
+/*
+ * A recorded value of the certificate's enumerated fields (category,
+ * method, verification, result, data_backed_up) in lang, written into
+ * buf: English prints the value as recorded; Chinese prints the Chinese
+ * with the recorded value after it, "粉碎（shred）", so the paper still
+ * shows what the signed JSON says; both prints "粉碎 / shred".
+ * Returns buf, or NULL when value is printed as recorded (English, or a
+ * value the table does not have): the caller prints value itself, so a
+ * long free-text value is never cut to the size of buf.
+ */
+const char *custos__value(const char *field, const char *value, int lang, char *buf, size_t len);
+
 /* "Page x of y" in lang, written into buf. */
 void custos__page_of(int lang, int x, int y, char *buf, size_t len);
 

@@ -373,17 +373,43 @@ indented custos-dispose verify --yes "$out/destruction-proof.tar" --order "$out/
 seq=$(tail -n 1 "$ledger" | cut -f1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["seq"])')
 custos-ledger add --yes attest -q -l "$ledger" --sign attester="$out/keys/vendor.key" \
   --passphrase-file "$out/keys/vendor.pass" --target "$seq" || fail "the vendor's attest"
+# The certificate on paper: bilingual labels (the default, as Taiwanese
+# official forms print them), and one in each language.
 custos-dispose render "$out/destruction-proof.tar" -o "$out/destruction-certificate.pdf" ||
   fail "custos-dispose render"
+custos-dispose render --lang zh-TW "$out/destruction-proof.tar" \
+  -o "$out/destruction-certificate.zh-TW.pdf" || fail "custos-dispose render --lang zh-TW"
+custos-dispose render --lang en "$out/destruction-proof.tar" \
+  -o "$out/destruction-certificate.en.pdf" || fail "custos-dispose render --lang en"
 pdftoppm -r 50 -png -f 1 -l 1 "$out/destruction-certificate.pdf" "$out/certificate" ||
   fail "pdftoppm cannot render the certificate"
-echo "certificate: $out/destruction-certificate.pdf (rendered by pdftoppm: ok)"
+pdftotext "$out/destruction-certificate.zh-TW.pdf" - | grep -q "銷毀" ||
+  fail "the zh-TW certificate has no Chinese text (pdftotext)"
+pdftotext "$out/destruction-certificate.en.pdf" - | grep -q "DS-2026-0117" ||
+  fail "the English certificate lacks its id (pdftotext)"
+echo "certificate: $out/destruction-certificate{,.zh-TW,.en}.pdf (pdftoppm, pdftotext: ok)"
 
 section "14. The custody history, verified"
 indented custos-ledger show -l "$ledger" || fail "custos-ledger show"
 indented custos-ledger verify -l "$ledger" || fail "custos-ledger verify"
 custos-ledger export -q -l "$ledger" -o "$out/custody-report" || fail "custos-ledger export"
 echo "custody report, CASE/UCO JSON-LD and verification kit: $out/custody-report/"
+# The paper forms: the chain-of-custody form and the evidence-bag label of
+# EV-01, in Traditional Chinese and in English.
+for lang in zh-TW en; do
+  custos-ledger form -q -l "$ledger" --lang $lang -o "$out/custody-form.$lang.pdf" ||
+    fail "custos-ledger form --lang $lang"
+  custos-ledger label -q -l "$ledger" --item EV-01 --lang $lang -o "$out/bag-label.$lang.pdf" ||
+    fail "custos-ledger label --lang $lang"
+  pdftotext "$out/custody-form.$lang.pdf" - | grep -q "EV-01" ||
+    fail "the $lang custody form does not name EV-01 (pdftotext)"
+done
+pdftotext "$out/custody-form.zh-TW.pdf" - | grep -q "證物保管鏈紀錄表" ||
+  fail "the zh-TW custody form has no Chinese title (pdftotext)"
+pdftoppm -r 72 -png "$out/bag-label.zh-TW.pdf" "$out/bag-label" &&
+  zbarimg -q --raw "$out"/bag-label-1.png | grep -q "EV-01" ||
+  fail "the bag label's QR code does not decode to EV-01 (zbarimg)"
+echo "custody forms and bag labels (zh-TW, en): $out/custody-form.*.pdf $out/bag-label.*.pdf"
 
 section "15. The incident site in 6 commands: open, enrol, collect + acquire, seal, transfer, audit"
 # Keys are made beforehand (the lab's receiver's here; not counted). A person

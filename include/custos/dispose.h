@@ -382,7 +382,9 @@ CUSTOS_API int custos_dispose_wipe_status(const struct custos_wipe_result *r);
  * under their captions; on every page the certificate id, the bundle
  * SHA-256, a QR code holding both ("ID sha256:HEX") and, in the PDF,
  * "page x of y". Labels are in lang (CUSTOS_LANG_*, custos/lang.h); values
- * are printed as recorded. The bundle's manifest and signatures must be
+ * are printed as recorded, the values of the certificate's enumerations
+ * (category, method, verification, result, data_backed_up) in Chinese with
+ * the recorded value beside them ("粉碎（shred）", "粉碎 / shred"). The bundle's manifest and signatures must be
  * internally consistent (checked against the keys the certificate names;
  * trust is custos_dispose_verify's job).
  * Returns: CUSTOS_OK; CUSTOS_E_UNTRUSTED or CUSTOS_E_CORRUPT (the bundle);

@@ -3,7 +3,9 @@
  * lang.h: the language of printed renderings (certificate, custody form,
  * report). Labels are printed in Traditional Chinese (Taiwan), in English,
  * or in both side by side ("中文 / English"), as Taiwanese official forms
- * print them; both is the default. Field values are printed as recorded.
+ * print them; both is the default. Field values are printed as recorded;
+ * the certificate's enumerated values also in Chinese, the recorded value
+ * beside them.
  */
 #ifndef CUSTOS_LANG_H
 #define CUSTOS_LANG_H

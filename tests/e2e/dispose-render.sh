@@ -179,6 +179,16 @@ has_all cert-zh-TW.txt "媒體銷毀證明書" "方法說明" "工具版本" "�
 has_all cert-both.txt "方法說明 / Method details" "收受人 / Received by" "監管紀錄簿 / Ledger" &&
   cmp -s cert-both.txt "$(pdftotext -layout cert-default.pdf - > cert-default.txt; echo cert-default.txt)" &&
   pass "both languages side by side, the default" || fail "both languages side by side, the default"
+# recorded values of the enumerations: in Chinese with the value as recorded
+# beside it, never translated in English (pdftotext of a table cell may wrap,
+# so spaces and newlines are taken out)
+tr -d ' \n' < cert-zh-TW.txt > zh-flat.txt; tr -d ' \n' < cert-both.txt > both-flat.txt
+has_all zh-flat.txt "粉碎（shred）" "已銷毀（destroyed）" "目視檢查（visual）" "破壞（destroy）" "否（no）" &&
+  has_all both-flat.txt "粉碎/shred" "已銷毀/destroyed" &&
+  ! grep -q '粉碎' cert-en.txt && grep -q 'shred' cert-en.txt &&
+  has_all cert-zh-TW.html "粉碎（shred）" "已銷毀（destroyed）" &&
+  pass "enumerated values in the chosen language, the recorded value kept" ||
+  fail "enumerated values in the chosen language, the recorded value kept"
 has_all cert-en.html "Method details" "Received by" "Ledger" "Signature" &&
   has_all cert-zh-TW.html "方法說明" "收受人" "親筆簽名" && grep -q 'lang="zh-Hant-TW"' cert-zh-TW.html &&
   pass "the HTML has the same labels" || fail "the HTML has the same labels"

@@ -451,6 +451,16 @@ test_flow(void)
                 }
         ok(nkeys >= 40, "the item and party field lists are not empty");
         ok(all, "every field has a label");
+        ok(custos__value("method", "shred", CUSTOS_LANG_ZH_TW, b, sizeof(b)) != NULL &&
+               strcmp(b, "粉碎（shred）") == 0,
+           "a recorded value in Chinese keeps the value");
+        ok(custos__value("result", "destroyed", CUSTOS_LANG_BOTH, b, sizeof(b)) != NULL &&
+               strcmp(b, "已銷毀 / destroyed") == 0,
+           "a recorded value in both languages");
+        ok(custos__value("method", "shred", CUSTOS_LANG_EN, b, sizeof(b)) == NULL &&
+               custos__value("method_details", "shred", CUSTOS_LANG_ZH_TW, b, sizeof(b)) == NULL &&
+               custos__value("method", "laser", CUSTOS_LANG_ZH_TW, b, sizeof(b)) == NULL,
+           "English, free text and unknown values print as recorded");
         ok(strcmp(custos__label("method_details", CUSTOS_LANG_BOTH, b, sizeof(b)),
                   "方法說明 / Method details") == 0,
            "both languages: Chinese / English");
