@@ -127,9 +127,10 @@ custos__custody_rows(const struct custos_custody *m, const struct custos_custody
 }
 
 /*
- * The witness of a destruction: the dispose entry's witness party; without
- * one, say where the witness is (custos-dispose records the entry with the
- * vendor and custodian only, the witness signs the certificate bundle).
+ * The witness of a destruction: the dispose entry's witness party; else the
+ * certificate's witness that custos-dispose verify names in the entry
+ * (certificate_witness: the witness signs the certificate bundle, not the
+ * entry); else say where the witness is.
  */
 void
 custos__custody_destruction_witness(char *buf, size_t len, const struct custos_custody_event *e,
@@ -138,14 +139,26 @@ custos__custody_destruction_witness(char *buf, size_t len, const struct custos_c
     const struct custos_custody_party *w = custos__custody_party(e, "witness");
     const char *cert = custos_custody_field(e, "certificate");
     const char *sha = custos_custody_field(e, "certificate_sha256");
+    const char *cw = custos_custody_field(e, "certificate_witness");
+    const char *cwk = custos_custody_field(e, "certificate_witness_key");
+    int zh = lang == CUSTOS_LANG_ZH_TW;
     if (w != NULL)
         who(buf, len, w);
+    else if (cw != NULL && cert != NULL)
+        snprintf(buf, len,
+                 zh ? "%s（見證人）金鑰 %.16s，簽署銷毀證明 %s"
+                    : "%s (witness) key %.16s, signed certificate %s",
+                 cw, cwk ? cwk : "-", cert);
     else if (cert != NULL)
         snprintf(buf, len,
-                 "not a party to ledger entry %" PRIu64 "; the witness signed certificate %s%s%s%s",
+                 zh ? "非帳本第 %" PRIu64 " 筆之當事人；見證人簽署銷毀證明 %s%s%s%s"
+                    : "not a party to ledger entry %" PRIu64
+                      "; the witness signed certificate %s%s%s%s",
                  e->seq, cert, sha ? " (SHA-256 " : "", sha ? sha : "", sha ? ")" : "");
     else
-        snprintf(buf, len, "none recorded in ledger entry %" PRIu64, e->seq);
+        snprintf(buf, len,
+                 zh ? "帳本第 %" PRIu64 " 筆未記錄" : "none recorded in ledger entry %" PRIu64,
+                 e->seq);
 }
 
 /* A note entry as one line: when, who and what, with its entry and hash. */
@@ -155,8 +168,11 @@ note_line(char *buf, size_t len, const struct custos_custody_event *e, int lang)
     char when[128], by[512];
     custos__custody_when(e, when, sizeof(when));
     who(by, sizeof(by), custos__custody_party(e, "author"));
-    snprintf(buf, len, "entry %" PRIu64 ", %s, by %s: %s", e->seq, when, by,
-             custos_custody_field(e, "text") ? custos_custody_field(e, "text") : "");
+    const char *text = custos_custody_field(e, "text") ? custos_custody_field(e, "text") : "";
+    if (lang == CUSTOS_LANG_ZH_TW)
+        snprintf(buf, len, "帳本第 %" PRIu64 " 筆，%s，%s：%s", e->seq, when, by, text);
+    else
+        snprintf(buf, len, "entry %" PRIu64 ", %s, by %s: %s", e->seq, when, by, text);
 }
 
 static size_t
@@ -288,15 +304,15 @@ text_item(struct custos__sb *b, const struct custos_custody *m,
         who(w, sizeof(w), custos__custody_party(e, "custodian"));
         trow(b, lang, "authority", w);
         custos__custody_destruction_witness(w, sizeof(w), e, lang);
-        custos__sb_printf(b, "     witness to destruction: %s\n", w);
+        custos__sb_printf(b, "     %s: %s\n", T("witness to destruction"), w);
         who(w, sizeof(w), custos__custody_party(e, "recorder"));
         trow(b, lang, "recorded by", w);
         trow(b, lang, "entry hash", e->sha256);
     } else {
         const struct custos_custody_person *h = custos_custody_person(m, it->holder);
-        custos__sb_printf(b, "     none: the item is held by %s (key %.16s)%s%s\n",
-                          h ? h->name : "an unknown key", it->holder, it->location ? " at " : "",
-                          it->location ? it->location : "");
+        custos__sb_printf(b, "     %s %s (%s %.16s)%s%s\n", T("none: held by"),
+                          h ? h->name : T("an unknown key"), T("key"), it->holder,
+                          it->location ? " @ " : "", it->location ? it->location : "");
     }
     text_notes(b, m, it, lang);
 }

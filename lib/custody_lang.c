@@ -47,6 +47,8 @@ static const char *const zh[][2] = {
     {"destroyed", "已銷毀"},
     {"certificate", "銷毀證明"},
     {"Witness to destruction", "銷毀見證人"},
+    {"witness to destruction", "銷毀見證人"},
+    {"an unknown key", "不明金鑰"},
     {"Ledger", "帳本"},
     {"Ledger head", "帳本末筆雜湊"},
     {"Generated", "產製時間"},

@@ -26,6 +26,13 @@ custos_dispose_ledger_fields(const struct custos_dispose_report *r, size_t i, ch
     snprintf(method, sizeof(method), "%s (%s)", it->method, it->category);
     json_t *f = json_pack("{s:s,s:s,s:s,s:s}", "item", it->id, "method", method, "certificate",
                           r->certificate_id, "certificate_sha256", r->bundle_sha256);
+    /* The witness to the destruction signed the certificate, not this entry
+     * (they are seldom enrolled in the case): the entry names them so the
+     * custody report can say who witnessed it. */
+    if (f != NULL && r->signer_fp[2][0] != '\0') {
+        json_object_set_new(f, "certificate_witness", json_string(r->signer_name[2]));
+        json_object_set_new(f, "certificate_witness_key", json_string(r->signer_fp[2]));
+    }
     *json = f != NULL ? json_dumps(f, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(f);
     return *json != NULL ? CUSTOS_OK : custos__dispose_nomem(err);

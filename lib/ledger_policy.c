@@ -116,6 +116,8 @@ static const struct arule policy[] = {
       {"method", F_STR, 1},
       {"certificate", F_STR, 0},
       {"certificate_sha256", F_HEX, 0},
+      {"certificate_witness", F_STR, 0},
+      {"certificate_witness_key", F_HEX, 0},
       OPT_COMMON},
      I_DISPOSE,
      NULL},

@@ -281,6 +281,26 @@ check "the ledger verifies (the vendor's attestations pending)" 3 $rc
 bsha=$(sha256sum proof/manifest.sha256 | cut -d' ' -f1)
 grep -q "\"certificate_sha256\":\"$bsha\"" case.ledger && pass "the entry quotes the bundle digest" ||
   fail "the entry quotes the bundle digest"
+# the certificate's witness signed the bundle, not the entry: the entry names
+# them (name and key), and the custody report says who witnessed it
+wfp=$(openssl pkey -pubin -in wendy.key.pub -outform DER | sha256sum | cut -d' ' -f1)
+python3 - "$wfp" <<'PY' && pass "the dispose entries name the certificate's witness and key" ||
+import json, sys
+ents = [json.loads(l.split("\t")[0]) for l in open("case.ledger") if '"action":"dispose"' in l]
+fs = [e.get("fields", e) for e in ents]
+ok = len(fs) == 2 and all(f.get("certificate_witness") == "Wendy" and
+                          f.get("certificate_witness_key") == sys.argv[1] for f in fs)
+sys.exit(0 if ok else 1)
+PY
+  fail "the dispose entries name the certificate's witness and key"
+custos-ledger export -q -l case.ledger -o exp
+check "export of the disposed case (signatures owed: exit 3)" 3 $?
+custos-ledger export -q -l case.ledger --lang zh-TW -o exp-zh
+check "export --lang zh-TW of the disposed case (signatures owed: exit 3)" 3 $?
+grep -q "witness to destruction: Wendy (witness) key ${wfp%"${wfp#????????????????}"}, signed certificate VS-2026-917" \
+  exp/custody-report.txt && grep -q "銷毀見證人: Wendy（見證人）金鑰 ${wfp%"${wfp#????????????????}"}，簽署銷毀證明 VS-2026-917" \
+  exp-zh/custody-report.txt && pass "the custody report names the witness to destruction (en, zh-TW)" ||
+  { fail "the custody report names the witness to destruction (en, zh-TW)"; grep -i "witness to\|銷毀見證人" exp/custody-report.txt exp-zh/custody-report.txt | sed 's/^/#   /'; }
 
 # 5. renderings
 custos-dispose render proof.tar -o cert.html > /dev/null 2> err
