@@ -391,12 +391,15 @@ event_times(struct custos_custody_event *e, const struct custos_ledger_entry *le
 }
 
 void
-custos__custody_when(const struct custos_custody_event *e, char *buf, size_t len)
+custos__custody_when(const struct custos_custody_event *e, int lang, char *buf, size_t len)
 {
+    int zh = lang == CUSTOS_LANG_ZH_TW;
     if (e->late)
-        snprintf(buf, len, "%s (recorded late, at %s)", e->local, e->recorded_local);
+        snprintf(buf, len, zh ? "%s（事後補登，登錄於 %s）" : "%s (recorded late, at %s)", e->local,
+                 e->recorded_local);
     else if (e->recorded[0] != '\0')
-        snprintf(buf, len, "%s (recorded %s)", e->local, e->recorded_local);
+        snprintf(buf, len, zh ? "%s（登錄於 %s）" : "%s (recorded %s)", e->local,
+                 e->recorded_local);
     else
         snprintf(buf, len, "%s", e->local);
 }

@@ -40,6 +40,9 @@ custos__custody_who(char *buf, size_t len, const struct custos_custody_party *p,
 
 #define who(buf, len, p) custos__custody_who(buf, len, p, lang)
 #define T(s)             custos__tr(lang, (s))
+/* A sentence with values, whose Chinese word order differs: both are literals
+ * so that -Wformat checks each against its arguments. */
+#define ZH(en, zh) (lang == CUSTOS_LANG_ZH_TW ? (zh) : (en))
 
 /* A labelled line of a custody row in the text form ("     purpose:     VALUE"). */
 static void
@@ -166,7 +169,7 @@ static void
 note_line(char *buf, size_t len, const struct custos_custody_event *e, int lang)
 {
     char when[128], by[512];
-    custos__custody_when(e, when, sizeof(when));
+    custos__custody_when(e, lang, when, sizeof(when));
     who(by, sizeof(by), custos__custody_party(e, "author"));
     const char *text = custos_custody_field(e, "text") ? custos_custody_field(e, "text") : "";
     if (lang == CUSTOS_LANG_ZH_TW)
@@ -215,7 +218,7 @@ text_notes(struct custos__sb *b, const struct custos_custody *m,
         const struct custos_custody_event *e = nth_note(m, it, k);
         char line[6000];
         note_line(line, sizeof(line), e, lang);
-        custos__sb_printf(b, "  -- %s\n     entry hash:  %s\n", line, e->sha256);
+        custos__sb_printf(b, "  -- %s\n     %s:  %s\n", line, T("entry hash"), e->sha256);
     }
     if (it == NULL)
         custos__sb_printf(b, "\n");
@@ -231,34 +234,47 @@ text_item(struct custos__sb *b, const struct custos_custody *m,
     custos__sb_printf(
         b, "\n==============================================================================\n");
     custos__sb_printf(b, "%s %s\n", T("ITEM"), it->id);
-    custos__sb_printf(b, "  Description:   %s\n", it->description ? it->description : "-");
-    custos__sb_printf(b, "  Make:          %s\n", it->make ? it->make : "-");
-    custos__sb_printf(b, "  Model:         %s\n", it->model ? it->model : "-");
-    custos__sb_printf(b, "  Serial number: %s\n", it->serial ? it->serial : "-");
-    custos__sb_printf(b, "  Collected:     %s at %s (entry %" PRIu64 ")\n", it->collected_time,
-                      it->collected_at ? it->collected_at : "-", it->collected);
+    custos__sb_printf(b, ZH("  Description:   %s\n", "  證物描述:      %s\n"),
+                      it->description ? it->description : "-");
+    custos__sb_printf(b, ZH("  Make:          %s\n", "  廠牌:          %s\n"),
+                      it->make ? it->make : "-");
+    custos__sb_printf(b, ZH("  Model:         %s\n", "  型號:          %s\n"),
+                      it->model ? it->model : "-");
+    custos__sb_printf(b, ZH("  Serial number: %s\n", "  序號:          %s\n"),
+                      it->serial ? it->serial : "-");
+    custos__sb_printf(b,
+                      ZH("  Collected:     %s at %s (entry %" PRIu64 ")\n",
+                         "  扣押:          %s，%s（帳本第 %" PRIu64 " 筆）\n"),
+                      it->collected_time, it->collected_at ? it->collected_at : "-", it->collected);
     for (size_t i = 0; i < it->nevents; i++) {
         const struct custos_custody_event *e = &m->events[it->events[i]];
         char when[128];
-        custos__custody_when(e, when, sizeof(when));
+        custos__custody_when(e, lang, when, sizeof(when));
         if (strcmp(e->action, "acquire") == 0) {
-            custos__sb_printf(b, "  Acquired:      %s (entry %" PRIu64 "), record %s\n", when,
-                              e->seq, custos_custody_field(e, "record"));
-            custos__sb_printf(b, "                 record SHA-256 %s\n",
-                              custos_custody_field(e, "record_sha256"));
+            custos__sb_printf(b,
+                              ZH("  Acquired:      %s (entry %" PRIu64 "), record %s\n",
+                                 "  映像擷取:      %s（帳本第 %" PRIu64 " 筆），紀錄 %s\n"),
+                              when, e->seq, custos_custody_field(e, "record"));
+            custos__sb_printf(
+                b, ZH("                 record SHA-256 %s\n", "                 紀錄 SHA-256 %s\n"),
+                custos_custody_field(e, "record_sha256"));
             static const char *const h[][2] = {
                 {"image_sha256", "image SHA-256"}, {"md5", "image MD5"}, {"sha1", "image SHA-1"}};
             for (size_t k = 0; k < 3; k++)
                 if (custos_custody_field(e, h[k][0]))
-                    custos__sb_printf(b, "                 %s %s\n", h[k][1],
+                    custos__sb_printf(b, "                 %s %s\n", T(h[k][1]),
                                       custos_custody_field(e, h[k][0]));
         } else if (strcmp(e->action, "seal") == 0) {
             custos__sb_printf(
-                b, "  Sealed:        %s (entry %" PRIu64 "), seal %s, package SHA-256 %s\n", when,
-                e->seq, custos_custody_field(e, "seal"), custos_custody_field(e, "sha256"));
+                b,
+                ZH("  Sealed:        %s (entry %" PRIu64 "), seal %s, package SHA-256 %s\n",
+                   "  封緘:          %s（帳本第 %" PRIu64 " 筆），封緘編號 %s，封裝 SHA-256 %s\n"),
+                when, e->seq, custos_custody_field(e, "seal"), custos_custody_field(e, "sha256"));
         } else if (strcmp(e->action, "verify") == 0) {
-            custos__sb_printf(b, "  Verified:      %s (entry %" PRIu64 "), %s%s%s\n", when, e->seq,
-                              custos_custody_field(e, "result"),
+            custos__sb_printf(b,
+                              ZH("  Verified:      %s (entry %" PRIu64 "), %s%s%s\n",
+                                 "  驗證:          %s（帳本第 %" PRIu64 " 筆），%s%s%s\n"),
+                              when, e->seq, custos_custody_field(e, "result"),
                               custos_custody_field(e, "sha256") ? ", SHA-256 " : "",
                               custos_custody_field(e, "sha256") ? custos_custody_field(e, "sha256")
                                                                 : "");
@@ -274,8 +290,11 @@ text_item(struct custos__sb *b, const struct custos_custody *m,
     for (size_t i = 0; i < n; i++) {
         const struct custos__custody_row *r = &rows[i];
         char when[128];
-        custos__custody_when(r->e, when, sizeof(when));
-        custos__sb_printf(b, "  -- No. %zu  entry %" PRIu64 "  %s\n", i + 1, r->e->seq, when);
+        custos__custody_when(r->e, lang, when, sizeof(when));
+        custos__sb_printf(b,
+                          ZH("  -- No. %zu  entry %" PRIu64 "  %s\n",
+                             "  -- 序號 %zu  帳本第 %" PRIu64 " 筆  %s\n"),
+                          i + 1, r->e->seq, when);
         trow(b, lang, "released by", r->released);
         trow(b, lang, "received by", r->received);
         trow(b, lang, "purpose", r->purpose ? r->purpose : "-");
@@ -289,11 +308,13 @@ text_item(struct custos__sb *b, const struct custos_custody *m,
     if (it->disposed != CUSTOS_CUSTODY_NONE) {
         const struct custos_custody_event *e = &m->events[it->disposed];
         char w[512];
-        custos__sb_printf(b, "     action:      destroyed (entry %" PRIu64 ", %s)\n", e->seq,
-                          e->time);
+        custos__sb_printf(b,
+                          ZH("     action:      destroyed (entry %" PRIu64 ", %s)\n",
+                             "     處置:        已銷毀（帳本第 %" PRIu64 " 筆，%s）\n"),
+                          e->seq, e->time);
         trow(b, lang, "method", custos_custody_field(e, "method"));
         custos__sb_printf(
-            b, "     certificate: %s%s%s\n",
+            b, ZH("     certificate: %s%s%s\n", "     銷毀證明:    %s%s%s\n"),
             custos_custody_field(e, "certificate") ? custos_custody_field(e, "certificate") : "-",
             custos_custody_field(e, "certificate_sha256") ? ", SHA-256 " : "",
             custos_custody_field(e, "certificate_sha256")
@@ -322,28 +343,43 @@ text_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
 {
     const struct custos_ledger_report *r = m->report;
     custos__sb_printf(b, "%s\n", T("CHAIN OF CUSTODY FORM (all times UTC)"));
-    custos__sb_printf(b, "Case %s (incident level %d)\n\n", m->case_id, m->level);
-    custos__sb_printf(b, "  Authorisation:   %s\n", m->authorisation);
-    custos__sb_printf(b, "  Opened:          %s%s%s\n", m->opened, m->place ? " at " : "",
-                      m->place ? m->place : "");
-    custos__sb_printf(
-        b, "  Report due:      %s (1 h after opening)\n  Recovery due:    %s (%d h for level %d)\n",
-        m->report_due, m->recovery_due, m->level >= 3 ? 36 : 72, m->level);
+    custos__sb_printf(b, ZH("Case %s (incident level %d)\n\n", "案號 %s（事件等級 %d）\n\n"),
+                      m->case_id, m->level);
+    custos__sb_printf(b, ZH("  Authorisation:   %s\n", "  授權依據:        %s\n"),
+                      m->authorisation);
+    custos__sb_printf(b, ZH("  Opened:          %s%s%s\n", "  開案:            %s%s%s\n"),
+                      m->opened, m->place ? ZH(" at ", "，地點：") : "", m->place ? m->place : "");
+    custos__sb_printf(b,
+                      ZH("  Report due:      %s (1 h after opening)\n"
+                         "  Recovery due:    %s (%d h for level %d)\n",
+                         "  通報期限:        %s（開案後 1 小時）\n"
+                         "  復原期限:        %s（%d 小時，等級 %d）\n"),
+                      m->report_due, m->recovery_due, m->level >= 3 ? 36 : 72, m->level);
     if (m->closed != CUSTOS_CUSTODY_NONE)
-        custos__sb_printf(b, "  Closed:          %s: %s\n", m->closed_time,
-                          m->close_reason ? m->close_reason : "");
+        custos__sb_printf(b, ZH("  Closed:          %s: %s\n", "  結案:            %s：%s\n"),
+                          m->closed_time, m->close_reason ? m->close_reason : "");
     else
-        custos__sb_printf(b, "  Closed:          no (the case is open)\n");
-    custos__sb_printf(b, "  Ledger:          %s (%" PRIu64 " entries)\n", m->ledger_id, r->entries);
-    custos__sb_printf(b, "  Generated:       %s by custos %s\n", generated, custos_version());
+        custos__sb_printf(b, "%s",
+                          ZH("  Closed:          no (the case is open)\n",
+                             "  結案:            否（案件進行中）\n"));
+    custos__sb_printf(b,
+                      ZH("  Ledger:          %s (%" PRIu64 " entries)\n",
+                         "  帳本:            %s（共 %" PRIu64 " 筆）\n"),
+                      m->ledger_id, r->entries);
+    custos__sb_printf(
+        b, ZH("  Generated:       %s by custos %s\n", "  產製時間:        %s，custos %s\n"),
+        generated, custos_version());
 
     custos__sb_puts(b, T("\nPARTICIPANTS (names and keys as enrolled in the ledger)\n"));
     for (size_t i = 0; i < m->npeople; i++) {
         const struct custos_custody_person *p = &m->people[i];
-        custos__sb_printf(b, "  %s, %s%s%s\n    key %s\n    enrolled at entry %" PRIu64 " (%s)%s\n",
-                          p->name, p->role, p->organisation ? ", " : "",
-                          p->organisation ? p->organisation : "", p->fp, p->enrolled,
-                          p->enrolled_time, p->revoked != CUSTOS_CUSTODY_NONE ? ", REVOKED" : "");
+        custos__sb_printf(
+            b,
+            ZH("  %s, %s%s%s\n    key %s\n    enrolled at entry %" PRIu64 " (%s)%s\n",
+               "  %s，%s%s%s\n    金鑰 %s\n    登錄於帳本第 %" PRIu64 " 筆（%s）%s\n"),
+            p->name, T(p->role), p->organisation ? ZH(", ", "，") : "",
+            p->organisation ? p->organisation : "", p->fp, p->enrolled, p->enrolled_time,
+            p->revoked != CUSTOS_CUSTODY_NONE ? ZH(", REVOKED", "，已撤銷") : "");
     }
     for (size_t i = 0; i < m->nitems; i++)
         text_item(b, m, &m->items[i], lang);
@@ -353,26 +389,41 @@ text_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
     if (m->npending > 0) {
         custos__sb_printf(b, "%s\n", T("SIGNATURES STILL OWED"));
         for (size_t i = 0; i < m->npending; i++)
-            custos__sb_printf(b, "  entry %" PRIu64 ": %s %s (key %.16s)\n", m->pending[i].seq,
-                              m->pending[i].as, m->pending[i].name, m->pending[i].fp);
+            custos__sb_printf(b,
+                              ZH("  entry %" PRIu64 ": %s %s (key %.16s)\n",
+                                 "  帳本第 %" PRIu64 " 筆：%s %s（金鑰 %.16s）\n"),
+                              m->pending[i].seq, T(m->pending[i].as), m->pending[i].name,
+                              m->pending[i].fp);
         custos__sb_printf(b, "\n");
     }
     custos__sb_printf(b, "%s\n", T("INTEGRITY (write these on the signed paper copy)"));
-    custos__sb_printf(b, "  Ledger entries:  %" PRIu64 "\n", r->entries);
-    custos__sb_printf(b, "  Ledger head:     %s\n", r->head);
-    custos__sb_printf(b, "  Merkle root:     %s\n", r->root_b64);
+    custos__sb_printf(b, ZH("  Ledger entries:  %" PRIu64 "\n", "  帳本筆數:        %" PRIu64 "\n"),
+                      r->entries);
+    custos__sb_printf(b, ZH("  Ledger head:     %s\n", "  帳本末筆雜湊:    %s\n"), r->head);
+    custos__sb_printf(b, ZH("  Merkle root:     %s\n", "  Merkle 根:       %s\n"), r->root_b64);
     if (r->checkpoint_checked)
         custos__sb_printf(b,
-                          "  Checkpoint:      %" PRIu64 " entries, signed by %s\n"
-                          "                   kit/checkpoint.note, SHA-256 %s\n",
+                          ZH("  Checkpoint:      %" PRIu64 " entries, signed by %s\n"
+                             "                   kit/checkpoint.note, SHA-256 %s\n",
+                             "  檢查點:          共 %" PRIu64 " 筆，由 %s 簽署\n"
+                             "                   kit/checkpoint.note，SHA-256 %s\n"),
                           r->checkpoint_size, r->checkpoint_signers, m->checkpoint_sha256);
     else
-        custos__sb_printf(b, "  Checkpoint:      none was given to the export\n");
-    custos__sb_printf(b, "  Verified:        %s, %" PRIu64 " signatures\n",
-                      r->status == CUSTOS_OK ? "OK" : "OK, signatures owed", r->signatures);
+        custos__sb_printf(b, "%s",
+                          ZH("  Checkpoint:      none was given to the export\n",
+                             "  檢查點:          匯出時未提供\n"));
     custos__sb_printf(b,
-                      "\n  Check this form against the ledger with the verification kit in kit/\n"
-                      "  (see kit/README.txt); every row names its ledger entry.\n");
+                      ZH("  Verified:        %s, %" PRIu64 " signatures\n",
+                         "  驗證結果:        %s，共 %" PRIu64 " 個簽章\n"),
+                      r->status == CUSTOS_OK ? ZH("OK", "通過")
+                                             : ZH("OK, signatures owed", "通過，尚欠簽章"),
+                      r->signatures);
+    custos__sb_printf(
+        b, "%s",
+        ZH("\n  Check this form against the ledger with the verification kit in kit/\n"
+           "  (see kit/README.txt); every row names its ledger entry.\n",
+           "\n  請以 kit/ 內之驗證工具（見 kit/README.txt）核對本表與帳本；\n"
+           "  每列均註明帳本筆次。\n"));
     custos__sb_puts(b, T("\nSIGNATURES (by hand on the paper copy)\n"));
     for (size_t i = 0; i < sizeof(signers) / sizeof(signers[0]); i++)
         custos__sb_printf(b,
@@ -445,7 +496,7 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
     snprintf(buf, sizeof(buf), "%d", m->level);
     html_kv(b, T("Incident level"), buf);
     html_kv(b, T("Authorisation"), m->authorisation);
-    snprintf(buf, sizeof(buf), "%s%s%s", m->opened, m->place ? " at " : "",
+    snprintf(buf, sizeof(buf), "%s%s%s", m->opened, m->place ? ZH(" at ", "，地點：") : "",
              m->place ? m->place : "");
     html_kv(b, T("Opened"), buf);
     html_kv(b, T("Report due (UTC)"), m->report_due);
@@ -454,28 +505,34 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
         snprintf(buf, sizeof(buf), "%s: %s", m->closed_time,
                  m->close_reason ? m->close_reason : "");
     else
-        snprintf(buf, sizeof(buf), "no (the case is open)");
+        snprintf(buf, sizeof(buf), "%s", ZH("no (the case is open)", "否（案件進行中）"));
     html_kv(b, T("Closed"), buf);
-    snprintf(buf, sizeof(buf), "%s (%" PRIu64 " entries)", m->ledger_id, r->entries);
+    snprintf(buf, sizeof(buf), ZH("%s (%" PRIu64 " entries)", "%s（共 %" PRIu64 " 筆）"),
+             m->ledger_id, r->entries);
     html_kv(b, T("Ledger"), buf);
-    snprintf(buf, sizeof(buf), "%s by custos %s", generated, custos_version());
+    snprintf(buf, sizeof(buf), ZH("%s by custos %s", "%s，custos %s 產製"), generated,
+             custos_version());
     html_kv(b, T("Generated"), buf);
-    custos__sb_puts(b, "</table>\n<h2>Participants</h2>\n<table>\n<tr><th>Name</th><th>Role</th>"
-                       "<th>Organisation</th><th>Key fingerprint (SHA-256)</th><th>Enrolled</th>"
-                       "<th>Revoked</th></tr>\n");
+    custos__sb_printf(b, "</table>\n<h2>%s</h2>\n<table>\n<tr>", T("Participants"));
+    static const char *const ph[] = {
+        "Name", "Role", "Organisation", "Key fingerprint (SHA-256)", "Enrolled", "Revoked"};
+    for (size_t i = 0; i < sizeof(ph) / sizeof(ph[0]); i++)
+        custos__sb_printf(b, "<th>%s</th>", T(ph[i]));
+    custos__sb_puts(b, "</tr>\n");
     for (size_t i = 0; i < m->npeople; i++) {
         const struct custos_custody_person *p = &m->people[i];
         custos__sb_puts(b, "<tr>");
         html_cell(b, p->name);
-        html_cell(b, p->role);
+        html_cell(b, T(p->role));
         html_cell(b, p->organisation);
         custos__sb_printf(b, "<td class=\"mono\">%s</td>", p->fp);
-        snprintf(buf, sizeof(buf), "entry %" PRIu64 ", %s", p->enrolled, p->enrolled_time);
+        snprintf(buf, sizeof(buf), ZH("entry %" PRIu64 ", %s", "帳本第 %" PRIu64 " 筆，%s"),
+                 p->enrolled, p->enrolled_time);
         html_cell(b, buf);
         if (p->revoked != CUSTOS_CUSTODY_NONE)
-            snprintf(buf, sizeof(buf), "entry %" PRIu64 ": %s", p->revoked,
-                     p->revoke_reason ? p->revoke_reason : "");
-        html_cell(b, p->revoked != CUSTOS_CUSTODY_NONE ? buf : "no");
+            snprintf(buf, sizeof(buf), ZH("entry %" PRIu64 ": %s", "帳本第 %" PRIu64 " 筆：%s"),
+                     p->revoked, p->revoke_reason ? p->revoke_reason : "");
+        html_cell(b, p->revoked != CUSTOS_CUSTODY_NONE ? buf : ZH("no", "否"));
         custos__sb_puts(b, "</tr>\n");
     }
     custos__sb_puts(b, "</table>\n");
@@ -488,17 +545,19 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
         html_kv(b, T("Make"), it->make);
         html_kv(b, T("Model"), it->model);
         html_kv(b, T("Serial number"), it->serial);
-        snprintf(buf, sizeof(buf), "%s at %s (entry %" PRIu64 ")", it->collected_time,
-                 it->collected_at ? it->collected_at : "-", it->collected);
+        snprintf(buf, sizeof(buf),
+                 ZH("%s at %s (entry %" PRIu64 ")", "%s，%s（帳本第 %" PRIu64 " 筆）"),
+                 it->collected_time, it->collected_at ? it->collected_at : "-", it->collected);
         html_kv(b, T("Collected"), buf);
         for (size_t i = 0; i < it->nevents; i++) {
             const struct custos_custody_event *e = &m->events[it->events[i]];
             if (strcmp(e->action, "acquire") == 0 || strcmp(e->action, "seal") == 0 ||
                 strcmp(e->action, "verify") == 0) {
-                snprintf(buf, sizeof(buf), "%s (entry %" PRIu64 ")",
-                         strcmp(e->action, "acquire") == 0 ? "Acquired"
-                         : strcmp(e->action, "seal") == 0  ? "Sealed"
-                                                           : "Verified",
+                snprintf(buf, sizeof(buf),
+                         ZH("%s (entry %" PRIu64 ")", "%s（帳本第 %" PRIu64 " 筆）"),
+                         strcmp(e->action, "acquire") == 0 ? ZH("Acquired", "映像擷取")
+                         : strcmp(e->action, "seal") == 0  ? ZH("Sealed", "封緘")
+                                                           : ZH("Verified", "驗證"),
                          e->seq);
                 custos__sb_printf(b, "<tr><th>%s</th><td class=\"mono\">", buf);
                 custos__sb_html(b, e->text);
@@ -522,7 +581,7 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
             const struct custos__custody_row *rw = &rows[i];
             custos__sb_printf(b, "<tr><td>%zu</td><td>%" PRIu64 "</td>", i + 1, rw->e->seq);
             char when[128];
-            custos__custody_when(rw->e, when, sizeof(when));
+            custos__custody_when(rw->e, lang, when, sizeof(when));
             html_cell(b, when);
             html_cell(b, rw->released);
             html_cell(b, rw->received);
@@ -537,7 +596,9 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
         custos__sb_puts(b, "</table>\n<table>\n");
         if (it->disposed != CUSTOS_CUSTODY_NONE) {
             const struct custos_custody_event *e = &m->events[it->disposed];
-            snprintf(buf, sizeof(buf), "destroyed, entry %" PRIu64 ", %s", e->seq, e->time);
+            snprintf(buf, sizeof(buf),
+                     ZH("destroyed, entry %" PRIu64 ", %s", "已銷毀，帳本第 %" PRIu64 " 筆，%s"),
+                     e->seq, e->time);
             html_kv(b, T("Final disposal"), buf);
             html_kv(b, T("Method"), custos_custody_field(e, "method"));
             html_kv(b, T("Certificate"), custos_custody_field(e, "certificate"));
@@ -553,9 +614,9 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
             custos__sb_printf(b, "<tr><th>%s</th><td class=\"mono\">%s</td></tr>\n",
                               T("Entry SHA-256"), e->sha256);
         } else {
-            snprintf(buf, sizeof(buf), "none: held by %s (key %.16s)%s%s",
-                     custos__custody_name(m, it->holder), it->holder, it->location ? " at " : "",
-                     it->location ? it->location : "");
+            snprintf(buf, sizeof(buf), "%s %s (%s %.16s)%s%s", T("none: held by"),
+                     custos__custody_name(m, it->holder), T("key"), it->holder,
+                     it->location ? ZH(" at ", "，地點：") : "", it->location ? it->location : "");
             html_kv(b, T("Final disposal"), buf);
         }
         custos__sb_puts(b, "</table>\n");
@@ -565,8 +626,10 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
     if (m->npending > 0) {
         custos__sb_printf(b, "<h2>%s</h2>\n<ul>\n", T("Signatures still owed"));
         for (size_t i = 0; i < m->npending; i++) {
-            snprintf(buf, sizeof(buf), "entry %" PRIu64 ": %s %s (key %.16s)", m->pending[i].seq,
-                     m->pending[i].as, m->pending[i].name, m->pending[i].fp);
+            snprintf(buf, sizeof(buf),
+                     ZH("entry %" PRIu64 ": %s %s (key %.16s)",
+                        "帳本第 %" PRIu64 " 筆：%s %s（金鑰 %.16s）"),
+                     m->pending[i].seq, T(m->pending[i].as), m->pending[i].name, m->pending[i].fp);
             custos__sb_puts(b, "<li>");
             custos__sb_html(b, buf);
             custos__sb_puts(b, "</li>\n");
@@ -582,19 +645,25 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
                       r->root_b64);
     if (r->checkpoint_checked) {
         snprintf(buf, sizeof(buf),
-                 "%" PRIu64 " entries, signed by %s (kit/checkpoint.note, "
-                 "SHA-256 %s)",
+                 ZH("%" PRIu64 " entries, signed by %s (kit/checkpoint.note, SHA-256 %s)",
+                    "共 %" PRIu64 " 筆，由 %s 簽署（kit/checkpoint.note，SHA-256 %s）"),
                  r->checkpoint_size, r->checkpoint_signers, m->checkpoint_sha256);
         html_kv(b, T("Checkpoint"), buf);
     } else {
-        html_kv(b, T("Checkpoint"), "none was given to the export");
+        html_kv(b, T("Checkpoint"), ZH("none was given to the export", "匯出時未提供"));
     }
-    snprintf(buf, sizeof(buf), "%s, %" PRIu64 " signatures",
-             r->status == CUSTOS_OK ? "OK" : "OK, signatures owed", r->signatures);
+    snprintf(buf, sizeof(buf), ZH("%s, %" PRIu64 " signatures", "%s，共 %" PRIu64 " 個簽章"),
+             r->status == CUSTOS_OK ? ZH("OK", "通過")
+                                    : ZH("OK, signatures owed", "通過，尚欠簽章"),
+             r->signatures);
     html_kv(b, T("Verified"), buf);
-    custos__sb_puts(b, "</table>\n<p>Check this form against the ledger with the verification kit "
-                       "in <code>kit/</code> (see <code>kit/README.txt</code>); every row names "
-                       "its ledger entry and shows its entry hash.</p>\n");
+    custos__sb_puts(b,
+                    ZH("</table>\n<p>Check this form against the ledger with the verification "
+                       "kit in <code>kit/</code> (see <code>kit/README.txt</code>); every row "
+                       "names its ledger entry and shows its entry hash.</p>\n",
+                       "</table>\n<p>請以 <code>kit/</code> 內之驗證工具（見 "
+                       "<code>kit/README.txt</code>）核對本表與帳本；每列均註明帳本筆次及該筆雜湊。"
+                       "</p>\n"));
     custos__sb_printf(b,
                       "<h2>%s</h2>\n<table class=\"sig\">\n<tr><th></th><th>%s</th>"
                       "<th>%s</th><th>%s</th></tr>\n",

@@ -179,7 +179,7 @@ item_section(struct form *f, const struct custos_custody_item *it, const char *g
         const struct custos__custody_row *r = &rows[i];
         char no[24], when[128], sig[256], purpose[1200];
         snprintf(no, sizeof(no), "%zu", i + 1);
-        custos__custody_when(r->e, when, sizeof(when));
+        custos__custody_when(r->e, f->lang, when, sizeof(when));
         int owed = 0;
         for (size_t k = 0; k < r->e->nparties; k++)
             owed |= r->e->parties[k].sig == CUSTOS_CUSTODY_OWED;

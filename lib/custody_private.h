@@ -27,7 +27,7 @@ const char *custos__custody_name(const struct custos_custody *m, const char *fp)
  * When e happened, for people: the act time in the offset it was given in,
  * then "(recorded late, at T)" or "(recorded T)" when it was written later.
  */
-void custos__custody_when(const struct custos_custody_event *e, char *buf, size_t len);
+void custos__custody_when(const struct custos_custody_event *e, int lang, char *buf, size_t len);
 
 /* One sentence saying what event e did, in plain language; NULL when out of memory. */
 char *custos__custody_sentence(const struct custos_custody *m,

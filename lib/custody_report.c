@@ -360,7 +360,7 @@ text_item(struct custos__sb *b, const struct custos_custody *m,
     for (size_t i = 0; i < it->nevents; i++) {
         const struct custos_custody_event *e = &m->events[it->events[i]];
         char when[128];
-        custos__custody_when(e, when, sizeof(when));
+        custos__custody_when(e, CUSTOS_LANG_EN, when, sizeof(when));
         custos__sb_printf(b, "    %s  entry %-4" PRIu64 " %s\n", when, e->seq, e->text);
     }
 }
@@ -413,7 +413,7 @@ custos_custody_show(const struct custos_custody *m, const char *item, unsigned f
             custos__sb_printf(&b, "\nCase events\n");
             for (size_t i = 0; i < m->nevents; i++) {
                 char when[128];
-                custos__custody_when(&m->events[i], when, sizeof(when));
+                custos__custody_when(&m->events[i], CUSTOS_LANG_EN, when, sizeof(when));
                 if (m->events[i].item == NULL)
                     custos__sb_printf(&b, "    %s  entry %-4" PRIu64 " %s\n", when,
                                       m->events[i].seq, m->events[i].text);

@@ -86,6 +86,12 @@ for f in exp-zh/custody-report.txt exp-zh/custody-report.html; do
   done
 done
 check "HTML zh-TW says its language" 'grep -q "<html lang=\"zh-Hant-TW\">" exp-zh/custody-report.html'
+# no English sentence of the report's own is left in the Chinese one (values
+# people typed are theirs: the words below are custos's)
+for f in exp-zh/custody-report.txt exp-zh/custody-report.html; do
+  sed 's/<[^>]*>/ /g' $f | grep -nE '\<(entry|entries|held by|signed by|signatures|the case is open|Check this form|destroyed|enrolled|Participants|Organisation|Key fingerprint|Authorisation|Opened|Generated|Verified|Collected|Acquired|Sealed|witness to destruction|not a party)\>' > english.txt
+  check "$f: no English of custos's own" '[ ! -s english.txt ]'; sed 's/^/#   /' english.txt | head -8
+done
 check "the kit is the same in both languages" 'cmp -s exp/kit/case.ledger exp-zh/kit/case.ledger'
 custos-ledger show -q -l case.ledger --lang zh-TW > /dev/null 2> err; rc=$?
 check "--lang belongs to export, form and label" '[ $rc -eq 2 ] && grep -q "export, form and label" err'
