@@ -433,6 +433,9 @@ custos_custody_show(const struct custos_custody *m, const char *item, unsigned f
     return CUSTOS_OK;
 }
 
+/* A sentence in lang: both are literals so that -Wformat checks each. */
+#define ZH(en, zh) (lang == CUSTOS_LANG_ZH_TW ? (zh) : (en))
+
 /* ---- status ---- */
 
 /* Seconds since the epoch, or -1 when s is not a time (never a default date). */
@@ -462,37 +465,44 @@ custos_custody_overdue(const struct custos_custody *m, time_t now)
  * the deadlines are set in (1 h, 36 h, 72 h), however long the span.
  */
 static void
-span(char *buf, size_t len, time_t d)
+span(char *buf, size_t len, time_t d, int lang)
 {
     if (d < 0)
         d = -d;
-    snprintf(buf, len, "%lld h %lld min", (long long)d / 3600, ((long long)d % 3600) / 60);
+    snprintf(buf, len, ZH("%lld h %lld min", "%lld 小時 %lld 分"), (long long)d / 3600,
+             ((long long)d % 3600) / 60);
 }
 
+/* The state of a deadline (JSON "state") and, in buf, the same for people in lang. */
 static const char *
-deadline_state(const struct custos_custody *m, const char *due, time_t now, char *buf, size_t len)
+deadline_state(const struct custos_custody *m, const char *due, time_t now, int lang, char *buf,
+               size_t len)
 {
     char sp[64];
     time_t t = 0, c = 0;
     if (tparse(due, &t) != 0) {
-        snprintf(buf, len, "deadline unreadable (%s)", due != NULL ? due : "none");
+        snprintf(buf, len, ZH("deadline unreadable (%s)", "期限無法判讀（%s）"),
+                 due != NULL ? due : "none");
         return "unknown";
     }
     if (m->closed != CUSTOS_CUSTODY_NONE && tparse(m->closed_time, &c) != 0) {
-        snprintf(buf, len, "case closed at an unreadable time");
+        snprintf(buf, len, "%s", ZH("case closed at an unreadable time", "結案時間無法判讀"));
         return "closed";
     }
     if (m->closed != CUSTOS_CUSTODY_NONE) {
-        span(sp, sizeof(sp), c - t);
-        snprintf(buf, len, "case closed %s %s the deadline", sp, c > t ? "after" : "before");
+        span(sp, sizeof(sp), c - t, lang);
+        if (lang == CUSTOS_LANG_ZH_TW)
+            snprintf(buf, len, "於期限%s %s 結案", c > t ? "後" : "前", sp);
+        else
+            snprintf(buf, len, "case closed %s %s the deadline", sp, c > t ? "after" : "before");
         return "closed";
     }
-    span(sp, sizeof(sp), now - t);
+    span(sp, sizeof(sp), now - t, lang);
     if (now > t) {
-        snprintf(buf, len, "OVERDUE by %s", sp);
+        snprintf(buf, len, ZH("OVERDUE by %s", "已逾期 %s"), sp);
         return "overdue";
     }
-    snprintf(buf, len, "due in %s", sp);
+    snprintf(buf, len, ZH("due in %s", "尚餘 %s"), sp);
     return "pending";
 }
 
@@ -500,7 +510,20 @@ int
 custos_custody_status(const struct custos_custody *const *ms, size_t n, time_t now, unsigned flags,
                       char **out, struct custos_error *err)
 {
+    return custos_custody_status_lang(ms, n, now, flags, CUSTOS_LANG_EN, out, err);
+}
+
+int
+custos_custody_status_lang(const struct custos_custody *const *ms, size_t n, time_t now,
+                           unsigned flags, int lang, char **out, struct custos_error *err)
+{
     char nowbuf[32], b1[96], b2[96];
+    *out = NULL;
+    /* JSON is for scripts: its keys and texts stay English */
+    if (flags & CUSTOS_CUSTODY_JSON)
+        lang = CUSTOS_LANG_EN;
+    else if (custos__custody_lang_check(lang, NULL, err) != CUSTOS_OK)
+        return CUSTOS_E_USAGE;
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(nowbuf, sizeof(nowbuf), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -509,8 +532,8 @@ custos_custody_status(const struct custos_custody *const *ms, size_t n, time_t n
         json_t *cases = json_array();
         for (size_t k = 0; k < n; k++) {
             const struct custos_custody *m = ms[k];
-            const char *s1 = deadline_state(m, m->report_due, now, b1, sizeof(b1));
-            const char *s2 = deadline_state(m, m->recovery_due, now, b2, sizeof(b2));
+            const char *s1 = deadline_state(m, m->report_due, now, lang, b1, sizeof(b1));
+            const char *s2 = deadline_state(m, m->recovery_due, now, lang, b2, sizeof(b2));
             json_t *items = json_array();
             for (size_t i = 0; i < m->nitems; i++)
                 json_array_append_new(items, jitem(m, &m->items[i], 0));
@@ -526,36 +549,51 @@ custos_custody_status(const struct custos_custody *const *ms, size_t n, time_t n
         *out = jdump(json_pack("{s:s, s:o}", "now", nowbuf, "cases", cases));
     } else {
         struct custos__sb b = {0};
-        custos__sb_printf(&b, "Status at %s\n", nowbuf);
+        custos__sb_printf(&b, ZH("Status at %s\n", "案件狀態（%s）\n"), nowbuf);
         for (size_t k = 0; k < n; k++) {
             const struct custos_custody *m = ms[k];
-            deadline_state(m, m->report_due, now, b1, sizeof(b1));
-            deadline_state(m, m->recovery_due, now, b2, sizeof(b2));
-            custos__sb_printf(&b, "\n%s: case %s, level %d, %s%s\n", m->path, m->case_id, m->level,
-                              m->closed == CUSTOS_CUSTODY_NONE ? "OPEN since " : "closed ",
-                              m->closed == CUSTOS_CUSTODY_NONE ? m->opened : m->closed_time);
-            custos__sb_printf(&b, "  report due:    %s  %s\n", m->report_due, b1);
-            custos__sb_printf(&b, "  recovery due:  %s  %s (%d h for level %d)\n", m->recovery_due,
-                              b2, m->level >= 3 ? 36 : 72, m->level);
+            deadline_state(m, m->report_due, now, lang, b1, sizeof(b1));
+            deadline_state(m, m->recovery_due, now, lang, b2, sizeof(b2));
+            custos__sb_printf(
+                &b, ZH("\n%s: case %s, level %d, %s%s\n", "\n%s：案號 %s，等級 %d，%s%s\n"),
+                m->path, m->case_id, m->level,
+                m->closed == CUSTOS_CUSTODY_NONE ? ZH("OPEN since ", "進行中，開案於 ")
+                                                 : ZH("closed ", "已結案，結案於 "),
+                m->closed == CUSTOS_CUSTODY_NONE ? m->opened : m->closed_time);
+            custos__sb_printf(&b, ZH("  report due:    %s  %s\n", "  通報期限:      %s  %s\n"),
+                              m->report_due, b1);
+            custos__sb_printf(&b,
+                              ZH("  recovery due:  %s  %s (%d h for level %d)\n",
+                                 "  復原期限:      %s  %s（%d 小時，等級 %d）\n"),
+                              m->recovery_due, b2, m->level >= 3 ? 36 : 72, m->level);
             if (m->nitems == 0)
-                custos__sb_printf(&b, "  items:         none collected\n");
+                custos__sb_printf(
+                    &b, "%s",
+                    ZH("  items:         none collected\n", "  證物:          尚未扣押\n"));
             for (size_t i = 0; i < m->nitems; i++) {
                 const struct custos_custody_item *it = &m->items[i];
                 const char *hn = custos__custody_name(m, it->holder);
                 if (it->disposed != CUSTOS_CUSTODY_NONE)
-                    custos__sb_printf(&b, "  item %-10s disposed of at entry %" PRIu64 "\n", it->id,
-                                      it->disposed);
+                    custos__sb_printf(&b,
+                                      ZH("  item %-10s disposed of at entry %" PRIu64 "\n",
+                                         "  證物 %-10s 已於帳本第 %" PRIu64 " 筆銷毀\n"),
+                                      it->id, it->disposed);
                 else
-                    custos__sb_printf(&b, "  item %-10s held by %s (%.16s)%s%s%s\n", it->id, hn,
-                                      it->holder, it->location ? ", at " : "",
+                    custos__sb_printf(&b,
+                                      ZH("  item %-10s held by %s (%.16s)%s%s%s\n",
+                                         "  證物 %-10s 由 %s（%.16s）保管%s%s%s\n"),
+                                      it->id, hn, it->holder,
+                                      it->location ? ZH(", at ", "，地點：") : "",
                                       it->location ? it->location : "",
-                                      it->checked_out ? ", CHECKED OUT" : "");
+                                      it->checked_out ? ZH(", CHECKED OUT", "，已取出") : "");
             }
             for (size_t i = 0; i < m->npending; i++)
-                custos__sb_printf(&b,
-                                  "  awaiting:      entry %" PRIu64 " (%s): signature of %s %s\n",
-                                  m->pending[i].seq, m->events[m->pending[i].seq].action,
-                                  m->pending[i].as, m->pending[i].name);
+                custos__sb_printf(
+                    &b,
+                    ZH("  awaiting:      entry %" PRIu64 " (%s): signature of %s %s\n",
+                       "  待簽:          帳本第 %" PRIu64 " 筆（%s）：%s %s 尚未簽章\n"),
+                    m->pending[i].seq, m->events[m->pending[i].seq].action,
+                    custos__tr(lang, m->pending[i].as), m->pending[i].name);
         }
         *out = custos__sb_take(&b);
     }

@@ -111,8 +111,8 @@ usage_text(FILE *f)
           "  --checkpoint FILE      verify, prove, show or export against this checkpoint\n"
           "  --item ID              show only this item, or the form of this item (and an\n"
           "                         entry field)\n"
-          "  --lang LANG            labels of export, form and label: en (default) or\n"
-          "                         zh-TW\n"
+          "  --lang LANG            labels of export, form, label and status: en (default)\n"
+          "                         or zh-TW\n"
           "  --time TIME            when the act happened, default now: RFC 3339 UTC or\n"
           "                         local with its offset (2026-12-05T14:30:00+08:00, kept\n"
           "                         for display); an act earlier than the last one recorded\n"
@@ -388,8 +388,8 @@ main(int argc, char **argv)
     if (o.ncheckpoints > 1 && strcmp(cmd, "verify") != 0 && strcmp(cmd, "audit") != 0)
         return cli_usage(&c, "%s takes one --checkpoint (verify takes several)", cmd);
     if (o.lang_given && strcmp(cmd, "export") != 0 && strcmp(cmd, "form") != 0 &&
-        strcmp(cmd, "label") != 0)
-        return cli_usage(&c, "--lang belongs to export, form and label");
+        strcmp(cmd, "label") != 0 && strcmp(cmd, "status") != 0)
+        return cli_usage(&c, "--lang belongs to export, form, label and status");
     if (strcmp(cmd, "status") == 0) {
         if (any_fields(&o))
             return cli_usage(&c, "entry fields belong to open, add and propose");

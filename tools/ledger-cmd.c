@@ -292,8 +292,8 @@ cmd_status(struct cli *c, struct options *o, char **paths, size_t npaths, struct
     }
     char *text = NULL;
     if (have > 0) {
-        int rc = custos_custody_status((const struct custos_custody *const *)ms, have, now,
-                                       o->json ? CUSTOS_CUSTODY_JSON : 0, &text, err);
+        int rc = custos_custody_status_lang((const struct custos_custody *const *)ms, have, now,
+                                            o->json ? CUSTOS_CUSTODY_JSON : 0, o->lang, &text, err);
         if (rc != CUSTOS_OK) {
             worst = custos_status_worst(worst, rc);
             cli_error(c, err);

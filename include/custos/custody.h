@@ -196,6 +196,15 @@ CUSTOS_API int custos_custody_show(const struct custos_custody *m, const char *i
 CUSTOS_API int custos_custody_status(const struct custos_custody *const *m, size_t n, time_t now,
                                      unsigned flags, char **out, struct custos_error *err);
 
+/*
+ * custos_custody_status with the text in lang (CUSTOS_LANG_EN or
+ * CUSTOS_LANG_ZH_TW); the JSON rendering stays English, for scripts.
+ * Returns: as custos_custody_status; CUSTOS_E_USAGE for another lang.
+ */
+CUSTOS_API int custos_custody_status_lang(const struct custos_custody *const *m, size_t n,
+                                          time_t now, unsigned flags, int lang, char **out,
+                                          struct custos_error *err);
+
 /* The number of deadlines of m that have passed at now while the case is open (0-2). */
 CUSTOS_API int custos_custody_overdue(const struct custos_custody *m, time_t now);
 

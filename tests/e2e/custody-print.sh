@@ -94,7 +94,15 @@ for f in exp-zh/custody-report.txt exp-zh/custody-report.html; do
 done
 check "the kit is the same in both languages" 'cmp -s exp/kit/case.ledger exp-zh/kit/case.ledger'
 custos-ledger show -q -l case.ledger --lang zh-TW > /dev/null 2> err; rc=$?
-check "--lang belongs to export, form and label" '[ $rc -eq 2 ] && grep -q "export, form and label" err'
+check "--lang belongs to export, form, label and status" '[ $rc -eq 2 ] && grep -q "export, form, label and status" err'
+custos-ledger status -l case.ledger --lang zh-TW --time 2026-11-10T10:00:00Z > status-zh.txt; rc=$?
+custos-ledger status -l case.ledger --time 2026-11-10T10:00:00Z > status-en.txt; rc_en=$?
+check "status --lang zh-TW in Chinese, overdue exits 1 in both languages" \
+  'grep -q "案件狀態" status-zh.txt && grep -q "通報期限" status-zh.txt && grep -q "已逾期 1 小時 0 分" status-zh.txt && grep -q "證物 E-1 .*銷毀" status-zh.txt &&
+   ! grep -qE "report due|held by|Status at" status-zh.txt && grep -q "report due" status-en.txt &&
+   [ $rc -eq 1 ] && [ $rc_en -eq 1 ]'
+custos-ledger status -l case.ledger --lang zh-TW --json --time 2026-11-10T10:00:00Z > status-zh.json
+check "status --json stays English with --lang zh-TW" 'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d[\"cases\"][0][\"report\"][\"text\"].isascii() is False)" status-zh.json'
 
 # 2. The chain-of-custody form as PDF, in English and in Traditional Chinese.
 review="${CUSTOS_BUILD_ROOT:-$work}/review/custody-print"
