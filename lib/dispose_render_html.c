@@ -161,6 +161,44 @@ html_thumb(struct buf *b, const struct custos__bundle *bd, const json_t *v)
     free(data);
 }
 
+/* s as the inside of a CSS string: quotes, backslashes and controls escaped. */
+static void
+css_str(struct buf *b, const char *s)
+{
+    char hex[16];
+    for (; *s != '\0'; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\' || ch < 0x20 || ch == 0x7f || ch == '<' || ch == '>') {
+            snprintf(hex, sizeof(hex), "\\%x ", ch);
+            puts_(b, hex);
+        } else {
+            char one[2] = {(char)ch, '\0'};
+            puts_(b, one);
+        }
+    }
+}
+
+/*
+ * The printed page's margins, as the PDF has them: the certificate id and
+ * bundle digest at the foot of every page and "page x of y" (CSS page
+ * margin boxes; browsers that do not print them still print the page).
+ */
+static void
+page_css(struct buf *b, int lang, const char *qr)
+{
+    puts_(b, "@page{margin:18mm 15mm 22mm;@bottom-left{font:8pt monospace;content:\"");
+    css_str(b, qr);
+    puts_(b, "\"}@bottom-right{font:8pt sans-serif;content:");
+    if (lang == CUSTOS_LANG_ZH_TW)
+        puts_(b, "\"第 \" counter(page) \" 頁，共 \" counter(pages) \" 頁\"");
+    else if (lang == CUSTOS_LANG_EN)
+        puts_(b, "\"Page \" counter(page) \" of \" counter(pages)");
+    else
+        puts_(b, "\"第 \" counter(page) \" 頁，共 \" counter(pages) \" 頁 / Page \" counter(page) "
+                 "\" of \" counter(pages)");
+    puts_(b, "}}");
+}
+
 static void
 html(const struct custos__bundle *bd, int lang, struct buf *b)
 {
@@ -187,8 +225,9 @@ html(const struct custos__bundle *bd, int lang, struct buf *b)
              "h1,h2,h3{break-after:avoid;page-break-after:avoid}"
              ".block,figure,tr{break-inside:avoid;page-break-inside:avoid}"
              ".sig td{height:3em}.sign{width:14em}"
-             "footer{border-top:1px solid #000;margin-top:2em;font-size:.8em}"
-             "</style></head><body>\n<header class=\"letterhead\">");
+             "footer{border-top:1px solid #000;margin-top:2em;font-size:.8em}");
+    page_css(b, lang, qr);
+    puts_(b, "</style></head><body>\n<header class=\"letterhead\">");
     qr_svg(b, qr);
     puts_(b, "<div class=\"vendor\">");
     esc(b, custos__vendor_name(c));

@@ -9,6 +9,7 @@ openssl ewf-tools sleuthkit dc3dd dcfldd hashdeep mtools dosfstools e2fsprogs
 coreutils util-linux xxd time python3 zip unzip libarchive-tools file"
 pkgs="$pkgs libhpdf-dev libqrencode-dev libpng-dev fonts-arphic-uming" # custos-dispose render: PDF, QR code, photos, a font with Chinese glyphs
 pkgs="$pkgs poppler-utils zbar-tools imagemagick" # custos-dispose tests: pdftoppm, zbarimg, photos
+pkgs="$pkgs weasyprint" # custos-dispose tests: prints the HTML certificate as a browser would (CSS paged media)
 pkgs="$pkgs jq xz-utils zstd" # tests and demo: JSON checks; tar.xz and tar.zst backups for custos-verify
 pkgs="$pkgs ntfs-3g" # custos-hash tests: mkntfs, ntfscp write NTFS images unmounted
 pkgs="$pkgs clang libclang-rt-14-dev" # tests/fuzz: libFuzzer, ASan and UBSan runtimes (build-fuzz/)

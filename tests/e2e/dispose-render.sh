@@ -17,7 +17,7 @@ fail() { n=$((n + 1)); echo "not ok $n - $1"; failed=$((failed + 1)); }
 check() { # DESC WANT-EXIT GOT-EXIT
   if [ "$2" -eq "$3" ]; then pass "$1"; else fail "$1 (exit $3, want $2)"; sed 's/^/#   /' err; fi
 }
-for t in pdftotext pdftoppm pdfimages pdfinfo zbarimg convert python3; do
+for t in pdftotext pdftoppm pdfimages pdfinfo zbarimg convert python3 weasyprint; do
   command -v $t > /dev/null || { echo "1..0 # SKIP $t not installed"; exit 0; }
 done
 review=${CUSTOS_BUILD_ROOT:-$work}/review/dispose-render
@@ -259,6 +259,28 @@ for lang in en zh-TW; do
     fail "$f: zbarimg reads the digest on each page ($okq of $pages)"
   [ $okh -eq "$pages" ] && pass "$f: no page ends with a heading" ||
     fail "$f: no page ends with a heading ($okh of $pages)"
+done
+
+# the HTML printed as a browser prints it (weasyprint: CSS paged media): each
+# page's margin says page x of y and carries the certificate id and digest
+for lang in en zh-TW both; do
+  weasyprint -q cert-$lang.html printed-$lang.pdf 2> err
+  check "weasyprint prints cert-$lang.html" 0 $?
+  pages=$(pdfinfo printed-$lang.pdf | sed -n 's/^Pages: *//p'); okp=0
+  for p in $(seq 1 "$pages"); do
+    case $lang in
+    en) want="Page $p of $pages" ;;
+    zh-TW) want="第 $p 頁，共 $pages 頁" ;;
+    both) want="第 $p 頁，共 $pages 頁 / Page $p of $pages" ;;
+    esac
+    # a margin box may wrap its line: compared without spaces and line breaks
+    pdftotext -f $p -l $p printed-$lang.pdf - | tr -d ' \n' > page.txt
+    grep -qF "$(echo "$want" | tr -d ' ')" page.txt && grep -qF "VS-2026-917sha256:$bsha" page.txt &&
+      okp=$((okp + 1))
+  done
+  [ "$pages" -ge 2 ] && [ $okp -eq "$pages" ] &&
+    pass "printed HTML ($lang): each of $pages pages says its number and the id and digest" ||
+    fail "printed HTML ($lang): each page says its number and the id and digest ($okp of $pages)"
 done
 
 # photos: each on the page of its caption, the 16-bit one once, in its colours
