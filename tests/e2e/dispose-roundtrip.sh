@@ -481,6 +481,12 @@ if tsa_start "$work/tsa"; then
     fail "the document's timestamp check, as written, passes"
   custos-dispose render ts.tar --lang en -o ts.html > /dev/null 2> err
   grep -q 'Timestamp</th><td>20' ts.html && pass "the HTML shows the timestamp" || fail "the HTML shows the timestamp"
+  custos-dispose render ts.tar --lang zh-TW -o ts-zh.pdf > /dev/null 2> err
+  check "render --lang zh-TW of a timestamped bundle" 0 $?
+  pdftotext ts-zh.pdf - | tr -d ' \n' > ts-zh.txt
+  grep -q '時戳.*20[0-9-]*T[0-9:]*Z，時戳機構.*RFC3161' ts-zh.txt &&
+    pass "the zh-TW certificate shows the timestamp and its authority in Chinese" ||
+    fail "the zh-TW certificate shows the timestamp and its authority in Chinese"
   custos-dispose verify ts.tar --order order.json > out 2> err
   check "a timestamp without --tsa-ca is reported as not checked" 3 $?
   custos-dispose verify proof --order order.json --tsa-ca "$TSA_CA" --require timestamp > out 2> err
