@@ -48,6 +48,7 @@ usage_text(FILE *out)
         "      --key KEY             sign the record with KEY (the custodian's private key):\n"
         "                            detached signature RECORD.sig, published with it; with\n"
         "                            --ledger the custodian's key signs it as well\n"
+        "                            (--sign custodian=KEY says the same, as in custos-ledger)\n"
         "\n"
         "Chain of custody (an `acquire` entry appended when the image is written):\n"
         "  -l, --ledger FILE         the case ledger (custos-ledger)\n"

@@ -36,10 +36,11 @@ cli_custody_option(struct cli *c, struct cli_custody *o, int ch, const char *arg
         o->item = arg;
         return CLI_CONTINUE;
     case CLI_OPT_KEY:
-        o->key = arg;
-        return CLI_CONTINUE;
-    case CLI_OPT_SIGN:
-        return cli_signers_add(c, &o->signers, "--sign", arg);
+        return cli_main_key(c, &o->key, NULL, arg);
+    case CLI_OPT_SIGN: {
+        int rc = cli_main_key(c, &o->key, CUSTOS_ROLE_CUSTODIAN, arg);
+        return rc != CLI_NOT_MINE ? rc : cli_signers_add(c, &o->signers, "--sign", arg);
+    }
     case CLI_OPT_PARTY:
         if (o->nparty == CLI_MAX_SIGNERS || strchr(arg, '=') == NULL)
             return cli_usage(c, "--party needs AS=KEYFILE (at most %d)", CLI_MAX_SIGNERS);

@@ -99,6 +99,25 @@ cli_signers_add(struct cli *c, struct cli_signers *s, const char *opt, const cha
 }
 
 int
+cli_main_key(struct cli *c, const char **key, const char *as, const char *spec)
+{
+    const char *file = spec;
+    if (as != NULL) {
+        size_t n = strlen(as);
+        if (strncmp(spec, as, n) != 0 || spec[n] != '=')
+            return CLI_NOT_MINE;
+        file = spec + n + 1;
+    }
+    if (*key != NULL)
+        return cli_usage(c, "the %s's key is given twice (--key or --sign %s=KEY, once)",
+                         as != NULL ? as : "main signer", as != NULL ? as : "custodian");
+    if (file[0] == '\0')
+        return cli_usage(c, "--sign %s= needs a key file", as);
+    *key = file;
+    return CLI_CONTINUE;
+}
+
+int
 cli_signers_add_passfile(struct cli *c, struct cli_signers *s, const char *path)
 {
     if (s->passfd >= 0)

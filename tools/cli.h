@@ -153,6 +153,16 @@ void cli_signers_init(struct cli_signers *s);
  */
 int cli_signers_add(struct cli *c, struct cli_signers *s, const char *opt, const char *spec);
 int cli_signers_add_passfile(struct cli *c, struct cli_signers *s, const char *path);
+
+/*
+ * The tool's main signer given either way: --key KEY, or --sign AS=KEY with
+ * AS the main signer's capacity (custodian), so that the custodian signs
+ * with --sign custodian=KEY in every tool as in custos-ledger add. spec is
+ * the --key argument (as NULL) or a --sign argument. Returns CLI_CONTINUE
+ * when *key was set, CLI_NOT_MINE when spec names another party, else
+ * (the main signer given twice) the usage exit code.
+ */
+int cli_main_key(struct cli *c, const char **key, const char *as, const char *spec);
 int cli_signers_set_passfd(struct cli *c, struct cli_signers *s, const char *arg);
 
 /*

@@ -36,7 +36,8 @@ usage_text(FILE *f)
           "  extract PACKAGE   verify, then unpack safely into a new directory (-o)\n"
           "\n"
           "  -o, --output PATH      the package (create) or directory (extract) to write\n"
-          "  --key FILE             your private key: the custodian (create), witness (cosign)\n"
+          "  --key FILE             your private key: the custodian (create), witness (cosign);\n"
+          "                         create also takes it as --sign custodian=FILE\n"
           "  --format FMT           dir, tar or zip (default: from the -o suffix .tar/.zip)\n"
           "  --case ID              case identifier (with --ledger: the ledger's)\n"
           "  --evidence N           evidence (exhibit) number, the ledger's item\n"
@@ -136,7 +137,8 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
             c->quiet = 1;
             break;
         case OPT_KEY:
-            o->key = optarg;
+            if ((rc = cli_main_key(c, &o->key, NULL, optarg)) != CLI_CONTINUE)
+                return rc;
             break;
         case OPT_FORMAT:
             o->format = optarg;
@@ -160,8 +162,15 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
             o->description = optarg;
             break;
         case OPT_SIGN:
+            /* the custodian as everywhere: --sign custodian=KEY is --key KEY */
+            if ((rc = cli_main_key(c, &o->key, CUSTOS_ROLE_CUSTODIAN, optarg)) != CLI_NOT_MINE) {
+                if (rc != CLI_CONTINUE)
+                    return rc;
+                o->key_by_sign = 1;
+                break;
+            }
             if (strncmp(optarg, CUSTOS_ROLE_WITNESS "=", sizeof(CUSTOS_ROLE_WITNESS)) != 0)
-                return cli_usage(c, "--sign: only witness=KEY signs a seal besides --key");
+                return cli_usage(c, "--sign: only witness=KEY signs a seal besides the custodian");
             if ((rc = cli_signers_add(c, &o->signers, "--sign", optarg)) != -1)
                 return rc;
             break;
@@ -429,7 +438,7 @@ main(int argc, char **argv)
     if (nargs != 1)
         return cli_usage(&c, "%s: needs exactly one PACKAGE", cmd);
     if (o.case_id || o.evidence || o.seal || o.authorisation || o.organization || o.description ||
-        o.tsa || o.ledger || o.format || o.signers.n || o.nparty)
+        o.tsa || o.ledger || o.format || o.signers.n || o.nparty || o.key_by_sign)
         return cli_usage(&c, "%s: sealing options belong to create", cmd);
     if (strcmp(cmd, "cosign") != 0 && o.key != NULL)
         return cli_usage(&c, "%s: --key belongs to create and cosign", cmd);

@@ -38,6 +38,7 @@ usage_text(FILE *out)
         "\n"
         "Signing and chain of custody:\n"
         "      --key KEY         sign the manifest with KEY: detached signature FILE.sig\n"
+        "                        (--sign custodian=KEY says the same, as in custos-ledger)\n"
         "      --signature SIG   the signature file (default: MANIFEST.sig)\n"
         "      --signer KEY.pub  with --audit: check the manifest's signature first (exit 4)\n"
         "  -l, --ledger FILE     append an `acquire` entry (a logical acquisition) linking\n"

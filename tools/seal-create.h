@@ -15,7 +15,8 @@
 
 struct options {
     const char *output; /* -o */
-    const char *key;    /* --key */
+    const char *key;    /* --key, or --sign custodian=KEY */
+    int key_by_sign;    /* the key came as --sign custodian=KEY (create only) */
     const char *format; /* --format */
     const char *case_id, *evidence, *seal, *authorisation, *organization, *description;
     const char *tsa, *tsa_ca;    /* --tsa, --tsa-ca */

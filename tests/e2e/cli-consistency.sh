@@ -196,4 +196,27 @@ sigrun() {
 sigrun "key verify" custos-key verify --key alice.key.pub --purpose manifest --signature nope.sig d.bin
 sigrun "hash --audit --signer" custos-hash -q -A m.json --signer alice.key.pub ev
 sigrun "verify --signer" custos-verify -q -r m.json --signer alice.key.pub ev
+
+# --- the custodian signs the same way everywhere: --sign custodian=KEY ------------------
+# (custos-ledger add and custos-dispose verify take it; so do the tools whose
+# main signer is the custodian, where --key KEY says the same)
+custos-hash -q --sign custodian=alice.key --passphrase-file alice.pass -o hs.json ev
+if [ $? -eq 0 ] && custos-key verify -q --key alice.key.pub --purpose manifest --signature hs.json.sig hs.json; then
+    pass "custos-hash --sign custodian=KEY signs the manifest as --key does"
+else fail "custos-hash --sign custodian=KEY signs the manifest as --key does"; fi
+custos-seal create -q --yes --sign custodian=alice.key --passphrase-file alice.pass \
+    --case C-7 --authorisation "order 7" --evidence E-1 --seal S-2 -o p2.tar ev
+if [ $? -eq 0 ] && custos-seal verify -q --trust alice.key.pub p2.tar; then
+    pass "custos-seal create --sign custodian=KEY seals as --key does"
+else fail "custos-seal create --sign custodian=KEY seals as --key does"; fi
+for cmd in "custos-hash -o x.json" "custos-seal create --case C-7 --authorisation a --evidence E --seal S -o x.tar" \
+    "custos-acquire -o x"; do
+    $cmd --key alice.key --sign custodian=alice.key ev >t.out 2>t.err; rc=$?
+    if [ $rc -eq 2 ] && grep -q "given twice" t.err && [ ! -e x.json ] && [ ! -e x.tar ]; then
+        pass "${cmd%% *}: --key and --sign custodian= are one signer (exit 2)"
+    else fail "${cmd%% *}: --key and --sign custodian= are one signer (exit 2)" "exit $rc: $(head -c 200 t.err)"; fi
+done
+custos-seal cosign --sign custodian=alice.key p.tar >t.out 2>t.err; rc=$?
+if [ $rc -eq 2 ]; then pass "custos-seal cosign: --sign belongs to create (exit 2)"
+else fail "custos-seal cosign: --sign belongs to create (exit 2)" "exit $rc: $(head -c 200 t.err)"; fi
 finish
