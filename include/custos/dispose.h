@@ -341,7 +341,8 @@ CUSTOS_API void custos_dispose_report_free(struct custos_dispose_report *r);
  * must be proven (CUSTOS_DISPOSE_OK): item, method ("METHOD (CATEGORY)"),
  * certificate (the certificate id), certificate_sha256 (the bundle
  * digest), and certificate_witness and certificate_witness_key (the name
- * and key fingerprint of the certificate's witness signer). *json is a new JSON object text for custos_ledger_propose.
+ * and key fingerprint of the certificate's witness signer). *json is a
+ * new JSON object text for custos_ledger_propose.
  * Returns: CUSTOS_OK; CUSTOS_E_USAGE (i out of range, or the item not
  * proven); CUSTOS_E_NOMEM.
  */
