@@ -386,8 +386,8 @@ CUSTOS_API int custos_dispose_wipe_status(const struct custos_wipe_result *r);
  * "page x of y". Labels are in lang (CUSTOS_LANG_*, custos/lang.h); values
  * are printed as recorded, the values of the certificate's enumerations
  * (category, method, verification, result, data_backed_up) in Chinese with
- * the recorded value beside them ("粉碎（shred）", "粉碎 / shred"). The bundle's manifest and signatures must be
- * internally consistent (checked against the keys the certificate names;
+ * the recorded value beside them ("粉碎（shred）", "粉碎 / shred"). The
+ * bundle's manifest and signatures must be internally consistent (checked against the keys the certificate names;
  * trust is custos_dispose_verify's job).
  * Returns: CUSTOS_OK; CUSTOS_E_UNTRUSTED or CUSTOS_E_CORRUPT (the bundle);
  * CUSTOS_E_REFUSED (out_path exists); CUSTOS_E_USAGE (format, lang);
