@@ -12,19 +12,14 @@
 
 #include <openssl/evp.h>
 
-#include "key_private.h" /* custos__read_small_file */
+#include "sign_private.h"
 
 int
 custos__pkgsig_parse(const char *name, const void *sig, size_t len, const char *purpose,
                      struct custos_sigfile *sf, struct custos_error *err)
 {
     int rc = custos_sigfile_parse(name, sig, len, sf, err);
-    if (rc != CUSTOS_OK)
-        return rc;
-    if (strcmp(sf->purpose, purpose) != 0)
-        return custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, NULL, "%s: signature is for %s, not %s",
-                                name, sf->purpose, purpose);
-    return CUSTOS_OK;
+    return rc == CUSTOS_OK ? custos__sigfile_check_purpose(name, sf, purpose, err) : rc;
 }
 
 int
@@ -32,34 +27,7 @@ custos__pkgsig_verify(const char *name, const struct custos_sigfile *sf,
                       const struct custos_key *key, const void *manifest, size_t len,
                       struct custos_error *err)
 {
-    if (strcmp(sf->key, custos_key_fingerprint(key)) != 0)
-        return custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, NULL,
-                                "%s: signed by key %.16s, not %.16s", name, sf->key,
-                                custos_key_fingerprint(key));
-    struct custos_error e;
-    custos_error_clear(&e);
-    if (custos_sign_verify(key, sf->purpose, manifest, len, sf->sig, &e) != CUSTOS_OK)
-        return custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, NULL,
-                                "%s: signature by %.16s does not verify", name, sf->key);
-    return CUSTOS_OK;
-}
-
-int
-custos__pkgsig_verify_file(const char *path, const char *name, const struct custos_key *key,
-                           const char *purpose, const void *manifest, size_t len,
-                           struct custos_error *err)
-{
-    char *text = NULL;
-    size_t n = 0;
-    int rc = custos__read_small_file(path, 4096, &text, &n, err); /* as sign.c */
-    if (rc != CUSTOS_OK)
-        return rc;
-    struct custos_sigfile sf;
-    rc = custos__pkgsig_parse(name, text, n, purpose, &sf, err);
-    free(text);
-    if (rc == CUSTOS_OK)
-        rc = custos__pkgsig_verify(name, &sf, key, manifest, len, err);
-    return rc;
+    return custos__sigfile_check_sig(name, sf, key, manifest, len, err);
 }
 
 /* Sets the outcome: status and message. */

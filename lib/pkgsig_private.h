@@ -51,16 +51,6 @@ int custos__pkgsig_verify(const char *name, const struct custos_sigfile *sf,
                           const struct custos_key *key, const void *manifest, size_t len,
                           struct custos_error *err);
 
-/*
- * Reads the detached signature file at path (name stands for it in
- * messages, e.g. "signatures/custodian.sig") and checks it as
- * custos__pkgsig_parse then custos__pkgsig_verify do.
- * Returns: CUSTOS_OK; CUSTOS_E_IO (cannot read path); the codes of the two.
- */
-int custos__pkgsig_verify_file(const char *path, const char *name, const struct custos_key *key,
-                               const char *purpose, const void *manifest, size_t len,
-                               struct custos_error *err);
-
 /* The outcome of the timestamp rule above. */
 struct pkgsig_timestamp {
     int present;                       /* a token was given */

@@ -23,6 +23,7 @@
 #include "custos/atomicfile.h"
 #include "base64_private.h"
 #include "key_private.h"
+#include "sign_private.h"
 #include "text_private.h"
 
 #define SIGFILE_MAX 4096 /* bytes; a signature file is about 250 */
@@ -249,6 +250,30 @@ parse_sigfile(const char *path, const char *text, size_t len, struct custos_sigf
 }
 
 int
+custos__sigfile_check_purpose(const char *name, const struct custos_sigfile *sf,
+                              const char *purpose, struct custos_error *err)
+{
+    if (strcmp(sf->purpose, purpose) != 0)
+        return custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, name, "signature is for %s, not %s",
+                                sf->purpose, purpose);
+    return CUSTOS_OK;
+}
+
+int
+custos__sigfile_check_sig(const char *name, const struct custos_sigfile *sf,
+                          const struct custos_key *key, const void *msg, size_t len,
+                          struct custos_error *err)
+{
+    if (strcmp(sf->key, custos_key_fingerprint(key)) != 0)
+        return custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, name, "signed by key %.16s, not %.16s",
+                                sf->key, custos_key_fingerprint(key));
+    int rc = custos_sign_verify(key, sf->purpose, msg, len, sf->sig, err);
+    if (rc != CUSTOS_OK)
+        return custos_error_set(err, rc, 0, name, "signature by %.16s does not verify", sf->key);
+    return CUSTOS_OK;
+}
+
+int
 custos_sign_verify_sigfile(const char *path, const struct custos_key *key, const char *purpose,
                            const void *msg, size_t len, struct custos_error *err)
 {
@@ -258,18 +283,11 @@ custos_sign_verify_sigfile(const char *path, const struct custos_key *key, const
     if (rc == CUSTOS_E_IO && err != NULL && err->sys_errno == ENOENT)
         return custos_error_set(err, CUSTOS_E_UNTRUSTED, ENOENT, path,
                                 "no such signature file: nothing signed it");
-    if (rc != CUSTOS_OK)
-        return rc;
-    if (strcmp(sf.purpose, purpose) != 0)
-        return custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, path, "signature is for %s, not %s",
-                                sf.purpose, purpose);
-    if (strcmp(sf.key, custos_key_fingerprint(key)) != 0)
-        return custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, path, "signed by key %.16s, not %.16s",
-                                sf.key, custos_key_fingerprint(key));
-    rc = custos_sign_verify(key, purpose, msg, len, sf.sig, err);
-    if (rc != CUSTOS_OK)
-        return custos_error_set(err, rc, 0, path, "signature by %.16s does not verify", sf.key);
-    return CUSTOS_OK;
+    if (rc == CUSTOS_OK)
+        rc = custos__sigfile_check_purpose(path, &sf, purpose, err);
+    if (rc == CUSTOS_OK)
+        rc = custos__sigfile_check_sig(path, &sf, key, msg, len, err);
+    return rc;
 }
 
 int
