@@ -96,6 +96,19 @@ custos__V(struct custos__lab *l, const json_t *o, const char *k)
     return t != NULL ? t : v;
 }
 
+void
+custos__items_text(const json_t *attachment, char *out, size_t len)
+{
+    size_t j;
+    json_t *s;
+    out[0] = '\0';
+    json_array_foreach(json_object_get(attachment, "items"), j, s)
+    {
+        size_t n = strlen(out);
+        snprintf(out + n, len - n, "%s%s", j ? ", " : "", json_string_value(s));
+    }
+}
+
 /* The fields of a certificate item, in the order both renderings list them
  * (destruction-proof.md, the certificate's items). */
 const char *const custos__item_fields[] = {"make",

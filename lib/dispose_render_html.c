@@ -384,14 +384,8 @@ html(const struct custos__bundle *bd, int lang, struct buf *b)
         puts_(b, "<figure class=\"block\"><table>\n");
         row(b, custos__L(l, "kind"), custos__L(l, custos__rjs(v, "kind")));
         row(b, custos__L(l, "file"), custos__rjs(v, "path"));
-        char items[600] = "";
-        size_t j;
-        json_t *s;
-        json_array_foreach(json_object_get(v, "items"), j, s)
-        {
-            size_t n = strlen(items);
-            snprintf(items + n, sizeof(items) - n, "%s%s", j ? ", " : "", json_string_value(s));
-        }
+        char items[600];
+        custos__items_text(v, items, sizeof(items));
         row(b, custos__L(l, "items"), items);
         row(b, custos__L(l, "description"), custos__rjs(v, "description"));
         row(b, custos__L(l, "captured"), custos__rjs(v, "captured"));

@@ -452,14 +452,8 @@ load_png(struct pdf *p, const unsigned char *data, size_t len)
 static void
 pdf_attachment(struct pdf *p, const json_t *a)
 {
-    char items[600] = "";
-    size_t j;
-    json_t *s;
-    json_array_foreach(json_object_get(a, "items"), j, s)
-    {
-        size_t n = strlen(items);
-        snprintf(items + n, sizeof(items) - n, "%s%s", j ? ", " : "", json_string_value(s));
-    }
+    char items[600];
+    custos__items_text(a, items, sizeof(items));
     const char *rows[][2] = {{custos__L(&p->l, "kind"), custos__L(&p->l, custos__rjs(a, "kind"))},
                              {custos__L(&p->l, "file"), custos__rjs(a, "path")},
                              {custos__L(&p->l, "items"), items},

@@ -54,6 +54,9 @@ extern const char *const custos__signer_roles[];
 /* The letterhead's name: the vendor's organisation, else its name. */
 const char *custos__vendor_name(const json_t *c);
 
+/* The item ids an attachment covers, "EV-01, EV-02", for both renderings. */
+void custos__items_text(const json_t *attachment, char *out, size_t len);
+
 /* "make model / serial" of an item, for the per-item table. */
 void custos__device_text(const json_t *it, char *out, size_t len);
 
