@@ -1,37 +1,29 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * custody.c: the custody model of a case, built from a verified ledger.
+ * custody.c: the custody model of a case: the facts that verified ledger
+ * entries establish, one entry at a time (custos__custody_add), and the
+ * signatures still owed at the end (custos__custody_finish).
  *
  * The ledger decides whether it can be trusted; this file only reads what
- * it accepted. custos_ledger_verify_each() reads the file once and shows
- * each entry, parsed and checked by the ledger's own replay, to
- * take_entry(), which keeps its line and builds the model from it: no
- * second parse, and the model describes exactly the bytes that verified
- * even if the file grows (or is swapped) meanwhile. The model is kept only
- * when the verdict at the end allows it.
+ * it accepted. custody_load.c reads the ledger through its verification
+ * and shows each verified entry here, then has custody_report.c word each
+ * event: this file never calls the renderers.
  *
  * Invariants:
- *   1. A model exists only for a ledger whose verification status is
- *      CUSTOS_OK or CUSTOS_E_INCOMPLETE (late signatures owed).
- *   2. Item custody follows the rules ledger.c enforces (collect gives the
+ *   1. Item custody follows the rules ledger.c enforces (collect gives the
  *      item to its custodian, transfer to the receiver), so the holder shown
  *      is the holder the verifier checked every later act against.
- *   3. Every event keeps the SHA-256 of its line, so a reader of a report can
+ *   2. Every event keeps the SHA-256 of its line, so a reader of a report can
  *      find the exact entry it came from.
  */
 #include "custos/custody.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
-#include "custos/digest.h"
 #include "custos/timefmt.h"
 #include "custody_private.h"
-#include "key_private.h" /* custos__read_small_file */
 
 static char *
 dupn(const char *s)
@@ -85,6 +77,15 @@ custos__custody_name(const struct custos_custody *m, const char *fp)
 {
     const struct custos_custody_person *p = custos_custody_person(m, fp);
     return p != NULL ? p->name : "an unknown key";
+}
+
+const struct custos_custody_party *
+custos__custody_party(const struct custos_custody_event *e, const char *as)
+{
+    for (size_t i = 0; i < e->nparties; i++)
+        if (strcmp(e->parties[i].as, as) == 0)
+            return &e->parties[i];
+    return NULL;
 }
 
 void
@@ -174,13 +175,12 @@ set_str(char **dst, const char *src)
     return 0;
 }
 
+/* The key of the party of e who signed as as, or NULL. */
 static const char *
 cap_fp(const struct custos_custody_event *e, const char *as)
 {
-    for (size_t i = 0; i < e->nparties; i++)
-        if (strcmp(e->parties[i].as, as) == 0)
-            return e->parties[i].fp;
-    return NULL;
+    const struct custos_custody_party *p = custos__custody_party(e, as);
+    return p != NULL ? p->fp : NULL;
 }
 
 /* The event's parties, and the people an open or enroll entry enrols. */
@@ -390,24 +390,12 @@ event_times(struct custos_custody_event *e, const struct custos_ledger_entry *le
     e->late = le->late;
 }
 
-void
-custos__custody_when(const struct custos_custody_event *e, int lang, char *buf, size_t len)
+int
+custos__custody_add(struct custos_custody *m, size_t *cap_events,
+                    const struct custos_ledger_entry *le)
 {
-    int zh = lang == CUSTOS_LANG_ZH_TW;
-    if (e->late)
-        snprintf(buf, len, zh ? "%s（事後補登，登錄於 %s）" : "%s (recorded late, at %s)", e->local,
-                 e->recorded_local);
-    else if (e->recorded[0] != '\0')
-        snprintf(buf, len, zh ? "%s（登錄於 %s）" : "%s (recorded %s)", e->local,
-                 e->recorded_local);
-    else
-        snprintf(buf, len, "%s", e->local);
-}
-
-/* Adds the event of one verified entry to m and applies it to the case, people and items. */
-static int
-add_event(struct custos_custody *m, const struct custos_ledger_entry *le)
-{
+    if (grow((void **)&m->events, cap_events, m->nevents, sizeof(*m->events)) != 0)
+        return CUSTOS_E_NOMEM;
     struct custos_custody_event *e = &m->events[m->nevents++];
     memset(e, 0, sizeof(*e));
     snprintf(e->sha256, sizeof(e->sha256), "%s", le->sha256);
@@ -435,9 +423,8 @@ add_event(struct custos_custody *m, const struct custos_ledger_entry *le)
     return CUSTOS_OK;
 }
 
-/* Signatures still owed after the whole ledger, and each event's sentence. */
-static int
-finish(struct custos_custody *m)
+int
+custos__custody_finish(struct custos_custody *m)
 {
     size_t cap = 0;
     for (size_t i = 0; i < m->nevents; i++) {
@@ -456,109 +443,5 @@ finish(struct custos_custody *m)
                 return CUSTOS_E_NOMEM;
         }
     }
-    for (size_t i = 0; i < m->nevents; i++)
-        if ((m->events[i].text = custos__custody_sentence(m, &m->events[i])) == NULL)
-            return CUSTOS_E_NOMEM;
     return CUSTOS_OK;
-}
-
-/* The model under construction while verification shows it the entries. */
-struct loader {
-    struct custos_custody *m;
-    size_t cap_events, cap_bytes;
-    const char *path;
-};
-
-/* Each entry as verification replays it: its line joins the bytes, its event the model. */
-static int
-take_entry(void *ctx, const struct custos_ledger_entry *le, struct custos_error *err)
-{
-    struct loader *ld = ctx;
-    struct custos_custody *m = ld->m;
-    if (m->len + le->len + 2 > ld->cap_bytes) {
-        size_t cap = ld->cap_bytes < 65536 ? 65536 : ld->cap_bytes;
-        while (m->len + le->len + 2 > cap)
-            cap *= 2;
-        char *b = realloc(m->bytes, cap);
-        if (b == NULL)
-            return custos_error_set(err, CUSTOS_E_NOMEM, 0, ld->path, "out of memory");
-        m->bytes = b;
-        ld->cap_bytes = cap;
-    }
-    memcpy(m->bytes + m->len, le->line, le->len);
-    m->len += le->len;
-    m->bytes[m->len++] = '\n';
-    m->bytes[m->len] = '\0';
-    if (grow((void **)&m->events, &ld->cap_events, m->nevents, sizeof(*m->events)) != 0 ||
-        add_event(m, le) != CUSTOS_OK)
-        return custos_error_set(err, CUSTOS_E_NOMEM, 0, ld->path, "out of memory");
-    return CUSTOS_OK;
-}
-
-/* The model of an unverified ledger is not shown: the worst finding says why. */
-static int
-refuse(const struct custos_ledger_report *r, const char *path, struct custos_error *err)
-{
-    size_t worst = 0;
-    for (size_t i = 0; i < r->nfindings; i++)
-        if (r->findings[i].status == r->status) {
-            worst = i;
-            break;
-        }
-    return custos_error_set(err, r->status, 0, path,
-                            "%s (%zu finding%s; custos-ledger verify lists them): the history "
-                            "of an unverified ledger is not shown",
-                            r->findings[worst].message, r->nfindings, r->nfindings == 1 ? "" : "s");
-}
-
-int
-custos_custody_load(struct custos_custody **out, const char *path, const char *checkpoint,
-                    const struct custos_progress *progress, struct custos_error *err)
-{
-    *out = NULL;
-    struct custos_custody *m = calloc(1, sizeof(*m));
-    if (m == NULL)
-        return custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
-    m->closed = CUSTOS_CUSTODY_NONE;
-    if ((m->path = strdup(path)) == NULL ||
-        (checkpoint != NULL && (m->checkpoint = strdup(checkpoint)) == NULL)) {
-        custos_custody_free(m);
-        return custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
-    }
-    /* One reading: the model is built from exactly the lines that verify. */
-    struct loader ld = {m, 0, 0, path};
-    int rc = custos_ledger_verify_each(path, &checkpoint, checkpoint != NULL, progress, take_entry,
-                                       &ld, &m->report, err);
-    const struct custos_ledger_report *r = m->report;
-    if (r == NULL) {
-        custos_custody_free(m);
-        return rc;
-    }
-    if (r->status != CUSTOS_OK && r->status != CUSTOS_E_INCOMPLETE) {
-        rc = refuse(r, path, err);
-        custos_custody_free(m);
-        return rc;
-    }
-    rc = CUSTOS_OK;
-    if (m->nevents != r->entries)
-        rc = custos_error_set(err, CUSTOS_E_CORRUPT, 0, path,
-                              "%zu of the %" PRIu64 " verified entries were read", m->nevents,
-                              r->entries);
-    if (rc == CUSTOS_OK && checkpoint != NULL) {
-        rc = custos__read_small_file(checkpoint, CUSTOS_NOTE_MAX, &m->checkpoint_text,
-                                     &m->checkpoint_len, err);
-        if (rc == CUSTOS_OK) {
-            uint8_t h[32];
-            EVP_Digest(m->checkpoint_text, m->checkpoint_len, h, NULL, EVP_sha256(), NULL);
-            custos_hex_encode(h, 32, m->checkpoint_sha256);
-        }
-    }
-    if (rc == CUSTOS_OK && finish(m) != CUSTOS_OK)
-        rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
-    if (rc != CUSTOS_OK) {
-        custos_custody_free(m);
-        return rc;
-    }
-    *out = m;
-    return r->status;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * custody_private.h: what the custody renderers share inside libcustos: the
- * plain-language wording of an act and the embedded verification kit.
+ * custody_private.h: what the custody files share inside libcustos: the
+ * model's builder (custody.c), the plain-language wording of an act
+ * (custody_report.c) and the embedded verification kit.
  */
 #ifndef CUSTOS_CUSTODY_PRIVATE_H
 #define CUSTOS_CUSTODY_PRIVATE_H
@@ -15,6 +16,15 @@
 #include "custos/custody.h"
 #include "strbuf_private.h" /* the renderers build text with custos__sb */
 #include "text_private.h"   /* custos__sb_html */
+
+/* Adds the event of one verified entry le to m and applies it to the case,
+ * people and items; *cap_events is the room in m->events. CUSTOS_OK or
+ * CUSTOS_E_NOMEM. */
+int custos__custody_add(struct custos_custody *m, size_t *cap_events,
+                        const struct custos_ledger_entry *le);
+
+/* After the last entry: the signatures still owed (m->pending). CUSTOS_OK or CUSTOS_E_NOMEM. */
+int custos__custody_finish(struct custos_custody *m);
 
 /* The party of e who signed as as ("custodian", ...), or NULL. */
 const struct custos_custody_party *custos__custody_party(const struct custos_custody_event *e,

@@ -27,13 +27,18 @@
 
 /* ---- plain language ---- */
 
-const struct custos_custody_party *
-custos__custody_party(const struct custos_custody_event *e, const char *as)
+void
+custos__custody_when(const struct custos_custody_event *e, int lang, char *buf, size_t len)
 {
-    for (size_t i = 0; i < e->nparties; i++)
-        if (strcmp(e->parties[i].as, as) == 0)
-            return &e->parties[i];
-    return NULL;
+    int zh = lang == CUSTOS_LANG_ZH_TW;
+    if (e->late)
+        snprintf(buf, len, zh ? "%s（事後補登，登錄於 %s）" : "%s (recorded late, at %s)", e->local,
+                 e->recorded_local);
+    else if (e->recorded[0] != '\0')
+        snprintf(buf, len, zh ? "%s（登錄於 %s）" : "%s (recorded %s)", e->local,
+                 e->recorded_local);
+    else
+        snprintf(buf, len, "%s", e->local);
 }
 
 /* "Alice Chen (custodian, 48df8da0f9520180)" */
