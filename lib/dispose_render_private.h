@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * dispose_render_private.h: what the two renderings of a certificate share
- * (dispose_render.c): field lists, labels, the QR text, the timestamp line.
+ * (dispose_render_common.c): field lists, labels, the QR text, the
+ * timestamp line; and the two renderings, for dispose_render.c.
  */
 #ifndef CUSTOS_DISPOSE_RENDER_PRIVATE_H
 #define CUSTOS_DISPOSE_RENDER_PRIVATE_H
