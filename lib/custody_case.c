@@ -193,11 +193,11 @@ acquisition(const struct custos_custody *m, const struct custos_custody_event *e
     json_array_append_new(res, ref(id));
 }
 
-int
-custos_custody_case_jsonld(const struct custos_custody *m, char **out, struct custos_error *err)
+/* The JSON-LD context: the CASE/UCO namespaces and kb, the ledger's own. */
+static json_t *
+context(const struct custos_custody *m)
 {
-    char base[256], buf[1024], s1[600], id[IRI_SIZE], id2[IRI_SIZE];
-    char tool[IRI_SIZE], auth[IRI_SIZE], inv[IRI_SIZE], bundle_id[IRI_SIZE];
+    char base[256];
     snprintf(base, sizeof(base), "http://custos.invalid/ledger/%s/", m->ledger_id);
     json_t *ctx =
         json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "case-investigation",
@@ -212,34 +212,48 @@ custos_custody_case_jsonld(const struct custos_custody *m, char **out, struct cu
                   "https://ontology.unifiedcyberontology.org/uco/types/", "uco-vocabulary",
                   "https://ontology.unifiedcyberontology.org/uco/vocabulary/", "xsd",
                   "http://www.w3.org/2001/XMLSchema#");
-    json_object_set_new(ctx, "kb", json_string(base));
-    json_t *graph = json_array(), *members = json_array(), *inv_objects = json_array();
-    /* Per item: its Device IRI, its last provenance record, what was derived from it. */
-    char(*dev)[IRI_SIZE] = calloc(m->nitems + 1, IRI_SIZE);
-    char(*last_pr)[IRI_SIZE] = calloc(m->nitems + 1, IRI_SIZE);
-    json_t **derived = calloc(m->nitems + 1, sizeof(*derived));
-    if (ctx == NULL || graph == NULL || members == NULL || inv_objects == NULL || dev == NULL ||
-        last_pr == NULL || derived == NULL) {
-        json_decref(ctx), json_decref(graph), json_decref(members), json_decref(inv_objects);
-        free(dev), free(last_pr), free(derived);
-        return custos_error_set(err, CUSTOS_E_NOMEM, 0, m->path, "out of memory");
-    }
+    if (ctx != NULL)
+        json_object_set_new(ctx, "kb", json_string(base));
+    return ctx;
+}
 
-    /* The tool, and the authorisation. */
-    iri(m, "tool", "custos", tool);
+/* The graph under construction. Per item: its Device IRI, its last
+ * provenance record, and what was derived from it so far. */
+struct graph {
+    const struct custos_custody *m;
+    json_t *graph, *inv_objects;
+    char tool[IRI_SIZE], auth[IRI_SIZE];
+    char (*dev)[IRI_SIZE];
+    char (*last_pr)[IRI_SIZE];
+    json_t **derived;
+};
+
+/* The tool, and the authorisation. */
+static void
+add_tool(struct graph *g)
+{
+    const struct custos_custody *m = g->m;
+    char buf[1024];
+    iri(m, "tool", "custos", g->tool);
     snprintf(buf, sizeof(buf), "custos %s", custos_version());
-    json_array_append_new(graph,
-                          json_pack("{s:s, s:s, s:s, s:s, s:s}", "@id", tool, "@type",
+    json_array_append_new(g->graph,
+                          json_pack("{s:s, s:s, s:s, s:s, s:s}", "@id", g->tool, "@type",
                                     "uco-tool:Tool", "uco-core:name", "custos", "uco-tool:version",
                                     custos_version(), "uco-core:description", buf));
-    iri(m, "authorization", m->authorisation, auth);
+    iri(m, "authorization", m->authorisation, g->auth);
     json_array_append_new(
-        graph, json_pack("{s:s, s:s, s:s, s:[s]}", "@id", auth, "@type",
-                         "case-investigation:Authorization", "case-investigation:authorizationType",
-                         "authorisation reference", "case-investigation:authorizationIdentifier",
-                         m->authorisation));
+        g->graph, json_pack("{s:s, s:s, s:s, s:[s]}", "@id", g->auth, "@type",
+                            "case-investigation:Authorization",
+                            "case-investigation:authorizationType", "authorisation reference",
+                            "case-investigation:authorizationIdentifier", m->authorisation));
+}
 
-    /* People and their roles. Each distinct role gets one Role node. */
+/* People and their roles. Each distinct role gets one Role node. */
+static void
+add_people(struct graph *g)
+{
+    const struct custos_custody *m = g->m;
+    char s1[600], id[IRI_SIZE];
     for (size_t i = 0; i < m->npeople; i++) {
         const struct custos_custody_person *p = &m->people[i];
         char pid[IRI_SIZE], rid[IRI_SIZE];
@@ -249,28 +263,34 @@ custos_custody_case_jsonld(const struct custos_custody *m, char **out, struct cu
         for (size_t k = 0; k < i; k++)
             seen |= strcmp(m->people[k].role, p->role) == 0;
         if (!seen)
-            json_array_append_new(graph, json_pack("{s:s, s:s, s:s}", "@id", rid, "@type",
-                                                   "uco-role:Role", "uco-core:name", p->role));
+            json_array_append_new(g->graph, json_pack("{s:s, s:s, s:s}", "@id", rid, "@type",
+                                                      "uco-role:Role", "uco-core:name", p->role));
         snprintf(s1, sizeof(s1),
                  "custos key fingerprint (SHA-256 of SubjectPublicKeyInfo) %s; "
                  "enrolled at ledger entry %" PRIu64 "%s%s",
                  p->fp, p->enrolled, p->organisation ? "; organisation " : "",
                  p->organisation ? p->organisation : "");
-        json_array_append_new(graph, json_pack("{s:s, s:s, s:s, s:s}", "@id", pid, "@type",
-                                               "uco-identity:Person", "uco-core:name", p->name,
-                                               "uco-core:description", s1));
+        json_array_append_new(g->graph, json_pack("{s:s, s:s, s:s, s:s}", "@id", pid, "@type",
+                                                  "uco-identity:Person", "uco-core:name", p->name,
+                                                  "uco-core:description", s1));
         iri(m, "role-relationship", p->fp, id);
-        json_array_append_new(graph,
+        json_array_append_new(g->graph,
                               json_pack("{s:s, s:s, s:o, s:[o], s:s, s:b}", "@id", id, "@type",
                                         "uco-core:Relationship", "uco-core:source", ref(pid),
                                         "uco-core:target", ref(rid), "uco-core:kindOfRelationship",
                                         "Has_Role", "uco-core:isDirectional", 1));
     }
+}
 
-    /* Items: one Device each. */
+/* Items: one Device each. */
+static void
+add_items(struct graph *g)
+{
+    const struct custos_custody *m = g->m;
+    char id[IRI_SIZE], id2[IRI_SIZE];
     for (size_t i = 0; i < m->nitems; i++) {
         const struct custos_custody_item *it = &m->items[i];
-        iri(m, "device", it->id, dev[i]);
+        iri(m, "device", it->id, g->dev[i]);
         iri(m, "device-facet", it->id, id);
         json_t *facet = json_pack("{s:s, s:s}", "@id", id, "@type", "uco-observable:DeviceFacet");
         if (it->model)
@@ -283,119 +303,131 @@ custos_custody_case_jsonld(const struct custos_custody *m, char **out, struct cu
             for (size_t k = 0; k < i; k++)
                 seen |= m->items[k].make != NULL && strcmp(m->items[k].make, it->make) == 0;
             if (!seen)
-                json_array_append_new(graph, json_pack("{s:s, s:s, s:s}", "@id", id2, "@type",
-                                                       "uco-identity:Organization", "uco-core:name",
-                                                       it->make));
+                json_array_append_new(g->graph, json_pack("{s:s, s:s, s:s}", "@id", id2, "@type",
+                                                          "uco-identity:Organization",
+                                                          "uco-core:name", it->make));
             json_object_set_new(facet, "uco-observable:manufacturer", ref(id2));
         }
         json_t *d =
-            json_pack("{s:s, s:s, s:s, s:[o]}", "@id", dev[i], "@type", "uco-observable:Device",
+            json_pack("{s:s, s:s, s:s, s:[o]}", "@id", g->dev[i], "@type", "uco-observable:Device",
                       "uco-core:name", it->id, "uco-core:hasFacet", facet);
         if (it->description)
             json_object_set_new(d, "uco-core:description", json_string(it->description));
-        json_array_append_new(graph, d);
-        derived[i] = json_array();
-        json_array_append_new(derived[i], ref(dev[i]));
+        json_array_append_new(g->graph, d);
+        g->derived[i] = json_array();
+        json_array_append_new(g->derived[i], ref(g->dev[i]));
     }
+}
 
-    /* One investigative action per entry (enrolments and attestations are bookkeeping). */
-    for (size_t i = 0; i < m->nevents; i++) {
-        const struct custos_custody_event *e = &m->events[i];
-        if (strcmp(e->action, "enroll") == 0 || strcmp(e->action, "attest") == 0)
-            continue;
-        char aid[IRI_SIZE], key[32];
-        snprintf(key, sizeof(key), "%" PRIu64, e->seq);
-        iri(m, "investigative-action", key, aid);
-        snprintf(s1, sizeof(s1), "ledger entry %" PRIu64 " (line SHA-256 %s): ", e->seq, e->sha256);
-        struct custos__sb d = {0};
-        custos__sb_puts(&d, s1);
-        custos__sb_puts(&d, e->text);
-        char *desc = custos__sb_take(&d);
-        json_t *act =
-            json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "@id", aid, "@type",
-                      "case-investigation:InvestigativeAction", "uco-core:name",
-                      action_name(e->action), "uco-core:description", desc ? desc : "",
-                      "uco-action:startTime", dt(e->time), "uco-action:endTime", dt(e->time));
-        free(desc);
-        const struct custos_custody_party *pf = performer(e);
-        if (pf != NULL) {
-            iri(m, "person", pf->fp, id);
-            json_object_set_new(act, "uco-action:performer", ref(id));
-        }
-        json_t *parts = json_array();
-        for (size_t k = 0; k < e->nparties; k++)
-            if (&e->parties[k] != pf) {
-                iri(m, "person", e->parties[k].fp, id);
-                json_array_append_new(parts, ref(id));
-            }
-        const char *loc =
-            custos_custody_field(e, "location") ? custos_custody_field(e, "location") : e->place;
-        if (loc != NULL) {
-            iri(m, "location", key, id);
-            json_array_append_new(graph,
-                                  json_pack("{s:s, s:s, s:s}", "@id", id, "@type",
-                                            "uco-location:Location", "uco-core:description", loc));
-            json_object_set_new(act, "uco-action:location", ref(id));
-        }
-        json_object_set_new(act, "uco-action:instrument", ref(tool));
-        json_t *objs = json_array(), *res = json_array();
-        size_t ix = item_index(m, e->item);
-        if (ix < m->nitems) {
-            /* The chain of custody: the item and its last provenance record go in,
-             * the record of its custody after this act comes out. */
-            json_array_append_new(objs, ref(dev[ix]));
-            if (last_pr[ix][0] != '\0')
-                json_array_append_new(objs, ref(last_pr[ix]));
-            if (strcmp(e->action, "acquire") == 0)
-                acquisition(m, e, &m->items[ix], graph, res);
-            for (size_t k = 0; k < json_array_size(res); k++)
-                json_array_append(derived[ix], json_array_get(res, k));
-            snprintf(buf, sizeof(buf), "%s\n%" PRIu64, m->items[ix].id, e->seq);
-            iri(m, "provenance-record", buf, last_pr[ix]);
-            snprintf(s1, sizeof(s1), "custody of %s after ledger entry %" PRIu64 " (%s)",
-                     m->items[ix].id, e->seq, action_name(e->action));
-            json_array_append_new(graph, json_pack("{s:s, s:s, s:s, s:s, s:O}", "@id", last_pr[ix],
-                                                   "@type", "case-investigation:ProvenanceRecord",
-                                                   "case-investigation:exhibitNumber",
-                                                   m->items[ix].id, "uco-core:description", s1,
-                                                   "uco-core:object", derived[ix]));
-            json_array_insert_new(res, 0, ref(last_pr[ix]));
-            json_array_append_new(inv_objects, ref(last_pr[ix]));
-        } else if (strcmp(e->action, "acquire") == 0) {
-            acquisition(m, e, NULL, graph, res);
-        }
-        if (json_array_size(parts) > 0)
-            json_object_set_new(act, "uco-action:participant", parts);
-        else
-            json_decref(parts);
-        if (json_array_size(objs) > 0)
-            json_object_set_new(act, "uco-action:object", objs);
-        else
-            json_decref(objs);
-        if (json_array_size(res) > 0)
-            json_object_set_new(act, "uco-action:result", res);
-        else
-            json_decref(res);
-        json_array_append_new(graph, act);
-        json_array_append_new(inv_objects, ref(aid));
+/* The chain of custody of item ix through e: the item and its last
+ * provenance record go in (objs), the record of its custody after this act
+ * comes out (res). */
+static void
+add_custody(struct graph *g, const struct custos_custody_event *e, size_t ix, json_t *objs,
+            json_t *res)
+{
+    const struct custos_custody *m = g->m;
+    char buf[1024], s1[600];
+    json_array_append_new(objs, ref(g->dev[ix]));
+    if (g->last_pr[ix][0] != '\0')
+        json_array_append_new(objs, ref(g->last_pr[ix]));
+    if (strcmp(e->action, "acquire") == 0)
+        acquisition(m, e, &m->items[ix], g->graph, res);
+    for (size_t k = 0; k < json_array_size(res); k++)
+        json_array_append(g->derived[ix], json_array_get(res, k));
+    snprintf(buf, sizeof(buf), "%s\n%" PRIu64, m->items[ix].id, e->seq);
+    iri(m, "provenance-record", buf, g->last_pr[ix]);
+    snprintf(s1, sizeof(s1), "custody of %s after ledger entry %" PRIu64 " (%s)", m->items[ix].id,
+             e->seq, action_name(e->action));
+    json_array_append_new(g->graph,
+                          json_pack("{s:s, s:s, s:s, s:s, s:O}", "@id", g->last_pr[ix], "@type",
+                                    "case-investigation:ProvenanceRecord",
+                                    "case-investigation:exhibitNumber", m->items[ix].id,
+                                    "uco-core:description", s1, "uco-core:object", g->derived[ix]));
+    json_array_insert_new(res, 0, ref(g->last_pr[ix]));
+    json_array_append_new(g->inv_objects, ref(g->last_pr[ix]));
+}
+
+/* Sets member k of o to the array a, or drops a when it is empty. */
+static void
+set_nonempty(json_t *o, const char *k, json_t *a)
+{
+    if (json_array_size(a) > 0)
+        json_object_set_new(o, k, a);
+    else
+        json_decref(a);
+}
+
+/* The investigative action of one entry. */
+static void
+add_action(struct graph *g, const struct custos_custody_event *e)
+{
+    const struct custos_custody *m = g->m;
+    char aid[IRI_SIZE], key[32], s1[600], id[IRI_SIZE];
+    snprintf(key, sizeof(key), "%" PRIu64, e->seq);
+    iri(m, "investigative-action", key, aid);
+    snprintf(s1, sizeof(s1), "ledger entry %" PRIu64 " (line SHA-256 %s): ", e->seq, e->sha256);
+    struct custos__sb d = {0};
+    custos__sb_puts(&d, s1);
+    custos__sb_puts(&d, e->text);
+    char *desc = custos__sb_take(&d);
+    json_t *act = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "@id", aid, "@type",
+                            "case-investigation:InvestigativeAction", "uco-core:name",
+                            action_name(e->action), "uco-core:description", desc ? desc : "",
+                            "uco-action:startTime", dt(e->time), "uco-action:endTime", dt(e->time));
+    free(desc);
+    const struct custos_custody_party *pf = performer(e);
+    if (pf != NULL) {
+        iri(m, "person", pf->fp, id);
+        json_object_set_new(act, "uco-action:performer", ref(id));
     }
-    for (size_t i = 0; i < m->nitems; i++)
-        json_decref(derived[i]);
-    free(dev), free(last_pr), free(derived);
+    json_t *parts = json_array();
+    for (size_t k = 0; k < e->nparties; k++)
+        if (&e->parties[k] != pf) {
+            iri(m, "person", e->parties[k].fp, id);
+            json_array_append_new(parts, ref(id));
+        }
+    const char *loc =
+        custos_custody_field(e, "location") ? custos_custody_field(e, "location") : e->place;
+    if (loc != NULL) {
+        iri(m, "location", key, id);
+        json_array_append_new(g->graph,
+                              json_pack("{s:s, s:s, s:s}", "@id", id, "@type",
+                                        "uco-location:Location", "uco-core:description", loc));
+        json_object_set_new(act, "uco-action:location", ref(id));
+    }
+    json_object_set_new(act, "uco-action:instrument", ref(g->tool));
+    json_t *objs = json_array(), *res = json_array();
+    size_t ix = item_index(m, e->item);
+    if (ix < m->nitems)
+        add_custody(g, e, ix, objs, res);
+    else if (strcmp(e->action, "acquire") == 0)
+        acquisition(m, e, NULL, g->graph, res);
+    set_nonempty(act, "uco-action:participant", parts);
+    set_nonempty(act, "uco-action:object", objs);
+    set_nonempty(act, "uco-action:result", res);
+    json_array_append_new(g->graph, act);
+    json_array_append_new(g->inv_objects, ref(aid));
+}
 
-    /* The investigation, then the bundle that holds everything. */
+/* The investigation, then the bundle that holds everything, first in the graph. */
+static void
+add_investigation(struct graph *g, json_t *members)
+{
+    const struct custos_custody *m = g->m;
+    char s1[600], inv[IRI_SIZE], bundle_id[IRI_SIZE];
     iri(m, "investigation", m->case_id, inv);
     snprintf(s1, sizeof(s1), "incident level %d; report due %s, recovery due %s; %s", m->level,
              m->report_due, m->recovery_due, m->closed != CUSTOS_CUSTODY_NONE ? "closed" : "open");
-    json_array_append_new(graph, json_pack("{s:s, s:s, s:s, s:s, s:s, s:[o], s:o}", "@id", inv,
-                                           "@type", "case-investigation:Investigation",
-                                           "uco-core:name", m->case_id, "case-investigation:focus",
-                                           "incident evidence preservation", "uco-core:description",
-                                           s1, "case-investigation:relevantAuthorization",
-                                           ref(auth), "uco-core:object", inv_objects));
-    for (size_t i = 0; i < json_array_size(graph); i++)
+    json_array_append_new(
+        g->graph, json_pack("{s:s, s:s, s:s, s:s, s:s, s:[o], s:o}", "@id", inv, "@type",
+                            "case-investigation:Investigation", "uco-core:name", m->case_id,
+                            "case-investigation:focus", "incident evidence preservation",
+                            "uco-core:description", s1, "case-investigation:relevantAuthorization",
+                            ref(g->auth), "uco-core:object", g->inv_objects));
+    for (size_t i = 0; i < json_array_size(g->graph); i++)
         json_array_append_new(
-            members, ref(json_string_value(json_object_get(json_array_get(graph, i), "@id"))));
+            members, ref(json_string_value(json_object_get(json_array_get(g->graph, i), "@id"))));
     snprintf(s1, sizeof(s1),
              "chain of custody of case %s, ledger %s, %" PRIu64
              " entries, head %s, exported by custos %s",
@@ -403,8 +435,36 @@ custos_custody_case_jsonld(const struct custos_custody *m, char **out, struct cu
     iri(m, "bundle", m->report->head, bundle_id);
     json_t *bundle = json_pack("{s:s, s:s, s:s, s:o}", "@id", bundle_id, "@type", "uco-core:Bundle",
                                "uco-core:description", s1, "uco-core:object", members);
-    json_array_insert_new(graph, 0, bundle);
-    json_t *doc = json_pack("{s:o, s:o}", "@context", ctx, "@graph", graph);
+    json_array_insert_new(g->graph, 0, bundle);
+}
+
+int
+custos_custody_case_jsonld(const struct custos_custody *m, char **out, struct custos_error *err)
+{
+    json_t *ctx = context(m), *members = json_array();
+    struct graph g = {.m = m, .graph = json_array(), .inv_objects = json_array()};
+    g.dev = calloc(m->nitems + 1, IRI_SIZE);
+    g.last_pr = calloc(m->nitems + 1, IRI_SIZE);
+    g.derived = calloc(m->nitems + 1, sizeof(*g.derived));
+    if (ctx == NULL || g.graph == NULL || members == NULL || g.inv_objects == NULL ||
+        g.dev == NULL || g.last_pr == NULL || g.derived == NULL) {
+        json_decref(ctx), json_decref(g.graph), json_decref(members), json_decref(g.inv_objects);
+        free(g.dev), free(g.last_pr), free(g.derived);
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, m->path, "out of memory");
+    }
+    add_tool(&g);
+    add_people(&g);
+    add_items(&g);
+    /* One investigative action per entry (enrolments and attestations are bookkeeping). */
+    for (size_t i = 0; i < m->nevents; i++)
+        if (strcmp(m->events[i].action, "enroll") != 0 &&
+            strcmp(m->events[i].action, "attest") != 0)
+            add_action(&g, &m->events[i]);
+    for (size_t i = 0; i < m->nitems; i++)
+        json_decref(g.derived[i]);
+    free(g.dev), free(g.last_pr), free(g.derived);
+    add_investigation(&g, members);
+    json_t *doc = json_pack("{s:o, s:o}", "@context", ctx, "@graph", g.graph);
     *out = doc != NULL ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(doc);
     if (*out == NULL)
