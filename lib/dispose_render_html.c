@@ -199,15 +199,15 @@ page_css(struct buf *b, int lang, const char *qr)
     puts_(b, "}}");
 }
 
+/* The head, the style and the letterhead: who issued it, the ids, what it is. */
 static void
-html(const struct custos__bundle *bd, int lang, struct buf *b)
+html_head(const struct custos__bundle *bd, struct custos__lab *l, struct buf *b)
 {
-    struct custos__lab lb = {.lang = lang}, *l = &lb;
     const json_t *c = bd->cert;
     char qr[512];
     custos__render_qr_text(bd, qr, sizeof(qr));
-    puts_(b, lang == CUSTOS_LANG_EN ? "<!DOCTYPE html>\n<html lang=\"en\">"
-                                    : "<!DOCTYPE html>\n<html lang=\"zh-Hant-TW\">");
+    puts_(b, l->lang == CUSTOS_LANG_EN ? "<!DOCTYPE html>\n<html lang=\"en\">"
+                                       : "<!DOCTYPE html>\n<html lang=\"zh-Hant-TW\">");
     puts_(b, "<head><meta charset=\"utf-8\">\n<title>");
     esc(b, custos__L(l, "doc_title"));
     puts_(b, " ");
@@ -226,7 +226,7 @@ html(const struct custos__bundle *bd, int lang, struct buf *b)
              ".block,figure,tr{break-inside:avoid;page-break-inside:avoid}"
              ".sig td{height:3em}.sign{width:14em}"
              "footer{border-top:1px solid #000;margin-top:2em;font-size:.8em}");
-    page_css(b, lang, qr);
+    page_css(b, l->lang, qr);
     puts_(b, "</style></head><body>\n<header class=\"letterhead\">");
     qr_svg(b, qr);
     puts_(b, "<div class=\"vendor\">");
@@ -248,11 +248,18 @@ html(const struct custos__bundle *bd, int lang, struct buf *b)
     puts_(b, ". ");
     esc(b, custos__L(l, "check_note"));
     puts_(b, ".</p></header>\n<section class=\"block\">");
+}
+
+/* The certificate, its parties and the vendor's certifications. */
+static void
+html_certificate(const struct custos__bundle *bd, struct custos__lab *l, struct buf *b)
+{
+    const json_t *c = bd->cert;
     h2(b, custos__L(l, "certificate"));
     puts_(b, "<table>\n");
     row(b, custos__L(l, "issued"), custos__rjs(c, "issued"));
     char ts[2600];
-    custos__render_ts_text(bd, lang, ts, sizeof(ts));
+    custos__render_ts_text(bd, l->lang, ts, sizeof(ts));
     row(b, custos__L(l, "timestamp"), ts);
     json_t *ord = json_object_get(c, "order");
     row(b, custos__L(l, "order"), custos__rjs(ord, "id"));
@@ -285,6 +292,15 @@ html(const struct custos__bundle *bd, int lang, struct buf *b)
         }
         puts_(b, "</p>\n");
     }
+}
+
+/* The items: a summary table, then every field of each medium. */
+static void
+html_items(const struct custos__bundle *bd, struct custos__lab *l, struct buf *b)
+{
+    const json_t *c = bd->cert;
+    size_t i;
+    json_t *v;
     h2(b, custos__L(l, "item_summary"));
     puts_(b, "<table class=\"items\"><tr>");
     static const char *const cols[] = {"id",           "device", "media_type",
@@ -329,6 +345,13 @@ html(const struct custos__bundle *bd, int lang, struct buf *b)
             row(b, custos__L(l, "seals"), json_string_value(s));
         puts_(b, "</table></section>\n");
     }
+}
+
+/* The attestation, and one row per signer: who, the key, room to sign by hand. */
+static void
+html_signatures(const struct custos__bundle *bd, struct custos__lab *l, struct buf *b)
+{
+    const json_t *c = bd->cert;
     puts_(b, "<section class=\"block\">");
     h2(b, custos__L(l, "attestation"));
     puts_(b, "<p>");
@@ -378,6 +401,15 @@ html(const struct custos__bundle *bd, int lang, struct buf *b)
     puts_(b, "</table><p>");
     esc(b, custos__L(l, "signed_note"));
     puts_(b, ".</p></section>\n");
+}
+
+/* The attachments with their thumbnails, and the footer with the ids. */
+static void
+html_attachments(const struct custos__bundle *bd, struct custos__lab *l, struct buf *b)
+{
+    const json_t *c = bd->cert;
+    size_t i;
+    json_t *v;
     h2(b, custos__L(l, "attachments"));
     json_array_foreach(json_object_get(c, "attachments"), i, v)
     {
@@ -404,6 +436,17 @@ html(const struct custos__bundle *bd, int lang, struct buf *b)
     puts_(b, ": <span class=\"id\">");
     esc(b, bd->sha256);
     puts_(b, "</span></footer>\n</body></html>\n");
+}
+
+static void
+html(const struct custos__bundle *bd, int lang, struct buf *b)
+{
+    struct custos__lab lb = {.lang = lang}, *l = &lb;
+    html_head(bd, l, b);
+    html_certificate(bd, l, b);
+    html_items(bd, l, b);
+    html_signatures(bd, l, b);
+    html_attachments(bd, l, b);
 }
 
 int
