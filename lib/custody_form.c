@@ -470,8 +470,9 @@ html_notes(struct custos__sb *b, const struct custos_custody *m,
     custos__sb_puts(b, "</table>\n");
 }
 
+/* The case: its level, authorisation, dates, ledger, and when this was made. */
 static void
-html_form(struct custos__sb *b, const struct custos_custody *m, const char *generated, int lang)
+html_case(struct custos__sb *b, const struct custos_custody *m, const char *generated, int lang)
 {
     const struct custos_ledger_report *r = m->report;
     char buf[1024];
@@ -513,6 +514,13 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
     snprintf(buf, sizeof(buf), ZH("%s by custos %s", "%s，custos %s 產製"), generated,
              custos_version());
     html_kv(b, T("Generated"), buf);
+}
+
+/* Everyone enrolled, with their keys and when they were enrolled or revoked. */
+static void
+html_people(struct custos__sb *b, const struct custos_custody *m, int lang)
+{
+    char buf[1024];
     custos__sb_printf(b, "</table>\n<h2>%s</h2>\n<table>\n<tr>", T("Participants"));
     static const char *const ph[] = {
         "Name", "Role", "Organisation", "Key fingerprint (SHA-256)", "Enrolled", "Revoked"};
@@ -536,106 +544,115 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
         custos__sb_puts(b, "</tr>\n");
     }
     custos__sb_puts(b, "</table>\n");
-    for (size_t k = 0; k < m->nitems; k++) {
-        const struct custos_custody_item *it = &m->items[k];
-        custos__sb_printf(b, "<h2>%s ", T("Item"));
-        custos__sb_html(b, it->id);
-        custos__sb_puts(b, "</h2>\n<table>\n");
-        html_kv(b, T("Description"), it->description);
-        html_kv(b, T("Make"), it->make);
-        html_kv(b, T("Model"), it->model);
-        html_kv(b, T("Serial number"), it->serial);
+}
+
+/* How item it left custody: destroyed (with whom), or still held by whom. */
+static void
+html_disposal(struct custos__sb *b, const struct custos_custody *m,
+              const struct custos_custody_item *it, int lang)
+{
+    char buf[1024];
+    if (it->disposed != CUSTOS_CUSTODY_NONE) {
+        const struct custos_custody_event *e = &m->events[it->disposed];
         snprintf(buf, sizeof(buf),
-                 ZH("%s at %s (entry %" PRIu64 ")", "%s，%s（帳本第 %" PRIu64 " 筆）"),
-                 it->collected_time, it->collected_at ? it->collected_at : "-", it->collected);
-        html_kv(b, T("Collected"), buf);
-        for (size_t i = 0; i < it->nevents; i++) {
-            const struct custos_custody_event *e = &m->events[it->events[i]];
-            if (strcmp(e->action, "acquire") == 0 || strcmp(e->action, "seal") == 0 ||
-                strcmp(e->action, "verify") == 0) {
-                snprintf(buf, sizeof(buf),
-                         ZH("%s (entry %" PRIu64 ")", "%s（帳本第 %" PRIu64 " 筆）"),
-                         strcmp(e->action, "acquire") == 0 ? ZH("Acquired", "映像擷取")
-                         : strcmp(e->action, "seal") == 0  ? ZH("Sealed", "封緘")
-                                                           : ZH("Verified", "驗證"),
-                         e->seq);
-                custos__sb_printf(b, "<tr><th>%s</th><td class=\"mono\">", buf);
-                custos__sb_html(b, e->text);
-                custos__sb_puts(b, "</td></tr>\n");
-            }
+                 ZH("destroyed, entry %" PRIu64 ", %s", "已銷毀，帳本第 %" PRIu64 " 筆，%s"),
+                 e->seq, e->time);
+        html_kv(b, T("Final disposal"), buf);
+        html_kv(b, T("Method"), custos_custody_field(e, "method"));
+        html_kv(b, T("Certificate"), custos_custody_field(e, "certificate"));
+        html_kv(b, T("Certificate SHA-256"), custos_custody_field(e, "certificate_sha256"));
+        who(buf, sizeof(buf), custos__custody_party(e, "vendor"));
+        html_kv(b, T("Vendor"), buf);
+        who(buf, sizeof(buf), custos__custody_party(e, "custodian"));
+        html_kv(b, T("Disposal authority"), buf);
+        custos__custody_destruction_witness(buf, sizeof(buf), e, lang);
+        html_kv(b, T("Witness to destruction"), buf);
+        who(buf, sizeof(buf), custos__custody_party(e, "recorder"));
+        html_kv(b, T("Recorded by"), buf);
+        custos__sb_printf(b, "<tr><th>%s</th><td class=\"mono\">%s</td></tr>\n", T("Entry SHA-256"),
+                          e->sha256);
+    } else {
+        snprintf(buf, sizeof(buf), "%s %s (%s %.16s)%s%s", T("none: held by"),
+                 custos__custody_name(m, it->holder), T("key"), it->holder,
+                 it->location ? ZH(" at ", "，地點：") : "", it->location ? it->location : "");
+        html_kv(b, T("Final disposal"), buf);
+    }
+}
+
+/* One item: what it is, its acquisitions, seals and verifications, its
+ * chain of custody, its disposal and notes. -1 when out of memory. */
+static int
+html_item(struct custos__sb *b, const struct custos_custody *m,
+          const struct custos_custody_item *it, int lang)
+{
+    char buf[1024];
+    custos__sb_printf(b, "<h2>%s ", T("Item"));
+    custos__sb_html(b, it->id);
+    custos__sb_puts(b, "</h2>\n<table>\n");
+    html_kv(b, T("Description"), it->description);
+    html_kv(b, T("Make"), it->make);
+    html_kv(b, T("Model"), it->model);
+    html_kv(b, T("Serial number"), it->serial);
+    snprintf(buf, sizeof(buf),
+             ZH("%s at %s (entry %" PRIu64 ")", "%s，%s（帳本第 %" PRIu64 " 筆）"),
+             it->collected_time, it->collected_at ? it->collected_at : "-", it->collected);
+    html_kv(b, T("Collected"), buf);
+    for (size_t i = 0; i < it->nevents; i++) {
+        const struct custos_custody_event *e = &m->events[it->events[i]];
+        if (strcmp(e->action, "acquire") == 0 || strcmp(e->action, "seal") == 0 ||
+            strcmp(e->action, "verify") == 0) {
+            snprintf(buf, sizeof(buf), ZH("%s (entry %" PRIu64 ")", "%s（帳本第 %" PRIu64 " 筆）"),
+                     strcmp(e->action, "acquire") == 0 ? ZH("Acquired", "映像擷取")
+                     : strcmp(e->action, "seal") == 0  ? ZH("Sealed", "封緘")
+                                                       : ZH("Verified", "驗證"),
+                     e->seq);
+            custos__sb_printf(b, "<tr><th>%s</th><td class=\"mono\">", buf);
+            custos__sb_html(b, e->text);
+            custos__sb_puts(b, "</td></tr>\n");
         }
-        static const char *const ch[] = {"No.",         "Entry",        "Date/time", "Released by",
-                                         "Received by", "Purpose",      "Seal",      "Witness",
-                                         "Recorded by", "Entry SHA-256"};
-        custos__sb_puts(b, "</table>\n<table>\n<tr>");
-        for (size_t i = 0; i < 10; i++)
-            custos__sb_printf(b, "<th>%s</th>", T(ch[i]));
+    }
+    static const char *const ch[] = {"No.",         "Entry",        "Date/time", "Released by",
+                                     "Received by", "Purpose",      "Seal",      "Witness",
+                                     "Recorded by", "Entry SHA-256"};
+    custos__sb_puts(b, "</table>\n<table>\n<tr>");
+    for (size_t i = 0; i < 10; i++)
+        custos__sb_printf(b, "<th>%s</th>", T(ch[i]));
+    custos__sb_puts(b, "</tr>\n");
+    struct custos__custody_row *rows = calloc(it->nevents ? it->nevents : 1, sizeof(*rows));
+    if (rows == NULL) {
+        b->oom = 1;
+        return -1;
+    }
+    size_t n = custos__custody_rows(m, it, lang, rows);
+    for (size_t i = 0; i < n; i++) {
+        const struct custos__custody_row *rw = &rows[i];
+        custos__sb_printf(b, "<tr><td>%zu</td><td>%" PRIu64 "</td>", i + 1, rw->e->seq);
+        char when[128];
+        custos__custody_when(rw->e, lang, when, sizeof(when));
+        html_cell(b, when);
+        html_cell(b, rw->released);
+        html_cell(b, rw->received);
+        html_cell(b, rw->purpose);
+        html_cell(b, rw->seal);
+        html_cell(b, rw->witness);
+        html_cell(b, rw->recorder);
+        custos__sb_printf(b, "<td class=\"mono\">%s</td>", rw->e->sha256);
         custos__sb_puts(b, "</tr>\n");
-        struct custos__custody_row *rows = calloc(it->nevents ? it->nevents : 1, sizeof(*rows));
-        if (rows == NULL) {
-            b->oom = 1;
-            return;
-        }
-        size_t n = custos__custody_rows(m, it, lang, rows);
-        for (size_t i = 0; i < n; i++) {
-            const struct custos__custody_row *rw = &rows[i];
-            custos__sb_printf(b, "<tr><td>%zu</td><td>%" PRIu64 "</td>", i + 1, rw->e->seq);
-            char when[128];
-            custos__custody_when(rw->e, lang, when, sizeof(when));
-            html_cell(b, when);
-            html_cell(b, rw->released);
-            html_cell(b, rw->received);
-            html_cell(b, rw->purpose);
-            html_cell(b, rw->seal);
-            html_cell(b, rw->witness);
-            html_cell(b, rw->recorder);
-            custos__sb_printf(b, "<td class=\"mono\">%s</td>", rw->e->sha256);
-            custos__sb_puts(b, "</tr>\n");
-        }
-        free(rows);
-        custos__sb_puts(b, "</table>\n<table>\n");
-        if (it->disposed != CUSTOS_CUSTODY_NONE) {
-            const struct custos_custody_event *e = &m->events[it->disposed];
-            snprintf(buf, sizeof(buf),
-                     ZH("destroyed, entry %" PRIu64 ", %s", "已銷毀，帳本第 %" PRIu64 " 筆，%s"),
-                     e->seq, e->time);
-            html_kv(b, T("Final disposal"), buf);
-            html_kv(b, T("Method"), custos_custody_field(e, "method"));
-            html_kv(b, T("Certificate"), custos_custody_field(e, "certificate"));
-            html_kv(b, T("Certificate SHA-256"), custos_custody_field(e, "certificate_sha256"));
-            who(buf, sizeof(buf), custos__custody_party(e, "vendor"));
-            html_kv(b, T("Vendor"), buf);
-            who(buf, sizeof(buf), custos__custody_party(e, "custodian"));
-            html_kv(b, T("Disposal authority"), buf);
-            custos__custody_destruction_witness(buf, sizeof(buf), e, lang);
-            html_kv(b, T("Witness to destruction"), buf);
-            who(buf, sizeof(buf), custos__custody_party(e, "recorder"));
-            html_kv(b, T("Recorded by"), buf);
-            custos__sb_printf(b, "<tr><th>%s</th><td class=\"mono\">%s</td></tr>\n",
-                              T("Entry SHA-256"), e->sha256);
-        } else {
-            snprintf(buf, sizeof(buf), "%s %s (%s %.16s)%s%s", T("none: held by"),
-                     custos__custody_name(m, it->holder), T("key"), it->holder,
-                     it->location ? ZH(" at ", "，地點：") : "", it->location ? it->location : "");
-            html_kv(b, T("Final disposal"), buf);
-        }
-        custos__sb_puts(b, "</table>\n");
-        html_notes(b, m, it, lang);
     }
-    html_notes(b, m, NULL, lang);
-    if (m->npending > 0) {
-        custos__sb_printf(b, "<h2>%s</h2>\n<ul>\n", T("Signatures still owed"));
-        for (size_t i = 0; i < m->npending; i++) {
-            snprintf(buf, sizeof(buf),
-                     ZH("entry %" PRIu64 ": %s %s (key %.16s)",
-                        "帳本第 %" PRIu64 " 筆：%s %s（金鑰 %.16s）"),
-                     m->pending[i].seq, T(m->pending[i].as), m->pending[i].name, m->pending[i].fp);
-            custos__sb_puts(b, "<li>");
-            custos__sb_html(b, buf);
-            custos__sb_puts(b, "</li>\n");
-        }
-        custos__sb_puts(b, "</ul>\n");
-    }
+    free(rows);
+    custos__sb_puts(b, "</table>\n<table>\n");
+    html_disposal(b, m, it, lang);
+    custos__sb_puts(b, "</table>\n");
+    html_notes(b, m, it, lang);
+    return 0;
+}
+
+/* The integrity of the ledger the form comes from, and the signature block. */
+static void
+html_integrity(struct custos__sb *b, const struct custos_custody *m, int lang)
+{
+    const struct custos_ledger_report *r = m->report;
+    char buf[1024];
     custos__sb_printf(b, "<h2>%s</h2>\n<table>\n", T("Integrity"));
     snprintf(buf, sizeof(buf), "%" PRIu64, r->entries);
     html_kv(b, T("Ledger entries"), buf);
@@ -671,6 +688,32 @@ html_form(struct custos__sb *b, const struct custos_custody *m, const char *gene
     for (size_t i = 0; i < sizeof(signers) / sizeof(signers[0]); i++)
         custos__sb_printf(b, "<tr><th>%s</th><td></td><td></td><td></td></tr>\n", T(signers[i]));
     custos__sb_puts(b, "</table>\n</body>\n</html>\n");
+}
+
+static void
+html_form(struct custos__sb *b, const struct custos_custody *m, const char *generated, int lang)
+{
+    char buf[1024];
+    html_case(b, m, generated, lang);
+    html_people(b, m, lang);
+    for (size_t k = 0; k < m->nitems; k++)
+        if (html_item(b, m, &m->items[k], lang) != 0)
+            return;
+    html_notes(b, m, NULL, lang);
+    if (m->npending > 0) {
+        custos__sb_printf(b, "<h2>%s</h2>\n<ul>\n", T("Signatures still owed"));
+        for (size_t i = 0; i < m->npending; i++) {
+            snprintf(buf, sizeof(buf),
+                     ZH("entry %" PRIu64 ": %s %s (key %.16s)",
+                        "帳本第 %" PRIu64 " 筆：%s %s（金鑰 %.16s）"),
+                     m->pending[i].seq, T(m->pending[i].as), m->pending[i].name, m->pending[i].fp);
+            custos__sb_puts(b, "<li>");
+            custos__sb_html(b, buf);
+            custos__sb_puts(b, "</li>\n");
+        }
+        custos__sb_puts(b, "</ul>\n");
+    }
+    html_integrity(b, m, lang);
 }
 
 int
