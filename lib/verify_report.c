@@ -79,35 +79,38 @@ custos_verify_ledger_fields(const struct custos_verify *v, const char *item, cha
     return *json != NULL ? CUSTOS_OK : CUSTOS_E_NOMEM;
 }
 
-int
-custos_verify_report_json(const struct custos_verify *v, char **json)
+/* The count of each class, under the report's keys ("not_found"...). */
+static json_t *
+json_totals(const struct custos_verify *v, const struct custos_verify_totals *t)
 {
-    *json = NULL;
-    if (v->nout == 0 && v->summary[0] == '\0')
-        return CUSTOS_E_USAGE;
-    struct custos_verify_totals t;
-    custos_verify_totals(v, &t);
-    json_t *items = json_array();
     json_t *totals = json_object();
-    json_t *bad = json_array();
-    if (items == NULL || totals == NULL || bad == NULL)
-        goto nomem;
+    if (totals == NULL)
+        return NULL;
     for (int c = 0; c < CUSTOS_VERIFY_CLASSES; c++) {
         char key[24];
         snprintf(key, sizeof(key), "%s", custos_verify_class_name((enum custos_verify_class)c));
         if (key[3] == ' ')
             key[3] = '_';
-        json_object_set_new(totals, key, json_integer((json_int_t)t.count[c]));
+        json_object_set_new(totals, key, json_integer((json_int_t)t->count[c]));
     }
     /* Extras past the listing cap: in totals.extra, not in items. */
     json_object_set_new(totals, "extra_not_listed", json_integer((json_int_t)v->extras_unlisted));
-    for (size_t i = 0; i < v->nout; i++) {
+    return totals;
+}
+
+/* One object per item of the outcome; NULL when out of memory. */
+static json_t *
+json_items(const struct custos_verify *v)
+{
+    json_t *items = json_array();
+    for (size_t i = 0; items != NULL && i < v->nout; i++) {
         const struct custos_verify_item *it = &v->out[i];
         /* A name that is not UTF-8: name_base64 holds its bytes (manifest.md, "Names"). */
         json_t *o = json_object();
         if (o == NULL || custos__json_set_names(o, "name", it->name) != 0) {
             json_decref(o);
-            goto nomem;
+            json_decref(items);
+            return NULL;
         }
         json_object_set_new(o, "class", json_string(custos_verify_class_name(it->cls)));
         json_object_set_new(o, "size_bytes", json_integer((json_int_t)it->size_bytes));
@@ -126,59 +129,96 @@ custos_verify_report_json(const struct custos_verify *v, char **json)
             failed |= custos__json_set_names(o, "moved_to", it->moved_to);
         if (it->detail)
             failed |= json_object_set_new(o, "detail", custos__json_text(it->detail));
-        if (failed || json_array_append_new(items, o) != 0)
-            goto nomem;
+        if (failed || json_array_append_new(items, o) != 0) {
+            json_decref(items);
+            return NULL;
+        }
     }
-    for (size_t i = 0; i < v->nbad; i++)
+    return items;
+}
+
+/* The damaged ranges of an image target. */
+static json_t *
+json_damage(const struct custos_verify *v)
+{
+    json_t *bad = json_array();
+    for (size_t i = 0; bad != NULL && i < v->nbad; i++)
         json_array_append_new(bad,
                               json_pack("{s:I, s:I}", "offset_bytes", (json_int_t)v->bad[i].offset,
                                         "length_bytes", (json_int_t)v->bad[i].length));
-    double pi =
-        t.reference_items ? 100.0 * (double)t.checked_items / (double)t.reference_items : 0.0;
-    double pb =
-        t.reference_bytes ? 100.0 * (double)t.checked_bytes / (double)t.reference_bytes : pi;
-    char ewfv[64];
-    snprintf(ewfv, sizeof(ewfv), "%s", libewf_get_version());
+    return bad;
+}
+
+/* The reference's signature: its status, and who signed which file. */
+static json_t *
+json_signature(const struct custos_verify *v)
+{
     json_t *sig = json_pack("{s:s}", "status", v->sig_status);
     if (sig != NULL && v->sig_signer[0]) {
         json_object_set_new(sig, "signer", custos__json_text(v->sig_signer));
         custos__json_set_names(sig, "file", v->sig_path);
     }
-    json_t *sample = json_null();
-    if (v->opt.level == CUSTOS_VERIFY_SAMPLE) {
-        sample =
-            json_pack("{s:s, s:I}", "seed_decimal", "", "count", (json_int_t)v->opt.sample_count);
-        char seed[32];
-        snprintf(seed, sizeof(seed), "%llu", (unsigned long long)v->opt.seed);
-        json_object_set_new(sample, "seed_decimal", json_string(seed));
-        if (v->opt.sample_count == 0) {
-            json_object_del(sample, "count");
-            json_object_set_new(sample, "percent", json_real(v->opt.sample_percent));
-        }
+    return sig != NULL ? sig : json_null();
+}
+
+/* The sample drawn (seed and count or percent), or null for other levels. */
+static json_t *
+json_sample(const struct custos_verify *v)
+{
+    if (v->opt.level != CUSTOS_VERIFY_SAMPLE)
+        return json_null();
+    json_t *sample =
+        json_pack("{s:s, s:I}", "seed_decimal", "", "count", (json_int_t)v->opt.sample_count);
+    char seed[32];
+    snprintf(seed, sizeof(seed), "%llu", (unsigned long long)v->opt.seed);
+    json_object_set_new(sample, "seed_decimal", json_string(seed));
+    if (v->opt.sample_count == 0) {
+        json_object_del(sample, "count");
+        json_object_set_new(sample, "percent", json_real(v->opt.sample_percent));
     }
-    json_t *part = v->opt.parts
-                       ? json_pack("{s:i, s:i}", "n", (int)v->opt.part, "t", (int)v->opt.parts)
-                       : json_null();
-    json_t *image = json_null();
-    if (v->target_kind == CUSTOS_VERIFY_TARGET_IMAGE) {
-        image = json_pack("{s:s, s:o}", "format", v->img_format ? v->img_format : "",
-                          "damaged_ranges", bad);
-        bad = NULL;
-        if (v->record_status)
-            json_object_set_new(image, "record_status", json_string(v->record_status));
-        json_object_set_new(image, "stored_digests_match",
-                            v->stored_match < 0 ? json_null() : json_boolean(v->stored_match));
+    return sample;
+}
+
+/* An image target's format, damage (takes *bad) and record; null for others. */
+static json_t *
+json_image(const struct custos_verify *v, json_t **bad)
+{
+    if (v->target_kind != CUSTOS_VERIFY_TARGET_IMAGE)
+        return json_null();
+    json_t *image = json_pack("{s:s, s:o}", "format", v->img_format ? v->img_format : "",
+                              "damaged_ranges", *bad);
+    *bad = NULL;
+    if (v->record_status)
+        json_object_set_new(image, "record_status", json_string(v->record_status));
+    json_object_set_new(image, "stored_digests_match",
+                        v->stored_match < 0 ? json_null() : json_boolean(v->stored_match));
+    return image;
+}
+
+/* The container (archive or image file) as a whole, and the restore test. */
+static void
+json_container_restore(const struct custos_verify *v, json_t **container, json_t **restore)
+{
+    *container = json_pack("{s:s}", "status", v->container_corrupt ? "corrupt" : "ok");
+    if (*container && v->container_corrupt)
+        json_object_set_new(*container, "detail", custos__json_text(v->container_detail));
+    *restore = json_pack("{s:s}", "result", v->restore_result);
+    if (*restore && v->restore_detail[0])
+        json_object_set_new(*restore, "detail", custos__json_text(v->restore_detail));
+    if (*restore && strcmp(v->restore_result, "not requested") != 0) {
+        json_object_set_new(*restore, "files", json_integer((json_int_t)v->restore_files));
+        json_object_set_new(*restore, "bytes", json_integer((json_int_t)v->restore_bytes));
     }
-    json_t *container = json_pack("{s:s}", "status", v->container_corrupt ? "corrupt" : "ok");
-    if (container && v->container_corrupt)
-        json_object_set_new(container, "detail", custos__json_text(v->container_detail));
-    json_t *restore = json_pack("{s:s}", "result", v->restore_result);
-    if (restore && v->restore_detail[0])
-        json_object_set_new(restore, "detail", custos__json_text(v->restore_detail));
-    if (restore && strcmp(v->restore_result, "not requested") != 0) {
-        json_object_set_new(restore, "files", json_integer((json_int_t)v->restore_files));
-        json_object_set_new(restore, "bytes", json_integer((json_int_t)v->restore_bytes));
-    }
+    if (*container == NULL)
+        *container = json_null();
+    if (*restore == NULL)
+        *restore = json_null();
+}
+
+/* The digests computed and those the reference holds, MD5, SHA-1, SHA-256 in order. */
+static json_t *
+json_digests(const struct custos_verify *v)
+{
     json_t *digests = json_pack("{s:[], s:[]}", "computed", "held");
     static const unsigned order[] = {CUSTOS_DIGEST_MD5, CUSTOS_DIGEST_SHA1, CUSTOS_DIGEST_SHA256};
     unsigned computed, held;
@@ -191,6 +231,51 @@ custos_verify_report_json(const struct custos_verify *v, char **json)
             json_array_append_new(json_object_get(digests, "held"),
                                   json_string(custos_digest_name(order[i])));
     }
+    return digests;
+}
+
+/* The warnings, one string per line. */
+static json_t *
+json_warnings(const struct custos_verify *v)
+{
+    json_t *warn = json_array();
+    for (const char *w = v->warnings ? v->warnings : ""; warn != NULL && *w;) {
+        size_t n = strcspn(w, "\n");
+        char *line = strndup(w, n);
+        json_array_append_new(warn, line ? custos__json_text(line) : NULL);
+        free(line);
+        w += n + (w[n] == '\n');
+    }
+    return warn ? warn : json_null();
+}
+
+int
+custos_verify_report_json(const struct custos_verify *v, char **json)
+{
+    *json = NULL;
+    if (v->nout == 0 && v->summary[0] == '\0')
+        return CUSTOS_E_USAGE;
+    struct custos_verify_totals t;
+    custos_verify_totals(v, &t);
+    json_t *items = json_items(v), *totals = json_totals(v, &t), *bad = json_damage(v);
+    if (items == NULL || totals == NULL || bad == NULL) {
+        json_decref(items);
+        json_decref(totals);
+        json_decref(bad);
+        return CUSTOS_E_NOMEM;
+    }
+    double pi =
+        t.reference_items ? 100.0 * (double)t.checked_items / (double)t.reference_items : 0.0;
+    double pb =
+        t.reference_bytes ? 100.0 * (double)t.checked_bytes / (double)t.reference_bytes : pi;
+    char ewfv[64];
+    snprintf(ewfv, sizeof(ewfv), "%s", libewf_get_version());
+    json_t *sig = json_signature(v), *sample = json_sample(v);
+    json_t *part = v->opt.parts
+                       ? json_pack("{s:i, s:i}", "n", (int)v->opt.part, "t", (int)v->opt.parts)
+                       : json_null();
+    json_t *image = json_image(v, &bad), *container, *restore;
+    json_container_restore(v, &container, &restore);
     json_t *doc = json_pack(
         "{s:s, s:i, s:{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}},"
         " s:{s:s, s:s, s:s, s:o}, s:{s:s, s:s, s:s},"
@@ -201,17 +286,16 @@ custos_verify_report_json(const struct custos_verify *v, char **json)
         "name", "custos-verify", "version", custos_version(), "libraries", "libarchive",
         archive_version_string(), "libewf", ewfv, "openssl", OpenSSL_version(OPENSSL_VERSION),
         "jansson", JANSSON_VERSION, "tsk", tsk_version_get_str(), "reference", "path", "", "kind",
-        ref_kind_name(v->kind), "sha256", v->ref_sha256, "signature", sig ? sig : json_null(),
-        "target", "path", "", "kind", target_kind_name(v->target_kind), "format", v->target_format,
-        "level", custos_verify_level_name(v->opt.level), "digests", digests, "sample", sample,
+        ref_kind_name(v->kind), "sha256", v->ref_sha256, "signature", sig, "target", "path", "",
+        "kind", target_kind_name(v->target_kind), "format", v->target_format, "level",
+        custos_verify_level_name(v->opt.level), "digests", json_digests(v), "sample", sample,
         "part", part, "rechecked", (int)v->opt.nrecheck, "started", v->started, "seconds",
         v->seconds, "bytes_read", (json_int_t)v->bytes_read, "bytes_per_second",
         v->seconds > 0 ? (double)v->bytes_read / v->seconds : 0.0, "coverage", "items_checked",
         (json_int_t)t.checked_items, "items_total", (json_int_t)t.reference_items, "bytes_checked",
         (json_int_t)t.checked_bytes, "bytes_total", (json_int_t)t.reference_bytes, "percent_items",
-        pi, "percent_bytes", pb, "totals", totals, "container", container ? container : json_null(),
-        "image", image, "restore", restore ? restore : json_null(), "result",
-        result_name(v->status), "summary", "", "items", items);
+        pi, "percent_bytes", pb, "totals", totals, "container", container, "image", image,
+        "restore", restore, "result", result_name(v->status), "summary", "", "items", items);
     json_decref(bad);
     if (doc == NULL)
         return CUSTOS_E_NOMEM;
@@ -225,23 +309,10 @@ custos_verify_report_json(const struct custos_verify *v, char **json)
         json_decref(doc);
         return CUSTOS_E_NOMEM;
     }
-    json_t *warn = json_array();
-    for (const char *w = v->warnings ? v->warnings : ""; warn != NULL && *w;) {
-        size_t n = strcspn(w, "\n");
-        char *line = strndup(w, n);
-        json_array_append_new(warn, line ? custos__json_text(line) : NULL);
-        free(line);
-        w += n + (w[n] == '\n');
-    }
-    json_object_set_new(doc, "warnings", warn ? warn : json_null());
+    json_object_set_new(doc, "warnings", json_warnings(v));
     *json = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(doc);
     return *json ? CUSTOS_OK : CUSTOS_E_NOMEM;
-nomem:
-    json_decref(items);
-    json_decref(totals);
-    json_decref(bad);
-    return CUSTOS_E_NOMEM;
 }
 
 int
