@@ -261,154 +261,190 @@ duplicate_extras(struct custos_verify *v, const char *path)
     return CUSTOS_OK;
 }
 
+/* One pass over an archive target. */
+struct scan {
+    struct custos_verify *v;
+    const char *path;
+    struct reader r;
+    struct archive *a;
+    struct links links;
+};
+
+/* A member the reference does not hold: an extra, hashed unless only the
+ * structure is checked. *fatal when the archive cannot be read past it. */
+static int
+extra_member(struct scan *s, const char *name, uint64_t size, int hashable, int *fatal)
+{
+    struct custos_verify *v = s->v;
+    struct extra *x;
+    int rc = custos__verify_add_extra(v, name, size, &x);
+    if (rc != CUSTOS_OK || x == NULL || !hashable || v->opt.level == CUSTOS_VERIFY_STRUCTURE)
+        return rc;
+    uint64_t n;
+    char *why;
+    int h = hash_entry(&s->r, s->a, UINT64_MAX, &x->got, &n, &why, fatal);
+    free(why);
+    x->size = n;
+    if (h == CUSTOS_E_INTERRUPTED)
+        return h;
+    x->hashed = h == CUSTOS_OK;
+    x->unreadable = h != CUSTOS_OK;
+    return CUSTOS_OK;
+}
+
+/* A hard link member: its content is the content of the entry it names. */
+static void
+hardlink_member(struct custos_verify *v, struct ritem *it, const char *hl)
+{
+    char hbuf[8192];
+    size_t li;
+    if (!custos__verify_lookup(v, custos__verify_normalize(v, hl, hbuf, sizeof(hbuf)), &li))
+        return;
+    struct ritem *t = &v->items[li];
+    it->found_size = t->found_size;
+    if (it->selected && t->checked) {
+        it->checked = 1;
+        it->got = t->got;
+        it->differs = !custos_digest_equal(&it->ref, &t->got);
+        if (it->differs)
+            custos__verify_set_detail(it, "content differs");
+    }
+}
+
+/* Member ae (named raw in the archive) is reference item idx: found, and
+ * checked when selected. *fatal when the archive cannot be read past it. */
+static int
+ref_member(struct scan *s, struct archive_entry *ae, const char *raw, size_t idx, int *fatal)
+{
+    struct custos_verify *v = s->v;
+    struct ritem *it = &v->items[idx];
+    mode_t type = archive_entry_filetype(ae);
+    int size_set = archive_entry_size_is_set(ae);
+    uint64_t size = size_set ? (uint64_t)archive_entry_size(ae) : 0;
+    const char *hl = archive_entry_hardlink(ae);
+    if (it->found)
+        return refuse_member(v, s->path, raw, "a second member under the same name");
+    it->found = 1;
+    it->found_size = size_set ? size : it->size;
+    if (hl != NULL) {
+        hardlink_member(v, it, hl);
+        return CUSTOS_OK;
+    }
+    if ((it->kind == RITEM_SYMLINK) != (type == AE_IFLNK)) {
+        it->differs = 1;
+        custos__verify_set_detail(
+            it, "%s", type == AE_IFLNK ? "is a symbolic link now" : "is no longer a link");
+        return CUSTOS_OK;
+    }
+    if (!it->selected)
+        return CUSTOS_OK;
+    if (it->kind == RITEM_SYMLINK) {
+        const char *t = archive_entry_symlink(ae);
+        it->checked = 1;
+        if (t == NULL || it->target == NULL || strcmp(t, it->target) != 0) {
+            it->differs = 1;
+            custos__verify_set_detail(it, "link target differs");
+        }
+        return CUSTOS_OK;
+    }
+    struct custos_digest_result got;
+    uint64_t n;
+    char *why;
+    int h = hash_entry(&s->r, s->a, it->size, &got, &n, &why, fatal);
+    if (h == CUSTOS_OK || h == CUSTOS_E_MISMATCH)
+        it->found_size = n;
+    if (h == CUSTOS_E_INCOMPLETE && !v->container_corrupt)
+        archive_broken(v, s->path, s->a, "inside an entry");
+    return custos__verify_settle(it, h, &got, why);
+}
+
+/* One member: refused when hostile, else an extra or a reference item. */
+static int
+member(struct scan *s, struct archive_entry *ae, int *fatal)
+{
+    struct custos_verify *v = s->v;
+    mode_t type = archive_entry_filetype(ae);
+    const char *raw = archive_entry_pathname(ae);
+    if (raw == NULL)
+        return CUSTOS_OK;
+    const char *hostile = hostile_member(raw, type, archive_entry_hardlink(ae));
+    if (hostile == NULL && through_link(&s->links, raw))
+        hostile = "a path through a symbolic link member (it could lead out of the "
+                  "target when extracted)";
+    if (hostile == NULL && type == AE_IFLNK && link_add(&s->links, raw) != CUSTOS_OK)
+        return custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    if (hostile != NULL)
+        return refuse_member(v, s->path, raw, hostile);
+    if (type == AE_IFDIR)
+        return CUSTOS_OK;
+    int rc = custos__verify_bag_layout(v, raw);
+    if (rc != CUSTOS_OK)
+        return rc;
+    char nbuf[8192];
+    const char *name = custos__verify_normalize(v, raw, nbuf, sizeof(nbuf));
+    if (v->kind == CUSTOS_VERIFY_REF_BAG && strncmp(name, "data/", 5) != 0)
+        return CUSTOS_OK;
+    size_t idx;
+    if (!custos__verify_lookup(v, name, &idx)) {
+        uint64_t size = archive_entry_size_is_set(ae) ? (uint64_t)archive_entry_size(ae) : 0;
+        return extra_member(s, name, size, type == AE_IFREG && archive_entry_hardlink(ae) == NULL,
+                            fatal);
+    }
+    return ref_member(s, ae, raw, idx, fatal);
+}
+
+/* Every member in turn, until the end or the first damage; *entries read. */
+static int
+read_members(struct scan *s, size_t *entries)
+{
+    struct custos_verify *v = s->v;
+    struct archive_entry *ae;
+    int lr, rc;
+    while ((lr = archive_read_next_header(s->a, &ae)) == ARCHIVE_OK || lr == ARCHIVE_WARN) {
+        (*entries)++;
+        if (*entries == 1)
+            archive_describe(v, s->a);
+        int fatal = 0;
+        if ((rc = member(s, ae, &fatal)) != CUSTOS_OK)
+            return rc;
+        if (fatal) {
+            lr = ARCHIVE_FATAL;
+            break;
+        }
+    }
+    if (lr != ARCHIVE_EOF)
+        archive_broken(v, s->path, s->a,
+                       *entries ? "after its last readable entry" : "at its start");
+    return duplicate_extras(v, s->path);
+}
+
 int
 custos__verify_archive(struct custos_verify *v, const char *path, const struct custos_progress *p)
 {
-    struct reader r;
-    int rc = custos__verify_reader_init(&r, v, v->algs, p);
+    struct scan s = {.v = v, .path = path, .links = {NULL, 0, 0}};
+    int rc = custos__verify_reader_init(&s.r, v, v->algs, p);
     struct stat st;
     if (rc == CUSTOS_OK && stat(path, &st) == 0)
-        r.total = (uint64_t)st.st_size;
-    struct archive *a = rc == CUSTOS_OK ? custos__verify_archive_open(path) : NULL;
-    if (rc == CUSTOS_OK && a == NULL)
+        s.r.total = (uint64_t)st.st_size;
+    s.a = rc == CUSTOS_OK ? custos__verify_archive_open(path) : NULL;
+    if (rc == CUSTOS_OK && s.a == NULL)
         rc = custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, path, "out of memory");
     if (rc != CUSTOS_OK) {
-        custos__verify_reader_free(&r);
+        custos__verify_reader_free(&s.r);
         return rc;
     }
-    struct archive_entry *ae;
-    int lr;
     size_t entries = 0;
-    struct links links = {NULL, 0, 0};
-    if (archive_errno(a) != 0 || archive_error_string(a) != NULL) {
+    if (archive_errno(s.a) != 0 || archive_error_string(s.a) != NULL) {
         if (access(path, R_OK) != 0) {
             rc = custos_error_set(&v->err, CUSTOS_E_IO, errno, path, "cannot open the target");
             goto out;
         }
-        archive_broken(v, path, a, "at its start");
-        lr = ARCHIVE_FATAL;
-    } else {
-        while ((lr = archive_read_next_header(a, &ae)) == ARCHIVE_OK || lr == ARCHIVE_WARN) {
-            entries++;
-            if (entries == 1)
-                archive_describe(v, a);
-            mode_t type = archive_entry_filetype(ae);
-            const char *raw = archive_entry_pathname(ae);
-            if (raw == NULL)
-                continue;
-            const char *hostile = hostile_member(raw, type, archive_entry_hardlink(ae));
-            if (hostile == NULL && through_link(&links, raw))
-                hostile = "a path through a symbolic link member (it could lead out of the "
-                          "target when extracted)";
-            if (hostile == NULL && type == AE_IFLNK && link_add(&links, raw) != CUSTOS_OK) {
-                rc = custos_error_set(&v->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-                goto out;
-            }
-            if (hostile != NULL) {
-                rc = refuse_member(v, path, raw, hostile);
-                goto out;
-            }
-            if (type == AE_IFDIR)
-                continue;
-            if ((rc = custos__verify_bag_layout(v, raw)) != CUSTOS_OK)
-                goto out;
-            char nbuf[8192], hbuf[8192];
-            const char *name = custos__verify_normalize(v, raw, nbuf, sizeof(nbuf));
-            if (v->kind == CUSTOS_VERIFY_REF_BAG && strncmp(name, "data/", 5) != 0)
-                continue;
-            size_t idx;
-            int size_set = archive_entry_size_is_set(ae);
-            uint64_t size = size_set ? (uint64_t)archive_entry_size(ae) : 0;
-            const char *hl = archive_entry_hardlink(ae);
-            if (!custos__verify_lookup(v, name, &idx)) {
-                struct extra *x;
-                if ((rc = custos__verify_add_extra(v, name, size, &x)) != CUSTOS_OK)
-                    goto out;
-                if (x != NULL && type == AE_IFREG && hl == NULL &&
-                    v->opt.level != CUSTOS_VERIFY_STRUCTURE) {
-                    uint64_t n;
-                    char *why;
-                    int fatal;
-                    int h = hash_entry(&r, a, UINT64_MAX, &x->got, &n, &why, &fatal);
-                    free(why);
-                    x->size = n;
-                    if (h == CUSTOS_E_INTERRUPTED) {
-                        rc = h;
-                        goto out;
-                    }
-                    x->hashed = h == CUSTOS_OK;
-                    x->unreadable = h != CUSTOS_OK;
-                    if (fatal) {
-                        lr = ARCHIVE_FATAL;
-                        break;
-                    }
-                }
-                continue;
-            }
-            struct ritem *it = &v->items[idx];
-            if (it->found) {
-                rc = refuse_member(v, path, raw, "a second member under the same name");
-                goto out;
-            }
-            it->found = 1;
-            it->found_size = size_set ? size : it->size;
-            if (hl != NULL) {
-                /* A hard link: its content is the content of the entry it names. */
-                size_t li;
-                if (custos__verify_lookup(v, custos__verify_normalize(v, hl, hbuf, sizeof(hbuf)),
-                                          &li)) {
-                    struct ritem *t = &v->items[li];
-                    it->found_size = t->found_size;
-                    if (it->selected && t->checked) {
-                        it->checked = 1;
-                        it->got = t->got;
-                        it->differs = !custos_digest_equal(&it->ref, &t->got);
-                        if (it->differs)
-                            custos__verify_set_detail(it, "content differs");
-                    }
-                }
-                continue;
-            }
-            if ((it->kind == RITEM_SYMLINK) != (type == AE_IFLNK)) {
-                it->differs = 1;
-                custos__verify_set_detail(
-                    it, "%s", type == AE_IFLNK ? "is a symbolic link now" : "is no longer a link");
-                continue;
-            }
-            if (!it->selected)
-                continue;
-            if (it->kind == RITEM_SYMLINK) {
-                const char *t = archive_entry_symlink(ae);
-                it->checked = 1;
-                if (t == NULL || it->target == NULL || strcmp(t, it->target) != 0) {
-                    it->differs = 1;
-                    custos__verify_set_detail(it, "link target differs");
-                }
-                continue;
-            }
-            struct custos_digest_result got;
-            uint64_t n;
-            char *why;
-            int fatal;
-            int h = hash_entry(&r, a, it->size, &got, &n, &why, &fatal);
-            if (h == CUSTOS_OK || h == CUSTOS_E_MISMATCH)
-                it->found_size = n;
-            if (h == CUSTOS_E_INCOMPLETE && !v->container_corrupt)
-                archive_broken(v, path, a, "inside an entry");
-            if ((rc = custos__verify_settle(it, h, &got, why)) != CUSTOS_OK)
-                goto out;
-            if (fatal) {
-                lr = ARCHIVE_FATAL;
-                break;
-            }
-        }
-        if (lr != ARCHIVE_EOF)
-            archive_broken(v, path, a, entries ? "after its last readable entry" : "at its start");
-        if ((rc = duplicate_extras(v, path)) != CUSTOS_OK)
-            goto out;
+        archive_broken(v, path, s.a, "at its start");
+    } else if ((rc = read_members(&s, &entries)) != CUSTOS_OK) {
+        goto out;
     }
     if (entries == 0 && !v->container_corrupt)
-        archive_describe(v, a);
+        archive_describe(v, s.a);
     if (v->container_corrupt)
         for (size_t i = 0; i < v->nitems; i++)
             if (!v->items[i].found) {
@@ -417,8 +453,8 @@ custos__verify_archive(struct custos_verify *v, const char *path, const struct c
                                           "not reached: the archive is damaged before it");
             }
 out:
-    links_free(&links);
-    archive_read_free(a);
-    custos__verify_reader_free(&r);
+    links_free(&s.links);
+    archive_read_free(s.a);
+    custos__verify_reader_free(&s.r);
     return rc;
 }
