@@ -25,7 +25,7 @@
 
 #include "custos/digest.h"
 #include "custody_private.h"
-#include "key_private.h" /* custos__read_small_file */
+#include "readfile_private.h" /* custos__read_small_file */
 
 /* The model under construction while verification shows it the entries. */
 struct loader {

@@ -483,6 +483,26 @@ check_pbe(const char *path, const X509_SIG *p8, struct custos_error *err)
     return CUSTOS_OK;
 }
 
+/*
+ * What every key file opens with: k (NULL when it could not be made) and
+ * text checked to be a custos key file (else explain_foreign says what it
+ * is), then its statement parsed into k, fp and binding, with where the
+ * statement ends and the PEM block begins.
+ */
+static int
+open_key_text(const char *path, const char *text, size_t len, const char *pass, size_t passlen,
+              struct custos_key *k, char *fp, uint8_t *binding, const char **stmt_end,
+              const char **pem, struct custos_error *err)
+{
+    if (k == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
+    if (memchr(text, '\0', len) != NULL)
+        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, path, "not a custos key file (binary)");
+    if (strncmp(text, CUSTOS_KEY_MAGIC "\n", sizeof(CUSTOS_KEY_MAGIC)) != 0)
+        return explain_foreign(path, text, len, pass, passlen, err);
+    return parse_statement(path, text, k, fp, binding, stmt_end, pem, err);
+}
+
 int
 custos_key_load_private(struct custos_key **out, const char *path, const char *pass, size_t passlen,
                         struct custos_error *err)
@@ -502,19 +522,7 @@ custos_key_load_private(struct custos_key **out, const char *path, const char *p
     X509_SIG *p8 = NULL;
     PKCS8_PRIV_KEY_INFO *p8inf = NULL;
     BIO *bio = NULL;
-    if (k == NULL) {
-        rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
-        goto out;
-    }
-    if (memchr(text, '\0', len) != NULL) {
-        rc = custos_error_set(err, CUSTOS_E_CORRUPT, 0, path, "not a custos key file (binary)");
-        goto out;
-    }
-    if (strncmp(text, CUSTOS_KEY_MAGIC "\n", sizeof(CUSTOS_KEY_MAGIC)) != 0) {
-        rc = explain_foreign(path, text, len, pass, passlen, err);
-        goto out;
-    }
-    rc = parse_statement(path, text, k, fp, binding, &stmt_end, &pem, err);
+    rc = open_key_text(path, text, len, pass, passlen, k, fp, binding, &stmt_end, &pem, err);
     if (rc != CUSTOS_OK)
         goto out;
     if (strncmp(pem, "-----BEGIN PUBLIC KEY-----", 26) == 0) {
@@ -590,14 +598,11 @@ custos_key_load_public_mem(struct custos_key **out, const char *name, const void
                            struct custos_error *err)
 {
     *out = NULL;
-    if (len > KEY_FILE_MAX)
-        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, name, "too large (%zu bytes)", len);
-    char *text = malloc(len + 1);
-    if (text == NULL)
-        return custos_error_set(err, CUSTOS_E_NOMEM, 0, name, "out of memory");
-    memcpy(text, bytes, len);
-    text[len] = '\0';
-    int rc = load_public_text(out, name, text, len, err);
+    char *text;
+    int rc = custos__text_copy(name, bytes, len, KEY_FILE_MAX, &text, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    rc = load_public_text(out, name, text, len, err);
     free(text);
     return rc;
 }
@@ -614,19 +619,7 @@ load_public_text(struct custos_key **out, const char *path, const char *text, si
     uint8_t binding[CUSTOS_SIG_SIZE];
     const char *stmt_end = NULL, *pem = NULL;
     BIO *bio = NULL;
-    if (k == NULL) {
-        rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
-        goto out;
-    }
-    if (memchr(text, '\0', len) != NULL) {
-        rc = custos_error_set(err, CUSTOS_E_CORRUPT, 0, path, "not a custos key file (binary)");
-        goto out;
-    }
-    if (strncmp(text, CUSTOS_KEY_MAGIC "\n", sizeof(CUSTOS_KEY_MAGIC)) != 0) {
-        rc = explain_foreign(path, text, len, NULL, 0, err);
-        goto out;
-    }
-    rc = parse_statement(path, text, k, fp, binding, &stmt_end, &pem, err);
+    rc = open_key_text(path, text, len, NULL, 0, k, fp, binding, &stmt_end, &pem, err);
     if (rc != CUSTOS_OK)
         goto out;
     if (strncmp(pem, "-----BEGIN PUBLIC KEY-----", 26) != 0) {

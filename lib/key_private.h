@@ -24,7 +24,7 @@ EVP_PKEY *custos__key_pkey(const struct custos_key *k);
 int custos__key_wrap(struct custos_key **out, EVP_PKEY *pkey, int has_private,
                      struct custos_error *err);
 
-/* custos__read_small_file, which ledger.c, custody.c and seal.c still find here. */
+/* custos__read_small_file, which the ledger and seal files still find here. */
 #include "readfile_private.h"
 
 #endif

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -75,4 +76,20 @@ custos__read_small_file(const char *path, size_t max, char **buf, size_t *len,
                         struct custos_error *err)
 {
     return custos__read_file(path, max, buf, len, NULL, err);
+}
+
+int
+custos__text_copy(const char *name, const void *bytes, size_t len, size_t max, char **text,
+                  struct custos_error *err)
+{
+    *text = NULL;
+    if (len > max)
+        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, name, "too large (%zu bytes)", len);
+    char *t = malloc(len + 1);
+    if (t == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, name, "out of memory");
+    memcpy(t, bytes, len);
+    t[len] = '\0';
+    *text = t;
+    return CUSTOS_OK;
 }

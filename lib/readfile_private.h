@@ -18,6 +18,15 @@
 
 #ifndef CUSTOS_BUILDING_LIB
 #error "readfile_private.h is internal to libcustos"
+/*
+ * The len bytes at bytes, the text of a file given in memory (name is how
+ * messages call it), as a NUL-terminated copy in *text (the caller frees
+ * it), so that it is parsed as a file read whole would be. CUSTOS_OK;
+ * CUSTOS_E_CORRUPT when len is over max; CUSTOS_E_NOMEM.
+ */
+int custos__text_copy(const char *name, const void *bytes, size_t len, size_t max, char **text,
+                      struct custos_error *err);
+
 #endif
 
 #include <stddef.h>
@@ -41,5 +50,14 @@ int custos__read_file(const char *path, size_t max, char **buf, size_t *len, uns
 /* custos__read_file without the mode. */
 int custos__read_small_file(const char *path, size_t max, char **buf, size_t *len,
                             struct custos_error *err);
+
+/*
+ * The len bytes at bytes, the text of a file given in memory (name is how
+ * messages call it), as a NUL-terminated copy in *text (the caller frees
+ * it), so that it is parsed as a file read whole would be. CUSTOS_OK;
+ * CUSTOS_E_CORRUPT when len is over max; CUSTOS_E_NOMEM.
+ */
+int custos__text_copy(const char *name, const void *bytes, size_t len, size_t max, char **text,
+                      struct custos_error *err);
 
 #endif

@@ -190,14 +190,11 @@ int
 custos_sigfile_parse(const char *name, const void *bytes, size_t len, struct custos_sigfile *out,
                      struct custos_error *err)
 {
-    if (len > SIGFILE_MAX)
-        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, name, "too large (%zu bytes)", len);
-    char *text = malloc(len + 1);
-    if (text == NULL)
-        return custos_error_set(err, CUSTOS_E_NOMEM, 0, name, "out of memory");
-    memcpy(text, bytes, len);
-    text[len] = '\0';
-    int rc = parse_sigfile(name, text, len, out, err);
+    char *text;
+    int rc = custos__text_copy(name, bytes, len, SIGFILE_MAX, &text, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    rc = parse_sigfile(name, text, len, out, err);
     free(text);
     return rc;
 }
