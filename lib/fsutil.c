@@ -53,11 +53,9 @@ custos__basename(const char *path)
 }
 
 int
-custos__fsync_parent(const char *path)
+custos__fsync_path(const char *path, int flags)
 {
-    char dir[4096];
-    custos__dirname(path, dir, sizeof(dir));
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | flags);
     if (fd < 0)
         return -1;
     int rc = fsync(fd);
@@ -65,6 +63,14 @@ custos__fsync_parent(const char *path)
     close(fd);
     errno = saved;
     return rc;
+}
+
+int
+custos__fsync_parent(const char *path)
+{
+    char dir[4096];
+    custos__dirname(path, dir, sizeof(dir));
+    return custos__fsync_path(dir, O_DIRECTORY);
 }
 
 int

@@ -22,6 +22,10 @@
  */
 int custos__rename_noreplace(const char *from, const char *to);
 
+/* Opens path read-only with flags added (O_DIRECTORY, O_NOFOLLOW), fsyncs
+ * and closes it. Returns 0 or -1 with errno set (fsync's, when it failed). */
+int custos__fsync_path(const char *path, int flags);
+
 /* fsyncs the directory that holds path. Returns 0 or -1 with errno set. */
 int custos__fsync_parent(const char *path);
 

@@ -108,19 +108,6 @@ staged_path(const struct custos_staging *s, const char *name)
     return p;
 }
 
-static int
-fsync_path(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return rc;
-}
-
 int
 custos_staging_publish(struct custos_staging *s)
 {
@@ -131,7 +118,7 @@ custos_staging_publish(struct custos_staging *s)
         char *p = staged_path(s, s->entries[i].name);
         if (p == NULL)
             return custos_error_set(&s->err, CUSTOS_E_NOMEM, 0, s->dir, "out of memory");
-        int rc = fsync_path(p);
+        int rc = custos__fsync_path(p, O_NOFOLLOW);
         int saved = errno;
         free(p);
         if (rc != 0)
