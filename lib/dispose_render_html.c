@@ -199,6 +199,23 @@ page_css(struct buf *b, int lang, const char *qr)
     puts_(b, "}}");
 }
 
+/* The certificate id and the bundle SHA-256 that lead paper back to the
+ * signed bundle, in the letterhead and the footer: the id between open and
+ * sep. */
+static void
+ids(const struct custos__bundle *bd, struct custos__lab *l, struct buf *b, const char *open,
+    const char *sep)
+{
+    esc(b, custos__L(l, "certificate_id"));
+    puts_(b, open);
+    esc(b, custos__rjs(bd->cert, "certificate_id"));
+    puts_(b, sep);
+    esc(b, custos__L(l, "bundle_sha256"));
+    puts_(b, ": <span class=\"id\">");
+    esc(b, bd->sha256);
+    puts_(b, "</span>");
+}
+
 /* The head, the style and the letterhead: who issued it, the ids, what it is. */
 static void
 html_head(const struct custos__bundle *bd, struct custos__lab *l, struct buf *b)
@@ -236,14 +253,8 @@ html_head(const struct custos__bundle *bd, struct custos__lab *l, struct buf *b)
     puts_(b, "</div>\n<h1>");
     esc(b, custos__L(l, "doc_title"));
     puts_(b, "</h1>\n<p>");
-    esc(b, custos__L(l, "certificate_id"));
-    puts_(b, ": <b class=\"id\">");
-    esc(b, custos__rjs(c, "certificate_id"));
-    puts_(b, "</b><br>");
-    esc(b, custos__L(l, "bundle_sha256"));
-    puts_(b, ": <span class=\"id\">");
-    esc(b, bd->sha256);
-    puts_(b, "</span></p><p>");
+    ids(bd, l, b, ": <b class=\"id\">", "</b><br>");
+    puts_(b, "</p><p>");
     esc(b, custos__L(l, "record_note"));
     puts_(b, ". ");
     esc(b, custos__L(l, "check_note"));
@@ -428,14 +439,8 @@ html_attachments(const struct custos__bundle *bd, struct custos__lab *l, struct 
         puts_(b, "</figure>\n");
     }
     puts_(b, "<footer>");
-    esc(b, custos__L(l, "certificate_id"));
-    puts_(b, ": ");
-    esc(b, custos__rjs(c, "certificate_id"));
-    puts_(b, " &middot; ");
-    esc(b, custos__L(l, "bundle_sha256"));
-    puts_(b, ": <span class=\"id\">");
-    esc(b, bd->sha256);
-    puts_(b, "</span></footer>\n</body></html>\n");
+    ids(bd, l, b, ": ", " &middot; ");
+    puts_(b, "</footer>\n</body></html>\n");
 }
 
 static void
