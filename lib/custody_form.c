@@ -113,12 +113,16 @@ custody_row(const struct custos_custody_event *e, const char *location,
 }
 
 /* The rows of one item; location is tracked as the table goes. */
-size_t
+struct custos__custody_row *
 custos__custody_rows(const struct custos_custody *m, const struct custos_custody_item *it, int lang,
-                     struct custos__custody_row *rows)
+                     size_t *count)
 {
     size_t n = 0;
     const char *location = NULL;
+    struct custos__custody_row *rows = calloc(it->nevents ? it->nevents : 1, sizeof(*rows));
+    *count = 0;
+    if (rows == NULL)
+        return NULL;
     for (size_t i = 0; i < it->nevents; i++) {
         const struct custos_custody_event *e = &m->events[it->events[i]];
         if (strcmp(e->action, "store") == 0 || strcmp(e->action, "collect") == 0)
@@ -126,7 +130,8 @@ custos__custody_rows(const struct custos_custody *m, const struct custos_custody
         if (custody_row(e, location, &rows[n], lang))
             n++;
     }
-    return n;
+    *count = n;
+    return rows;
 }
 
 /*
@@ -281,12 +286,12 @@ text_item(struct custos__sb *b, const struct custos_custody *m,
         }
     }
     custos__sb_puts(b, T("\n  CHAIN OF CUSTODY\n"));
-    struct custos__custody_row *rows = calloc(it->nevents ? it->nevents : 1, sizeof(*rows));
+    size_t n;
+    struct custos__custody_row *rows = custos__custody_rows(m, it, lang, &n);
     if (rows == NULL) {
         b->oom = 1;
         return;
     }
-    size_t n = custos__custody_rows(m, it, lang, rows);
     for (size_t i = 0; i < n; i++) {
         const struct custos__custody_row *r = &rows[i];
         char when[128];
@@ -618,12 +623,12 @@ html_item(struct custos__sb *b, const struct custos_custody *m,
     for (size_t i = 0; i < 10; i++)
         custos__sb_printf(b, "<th>%s</th>", T(ch[i]));
     custos__sb_puts(b, "</tr>\n");
-    struct custos__custody_row *rows = calloc(it->nevents ? it->nevents : 1, sizeof(*rows));
+    size_t n;
+    struct custos__custody_row *rows = custos__custody_rows(m, it, lang, &n);
     if (rows == NULL) {
         b->oom = 1;
         return -1;
     }
-    size_t n = custos__custody_rows(m, it, lang, rows);
     for (size_t i = 0; i < n; i++) {
         const struct custos__custody_row *rw = &rows[i];
         custos__sb_printf(b, "<tr><td>%zu</td><td>%" PRIu64 "</td>", i + 1, rw->e->seq);

@@ -169,12 +169,12 @@ item_section(struct form *f, const struct custos_custody_item *it, const char *g
                        "blank rows and record them in the ledger."));
     f->y -= 24;
     table_head(f);
-    struct custos__custody_row *rows = calloc(it->nevents ? it->nevents : 1, sizeof(*rows));
+    size_t n;
+    struct custos__custody_row *rows = custos__custody_rows(m, it, f->lang, &n);
     if (rows == NULL) {
         f->pdf.failed = 1;
         return;
     }
-    size_t n = custos__custody_rows(m, it, f->lang, rows);
     for (size_t i = 0; i < n; i++) {
         const struct custos__custody_row *r = &rows[i];
         char no[24], when[128], sig[256], purpose[1200];

@@ -51,9 +51,11 @@ struct custos__custody_row {
     char purpose_buf[512];
 };
 
-/* Fills rows (room for it->nevents) with the changes of custody of it; returns how many. */
-size_t custos__custody_rows(const struct custos_custody *m, const struct custos_custody_item *it,
-                            int lang, struct custos__custody_row *rows);
+/* The changes of custody of it, *count of them, in an array the caller
+ * frees; NULL when out of memory. */
+struct custos__custody_row *custos__custody_rows(const struct custos_custody *m,
+                                                 const struct custos_custody_item *it, int lang,
+                                                 size_t *count);
 
 /* A party as "NAME (ROLE) key 16HEX [signed]", or "-" for NULL. */
 void custos__custody_who(char *buf, size_t len, const struct custos_custody_party *p, int lang);
