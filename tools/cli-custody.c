@@ -90,11 +90,7 @@ cli_custody_prepare(const struct cli_custody *o, const char *key_as, const char 
         rc = custos_ledger_open(l, o->ledger, err);
     if (rc != CUSTOS_OK)
         return rc;
-    char *body = NULL;
-    rc = custos_ledger_propose(*l, action, probe_fields, p->party, p->n, NULL, &body);
-    if (rc != CUSTOS_OK)
-        custos_error_copy(err, custos_ledger_error(*l));
-    free(body);
+    rc = cli_entry_probe(*l, action, probe_fields, p, NULL, err);
     if (rc == CUSTOS_OK)
         rc = cli_confirm_possible(o->yes, err);
     return rc;
@@ -106,20 +102,35 @@ cli_custody_record(struct cli *c, const struct cli_custody *o, struct custos_led
                    struct custos_error *err)
 {
     uint64_t seq = 0;
+    int rc = cli_entry_record(c, &o->signers, p, o->yes, l, action, fields, NULL,
+                              o->nparty > 0 ? CUSTOS_LEDGER_ALLOW_MISSING : 0, &seq, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    if (print)
+        printf("ledger: entry %llu (%s of %s) appended to %s%s\n", (unsigned long long)seq, action,
+               o->item, o->ledger, o->nparty > 0 ? "; awaiting late signatures" : "");
+    return rc;
+}
+
+int
+cli_entry_record(struct cli *c, const struct cli_signers *s, struct cli_parties *p, int yes,
+                 struct custos_ledger *l, const char *action, const char *fields, const char *time,
+                 unsigned flags, uint64_t *seq, struct custos_error *err)
+{
     int rc = CUSTOS_OK;
     /* Another process may append between the proposal and the commit; the
      * entry is then shown and confirmed again on the new head. */
     for (int attempt = 0; attempt < 16; attempt++) {
         char *body = NULL, *tokens[CLI_MAX_SIGNERS] = {0};
         size_t ntok = 0;
-        rc = custos_ledger_propose(l, action, fields, p->party, p->n, NULL, &body);
+        rc = custos_ledger_propose(l, action, fields, p->party, p->n, time, &body);
         if (rc != CUSTOS_OK)
             custos_error_copy(err, custos_ledger_error(l));
         if (rc == CUSTOS_OK)
-            rc = cli_entry_sign(c, &o->signers, p, o->yes, body, tokens, &ntok, err);
+            rc = cli_entry_sign(c, s, p, yes, body, tokens, &ntok, err);
         if (rc == CUSTOS_OK) {
             rc = custos_ledger_commit(l, body, strlen(body), (const char *const *)tokens, ntok,
-                                      o->nparty > 0 ? CUSTOS_LEDGER_ALLOW_MISSING : 0, &seq);
+                                      flags, seq);
             if (rc != CUSTOS_OK)
                 custos_error_copy(err, custos_ledger_error(l));
         }
@@ -129,11 +140,18 @@ cli_custody_record(struct cli *c, const struct cli_custody *o, struct custos_led
         if (rc != CUSTOS_E_REFUSED || strstr(err->message, "moved") == NULL)
             break;
     }
+    return rc;
+}
+
+int
+cli_entry_probe(struct custos_ledger *l, const char *action, const char *fields,
+                const struct cli_parties *p, const char *time, struct custos_error *err)
+{
+    char *body = NULL;
+    int rc = custos_ledger_propose(l, action, fields, p->party, p->n, time, &body);
     if (rc != CUSTOS_OK)
-        return rc;
-    if (print)
-        printf("ledger: entry %llu (%s of %s) appended to %s%s\n", (unsigned long long)seq, action,
-               o->item, o->ledger, o->nparty > 0 ? "; awaiting late signatures" : "");
+        custos_error_copy(err, custos_ledger_error(l));
+    free(body);
     return rc;
 }
 

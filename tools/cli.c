@@ -64,6 +64,22 @@ cli_error(struct cli *c, const struct custos_error *err)
             err->message[0] != '\0' ? err->message : custos_status_name(err->status));
 }
 
+int
+cli_fail(struct cli *c, const struct custos_error *err)
+{
+    cli_error(c, err);
+    return custos_exit_code(err->status);
+}
+
+int
+cli_exit(struct cli *c, int rc, const struct custos_error *err)
+{
+    if (rc == CUSTOS_OK)
+        return CUSTOS_EXIT_OK;
+    cli_error(c, err);
+    return custos_exit_code(rc);
+}
+
 void
 cli_warn(struct cli *c, const char *fmt, ...)
 {
@@ -204,6 +220,16 @@ cli_print_json(const char *json)
     if (fputs(json, stdout) == EOF || fputc('\n', stdout) == EOF || fflush(stdout) == EOF)
         return -1;
     return 0;
+}
+
+int
+cli_print_json_doc(json_t *j)
+{
+    char *s = j != NULL ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(j);
+    int rc = s != NULL ? cli_print_json(s) : -1;
+    free(s);
+    return rc;
 }
 
 json_t *

@@ -33,6 +33,15 @@ void cli_init(struct cli *c, const char *prog);
 /* Prints "PROG: MESSAGE" once on stderr (clearing any progress line). */
 void cli_error(struct cli *c, const struct custos_error *err);
 
+/* Prints err once (cli_error) and returns the exit code of its status. */
+int cli_fail(struct cli *c, const struct custos_error *err);
+
+/*
+ * The end of a command: CUSTOS_EXIT_OK when rc is CUSTOS_OK, else prints
+ * err once (cli_error) and returns the exit code of rc.
+ */
+int cli_exit(struct cli *c, int rc, const struct custos_error *err);
+
 /* Prints "PROG: " and the formatted text on stderr as one line. */
 void cli_warn(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -405,6 +414,13 @@ int cli_parties_fit(const char *action, const struct cli_parties *p, struct cust
 
 /* Prints a JSON document (a NUL-terminated string) and a newline on stdout. */
 int cli_print_json(const char *json);
+
+/*
+ * Prints j indented, its keys in the order they were set, and a newline on
+ * stdout, then releases j (NULL prints nothing). Returns 0, or -1 when
+ * nothing was printed.
+ */
+int cli_print_json_doc(json_t *j);
 
 /*
  * A JSON string of s (a path, an error naming one), in custos_path_display's

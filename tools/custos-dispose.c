@@ -256,13 +256,6 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
     return -1;
 }
 
-static int
-fail(struct cli *c, const struct custos_error *err)
-{
-    cli_error(c, err);
-    return custos_exit_code(err->status);
-}
-
 /* The key of the party acting as `as` in p (after any unlock: it changes), or NULL. */
 static const struct custos_key *
 party_key(const struct cli_parties *p, const char *as)
@@ -351,7 +344,7 @@ cmd_certify(struct cli *c, struct options *o, const char *arg, struct custos_err
     free(text);
     custos_dispose_order_free(ord);
     cli_parties_free(&p);
-    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : fail(c, err);
+    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : cli_fail(c, err);
 }
 
 static int
@@ -369,7 +362,7 @@ cmd_draft(struct cli *c, struct options *o, const char *arg, struct custos_error
                custos_dispose_order_id(ord), custos_dispose_order_count(ord),
                CUSTOS_DISPOSE_FILL_IN);
     custos_dispose_order_free(ord);
-    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : fail(c, err);
+    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : cli_fail(c, err);
 }
 
 static int
@@ -405,7 +398,7 @@ cmd_render(struct cli *c, struct options *o, const char *bundle, struct custos_e
     int rc = custos_dispose_render(bundle, o->output, fmt, lang, err);
     if (rc == CUSTOS_OK && !c->quiet)
         printf("%s: rendered %s\n", o->output, bundle);
-    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : fail(c, err);
+    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : cli_fail(c, err);
 }
 
 int

@@ -148,11 +148,7 @@ print_key(struct cli *c, const struct options *o, const char *file, const struct
                               private_checked ? "private" : "public", "name", custos_key_name(k),
                               "role", custos_key_role(k), "fingerprint", custos_key_fingerprint(k),
                               "algorithm", CUSTOS_KEY_ALG, "created", custos_key_created(k));
-        char *s = j != NULL ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-        if (s != NULL)
-            cli_print_json(s);
-        free(s);
-        json_decref(j);
+        cli_print_json_doc(j);
         return;
     }
     if (c->quiet)
@@ -195,11 +191,7 @@ cmd_generate(struct cli *c, void *opts, int argc, char **argv)
     if (rc == CUSTOS_OK)
         print_key(c, o, o->output, k, 1);
     custos_key_free(k);
-    if (rc != CUSTOS_OK) {
-        cli_error(c, err);
-        return custos_exit_code(rc);
-    }
-    return CUSTOS_EXIT_OK;
+    return cli_exit(c, rc, err);
 }
 
 static int
@@ -230,11 +222,7 @@ cmd_show(struct cli *c, void *opts, int argc, char **argv)
     if (rc == CUSTOS_OK)
         print_key(c, o, file, k, priv);
     custos_key_free(k);
-    if (rc != CUSTOS_OK) {
-        cli_error(c, err);
-        return custos_exit_code(rc);
-    }
-    return CUSTOS_EXIT_OK;
+    return cli_exit(c, rc, err);
 }
 
 /*
@@ -256,11 +244,7 @@ print_sig_json(const char *file, const char *sig, const char *purpose, const str
                                       custos_key_fingerprint(k)));
     if (rc != CUSTOS_OK)
         json_object_set_new(j, "message", cli_json_text(err->message));
-    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (s != NULL)
-        cli_print_json(s);
-    free(s);
-    json_decref(j);
+    cli_print_json_doc(j);
 }
 
 /* Maps the short purpose names to CUSTOS_PURPOSE_*; anything else is taken as written. */
@@ -311,11 +295,7 @@ cmd_sign(struct cli *c, void *opts, int argc, char **argv)
         printf("%s: signed by %s (%s, %.16s) for %s\n", o->output, custos_key_name(k),
                custos_key_role(k), custos_key_fingerprint(k), purpose);
     custos_key_free(k);
-    if (rc != CUSTOS_OK) {
-        cli_error(c, err);
-        return custos_exit_code(rc);
-    }
-    return CUSTOS_EXIT_OK;
+    return cli_exit(c, rc, err);
 }
 
 static int
@@ -338,11 +318,7 @@ cmd_verify(struct cli *c, void *opts, int argc, char **argv)
         printf("%s: good signature by %s (%s, %.16s)\n", file, custos_key_name(k),
                custos_key_role(k), custos_key_fingerprint(k));
     custos_key_free(k);
-    if (rc != CUSTOS_OK) {
-        cli_error(c, err);
-        return custos_exit_code(rc);
-    }
-    return CUSTOS_EXIT_OK;
+    return cli_exit(c, rc, err);
 }
 
 static const struct cli_command commands[] = {

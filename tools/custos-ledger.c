@@ -325,23 +325,6 @@ any_fields(const struct options *o)
     return 0;
 }
 
-void
-ledger_print_json(json_t *j)
-{
-    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (s != NULL)
-        cli_print_json(s);
-    free(s);
-    json_decref(j);
-}
-
-int
-ledger_fail(struct cli *c, const struct custos_error *err)
-{
-    cli_error(c, err);
-    return custos_exit_code(err->status);
-}
-
 const char *
 ledger_field_value(const struct options *o, const char *field)
 {

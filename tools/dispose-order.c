@@ -124,11 +124,7 @@ dispose_order_main(struct cli *c, const struct dispose_order_args *o)
             json_t *j = json_pack("{s:s,s:s,s:s,s:I,s:s}", "status", custos_status_name(CUSTOS_OK),
                                   "order", o->output, "order_id", o->order_id, "items",
                                   (json_int_t)o->nitem, "handover", utc);
-            char *js = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-            if (js != NULL)
-                cli_print_json(js);
-            free(js);
-            json_decref(j);
+            cli_print_json_doc(j);
         } else {
             printf("%s: disposal order %s for %zu items, signed by %s\n", o->output, o->order_id,
                    o->nitem, custos_key_name(party_key(&p, "releaser")));

@@ -283,11 +283,7 @@ print_json(const struct custos_wipe_result *r, int status, const struct wipe_opt
     json_object_set_new(doc, "verify_mb_per_s",
                         json_real(rate(r->bytes_verified, r->verify_seconds)));
     json_object_set_new(doc, "wipe_log", json_loads(log_json, 0, NULL));
-    char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(doc);
-    int rc = s != NULL ? cli_print_json(s) : -1;
-    free(s);
-    return rc;
+    return cli_print_json_doc(doc);
 }
 
 static int

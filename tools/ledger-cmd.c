@@ -27,7 +27,7 @@ cmd_verify(struct cli *c, struct options *o, struct custos_error *err)
                                               err);
     cli_progress_end(c);
     if (r == NULL)
-        return ledger_fail(c, err);
+        return cli_fail(c, err);
     for (size_t i = 0; i < r->nfindings; i++)
         cli_warn(c, "%s: %s", o->ledger, r->findings[i].message);
     const char *root = r->root_b64;
@@ -71,7 +71,7 @@ cmd_verify(struct cli *c, struct options *o, struct custos_error *err)
         json_object_set_new(j, "checkpoints", cj);
         json_object_set_new(j, "signers", sj);
         json_object_set_new(j, "recorded_late", lj);
-        ledger_print_json(j);
+        cli_print_json_doc(j);
     } else if (!c->quiet) {
         printf("ledger:     %s (%s)\n", o->ledger, r->origin);
         printf("entries:    %" PRIu64 ", signatures checked: %" PRIu64 "\n", r->entries,
@@ -145,7 +145,7 @@ cmd_checkpoint(struct cli *c, struct options *o, const char *in, struct custos_e
     free(text);
     custos_key_free(k);
     custos_ledger_free(l);
-    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : ledger_fail(c, err);
+    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : cli_fail(c, err);
 }
 
 int
@@ -198,7 +198,7 @@ cmd_prove(struct cli *c, struct options *o, const char *arg, struct custos_error
     free(proof);
     custos_checkpoint_clear(&cp);
     custos_ledger_free(l);
-    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : ledger_fail(c, err);
+    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : cli_fail(c, err);
 }
 
 static int
@@ -224,7 +224,7 @@ print_text(struct cli *c, const struct options *o, const char *text, int status)
         }
         if (json_object_get(j, "status") == NULL)
             json_object_set_new(j, "status", json_string(custos_status_name(status)));
-        ledger_print_json(j);
+        cli_print_json_doc(j);
         return 0;
     }
     if (c->quiet)
@@ -242,7 +242,7 @@ cmd_show(struct cli *c, struct options *o, struct custos_error *err)
     char *text = NULL;
     int rc = load_model(c, o->ledger, o->checkpoint, &m, err);
     if (m == NULL)
-        return ledger_fail(c, err);
+        return cli_fail(c, err);
     int status = rc;
     rc = custos_custody_show(m, ledger_field_value(o, "item"), o->json ? CUSTOS_CUSTODY_JSON : 0,
                              &text, err);
@@ -274,7 +274,7 @@ cmd_status(struct cli *c, struct options *o, char **paths, size_t npaths, struct
     struct custos_custody **ms = calloc(n, sizeof(*ms));
     if (ms == NULL) {
         custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-        return ledger_fail(c, err);
+        return cli_fail(c, err);
     }
     int worst = CUSTOS_OK;
     size_t have = 0;
@@ -324,7 +324,7 @@ cmd_export(struct cli *c, struct options *o, struct custos_error *err)
     struct custos_custody *m = NULL;
     int rc = load_model(c, o->ledger, o->checkpoint, &m, err);
     if (m == NULL)
-        return ledger_fail(c, err);
+        return cli_fail(c, err);
     int status = rc;
     rc = custos_custody_export_lang(m, o->output, o->lang, err);
     if (rc == CUSTOS_OK && (!c->quiet || o->json)) { /* -q keeps the --json document */
@@ -334,7 +334,7 @@ cmd_export(struct cli *c, struct options *o, struct custos_error *err)
                 "ledger", o->ledger, "output", o->output, "case", m->case_id, "entries",
                 (json_int_t)m->report->entries, "head", m->report->head, "root",
                 m->report->root_b64, "pending_signatures", (json_int_t)m->npending);
-            ledger_print_json(j);
+            cli_print_json_doc(j);
         } else {
             printf("%s: custody report, CASE/UCO JSON-LD and verification kit of case %s "
                    "(%" PRIu64 " entries, head %.16s)\n",
@@ -346,7 +346,7 @@ cmd_export(struct cli *c, struct options *o, struct custos_error *err)
                  m->npending == 1 ? "" : "s");
     custos_custody_free(m);
     if (rc != CUSTOS_OK)
-        return ledger_fail(c, err);
+        return cli_fail(c, err);
     return custos_exit_code(status);
 }
 
@@ -358,7 +358,7 @@ cmd_form(struct cli *c, struct options *o, const char *item, int label, struct c
     struct custos_custody *m = NULL;
     int rc = load_model(c, o->ledger, o->checkpoint, &m, err);
     if (m == NULL)
-        return ledger_fail(c, err);
+        return cli_fail(c, err);
     int status = rc;
     char generated[32];
     time_t now = time(NULL);
@@ -372,7 +372,7 @@ cmd_form(struct cli *c, struct options *o, const char *item, int label, struct c
                                   o->output, "case", m->case_id, "item", item, "lang",
                                   o->lang == CUSTOS_LANG_ZH_TW ? "zh-TW" : "en",
                                   "pending_signatures", (json_int_t)m->npending);
-            ledger_print_json(j);
+            cli_print_json_doc(j);
         } else {
             printf("%s: %s of case %s%s%s (%" PRIu64 " entries, head %.16s)\n", o->output,
                    label ? "evidence-bag label" : "chain-of-custody form", m->case_id,
@@ -384,6 +384,6 @@ cmd_form(struct cli *c, struct options *o, const char *item, int label, struct c
                  m->npending == 1 ? "" : "s");
     custos_custody_free(m);
     if (rc != CUSTOS_OK)
-        return ledger_fail(c, err);
+        return cli_fail(c, err);
     return custos_exit_code(status);
 }

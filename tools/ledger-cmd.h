@@ -47,12 +47,6 @@ struct options {
     int lang_given;
 };
 
-/* Prints j indented on stdout (unless it is NULL) and releases it. */
-void ledger_print_json(json_t *j);
-
-/* Prints err and returns its exit code. */
-int ledger_fail(struct cli *c, const struct custos_error *err);
-
 /* The value given for an entry field option, by field name, or NULL. */
 const char *ledger_field_value(const struct options *o, const char *field);
 
