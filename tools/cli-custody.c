@@ -39,7 +39,7 @@ cli_custody_option(struct cli *c, struct cli_custody *o, int ch, const char *arg
         return cli_main_key(c, &o->key, NULL, arg);
     case CLI_OPT_SIGN: {
         int rc = cli_main_key(c, &o->key, CUSTOS_ROLE_CUSTODIAN, arg);
-        return rc != CLI_NOT_MINE ? rc : cli_signers_add(c, &o->signers, "--sign", arg);
+        return rc != CLI_NOT_MINE ? rc : cli_signers_option(c, &o->signers, ch, arg);
     }
     case CLI_OPT_PARTY:
         if (o->nparty == CLI_MAX_SIGNERS || strchr(arg, '=') == NULL)
@@ -47,9 +47,8 @@ cli_custody_option(struct cli *c, struct cli_custody *o, int ch, const char *arg
         o->party[o->nparty++] = arg;
         return CLI_CONTINUE;
     case CLI_OPT_PASSFILE:
-        return cli_signers_add_passfile(c, &o->signers, arg);
     case CLI_OPT_PASSFD:
-        return cli_signers_set_passfd(c, &o->signers, arg);
+        return cli_signers_option(c, &o->signers, ch, arg);
     case CLI_OPT_YES:
         o->yes = 1;
         return CLI_CONTINUE;

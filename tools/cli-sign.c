@@ -129,6 +129,21 @@ cli_signers_add_passfile(struct cli *c, struct cli_signers *s, const char *path)
 }
 
 int
+cli_signers_option(struct cli *c, struct cli_signers *s, int ch, const char *arg)
+{
+    switch (ch) {
+    case CLI_OPT_SIGN:
+        return cli_signers_add(c, s, "--sign", arg);
+    case CLI_OPT_PASSFILE:
+        return cli_signers_add_passfile(c, s, arg);
+    case CLI_OPT_PASSFD:
+        return cli_signers_set_passfd(c, s, arg);
+    default:
+        return CLI_NOT_MINE;
+    }
+}
+
+int
 cli_signers_set_passfd(struct cli *c, struct cli_signers *s, const char *arg)
 {
     char *end;

@@ -164,6 +164,14 @@ int cli_signers_add(struct cli *c, struct cli_signers *s, const char *opt, const
 int cli_signers_add_passfile(struct cli *c, struct cli_signers *s, const char *path);
 
 /*
+ * Takes one getopt_long result of the signing options every signing tool
+ * spells the same way: CLI_OPT_SIGN (cli_signers_add as --sign),
+ * CLI_OPT_PASSFILE and CLI_OPT_PASSFD. Returns CLI_CONTINUE when ch was one
+ * and is recorded, CLI_NOT_MINE when it is not one, else the usage exit code.
+ */
+int cli_signers_option(struct cli *c, struct cli_signers *s, int ch, const char *arg);
+
+/*
  * The tool's main signer given either way: --key KEY, or --sign AS=KEY with
  * AS the main signer's capacity (custodian), so that the custodian signs
  * with --sign custodian=KEY in every tool as in custos-ledger add. spec is

@@ -117,10 +117,7 @@ enum {
     OPT_SEAL_CHECKED,
     OPT_DRAFT,
     OPT_REQUIRE,
-    OPT_SIGN,
     OPT_PARTY,
-    OPT_PASSFILE,
-    OPT_PASSFD,
     OPT_TIME,
     OPT_JSON,
     OPT_TSA,
@@ -166,7 +163,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"draft", required_argument, NULL, OPT_DRAFT},
-        {"help", no_argument, NULL, 'h'},
+        CLI_COMMON_LONGOPTS,
         {"item", required_argument, NULL, OPT_ITEM},
         {"json", no_argument, NULL, OPT_JSON},
         {"lang", required_argument, NULL, OPT_LANG},
@@ -176,18 +173,16 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         {"order-id", required_argument, NULL, OPT_ORDER_ID},
         {"output", required_argument, NULL, 'o'},
         {"party", required_argument, NULL, OPT_PARTY},
-        {"passphrase-fd", required_argument, NULL, OPT_PASSFD},
-        {"passphrase-file", required_argument, NULL, OPT_PASSFILE},
-        {"quiet", no_argument, NULL, 'q'},
+        {"passphrase-fd", required_argument, NULL, CLI_OPT_PASSFD},
+        {"passphrase-file", required_argument, NULL, CLI_OPT_PASSFILE},
         {"reason", required_argument, NULL, OPT_REASON},
         {"require", required_argument, NULL, OPT_REQUIRE},
         {"seal-checked", required_argument, NULL, OPT_SEAL_CHECKED},
-        {"sign", required_argument, NULL, OPT_SIGN},
+        {"sign", required_argument, NULL, CLI_OPT_SIGN},
         {"time", required_argument, NULL, OPT_TIME},
         {"tsa", required_argument, NULL, OPT_TSA},
         {"tsa-ca", required_argument, NULL, OPT_TSA_CA},
         {"vendor-organisation", required_argument, NULL, OPT_ORG},
-        {"version", no_argument, NULL, 'V'},
         {"yes", no_argument, NULL, OPT_YES},
         {NULL, 0, NULL, 0},
     };
@@ -195,16 +190,13 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
     const char **where;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":hl:o:qV", opts, NULL)) != -1) {
+        if ((rc = cli_common_option(c, opt, argv, usage_text)) != CLI_NOT_MINE ||
+            (rc = cli_signers_option(c, &o->signers, opt, optarg)) != CLI_NOT_MINE) {
+            if (rc != CLI_CONTINUE)
+                return rc;
+            continue;
+        }
         switch (opt) {
-        case 'h':
-            usage_text(stdout);
-            return CUSTOS_EXIT_OK;
-        case 'V':
-            printf("custos-dispose %s\n", custos_version());
-            return CUSTOS_EXIT_OK;
-        case 'q':
-            c->quiet = 1;
-            break;
         case OPT_ITEM:
             if (o->nitem == MAX_ITEMS)
                 return cli_usage(c, "at most %d of --item", MAX_ITEMS);
@@ -224,22 +216,10 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
             if (custos_dispose_require_parse(optarg, &o->require) != CUSTOS_OK)
                 return cli_usage(c, "--require takes before, during, after, video, log, timestamp");
             break;
-        case OPT_SIGN:
-            if ((rc = cli_signers_add(c, &o->signers, "--sign", optarg)) != -1)
-                return rc;
-            break;
         case OPT_PARTY:
             if (o->nparty == CLI_MAX_SIGNERS || strchr(optarg, '=') == NULL)
                 return cli_usage(c, "--party needs AS=KEYFILE (at most %d)", CLI_MAX_SIGNERS);
             o->party[o->nparty++] = optarg;
-            break;
-        case OPT_PASSFILE:
-            if ((rc = cli_signers_add_passfile(c, &o->signers, optarg)) != -1)
-                return rc;
-            break;
-        case OPT_PASSFD:
-            if ((rc = cli_signers_set_passfd(c, &o->signers, optarg)) != -1)
-                return rc;
             break;
         case OPT_JSON:
             o->json = 1;

@@ -134,10 +134,7 @@ usage_text(FILE *f)
 
 enum {
     OPT_KEY = 256,
-    OPT_SIGN,
     OPT_PARTY,
-    OPT_PASSFILE,
-    OPT_PASSFD,
     OPT_ALLOW_MISSING,
     OPT_CHECKPOINT,
     OPT_TIME,
@@ -170,18 +167,16 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         {"witness", required_argument, NULL, OPT_WITNESS},
         {"witness-key", required_argument, NULL, OPT_WITNESS_KEY},
         {"witnesses", required_argument, NULL, OPT_WITNESSES},
-        {"help", no_argument, NULL, 'h'},
+        CLI_COMMON_LONGOPTS,
         {"json", no_argument, NULL, OPT_JSON},
         {"key", required_argument, NULL, OPT_KEY},
         {"ledger", required_argument, NULL, 'l'},
         {"output", required_argument, NULL, 'o'},
         {"party", required_argument, NULL, OPT_PARTY},
-        {"passphrase-fd", required_argument, NULL, OPT_PASSFD},
-        {"passphrase-file", required_argument, NULL, OPT_PASSFILE},
-        {"quiet", no_argument, NULL, 'q'},
-        {"sign", required_argument, NULL, OPT_SIGN},
+        {"passphrase-fd", required_argument, NULL, CLI_OPT_PASSFD},
+        {"passphrase-file", required_argument, NULL, CLI_OPT_PASSFILE},
+        {"sign", required_argument, NULL, CLI_OPT_SIGN},
         {"time", required_argument, NULL, OPT_TIME},
-        {"version", no_argument, NULL, 'V'},
         {"yes", no_argument, NULL, OPT_YES},
     };
     const size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
@@ -190,33 +185,29 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
     for (size_t i = 0; i < o->nfields; i++)
         all[nfixed + i] = (struct option){o->opt[i], required_argument, NULL, OPT_FIELD + (int)i};
     all[nfixed + o->nfields] = (struct option){NULL, 0, NULL, 0};
-    int opt;
+    int opt, rc;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":hl:o:qV", all, NULL)) != -1) {
-        switch (opt) {
-        case 'h':
+        if (opt == 'h') {
             o->help = 1; /* after the command word is known: add ACTION --help */
-            break;
-        case 'V':
-            printf("custos-ledger %s\n", custos_version());
-            return CUSTOS_EXIT_OK;
+            continue;
+        }
+        if ((rc = cli_common_option(c, opt, argv, usage_text)) != CLI_NOT_MINE ||
+            (rc = cli_signers_option(c, &o->signers, opt, optarg)) != CLI_NOT_MINE) {
+            if (rc != CLI_CONTINUE)
+                return rc;
+            continue;
+        }
+        switch (opt) {
         case 'l':
             o->ledger = optarg;
             break;
         case 'o':
             o->output = optarg;
             break;
-        case 'q':
-            break;
         case OPT_KEY:
             o->key = optarg;
             break;
-        case OPT_SIGN: {
-            int rc = cli_signers_add(c, &o->signers, "--sign", optarg);
-            if (rc != -1)
-                return rc;
-            break;
-        }
         case OPT_PARTY:
             if (o->nparty == MAX_KEYS)
                 return cli_usage(c, "at most %d of --party", MAX_KEYS);
@@ -224,14 +215,6 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
                 return cli_usage(c, "--party needs AS=KEYFILE");
             o->party[o->nparty++] = optarg;
             break;
-        case OPT_PASSFILE:
-        case OPT_PASSFD: {
-            int rc = opt == OPT_PASSFILE ? cli_signers_add_passfile(c, &o->signers, optarg)
-                                         : cli_signers_set_passfd(c, &o->signers, optarg);
-            if (rc != -1)
-                return rc;
-            break;
-        }
         case OPT_ALLOW_MISSING:
             o->allow_missing = 1;
             break;
@@ -307,15 +290,6 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
     return -1;
 }
 
-/* -q is read separately because struct cli owns it. */
-static void
-scan_quiet(struct cli *c, int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
-            c->quiet = 1;
-}
-
 static int
 any_fields(const struct options *o)
 {
@@ -350,7 +324,6 @@ main(int argc, char **argv)
     int rc = parse_options(&c, &o, argc, argv);
     if (rc >= 0)
         return rc;
-    scan_quiet(&c, argc, argv);
     /* getopt_long has moved every option before the command word and its operands. */
     if (o.help) {
         if (argc - optind == 2 &&

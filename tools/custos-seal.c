@@ -76,8 +76,6 @@ enum {
     OPT_DESC,
     OPT_SIGN,
     OPT_PARTY,
-    OPT_PASSFILE,
-    OPT_PASSFD,
     OPT_TSA,
     OPT_TSA_CA,
     OPT_TSA_TIMEOUT,
@@ -93,11 +91,11 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"authorisation", required_argument, NULL, OPT_AUTH},
+        CLI_COMMON_LONGOPTS,
         {"case", required_argument, NULL, OPT_CASE},
         {"description", required_argument, NULL, OPT_DESC},
         {"evidence", required_argument, NULL, OPT_EVIDENCE},
         {"format", required_argument, NULL, OPT_FORMAT},
-        {"help", no_argument, NULL, 'h'},
         {"json", no_argument, NULL, OPT_JSON},
         {"key", required_argument, NULL, OPT_KEY},
         {"ledger", required_argument, NULL, 'l'},
@@ -106,16 +104,14 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         {"organization", required_argument, NULL, OPT_ORG}, /* the spelling before 0.1 */
         {"output", required_argument, NULL, 'o'},
         {"party", required_argument, NULL, OPT_PARTY},
-        {"passphrase-fd", required_argument, NULL, OPT_PASSFD},
-        {"passphrase-file", required_argument, NULL, OPT_PASSFILE},
-        {"quiet", no_argument, NULL, 'q'},
+        {"passphrase-fd", required_argument, NULL, CLI_OPT_PASSFD},
+        {"passphrase-file", required_argument, NULL, CLI_OPT_PASSFILE},
         {"seal", required_argument, NULL, OPT_SEAL},
         {"sign", required_argument, NULL, OPT_SIGN},
         {"trust", required_argument, NULL, OPT_TRUST},
         {"tsa", required_argument, NULL, OPT_TSA},
         {"tsa-ca", required_argument, NULL, OPT_TSA_CA},
         {"tsa-timeout", required_argument, NULL, OPT_TSA_TIMEOUT},
-        {"version", no_argument, NULL, 'V'},
         {"yes", no_argument, NULL, OPT_YES},
         {NULL, 0, NULL, 0},
     };
@@ -123,18 +119,15 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
     char *end;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":hl:o:qV", opts, NULL)) != -1) {
+        if ((rc = cli_common_option(c, opt, argv, usage_text)) != CLI_NOT_MINE ||
+            (rc = cli_signers_option(c, &o->signers, opt, optarg)) != CLI_NOT_MINE) {
+            if (rc != CLI_CONTINUE)
+                return rc;
+            continue;
+        }
         switch (opt) {
-        case 'h':
-            usage_text(stdout);
-            return CUSTOS_EXIT_OK;
-        case 'V':
-            printf("custos-seal %s\n", custos_version());
-            return CUSTOS_EXIT_OK;
         case 'o':
             o->output = optarg;
-            break;
-        case 'q':
-            c->quiet = 1;
             break;
         case OPT_KEY:
             if ((rc = cli_main_key(c, &o->key, NULL, optarg)) != CLI_CONTINUE)
@@ -180,14 +173,6 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
             if (o->nparty == MAX_KEYS)
                 return cli_usage(c, "at most %d of --party", MAX_KEYS);
             o->party[o->nparty++] = optarg;
-            break;
-        case OPT_PASSFILE:
-            if ((rc = cli_signers_add_passfile(c, &o->signers, optarg)) != -1)
-                return rc;
-            break;
-        case OPT_PASSFD:
-            if ((rc = cli_signers_set_passfd(c, &o->signers, optarg)) != -1)
-                return rc;
             break;
         case OPT_TSA:
             o->tsa = optarg;

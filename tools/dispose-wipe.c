@@ -80,13 +80,19 @@ parse_seed(struct cli *c, const char *opt, const char *arg, uint8_t seed[CUSTOS_
     return -1;
 }
 
+/* --help of wipe: its own usage line, then the options. */
+static void
+wipe_usage(FILE *f)
+{
+    fprintf(f, "usage: custos-dispose wipe [options] --confirm VALUE --log FILE TARGET\n");
+    dispose_wipe_usage(f);
+}
+
 static int
 parse_options(struct cli *c, struct wipe_options *o, int argc, char **argv)
 {
     enum {
         OPT_JSON = 256,
-        OPT_PASSFD,
-        OPT_PASSFILE,
         OPT_SAMPLE_SEED,
         OPT_SEED,
         OPT_SUBSECTIONS,
@@ -96,36 +102,36 @@ parse_options(struct cli *c, struct wipe_options *o, int argc, char **argv)
     };
     static const struct option longopts[] = {
         {"confirm", required_argument, NULL, 'c'}, /* no -c: custos-acquire -c is --compression */
-        {"help", no_argument, NULL, 'h'},
+        CLI_COMMON_LONGOPTS,
         {"json", no_argument, NULL, OPT_JSON},
         {"key", required_argument, NULL, 'k'}, /* no -k: custos-hash -k is --known */
         {"log", required_argument, NULL, OPT_LOG},
-        {"passphrase-fd", required_argument, NULL, OPT_PASSFD},
-        {"passphrase-file", required_argument, NULL, OPT_PASSFILE},
+        {"passphrase-fd", required_argument, NULL, CLI_OPT_PASSFD},
+        {"passphrase-file", required_argument, NULL, CLI_OPT_PASSFILE},
         {"pattern", required_argument, NULL, 'p'},
-        {"quiet", no_argument, NULL, 'q'},
         {"sample-seed", required_argument, NULL, OPT_SAMPLE_SEED},
         {"seed", required_argument, NULL, OPT_SEED},
         {"subsections", required_argument, NULL, OPT_SUBSECTIONS},
         {"verify", required_argument, NULL, OPT_VERIFY},
         {"verify-only", no_argument, NULL, OPT_VERIFY_ONLY},
-        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     int ch, rc;
     opterr = 0;
     optind = 1;
     while ((ch = getopt_long(argc, argv, ":hp:qV", longopts, NULL)) != -1) {
+        if ((rc = cli_common_option(c, ch, argv, wipe_usage)) != CLI_NOT_MINE ||
+            (rc = cli_signers_option(c, &o->signers, ch, optarg)) != CLI_NOT_MINE) {
+            if (rc != CLI_CONTINUE)
+                return rc;
+            continue;
+        }
         switch (ch) {
         case 'c':
             if (o->confirm != NULL)
                 return cli_usage(c, "--confirm given twice");
             o->confirm = optarg;
             break;
-        case 'h':
-            printf("usage: custos-dispose wipe [options] --confirm VALUE --log FILE TARGET\n");
-            dispose_wipe_usage(stdout);
-            return CUSTOS_EXIT_OK;
         case OPT_JSON:
             o->json = 1;
             break;
@@ -139,14 +145,6 @@ parse_options(struct cli *c, struct wipe_options *o, int argc, char **argv)
                 return cli_usage(c, "--log given twice");
             o->log = optarg;
             break;
-        case OPT_PASSFD:
-            if ((rc = cli_signers_set_passfd(c, &o->signers, optarg)) != -1)
-                return rc;
-            break;
-        case OPT_PASSFILE:
-            if ((rc = cli_signers_add_passfile(c, &o->signers, optarg)) != -1)
-                return rc;
-            break;
         case 'p':
             if (o->have_pattern)
                 return cli_usage(c, "--pattern given twice");
@@ -157,9 +155,6 @@ parse_options(struct cli *c, struct wipe_options *o, int argc, char **argv)
                 o->wipe.pattern = CUSTOS_WIPE_AES_CTR;
             else
                 return cli_usage(c, "--pattern wants zeros or random, not '%s'", optarg);
-            break;
-        case 'q':
-            c->quiet = 1;
             break;
         case OPT_SAMPLE_SEED:
             if (o->have_sample_seed)
@@ -198,9 +193,6 @@ parse_options(struct cli *c, struct wipe_options *o, int argc, char **argv)
         case OPT_VERIFY_ONLY:
             o->wipe.verify_only = 1;
             break;
-        case 'V':
-            printf("custos-dispose %s\n", custos_version());
-            return CUSTOS_EXIT_OK;
         default:
             return cli_bad_option(c, argv, ch);
         }
