@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * cli-sign.c: who signs, for the custos tools: passphrase input, the
- * --sign/--passphrase-* options, loading and unlocking the parties' keys,
- * and showing each signer what they sign before their key is used.
+ * cli-sign.c: who signs, for the custos tools: passphrase input, loading
+ * and unlocking the parties' keys (the --sign/--passphrase-* options are
+ * read in cli.c), and showing each signer what they sign before their key
+ * is used.
  */
 #include "cli.h"
 
@@ -77,83 +78,6 @@ cli_read_passphrase(const char *prompt, const char *passfile, int passfd, int co
         *pass = NULL;
     }
     return rc;
-}
-
-void
-cli_signers_init(struct cli_signers *s)
-{
-    memset(s, 0, sizeof(*s));
-    s->passfd = -1;
-}
-
-int
-cli_signers_add(struct cli *c, struct cli_signers *s, const char *opt, const char *spec)
-{
-    const char *eq = strchr(spec, '=');
-    if (eq == NULL || eq == spec || eq[1] == '\0')
-        return cli_usage(c, "%s needs AS=KEYFILE", opt);
-    if (s->n == CLI_MAX_SIGNERS)
-        return cli_usage(c, "at most %d of %s", CLI_MAX_SIGNERS, opt);
-    s->spec[s->n++] = spec;
-    return CLI_CONTINUE;
-}
-
-int
-cli_main_key(struct cli *c, const char **key, const char *as, const char *spec)
-{
-    const char *file = spec;
-    if (as != NULL) {
-        size_t n = strlen(as);
-        if (strncmp(spec, as, n) != 0 || spec[n] != '=')
-            return CLI_NOT_MINE;
-        file = spec + n + 1;
-    }
-    if (*key != NULL)
-        return cli_usage(c, "the %s's key is given twice (--key or --sign %s=KEY, once)",
-                         as != NULL ? as : "main signer", as != NULL ? as : "custodian");
-    if (file[0] == '\0')
-        return cli_usage(c, "--sign %s= needs a key file", as);
-    *key = file;
-    return CLI_CONTINUE;
-}
-
-int
-cli_signers_add_passfile(struct cli *c, struct cli_signers *s, const char *path)
-{
-    if (s->passfd >= 0)
-        return cli_usage(c, "--passphrase-file and --passphrase-fd exclude each other");
-    if (s->npassfile == CLI_MAX_SIGNERS)
-        return cli_usage(c, "at most %d of --passphrase-file", CLI_MAX_SIGNERS);
-    s->passfile[s->npassfile++] = path;
-    return CLI_CONTINUE;
-}
-
-int
-cli_signers_option(struct cli *c, struct cli_signers *s, int ch, const char *arg)
-{
-    switch (ch) {
-    case CLI_OPT_SIGN:
-        return cli_signers_add(c, s, "--sign", arg);
-    case CLI_OPT_PASSFILE:
-        return cli_signers_add_passfile(c, s, arg);
-    case CLI_OPT_PASSFD:
-        return cli_signers_set_passfd(c, s, arg);
-    default:
-        return CLI_NOT_MINE;
-    }
-}
-
-int
-cli_signers_set_passfd(struct cli *c, struct cli_signers *s, const char *arg)
-{
-    char *end;
-    long v = strtol(arg, &end, 10);
-    if (*end != '\0' || end == arg || v < 0 || v > 1 << 20)
-        return cli_usage(c, "--passphrase-fd needs a descriptor number");
-    if (s->npassfile > 0)
-        return cli_usage(c, "--passphrase-file and --passphrase-fd exclude each other");
-    s->passfd = (int)v;
-    return CLI_CONTINUE;
 }
 
 int

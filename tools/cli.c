@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * cli.c: diagnostics, usage errors, option parsing, signals and JSON output
- * for the custos tools (the progress line is in cli-progress.c, signing in
- * cli-sign.c, the custody options in cli-custody.c).
+ * cli.c: diagnostics, usage errors, option parsing (the common options and
+ * the signing options), signals and JSON output for the custos tools (the progress line is in
+ * cli-progress.c, signing in cli-sign.c, the custody options in cli-custody.c).
  *
  * The signal flag is the one piece of process-global state in custos, and it
  * lives here, outside the library: the library only sees the cancelled()
@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h> /* optarg */
 #include <malloc.h> /* mallopt */
 #include <math.h>
 #include <signal.h>
@@ -135,6 +136,100 @@ cli_common_option(struct cli *c, int ch, char **argv, void (*usage)(FILE *out))
     default:
         return CLI_NOT_MINE;
     }
+}
+
+void
+cli_signers_init(struct cli_signers *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->passfd = -1;
+}
+
+int
+cli_signers_add(struct cli *c, struct cli_signers *s, const char *opt, const char *spec)
+{
+    const char *eq = strchr(spec, '=');
+    if (eq == NULL || eq == spec || eq[1] == '\0')
+        return cli_usage(c, "%s needs AS=KEYFILE", opt);
+    if (s->n == CLI_MAX_SIGNERS)
+        return cli_usage(c, "at most %d of %s", CLI_MAX_SIGNERS, opt);
+    s->spec[s->n++] = spec;
+    return CLI_CONTINUE;
+}
+
+int
+cli_main_key(struct cli *c, const char **key, const char *as, const char *spec)
+{
+    const char *file = spec;
+    if (as != NULL) {
+        size_t n = strlen(as);
+        if (strncmp(spec, as, n) != 0 || spec[n] != '=')
+            return CLI_NOT_MINE;
+        file = spec + n + 1;
+    }
+    if (*key != NULL)
+        return cli_usage(c, "the %s's key is given twice (--key or --sign %s=KEY, once)",
+                         as != NULL ? as : "main signer", as != NULL ? as : "custodian");
+    if (file[0] == '\0')
+        return cli_usage(c, "--sign %s= needs a key file", as);
+    *key = file;
+    return CLI_CONTINUE;
+}
+
+int
+cli_signers_add_passfile(struct cli *c, struct cli_signers *s, const char *path)
+{
+    if (s->passfd >= 0)
+        return cli_usage(c, "--passphrase-file and --passphrase-fd exclude each other");
+    if (s->npassfile == CLI_MAX_SIGNERS)
+        return cli_usage(c, "at most %d of --passphrase-file", CLI_MAX_SIGNERS);
+    s->passfile[s->npassfile++] = path;
+    return CLI_CONTINUE;
+}
+
+int
+cli_signers_option(struct cli *c, struct cli_signers *s, int ch, const char *arg)
+{
+    switch (ch) {
+    case CLI_OPT_SIGN:
+        return cli_signers_add(c, s, "--sign", arg);
+    case CLI_OPT_PASSFILE:
+        return cli_signers_add_passfile(c, s, arg);
+    case CLI_OPT_PASSFD:
+        return cli_signers_set_passfd(c, s, arg);
+    default:
+        return CLI_NOT_MINE;
+    }
+}
+
+int
+cli_signing_option(struct cli *c, struct cli_signers *s, int ch, char **argv,
+                   void (*usage)(FILE *out))
+{
+    int rc = cli_common_option(c, ch, argv, usage);
+    return rc == CLI_NOT_MINE ? cli_signers_option(c, s, ch, optarg) : rc;
+}
+
+int
+cli_parse_fd(const char *arg)
+{
+    char *end;
+    long v = strtol(arg, &end, 10);
+    if (*end != '\0' || end == arg || v < 0 || v > 1 << 20)
+        return -1;
+    return (int)v;
+}
+
+int
+cli_signers_set_passfd(struct cli *c, struct cli_signers *s, const char *arg)
+{
+    int fd = cli_parse_fd(arg);
+    if (fd < 0)
+        return cli_usage(c, "--passphrase-fd needs a descriptor number");
+    if (s->npassfile > 0)
+        return cli_usage(c, "--passphrase-file and --passphrase-fd exclude each other");
+    s->passfd = fd;
+    return CLI_CONTINUE;
 }
 
 /* "a, b, c or d": the words of table, for a usage line. */

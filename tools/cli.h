@@ -172,6 +172,17 @@ int cli_signers_add_passfile(struct cli *c, struct cli_signers *s, const char *p
 int cli_signers_option(struct cli *c, struct cli_signers *s, int ch, const char *arg);
 
 /*
+ * cli_common_option, then cli_signers_option, for the tools that take both
+ * (as cli_tool_option for the custody options): CLI_NOT_MINE when ch is
+ * neither, CLI_CONTINUE when it was recorded, else the exit code.
+ */
+int cli_signing_option(struct cli *c, struct cli_signers *s, int ch, char **argv,
+                       void (*usage)(FILE *out));
+
+/* The descriptor number of a --passphrase-fd argument, or -1 when it is not one. */
+int cli_parse_fd(const char *arg);
+
+/*
  * The tool's main signer given either way: --key KEY, or --sign AS=KEY with
  * AS the main signer's capacity (custodian), so that the custodian signs
  * with --sign custodian=KEY in every tool as in custos-ledger add. spec is

@@ -190,8 +190,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
     const char **where;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":hl:o:qV", opts, NULL)) != -1) {
-        if ((rc = cli_common_option(c, opt, argv, usage_text)) != CLI_NOT_MINE ||
-            (rc = cli_signers_option(c, &o->signers, opt, optarg)) != CLI_NOT_MINE) {
+        if ((rc = cli_signing_option(c, &o->signers, opt, argv, usage_text)) != CLI_NOT_MINE) {
             if (rc != CLI_CONTINUE)
                 return rc;
             continue;

@@ -109,14 +109,10 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         case OPT_PASSFILE:
             o->passfile = optarg;
             break;
-        case OPT_PASSFD: {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end != '\0' || end == optarg || v < 0 || v > 1 << 20)
+        case OPT_PASSFD:
+            if ((o->passfd = cli_parse_fd(optarg)) < 0)
                 return cli_usage(c, "--passphrase-fd needs a descriptor number");
-            o->passfd = (int)v;
             break;
-        }
         case OPT_JSON:
             o->json = 1;
             break;

@@ -192,8 +192,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
             o->help = 1; /* after the command word is known: add ACTION --help */
             continue;
         }
-        if ((rc = cli_common_option(c, opt, argv, usage_text)) != CLI_NOT_MINE ||
-            (rc = cli_signers_option(c, &o->signers, opt, optarg)) != CLI_NOT_MINE) {
+        if ((rc = cli_signing_option(c, &o->signers, opt, argv, usage_text)) != CLI_NOT_MINE) {
             if (rc != CLI_CONTINUE)
                 return rc;
             continue;

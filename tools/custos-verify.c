@@ -186,8 +186,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
     int ch, r;
     opterr = 0;
     while ((ch = getopt_long(argc, argv, ":hl:o:qr:vV", longopts, NULL)) != -1) {
-        if ((r = cli_common_option(c, ch, argv, usage_text)) != CLI_NOT_MINE ||
-            (r = cli_signers_option(c, &o->signers, ch, optarg)) != CLI_NOT_MINE) {
+        if ((r = cli_signing_option(c, &o->signers, ch, argv, usage_text)) != CLI_NOT_MINE) {
             if (r != CLI_CONTINUE)
                 return r;
             continue;

@@ -120,8 +120,7 @@ parse_options(struct cli *c, struct wipe_options *o, int argc, char **argv)
     opterr = 0;
     optind = 1;
     while ((ch = getopt_long(argc, argv, ":hp:qV", longopts, NULL)) != -1) {
-        if ((rc = cli_common_option(c, ch, argv, wipe_usage)) != CLI_NOT_MINE ||
-            (rc = cli_signers_option(c, &o->signers, ch, optarg)) != CLI_NOT_MINE) {
+        if ((rc = cli_signing_option(c, &o->signers, ch, argv, wipe_usage)) != CLI_NOT_MINE) {
             if (rc != CLI_CONTINUE)
                 return rc;
             continue;
