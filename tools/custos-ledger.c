@@ -286,11 +286,11 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
             return cli_bad_option(c, argv, opt);
         }
     }
-    return -1;
+    return CLI_CONTINUE;
 }
 
-static int
-any_fields(const struct options *o)
+int
+ledger_any_fields(const struct options *o)
 {
     for (size_t i = 0; i < o->nfields; i++)
         if (o->fields[i] != NULL)
@@ -307,6 +307,38 @@ ledger_field_value(const struct options *o, const char *field)
     return NULL;
 }
 
+/*
+ * The commands: how many operands each takes (ANY: the command checks them
+ * itself, and which entry fields it takes), and whether it takes entry
+ * fields. The NULL entry at the end stands for an unknown word.
+ */
+enum { NONE, ONE, ANY };
+static const struct command {
+    const char *name;
+    int operands, fields;
+    int (*run)(struct cli *c, struct options *o, const char *arg, struct custos_error *err);
+} commands[] = {
+    {"add", ONE, 1, cmd_add},
+    {"audit", ANY, 0, cmd_audit},
+    {"checkpoint", NONE, 0, cmd_checkpoint},
+    {"commit", ONE, 0, cmd_commit},
+    {"cosign", ONE, 0, cmd_checkpoint},
+    {"export", NONE, 0, cmd_export},
+    {"form", ANY, 0, cmd_form},
+    {"label", ANY, 0, cmd_form},
+    {"open", NONE, 1, cmd_open},
+    {"propose", ONE, 1, cmd_add},
+    {"prove", ONE, 0, cmd_prove},
+    {"publish", NONE, 0, cmd_publish},
+    {"show", ANY, 0, cmd_show},
+    {"show-proposal", ONE, 0, cmd_show_proposal},
+    {"sign", ONE, 0, cmd_sign},
+    {"status", ANY, 0, cmd_status},
+    {"verify", NONE, 0, cmd_verify},
+    {"witness", NONE, 0, cmd_witness},
+    {NULL, NONE, 0, NULL},
+};
+
 int
 main(int argc, char **argv)
 {
@@ -321,7 +353,7 @@ main(int argc, char **argv)
     cli_init(&c, "custos-ledger");
     custos_error_clear(&err);
     int rc = parse_options(&c, &o, argc, argv);
-    if (rc >= 0)
+    if (rc != CLI_CONTINUE)
         return rc;
     /* getopt_long has moved every option before the command word and its operands. */
     if (o.help) {
@@ -336,79 +368,27 @@ main(int argc, char **argv)
     const char *cmd = argv[optind++];
     int nargs = argc - optind;
     const char *arg = nargs > 0 ? argv[optind] : NULL;
-    int wants_arg = strcmp(cmd, "add") == 0 || strcmp(cmd, "propose") == 0 ||
-                    strcmp(cmd, "sign") == 0 || strcmp(cmd, "commit") == 0 ||
-                    strcmp(cmd, "show-proposal") == 0 || strcmp(cmd, "cosign") == 0 ||
-                    strcmp(cmd, "prove") == 0;
+    o.cmd = cmd;
+    o.args = argv + optind;
+    o.nargs = (size_t)nargs;
     if (o.ncheckpoints > 1 && strcmp(cmd, "verify") != 0 && strcmp(cmd, "audit") != 0)
         return cli_usage(&c, "%s takes one --checkpoint (verify takes several)", cmd);
     if (o.lang_given && strcmp(cmd, "export") != 0 && strcmp(cmd, "form") != 0 &&
         strcmp(cmd, "label") != 0 && strcmp(cmd, "status") != 0)
         return cli_usage(&c, "--lang belongs to export, form, label and status");
-    if (strcmp(cmd, "status") == 0) {
-        if (any_fields(&o))
-            return cli_usage(&c, "entry fields belong to open, add and propose");
-        return cmd_status(&c, &o, argv + optind, (size_t)nargs, &err);
-    }
-    if (strcmp(cmd, "show") == 0) {
-        const char *item = ledger_field_value(&o, "item");
-        for (size_t i = 0; i < o.nfields; i++)
-            if (o.fields[i] != NULL && o.fields[i] != item)
-                return cli_usage(&c, "show takes --item ID; other entry fields belong to open, "
-                                     "add and propose");
-        if (nargs != 0)
-            return cli_usage(&c, "show: unexpected argument %s", arg);
-        return cmd_show(&c, &o, &err);
-    }
-    if (strcmp(cmd, "form") == 0 || strcmp(cmd, "label") == 0) {
-        const char *item = ledger_field_value(&o, "item");
-        for (size_t i = 0; i < o.nfields; i++)
-            if (o.fields[i] != NULL && o.fields[i] != item)
-                return cli_usage(&c,
-                                 "%s takes --item ID; other entry fields belong to open, "
-                                 "add and propose",
-                                 cmd);
-        if (nargs != 0)
-            return cli_usage(&c, "%s: unexpected argument %s", cmd, arg);
-        if (cmd[0] == 'l' && item == NULL)
-            return cli_usage(&c, "label: needs --item ID");
-        return cmd_form(&c, &o, item, cmd[0] == 'l', &err);
-    }
-    if (strcmp(cmd, "audit") == 0) {
-        if (nargs > 1 || any_fields(&o))
-            return cli_usage(&c, "audit takes -l LEDGER and at most one case directory");
-        return cmd_audit(&c, &o, arg, &err);
-    }
-    if (wants_arg && nargs != 1)
+    const struct command *k = commands;
+    while (k->name != NULL && strcmp(k->name, cmd) != 0)
+        k++;
+    if (k->name != NULL && k->operands == ANY)
+        return k->run(&c, &o, arg, &err);
+    /* an unknown word is checked as a command without operands, then named */
+    if (k->operands == ONE && nargs != 1)
         return cli_usage(&c, "%s: needs exactly one argument", cmd);
-    if (!wants_arg && nargs != 0)
+    if (k->operands != ONE && nargs != 0)
         return cli_usage(&c, "%s: unexpected argument %s", cmd, arg);
-    if (any_fields(&o) && strcmp(cmd, "open") != 0 && strcmp(cmd, "add") != 0 &&
-        strcmp(cmd, "propose") != 0)
+    if (ledger_any_fields(&o) && !k->fields)
         return cli_usage(&c, "entry fields belong to open, add and propose");
-    if (strcmp(cmd, "open") == 0)
-        return cmd_open(&c, &o, &err);
-    if (strcmp(cmd, "add") == 0 || strcmp(cmd, "propose") == 0)
-        return cmd_add(&c, &o, arg, cmd[0] == 'p', &err);
-    if (strcmp(cmd, "sign") == 0)
-        return cmd_sign(&c, &o, arg, &err);
-    if (strcmp(cmd, "show-proposal") == 0)
-        return cmd_show_proposal(&c, &o, arg, &err);
-    if (strcmp(cmd, "commit") == 0)
-        return cmd_commit(&c, &o, arg, &err);
-    if (strcmp(cmd, "verify") == 0)
-        return o.log != NULL ? cmd_verify_log(&c, &o, &err) : cmd_verify(&c, &o, &err);
-    if (strcmp(cmd, "publish") == 0)
-        return cmd_publish(&c, &o, &err);
-    if (strcmp(cmd, "witness") == 0)
-        return cmd_witness(&c, &o, &err);
-    if (strcmp(cmd, "checkpoint") == 0)
-        return cmd_checkpoint(&c, &o, NULL, &err);
-    if (strcmp(cmd, "cosign") == 0)
-        return cmd_checkpoint(&c, &o, arg, &err);
-    if (strcmp(cmd, "prove") == 0)
-        return cmd_prove(&c, &o, arg, &err);
-    if (strcmp(cmd, "export") == 0)
-        return cmd_export(&c, &o, &err);
-    return cli_usage(&c, "unknown command %s", cmd);
+    if (k->name == NULL)
+        return cli_usage(&c, "unknown command %s", cmd);
+    return k->run(&c, &o, arg, &err);
 }

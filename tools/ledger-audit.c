@@ -32,6 +32,8 @@ result_word(int status)
 int
 cmd_audit(struct cli *c, struct options *o, const char *dir_arg, struct custos_error *err)
 {
+    if (o->nargs > 1 || ledger_any_fields(o))
+        return cli_usage(c, "audit takes -l LEDGER and at most one case directory");
     if (o->ledger == NULL)
         return cli_usage(c, "audit: missing -l LEDGER");
     /* The case directory: the operand, or the ledger's own directory. */

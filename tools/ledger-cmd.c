@@ -16,8 +16,10 @@
 #include <jansson.h>
 
 int
-cmd_verify(struct cli *c, struct options *o, struct custos_error *err)
+cmd_verify(struct cli *c, struct options *o, const char *arg, struct custos_error *err)
 {
+    if (o->log != NULL)
+        return cmd_verify_log(c, o, err);
     if (o->ledger == NULL)
         return cli_usage(c, "verify: missing -l LEDGER");
     struct custos_ledger_report *r = NULL;
@@ -233,9 +235,31 @@ print_text(struct cli *c, const struct options *o, const char *text, int status)
     return 0;
 }
 
-int
-cmd_show(struct cli *c, struct options *o, struct custos_error *err)
+/*
+ * show, form and label take no operand and, of the entry fields, only
+ * --item: 0 when so, else the usage exit code.
+ */
+static int
+item_only(struct cli *c, const struct options *o)
 {
+    const char *item = ledger_field_value(o, "item");
+    for (size_t i = 0; i < o->nfields; i++)
+        if (o->fields[i] != NULL && o->fields[i] != item)
+            return cli_usage(c,
+                             "%s takes --item ID; other entry fields belong to open, "
+                             "add and propose",
+                             o->cmd);
+    if (o->nargs != 0)
+        return cli_usage(c, "%s: unexpected argument %s", o->cmd, o->args[0]);
+    return 0;
+}
+
+int
+cmd_show(struct cli *c, struct options *o, const char *arg, struct custos_error *err)
+{
+    int usage = item_only(c, o);
+    if (usage != 0)
+        return usage;
     if (o->ledger == NULL)
         return cli_usage(c, "show: missing -l LEDGER");
     struct custos_custody *m = NULL;
@@ -259,8 +283,12 @@ cmd_show(struct cli *c, struct options *o, struct custos_error *err)
 }
 
 int
-cmd_status(struct cli *c, struct options *o, char **paths, size_t npaths, struct custos_error *err)
+cmd_status(struct cli *c, struct options *o, const char *arg, struct custos_error *err)
 {
+    if (ledger_any_fields(o))
+        return cli_usage(c, "entry fields belong to open, add and propose");
+    char **paths = o->args;
+    size_t npaths = o->nargs;
     size_t n = npaths + (o->ledger != NULL);
     if (n == 0)
         return cli_usage(c, "status: give one or more ledgers (-l LEDGER or LEDGER...)");
@@ -317,7 +345,7 @@ cmd_status(struct cli *c, struct options *o, char **paths, size_t npaths, struct
 }
 
 int
-cmd_export(struct cli *c, struct options *o, struct custos_error *err)
+cmd_export(struct cli *c, struct options *o, const char *arg, struct custos_error *err)
 {
     if (o->ledger == NULL || o->output == NULL)
         return cli_usage(c, "export: needs -l LEDGER and -o DIR");
@@ -351,8 +379,14 @@ cmd_export(struct cli *c, struct options *o, struct custos_error *err)
 }
 
 int
-cmd_form(struct cli *c, struct options *o, const char *item, int label, struct custos_error *err)
+cmd_form(struct cli *c, struct options *o, const char *arg, struct custos_error *err)
 {
+    int label = strcmp(o->cmd, "label") == 0, usage = item_only(c, o);
+    const char *item = ledger_field_value(o, "item");
+    if (usage != 0)
+        return usage;
+    if (label && item == NULL)
+        return cli_usage(c, "label: needs --item ID");
     if (o->ledger == NULL || o->output == NULL)
         return cli_usage(c, "%s: needs -l LEDGER and -o FILE.pdf", label ? "label" : "form");
     struct custos_custody *m = NULL;

@@ -44,7 +44,7 @@ print_entry(struct cli *c, const struct options *o, struct custos_ledger *l, con
 }
 
 int
-cmd_open(struct cli *c, struct options *o, struct custos_error *err)
+cmd_open(struct cli *c, struct options *o, const char *arg, struct custos_error *err)
 {
     if (o->ledger == NULL || o->key == NULL)
         return cli_usage(c, "open: needs -l LEDGER and --key OWNER.key");
@@ -203,8 +203,9 @@ add_enrolments(struct cli *c, struct options *o, struct custos_error *err)
 }
 
 int
-cmd_add(struct cli *c, struct options *o, const char *action, int propose, struct custos_error *err)
+cmd_add(struct cli *c, struct options *o, const char *action, struct custos_error *err)
 {
+    int propose = strcmp(o->cmd, "propose") == 0;
     if (o->ledger == NULL)
         return cli_usage(c, "%s: missing -l LEDGER", propose ? "propose" : "add");
     if (strcmp(action, "open") == 0)

@@ -82,7 +82,7 @@ published_proofs(const struct options *o, const struct custos_key *k,
 }
 
 int
-cmd_publish(struct cli *c, struct options *o, struct custos_error *err)
+cmd_publish(struct cli *c, struct options *o, const char *arg, struct custos_error *err)
 {
     if (o->ledger == NULL || o->log == NULL || o->key == NULL)
         return cli_usage(c, "publish: needs -l LEDGER, --log DIR and --key LOG.key");
@@ -204,7 +204,7 @@ cmd_verify_log(struct cli *c, struct options *o, struct custos_error *err)
 }
 
 int
-cmd_witness(struct cli *c, struct options *o, struct custos_error *err)
+cmd_witness(struct cli *c, struct options *o, const char *arg, struct custos_error *err)
 {
     if (o->log == NULL || o->log_key == NULL || o->nwitness == 0 || o->nwitness != o->nwitness_key)
         return cli_usage(c, "witness: needs --log DIR, --log-key VKEY, and a --witness-key VKEY "
