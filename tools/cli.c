@@ -255,10 +255,19 @@ cli_dispatch(struct cli *c, const struct cli_command *table, void *opts, int arg
     command_words(table, words, sizeof(words));
     if (argc < 1)
         return cli_usage(c, "missing command (%s)", words);
-    for (const struct cli_command *t = table; t->name != NULL; t++)
-        if (strcmp(t->name, argv[0]) == 0)
-            return t->run(c, opts, argc - 1, argv + 1);
+    const struct cli_command *t = cli_command_find(table, argv[0]);
+    if (t != NULL)
+        return t->run(c, opts, argc - 1, argv + 1);
     return cli_usage(c, "unknown command %s (%s)", argv[0], words);
+}
+
+const struct cli_command *
+cli_command_find(const struct cli_command *table, const char *word)
+{
+    for (const struct cli_command *t = table; t->name != NULL; t++)
+        if (strcmp(t->name, word) == 0)
+            return t;
+    return NULL;
 }
 
 int

@@ -101,6 +101,12 @@ struct cli_command {
  */
 int cli_dispatch(struct cli *c, const struct cli_command *table, void *opts, int argc, char **argv);
 
+/*
+ * The entry of table (ended by a NULL name) named word, or NULL: for a tool
+ * that words its own usage lines about a missing or unknown command.
+ */
+const struct cli_command *cli_command_find(const struct cli_command *table, const char *word);
+
 /* The progress hooks for a libcustos call: line on a terminal, cancellation on a signal. */
 struct custos_progress cli_progress(struct cli *c);
 

@@ -232,7 +232,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
             *where = optarg;
         }
     }
-    return -1;
+    return CLI_CONTINUE;
 }
 
 /* The key of the party acting as `as` in p (after any unlock: it changes), or NULL. */
@@ -392,7 +392,7 @@ main(int argc, char **argv)
     memset(&o, 0, sizeof(o));
     cli_signers_init(&o.signers);
     int rc = parse_options(&c, &o, argc, argv);
-    if (rc != -1)
+    if (rc != CLI_CONTINUE)
         return rc;
     if (optind >= argc)
         return cli_usage(&c, "missing COMMAND");

@@ -77,7 +77,7 @@ parse_seed(struct cli *c, const char *opt, const char *arg, uint8_t seed[CUSTOS_
     if (strlen(arg) != 2 * CUSTOS_WIPE_SEED_SIZE ||
         custos_hex_decode(arg, seed, CUSTOS_WIPE_SEED_SIZE, &err) != CUSTOS_OK)
         return cli_usage(c, "%s wants %d hex digits", opt, 2 * CUSTOS_WIPE_SEED_SIZE);
-    return -1;
+    return CLI_CONTINUE;
 }
 
 /* --help of wipe: its own usage line, then the options. */
@@ -158,14 +158,14 @@ parse_options(struct cli *c, struct wipe_options *o, int argc, char **argv)
         case OPT_SAMPLE_SEED:
             if (o->have_sample_seed)
                 return cli_usage(c, "--sample-seed given twice");
-            if ((rc = parse_seed(c, "--sample-seed", optarg, o->wipe.sample_seed)) != -1)
+            if ((rc = parse_seed(c, "--sample-seed", optarg, o->wipe.sample_seed)) != CLI_CONTINUE)
                 return rc;
             o->have_sample_seed = 1;
             break;
         case OPT_SEED:
             if (o->have_seed)
                 return cli_usage(c, "--seed given twice");
-            if ((rc = parse_seed(c, "--seed", optarg, o->wipe.seed)) != -1)
+            if ((rc = parse_seed(c, "--seed", optarg, o->wipe.seed)) != CLI_CONTINUE)
                 return rc;
             o->have_seed = 1;
             break;
@@ -214,7 +214,7 @@ parse_options(struct cli *c, struct wipe_options *o, int argc, char **argv)
         return cli_usage(c, "wipe: --sample-seed and --subsections need --verify sample");
     if (o->key == NULL && (o->signers.npassfile > 0 || o->signers.passfd >= 0))
         return cli_usage(c, "wipe: a passphrase option needs --key");
-    return -1;
+    return CLI_CONTINUE;
 }
 
 static double
@@ -303,7 +303,7 @@ dispose_wipe_main(struct cli *c, int argc, char **argv)
         snprintf(cmdline, strlen(args) + 16, "custos-dispose %s", args);
     free(args);
     int rc = parse_options(c, &o, argc, argv);
-    if (rc != -1) {
+    if (rc != CLI_CONTINUE) {
         free(cmdline);
         return rc;
     }
