@@ -64,11 +64,15 @@ int cli_bad_option(struct cli *c, char **argv, int opt);
  *     after a usage line. Nothing that parses calls exit(); main() returns.
  *   - -h/--help, -V/--version and -q/--quiet mean the same everywhere: put
  *     CLI_COMMON_LONGOPTS in the getopt_long table and "hqV" in the short
- *     options, and hand each result to cli_common_option() first.
- *   - helpers that take one option (cli_common_option, cli_custody_option)
- *     return CLI_CONTINUE when they took it, CLI_NOT_MINE when it is not
- *     theirs, else the exit code.
- *   - subcommands are a table of struct cli_command, run by cli_dispatch().
+ *     options, and hand each result to cli_common_option() first, or to
+ *     the helper that calls it before its own options: cli_signing_option
+ *     (--sign, --passphrase-*) or cli_tool_option (the custody options).
+ *   - helpers that take one option (cli_common_option, cli_custody_option,
+ *     cli_signers_option and those above) return CLI_CONTINUE when they took
+ *     it, CLI_NOT_MINE when it is not theirs, else the exit code.
+ *   - subcommands are a table of cmd_NAME() functions: struct cli_command,
+ *     run by cli_dispatch() or found by cli_command_find() (custos-ledger
+ *     keeps a table of its own that also says which operands each takes).
  */
 #define CLI_CONTINUE (-1)
 #define CLI_NOT_MINE (-2)
