@@ -93,6 +93,17 @@ cli_warn(struct cli *c, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+void
+cli_warn_lines(struct cli *c, const char *path, const char *lines)
+{
+    const char *w = lines;
+    while (*w) {
+        size_t n = strcspn(w, "\n");
+        fprintf(stderr, "%s: %s: warning: %.*s\n", c->prog, path, (int)n, w);
+        w += n + (w[n] == '\n');
+    }
+}
+
 int
 cli_usage(struct cli *c, const char *fmt, ...)
 {

@@ -42,6 +42,12 @@ int cli_fail(struct cli *c, const struct custos_error *err);
  */
 int cli_exit(struct cli *c, int rc, const struct custos_error *err);
 
+/*
+ * Prints each line of lines (the warnings libcustos collected, one a line)
+ * on stderr as "PROG: PATH: warning: LINE".
+ */
+void cli_warn_lines(struct cli *c, const char *path, const char *lines);
+
 /* Prints "PROG: " and the formatted text on stderr as one line. */
 void cli_warn(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

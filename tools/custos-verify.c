@@ -372,14 +372,8 @@ main(int argc, char **argv)
     } else if (rc == CUSTOS_OK && !cli.quiet && !o.json) {
         cli_warn(&cli, "%s: reference signature not checked (no --signer)", o.reference);
     }
-    if (rc == CUSTOS_OK) { /* always on stderr, even with -q: they qualify the result */
-        const char *w = custos_verify_warnings(v);
-        while (*w) {
-            size_t n = strcspn(w, "\n");
-            fprintf(stderr, "custos-verify: %s: warning: %.*s\n", o.reference, (int)n, w);
-            w += n + (w[n] == '\n');
-        }
-    }
+    if (rc == CUSTOS_OK) /* always on stderr, even with -q: they qualify the result */
+        cli_warn_lines(&cli, o.reference, custos_verify_warnings(v));
     if (rc == CUSTOS_OK && o.recheck != NULL) {
         rc = custos_verify_failed_names(o.recheck, &names, &nnames, &err);
         o.v.recheck = (const char *const *)names;

@@ -106,12 +106,7 @@ check_unsigned_bag(struct cli *c, const struct options *o, const char *package,
         cli_progress_end(c);
         verdict = custos_verify_summary(v)[0] ? custos_verify_summary(v)
                                               : custos_verify_error(v)->message;
-        const char *w = custos_verify_warnings(v);
-        while (*w) {
-            size_t n = strcspn(w, "\n");
-            fprintf(stderr, "custos-seal: %s: warning: %.*s\n", package, (int)n, w);
-            w += n + (w[n] == '\n');
-        }
+        cli_warn_lines(c, package, custos_verify_warnings(v));
     }
     if (o->json) {
         json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:s}", "package", package, "signature", "none",
