@@ -128,6 +128,15 @@ cli_bad_option(struct cli *c, char **argv, int opt)
     return cli_usage(c, "unknown option %s", word);
 }
 
+void
+cli_common_usage(FILE *f, int width)
+{
+    fprintf(f, "  %-*sprint nothing but errors (with --json: the document only)\n", width,
+            "-q, --quiet");
+    fprintf(f, "  %-*sprint this help\n", width, "-h, --help");
+    fprintf(f, "  %-*sprint the version\n", width, "-V, --version");
+}
+
 int
 cli_common_option(struct cli *c, int ch, char **argv, void (*usage)(FILE *out))
 {

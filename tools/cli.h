@@ -90,6 +90,12 @@ int cli_bad_option(struct cli *c, char **argv, int opt);
     }
 
 /*
+ * Prints the help lines of -q, -h and -V, the same in every tool's usage:
+ * each option indented by two spaces and padded to width columns.
+ */
+void cli_common_usage(FILE *f, int width);
+
+/*
  * Takes one getopt_long result ch: 'h' prints the tool's usage on stdout
  * and returns CUSTOS_EXIT_OK; 'V' prints "PROG VERSION" on stdout and
  * returns CUSTOS_EXIT_OK; 'q' sets c->quiet and returns CLI_CONTINUE; ':'

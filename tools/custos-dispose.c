@@ -100,11 +100,9 @@ usage_text(FILE *f)
         "                             default now\n"
         "  --lang LANG                labels of render: zh-TW, en, or both (default:\n"
         "                             \"中文 / English\", as Taiwanese official forms)\n"
-        "  --json                     print one JSON document\n"
-        "  -q, --quiet                print nothing but errors (with --json: the document only)\n"
-        "  -h, --help                 print this help\n"
-        "  -V, --version              print the version\n",
+        "  --json                     print one JSON document\n",
         f);
+    cli_common_usage(f, 27);
 }
 
 enum {

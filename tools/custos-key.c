@@ -51,11 +51,9 @@ usage_text(FILE *f)
           "  --signature SIG     the detached signature file to check (verify)\n"
           "  --passphrase-file F read the passphrase from the first line of F\n"
           "  --passphrase-fd N   read the passphrase from descriptor N\n"
-          "  --json              print one JSON document\n"
-          "  -q, --quiet         print nothing but errors (with --json: the document only)\n"
-          "  -h, --help          print this help\n"
-          "  -V, --version       print the version\n",
+          "  --json              print one JSON document\n",
           f);
+    cli_common_usage(f, 20);
 }
 
 enum {

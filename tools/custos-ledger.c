@@ -118,11 +118,10 @@ usage_text(FILE *f)
           "                         for display); an act earlier than the last one recorded\n"
           "                         is kept in recording order and shown \"recorded late\";\n"
           "                         for status, the moment deadlines are judged at\n"
-          "  --json                 print one JSON document\n"
-          "  -q, --quiet            print nothing but errors (with --json: the document only)\n"
-          "  -h, --help             print this help\n"
-          "  -V, --version          print the version\n"
-          "\n"
+          "  --json                 print one JSON document\n",
+          f);
+    cli_common_usage(f, 23);
+    fputs("\n"
           "  entry fields: --case --level --authorisation --item --description --make\n"
           "  --model --serial --location --record --record-sha256 --image-sha256 --md5\n"
           "  --sha1 --size --tool --seal --sha256 --reason --seal-checked --direction\n"

@@ -55,11 +55,9 @@ usage_text(FILE *f)
           "  -l, --ledger FILE      append a seal entry to this case ledger (create)\n"
           "  --trust KEY.pub        a key confirmed out of band; it must have signed\n"
           "  --max-entries N        refuse archives with more entries (default 10000000)\n"
-          "  --json                 print one JSON document\n"
-          "  -q, --quiet            print nothing but errors (with --json: the document only)\n"
-          "  -h, --help             print this help\n"
-          "  -V, --version          print the version\n",
+          "  --json                 print one JSON document\n",
           f);
+    cli_common_usage(f, 23);
 }
 
 enum {

@@ -69,10 +69,8 @@ usage_text(FILE *out)
         "      --passphrase-fd N   read the key's passphrase from descriptor N\n"
         "      --json              print the report as one JSON document\n"
         "  -o, --output FILE       also write the JSON report to FILE (never overwritten)\n"
-        "  -v, --verbose           list every item, not only the failures\n"
-        "  -q, --quiet             print nothing but errors (with --json: the document only)\n"
-        "  -h, --help              print this help\n"
-        "  -V, --version           print the version\n");
+        "  -v, --verbose           list every item, not only the failures\n");
+    cli_common_usage(out, 24);
 }
 
 enum {

@@ -64,10 +64,8 @@ dispose_wipe_usage(FILE *f)
             "      --verify MODE        full (default: read every byte back) or sample (NIST "
             "rule)\n"
             "      --verify-only        write nothing: check TARGET against the pattern\n"
-            "      --json               print the result and the log as one JSON document\n"
-            "  -q, --quiet              print nothing but errors (with --json: the document only)\n"
-            "  -h, --help               print this help\n"
-            "  -V, --version            print the version\n");
+            "      --json               print the result and the log as one JSON document\n");
+    cli_common_usage(f, 25);
 }
 
 static int
