@@ -26,6 +26,15 @@ cli_custody_init(struct cli_custody *o)
 }
 
 int
+cli_party_add(struct cli *c, const char **party, size_t *n, const char *arg)
+{
+    if (*n == CLI_MAX_SIGNERS || strchr(arg, '=') == NULL)
+        return cli_usage(c, "--party needs AS=KEYFILE (at most %d)", CLI_MAX_SIGNERS);
+    party[(*n)++] = arg;
+    return CLI_CONTINUE;
+}
+
+int
 cli_custody_option(struct cli *c, struct cli_custody *o, int ch, const char *arg)
 {
     switch (ch) {
@@ -42,10 +51,7 @@ cli_custody_option(struct cli *c, struct cli_custody *o, int ch, const char *arg
         return rc != CLI_NOT_MINE ? rc : cli_signers_option(c, &o->signers, ch, arg);
     }
     case CLI_OPT_PARTY:
-        if (o->nparty == CLI_MAX_SIGNERS || strchr(arg, '=') == NULL)
-            return cli_usage(c, "--party needs AS=KEYFILE (at most %d)", CLI_MAX_SIGNERS);
-        o->party[o->nparty++] = arg;
-        return CLI_CONTINUE;
+        return cli_party_add(c, o->party, &o->nparty, arg);
     case CLI_OPT_PASSFILE:
     case CLI_OPT_PASSFD:
         return cli_signers_option(c, &o->signers, ch, arg);

@@ -332,6 +332,12 @@ struct cli_custody {
 void cli_custody_init(struct cli_custody *o);
 
 /*
+ * Records one --party AS=KEY.pub argument in party (*n of CLI_MAX_SIGNERS
+ * used). Returns CLI_CONTINUE, or after a usage line the exit code.
+ */
+int cli_party_add(struct cli *c, const char **party, size_t *n, const char *arg);
+
+/*
  * Takes one getopt_long result: returns CLI_CONTINUE when ch was a custody
  * option and is recorded, CLI_NOT_MINE when ch is not one, else (after a
  * usage line) the exit code.

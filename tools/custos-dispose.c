@@ -214,9 +214,8 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
                 return cli_usage(c, "--require takes before, during, after, video, log, timestamp");
             break;
         case OPT_PARTY:
-            if (o->nparty == CLI_MAX_SIGNERS || strchr(optarg, '=') == NULL)
-                return cli_usage(c, "--party needs AS=KEYFILE (at most %d)", CLI_MAX_SIGNERS);
-            o->party[o->nparty++] = optarg;
+            if ((rc = cli_party_add(c, o->party, &o->nparty, optarg)) != CLI_CONTINUE)
+                return rc;
             break;
         case OPT_JSON:
             o->json = 1;
