@@ -44,15 +44,9 @@ custos__json_set_names(json_t *obj, const char *key, const char *name)
 json_t *
 custos__json_text(const char *s)
 {
-    size_t len = strlen(s);
-    if (custos_utf8_valid(s, len))
-        return json_stringn(s, len);
-    char *disp = malloc(4 * len + 1);
-    if (disp == NULL)
-        return NULL;
-    custos_path_display(s, len, disp, 4 * len + 1);
-    json_t *j = json_string(disp);
-    free(disp);
+    char *t = custos_utf8_or_display(s);
+    json_t *j = t != NULL ? json_string(t) : NULL;
+    free(t);
     return j;
 }
 

@@ -215,3 +215,15 @@ custos__sb_xml(struct custos__sb *b, const char *s, size_t len)
 {
     escape(b, s, len, 1);
 }
+
+char *
+custos_utf8_or_display(const char *s)
+{
+    size_t len = strlen(s);
+    if (custos_utf8_valid(s, len))
+        return strdup(s);
+    char *disp = malloc(4 * len + 1);
+    if (disp != NULL)
+        custos_path_display(s, len, disp, 4 * len + 1);
+    return disp;
+}

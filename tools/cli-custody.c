@@ -26,6 +26,15 @@ cli_custody_init(struct cli_custody *o)
 }
 
 int
+cli_party_add(struct cli *c, const char **party, size_t *n, const char *arg)
+{
+    if (*n == CLI_MAX_SIGNERS || strchr(arg, '=') == NULL)
+        return cli_usage(c, "--party needs AS=KEYFILE (at most %d)", CLI_MAX_SIGNERS);
+    party[(*n)++] = arg;
+    return CLI_CONTINUE;
+}
+
+int
 cli_custody_option(struct cli *c, struct cli_custody *o, int ch, const char *arg)
 {
     switch (ch) {
@@ -39,17 +48,13 @@ cli_custody_option(struct cli *c, struct cli_custody *o, int ch, const char *arg
         return cli_main_key(c, &o->key, NULL, arg);
     case CLI_OPT_SIGN: {
         int rc = cli_main_key(c, &o->key, CUSTOS_ROLE_CUSTODIAN, arg);
-        return rc != CLI_NOT_MINE ? rc : cli_signers_add(c, &o->signers, "--sign", arg);
+        return rc != CLI_NOT_MINE ? rc : cli_signers_option(c, &o->signers, ch, arg);
     }
     case CLI_OPT_PARTY:
-        if (o->nparty == CLI_MAX_SIGNERS || strchr(arg, '=') == NULL)
-            return cli_usage(c, "--party needs AS=KEYFILE (at most %d)", CLI_MAX_SIGNERS);
-        o->party[o->nparty++] = arg;
-        return CLI_CONTINUE;
+        return cli_party_add(c, o->party, &o->nparty, arg);
     case CLI_OPT_PASSFILE:
-        return cli_signers_add_passfile(c, &o->signers, arg);
     case CLI_OPT_PASSFD:
-        return cli_signers_set_passfd(c, &o->signers, arg);
+        return cli_signers_option(c, &o->signers, ch, arg);
     case CLI_OPT_YES:
         o->yes = 1;
         return CLI_CONTINUE;
@@ -90,11 +95,7 @@ cli_custody_prepare(const struct cli_custody *o, const char *key_as, const char 
         rc = custos_ledger_open(l, o->ledger, err);
     if (rc != CUSTOS_OK)
         return rc;
-    char *body = NULL;
-    rc = custos_ledger_propose(*l, action, probe_fields, p->party, p->n, NULL, &body);
-    if (rc != CUSTOS_OK)
-        custos_error_copy(err, custos_ledger_error(*l));
-    free(body);
+    rc = cli_entry_probe(*l, action, probe_fields, p, NULL, err);
     if (rc == CUSTOS_OK)
         rc = cli_confirm_possible(o->yes, err);
     return rc;
@@ -106,20 +107,35 @@ cli_custody_record(struct cli *c, const struct cli_custody *o, struct custos_led
                    struct custos_error *err)
 {
     uint64_t seq = 0;
+    int rc = cli_entry_record(c, &o->signers, p, o->yes, l, action, fields, NULL,
+                              o->nparty > 0 ? CUSTOS_LEDGER_ALLOW_MISSING : 0, &seq, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    if (print)
+        printf("ledger: entry %llu (%s of %s) appended to %s%s\n", (unsigned long long)seq, action,
+               o->item, o->ledger, o->nparty > 0 ? "; awaiting late signatures" : "");
+    return rc;
+}
+
+int
+cli_entry_record(struct cli *c, const struct cli_signers *s, struct cli_parties *p, int yes,
+                 struct custos_ledger *l, const char *action, const char *fields, const char *time,
+                 unsigned flags, uint64_t *seq, struct custos_error *err)
+{
     int rc = CUSTOS_OK;
     /* Another process may append between the proposal and the commit; the
      * entry is then shown and confirmed again on the new head. */
     for (int attempt = 0; attempt < 16; attempt++) {
         char *body = NULL, *tokens[CLI_MAX_SIGNERS] = {0};
         size_t ntok = 0;
-        rc = custos_ledger_propose(l, action, fields, p->party, p->n, NULL, &body);
+        rc = custos_ledger_propose(l, action, fields, p->party, p->n, time, &body);
         if (rc != CUSTOS_OK)
             custos_error_copy(err, custos_ledger_error(l));
         if (rc == CUSTOS_OK)
-            rc = cli_entry_sign(c, &o->signers, p, o->yes, body, tokens, &ntok, err);
+            rc = cli_entry_sign(c, s, p, yes, body, tokens, &ntok, err);
         if (rc == CUSTOS_OK) {
             rc = custos_ledger_commit(l, body, strlen(body), (const char *const *)tokens, ntok,
-                                      o->nparty > 0 ? CUSTOS_LEDGER_ALLOW_MISSING : 0, &seq);
+                                      flags, seq);
             if (rc != CUSTOS_OK)
                 custos_error_copy(err, custos_ledger_error(l));
         }
@@ -129,11 +145,18 @@ cli_custody_record(struct cli *c, const struct cli_custody *o, struct custos_led
         if (rc != CUSTOS_E_REFUSED || strstr(err->message, "moved") == NULL)
             break;
     }
+    return rc;
+}
+
+int
+cli_entry_probe(struct custos_ledger *l, const char *action, const char *fields,
+                const struct cli_parties *p, const char *time, struct custos_error *err)
+{
+    char *body = NULL;
+    int rc = custos_ledger_propose(l, action, fields, p->party, p->n, time, &body);
     if (rc != CUSTOS_OK)
-        return rc;
-    if (print)
-        printf("ledger: entry %llu (%s of %s) appended to %s%s\n", (unsigned long long)seq, action,
-               o->item, o->ledger, o->nparty > 0 ? "; awaiting late signatures" : "");
+        custos_error_copy(err, custos_ledger_error(l));
+    free(body);
     return rc;
 }
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * cli-sign.c: who signs, for the custos tools: passphrase input, the
- * --sign/--passphrase-* options, loading and unlocking the parties' keys,
- * and showing each signer what they sign before their key is used.
+ * cli-sign.c: who signs, for the custos tools: passphrase input, loading
+ * and unlocking the parties' keys (the --sign/--passphrase-* options are
+ * read in cli.c), and showing each signer what they sign before their key
+ * is used.
  */
 #include "cli.h"
 
@@ -79,68 +80,6 @@ cli_read_passphrase(const char *prompt, const char *passfile, int passfd, int co
     return rc;
 }
 
-void
-cli_signers_init(struct cli_signers *s)
-{
-    memset(s, 0, sizeof(*s));
-    s->passfd = -1;
-}
-
-int
-cli_signers_add(struct cli *c, struct cli_signers *s, const char *opt, const char *spec)
-{
-    const char *eq = strchr(spec, '=');
-    if (eq == NULL || eq == spec || eq[1] == '\0')
-        return cli_usage(c, "%s needs AS=KEYFILE", opt);
-    if (s->n == CLI_MAX_SIGNERS)
-        return cli_usage(c, "at most %d of %s", CLI_MAX_SIGNERS, opt);
-    s->spec[s->n++] = spec;
-    return CLI_CONTINUE;
-}
-
-int
-cli_main_key(struct cli *c, const char **key, const char *as, const char *spec)
-{
-    const char *file = spec;
-    if (as != NULL) {
-        size_t n = strlen(as);
-        if (strncmp(spec, as, n) != 0 || spec[n] != '=')
-            return CLI_NOT_MINE;
-        file = spec + n + 1;
-    }
-    if (*key != NULL)
-        return cli_usage(c, "the %s's key is given twice (--key or --sign %s=KEY, once)",
-                         as != NULL ? as : "main signer", as != NULL ? as : "custodian");
-    if (file[0] == '\0')
-        return cli_usage(c, "--sign %s= needs a key file", as);
-    *key = file;
-    return CLI_CONTINUE;
-}
-
-int
-cli_signers_add_passfile(struct cli *c, struct cli_signers *s, const char *path)
-{
-    if (s->passfd >= 0)
-        return cli_usage(c, "--passphrase-file and --passphrase-fd exclude each other");
-    if (s->npassfile == CLI_MAX_SIGNERS)
-        return cli_usage(c, "at most %d of --passphrase-file", CLI_MAX_SIGNERS);
-    s->passfile[s->npassfile++] = path;
-    return CLI_CONTINUE;
-}
-
-int
-cli_signers_set_passfd(struct cli *c, struct cli_signers *s, const char *arg)
-{
-    char *end;
-    long v = strtol(arg, &end, 10);
-    if (*end != '\0' || end == arg || v < 0 || v > 1 << 20)
-        return cli_usage(c, "--passphrase-fd needs a descriptor number");
-    if (s->npassfile > 0)
-        return cli_usage(c, "--passphrase-file and --passphrase-fd exclude each other");
-    s->passfd = (int)v;
-    return CLI_CONTINUE;
-}
-
 int
 cli_load_private_key(const struct cli_signers *s, size_t idx, const char *path,
                      struct custos_key **key, struct custos_error *err)
@@ -172,23 +111,40 @@ cli_load_private_key(const struct cli_signers *s, size_t idx, const char *path,
     return rc;
 }
 
+/*
+ * Starts party p->n from the spec AS=KEY: its capacity AS is copied and
+ * *keyfile points at KEY. The party is counted at once, so that
+ * cli_parties_free releases it whatever happens next.
+ */
+static int
+party_add(const char *spec, struct cli_parties *p, size_t *k, const char **keyfile,
+          struct custos_error *err)
+{
+    const char *eq = strchr(spec, '=');
+    if (eq == NULL)
+        return custos_error_set(err, CUSTOS_E_USAGE, 0, spec, "not AS=KEYFILE");
+    if (p->n == CLI_MAX_SIGNERS)
+        return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL, "at most %d parties",
+                                CLI_MAX_SIGNERS);
+    *k = p->n;
+    if ((p->as[*k] = strndup(spec, (size_t)(eq - spec))) == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    p->n++;
+    *keyfile = eq + 1;
+    return CUSTOS_OK;
+}
+
 int
 cli_parties_load(const struct cli_signers *s, const char *const *specs, size_t n, int priv,
                  struct cli_parties *p, struct custos_error *err)
 {
     for (size_t i = 0; i < n; i++) {
-        const char *eq = strchr(specs[i], '=');
-        if (eq == NULL)
-            return custos_error_set(err, CUSTOS_E_USAGE, 0, specs[i], "not AS=KEYFILE");
-        if (p->n == CLI_MAX_SIGNERS)
-            return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL, "at most %d parties",
-                                    CLI_MAX_SIGNERS);
-        size_t k = p->n;
-        if ((p->as[k] = strndup(specs[i], (size_t)(eq - specs[i]))) == NULL)
-            return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-        p->n++;
-        int rc = priv ? cli_load_private_key(s, i, eq + 1, &p->key[k], err)
-                      : custos_key_load_public(&p->key[k], eq + 1, err);
+        size_t k = 0;
+        const char *file = NULL;
+        int rc = party_add(specs[i], p, &k, &file, err);
+        if (rc == CUSTOS_OK)
+            rc = priv ? cli_load_private_key(s, i, file, &p->key[k], err)
+                      : custos_key_load_public(&p->key[k], file, err);
         if (rc != CUSTOS_OK)
             return rc;
         p->party[k].as = p->as[k];
@@ -202,29 +158,24 @@ cli_parties_load_signers(const char *const *specs, size_t n, size_t first_idx,
                          struct cli_parties *p, struct custos_error *err)
 {
     for (size_t i = 0; i < n; i++) {
-        const char *eq = strchr(specs[i], '=');
-        if (eq == NULL)
-            return custos_error_set(err, CUSTOS_E_USAGE, 0, specs[i], "not AS=KEYFILE");
-        if (p->n == CLI_MAX_SIGNERS)
-            return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL, "at most %d parties",
-                                    CLI_MAX_SIGNERS);
-        size_t k = p->n;
-        if ((p->as[k] = strndup(specs[i], (size_t)(eq - specs[i]))) == NULL)
-            return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-        p->n++;
+        size_t k = 0;
+        const char *file = NULL;
+        int rc = party_add(specs[i], p, &k, &file, err);
+        if (rc != CUSTOS_OK)
+            return rc;
         char pub[4200];
-        snprintf(pub, sizeof(pub), "%s%s", eq + 1, CUSTOS_KEY_PUB_SUFFIX);
-        int rc = custos_key_load_public(&p->key[k], pub, err);
+        snprintf(pub, sizeof(pub), "%s%s", file, CUSTOS_KEY_PUB_SUFFIX);
+        rc = custos_key_load_public(&p->key[k], pub, err);
         if (rc == CUSTOS_E_IO)
             return custos_error_set(err, CUSTOS_E_USAGE, 0, pub,
                                     "no public key file beside %s (custos-key writes one); it is "
                                     "needed to check the entry before asking the passphrase",
-                                    eq + 1);
+                                    file);
         if (rc != CUSTOS_OK)
             return rc;
         p->party[k].as = p->as[k];
         p->party[k].key = p->key[k];
-        if ((p->path[k] = strdup(eq + 1)) == NULL)
+        if ((p->path[k] = strdup(file)) == NULL)
             return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
         p->pass_idx[k] = first_idx + i;
     }
@@ -408,49 +359,6 @@ cli_confirm_unlock(struct cli *c, const struct cli_signers *s, struct cli_partie
     }
     if (fd >= 0)
         close(fd);
-    return rc;
-}
-
-int
-cli_entry_record(struct cli *c, const struct cli_signers *s, struct cli_parties *p, int yes,
-                 struct custos_ledger *l, const char *action, const char *fields, const char *time,
-                 unsigned flags, uint64_t *seq, struct custos_error *err)
-{
-    int rc = CUSTOS_OK;
-    /* Another process may append between the proposal and the commit; the
-     * entry is then shown and confirmed again on the new head. */
-    for (int attempt = 0; attempt < 16; attempt++) {
-        char *body = NULL, *tokens[CLI_MAX_SIGNERS] = {0};
-        size_t ntok = 0;
-        rc = custos_ledger_propose(l, action, fields, p->party, p->n, time, &body);
-        if (rc != CUSTOS_OK)
-            custos_error_copy(err, custos_ledger_error(l));
-        if (rc == CUSTOS_OK)
-            rc = cli_entry_sign(c, s, p, yes, body, tokens, &ntok, err);
-        if (rc == CUSTOS_OK) {
-            rc = custos_ledger_commit(l, body, strlen(body), (const char *const *)tokens, ntok,
-                                      flags, seq);
-            if (rc != CUSTOS_OK)
-                custos_error_copy(err, custos_ledger_error(l));
-        }
-        for (size_t i = 0; i < ntok; i++)
-            free(tokens[i]);
-        free(body);
-        if (rc != CUSTOS_E_REFUSED || strstr(err->message, "moved") == NULL)
-            break;
-    }
-    return rc;
-}
-
-int
-cli_entry_probe(struct custos_ledger *l, const char *action, const char *fields,
-                const struct cli_parties *p, const char *time, struct custos_error *err)
-{
-    char *body = NULL;
-    int rc = custos_ledger_propose(l, action, fields, p->party, p->n, time, &body);
-    if (rc != CUSTOS_OK)
-        custos_error_copy(err, custos_ledger_error(l));
-    free(body);
     return rc;
 }
 

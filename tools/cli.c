@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * cli.c: diagnostics, usage errors, option parsing, signals and JSON output
- * for the custos tools (the progress line is in cli-progress.c, signing in
- * cli-sign.c, the custody options in cli-custody.c).
+ * cli.c: diagnostics, usage errors, option parsing (the common options and
+ * the signing options), signals and JSON output for the custos tools (the progress line is in
+ * cli-progress.c, signing in cli-sign.c, the custody options in cli-custody.c).
  *
  * The signal flag is the one piece of process-global state in custos, and it
  * lives here, outside the library: the library only sees the cancelled()
@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h> /* optarg */
 #include <malloc.h> /* mallopt */
 #include <math.h>
 #include <signal.h>
@@ -64,6 +65,22 @@ cli_error(struct cli *c, const struct custos_error *err)
             err->message[0] != '\0' ? err->message : custos_status_name(err->status));
 }
 
+int
+cli_fail(struct cli *c, const struct custos_error *err)
+{
+    cli_error(c, err);
+    return custos_exit_code(err->status);
+}
+
+int
+cli_exit(struct cli *c, int rc, const struct custos_error *err)
+{
+    if (rc == CUSTOS_OK)
+        return CUSTOS_EXIT_OK;
+    cli_error(c, err);
+    return custos_exit_code(rc);
+}
+
 void
 cli_warn(struct cli *c, const char *fmt, ...)
 {
@@ -74,6 +91,17 @@ cli_warn(struct cli *c, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+void
+cli_warn_lines(struct cli *c, const char *path, const char *lines)
+{
+    const char *w = lines;
+    while (*w) {
+        size_t n = strcspn(w, "\n");
+        fprintf(stderr, "%s: %s: warning: %.*s\n", c->prog, path, (int)n, w);
+        w += n + (w[n] == '\n');
+    }
 }
 
 int
@@ -100,6 +128,15 @@ cli_bad_option(struct cli *c, char **argv, int opt)
     return cli_usage(c, "unknown option %s", word);
 }
 
+void
+cli_common_usage(FILE *f, int width)
+{
+    fprintf(f, "  %-*sprint nothing but errors (with --json: the document only)\n", width,
+            "-q, --quiet");
+    fprintf(f, "  %-*sprint this help\n", width, "-h, --help");
+    fprintf(f, "  %-*sprint the version\n", width, "-V, --version");
+}
+
 int
 cli_common_option(struct cli *c, int ch, char **argv, void (*usage)(FILE *out))
 {
@@ -119,6 +156,100 @@ cli_common_option(struct cli *c, int ch, char **argv, void (*usage)(FILE *out))
     default:
         return CLI_NOT_MINE;
     }
+}
+
+void
+cli_signers_init(struct cli_signers *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->passfd = -1;
+}
+
+int
+cli_signers_add(struct cli *c, struct cli_signers *s, const char *opt, const char *spec)
+{
+    const char *eq = strchr(spec, '=');
+    if (eq == NULL || eq == spec || eq[1] == '\0')
+        return cli_usage(c, "%s needs AS=KEYFILE", opt);
+    if (s->n == CLI_MAX_SIGNERS)
+        return cli_usage(c, "at most %d of %s", CLI_MAX_SIGNERS, opt);
+    s->spec[s->n++] = spec;
+    return CLI_CONTINUE;
+}
+
+int
+cli_main_key(struct cli *c, const char **key, const char *as, const char *spec)
+{
+    const char *file = spec;
+    if (as != NULL) {
+        size_t n = strlen(as);
+        if (strncmp(spec, as, n) != 0 || spec[n] != '=')
+            return CLI_NOT_MINE;
+        file = spec + n + 1;
+    }
+    if (*key != NULL)
+        return cli_usage(c, "the %s's key is given twice (--key or --sign %s=KEY, once)",
+                         as != NULL ? as : "main signer", as != NULL ? as : "custodian");
+    if (file[0] == '\0')
+        return cli_usage(c, "--sign %s= needs a key file", as);
+    *key = file;
+    return CLI_CONTINUE;
+}
+
+int
+cli_signers_add_passfile(struct cli *c, struct cli_signers *s, const char *path)
+{
+    if (s->passfd >= 0)
+        return cli_usage(c, "--passphrase-file and --passphrase-fd exclude each other");
+    if (s->npassfile == CLI_MAX_SIGNERS)
+        return cli_usage(c, "at most %d of --passphrase-file", CLI_MAX_SIGNERS);
+    s->passfile[s->npassfile++] = path;
+    return CLI_CONTINUE;
+}
+
+int
+cli_signers_option(struct cli *c, struct cli_signers *s, int ch, const char *arg)
+{
+    switch (ch) {
+    case CLI_OPT_SIGN:
+        return cli_signers_add(c, s, "--sign", arg);
+    case CLI_OPT_PASSFILE:
+        return cli_signers_add_passfile(c, s, arg);
+    case CLI_OPT_PASSFD:
+        return cli_signers_set_passfd(c, s, arg);
+    default:
+        return CLI_NOT_MINE;
+    }
+}
+
+int
+cli_signing_option(struct cli *c, struct cli_signers *s, int ch, char **argv,
+                   void (*usage)(FILE *out))
+{
+    int rc = cli_common_option(c, ch, argv, usage);
+    return rc == CLI_NOT_MINE ? cli_signers_option(c, s, ch, optarg) : rc;
+}
+
+int
+cli_parse_fd(const char *arg)
+{
+    char *end;
+    long v = strtol(arg, &end, 10);
+    if (*end != '\0' || end == arg || v < 0 || v > 1 << 20)
+        return -1;
+    return (int)v;
+}
+
+int
+cli_signers_set_passfd(struct cli *c, struct cli_signers *s, const char *arg)
+{
+    int fd = cli_parse_fd(arg);
+    if (fd < 0)
+        return cli_usage(c, "--passphrase-fd needs a descriptor number");
+    if (s->npassfile > 0)
+        return cli_usage(c, "--passphrase-file and --passphrase-fd exclude each other");
+    s->passfd = fd;
+    return CLI_CONTINUE;
 }
 
 /* "a, b, c or d": the words of table, for a usage line. */
@@ -144,10 +275,19 @@ cli_dispatch(struct cli *c, const struct cli_command *table, void *opts, int arg
     command_words(table, words, sizeof(words));
     if (argc < 1)
         return cli_usage(c, "missing command (%s)", words);
-    for (const struct cli_command *t = table; t->name != NULL; t++)
-        if (strcmp(t->name, argv[0]) == 0)
-            return t->run(c, opts, argc - 1, argv + 1);
+    const struct cli_command *t = cli_command_find(table, argv[0]);
+    if (t != NULL)
+        return t->run(c, opts, argc - 1, argv + 1);
     return cli_usage(c, "unknown command %s (%s)", argv[0], words);
+}
+
+const struct cli_command *
+cli_command_find(const struct cli_command *table, const char *word)
+{
+    for (const struct cli_command *t = table; t->name != NULL; t++)
+        if (strcmp(t->name, word) == 0)
+            return t;
+    return NULL;
 }
 
 int
@@ -206,18 +346,22 @@ cli_print_json(const char *json)
     return 0;
 }
 
+int
+cli_print_json_doc(json_t *j)
+{
+    char *s = j != NULL ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(j);
+    int rc = s != NULL ? cli_print_json(s) : -1;
+    free(s);
+    return rc;
+}
+
 json_t *
 cli_json_text(const char *s)
 {
-    size_t len = strlen(s);
-    if (custos_utf8_valid(s, len))
-        return json_stringn(s, len);
-    char *disp = malloc(4 * len + 1);
-    if (disp == NULL)
-        return NULL;
-    custos_path_display(s, len, disp, 4 * len + 1);
-    json_t *j = json_string(disp);
-    free(disp);
+    char *t = custos_utf8_or_display(s);
+    json_t *j = t != NULL ? json_string(t) : NULL;
+    free(t);
     return j;
 }
 

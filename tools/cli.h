@@ -33,6 +33,21 @@ void cli_init(struct cli *c, const char *prog);
 /* Prints "PROG: MESSAGE" once on stderr (clearing any progress line). */
 void cli_error(struct cli *c, const struct custos_error *err);
 
+/* Prints err once (cli_error) and returns the exit code of its status. */
+int cli_fail(struct cli *c, const struct custos_error *err);
+
+/*
+ * The end of a command: CUSTOS_EXIT_OK when rc is CUSTOS_OK, else prints
+ * err once (cli_error) and returns the exit code of rc.
+ */
+int cli_exit(struct cli *c, int rc, const struct custos_error *err);
+
+/*
+ * Prints each line of lines (the warnings libcustos collected, one a line)
+ * on stderr as "PROG: PATH: warning: LINE".
+ */
+void cli_warn_lines(struct cli *c, const char *path, const char *lines);
+
 /* Prints "PROG: " and the formatted text on stderr as one line. */
 void cli_warn(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -55,11 +70,15 @@ int cli_bad_option(struct cli *c, char **argv, int opt);
  *     after a usage line. Nothing that parses calls exit(); main() returns.
  *   - -h/--help, -V/--version and -q/--quiet mean the same everywhere: put
  *     CLI_COMMON_LONGOPTS in the getopt_long table and "hqV" in the short
- *     options, and hand each result to cli_common_option() first.
- *   - helpers that take one option (cli_common_option, cli_custody_option)
- *     return CLI_CONTINUE when they took it, CLI_NOT_MINE when it is not
- *     theirs, else the exit code.
- *   - subcommands are a table of struct cli_command, run by cli_dispatch().
+ *     options, and hand each result to cli_common_option() first, or to
+ *     the helper that calls it before its own options: cli_signing_option
+ *     (--sign, --passphrase-*) or cli_tool_option (the custody options).
+ *   - helpers that take one option (cli_common_option, cli_custody_option,
+ *     cli_signers_option and those above) return CLI_CONTINUE when they took
+ *     it, CLI_NOT_MINE when it is not theirs, else the exit code.
+ *   - subcommands are a table of cmd_NAME() functions: struct cli_command,
+ *     run by cli_dispatch() or found by cli_command_find() (custos-ledger
+ *     keeps a table of its own that also says which operands each takes).
  */
 #define CLI_CONTINUE (-1)
 #define CLI_NOT_MINE (-2)
@@ -69,6 +88,12 @@ int cli_bad_option(struct cli *c, char **argv, int opt);
     {                                                                                              \
         "version", no_argument, NULL, 'V'                                                          \
     }
+
+/*
+ * Prints the help lines of -q, -h and -V, the same in every tool's usage:
+ * each option indented by two spaces and padded to width columns.
+ */
+void cli_common_usage(FILE *f, int width);
 
 /*
  * Takes one getopt_long result ch: 'h' prints the tool's usage on stdout
@@ -91,6 +116,12 @@ struct cli_command {
  * unknown word is a usage error listing the table's words.
  */
 int cli_dispatch(struct cli *c, const struct cli_command *table, void *opts, int argc, char **argv);
+
+/*
+ * The entry of table (ended by a NULL name) named word, or NULL: for a tool
+ * that words its own usage lines about a missing or unknown command.
+ */
+const struct cli_command *cli_command_find(const struct cli_command *table, const char *word);
 
 /* The progress hooks for a libcustos call: line on a terminal, cancellation on a signal. */
 struct custos_progress cli_progress(struct cli *c);
@@ -153,6 +184,25 @@ void cli_signers_init(struct cli_signers *s);
  */
 int cli_signers_add(struct cli *c, struct cli_signers *s, const char *opt, const char *spec);
 int cli_signers_add_passfile(struct cli *c, struct cli_signers *s, const char *path);
+
+/*
+ * Takes one getopt_long result of the signing options every signing tool
+ * spells the same way: CLI_OPT_SIGN (cli_signers_add as --sign),
+ * CLI_OPT_PASSFILE and CLI_OPT_PASSFD. Returns CLI_CONTINUE when ch was one
+ * and is recorded, CLI_NOT_MINE when it is not one, else the usage exit code.
+ */
+int cli_signers_option(struct cli *c, struct cli_signers *s, int ch, const char *arg);
+
+/*
+ * cli_common_option, then cli_signers_option, for the tools that take both
+ * (as cli_tool_option for the custody options): CLI_NOT_MINE when ch is
+ * neither, CLI_CONTINUE when it was recorded, else the exit code.
+ */
+int cli_signing_option(struct cli *c, struct cli_signers *s, int ch, char **argv,
+                       void (*usage)(FILE *out));
+
+/* The descriptor number of a --passphrase-fd argument, or -1 when it is not one. */
+int cli_parse_fd(const char *arg);
 
 /*
  * The tool's main signer given either way: --key KEY, or --sign AS=KEY with
@@ -282,6 +332,12 @@ struct cli_custody {
 void cli_custody_init(struct cli_custody *o);
 
 /*
+ * Records one --party AS=KEY.pub argument in party (*n of CLI_MAX_SIGNERS
+ * used). Returns CLI_CONTINUE, or after a usage line the exit code.
+ */
+int cli_party_add(struct cli *c, const char **party, size_t *n, const char *arg);
+
+/*
  * Takes one getopt_long result: returns CLI_CONTINUE when ch was a custody
  * option and is recorded, CLI_NOT_MINE when ch is not one, else (after a
  * usage line) the exit code.
@@ -405,6 +461,13 @@ int cli_parties_fit(const char *action, const struct cli_parties *p, struct cust
 
 /* Prints a JSON document (a NUL-terminated string) and a newline on stdout. */
 int cli_print_json(const char *json);
+
+/*
+ * Prints j indented, its keys in the order they were set, and a newline on
+ * stdout, then releases j (NULL prints nothing). Returns 0, or -1 when
+ * nothing was printed.
+ */
+int cli_print_json_doc(json_t *j);
 
 /*
  * A JSON string of s (a path, an error naming one), in custos_path_display's

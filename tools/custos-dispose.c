@@ -100,11 +100,9 @@ usage_text(FILE *f)
         "                             default now\n"
         "  --lang LANG                labels of render: zh-TW, en, or both (default:\n"
         "                             \"中文 / English\", as Taiwanese official forms)\n"
-        "  --json                     print one JSON document\n"
-        "  -q, --quiet                print nothing but errors (with --json: the document only)\n"
-        "  -h, --help                 print this help\n"
-        "  -V, --version              print the version\n",
+        "  --json                     print one JSON document\n",
         f);
+    cli_common_usage(f, 27);
 }
 
 enum {
@@ -117,10 +115,7 @@ enum {
     OPT_SEAL_CHECKED,
     OPT_DRAFT,
     OPT_REQUIRE,
-    OPT_SIGN,
     OPT_PARTY,
-    OPT_PASSFILE,
-    OPT_PASSFD,
     OPT_TIME,
     OPT_JSON,
     OPT_TSA,
@@ -166,7 +161,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"draft", required_argument, NULL, OPT_DRAFT},
-        {"help", no_argument, NULL, 'h'},
+        CLI_COMMON_LONGOPTS,
         {"item", required_argument, NULL, OPT_ITEM},
         {"json", no_argument, NULL, OPT_JSON},
         {"lang", required_argument, NULL, OPT_LANG},
@@ -176,18 +171,16 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         {"order-id", required_argument, NULL, OPT_ORDER_ID},
         {"output", required_argument, NULL, 'o'},
         {"party", required_argument, NULL, OPT_PARTY},
-        {"passphrase-fd", required_argument, NULL, OPT_PASSFD},
-        {"passphrase-file", required_argument, NULL, OPT_PASSFILE},
-        {"quiet", no_argument, NULL, 'q'},
+        {"passphrase-fd", required_argument, NULL, CLI_OPT_PASSFD},
+        {"passphrase-file", required_argument, NULL, CLI_OPT_PASSFILE},
         {"reason", required_argument, NULL, OPT_REASON},
         {"require", required_argument, NULL, OPT_REQUIRE},
         {"seal-checked", required_argument, NULL, OPT_SEAL_CHECKED},
-        {"sign", required_argument, NULL, OPT_SIGN},
+        {"sign", required_argument, NULL, CLI_OPT_SIGN},
         {"time", required_argument, NULL, OPT_TIME},
         {"tsa", required_argument, NULL, OPT_TSA},
         {"tsa-ca", required_argument, NULL, OPT_TSA_CA},
         {"vendor-organisation", required_argument, NULL, OPT_ORG},
-        {"version", no_argument, NULL, 'V'},
         {"yes", no_argument, NULL, OPT_YES},
         {NULL, 0, NULL, 0},
     };
@@ -195,16 +188,12 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
     const char **where;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":hl:o:qV", opts, NULL)) != -1) {
+        if ((rc = cli_signing_option(c, &o->signers, opt, argv, usage_text)) != CLI_NOT_MINE) {
+            if (rc != CLI_CONTINUE)
+                return rc;
+            continue;
+        }
         switch (opt) {
-        case 'h':
-            usage_text(stdout);
-            return CUSTOS_EXIT_OK;
-        case 'V':
-            printf("custos-dispose %s\n", custos_version());
-            return CUSTOS_EXIT_OK;
-        case 'q':
-            c->quiet = 1;
-            break;
         case OPT_ITEM:
             if (o->nitem == MAX_ITEMS)
                 return cli_usage(c, "at most %d of --item", MAX_ITEMS);
@@ -224,21 +213,8 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
             if (custos_dispose_require_parse(optarg, &o->require) != CUSTOS_OK)
                 return cli_usage(c, "--require takes before, during, after, video, log, timestamp");
             break;
-        case OPT_SIGN:
-            if ((rc = cli_signers_add(c, &o->signers, "--sign", optarg)) != -1)
-                return rc;
-            break;
         case OPT_PARTY:
-            if (o->nparty == CLI_MAX_SIGNERS || strchr(optarg, '=') == NULL)
-                return cli_usage(c, "--party needs AS=KEYFILE (at most %d)", CLI_MAX_SIGNERS);
-            o->party[o->nparty++] = optarg;
-            break;
-        case OPT_PASSFILE:
-            if ((rc = cli_signers_add_passfile(c, &o->signers, optarg)) != -1)
-                return rc;
-            break;
-        case OPT_PASSFD:
-            if ((rc = cli_signers_set_passfd(c, &o->signers, optarg)) != -1)
+            if ((rc = cli_party_add(c, o->party, &o->nparty, optarg)) != CLI_CONTINUE)
                 return rc;
             break;
         case OPT_JSON:
@@ -253,14 +229,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
             *where = optarg;
         }
     }
-    return -1;
-}
-
-static int
-fail(struct cli *c, const struct custos_error *err)
-{
-    cli_error(c, err);
-    return custos_exit_code(err->status);
+    return CLI_CONTINUE;
 }
 
 /* The key of the party acting as `as` in p (after any unlock: it changes), or NULL. */
@@ -351,7 +320,7 @@ cmd_certify(struct cli *c, struct options *o, const char *arg, struct custos_err
     free(text);
     custos_dispose_order_free(ord);
     cli_parties_free(&p);
-    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : fail(c, err);
+    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : cli_fail(c, err);
 }
 
 static int
@@ -369,7 +338,7 @@ cmd_draft(struct cli *c, struct options *o, const char *arg, struct custos_error
                custos_dispose_order_id(ord), custos_dispose_order_count(ord),
                CUSTOS_DISPOSE_FILL_IN);
     custos_dispose_order_free(ord);
-    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : fail(c, err);
+    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : cli_fail(c, err);
 }
 
 static int
@@ -405,7 +374,7 @@ cmd_render(struct cli *c, struct options *o, const char *bundle, struct custos_e
     int rc = custos_dispose_render(bundle, o->output, fmt, lang, err);
     if (rc == CUSTOS_OK && !c->quiet)
         printf("%s: rendered %s\n", o->output, bundle);
-    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : fail(c, err);
+    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : cli_fail(c, err);
 }
 
 int
@@ -420,7 +389,7 @@ main(int argc, char **argv)
     memset(&o, 0, sizeof(o));
     cli_signers_init(&o.signers);
     int rc = parse_options(&c, &o, argc, argv);
-    if (rc != -1)
+    if (rc != CLI_CONTINUE)
         return rc;
     if (optind >= argc)
         return cli_usage(&c, "missing COMMAND");

@@ -100,8 +100,8 @@ cmd_manifest(struct cli *c, struct options *o)
         char *probe = NULL;
         st = custos_manifest_ledger_fields(o->custody.item, NULL, &probe, &err);
         if (st == CUSTOS_OK)
-            st = cli_custody_prepare(&o->custody, "custodian", "acquire", probe, &ledger, &parties,
-                                     &err);
+            st = cli_custody_prepare(&o->custody, CUSTOS_ROLE_CUSTODIAN, CUSTOS_ACTION_ACQUIRE,
+                                     probe, &ledger, &parties, &err);
         free(probe);
         /* The custodian signs the manifest too: their key now; others after hashing. */
         if (st == CUSTOS_OK)
@@ -148,7 +148,7 @@ cmd_manifest(struct cli *c, struct options *o)
         char *fields = NULL;
         rc = custos_manifest_ledger_fields(o->custody.item, o->output, &fields, &err);
         if (rc == CUSTOS_OK)
-            rc = cli_custody_record(c, &o->custody, ledger, "acquire", fields, &parties,
+            rc = cli_custody_record(c, &o->custody, ledger, CUSTOS_ACTION_ACQUIRE, fields, &parties,
                                     !o->json && !c->quiet, &err);
         free(fields);
         if (rc != CUSTOS_OK) {

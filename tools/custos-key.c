@@ -51,11 +51,9 @@ usage_text(FILE *f)
           "  --signature SIG     the detached signature file to check (verify)\n"
           "  --passphrase-file F read the passphrase from the first line of F\n"
           "  --passphrase-fd N   read the passphrase from descriptor N\n"
-          "  --json              print one JSON document\n"
-          "  -q, --quiet         print nothing but errors (with --json: the document only)\n"
-          "  -h, --help          print this help\n"
-          "  -V, --version       print the version\n",
+          "  --json              print one JSON document\n",
           f);
+    cli_common_usage(f, 20);
 }
 
 enum {
@@ -109,14 +107,10 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         case OPT_PASSFILE:
             o->passfile = optarg;
             break;
-        case OPT_PASSFD: {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end != '\0' || end == optarg || v < 0 || v > 1 << 20)
+        case OPT_PASSFD:
+            if ((o->passfd = cli_parse_fd(optarg)) < 0)
                 return cli_usage(c, "--passphrase-fd needs a descriptor number");
-            o->passfd = (int)v;
             break;
-        }
         case OPT_JSON:
             o->json = 1;
             break;
@@ -148,11 +142,7 @@ print_key(struct cli *c, const struct options *o, const char *file, const struct
                               private_checked ? "private" : "public", "name", custos_key_name(k),
                               "role", custos_key_role(k), "fingerprint", custos_key_fingerprint(k),
                               "algorithm", CUSTOS_KEY_ALG, "created", custos_key_created(k));
-        char *s = j != NULL ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-        if (s != NULL)
-            cli_print_json(s);
-        free(s);
-        json_decref(j);
+        cli_print_json_doc(j);
         return;
     }
     if (c->quiet)
@@ -195,11 +185,7 @@ cmd_generate(struct cli *c, void *opts, int argc, char **argv)
     if (rc == CUSTOS_OK)
         print_key(c, o, o->output, k, 1);
     custos_key_free(k);
-    if (rc != CUSTOS_OK) {
-        cli_error(c, err);
-        return custos_exit_code(rc);
-    }
-    return CUSTOS_EXIT_OK;
+    return cli_exit(c, rc, err);
 }
 
 static int
@@ -230,11 +216,7 @@ cmd_show(struct cli *c, void *opts, int argc, char **argv)
     if (rc == CUSTOS_OK)
         print_key(c, o, file, k, priv);
     custos_key_free(k);
-    if (rc != CUSTOS_OK) {
-        cli_error(c, err);
-        return custos_exit_code(rc);
-    }
-    return CUSTOS_EXIT_OK;
+    return cli_exit(c, rc, err);
 }
 
 /*
@@ -256,11 +238,7 @@ print_sig_json(const char *file, const char *sig, const char *purpose, const str
                                       custos_key_fingerprint(k)));
     if (rc != CUSTOS_OK)
         json_object_set_new(j, "message", cli_json_text(err->message));
-    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (s != NULL)
-        cli_print_json(s);
-    free(s);
-    json_decref(j);
+    cli_print_json_doc(j);
 }
 
 /* Maps the short purpose names to CUSTOS_PURPOSE_*; anything else is taken as written. */
@@ -311,11 +289,7 @@ cmd_sign(struct cli *c, void *opts, int argc, char **argv)
         printf("%s: signed by %s (%s, %.16s) for %s\n", o->output, custos_key_name(k),
                custos_key_role(k), custos_key_fingerprint(k), purpose);
     custos_key_free(k);
-    if (rc != CUSTOS_OK) {
-        cli_error(c, err);
-        return custos_exit_code(rc);
-    }
-    return CUSTOS_EXIT_OK;
+    return cli_exit(c, rc, err);
 }
 
 static int
@@ -338,11 +312,7 @@ cmd_verify(struct cli *c, void *opts, int argc, char **argv)
         printf("%s: good signature by %s (%s, %.16s)\n", file, custos_key_name(k),
                custos_key_role(k), custos_key_fingerprint(k));
     custos_key_free(k);
-    if (rc != CUSTOS_OK) {
-        cli_error(c, err);
-        return custos_exit_code(rc);
-    }
-    return CUSTOS_EXIT_OK;
+    return cli_exit(c, rc, err);
 }
 
 static const struct cli_command commands[] = {

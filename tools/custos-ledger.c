@@ -118,11 +118,10 @@ usage_text(FILE *f)
           "                         for display); an act earlier than the last one recorded\n"
           "                         is kept in recording order and shown \"recorded late\";\n"
           "                         for status, the moment deadlines are judged at\n"
-          "  --json                 print one JSON document\n"
-          "  -q, --quiet            print nothing but errors (with --json: the document only)\n"
-          "  -h, --help             print this help\n"
-          "  -V, --version          print the version\n"
-          "\n"
+          "  --json                 print one JSON document\n",
+          f);
+    cli_common_usage(f, 23);
+    fputs("\n"
           "  entry fields: --case --level --authorisation --item --description --make\n"
           "  --model --serial --location --record --record-sha256 --image-sha256 --md5\n"
           "  --sha1 --size --tool --seal --sha256 --reason --seal-checked --direction\n"
@@ -134,10 +133,7 @@ usage_text(FILE *f)
 
 enum {
     OPT_KEY = 256,
-    OPT_SIGN,
     OPT_PARTY,
-    OPT_PASSFILE,
-    OPT_PASSFD,
     OPT_ALLOW_MISSING,
     OPT_CHECKPOINT,
     OPT_TIME,
@@ -170,18 +166,16 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         {"witness", required_argument, NULL, OPT_WITNESS},
         {"witness-key", required_argument, NULL, OPT_WITNESS_KEY},
         {"witnesses", required_argument, NULL, OPT_WITNESSES},
-        {"help", no_argument, NULL, 'h'},
+        CLI_COMMON_LONGOPTS,
         {"json", no_argument, NULL, OPT_JSON},
         {"key", required_argument, NULL, OPT_KEY},
         {"ledger", required_argument, NULL, 'l'},
         {"output", required_argument, NULL, 'o'},
         {"party", required_argument, NULL, OPT_PARTY},
-        {"passphrase-fd", required_argument, NULL, OPT_PASSFD},
-        {"passphrase-file", required_argument, NULL, OPT_PASSFILE},
-        {"quiet", no_argument, NULL, 'q'},
-        {"sign", required_argument, NULL, OPT_SIGN},
+        {"passphrase-fd", required_argument, NULL, CLI_OPT_PASSFD},
+        {"passphrase-file", required_argument, NULL, CLI_OPT_PASSFILE},
+        {"sign", required_argument, NULL, CLI_OPT_SIGN},
         {"time", required_argument, NULL, OPT_TIME},
-        {"version", no_argument, NULL, 'V'},
         {"yes", no_argument, NULL, OPT_YES},
     };
     const size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
@@ -190,33 +184,28 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
     for (size_t i = 0; i < o->nfields; i++)
         all[nfixed + i] = (struct option){o->opt[i], required_argument, NULL, OPT_FIELD + (int)i};
     all[nfixed + o->nfields] = (struct option){NULL, 0, NULL, 0};
-    int opt;
+    int opt, rc;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":hl:o:qV", all, NULL)) != -1) {
-        switch (opt) {
-        case 'h':
+        if (opt == 'h') {
             o->help = 1; /* after the command word is known: add ACTION --help */
-            break;
-        case 'V':
-            printf("custos-ledger %s\n", custos_version());
-            return CUSTOS_EXIT_OK;
+            continue;
+        }
+        if ((rc = cli_signing_option(c, &o->signers, opt, argv, usage_text)) != CLI_NOT_MINE) {
+            if (rc != CLI_CONTINUE)
+                return rc;
+            continue;
+        }
+        switch (opt) {
         case 'l':
             o->ledger = optarg;
             break;
         case 'o':
             o->output = optarg;
             break;
-        case 'q':
-            break;
         case OPT_KEY:
             o->key = optarg;
             break;
-        case OPT_SIGN: {
-            int rc = cli_signers_add(c, &o->signers, "--sign", optarg);
-            if (rc != -1)
-                return rc;
-            break;
-        }
         case OPT_PARTY:
             if (o->nparty == MAX_KEYS)
                 return cli_usage(c, "at most %d of --party", MAX_KEYS);
@@ -224,14 +213,6 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
                 return cli_usage(c, "--party needs AS=KEYFILE");
             o->party[o->nparty++] = optarg;
             break;
-        case OPT_PASSFILE:
-        case OPT_PASSFD: {
-            int rc = opt == OPT_PASSFILE ? cli_signers_add_passfile(c, &o->signers, optarg)
-                                         : cli_signers_set_passfd(c, &o->signers, optarg);
-            if (rc != -1)
-                return rc;
-            break;
-        }
         case OPT_ALLOW_MISSING:
             o->allow_missing = 1;
             break;
@@ -304,42 +285,16 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
             return cli_bad_option(c, argv, opt);
         }
     }
-    return -1;
+    return CLI_CONTINUE;
 }
 
-/* -q is read separately because struct cli owns it. */
-static void
-scan_quiet(struct cli *c, int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
-            c->quiet = 1;
-}
-
-static int
-any_fields(const struct options *o)
+int
+ledger_any_fields(const struct options *o)
 {
     for (size_t i = 0; i < o->nfields; i++)
         if (o->fields[i] != NULL)
             return 1;
     return 0;
-}
-
-void
-ledger_print_json(json_t *j)
-{
-    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (s != NULL)
-        cli_print_json(s);
-    free(s);
-    json_decref(j);
-}
-
-int
-ledger_fail(struct cli *c, const struct custos_error *err)
-{
-    cli_error(c, err);
-    return custos_exit_code(err->status);
 }
 
 const char *
@@ -350,6 +305,38 @@ ledger_field_value(const struct options *o, const char *field)
             return o->fields[i];
     return NULL;
 }
+
+/*
+ * The commands: how many operands each takes (ANY: the command checks them
+ * itself, and which entry fields it takes), and whether it takes entry
+ * fields. The NULL entry at the end stands for an unknown word.
+ */
+enum { NONE, ONE, ANY };
+static const struct command {
+    const char *name;
+    int operands, fields;
+    int (*run)(struct cli *c, struct options *o, const char *arg, struct custos_error *err);
+} commands[] = {
+    {"add", ONE, 1, cmd_add},
+    {"audit", ANY, 0, cmd_audit},
+    {"checkpoint", NONE, 0, cmd_checkpoint},
+    {"commit", ONE, 0, cmd_commit},
+    {"cosign", ONE, 0, cmd_checkpoint},
+    {"export", NONE, 0, cmd_export},
+    {"form", ANY, 0, cmd_form},
+    {"label", ANY, 0, cmd_form},
+    {"open", NONE, 1, cmd_open},
+    {"propose", ONE, 1, cmd_add},
+    {"prove", ONE, 0, cmd_prove},
+    {"publish", NONE, 0, cmd_publish},
+    {"show", ANY, 0, cmd_show},
+    {"show-proposal", ONE, 0, cmd_show_proposal},
+    {"sign", ONE, 0, cmd_sign},
+    {"status", ANY, 0, cmd_status},
+    {"verify", NONE, 0, cmd_verify},
+    {"witness", NONE, 0, cmd_witness},
+    {NULL, NONE, 0, NULL},
+};
 
 int
 main(int argc, char **argv)
@@ -365,9 +352,8 @@ main(int argc, char **argv)
     cli_init(&c, "custos-ledger");
     custos_error_clear(&err);
     int rc = parse_options(&c, &o, argc, argv);
-    if (rc >= 0)
+    if (rc != CLI_CONTINUE)
         return rc;
-    scan_quiet(&c, argc, argv);
     /* getopt_long has moved every option before the command word and its operands. */
     if (o.help) {
         if (argc - optind == 2 &&
@@ -381,79 +367,27 @@ main(int argc, char **argv)
     const char *cmd = argv[optind++];
     int nargs = argc - optind;
     const char *arg = nargs > 0 ? argv[optind] : NULL;
-    int wants_arg = strcmp(cmd, "add") == 0 || strcmp(cmd, "propose") == 0 ||
-                    strcmp(cmd, "sign") == 0 || strcmp(cmd, "commit") == 0 ||
-                    strcmp(cmd, "show-proposal") == 0 || strcmp(cmd, "cosign") == 0 ||
-                    strcmp(cmd, "prove") == 0;
+    o.cmd = cmd;
+    o.args = argv + optind;
+    o.nargs = (size_t)nargs;
     if (o.ncheckpoints > 1 && strcmp(cmd, "verify") != 0 && strcmp(cmd, "audit") != 0)
         return cli_usage(&c, "%s takes one --checkpoint (verify takes several)", cmd);
     if (o.lang_given && strcmp(cmd, "export") != 0 && strcmp(cmd, "form") != 0 &&
         strcmp(cmd, "label") != 0 && strcmp(cmd, "status") != 0)
         return cli_usage(&c, "--lang belongs to export, form, label and status");
-    if (strcmp(cmd, "status") == 0) {
-        if (any_fields(&o))
-            return cli_usage(&c, "entry fields belong to open, add and propose");
-        return cmd_status(&c, &o, argv + optind, (size_t)nargs, &err);
-    }
-    if (strcmp(cmd, "show") == 0) {
-        const char *item = ledger_field_value(&o, "item");
-        for (size_t i = 0; i < o.nfields; i++)
-            if (o.fields[i] != NULL && o.fields[i] != item)
-                return cli_usage(&c, "show takes --item ID; other entry fields belong to open, "
-                                     "add and propose");
-        if (nargs != 0)
-            return cli_usage(&c, "show: unexpected argument %s", arg);
-        return cmd_show(&c, &o, &err);
-    }
-    if (strcmp(cmd, "form") == 0 || strcmp(cmd, "label") == 0) {
-        const char *item = ledger_field_value(&o, "item");
-        for (size_t i = 0; i < o.nfields; i++)
-            if (o.fields[i] != NULL && o.fields[i] != item)
-                return cli_usage(&c,
-                                 "%s takes --item ID; other entry fields belong to open, "
-                                 "add and propose",
-                                 cmd);
-        if (nargs != 0)
-            return cli_usage(&c, "%s: unexpected argument %s", cmd, arg);
-        if (cmd[0] == 'l' && item == NULL)
-            return cli_usage(&c, "label: needs --item ID");
-        return cmd_form(&c, &o, item, cmd[0] == 'l', &err);
-    }
-    if (strcmp(cmd, "audit") == 0) {
-        if (nargs > 1 || any_fields(&o))
-            return cli_usage(&c, "audit takes -l LEDGER and at most one case directory");
-        return cmd_audit(&c, &o, arg, &err);
-    }
-    if (wants_arg && nargs != 1)
+    const struct command *k = commands;
+    while (k->name != NULL && strcmp(k->name, cmd) != 0)
+        k++;
+    if (k->name != NULL && k->operands == ANY)
+        return k->run(&c, &o, arg, &err);
+    /* an unknown word is checked as a command without operands, then named */
+    if (k->operands == ONE && nargs != 1)
         return cli_usage(&c, "%s: needs exactly one argument", cmd);
-    if (!wants_arg && nargs != 0)
+    if (k->operands != ONE && nargs != 0)
         return cli_usage(&c, "%s: unexpected argument %s", cmd, arg);
-    if (any_fields(&o) && strcmp(cmd, "open") != 0 && strcmp(cmd, "add") != 0 &&
-        strcmp(cmd, "propose") != 0)
+    if (ledger_any_fields(&o) && !k->fields)
         return cli_usage(&c, "entry fields belong to open, add and propose");
-    if (strcmp(cmd, "open") == 0)
-        return cmd_open(&c, &o, &err);
-    if (strcmp(cmd, "add") == 0 || strcmp(cmd, "propose") == 0)
-        return cmd_add(&c, &o, arg, cmd[0] == 'p', &err);
-    if (strcmp(cmd, "sign") == 0)
-        return cmd_sign(&c, &o, arg, &err);
-    if (strcmp(cmd, "show-proposal") == 0)
-        return cmd_show_proposal(&c, &o, arg, &err);
-    if (strcmp(cmd, "commit") == 0)
-        return cmd_commit(&c, &o, arg, &err);
-    if (strcmp(cmd, "verify") == 0)
-        return o.log != NULL ? cmd_verify_log(&c, &o, &err) : cmd_verify(&c, &o, &err);
-    if (strcmp(cmd, "publish") == 0)
-        return cmd_publish(&c, &o, &err);
-    if (strcmp(cmd, "witness") == 0)
-        return cmd_witness(&c, &o, &err);
-    if (strcmp(cmd, "checkpoint") == 0)
-        return cmd_checkpoint(&c, &o, NULL, &err);
-    if (strcmp(cmd, "cosign") == 0)
-        return cmd_checkpoint(&c, &o, arg, &err);
-    if (strcmp(cmd, "prove") == 0)
-        return cmd_prove(&c, &o, arg, &err);
-    if (strcmp(cmd, "export") == 0)
-        return cmd_export(&c, &o, &err);
-    return cli_usage(&c, "unknown command %s", cmd);
+    if (k->name == NULL)
+        return cli_usage(&c, "unknown command %s", cmd);
+    return k->run(&c, &o, arg, &err);
 }

@@ -69,10 +69,8 @@ usage_text(FILE *out)
         "      --passphrase-fd N   read the key's passphrase from descriptor N\n"
         "      --json              print the report as one JSON document\n"
         "  -o, --output FILE       also write the JSON report to FILE (never overwritten)\n"
-        "  -v, --verbose           list every item, not only the failures\n"
-        "  -q, --quiet             print nothing but errors (with --json: the document only)\n"
-        "  -h, --help              print this help\n"
-        "  -V, --version           print the version\n");
+        "  -v, --verbose           list every item, not only the failures\n");
+    cli_common_usage(out, 24);
 }
 
 enum {
@@ -87,8 +85,6 @@ enum {
     OPT_LEVEL,
     OPT_KEY,
     OPT_ITEM,
-    OPT_PASSFILE,
-    OPT_PASSFD,
     OPT_JSON,
     OPT_DIGESTS,
 };
@@ -107,6 +103,58 @@ parse_u64(const char *s, uint64_t *out)
     return 0;
 }
 
+/* --sample PCT% or --sample N. */
+static int
+parse_sample(struct cli *c, struct options *o, const char *arg)
+{
+    size_t n = strlen(arg);
+    o->sample_set = 1;
+    if (n > 1 && arg[n - 1] == '%') {
+        char *end;
+        errno = 0;
+        double p = strtod(arg, &end);
+        if (errno != 0 || end != arg + n - 1 || !(p > 0 && p <= 100))
+            return cli_usage(c, "--sample: a percentage in (0, 100] followed by %%");
+        o->v.sample_percent = p;
+    } else if (parse_u64(arg, &o->v.sample_count) != 0 || o->v.sample_count == 0)
+        return cli_usage(c, "--sample: PCT%% or a count of at least 1");
+    return CLI_CONTINUE;
+}
+
+/* What getopt cannot check: the operands and the options that go together. */
+static int
+check_options(struct cli *c, struct options *o, int argc, char **argv)
+{
+    if (o->reference == NULL)
+        return cli_usage(c, "missing -r REFERENCE");
+    if (argc - optind > 1)
+        return cli_usage(c, "one TARGET at most");
+    o->target = optind < argc ? argv[optind] : NULL;
+    if (o->sample_set) {
+        if (o->level_set && o->v.level != CUSTOS_VERIFY_SAMPLE)
+            return cli_usage(c, "--sample needs --level sample");
+        o->v.level = CUSTOS_VERIFY_SAMPLE;
+    } else if (o->v.level == CUSTOS_VERIFY_SAMPLE)
+        return cli_usage(c, "--level sample needs --sample PCT%%|N");
+    if (o->seed_set && o->v.level != CUSTOS_VERIFY_SAMPLE)
+        return cli_usage(c, "--seed needs --sample");
+    if (o->v.tmpdir != NULL && !o->v.restore)
+        return cli_usage(c, "--tmpdir needs --restore");
+    if (o->reference_sig != NULL && o->signer == NULL)
+        return cli_usage(c, "--reference-sig needs --signer KEY.pub");
+    if ((o->ledger == NULL) != (o->key == NULL))
+        return cli_usage(c, "--ledger and --key go together");
+    if (o->item != NULL && o->ledger == NULL)
+        return cli_usage(c, "--item needs --ledger");
+    if (o->v.level == CUSTOS_VERIFY_SAMPLE && !o->seed_set) {
+        uint64_t s = 0;
+        if (getrandom(&s, sizeof(s), 0) != (ssize_t)sizeof(s))
+            return cli_usage(c, "no random seed available: give --seed");
+        o->v.seed = s % 10000000000000000000ull;
+    }
+    return CLI_CONTINUE;
+}
+
 static int
 parse_options(struct cli *c, struct options *o, int argc, char **argv)
 {
@@ -120,8 +168,8 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         {"level", required_argument, NULL, OPT_LEVEL},
         {"output", required_argument, NULL, 'o'},
         {"part", required_argument, NULL, OPT_PART},
-        {"passphrase-fd", required_argument, NULL, OPT_PASSFD},
-        {"passphrase-file", required_argument, NULL, OPT_PASSFILE},
+        {"passphrase-fd", required_argument, NULL, CLI_OPT_PASSFD},
+        {"passphrase-file", required_argument, NULL, CLI_OPT_PASSFILE},
         {"recheck", required_argument, NULL, OPT_RECHECK},
         {"reference", required_argument, NULL, 'r'},
         {"reference-sig", required_argument, NULL, OPT_REFSIG},
@@ -136,7 +184,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
     int ch, r;
     opterr = 0;
     while ((ch = getopt_long(argc, argv, ":hl:o:qr:vV", longopts, NULL)) != -1) {
-        if ((r = cli_common_option(c, ch, argv, usage_text)) != CLI_NOT_MINE) {
+        if ((r = cli_signing_option(c, &o->signers, ch, argv, usage_text)) != CLI_NOT_MINE) {
             if (r != CLI_CONTINUE)
                 return r;
             continue;
@@ -170,20 +218,10 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         case 'v':
             o->verbose = 1;
             break;
-        case OPT_SAMPLE: {
-            size_t n = strlen(optarg);
-            o->sample_set = 1;
-            if (n > 1 && optarg[n - 1] == '%') {
-                char *end;
-                errno = 0;
-                double p = strtod(optarg, &end);
-                if (errno != 0 || end != optarg + n - 1 || !(p > 0 && p <= 100))
-                    return cli_usage(c, "--sample: a percentage in (0, 100] followed by %%");
-                o->v.sample_percent = p;
-            } else if (parse_u64(optarg, &o->v.sample_count) != 0 || o->v.sample_count == 0)
-                return cli_usage(c, "--sample: PCT%% or a count of at least 1");
+        case OPT_SAMPLE:
+            if ((r = parse_sample(c, o, optarg)) != CLI_CONTINUE)
+                return r;
             break;
-        }
         case OPT_SEED:
             if (parse_u64(optarg, &o->v.seed) != 0)
                 return cli_usage(c, "--seed: a decimal number");
@@ -222,14 +260,6 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
         case OPT_ITEM:
             o->item = optarg;
             break;
-        case OPT_PASSFILE:
-            if ((r = cli_signers_add_passfile(c, &o->signers, optarg)) != CLI_CONTINUE)
-                return r;
-            break;
-        case OPT_PASSFD:
-            if ((r = cli_signers_set_passfd(c, &o->signers, optarg)) != CLI_CONTINUE)
-                return r;
-            break;
         case OPT_JSON:
             o->json = 1;
             break;
@@ -237,34 +267,7 @@ parse_options(struct cli *c, struct options *o, int argc, char **argv)
             return cli_bad_option(c, argv, ch);
         }
     }
-    if (o->reference == NULL)
-        return cli_usage(c, "missing -r REFERENCE");
-    if (argc - optind > 1)
-        return cli_usage(c, "one TARGET at most");
-    o->target = optind < argc ? argv[optind] : NULL;
-    if (o->sample_set) {
-        if (o->level_set && o->v.level != CUSTOS_VERIFY_SAMPLE)
-            return cli_usage(c, "--sample needs --level sample");
-        o->v.level = CUSTOS_VERIFY_SAMPLE;
-    } else if (o->v.level == CUSTOS_VERIFY_SAMPLE)
-        return cli_usage(c, "--level sample needs --sample PCT%%|N");
-    if (o->seed_set && o->v.level != CUSTOS_VERIFY_SAMPLE)
-        return cli_usage(c, "--seed needs --sample");
-    if (o->v.tmpdir != NULL && !o->v.restore)
-        return cli_usage(c, "--tmpdir needs --restore");
-    if (o->reference_sig != NULL && o->signer == NULL)
-        return cli_usage(c, "--reference-sig needs --signer KEY.pub");
-    if ((o->ledger == NULL) != (o->key == NULL))
-        return cli_usage(c, "--ledger and --key go together");
-    if (o->item != NULL && o->ledger == NULL)
-        return cli_usage(c, "--item needs --ledger");
-    if (o->v.level == CUSTOS_VERIFY_SAMPLE && !o->seed_set) {
-        uint64_t s = 0;
-        if (getrandom(&s, sizeof(s), 0) != (ssize_t)sizeof(s))
-            return cli_usage(c, "no random seed available: give --seed");
-        o->v.seed = s % 10000000000000000000ull;
-    }
-    return CLI_CONTINUE;
+    return check_options(c, o, argc, argv);
 }
 
 static void
@@ -367,14 +370,8 @@ main(int argc, char **argv)
     } else if (rc == CUSTOS_OK && !cli.quiet && !o.json) {
         cli_warn(&cli, "%s: reference signature not checked (no --signer)", o.reference);
     }
-    if (rc == CUSTOS_OK) { /* always on stderr, even with -q: they qualify the result */
-        const char *w = custos_verify_warnings(v);
-        while (*w) {
-            size_t n = strcspn(w, "\n");
-            fprintf(stderr, "custos-verify: %s: warning: %.*s\n", o.reference, (int)n, w);
-            w += n + (w[n] == '\n');
-        }
-    }
+    if (rc == CUSTOS_OK) /* always on stderr, even with -q: they qualify the result */
+        cli_warn_lines(&cli, o.reference, custos_verify_warnings(v));
     if (rc == CUSTOS_OK && o.recheck != NULL) {
         rc = custos_verify_failed_names(o.recheck, &names, &nnames, &err);
         o.v.recheck = (const char *const *)names;

@@ -97,7 +97,7 @@ dispose_order_main(struct cli *c, const struct dispose_order_args *o)
     for (size_t i = 0; rc == CUSTOS_OK && i < o->nitem; i++) {
         rc = custos_dispose_transfer_fields(ord, i, o->reason, o->seal_checked, &fields[i], err);
         if (rc == CUSTOS_OK)
-            rc = cli_entry_probe(l, "transfer", fields[i], &p, when, err);
+            rc = cli_entry_probe(l, CUSTOS_ACTION_TRANSFER, fields[i], &p, when, err);
     }
     if (rc == CUSTOS_OK)
         rc = cli_confirm_possible(o->yes, err);
@@ -109,8 +109,8 @@ dispose_order_main(struct cli *c, const struct dispose_order_args *o)
                                 "The disposal order to be signed:\n", text, err);
     for (size_t i = 0; rc == CUSTOS_OK && i < o->nitem; i++) {
         uint64_t seq = 0;
-        rc = cli_entry_record(c, o->signers, &p, o->yes, l, "transfer", fields[i], when, flags,
-                              &seq, err);
+        rc = cli_entry_record(c, o->signers, &p, o->yes, l, CUSTOS_ACTION_TRANSFER, fields[i], when,
+                              flags, &seq, err);
         if (rc == CUSTOS_OK)
             rc = custos_dispose_order_set_handover(ord, i, seq, utc, err);
         if (rc == CUSTOS_OK && !c->quiet && !o->json)
@@ -124,11 +124,7 @@ dispose_order_main(struct cli *c, const struct dispose_order_args *o)
             json_t *j = json_pack("{s:s,s:s,s:s,s:I,s:s}", "status", custos_status_name(CUSTOS_OK),
                                   "order", o->output, "order_id", o->order_id, "items",
                                   (json_int_t)o->nitem, "handover", utc);
-            char *js = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-            if (js != NULL)
-                cli_print_json(js);
-            free(js);
-            json_decref(j);
+            cli_print_json_doc(j);
         } else {
             printf("%s: disposal order %s for %zu items, signed by %s\n", o->output, o->order_id,
                    o->nitem, custos_key_name(party_key(&p, "releaser")));

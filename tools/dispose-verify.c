@@ -24,7 +24,8 @@ print_report(struct cli *c, const struct dispose_verify_args *o, const char *bun
         cli_warn(c, "%s: %s", bundle, r->findings[i].message);
     if (c->quiet && !o->json) /* -q keeps the --json document */
         return;
-    static const char *const who[3] = {"performer", "verifier", "witness"};
+    static const char *const who[3] = {CUSTOS_DISPOSE_PERFORMER, CUSTOS_DISPOSE_VERIFIER,
+                                       CUSTOS_DISPOSE_WITNESS};
     if (o->json) {
         char *js = NULL;
         struct custos_error e;
@@ -77,15 +78,15 @@ record_disposals(struct cli *c, const struct dispose_verify_args *o, struct cust
         if (r->items[i].state == CUSTOS_DISPOSE_OK) {
             rc = custos_dispose_ledger_fields(r, i, &fields[i], err);
             if (rc == CUSTOS_OK)
-                rc = cli_entry_probe(l, "dispose", fields[i], p, NULL, err);
+                rc = cli_entry_probe(l, CUSTOS_ACTION_DISPOSE, fields[i], p, NULL, err);
         }
     if (rc == CUSTOS_OK)
         rc = cli_confirm_possible(o->yes, err);
     for (size_t i = 0; rc == CUSTOS_OK && i < r->nitems; i++) {
         uint64_t seq = 0;
         if (fields[i] != NULL)
-            rc = cli_entry_record(c, o->signers, p, o->yes, l, "dispose", fields[i], NULL,
-                                  CUSTOS_LEDGER_ALLOW_MISSING, &seq, err);
+            rc = cli_entry_record(c, o->signers, p, o->yes, l, CUSTOS_ACTION_DISPOSE, fields[i],
+                                  NULL, CUSTOS_LEDGER_ALLOW_MISSING, &seq, err);
         if (rc == CUSTOS_OK && fields[i] != NULL)
             (*recorded)++;
     }

@@ -64,10 +64,8 @@ dispose_wipe_usage(FILE *f)
             "      --verify MODE        full (default: read every byte back) or sample (NIST "
             "rule)\n"
             "      --verify-only        write nothing: check TARGET against the pattern\n"
-            "      --json               print the result and the log as one JSON document\n"
-            "  -q, --quiet              print nothing but errors (with --json: the document only)\n"
-            "  -h, --help               print this help\n"
-            "  -V, --version            print the version\n");
+            "      --json               print the result and the log as one JSON document\n");
+    cli_common_usage(f, 25);
 }
 
 static int
@@ -77,7 +75,15 @@ parse_seed(struct cli *c, const char *opt, const char *arg, uint8_t seed[CUSTOS_
     if (strlen(arg) != 2 * CUSTOS_WIPE_SEED_SIZE ||
         custos_hex_decode(arg, seed, CUSTOS_WIPE_SEED_SIZE, &err) != CUSTOS_OK)
         return cli_usage(c, "%s wants %d hex digits", opt, 2 * CUSTOS_WIPE_SEED_SIZE);
-    return -1;
+    return CLI_CONTINUE;
+}
+
+/* --help of wipe: its own usage line, then the options. */
+static void
+wipe_usage(FILE *f)
+{
+    fprintf(f, "usage: custos-dispose wipe [options] --confirm VALUE --log FILE TARGET\n");
+    dispose_wipe_usage(f);
 }
 
 static int
@@ -85,8 +91,6 @@ parse_options(struct cli *c, struct wipe_options *o, int argc, char **argv)
 {
     enum {
         OPT_JSON = 256,
-        OPT_PASSFD,
-        OPT_PASSFILE,
         OPT_SAMPLE_SEED,
         OPT_SEED,
         OPT_SUBSECTIONS,
@@ -96,36 +100,35 @@ parse_options(struct cli *c, struct wipe_options *o, int argc, char **argv)
     };
     static const struct option longopts[] = {
         {"confirm", required_argument, NULL, 'c'}, /* no -c: custos-acquire -c is --compression */
-        {"help", no_argument, NULL, 'h'},
+        CLI_COMMON_LONGOPTS,
         {"json", no_argument, NULL, OPT_JSON},
         {"key", required_argument, NULL, 'k'}, /* no -k: custos-hash -k is --known */
         {"log", required_argument, NULL, OPT_LOG},
-        {"passphrase-fd", required_argument, NULL, OPT_PASSFD},
-        {"passphrase-file", required_argument, NULL, OPT_PASSFILE},
+        {"passphrase-fd", required_argument, NULL, CLI_OPT_PASSFD},
+        {"passphrase-file", required_argument, NULL, CLI_OPT_PASSFILE},
         {"pattern", required_argument, NULL, 'p'},
-        {"quiet", no_argument, NULL, 'q'},
         {"sample-seed", required_argument, NULL, OPT_SAMPLE_SEED},
         {"seed", required_argument, NULL, OPT_SEED},
         {"subsections", required_argument, NULL, OPT_SUBSECTIONS},
         {"verify", required_argument, NULL, OPT_VERIFY},
         {"verify-only", no_argument, NULL, OPT_VERIFY_ONLY},
-        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     int ch, rc;
     opterr = 0;
     optind = 1;
     while ((ch = getopt_long(argc, argv, ":hp:qV", longopts, NULL)) != -1) {
+        if ((rc = cli_signing_option(c, &o->signers, ch, argv, wipe_usage)) != CLI_NOT_MINE) {
+            if (rc != CLI_CONTINUE)
+                return rc;
+            continue;
+        }
         switch (ch) {
         case 'c':
             if (o->confirm != NULL)
                 return cli_usage(c, "--confirm given twice");
             o->confirm = optarg;
             break;
-        case 'h':
-            printf("usage: custos-dispose wipe [options] --confirm VALUE --log FILE TARGET\n");
-            dispose_wipe_usage(stdout);
-            return CUSTOS_EXIT_OK;
         case OPT_JSON:
             o->json = 1;
             break;
@@ -139,14 +142,6 @@ parse_options(struct cli *c, struct wipe_options *o, int argc, char **argv)
                 return cli_usage(c, "--log given twice");
             o->log = optarg;
             break;
-        case OPT_PASSFD:
-            if ((rc = cli_signers_set_passfd(c, &o->signers, optarg)) != -1)
-                return rc;
-            break;
-        case OPT_PASSFILE:
-            if ((rc = cli_signers_add_passfile(c, &o->signers, optarg)) != -1)
-                return rc;
-            break;
         case 'p':
             if (o->have_pattern)
                 return cli_usage(c, "--pattern given twice");
@@ -158,20 +153,17 @@ parse_options(struct cli *c, struct wipe_options *o, int argc, char **argv)
             else
                 return cli_usage(c, "--pattern wants zeros or random, not '%s'", optarg);
             break;
-        case 'q':
-            c->quiet = 1;
-            break;
         case OPT_SAMPLE_SEED:
             if (o->have_sample_seed)
                 return cli_usage(c, "--sample-seed given twice");
-            if ((rc = parse_seed(c, "--sample-seed", optarg, o->wipe.sample_seed)) != -1)
+            if ((rc = parse_seed(c, "--sample-seed", optarg, o->wipe.sample_seed)) != CLI_CONTINUE)
                 return rc;
             o->have_sample_seed = 1;
             break;
         case OPT_SEED:
             if (o->have_seed)
                 return cli_usage(c, "--seed given twice");
-            if ((rc = parse_seed(c, "--seed", optarg, o->wipe.seed)) != -1)
+            if ((rc = parse_seed(c, "--seed", optarg, o->wipe.seed)) != CLI_CONTINUE)
                 return rc;
             o->have_seed = 1;
             break;
@@ -198,9 +190,6 @@ parse_options(struct cli *c, struct wipe_options *o, int argc, char **argv)
         case OPT_VERIFY_ONLY:
             o->wipe.verify_only = 1;
             break;
-        case 'V':
-            printf("custos-dispose %s\n", custos_version());
-            return CUSTOS_EXIT_OK;
         default:
             return cli_bad_option(c, argv, ch);
         }
@@ -223,7 +212,7 @@ parse_options(struct cli *c, struct wipe_options *o, int argc, char **argv)
         return cli_usage(c, "wipe: --sample-seed and --subsections need --verify sample");
     if (o->key == NULL && (o->signers.npassfile > 0 || o->signers.passfd >= 0))
         return cli_usage(c, "wipe: a passphrase option needs --key");
-    return -1;
+    return CLI_CONTINUE;
 }
 
 static double
@@ -283,11 +272,7 @@ print_json(const struct custos_wipe_result *r, int status, const struct wipe_opt
     json_object_set_new(doc, "verify_mb_per_s",
                         json_real(rate(r->bytes_verified, r->verify_seconds)));
     json_object_set_new(doc, "wipe_log", json_loads(log_json, 0, NULL));
-    char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(doc);
-    int rc = s != NULL ? cli_print_json(s) : -1;
-    free(s);
-    return rc;
+    return cli_print_json_doc(doc);
 }
 
 static int
@@ -316,7 +301,7 @@ dispose_wipe_main(struct cli *c, int argc, char **argv)
         snprintf(cmdline, strlen(args) + 16, "custos-dispose %s", args);
     free(args);
     int rc = parse_options(c, &o, argc, argv);
-    if (rc != -1) {
+    if (rc != CLI_CONTINUE) {
         free(cmdline);
         return rc;
     }

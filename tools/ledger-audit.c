@@ -32,6 +32,8 @@ result_word(int status)
 int
 cmd_audit(struct cli *c, struct options *o, const char *dir_arg, struct custos_error *err)
 {
+    if (o->nargs > 1 || ledger_any_fields(o))
+        return cli_usage(c, "audit takes -l LEDGER and at most one case directory");
     if (o->ledger == NULL)
         return cli_usage(c, "audit: missing -l LEDGER");
     /* The case directory: the operand, or the ledger's own directory. */
@@ -52,7 +54,7 @@ cmd_audit(struct cli *c, struct options *o, const char *dir_arg, struct custos_e
     int rc = custos_case_audit_run(o->ledger, dir, o->checkpoints, o->ncheckpoints, &prog, &a, err);
     cli_progress_end(c);
     if (a == NULL)
-        return ledger_fail(c, err);
+        return cli_fail(c, err);
     if (o->json) { /* -q keeps the document */
         json_t *rows = json_array();
         for (size_t i = 0; i < a->nrows; i++) {
@@ -63,11 +65,11 @@ cmd_audit(struct cli *c, struct options *o, const char *dir_arg, struct custos_e
                                 r->kind, "artifact", r->artifact, "recorded_sha256", r->recorded,
                                 "result", result_word(r->status), "note", r->note));
         }
-        ledger_print_json(json_pack("{s:s, s:s, s:I, s:I, s:s, s:o, s:s}", "ledger", o->ledger,
-                                    "directory", dir, "entries", (json_int_t)a->entries,
-                                    "checkpoints", (json_int_t)a->ncheckpoints, "ledger_status",
-                                    custos_status_name(a->ledger_status), "artifacts", rows,
-                                    "status", custos_status_name(a->status)));
+        cli_print_json_doc(json_pack("{s:s, s:s, s:I, s:I, s:s, s:o, s:s}", "ledger", o->ledger,
+                                     "directory", dir, "entries", (json_int_t)a->entries,
+                                     "checkpoints", (json_int_t)a->ncheckpoints, "ledger_status",
+                                     custos_status_name(a->ledger_status), "artifacts", rows,
+                                     "status", custos_status_name(a->status)));
     } else if (!c->quiet) {
         printf("ledger:    %s, %llu entries, %s%s\n", o->ledger, (unsigned long long)a->entries,
                a->ledger_status == CUSTOS_OK ? "verified" : "verified, signatures still owed",

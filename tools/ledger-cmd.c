@@ -16,8 +16,10 @@
 #include <jansson.h>
 
 int
-cmd_verify(struct cli *c, struct options *o, struct custos_error *err)
+cmd_verify(struct cli *c, struct options *o, const char *arg, struct custos_error *err)
 {
+    if (o->log != NULL)
+        return cmd_verify_log(c, o, err);
     if (o->ledger == NULL)
         return cli_usage(c, "verify: missing -l LEDGER");
     struct custos_ledger_report *r = NULL;
@@ -27,7 +29,7 @@ cmd_verify(struct cli *c, struct options *o, struct custos_error *err)
                                               err);
     cli_progress_end(c);
     if (r == NULL)
-        return ledger_fail(c, err);
+        return cli_fail(c, err);
     for (size_t i = 0; i < r->nfindings; i++)
         cli_warn(c, "%s: %s", o->ledger, r->findings[i].message);
     const char *root = r->root_b64;
@@ -71,7 +73,7 @@ cmd_verify(struct cli *c, struct options *o, struct custos_error *err)
         json_object_set_new(j, "checkpoints", cj);
         json_object_set_new(j, "signers", sj);
         json_object_set_new(j, "recorded_late", lj);
-        ledger_print_json(j);
+        cli_print_json_doc(j);
     } else if (!c->quiet) {
         printf("ledger:     %s (%s)\n", o->ledger, r->origin);
         printf("entries:    %" PRIu64 ", signatures checked: %" PRIu64 "\n", r->entries,
@@ -145,7 +147,7 @@ cmd_checkpoint(struct cli *c, struct options *o, const char *in, struct custos_e
     free(text);
     custos_key_free(k);
     custos_ledger_free(l);
-    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : ledger_fail(c, err);
+    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : cli_fail(c, err);
 }
 
 int
@@ -198,7 +200,7 @@ cmd_prove(struct cli *c, struct options *o, const char *arg, struct custos_error
     free(proof);
     custos_checkpoint_clear(&cp);
     custos_ledger_free(l);
-    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : ledger_fail(c, err);
+    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : cli_fail(c, err);
 }
 
 static int
@@ -224,7 +226,7 @@ print_text(struct cli *c, const struct options *o, const char *text, int status)
         }
         if (json_object_get(j, "status") == NULL)
             json_object_set_new(j, "status", json_string(custos_status_name(status)));
-        ledger_print_json(j);
+        cli_print_json_doc(j);
         return 0;
     }
     if (c->quiet)
@@ -233,16 +235,38 @@ print_text(struct cli *c, const struct options *o, const char *text, int status)
     return 0;
 }
 
-int
-cmd_show(struct cli *c, struct options *o, struct custos_error *err)
+/*
+ * show, form and label take no operand and, of the entry fields, only
+ * --item: 0 when so, else the usage exit code.
+ */
+static int
+item_only(struct cli *c, const struct options *o)
 {
+    const char *item = ledger_field_value(o, "item");
+    for (size_t i = 0; i < o->nfields; i++)
+        if (o->fields[i] != NULL && o->fields[i] != item)
+            return cli_usage(c,
+                             "%s takes --item ID; other entry fields belong to open, "
+                             "add and propose",
+                             o->cmd);
+    if (o->nargs != 0)
+        return cli_usage(c, "%s: unexpected argument %s", o->cmd, o->args[0]);
+    return 0;
+}
+
+int
+cmd_show(struct cli *c, struct options *o, const char *arg, struct custos_error *err)
+{
+    int usage = item_only(c, o);
+    if (usage != 0)
+        return usage;
     if (o->ledger == NULL)
         return cli_usage(c, "show: missing -l LEDGER");
     struct custos_custody *m = NULL;
     char *text = NULL;
     int rc = load_model(c, o->ledger, o->checkpoint, &m, err);
     if (m == NULL)
-        return ledger_fail(c, err);
+        return cli_fail(c, err);
     int status = rc;
     rc = custos_custody_show(m, ledger_field_value(o, "item"), o->json ? CUSTOS_CUSTODY_JSON : 0,
                              &text, err);
@@ -259,8 +283,12 @@ cmd_show(struct cli *c, struct options *o, struct custos_error *err)
 }
 
 int
-cmd_status(struct cli *c, struct options *o, char **paths, size_t npaths, struct custos_error *err)
+cmd_status(struct cli *c, struct options *o, const char *arg, struct custos_error *err)
 {
+    if (ledger_any_fields(o))
+        return cli_usage(c, "entry fields belong to open, add and propose");
+    char **paths = o->args;
+    size_t npaths = o->nargs;
     size_t n = npaths + (o->ledger != NULL);
     if (n == 0)
         return cli_usage(c, "status: give one or more ledgers (-l LEDGER or LEDGER...)");
@@ -274,7 +302,7 @@ cmd_status(struct cli *c, struct options *o, char **paths, size_t npaths, struct
     struct custos_custody **ms = calloc(n, sizeof(*ms));
     if (ms == NULL) {
         custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-        return ledger_fail(c, err);
+        return cli_fail(c, err);
     }
     int worst = CUSTOS_OK;
     size_t have = 0;
@@ -317,14 +345,14 @@ cmd_status(struct cli *c, struct options *o, char **paths, size_t npaths, struct
 }
 
 int
-cmd_export(struct cli *c, struct options *o, struct custos_error *err)
+cmd_export(struct cli *c, struct options *o, const char *arg, struct custos_error *err)
 {
     if (o->ledger == NULL || o->output == NULL)
         return cli_usage(c, "export: needs -l LEDGER and -o DIR");
     struct custos_custody *m = NULL;
     int rc = load_model(c, o->ledger, o->checkpoint, &m, err);
     if (m == NULL)
-        return ledger_fail(c, err);
+        return cli_fail(c, err);
     int status = rc;
     rc = custos_custody_export_lang(m, o->output, o->lang, err);
     if (rc == CUSTOS_OK && (!c->quiet || o->json)) { /* -q keeps the --json document */
@@ -334,7 +362,7 @@ cmd_export(struct cli *c, struct options *o, struct custos_error *err)
                 "ledger", o->ledger, "output", o->output, "case", m->case_id, "entries",
                 (json_int_t)m->report->entries, "head", m->report->head, "root",
                 m->report->root_b64, "pending_signatures", (json_int_t)m->npending);
-            ledger_print_json(j);
+            cli_print_json_doc(j);
         } else {
             printf("%s: custody report, CASE/UCO JSON-LD and verification kit of case %s "
                    "(%" PRIu64 " entries, head %.16s)\n",
@@ -346,19 +374,25 @@ cmd_export(struct cli *c, struct options *o, struct custos_error *err)
                  m->npending == 1 ? "" : "s");
     custos_custody_free(m);
     if (rc != CUSTOS_OK)
-        return ledger_fail(c, err);
+        return cli_fail(c, err);
     return custos_exit_code(status);
 }
 
 int
-cmd_form(struct cli *c, struct options *o, const char *item, int label, struct custos_error *err)
+cmd_form(struct cli *c, struct options *o, const char *arg, struct custos_error *err)
 {
+    int label = strcmp(o->cmd, "label") == 0, usage = item_only(c, o);
+    const char *item = ledger_field_value(o, "item");
+    if (usage != 0)
+        return usage;
+    if (label && item == NULL)
+        return cli_usage(c, "label: needs --item ID");
     if (o->ledger == NULL || o->output == NULL)
         return cli_usage(c, "%s: needs -l LEDGER and -o FILE.pdf", label ? "label" : "form");
     struct custos_custody *m = NULL;
     int rc = load_model(c, o->ledger, o->checkpoint, &m, err);
     if (m == NULL)
-        return ledger_fail(c, err);
+        return cli_fail(c, err);
     int status = rc;
     char generated[32];
     time_t now = time(NULL);
@@ -372,7 +406,7 @@ cmd_form(struct cli *c, struct options *o, const char *item, int label, struct c
                                   o->output, "case", m->case_id, "item", item, "lang",
                                   o->lang == CUSTOS_LANG_ZH_TW ? "zh-TW" : "en",
                                   "pending_signatures", (json_int_t)m->npending);
-            ledger_print_json(j);
+            cli_print_json_doc(j);
         } else {
             printf("%s: %s of case %s%s%s (%" PRIu64 " entries, head %.16s)\n", o->output,
                    label ? "evidence-bag label" : "chain-of-custody form", m->case_id,
@@ -384,6 +418,6 @@ cmd_form(struct cli *c, struct options *o, const char *item, int label, struct c
                  m->npending == 1 ? "" : "s");
     custos_custody_free(m);
     if (rc != CUSTOS_OK)
-        return ledger_fail(c, err);
+        return cli_fail(c, err);
     return custos_exit_code(status);
 }

@@ -45,21 +45,26 @@ struct options {
     long witnesses; /* --witnesses N: cosignatures required, -1: every key */
     int lang;       /* --lang: CUSTOS_LANG_* */
     int lang_given;
+    const char *cmd; /* the command word */
+    char **args;     /* the operands after it (ended by NULL) */
+    size_t nargs;
 };
-
-/* Prints j indented on stdout (unless it is NULL) and releases it. */
-void ledger_print_json(json_t *j);
-
-/* Prints err and returns its exit code. */
-int ledger_fail(struct cli *c, const struct custos_error *err);
 
 /* The value given for an entry field option, by field name, or NULL. */
 const char *ledger_field_value(const struct options *o, const char *field);
 
-/* The subcommands in ledger-entry.c; each returns the exit code. */
-int cmd_open(struct cli *c, struct options *o, struct custos_error *err);
-int cmd_add(struct cli *c, struct options *o, const char *action, int propose,
-            struct custos_error *err);
+/* 1 when a value was given for any entry field option. */
+int ledger_any_fields(const struct options *o);
+
+/*
+ * The subcommands, each run as cmd_NAME(c, o, arg, err) from the table in
+ * custos-ledger.c: arg is the one operand (NULL for a command that takes
+ * none; o->args and o->nargs hold them all) and each returns the exit code.
+ */
+
+/* ledger-entry.c: the subcommands that make entries (cmd_add is also propose). */
+int cmd_open(struct cli *c, struct options *o, const char *arg, struct custos_error *err);
+int cmd_add(struct cli *c, struct options *o, const char *action, struct custos_error *err);
 int cmd_show_proposal(struct cli *c, struct options *o, const char *proposal,
                       struct custos_error *err);
 int cmd_sign(struct cli *c, struct options *o, const char *proposal, struct custos_error *err);
@@ -68,22 +73,20 @@ int cmd_commit(struct cli *c, struct options *o, const char *proposal, struct cu
 /* custos-ledger add ACTION --help: the action's parties and fields, from the policy table. */
 int action_help(struct cli *c, const struct options *o, const char *action);
 
-/* The subcommands in ledger-cmd.c; each returns the exit code. */
-int cmd_verify(struct cli *c, struct options *o, struct custos_error *err);
+/* ledger-cmd.c: the subcommands that read a ledger (cmd_checkpoint is also
+ * cosign, cmd_form also label). */
+int cmd_verify(struct cli *c, struct options *o, const char *arg, struct custos_error *err);
 int cmd_checkpoint(struct cli *c, struct options *o, const char *in, struct custos_error *err);
 int cmd_prove(struct cli *c, struct options *o, const char *arg, struct custos_error *err);
-int cmd_show(struct cli *c, struct options *o, struct custos_error *err);
-int cmd_status(struct cli *c, struct options *o, char **paths, size_t npaths,
-               struct custos_error *err);
-int cmd_export(struct cli *c, struct options *o, struct custos_error *err);
-/* form, or label when label is 1 */
-int cmd_form(struct cli *c, struct options *o, const char *item, int label,
-             struct custos_error *err);
+int cmd_show(struct cli *c, struct options *o, const char *arg, struct custos_error *err);
+int cmd_status(struct cli *c, struct options *o, const char *arg, struct custos_error *err);
+int cmd_export(struct cli *c, struct options *o, const char *arg, struct custos_error *err);
+int cmd_form(struct cli *c, struct options *o, const char *arg, struct custos_error *err);
 
-/* The subcommands in ledger-log.c (transparency logs); each returns the exit code. */
-int cmd_publish(struct cli *c, struct options *o, struct custos_error *err);
+/* ledger-log.c: transparency logs (verify --log is cmd_verify_log). */
+int cmd_publish(struct cli *c, struct options *o, const char *arg, struct custos_error *err);
 int cmd_verify_log(struct cli *c, struct options *o, struct custos_error *err);
-int cmd_witness(struct cli *c, struct options *o, struct custos_error *err);
+int cmd_witness(struct cli *c, struct options *o, const char *arg, struct custos_error *err);
 
 /* custos-ledger audit (ledger-audit.c): the ledger and every artifact it names. */
 int cmd_audit(struct cli *c, struct options *o, const char *dir, struct custos_error *err);

@@ -36,7 +36,7 @@ print_entry(struct cli *c, const struct options *o, struct custos_ledger *l, con
         json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I}", "status", custos_status_name(CUSTOS_OK),
                               "ledger", o->ledger, "action", what, "seq", (json_int_t)seq,
                               "entries", (json_int_t)custos_ledger_size(l));
-        ledger_print_json(j);
+        cli_print_json_doc(j);
     } else if (!c->quiet) {
         printf("%s: entry %" PRIu64 " (%s) appended; %" PRIu64 " entries\n", o->ledger, seq, what,
                custos_ledger_size(l));
@@ -44,7 +44,7 @@ print_entry(struct cli *c, const struct options *o, struct custos_ledger *l, con
 }
 
 int
-cmd_open(struct cli *c, struct options *o, struct custos_error *err)
+cmd_open(struct cli *c, struct options *o, const char *arg, struct custos_error *err)
 {
     if (o->ledger == NULL || o->key == NULL)
         return cli_usage(c, "open: needs -l LEDGER and --key OWNER.key");
@@ -61,7 +61,7 @@ cmd_open(struct cli *c, struct options *o, struct custos_error *err)
     free(fj);
     custos_key_free(k);
     custos_ledger_free(l);
-    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : ledger_fail(c, err);
+    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : cli_fail(c, err);
 }
 
 /* The option that sets an entry field, e.g. "seal_checked" -> "seal-checked", or NULL. */
@@ -199,12 +199,13 @@ add_enrolments(struct cli *c, struct options *o, struct custos_error *err)
     cli_parties_free(&p);
     free(fj);
     custos_ledger_free(l);
-    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : ledger_fail(c, err);
+    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : cli_fail(c, err);
 }
 
 int
-cmd_add(struct cli *c, struct options *o, const char *action, int propose, struct custos_error *err)
+cmd_add(struct cli *c, struct options *o, const char *action, struct custos_error *err)
 {
+    int propose = strcmp(o->cmd, "propose") == 0;
     if (o->ledger == NULL)
         return cli_usage(c, "%s: missing -l LEDGER", propose ? "propose" : "add");
     if (strcmp(action, "open") == 0)
@@ -278,7 +279,7 @@ cmd_add(struct cli *c, struct options *o, const char *action, int propose, struc
     free(fj);
     free(body);
     custos_ledger_free(l);
-    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : ledger_fail(c, err);
+    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : cli_fail(c, err);
 }
 
 /* With -l: would the ledger take this entry now? */
@@ -312,7 +313,7 @@ cmd_show_proposal(struct cli *c, struct options *o, const char *proposal, struct
             printf("ledger: %s would accept it now\n", o->ledger);
     }
     custos_ledger_proposal_free(body, tokens, ntokens);
-    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : ledger_fail(c, err);
+    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : cli_fail(c, err);
 }
 
 int
@@ -366,7 +367,7 @@ cmd_sign(struct cli *c, struct options *o, const char *proposal, struct custos_e
     custos_key_free(pub);
     free(text);
     custos_ledger_proposal_free(body, tokens, ntokens);
-    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : ledger_fail(c, err);
+    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : cli_fail(c, err);
 }
 
 int
@@ -391,5 +392,5 @@ cmd_commit(struct cli *c, struct options *o, const char *proposal, struct custos
         print_entry(c, o, l, "commit", seq);
     custos_ledger_proposal_free(body, tokens, ntokens);
     custos_ledger_free(l);
-    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : ledger_fail(c, err);
+    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : cli_fail(c, err);
 }

@@ -82,7 +82,7 @@ published_proofs(const struct options *o, const struct custos_key *k,
 }
 
 int
-cmd_publish(struct cli *c, struct options *o, struct custos_error *err)
+cmd_publish(struct cli *c, struct options *o, const char *arg, struct custos_error *err)
 {
     if (o->ledger == NULL || o->log == NULL || o->key == NULL)
         return cli_usage(c, "publish: needs -l LEDGER, --log DIR and --key LOG.key");
@@ -91,7 +91,7 @@ cmd_publish(struct cli *c, struct options *o, struct custos_error *err)
     struct custos_key *k = NULL;
     int rc = cli_load_private_key(&o->signers, 0, o->key, &k, err);
     if (rc != CUSTOS_OK)
-        return ledger_fail(c, err);
+        return cli_fail(c, err);
     struct custos_ledger_publish_result r;
     rc = custos_ledger_publish(o->ledger, o->log, o->origin, k, o->whole_entries, &r, err);
     json_t *proofs = json_array();
@@ -117,7 +117,7 @@ cmd_publish(struct cli *c, struct options *o, struct custos_error *err)
                 json_object_set_new(j, "verifier_key", json_string(vk));
             if (r.checkpoint != NULL)
                 json_object_set_new(j, "checkpoint", json_string(r.checkpoint));
-            ledger_print_json(j);
+            cli_print_json_doc(j);
         } else {
             printf("%s: %llu entries published to %s (log entries %llu..%llu), %llu there "
                    "already\n",
@@ -147,7 +147,7 @@ cmd_publish(struct cli *c, struct options *o, struct custos_error *err)
     json_decref(proofs);
     free(r.checkpoint);
     custos_key_free(k);
-    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : ledger_fail(c, err);
+    return rc == CUSTOS_OK ? CUSTOS_EXIT_OK : cli_fail(c, err);
 }
 
 int
@@ -176,9 +176,9 @@ cmd_verify_log(struct cli *c, struct options *o, struct custos_error *err)
         rc = custos_ledger_verify_log(o->ledger, o->log, &v, w, o->nwitness_key, need, o->log_state,
                                       &r, err);
     if (rc != CUSTOS_OK && rc != CUSTOS_E_INCOMPLETE)
-        return ledger_fail(c, err);
+        return cli_fail(c, err);
     if (o->json) { /* -q keeps the document */
-        ledger_print_json(
+        cli_print_json_doc(
             json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "ledger", o->ledger,
                       "log", o->log, "origin", r.origin, "log_size", (json_int_t)r.log_size,
                       "seen_size", (json_int_t)r.seen_size, "cosigned", (json_int_t)r.cosigned,
@@ -204,7 +204,7 @@ cmd_verify_log(struct cli *c, struct options *o, struct custos_error *err)
 }
 
 int
-cmd_witness(struct cli *c, struct options *o, struct custos_error *err)
+cmd_witness(struct cli *c, struct options *o, const char *arg, struct custos_error *err)
 {
     if (o->log == NULL || o->log_key == NULL || o->nwitness == 0 || o->nwitness != o->nwitness_key)
         return cli_usage(c, "witness: needs --log DIR, --log-key VKEY, and a --witness-key VKEY "
@@ -213,13 +213,13 @@ cmd_witness(struct cli *c, struct options *o, struct custos_error *err)
     size_t cplen;
     char origin[256] = "";
     if (custos_tlog_fetch(o->log, "checkpoint", 16384, &cp, &cplen, err) != CUSTOS_OK)
-        return ledger_fail(c, err);
+        return cli_fail(c, err);
     snprintf(origin, sizeof(origin), "%.*s", (int)strcspn((char *)cp, "\n"), (char *)cp);
     free(cp);
     struct custos_tlog_vkey v;
     int rc = load_vkey(o->log_key, origin, &v, err);
     if (rc != CUSTOS_OK)
-        return ledger_fail(c, err);
+        return cli_fail(c, err);
     int worst = CUSTOS_OK;
     for (size_t i = 0; i < o->nwitness; i++) {
         struct custos_tlog_vkey w;

@@ -36,6 +36,14 @@ struct create {
 };
 
 /* The usage checks of create: -1 when the options are fine, else the exit code. */
+const char *
+seal_short_fp(const char *fp)
+{
+    static char b[CUSTOS_KEY_FP_SHORT + 1];
+    snprintf(b, sizeof(b), "%.*s", CUSTOS_KEY_FP_SHORT, fp);
+    return b;
+}
+
 static int
 check_usage(struct cli *c, const struct options *o, int npaths, struct create *k)
 {
@@ -57,7 +65,7 @@ check_usage(struct cli *c, const struct options *o, int npaths, struct create *k
         return cli_usage(c, "create: --trust and --max-entries belong to verify and extract");
     if (custos_seal_format_parse(o->format, o->output, &k->fmt) != 0)
         return cli_usage(c, "--format: dir, tar or zip");
-    return -1;
+    return CLI_CONTINUE;
 }
 
 /* Proposes the seal entry (sha256 NULL: before sealing, for the policy check) into k->body. */
@@ -275,7 +283,7 @@ seal_create_main(struct cli *c, const struct options *o, char **paths, int npath
     struct create k;
     memset(&k, 0, sizeof(k));
     int rc = check_usage(c, o, npaths, &k);
-    if (rc >= 0)
+    if (rc != CLI_CONTINUE)
         return rc;
     rc = prepare(o, &k, err);
     if (rc == CUSTOS_OK)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * seal-create.h: custos-seal's options, and its create subcommand
- * (seal-create.c).
+ * seal-create.h: custos-seal's options, its create subcommand
+ * (seal-create.c) and its verify, extract and cosign (seal-check.c).
  */
 #ifndef CUSTOS_SEAL_CREATE_H
 #define CUSTOS_SEAL_CREATE_H
@@ -34,6 +34,14 @@ struct options {
 
 /* The first CUSTOS_KEY_FP_SHORT characters of a fingerprint (a static buffer). */
 const char *seal_short_fp(const char *fp);
+
+/*
+ * Runs `custos-seal verify`, `extract` or `cosign` (cmd) on the nargs
+ * operands in args (seal-check.c): one PACKAGE, and none of the sealing
+ * options. Returns the exit code.
+ */
+int seal_check_main(struct cli *c, const struct options *o, const char *cmd, int nargs,
+                    char **args);
 
 /* Runs `custos-seal create` on the npaths operands in paths. Returns the exit code. */
 int seal_create_main(struct cli *c, const struct options *o, char **paths, int npaths,

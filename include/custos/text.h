@@ -54,6 +54,13 @@ CUSTOS_API bool custos_utf8_valid(const char *s, size_t len);
  */
 CUSTOS_API void custos_path_display(const char *name, size_t len, char *buf, size_t size);
 
+/*
+ * The text s as JSON may hold it: a copy of s when it is valid UTF-8, else
+ * its custos_path_display form (jansson refuses other bytes). Returns a
+ * malloc'd string for the caller to free, or NULL when out of memory.
+ */
+CUSTOS_API char *custos_utf8_or_display(const char *s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -107,6 +107,14 @@ test_text(void)
     custos_path_display("證證", 6, disp, 5);
     is_str(disp, "證", "cut at a character boundary");
 
+    /* As JSON holds it: UTF-8 kept as it is (controls too), anything else in display form. */
+    char *j = custos_utf8_or_display("證物\ta\\b");
+    is_str(j, "證物\ta\\b", "JSON text: valid UTF-8 is copied unchanged");
+    free(j);
+    j = custos_utf8_or_display("caf\xe9\\x");
+    is_str(j, "caf\\xe9\\\\x", "JSON text: other bytes in custos_path_display's form");
+    free(j);
+
     char *a = custos__text_ascii_hex("caf\xe9\\x");
     is_str(a, "caf\\xe9\\x5cx", "ASCII-hex form of the acquisition record");
     free(a);
