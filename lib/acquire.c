@@ -57,6 +57,7 @@
 #include "fsutil_private.h"
 #include "hashring_private.h"
 #include "image_private.h"
+#include "media_private.h"
 
 #define SLOT_BYTES (1u << 20) /* a multiple of every sector and chunk size */
 #define NSLOTS     16
@@ -819,6 +820,7 @@ custos_acquire(const struct custos_acquire_options *o, const struct custos_progr
     if ((rc = check_source(a, o, info, err)) != CUSTOS_OK ||
         (rc = custos_staging_create(&st, names.dir, err)) != CUSTOS_OK)
         goto fail;
+    custos__media_choose(o->media_type, info, &a->media_type, &a->media_from);
     struct custos__image_setup setup = {
         .opt = o,
         .staging_dir = custos_staging_dir(st),
@@ -828,6 +830,7 @@ custos_acquire(const struct custos_acquire_options *o, const struct custos_progr
         .model = info->model,
         .serial = info->serial,
         .physical = info->kind == CUSTOS_SOURCE_BLOCK,
+        .media_type = a->media_type,
     };
     if ((rc = custos__image_create(&img, &setup, err)) != CUSTOS_OK ||
         (rc = image_pass(a, o, src, img, prog, err)) != CUSTOS_OK)

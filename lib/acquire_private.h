@@ -44,8 +44,10 @@ struct custos_acquisition {
     const char **file_paths; /* for custos_acquisition_files */
     char *record_path;
     char *record_json;
-    char *sig_path;                /* RECORD.sig as published; NULL when unsigned */
-    struct custos__badmap *badmap; /* files over the bad ranges (badsector_map.c) */
+    char *sig_path;                    /* RECORD.sig as published; NULL when unsigned */
+    struct custos__badmap *badmap;     /* files over the bad ranges (badsector_map.c) */
+    enum custos_media_type media_type; /* as the E01 records it (media.c) */
+    const char *media_from;            /* CUSTOS__MEDIA_FROM_*: static */
 };
 
 /* Builds the acquisition record (docs/formats/acquisition-record.md) into a->record_json. */

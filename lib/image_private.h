@@ -39,8 +39,9 @@ struct custos__image_setup {
     const char *base_name;                    /* final base name: "disk" for disk.E01, "disk.raw" */
     uint64_t media_bytes;                     /* 0 when unknown (a stream) */
     uint32_t sector_bytes;
-    const char *model, *serial; /* block devices */
-    int physical;               /* the source is a physical device */
+    const char *model, *serial;        /* block devices */
+    int physical;                      /* the source is a physical device */
+    enum custos_media_type media_type; /* never CUSTOS_MEDIA_AUTO (media.c chose) */
 };
 
 int custos__image_create(struct custos__image **out, const struct custos__image_setup *setup,

@@ -146,6 +146,8 @@ source_section(const struct custos_acquisition *a, int *ok)
         put(o, "mounted_read_write", json_boolean(s->mounted_rw), ok);
         put(o, "mount_point", str_or_null(s->mount_point), ok);
     }
+    put(o, "media_type", json_string(custos_media_type_name(a->media_type)), ok);
+    put(o, "media_type_from", json_string(a->media_from), ok);
     if (s->kind == CUSTOS_SOURCE_SPLIT_RAW || s->kind == CUSTOS_SOURCE_EWF)
         put(o, "segments", json_integer(s->segment_count), ok);
     if (s->kind == CUSTOS_SOURCE_EWF) {

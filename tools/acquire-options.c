@@ -41,6 +41,8 @@ usage_text(FILE *out)
         "      --notes TEXT\n"
         "      --retries N           extra attempts of a failed read before narrowing (default 2)\n"
         "      --sector-size N       override the source's logical sector size\n"
+        "      --media-type TYPE     fixed, removable, optical or memory, as the E01 and\n"
+        "                            the record say (default: the device's, from sysfs)\n"
         "      --verify              re-read the written image and compare (default)\n"
         "      --no-verify           do not re-read the written image\n"
         "      --record PATH         write the record to PATH instead\n"
@@ -89,6 +91,7 @@ enum {
     OPT_JSON,
     OPT_LOCATION,
     OPT_MAKE,
+    OPT_MEDIA_TYPE,
     OPT_MODEL,
     OPT_NO_AUTH,
     OPT_NO_VERIFY,
@@ -117,6 +120,7 @@ static const struct option longopts[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"location", required_argument, NULL, OPT_LOCATION},
     {"make", required_argument, NULL, OPT_MAKE},
+    {"media-type", required_argument, NULL, OPT_MEDIA_TYPE},
     {"model", required_argument, NULL, OPT_MODEL},
     {"no-authorisation", no_argument, NULL, OPT_NO_AUTH},
     {"no-verify", no_argument, NULL, OPT_NO_VERIFY},
@@ -280,6 +284,11 @@ acquire_parse_options(struct cli *c, struct options *o, int argc, char **argv)
             break;
         case OPT_MAKE:
             o->make = optarg;
+            break;
+        case OPT_MEDIA_TYPE:
+            if (custos_media_type_parse(optarg, &a->media_type) != 0)
+                return cli_usage(c, "unknown media type '%s' (fixed, removable, optical, memory)",
+                                 optarg);
             break;
         case OPT_MODEL:
             o->model = optarg;

@@ -49,6 +49,20 @@ enum custos_compression {
     CUSTOS_COMPRESSION_BEST,        /* deflate level 9 */
 };
 
+/*
+ * The kind of medium, as an E01 records it (libewf's LIBEWF_MEDIA_TYPE_*):
+ * fixed 0x01, removable 0x00, optical 0x03, memory 0x10. CUSTOS_MEDIA_AUTO
+ * asks the device (sysfs: removable, optical); a source that is not a block
+ * device is recorded as fixed, the type's origin as "unknown".
+ */
+enum custos_media_type {
+    CUSTOS_MEDIA_AUTO,      /* from the device; fixed when it says nothing */
+    CUSTOS_MEDIA_FIXED,     /* a hard disk or SSD */
+    CUSTOS_MEDIA_REMOVABLE, /* a USB stick, memory card, removable disk */
+    CUSTOS_MEDIA_OPTICAL,   /* a CD, DVD or BD */
+    CUSTOS_MEDIA_MEMORY,    /* a memory (RAM) dump */
+};
+
 /* The file name suffix of the acquisition record written beside the image. */
 #define CUSTOS_RECORD_SUFFIX ".acquire.json"
 /* Appended to the record's path to name its detached signature file (key.md). */
@@ -85,6 +99,7 @@ struct custos_acquire_options {
      * CUSTOS_PURPOSE_RECORD into RECORD.sig (sign.h), published with it.
      * NULL: the record is not signed. */
     const struct custos_key *record_key;
+    enum custos_media_type media_type; /* CUSTOS_MEDIA_AUTO: from the device */
 };
 
 /* Fills o with the defaults: E01 fast, all digests, 1 GiB windows, 2 retries, verify on. */
@@ -196,6 +211,12 @@ CUSTOS_API int custos_compression_parse(const char *name, enum custos_compressio
 
 /* The name of a compression level. */
 CUSTOS_API const char *custos_compression_name(enum custos_compression c);
+
+/* Parses "fixed", "removable", "optical", "memory". Returns 0, or -1 when unknown. */
+CUSTOS_API int custos_media_type_parse(const char *name, enum custos_media_type *out);
+
+/* The name of a media type ("auto" for CUSTOS_MEDIA_AUTO). */
+CUSTOS_API const char *custos_media_type_name(enum custos_media_type t);
 
 #ifdef __cplusplus
 }
