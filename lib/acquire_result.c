@@ -62,7 +62,7 @@ custos_acquisition_signature_path(const struct custos_acquisition *a)
 const char *const *
 custos_acquisition_files(const struct custos_acquisition *a, size_t *count)
 {
-    *count = a->nfiles;
+    *count = a->nfile_paths;
     return a->file_paths;
 }
 
@@ -78,22 +78,26 @@ custos_acquisition_seconds(const struct custos_acquisition *a)
     return a->seconds;
 }
 
+const struct custos_acquisition_output *
+custos_acquisition_outputs(const struct custos_acquisition *a, size_t *count)
+{
+    *count = a->outputs != NULL ? a->ncopies : 0;
+    return a->outputs;
+}
+
 void
 custos_acquisition_free(struct custos_acquisition *a)
 {
     if (a == NULL)
         return;
-    for (size_t i = 0; i < a->nfiles; i++)
-        free(a->files[i].path);
-    free(a->files);
+    custos__outputs_free(a->copies, a->ncopies); /* a->files and the paths are theirs */
+    free(a->outputs);
     free(a->file_paths);
     free(a->windows);
     free(a->bad);
     custos__badmap_free(a->badmap);
     free(a->source_path);
-    free(a->record_path);
     free(a->record_json);
-    free(a->sig_path);
     free(a);
 }
 

@@ -205,10 +205,11 @@ errors_section(const struct custos_acquisition *a, int *ok)
     return e;
 }
 
+/* The image of copy c: its format and its files as published. */
 static json_t *
-output_section(const struct custos_acquisition *a, int *ok)
+output_section(const struct custos__copy *c, int *ok)
 {
-    const struct custos_acquire_options *o = a->opt;
+    const struct custos_acquire_options *o = &c->opt;
     json_t *out = json_object();
     put(out, "format", json_string(o->format == CUSTOS_IMAGE_EWF ? "e01" : "raw"), ok);
     if (o->format == CUSTOS_IMAGE_EWF) {
@@ -221,14 +222,61 @@ output_section(const struct custos_acquisition *a, int *ok)
         seg = CUSTOS_ACQUIRE_DEFAULT_EWF_SEGMENT;
     put(out, "segment_bytes", seg ? json_integer((json_int_t)seg) : json_null(), ok);
     json_t *files = json_array();
-    for (size_t i = 0; i < a->nfiles; i++)
+    for (size_t i = 0; c->status == CUSTOS_OK && i < c->nfiles; i++)
         append(files,
-               json_pack("{s:o, s:o, s:I, s:o}", "name", text(custos__basename(a->files[i].path)),
-                         "path", text(a->files[i].path), "size_bytes",
-                         (json_int_t)a->files[i].size_bytes, "sha256", hex(a->files[i].sha256, 32)),
+               json_pack("{s:o, s:o, s:I, s:o}", "name", text(custos__basename(c->files[i].path)),
+                         "path", text(c->files[i].path), "size_bytes",
+                         (json_int_t)c->files[i].size_bytes, "sha256", hex(c->files[i].sha256, 32)),
                ok);
     put(out, "files", files, ok);
     return out;
+}
+
+/* The re-read of copy c's image after writing. */
+static json_t *
+verification_section(const struct custos__copy *c, int *ok)
+{
+    const struct custos_acquire_options *o = &c->opt;
+    json_t *v = json_object();
+    put(v, "performed", json_boolean(o->verify), ok);
+    put(v, "result",
+        json_string(!o->verify    ? "not-verified"
+                    : c->verified ? "match"
+                                  : "mismatch"),
+        ok);
+    if (o->verify && c->verified) {
+        put(v, "method",
+            json_string(o->format == CUSTOS_IMAGE_EWF ? "re-read through libewf"
+                                                      : "re-read of the image files"),
+            ok);
+        put(v, "digests", digests(&c->verify_digests, ok), ok);
+        put(v, "seconds", json_real(c->verify_seconds), ok);
+    }
+    return v;
+}
+
+/* Every image the run wrote, or tried to: only with two or more. */
+static json_t *
+copies_section(const struct custos_acquisition *a, int *ok)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < a->ncopies; i++) {
+        const struct custos__copy *c = &a->copies[i];
+        json_t *o = json_object();
+        put(o, "output", text(c->opt.output), ok);
+        put(o, "format", json_string(c->opt.format == CUSTOS_IMAGE_EWF ? "e01" : "raw"), ok);
+        put(o, "result",
+            json_string(c->status != CUSTOS_OK ? "failed"
+                        : c->verified          ? "verified"
+                                               : "written"),
+            ok);
+        put(o, "error", c->status != CUSTOS_OK ? text(c->err.message) : json_null(), ok);
+        put(o, "record", c->status == CUSTOS_OK ? text(c->names.record) : json_null(), ok);
+        put(o, "image", output_section(c, ok), ok);
+        put(o, "verification", verification_section(c, ok), ok);
+        append(arr, o, ok);
+    }
+    return arr;
 }
 
 int
@@ -263,23 +311,11 @@ custos__record_build(struct custos_acquisition *a, struct custos_error *err)
     put(pw, "windows", wins, ok);
     put(r, "piecewise", o->window_bytes ? pw : (json_decref(pw), json_null()), ok);
     put(r, "read_errors", errors_section(a, ok), ok);
-    put(r, "output", output_section(a, ok), ok);
-    json_t *v = json_object();
-    put(v, "performed", json_boolean(o->verify), ok);
-    put(v, "result",
-        json_string(!o->verify    ? "not-verified"
-                    : a->verified ? "match"
-                                  : "mismatch"),
-        ok);
-    if (o->verify) {
-        put(v, "method",
-            json_string(o->format == CUSTOS_IMAGE_EWF ? "re-read through libewf"
-                                                      : "re-read of the image files"),
-            ok);
-        put(v, "digests", digests(&a->verify_digests, ok), ok);
-        put(v, "seconds", json_real(a->verify_seconds), ok);
-    }
-    put(r, "verification", v, ok);
+    /* The primary image (the first that stands), as records have always had it. */
+    put(r, "output", output_section(a->primary, ok), ok);
+    put(r, "verification", verification_section(a->primary, ok), ok);
+    if (a->ncopies > 1)
+        put(r, "copies", copies_section(a, ok), ok);
 
     /* A record missing a member is worse than none: it would pass checks
      * that loop over what is there. */

@@ -18,13 +18,15 @@ static void
 usage_text(FILE *out)
 {
     fputs(
-        "usage: custos-acquire [options] SOURCE -o OUTPUT\n"
+        "usage: custos-acquire [options] SOURCE -o OUTPUT [-o OUTPUT ...]\n"
         "\n"
         "Image SOURCE (a block device, a file, an E01 or split raw set, or - for\n"
         "standard input) to OUTPUT, hashing it in the same pass, and write the\n"
         "acquisition record OUTPUT.acquire.json beside it.\n"
         "\n"
-        "  -o, --output PATH         the image: raw file (or PATH.001 ... with -s), or E01 set\n"
+        "  -o, --output PATH         the image: raw file (or PATH.001 ... with -s), or E01 set;\n"
+        "                            up to 4 times: each image written from the same read,\n"
+        "                            verified and published on its own, the record beside each\n"
         "  -f, --format FORMAT       raw or e01 (default: e01 when PATH ends in .E01, else raw)\n"
         "  -c, --compression LEVEL   E01: none, empty-block, fast (default) or best\n"
         "  -s, --segment-size SIZE   split into segments of SIZE (raw: default one file;\n"
@@ -78,7 +80,8 @@ usage_text(FILE *out)
         "Exit status: 0 done; 1 the written image did not verify; 2 usage; 3 done,\n"
         "but sectors could not be read (zero-filled and mapped); 5 corrupt source;\n"
         "4 the ledger refused the entry; 6 an output exists; 7 system error;\n"
-        "130 interrupted. See custos-acquire(1).\n",
+        "8 of several outputs some failed: the others were published with the\n"
+        "record, which says which failed; 130 interrupted. See custos-acquire(1).\n",
         out);
 }
 
@@ -164,12 +167,33 @@ acquire_collect_fields(const struct options *o)
     return s;
 }
 
+/* One output's format: -f, else by its name (.E01 is an E01). */
+static int
+output_format(struct cli *c, const struct options *o, const char *output,
+              enum custos_image_format *format)
+{
+    size_t len = strlen(output);
+    int e01_name =
+        len > 4 && (strcmp(output + len - 4, ".E01") == 0 || strcmp(output + len - 4, ".e01") == 0);
+    if (o->format == NULL)
+        *format = e01_name ? CUSTOS_IMAGE_EWF : CUSTOS_IMAGE_RAW;
+    else if (strcmp(o->format, "e01") == 0 || strcmp(o->format, "E01") == 0)
+        *format = CUSTOS_IMAGE_EWF;
+    else if (strcmp(o->format, "raw") == 0)
+        *format = CUSTOS_IMAGE_RAW;
+    else
+        return cli_usage(c, "unknown format '%s' (raw or e01)", o->format);
+    if (*format == CUSTOS_IMAGE_RAW && e01_name)
+        return cli_usage(c, "a raw image named '%s' would pass for an E01", output);
+    return CLI_CONTINUE;
+}
+
 /* What no single option says: the combinations, the ledger's rules, the format. */
 static int
 check_options(struct cli *c, struct options *o)
 {
     struct custos_acquire_options *a = &o->acq;
-    if (a->output == NULL)
+    if (o->noutputs == 0)
         return cli_usage(c, "missing -o OUTPUT");
     if (o->custody.ledger != NULL && o->custody.item == NULL)
         o->custody.item = a->evidence_number;
@@ -200,19 +224,21 @@ check_options(struct cli *c, struct options *o)
                             "recorded)");
     if (a->authorisation != NULL && a->authorisation[0] == '\0')
         return cli_usage(c, "empty --authorisation");
-    size_t len = strlen(a->output);
-    int e01_name = len > 4 && (strcmp(a->output + len - 4, ".E01") == 0 ||
-                               strcmp(a->output + len - 4, ".e01") == 0);
-    if (o->format == NULL)
-        a->format = e01_name ? CUSTOS_IMAGE_EWF : CUSTOS_IMAGE_RAW;
-    else if (strcmp(o->format, "e01") == 0 || strcmp(o->format, "E01") == 0)
-        a->format = CUSTOS_IMAGE_EWF;
-    else if (strcmp(o->format, "raw") == 0)
-        a->format = CUSTOS_IMAGE_RAW;
-    else
-        return cli_usage(c, "unknown format '%s' (raw or e01)", o->format);
-    if (a->format == CUSTOS_IMAGE_RAW && e01_name)
-        return cli_usage(c, "a raw image named '%s' would pass for an E01", a->output);
+    if (o->noutputs > 1 && a->record_path != NULL)
+        return cli_usage(c, "--record with several outputs: each image's record is beside it");
+    for (size_t i = 0; i < o->noutputs; i++) {
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(o->outputs[i], o->outputs[j]) == 0)
+                return cli_usage(c, "-o %s given twice", o->outputs[i]);
+        rc = output_format(c, o, o->outputs[i], i == 0 ? &a->format : &o->copies[i - 1].format);
+        if (rc != CLI_CONTINUE)
+            return rc;
+        if (i > 0)
+            o->copies[i - 1].output = o->outputs[i];
+    }
+    a->output = o->outputs[0];
+    a->copies = o->noutputs > 1 ? o->copies : NULL;
+    a->ncopies = o->noutputs - 1;
     return CLI_CONTINUE;
 }
 
@@ -249,7 +275,9 @@ acquire_parse_options(struct cli *c, struct options *o, int argc, char **argv)
             o->format = optarg;
             break;
         case 'o':
-            a->output = optarg;
+            if (o->noutputs == CUSTOS_ACQUIRE_MAX_OUTPUTS)
+                return cli_usage(c, "at most %d outputs (-o)", CUSTOS_ACQUIRE_MAX_OUTPUTS);
+            o->outputs[o->noutputs++] = optarg;
             break;
         case 's':
             if (cli_parse_size(optarg, &size) != 0 || size == 0)

@@ -63,6 +63,15 @@ enum custos_media_type {
     CUSTOS_MEDIA_MEMORY,    /* a memory (RAM) dump */
 };
 
+/* Images written from one read of the source: the output and at most this many copies. */
+#define CUSTOS_ACQUIRE_MAX_OUTPUTS 4
+
+/* A further image written from the same read (-o A -o B). */
+struct custos_acquire_copy {
+    const char *output;              /* as custos_acquire_options.output */
+    enum custos_image_format format; /* compression and segment size are the run's */
+};
+
 /* The file name suffix of the acquisition record written beside the image. */
 #define CUSTOS_RECORD_SUFFIX ".acquire.json"
 /* Appended to the record's path to name its detached signature file (key.md). */
@@ -100,6 +109,12 @@ struct custos_acquire_options {
      * NULL: the record is not signed. */
     const struct custos_key *record_key;
     enum custos_media_type media_type; /* CUSTOS_MEDIA_AUTO: from the device */
+    /* Further images written from the same read, each verified and published
+     * on its own, each with the same record beside it (OUTPUT.acquire.json;
+     * record_path must then be NULL). A copy that fails does not stop the
+     * others: see CUSTOS_E_PARTIAL. NULL/0: the output only. */
+    const struct custos_acquire_copy *copies;
+    size_t ncopies; /* at most CUSTOS_ACQUIRE_MAX_OUTPUTS - 1 */
 };
 
 /* Fills o with the defaults: E01 fast, all digests, 1 GiB windows, 2 retries, verify on. */
@@ -130,8 +145,11 @@ struct custos_acquisition;
  * inconsistent options (for example no authorisation reference without
  * no_authorisation, or case metadata that is not UTF-8); CUSTOS_E_REFUSED when an output exists;
  * CUSTOS_E_IO/CUSTOS_E_CORRUPT for a source that cannot be opened or a
- * stream that fails; CUSTOS_E_MISMATCH when verification finds the written
- * image differs from what was read; CUSTOS_E_INTERRUPTED; CUSTOS_E_NOMEM.
+ * stream that fails; CUSTOS_E_PARTIAL with *out set when, of several
+ * outputs, some failed (not published; custos_acquisition_outputs says
+ * why) and the others were published with the record, which lists all; CUSTOS_E_MISMATCH when
+ * verification finds the written image differs from what was read; CUSTOS_E_INTERRUPTED;
+ * CUSTOS_E_NOMEM.
  */
 CUSTOS_API int custos_acquire(const struct custos_acquire_options *o,
                               const struct custos_progress *p, struct custos_acquisition **out,
@@ -202,6 +220,20 @@ CUSTOS_API double custos_acquisition_seconds(const struct custos_acquisition *a)
 CUSTOS_API int custos_acquisition_ledger_fields(const struct custos_acquisition *a,
                                                 const char *item, char **json,
                                                 struct custos_error *err);
+
+/* One image written by the acquisition: the output, then each copy, in order. */
+struct custos_acquisition_output {
+    const char *output; /* as given */
+    enum custos_image_format format;
+    int status;              /* CUSTOS_OK: verified (unless not asked) and published */
+    const char *error;       /* why it failed, one line; "" when it did not */
+    const char *record_path; /* the record beside it; NULL when it failed */
+    int verified;            /* re-read and matched */
+};
+
+/* The images the run wrote or tried to, output first; *count is set. Valid until _free. */
+CUSTOS_API const struct custos_acquisition_output *
+custos_acquisition_outputs(const struct custos_acquisition *a, size_t *count);
 
 /* Releases a; NULL is allowed. */
 CUSTOS_API void custos_acquisition_free(struct custos_acquisition *a);
