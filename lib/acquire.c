@@ -493,11 +493,13 @@ verify_image(struct custos_acquisition *a, struct custos__copy *c,
     char path[8192];
     snprintf(path, sizeof(path), "%s/%s", custos_staging_dir(c->st), first_file);
     struct custos_source *src;
+    char cause[CUSTOS_ERROR_MESSAGE_MAX]; /* err->message, before err is rewritten */
     int rc = custos_source_open(&src, path, err);
-    if (rc != CUSTOS_OK)
+    if (rc != CUSTOS_OK) {
+        snprintf(cause, sizeof(cause), "%s", err->message);
         return custos_error_set(err, CUSTOS_E_MISMATCH, 0, c->names.first,
-                                "verification: the written image cannot be opened: %s",
-                                err->message);
+                                "verification: the written image cannot be opened: %s", cause);
+    }
     struct pass p;
     pass_setup(&p, src, a->digests.algs);
     p.sector = a->sector_bytes;
@@ -525,9 +527,9 @@ verify_image(struct custos_acquisition *a, struct custos__copy *c,
         else
             c->verified = 1;
     } else if (rc != CUSTOS_E_INTERRUPTED && rc != CUSTOS_E_NOMEM) {
+        snprintf(cause, sizeof(cause), "%s", err->message);
         rc = custos_error_set(err, CUSTOS_E_MISMATCH, 0, c->names.first,
-                              "verification: the written image cannot be read back: %s",
-                              err->message);
+                              "verification: the written image cannot be read back: %s", cause);
     }
     free(p.windows);
     free(p.bad);
@@ -713,6 +715,8 @@ finish_copies(struct custos_acquisition *a, const struct custos_progress *prog,
         int rc = a->opt->verify ? verify_image(a, c, prog, &e) : CUSTOS_OK;
         if (rc == CUSTOS_OK)
             rc = custos__copy_stage_files(a, c, &e);
+        if (rc == CUSTOS_OK)
+            rc = custos__copy_open_record(c, &e);
         /* An interruption or no memory stops the run, not one copy. */
         if (rc == CUSTOS_E_INTERRUPTED || rc == CUSTOS_E_NOMEM)
             return custos_error_copy(err, &e);

@@ -35,6 +35,7 @@
 #include "image_private.h"
 
 #define HASH_BUF_BYTES (1u << 20)
+#define RECORD_STAGED  "record.json" /* the record's name in a staging directory */
 
 static int
 ends_with(const char *s, const char *suffix)
@@ -118,6 +119,7 @@ custos__outputs_plan(const struct custos_acquire_options *o, struct custos__copy
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
     int rc = CUSTOS_OK;
     for (size_t i = 0; i <= o->ncopies && rc == CUSTOS_OK; i++) {
+        c[i].record_fd = -1;
         c[i].opt = *o;
         c[i].opt.copies = NULL;
         c[i].opt.ncopies = 0;
@@ -147,6 +149,8 @@ void
 custos__outputs_free(struct custos__copy *copies, size_t n)
 {
     for (size_t i = 0; copies != NULL && i < n; i++) {
+        if (copies[i].record_fd >= 0)
+            close(copies[i].record_fd);
         custos__image_free(copies[i].img);
         custos_staging_free(copies[i].st);
         for (size_t j = 0; j < copies[i].nfiles; j++)
@@ -301,23 +305,30 @@ stage_signature(const struct custos_acquisition *a, struct custos__copy *c,
 }
 
 int
-custos__copy_stage_record(const struct custos_acquisition *a, struct custos__copy *c,
-                          struct custos_error *err)
+custos__copy_open_record(struct custos__copy *c, struct custos_error *err)
+{
+    char rec_staged[8192];
+    snprintf(rec_staged, sizeof(rec_staged), "%s/" RECORD_STAGED, custos_staging_dir(c->st));
+    c->record_fd = open(rec_staged, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);
+    if (c->record_fd < 0)
+        return custos_error_set(err, CUSTOS_E_IO, errno, c->names.record, "cannot write record");
+    return CUSTOS_OK;
+}
+
+/* Writes a->record_json into c's opened record (and its signature with a key), staged. */
+static int
+stage_record(const struct custos_acquisition *a, struct custos__copy *c, struct custos_error *err)
 {
     if ((c->record_path = strdup(c->names.record)) == NULL)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-    char rec_staged[8192];
-    const char *rec_name = "record.json";
-    snprintf(rec_staged, sizeof(rec_staged), "%s/%s", custos_staging_dir(c->st), rec_name);
-    int fd = open(rec_staged, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);
-    if (fd < 0 || custos__write_all(fd, a->record_json, strlen(a->record_json)) != 0) {
-        int rc = custos_error_set(err, CUSTOS_E_IO, errno, c->names.record, "cannot write record");
-        if (fd >= 0)
-            close(fd);
+    int rc = CUSTOS_OK;
+    if (custos__write_all(c->record_fd, a->record_json, strlen(a->record_json)) != 0)
+        rc = custos_error_set(err, CUSTOS_E_IO, errno, c->names.record, "cannot write record");
+    close(c->record_fd);
+    c->record_fd = -1;
+    if (rc != CUSTOS_OK)
         return rc;
-    }
-    close(fd);
-    if (custos_staging_add(c->st, rec_name, c->names.record) != CUSTOS_OK)
+    if (custos_staging_add(c->st, RECORD_STAGED, c->names.record) != CUSTOS_OK)
         return custos_error_copy(err, custos_staging_error(c->st));
     return a->opt->record_key != NULL ? stage_signature(a, c, err) : CUSTOS_OK;
 }
@@ -360,7 +371,7 @@ custos__outputs_publish(struct custos_acquisition *a, struct custos_error *err)
         if (c->status != CUSTOS_OK)
             continue;
         custos_error_clear(&e);
-        if (custos__copy_stage_record(a, c, &e) != CUSTOS_OK)
+        if (stage_record(a, c, &e) != CUSTOS_OK)
             custos__copy_fail(c, &e);
         else if (custos_staging_publish(c->st) != CUSTOS_OK)
             custos__copy_fail(c, custos_staging_error(c->st));

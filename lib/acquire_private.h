@@ -49,6 +49,7 @@ struct custos__copy {
     struct custos__outfile *files; /* as published, with their SHA-256 */
     size_t nfiles;
     char *record_path, *sig_path; /* beside this image; NULL until staged */
+    int record_fd;                /* the staged record, opened early; -1 */
 };
 
 struct custos_acquisition {
@@ -102,11 +103,15 @@ int custos__copy_stage_files(const struct custos_acquisition *a, struct custos__
                              struct custos_error *err);
 /* Drops the page cache of c's staged files, so verification reads the disk. */
 void custos__copy_drop_cache(const struct custos__copy *c);
-/* Stages a->record_json (and its signature with a key) beside c's image. */
-int custos__copy_stage_record(const struct custos_acquisition *a, struct custos__copy *c,
-                              struct custos_error *err);
 /*
- * After the record is built: publishes every image still standing, fills
+ * Creates c's record file in its staging directory before the record is
+ * built, so that a destination that fails now (its directory removed, a
+ * full disk) is listed as failed in the record the others publish.
+ */
+int custos__copy_open_record(struct custos__copy *c, struct custos_error *err);
+/*
+ * After the record is built: stages it (custos__copy_open_record's file)
+ * with every image still standing and publishes them, fills
  * a's output list and file paths, and returns the run's status: CUSTOS_OK
  * when all were published, CUSTOS_E_PARTIAL (err names the failed ones)
  * when some were, else the first image's failure.

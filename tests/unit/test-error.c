@@ -41,7 +41,15 @@ main(void)
     is_int(custos_exit_code(CUSTOS_E_IO), 7, "IO exits 7");
     is_int(custos_exit_code(CUSTOS_E_NOMEM), 7, "NOMEM exits 7");
     is_int(custos_exit_code(CUSTOS_E_INTERRUPTED), 130, "INTERRUPTED exits 130");
+    is_int(custos_exit_code(CUSTOS_E_PARTIAL), 8, "PARTIAL exits 8");
     is_int(custos_exit_code(999), 7, "unknown exits 7");
+    is_str(custos_status_name(CUSTOS_E_PARTIAL), "partial", "PARTIAL is named");
+    is_int(custos_status_worst(CUSTOS_E_INCOMPLETE, CUSTOS_E_PARTIAL), CUSTOS_E_PARTIAL,
+           "PARTIAL outranks INCOMPLETE");
+    is_int(custos_status_worst(CUSTOS_E_PARTIAL, CUSTOS_E_UNTRUSTED), CUSTOS_E_PARTIAL,
+           "and UNTRUSTED (a published result is missing an image)");
+    is_int(custos_status_worst(CUSTOS_E_PARTIAL, CUSTOS_E_IO), CUSTOS_E_IO,
+           "a run-stopping code outranks PARTIAL");
 
     is_int(custos_status_worst(CUSTOS_E_INCOMPLETE, CUSTOS_E_MISMATCH), CUSTOS_E_MISMATCH,
            "mismatch outranks incomplete");
