@@ -239,12 +239,13 @@ verification_section(const struct custos__copy *c, int *ok)
     const struct custos_acquire_options *o = &c->opt;
     json_t *v = json_object();
     put(v, "performed", json_boolean(o->verify), ok);
+    /* A failed image was re-read and differed (MISMATCH), or never re-read. */
     put(v, "result",
-        json_string(!o->verify    ? "not-verified"
-                    : c->verified ? "match"
-                                  : "mismatch"),
+        json_string(c->verified                      ? "match"
+                    : c->status == CUSTOS_E_MISMATCH ? "mismatch"
+                                                     : "not-verified"),
         ok);
-    if (o->verify && c->verified) {
+    if (c->verified) {
         put(v, "method",
             json_string(o->format == CUSTOS_IMAGE_EWF ? "re-read through libewf"
                                                       : "re-read of the image files"),

@@ -173,6 +173,23 @@ else
     fail "the crash shim is built (CUSTOS_CRASH_SHIM)"
 fi
 
+# Every member of a two-output record, a failed image's included, is in
+# the format document's field table.
+doc=${CUSTOS_SOURCE_ROOT:-$here/../..}/docs/formats/acquisition-record.md
+undocumented=$("$PY" - "$doc" a.raw.acquire.json s.raw.acquire.json <<'EOF'
+import json, re, sys
+table = set(re.findall(r"^\| `([^`]+)` \|", open(sys.argv[1]).read(), re.M))
+def paths(v, p):
+    yield p
+    items = v.items() if isinstance(v, dict) else [("[]", x) for x in v] if isinstance(v, list) else []
+    for k, x in items:
+        yield from paths(x, p + k if k == "[]" else (p + "." if p else "") + k)
+print(" ".join(sorted({p for f in sys.argv[2:] for p in paths(json.load(open(f)), "")
+                       if p and not p.endswith("[]") and p not in table})))
+EOF
+)
+is "every member of a two-output record is documented" "$undocumented" ""
+
 # 6. Refused before reading.
 run 2 "the same output twice" custos-acquire -q --no-authorisation medium.bin -o n.raw -o n.raw
 run 2 "--record with two outputs" \
