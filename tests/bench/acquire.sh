@@ -113,6 +113,13 @@ for input in random mixed; do
   run "custos e01 fast md5,sha1,sha256 --no-verify -w 0" "$f" \
     "$acquire" -q --no-authorisation --no-verify -w 0 -c fast "$f" -o out/c.E01
   grep -q "$want" out/c.E01.acquire.json || { echo "custos md5 differs"; exit 1; }
+  # Two copies from one read (-o A -o B): the second image's cost.
+  run "custos -o raw -o e01 fast, no-verify -w 0" "$f" \
+    "$acquire" -q --no-authorisation --no-verify -w 0 -c fast "$f" -o out/c2.raw -o out/c2.E01
+  cmp -s out/c2.raw "$f" && grep -q "$want" out/c2.E01.acquire.json ||
+    { echo "custos two copies differ"; exit 1; }
+  run "custos -o raw -o raw, no-verify -w 0" "$f" \
+    "$acquire" -q --no-authorisation --no-verify -w 0 "$f" -o out/c2a.raw -o out/c2b.raw
   run "custos e01 best md5,sha1,sha256 --no-verify -w 0" "$f" \
     "$acquire" -q --no-authorisation --no-verify -w 0 -c best "$f" -o out/c.E01
   run "custos e01 fast (windows, verify)" "$f" \
@@ -131,6 +138,8 @@ for input in random mixed; do
   fi
   ratio "custos raw / dcfldd (same work)" "custos raw md5,sha1,sha256 --no-verify -w 0" "dcfldd raw md5,sha1,sha256"
   ratio "custos raw / one-core MD5 ceiling" "custos raw md5,sha1,sha256 --no-verify -w 0" "openssl dgst -md5 (one-core MD5 ceiling)"
+  ratio "custos raw + e01, one read / e01 alone (1.00: the copy is free)" "custos -o raw -o e01 fast, no-verify -w 0" "custos e01 fast md5,sha1,sha256 --no-verify -w 0"
+  ratio "custos raw + raw, one read / raw alone" "custos -o raw -o raw, no-verify -w 0" "custos raw md5,sha1,sha256 --no-verify -w 0"
   ratio "custos e01 fast / ewfacquire fast (same work)" "custos e01 fast md5,sha1,sha256 --no-verify -w 0" "ewfacquire e01 fast md5,sha1,sha256"
 done
 rm -rf out time.txt log.txt mbs-* ${shm:+"$shm"}
