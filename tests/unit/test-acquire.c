@@ -214,6 +214,52 @@ test_cancel(void)
     is_int(system("ls -a | grep -q incomplete"), 256, "no staging directory left");
 }
 
+/* Two images from one read: each listed, verified and published; duplicates refused. */
+static void
+test_copies(const struct custos_digest_result *want)
+{
+    struct custos_acquire_options o;
+    struct custos_acquisition *a = NULL;
+    struct custos_error err;
+    struct custos_acquire_copy copy = {"two.E01", CUSTOS_IMAGE_EWF};
+    custos_acquire_options_init(&o);
+    o.source = "m.bin";
+    o.output = "one.raw";
+    o.format = CUSTOS_IMAGE_RAW;
+    o.authorisation = "W-1";
+    o.copies = &copy;
+    o.ncopies = 1;
+    is_status(custos_acquire(&o, NULL, &a, &err), CUSTOS_OK, &err, "raw + E01 from one read");
+    if (a == NULL)
+        return;
+    ok(custos_digest_equal(custos_acquisition_digests(a), want), "one set of digests");
+    size_t n, nfiles;
+    const struct custos_acquisition_output *out = custos_acquisition_outputs(a, &n);
+    is_int(n, 2, "two outputs listed");
+    for (size_t i = 0; i < n; i++)
+        ok(out[i].status == CUSTOS_OK && out[i].verified && out[i].error[0] == '\0',
+           "output %zu (%s) verified", i + 1, out[i].output);
+    is_str(out[1].record_path, "two.E01.acquire.json", "the copy's record beside it");
+    custos_acquisition_files(a, &nfiles);
+    is_int(nfiles, 2, "both images' files listed");
+    has_str(custos_acquisition_record_json(a), "\"copies\"", "the record lists the copies");
+    custos_acquisition_free(a);
+    struct stat st;
+    ok(stat("two.E01", &st) == 0 && stat("two.E01.acquire.json", &st) == 0, "the copy published");
+
+    copy.output = "same.raw";
+    copy.format = CUSTOS_IMAGE_RAW;
+    o.output = "same.raw";
+    is_int(custos_acquire(&o, NULL, &a, &err), CUSTOS_E_USAGE, "the same output twice refused");
+    o.output = "other.raw";
+    o.record_path = "r.json";
+    is_int(custos_acquire(&o, NULL, &a, &err), CUSTOS_E_USAGE, "a record path with copies refused");
+    o.record_path = NULL;
+    copy.output = "one.raw";
+    is_int(custos_acquire(&o, NULL, &a, &err), CUSTOS_E_REFUSED, "an existing copy refused");
+    ok(stat("other.raw", &st) != 0, "and nothing written");
+}
+
 int
 main(void)
 {
@@ -226,6 +272,7 @@ main(void)
     test_raw(b, &want);
     test_ewf(&want);
     test_cancel();
+    test_copies(&want);
     free(b);
     is_int(custos_compression_parse("best", &(enum custos_compression){0}), 0, "parse best");
     is_int(custos_compression_parse("max", &(enum custos_compression){0}), -1, "unknown level");
