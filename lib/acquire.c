@@ -735,13 +735,15 @@ finish_copies(struct custos_acquisition *a, const struct custos_progress *prog,
     a->verify_seconds = p->verify_seconds;
     /* Name the files over the unreadable ranges (badsector_map.c), then the record. */
     rc = custos__badmap_build(a, custos_staging_dir(p->st), err);
-    if (rc == CUSTOS_OK)
-        rc = custos__record_build(a, err);
+    for (size_t i = 0; i < a->ncopies && rc == CUSTOS_OK; i++)
+        if (a->copies[i].status == CUSTOS_OK)
+            rc = custos__record_build(a, &a->copies[i], &a->copies[i].record_json, err);
     if (rc == CUSTOS_OK)
         rc = custos__outputs_publish(a, err);
     if (rc == CUSTOS_OK || rc == CUSTOS_E_PARTIAL) {
         p = custos__outputs_primary(a);
         a->record_path = p->record_path;
+        a->record_json = p->record_json;
         a->sig_path = p->sig_path;
     }
     return rc;

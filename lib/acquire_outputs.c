@@ -14,9 +14,10 @@
  *      (custos__copy_fail) and leaves the others to be verified and
  *      published. Nothing of a failed image is published: its staging
  *      directory is removed.
- *   3. The same record, byte for byte, is published beside every image that
- *      stands: it lists every image, failed ones with why (record.c), so
- *      each copy describes the whole acquisition wherever it travels.
+ *   3. A record is published beside every image that stands, its output
+ *      and verification that image's (so it checks like any record), and
+ *      copies listing every image, failed ones with why (record.c): each
+ *      copy describes the whole acquisition wherever it travels.
  *   4. With one image, every failure is the run's, as before copies existed.
  */
 #include "custos/acquire.h"
@@ -157,6 +158,7 @@ custos__outputs_free(struct custos__copy *copies, size_t n)
             free(copies[i].files[j].path);
         free(copies[i].files);
         free(copies[i].record_path);
+        free(copies[i].record_json);
         free(copies[i].sig_path);
     }
     free(copies);
@@ -294,7 +296,7 @@ stage_signature(const struct custos_acquisition *a, struct custos__copy *c,
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
     struct custos_error e; /* its path would be the staging directory's */
     int rc =
-        custos_sign(key, CUSTOS_PURPOSE_RECORD, a->record_json, strlen(a->record_json), sig, &e);
+        custos_sign(key, CUSTOS_PURPOSE_RECORD, c->record_json, strlen(c->record_json), sig, &e);
     if (rc == CUSTOS_OK)
         rc = custos_sigfile_write(staged, key, CUSTOS_PURPOSE_RECORD, sig, &e);
     if (rc != CUSTOS_OK)
@@ -315,14 +317,14 @@ custos__copy_open_record(struct custos__copy *c, struct custos_error *err)
     return CUSTOS_OK;
 }
 
-/* Writes a->record_json into c's opened record (and its signature with a key), staged. */
+/* Writes c's record into its opened file (and its signature with a key), staged. */
 static int
 stage_record(const struct custos_acquisition *a, struct custos__copy *c, struct custos_error *err)
 {
     if ((c->record_path = strdup(c->names.record)) == NULL)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
     int rc = CUSTOS_OK;
-    if (custos__write_all(c->record_fd, a->record_json, strlen(a->record_json)) != 0)
+    if (custos__write_all(c->record_fd, c->record_json, strlen(c->record_json)) != 0)
         rc = custos_error_set(err, CUSTOS_E_IO, errno, c->names.record, "cannot write record");
     close(c->record_fd);
     c->record_fd = -1;

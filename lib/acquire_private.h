@@ -50,6 +50,7 @@ struct custos__copy {
     size_t nfiles;
     char *record_path, *sig_path; /* beside this image; NULL until staged */
     int record_fd;                /* the staged record, opened early; -1 */
+    char *record_json;            /* the record published beside this image */
 };
 
 struct custos_acquisition {
@@ -75,8 +76,8 @@ struct custos_acquisition {
     size_t nfiles;
     const char **file_paths; /* every published image file, for custos_acquisition_files */
     size_t nfile_paths;
-    char *record_path; /* the primary's record (borrowed) */
-    char *record_json;
+    char *record_path;           /* the primary's record (borrowed) */
+    char *record_json;           /* the primary's (borrowed) */
     char *sig_path;              /* RECORD.sig as published; NULL when unsigned (borrowed) */
     struct custos__copy *copies; /* the output, then each copy */
     size_t ncopies;
@@ -120,7 +121,12 @@ int custos__outputs_publish(struct custos_acquisition *a, struct custos_error *e
 /* The first image not failed, or NULL when all failed. */
 struct custos__copy *custos__outputs_primary(struct custos_acquisition *a);
 
-/* Builds the acquisition record (docs/formats/acquisition-record.md) into a->record_json. */
-int custos__record_build(struct custos_acquisition *a, struct custos_error *err);
+/*
+ * Builds the acquisition record (docs/formats/acquisition-record.md) to be
+ * published beside copy c: its output and verification are c's, and with
+ * several images, copies lists them all. *json is a new string.
+ */
+int custos__record_build(const struct custos_acquisition *a, const struct custos__copy *c,
+                         char **json, struct custos_error *err);
 
 #endif

@@ -97,7 +97,6 @@ custos_acquisition_free(struct custos_acquisition *a)
     free(a->bad);
     custos__badmap_free(a->badmap);
     free(a->source_path);
-    free(a->record_json);
     free(a);
 }
 

@@ -281,7 +281,8 @@ copies_section(const struct custos_acquisition *a, int *ok)
 }
 
 int
-custos__record_build(struct custos_acquisition *a, struct custos_error *err)
+custos__record_build(const struct custos_acquisition *a, const struct custos__copy *c, char **json,
+                     struct custos_error *err)
 {
     const struct custos_acquire_options *o = a->opt;
     int all_set = 1, *ok = &all_set;
@@ -312,9 +313,9 @@ custos__record_build(struct custos_acquisition *a, struct custos_error *err)
     put(pw, "windows", wins, ok);
     put(r, "piecewise", o->window_bytes ? pw : (json_decref(pw), json_null()), ok);
     put(r, "read_errors", errors_section(a, ok), ok);
-    /* The primary image (the first that stands), as records have always had it. */
-    put(r, "output", output_section(a->primary, ok), ok);
-    put(r, "verification", verification_section(a->primary, ok), ok);
+    /* The image beside this record, as records have always had it; copies lists all. */
+    put(r, "output", output_section(c, ok), ok);
+    put(r, "verification", verification_section(c, ok), ok);
     if (a->ncopies > 1)
         put(r, "copies", copies_section(a, ok), ok);
 
@@ -328,14 +329,14 @@ custos__record_build(struct custos_acquisition *a, struct custos_error *err)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, a->record_path,
                                 "cannot build the record (out of memory)");
     size_t n = strlen(dump);
-    a->record_json = malloc(n + 2);
-    if (a->record_json == NULL) {
+    *json = malloc(n + 2);
+    if (*json == NULL) {
         free(dump);
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
     }
-    memcpy(a->record_json, dump, n);
-    a->record_json[n] = '\n';
-    a->record_json[n + 1] = '\0';
+    memcpy(*json, dump, n);
+    (*json)[n] = '\n';
+    (*json)[n + 1] = '\0';
     free(dump);
     return CUSTOS_OK;
 }

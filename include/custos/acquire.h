@@ -110,7 +110,7 @@ struct custos_acquire_options {
     const struct custos_key *record_key;
     enum custos_media_type media_type; /* CUSTOS_MEDIA_AUTO: from the device */
     /* Further images written from the same read, each verified and published
-     * on its own, each with the same record beside it (OUTPUT.acquire.json;
+     * on its own, each with its own record beside it (OUTPUT.acquire.json;
      * record_path must then be NULL). A copy that fails does not stop the
      * others: see CUSTOS_E_PARTIAL. NULL/0: the output only. */
     const struct custos_acquire_copy *copies;
@@ -193,7 +193,7 @@ CUSTOS_API const char *custos_acquisition_bad_range_files(const struct custos_ac
 /* Whether the written image was re-read and matched (1), or not verified (0). */
 CUSTOS_API int custos_acquisition_verified(const struct custos_acquisition *a);
 
-/* The path of the published acquisition record. */
+/* The path of the published acquisition record (with several images: the first published). */
 CUSTOS_API const char *custos_acquisition_record_path(const struct custos_acquisition *a);
 
 /* The path of the record's published signature file, or NULL when it was not signed. */
@@ -203,7 +203,10 @@ CUSTOS_API const char *custos_acquisition_signature_path(const struct custos_acq
 CUSTOS_API const char *const *custos_acquisition_files(const struct custos_acquisition *a,
                                                        size_t *count);
 
-/* The acquisition record exactly as written to disk (JSON text, NUL-terminated). */
+/*
+ * The acquisition record exactly as written to disk (JSON text,
+ * NUL-terminated); with several images, the one beside the first published.
+ */
 CUSTOS_API const char *custos_acquisition_record_json(const struct custos_acquisition *a);
 
 /* Wall-clock seconds the acquisition took (reading, hashing, writing; not verifying). */

@@ -3,8 +3,9 @@
 # Checks, with tools other than custos: raw+raw, raw+E01 (E01 split into
 # segments) and E01+E01, every raw image cmp-equal to the source, every E01
 # ewfverify-clean and ewfexport-equal to it, ewfinfo's media type; the same
-# record beside each image, listing both in copies[] with each one's files
-# (SHA-256 = sha256sum), its own verification, and the source's digests once.
+# a record beside each image, its output that image (custos-verify -r passes
+# on each), both listing both in copies[] with each one's files (SHA-256 =
+# sha256sum), its own verification, and the source's digests once.
 # One destination failing (a 1 MiB tmpfs, full; its directory removed during
 # the run; an EIO from the crash shim): the other is published with the
 # record, which names the failed one; exit 8, one line on stderr.
@@ -71,7 +72,11 @@ EOF
 run 0 "raw + raw" custos-acquire -q --no-authorisation medium.bin -o a.raw -o b.raw
 check "raw + raw: a.raw = the medium (cmp)" cmp a.raw medium.bin
 check "raw + raw: b.raw = the medium (cmp)" cmp b.raw medium.bin
-check "raw + raw: the two records are the same bytes" cmp a.raw.acquire.json b.raw.acquire.json
+is "raw + raw: the two records differ only in output and verification" \
+    "$(jget a.raw.acquire.json "sorted(k for k in r if r[k] != json.load(open('b.raw.acquire.json'))[k])")" \
+    '["output", "verification"]'
+check "raw + raw: b.raw checks against its own record (custos-verify)" \
+    custos-verify -q -r b.raw.acquire.json
 is "raw + raw: copies[] lists both, in order, raw" \
     "$(jget a.raw.acquire.json "[(c['output'], c['format']) for c in r['copies']]")" \
     '[["a.raw", "raw"], ["b.raw", "raw"]]'
@@ -83,7 +88,7 @@ is "raw + raw: output is the first image" "$(jget a.raw.acquire.json "r['output'
 is "raw + raw: media type of a file: fixed, unknown" \
     "$(jget a.raw.acquire.json "[r['source']['media_type'], r['source']['media_type_from']]")" \
     '["fixed", "unknown"]'
-check_record_files "raw + raw: b.raw's record lists a.raw as output, files as on disk" b.raw.acquire.json
+check_record_files "raw + raw: b.raw's record lists b.raw as output, files as on disk" b.raw.acquire.json
 
 # 2. split raw + E01 (segments of 2 MiB for both).
 run 0 "split raw + E01" custos-acquire -q --no-authorisation -s 2M medium.bin -o c.raw -o d.E01
@@ -93,6 +98,10 @@ else
     fail "split raw + E01: c.raw.001-003 joined = the medium"
 fi
 e01_equal "split raw + E01: d.E01" d.E01
+check "split raw + E01: d.E01 checks against its own record (custos-verify)" \
+    custos-verify -q -r d.E01.acquire.json
+check "split raw + E01: c.raw.001-003 check against their record (custos-verify)" \
+    custos-verify -q -r c.raw.acquire.json
 is "split raw + E01: copies[] formats and E01 segment files" \
     "$(jget d.E01.acquire.json "[[c['format'] for c in r['copies']], len(r['copies'][1]['image']['files']) > 1]")" \
     '[["raw", "e01"], true]'

@@ -155,8 +155,8 @@ def custodian():
     run_block(g, 4, b[4], expect=[r"witness Carol Lin 林嘉玲: sign this entry\? \[y/N\]"])
     sh("gzip -dc %s/samples/usb-stick.img.gz | cmp - /media/work/ev01.raw" % SRC, 0,
        "the second -o: the working copy is the sample medium (cmp)")
-    sh("cmp /media/evidence/EV-01/ev01.E01.acquire.json /media/work/ev01.raw.acquire.json", 0,
-       "the second -o: the same record beside both images (cmp)")
+    sh("custos-verify -q -r /media/work/ev01.raw.acquire.json", 0,
+       "the second -o: the working copy checks against its own record (custos-verify)")
     out = run_block(g, 5, b[5], expect=[r"SUCCESS"])
     rec = sh("sha256sum < /media/evidence/EV-01/ev01.E01.acquire.json").split()[0]
     tap(rec in out and rec in open("IR-2026-0117.ledger", encoding="utf-8").read(),
