@@ -12,8 +12,10 @@
  *     windows, one more for the piecewise windows' SHA-256;
  *   - E01 only: one packer thread per core (pack_thread, at most 16), each
  *     taking whole slots and compressing their chunks (custos__packer);
- *   - one writer thread (write_thread), writing the slots in order, E01
- *     once a slot is packed.
+ *   - one writer thread per image (write_thread; -o A -o B writes several
+ *     from the one read), writing the slots in order, E01 once a slot is
+ *     packed (E01 images share the packers: one sector size, one
+ *     compression).
  * A slot is reused only when every lane and the writer are done with it, so
  * memory stays at NSLOTS * (SLOT_BYTES + packed buffers), whatever the
  * medium's size. The verification pass re-reads the staged image through
@@ -36,7 +38,10 @@
  *      stops the run.
  *   4. The first failure anywhere (a read, a lane, a packer, the writer, a
  *      cancel) stops every thread at its next wait, and the run returns
- *      that status (hashring.c).
+ *      that status (hashring.c). The exception: with several images, a
+ *      writer that fails gives up its image alone (writer_failed) while
+ *      another writer stands; the image's copy says why, and it is neither
+ *      verified nor published (acquire_outputs.c).
  */
 #include "custos/acquire.h"
 
