@@ -395,6 +395,6 @@ custos__outputs_publish(struct custos_acquisition *a, struct custos_error *err)
                                     a->copies[i].err.message);
     return custos_error_set(err, CUSTOS_E_PARTIAL, 0, NULL,
                             "%zu of %zu images failed and were not published (%s); the others "
-                            "were, each with the record, which lists the failure",
+                            "were, each with its record, which lists the failure",
                             a->ncopies - published, a->ncopies, msg);
 }
