@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "acquire_private.h"
+#include "acquire_resume_private.h"
 #include "badsector_map_private.h"
 #include "custos/atomicfile.h"
 #include "custos/custos.h"
@@ -57,6 +58,7 @@
 #include "fsutil_private.h"
 #include "hashring_private.h"
 #include "image_private.h"
+#include "staging_private.h"
 
 #define SLOT_BYTES (1u << 20) /* a multiple of every sector and chunk size */
 #define NSLOTS     16
@@ -86,6 +88,7 @@ struct pass {
     struct custos__image *img;
     enum custos_compression compression;
     const struct custos_progress *progress;
+    struct custos__resume *resume; /* the journal (acquire_resume.c); NULL: none */
 
     struct custos__hashring *ring;
     struct packed packed[NSLOTS]; /* by slot index */
@@ -143,7 +146,8 @@ write_thread(void *arg)
             return NULL;
         int rc = CUSTOS_OK;
         if (!ewf) {
-            rc = custos__image_write(p->img, s->data, s->len);
+            rc = custos__resume_write(p->resume, p->img, s->seq * SLOT_BYTES, s->data, s->len,
+                                      s->eof);
         } else {
             const struct packed *k = &p->packed[s->index];
             for (size_t c = 0, off = 0; rc == CUSTOS_OK && off < s->len;
@@ -186,6 +190,20 @@ add_bad(struct pass *p, uint64_t sector)
     return CUSTOS_OK;
 }
 
+static int
+add_bad_ctx(void *p, uint64_t sector)
+{
+    return add_bad(p, sector);
+}
+
+/* A medium that went away (unplugged) is not a medium of bad sectors: the run stops. */
+static int
+medium_gone(const struct pass *p)
+{
+    int e = custos_source_error(p->src)->sys_errno;
+    return e == ENODEV || e == ENXIO || e == ENOMEDIUM;
+}
+
 /*
  * The ring's read function: reads len bytes at offset into buf, which is
  * ALIGN-aligned; on a read error retries, then narrows down to single
@@ -210,11 +228,12 @@ read_slot(void *ctx, uint64_t offset, uint8_t *buf, size_t len, size_t *got,
             p->retried++;
     }
     const struct custos_source_info *info = custos_source_info(p->src);
-    if (rc == CUSTOS_E_USAGE || info->kind == CUSTOS_SOURCE_STREAM || !info->size_known)
+    if (rc == CUSTOS_E_USAGE || info->kind == CUSTOS_SOURCE_STREAM || !info->size_known ||
+        medium_gone(p))
         return custos_error_copy(err, custos_source_error(p->src));
 
     /* Narrow down: only sectors that fail on their own are lost. */
-    size_t n = len;
+    size_t n = len, nbad = p->nbad;
     if (offset + n > info->size_bytes)
         n = (size_t)(info->size_bytes - offset);
     for (size_t off = 0; off < n; off += p->sector) {
@@ -230,6 +249,8 @@ read_slot(void *ctx, uint64_t offset, uint8_t *buf, size_t len, size_t *got,
         }
         if (ok) {
             memcpy(buf + off, p->sector_buf, want);
+        } else if (medium_gone(p)) {
+            return custos_error_copy(err, custos_source_error(p->src));
         } else {
             memset(buf + off, 0, want);
             if (add_bad(p, (offset + off) / p->sector) != CUSTOS_OK)
@@ -237,7 +258,10 @@ read_slot(void *ctx, uint64_t offset, uint8_t *buf, size_t len, size_t *got,
         }
     }
     *got = n;
-    return CUSTOS_OK;
+    /* Journaled before the zeros reach the writer (acquire_resume.c, invariant 2). */
+    return p->nbad == nbad
+               ? CUSTOS_OK
+               : custos__resume_note_bad(p->resume, p->bad, p->nbad, p->retried, offset + n, err);
 }
 
 static void
@@ -300,8 +324,8 @@ run_pass(struct pass *p, struct custos_error *err)
         .window_bytes = p->window,
         .total = p->total,
         .total_known = p->total != 0,
-        .read = read_slot,
-        .read_ctx = p,
+        .read = p->resume ? custos__resume_read : read_slot,
+        .read_ctx = p->resume ? (void *)p->resume : p,
         .progress = p->progress,
         .progress_total = p->total,
         .consumers = p->img != NULL ? DONE_WRITE : 0,
@@ -314,6 +338,9 @@ run_pass(struct pass *p, struct custos_error *err)
         goto out;
     }
     custos_source_set_progress(p->src, p->progress);
+    if (p->resume)
+        custos__resume_set_reader(p->resume, &(struct custos__resume_reader){read_slot, add_bad_ctx,
+                                                                             p, p->sector, p->src});
     for (long i = 0; p->img != NULL && p->chunk_bytes != 0 && i < cores(); i++)
         custos__hashring_add_thread(p->ring, pack_thread, p);
     if (p->img != NULL)
@@ -662,6 +689,7 @@ image_pass(struct custos_acquisition *a, const struct custos_acquire_options *o,
     p.retries = o->retries;
     p.window = o->window_bytes;
     p.img = img;
+    p.resume = a->resume;
     p.compression = o->compression;
     p.progress = prog;
     custos_progress_phase(prog, CUSTOS_PHASE_READING);
@@ -674,7 +702,7 @@ image_pass(struct custos_acquisition *a, const struct custos_acquire_options *o,
     a->nwindows = p.nwindows;
     a->bad = p.bad;
     a->nbad = p.nbad;
-    a->read_retries_used = p.retried;
+    a->read_retries_used = p.retried + custos__resume_retries_kept(a->resume);
     if (rc != CUSTOS_OK)
         return rc;
     if (o->format == CUSTOS_IMAGE_EWF && a->bytes % a->sector_bytes != 0)
@@ -796,6 +824,14 @@ int
 custos_acquire(const struct custos_acquire_options *o, const struct custos_progress *prog,
                struct custos_acquisition **out, struct custos_error *err)
 {
+    return custos__acquire_run(o, prog, NULL, out, err);
+}
+
+int
+custos__acquire_run(const struct custos_acquire_options *o, const struct custos_progress *prog,
+                    struct custos__resume *r, struct custos_acquisition **out,
+                    struct custos_error *err)
+{
     *out = NULL;
     struct names names;
     struct custos_source *src = NULL;
@@ -804,20 +840,33 @@ custos_acquire(const struct custos_acquire_options *o, const struct custos_progr
     int rc = check_options(o, err);
     if (rc == CUSTOS_OK)
         rc = plan_names(o, &names, err);
-    if (rc != CUSTOS_OK)
+    struct custos_acquisition *a = rc == CUSTOS_OK ? calloc(1, sizeof(*a)) : NULL;
+    if (rc == CUSTOS_OK && a == NULL)
+        rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    if (rc != CUSTOS_OK) {
+        custos__resume_free(r);
         return rc;
-
-    struct custos_acquisition *a = calloc(1, sizeof(*a));
-    if (a == NULL)
-        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    }
     a->opt = o;
+    a->resume = r;
     custos__utc_now(a->started, sizeof(a->started));
+    if (custos__resume_resuming(r))
+        snprintf(a->started, sizeof(a->started), "%s", custos__resume_started(r));
 
     if ((rc = custos_source_open(&src, o->source, err)) != CUSTOS_OK)
         goto fail;
     const struct custos_source_info *info = custos_source_info(src);
-    if ((rc = check_source(a, o, info, err)) != CUSTOS_OK ||
-        (rc = custos_staging_create(&st, names.dir, err)) != CUSTOS_OK)
+    if ((rc = check_source(a, o, info, err)) != CUSTOS_OK)
+        goto fail;
+    /* Resumable: a journal in the staging directory (acquire_resume.c). */
+    if (custos__resume_resuming(r))
+        rc = custos__resume_check_source(r, src, a->sector_bytes, err);
+    if (rc == CUSTOS_OK && custos__resume_resuming(r))
+        rc = custos__staging_adopt(&st, custos__resume_staging_dir(r), err);
+    else if (rc == CUSTOS_OK && (rc = custos_staging_create(&st, names.dir, err)) == CUSTOS_OK)
+        rc = custos__resume_start(&a->resume, o, info, a->sector_bytes, custos_staging_dir(st),
+                                  a->started, err);
+    if (rc != CUSTOS_OK)
         goto fail;
     struct custos__image_setup setup = {
         .opt = o,
@@ -828,6 +877,7 @@ custos_acquire(const struct custos_acquire_options *o, const struct custos_progr
         .model = info->model,
         .serial = info->serial,
         .physical = info->kind == CUSTOS_SOURCE_BLOCK,
+        .resume = custos__resume_resuming(a->resume),
     };
     if ((rc = custos__image_create(&img, &setup, err)) != CUSTOS_OK ||
         (rc = image_pass(a, o, src, img, prog, err)) != CUSTOS_OK)
@@ -867,21 +917,26 @@ custos_acquire(const struct custos_acquire_options *o, const struct custos_progr
     a->opt = NULL;
     *out = a;
     if (a->nbad != 0)
-        return custos_error_set(err, CUSTOS_E_INCOMPLETE, 0, o->source,
-                                "some sectors could not be read: zero-filled and mapped in %s",
-                                a->record_path);
-    if (a->stored_match == 0)
-        return custos_error_set(err, CUSTOS_E_MISMATCH, 0, o->source,
-                                "the digests stored in this E01 differ from what was read: the "
-                                "source was altered or damaged (the copy and %s say what was "
-                                "read)",
-                                a->record_path);
-    return CUSTOS_OK;
+        rc = custos_error_set(err, CUSTOS_E_INCOMPLETE, 0, o->source,
+                              "some sectors could not be read: zero-filled and mapped in %s",
+                              a->record_path);
+    else if (a->stored_match == 0)
+        rc = custos_error_set(err, CUSTOS_E_MISMATCH, 0, o->source,
+                              "the digests stored in this E01 differ from what was read: the "
+                              "source was altered or damaged (the copy and %s say what was "
+                              "read)",
+                              a->record_path);
+    custos__resume_free(a->resume); /* last: a resumed run's o is in it */
+    a->resume = NULL;
+    return rc;
 
 fail:
     custos__image_free(img);
+    if (st != NULL && custos__resume_stopped(a->resume, rc, err))
+        custos__staging_keep(st); /* for --resume */
     custos_staging_free(st);
     custos_source_free(src);
+    custos__resume_free(a->resume);
     custos_acquisition_free(a);
     return rc;
 }

@@ -46,6 +46,7 @@ struct custos_acquisition {
     char *record_json;
     char *sig_path;                /* RECORD.sig as published; NULL when unsigned */
     struct custos__badmap *badmap; /* files over the bad ranges (badsector_map.c) */
+    struct custos__resume *resume; /* during custos_acquire only: the journal; may be NULL */
 };
 
 /* Builds the acquisition record (docs/formats/acquisition-record.md) into a->record_json. */

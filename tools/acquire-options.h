@@ -12,6 +12,7 @@
 struct options {
     struct custos_acquire_options acq;
     const char *format;
+    const char *resume; /* --resume OUTPUT: the interrupted acquisition of OUTPUT */
     int json;
     int verify_set, no_verify_set;
     int collect;                                  /* --collect */

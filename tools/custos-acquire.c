@@ -141,7 +141,8 @@ main(int argc, char **argv)
         return rc;
     }
     o.acq.command_line = cmdline;
-    custos_leftovers_warn(c.prog, o.acq.output, stderr); /* killed runs' temporary outputs */
+    if (o.resume == NULL)
+        custos_leftovers_warn(c.prog, o.acq.output, stderr); /* killed runs' temporary outputs */
 
     int status = CUSTOS_OK;
     struct cli_case_facts facts = {0};
@@ -178,7 +179,7 @@ main(int argc, char **argv)
         free(collect);
     } else if (o.custody.key != NULL) {
         /* Only the record is signed: the outputs are checked first, then the key. */
-        status = custos_acquire_check(&o.acq, &err);
+        status = o.resume ? CUSTOS_OK : custos_acquire_check(&o.acq, &err);
         if (status == CUSTOS_OK)
             status = cli_load_private_key(&o.custody.signers, 0, o.custody.key, &own_key, &err);
         o.acq.record_key = own_key;
@@ -187,10 +188,14 @@ main(int argc, char **argv)
         cli_error(&c, &err);
         goto out;
     }
-    inspect_source(&c, o.acq.source);
+    if (o.resume == NULL)
+        inspect_source(&c, o.acq.source);
     struct custos_progress prog = cli_progress(&c);
     cli_progress_start(&c);
-    status = custos_acquire(&o.acq, &prog, &a, &err);
+    if (o.resume != NULL)
+        status = custos_acquire_resume(o.resume, o.acq.source, o.acq.record_key, &prog, &a, &err);
+    else
+        status = custos_acquire(&o.acq, &prog, &a, &err);
     cli_progress_end(&c);
     if (a == NULL) {
         cli_error(&c, &err);
@@ -199,7 +204,8 @@ main(int argc, char **argv)
     if (o.json)
         cli_print_json(custos_acquisition_record_json(a));
     else if (!c.quiet || status != CUSTOS_OK)
-        print_human(a, o.acq.source, o.acq.record_key);
+        print_human(a, o.acq.source ? o.acq.source : "the interrupted run's medium",
+                    o.acq.record_key);
     if (status != CUSTOS_OK)
         cli_error(&c, &err);
     /* An image with mapped read errors is still an acquisition to record. */
