@@ -339,8 +339,9 @@ run_pass(struct pass *p, struct custos_error *err)
     }
     custos_source_set_progress(p->src, p->progress);
     if (p->resume)
-        custos__resume_set_reader(p->resume, &(struct custos__resume_reader){read_slot, add_bad_ctx,
-                                                                             p, p->sector, p->src});
+        custos__resume_set_reader(p->resume,
+                                  &(struct custos__resume_reader){read_slot, add_bad_ctx, p,
+                                                                  p->sector, SLOT_BYTES, p->src});
     for (long i = 0; p->img != NULL && p->chunk_bytes != 0 && i < cores(); i++)
         custos__hashring_add_thread(p->ring, pack_thread, p);
     if (p->img != NULL)
@@ -860,7 +861,7 @@ custos__acquire_run(const struct custos_acquire_options *o, const struct custos_
         goto fail;
     /* Resumable: a journal in the staging directory (acquire_resume.c). */
     if (custos__resume_resuming(r))
-        rc = custos__resume_check_source(r, src, a->sector_bytes, err);
+        rc = custos__resume_check_source(r, src, a->sector_bytes, SLOT_BYTES, err);
     if (rc == CUSTOS_OK && custos__resume_resuming(r))
         rc = custos__staging_adopt(&st, custos__resume_staging_dir(r), err);
     else if (rc == CUSTOS_OK && (rc = custos_staging_create(&st, names.dir, err)) == CUSTOS_OK)

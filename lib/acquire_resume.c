@@ -202,8 +202,7 @@ custos__resume_started(const struct custos__resume *r)
 
 /* Opens the staged files (BASE, or BASE.001 ...) for reading, in order. */
 static int
-staged_open(struct custos__resume *r, uint32_t sector_bytes, uint64_t total,
-            struct custos_error *err)
+staged_open(struct custos__resume *r, uint64_t total, struct custos_error *err)
 {
     const char *base = custos__basename(r->output);
     uint64_t seg = r->opt.segment_bytes, sum = 0;
@@ -233,9 +232,8 @@ staged_open(struct custos__resume *r, uint32_t sector_bytes, uint64_t total,
         if (seg == 0 || (uint64_t)sb.st_size < seg)
             break; /* a short segment ends what was written */
     }
-    if (sum > total)
-        sum = total;
-    r->staged_bytes = sum - sum % sector_bytes;
+    /* Whole slots (custos__resume_read), and the medium's short last one. */
+    r->staged_bytes = sum >= total ? total : sum - sum % r->rd.slot_bytes;
     return CUSTOS_OK;
 }
 
@@ -319,7 +317,7 @@ jstr(const json_t *o, const char *key)
 
 int
 custos__resume_check_source(struct custos__resume *r, struct custos_source *src,
-                            uint32_t sector_bytes, struct custos_error *err)
+                            uint32_t sector_bytes, size_t slot_bytes, struct custos_error *err)
 {
     const struct custos_source_info *info = custos_source_info(src);
     const json_t *js = json_object_get(r->j, "source");
@@ -341,11 +339,12 @@ custos__resume_check_source(struct custos__resume *r, struct custos_source *src,
                                 "was %s, %llu bytes); nothing was resumed",
                                 what, jstr(js, "path"), (unsigned long long)size);
     r->rd.sector_bytes = sector_bytes;
+    r->rd.slot_bytes = slot_bytes;
     if (posix_memalign((void **)&r->cmp, CUSTOS__HASHRING_ALIGN, 1u << 20) != 0 ||
         posix_memalign((void **)&r->tmp, CUSTOS__HASHRING_ALIGN, 1u << 20) != 0 ||
         posix_memalign((void **)&r->sec, CUSTOS__HASHRING_ALIGN, CUSTOS__HASHRING_ALIGN) != 0)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-    int rc = staged_open(r, sector_bytes, size, err);
+    int rc = staged_open(r, size, err);
     if (rc == CUSTOS_OK)
         rc = check_samples(r, src, sector_bytes, err);
     if (rc != CUSTOS_OK)
@@ -367,10 +366,7 @@ custos__resume_check_source(struct custos__resume *r, struct custos_source *src,
 void
 custos__resume_set_reader(struct custos__resume *r, const struct custos__resume_reader *rd)
 {
-    uint32_t sb = r->rd.sector_bytes;
     r->rd = *rd;
-    if (sb != 0)
-        r->rd.sector_bytes = sb;
 }
 
 /*
@@ -432,7 +428,7 @@ verify_range(struct custos__resume *r, uint64_t offset, uint8_t *buf, size_t n)
         uint64_t s = (offset + off) / sb;
         size_t w = n - off < sb ? n - off : sb;
         if (journaled_bad(r, s)) {
-            if (!all_zero(buf + off, w) || r->rd.add_bad(r->rd.ctx, s) != CUSTOS_OK)
+            if (!all_zero(buf + off, w))
                 break;
             continue;
         }
@@ -448,6 +444,20 @@ verify_range(struct custos__resume *r, uint64_t offset, uint8_t *buf, size_t n)
     return off;
 }
 
+/* The journal's unreadable sectors in [offset, offset + len), into the pass's error map. */
+static int
+carry_bad(struct custos__resume *r, uint64_t offset, size_t len)
+{
+    uint64_t sb = r->rd.sector_bytes, first = offset / sb, end = (offset + len + sb - 1) / sb;
+    for (size_t i = 0; i < r->njbad; i++) {
+        uint64_t a = r->jbad[i].first_sector, b = a + r->jbad[i].sector_count;
+        for (uint64_t s = a > first ? a : first; s < (b < end ? b : end); s++)
+            if (r->rd.add_bad(r->rd.ctx, s) != CUSTOS_OK)
+                return CUSTOS_E_NOMEM;
+    }
+    return CUSTOS_OK;
+}
+
 int
 custos__resume_read(void *ctx, uint64_t offset, uint8_t *buf, size_t want, size_t *got,
                     struct custos_error *err)
@@ -455,25 +465,27 @@ custos__resume_read(void *ctx, uint64_t offset, uint8_t *buf, size_t want, size_
     struct custos__resume *r = ctx;
     if (!r->resuming || r->final)
         return r->rd.read(r->rd.ctx, offset, buf, want, got, err);
-    /* The ring reads in order: offset is where the kept part ends so far. */
-    size_t n = want;
-    if (n > r->staged_bytes - offset)
-        n = (size_t)(r->staged_bytes - offset);
-    size_t ok = verify_range(r, offset, buf, n);
+    /*
+     * The ring reads whole slots in order, and offset is where the kept part
+     * ends so far. A slot is kept whole or not at all, so that what follows
+     * is read in the very reads of an uninterrupted run (the same retries).
+     */
+    size_t ok = 0;
+    if (r->staged_bytes - offset >= want && verify_range(r, offset, buf, want) == want)
+        ok = want;
+    if (ok != 0 && carry_bad(r, offset, ok) != CUSTOS_OK)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
     __atomic_store_n(&r->kept, offset + ok, __ATOMIC_RELEASE);
-    if (ok < n || offset + n == r->staged_bytes) {
+    if (ok == 0 || offset + ok == r->staged_bytes) {
         int rc = kept_final(r, err);
         if (rc != CUSTOS_OK)
             return rc;
     }
-    *got = ok;
-    if (ok == want)
+    if (ok != 0) {
+        *got = ok;
         return CUSTOS_OK;
-    size_t g = 0;
-    int rc = r->rd.read(r->rd.ctx, offset + ok, r->tmp, want - ok, &g, err);
-    memcpy(buf + ok, r->tmp, g);
-    *got = ok + g;
-    return rc;
+    }
+    return r->rd.read(r->rd.ctx, offset, buf, want, got, err);
 }
 
 int

@@ -43,6 +43,7 @@ struct custos__resume_reader {
     int (*add_bad)(void *ctx, uint64_t sector); /* a journaled unreadable sector, carried over */
     void *ctx;
     uint32_t sector_bytes;
+    size_t slot_bytes; /* the ring's: kept parts are whole slots */
     struct custos_source *src;
 };
 
@@ -68,7 +69,7 @@ const char *custos__resume_started(const struct custos__resume *r);
  * Returns: CUSTOS_OK; CUSTOS_E_REFUSED for another medium; CUSTOS_E_IO.
  */
 int custos__resume_check_source(struct custos__resume *r, struct custos_source *src,
-                                uint32_t sector_bytes, struct custos_error *err);
+                                uint32_t sector_bytes, size_t slot_bytes, struct custos_error *err);
 
 /* Sets the reader the pass falls back to; before the pass. */
 void custos__resume_set_reader(struct custos__resume *r, const struct custos__resume_reader *rd);
