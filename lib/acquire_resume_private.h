@@ -30,10 +30,10 @@
 #include "custos/source.h"
 #include "hashring_private.h"
 #include "image_private.h"
+#include "staging_private.h"
 
-/* The journal's file name inside the staging directory, and its "format" value. */
-#define CUSTOS__RESUME_JOURNAL "acquire-journal.json"
-#define CUSTOS__RESUME_FORMAT  "custos-acquisition-journal"
+/* The journal's "format" value; its name is CUSTOS__RESUME_JOURNAL (staging_private.h). */
+#define CUSTOS__RESUME_FORMAT "custos-acquisition-journal"
 
 struct custos__resume;
 

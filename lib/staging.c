@@ -289,10 +289,18 @@ warn_one(const char *path, long long age, void *arg)
         snprintf(when, sizeof(when), "%lld h %lld min", age / 3600, age % 3600 / 60);
     else
         snprintf(when, sizeof(when), "%lld days", age / 86400);
-    fprintf(w->f,
-            "%s: %s: left by an interrupted run %s ago (or one still running); remove it with "
-            "rm -r when no custos tool writes there\n",
-            w->prog, path, when);
+    char journal[8192];
+    snprintf(journal, sizeof(journal), "%s/%s", path, CUSTOS__RESUME_JOURNAL);
+    if (access(journal, F_OK) == 0)
+        fprintf(w->f,
+                "%s: %s: an acquisition left by an interrupted run %s ago (or one still "
+                "running); custos-acquire --resume OUTPUT finishes it\n",
+                w->prog, path, when);
+    else
+        fprintf(w->f,
+                "%s: %s: left by an interrupted run %s ago (or one still running); remove it "
+                "with rm -r when no custos tool writes there\n",
+                w->prog, path, when);
 }
 
 int

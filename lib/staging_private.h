@@ -13,6 +13,9 @@
 
 #include "custos/staging.h"
 
+/* The journal of a resumable acquisition (acquire_resume.c) in its staging directory. */
+#define CUSTOS__RESUME_JOURNAL "acquire-journal.json"
+
 /* A handle on an existing staging directory dir (copied), kept from an earlier run. */
 int custos__staging_adopt(struct custos_staging **out, const char *dir, struct custos_error *err);
 

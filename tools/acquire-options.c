@@ -231,8 +231,7 @@ check_resume(struct cli *c, struct options *o, int argc, char **argv)
         return cli_usage(c, "--resume takes the interrupted run's options from its journal: "
                             "only --key, --json, -q and SOURCE go with it");
     if (o->custody.ledger != NULL)
-        return cli_usage(c, "--resume with --ledger is not supported: append the acquire entry "
-                            "with custos-ledger add afterwards");
+        return cli_usage(c, "--resume with --ledger is not supported");
     if (argc - optind > 1)
         return cli_usage(c, "one SOURCE only; '%s' is extra", argv[optind + 1]);
     o->acq.source = optind < argc ? argv[optind] : NULL;
