@@ -58,7 +58,6 @@
 #include "fsutil_private.h"
 #include "hashring_private.h"
 #include "image_private.h"
-#include "staging_private.h"
 
 #define SLOT_BYTES (1u << 20) /* a multiple of every sector and chunk size */
 #define NSLOTS     16
@@ -518,35 +517,6 @@ plan_names(const struct custos_acquire_options *o, struct names *n, struct custo
     return rc;
 }
 
-/* Strict UTF-8 (no overlongs, no surrogates): what JSON and EnCase headers can carry. */
-static int
-valid_utf8(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        unsigned c = *p++, n, min, v;
-        if (c < 0x80)
-            continue;
-        if ((c & 0xe0) == 0xc0) {
-            n = 1, min = 0x80, v = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            n = 2, min = 0x800, v = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            n = 3, min = 0x10000, v = c & 0x07;
-        } else {
-            return 0;
-        }
-        for (unsigned i = 0; i < n; i++, p++) {
-            if ((*p & 0xc0) != 0x80)
-                return 0;
-            v = v << 6 | (*p & 0x3f);
-        }
-        if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-            return 0;
-    }
-    return 1;
-}
-
 static int
 check_options(const struct custos_acquire_options *o, struct custos_error *err)
 {
@@ -555,7 +525,7 @@ check_options(const struct custos_acquire_options *o, struct custos_error *err)
     const char *names[] = {"case number", "evidence number", "examiner",
                            "description", "notes",           "authorisation reference"};
     for (int i = 0; i < 6; i++)
-        if (texts[i] != NULL && !valid_utf8(texts[i]))
+        if (texts[i] != NULL && !custos_utf8_valid(texts[i], strlen(texts[i])))
             return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL, "the %s is not valid UTF-8 text",
                                     names[i]);
     if (o->source == NULL || o->output == NULL)
@@ -857,17 +827,10 @@ custos__acquire_run(const struct custos_acquire_options *o, const struct custos_
     if ((rc = custos_source_open(&src, o->source, err)) != CUSTOS_OK)
         goto fail;
     const struct custos_source_info *info = custos_source_info(src);
-    if ((rc = check_source(a, o, info, err)) != CUSTOS_OK)
-        goto fail;
-    /* Resumable: a journal in the staging directory (acquire_resume.c). */
-    if (custos__resume_resuming(r))
-        rc = custos__resume_check_source(r, src, a->sector_bytes, SLOT_BYTES, err);
-    if (rc == CUSTOS_OK && custos__resume_resuming(r))
-        rc = custos__staging_adopt(&st, custos__resume_staging_dir(r), err);
-    else if (rc == CUSTOS_OK && (rc = custos_staging_create(&st, names.dir, err)) == CUSTOS_OK)
-        rc = custos__resume_start(&a->resume, o, info, a->sector_bytes, custos_staging_dir(st),
-                                  a->started, err);
-    if (rc != CUSTOS_OK)
+    /* The staging directory, with the journal of a resumable run (acquire_resume.c). */
+    if ((rc = check_source(a, o, info, err)) != CUSTOS_OK ||
+        (rc = custos__resume_staging(&a->resume, o, src, a->sector_bytes, SLOT_BYTES, names.dir,
+                                     a->started, &st, err)) != CUSTOS_OK)
         goto fail;
     struct custos__image_setup setup = {
         .opt = o,

@@ -145,10 +145,10 @@ opt_json(const struct custos_acquire_options *o)
     return j;
 }
 
-int
-custos__resume_start(struct custos__resume **out, const struct custos_acquire_options *o,
-                     const struct custos_source_info *info, uint32_t sector_bytes,
-                     const char *staging_dir, const char *started, struct custos_error *err)
+static int
+resume_start(struct custos__resume **out, const struct custos_acquire_options *o,
+             const struct custos_source_info *info, uint32_t sector_bytes, const char *staging_dir,
+             const char *started, struct custos_error *err)
 {
     *out = NULL;
     if (o->format != CUSTOS_IMAGE_RAW || !info->size_known || info->kind == CUSTOS_SOURCE_STREAM)
@@ -180,18 +180,6 @@ int
 custos__resume_resuming(const struct custos__resume *r)
 {
     return r != NULL && r->resuming;
-}
-
-const struct custos_acquire_options *
-custos__resume_options(const struct custos__resume *r)
-{
-    return &r->opt;
-}
-
-const char *
-custos__resume_staging_dir(const struct custos__resume *r)
-{
-    return r->dir;
 }
 
 const char *
@@ -315,9 +303,9 @@ jstr(const json_t *o, const char *key)
     return s != NULL ? s : "";
 }
 
-int
-custos__resume_check_source(struct custos__resume *r, struct custos_source *src,
-                            uint32_t sector_bytes, size_t slot_bytes, struct custos_error *err)
+static int
+check_source(struct custos__resume *r, struct custos_source *src, uint32_t sector_bytes,
+             size_t slot_bytes, struct custos_error *err)
 {
     const struct custos_source_info *info = custos_source_info(src);
     const json_t *js = json_object_get(r->j, "source");
@@ -361,6 +349,24 @@ custos__resume_check_source(struct custos__resume *r, struct custos_source *src,
     json_object_set_new(r->j, "stopped", json_null());
     __atomic_store_n(&r->final, r->staged_bytes == 0, __ATOMIC_RELEASE);
     return journal_save(r, err);
+}
+
+int
+custos__resume_staging(struct custos__resume **r, const struct custos_acquire_options *o,
+                       struct custos_source *src, uint32_t sector_bytes, size_t slot_bytes,
+                       const char *dir, const char *started, struct custos_staging **st,
+                       struct custos_error *err)
+{
+    *st = NULL;
+    if (custos__resume_resuming(*r)) {
+        int rc = check_source(*r, src, sector_bytes, slot_bytes, err);
+        return rc == CUSTOS_OK ? custos__staging_adopt(st, (*r)->dir, err) : rc;
+    }
+    int rc = custos_staging_create(st, dir, err);
+    if (rc == CUSTOS_OK)
+        rc = resume_start(r, o, custos_source_info(src), sector_bytes, custos_staging_dir(*st),
+                          started, err);
+    return rc;
 }
 
 void

@@ -6,16 +6,17 @@
  * take the verified part of the staged image up again.
  *
  * Outline, a new run:
- *   1. custos__resume_start(&r, ...) once the staging directory exists
- *      (r stays NULL for an output that cannot be resumed: E01, a stream)
+ *   1. custos__resume_staging(&r, ...) creates the staging directory and
+ *      the journal (r stays NULL for an output that cannot be resumed:
+ *      E01, a stream)
  *   2. the pass reads through custos__resume_read and writes through
  *      custos__resume_write; read_slot reports its unreadable sectors
  *      with custos__resume_note_bad
  *   3. on failure, custos__resume_stopped says whether to keep the staging
  *      directory (an interruption, a failing medium or disk)
  * A resumed run: custos__resume_open finds the journal, custos__acquire_run
- * runs with its options, custos__resume_check_source checks the medium,
- * then as 2 and 3.
+ * runs with its options, custos__resume_staging checks the medium and
+ * takes up the staging directory, then as 2 and 3.
  */
 #ifndef CUSTOS_ACQUIRE_RESUME_PRIVATE_H
 #define CUSTOS_ACQUIRE_RESUME_PRIVATE_H
@@ -48,28 +49,24 @@ struct custos__resume_reader {
 };
 
 /*
- * A new run: writes the journal into staging_dir. *out stays NULL (and
- * CUSTOS_OK is returned) when the output cannot be resumed.
+ * The run's staging directory *st. Resuming (*r set): checks that src is
+ * the interrupted run's medium (size, kind, model and serial, sector size,
+ * and sample sectors equal to the staged image's), then takes up its
+ * directory. Else creates one in dir and, when the output can be resumed,
+ * writes the journal there and sets *r (NULL otherwise).
+ * Returns: CUSTOS_OK; CUSTOS_E_REFUSED for another medium; CUSTOS_E_IO;
+ * CUSTOS_E_NOMEM.
  */
-int custos__resume_start(struct custos__resume **out, const struct custos_acquire_options *o,
-                         const struct custos_source_info *info, uint32_t sector_bytes,
-                         const char *staging_dir, const char *started, struct custos_error *err);
+int custos__resume_staging(struct custos__resume **r, const struct custos_acquire_options *o,
+                           struct custos_source *src, uint32_t sector_bytes, size_t slot_bytes,
+                           const char *dir, const char *started, struct custos_staging **st,
+                           struct custos_error *err);
 
 /* Whether r takes up an interrupted run (0 for a new run or NULL). */
 int custos__resume_resuming(const struct custos__resume *r);
 
-/* A resumed run's options (the interrupted run's), its staging directory and start time. */
-const struct custos_acquire_options *custos__resume_options(const struct custos__resume *r);
-const char *custos__resume_staging_dir(const struct custos__resume *r);
+/* A resumed run's start time (the interrupted run's). */
 const char *custos__resume_started(const struct custos__resume *r);
-
-/*
- * A resumed run: src must be the same medium (size, kind, model and
- * serial, sector size, and sample sectors equal to the staged image's).
- * Returns: CUSTOS_OK; CUSTOS_E_REFUSED for another medium; CUSTOS_E_IO.
- */
-int custos__resume_check_source(struct custos__resume *r, struct custos_source *src,
-                                uint32_t sector_bytes, size_t slot_bytes, struct custos_error *err);
 
 /* Sets the reader the pass falls back to; before the pass. */
 void custos__resume_set_reader(struct custos__resume *r, const struct custos__resume_reader *rd);
