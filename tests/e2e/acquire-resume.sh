@@ -233,6 +233,29 @@ done
 check $bad "unreadable sectors: killed at $tried of $k steps, resumed: same image, same error map"
 unset CUSTOS_FAULT_PATH CUSTOS_FAULT_SECTORS
 
+# ---- the medium unplugged halfway (reads fail with ENODEV from sector 40000 on) ----
+rm -rf run && mkdir run
+LD_PRELOAD="$fault" CUSTOS_FAULT_PATH="$work/src.img" CUSTOS_FAULT_SECTORS="40000-81919" \
+  CUSTOS_FAULT_ERRNO=19 custos-acquire $ACQ src.img -o run/d.raw > /dev/null 2> err
+rc=$?
+[ $rc -eq 7 ] && [ ! -e run/d.raw ] && grep -q -- "--resume run/d.raw" err &&
+  [ -f run/.custos.incomplete-*/acquire-journal.json ]
+check $? "a medium that goes away (ENODEV): exit 7, not mapped as bad sectors, kept for --resume"
+custos-acquire -q --resume run/d.raw; rc=$?
+[ $rc -eq 0 ] && cmp -s run/d.raw ref/d.raw && same_record ref/d.raw.acquire.json run/d.raw.acquire.json &&
+  python3 -c 'import json,sys; i = json.load(open(sys.argv[1]))["interruptions"]; sys.exit(not (len(i) == 1 and "No such device" in i[0]["cause"]))' run/d.raw.acquire.json
+check $? "plugged back, resumed: the image and record of one run; the cause is recorded"
+
+# ---- a signed record on resumption ----
+printf 'resume test\n' > k.pass
+custos-key generate -q --name "Res Tester" --role custodian -o k.key --passphrase-file k.pass
+rm -rf run && mkdir run
+LD_PRELOAD="$shim" CUSTOS_CRASH_MODE=kill CUSTOS_CRASH_AT=25 custos-acquire $ACQ src.img -o run/d.raw
+custos-acquire -q --resume run/d.raw --key k.key --passphrase-file k.pass; rc=$?
+[ $rc -eq 0 ] && [ -f run/d.raw.acquire.json.sig ] &&
+  custos-verify -q -r run/d.raw.acquire.json --signer k.key.pub run/d.raw
+check $? "--resume --key: the record is signed, and custos-verify --signer accepts it"
+
 # ---- what cannot be resumed ----
 custos-acquire -q --resume nothing.raw 2> err; rc=$?
 [ $rc -eq 2 ] && grep -q "nothing to resume" err; check $? "nothing to resume: exit 2"
