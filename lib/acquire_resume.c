@@ -88,7 +88,7 @@ journal_save(struct custos__resume *r, struct custos_error *err)
     char *text = json_dumps(r->j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (text == NULL)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
-    struct custos_atomicfile *f;
+    struct custos_atomicfile *f = NULL;
     int rc = custos_atomicfile_create(&f, path, 0600 | CUSTOS_ATOMICFILE_REPLACE, err);
     if (rc == CUSTOS_OK && (rc = custos_atomicfile_write(f, text, strlen(text))) == CUSTOS_OK)
         rc = custos_atomicfile_close(f);
@@ -296,6 +296,41 @@ check_samples(struct custos__resume *r, struct custos_source *src, uint32_t sb,
     return CUSTOS_OK;
 }
 
+/*
+ * The kept part is final: the journal keeps only what lies in it (the
+ * rest is read again), and says how much was kept.
+ */
+static int
+kept_final(struct custos__resume *r, struct custos_error *err)
+{
+    uint64_t kept = r->kept, sb = r->rd.sector_bytes;
+    json_t *bad = json_array(), *retries = json_array();
+    for (size_t i = 0; i < r->njbad; i++) {
+        uint64_t first = r->jbad[i].first_sector, n = r->jbad[i].sector_count;
+        if (first * sb >= kept)
+            break;
+        if ((first + n) * sb > kept)
+            n = (kept + sb - 1) / sb - first;
+        json_array_append_new(bad, json_pack("[I, I]", (json_int_t)first, (json_int_t)n));
+    }
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(r->j, "retries"), i, e)
+    {
+        if ((uint64_t)json_integer_value(json_array_get(e, 0)) > kept)
+            break;
+        r->retries_kept = (unsigned)json_integer_value(json_array_get(e, 1));
+        json_array_append(retries, e);
+    }
+    json_object_set_new(r->j, "unreadable", bad);
+    json_object_set_new(r->j, "retries", retries);
+    json_t *ints = json_object_get(r->j, "interruptions");
+    json_object_set_new(json_array_get(ints, json_array_size(ints) - 1), "bytes_kept",
+                        json_integer((json_int_t)kept));
+    __atomic_store_n(&r->final, 1, __ATOMIC_RELEASE);
+    return journal_save(r, err);
+}
+
 static const char *
 jstr(const json_t *o, const char *key)
 {
@@ -347,8 +382,7 @@ check_source(struct custos__resume *r, struct custos_source *src, uint32_t secto
     if (i == NULL || json_array_append_new(json_object_get(r->j, "interruptions"), i) != 0)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
     json_object_set_new(r->j, "stopped", json_null());
-    __atomic_store_n(&r->final, r->staged_bytes == 0, __ATOMIC_RELEASE);
-    return journal_save(r, err);
+    return r->staged_bytes == 0 ? kept_final(r, err) : journal_save(r, err);
 }
 
 int
@@ -373,41 +407,6 @@ void
 custos__resume_set_reader(struct custos__resume *r, const struct custos__resume_reader *rd)
 {
     r->rd = *rd;
-}
-
-/*
- * The kept part is final: the journal keeps only what lies in it (the
- * rest is read again), and says how much was kept.
- */
-static int
-kept_final(struct custos__resume *r, struct custos_error *err)
-{
-    uint64_t kept = r->kept, sb = r->rd.sector_bytes;
-    json_t *bad = json_array(), *retries = json_array();
-    for (size_t i = 0; i < r->njbad; i++) {
-        uint64_t first = r->jbad[i].first_sector, n = r->jbad[i].sector_count;
-        if (first * sb >= kept)
-            break;
-        if ((first + n) * sb > kept)
-            n = (kept + sb - 1) / sb - first;
-        json_array_append_new(bad, json_pack("[I, I]", (json_int_t)first, (json_int_t)n));
-    }
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(r->j, "retries"), i, e)
-    {
-        if ((uint64_t)json_integer_value(json_array_get(e, 0)) > kept)
-            break;
-        r->retries_kept = (unsigned)json_integer_value(json_array_get(e, 1));
-        json_array_append(retries, e);
-    }
-    json_object_set_new(r->j, "unreadable", bad);
-    json_object_set_new(r->j, "retries", retries);
-    json_t *ints = json_object_get(r->j, "interruptions");
-    json_object_set_new(json_array_get(ints, json_array_size(ints) - 1), "bytes_kept",
-                        json_integer((json_int_t)kept));
-    __atomic_store_n(&r->final, 1, __ATOMIC_RELEASE);
-    return journal_save(r, err);
 }
 
 /* One source sector at off, read alone (the slot's read failed): 0, or -1 when unreadable. */
@@ -447,7 +446,7 @@ verify_range(struct custos__resume *r, uint64_t offset, uint8_t *buf, size_t n)
         if (memcmp(buf + off, src, w) != 0)
             break;
     }
-    return off;
+    return off < n ? off : n;
 }
 
 /* The journal's unreadable sectors in [offset, offset + len), into the pass's error map. */
