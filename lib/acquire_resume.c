@@ -394,6 +394,14 @@ custos__resume_staging(struct custos__resume **r, const struct custos_acquire_op
     *st = NULL;
     if (custos__resume_resuming(*r)) {
         int rc = check_source(*r, src, sector_bytes, slot_bytes, err);
+        /* A record staged by a run that then failed to publish is made again; kept
+         * until now (no output exists), for a publication cut short. */
+        const char *leftovers[] = {"record.json", "record.json.sig"};
+        for (size_t i = 0; rc == CUSTOS_OK && i < 2; i++) {
+            char path[8300];
+            snprintf(path, sizeof(path), "%s/%s", (*r)->dir, leftovers[i]);
+            unlink(path);
+        }
         return rc == CUSTOS_OK ? custos__staging_adopt(st, (*r)->dir, err) : rc;
     }
     int rc = custos_staging_create(st, dir, err);
@@ -702,13 +710,6 @@ custos__resume_open(struct custos__resume **out, const char *output, const char 
     }
     if (rc == CUSTOS_OK)
         rc = load_options(r, err);
-    /* A record staged by a run that then failed to publish is made again. */
-    const char *leftovers[] = {"record.json", "record.json.sig"};
-    for (size_t i = 0; rc == CUSTOS_OK && i < 2; i++) {
-        char path[8300];
-        snprintf(path, sizeof(path), "%s/%s", dir, leftovers[i]);
-        unlink(path);
-    }
     if (rc != CUSTOS_OK) {
         custos__resume_free(r);
         return rc;
