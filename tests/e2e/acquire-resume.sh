@@ -177,6 +177,13 @@ custos-acquire -q --resume run/d.raw short.img 2> err; rc=$?
 [ $rc -eq 6 ] && grep -q "its size differs" err
 check $? "another medium (another size): exit 6"
 
+# ---- a staging directory in use (locked by a run) is not taken ----
+if command -v flock > /dev/null; then
+  flock run/.custos.incomplete-* custos-acquire -q --resume run/d.raw 2> err; rc=$?
+  [ $rc -eq 6 ] && grep -q "another acquisition is writing there" err && [ ! -e run/d.raw ]
+  check $? "a staging directory another run holds: exit 6"
+fi
+
 # ---- resumed twice ----
 LD_PRELOAD="$shim" CUSTOS_CRASH_MODE=kill CUSTOS_CRASH_AT=15 custos-acquire -q --resume run/d.raw \
   2> /dev/null
