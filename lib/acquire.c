@@ -27,7 +27,10 @@
  *      after the image is finished, verified and its record written (and
  *      signed, with a key: stage_signature). Any
  *      failure, and an interruption, frees the staging directory: nothing
- *      that looks like a finished image is left.
+ *      that looks like a finished image is left. The exception: a raw run
+ *      of one image, stopped by a signal or a failing medium or disk, keeps
+ *      it with its journal for --resume (acquire_resume.c); a run of
+ *      several images keeps no journal.
  *   2. Every consumer sees every slot, in order; the digests are therefore
  *      those of the byte stream written, zero-filled sectors included.
  *   3. A read error never silently loses data: the failed region is retried
@@ -55,6 +58,7 @@
 #include <unistd.h>
 
 #include "acquire_private.h"
+#include "acquire_resume_private.h"
 #include "badsector_map_private.h"
 #include "custos/atomicfile.h"
 #include "custos/custos.h"
@@ -103,6 +107,7 @@ struct pass {
     int live; /* writers not failed (atomic) */
     enum custos_compression compression;
     const struct custos_progress *progress;
+    struct custos__resume *resume; /* the journal (acquire_resume.c); NULL: none */
 
     struct custos__hashring *ring;
     struct packed packed[NSLOTS]; /* by slot index */
@@ -178,7 +183,8 @@ write_thread(void *arg)
         if (dead) {
             /* given up: let the slot go */
         } else if (!ewf) {
-            rc = custos__image_write(img, s->data, s->len);
+            /* Resuming (one image: no journal with several), the kept bytes are skipped. */
+            rc = custos__resume_write(p->resume, img, s->seq * SLOT_BYTES, s->data, s->len, s->eof);
         } else {
             const struct packed *k = &p->packed[s->index];
             for (size_t c = 0, off = 0; rc == CUSTOS_OK && off < s->len;
@@ -222,6 +228,20 @@ add_bad(struct pass *p, uint64_t sector)
     return CUSTOS_OK;
 }
 
+static int
+add_bad_ctx(void *p, uint64_t sector)
+{
+    return add_bad(p, sector);
+}
+
+/* A medium that went away (unplugged) is not a medium of bad sectors: the run stops. */
+static int
+medium_gone(const struct pass *p)
+{
+    int e = custos_source_error(p->src)->sys_errno;
+    return e == ENODEV || e == ENXIO || e == ENOMEDIUM;
+}
+
 /*
  * The ring's read function: reads len bytes at offset into buf, which is
  * ALIGN-aligned; on a read error retries, then narrows down to single
@@ -246,11 +266,12 @@ read_slot(void *ctx, uint64_t offset, uint8_t *buf, size_t len, size_t *got,
             p->retried++;
     }
     const struct custos_source_info *info = custos_source_info(p->src);
-    if (rc == CUSTOS_E_USAGE || info->kind == CUSTOS_SOURCE_STREAM || !info->size_known)
+    if (rc == CUSTOS_E_USAGE || info->kind == CUSTOS_SOURCE_STREAM || !info->size_known ||
+        medium_gone(p))
         return custos_error_copy(err, custos_source_error(p->src));
 
     /* Narrow down: only sectors that fail on their own are lost. */
-    size_t n = len;
+    size_t n = len, nbad = p->nbad;
     if (offset + n > info->size_bytes)
         n = (size_t)(info->size_bytes - offset);
     for (size_t off = 0; off < n; off += p->sector) {
@@ -266,6 +287,8 @@ read_slot(void *ctx, uint64_t offset, uint8_t *buf, size_t len, size_t *got,
         }
         if (ok) {
             memcpy(buf + off, p->sector_buf, want);
+        } else if (medium_gone(p)) {
+            return custos_error_copy(err, custos_source_error(p->src));
         } else {
             memset(buf + off, 0, want);
             if (add_bad(p, (offset + off) / p->sector) != CUSTOS_OK)
@@ -273,7 +296,10 @@ read_slot(void *ctx, uint64_t offset, uint8_t *buf, size_t len, size_t *got,
         }
     }
     *got = n;
-    return CUSTOS_OK;
+    /* Journaled before the zeros reach the writer (acquire_resume.c, invariant 2). */
+    return p->nbad == nbad
+               ? CUSTOS_OK
+               : custos__resume_note_bad(p->resume, p->bad, p->nbad, p->retried, offset + n, err);
 }
 
 static void
@@ -342,8 +368,8 @@ run_pass(struct pass *p, struct custos_error *err)
         .window_bytes = p->window,
         .total = p->total,
         .total_known = p->total != 0,
-        .read = read_slot,
-        .read_ctx = p,
+        .read = p->resume ? custos__resume_read : read_slot,
+        .read_ctx = p->resume ? (void *)p->resume : p,
         .progress = p->progress,
         .progress_total = p->total,
         .consumers = consumers,
@@ -356,6 +382,10 @@ run_pass(struct pass *p, struct custos_error *err)
         goto out;
     }
     custos_source_set_progress(p->src, p->progress);
+    if (p->resume)
+        custos__resume_set_reader(p->resume,
+                                  &(struct custos__resume_reader){read_slot, add_bad_ctx, p,
+                                                                  p->sector, SLOT_BYTES, p->src});
     for (long i = 0; p->chunk_bytes != 0 && i < cores(); i++)
         custos__hashring_add_thread(p->ring, pack_thread, p);
     for (size_t i = 0; i < p->nwriters; i++)
@@ -425,35 +455,6 @@ now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Strict UTF-8 (no overlongs, no surrogates): what JSON and EnCase headers can carry. */
-static int
-valid_utf8(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        unsigned c = *p++, n, min, v;
-        if (c < 0x80)
-            continue;
-        if ((c & 0xe0) == 0xc0) {
-            n = 1, min = 0x80, v = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            n = 2, min = 0x800, v = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            n = 3, min = 0x10000, v = c & 0x07;
-        } else {
-            return 0;
-        }
-        for (unsigned i = 0; i < n; i++, p++) {
-            if ((*p & 0xc0) != 0x80)
-                return 0;
-            v = v << 6 | (*p & 0x3f);
-        }
-        if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-            return 0;
-    }
-    return 1;
-}
-
 static int
 check_options(const struct custos_acquire_options *o, struct custos_error *err)
 {
@@ -462,7 +463,7 @@ check_options(const struct custos_acquire_options *o, struct custos_error *err)
     const char *names[] = {"case number", "evidence number", "examiner",
                            "description", "notes",           "authorisation reference"};
     for (int i = 0; i < 6; i++)
-        if (texts[i] != NULL && !valid_utf8(texts[i]))
+        if (texts[i] != NULL && !custos_utf8_valid(texts[i], strlen(texts[i])))
             return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL, "the %s is not valid UTF-8 text",
                                     names[i]);
     if (o->source == NULL || o->output == NULL)
@@ -637,6 +638,7 @@ image_pass(struct custos_acquisition *a, const struct custos_acquire_options *o,
     p.window = o->window_bytes;
     for (size_t i = 0; i < a->ncopies; i++)
         p.writers[p.nwriters++] = (struct writer){&p, &a->copies[i], DONE_WRITE(i)};
+    p.resume = a->resume;
     p.compression = o->compression;
     p.progress = prog;
     custos_progress_phase(prog, CUSTOS_PHASE_READING);
@@ -649,7 +651,7 @@ image_pass(struct custos_acquisition *a, const struct custos_acquire_options *o,
     a->nwindows = p.nwindows;
     a->bad = p.bad;
     a->nbad = p.nbad;
-    a->read_retries_used = p.retried;
+    a->read_retries_used = p.retried + custos__resume_retries_kept(a->resume);
     if (rc != CUSTOS_OK)
         return rc;
     a->stored_match = -1;
@@ -671,17 +673,22 @@ image_pass(struct custos_acquisition *a, const struct custos_acquire_options *o,
 
 /*
  * Opens each image's staging directory and creates its writer. A failure here
- * is the run's: nothing has been read yet.
+ * is the run's: nothing has been read yet. Only a run of one image keeps a
+ * journal and can be resumed (acquire_resume.c): with several, a->resume
+ * stays NULL.
  */
 static int
-create_images(struct custos_acquisition *a, const struct custos_source_info *info,
-              struct custos_error *err)
+create_images(struct custos_acquisition *a, struct custos_source *src, struct custos_error *err)
 {
+    const struct custos_source_info *info = custos_source_info(src);
     custos__media_choose(a->opt->media_type, info, &a->media_type, &a->media_from);
     for (size_t i = 0; i < a->ncopies; i++) {
         struct custos__copy *c = &a->copies[i];
         int rc = check_source(a, &c->opt, info, err);
-        if (rc == CUSTOS_OK)
+        if (rc == CUSTOS_OK && a->ncopies == 1)
+            rc = custos__resume_staging(&a->resume, &c->opt, src, a->sector_bytes, SLOT_BYTES,
+                                        c->names.dir, a->started, &c->st, err);
+        else if (rc == CUSTOS_OK)
             rc = custos_staging_create(&c->st, c->names.dir, err);
         if (rc != CUSTOS_OK)
             return rc;
@@ -695,6 +702,7 @@ create_images(struct custos_acquisition *a, const struct custos_source_info *inf
             .serial = info->serial,
             .physical = info->kind == CUSTOS_SOURCE_BLOCK,
             .media_type = a->media_type,
+            .resume = custos__resume_resuming(a->resume),
         };
         if ((rc = custos__image_create(&c->img, &c->setup, err)) != CUSTOS_OK)
             return rc;
@@ -758,6 +766,14 @@ int
 custos_acquire(const struct custos_acquire_options *o, const struct custos_progress *prog,
                struct custos_acquisition **out, struct custos_error *err)
 {
+    return custos__acquire_run(o, prog, NULL, out, err);
+}
+
+int
+custos__acquire_run(const struct custos_acquire_options *o, const struct custos_progress *prog,
+                    struct custos__resume *r, struct custos_acquisition **out,
+                    struct custos_error *err)
+{
     *out = NULL;
     struct custos_source *src = NULL;
     struct custos__copy *copies = NULL;
@@ -765,23 +781,26 @@ custos_acquire(const struct custos_acquire_options *o, const struct custos_progr
     int rc = check_options(o, err);
     if (rc == CUSTOS_OK)
         rc = custos__outputs_plan(o, &copies, &ncopies, err);
-    if (rc != CUSTOS_OK)
-        return rc;
-
-    struct custos_acquisition *a = calloc(1, sizeof(*a));
-    if (a == NULL) {
+    struct custos_acquisition *a = rc == CUSTOS_OK ? calloc(1, sizeof(*a)) : NULL;
+    if (rc == CUSTOS_OK && a == NULL)
+        rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    if (rc != CUSTOS_OK) {
         custos__outputs_free(copies, ncopies);
-        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+        custos__resume_free(r);
+        return rc;
     }
     a->opt = o;
     a->copies = copies;
     a->ncopies = ncopies;
+    a->resume = r;
     custos__utc_now(a->started, sizeof(a->started));
+    if (custos__resume_resuming(r))
+        snprintf(a->started, sizeof(a->started), "%s", custos__resume_started(r));
 
     if ((rc = custos_source_open(&src, o->source, err)) != CUSTOS_OK)
         goto fail;
     const struct custos_source_info *info = custos_source_info(src);
-    if ((rc = create_images(a, info, err)) != CUSTOS_OK ||
+    if ((rc = create_images(a, src, err)) != CUSTOS_OK ||
         (rc = image_pass(a, o, src, prog, err)) != CUSTOS_OK)
         goto fail;
 
@@ -819,6 +838,9 @@ custos_acquire(const struct custos_acquire_options *o, const struct custos_progr
     return CUSTOS_OK;
 
 fail:
+    /* One image, stopped on a signal or a failing medium or disk: kept for --resume. */
+    if (a->resume != NULL && a->copies[0].st != NULL && custos__resume_stopped(a->resume, rc, err))
+        custos__staging_keep(a->copies[0].st);
     custos_source_free(src);
     custos_acquisition_free(a);
     return rc;

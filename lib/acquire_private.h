@@ -86,6 +86,7 @@ struct custos_acquisition {
     struct custos__badmap *badmap;             /* files over the bad ranges (badsector_map.c) */
     enum custos_media_type media_type;         /* as the E01 records it (media.c) */
     const char *media_from;                    /* CUSTOS__MEDIA_FROM_*: static */
+    struct custos__resume *resume;             /* the journal (acquire_resume.c); NULL: none */
 };
 
 /*

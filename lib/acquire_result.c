@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "acquire_private.h"
+#include "acquire_resume_private.h"
 #include "badsector_map_private.h"
 #include "custos/custos.h"
 
@@ -91,6 +92,9 @@ custos_acquisition_free(struct custos_acquisition *a)
     if (a == NULL)
         return;
     custos__outputs_free(a->copies, a->ncopies); /* a->files and the paths are theirs */
+    /* After the staging directory, removed under its lock; it holds a resumed run's options,
+     * which a->outputs borrow. */
+    custos__resume_free(a->resume);
     free(a->outputs);
     free(a->file_paths);
     free(a->windows);

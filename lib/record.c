@@ -9,6 +9,7 @@
  * two records can be compared with diff.
  */
 #include "acquire_private.h"
+#include "acquire_resume_private.h"
 #include "badsector_map_private.h"
 
 #include <limits.h>
@@ -298,6 +299,7 @@ custos__record_build(const struct custos_acquisition *a, const struct custos__co
     put(r, "started", json_string(a->started), ok);
     put(r, "finished", json_string(a->finished), ok);
     put(r, "seconds", json_real(a->seconds), ok);
+    put(r, "interruptions", custos__resume_record_json(a->resume), ok);
     put(r, "bytes", json_integer((json_int_t)a->bytes), ok);
     put(r, "digests", digests(&a->digests, ok), ok);
     json_t *pw = json_object();

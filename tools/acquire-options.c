@@ -19,6 +19,7 @@ usage_text(FILE *out)
 {
     fputs(
         "usage: custos-acquire [options] SOURCE -o OUTPUT [-o OUTPUT ...]\n"
+        "       custos-acquire --resume OUTPUT [--key KEY] [--json] [-q] [SOURCE]\n"
         "\n"
         "Image SOURCE (a block device, a file, an E01 or split raw set, or - for\n"
         "standard input) to OUTPUT, hashing it in the same pass, and write the\n"
@@ -48,6 +49,10 @@ usage_text(FILE *out)
         "      --verify              re-read the written image and compare (default)\n"
         "      --no-verify           do not re-read the written image\n"
         "      --record PATH         write the record to PATH instead\n"
+        "      --resume OUTPUT       finish the interrupted raw or split raw acquisition of\n"
+        "                            OUTPUT (a run with one -o) with its own options (SOURCE:\n"
+        "                            the medium's path now, if it changed); the record lists\n"
+        "                            the interruptions\n"
         "      --json                print the record as JSON on standard output\n"
         "      --key KEY             sign the record with KEY (the custodian's private key):\n"
         "                            detached signature RECORD.sig, published with it; with\n"
@@ -79,9 +84,11 @@ usage_text(FILE *out)
         "\n"
         "Exit status: 0 done; 1 the written image did not verify; 2 usage; 3 done,\n"
         "but sectors could not be read (zero-filled and mapped); 5 corrupt source;\n"
-        "4 the ledger refused the entry; 6 an output exists; 7 system error;\n"
-        "8 of several outputs some failed: the others were published with the\n"
-        "record, which says which failed; 130 interrupted. See custos-acquire(1).\n",
+        "4 the ledger refused the entry; 6 an output exists, or --resume found\n"
+        "another medium; 7 system error; 8 of several outputs some failed: the\n"
+        "others were published with the record, which says which failed; 130\n"
+        "interrupted (raw with one output: the part written is kept for --resume).\n"
+        "With --resume, 2 also when there is nothing to resume. See custos-acquire(1).\n",
         out);
 }
 
@@ -100,6 +107,7 @@ enum {
     OPT_NO_VERIFY,
     OPT_NOTES,
     OPT_RECORD,
+    OPT_RESUME,
     OPT_RETRIES,
     OPT_SECTOR,
     OPT_SERIAL,
@@ -130,6 +138,7 @@ static const struct option longopts[] = {
     {"notes", required_argument, NULL, OPT_NOTES},
     {"output", required_argument, NULL, 'o'},
     {"record", required_argument, NULL, OPT_RECORD},
+    {"resume", required_argument, NULL, OPT_RESUME},
     {"retries", required_argument, NULL, OPT_RETRIES},
     {"sector-size", required_argument, NULL, OPT_SECTOR},
     {"segment-size", required_argument, NULL, 's'},
@@ -242,6 +251,24 @@ check_options(struct cli *c, struct options *o)
     return CLI_CONTINUE;
 }
 
+/* --resume OUTPUT [SOURCE]: everything else is the interrupted run's (its journal). */
+static int
+check_resume(struct cli *c, struct options *o, int argc, char **argv)
+{
+    struct custos_acquire_options d;
+    custos_acquire_options_init(&d);
+    if (memcmp(&d, &o->acq, sizeof(d)) != 0 || o->noutputs != 0 || o->format != NULL ||
+        o->verify_set || o->collect || o->make || o->model || o->serial || o->location)
+        return cli_usage(c, "--resume takes the interrupted run's options from its journal: "
+                            "only --key, --json, -q and SOURCE go with it");
+    if (o->custody.ledger != NULL)
+        return cli_usage(c, "--resume with --ledger is not supported");
+    if (argc - optind > 1)
+        return cli_usage(c, "one SOURCE only; '%s' is extra", argv[optind + 1]);
+    o->acq.source = optind < argc ? argv[optind] : NULL;
+    return CLI_CONTINUE;
+}
+
 int
 acquire_parse_options(struct cli *c, struct options *o, int argc, char **argv)
 {
@@ -337,6 +364,9 @@ acquire_parse_options(struct cli *c, struct options *o, int argc, char **argv)
         case OPT_RECORD:
             a->record_path = optarg;
             break;
+        case OPT_RESUME:
+            o->resume = optarg;
+            break;
         case OPT_RETRIES:
             if (parse_uint(optarg, 100, &n) != 0)
                 return cli_usage(c, "bad retry count '%s' (0 to 100)", optarg);
@@ -357,6 +387,8 @@ acquire_parse_options(struct cli *c, struct options *o, int argc, char **argv)
     }
     if (o->verify_set && o->no_verify_set)
         return cli_usage(c, "--verify and --no-verify together");
+    if (o->resume != NULL)
+        return check_resume(c, o, argc, argv);
     if (optind == argc)
         return cli_usage(c, "missing SOURCE");
     if (argc - optind > 1)

@@ -148,7 +148,8 @@ main(int argc, char **argv)
         return rc;
     }
     o.acq.command_line = cmdline;
-    for (size_t i = 0; i < o.noutputs; i++) /* killed runs' temporary outputs */
+    /* Killed runs' temporary outputs (none listed with --resume: it takes one up). */
+    for (size_t i = 0; i < o.noutputs; i++)
         custos_leftovers_warn(c.prog, o.outputs[i], stderr);
 
     int status = CUSTOS_OK;
@@ -186,7 +187,7 @@ main(int argc, char **argv)
         free(collect);
     } else if (o.custody.key != NULL) {
         /* Only the record is signed: the outputs are checked first, then the key. */
-        status = custos_acquire_check(&o.acq, &err);
+        status = o.resume ? CUSTOS_OK : custos_acquire_check(&o.acq, &err);
         if (status == CUSTOS_OK)
             status = cli_load_private_key(&o.custody.signers, 0, o.custody.key, &own_key, &err);
         o.acq.record_key = own_key;
@@ -195,10 +196,14 @@ main(int argc, char **argv)
         cli_error(&c, &err);
         goto out;
     }
-    inspect_source(&c, o.acq.source);
+    if (o.resume == NULL)
+        inspect_source(&c, o.acq.source);
     struct custos_progress prog = cli_progress(&c);
     cli_progress_start(&c);
-    status = custos_acquire(&o.acq, &prog, &a, &err);
+    if (o.resume != NULL)
+        status = custos_acquire_resume(o.resume, o.acq.source, o.acq.record_key, &prog, &a, &err);
+    else
+        status = custos_acquire(&o.acq, &prog, &a, &err);
     cli_progress_end(&c);
     if (a == NULL) {
         cli_error(&c, &err);
@@ -207,7 +212,8 @@ main(int argc, char **argv)
     if (o.json)
         cli_print_json(custos_acquisition_record_json(a));
     else if (!c.quiet || status != CUSTOS_OK)
-        print_human(a, o.acq.source, o.acq.record_key);
+        print_human(a, o.acq.source ? o.acq.source : "the interrupted run's medium",
+                    o.acq.record_key);
     if (status != CUSTOS_OK)
         cli_error(&c, &err);
     /* An image with mapped read errors, or published while another copy

@@ -260,6 +260,40 @@ test_copies(const struct custos_digest_result *want)
     ok(stat("other.raw", &st) != 0, "and nothing written");
 }
 
+/* A raw run cancelled before its first read, kept and resumed (acquire_resume.c). */
+static void
+test_resume(const struct custos_digest_result *want)
+{
+    struct custos_acquire_options o;
+    struct custos_acquisition *a = NULL;
+    struct custos_error err;
+    struct custos_progress p = {.cancelled = always};
+    custos_acquire_options_init(&o);
+    o.source = "m.bin";
+    o.output = "resume.raw";
+    o.format = CUSTOS_IMAGE_RAW;
+    o.authorisation = "W-1";
+    is_int(custos_acquire_resume("resume.raw", NULL, NULL, NULL, &a, &err), CUSTOS_E_USAGE,
+           "nothing to resume yet");
+    has_str(err.message, "nothing to resume", "says so");
+    is_int(custos_acquire(&o, &p, &a, &err), CUSTOS_E_INTERRUPTED, "cancelled raw run");
+    has_str(err.message, "--resume resume.raw", "says how to resume");
+    is_int(system("ls -a .custos.incomplete-*/acquire-journal.json > /dev/null 2>&1"), 0,
+           "its staging directory and journal are kept");
+    tap_write("short.bin", "x", 1);
+    is_int(custos_acquire_resume("resume.raw", "short.bin", NULL, NULL, &a, &err), CUSTOS_E_REFUSED,
+           "another medium refused");
+    ok(a == NULL, "no result");
+    is_int(custos_acquire_resume("resume.raw", NULL, NULL, NULL, &a, &err), CUSTOS_OK, "resumed");
+    ok(a != NULL && custos_digest_equal(custos_acquisition_digests(a), want),
+       "the digests of the medium");
+    ok(a != NULL && custos_acquisition_bytes(a) == MEDIUM, "every byte");
+    has_str(a ? custos_acquisition_record_json(a) : "", "\"bytes_kept\": 0",
+            "the record lists the interruption");
+    custos_acquisition_free(a);
+    is_int(system("ls -a | grep -q incomplete"), 256, "no staging directory left");
+}
+
 int
 main(void)
 {
@@ -273,6 +307,7 @@ main(void)
     test_ewf(&want);
     test_cancel();
     test_copies(&want);
+    test_resume(&want);
     free(b);
     is_int(custos_compression_parse("best", &(enum custos_compression){0}), 0, "parse best");
     is_int(custos_compression_parse("max", &(enum custos_compression){0}), -1, "unknown level");
