@@ -253,6 +253,16 @@ custos-acquire -q --resume run/d.raw; rc=$?
   python3 -c 'import json,sys; i = json.load(open(sys.argv[1]))["interruptions"]; sys.exit(not (len(i) == 1 and "No such device" in i[0]["cause"]))' run/d.raw.acquire.json
 check $? "plugged back, resumed: the image and record of one run; the cause is recorded"
 
+# ---- --media-type is the interrupted run's: the journal keeps it ----
+rm -rf run refm && mkdir run refm
+custos-acquire $ACQ --media-type removable src.img -o refm/d.raw
+LD_PRELOAD="$shim" CUSTOS_CRASH_MODE=kill CUSTOS_CRASH_AT=25 custos-acquire $ACQ \
+  --media-type removable src.img -o run/d.raw
+custos-acquire -q --resume run/d.raw; rc=$?
+[ $rc -eq 0 ] && cmp -s run/d.raw refm/d.raw && same_record refm/d.raw.acquire.json run/d.raw.acquire.json &&
+  python3 -c 'import json,sys; s = json.load(open(sys.argv[1]))["source"]; sys.exit(not (s["media_type"] == "removable" and s["media_type_from"] == "option"))' run/d.raw.acquire.json
+check $? "--media-type removable, killed and resumed: the record still says removable (option)"
+
 # ---- a signed record on resumption ----
 printf 'resume test\n' > k.pass
 custos-key generate -q --name "Res Tester" --role custodian -o k.key --passphrase-file k.pass
