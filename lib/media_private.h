@@ -8,14 +8,6 @@
 
 #ifndef CUSTOS_BUILDING_LIB
 #error "media_private.h is internal to libcustos"
-/*
- * The media type to record for source info: the option's when not
- * CUSTOS_MEDIA_AUTO ("option"), else the block device's (from /sys,
- * "sysfs"), else fixed ("unknown"). *from is one of CUSTOS__MEDIA_FROM_*.
- */
-void custos__media_choose(enum custos_media_type option, const struct custos_source_info *info,
-                          enum custos_media_type *type, const char **from);
-
 #endif
 
 #include "custos/acquire.h"

@@ -170,8 +170,9 @@ CUSTOS_API int custos_acquire_check(const struct custos_acquire_options *o,
 
 /*
  * Resumes the interrupted raw or split raw acquisition of output (the -o
- * of the interrupted run) from the staging directory and journal it left
- * beside output, with the interrupted run's options. source: NULL for the
+ * of the interrupted run, which wrote that one image: a run with copies
+ * keeps no journal) from the staging directory and journal it left beside
+ * output, with the interrupted run's options. source: NULL for the
  * path the interrupted run read, or the medium's path now (a device that
  * came back under another name). record_key signs the record (NULL: not
  * signed). The bytes already staged are kept only as far as they re-read
@@ -179,11 +180,12 @@ CUSTOS_API int custos_acquire_check(const struct custos_acquire_options *o,
  * of custos_acquire, and the record adds the interruptions
  * (docs/formats/acquisition-record.md).
  * Returns: as custos_acquire; CUSTOS_E_USAGE when there is nothing to
- * resume for output; CUSTOS_E_REFUSED when source is not the same medium
- * (size, kind, model, serial, sector size or sample sectors differ), or
- * another run is writing the staging directory; CUSTOS_E_CORRUPT for an
- * unreadable journal. When the resumed run is interrupted too, the
- * staging directory is kept again.
+ * resume for output (also an E01's or a run with copies);
+ * CUSTOS_E_REFUSED when source is not the same medium (size, kind, model,
+ * serial, sector size or sample sectors differ), or another run is writing
+ * the staging directory; CUSTOS_E_CORRUPT for an unreadable journal.
+ * When the resumed run is interrupted too, the staging directory is kept
+ * again.
  */
 CUSTOS_API int custos_acquire_resume(const char *output, const char *source,
                                      const struct custos_key *record_key,
