@@ -27,6 +27,17 @@ expected(const uint8_t *b, size_t n, struct custos_digest_result *r)
     custos_digest_free(d);
 }
 
+/* Options for an acquisition of m.bin to output under warrant W-1. */
+static void
+options_for(struct custos_acquire_options *o, const char *output, enum custos_image_format format)
+{
+    custos_acquire_options_init(o);
+    o->source = "m.bin";
+    o->output = output;
+    o->format = format;
+    o->authorisation = "W-1";
+}
+
 static void
 test_options(void)
 {
@@ -57,11 +68,7 @@ test_raw(const uint8_t *b, const struct custos_digest_result *want)
     struct custos_acquire_options o;
     struct custos_acquisition *a = NULL;
     struct custos_error err;
-    custos_acquire_options_init(&o);
-    o.source = "m.bin";
-    o.output = "out.raw";
-    o.format = CUSTOS_IMAGE_RAW;
-    o.authorisation = "W-1";
+    options_for(&o, "out.raw", CUSTOS_IMAGE_RAW);
     o.window_bytes = 1024 * 1024;
     is_status(custos_acquire(&o, NULL, &a, &err), CUSTOS_OK, &err, "raw acquisition");
     if (a == NULL)
@@ -148,10 +155,7 @@ test_ewf(const struct custos_digest_result *want)
     struct custos_acquire_options o;
     struct custos_acquisition *a = NULL;
     struct custos_error err;
-    custos_acquire_options_init(&o);
-    o.source = "m.bin";
-    o.output = "ev.E01";
-    o.authorisation = "W-1";
+    options_for(&o, "ev.E01", CUSTOS_IMAGE_EWF);
     o.case_number = "C-1";
     o.compression = CUSTOS_COMPRESSION_NONE; /* so that 3 MiB need several 1 MiB segments */
     o.segment_bytes = 1024 * 1024;
@@ -202,10 +206,7 @@ test_cancel(void)
     struct custos_acquisition *a = NULL;
     struct custos_error err;
     struct custos_progress p = {.cancelled = always};
-    custos_acquire_options_init(&o);
-    o.source = "m.bin";
-    o.output = "cancel.E01";
-    o.authorisation = "W-1";
+    options_for(&o, "cancel.E01", CUSTOS_IMAGE_EWF);
     is_int(custos_acquire(&o, &p, &a, &err), CUSTOS_E_INTERRUPTED, "cancelled run");
     ok(a == NULL, "no result");
     struct stat st;
@@ -222,11 +223,7 @@ test_copies(const struct custos_digest_result *want)
     struct custos_acquisition *a = NULL;
     struct custos_error err;
     struct custos_acquire_copy copy = {"two.E01", CUSTOS_IMAGE_EWF};
-    custos_acquire_options_init(&o);
-    o.source = "m.bin";
-    o.output = "one.raw";
-    o.format = CUSTOS_IMAGE_RAW;
-    o.authorisation = "W-1";
+    options_for(&o, "one.raw", CUSTOS_IMAGE_RAW);
     o.copies = &copy;
     o.ncopies = 1;
     is_status(custos_acquire(&o, NULL, &a, &err), CUSTOS_OK, &err, "raw + E01 from one read");
@@ -268,11 +265,7 @@ test_resume(const struct custos_digest_result *want)
     struct custos_acquisition *a = NULL;
     struct custos_error err;
     struct custos_progress p = {.cancelled = always};
-    custos_acquire_options_init(&o);
-    o.source = "m.bin";
-    o.output = "resume.raw";
-    o.format = CUSTOS_IMAGE_RAW;
-    o.authorisation = "W-1";
+    options_for(&o, "resume.raw", CUSTOS_IMAGE_RAW);
     is_int(custos_acquire_resume("resume.raw", NULL, NULL, NULL, &a, &err), CUSTOS_E_USAGE,
            "nothing to resume yet");
     has_str(err.message, "nothing to resume", "says so");
