@@ -74,6 +74,7 @@ struct custos__resume {
     struct part *parts; /* the staged files, in order */
     size_t nparts;
     uint64_t staged_bytes; /* whole sectors of the staged image to verify */
+    uint64_t staged_any;   /* every staged byte, torn tail included: sampled for identity */
     uint64_t kept;         /* verified so far; the writer reads it (__atomic) */
     int final;             /* kept will not grow (__atomic) */
     int positioned;        /* writer: the staged files are taken up */
@@ -225,10 +226,11 @@ staged_open(struct custos__resume *r, uint64_t total, struct custos_error *err)
     }
     /* Whole slots (custos__resume_read), and the medium's short last one. */
     r->staged_bytes = sum >= total ? total : sum - sum % r->rd.slot_bytes;
+    r->staged_any = sum >= total ? total : sum;
     return CUSTOS_OK;
 }
 
-/* Reads len staged bytes at offset (within staged_bytes); 0 or -1. */
+/* Reads len staged bytes at offset (within staged_any); 0 or -1. */
 static int
 staged_read(const struct custos__resume *r, uint64_t offset, uint8_t *buf, size_t len)
 {
@@ -274,12 +276,18 @@ journaled_bad_any(const struct custos__resume *r, uint64_t s)
     return 0;
 }
 
-/* Sample sectors across the staged image re-read from src (invariant 3). */
+/*
+ * Sample sectors across the staged image re-read from src (invariant 3).
+ * They are taken from all that was staged, not only the whole slots that
+ * can be kept: a run stopped before its first slot was whole still names
+ * its medium, and another one must be refused rather than imaged in its
+ * place under the first one's journal.
+ */
 static int
 check_samples(struct custos__resume *r, struct custos_source *src, uint32_t sb,
               struct custos_error *err)
 {
-    uint64_t sectors = r->staged_bytes / sb;
+    uint64_t sectors = r->staged_any / sb;
     for (uint64_t i = 0; i < NSAMPLES && sectors > 0; i++) {
         uint64_t s = i * sectors / NSAMPLES;
         size_t got = 0;

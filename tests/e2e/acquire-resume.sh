@@ -177,6 +177,24 @@ custos-acquire -q --resume run/d.raw short.img 2> err; rc=$?
 [ $rc -eq 6 ] && grep -q "its size differs" err
 check $? "another medium (another size): exit 6"
 
+# ---- another medium, when the run stopped before its first whole 1 MiB slot ----
+# Nothing can be kept then, but the staged bytes still name the medium: the
+# first kill that leaves some but less than 1 MiB staged (a torn first write).
+early=""
+for at in $(seq 1 40); do
+  rm -rf early && mkdir early
+  LD_PRELOAD="$shim" CUSTOS_CRASH_MODE=kill CUSTOS_CRASH_AT=$at custos-acquire $ACQ src.img \
+    -o early/d.raw 2> /dev/null
+  sz=$(cat early/.custos.incomplete-*/d.raw 2> /dev/null | wc -c)
+  if [ "$sz" -ge 512 ] && [ "$sz" -lt 1048576 ]; then early=$at; break; fi
+done
+[ -n "$early" ] && custos-acquire -q --resume early/d.raw other.img 2> err
+rc=$?
+[ -n "$early" ] && [ $rc -eq 6 ] && grep -q "not the same medium" err && [ ! -e early/d.raw ]
+check $? "another medium, less than one slot staged (kill at step ${early:-none}): exit 6"
+custos-acquire -q --resume early/d.raw src.img && cmp -s early/d.raw ref/d.raw
+check $? "the same medium, less than one slot staged: resumed = uninterrupted"
+
 # ---- a staging directory in use (locked by a run) is not taken ----
 if command -v flock > /dev/null; then
   flock run/.custos.incomplete-* custos-acquire -q --resume run/d.raw 2> err; rc=$?
