@@ -12,8 +12,10 @@
  *     windows, one more for the piecewise windows' SHA-256;
  *   - E01 only: one packer thread per core (pack_thread, at most 16), each
  *     taking whole slots and compressing their chunks (custos__packer);
- *   - one writer thread (write_thread), writing the slots in order, E01
- *     once a slot is packed.
+ *   - one writer thread per image (write_thread; -o A -o B writes several
+ *     from the one read), writing the slots in order, E01 once a slot is
+ *     packed (E01 images share the packers: one sector size, one
+ *     compression).
  * A slot is reused only when every lane and the writer are done with it, so
  * memory stays at NSLOTS * (SLOT_BYTES + packed buffers), whatever the
  * medium's size. The verification pass re-reads the staged image through
@@ -25,7 +27,10 @@
  *      after the image is finished, verified and its record written (and
  *      signed, with a key: stage_signature). Any
  *      failure, and an interruption, frees the staging directory: nothing
- *      that looks like a finished image is left.
+ *      that looks like a finished image is left. The exception: a raw run
+ *      of one image, stopped by a signal or a failing medium or disk, keeps
+ *      it with its journal for --resume (acquire_resume.c); a run of
+ *      several images keeps no journal.
  *   2. Every consumer sees every slot, in order; the digests are therefore
  *      those of the byte stream written, zero-filled sectors included.
  *   3. A read error never silently loses data: the failed region is retried
@@ -36,7 +41,10 @@
  *      stops the run.
  *   4. The first failure anywhere (a read, a lane, a packer, the writer, a
  *      cancel) stops every thread at its next wait, and the run returns
- *      that status (hashring.c).
+ *      that status (hashring.c). The exception: with several images, a
+ *      writer that fails gives up its image alone (writer_failed) while
+ *      another writer stands; the image's copy says why, and it is neither
+ *      verified nor published (acquire_outputs.c).
  */
 #include "custos/acquire.h"
 
@@ -50,6 +58,7 @@
 #include <unistd.h>
 
 #include "acquire_private.h"
+#include "acquire_resume_private.h"
 #include "badsector_map_private.h"
 #include "custos/atomicfile.h"
 #include "custos/custos.h"
@@ -57,14 +66,15 @@
 #include "fsutil_private.h"
 #include "hashring_private.h"
 #include "image_private.h"
+#include "media_private.h"
 
 #define SLOT_BYTES (1u << 20) /* a multiple of every sector and chunk size */
 #define NSLOTS     16
 #define ALIGN      CUSTOS__HASHRING_ALIGN /* O_DIRECT buffers */
 
-/* The acquisition's consumer bits on the ring's slots. */
-#define DONE_WRITE  CUSTOS__HASHRING_USER(0)
-#define DONE_PACKED CUSTOS__HASHRING_USER(1) /* not a consumer: the writer waits for it */
+/* The acquisition's consumer bits on the ring's slots: one writer per image. */
+#define DONE_PACKED   CUSTOS__HASHRING_USER(0) /* not a consumer: EWF writers wait for it */
+#define DONE_WRITE(i) CUSTOS__HASHRING_USER(1 + (i))
 
 /* EWF: one slot's chunks, packed by a packer for the writer. */
 struct packed {
@@ -74,6 +84,15 @@ struct packed {
     uint32_t *checksum; /* per chunk */
 };
 
+struct pass;
+
+/* One image's writer thread: the output's, or a copy's. */
+struct writer {
+    struct pass *p;
+    struct custos__copy *copy; /* its image, and where its failure goes */
+    unsigned bit;              /* DONE_WRITE(i) */
+};
+
 struct pass {
     /* configuration */
     struct custos_source *src;
@@ -81,11 +100,14 @@ struct pass {
     uint64_t total; /* 0 when unknown */
     uint32_t sector;
     unsigned retries;
-    unsigned algs;   /* whole-medium digests */
-    uint64_t window; /* piecewise window bytes, 0 for none */
-    struct custos__image *img;
+    unsigned algs;                                     /* whole-medium digests */
+    uint64_t window;                                   /* piecewise window bytes, 0 for none */
+    struct writer writers[CUSTOS_ACQUIRE_MAX_OUTPUTS]; /* none when verifying */
+    size_t nwriters;
+    int live; /* writers not failed (atomic) */
     enum custos_compression compression;
     const struct custos_progress *progress;
+    struct custos__resume *resume; /* the journal (acquire_resume.c); NULL: none */
 
     struct custos__hashring *ring;
     struct packed packed[NSLOTS]; /* by slot index */
@@ -129,11 +151,27 @@ pack_thread(void *arg)
     return NULL;
 }
 
+/*
+ * A writer's failure: with another image still written, this one is given up
+ * (its copy says why) and the pass goes on; the last one stops the pass.
+ */
+static int
+writer_failed(struct writer *w)
+{
+    custos__copy_fail(w->copy, custos__image_error(w->copy->img));
+    if (__atomic_sub_fetch(&w->p->live, 1, __ATOMIC_SEQ_CST) > 0)
+        return 0;
+    custos__hashring_fail(w->p->ring, custos__image_error(w->copy->img));
+    return -1;
+}
+
 static void *
 write_thread(void *arg)
 {
-    struct pass *p = arg;
-    int ewf = p->chunk_bytes != 0;
+    struct writer *w = arg;
+    struct pass *p = w->p;
+    struct custos__image *img = w->copy->img;
+    int ewf = custos__image_chunk_bytes(img) != 0, dead = 0;
     size_t bound = ewf ? custos__packer_bound(p->chunk_bytes) : 0;
     custos__hashring_yield(p->ring);
     for (uint64_t seq = 0;; seq++) {
@@ -142,23 +180,27 @@ write_thread(void *arg)
         if (s == NULL)
             return NULL;
         int rc = CUSTOS_OK;
-        if (!ewf) {
-            rc = custos__image_write(p->img, s->data, s->len);
+        if (dead) {
+            /* given up: let the slot go */
+        } else if (!ewf) {
+            /* Resuming (one image: no journal with several), the kept bytes are skipped. */
+            rc = custos__resume_write(p->resume, img, s->seq * SLOT_BYTES, s->data, s->len, s->eof);
         } else {
             const struct packed *k = &p->packed[s->index];
             for (size_t c = 0, off = 0; rc == CUSTOS_OK && off < s->len;
                  c++, off += p->chunk_bytes) {
                 size_t n = s->len - off < p->chunk_bytes ? s->len - off : p->chunk_bytes;
-                rc = custos__image_write_packed(p->img, k->buf + c * bound, k->len[c], n,
+                rc = custos__image_write_packed(img, k->buf + c * bound, k->len[c], n,
                                                 k->compressed[c], k->checksum[c]);
             }
         }
         if (rc != CUSTOS_OK) {
-            custos__hashring_fail(p->ring, custos__image_error(p->img));
-            return NULL;
+            dead = 1;
+            if (writer_failed(w) != 0)
+                return NULL;
         }
         int eof = s->eof;
-        custos__hashring_done(p->ring, s, DONE_WRITE);
+        custos__hashring_done(p->ring, s, w->bit);
         if (eof)
             return NULL;
     }
@@ -186,6 +228,20 @@ add_bad(struct pass *p, uint64_t sector)
     return CUSTOS_OK;
 }
 
+static int
+add_bad_ctx(void *p, uint64_t sector)
+{
+    return add_bad(p, sector);
+}
+
+/* A medium that went away (unplugged) is not a medium of bad sectors: the run stops. */
+static int
+medium_gone(const struct pass *p)
+{
+    int e = custos_source_error(p->src)->sys_errno;
+    return e == ENODEV || e == ENXIO || e == ENOMEDIUM;
+}
+
 /*
  * The ring's read function: reads len bytes at offset into buf, which is
  * ALIGN-aligned; on a read error retries, then narrows down to single
@@ -210,11 +266,12 @@ read_slot(void *ctx, uint64_t offset, uint8_t *buf, size_t len, size_t *got,
             p->retried++;
     }
     const struct custos_source_info *info = custos_source_info(p->src);
-    if (rc == CUSTOS_E_USAGE || info->kind == CUSTOS_SOURCE_STREAM || !info->size_known)
+    if (rc == CUSTOS_E_USAGE || info->kind == CUSTOS_SOURCE_STREAM || !info->size_known ||
+        medium_gone(p))
         return custos_error_copy(err, custos_source_error(p->src));
 
     /* Narrow down: only sectors that fail on their own are lost. */
-    size_t n = len;
+    size_t n = len, nbad = p->nbad;
     if (offset + n > info->size_bytes)
         n = (size_t)(info->size_bytes - offset);
     for (size_t off = 0; off < n; off += p->sector) {
@@ -230,6 +287,8 @@ read_slot(void *ctx, uint64_t offset, uint8_t *buf, size_t len, size_t *got,
         }
         if (ok) {
             memcpy(buf + off, p->sector_buf, want);
+        } else if (medium_gone(p)) {
+            return custos_error_copy(err, custos_source_error(p->src));
         } else {
             memset(buf + off, 0, want);
             if (add_bad(p, (offset + off) / p->sector) != CUSTOS_OK)
@@ -237,7 +296,10 @@ read_slot(void *ctx, uint64_t offset, uint8_t *buf, size_t len, size_t *got,
         }
     }
     *got = n;
-    return CUSTOS_OK;
+    /* Journaled before the zeros reach the writer (acquire_resume.c, invariant 2). */
+    return p->nbad == nbad
+               ? CUSTOS_OK
+               : custos__resume_note_bad(p->resume, p->bad, p->nbad, p->retried, offset + n, err);
 }
 
 static void
@@ -283,16 +345,22 @@ cores(void)
 
 /*
  * Runs one pass: reads the whole source through the ring (hashring.c),
- * hashing, and, when p->img is set, packing and writing. Fills p's
+ * hashing, and, with writers, packing and writing every image. Fills p's
  * results; returns the status.
  */
 static int
 run_pass(struct pass *p, struct custos_error *err)
 {
-    if (p->img != NULL) {
-        p->chunk_bytes = custos__image_chunk_bytes(p->img);
-        p->chunks_per_slot = p->chunk_bytes ? SLOT_BYTES / p->chunk_bytes : 0;
+    unsigned consumers = 0;
+    p->live = (int)p->nwriters;
+    for (size_t i = 0; i < p->nwriters; i++) {
+        /* Every E01 has the same chunk size (one sector size): one packing serves all. */
+        size_t chunk = custos__image_chunk_bytes(p->writers[i].copy->img);
+        if (chunk != 0)
+            p->chunk_bytes = chunk;
+        consumers |= p->writers[i].bit;
     }
+    p->chunks_per_slot = p->chunk_bytes ? SLOT_BYTES / p->chunk_bytes : 0;
     struct custos__hashring_config c = {
         .slot_bytes = SLOT_BYTES,
         .nslots = NSLOTS,
@@ -300,11 +368,11 @@ run_pass(struct pass *p, struct custos_error *err)
         .window_bytes = p->window,
         .total = p->total,
         .total_known = p->total != 0,
-        .read = read_slot,
-        .read_ctx = p,
+        .read = p->resume ? custos__resume_read : read_slot,
+        .read_ctx = p->resume ? (void *)p->resume : p,
         .progress = p->progress,
         .progress_total = p->total,
-        .consumers = p->img != NULL ? DONE_WRITE : 0,
+        .consumers = consumers,
     };
     int rc = custos__hashring_new(&p->ring, &c, err);
     if (rc != CUSTOS_OK)
@@ -314,10 +382,14 @@ run_pass(struct pass *p, struct custos_error *err)
         goto out;
     }
     custos_source_set_progress(p->src, p->progress);
-    for (long i = 0; p->img != NULL && p->chunk_bytes != 0 && i < cores(); i++)
+    if (p->resume)
+        custos__resume_set_reader(p->resume,
+                                  &(struct custos__resume_reader){read_slot, add_bad_ctx, p,
+                                                                  p->sector, SLOT_BYTES, p->src});
+    for (long i = 0; p->chunk_bytes != 0 && i < cores(); i++)
         custos__hashring_add_thread(p->ring, pack_thread, p);
-    if (p->img != NULL)
-        custos__hashring_add_thread(p->ring, write_thread, p);
+    for (size_t i = 0; i < p->nwriters; i++)
+        custos__hashring_add_thread(p->ring, write_thread, &p->writers[i]);
     rc = custos__hashring_run(p->ring, err);
     custos__hashring_digests(p->ring, &p->digests);
     p->windows = custos__hashring_take_windows(p->ring, &p->nwindows);
@@ -383,142 +455,6 @@ now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* SHA-256 and size of one staged file, read with the page cache dropped. */
-static int
-hash_file(const char *path, const char *name, struct custos__outfile *f, struct custos_error *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return custos_error_set(err, CUSTOS_E_IO, errno, name, "cannot re-read output");
-    struct custos_digest *d;
-    int rc = custos_digest_new(&d, CUSTOS_DIGEST_SHA256, err);
-    uint8_t *buf = malloc(SLOT_BYTES);
-    uint64_t size = 0;
-    if (rc == CUSTOS_OK && buf == NULL)
-        rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, name, "out of memory");
-    while (rc == CUSTOS_OK) {
-        ssize_t r = read(fd, buf, SLOT_BYTES);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            rc = custos_error_set(err, CUSTOS_E_IO, errno, name, "cannot re-read output");
-        if (r <= 0)
-            break;
-        custos_digest_update(d, buf, (size_t)r);
-        size += (uint64_t)r;
-    }
-    if (rc == CUSTOS_OK) {
-        struct custos_digest_result r;
-        custos_digest_final(d, &r);
-        memcpy(f->sha256, r.sha256, 32);
-        f->size_bytes = size;
-    }
-    custos_digest_free(d);
-    free(buf);
-    close(fd);
-    return rc;
-}
-
-/* Makes sure re-reading hits the disk, not the page cache we just filled. */
-static void
-drop_cache(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    fdatasync(fd);
-    posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-    close(fd);
-}
-
-static int
-ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-/* dir/name, or name alone when the output named no directory. */
-static void
-join_path(char *buf, size_t len, const char *dir, const char *name)
-{
-    if (strcmp(dir, ".") == 0)
-        snprintf(buf, len, "%s", name);
-    else
-        snprintf(buf, len, "%s/%s", dir, name);
-}
-
-/* Where each file goes: the image's base name and the directory it is published in. */
-struct names {
-    char dir[4096];
-    char base[1024];  /* EWF: BASE of BASE.E01; raw: the output's name */
-    char first[8192]; /* the first image file's final path, checked up front */
-    char record[8192];
-    char sig[8200]; /* record CUSTOS_RECORD_SIG_SUFFIX */
-};
-
-static int
-plan_names(const struct custos_acquire_options *o, struct names *n, struct custos_error *err)
-{
-    char out[4096];
-    if (strlen(o->output) >= sizeof(out) - 16 || custos__basename(o->output)[0] == '\0')
-        return custos_error_set(err, CUSTOS_E_USAGE, 0, o->output, "not a usable output name");
-    snprintf(out, sizeof(out), "%s", o->output);
-    if (o->format == CUSTOS_IMAGE_EWF && (ends_with(out, ".E01") || ends_with(out, ".e01")))
-        out[strlen(out) - 4] = '\0';
-    custos__dirname(out, n->dir, sizeof(n->dir));
-    snprintf(n->base, sizeof(n->base), "%s", custos__basename(out));
-    char name[1100];
-    if (o->format == CUSTOS_IMAGE_EWF)
-        snprintf(name, sizeof(name), "%s.E01", n->base);
-    else if (o->segment_bytes != 0)
-        snprintf(name, sizeof(name), "%s.001", n->base);
-    else
-        snprintf(name, sizeof(name), "%s", n->base);
-    join_path(n->first, sizeof(n->first), n->dir, name);
-    if (o->record_path != NULL)
-        snprintf(n->record, sizeof(n->record), "%s", o->record_path);
-    else
-        snprintf(n->record, sizeof(n->record), "%s" CUSTOS_RECORD_SUFFIX, o->output);
-    snprintf(n->sig, sizeof(n->sig), "%s" CUSTOS_RECORD_SIG_SUFFIX, n->record);
-    int rc = custos__refuse_existing(n->first, err);
-    if (rc == CUSTOS_OK)
-        rc = custos__refuse_existing(n->record, err);
-    /* Signing or not: an old signature beside a new record would mislead. */
-    if (rc == CUSTOS_OK)
-        rc = custos__refuse_existing(n->sig, err);
-    return rc;
-}
-
-/* Strict UTF-8 (no overlongs, no surrogates): what JSON and EnCase headers can carry. */
-static int
-valid_utf8(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        unsigned c = *p++, n, min, v;
-        if (c < 0x80)
-            continue;
-        if ((c & 0xe0) == 0xc0) {
-            n = 1, min = 0x80, v = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            n = 2, min = 0x800, v = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            n = 3, min = 0x10000, v = c & 0x07;
-        } else {
-            return 0;
-        }
-        for (unsigned i = 0; i < n; i++, p++) {
-            if ((*p & 0xc0) != 0x80)
-                return 0;
-            v = v << 6 | (*p & 0x3f);
-        }
-        if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-            return 0;
-    }
-    return 1;
-}
-
 static int
 check_options(const struct custos_acquire_options *o, struct custos_error *err)
 {
@@ -527,7 +463,7 @@ check_options(const struct custos_acquire_options *o, struct custos_error *err)
     const char *names[] = {"case number", "evidence number", "examiner",
                            "description", "notes",           "authorisation reference"};
     for (int i = 0; i < 6; i++)
-        if (texts[i] != NULL && !valid_utf8(texts[i]))
+        if (texts[i] != NULL && !custos_utf8_valid(texts[i], strlen(texts[i])))
             return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL, "the %s is not valid UTF-8 text",
                                     names[i]);
     if (o->source == NULL || o->output == NULL)
@@ -551,19 +487,25 @@ check_options(const struct custos_acquire_options *o, struct custos_error *err)
     return CUSTOS_OK;
 }
 
-/* Re-reads the staged image (E01 through libewf) and compares every digest. */
+/*
+ * Re-reads copy c's staged image (E01 through libewf) and compares every
+ * digest; a failure is the copy's (err says why).
+ */
 static int
-verify_image(struct custos_acquisition *a, struct custos_staging *st, const char *first_file,
+verify_image(struct custos_acquisition *a, struct custos__copy *c,
              const struct custos_progress *prog, struct custos_error *err)
 {
+    const char *first_file = custos__image_file(c->img, 0);
     char path[8192];
-    snprintf(path, sizeof(path), "%s/%s", custos_staging_dir(st), first_file);
+    snprintf(path, sizeof(path), "%s/%s", custos_staging_dir(c->st), first_file);
     struct custos_source *src;
+    char cause[CUSTOS_ERROR_MESSAGE_MAX]; /* err->message, before err is rewritten */
     int rc = custos_source_open(&src, path, err);
-    if (rc != CUSTOS_OK)
-        return custos_error_set(err, CUSTOS_E_MISMATCH, 0, first_file,
-                                "verification: the written image cannot be opened: %s",
-                                err->message);
+    if (rc != CUSTOS_OK) {
+        snprintf(cause, sizeof(cause), "%s", err->message);
+        return custos_error_set(err, CUSTOS_E_MISMATCH, 0, c->names.first,
+                                "verification: the written image cannot be opened: %s", cause);
+    }
     struct pass p;
     pass_setup(&p, src, a->digests.algs);
     p.sector = a->sector_bytes;
@@ -572,28 +514,28 @@ verify_image(struct custos_acquisition *a, struct custos_staging *st, const char
     custos_progress_phase(prog, CUSTOS_PHASE_VERIFYING);
     double t0 = now_seconds();
     rc = run_pass(&p, err);
-    a->verify_seconds = now_seconds() - t0;
+    c->verify_seconds = now_seconds() - t0;
     if (rc == CUSTOS_OK) {
-        a->verify_digests = p.digests;
+        c->verify_digests = p.digests;
         if (p.nbad != 0)
-            rc = custos_error_set(err, CUSTOS_E_MISMATCH, 0, first_file,
+            rc = custos_error_set(err, CUSTOS_E_MISMATCH, 0, c->names.first,
                                   "verification: %zu unreadable ranges in the written image",
                                   p.nbad);
         else if (p.bytes != a->bytes)
-            rc = custos_error_set(err, CUSTOS_E_MISMATCH, 0, first_file,
+            rc = custos_error_set(err, CUSTOS_E_MISMATCH, 0, c->names.first,
                                   "verification: the written image holds %llu bytes, %llu were "
                                   "read",
                                   (unsigned long long)p.bytes, (unsigned long long)a->bytes);
-        else if (!custos_digest_equal(&a->digests, &a->verify_digests))
-            rc = custos_error_set(err, CUSTOS_E_MISMATCH, 0, first_file,
+        else if (!custos_digest_equal(&a->digests, &c->verify_digests))
+            rc = custos_error_set(err, CUSTOS_E_MISMATCH, 0, c->names.first,
                                   "verification: the written image's digests differ from the "
                                   "source's");
         else
-            a->verified = 1;
+            c->verified = 1;
     } else if (rc != CUSTOS_E_INTERRUPTED && rc != CUSTOS_E_NOMEM) {
-        rc = custos_error_set(err, CUSTOS_E_MISMATCH, 0, first_file,
-                              "verification: the written image cannot be read back: %s",
-                              err->message);
+        snprintf(cause, sizeof(cause), "%s", err->message);
+        rc = custos_error_set(err, CUSTOS_E_MISMATCH, 0, c->names.first,
+                              "verification: the written image cannot be read back: %s", cause);
     }
     free(p.windows);
     free(p.bad);
@@ -604,25 +546,28 @@ verify_image(struct custos_acquisition *a, struct custos_staging *st, const char
 int
 custos_acquire_check(const struct custos_acquire_options *o, struct custos_error *err)
 {
-    struct names names;
+    struct custos__copy *copies = NULL;
+    size_t n = 0;
     struct stat sb;
     int rc = check_options(o, err);
     if (rc == CUSTOS_OK)
-        rc = plan_names(o, &names, err);
-    if (rc != CUSTOS_OK)
-        return rc;
-    if (stat(names.dir, &sb) != 0)
-        return custos_error_set(err, CUSTOS_E_IO, errno, names.dir,
-                                "the output directory cannot be used");
-    if (!S_ISDIR(sb.st_mode))
-        return custos_error_set(err, CUSTOS_E_IO, ENOTDIR, names.dir,
-                                "the output directory cannot be used");
-    if (strcmp(o->source, "-") != 0 && stat(o->source, &sb) != 0)
+        rc = custos__outputs_plan(o, &copies, &n, err);
+    for (size_t i = 0; i < n && rc == CUSTOS_OK; i++) {
+        const char *dir = copies[i].names.dir;
+        if (stat(dir, &sb) != 0)
+            rc = custos_error_set(err, CUSTOS_E_IO, errno, dir,
+                                  "the output directory cannot be used");
+        else if (!S_ISDIR(sb.st_mode))
+            rc = custos_error_set(err, CUSTOS_E_IO, ENOTDIR, dir,
+                                  "the output directory cannot be used");
+    }
+    custos__outputs_free(copies, n);
+    if (rc == CUSTOS_OK && strcmp(o->source, "-") != 0 && stat(o->source, &sb) != 0)
         return custos_error_set(err, CUSTOS_E_IO, errno, o->source, "cannot open the source");
-    return CUSTOS_OK;
+    return rc;
 }
 
-/* The sector size, and the checks that need the opened source. */
+/* The sector size, and the checks that need the opened source (o: one image's options). */
 static int
 check_source(struct custos_acquisition *a, const struct custos_acquire_options *o,
              const struct custos_source_info *info, struct custos_error *err)
@@ -646,14 +591,44 @@ check_source(struct custos_acquisition *a, const struct custos_acquire_options *
 }
 
 /*
- * The acquisition's pass: reads src into the staged image img, then
- * finishes the image with its digests and error map. Fills a's digests,
- * windows, bad ranges and times.
+ * Finishes copy c's image with the digests and error map; a failure (the
+ * last write, a full disk) is the copy's.
+ */
+static int
+finish_image(struct custos_acquisition *a, struct custos__copy *c, struct custos_error *err)
+{
+    int rc = CUSTOS_OK;
+    if (c->opt.format == CUSTOS_IMAGE_EWF && a->bytes % a->sector_bytes != 0)
+        return custos_error_set(err, CUSTOS_E_UNSUPPORTED, 0, c->opt.source,
+                                "the stream ended after %llu bytes, not a whole number of %u-byte "
+                                "sectors, and an E01 holds whole sectors only; nothing was "
+                                "published: acquire streams with -f raw",
+                                (unsigned long long)a->bytes, a->sector_bytes);
+    for (size_t i = 0; i < a->nbad && rc == CUSTOS_OK; i++)
+        rc = custos__image_add_error(c->img, a->bad[i].first_sector, a->bad[i].sector_count);
+    if (rc == CUSTOS_OK)
+        rc = custos__image_finish(c->img, &a->digests);
+    return rc != CUSTOS_OK ? custos_error_copy(err, custos__image_error(c->img)) : CUSTOS_OK;
+}
+
+/* With one image its failure is the run's (as before copies); with several, only the last. */
+static int
+copies_left(struct custos_acquisition *a, struct custos_error *err)
+{
+    if (custos__outputs_primary(a) != NULL)
+        return CUSTOS_OK;
+    return custos_error_copy(err, &a->copies[0].err);
+}
+
+/*
+ * The acquisition's pass: reads src into every staged image at once, then
+ * finishes each with its digests and error map. Fills a's digests,
+ * windows, bad ranges and times. An image whose writing fails is given up
+ * (its copy says why) while another stands.
  */
 static int
 image_pass(struct custos_acquisition *a, const struct custos_acquire_options *o,
-           struct custos_source *src, struct custos__image *img, const struct custos_progress *prog,
-           struct custos_error *err)
+           struct custos_source *src, const struct custos_progress *prog, struct custos_error *err)
 {
     const struct custos_source_info *info = custos_source_info(src);
     struct pass p;
@@ -661,7 +636,9 @@ image_pass(struct custos_acquisition *a, const struct custos_acquire_options *o,
     p.sector = a->sector_bytes;
     p.retries = o->retries;
     p.window = o->window_bytes;
-    p.img = img;
+    for (size_t i = 0; i < a->ncopies; i++)
+        p.writers[p.nwriters++] = (struct writer){&p, &a->copies[i], DONE_WRITE(i)};
+    p.resume = a->resume;
     p.compression = o->compression;
     p.progress = prog;
     custos_progress_phase(prog, CUSTOS_PHASE_READING);
@@ -674,198 +651,180 @@ image_pass(struct custos_acquisition *a, const struct custos_acquire_options *o,
     a->nwindows = p.nwindows;
     a->bad = p.bad;
     a->nbad = p.nbad;
-    a->read_retries_used = p.retried;
+    a->read_retries_used = p.retried + custos__resume_retries_kept(a->resume);
     if (rc != CUSTOS_OK)
         return rc;
-    if (o->format == CUSTOS_IMAGE_EWF && a->bytes % a->sector_bytes != 0)
-        return custos_error_set(err, CUSTOS_E_UNSUPPORTED, 0, o->source,
-                                "the stream ended after %llu bytes, not a whole number of %u-byte "
-                                "sectors, and an E01 holds whole sectors only; nothing was "
-                                "published: acquire streams with -f raw",
-                                (unsigned long long)a->bytes, a->sector_bytes);
     a->stored_match = -1;
     /* Only digests both sides hold are compared: -d sha256 of an E01 storing MD5/SHA-1
      * was reported "altered" (exit 1). */
     if ((info->stored.algs & a->digests.algs) != 0)
         a->stored_match = custos_digest_equal(&info->stored, &a->digests);
-    for (size_t i = 0; i < a->nbad && rc == CUSTOS_OK; i++)
-        rc = custos__image_add_error(img, a->bad[i].first_sector, a->bad[i].sector_count);
-    if (rc == CUSTOS_OK)
-        rc = custos__image_finish(img, &a->digests);
-    if (rc != CUSTOS_OK)
-        return custos_error_copy(err, custos__image_error(img));
+    for (size_t i = 0; i < a->ncopies; i++) {
+        struct custos_error e;
+        if (a->copies[i].status == CUSTOS_OK && finish_image(a, &a->copies[i], &e) != CUSTOS_OK)
+            custos__copy_fail(&a->copies[i], &e);
+    }
+    if ((rc = copies_left(a, err)) != CUSTOS_OK)
+        return rc;
     a->seconds = now_seconds() - t0;
     custos__utc_now(a->finished, sizeof(a->finished));
     return CUSTOS_OK;
 }
 
 /*
- * Records each staged image file's final path, size and SHA-256 in a, and
- * adds it to the files st publishes.
+ * Opens each image's staging directory and creates its writer. A failure here
+ * is the run's: nothing has been read yet. Only a run of one image keeps a
+ * journal and can be resumed (acquire_resume.c): with several, a->resume
+ * stays NULL.
  */
 static int
-stage_files(struct custos_acquisition *a, const struct custos_acquire_options *o,
-            struct custos_staging *st, struct custos__image *img, const struct names *names,
-            struct custos_error *err)
+create_images(struct custos_acquisition *a, struct custos_source *src, struct custos_error *err)
 {
-    size_t nfiles = custos__image_file_count(img);
-    for (size_t i = 0; i < nfiles; i++) {
-        const char *name = custos__image_file(img, i);
-        char staged[8192], final[8192];
-        snprintf(staged, sizeof(staged), "%s/%s", custos_staging_dir(st), name);
-        join_path(final, sizeof(final), names->dir, name);
-        a->files[i].path = strdup(final);
-        a->file_paths[i] = a->files[i].path;
-        a->nfiles++;
-        if (a->files[i].path == NULL)
-            return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-        /* A single raw file holds exactly the bytes the SHA-256 lane hashed,
-         * written and fsynced; re-reading it from the page cache would prove
-         * nothing more (--verify re-reads it from the disk). */
-        int rc;
-        if (nfiles == 1 && o->format == CUSTOS_IMAGE_RAW &&
-            (a->digests.algs & CUSTOS_DIGEST_SHA256)) {
-            memcpy(a->files[i].sha256, a->digests.sha256, 32);
-            a->files[i].size_bytes = a->bytes;
-        } else if ((rc = hash_file(staged, name, &a->files[i], err)) != CUSTOS_OK) {
+    const struct custos_source_info *info = custos_source_info(src);
+    custos__media_choose(a->opt->media_type, info, &a->media_type, &a->media_from);
+    for (size_t i = 0; i < a->ncopies; i++) {
+        struct custos__copy *c = &a->copies[i];
+        int rc = check_source(a, &c->opt, info, err);
+        if (rc == CUSTOS_OK && a->ncopies == 1)
+            rc = custos__resume_staging(&a->resume, &c->opt, src, a->sector_bytes, SLOT_BYTES,
+                                        c->names.dir, a->started, &c->st, err);
+        else if (rc == CUSTOS_OK)
+            rc = custos_staging_create(&c->st, c->names.dir, err);
+        if (rc != CUSTOS_OK)
             return rc;
-        }
-        if (custos_staging_add(st, name, final) != CUSTOS_OK)
-            return custos_error_copy(err, custos_staging_error(st));
+        c->setup = (struct custos__image_setup){
+            .opt = &c->opt,
+            .staging_dir = custos_staging_dir(c->st),
+            .base_name = c->names.base,
+            .media_bytes = info->size_known ? info->size_bytes : 0,
+            .sector_bytes = a->sector_bytes,
+            .model = info->model,
+            .serial = info->serial,
+            .physical = info->kind == CUSTOS_SOURCE_BLOCK,
+            .media_type = a->media_type,
+            .resume = custos__resume_resuming(a->resume),
+        };
+        if ((rc = custos__image_create(&c->img, &c->setup, err)) != CUSTOS_OK)
+            return rc;
     }
     return CUSTOS_OK;
 }
 
 /*
- * Signs the record's exact bytes (as staged) for CUSTOS_PURPOSE_RECORD and
- * stages RECORD.sig, so the signature appears with the record or not at all.
+ * After the pass: verifies and stages each image still standing (a failure
+ * is that image's), then builds the record from the first of them, the
+ * primary, and publishes every image with it (acquire_outputs.c).
  */
 static int
-stage_signature(struct custos_acquisition *a, struct custos_staging *st, const struct names *names,
-                struct custos_error *err)
+finish_copies(struct custos_acquisition *a, const struct custos_progress *prog,
+              struct custos_error *err)
 {
-    const struct custos_key *key = a->opt->record_key;
-    const char *sig_name = "record.json.sig";
-    char staged[8192];
-    uint8_t sig[CUSTOS_SIG_SIZE];
-    snprintf(staged, sizeof(staged), "%s/%s", custos_staging_dir(st), sig_name);
-    if ((a->sig_path = strdup(names->sig)) == NULL)
-        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-    struct custos_error e; /* its path would be the staging directory's */
-    int rc =
-        custos_sign(key, CUSTOS_PURPOSE_RECORD, a->record_json, strlen(a->record_json), sig, &e);
-    if (rc == CUSTOS_OK)
-        rc = custos_sigfile_write(staged, key, CUSTOS_PURPOSE_RECORD, sig, &e);
-    if (rc != CUSTOS_OK)
-        return custos_error_set(err, rc, e.sys_errno, names->sig, "cannot sign the record");
-    if (custos_staging_add(st, sig_name, names->sig) != CUSTOS_OK)
-        return custos_error_copy(err, custos_staging_error(st));
-    return CUSTOS_OK;
-}
-
-/* Builds the record, writes it into the staging directory and adds it to what st publishes. */
-static int
-stage_record(struct custos_acquisition *a, struct custos_staging *st, const struct names *names,
-             struct custos_error *err)
-{
-    if ((a->record_path = strdup(names->record)) == NULL)
-        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-    /* Name the files over the unreadable ranges (badsector_map.c), then the record. */
-    int rc = custos__badmap_build(a, custos_staging_dir(st), err);
-    if (rc == CUSTOS_OK)
-        rc = custos__record_build(a, err);
-    if (rc != CUSTOS_OK)
-        return rc;
-    char rec_staged[8192];
-    const char *rec_name = "record.json";
-    snprintf(rec_staged, sizeof(rec_staged), "%s/%s", custos_staging_dir(st), rec_name);
-    int fd = open(rec_staged, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);
-    if (fd < 0 || custos__write_all(fd, a->record_json, strlen(a->record_json)) != 0) {
-        rc = custos_error_set(err, CUSTOS_E_IO, errno, names->record, "cannot write record");
-        if (fd >= 0)
-            close(fd);
-        return rc;
+    for (size_t i = 0; i < a->ncopies; i++) {
+        struct custos__copy *c = &a->copies[i];
+        struct custos_error e;
+        custos_error_clear(&e);
+        if (c->status != CUSTOS_OK)
+            continue;
+        int rc = a->opt->verify ? verify_image(a, c, prog, &e) : CUSTOS_OK;
+        if (rc == CUSTOS_OK)
+            rc = custos__copy_stage_files(a, c, &e);
+        if (rc == CUSTOS_OK)
+            rc = custos__copy_open_record(c, &e);
+        /* An interruption or no memory stops the run, not one copy. */
+        if (rc == CUSTOS_E_INTERRUPTED || rc == CUSTOS_E_NOMEM)
+            return custos_error_copy(err, &e);
+        if (rc != CUSTOS_OK)
+            custos__copy_fail(c, &e);
     }
-    close(fd);
-    if (custos_staging_add(st, rec_name, names->record) != CUSTOS_OK)
-        return custos_error_copy(err, custos_staging_error(st));
-    return a->opt->record_key != NULL ? stage_signature(a, st, names, err) : CUSTOS_OK;
+    int rc = copies_left(a, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    struct custos__copy *p = custos__outputs_primary(a);
+    a->primary = p;
+    a->files = p->files;
+    a->nfiles = p->nfiles;
+    a->verified = p->verified;
+    a->verify_digests = p->verify_digests;
+    a->verify_seconds = p->verify_seconds;
+    /* Name the files over the unreadable ranges (badsector_map.c), then the record. */
+    rc = custos__badmap_build(a, custos_staging_dir(p->st), err);
+    for (size_t i = 0; i < a->ncopies && rc == CUSTOS_OK; i++)
+        if (a->copies[i].status == CUSTOS_OK)
+            rc = custos__record_build(a, &a->copies[i], &a->copies[i].record_json, err);
+    if (rc == CUSTOS_OK)
+        rc = custos__outputs_publish(a, err);
+    if (rc == CUSTOS_OK || rc == CUSTOS_E_PARTIAL) {
+        p = custos__outputs_primary(a);
+        a->record_path = p->record_path;
+        a->record_json = p->record_json;
+        a->sig_path = p->sig_path;
+    }
+    return rc;
 }
 
 int
 custos_acquire(const struct custos_acquire_options *o, const struct custos_progress *prog,
                struct custos_acquisition **out, struct custos_error *err)
 {
+    return custos__acquire_run(o, prog, NULL, out, err);
+}
+
+int
+custos__acquire_run(const struct custos_acquire_options *o, const struct custos_progress *prog,
+                    struct custos__resume *r, struct custos_acquisition **out,
+                    struct custos_error *err)
+{
     *out = NULL;
-    struct names names;
     struct custos_source *src = NULL;
-    struct custos_staging *st = NULL;
-    struct custos__image *img = NULL;
+    struct custos__copy *copies = NULL;
+    size_t ncopies = 0;
     int rc = check_options(o, err);
     if (rc == CUSTOS_OK)
-        rc = plan_names(o, &names, err);
-    if (rc != CUSTOS_OK)
+        rc = custos__outputs_plan(o, &copies, &ncopies, err);
+    struct custos_acquisition *a = rc == CUSTOS_OK ? calloc(1, sizeof(*a)) : NULL;
+    if (rc == CUSTOS_OK && a == NULL)
+        rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    if (rc != CUSTOS_OK) {
+        custos__outputs_free(copies, ncopies);
+        custos__resume_free(r);
         return rc;
-
-    struct custos_acquisition *a = calloc(1, sizeof(*a));
-    if (a == NULL)
-        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    }
     a->opt = o;
+    a->copies = copies;
+    a->ncopies = ncopies;
+    a->resume = r;
     custos__utc_now(a->started, sizeof(a->started));
+    if (custos__resume_resuming(r))
+        snprintf(a->started, sizeof(a->started), "%s", custos__resume_started(r));
 
     if ((rc = custos_source_open(&src, o->source, err)) != CUSTOS_OK)
         goto fail;
     const struct custos_source_info *info = custos_source_info(src);
-    if ((rc = check_source(a, o, info, err)) != CUSTOS_OK ||
-        (rc = custos_staging_create(&st, names.dir, err)) != CUSTOS_OK)
-        goto fail;
-    struct custos__image_setup setup = {
-        .opt = o,
-        .staging_dir = custos_staging_dir(st),
-        .base_name = names.base,
-        .media_bytes = info->size_known ? info->size_bytes : 0,
-        .sector_bytes = a->sector_bytes,
-        .model = info->model,
-        .serial = info->serial,
-        .physical = info->kind == CUSTOS_SOURCE_BLOCK,
-    };
-    if ((rc = custos__image_create(&img, &setup, err)) != CUSTOS_OK ||
-        (rc = image_pass(a, o, src, img, prog, err)) != CUSTOS_OK)
+    if ((rc = create_images(a, src, err)) != CUSTOS_OK ||
+        (rc = image_pass(a, o, src, prog, err)) != CUSTOS_OK)
         goto fail;
 
     /* Copy the source's identity before the source goes away. */
     a->source = *info;
     a->source_path = strdup(info->path);
     a->source.path = NULL;
-
-    size_t nfiles = custos__image_file_count(img);
-    a->files = calloc(nfiles ? nfiles : 1, sizeof(*a->files));
-    a->file_paths = calloc(nfiles + 1, sizeof(char *));
-    if (a->source_path == NULL || a->files == NULL || a->file_paths == NULL) {
+    if (a->source_path == NULL) {
         rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
         goto fail;
     }
-    for (size_t i = 0; i < nfiles; i++) {
-        char path[8192];
-        snprintf(path, sizeof(path), "%s/%s", custos_staging_dir(st), custos__image_file(img, i));
-        drop_cache(path);
-    }
+    for (size_t i = 0; i < a->ncopies; i++)
+        if (a->copies[i].status == CUSTOS_OK)
+            custos__copy_drop_cache(&a->copies[i]);
     custos_source_free(src);
     src = NULL;
 
-    if (o->verify && (rc = verify_image(a, st, custos__image_file(img, 0), prog, err)) != CUSTOS_OK)
+    rc = finish_copies(a, prog, err);
+    if (rc != CUSTOS_OK && rc != CUSTOS_E_PARTIAL)
         goto fail;
-    if ((rc = stage_files(a, o, st, img, &names, err)) != CUSTOS_OK ||
-        (rc = stage_record(a, st, &names, err)) != CUSTOS_OK)
-        goto fail;
-    if ((rc = custos_staging_publish(st)) != CUSTOS_OK) {
-        custos_error_copy(err, custos_staging_error(st));
-        goto fail;
-    }
-    custos__image_free(img);
-    custos_staging_free(st);
     a->opt = NULL;
     *out = a;
+    if (rc == CUSTOS_E_PARTIAL)
+        return rc;
     if (a->nbad != 0)
         return custos_error_set(err, CUSTOS_E_INCOMPLETE, 0, o->source,
                                 "some sectors could not be read: zero-filled and mapped in %s",
@@ -879,8 +838,9 @@ custos_acquire(const struct custos_acquire_options *o, const struct custos_progr
     return CUSTOS_OK;
 
 fail:
-    custos__image_free(img);
-    custos_staging_free(st);
+    /* One image, stopped on a signal or a failing medium or disk: kept for --resume. */
+    if (a->resume != NULL && a->copies[0].st != NULL && custos__resume_stopped(a->resume, rc, err))
+        custos__staging_keep(a->copies[0].st);
     custos_source_free(src);
     custos_acquisition_free(a);
     return rc;

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "acquire_private.h"
+#include "acquire_resume_private.h"
 #include "badsector_map_private.h"
 #include "custos/custos.h"
 
@@ -62,7 +63,7 @@ custos_acquisition_signature_path(const struct custos_acquisition *a)
 const char *const *
 custos_acquisition_files(const struct custos_acquisition *a, size_t *count)
 {
-    *count = a->nfiles;
+    *count = a->nfile_paths;
     return a->file_paths;
 }
 
@@ -78,22 +79,28 @@ custos_acquisition_seconds(const struct custos_acquisition *a)
     return a->seconds;
 }
 
+const struct custos_acquisition_output *
+custos_acquisition_outputs(const struct custos_acquisition *a, size_t *count)
+{
+    *count = a->outputs != NULL ? a->ncopies : 0;
+    return a->outputs;
+}
+
 void
 custos_acquisition_free(struct custos_acquisition *a)
 {
     if (a == NULL)
         return;
-    for (size_t i = 0; i < a->nfiles; i++)
-        free(a->files[i].path);
-    free(a->files);
+    custos__outputs_free(a->copies, a->ncopies); /* a->files and the paths are theirs */
+    /* After the staging directory, removed under its lock; it holds a resumed run's options,
+     * which a->outputs borrow. */
+    custos__resume_free(a->resume);
+    free(a->outputs);
     free(a->file_paths);
     free(a->windows);
     free(a->bad);
     custos__badmap_free(a->badmap);
     free(a->source_path);
-    free(a->record_path);
-    free(a->record_json);
-    free(a->sig_path);
     free(a);
 }
 

@@ -102,6 +102,8 @@ custos_exit_code(int status)
         return CUSTOS_EXIT_REFUSED;
     case CUSTOS_E_INTERRUPTED:
         return CUSTOS_EXIT_INTERRUPTED;
+    case CUSTOS_E_PARTIAL:
+        return CUSTOS_EXIT_PARTIAL;
     case CUSTOS_E_IO:
     case CUSTOS_E_NOMEM:
     default:
@@ -135,6 +137,8 @@ custos_status_name(int status)
         return "nomem";
     case CUSTOS_E_INTERRUPTED:
         return "interrupted";
+    case CUSTOS_E_PARTIAL:
+        return "partial";
     default:
         return "unknown";
     }
@@ -155,8 +159,10 @@ rank(int status)
         return 3;
     case CUSTOS_E_UNTRUSTED:
         return 4;
-    default: /* the codes that stop a run */
+    case CUSTOS_E_PARTIAL: /* results were published, but not all of them */
         return 5;
+    default: /* the codes that stop a run */
+        return 6;
     }
 }
 

@@ -267,6 +267,22 @@ static const struct custos__image_ops ewf_ops = {
     .free = ewf_free,
 };
 
+/* docs/formats/acquisition-record.md lists the same mapping. */
+static uint8_t
+ewf_media_type(enum custos_media_type t)
+{
+    switch (t) {
+    case CUSTOS_MEDIA_REMOVABLE:
+        return LIBEWF_MEDIA_TYPE_REMOVABLE;
+    case CUSTOS_MEDIA_OPTICAL:
+        return LIBEWF_MEDIA_TYPE_OPTICAL;
+    case CUSTOS_MEDIA_MEMORY:
+        return LIBEWF_MEDIA_TYPE_MEMORY;
+    default:
+        return LIBEWF_MEDIA_TYPE_FIXED;
+    }
+}
+
 static int
 set_header(struct custos__image *img, const char *id, const char *value)
 {
@@ -324,7 +340,7 @@ custos__image_ewf_create(struct custos__image *img)
         libewf_handle_set_sectors_per_chunk(w->h, CUSTOS__EWF_SECTORS_PER_CHUNK, &e) != 1 ||
         libewf_handle_set_compression_values(w->h, level, flags, &e) != 1 ||
         libewf_handle_set_maximum_segment_size(w->h, segment, &e) != 1 ||
-        libewf_handle_set_media_type(w->h, LIBEWF_MEDIA_TYPE_FIXED, &e) != 1 ||
+        libewf_handle_set_media_type(w->h, ewf_media_type(su->media_type), &e) != 1 ||
         libewf_handle_set_media_flags(w->h, su->physical ? LIBEWF_MEDIA_FLAG_PHYSICAL : 0, &e) != 1)
         return fail(img, &e, "cannot set the E01 parameters (segment size too small?)");
     if (su->media_bytes != 0 && libewf_handle_set_media_size(w->h, su->media_bytes, &e) != 1)

@@ -39,8 +39,10 @@ struct custos__image_setup {
     const char *base_name;                    /* final base name: "disk" for disk.E01, "disk.raw" */
     uint64_t media_bytes;                     /* 0 when unknown (a stream) */
     uint32_t sector_bytes;
-    const char *model, *serial; /* block devices */
-    int physical;               /* the source is a physical device */
+    const char *model, *serial;        /* block devices */
+    int physical;                      /* the source is a physical device */
+    enum custos_media_type media_type; /* never CUSTOS_MEDIA_AUTO (media.c chose) */
+    int resume; /* raw: the files exist from an interrupted run; custos__image_raw_resume */
 };
 
 int custos__image_create(struct custos__image **out, const struct custos__image_setup *setup,
@@ -111,6 +113,14 @@ struct custos__image {
 /* Backends: set img->ops, img->state (and chunk_bytes), or fail with img->err. */
 int custos__image_raw_create(struct custos__image *img);
 int custos__image_ewf_create(struct custos__image *img);
+
+/*
+ * Raw, created with setup->resume: takes up the staged files of an
+ * interrupted run, keeping their first kept bytes (verified by the caller):
+ * the files before are made read-only, the one holding byte kept is cut
+ * there and appended to, and any after it are removed.
+ */
+int custos__image_raw_resume(struct custos__image *img, uint64_t kept);
 
 /* Appends a file name to img's list. */
 int custos__image_add_file(struct custos__image *img, const char *name);

@@ -147,6 +147,61 @@ custos__image_raw_create(struct custos__image *img)
     r->segment_bytes = img->setup->opt->segment_bytes;
     img->ops = &raw_ops;
     img->state = r;
+    if (img->setup->resume)
+        return CUSTOS_OK; /* custos__image_raw_resume opens the files */
     /* The first file exists from the start, so an empty medium still yields one. */
     return open_next(img, r);
+}
+
+/* Segment k's plain name (1-based), or the single file's. */
+static void
+file_name(const struct custos__image *img, const struct raw *r, unsigned k, char *buf, size_t len)
+{
+    if (r->segment_bytes == 0)
+        snprintf(buf, len, "%s", img->setup->base_name);
+    else
+        snprintf(buf, len, "%s.%03u", img->setup->base_name, k);
+}
+
+int
+custos__image_raw_resume(struct custos__image *img, uint64_t kept)
+{
+    struct raw *r = img->state;
+    uint64_t seg = r->segment_bytes;
+    /* full: files wholly kept; the next one, when it holds kept bytes, is appended to. */
+    unsigned full = seg ? (unsigned)(kept / seg) : 0;
+    uint64_t rest = seg ? kept % seg : kept;
+    int append = seg == 0 || rest != 0 || kept == 0;
+    char name[4096], path[8192];
+    for (unsigned k = 1; k <= full; k++) {
+        file_name(img, r, k, name, sizeof(name));
+        snprintf(path, sizeof(path), "%s/%s", img->setup->staging_dir, name);
+        if (chmod(path, 0444) != 0)
+            return custos_error_set(&img->err, CUSTOS_E_IO, errno, name,
+                                    "cannot take up the interrupted image");
+        int rc = custos__image_add_file(img, name);
+        if (rc != CUSTOS_OK)
+            return rc;
+    }
+    /* Segments past the kept bytes were written after them: not kept. */
+    for (unsigned k = full + 1 + (unsigned)append; seg != 0; k++) {
+        file_name(img, r, k, name, sizeof(name));
+        snprintf(path, sizeof(path), "%s/%s", img->setup->staging_dir, name);
+        if (unlink(path) != 0)
+            break;
+    }
+    r->segment = full;
+    r->written = seg;
+    if (!append)
+        return CUSTOS_OK; /* the next write opens segment full + 1 */
+    file_name(img, r, full + 1, name, sizeof(name));
+    snprintf(path, sizeof(path), "%s/%s", img->setup->staging_dir, name);
+    r->fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (r->fd < 0 || ftruncate(r->fd, (off_t)rest) != 0 || lseek(r->fd, (off_t)rest, SEEK_SET) < 0)
+        return custos_error_set(&img->err, CUSTOS_E_IO, errno, name,
+                                "cannot take up the interrupted image");
+    r->segment = full + 1;
+    r->written = rest;
+    r->flushing = r->flushed = rest;
+    return custos__image_add_file(img, name);
 }

@@ -9,6 +9,7 @@
  * two records can be compared with diff.
  */
 #include "acquire_private.h"
+#include "acquire_resume_private.h"
 #include "badsector_map_private.h"
 
 #include <limits.h>
@@ -146,6 +147,8 @@ source_section(const struct custos_acquisition *a, int *ok)
         put(o, "mounted_read_write", json_boolean(s->mounted_rw), ok);
         put(o, "mount_point", str_or_null(s->mount_point), ok);
     }
+    put(o, "media_type", json_string(custos_media_type_name(a->media_type)), ok);
+    put(o, "media_type_from", json_string(a->media_from), ok);
     if (s->kind == CUSTOS_SOURCE_SPLIT_RAW || s->kind == CUSTOS_SOURCE_EWF)
         put(o, "segments", json_integer(s->segment_count), ok);
     if (s->kind == CUSTOS_SOURCE_EWF) {
@@ -203,10 +206,11 @@ errors_section(const struct custos_acquisition *a, int *ok)
     return e;
 }
 
+/* The image of copy c: its format and its files as published. */
 static json_t *
-output_section(const struct custos_acquisition *a, int *ok)
+output_section(const struct custos__copy *c, int *ok)
 {
-    const struct custos_acquire_options *o = a->opt;
+    const struct custos_acquire_options *o = &c->opt;
     json_t *out = json_object();
     put(out, "format", json_string(o->format == CUSTOS_IMAGE_EWF ? "e01" : "raw"), ok);
     if (o->format == CUSTOS_IMAGE_EWF) {
@@ -219,18 +223,67 @@ output_section(const struct custos_acquisition *a, int *ok)
         seg = CUSTOS_ACQUIRE_DEFAULT_EWF_SEGMENT;
     put(out, "segment_bytes", seg ? json_integer((json_int_t)seg) : json_null(), ok);
     json_t *files = json_array();
-    for (size_t i = 0; i < a->nfiles; i++)
+    for (size_t i = 0; c->status == CUSTOS_OK && i < c->nfiles; i++)
         append(files,
-               json_pack("{s:o, s:o, s:I, s:o}", "name", text(custos__basename(a->files[i].path)),
-                         "path", text(a->files[i].path), "size_bytes",
-                         (json_int_t)a->files[i].size_bytes, "sha256", hex(a->files[i].sha256, 32)),
+               json_pack("{s:o, s:o, s:I, s:o}", "name", text(custos__basename(c->files[i].path)),
+                         "path", text(c->files[i].path), "size_bytes",
+                         (json_int_t)c->files[i].size_bytes, "sha256", hex(c->files[i].sha256, 32)),
                ok);
     put(out, "files", files, ok);
     return out;
 }
 
+/* The re-read of copy c's image after writing. */
+static json_t *
+verification_section(const struct custos__copy *c, int *ok)
+{
+    const struct custos_acquire_options *o = &c->opt;
+    json_t *v = json_object();
+    put(v, "performed", json_boolean(o->verify), ok);
+    /* A failed image was re-read and differed (MISMATCH), or never re-read. */
+    put(v, "result",
+        json_string(c->verified                      ? "match"
+                    : c->status == CUSTOS_E_MISMATCH ? "mismatch"
+                                                     : "not-verified"),
+        ok);
+    if (c->verified) {
+        put(v, "method",
+            json_string(o->format == CUSTOS_IMAGE_EWF ? "re-read through libewf"
+                                                      : "re-read of the image files"),
+            ok);
+        put(v, "digests", digests(&c->verify_digests, ok), ok);
+        put(v, "seconds", json_real(c->verify_seconds), ok);
+    }
+    return v;
+}
+
+/* Every image the run wrote, or tried to: only with two or more. */
+static json_t *
+copies_section(const struct custos_acquisition *a, int *ok)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < a->ncopies; i++) {
+        const struct custos__copy *c = &a->copies[i];
+        json_t *o = json_object();
+        put(o, "output", text(c->opt.output), ok);
+        put(o, "format", json_string(c->opt.format == CUSTOS_IMAGE_EWF ? "e01" : "raw"), ok);
+        put(o, "result",
+            json_string(c->status != CUSTOS_OK ? "failed"
+                        : c->verified          ? "verified"
+                                               : "written"),
+            ok);
+        put(o, "error", c->status != CUSTOS_OK ? text(c->err.message) : json_null(), ok);
+        put(o, "record", c->status == CUSTOS_OK ? text(c->names.record) : json_null(), ok);
+        put(o, "image", output_section(c, ok), ok);
+        put(o, "verification", verification_section(c, ok), ok);
+        append(arr, o, ok);
+    }
+    return arr;
+}
+
 int
-custos__record_build(struct custos_acquisition *a, struct custos_error *err)
+custos__record_build(const struct custos_acquisition *a, const struct custos__copy *c, char **json,
+                     struct custos_error *err)
 {
     const struct custos_acquire_options *o = a->opt;
     int all_set = 1, *ok = &all_set;
@@ -246,6 +299,7 @@ custos__record_build(struct custos_acquisition *a, struct custos_error *err)
     put(r, "started", json_string(a->started), ok);
     put(r, "finished", json_string(a->finished), ok);
     put(r, "seconds", json_real(a->seconds), ok);
+    put(r, "interruptions", custos__resume_record_json(a->resume), ok);
     put(r, "bytes", json_integer((json_int_t)a->bytes), ok);
     put(r, "digests", digests(&a->digests, ok), ok);
     json_t *pw = json_object();
@@ -261,23 +315,11 @@ custos__record_build(struct custos_acquisition *a, struct custos_error *err)
     put(pw, "windows", wins, ok);
     put(r, "piecewise", o->window_bytes ? pw : (json_decref(pw), json_null()), ok);
     put(r, "read_errors", errors_section(a, ok), ok);
-    put(r, "output", output_section(a, ok), ok);
-    json_t *v = json_object();
-    put(v, "performed", json_boolean(o->verify), ok);
-    put(v, "result",
-        json_string(!o->verify    ? "not-verified"
-                    : a->verified ? "match"
-                                  : "mismatch"),
-        ok);
-    if (o->verify) {
-        put(v, "method",
-            json_string(o->format == CUSTOS_IMAGE_EWF ? "re-read through libewf"
-                                                      : "re-read of the image files"),
-            ok);
-        put(v, "digests", digests(&a->verify_digests, ok), ok);
-        put(v, "seconds", json_real(a->verify_seconds), ok);
-    }
-    put(r, "verification", v, ok);
+    /* The image beside this record, as records have always had it; copies lists all. */
+    put(r, "output", output_section(c, ok), ok);
+    put(r, "verification", verification_section(c, ok), ok);
+    if (a->ncopies > 1)
+        put(r, "copies", copies_section(a, ok), ok);
 
     /* A record missing a member is worse than none: it would pass checks
      * that loop over what is there. */
@@ -289,14 +331,14 @@ custos__record_build(struct custos_acquisition *a, struct custos_error *err)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, a->record_path,
                                 "cannot build the record (out of memory)");
     size_t n = strlen(dump);
-    a->record_json = malloc(n + 2);
-    if (a->record_json == NULL) {
+    *json = malloc(n + 2);
+    if (*json == NULL) {
         free(dump);
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
     }
-    memcpy(a->record_json, dump, n);
-    a->record_json[n] = '\n';
-    a->record_json[n + 1] = '\0';
+    memcpy(*json, dump, n);
+    (*json)[n] = '\n';
+    (*json)[n + 1] = '\0';
     free(dump);
     return CUSTOS_OK;
 }

@@ -27,6 +27,7 @@
 
 #include "custos/atomicfile.h"
 #include "fsutil_private.h"
+#include "staging_private.h"
 
 struct entry {
     char *name;  /* inside the staging directory */
@@ -38,6 +39,7 @@ struct custos_staging {
     struct entry *entries;
     size_t count, cap;
     int published;
+    int kept; /* custos__staging_keep: _free leaves the directory (a resumable acquisition) */
     struct custos_error err;
 };
 
@@ -61,6 +63,25 @@ custos_staging_create(struct custos_staging **out, const char *dir, struct custo
     }
     *out = s;
     return CUSTOS_OK;
+}
+
+int
+custos__staging_adopt(struct custos_staging **out, const char *dir, struct custos_error *err)
+{
+    *out = NULL;
+    struct custos_staging *s = calloc(1, sizeof(*s));
+    if (s == NULL || (s->dir = strdup(dir)) == NULL) {
+        free(s);
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, dir, "out of memory");
+    }
+    *out = s;
+    return CUSTOS_OK;
+}
+
+void
+custos__staging_keep(struct custos_staging *s)
+{
+    s->kept = 1;
 }
 
 const char *
@@ -168,7 +189,7 @@ custos_staging_free(struct custos_staging *s)
 {
     if (s == NULL)
         return;
-    DIR *d = opendir(s->dir);
+    DIR *d = s->kept ? NULL : opendir(s->dir);
     if (d != NULL) {
         struct dirent *de;
         while ((de = readdir(d)) != NULL) {
@@ -178,7 +199,8 @@ custos_staging_free(struct custos_staging *s)
         }
         closedir(d);
     }
-    rmdir(s->dir);
+    if (!s->kept)
+        rmdir(s->dir);
     for (size_t i = 0; i < s->count; i++) {
         free(s->entries[i].name);
         free(s->entries[i].final);
@@ -254,10 +276,18 @@ warn_one(const char *path, long long age, void *arg)
         snprintf(when, sizeof(when), "%lld h %lld min", age / 3600, age % 3600 / 60);
     else
         snprintf(when, sizeof(when), "%lld days", age / 86400);
-    fprintf(w->f,
-            "%s: %s: left by an interrupted run %s ago (or one still running); remove it with "
-            "rm -r when no custos tool writes there\n",
-            w->prog, path, when);
+    char journal[8192];
+    snprintf(journal, sizeof(journal), "%s/%s", path, CUSTOS__RESUME_JOURNAL);
+    if (access(journal, F_OK) == 0)
+        fprintf(w->f,
+                "%s: %s: an acquisition left by an interrupted run %s ago (or one still "
+                "running); custos-acquire --resume OUTPUT finishes it\n",
+                w->prog, path, when);
+    else
+        fprintf(w->f,
+                "%s: %s: left by an interrupted run %s ago (or one still running); remove it "
+                "with rm -r when no custos tool writes there\n",
+                w->prog, path, when);
 }
 
 int

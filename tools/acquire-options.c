@@ -18,13 +18,16 @@ static void
 usage_text(FILE *out)
 {
     fputs(
-        "usage: custos-acquire [options] SOURCE -o OUTPUT\n"
+        "usage: custos-acquire [options] SOURCE -o OUTPUT [-o OUTPUT ...]\n"
+        "       custos-acquire --resume OUTPUT [--key KEY] [--json] [-q] [SOURCE]\n"
         "\n"
         "Image SOURCE (a block device, a file, an E01 or split raw set, or - for\n"
         "standard input) to OUTPUT, hashing it in the same pass, and write the\n"
         "acquisition record OUTPUT.acquire.json beside it.\n"
         "\n"
-        "  -o, --output PATH         the image: raw file (or PATH.001 ... with -s), or E01 set\n"
+        "  -o, --output PATH         the image: raw file (or PATH.001 ... with -s), or E01 set;\n"
+        "                            up to 4 times: each image written from the same read,\n"
+        "                            verified and published on its own, the record beside each\n"
         "  -f, --format FORMAT       raw or e01 (default: e01 when PATH ends in .E01, else raw)\n"
         "  -c, --compression LEVEL   E01: none, empty-block, fast (default) or best\n"
         "  -s, --segment-size SIZE   split into segments of SIZE (raw: default one file;\n"
@@ -41,9 +44,15 @@ usage_text(FILE *out)
         "      --notes TEXT\n"
         "      --retries N           extra attempts of a failed read before narrowing (default 2)\n"
         "      --sector-size N       override the source's logical sector size\n"
+        "      --media-type TYPE     fixed, removable, optical or memory, as the E01 and\n"
+        "                            the record say (default: the device's, from sysfs)\n"
         "      --verify              re-read the written image and compare (default)\n"
         "      --no-verify           do not re-read the written image\n"
         "      --record PATH         write the record to PATH instead\n"
+        "      --resume OUTPUT       finish the interrupted raw or split raw acquisition of\n"
+        "                            OUTPUT (a run with one -o) with its own options (SOURCE:\n"
+        "                            the medium's path now, if it changed); the record lists\n"
+        "                            the interruptions\n"
         "      --json                print the record as JSON on standard output\n"
         "      --key KEY             sign the record with KEY (the custodian's private key):\n"
         "                            detached signature RECORD.sig, published with it; with\n"
@@ -75,8 +84,11 @@ usage_text(FILE *out)
         "\n"
         "Exit status: 0 done; 1 the written image did not verify; 2 usage; 3 done,\n"
         "but sectors could not be read (zero-filled and mapped); 5 corrupt source;\n"
-        "4 the ledger refused the entry; 6 an output exists; 7 system error;\n"
-        "130 interrupted. See custos-acquire(1).\n",
+        "4 the ledger refused the entry; 6 an output exists, or --resume found\n"
+        "another medium; 7 system error; 8 of several outputs some failed: the\n"
+        "others were published with the record, which says which failed; 130\n"
+        "interrupted (raw with one output: the part written is kept for --resume).\n"
+        "With --resume, 2 also when there is nothing to resume. See custos-acquire(1).\n",
         out);
 }
 
@@ -89,11 +101,13 @@ enum {
     OPT_JSON,
     OPT_LOCATION,
     OPT_MAKE,
+    OPT_MEDIA_TYPE,
     OPT_MODEL,
     OPT_NO_AUTH,
     OPT_NO_VERIFY,
     OPT_NOTES,
     OPT_RECORD,
+    OPT_RESUME,
     OPT_RETRIES,
     OPT_SECTOR,
     OPT_SERIAL,
@@ -117,12 +131,14 @@ static const struct option longopts[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"location", required_argument, NULL, OPT_LOCATION},
     {"make", required_argument, NULL, OPT_MAKE},
+    {"media-type", required_argument, NULL, OPT_MEDIA_TYPE},
     {"model", required_argument, NULL, OPT_MODEL},
     {"no-authorisation", no_argument, NULL, OPT_NO_AUTH},
     {"no-verify", no_argument, NULL, OPT_NO_VERIFY},
     {"notes", required_argument, NULL, OPT_NOTES},
     {"output", required_argument, NULL, 'o'},
     {"record", required_argument, NULL, OPT_RECORD},
+    {"resume", required_argument, NULL, OPT_RESUME},
     {"retries", required_argument, NULL, OPT_RETRIES},
     {"sector-size", required_argument, NULL, OPT_SECTOR},
     {"segment-size", required_argument, NULL, 's'},
@@ -160,12 +176,33 @@ acquire_collect_fields(const struct options *o)
     return s;
 }
 
+/* One output's format: -f, else by its name (.E01 is an E01). */
+static int
+output_format(struct cli *c, const struct options *o, const char *output,
+              enum custos_image_format *format)
+{
+    size_t len = strlen(output);
+    int e01_name =
+        len > 4 && (strcmp(output + len - 4, ".E01") == 0 || strcmp(output + len - 4, ".e01") == 0);
+    if (o->format == NULL)
+        *format = e01_name ? CUSTOS_IMAGE_EWF : CUSTOS_IMAGE_RAW;
+    else if (strcmp(o->format, "e01") == 0 || strcmp(o->format, "E01") == 0)
+        *format = CUSTOS_IMAGE_EWF;
+    else if (strcmp(o->format, "raw") == 0)
+        *format = CUSTOS_IMAGE_RAW;
+    else
+        return cli_usage(c, "unknown format '%s' (raw or e01)", o->format);
+    if (*format == CUSTOS_IMAGE_RAW && e01_name)
+        return cli_usage(c, "a raw image named '%s' would pass for an E01", output);
+    return CLI_CONTINUE;
+}
+
 /* What no single option says: the combinations, the ledger's rules, the format. */
 static int
 check_options(struct cli *c, struct options *o)
 {
     struct custos_acquire_options *a = &o->acq;
-    if (a->output == NULL)
+    if (o->noutputs == 0)
         return cli_usage(c, "missing -o OUTPUT");
     if (o->custody.ledger != NULL && o->custody.item == NULL)
         o->custody.item = a->evidence_number;
@@ -196,19 +233,39 @@ check_options(struct cli *c, struct options *o)
                             "recorded)");
     if (a->authorisation != NULL && a->authorisation[0] == '\0')
         return cli_usage(c, "empty --authorisation");
-    size_t len = strlen(a->output);
-    int e01_name = len > 4 && (strcmp(a->output + len - 4, ".E01") == 0 ||
-                               strcmp(a->output + len - 4, ".e01") == 0);
-    if (o->format == NULL)
-        a->format = e01_name ? CUSTOS_IMAGE_EWF : CUSTOS_IMAGE_RAW;
-    else if (strcmp(o->format, "e01") == 0 || strcmp(o->format, "E01") == 0)
-        a->format = CUSTOS_IMAGE_EWF;
-    else if (strcmp(o->format, "raw") == 0)
-        a->format = CUSTOS_IMAGE_RAW;
-    else
-        return cli_usage(c, "unknown format '%s' (raw or e01)", o->format);
-    if (a->format == CUSTOS_IMAGE_RAW && e01_name)
-        return cli_usage(c, "a raw image named '%s' would pass for an E01", a->output);
+    if (o->noutputs > 1 && a->record_path != NULL)
+        return cli_usage(c, "--record with several outputs: each image's record is beside it");
+    for (size_t i = 0; i < o->noutputs; i++) {
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(o->outputs[i], o->outputs[j]) == 0)
+                return cli_usage(c, "-o %s given twice", o->outputs[i]);
+        rc = output_format(c, o, o->outputs[i], i == 0 ? &a->format : &o->copies[i - 1].format);
+        if (rc != CLI_CONTINUE)
+            return rc;
+        if (i > 0)
+            o->copies[i - 1].output = o->outputs[i];
+    }
+    a->output = o->outputs[0];
+    a->copies = o->noutputs > 1 ? o->copies : NULL;
+    a->ncopies = o->noutputs - 1;
+    return CLI_CONTINUE;
+}
+
+/* --resume OUTPUT [SOURCE]: everything else is the interrupted run's (its journal). */
+static int
+check_resume(struct cli *c, struct options *o, int argc, char **argv)
+{
+    struct custos_acquire_options d;
+    custos_acquire_options_init(&d);
+    if (memcmp(&d, &o->acq, sizeof(d)) != 0 || o->noutputs != 0 || o->format != NULL ||
+        o->verify_set || o->collect || o->make || o->model || o->serial || o->location)
+        return cli_usage(c, "--resume takes the interrupted run's options from its journal: "
+                            "only --key, --json, -q and SOURCE go with it");
+    if (o->custody.ledger != NULL)
+        return cli_usage(c, "--resume with --ledger is not supported");
+    if (argc - optind > 1)
+        return cli_usage(c, "one SOURCE only; '%s' is extra", argv[optind + 1]);
+    o->acq.source = optind < argc ? argv[optind] : NULL;
     return CLI_CONTINUE;
 }
 
@@ -245,7 +302,9 @@ acquire_parse_options(struct cli *c, struct options *o, int argc, char **argv)
             o->format = optarg;
             break;
         case 'o':
-            a->output = optarg;
+            if (o->noutputs == CUSTOS_ACQUIRE_MAX_OUTPUTS)
+                return cli_usage(c, "at most %d outputs (-o)", CUSTOS_ACQUIRE_MAX_OUTPUTS);
+            o->outputs[o->noutputs++] = optarg;
             break;
         case 's':
             if (cli_parse_size(optarg, &size) != 0 || size == 0)
@@ -281,6 +340,11 @@ acquire_parse_options(struct cli *c, struct options *o, int argc, char **argv)
         case OPT_MAKE:
             o->make = optarg;
             break;
+        case OPT_MEDIA_TYPE:
+            if (custos_media_type_parse(optarg, &a->media_type) != 0)
+                return cli_usage(c, "unknown media type '%s' (fixed, removable, optical, memory)",
+                                 optarg);
+            break;
         case OPT_MODEL:
             o->model = optarg;
             break;
@@ -299,6 +363,9 @@ acquire_parse_options(struct cli *c, struct options *o, int argc, char **argv)
             break;
         case OPT_RECORD:
             a->record_path = optarg;
+            break;
+        case OPT_RESUME:
+            o->resume = optarg;
             break;
         case OPT_RETRIES:
             if (parse_uint(optarg, 100, &n) != 0)
@@ -320,6 +387,8 @@ acquire_parse_options(struct cli *c, struct options *o, int argc, char **argv)
     }
     if (o->verify_set && o->no_verify_set)
         return cli_usage(c, "--verify and --no-verify together");
+    if (o->resume != NULL)
+        return check_resume(c, o, argc, argv);
     if (optind == argc)
         return cli_usage(c, "missing SOURCE");
     if (argc - optind > 1)

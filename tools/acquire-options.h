@@ -12,6 +12,10 @@
 struct options {
     struct custos_acquire_options acq;
     const char *format;
+    const char *outputs[CUSTOS_ACQUIRE_MAX_OUTPUTS]; /* -o, in order */
+    size_t noutputs;
+    struct custos_acquire_copy copies[CUSTOS_ACQUIRE_MAX_OUTPUTS - 1]; /* outputs[1...] */
+    const char *resume; /* --resume OUTPUT: the interrupted acquisition of OUTPUT */
     int json;
     int verify_set, no_verify_set;
     int collect;                                  /* --collect */

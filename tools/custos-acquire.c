@@ -70,10 +70,17 @@ print_human(const struct custos_acquisition *a, const char *source, const struct
     printf("  verification: %s\n", custos_acquisition_verified(a)
                                        ? "the written image was re-read and matches"
                                        : "not performed (--no-verify)");
-    size_t nfiles;
+    size_t nfiles, nout;
     const char *const *files = custos_acquisition_files(a, &nfiles);
     for (size_t i = 0; i < nfiles; i++)
         printf("  image:  %s\n", files[i]);
+    const struct custos_acquisition_output *out = custos_acquisition_outputs(a, &nout);
+    for (size_t i = 0; nout > 1 && i < nout; i++)
+        printf("  output %zu: %s: %s%s\n", i + 1, out[i].output,
+               out[i].status != CUSTOS_OK ? "FAILED, not published: "
+               : out[i].verified          ? "verified, published with "
+                                          : "published with ",
+               out[i].status != CUSTOS_OK ? out[i].error : out[i].record_path);
     printf("  record: %s\n", custos_acquisition_record_path(a));
     if (signer != NULL && custos_acquisition_signature_path(a) != NULL)
         printf("  signed: %s by %s (%s)\n", custos_acquisition_signature_path(a),
@@ -141,7 +148,9 @@ main(int argc, char **argv)
         return rc;
     }
     o.acq.command_line = cmdline;
-    custos_leftovers_warn(c.prog, o.acq.output, stderr); /* killed runs' temporary outputs */
+    /* Killed runs' temporary outputs (none listed with --resume: it takes one up). */
+    for (size_t i = 0; i < o.noutputs; i++)
+        custos_leftovers_warn(c.prog, o.outputs[i], stderr);
 
     int status = CUSTOS_OK;
     struct cli_case_facts facts = {0};
@@ -178,7 +187,7 @@ main(int argc, char **argv)
         free(collect);
     } else if (o.custody.key != NULL) {
         /* Only the record is signed: the outputs are checked first, then the key. */
-        status = custos_acquire_check(&o.acq, &err);
+        status = o.resume ? CUSTOS_OK : custos_acquire_check(&o.acq, &err);
         if (status == CUSTOS_OK)
             status = cli_load_private_key(&o.custody.signers, 0, o.custody.key, &own_key, &err);
         o.acq.record_key = own_key;
@@ -187,10 +196,14 @@ main(int argc, char **argv)
         cli_error(&c, &err);
         goto out;
     }
-    inspect_source(&c, o.acq.source);
+    if (o.resume == NULL)
+        inspect_source(&c, o.acq.source);
     struct custos_progress prog = cli_progress(&c);
     cli_progress_start(&c);
-    status = custos_acquire(&o.acq, &prog, &a, &err);
+    if (o.resume != NULL)
+        status = custos_acquire_resume(o.resume, o.acq.source, o.acq.record_key, &prog, &a, &err);
+    else
+        status = custos_acquire(&o.acq, &prog, &a, &err);
     cli_progress_end(&c);
     if (a == NULL) {
         cli_error(&c, &err);
@@ -199,11 +212,14 @@ main(int argc, char **argv)
     if (o.json)
         cli_print_json(custos_acquisition_record_json(a));
     else if (!c.quiet || status != CUSTOS_OK)
-        print_human(a, o.acq.source, o.acq.record_key);
+        print_human(a, o.acq.source ? o.acq.source : "the interrupted run's medium",
+                    o.acq.record_key);
     if (status != CUSTOS_OK)
         cli_error(&c, &err);
-    /* An image with mapped read errors is still an acquisition to record. */
-    if (ledger != NULL && (status == CUSTOS_OK || status == CUSTOS_E_INCOMPLETE)) {
+    /* An image with mapped read errors, or published while another copy
+     * failed, is still an acquisition to record. */
+    if (ledger != NULL &&
+        (status == CUSTOS_OK || status == CUSTOS_E_INCOMPLETE || status == CUSTOS_E_PARTIAL)) {
         struct custos_error lerr;
         custos_error_clear(&lerr);
         int lrc = ledger_append(&c, &o, ledger, &parties, a, &lerr);

@@ -49,6 +49,29 @@ enum custos_compression {
     CUSTOS_COMPRESSION_BEST,        /* deflate level 9 */
 };
 
+/*
+ * The kind of medium, as an E01 records it (libewf's LIBEWF_MEDIA_TYPE_*):
+ * fixed 0x01, removable 0x00, optical 0x03, memory 0x10. CUSTOS_MEDIA_AUTO
+ * asks the device (sysfs: removable, optical); a source that is not a block
+ * device is recorded as fixed, the type's origin as "unknown".
+ */
+enum custos_media_type {
+    CUSTOS_MEDIA_AUTO,      /* from the device; fixed when it says nothing */
+    CUSTOS_MEDIA_FIXED,     /* a hard disk or SSD */
+    CUSTOS_MEDIA_REMOVABLE, /* a USB stick, memory card, removable disk */
+    CUSTOS_MEDIA_OPTICAL,   /* a CD, DVD or BD */
+    CUSTOS_MEDIA_MEMORY,    /* a memory (RAM) dump */
+};
+
+/* Images written from one read of the source: the output and at most this many copies. */
+#define CUSTOS_ACQUIRE_MAX_OUTPUTS 4
+
+/* A further image written from the same read (-o A -o B). */
+struct custos_acquire_copy {
+    const char *output;              /* as custos_acquire_options.output */
+    enum custos_image_format format; /* compression and segment size are the run's */
+};
+
 /* The file name suffix of the acquisition record written beside the image. */
 #define CUSTOS_RECORD_SUFFIX ".acquire.json"
 /* Appended to the record's path to name its detached signature file (key.md). */
@@ -85,6 +108,13 @@ struct custos_acquire_options {
      * CUSTOS_PURPOSE_RECORD into RECORD.sig (sign.h), published with it.
      * NULL: the record is not signed. */
     const struct custos_key *record_key;
+    enum custos_media_type media_type; /* CUSTOS_MEDIA_AUTO: from the device */
+    /* Further images written from the same read, each verified and published
+     * on its own, each with its own record beside it (OUTPUT.acquire.json;
+     * record_path must then be NULL). A copy that fails does not stop the
+     * others: see CUSTOS_E_PARTIAL. NULL/0: the output only. */
+    const struct custos_acquire_copy *copies;
+    size_t ncopies; /* at most CUSTOS_ACQUIRE_MAX_OUTPUTS - 1 */
 };
 
 /* Fills o with the defaults: E01 fast, all digests, 1 GiB windows, 2 retries, verify on. */
@@ -115,8 +145,11 @@ struct custos_acquisition;
  * inconsistent options (for example no authorisation reference without
  * no_authorisation, or case metadata that is not UTF-8); CUSTOS_E_REFUSED when an output exists;
  * CUSTOS_E_IO/CUSTOS_E_CORRUPT for a source that cannot be opened or a
- * stream that fails; CUSTOS_E_MISMATCH when verification finds the written
- * image differs from what was read; CUSTOS_E_INTERRUPTED; CUSTOS_E_NOMEM.
+ * stream that fails; CUSTOS_E_PARTIAL with *out set when, of several
+ * outputs, some failed (not published; custos_acquisition_outputs says
+ * why) and the others were published with the record, which lists all; CUSTOS_E_MISMATCH when
+ * verification finds the written image differs from what was read; CUSTOS_E_INTERRUPTED;
+ * CUSTOS_E_NOMEM.
  */
 CUSTOS_API int custos_acquire(const struct custos_acquire_options *o,
                               const struct custos_progress *p, struct custos_acquisition **out,
@@ -134,6 +167,30 @@ CUSTOS_API int custos_acquire(const struct custos_acquire_options *o,
  */
 CUSTOS_API int custos_acquire_check(const struct custos_acquire_options *o,
                                     struct custos_error *err);
+
+/*
+ * Resumes the interrupted raw or split raw acquisition of output (the -o
+ * of the interrupted run, which wrote that one image: a run with copies
+ * keeps no journal) from the staging directory and journal it left beside
+ * output, with the interrupted run's options. source: NULL for the
+ * path the interrupted run read, or the medium's path now (a device that
+ * came back under another name). record_key signs the record (NULL: not
+ * signed). The bytes already staged are kept only as far as they re-read
+ * equal to the source; the result, *out and the published files are those
+ * of custos_acquire, and the record adds the interruptions
+ * (docs/formats/acquisition-record.md).
+ * Returns: as custos_acquire; CUSTOS_E_USAGE when there is nothing to
+ * resume for output (also an E01's or a run with copies);
+ * CUSTOS_E_REFUSED when source is not the same medium (size, kind, model,
+ * serial, sector size or sample sectors differ), or another run is writing
+ * the staging directory; CUSTOS_E_CORRUPT for an unreadable journal.
+ * When the resumed run is interrupted too, the staging directory is kept
+ * again.
+ */
+CUSTOS_API int custos_acquire_resume(const char *output, const char *source,
+                                     const struct custos_key *record_key,
+                                     const struct custos_progress *p,
+                                     struct custos_acquisition **out, struct custos_error *err);
 
 /* The digests of the source as read (zero-filled sectors included). */
 CUSTOS_API const struct custos_digest_result *
@@ -160,7 +217,7 @@ CUSTOS_API const char *custos_acquisition_bad_range_files(const struct custos_ac
 /* Whether the written image was re-read and matched (1), or not verified (0). */
 CUSTOS_API int custos_acquisition_verified(const struct custos_acquisition *a);
 
-/* The path of the published acquisition record. */
+/* The path of the published acquisition record (with several images: the first published). */
 CUSTOS_API const char *custos_acquisition_record_path(const struct custos_acquisition *a);
 
 /* The path of the record's published signature file, or NULL when it was not signed. */
@@ -170,7 +227,10 @@ CUSTOS_API const char *custos_acquisition_signature_path(const struct custos_acq
 CUSTOS_API const char *const *custos_acquisition_files(const struct custos_acquisition *a,
                                                        size_t *count);
 
-/* The acquisition record exactly as written to disk (JSON text, NUL-terminated). */
+/*
+ * The acquisition record exactly as written to disk (JSON text,
+ * NUL-terminated); with several images, the one beside the first published.
+ */
 CUSTOS_API const char *custos_acquisition_record_json(const struct custos_acquisition *a);
 
 /* Wall-clock seconds the acquisition took (reading, hashing, writing; not verifying). */
@@ -188,6 +248,20 @@ CUSTOS_API int custos_acquisition_ledger_fields(const struct custos_acquisition 
                                                 const char *item, char **json,
                                                 struct custos_error *err);
 
+/* One image written by the acquisition: the output, then each copy, in order. */
+struct custos_acquisition_output {
+    const char *output; /* as given */
+    enum custos_image_format format;
+    int status;              /* CUSTOS_OK: verified (unless not asked) and published */
+    const char *error;       /* why it failed, one line; "" when it did not */
+    const char *record_path; /* the record beside it; NULL when it failed */
+    int verified;            /* re-read and matched */
+};
+
+/* The images the run wrote or tried to, output first; *count is set. Valid until _free. */
+CUSTOS_API const struct custos_acquisition_output *
+custos_acquisition_outputs(const struct custos_acquisition *a, size_t *count);
+
 /* Releases a; NULL is allowed. */
 CUSTOS_API void custos_acquisition_free(struct custos_acquisition *a);
 
@@ -196,6 +270,12 @@ CUSTOS_API int custos_compression_parse(const char *name, enum custos_compressio
 
 /* The name of a compression level. */
 CUSTOS_API const char *custos_compression_name(enum custos_compression c);
+
+/* Parses "fixed", "removable", "optical", "memory". Returns 0, or -1 when unknown. */
+CUSTOS_API int custos_media_type_parse(const char *name, enum custos_media_type *out);
+
+/* The name of a media type ("auto" for CUSTOS_MEDIA_AUTO). */
+CUSTOS_API const char *custos_media_type_name(enum custos_media_type t);
 
 #ifdef __cplusplus
 }

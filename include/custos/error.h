@@ -38,6 +38,7 @@ enum custos_status {
     CUSTOS_E_IO,          /* a system call failed */
     CUSTOS_E_NOMEM,       /* out of memory */
     CUSTOS_E_INTERRUPTED, /* a signal or the caller's cancel callback stopped the run */
+    CUSTOS_E_PARTIAL,     /* of several outputs, some were published and some failed */
 };
 
 /* Process exit codes, the same for every tool (docs/exit-codes.md). */
@@ -50,6 +51,7 @@ enum custos_exit {
     CUSTOS_EXIT_CORRUPT = 5,
     CUSTOS_EXIT_REFUSED = 6,
     CUSTOS_EXIT_SYSTEM = 7,
+    CUSTOS_EXIT_PARTIAL = 8,
     CUSTOS_EXIT_INTERRUPTED = 130,
 };
 
@@ -96,7 +98,7 @@ CUSTOS_API int custos_error_copy(struct custos_error *dst, const struct custos_e
 /*
  * Maps a status to the process exit code that every tool uses:
  * OK 0, MISMATCH 1, USAGE 2, INCOMPLETE 3, UNTRUSTED 4, CORRUPT and
- * UNSUPPORTED 5, REFUSED 6, IO and NOMEM 7, INTERRUPTED 130.
+ * UNSUPPORTED 5, REFUSED 6, IO and NOMEM 7, PARTIAL 8, INTERRUPTED 130.
  * An unknown status maps to 7.
  */
 CUSTOS_API int custos_exit_code(int status);
@@ -107,7 +109,7 @@ CUSTOS_API const char *custos_status_name(int status);
 /*
  * Of two statuses met by a checker, returns the one that decides the exit
  * code: run-stopping codes (USAGE, REFUSED, IO, NOMEM, INTERRUPTED) first,
- * then UNTRUSTED, CORRUPT/UNSUPPORTED, MISMATCH, INCOMPLETE, and OK last.
+ * then PARTIAL, UNTRUSTED, CORRUPT/UNSUPPORTED, MISMATCH, INCOMPLETE, and OK last.
  */
 CUSTOS_API int custos_status_worst(int a, int b);
 

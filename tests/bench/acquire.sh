@@ -66,6 +66,28 @@ run() {
   echo "$mbs" >"mbs-$(echo "$name" | tr -c 'a-zA-Z0-9\n' '_')"
 }
 
+# run_resume NAME INPUT: like run, for custos-acquire --resume of a raw
+# acquisition stopped by SIGINT halfway (tests/fault/crash.c at the write
+# of the middle MiB); only the resume is timed. Checks the resumed image.
+run_resume() {
+  name=$1 input=$2
+  times=""
+  for i in $(seq "$runs"); do
+    rm -rf out && mkdir out && sync
+    LD_PRELOAD="$crash" CUSTOS_CRASH_MODE=int CUSTOS_CRASH_AT=$((bytes / 2097152 + 2)) \
+      "$acquire" -q --no-authorisation "$input" -o out/c.raw >/dev/null 2>&1 &&
+      { echo "$name: the run was not interrupted"; exit 1; }
+    /usr/bin/time -f "%e" -o time.txt "$acquire" -q --resume out/c.raw >log.txt 2>&1 ||
+      { echo "$name failed:"; cat log.txt; exit 1; }
+    [ "$(md5_of out/c.raw)" = "$want" ] || { echo "$name: the resumed image differs"; exit 1; }
+    times="$times $(cat time.txt)"
+  done
+  med=$(echo "$times" | tr ' ' '\n' | grep . | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
+  printf '%-44s %8s s %7s MB/s\n' "$name" "$med" "$(echo "$bytes $med" | awk '{printf "%.0f", $1 / $2 / 1e6}')"
+  echo "$(echo "$bytes $med" | awk '{printf "%.0f", $1 / $2 / 1e6}')" >"mbs-$(echo "$name" | tr -c 'a-zA-Z0-9\n' '_')"
+}
+crash=$root/build/tests/libcustos-crash.so
+
 ratio() { # label custos-name peer-name
   a=$(cat "mbs-$(echo "$2" | tr -c 'a-zA-Z0-9\n' '_')") b=$(cat "mbs-$(echo "$3" | tr -c 'a-zA-Z0-9\n' '_')")
   echo "$a $b" | awk -v l="$1" '{printf "  %-58s %.2fx\n", l, $1 / $2}'
@@ -94,6 +116,8 @@ for input in random mixed; do
     "$acquire" -q --no-authorisation --no-verify -w 0 "$f" -o out/c.raw
   run "custos raw md5,sha1,sha256 (windows, verify)" "$f" \
     "$acquire" -q --no-authorisation "$f" -o out/c.raw
+  # The resume's extra cost: the kept half is read twice (staged and source) and compared.
+  [ -f "$crash" ] && run_resume "custos raw --resume after SIGINT halfway" "$f"
   run "dc3dd raw md5,sha1,sha256" "$f" \
     dc3dd if="$f" of=out/d.raw hash=md5 hash=sha1 hash=sha256 log=out/d.log
   grep -qi "$want" out/d.log || { echo "dc3dd md5 differs"; exit 1; }
@@ -113,6 +137,13 @@ for input in random mixed; do
   run "custos e01 fast md5,sha1,sha256 --no-verify -w 0" "$f" \
     "$acquire" -q --no-authorisation --no-verify -w 0 -c fast "$f" -o out/c.E01
   grep -q "$want" out/c.E01.acquire.json || { echo "custos md5 differs"; exit 1; }
+  # Two copies from one read (-o A -o B): the second image's cost.
+  run "custos -o raw -o e01 fast, no-verify -w 0" "$f" \
+    "$acquire" -q --no-authorisation --no-verify -w 0 -c fast "$f" -o out/c2.raw -o out/c2.E01
+  cmp -s out/c2.raw "$f" && grep -q "$want" out/c2.E01.acquire.json ||
+    { echo "custos two copies differ"; exit 1; }
+  run "custos -o raw -o raw, no-verify -w 0" "$f" \
+    "$acquire" -q --no-authorisation --no-verify -w 0 "$f" -o out/c2a.raw -o out/c2b.raw
   run "custos e01 best md5,sha1,sha256 --no-verify -w 0" "$f" \
     "$acquire" -q --no-authorisation --no-verify -w 0 -c best "$f" -o out/c.E01
   run "custos e01 fast (windows, verify)" "$f" \
@@ -130,7 +161,11 @@ for input in random mixed; do
     ratio "custos raw to tmpfs / one-core MD5 ceiling" "custos raw md5,sha1,sha256 --no-verify -w 0 to tmpfs" "openssl dgst -md5 (one-core MD5 ceiling)"
   fi
   ratio "custos raw / dcfldd (same work)" "custos raw md5,sha1,sha256 --no-verify -w 0" "dcfldd raw md5,sha1,sha256"
+  [ -f "$crash" ] && ratio "custos raw --resume of a half-done run / a full run (time)" \
+    "custos raw md5,sha1,sha256 (windows, verify)" "custos raw --resume after SIGINT halfway"
   ratio "custos raw / one-core MD5 ceiling" "custos raw md5,sha1,sha256 --no-verify -w 0" "openssl dgst -md5 (one-core MD5 ceiling)"
+  ratio "custos raw + e01, one read / e01 alone (1.00: the copy is free)" "custos -o raw -o e01 fast, no-verify -w 0" "custos e01 fast md5,sha1,sha256 --no-verify -w 0"
+  ratio "custos raw + raw, one read / raw alone" "custos -o raw -o raw, no-verify -w 0" "custos raw md5,sha1,sha256 --no-verify -w 0"
   ratio "custos e01 fast / ewfacquire fast (same work)" "custos e01 fast md5,sha1,sha256 --no-verify -w 0" "ewfacquire e01 fast md5,sha1,sha256"
 done
 rm -rf out time.txt log.txt mbs-* ${shm:+"$shm"}

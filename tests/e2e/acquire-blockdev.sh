@@ -34,6 +34,27 @@ is "record: kind, logical sector size, read_only, size" \
 is "record: device name" "$(jget dev.E01.acquire.json "r['source']['device']")" "$(basename "$loop")"
 is "record: sha256 = sha256sum of the image behind the device" \
     "$(jget dev.E01.acquire.json "r['digests']['sha256']")" "$src_sha256"
+# Media facts: a loop device's removable is 0: a fixed disk, from sysfs.
+check "block device E01: media type fixed (sysfs removable 0)" grep -q "Media type:[[:space:]]*fixed disk" info
+is "record: media type and where it came from; model and serial keys" \
+    "$(jget dev.E01.acquire.json "[r['source']['media_type'], r['source']['media_type_from'], 'model' in r['source'], 'serial' in r['source']]")" \
+    '["fixed", "sysfs", true, true]'
+is "sysfs removable of the loop device is 0" "$(cat "/sys/class/block/$(basename "$loop")/removable")" 0
+run 0 "acquire $loop to E01 with --media-type removable" \
+    custos-acquire -q --no-authorisation --media-type removable "$loop" -o rem.E01
+ewfinfo rem.E01 >info.rem 2>&1
+check "--media-type removable: ewfinfo says removable disk" grep -q "Media type:[[:space:]]*removable disk" info.rem
+check "--media-type removable: still physical" grep -q "Is physical:[[:space:]]*yes" info.rem
+check "--media-type removable: ewfverify succeeds" ewfverify -q rem.E01
+is "--media-type removable: record says option" \
+    "$(jget rem.E01.acquire.json "[r['source']['media_type'], r['source']['media_type_from']]")" \
+    '["removable", "option"]'
+run 0 "acquire $loop to E01 with --media-type optical" \
+    custos-acquire -q --no-authorisation --media-type optical "$loop" -o opt.E01
+ewfinfo opt.E01 >info.opt 2>&1
+check "--media-type optical: ewfinfo says optical" grep -q "Media type:[[:space:]]*optical" info.opt
+run 2 "--media-type floppy is refused" custos-acquire -q --no-authorisation --media-type floppy "$loop" -o flop.E01
+
 fls_list -f fat disk.img >fls.src
 fls_list -f fat dev.E01 >fls.dev
 check "block device E01: fls -r = on the image" cmp fls.src fls.dev

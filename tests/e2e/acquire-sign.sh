@@ -81,5 +81,14 @@ run 4 "a wrong passphrase: refused before imaging" custos-acquire -q -a "order 7
 check "wrong passphrase: nothing published" test ! -e wrong.raw -a ! -e wrong.raw.acquire.json.sig
 run 0 "without --key: no signature" custos-acquire -q -a "order 7" disk.img -o plain.raw
 check "without --key: no RECORD.sig" test ! -e plain.raw.acquire.json.sig
+# Two images from one read: each record beside its image, each signed.
+run 0 "two outputs with --key" custos-acquire -q -a "order 7" --key alice.key \
+    --passphrase-file a.pass disk.img -o two-a.raw -o two-b.E01
+for r in two-a.raw two-b.E01; do
+    check "two outputs: openssl (the document's block) accepts $r's record signature" \
+        env REC=$r.acquire.json PUB=alice.key.pub sh -e sigcheck.sh
+    run 0 "two outputs: custos-verify --signer alice on $r" custos-verify -q -r $r.acquire.json \
+        --signer alice.key.pub $r
+done
 no_leftovers "no staging directory left" .
 finish

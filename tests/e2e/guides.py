@@ -144,7 +144,7 @@ def scratch(name):
 def custodian():
     g = "custodian.md"
     b = blocks(g)
-    tap(len(b) == 8, "%s has its 8 command blocks (found %d)" % (g, len(b)))
+    tap(len(b) == 9, "%s has its 9 command blocks (found %d)" % (g, len(b)))
     scratch("custodian")
     keygen("owner", "custodian", "Lin Mei-hua 林美華")
     keygen("witness", "witness", "Carol Lin 林嘉玲")
@@ -153,6 +153,10 @@ def custodian():
     run_block(g, 2, b[2])
     run_block(g, 3, b[3])
     run_block(g, 4, b[4], expect=[r"witness Carol Lin 林嘉玲: sign this entry\? \[y/N\]"])
+    sh("gzip -dc %s/samples/usb-stick.img.gz | cmp - /media/work/ev01.raw" % SRC, 0,
+       "the second -o: the working copy is the sample medium (cmp)")
+    sh("custos-verify -q -r /media/work/ev01.raw.acquire.json", 0,
+       "the second -o: the working copy checks against its own record (custos-verify)")
     out = run_block(g, 5, b[5], expect=[r"SUCCESS"])
     rec = sh("sha256sum < /media/evidence/EV-01/ev01.E01.acquire.json").split()[0]
     tap(rec in out and rec in open("IR-2026-0117.ledger", encoding="utf-8").read(),
@@ -178,6 +182,37 @@ def custodian():
     for action in ("open", "enroll", "collect", "acquire", "seal"):
         tap('"action":"%s"' % action in open("IR-2026-0117.ledger", encoding="utf-8").read(),
             "the ledger holds the guide's %s entry" % action)
+    interrupted_raw()
+    run_block(g, 8, b[8])
+    out = sh("gzip -dc %s/samples/usb-stick.img.gz | cmp - /media/evidence/EV-01-raw/ev01.raw && "
+             "python3 -c 'import json; print(len(json.load(open(\"/media/evidence/EV-01-raw/"
+             "ev01.raw.acquire.json\"))[\"interruptions\"]))'" % SRC, 0,
+             "the resumed raw image is the sample medium (cmp), its record has its interruption")
+    tap(out.strip() == "1", "the record lists one interruption", out)
+
+
+def interrupted_raw():
+    """What section 6 supposes: a raw acquisition of /dev/sdb stopped by Ctrl-C (SIGINT at
+    its Nth write, through tests/fault/crash.c), its staging directory kept."""
+    d = "/media/evidence/EV-01-raw"
+    os.makedirs(d, exist_ok=True)
+    env = dict(os.environ, LD_PRELOAD=os.environ.get("CUSTOS_CRASH_SHIM", ""),
+               CUSTOS_CRASH_MODE="int",
+               ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0")
+    for at in range(2, 60):
+        env["CUSTOS_CRASH_AT"] = str(at)
+        r = subprocess.run(["custos-acquire", "-q", "-a", "Warrant 2026-117", "/dev/sdb", "-o",
+                            d + "/ev01.raw"], env=env, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # a journal, and some of the image written before the interruption
+        kept = any(os.path.exists(os.path.join(d, e, "acquire-journal.json")) and
+                   os.path.getsize(os.path.join(d, e, "ev01.raw")) > 0
+                   for e in os.listdir(d) if os.path.exists(os.path.join(d, e, "ev01.raw")))
+        if r.returncode == 130 and kept and not os.path.exists(d + "/ev01.raw"):
+            break
+        subprocess.run(["rm", "-rf", d])
+        os.makedirs(d)
+    tap(r.returncode == 130 and kept, "a raw acquisition interrupted at step %d, kept" % at)
 
 
 def recorder():

@@ -20,7 +20,10 @@
  *                              fail with ENOSPC (a full disk stays full;
  *                              a later rename succeeds);
  *                       eio    step N alone fails with EIO (one bad write;
- *                              the next steps succeed).
+ *                              the next steps succeed);
+ *                       int, term  at step N the process sends itself
+ *                              SIGINT or SIGTERM, and the step goes on (a
+ *                              Ctrl-C at a chosen moment).
  *   CUSTOS_CRASH_AT     N (1-based); no action when unset or 0
  *   CUSTOS_CRASH_COUNT  a file that receives the number of steps seen, on
  *                       a normal exit (the shell runs the tool once in count
@@ -49,7 +52,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-enum mode { M_COUNT, M_KILL, M_ENOSPC, M_EIO };
+enum mode { M_COUNT, M_KILL, M_ENOSPC, M_EIO, M_INT, M_TERM };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static enum mode mode = M_COUNT;
@@ -91,6 +94,10 @@ setup(void)
         mode = M_ENOSPC;
     else if (m != NULL && strcmp(m, "eio") == 0)
         mode = M_EIO;
+    else if (m != NULL && strcmp(m, "int") == 0)
+        mode = M_INT;
+    else if (m != NULL && strcmp(m, "term") == 0)
+        mode = M_TERM;
     const char *a = getenv("CUSTOS_CRASH_AT");
     if (a != NULL)
         at = strtoull(a, NULL, 10);
@@ -132,6 +139,11 @@ step_sticky(int sticky)
         return n == at || (sticky && n > at) ? ENOSPC : 0;
     case M_EIO:
         return n == at ? EIO : 0;
+    case M_INT:
+    case M_TERM:
+        if (n == at)
+            kill(getpid(), mode == M_INT ? SIGINT : SIGTERM);
+        return 0;
     default:
         return 0;
     }

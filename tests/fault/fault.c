@@ -10,6 +10,8 @@
  *   CUSTOS_FAULT_SECTOR   sector size in bytes (default 512)
  *   CUSTOS_FAULT_LOG      optional file; one line per failed read
  *                         ("OFFSET LENGTH") is appended to it
+ *   CUSTOS_FAULT_ERRNO    the errno of a failed read (default EIO = 5; 19,
+ *                         ENODEV, is a device that was unplugged)
  *
  * Any read(), pread() or pread64() of that file whose byte range overlaps a
  * bad sector fails as a whole with EIO and reads nothing, as a buffered read
@@ -48,6 +50,7 @@ static uint64_t sector_bytes = 512;
 static struct range ranges[MAX_RANGES];
 static size_t nranges;
 static const char *log_path;
+static int fail_errno = EIO;
 
 static ssize_t (*real_read)(int, void *, size_t);
 static ssize_t (*real_pread)(int, void *, size_t, off_t);
@@ -63,6 +66,9 @@ setup(void)
     const char *list = getenv("CUSTOS_FAULT_SECTORS");
     const char *ss = getenv("CUSTOS_FAULT_SECTOR");
     log_path = getenv("CUSTOS_FAULT_LOG");
+    const char *en = getenv("CUSTOS_FAULT_ERRNO");
+    if (en != NULL && *en != '\0')
+        fail_errno = atoi(en);
     if (ss != NULL && *ss != '\0')
         sector_bytes = strtoull(ss, NULL, 10);
     struct stat st;
@@ -126,7 +132,7 @@ read(int fd, void *buf, size_t len)
     if (active) {
         off_t at = lseek(fd, 0, SEEK_CUR);
         if (at >= 0 && faulty(fd, (uint64_t)at, len)) {
-            errno = EIO;
+            errno = fail_errno;
             return -1;
         }
     }
@@ -138,7 +144,7 @@ pread(int fd, void *buf, size_t len, off_t offset)
 {
     pthread_once(&once, setup);
     if (offset >= 0 && faulty(fd, (uint64_t)offset, len)) {
-        errno = EIO;
+        errno = fail_errno;
         return -1;
     }
     return real_pread(fd, buf, len, offset);
@@ -149,7 +155,7 @@ pread64(int fd, void *buf, size_t len, off64_t offset)
 {
     pthread_once(&once, setup);
     if (offset >= 0 && faulty(fd, (uint64_t)offset, len)) {
-        errno = EIO;
+        errno = fail_errno;
         return -1;
     }
     return real_pread64(fd, buf, len, offset);

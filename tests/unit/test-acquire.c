@@ -27,6 +27,17 @@ expected(const uint8_t *b, size_t n, struct custos_digest_result *r)
     custos_digest_free(d);
 }
 
+/* Options for an acquisition of m.bin to output under warrant W-1. */
+static void
+options_for(struct custos_acquire_options *o, const char *output, enum custos_image_format format)
+{
+    custos_acquire_options_init(o);
+    o->source = "m.bin";
+    o->output = output;
+    o->format = format;
+    o->authorisation = "W-1";
+}
+
 static void
 test_options(void)
 {
@@ -57,11 +68,7 @@ test_raw(const uint8_t *b, const struct custos_digest_result *want)
     struct custos_acquire_options o;
     struct custos_acquisition *a = NULL;
     struct custos_error err;
-    custos_acquire_options_init(&o);
-    o.source = "m.bin";
-    o.output = "out.raw";
-    o.format = CUSTOS_IMAGE_RAW;
-    o.authorisation = "W-1";
+    options_for(&o, "out.raw", CUSTOS_IMAGE_RAW);
     o.window_bytes = 1024 * 1024;
     is_status(custos_acquire(&o, NULL, &a, &err), CUSTOS_OK, &err, "raw acquisition");
     if (a == NULL)
@@ -148,10 +155,7 @@ test_ewf(const struct custos_digest_result *want)
     struct custos_acquire_options o;
     struct custos_acquisition *a = NULL;
     struct custos_error err;
-    custos_acquire_options_init(&o);
-    o.source = "m.bin";
-    o.output = "ev.E01";
-    o.authorisation = "W-1";
+    options_for(&o, "ev.E01", CUSTOS_IMAGE_EWF);
     o.case_number = "C-1";
     o.compression = CUSTOS_COMPRESSION_NONE; /* so that 3 MiB need several 1 MiB segments */
     o.segment_bytes = 1024 * 1024;
@@ -202,15 +206,84 @@ test_cancel(void)
     struct custos_acquisition *a = NULL;
     struct custos_error err;
     struct custos_progress p = {.cancelled = always};
-    custos_acquire_options_init(&o);
-    o.source = "m.bin";
-    o.output = "cancel.E01";
-    o.authorisation = "W-1";
+    options_for(&o, "cancel.E01", CUSTOS_IMAGE_EWF);
     is_int(custos_acquire(&o, &p, &a, &err), CUSTOS_E_INTERRUPTED, "cancelled run");
     ok(a == NULL, "no result");
     struct stat st;
     ok(stat("cancel.E01", &st) != 0 && stat("cancel.E01.acquire.json", &st) != 0,
        "nothing published");
+    is_int(system("ls -a | grep -q incomplete"), 256, "no staging directory left");
+}
+
+/* Two images from one read: each listed, verified and published; duplicates refused. */
+static void
+test_copies(const struct custos_digest_result *want)
+{
+    struct custos_acquire_options o;
+    struct custos_acquisition *a = NULL;
+    struct custos_error err;
+    struct custos_acquire_copy copy = {"two.E01", CUSTOS_IMAGE_EWF};
+    options_for(&o, "one.raw", CUSTOS_IMAGE_RAW);
+    o.copies = &copy;
+    o.ncopies = 1;
+    is_status(custos_acquire(&o, NULL, &a, &err), CUSTOS_OK, &err, "raw + E01 from one read");
+    if (a == NULL)
+        return;
+    ok(custos_digest_equal(custos_acquisition_digests(a), want), "one set of digests");
+    size_t n, nfiles;
+    const struct custos_acquisition_output *out = custos_acquisition_outputs(a, &n);
+    is_int(n, 2, "two outputs listed");
+    for (size_t i = 0; i < n; i++)
+        ok(out[i].status == CUSTOS_OK && out[i].verified && out[i].error[0] == '\0',
+           "output %zu (%s) verified", i + 1, out[i].output);
+    is_str(out[1].record_path, "two.E01.acquire.json", "the copy's record beside it");
+    custos_acquisition_files(a, &nfiles);
+    is_int(nfiles, 2, "both images' files listed");
+    has_str(custos_acquisition_record_json(a), "\"copies\"", "the record lists the copies");
+    custos_acquisition_free(a);
+    struct stat st;
+    ok(stat("two.E01", &st) == 0 && stat("two.E01.acquire.json", &st) == 0, "the copy published");
+
+    copy.output = "same.raw";
+    copy.format = CUSTOS_IMAGE_RAW;
+    o.output = "same.raw";
+    is_int(custos_acquire(&o, NULL, &a, &err), CUSTOS_E_USAGE, "the same output twice refused");
+    o.output = "other.raw";
+    o.record_path = "r.json";
+    is_int(custos_acquire(&o, NULL, &a, &err), CUSTOS_E_USAGE, "a record path with copies refused");
+    o.record_path = NULL;
+    copy.output = "one.raw";
+    is_int(custos_acquire(&o, NULL, &a, &err), CUSTOS_E_REFUSED, "an existing copy refused");
+    ok(stat("other.raw", &st) != 0, "and nothing written");
+}
+
+/* A raw run cancelled before its first read, kept and resumed (acquire_resume.c). */
+static void
+test_resume(const struct custos_digest_result *want)
+{
+    struct custos_acquire_options o;
+    struct custos_acquisition *a = NULL;
+    struct custos_error err;
+    struct custos_progress p = {.cancelled = always};
+    options_for(&o, "resume.raw", CUSTOS_IMAGE_RAW);
+    is_int(custos_acquire_resume("resume.raw", NULL, NULL, NULL, &a, &err), CUSTOS_E_USAGE,
+           "nothing to resume yet");
+    has_str(err.message, "nothing to resume", "says so");
+    is_int(custos_acquire(&o, &p, &a, &err), CUSTOS_E_INTERRUPTED, "cancelled raw run");
+    has_str(err.message, "--resume resume.raw", "says how to resume");
+    is_int(system("ls -a .custos.incomplete-*/acquire-journal.json > /dev/null 2>&1"), 0,
+           "its staging directory and journal are kept");
+    tap_write("short.bin", "x", 1);
+    is_int(custos_acquire_resume("resume.raw", "short.bin", NULL, NULL, &a, &err), CUSTOS_E_REFUSED,
+           "another medium refused");
+    ok(a == NULL, "no result");
+    is_int(custos_acquire_resume("resume.raw", NULL, NULL, NULL, &a, &err), CUSTOS_OK, "resumed");
+    ok(a != NULL && custos_digest_equal(custos_acquisition_digests(a), want),
+       "the digests of the medium");
+    ok(a != NULL && custos_acquisition_bytes(a) == MEDIUM, "every byte");
+    has_str(a ? custos_acquisition_record_json(a) : "", "\"bytes_kept\": 0",
+            "the record lists the interruption");
+    custos_acquisition_free(a);
     is_int(system("ls -a | grep -q incomplete"), 256, "no staging directory left");
 }
 
@@ -226,6 +299,8 @@ main(void)
     test_raw(b, &want);
     test_ewf(&want);
     test_cancel();
+    test_copies(&want);
+    test_resume(&want);
     free(b);
     is_int(custos_compression_parse("best", &(enum custos_compression){0}), 0, "parse best");
     is_int(custos_compression_parse("max", &(enum custos_compression){0}), -1, "unknown level");

@@ -41,7 +41,16 @@ main(void)
     is_int(custos_exit_code(CUSTOS_E_IO), 7, "IO exits 7");
     is_int(custos_exit_code(CUSTOS_E_NOMEM), 7, "NOMEM exits 7");
     is_int(custos_exit_code(CUSTOS_E_INTERRUPTED), 130, "INTERRUPTED exits 130");
+    is_int(custos_exit_code(CUSTOS_E_PARTIAL), 8, "PARTIAL exits 8");
     is_int(custos_exit_code(999), 7, "unknown exits 7");
+    is_str(custos_status_name(CUSTOS_E_PARTIAL), "partial", "PARTIAL is named");
+    /* PARTIAL: a result was published without all of it; only run-stopping codes outrank it. */
+    static const int partial_vs[][2] = {{CUSTOS_E_INCOMPLETE, CUSTOS_E_PARTIAL},
+                                        {CUSTOS_E_UNTRUSTED, CUSTOS_E_PARTIAL},
+                                        {CUSTOS_E_IO, CUSTOS_E_IO}};
+    for (size_t i = 0; i < sizeof(partial_vs) / sizeof(partial_vs[0]); i++)
+        is_int(custos_status_worst(CUSTOS_E_PARTIAL, partial_vs[i][0]), partial_vs[i][1],
+               "PARTIAL against %s", custos_status_name(partial_vs[i][0]));
 
     is_int(custos_status_worst(CUSTOS_E_INCOMPLETE, CUSTOS_E_MISMATCH), CUSTOS_E_MISMATCH,
            "mismatch outranks incomplete");
