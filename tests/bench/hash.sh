@@ -188,7 +188,13 @@ if [ -n "${SCALE:-}" ]; then
   for n in 100000 1000000; do
     gen many $n 64 4096
     find many -type f -exec cat {} + >/dev/null
-    /usr/bin/time -v -o v.txt "$custos" -q -o "$work/out" many >/dev/null 2>&1 || true
+    # run3 leaves its last output behind, and custos-hash never overwrites:
+    # without this rm every row timed a refusal.
+    rm -rf "$work/out"
+    if ! /usr/bin/time -v -o v.txt "$custos" -q -o "$work/out" many >/dev/null 2>scale.err; then
+      printf '  %10d failed: %s\n' $n "$(head -n 1 scale.err)"
+      rm -rf many; continue
+    fi
     awk -v n=$n -F': ' '
       /Elapsed \(wall clock\)/ { k = split($2, t, ":"); w = 0; for (i = 1; i <= k; i++) w = w * 60 + t[i] }
       /User time/ { c += $2 } /System time/ { c += $2 }
