@@ -107,13 +107,57 @@ entry_json(const struct custos_manifest_entry *e)
     return o;
 }
 
-/* jansson hands over one token at a time: buffer them, or a manifest costs a write per token. */
+/*
+ * The document with its entries written one at a time: a tree of every
+ * entry made a manifest of a million files cost about 1.5 GiB. root holds
+ * "entries" as an empty array; jansson writes the rest, and each entry is
+ * dumped on its own and indented by two spaces, its depth in the document,
+ * so the bytes are those of one json_dump of the whole (docs/formats/manifest.md).
+ */
 static int
-dump_cb(const char *buffer, size_t size, void *data)
+dump_streaming(json_t *root, const struct custos_manifest *m, struct outbuf *o)
 {
-    struct outbuf *o = data;
-    custos__out_bytes(o, buffer, size);
-    return o->failed_errno == 0 ? 0 : -1;
+    const size_t flags = JSON_SORT_KEYS | JSON_INDENT(1);
+    char *doc = json_dumps(root, flags);
+    static const char key[] = "\n \"entries\": []";
+    char *at = doc != NULL ? strstr(doc, key) : NULL;
+    if (at == NULL) {
+        free(doc);
+        return -1;
+    }
+    size_t head = (size_t)(at - doc) + sizeof(key) - 3; /* up to the "[" */
+    custos__out_bytes(o, doc, head);
+    int rc = 0;
+    if (m->count == 0)
+        custos__out_str(o, "[]");
+    else
+        custos__out_str(o, "[");
+    for (size_t i = 0; rc == 0 && i < m->count; i++) {
+        json_t *e = entry_json(&m->entries[i]);
+        char *text = e != NULL ? json_dumps(e, flags) : NULL;
+        json_decref(e);
+        if (text == NULL) {
+            rc = -1;
+            break;
+        }
+        custos__out_str(o, i == 0 ? "\n  " : ",\n  ");
+        /* JSON strings hold no raw newline: every one here starts a line. */
+        for (const char *p = text, *nl; *p != '\0'; p = nl + 1) {
+            nl = strchr(p, '\n');
+            if (nl == NULL) {
+                custos__out_str(o, p);
+                break;
+            }
+            custos__out_bytes(o, p, (size_t)(nl - p) + 1);
+            custos__out_str(o, "  ");
+        }
+        free(text);
+    }
+    if (m->count != 0)
+        custos__out_str(o, "\n ]");
+    custos__out_str(o, at + sizeof(key) - 1);
+    free(doc);
+    return rc != 0 || o->failed_errno != 0 ? -1 : 0;
 }
 
 int
@@ -126,8 +170,6 @@ custos__manifest_write_json(struct custos_manifest *m, int fd)
     uint64_t nfiles = 0, bytes = 0, nlinks = 0, nspecial = 0, nunread = 0;
     for (size_t i = 0; !bad && i < m->count; i++) {
         const struct custos_manifest_entry *e = &m->entries[i];
-        json_t *o = entry_json(e);
-        bad |= o == NULL || json_array_append_new(entries, o) != 0;
         if (e->status != CUSTOS_OK)
             nunread++;
         else if (e->type == CUSTOS_ENTRY_FILE || e->type == CUSTOS_ENTRY_VIRTUAL) {
@@ -214,7 +256,7 @@ custos__manifest_write_json(struct custos_manifest *m, int fd)
     }
     struct outbuf o;
     custos__out_init(&o, fd);
-    int rc = json_dump_callback(root, dump_cb, &o, JSON_SORT_KEYS | JSON_INDENT(1));
+    int rc = dump_streaming(root, m, &o);
     json_decref(root);
     custos__out_str(&o, "\n");
     int e = custos__out_finish(&o);
