@@ -108,8 +108,8 @@ entry_json(const struct custos_manifest_entry *e)
 }
 
 /*
- * The document with its entries written one at a time: a tree of every
- * entry made a manifest of a million files cost about 1.5 GiB. root holds
+ * The document with its entries written one at a time: a jansson tree of
+ * every entry cost about 480 more bytes of memory per file. root holds
  * "entries" as an empty array; jansson writes the rest, and each entry is
  * dumped on its own and indented by two spaces, its depth in the document,
  * so the bytes are those of one json_dump of the whole (docs/formats/manifest.md).
@@ -132,7 +132,7 @@ dump_streaming(json_t *root, const struct custos_manifest *m, struct outbuf *o)
         custos__out_str(o, "[]");
     else
         custos__out_str(o, "[");
-    for (size_t i = 0; rc == 0 && i < m->count; i++) {
+    for (size_t i = 0; rc == 0 && o->failed_errno == 0 && i < m->count; i++) {
         json_t *e = entry_json(&m->entries[i]);
         char *text = e != NULL ? json_dumps(e, flags) : NULL;
         json_decref(e);
@@ -157,7 +157,7 @@ dump_streaming(json_t *root, const struct custos_manifest *m, struct outbuf *o)
         custos__out_str(o, "\n ]");
     custos__out_str(o, at + sizeof(key) - 1);
     free(doc);
-    return rc != 0 || o->failed_errno != 0 ? -1 : 0;
+    return rc; /* -1: out of memory; write errors stay in o for custos__out_finish */
 }
 
 int
@@ -260,7 +260,9 @@ custos__manifest_write_json(struct custos_manifest *m, int fd)
     json_decref(root);
     custos__out_str(&o, "\n");
     int e = custos__out_finish(&o);
-    if (rc != 0 || e != 0)
+    if (rc != 0)
+        return custos_error_set(&m->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    if (e != 0)
         return custos_error_set(&m->err, CUSTOS_E_IO, e, NULL, "cannot write manifest");
     return CUSTOS_OK;
 }
