@@ -49,4 +49,33 @@ void custos__filetype_fd(struct custos__filetype *t, int fd, char **mime, char *
  */
 const char *custos__filetype_mime_of(const char *desc);
 
+/*
+ * filetype_queue.c: typing on worker threads for a caller that reads on
+ * one thread (a file system walk). The caller queues each file's first
+ * bytes under an id of its choosing and gets the types back, through
+ * apply, on its own thread only: during later puts and in finish.
+ */
+struct custos__typeq;
+
+/* Called on the caller's thread with a queued id and its new strings (either
+ * may be NULL), which apply takes over. Non-zero stops the queue's handing
+ * back; put and finish then return that value. */
+typedef int (*custos__typeq_apply_fn)(void *ctx, size_t id, char *mime, char *desc);
+
+/* Starts threads workers (0: one per processor), each with its own libmagic.
+ * Returns CUSTOS_OK, or CUSTOS_E_IO/NOMEM with err set. */
+int custos__typeq_new(struct custos__typeq **out, unsigned threads, struct custos_error *err);
+
+/* Queues len bytes at buf (malloc'd, taken over even on failure; NULL when
+ * len is 0) to be typed as id; first hands back what is typed, and blocks
+ * while too much waits. Returns 0, CUSTOS_E_NOMEM, or apply's value. */
+int custos__typeq_put(struct custos__typeq *q, size_t id, unsigned char *buf, size_t len,
+                      custos__typeq_apply_fn apply, void *ctx);
+
+/* Waits until everything queued is typed and handed back. Returns 0 or apply's value. */
+int custos__typeq_finish(struct custos__typeq *q, custos__typeq_apply_fn apply, void *ctx);
+
+/* Stops the workers (what is still queued is dropped) and frees q. NULL allowed. */
+void custos__typeq_free(struct custos__typeq *q);
+
 #endif

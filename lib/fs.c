@@ -127,7 +127,10 @@ find_zero_filled(struct fswalk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *attr,
     return CUSTOS_OK;
 }
 
-/* Reads a whole stream into the digest; 0 ok, -1 read failure (msg set), 1 cancelled. */
+/*
+ * Reads a whole stream into the digest, keeping its first read in w->head
+ * for typing; 0 ok, -1 read failure (msg set), 1 cancelled, -2 out of memory.
+ */
 static int
 read_content(struct fswalk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *attr,
              struct custos_manifest_entry *e, char *msg, size_t msglen)
@@ -168,18 +171,30 @@ read_content(struct fswalk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *attr,
                      (long long)off, (long long)size, custos__fs_tsk_msg());
             return -1;
         }
-        if (first && w->magic != NULL)
-            custos__filetype_buffer(w->magic, w->buf, (size_t)n, &e->mime, &e->description);
+        if (first && w->types != NULL) {
+            /* Typed later on another thread (filetype_queue.c), from these same bytes. */
+            w->head = malloc((size_t)n);
+            if (w->head == NULL)
+                return -2;
+            memcpy(w->head, w->buf, (size_t)n);
+            w->head_len = (size_t)n;
+        }
         first = false;
         custos_digest_update(w->digest, w->buf, (size_t)n);
         off += n;
         w->done_bytes += (uint64_t)n;
         custos_progress_update(w->progress, w->done_bytes, 0);
     }
-    if (first && w->magic != NULL)
-        custos__filetype_buffer(w->magic, "", 0, &e->mime, &e->description);
     custos_digest_final(w->digest, &e->digest);
     e->size_bytes = (uint64_t)off;
+    return 0;
+}
+
+/* custos__typeq_apply_fn: a file's type, typed on another thread, into its entry. */
+static int
+take_type(void *m, size_t id, char *mime, char *desc)
+{
+    custos__manifest_take_type(m, id, mime, desc);
     return 0;
 }
 
@@ -198,9 +213,9 @@ hash_and_add(struct fswalk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *attr,
     if (r == 0)
         r = read_content(w, f, attr, e, msg, sizeof(msg));
     int rc = CUSTOS_OK;
-    if (r > 0) {
-        w->fatal = CUSTOS_E_INTERRUPTED;
-        rc = CUSTOS_E_INTERRUPTED;
+    if (r > 0 || r == -2) {
+        rc = r > 0 ? CUSTOS_E_INTERRUPTED : CUSTOS_E_NOMEM;
+        w->fatal = rc;
         goto out;
     }
     if (r == 0 && (rc = find_zero_filled(w, f, attr, e)) != CUSTOS_OK) {
@@ -242,7 +257,17 @@ hash_and_add(struct fswalk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *attr,
         }
     }
     rc = custos_manifest_add(w->m, e);
+    if (rc == CUSTOS_OK && w->types != NULL) {
+        rc = custos__typeq_put(w->types, custos_manifest_count(w->m) - 1, w->head, w->head_len,
+                               take_type, w->m);
+        w->head = NULL;
+        if (rc != CUSTOS_OK)
+            w->fatal = rc;
+    }
 out:
+    free(w->head);
+    w->head = NULL;
+    w->head_len = 0;
     free(e->mime);
     free(e->description);
     free(e->zero_filled);
@@ -575,8 +600,9 @@ custos_fs_hash(struct custos_manifest *m, const char *image, const struct custos
     int rc = custos_digest_new(&w.digest, custos_manifest_algs(m), err);
     if (rc != CUSTOS_OK)
         return rc;
+    unsigned jobs = opts != NULL ? opts->jobs : 0;
     if ((opts == NULL || !opts->no_types) &&
-        (rc = custos__filetype_new(&w.magic, err)) != CUSTOS_OK) {
+        (rc = custos__typeq_new(&w.types, jobs, err)) != CUSTOS_OK) {
         custos_digest_free(w.digest);
         return rc;
     }
@@ -666,6 +692,8 @@ custos_fs_hash(struct custos_manifest *m, const char *image, const struct custos
         custos_error_set(err, rc, 0, image, "out of memory");
     else if (rc == CUSTOS_E_INTERRUPTED)
         custos_error_set(err, rc, 0, image, "interrupted");
+    if (rc == CUSTOS_OK && w.types != NULL && custos__typeq_finish(w.types, take_type, m) != 0)
+        rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, image, "out of memory");
     if (rc == CUSTOS_OK) {
         custos_manifest_sort(m);
         if (w.status != CUSTOS_OK) {
@@ -676,7 +704,7 @@ custos_fs_hash(struct custos_manifest *m, const char *image, const struct custos
 out:
     free(w.fat_seen);
     free(w.buf);
-    custos__filetype_free(w.magic);
+    custos__typeq_free(w.types);
     custos_digest_free(w.digest);
     return rc;
 }

@@ -54,7 +54,9 @@ struct fswalk {
     uint64_t offset;
     const char *fs_type;
     struct custos_digest *digest;
-    struct custos__filetype *magic; /* NULL with no_types */
+    struct custos__typeq *types; /* NULL with no_types */
+    unsigned char *head;         /* the content's first read, to be typed (malloc'd), or NULL */
+    size_t head_len;
     unsigned char *buf;
     const struct custos_progress *progress;
     uint64_t done_bytes;

@@ -177,6 +177,16 @@ custos_manifest_add(struct custos_manifest *m, const struct custos_manifest_entr
     return CUSTOS_OK;
 }
 
+void
+custos__manifest_take_type(struct custos_manifest *m, size_t i, char *mime, char *desc)
+{
+    struct custos_manifest_entry *e = &m->entries[i];
+    free(e->mime);
+    free(e->description);
+    e->mime = mime;
+    e->description = desc;
+}
+
 int
 custos__entry_cmp_name(const struct custos_manifest_entry *x, const struct custos_manifest_entry *y)
 {

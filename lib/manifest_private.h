@@ -43,6 +43,12 @@ int custos__manifest_write_hashdeep(struct custos_manifest *m, int fd);
 int custos__manifest_write_dfxml(struct custos_manifest *m, int fd);
 int custos__manifest_read_json(struct custos_manifest *m, const char *path);
 
+/*
+ * Gives entry i (numbered as custos_manifest_add added it, before any sort)
+ * the content type strings, which it takes over (either may be NULL).
+ */
+void custos__manifest_take_type(struct custos_manifest *m, size_t i, char *mime, char *desc);
+
 /* Frees the strings an entry owns. */
 void custos__entry_clear(struct custos_manifest_entry *e);
 
