@@ -45,8 +45,10 @@
  *      libewf cannot cut a set back to an earlier chunk, so a difference (or
  *      a source sector unreadable now) before that point refuses the
  *      resumption (the staged set is then removed: acquire again) instead
- *      of keeping less. The slot holding the resume point is kept up to it
- *      and read from the medium after it; the writer skips the kept chunks
+ *      of keeping less. The slot holding the resume point is read whole
+ *      from the medium (the reads, retries and unreadable sectors of an
+ *      uninterrupted run) and its staged part compared with what was read
+ *      (straddle_ewf); the writer skips the kept chunks
  *      (custos__resume_ewf_skip). The reading side and the writer never use
  *      the handle at once: the writer writes only past kept, once final.
  *      The E01's headers (acquisition time, set identifier) are the first
@@ -358,7 +360,7 @@ check_samples(struct custos__resume *r, struct custos_source *src, uint32_t sb,
  * rest is read again), and says how much was kept.
  */
 static int
-kept_final(struct custos__resume *r, struct custos_error *err)
+kept_final(struct custos__resume *r, uint64_t bytes_kept, struct custos_error *err)
 {
     uint64_t kept = r->kept, sb = r->rd.sector_bytes;
     json_t *bad = json_array(), *retries = json_array();
@@ -383,7 +385,7 @@ kept_final(struct custos__resume *r, struct custos_error *err)
     json_object_set_new(r->j, "retries", retries);
     json_t *ints = json_object_get(r->j, "interruptions");
     json_object_set_new(json_array_get(ints, json_array_size(ints) - 1), "bytes_kept",
-                        json_integer((json_int_t)kept));
+                        json_integer((json_int_t)bytes_kept));
     __atomic_store_n(&r->final, 1, __ATOMIC_RELEASE);
     return journal_save(r, err);
 }
@@ -441,7 +443,7 @@ check_source(struct custos__resume *r, struct custos_source *src, uint32_t secto
     if (r->e01 && r->ewf == NULL)
         json_object_set_new(i, "image_restarted", json_string(r->ewf_why));
     json_object_set_new(r->j, "stopped", json_null());
-    return r->staged_bytes == 0 ? kept_final(r, err) : journal_save(r, err);
+    return r->staged_bytes == 0 ? kept_final(r, 0, err) : journal_save(r, err);
 }
 
 int
@@ -530,6 +532,38 @@ carry_bad(struct custos__resume *r, uint64_t offset, size_t len)
     return CUSTOS_OK;
 }
 
+static int
+refuse_ewf(const struct custos__resume *r, uint64_t at, struct custos_error *err)
+{
+    return custos_error_set(err, CUSTOS_E_REFUSED, 0, r->opt.source,
+                            "byte %llu of the staged E01 set differs from the medium or cannot be "
+                            "read back, and libewf can take a set up only where it stopped; "
+                            "nothing was resumed and the staged set is removed: acquire again",
+                            (unsigned long long)at);
+}
+
+/*
+ * E01: the slot holding libewf's resume point (want bytes at offset, part of
+ * them staged). It is read whole from the medium, as an uninterrupted run
+ * reads it (its retries, the unreadable sectors it finds), and its staged
+ * part compared with what was read; only then is that part kept.
+ */
+static int
+straddle_ewf(struct custos__resume *r, uint64_t offset, uint8_t *buf, size_t want, size_t part,
+             size_t *got, struct custos_error *err)
+{
+    __atomic_store_n(&r->kept, offset, __ATOMIC_RELEASE);
+    int rc = kept_final(r, offset + part, err); /* the journal from here is this read's */
+    if (rc == CUSTOS_OK)
+        rc = r->rd.read(r->rd.ctx, offset, buf, want, got, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    if (*got < part || staged_read(r, offset, r->tmp, part) != 0 || memcmp(buf, r->tmp, part) != 0)
+        return refuse_ewf(r, offset, err);
+    __atomic_store_n(&r->kept, offset + part, __ATOMIC_RELEASE);
+    return CUSTOS_OK;
+}
+
 int
 custos__resume_read(void *ctx, uint64_t offset, uint8_t *buf, size_t want, size_t *got,
                     struct custos_error *err)
@@ -542,36 +576,26 @@ custos__resume_read(void *ctx, uint64_t offset, uint8_t *buf, size_t want, size_
      * ends so far. A slot is kept whole or not at all, so that what follows
      * is read in the very reads of an uninterrupted run (the same retries).
      */
-    size_t part = r->staged_bytes - offset >= want ? want : 0, ok = 0;
-    if (r->e01 && part == 0)
-        part = (size_t)(r->staged_bytes - offset); /* libewf's resume point, inside this slot */
-    if (part != 0)
-        ok = verify_range(r, offset, buf, part);
-    if (r->e01 && ok != part)
-        return custos_error_set(err, CUSTOS_E_REFUSED, 0, r->opt.source,
-                                "byte %llu of the staged E01 set differs from the medium or "
-                                "cannot be read back, and libewf can take a set up only where it "
-                                "stopped; nothing was resumed and the staged set is removed: "
-                                "acquire again",
-                                (unsigned long long)(offset + ok));
-    if (ok != part)
-        ok = 0; /* raw: a slot is kept whole or not at all */
+    size_t ok = 0;
+    if (r->staged_bytes - offset < want && r->e01 && r->staged_bytes > offset)
+        return straddle_ewf(r, offset, buf, want, (size_t)(r->staged_bytes - offset), got, err);
+    if (r->staged_bytes - offset >= want && verify_range(r, offset, buf, want) == want)
+        ok = want;
+    if (r->e01 && r->staged_bytes - offset >= want && ok != want)
+        return refuse_ewf(r, offset, err);
     if (ok != 0 && carry_bad(r, offset, ok) != CUSTOS_OK)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
     __atomic_store_n(&r->kept, offset + ok, __ATOMIC_RELEASE);
     if (ok == 0 || offset + ok == r->staged_bytes) {
-        int rc = kept_final(r, err);
+        int rc = kept_final(r, offset + ok, err);
         if (rc != CUSTOS_OK)
             return rc;
     }
-    if (ok == want) {
+    if (ok != 0) {
         *got = ok;
         return CUSTOS_OK;
     }
-    /* The rest from the medium: all of it, or (E01) what follows libewf's resume point. */
-    int rc = r->rd.read(r->rd.ctx, offset + ok, buf + ok, want - ok, got, err);
-    *got += ok;
-    return rc;
+    return r->rd.read(r->rd.ctx, offset, buf, want, got, err);
 }
 
 struct custos__ewf_staged *

@@ -11,50 +11,27 @@
 # the segment files (whose headers hold the acquisition time and a random
 # set identifier). Also: interruptions listed with times; killed twice;
 # another medium refused (exit 6) with the staged set unchanged; a staged
-# set damaged before resuming refused; nothing published before the end.
-set -u
-export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}quarantine_size_mb=8:verify_asan_link_order=0"
+# set damaged before resuming refused; nothing published before the end;
+# unreadable sectors (tests/fault/fault.c): the same error map in the record
+# and in the E01 (ewfinfo -e), the same zero-filled media data.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/acquire-lib.sh"
+. "$here/resume-lib.sh"
 shim=${CUSTOS_CRASH_SHIM:-}
-if [ -z "$shim" ] || [ ! -f "$shim" ]; then
-  echo "1..0 # SKIP no CUSTOS_CRASH_SHIM (run through meson test)"; exit 0
+fault=${CUSTOS_FAULT_SHIM:-}
+if [ -z "$shim" ] || [ ! -f "$shim" ] || [ -z "$fault" ] || [ ! -f "$fault" ]; then
+  echo "1..0 # SKIP no CUSTOS_CRASH_SHIM/CUSTOS_FAULT_SHIM (run through meson test)"; exit 0
 fi
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
-n=0; failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; failed=$((failed + 1)); }
-check() { if [ "$1" -eq 0 ]; then ok "$2"; else not_ok "$2"; fi; }
+# check_rc STATUS NAME: passes when STATUS is 0.
+check_rc() { if [ "$1" -eq 0 ]; then pass "$2"; else fail "$2"; fi; }
 
-# A 40 MiB medium: random, zeros, random.
-head -c 16777216 /dev/urandom > src.img
-head -c 8388608 /dev/zero >> src.img
-head -c 16777216 /dev/urandom >> src.img
+resume_medium src.img
 ACQ="-q -a W-17 --case C-17 --examiner Tester -w 4M -s 5M"
 MD5=$(md5sum < src.img | cut -d' ' -f1)
 SHA1=$(sha1sum < src.img | cut -d' ' -f1)
 
-# Same record but for times, interruptions, the command line, paths and segment files.
-same_record() { # REF OUT
-  python3 - "$1" "$2" <<'EOF'
-import json, sys
-def norm(path):
-    r = json.load(open(path))
-    for k in ("started", "finished", "seconds", "interruptions", "command_line"):
-        r.pop(k, None)
-    r["verification"].pop("seconds", None)
-    r["source"].pop("path", None); r["source"].pop("absolute_path", None)
-    r["output"].pop("files")
-    return r
-a, b = norm(sys.argv[1]), norm(sys.argv[2])
-if a != b:
-    for k in a:
-        if a.get(k) != b.get(k):
-            print("# differs:", k, json.dumps(a.get(k))[:200], json.dumps(b.get(k))[:200])
-    sys.exit(1)
-EOF
-}
 # Interruptions in the record, each with its times: prints their number.
-interruptions() { # RECORD
+timed_interruptions() { # RECORD
   python3 -c 'import json,sys
 i = json.load(open(sys.argv[1]))["interruptions"]
 assert all(e["interrupted"] and e["resumed"] and "bytes_kept" in e for e in i)
@@ -76,8 +53,8 @@ set_ok() { # DIR
 # ---- the reference: uninterrupted ----
 mkdir ref
 custos-acquire $ACQ src.img -o ref/d.E01; rc=$?
-[ $rc -eq 0 ] && set_ok ref && [ "$(interruptions ref/d.E01.acquire.json)" = 0 ]
-check $? "reference: ewfverify, ewfexport = source (cmp), stored MD5/SHA-1 = md5sum/sha1sum"
+[ $rc -eq 0 ] && set_ok ref && [ "$(timed_interruptions ref/d.E01.acquire.json)" = 0 ]
+check_rc $? "reference: ewfverify, ewfexport = source (cmp), stored MD5/SHA-1 = md5sum/sha1sum"
 nseg=$(ls ref/d.E0* | wc -l)
 
 steps() { # -> number of steps of one run
@@ -85,10 +62,6 @@ steps() { # -> number of steps of one run
   LD_PRELOAD="$shim" CUSTOS_CRASH_MODE=count CUSTOS_CRASH_COUNT="$work/count" \
     custos-acquire $ACQ src.img -o cnt/d.E01
   cat count
-}
-points() { # K M -> M steps spread over 2..K
-  awk -v k="$1" -v m="$2" 'BEGIN { for (i = 1; i <= m; i++) print int(1 + i * (k - 1) / (m + 1)) + 1 }' |
-    sort -un
 }
 
 # One interrupted run and its resumption.
@@ -107,36 +80,29 @@ attempt() { # MODE AT
       { echo "# $mode at $at: a record published without its set"; return 1; }
     echo "# $mode at $at: killed during publication: $(ls run | tr '\n' ' ')"; return 0
   fi
-  if [ $mode != kill ] && ! grep -q -- "--resume run/d.E01" err; then
-    echo "# $mode at $at: the message does not say how to resume"; return 1
-  fi
-  custos-acquire -q --resume run/d.E01 > out 2> err
-  rc=$?
-  if [ $rc -eq 2 ] && grep -q "nothing to resume" err; then
-    echo "# $mode at $at: nothing to resume yet"; return 0
-  fi
-  [ $rc -eq 0 ] || { echo "# $mode at $at: resume exit $rc"; sed 's/^/#   /' err; return 1; }
+  resume_output run/d.E01 "$mode" "$at"
+  case $? in 1) return 1 ;; 2) return 0 ;; esac
   set_ok run || { echo "# $mode at $at: the set is not the medium's"; return 1; }
-  same_record ref/d.E01.acquire.json run/d.E01.acquire.json ||
+  same_record ref/d.E01.acquire.json run/d.E01.acquire.json nofiles ||
     { echo "# $mode at $at: the record differs"; return 1; }
-  [ "$(interruptions run/d.E01.acquire.json)" = 1 ] ||
+  [ "$(timed_interruptions run/d.E01.acquire.json)" = 1 ] ||
     { echo "# $mode at $at: the interruption is not recorded"; return 1; }
   ls -a run | grep -q incomplete && { echo "# $mode at $at: staging left"; return 1; }
-  kept=$((kept + $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["interruptions"][0]["bytes_kept"])' run/d.E01.acquire.json)))
+  total_kept=$((total_kept + $(kept run/d.E01.acquire.json 0)))
   return 0
 }
 
 k=$(steps)
-kept=0
+total_kept=0
 for mode in kill:10 int:4 eio:3; do
   m=${mode%%:*} cnt=${mode#*:} bad=0 tried=0
   for at in $(points "$k" "$cnt"); do
     tried=$((tried + 1))
     attempt "$m" "$at" || bad=$((bad + 1))
   done
-  check $bad "$m at $tried of $k steps, resumed: ewfverify, media = source, stored hashes and record = uninterrupted"
+  check_rc $bad "$m at $tried of $k steps, resumed: ewfverify, media = source, stored hashes and record = uninterrupted"
 done
-[ "$kept" -gt 0 ]; check $? "some resumptions kept staged bytes ($kept in all), not only re-read"
+[ "$total_kept" -gt 0 ]; check_rc $? "some resumptions kept staged bytes ($total_kept in all), not only re-read"
 
 # ---- nothing published before the end, the staging directory and journal kept ----
 rm -rf run && mkdir run
@@ -144,18 +110,16 @@ LD_PRELOAD="$shim" CUSTOS_CRASH_MODE=kill CUSTOS_CRASH_AT=$((k / 2)) custos-acqu
   -o run/d.E01 2> /dev/null
 [ -z "$(ls run)" ] && [ -f run/.custos.incomplete-*/acquire-journal.json ] &&
   [ -f run/.custos.incomplete-*/d.E02 ]
-check $? "killed halfway: nothing published, the journal and staged segments kept"
+check_rc $? "killed halfway: nothing published, the journal and staged segments kept"
 
 # ---- another medium: refused, the staged set unchanged ----
 cp src.img other.img
-python3 -c 'import sys
-with open(sys.argv[1], "r+b") as f:
-    f.seek(100); b = f.read(1); f.seek(100); f.write(bytes([b[0] ^ 0xff]))' other.img
+flip other.img 100
 before=$(cat run/.custos.incomplete-*/d.E0* | sha256sum)
 custos-acquire -q --resume run/d.E01 other.img 2> err; rc=$?
 [ $rc -eq 6 ] && grep -q "not the same medium" err && [ -z "$(ls run)" ] &&
   [ "$(cat run/.custos.incomplete-*/d.E0* | sha256sum)" = "$before" ]
-check $? "another medium (sector 0 differs): exit 6, the staged set unchanged"
+check_rc $? "another medium (sector 0 differs): exit 6, the staged set unchanged"
 
 # ---- killed again while resuming, resumed: 2 interruptions ----
 LD_PRELOAD="$shim" CUSTOS_CRASH_MODE=kill CUSTOS_CRASH_AT=$((k / 4)) custos-acquire -q \
@@ -163,9 +127,9 @@ LD_PRELOAD="$shim" CUSTOS_CRASH_MODE=kill CUSTOS_CRASH_AT=$((k / 4)) custos-acqu
 rc=$?
 custos-acquire -q --resume run/d.E01; rc2=$?
 [ $rc -eq 137 ] && [ $rc2 -eq 0 ] && set_ok run &&
-  same_record ref/d.E01.acquire.json run/d.E01.acquire.json &&
-  [ "$(interruptions run/d.E01.acquire.json)" = 2 ]
-check $? "killed, resumed and killed again, resumed: one run's set and record, 2 interruptions"
+  same_record ref/d.E01.acquire.json run/d.E01.acquire.json nofiles &&
+  [ "$(timed_interruptions run/d.E01.acquire.json)" = 2 ]
+check_rc $? "killed, resumed and killed again, resumed: one run's set and record, 2 interruptions"
 
 # ---- a staged set damaged before resuming: refused, never kept ----
 rm -rf run && mkdir run
@@ -173,14 +137,30 @@ LD_PRELOAD="$shim" CUSTOS_CRASH_MODE=int CUSTOS_CRASH_AT=$((k * 3 / 4)) custos-a
   src.img -o run/d.E01 2> /dev/null
 seg=$(ls run/.custos.incomplete-*/d.E01)
 chmod u+w "$seg"
-python3 -c 'import sys
-with open(sys.argv[1], "r+b") as f:
-    f.seek(3000000); b = f.read(1); f.seek(3000000); f.write(bytes([b[0] ^ 0xff]))' "$seg"
+flip "$seg" 3000000
 custos-acquire -q --resume run/d.E01 2> err; rc=$?
 [ $rc -eq 6 ] && grep -q "differs from the medium or cannot be read back" err && [ -z "$(ls run)" ]
-check $? "a staged segment damaged (one byte in a chunk): exit 6, nothing published"
+check_rc $? "a staged segment damaged (one byte in a chunk): exit 6, nothing published"
 custos-acquire $ACQ src.img -o run/d.E01 && set_ok run
-check $? "after that refusal, a new acquisition of the same output succeeds"
+check_rc $? "after that refusal, a new acquisition of the same output succeeds"
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+# ---- unreadable sectors: the same error map, in the record and in the E01 ----
+export CUSTOS_FAULT_PATH="$work/src.img" CUSTOS_FAULT_SECTORS="20000-20007,50001,70000-70002"
+errors() { ewfinfo -e "$1" | grep -iE 'sector|error' | tr -s ' \t'; }
+media() { rm -f "$1/x.raw"; ewfexport -q -t "$1/x" -f raw -u "$1/d.E01" > /dev/null 2>&1; }
+mkdir refb
+LD_PRELOAD="$fault" custos-acquire $ACQ src.img -o refb/d.E01 > /dev/null 2>&1; rc=$?
+media refb
+[ $rc -eq 3 ] && [ -n "$(errors refb/d.E01 | grep 20000)" ] && ! cmp -s refb/x.raw src.img
+check_rc $? "reference with unreadable sectors: exit 3, mapped in the E01, zero-filled"
+same_e01() { # RC
+  media run
+  [ "$1" -eq 3 ] && cmp -s run/x.raw refb/x.raw && ewfverify -q run/d.E01 > /dev/null 2>&1 &&
+    [ "$(errors run/d.E01)" = "$(errors refb/d.E01)" ] &&
+    same_record refb/d.E01.acquire.json run/d.E01.acquire.json nofiles
+}
+unreadable_runs d.E01 5 same_e01
+check_rc $bad "unreadable sectors: killed at $tried of $steps steps, resumed: same media data, same error map (record and ewfinfo -e)"
+unset CUSTOS_FAULT_PATH CUSTOS_FAULT_SECTORS
+
+finish
