@@ -126,12 +126,14 @@ int custos__image_raw_resume(struct custos__image *img, uint64_t kept);
 
 /*
  * EWF: an interrupted run's E01 set in staging directory dir (BASE.E01 ...),
- * opened through libewf to resume writing (LIBEWF_OPEN_WRITE_RESUME). libewf
- * resumes after the last chunk table it can read whole: *resume_at is that
- * media offset. A set libewf cannot take up, or a finished one (its hash
- * and done sections written: libewf would resume past the media size), is
- * removed and *out is NULL, *resume_at 0: the image is written anew. why
- * (may be NULL) receives the reason in that case.
+ * opened through libewf to resume writing (LIBEWF_OPEN_WRITE_RESUME) without
+ * its last segment file (which may be torn; removed when an image takes the
+ * set up). libewf resumes after the last chunk table it reads whole:
+ * *resume_at is that media offset. A set of one segment file, one libewf
+ * cannot open, or one it would resume past the media size, is removed and
+ * *out is NULL, *resume_at 0: the image is written anew. why (may be NULL)
+ * receives the reason in that case. Nothing is changed on disk before an
+ * image takes the set up, so a refused resumption leaves it as it was.
  */
 int custos__ewf_staged_open(struct custos__ewf_staged **out, const char *dir, const char *base,
                             uint64_t media_bytes, uint64_t *resume_at, char *why, size_t whylen,
