@@ -190,8 +190,13 @@ write_thread(void *arg)
             for (size_t c = 0, off = 0; rc == CUSTOS_OK && off < s->len;
                  c++, off += p->chunk_bytes) {
                 size_t n = s->len - off < p->chunk_bytes ? s->len - off : p->chunk_bytes;
-                rc = custos__image_write_packed(img, k->buf + c * bound, k->len[c], n,
-                                                k->compressed[c], k->checksum[c]);
+                /* Resuming, the chunks the taken-up E01 set holds are not written again. */
+                int skip = custos__resume_ewf_skip(p->resume, img, s->seq * SLOT_BYTES + off);
+                if (skip < 0)
+                    rc = CUSTOS_E_IO;
+                else if (!skip)
+                    rc = custos__image_write_packed(img, k->buf + c * bound, k->len[c], n,
+                                                    k->compressed[c], k->checksum[c]);
             }
         }
         if (rc != CUSTOS_OK) {
@@ -703,6 +708,7 @@ create_images(struct custos_acquisition *a, struct custos_source *src, struct cu
             .physical = info->kind == CUSTOS_SOURCE_BLOCK,
             .media_type = a->media_type,
             .resume = custos__resume_resuming(a->resume),
+            .ewf_staged = custos__resume_ewf(a->resume),
         };
         if ((rc = custos__image_create(&c->img, &c->setup, err)) != CUSTOS_OK)
             return rc;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * acquire_resume.c: resumable acquisitions. A raw or split raw acquisition
- * of one output (a run with several keeps none: acquire.c) keeps a journal
+ * acquire_resume.c: resumable acquisitions. An acquisition of one output,
+ * raw, split raw or E01 (a run with several keeps none: acquire.c), keeps a journal
  * (CUSTOS__RESUME_JOURNAL, JSON) in its staging directory: the source's
  * identity, every option that decides the output's bytes and the record's
  * text, the start time, the unreadable sectors found so far and the
@@ -34,6 +34,26 @@
  *   5. The journal is replaced atomically (atomicfile.c: fsync, rename,
  *      directory fsync); it is only ever written by the reading thread or
  *      before and after the pass.
+ *   6. E01: only libewf reads and writes the set. The staged set is opened
+ *      to resume writing (custos__ewf_staged_open: LIBEWF_OPEN_WRITE_RESUME,
+ *      without its last segment file, which may be torn); libewf resumes
+ *      after its last whole chunk table, and everything before that point
+ *      is verified as a raw image is: each chunk is read back through libewf
+ *      (which checks its Adler-32: a checksum error counts as a difference,
+ *      libewf's zero fill is never taken) and compared byte for byte with
+ *      the medium, and the digests and windows are made from those bytes.
+ *      libewf cannot cut a set back to an earlier chunk, so a difference (or
+ *      a source sector unreadable now) before that point refuses the
+ *      resumption (the staged set is then removed: acquire again) instead
+ *      of keeping less. The slot holding the resume point is read whole
+ *      from the medium (the reads, retries and unreadable sectors of an
+ *      uninterrupted run) and its staged part compared with what was read
+ *      (straddle_ewf); the writer skips the kept chunks
+ *      (custos__resume_ewf_skip). The reading side and the writer never use
+ *      the handle at once: the writer writes only past kept, once final.
+ *      The E01's headers (acquisition time, set identifier) are the first
+ *      run's when its set was taken up, the resumed run's when the set was
+ *      written anew (nothing whole to take up: the journal says why).
  */
 #include "acquire_resume_private.h"
 
@@ -80,6 +100,9 @@ struct custos__resume {
     int positioned;        /* writer: the staged files are taken up */
     uint8_t *cmp, *tmp, *sec;
     unsigned retries_kept;
+    int e01;                        /* the output is an E01 set (invariant 6) */
+    struct custos__ewf_staged *ewf; /* its staged set, taken up through libewf; or NULL */
+    char ewf_why[512];              /* why it was not (then written anew) */
 };
 
 static int
@@ -131,11 +154,13 @@ resume_new(const char *dir)
 static json_t *
 opt_json(const struct custos_acquire_options *o)
 {
-    json_t *j = json_pack("{s:s, s:s?, s:s, s:I, s:i, s:I, s:i, s:b, s:i}", "output", o->output,
-                          "record_path", o->record_path, "format", "raw", "segment_bytes",
-                          (json_int_t)o->segment_bytes, "digests", (int)o->digests, "window_bytes",
-                          (json_int_t)o->window_bytes, "retries", (int)o->retries, "verify",
-                          o->verify, "sector_bytes", (int)o->sector_bytes);
+    int e01 = o->format == CUSTOS_IMAGE_EWF;
+    json_t *j =
+        json_pack("{s:s, s:s?, s:s, s:i, s:I, s:i, s:I, s:i, s:b, s:i}", "output", o->output,
+                  "record_path", o->record_path, "format", e01 ? "e01" : "raw", "compression",
+                  (int)o->compression, "segment_bytes", (json_int_t)o->segment_bytes, "digests",
+                  (int)o->digests, "window_bytes", (json_int_t)o->window_bytes, "retries",
+                  (int)o->retries, "verify", o->verify, "sector_bytes", (int)o->sector_bytes);
     const char *keys[] = {"case_number", "evidence_number", "examiner",    "description",
                           "notes",       "authorisation",   "command_line"};
     const char *vals[] = {o->case_number, o->evidence_number, o->examiner,    o->description,
@@ -155,7 +180,7 @@ resume_start(struct custos__resume **out, const struct custos_acquire_options *o
              const char *started, struct custos_error *err)
 {
     *out = NULL;
-    if (o->format != CUSTOS_IMAGE_RAW || !info->size_known || info->kind == CUSTOS_SOURCE_STREAM)
+    if (!info->size_known || info->kind == CUSTOS_SOURCE_STREAM)
         return CUSTOS_OK;
     struct custos__resume *r = resume_new(staging_dir);
     if (r == NULL)
@@ -192,10 +217,31 @@ custos__resume_started(const struct custos__resume *r)
     return json_string_value(json_object_get(r->j, "started"));
 }
 
+/*
+ * The staged E01 set, taken up through libewf (invariant 6): the kept part can
+ * only be what libewf resumes after, checked whole.
+ */
+static int
+staged_open_ewf(struct custos__resume *r, uint64_t total, struct custos_error *err)
+{
+    char base[4096];
+    snprintf(base, sizeof(base), "%s", custos__basename(r->output));
+    size_t n = strlen(base);
+    if (n > 4 && (strcmp(base + n - 4, ".E01") == 0 || strcmp(base + n - 4, ".e01") == 0))
+        base[n - 4] = '\0'; /* as acquire_outputs.c names the set */
+    uint64_t at = 0;
+    int rc = custos__ewf_staged_open(&r->ewf, r->dir, base, total, &at, r->ewf_why,
+                                     sizeof(r->ewf_why), err);
+    r->staged_bytes = r->staged_any = at;
+    return rc;
+}
+
 /* Opens the staged files (BASE, or BASE.001 ...) for reading, in order. */
 static int
 staged_open(struct custos__resume *r, uint64_t total, struct custos_error *err)
 {
+    if (r->e01)
+        return staged_open_ewf(r, total, err);
     const char *base = custos__basename(r->output);
     uint64_t seg = r->opt.segment_bytes, sum = 0;
     for (unsigned k = 1;; k++) {
@@ -234,6 +280,8 @@ staged_open(struct custos__resume *r, uint64_t total, struct custos_error *err)
 static int
 staged_read(const struct custos__resume *r, uint64_t offset, uint8_t *buf, size_t len)
 {
+    if (r->e01)
+        return custos__ewf_staged_read(r->ewf, offset, buf, len);
     uint64_t start = 0;
     for (size_t i = 0; i < r->nparts && len > 0; start += r->parts[i++].bytes) {
         if (offset >= start + r->parts[i].bytes)
@@ -312,7 +360,7 @@ check_samples(struct custos__resume *r, struct custos_source *src, uint32_t sb,
  * rest is read again), and says how much was kept.
  */
 static int
-kept_final(struct custos__resume *r, struct custos_error *err)
+kept_final(struct custos__resume *r, uint64_t bytes_kept, struct custos_error *err)
 {
     uint64_t kept = r->kept, sb = r->rd.sector_bytes;
     json_t *bad = json_array(), *retries = json_array();
@@ -337,7 +385,7 @@ kept_final(struct custos__resume *r, struct custos_error *err)
     json_object_set_new(r->j, "retries", retries);
     json_t *ints = json_object_get(r->j, "interruptions");
     json_object_set_new(json_array_get(ints, json_array_size(ints) - 1), "bytes_kept",
-                        json_integer((json_int_t)kept));
+                        json_integer((json_int_t)bytes_kept));
     __atomic_store_n(&r->final, 1, __ATOMIC_RELEASE);
     return journal_save(r, err);
 }
@@ -392,8 +440,10 @@ check_source(struct custos__resume *r, struct custos_source *src, uint32_t secto
                   json_object_get(stopped, "cause"), "resumed", now, "bytes_kept", (json_int_t)0);
     if (i == NULL || json_array_append_new(json_object_get(r->j, "interruptions"), i) != 0)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    if (r->e01 && r->ewf == NULL)
+        json_object_set_new(i, "image_restarted", json_string(r->ewf_why));
     json_object_set_new(r->j, "stopped", json_null());
-    return r->staged_bytes == 0 ? kept_final(r, err) : journal_save(r, err);
+    return r->staged_bytes == 0 ? kept_final(r, 0, err) : journal_save(r, err);
 }
 
 int
@@ -482,6 +532,38 @@ carry_bad(struct custos__resume *r, uint64_t offset, size_t len)
     return CUSTOS_OK;
 }
 
+static int
+refuse_ewf(const struct custos__resume *r, uint64_t at, struct custos_error *err)
+{
+    return custos_error_set(err, CUSTOS_E_REFUSED, 0, r->opt.source,
+                            "byte %llu of the staged E01 set differs from the medium or cannot be "
+                            "read back, and libewf can take a set up only where it stopped; "
+                            "nothing was resumed and the staged set is removed: acquire again",
+                            (unsigned long long)at);
+}
+
+/*
+ * E01: the slot holding libewf's resume point (want bytes at offset, part of
+ * them staged). It is read whole from the medium, as an uninterrupted run
+ * reads it (its retries, the unreadable sectors it finds), and its staged
+ * part compared with what was read; only then is that part kept.
+ */
+static int
+straddle_ewf(struct custos__resume *r, uint64_t offset, uint8_t *buf, size_t want, size_t part,
+             size_t *got, struct custos_error *err)
+{
+    __atomic_store_n(&r->kept, offset, __ATOMIC_RELEASE);
+    int rc = kept_final(r, offset + part, err); /* the journal from here is this read's */
+    if (rc == CUSTOS_OK)
+        rc = r->rd.read(r->rd.ctx, offset, buf, want, got, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    if (*got < part || staged_read(r, offset, r->tmp, part) != 0 || memcmp(buf, r->tmp, part) != 0)
+        return refuse_ewf(r, offset, err);
+    __atomic_store_n(&r->kept, offset + part, __ATOMIC_RELEASE);
+    return CUSTOS_OK;
+}
+
 int
 custos__resume_read(void *ctx, uint64_t offset, uint8_t *buf, size_t want, size_t *got,
                     struct custos_error *err)
@@ -495,13 +577,17 @@ custos__resume_read(void *ctx, uint64_t offset, uint8_t *buf, size_t want, size_
      * is read in the very reads of an uninterrupted run (the same retries).
      */
     size_t ok = 0;
+    if (r->staged_bytes - offset < want && r->e01 && r->staged_bytes > offset)
+        return straddle_ewf(r, offset, buf, want, (size_t)(r->staged_bytes - offset), got, err);
     if (r->staged_bytes - offset >= want && verify_range(r, offset, buf, want) == want)
         ok = want;
+    if (r->e01 && r->staged_bytes - offset >= want && ok != want)
+        return refuse_ewf(r, offset, err);
     if (ok != 0 && carry_bad(r, offset, ok) != CUSTOS_OK)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
     __atomic_store_n(&r->kept, offset + ok, __ATOMIC_RELEASE);
     if (ok == 0 || offset + ok == r->staged_bytes) {
-        int rc = kept_final(r, err);
+        int rc = kept_final(r, offset + ok, err);
         if (rc != CUSTOS_OK)
             return rc;
     }
@@ -510,6 +596,29 @@ custos__resume_read(void *ctx, uint64_t offset, uint8_t *buf, size_t want, size_
         return CUSTOS_OK;
     }
     return r->rd.read(r->rd.ctx, offset, buf, want, got, err);
+}
+
+struct custos__ewf_staged *
+custos__resume_ewf(const struct custos__resume *r)
+{
+    return r != NULL && r->resuming ? r->ewf : NULL;
+}
+
+int
+custos__resume_ewf_skip(struct custos__resume *r, struct custos__image *img, uint64_t offset)
+{
+    if (r == NULL || r->ewf == NULL)
+        return 0;
+    /* As custos__resume_write: the reader made kept final before the first slot past it. */
+    uint64_t kept = __atomic_load_n(&r->kept, __ATOMIC_ACQUIRE);
+    if (offset < kept)
+        return 1;
+    if (!r->positioned) {
+        if (custos__image_ewf_resume(img, kept) != CUSTOS_OK)
+            return -1;
+        r->positioned = 1;
+    }
+    return 0;
 }
 
 int
@@ -590,7 +699,9 @@ load_options(struct custos__resume *r, struct custos_error *err)
                           "description", "notes",       "authorisation",   "command_line"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         *strs[i] = json_string_value(json_object_get(o, keys[i]));
-    a->format = CUSTOS_IMAGE_RAW;
+    r->e01 = strcmp(jstr(o, "format"), "e01") == 0;
+    a->format = r->e01 ? CUSTOS_IMAGE_EWF : CUSTOS_IMAGE_RAW;
+    a->compression = (enum custos_compression)json_integer_value(json_object_get(o, "compression"));
     a->segment_bytes = (uint64_t)json_integer_value(json_object_get(o, "segment_bytes"));
     a->digests = (unsigned)json_integer_value(json_object_get(o, "digests"));
     a->window_bytes = (uint64_t)json_integer_value(json_object_get(o, "window_bytes"));
@@ -685,8 +796,8 @@ find_staging(const char *output, char *found, size_t len, struct custos_error *e
     if (found[0] == '\0')
         return custos_error_set(err, CUSTOS_E_USAGE, 0, output,
                                 "nothing to resume: no interrupted acquisition of it in %s (only "
-                                "a raw or split raw acquisition with one output can be resumed: "
-                                "not an E01, nor a run with several outputs)",
+                                "an acquisition with one output can be resumed, not a run with "
+                                "several outputs)",
                                 dir);
     return CUSTOS_OK;
 }
@@ -764,6 +875,7 @@ custos__resume_free(struct custos__resume *r)
     for (size_t i = 0; i < r->nparts; i++)
         close(r->parts[i].fd);
     free(r->parts);
+    custos__ewf_staged_free(r->ewf);
     free(r->jbad);
     free(r->cmp);
     free(r->tmp);

@@ -8,7 +8,7 @@
  * Outline, a new run:
  *   1. custos__resume_staging(&r, ...) creates the staging directory and
  *      the journal (r stays NULL for an output that cannot be resumed:
- *      E01, a stream); acquire.c calls it only for a run of one image
+ *      a stream); acquire.c calls it only for a run of one image
  *   2. the pass reads through custos__resume_read and writes through
  *      custos__resume_write; read_slot reports its unreadable sectors
  *      with custos__resume_note_bad
@@ -85,6 +85,16 @@ int custos__resume_note_bad(struct custos__resume *r, const struct custos_bad_ra
                             struct custos_error *err);
 
 /* Failed reads retried before the kept bytes' end (the interrupted runs'). */
+/* E01: the staged set taken up for the image writer (setup.ewf_staged), or NULL. */
+struct custos__ewf_staged *custos__resume_ewf(const struct custos__resume *r);
+
+/*
+ * E01 writer: 1 when the chunk at offset is kept (already in the taken-up
+ * set: not written again), 0 when it is to be written (the first such call
+ * positions img at the kept bytes' end), -1 when that fails (img's error).
+ */
+int custos__resume_ewf_skip(struct custos__resume *r, struct custos__image *img, uint64_t offset);
+
 unsigned custos__resume_retries_kept(const struct custos__resume *r);
 
 /*

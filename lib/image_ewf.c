@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <libewf.h>
 #include <openssl/rand.h>
@@ -143,6 +144,7 @@ custos__packer_pack(struct custos__packer *p, const uint8_t *data, size_t len, u
 
 struct ewf {
     libewf_handle_t *h;
+    int resumed;  /* taken up from an interrupted run (custos__ewf_staged_open) */
     char *target; /* staging/base, the name given to libewf */
 };
 
@@ -168,8 +170,9 @@ ewf_write_packed(struct custos__image *img, const uint8_t *packed, size_t packed
     }
     ssize_t r = libewf_handle_write_chunk(w->h, packed, packed_len, data_len, (int8_t)compressed,
                                           sum, checksum, (int8_t)!compressed, &e);
-    if (r < 0 || (size_t)r != packed_len)
+    if (r < 0 || (size_t)r != packed_len) {
         return fail(img, &e, "cannot write chunk");
+    }
     return CUSTOS_OK;
 }
 
@@ -190,6 +193,15 @@ cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Whether n is one of base's segment file names (BASE.E01 ... BASE.EZZ). */
+static int
+segment_name(const char *n, const char *base)
+{
+    size_t blen = strlen(base);
+    return strncmp(n, base, blen) == 0 && n[blen] == '.' &&
+           (n[blen + 1] == 'E' || n[blen + 1] == 'e') && strlen(n + blen + 1) == 3;
+}
+
 /* Lists the segment files libewf created in the staging directory, in order. */
 static int
 list_segments(struct custos__image *img)
@@ -199,15 +211,11 @@ list_segments(struct custos__image *img)
     if (d == NULL)
         return custos_error_set(&img->err, CUSTOS_E_IO, errno, su->staging_dir,
                                 "cannot list the image segments");
-    size_t blen = strlen(su->base_name);
     struct dirent *de;
     int rc = CUSTOS_OK;
-    while ((de = readdir(d)) != NULL && rc == CUSTOS_OK) {
-        const char *n = de->d_name;
-        if (strncmp(n, su->base_name, blen) == 0 && n[blen] == '.' &&
-            (n[blen + 1] == 'E' || n[blen + 1] == 'e') && strlen(n + blen + 1) == 3)
-            rc = custos__image_add_file(img, n);
-    }
+    while ((de = readdir(d)) != NULL && rc == CUSTOS_OK)
+        if (segment_name(de->d_name, su->base_name))
+            rc = custos__image_add_file(img, de->d_name);
     closedir(d);
     if (rc == CUSTOS_OK)
         qsort(img->files, img->nfiles, sizeof(*img->files), cmp_names);
@@ -220,12 +228,24 @@ ewf_finish(struct custos__image *img, const struct custos_digest_result *dg)
     struct ewf *w = img->state;
     libewf_error_t *e = NULL;
     char hex[CUSTOS_DIGEST_HEX_MAX];
-    if ((dg->algs & CUSTOS_DIGEST_MD5) &&
-        libewf_handle_set_md5_hash(w->h, (uint8_t *)dg->md5, 16, &e) != 1)
-        return fail(img, &e, "cannot store the MD5");
-    if ((dg->algs & CUSTOS_DIGEST_SHA1) &&
-        libewf_handle_set_sha1_hash(w->h, (uint8_t *)dg->sha1, 20, &e) != 1)
-        return fail(img, &e, "cannot store the SHA-1");
+    if (w->resumed) {
+        /* libewf 20140813 refuses set_md5_hash on a handle opened to resume ("MD5 hash cannot
+         * be changed": it has a read side); the hash values are written to the same sections. */
+        const char *ids[] = {"MD5", "SHA1"};
+        const unsigned algs[] = {CUSTOS_DIGEST_MD5, CUSTOS_DIGEST_SHA1};
+        for (size_t i = 0; i < 2; i++)
+            if (custos_digest_hex(dg, algs[i], hex) == CUSTOS_OK &&
+                libewf_handle_set_utf8_hash_value(w->h, (const uint8_t *)ids[i], strlen(ids[i]),
+                                                  (const uint8_t *)hex, strlen(hex), &e) != 1)
+                return fail(img, &e, "cannot store a digest in the image");
+    } else {
+        if ((dg->algs & CUSTOS_DIGEST_MD5) &&
+            libewf_handle_set_md5_hash(w->h, (uint8_t *)dg->md5, 16, &e) != 1)
+            return fail(img, &e, "cannot store the MD5");
+        if ((dg->algs & CUSTOS_DIGEST_SHA1) &&
+            libewf_handle_set_sha1_hash(w->h, (uint8_t *)dg->sha1, 20, &e) != 1)
+            return fail(img, &e, "cannot store the SHA-1");
+    }
     /* EnCase 6 has no SHA-256 field; libewf keeps it only in formats that do. */
     if (custos_digest_hex(dg, CUSTOS_DIGEST_SHA256, hex) == CUSTOS_OK)
         libewf_handle_set_utf8_hash_value(w->h, (const uint8_t *)"SHA256", 6, (const uint8_t *)hex,
@@ -244,6 +264,154 @@ ewf_finish(struct custos__image *img, const struct custos_digest_result *dg)
                                   "cannot make read-only");
     }
     return rc;
+}
+
+struct custos__ewf_staged {
+    libewf_handle_t *h; /* lent to the pass's reads; the image takes it for its writes */
+    char *last;         /* the segment file left out (open_resume), removed when taken */
+    int taken;
+    uint32_t checksum_errors; /* libewf's count so far */
+};
+
+/* Removes base's segment files from dir: a set that is not taken up. */
+static int
+remove_segments(const char *dir, const char *base, struct custos_error *err)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return custos_error_set(err, CUSTOS_E_IO, errno, dir, "cannot list the staged E01 set");
+    struct dirent *de;
+    int rc = CUSTOS_OK;
+    while ((de = readdir(d)) != NULL && rc == CUSTOS_OK)
+        if (segment_name(de->d_name, base) && unlinkat(dirfd(d), de->d_name, 0) != 0)
+            rc = custos_error_set(err, CUSTOS_E_IO, errno, de->d_name,
+                                  "cannot remove the staged E01 segment");
+    closedir(d);
+    return rc;
+}
+
+/*
+ * Opens the set for resumed writing; *why says why not (libewf's message),
+ * then NULL. The last segment file is left out (*last: its name, removed
+ * when an image takes the set up): the interrupted run may have torn it, and
+ * libewf 20140813 then resumes at the end of the segment before it while
+ * keeping the torn one's chunk entries, so that its next chunk write fails
+ * ("invalid chunk: N already exists"). Without it, libewf takes the set up
+ * after the last whole segment, which ends in a "next" section; with one
+ * segment only, there is nothing to take up.
+ */
+static libewf_handle_t *
+open_resume(const char *first, uint64_t *at, char **last, char *why, size_t whylen)
+{
+    libewf_error_t *e = NULL;
+    libewf_handle_t *h = NULL;
+    char **names = NULL;
+    int n = 0;
+    off64_t off = 0;
+    int ok = libewf_glob(first, strlen(first), LIBEWF_FORMAT_UNKNOWN, &names, &n, &e) == 1;
+    if (ok && n < 2)
+        snprintf(why, whylen, "no whole segment file was written before the interruption");
+    else if (ok && (*last = strdup(names[n - 1])) == NULL)
+        snprintf(why, whylen, "out of memory");
+    else if (ok)
+        ok = libewf_handle_initialize(&h, &e) == 1 &&
+             libewf_handle_open(h, names, n - 1, LIBEWF_OPEN_WRITE_RESUME, &e) == 1 &&
+             libewf_handle_get_offset(h, &off, &e) == 1 && off >= 0;
+    if (!ok) {
+        why[0] = '\0';
+        if (e != NULL)
+            libewf_error_sprint(e, why, whylen); /* its first line names the cause */
+        why[strcspn(why, "\r\n")] = '\0';
+        libewf_error_free(&e);
+    }
+    if (!ok && h != NULL) {
+        libewf_handle_close(h, NULL);
+        libewf_handle_free(&h, NULL);
+    }
+    if (names != NULL)
+        libewf_glob_free(names, n, NULL);
+    *at = (uint64_t)off;
+    return h;
+}
+
+int
+custos__ewf_staged_open(struct custos__ewf_staged **out, const char *dir, const char *base,
+                        uint64_t media_bytes, uint64_t *resume_at, char *why, size_t whylen,
+                        struct custos_error *err)
+{
+    *out = NULL;
+    *resume_at = 0;
+    char first[8192], msg[512] = "";
+    snprintf(first, sizeof(first), "%s/%s.E01", dir, base);
+    struct stat sb;
+    libewf_handle_t *h = NULL;
+    uint64_t at = 0;
+    char *last = NULL;
+    if (stat(first, &sb) != 0)
+        snprintf(msg, sizeof(msg), "no segment file was written");
+    else if ((h = open_resume(first, &at, &last, msg, sizeof(msg))) != NULL && at > media_bytes) {
+        /* A finished set: libewf resumes past the media; the hash and done sections are
+         * written already, so it is not taken up. */
+        snprintf(msg, sizeof(msg), "the set was finished before the interruption");
+        libewf_handle_close(h, NULL);
+        libewf_handle_free(&h, NULL);
+    }
+    if (why != NULL)
+        snprintf(why, whylen, "%s", msg);
+    if (h == NULL) {
+        free(last);
+        return remove_segments(dir, base, err);
+    }
+    struct custos__ewf_staged *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        free(last);
+        libewf_handle_close(h, NULL);
+        libewf_handle_free(&h, NULL);
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    }
+    s->h = h;
+    s->last = last;
+    libewf_handle_get_number_of_checksum_errors(h, &s->checksum_errors, NULL);
+    *out = s;
+    *resume_at = at;
+    return CUSTOS_OK;
+}
+
+int
+custos__ewf_staged_read(struct custos__ewf_staged *s, uint64_t offset, uint8_t *buf, size_t len)
+{
+    uint32_t errors = 0;
+    if (libewf_handle_seek_offset(s->h, (off64_t)offset, SEEK_SET, NULL) != (off64_t)offset ||
+        libewf_handle_read_buffer(s->h, buf, len, NULL) != (ssize_t)len ||
+        libewf_handle_get_number_of_checksum_errors(s->h, &errors, NULL) != 1 ||
+        errors != s->checksum_errors) {
+        s->checksum_errors = errors;
+        return -1;
+    }
+    return 0;
+}
+
+void
+custos__ewf_staged_free(struct custos__ewf_staged *s)
+{
+    if (s == NULL)
+        return;
+    if (!s->taken && s->h != NULL) {
+        libewf_handle_close(s->h, NULL);
+        libewf_handle_free(&s->h, NULL);
+    }
+    free(s->last);
+    free(s);
+}
+
+int
+custos__image_ewf_resume(struct custos__image *img, uint64_t offset)
+{
+    struct ewf *w = img->state;
+    libewf_error_t *e = NULL;
+    if (libewf_handle_seek_offset(w->h, (off64_t)offset, SEEK_SET, &e) != (off64_t)offset)
+        return fail(img, &e, "cannot take up the interrupted E01 set");
+    return CUSTOS_OK;
 }
 
 static void
@@ -313,6 +481,16 @@ custos__image_ewf_create(struct custos__image *img)
     img->state = w;
     img->chunk_bytes = (size_t)su->sector_bytes * CUSTOS__EWF_SECTORS_PER_CHUNK;
 
+    if (su->ewf_staged != NULL) {
+        /* Taken up: format, media values, headers and set identifier are the file's. */
+        w->h = su->ewf_staged->h;
+        w->resumed = 1;
+        su->ewf_staged->taken = 1;
+        if (unlink(su->ewf_staged->last) != 0 && errno != ENOENT)
+            return custos_error_set(&img->err, CUSTOS_E_IO, errno, su->ewf_staged->last,
+                                    "cannot remove the last segment of the interrupted set");
+        return CUSTOS_OK;
+    }
     char *names[1] = {w->target};
     if (libewf_handle_initialize(&w->h, &e) != 1)
         return fail(img, &e, "cannot set up libewf");

@@ -31,6 +31,7 @@
 #define CUSTOS__EWF_SECTORS_PER_CHUNK 64
 
 struct custos__image;
+struct custos__ewf_staged;
 
 /* What a writer needs to know; strings may be NULL. */
 struct custos__image_setup {
@@ -43,6 +44,7 @@ struct custos__image_setup {
     int physical;                      /* the source is a physical device */
     enum custos_media_type media_type; /* never CUSTOS_MEDIA_AUTO (media.c chose) */
     int resume; /* raw: the files exist from an interrupted run; custos__image_raw_resume */
+    struct custos__ewf_staged *ewf_staged; /* EWF: an interrupted run's set, taken up; or NULL */
 };
 
 int custos__image_create(struct custos__image **out, const struct custos__image_setup *setup,
@@ -121,6 +123,35 @@ int custos__image_ewf_create(struct custos__image *img);
  * there and appended to, and any after it are removed.
  */
 int custos__image_raw_resume(struct custos__image *img, uint64_t kept);
+
+/*
+ * EWF: an interrupted run's E01 set in staging directory dir (BASE.E01 ...),
+ * opened through libewf to resume writing (LIBEWF_OPEN_WRITE_RESUME) without
+ * its last segment file (which may be torn; removed when an image takes the
+ * set up). libewf resumes after the last chunk table it reads whole:
+ * *resume_at is that media offset. A set of one segment file, one libewf
+ * cannot open, or one it would resume past the media size, is removed and
+ * *out is NULL, *resume_at 0: the image is written anew. why (may be NULL)
+ * receives the reason in that case. Nothing is changed on disk before an
+ * image takes the set up, so a refused resumption leaves it as it was.
+ */
+int custos__ewf_staged_open(struct custos__ewf_staged **out, const char *dir, const char *base,
+                            uint64_t media_bytes, uint64_t *resume_at, char *why, size_t whylen,
+                            struct custos_error *err);
+
+/*
+ * Reads len media bytes at offset of the staged set through libewf, which
+ * checks each chunk's Adler-32: 0, or -1 when a read fails or a chunk's
+ * checksum does not match (libewf counts it; its zero fill is not taken).
+ */
+int custos__ewf_staged_read(struct custos__ewf_staged *s, uint64_t offset, uint8_t *buf,
+                            size_t len);
+
+/* EWF with setup->ewf_staged: the next chunk written is the one at offset (the kept bytes' end). */
+int custos__image_ewf_resume(struct custos__image *img, uint64_t offset);
+
+/* Frees s, and its libewf handle unless an image took it. NULL: nothing. */
+void custos__ewf_staged_free(struct custos__ewf_staged *s);
 
 /* Appends a file name to img's list. */
 int custos__image_add_file(struct custos__image *img, const char *name);

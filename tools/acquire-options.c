@@ -49,7 +49,7 @@ usage_text(FILE *out)
         "      --verify              re-read the written image and compare (default)\n"
         "      --no-verify           do not re-read the written image\n"
         "      --record PATH         write the record to PATH instead\n"
-        "      --resume OUTPUT       finish the interrupted raw or split raw acquisition of\n"
+        "      --resume OUTPUT       finish the interrupted acquisition (raw or E01) of\n"
         "                            OUTPUT (a run with one -o) with its own options (SOURCE:\n"
         "                            the medium's path now, if it changed); the record lists\n"
         "                            the interruptions\n"
@@ -87,7 +87,7 @@ usage_text(FILE *out)
         "4 the ledger refused the entry; 6 an output exists, or --resume found\n"
         "another medium; 7 system error; 8 of several outputs some failed: the\n"
         "others were published with the record, which says which failed; 130\n"
-        "interrupted (raw with one output: the part written is kept for --resume).\n"
+        "interrupted (with one output: the part written is kept for --resume).\n"
         "With --resume, 2 also when there is nothing to resume. See custos-acquire(1).\n",
         out);
 }

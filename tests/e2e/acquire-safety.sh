@@ -121,7 +121,13 @@ if [ $rc -eq 130 ]; then
 else
     fail "SIGINT during a 512 MiB acquisition: exit 130" "exit $rc (it finished first?)"
 fi
-no_leftovers "SIGINT 512 MiB: no .custos.incomplete-* directory" big
+# One E01 output: its staging directory is kept with its journal, for --resume.
+[ -f big/.custos.incomplete-*/acquire-journal.json ] &&
+    pass "SIGINT 512 MiB: the staging directory kept with its journal" ||
+    fail "SIGINT 512 MiB: the staging directory kept with its journal" "$(ls -a big)"
+custos-acquire -q --resume big/img.E01 && ewfverify -q big/img.E01 >/dev/null 2>&1 &&
+    no_leftovers "SIGINT 512 MiB, resumed: no .custos.incomplete-* directory" big ||
+    fail "SIGINT 512 MiB, resumed and verified" "$(ls -a big)"
 
 # --- bad sources ----------------------------------------------------------------------------
 mkdir s

@@ -212,6 +212,13 @@ test_cancel(void)
     struct stat st;
     ok(stat("cancel.E01", &st) != 0 && stat("cancel.E01.acquire.json", &st) != 0,
        "nothing published");
+    /* One E01 output: kept for --resume, and resumed to the end. */
+    is_int(system("ls -a | grep -q incomplete"), 0, "the staging directory kept");
+    is_status(custos_acquire_resume("cancel.E01", NULL, NULL, NULL, &a, &err), CUSTOS_OK, &err,
+              "resumed");
+    ok(stat("cancel.E01", &st) == 0 && stat("cancel.E01.acquire.json", &st) == 0,
+       "resumed: published");
+    custos_acquisition_free(a); /* and with it the staging directory, emptied */
     is_int(system("ls -a | grep -q incomplete"), 256, "no staging directory left");
 }
 
