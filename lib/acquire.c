@@ -254,10 +254,13 @@ read_slot(void *ctx, uint64_t offset, uint8_t *buf, size_t len, size_t *got,
 {
     struct pass *p = ctx;
     int rc = CUSTOS_OK;
+    unsigned retried = p->retried;
     for (unsigned attempt = 0; attempt <= p->retries; attempt++) {
         rc = custos_source_read(p->src, offset, buf, len, 0, got);
         if (rc == CUSTOS_OK)
-            return CUSTOS_OK;
+            return p->retried == retried ? CUSTOS_OK
+                                         : custos__resume_note_bad(p->resume, p->bad, p->nbad,
+                                                                   p->retried, offset + *got, err);
         if (rc == CUSTOS_E_INTERRUPTED)
             return custos_error_copy(err, custos_source_error(p->src));
         if (rc != CUSTOS_E_IO && rc != CUSTOS_E_CORRUPT)
@@ -296,8 +299,9 @@ read_slot(void *ctx, uint64_t offset, uint8_t *buf, size_t len, size_t *got,
         }
     }
     *got = n;
-    /* Journaled before the zeros reach the writer (acquire_resume.c, invariant 2). */
-    return p->nbad == nbad
+    /* Journaled before the zeros reach the writer (acquire_resume.c, invariant 2); the
+     * retries too, even when every sector came back, so a resumed record counts them. */
+    return p->nbad == nbad && p->retried == retried
                ? CUSTOS_OK
                : custos__resume_note_bad(p->resume, p->bad, p->nbad, p->retried, offset + n, err);
 }

@@ -79,7 +79,8 @@ int custos__resume_read(void *ctx, uint64_t offset, uint8_t *buf, size_t want, s
 int custos__resume_write(struct custos__resume *r, struct custos__image *img, uint64_t offset,
                          const uint8_t *data, size_t len, int eof);
 
-/* Journals the unreadable sectors so far (reader thread), read up to byte through. */
+/* Journals the unreadable sectors and the failed reads retried so far (reader thread), read
+ * up to byte through. */
 int custos__resume_note_bad(struct custos__resume *r, const struct custos_bad_range *bad,
                             size_t nbad, unsigned retried, uint64_t through,
                             struct custos_error *err);

@@ -1,0 +1,56 @@
+#!/bin/sh
+# custos-acquire's edges (issue 17, second round): --resume with --ledger;
+# publication killed between its renames, then resumed; failed reads retried
+# counted across a resumption; several outputs with a publication that fails
+# part way; an E01 source's media type and flags carried over. Faults come
+# from the LD_PRELOAD shims tests/fault/crash.c (kill or fail at the Nth
+# step, or the Nth rename only) and tests/fault/fault.c (unreadable sectors,
+# transient ones too); results are checked with cmp, sha256sum, ewfinfo and
+# custos-ledger verify.
+set -u
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}quarantine_size_mb=8:verify_asan_link_order=0"
+shim=${CUSTOS_CRASH_SHIM:-}
+fault=${CUSTOS_FAULT_SHIM:-}
+if [ -z "$shim" ] || [ ! -f "$shim" ] || [ -z "$fault" ] || [ ! -f "$fault" ]; then
+  echo "1..0 # SKIP no CUSTOS_CRASH_SHIM/CUSTOS_FAULT_SHIM (run through meson test)"; exit 0
+fi
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+n=0; failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $1"; failed=$((failed + 1)); }
+check() { if [ "$1" -eq 0 ]; then ok "$2"; else not_ok "$2"; fi; }
+jq_py() { # RECORD EXPR -> the value of EXPR on the record r
+  python3 -c 'import json,sys; r = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+head -c 8388608 /dev/urandom > src.img
+ACQ="-q -a W-17 --case C-17 --examiner Tester -w 1M"
+
+# ---- 3. failed reads retried, counted across a resumption ----
+# Sector 4100 (in the third 1 MiB block) fails its first 3 reads, then reads:
+# the block is retried twice, then read sector by sector, and nothing is lost.
+export CUSTOS_FAULT_PATH="$work/src.img" CUSTOS_FAULT_SECTORS=4100 CUSTOS_FAULT_TRANSIENT=3
+mkdir ref3
+LD_PRELOAD="$fault" custos-acquire $ACQ src.img -o ref3/d.raw; rc=$?
+[ $rc -eq 0 ] && [ "$(jq_py ref3/d.raw.acquire.json 'r["read_errors"]["failed_reads_retried"]')" = 2 ] &&
+  cmp -s src.img ref3/d.raw
+check $? "a sector that fails 3 reads, then reads: exit 0, 2 failed reads retried, the image whole"
+kept=0
+for at in $(seq 10 24); do
+  rm -rf run3 && mkdir run3
+  LD_PRELOAD="$fault $shim" CUSTOS_CRASH_MODE=kill CUSTOS_CRASH_AT=$at \
+    custos-acquire $ACQ src.img -o run3/d.raw 2> /dev/null
+  [ -e run3/d.raw ] && continue
+  # resumed without the fault: the sector now reads (and the kept part is not re-read anyway)
+  env -u CUSTOS_FAULT_PATH custos-acquire -q --resume run3/d.raw || continue
+  kept=$(jq_py run3/d.raw.acquire.json 'r["interruptions"][0]["bytes_kept"]')
+  [ "$kept" -ge 3145728 ] && break
+done
+[ "$kept" -ge 3145728 ] && cmp -s src.img run3/d.raw &&
+  [ "$(jq_py run3/d.raw.acquire.json 'r["read_errors"]["failed_reads_retried"]')" = 2 ]
+check $? "killed after the retried block (kept $kept bytes), resumed: failed_reads_retried is 2, as uninterrupted"
+unset CUSTOS_FAULT_PATH CUSTOS_FAULT_SECTORS CUSTOS_FAULT_TRANSIENT
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
