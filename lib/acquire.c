@@ -704,7 +704,9 @@ create_images(struct custos_acquisition *a, struct custos_source *src, struct cu
             .sector_bytes = a->sector_bytes,
             .model = info->model,
             .serial = info->serial,
-            .physical = info->kind == CUSTOS_SOURCE_BLOCK,
+            /* An E01 of a whole device stays one: its flags are carried over. */
+            .physical = info->kind == CUSTOS_SOURCE_BLOCK ||
+                        (info->kind == CUSTOS_SOURCE_EWF && info->media_physical),
             .media_type = a->media_type,
             .resume = custos__resume_resuming(a->resume),
         };

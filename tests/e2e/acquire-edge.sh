@@ -52,5 +52,30 @@ done
 check $? "killed after the retried block (kept $kept bytes), resumed: failed_reads_retried is 2, as uninterrupted"
 unset CUSTOS_FAULT_PATH CUSTOS_FAULT_SECTORS CUSTOS_FAULT_TRANSIENT
 
+# ---- 5. an E01 source's media type and flags carried over ----
+head -c 2097152 src.img > m.bin
+ewfacquire -q -u -t opt -m optical -M physical -c none -C c -D d -E e -e x -N n m.bin \
+  > /dev/null 2>&1 &&
+  ewfacquire -q -u -t rem -m removable -M logical -c none -C c -D d -E e -e x -N n m.bin \
+    > /dev/null 2>&1
+check $? "ewfacquire made an optical physical E01 and a removable logical one"
+mkdir e5
+ewf_media() { ewfinfo "$1" | sed -n 's/^[[:space:]]*\(Media type\|Is physical\):[[:space:]]*//p' | paste -sd'|'; }
+custos-acquire $ACQ opt.E01 -o e5/opt.E01 && [ "$(ewf_media e5/opt.E01)" = "optical disk (CD/DVD/BD)|yes" ] &&
+  [ "$(jq_py e5/opt.E01.acquire.json 'r["source"]["media_type"], r["source"]["media_type_from"], r["source"]["media_physical"]')" = "('optical', 'e01', True)" ]
+check $? "optical physical E01 to E01: ewfinfo says optical, physical; the record says optical from e01"
+custos-acquire $ACQ rem.E01 -o e5/rem.E01 && [ "$(ewf_media e5/rem.E01)" = "removable disk|no" ] &&
+  [ "$(jq_py e5/rem.E01.acquire.json 'r["source"]["media_type"], r["source"]["media_physical"]')" = "('removable', False)" ]
+check $? "removable logical E01 to E01: ewfinfo says removable, not physical"
+custos-acquire $ACQ rem.E01 -o e5/rem.raw && cmp -s m.bin e5/rem.raw &&
+  [ "$(jq_py e5/rem.raw.acquire.json 'r["source"]["media_type"], r["source"]["media_type_from"]')" = "('removable', 'e01')" ]
+check $? "removable E01 to raw: the record says removable from e01"
+custos-acquire $ACQ --media-type fixed opt.E01 -o e5/fix.E01 &&
+  [ "$(ewf_media e5/fix.E01)" = "fixed disk|yes" ] &&
+  [ "$(jq_py e5/fix.E01.acquire.json 'r["source"]["media_type_from"]')" = option ]
+check $? "--media-type fixed overrides the E01's type (its physical flag stays)"
+custos-acquire $ACQ m.bin -o e5/file.E01 && [ "$(ewf_media e5/file.E01)" = "fixed disk|no" ]
+check $? "a plain file still gives fixed, not physical"
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
