@@ -747,6 +747,24 @@ custos_acquire_resume(const char *output, const char *source, const struct custo
     return custos__acquire_run(&r->opt, p, r, out, err);
 }
 
+int
+custos_acquire_resume_options(const char *output, char **json, struct custos_error *err)
+{
+    *json = NULL;
+    char dir[8192];
+    time_t mt;
+    int rc = find_staging(output, dir, sizeof(dir), err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    json_t *j = journal_load(dir, custos__basename(output), &mt);
+    if (j == NULL)
+        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, dir, "the journal cannot be read");
+    *json = json_dumps(json_object_get(j, "options"), JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(j);
+    return *json != NULL ? CUSTOS_OK
+                         : custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+}
+
 json_t *
 custos__resume_record_json(const struct custos__resume *r)
 {

@@ -77,5 +77,81 @@ check $? "--media-type fixed overrides the E01's type (its physical flag stays)"
 custos-acquire $ACQ m.bin -o e5/file.E01 && [ "$(ewf_media e5/file.E01)" = "fixed disk|no" ]
 check $? "a plain file still gives fixed, not physical"
 
+# ---- 1. --resume with --ledger: the entry an uninterrupted run appends ----
+echo "passphrase of alice" > a.pass
+echo "passphrase of carol" > c.pass
+custos-key generate -q --name Alice --role custodian -o alice.key --passphrase-file a.pass &&
+  custos-key generate -q --name Carol --role witness -o carol.key --passphrase-file c.pass &&
+  custos-ledger open -q -l c.ledger --key alice.key --passphrase-file a.pass --case C-7 \
+    --level 1 --authorisation "order 7" &&
+  custos-ledger add --yes enroll -q -l c.ledger --sign subject=carol.key --sign approver=alice.key \
+    --passphrase-file c.pass --passphrase-file a.pass &&
+  custos-ledger add --yes collect -q -l c.ledger --sign custodian=alice.key --sign witness=carol.key \
+    --passphrase-file a.pass --passphrase-file c.pass --item E-1 --description "USB stick"
+check $? "a ledger (case C-7, order 7) with item E-1 collected"
+LED="--yes -l c.ledger --key alice.key --sign witness=carol.key --passphrase-file a.pass --passphrase-file c.pass"
+last() { tail -n 1 c.ledger | cut -f1 | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1'))"; }
+# Same record but for times, interruptions, the command line and paths.
+same_record() { # REF OUT
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+def norm(path):
+    r = json.load(open(path))
+    for k in ("started", "finished", "seconds", "interruptions", "command_line"):
+        r.pop(k, None)
+    r["verification"].pop("seconds", None)
+    for f in r["output"]["files"]:
+        f.pop("path")
+    return r
+sys.exit(0 if norm(sys.argv[1]) == norm(sys.argv[2]) else 1)
+PY
+}
+mkdir ref1 run1
+custos-acquire -q $LED --item E-1 src.img -o ref1/d.raw
+check $? "reference: an uninterrupted acquisition with --ledger"
+LD_PRELOAD="$shim" CUSTOS_CRASH_MODE=kill CUSTOS_CRASH_AT=8 custos-acquire -q $LED --item E-1 \
+  src.img -o run1/d.raw 2> /dev/null
+rc=$?
+lines=$(wc -l < c.ledger)
+[ $rc -eq 137 ] && [ ! -e run1/d.raw ]
+check $? "the same, killed halfway: nothing published"
+custos-acquire -q --resume run1/d.raw $LED > out 2> err; rc=$?
+[ $rc -eq 0 ] && cmp -s src.img run1/d.raw && [ "$(wc -l < c.ledger)" -eq $((lines + 1)) ]
+check $? "--resume --ledger (the item from the journal): exit 0, the image whole, one entry appended"
+custos-ledger verify -q -l c.ledger
+check $? "custos-ledger verify passes"
+[ "$(last action)" = acquire ] && [ "$(last item)" = E-1 ] &&
+  [ "$(last record)" = d.raw.acquire.json ] &&
+  [ "$(last record_sha256)" = "$(sha256sum < run1/d.raw.acquire.json | cut -d' ' -f1)" ] &&
+  [ "$(last image_sha256)" = "$(sha256sum < src.img | cut -d' ' -f1)" ] &&
+  [ "$(last md5)" = "$(md5sum < src.img | cut -d' ' -f1)" ] &&
+  [ "$(last sha1)" = "$(sha1sum < src.img | cut -d' ' -f1)" ]
+check $? "the entry names the record (sha256sum) and the image's digests (md5sum, sha1sum, sha256sum)"
+same_record ref1/d.raw.acquire.json run1/d.raw.acquire.json &&
+  [ "$(jq_py run1/d.raw.acquire.json 'r["case"]["case_number"], r["case"]["description"]')" = "('C-7', 'USB stick')" ]
+check $? "the resumed record is the uninterrupted one's: the ledger's case and description"
+custos-acquire -q --resume ref1/d.raw $LED 2> err; rc=$?
+[ $rc -eq 2 ] && grep -q "nothing to resume" err; check $? "--resume --ledger with nothing to resume: exit 2"
+# A run made outside this case cannot be recorded in it.
+mkdir run1b
+LD_PRELOAD="$shim" CUSTOS_CRASH_MODE=kill CUSTOS_CRASH_AT=8 custos-acquire $ACQ --evidence E-1 \
+  src.img -o run1b/d.raw 2> /dev/null
+lines=$(wc -l < c.ledger)
+custos-acquire -q --resume run1b/d.raw $LED 2> err; rc=$?
+[ $rc -eq 6 ] && grep -q 'case number ("C-17") is not "C-7"' err && [ ! -e run1b/d.raw ] &&
+  [ "$(wc -l < c.ledger)" -eq "$lines" ] && ls run1b/.custos.incomplete-*/acquire-journal.json > /dev/null
+check $? "a run of case C-17 resumed with C-7's ledger: exit 6, nothing published or appended, still resumable"
+mkdir run1c
+LD_PRELOAD="$shim" CUSTOS_CRASH_MODE=kill CUSTOS_CRASH_AT=8 custos-acquire -q $LED --item E-1 \
+  src.img -o run1c/d.raw 2> /dev/null
+custos-acquire -q --resume run1c/d.raw $LED --item E-2 2> err; rc=$?
+[ $rc -eq 6 ] && grep -q 'evidence number ("E-1") is not "E-2", which --item gives' err && [ ! -e run1c/d.raw ]
+check $? "--item other than the interrupted run's evidence number: exit 6"
+custos-acquire -q --resume run1c/d.raw --yes -l c.ledger --sign witness=carol.key 2> err; rc=$?
+[ $rc -eq 2 ] && grep -q -- "--ledger needs --key" err
+check $? "--resume --ledger without --key: usage (exit 2)"
+custos-acquire -q --resume run1c/d.raw $LED --collect 2> err; rc=$?
+[ $rc -eq 2 ]; check $? "--resume --collect: usage (exit 2)"
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
