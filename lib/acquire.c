@@ -719,7 +719,7 @@ create_images(struct custos_acquisition *a, struct custos_source *src, struct cu
 /*
  * After the pass: verifies and stages each image still standing (a failure
  * is that image's), then builds the record from the first of them, the
- * primary, and publishes every image with it (acquire_outputs.c).
+ * primary, and publishes every image, then the records (acquire_outputs.c).
  */
 static int
 finish_copies(struct custos_acquisition *a, const struct custos_progress *prog,
@@ -754,9 +754,6 @@ finish_copies(struct custos_acquisition *a, const struct custos_progress *prog,
     a->verify_seconds = p->verify_seconds;
     /* Name the files over the unreadable ranges (badsector_map.c), then the record. */
     rc = custos__badmap_build(a, custos_staging_dir(p->st), err);
-    for (size_t i = 0; i < a->ncopies && rc == CUSTOS_OK; i++)
-        if (a->copies[i].status == CUSTOS_OK)
-            rc = custos__record_build(a, &a->copies[i], &a->copies[i].record_json, err);
     if (rc == CUSTOS_OK)
         rc = custos__outputs_publish(a, err);
     if (rc == CUSTOS_OK || rc == CUSTOS_E_PARTIAL) {

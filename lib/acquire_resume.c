@@ -34,6 +34,13 @@
  *   5. The journal is replaced atomically (atomicfile.c: fsync, rename,
  *      directory fsync); it is only ever written by the reading thread or
  *      before and after the pass.
+ *   6. Before each batch of the publication (the images, then the
+ *      signature and the record, last: acquire_outputs.c) the journal lists
+ *      every file of the set with its final path and inode
+ *      (custos__resume_publishing). A run killed between the renames is
+ *      taken up by moving what it published back (take_back, only files
+ *      with the journaled inode), then verified and published again; a
+ *      published record means the set was published whole.
  */
 #include "acquire_resume_private.h"
 
@@ -555,6 +562,46 @@ custos__resume_retries_kept(const struct custos__resume *r)
     return r != NULL ? r->retries_kept : 0;
 }
 
+/* path made absolute through its directory (which exists): the journal outlives the cwd. */
+static int
+absolute(const char *path, char *out, size_t len)
+{
+    char dir[4096], real[4096];
+    custos__dirname(path, dir, sizeof(dir));
+    if (realpath(dir, real) == NULL)
+        return -1;
+    snprintf(out, len, "%s/%s", real, custos__basename(path));
+    return 0;
+}
+
+int
+custos__resume_publishing(struct custos__resume *r, const struct custos_staging *st,
+                          struct custos_error *err)
+{
+    if (r == NULL)
+        return CUSTOS_OK;
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < custos__staging_count(st); i++) {
+        const char *name, *final;
+        custos__staging_entry(st, i, &name, &final);
+        char staged[8192], abs[8192];
+        struct stat sb;
+        snprintf(staged, sizeof(staged), "%s/%s", r->dir, name);
+        if (absolute(final, abs, sizeof(abs)) != 0 ||
+            (lstat(staged, &sb) != 0 && lstat(final, &sb) != 0)) {
+            json_decref(a);
+            return custos_error_set(err, CUSTOS_E_IO, errno, final, "cannot publish");
+        }
+        json_array_append_new(a,
+                              json_pack("{s:s, s:s, s:I, s:I}", "name", name, "final", abs, "dev",
+                                        (json_int_t)sb.st_dev, "ino", (json_int_t)sb.st_ino));
+    }
+    if (a == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    json_object_set_new(r->j, "publishing", a);
+    return journal_save(r, err);
+}
+
 int
 custos__resume_stopped(struct custos__resume *r, int status, struct custos_error *err)
 {
@@ -655,6 +702,80 @@ journal_load(const char *dir, const char *output_name, time_t *mtime)
     return j;
 }
 
+enum pub_state { PUB_STAGED, PUB_OUT, PUB_LOST };
+
+/* Where the journal's publishing entry e is now: still staged, published (the same inode), or
+ * neither. */
+static enum pub_state
+pub_state(const struct custos__resume *r, const json_t *e, char *staged, size_t len)
+{
+    struct stat sb;
+    snprintf(staged, len, "%s/%s", r->dir, jstr(e, "name"));
+    if (lstat(staged, &sb) == 0)
+        return PUB_STAGED;
+    if (lstat(jstr(e, "final"), &sb) == 0 &&
+        (json_int_t)sb.st_dev == json_integer_value(json_object_get(e, "dev")) &&
+        (json_int_t)sb.st_ino == json_integer_value(json_object_get(e, "ino")))
+        return PUB_OUT;
+    return PUB_LOST;
+}
+
+/*
+ * A run killed between the renames of its publication (invariant 6): the
+ * files it had published are moved back into the staging directory, so
+ * the resumed run verifies everything again and publishes the whole set.
+ * A set whose record was published is whole (the record goes last):
+ * nothing to resume. A file neither staged nor published as the journal
+ * says is reported with where everything is, and nothing is moved.
+ */
+static int
+take_back(struct custos__resume *r, struct custos_error *err)
+{
+    json_t *pub = json_object_get(r->j, "publishing"), *e;
+    char staged[8192], lost[CUSTOS_ERROR_MESSAGE_MAX] = "", out[CUSTOS_ERROR_MESSAGE_MAX] = "";
+    size_t i, nlost = 0, nout = 0, ll = 0, lo = 0;
+    int record_out = 0;
+    json_array_foreach(pub, i, e)
+    {
+        enum pub_state s = pub_state(r, e, staged, sizeof(staged));
+        if (s == PUB_LOST && ll < sizeof(lost))
+            ll += (size_t)snprintf(lost + ll, sizeof(lost) - ll, "%s%s", nlost ? ", " : "",
+                                   jstr(e, "final"));
+        if (s == PUB_OUT && lo < sizeof(out))
+            lo += (size_t)snprintf(out + lo, sizeof(out) - lo, "%s%s", nout ? ", " : "",
+                                   jstr(e, "final"));
+        nlost += s == PUB_LOST;
+        nout += s == PUB_OUT;
+        record_out |= s == PUB_OUT && strcmp(jstr(e, "name"), "record.json") == 0;
+    }
+    if (nlost != 0)
+        return custos_error_set(err, CUSTOS_E_REFUSED, 0, r->dir,
+                                "the interrupted run's publication cannot be taken up: %s neither "
+                                "staged here nor published as it was (missing, or another file "
+                                "now); published: %s; the rest is staged here; nothing was changed",
+                                lost, nout ? out : "nothing");
+    if (record_out && nout == json_array_size(pub)) {
+        struct custos_staging *st; /* only the journal is left there: removed with it */
+        if (custos__staging_adopt(&st, r->dir, err) == CUSTOS_OK)
+            custos_staging_free(st);
+        return custos_error_set(err, CUSTOS_E_USAGE, 0, r->output,
+                                "nothing to resume: the interrupted run published it whole (%s) "
+                                "before it ended; its staging directory is removed",
+                                out);
+    }
+    json_array_foreach(pub, i, e)
+    {
+        if (pub_state(r, e, staged, sizeof(staged)) == PUB_OUT &&
+            (rename(jstr(e, "final"), staged) != 0 || custos__fsync_parent(jstr(e, "final")) != 0))
+            return custos_error_set(err, CUSTOS_E_IO, errno, jstr(e, "final"),
+                                    "cannot take it back into %s to resume", r->dir);
+    }
+    if (nout != 0 && custos__fsync_path(r->dir, O_DIRECTORY) != 0)
+        return custos_error_set(err, CUSTOS_E_IO, errno, r->dir, "cannot flush to disk");
+    json_object_del(r->j, "publishing");
+    return nout != 0 ? journal_save(r, err) : CUSTOS_OK;
+}
+
 /* The newest staging directory beside output whose journal is output's. */
 static int
 find_staging(const char *output, char *found, size_t len, struct custos_error *err)
@@ -723,6 +844,8 @@ custos__resume_open(struct custos__resume **out, const char *output, const char 
                                       "unknown (the process ended without a word: the time is "
                                       "that of its last write)"));
     }
+    if (rc == CUSTOS_OK)
+        rc = take_back(r, err);
     if (rc == CUSTOS_OK)
         rc = load_options(r, err);
     if (rc != CUSTOS_OK) {

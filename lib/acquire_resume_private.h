@@ -85,6 +85,15 @@ int custos__resume_note_bad(struct custos__resume *r, const struct custos_bad_ra
                             size_t nbad, unsigned retried, uint64_t through,
                             struct custos_error *err);
 
+/*
+ * Before a batch of st is published (acquire_outputs.c): journals every
+ * file of the set, its staged name, its final path (absolute) and its
+ * inode, so that a run killed between the renames can be taken up
+ * (custos__resume_take_back). r may be NULL (nothing to do).
+ */
+int custos__resume_publishing(struct custos__resume *r, const struct custos_staging *st,
+                              struct custos_error *err);
+
 /* Failed reads retried before the kept bytes' end (the interrupted runs'). */
 unsigned custos__resume_retries_kept(const struct custos__resume *r);
 

@@ -153,5 +153,97 @@ check $? "--resume --ledger without --key: usage (exit 2)"
 custos-acquire -q --resume run1c/d.raw $LED --collect 2> err; rc=$?
 [ $rc -eq 2 ]; check $? "--resume --collect: usage (exit 2)"
 
+# ---- 2. killed between the renames of the publication, then resumed ----
+# CUSTOS_CRASH_STEPS=names: the shim counts only renames, so the last ones are
+# the publication's: the 4 segments, then the signature, then the record.
+printf 'edge test\n' > k.pass
+custos-key generate -q --name "Edge Tester" --role custodian -o k.key --passphrase-file k.pass
+mkdir ref2
+custos-acquire $ACQ -s 2M src.img -o ref2/d.raw --key k.key --passphrase-file k.pass
+check $? "reference: split raw (4 segments), signed record"
+k=$(LD_PRELOAD="$shim" CUSTOS_CRASH_STEPS=names CUSTOS_CRASH_MODE=count CUSTOS_CRASH_COUNT="$work/count" \
+  custos-acquire $ACQ -s 2M src.img -o cnt2.raw --key k.key --passphrase-file k.pass > /dev/null 2>&1
+  cat count)
+rm -f cnt2.raw*
+# A published record only ever stands beside its whole set.
+whole_or_no_record() { # DIR
+  [ ! -e "$1/d.raw.acquire.json" ] && return 0
+  for f in ref2/d.raw.00*; do cmp -s "$f" "$1/${f##*/}" || return 1; done
+  [ -e "$1/d.raw.acquire.json.sig" ]
+}
+bad=0 tried=0 partial=0
+for at in $(seq $((k - 7)) "$k"); do
+  tried=$((tried + 1))
+  rm -rf run2 && mkdir run2
+  LD_PRELOAD="$shim" CUSTOS_CRASH_STEPS=names CUSTOS_CRASH_MODE=kill CUSTOS_CRASH_AT=$at \
+    custos-acquire $ACQ -s 2M src.img -o run2/d.raw --key k.key --passphrase-file k.pass 2> /dev/null
+  whole_or_no_record run2 || { echo "# kill at rename $at: a record beside a partial set"; bad=$((bad + 1)); continue; }
+  [ -n "$(ls run2)" ] && partial=$((partial + 1))
+  custos-acquire -q --resume run2/d.raw --key k.key --passphrase-file k.pass > out 2> err; rc=$?
+  if [ $rc -ne 0 ]; then echo "# kill at rename $at: resume exit $rc"; sed 's/^/#   /' err; bad=$((bad + 1)); continue; fi
+  for f in ref2/d.raw.00*; do cmp -s "$f" "run2/${f##*/}" || { echo "# kill at rename $at: ${f##*/} differs"; bad=$((bad + 1)); }; done
+  same_record ref2/d.raw.acquire.json run2/d.raw.acquire.json &&
+    [ "$(ls run2 | wc -l)" = "$(ls ref2 | wc -l)" ] && ! ls -a run2 | grep -q incomplete &&
+    custos-verify -q -r run2/d.raw.acquire.json --signer k.key.pub run2/d.raw.001 ||
+    { echo "# kill at rename $at: the record, its signature or the set differs"; bad=$((bad + 1)); }
+done
+[ $partial -ge 4 ]; check $? "killed at the last 8 renames: $partial left part of the set published"
+check $bad "each resumed: the reference's segments (cmp), record and a signature custos-verify accepts"
+for at in $(seq 1 "$k"); do
+  rm -rf run2b && mkdir run2b
+  LD_PRELOAD="$shim" CUSTOS_CRASH_STEPS=names CUSTOS_CRASH_MODE=kill CUSTOS_CRASH_AT=$at \
+    custos-acquire $ACQ -s 2M src.img -o run2b/d.raw --key k.key --passphrase-file k.pass 2> /dev/null
+  [ -e run2b/d.raw.002 ] && [ ! -e run2b/d.raw.003 ] && break
+done
+ls run2b > before
+# (segments 1 and 2 published, 3 and 4 staged)
+mv run2b/d.raw.002 moved.002 && cp moved.002 run2b/d.raw.002
+custos-acquire -q --resume run2b/d.raw 2> err; rc=$?
+[ $rc -eq 6 ] && grep -q "d.raw.002 neither staged here nor published as it was" err &&
+  grep -q "published: [^ ]*d.raw.001;" err && ls run2b | cmp -s - before &&
+  [ -f run2b/.custos.incomplete-*/d.raw.004 ]
+check $? "a published segment replaced by another file: exit 6, names it and what is published, nothing moved"
+
+# ---- 4. several outputs: a rename that fails part way ----
+# Every published record says "verified" exactly for the images published
+# beside their record, and every published image has its record.
+honest() { # DIR
+  for r in "$1"/*.acquire.json; do
+    [ -e "$r" ] || continue
+    python3 - "$r" "$1" <<'PY' || return 1
+import json, os, sys
+r = json.load(open(sys.argv[1]))
+for c in r["copies"]:
+    name = os.path.join(sys.argv[2], os.path.basename(c["output"]))
+    there = os.path.exists(name) and os.path.exists(name + ".acquire.json")
+    if (c["result"] == "verified") != there:
+        print("# %s says %s: %s, but image there: %s" % (sys.argv[1], c["output"], c["result"], there))
+        sys.exit(1)
+PY
+  done
+  for i in "$1"/*.raw; do
+    [ -e "$i" ] || continue
+    [ -e "$i.acquire.json" ] && cmp -s "$i" src.img || { echo "# $i without its record, or not whole"; return 1; }
+  done
+}
+k=$(LD_PRELOAD="$shim" CUSTOS_CRASH_STEPS=names CUSTOS_CRASH_MODE=count CUSTOS_CRASH_COUNT="$work/count" \
+  custos-acquire $ACQ src.img -o c4a.raw -o c4b.raw -o c4c.raw > /dev/null 2>&1; cat count)
+rm -f c4*
+bad=0 p8=0
+for at in $(seq 1 "$k"); do
+  rm -rf run4 && mkdir run4
+  LD_PRELOAD="$shim" CUSTOS_CRASH_STEPS=names CUSTOS_CRASH_MODE=eio CUSTOS_CRASH_AT=$at \
+    custos-acquire $ACQ src.img -o run4/a.raw -o run4/b.raw -o run4/c.raw > /dev/null 2> err; rc=$?
+  nrec=$(ls run4/*.acquire.json 2> /dev/null | wc -l)
+  case "$rc:$nrec" in
+    8:1 | 8:2) p8=$((p8 + 1)) ;;
+    *) echo "# EIO at rename $at: exit $rc with $nrec records"; bad=$((bad + 1)) ;;
+  esac
+  honest run4 || { echo "# EIO at rename $at: a record says what is not"; bad=$((bad + 1)); }
+  ls -a run4 | grep -q incomplete && { echo "# EIO at rename $at: staging left"; bad=$((bad + 1)); }
+done
+[ "$k" -eq 6 ] && [ $p8 -eq "$k" ]; check $? "three outputs: $k renames (3 images, then 3 records)"
+check $bad "EIO at each rename: exit 8, the failed output unpublished, every record honest about it"
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
