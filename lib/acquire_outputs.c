@@ -19,6 +19,11 @@
  *      copies listing every image, failed ones with why (record.c): each
  *      copy describes the whole acquisition wherever it travels.
  *   4. With one image, every failure is the run's, as before copies existed.
+ *   5. Publication goes in two steps: every image's files, then the
+ *      records (publish_records), built only then so that each lists the
+ *      images as they ended; a record goes after its signature, last of
+ *      its set. A record that fails takes its images back, and the records
+ *      already published in that round (which named it) with them.
  */
 #include "custos/acquire.h"
 

@@ -562,18 +562,6 @@ custos__resume_retries_kept(const struct custos__resume *r)
     return r != NULL ? r->retries_kept : 0;
 }
 
-/* path made absolute through its directory (which exists): the journal outlives the cwd. */
-static int
-absolute(const char *path, char *out, size_t len)
-{
-    char dir[4096], real[4096];
-    custos__dirname(path, dir, sizeof(dir));
-    if (realpath(dir, real) == NULL)
-        return -1;
-    snprintf(out, len, "%s/%s", real, custos__basename(path));
-    return 0;
-}
-
 int
 custos__resume_publishing(struct custos__resume *r, const struct custos_staging *st,
                           struct custos_error *err)
@@ -587,7 +575,7 @@ custos__resume_publishing(struct custos__resume *r, const struct custos_staging 
         char staged[8192], abs[8192];
         struct stat sb;
         snprintf(staged, sizeof(staged), "%s/%s", r->dir, name);
-        if (absolute(final, abs, sizeof(abs)) != 0 ||
+        if (custos__absolute_path(final, abs, sizeof(abs)) != 0 ||
             (lstat(staged, &sb) != 0 && lstat(final, &sb) != 0)) {
             json_decref(a);
             return custos_error_set(err, CUSTOS_E_IO, errno, final, "cannot publish");
@@ -720,32 +708,29 @@ pub_state(const struct custos__resume *r, const json_t *e, char *staged, size_t 
     return PUB_LOST;
 }
 
-/*
- * A run killed between the renames of its publication (invariant 6): the
- * files it had published are moved back into the staging directory, so
- * the resumed run verifies everything again and publishes the whole set.
- * A set whose record was published is whole (the record goes last):
- * nothing to resume. A file neither staged nor published as the journal
- * says is reported with where everything is, and nothing is moved.
- */
+/* Appends ", s" (or s) to list, a CUSTOS_ERROR_MESSAGE_MAX buffer; NULL: nothing. */
+static void
+list_add(char *list, const char *s)
+{
+    size_t n = list != NULL ? strlen(list) : CUSTOS_ERROR_MESSAGE_MAX;
+    if (n < CUSTOS_ERROR_MESSAGE_MAX)
+        snprintf(list + n, CUSTOS_ERROR_MESSAGE_MAX - n, "%s%s", n ? ", " : "", s);
+}
+
+/* A run killed between the renames of its publication: invariant 6. A file neither staged
+ * nor published as journaled is reported with where everything is, and nothing is moved. */
 static int
 take_back(struct custos__resume *r, struct custos_error *err)
 {
     json_t *pub = json_object_get(r->j, "publishing"), *e;
     char staged[8192], lost[CUSTOS_ERROR_MESSAGE_MAX] = "", out[CUSTOS_ERROR_MESSAGE_MAX] = "";
-    size_t i, nlost = 0, nout = 0, ll = 0, lo = 0;
+    size_t i, nlost = 0, nout = 0;
     int record_out = 0;
     json_array_foreach(pub, i, e)
     {
         enum pub_state s = pub_state(r, e, staged, sizeof(staged));
-        if (s == PUB_LOST && ll < sizeof(lost))
-            ll += (size_t)snprintf(lost + ll, sizeof(lost) - ll, "%s%s", nlost ? ", " : "",
-                                   jstr(e, "final"));
-        if (s == PUB_OUT && lo < sizeof(out))
-            lo += (size_t)snprintf(out + lo, sizeof(out) - lo, "%s%s", nout ? ", " : "",
-                                   jstr(e, "final"));
-        nlost += s == PUB_LOST;
-        nout += s == PUB_OUT;
+        list_add(s == PUB_LOST ? lost : s == PUB_OUT ? out : NULL, jstr(e, "final"));
+        nlost += s == PUB_LOST, nout += s == PUB_OUT;
         record_out |= s == PUB_OUT && strcmp(jstr(e, "name"), "record.json") == 0;
     }
     if (nlost != 0)
