@@ -259,10 +259,13 @@ read_slot(void *ctx, uint64_t offset, uint8_t *buf, size_t len, size_t *got,
 {
     struct pass *p = ctx;
     int rc = CUSTOS_OK;
+    unsigned retried = p->retried;
     for (unsigned attempt = 0; attempt <= p->retries; attempt++) {
         rc = custos_source_read(p->src, offset, buf, len, 0, got);
         if (rc == CUSTOS_OK)
-            return CUSTOS_OK;
+            return p->retried == retried ? CUSTOS_OK
+                                         : custos__resume_note_bad(p->resume, p->bad, p->nbad,
+                                                                   p->retried, offset + *got, err);
         if (rc == CUSTOS_E_INTERRUPTED)
             return custos_error_copy(err, custos_source_error(p->src));
         if (rc != CUSTOS_E_IO && rc != CUSTOS_E_CORRUPT)
@@ -301,8 +304,9 @@ read_slot(void *ctx, uint64_t offset, uint8_t *buf, size_t len, size_t *got,
         }
     }
     *got = n;
-    /* Journaled before the zeros reach the writer (acquire_resume.c, invariant 2). */
-    return p->nbad == nbad
+    /* Journaled before the zeros reach the writer (acquire_resume.c, invariant 2); the
+     * retries too, even when every sector came back, so a resumed record counts them. */
+    return p->nbad == nbad && p->retried == retried
                ? CUSTOS_OK
                : custos__resume_note_bad(p->resume, p->bad, p->nbad, p->retried, offset + n, err);
 }
@@ -705,7 +709,9 @@ create_images(struct custos_acquisition *a, struct custos_source *src, struct cu
             .sector_bytes = a->sector_bytes,
             .model = info->model,
             .serial = info->serial,
-            .physical = info->kind == CUSTOS_SOURCE_BLOCK,
+            /* An E01 of a whole device stays one: its flags are carried over. */
+            .physical = info->kind == CUSTOS_SOURCE_BLOCK ||
+                        (info->kind == CUSTOS_SOURCE_EWF && info->media_physical),
             .media_type = a->media_type,
             .resume = custos__resume_resuming(a->resume),
             .ewf_staged = custos__resume_ewf(a->resume),
@@ -719,7 +725,7 @@ create_images(struct custos_acquisition *a, struct custos_source *src, struct cu
 /*
  * After the pass: verifies and stages each image still standing (a failure
  * is that image's), then builds the record from the first of them, the
- * primary, and publishes every image with it (acquire_outputs.c).
+ * primary, and publishes every image, then the records (acquire_outputs.c).
  */
 static int
 finish_copies(struct custos_acquisition *a, const struct custos_progress *prog,
@@ -754,9 +760,6 @@ finish_copies(struct custos_acquisition *a, const struct custos_progress *prog,
     a->verify_seconds = p->verify_seconds;
     /* Name the files over the unreadable ranges (badsector_map.c), then the record. */
     rc = custos__badmap_build(a, custos_staging_dir(p->st), err);
-    for (size_t i = 0; i < a->ncopies && rc == CUSTOS_OK; i++)
-        if (a->copies[i].status == CUSTOS_OK)
-            rc = custos__record_build(a, &a->copies[i], &a->copies[i].record_json, err);
     if (rc == CUSTOS_OK)
         rc = custos__outputs_publish(a, err);
     if (rc == CUSTOS_OK || rc == CUSTOS_E_PARTIAL) {

@@ -19,6 +19,11 @@
  *      copies listing every image, failed ones with why (record.c): each
  *      copy describes the whole acquisition wherever it travels.
  *   4. With one image, every failure is the run's, as before copies existed.
+ *   5. Publication goes in two steps: every image's files, then the
+ *      records (publish_records), built only then so that each lists the
+ *      images as they ended; a record goes after its signature, last of
+ *      its set. A record that fails takes its images back, and the records
+ *      already published in that round (which named it) with them.
  */
 #include "custos/acquire.h"
 
@@ -30,10 +35,12 @@
 #include <unistd.h>
 
 #include "acquire_private.h"
+#include "acquire_resume_private.h"
 #include "custos/custos.h"
 #include "custos/staging.h"
 #include "fsutil_private.h"
 #include "image_private.h"
+#include "staging_private.h"
 
 #define HASH_BUF_BYTES (1u << 20)
 #define RECORD_STAGED  "record.json" /* the record's name in a staging directory */
@@ -292,6 +299,7 @@ stage_signature(const struct custos_acquisition *a, struct custos__copy *c,
     char staged[8192];
     uint8_t sig[CUSTOS_SIG_SIZE];
     snprintf(staged, sizeof(staged), "%s/%s", custos_staging_dir(c->st), sig_name);
+    free(c->sig_path);
     if ((c->sig_path = strdup(c->names.sig)) == NULL)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
     struct custos_error e; /* its path would be the staging directory's */
@@ -317,22 +325,89 @@ custos__copy_open_record(struct custos__copy *c, struct custos_error *err)
     return CUSTOS_OK;
 }
 
-/* Writes c's record into its opened file (and its signature with a key), staged. */
+/*
+ * Writes c's record into its staged file (made again when a round before
+ * took it back) and stages it after its signature, with a key: the record
+ * is published last, so a published record means the whole set is.
+ */
 static int
 stage_record(const struct custos_acquisition *a, struct custos__copy *c, struct custos_error *err)
 {
+    free(c->record_path);
     if ((c->record_path = strdup(c->names.record)) == NULL)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    if (c->record_fd < 0) {
+        const char *names[] = {RECORD_STAGED, RECORD_STAGED ".sig"};
+        for (size_t i = 0; i < 2; i++) {
+            char path[8192];
+            snprintf(path, sizeof(path), "%s/%s", custos_staging_dir(c->st), names[i]);
+            unlink(path);
+        }
+        int rc = custos__copy_open_record(c, err);
+        if (rc != CUSTOS_OK)
+            return rc;
+    }
     int rc = CUSTOS_OK;
     if (custos__write_all(c->record_fd, c->record_json, strlen(c->record_json)) != 0)
         rc = custos_error_set(err, CUSTOS_E_IO, errno, c->names.record, "cannot write record");
     close(c->record_fd);
     c->record_fd = -1;
-    if (rc != CUSTOS_OK)
-        return rc;
-    if (custos_staging_add(c->st, RECORD_STAGED, c->names.record) != CUSTOS_OK)
-        return custos_error_copy(err, custos_staging_error(c->st));
-    return a->opt->record_key != NULL ? stage_signature(a, c, err) : CUSTOS_OK;
+    if (rc == CUSTOS_OK && a->opt->record_key != NULL)
+        rc = stage_signature(a, c, err);
+    if (rc == CUSTOS_OK && custos_staging_add(c->st, RECORD_STAGED, c->names.record) != CUSTOS_OK)
+        rc = custos_error_copy(err, custos_staging_error(c->st));
+    return rc;
+}
+
+/* Publishes what c staged since its last batch; a resumable run journals it first. */
+static int
+publish_batch(const struct custos_acquisition *a, struct custos__copy *c, struct custos_error *err)
+{
+    int rc = custos__resume_publishing(a->resume, c->st, err);
+    if (rc == CUSTOS_OK && custos__staging_publish_batch(c->st) != CUSTOS_OK)
+        rc = custos_error_copy(err, custos_staging_error(c->st));
+    return rc;
+}
+
+/*
+ * The records, once the images' fate is known, so that each names every
+ * copy as it ended. A record that cannot be staged or published fails its
+ * copy: its images are taken back, and so are the records published in
+ * this round (they named it as published); the round is made again
+ * without it. Returns CUSTOS_OK, or CUSTOS_E_NOMEM (the run's).
+ */
+static int
+publish_records(struct custos_acquisition *a, struct custos_error *err)
+{
+    for (;;) {
+        for (size_t i = 0; i < a->ncopies; i++) {
+            struct custos__copy *c = &a->copies[i];
+            free(c->record_json);
+            c->record_json = NULL;
+            int rc = c->status == CUSTOS_OK ? custos__record_build(a, c, &c->record_json, err)
+                                            : CUSTOS_OK;
+            if (rc != CUSTOS_OK)
+                return rc;
+        }
+        struct custos_error e;
+        size_t failed = a->ncopies;
+        for (size_t i = 0; i < a->ncopies && failed == a->ncopies; i++) {
+            struct custos__copy *c = &a->copies[i];
+            custos_error_clear(&e);
+            if (c->status == CUSTOS_OK &&
+                (stage_record(a, c, &e) != CUSTOS_OK || publish_batch(a, c, &e) != CUSTOS_OK))
+                failed = i;
+        }
+        if (failed == a->ncopies)
+            return CUSTOS_OK;
+        if (e.status == CUSTOS_E_NOMEM)
+            return custos_error_copy(err, &e);
+        for (size_t i = 0; i < failed; i++)
+            if (a->copies[i].status == CUSTOS_OK)
+                custos__staging_withdraw(a->copies[i].st, a->copies[i].nfiles);
+        custos__staging_withdraw(a->copies[failed].st, 0);
+        custos__copy_fail(&a->copies[failed], &e);
+    }
 }
 
 /* a->outputs and a->file_paths, from the copies as they ended. */
@@ -366,20 +441,20 @@ list_outputs(struct custos_acquisition *a)
 int
 custos__outputs_publish(struct custos_acquisition *a, struct custos_error *err)
 {
-    struct custos_error e;
-    size_t published = 0;
+    /* Every image first, each on its own; then the records (publish_records). */
     for (size_t i = 0; i < a->ncopies; i++) {
         struct custos__copy *c = &a->copies[i];
-        if (c->status != CUSTOS_OK)
-            continue;
+        struct custos_error e;
         custos_error_clear(&e);
-        if (stage_record(a, c, &e) != CUSTOS_OK)
+        if (c->status == CUSTOS_OK && publish_batch(a, c, &e) != CUSTOS_OK)
             custos__copy_fail(c, &e);
-        else if (custos_staging_publish(c->st) != CUSTOS_OK)
-            custos__copy_fail(c, custos_staging_error(c->st));
-        else
-            published++;
     }
+    int rc = publish_records(a, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    size_t published = 0;
+    for (size_t i = 0; i < a->ncopies; i++)
+        published += a->copies[i].status == CUSTOS_OK;
     if (list_outputs(a) != CUSTOS_OK)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
     if (published == a->ncopies)

@@ -112,8 +112,10 @@ void custos__copy_drop_cache(const struct custos__copy *c);
  */
 int custos__copy_open_record(struct custos__copy *c, struct custos_error *err);
 /*
- * After the record is built: stages it (custos__copy_open_record's file)
- * with every image still standing and publishes them, fills
+ * Publishes the images still standing, each on its own, then builds their
+ * records, which then list every image as it ended, and publishes them
+ * (custos__copy_open_record's file; a record is published only after its
+ * images, and last of its set); fills
  * a's output list and file paths, and returns the run's status: CUSTOS_OK
  * when all were published, CUSTOS_E_PARTIAL (err names the failed ones)
  * when some were, else the first image's failure.

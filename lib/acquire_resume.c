@@ -54,6 +54,13 @@
  *      The E01's headers (acquisition time, set identifier) are the first
  *      run's when its set was taken up, the resumed run's when the set was
  *      written anew (nothing whole to take up: the journal says why).
+ *   7. Before each batch of the publication (the images, then the
+ *      signature and the record, last: acquire_outputs.c) the journal lists
+ *      every file of the set with its final path and inode
+ *      (custos__resume_publishing). A run killed between the renames is
+ *      taken up by moving what it published back (take_back, only files
+ *      with the journaled inode), then verified and published again; a
+ *      published record means the set was published whole.
  */
 #include "acquire_resume_private.h"
 
@@ -665,6 +672,34 @@ custos__resume_retries_kept(const struct custos__resume *r)
 }
 
 int
+custos__resume_publishing(struct custos__resume *r, const struct custos_staging *st,
+                          struct custos_error *err)
+{
+    if (r == NULL)
+        return CUSTOS_OK;
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < custos__staging_count(st); i++) {
+        const char *name, *final;
+        custos__staging_entry(st, i, &name, &final);
+        char staged[8192], abs[8192];
+        struct stat sb;
+        snprintf(staged, sizeof(staged), "%s/%s", r->dir, name);
+        if (custos__absolute_path(final, abs, sizeof(abs)) != 0 ||
+            (lstat(staged, &sb) != 0 && lstat(final, &sb) != 0)) {
+            json_decref(a);
+            return custos_error_set(err, CUSTOS_E_IO, errno, final, "cannot publish");
+        }
+        json_array_append_new(a,
+                              json_pack("{s:s, s:s, s:I, s:I}", "name", name, "final", abs, "dev",
+                                        (json_int_t)sb.st_dev, "ino", (json_int_t)sb.st_ino));
+    }
+    if (a == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    json_object_set_new(r->j, "publishing", a);
+    return journal_save(r, err);
+}
+
+int
 custos__resume_stopped(struct custos__resume *r, int status, struct custos_error *err)
 {
     if (r == NULL || (status != CUSTOS_E_INTERRUPTED && status != CUSTOS_E_IO))
@@ -766,6 +801,77 @@ journal_load(const char *dir, const char *output_name, time_t *mtime)
     return j;
 }
 
+enum pub_state { PUB_STAGED, PUB_OUT, PUB_LOST };
+
+/* Where the journal's publishing entry e is now: still staged, published (the same inode), or
+ * neither. */
+static enum pub_state
+pub_state(const struct custos__resume *r, const json_t *e, char *staged, size_t len)
+{
+    struct stat sb;
+    snprintf(staged, len, "%s/%s", r->dir, jstr(e, "name"));
+    if (lstat(staged, &sb) == 0)
+        return PUB_STAGED;
+    if (lstat(jstr(e, "final"), &sb) == 0 &&
+        (json_int_t)sb.st_dev == json_integer_value(json_object_get(e, "dev")) &&
+        (json_int_t)sb.st_ino == json_integer_value(json_object_get(e, "ino")))
+        return PUB_OUT;
+    return PUB_LOST;
+}
+
+/* Appends ", s" (or s) to list, a CUSTOS_ERROR_MESSAGE_MAX buffer; NULL: nothing. */
+static void
+list_add(char *list, const char *s)
+{
+    size_t n = list != NULL ? strlen(list) : CUSTOS_ERROR_MESSAGE_MAX;
+    if (n < CUSTOS_ERROR_MESSAGE_MAX)
+        snprintf(list + n, CUSTOS_ERROR_MESSAGE_MAX - n, "%s%s", n ? ", " : "", s);
+}
+
+/* A run killed between the renames of its publication: invariant 6. A file neither staged
+ * nor published as journaled is reported with where everything is, and nothing is moved. */
+static int
+take_back(struct custos__resume *r, struct custos_error *err)
+{
+    json_t *pub = json_object_get(r->j, "publishing"), *e;
+    char staged[8192], lost[CUSTOS_ERROR_MESSAGE_MAX] = "", out[CUSTOS_ERROR_MESSAGE_MAX] = "";
+    size_t i, nlost = 0, nout = 0;
+    int record_out = 0;
+    json_array_foreach(pub, i, e)
+    {
+        enum pub_state s = pub_state(r, e, staged, sizeof(staged));
+        list_add(s == PUB_LOST ? lost : s == PUB_OUT ? out : NULL, jstr(e, "final"));
+        nlost += s == PUB_LOST, nout += s == PUB_OUT;
+        record_out |= s == PUB_OUT && strcmp(jstr(e, "name"), "record.json") == 0;
+    }
+    if (nlost != 0)
+        return custos_error_set(err, CUSTOS_E_REFUSED, 0, r->dir,
+                                "the interrupted run's publication cannot be taken up: %s neither "
+                                "staged here nor published as it was (missing, or another file "
+                                "now); published: %s; the rest is staged here; nothing was changed",
+                                lost, nout ? out : "nothing");
+    if (record_out && nout == json_array_size(pub)) {
+        struct custos_staging *st; /* only the journal is left there: removed with it */
+        if (custos__staging_adopt(&st, r->dir, err) == CUSTOS_OK)
+            custos_staging_free(st);
+        return custos_error_set(err, CUSTOS_E_USAGE, 0, r->output,
+                                "nothing to resume: the interrupted run published it whole (%s) "
+                                "before it ended; its staging directory is removed",
+                                out);
+    }
+    json_array_foreach(pub, i, e)
+    {
+        if (pub_state(r, e, staged, sizeof(staged)) == PUB_OUT &&
+            (rename(jstr(e, "final"), staged) != 0 || custos__fsync_parent(jstr(e, "final")) != 0))
+            return custos_error_set(err, CUSTOS_E_IO, errno, jstr(e, "final"),
+                                    "cannot take it back into %s to resume", r->dir);
+    }
+    if (nout != 0 && custos__fsync_path(r->dir, O_DIRECTORY) != 0)
+        return custos_error_set(err, CUSTOS_E_IO, errno, r->dir, "cannot flush to disk");
+    json_object_del(r->j, "publishing");
+    return nout != 0 ? journal_save(r, err) : CUSTOS_OK;
+}
+
 /* The newest staging directory beside output whose journal is output's. */
 static int
 find_staging(const char *output, char *found, size_t len, struct custos_error *err)
@@ -835,6 +941,8 @@ custos__resume_open(struct custos__resume **out, const char *output, const char 
                                       "that of its last write)"));
     }
     if (rc == CUSTOS_OK)
+        rc = take_back(r, err);
+    if (rc == CUSTOS_OK)
         rc = load_options(r, err);
     if (rc != CUSTOS_OK) {
         custos__resume_free(r);
@@ -856,6 +964,24 @@ custos_acquire_resume(const char *output, const char *source, const struct custo
         return rc;
     r->opt.record_key = record_key;
     return custos__acquire_run(&r->opt, p, r, out, err);
+}
+
+int
+custos_acquire_resume_options(const char *output, char **json, struct custos_error *err)
+{
+    *json = NULL;
+    char dir[8192];
+    time_t mt;
+    int rc = find_staging(output, dir, sizeof(dir), err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    json_t *j = journal_load(dir, custos__basename(output), &mt);
+    if (j == NULL)
+        return custos_error_set(err, CUSTOS_E_CORRUPT, 0, dir, "the journal cannot be read");
+    *json = json_dumps(json_object_get(j, "options"), JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(j);
+    return *json != NULL ? CUSTOS_OK
+                         : custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
 }
 
 json_t *

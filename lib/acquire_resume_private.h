@@ -79,10 +79,20 @@ int custos__resume_read(void *ctx, uint64_t offset, uint8_t *buf, size_t want, s
 int custos__resume_write(struct custos__resume *r, struct custos__image *img, uint64_t offset,
                          const uint8_t *data, size_t len, int eof);
 
-/* Journals the unreadable sectors so far (reader thread), read up to byte through. */
+/* Journals the unreadable sectors and the failed reads retried so far (reader thread), read
+ * up to byte through. */
 int custos__resume_note_bad(struct custos__resume *r, const struct custos_bad_range *bad,
                             size_t nbad, unsigned retried, uint64_t through,
                             struct custos_error *err);
+
+/*
+ * Before a batch of st is published (acquire_outputs.c): journals every
+ * file of the set, its staged name, its final path (absolute) and its
+ * inode, so that a run killed between the renames can be taken up
+ * (custos__resume_take_back). r may be NULL (nothing to do).
+ */
+int custos__resume_publishing(struct custos__resume *r, const struct custos_staging *st,
+                              struct custos_error *err);
 
 /* Failed reads retried before the kept bytes' end (the interrupted runs'). */
 /* E01: the staged set taken up for the image writer (setup.ewf_staged), or NULL. */

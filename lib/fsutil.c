@@ -6,8 +6,10 @@
 #include "fsutil_private.h"
 
 #include <errno.h>
-#include <fcntl.h> /* open, AT_FDCWD */
-#include <stdio.h> /* renameat2 (glibc >= 2.28), snprintf */
+#include <fcntl.h>  /* open, AT_FDCWD */
+#include <limits.h> /* PATH_MAX */
+#include <stdio.h>  /* renameat2 (glibc >= 2.28), snprintf */
+#include <stdlib.h> /* realpath */
 #include <string.h>
 #include <sys/resource.h>  /* setpriority */
 #include <sys/stat.h>      /* lstat */
@@ -50,6 +52,17 @@ custos__basename(const char *path)
 {
     const char *slash = strrchr(path, '/');
     return slash == NULL ? path : slash + 1;
+}
+
+int
+custos__absolute_path(const char *path, char *buf, size_t len)
+{
+    char dir[PATH_MAX], real[PATH_MAX];
+    custos__dirname(path, dir, sizeof(dir));
+    if (realpath(dir, real) == NULL)
+        return -1;
+    snprintf(buf, len, "%s/%s", real, custos__basename(path));
+    return 0;
 }
 
 int

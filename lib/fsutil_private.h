@@ -35,6 +35,9 @@ void custos__dirname(const char *path, char *buf, size_t len);
 /* Returns a pointer to the last component of path. */
 const char *custos__basename(const char *path);
 
+/* path with its directory (which must exist) resolved: absolute, symlinks followed; 0 or -1. */
+int custos__absolute_path(const char *path, char *buf, size_t len);
+
 /*
  * Fails with CUSTOS_E_REFUSED when anything (even a dangling symlink) exists
  * at path, naming it.

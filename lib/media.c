@@ -66,6 +66,9 @@ custos__media_choose(enum custos_media_type option, const struct custos_source_i
     } else if (info->kind == CUSTOS_SOURCE_BLOCK &&
                custos__media_detect("/sys", info->device, type) == 0) {
         *from = CUSTOS__MEDIA_FROM_SYSFS;
+    } else if (info->kind == CUSTOS_SOURCE_EWF && info->media_type != CUSTOS_MEDIA_AUTO) {
+        *type = (enum custos_media_type)info->media_type;
+        *from = CUSTOS__MEDIA_FROM_E01;
     }
 }
 

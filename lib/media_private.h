@@ -16,6 +16,7 @@
 /* Where a recorded media type came from (the record's source.media_type_from). */
 #define CUSTOS__MEDIA_FROM_SYSFS   "sysfs"
 #define CUSTOS__MEDIA_FROM_OPTION  "option"
+#define CUSTOS__MEDIA_FROM_E01     "e01" /* the E01 source's own media type */
 #define CUSTOS__MEDIA_FROM_UNKNOWN "unknown"
 
 /*
@@ -31,7 +32,8 @@ int custos__media_detect(const char *sysfs_root, const char *name, enum custos_m
 /*
  * The media type to record for source info: the option's when not
  * CUSTOS_MEDIA_AUTO ("option"), else the block device's (from /sys,
- * "sysfs"), else fixed ("unknown"). *from is one of CUSTOS__MEDIA_FROM_*.
+ * "sysfs"), else an E01 source's own ("e01"), else fixed ("unknown"). *from is one of
+ * CUSTOS__MEDIA_FROM_*.
  */
 void custos__media_choose(enum custos_media_type option, const struct custos_source_info *info,
                           enum custos_media_type *type, const char **from);

@@ -153,6 +153,7 @@ source_section(const struct custos_acquisition *a, int *ok)
         put(o, "segments", json_integer(s->segment_count), ok);
     if (s->kind == CUSTOS_SOURCE_EWF) {
         put(o, "stored_digests", digests(&s->stored, ok), ok);
+        put(o, "media_physical", json_boolean(s->media_physical), ok);
         put(o, "stored_digests_match",
             a->stored_match < 0 ? json_null() : json_boolean(a->stored_match), ok);
     }

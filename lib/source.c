@@ -31,6 +31,8 @@
 
 #include <libewf.h>
 
+#include "custos/acquire.h" /* enum custos_media_type */
+
 #include "ewf_private.h"
 #include "fsutil_private.h"
 
@@ -403,6 +405,28 @@ out:
     return rc;
 }
 
+/* The set's media type and flags, as an acquisition of it records them again (media.c). */
+static void
+ewf_media(struct custos_source *s)
+{
+    uint8_t type = 0, flags = 0;
+    if (libewf_handle_get_media_type(s->ewf, &type, NULL) == 1) {
+        /* The inverse of image_ewf.c's mapping; another type (logical files) says nothing. */
+        static const struct {
+            uint8_t ewf;
+            enum custos_media_type type;
+        } map[] = {{LIBEWF_MEDIA_TYPE_REMOVABLE, CUSTOS_MEDIA_REMOVABLE},
+                   {LIBEWF_MEDIA_TYPE_FIXED, CUSTOS_MEDIA_FIXED},
+                   {LIBEWF_MEDIA_TYPE_OPTICAL, CUSTOS_MEDIA_OPTICAL},
+                   {LIBEWF_MEDIA_TYPE_MEMORY, CUSTOS_MEDIA_MEMORY}};
+        for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+            if (map[i].ewf == type)
+                s->info.media_type = (int)map[i].type;
+    }
+    if (libewf_handle_get_media_flags(s->ewf, &flags, NULL) == 1)
+        s->info.media_physical = (flags & LIBEWF_MEDIA_FLAG_PHYSICAL) != 0;
+}
+
 static int
 open_ewf(struct custos_source *s, struct custos_error *err)
 {
@@ -452,6 +476,7 @@ open_ewf(struct custos_source *s, struct custos_error *err)
     if (libewf_handle_get_sectors_per_chunk(s->ewf, &spc, NULL) == 1 && spc != 0 &&
         (uint64_t)spc * s->info.logical_sector_bytes <= (64u << 20))
         s->ewf_chunk_bytes = (size_t)spc * s->info.logical_sector_bytes;
+    ewf_media(s);
     if (libewf_handle_get_md5_hash(s->ewf, s->info.stored.md5, 16, NULL) == 1)
         s->info.stored.algs |= CUSTOS_DIGEST_MD5;
     if (libewf_handle_get_sha1_hash(s->ewf, s->info.stored.sha1, 20, NULL) == 1)

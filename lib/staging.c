@@ -9,7 +9,10 @@
  *      no published file can later turn out to be short after a crash.
  *   3. A failed publication (a rename, or flushing a directory after them)
  *      moves back what it had moved, in reverse order.
- *   4. custos_staging_free removes the staging directory and everything in
+ *   4. An acquisition publishes in batches (custos__staging_publish_batch:
+ *      its images, then their record, acquire_outputs.c) and may take the
+ *      last batches back (custos__staging_withdraw) when a later one fails.
+ *   5. custos_staging_free removes the staging directory and everything in
  *      it that was not published; it does not descend into subdirectories,
  *      which only seal_archive.c creates there (a directory bag; it removes it).
  */
@@ -38,6 +41,7 @@ struct custos_staging {
     char *dir;
     struct entry *entries;
     size_t count, cap;
+    size_t done; /* entries [0, done) are published */
     int published;
     int kept; /* custos__staging_keep: _free leaves the directory (a resumable acquisition) */
     struct custos_error err;
@@ -129,13 +133,22 @@ staged_path(const struct custos_staging *s, const char *name)
     return p;
 }
 
-int
-custos_staging_publish(struct custos_staging *s)
+/* Renames entries [from, to) back into the staging directory, last first. */
+static void
+move_back(struct custos_staging *s, size_t from, size_t to)
 {
-    if (s->published)
-        return custos_error_set(&s->err, CUSTOS_E_USAGE, 0, s->dir,
-                                "custos_staging_publish called twice");
-    for (size_t i = 0; i < s->count; i++) {
+    while (to-- > from) {
+        char *p = staged_path(s, s->entries[to].name);
+        if (p != NULL)
+            rename(s->entries[to].final, p);
+        free(p);
+    }
+}
+
+int
+custos__staging_publish_batch(struct custos_staging *s)
+{
+    for (size_t i = s->done; i < s->count; i++) {
         char *p = staged_path(s, s->entries[i].name);
         if (p == NULL)
             return custos_error_set(&s->err, CUSTOS_E_NOMEM, 0, s->dir, "out of memory");
@@ -146,7 +159,7 @@ custos_staging_publish(struct custos_staging *s)
             return custos_error_set(&s->err, CUSTOS_E_IO, saved, s->entries[i].final,
                                     "cannot flush to disk");
     }
-    size_t done = 0;
+    size_t done = s->done;
     int rc = CUSTOS_OK;
     for (; done < s->count; done++) {
         char *p = staged_path(s, s->entries[done].name);
@@ -166,22 +179,58 @@ custos_staging_publish(struct custos_staging *s)
         }
         free(p);
     }
-    /* A failure publishes nothing (exit 7): not flushed is not published. */
-    for (size_t i = 0; rc == CUSTOS_OK && i < s->count; i++)
+    /* A failure publishes nothing of the batch (exit 7): not flushed is not published. */
+    for (size_t i = s->done; rc == CUSTOS_OK && i < s->count; i++)
         if (custos__fsync_parent(s->entries[i].final) != 0)
             rc = custos_error_set(&s->err, CUSTOS_E_IO, errno, s->entries[i].final,
                                   "its directory cannot be flushed to disk; not published");
     if (rc != CUSTOS_OK) {
-        while (done-- > 0) {
-            char *p = staged_path(s, s->entries[done].name);
-            if (p != NULL)
-                rename(s->entries[done].final, p);
-            free(p);
-        }
+        move_back(s, s->done, done);
         return rc;
     }
-    s->published = 1;
+    s->done = s->count;
     return CUSTOS_OK;
+}
+
+int
+custos_staging_publish(struct custos_staging *s)
+{
+    if (s->published)
+        return custos_error_set(&s->err, CUSTOS_E_USAGE, 0, s->dir,
+                                "custos_staging_publish called twice");
+    int rc = custos__staging_publish_batch(s);
+    if (rc == CUSTOS_OK)
+        s->published = 1;
+    return rc;
+}
+
+void
+custos__staging_withdraw(struct custos_staging *s, size_t from)
+{
+    if (from >= s->count)
+        return;
+    move_back(s, from, s->done > from ? s->done : from);
+    for (size_t i = from; i < s->count; i++) {
+        free(s->entries[i].name);
+        free(s->entries[i].final);
+    }
+    s->count = from;
+    if (s->done > from)
+        s->done = from;
+}
+
+size_t
+custos__staging_count(const struct custos_staging *s)
+{
+    return s->count;
+}
+
+void
+custos__staging_entry(const struct custos_staging *s, size_t i, const char **name,
+                      const char **final_path)
+{
+    *name = s->entries[i].name;
+    *final_path = s->entries[i].final;
 }
 
 void

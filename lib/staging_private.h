@@ -22,4 +22,19 @@ int custos__staging_adopt(struct custos_staging **out, const char *dir, struct c
 /* custos_staging_free will leave the directory and its files in place. */
 void custos__staging_keep(struct custos_staging *s);
 
+/*
+ * Publishes the entries added since the last batch (fsync, no-replace
+ * renames, directory fsync); on failure moves that batch back and returns
+ * the error (custos_staging_error). Entries may be added after it.
+ */
+int custos__staging_publish_batch(struct custos_staging *s);
+
+/* Moves entries [from, ...) back into the staging directory, if published, and forgets them. */
+void custos__staging_withdraw(struct custos_staging *s, size_t from);
+
+/* The entries added so far, in order, each its staged name and final path. */
+size_t custos__staging_count(const struct custos_staging *s);
+void custos__staging_entry(const struct custos_staging *s, size_t i, const char **name,
+                           const char **final_path);
+
 #endif

@@ -20,6 +20,7 @@ usage_text(FILE *out)
     fputs(
         "usage: custos-acquire [options] SOURCE -o OUTPUT [-o OUTPUT ...]\n"
         "       custos-acquire --resume OUTPUT [--key KEY] [--json] [-q] [SOURCE]\n"
+        "                      [--ledger FILE [--item ID] [--sign AS=KEY] ...]\n"
         "\n"
         "Image SOURCE (a block device, a file, an E01 or split raw set, or - for\n"
         "standard input) to OUTPUT, hashing it in the same pass, and write the\n"
@@ -52,7 +53,8 @@ usage_text(FILE *out)
         "      --resume OUTPUT       finish the interrupted acquisition (raw or E01) of\n"
         "                            OUTPUT (a run with one -o) with its own options (SOURCE:\n"
         "                            the medium's path now, if it changed); the record lists\n"
-        "                            the interruptions\n"
+        "                            the interruptions; with --ledger (given again) the\n"
+        "                            interrupted run's case facts must be the ledger's\n"
         "      --json                print the record as JSON on standard output\n"
         "      --key KEY             sign the record with KEY (the custodian's private key):\n"
         "                            detached signature RECORD.sig, published with it; with\n"
@@ -260,9 +262,15 @@ check_resume(struct cli *c, struct options *o, int argc, char **argv)
     if (memcmp(&d, &o->acq, sizeof(d)) != 0 || o->noutputs != 0 || o->format != NULL ||
         o->verify_set || o->collect || o->make || o->model || o->serial || o->location)
         return cli_usage(c, "--resume takes the interrupted run's options from its journal: "
-                            "only --key, --json, -q and SOURCE go with it");
-    if (o->custody.ledger != NULL)
-        return cli_usage(c, "--resume with --ledger is not supported");
+                            "only --key, --json, -q, SOURCE and the ledger's options (--ledger, "
+                            "--item, --sign, --party, passphrases, --yes) go with it");
+    /* The item defaults to the journal's evidence number (custos-acquire.c). */
+    struct cli_custody t = o->custody;
+    if (t.ledger != NULL && t.item == NULL)
+        t.item = "-";
+    int rc = cli_custody_check(c, &t);
+    if (rc != 0)
+        return rc;
     if (argc - optind > 1)
         return cli_usage(c, "one SOURCE only; '%s' is extra", argv[optind + 1]);
     o->acq.source = optind < argc ? argv[optind] : NULL;

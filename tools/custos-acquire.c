@@ -125,6 +125,55 @@ take_ledger_facts(struct options *o, struct cli_case_facts *f, struct custos_err
     return rc;
 }
 
+/*
+ * --resume with --ledger: the record will carry the interrupted run's case
+ * facts (its journal's), so each that the ledger knows must be the ledger's,
+ * as take_ledger_facts would have made it, and the item (by default the
+ * journal's evidence number) must be that evidence number. *journal keeps the
+ * strings o->acq points to.
+ */
+static int
+take_resumed_facts(struct options *o, struct cli_case_facts *f, json_t **journal,
+                   struct custos_error *err)
+{
+    char *text = NULL;
+    int rc = custos_acquire_resume_options(o->resume, &text, err);
+    if (rc != CUSTOS_OK)
+        return rc;
+    *journal = json_loads(text, 0, NULL);
+    free(text);
+    if (*journal == NULL)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    struct custos_acquire_options *a = &o->acq;
+    static const char *names[] = {"case number", "authorisation", "description", "evidence number"};
+    static const char *keys[] = {"case_number", "authorisation", "description", "evidence_number"};
+    const char **vals[] = {&a->case_number, &a->authorisation, &a->description,
+                           &a->evidence_number};
+    for (size_t i = 0; i < 4; i++)
+        *vals[i] = json_string_value(json_object_get(*journal, keys[i]));
+    if (json_is_true(json_object_get(*journal, "no_authorisation")))
+        return custos_error_set(err, CUSTOS_E_REFUSED, 0, o->resume,
+                                "the interrupted run was made with --no-authorisation, which an "
+                                "acquisition recorded in a ledger never is; nothing was resumed");
+    if (o->custody.item == NULL)
+        o->custody.item = a->evidence_number;
+    if (o->custody.item == NULL)
+        return custos_error_set(err, CUSTOS_E_REFUSED, 0, o->resume,
+                                "the interrupted run has no evidence number, which an acquisition "
+                                "recorded in a ledger always has; nothing was resumed");
+    rc = cli_case_facts_load(o->custody.ledger, o->custody.item, f, err);
+    const char *want[] = {f->case_id, f->authorisation, f->description, o->custody.item};
+    for (size_t i = 0; rc == CUSTOS_OK && i < 4; i++)
+        if (want[i] != NULL && (*vals[i] == NULL || strcmp(*vals[i], want[i]) != 0))
+            rc = custos_error_set(err, CUSTOS_E_REFUSED, 0, o->resume,
+                                  "the interrupted run's %s (%s%s%s) is not \"%s\", which %s "
+                                  "gives: its record cannot join this ledger; nothing was resumed",
+                                  names[i], *vals[i] ? "\"" : "", *vals[i] ? *vals[i] : "none",
+                                  *vals[i] ? "\"" : "", want[i],
+                                  i == 3 ? "--item" : o->custody.ledger);
+    return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -135,6 +184,7 @@ main(int argc, char **argv)
     struct custos_ledger *ledger = NULL;
     struct cli_parties parties = {0};
     struct custos_key *own_key = NULL; /* --key without --ledger */
+    json_t *journal = NULL;            /* --resume --ledger: the interrupted run's options */
     cli_init(&c, "custos-acquire");
     memset(&o, 0, sizeof(o));
     cli_custody_init(&o.custody);
@@ -159,20 +209,25 @@ main(int argc, char **argv)
          * read: the policy (the probe stands in for the record's hash), the
          * case's facts, the outputs. With --collect the acquire entry can be
          * dry-run only once the collect entry exists: the collect entry is,
-         * and the acquire entry's parties are checked against the policy. */
+         * and the acquire entry's parties are checked against the policy.
+         * Resuming, the facts are the journal's, and the item defaults to its
+         * evidence number: they come first. */
+        if (o.resume)
+            status = take_resumed_facts(&o, &facts, &journal, &err);
         json_t *j = json_pack("{s:s, s:s, s:s}", "item", o.custody.item, "record", "(pending)",
                               "record_sha256", CLI_ZERO_SHA256_HEX);
         char *probe = json_dumps(j, JSON_COMPACT);
         json_decref(j);
         char *collect = o.collect ? acquire_collect_fields(&o) : NULL;
-        status = cli_custody_prepare(&o.custody, "custodian", o.collect ? "collect" : "acquire",
-                                     o.collect ? collect : probe, &ledger, &parties, &err);
+        if (status == CUSTOS_OK)
+            status = cli_custody_prepare(&o.custody, "custodian", o.collect ? "collect" : "acquire",
+                                         o.collect ? collect : probe, &ledger, &parties, &err);
         if (status == CUSTOS_OK && o.collect)
             status = cli_parties_fit("acquire", &parties, &err);
-        if (status == CUSTOS_OK)
+        if (status == CUSTOS_OK && !o.resume)
             status = take_ledger_facts(&o, &facts, &err);
         free(probe);
-        if (status == CUSTOS_OK)
+        if (status == CUSTOS_OK && !o.resume)
             status = custos_acquire_check(&o.acq, &err);
         /* The custodian's key now, so a mistyped passphrase cannot waste an
          * acquisition; the others sign after the digests exist. */
@@ -234,6 +289,7 @@ main(int argc, char **argv)
     }
 out:
     cli_case_facts_free(&facts);
+    json_decref(journal);
     custos_ledger_free(ledger);
     cli_parties_free(&parties);
     custos_key_free(own_key);

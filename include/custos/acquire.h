@@ -192,6 +192,18 @@ CUSTOS_API int custos_acquire_resume(const char *output, const char *source,
                                      const struct custos_progress *p,
                                      struct custos_acquisition **out, struct custos_error *err);
 
+/*
+ * The options of the interrupted acquisition of output, as its journal keeps
+ * them (docs/formats/acquisition-record.md section 3.4, "options"), so a
+ * tool can check them before resuming (custos-acquire --resume --ledger
+ * against the case ledger's facts): *json is a new JSON object text, freed
+ * with free(). The journal found is the one custos_acquire_resume takes up.
+ * Returns: CUSTOS_OK; CUSTOS_E_USAGE when there is nothing to resume for
+ * output; CUSTOS_E_CORRUPT for an unreadable journal; CUSTOS_E_NOMEM.
+ */
+CUSTOS_API int custos_acquire_resume_options(const char *output, char **json,
+                                             struct custos_error *err);
+
 /* The digests of the source as read (zero-filled sectors included). */
 CUSTOS_API const struct custos_digest_result *
 custos_acquisition_digests(const struct custos_acquisition *a);

@@ -64,6 +64,9 @@ struct custos_source_info {
     uint32_t segment_count;                   /* files in a split raw or EWF set, else 1 */
     struct custos_digest_result stored;       /* EWF: the digests the set itself stores
                                                  (algs 0 when it stores none) */
+    int media_type;     /* EWF: the set's media type, an enum custos_media_type (acquire.h);
+                           0 (CUSTOS_MEDIA_AUTO) when it records none custos knows, or not EWF */
+    int media_physical; /* EWF: the set's media flags say "physical" (a whole device) */
 };
 
 struct custos_source;

@@ -8,14 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/acquire-lib.sh"
 export ASAN_OPTIONS="$ASAN_OPTIONS:quarantine_size_mb=8"
 
-echo "passphrase of alice" >a.pass
-echo "passphrase of carol" >c.pass
-custos-key generate -q --name Alice --role custodian -o alice.key --passphrase-file a.pass &&
-custos-key generate -q --name Carol --role witness -o carol.key --passphrase-file c.pass &&
-custos-ledger open -q -l c.ledger --key alice.key --passphrase-file a.pass --case C-7 \
-    --level 3 --authorisation "order 7" &&
-custos-ledger add --yes enroll -q -l c.ledger --sign subject=carol.key --sign approver=alice.key \
-    --passphrase-file c.pass --passphrase-file a.pass || { fail "set up keys and ledger"; finish; }
+case_ledger 3 || { fail "set up keys and ledger"; finish; }
 make_fat disk.img 24 files || { fail "make the FAT image"; finish; }
 both="--key alice.key --sign witness=carol.key --passphrase-file a.pass --passphrase-file c.pass"
 lines() { wc -l <c.ledger | tr -d ' '; }

@@ -131,6 +131,20 @@ EOF
     if [ -z "$bad" ]; then pass "$1"; else fail "$1" "$bad"; fi
 }
 
+# case_ledger LEVEL: keys alice.key (custodian) and carol.key (witness), their
+# passphrases in a.pass and c.pass, and c.ledger: case C-7 under "order 7" at
+# LEVEL, Carol enrolled.
+case_ledger() {
+    echo "passphrase of alice" >a.pass
+    echo "passphrase of carol" >c.pass
+    custos-key generate -q --name Alice --role custodian -o alice.key --passphrase-file a.pass &&
+        custos-key generate -q --name Carol --role witness -o carol.key --passphrase-file c.pass &&
+        custos-ledger open -q -l c.ledger --key alice.key --passphrase-file a.pass --case C-7 \
+            --level "$1" --authorisation "order 7" &&
+        custos-ledger add --yes enroll -q -l c.ledger --sign subject=carol.key \
+            --sign approver=alice.key --passphrase-file c.pass --passphrase-file a.pass
+}
+
 # no_leftovers NAME DIR: no staging directory is left in DIR.
 no_leftovers() {
     left=$(find "$2" -maxdepth 1 -name '.custos.incomplete-*' 2>/dev/null)

@@ -252,7 +252,7 @@ check $? "an interrupted E01 is kept and resumed (acquire-resume-e01.sh checks i
 custos-acquire -q --resume run/d.raw -f raw 2> err; rc=$?
 [ $rc -eq 2 ]; check $? "--resume with an acquisition option: usage (exit 2)"
 custos-acquire -q --resume run/d.raw -o run/e.raw 2> err; rc=$?
-[ $rc -eq 2 ] && grep -q "only --key, --json, -q and SOURCE" err
+[ $rc -eq 2 ] && grep -q "only --key, --json, -q, SOURCE and the ledger" err
 check $? "--resume with -o: usage (exit 2)"
 
 # ---- several outputs (-o A -o B): no journal, removed when interrupted, not resumable ----

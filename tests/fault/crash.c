@@ -25,6 +25,9 @@
  *                              SIGINT or SIGTERM, and the step goes on (a
  *                              Ctrl-C at a chosen moment).
  *   CUSTOS_CRASH_AT     N (1-based); no action when unset or 0
+ *   CUSTOS_CRASH_STEPS  names: count only rename(), renameat(), renameat2(),
+ *                       link() and linkat() as steps (the moments of a
+ *                       publication); writes and fsyncs then never act
  *   CUSTOS_CRASH_COUNT  a file that receives the number of steps seen, on
  *                       a normal exit (the shell runs the tool once in count
  *                       mode to learn how many moments there are)
@@ -58,6 +61,7 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static enum mode mode = M_COUNT;
 static uint64_t at;
 static const char *count_path;
+static int names_only; /* CUSTOS_CRASH_STEPS=names */
 static atomic_uint_fast64_t steps;
 
 static ssize_t (*real_write)(int, const void *, size_t);
@@ -102,6 +106,8 @@ setup(void)
     if (a != NULL)
         at = strtoull(a, NULL, 10);
     count_path = getenv("CUSTOS_CRASH_COUNT");
+    const char *st = getenv("CUSTOS_CRASH_STEPS");
+    names_only = st != NULL && strcmp(st, "names") == 0;
 }
 
 __attribute__((destructor)) static void
@@ -152,7 +158,7 @@ step_sticky(int sticky)
 static int
 step(void)
 {
-    return step_sticky(1);
+    return names_only ? 0 : step_sticky(1);
 }
 
 static void

@@ -12,6 +12,9 @@
  *                         ("OFFSET LENGTH") is appended to it
  *   CUSTOS_FAULT_ERRNO    the errno of a failed read (default EIO = 5; 19,
  *                         ENODEV, is a device that was unplugged)
+ *   CUSTOS_FAULT_TRANSIENT  N: each range fails only its first N reads, then
+ *                         reads well (a marginal sector that comes back on a
+ *                         retry); unset or 0: it always fails
  *
  * Any read(), pread() or pread64() of that file whose byte range overlaps a
  * bad sector fails as a whole with EIO and reads nothing, as a buffered read
@@ -51,6 +54,9 @@ static struct range ranges[MAX_RANGES];
 static size_t nranges;
 static const char *log_path;
 static int fail_errno = EIO;
+static unsigned transient;         /* CUSTOS_FAULT_TRANSIENT; 0: always */
+static unsigned fails[MAX_RANGES]; /* reads failed so far, per range */
+static pthread_mutex_t fails_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static ssize_t (*real_read)(int, void *, size_t);
 static ssize_t (*real_pread)(int, void *, size_t, off_t);
@@ -69,6 +75,9 @@ setup(void)
     const char *en = getenv("CUSTOS_FAULT_ERRNO");
     if (en != NULL && *en != '\0')
         fail_errno = atoi(en);
+    const char *tr = getenv("CUSTOS_FAULT_TRANSIENT");
+    if (tr != NULL && *tr != '\0')
+        transient = (unsigned)strtoul(tr, NULL, 10);
     if (ss != NULL && *ss != '\0')
         sector_bytes = strtoull(ss, NULL, 10);
     struct stat st;
@@ -108,6 +117,15 @@ faulty(int fd, uint64_t offset, size_t len)
     for (size_t i = 0; i < nranges; i++) {
         uint64_t a = ranges[i].first * sector_bytes, b = (ranges[i].last + 1) * sector_bytes;
         if (offset < b && a < end) {
+            if (transient != 0) {
+                pthread_mutex_lock(&fails_lock);
+                int gone = fails[i] >= transient;
+                if (!gone)
+                    fails[i]++;
+                pthread_mutex_unlock(&fails_lock);
+                if (gone)
+                    continue;
+            }
             if (log_path != NULL) {
                 int lf = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
                 if (lf >= 0) {

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "staging_private.h"
 #include "tap.h"
 
 static int
@@ -116,6 +117,42 @@ test_staging(void)
     is_int(count_entries("st"), 3, "abandoned staging removed");
 }
 
+/* Batches (an acquisition's images, then its record), and a batch taken back. */
+static void
+test_staging_batches(void)
+{
+    struct custos_staging *s;
+    struct custos_error err;
+    struct stat st;
+    char path[4096];
+    const char *name, *final;
+
+    if (mkdir("sb", 0755) != 0)
+        return;
+    is_status(custos_staging_create(&s, "sb", &err), CUSTOS_OK, &err, "staging create");
+    snprintf(path, sizeof(path), "%s/img", custos_staging_dir(s));
+    tap_write(path, "I", 1);
+    custos_staging_add(s, "img", "sb/img.out");
+    is_status(custos__staging_publish_batch(s), CUSTOS_OK, custos_staging_error(s), "batch 1");
+    ok(stat("sb/img.out", &st) == 0, "batch 1 published");
+    snprintf(path, sizeof(path), "%s/rec", custos_staging_dir(s));
+    tap_write(path, "R", 1);
+    is_status(custos_staging_add(s, "rec", "sb/rec.out"), CUSTOS_OK, custos_staging_error(s),
+              "add after a batch");
+    is_int((int)custos__staging_count(s), 2, "two entries");
+    custos__staging_entry(s, 1, &name, &final);
+    ok(strcmp(name, "rec") == 0 && strcmp(final, "sb/rec.out") == 0, "entry 1: rec");
+    tap_write("sb/rec.out", "theirs", 6);
+    is_int(custos__staging_publish_batch(s), CUSTOS_E_REFUSED, "batch 2 refuses to overwrite");
+    ok(stat("sb/img.out", &st) == 0, "a failed batch leaves the one before published");
+    custos__staging_withdraw(s, 0);
+    snprintf(path, sizeof(path), "%s/img", custos_staging_dir(s));
+    ok(stat("sb/img.out", &st) != 0 && stat(path, &st) == 0, "withdrawn: back in staging");
+    is_int((int)custos__staging_count(s), 0, "withdrawn entries forgotten");
+    custos_staging_free(s);
+    is_int(count_entries("sb"), 1, "staging removed; only their file stays");
+}
+
 /* Leftovers of killed runs are reported with their age and never removed. */
 static void
 test_leftovers(void)
@@ -155,6 +192,7 @@ main(void)
     tap_tmpdir();
     test_atomicfile();
     test_staging();
+    test_staging_batches();
     test_leftovers();
     return tap_done();
 }
