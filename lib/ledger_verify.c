@@ -8,6 +8,11 @@
  * keys valid over its range signed it and whether the ledger still holds
  * exactly the entries it committed to. Two checkpoints of one size with
  * different roots are a FORK, whatever the ledger holds.
+ *
+ * Memory stays flat whatever the ledger's length: the state is flat
+ * (ledger_state.c), the checkpoint files are read first so that replay takes
+ * the root at each of their sizes on the way, and the signatures in flight
+ * are bounded (invariant 2 below).
  */
 #include <errno.h>
 #include <fcntl.h>
