@@ -4,9 +4,11 @@
  *
  *   ledger_policy.c    the role/action/field table (rules of the format)
  *   ledger_state.c     the state replay builds: people, items, pending
- *                      signatures, line hashes, the Merkle tree; findings
+ *                      signatures, line hashes and the Merkle tree (whole)
+ *                      or its compact range (flat); findings
  *   ledger_replay.c    one line checked against the state and applied
- *   ledger_scan.c      a byte range of the file read line by line
+ *   ledger_scan.c      a byte range of the file read line by line; the
+ *                      lines late attests name, read again
  *   ledger_verify.c    whole-file verification, checkpoints, signatures on
  *                      worker threads
  *   ledger.c           the handle: open, lock, build, sign, append
