@@ -882,6 +882,15 @@ test_attest_targets(void)
     custos_ledger_report_free(r);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define CUSTOS_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CUSTOS_TEST_ASAN 1
+#endif
+#endif
+
+#ifndef CUSTOS_TEST_ASAN /* test_flat_memory is skipped there */
 /* n entries: small_ledger's three, then notes by bob written here (signed, chained). */
 static void
 notes_ledger(const char *path, int n)
@@ -948,12 +957,6 @@ verify_peak_kib(const char *path)
     return kib;
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-#define CUSTOS_TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CUSTOS_TEST_ASAN 1
-#endif
 #endif
 
 /*
