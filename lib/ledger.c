@@ -155,7 +155,7 @@ custos_ledger_open(struct custos_ledger **out, const char *path, struct custos_e
     *out = NULL;
     struct custos_ledger *l = calloc(1, sizeof(*l));
     if (l == NULL || (l->path = strdup(path)) == NULL ||
-        custos__ledger_state_init(&l->st) != CUSTOS_OK) {
+        custos__ledger_state_init(&l->st, 1) != CUSTOS_OK) {
         if (l != NULL)
             free(l->path);
         free(l);
@@ -659,7 +659,7 @@ custos_ledger_create(struct custos_ledger **out, const char *path, const char *f
     char *body = NULL, *token = NULL, *line = NULL;
     size_t len = 0;
     struct finding_list f = {0};
-    if (fj == NULL || custos__ledger_state_init(&st) != CUSTOS_OK) {
+    if (fj == NULL || custos__ledger_state_init(&st, 1) != CUSTOS_OK) {
         free(fj);
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
     }

@@ -4,9 +4,11 @@
  *
  *   ledger_policy.c    the role/action/field table (rules of the format)
  *   ledger_state.c     the state replay builds: people, items, pending
- *                      signatures, line hashes, the Merkle tree; findings
+ *                      signatures, line hashes and the Merkle tree (whole)
+ *                      or its compact range (flat); findings
  *   ledger_replay.c    one line checked against the state and applied
- *   ledger_scan.c      a byte range of the file read line by line
+ *   ledger_scan.c      a byte range of the file read line by line; the
+ *                      lines late attests name, read again
  *   ledger_verify.c    whole-file verification, checkpoints, signatures on
  *                      worker threads
  *   ledger.c           the handle: open, lock, build, sign, append
@@ -29,6 +31,7 @@
 #include "custos/checkpoint.h"
 #include "custos/sign.h"
 #include "custos/ledger.h"
+#include "merkle_private.h"
 
 /* ---- the policy (ledger_policy.c) ---- */
 
@@ -93,7 +96,22 @@ struct pending {
     uint64_t seq;                    /* the entry lacking a signature */
     char fp[CUSTOS_KEY_FP_HEX_SIZE]; /* the party that has not signed */
     char as[32];                     /* its capacity */
+    uint8_t sha256[32];              /* the entry's line hash: what its attest must name */
 };
+
+/*
+ * An attest whose target's line hash a flat state no longer holds (a target
+ * owing no signature: the attest is wrong anyway). Its hash finding waits in
+ * the list with status FINDING_LATER until custos__ledger_resolve_attests()
+ * reads the target line again.
+ */
+struct later_attest {
+    uint64_t target;    /* the entry it names */
+    size_t order;       /* its place in s->later as replay added it */
+    char claimed[65];   /* its target_sha256, lowercase hex */
+    uint8_t sha256[32]; /* the target line's hash, once read again */
+};
+#define FINDING_LATER (-1) /* a finding's status while its attest waits */
 
 struct finding_list {
     struct custos_ledger_finding *v;
@@ -122,10 +140,27 @@ struct state {
     size_t nslots;      /* a power of two, at least twice nitems */
     struct pending *pend;
     size_t npend, cap_pend;
-    uint8_t (*hashes)[32]; /* SHA-256 of each line, for attest targets */
+    /*
+     * A whole state (a handle's) keeps every line's hash and leaf: attest
+     * bodies, inclusion proofs and checkpoints of any size need them. A flat
+     * one (verification) keeps the compact range, the roots at the sizes it
+     * is asked for, and line hashes only where an attest may need them (in
+     * pend): its memory does not grow with the entries.
+     */
+    int whole;
+    uint8_t (*hashes)[32]; /* whole: SHA-256 of each line, for attest targets */
     uint64_t cap_hashes;
-    struct custos_merkle *tree;  /* leaves = lines */
-    uint64_t signatures;         /* signatures checked */
+    struct custos_merkle *tree;          /* whole: leaves = lines */
+    struct custos__merkle_compact range; /* flat: the tree as its perfect subtrees' roots */
+    const uint64_t *want;                /* flat: sizes whose root is wanted, ascending */
+    uint8_t (*want_root)[32];            /* flat: their roots, set as replay passes them */
+    size_t nwant, next_want;
+    struct later_attest *later; /* flat: attests left for resolve_attests, in replay order */
+    size_t nlater, cap_later;
+    int later_lost;      /* flat: an attest could not be kept for resolve_attests (out of memory) */
+    size_t next_later;   /* M_TARGETS: the next of s->later (sorted by target) to hash */
+    uint64_t lines;      /* M_TARGETS: lines read */
+    uint64_t signatures; /* signatures checked */
     struct sigpipe *pipe;        /* set while scan() verifies signatures on workers */
     custos_ledger_entry_fn each; /* verification's reader of each entry, or NULL */
     void *each_ctx;
@@ -134,10 +169,11 @@ struct state {
 };
 
 enum mode {
-    M_SIGS = 1,   /* verify signatures */
-    M_COMMIT = 2, /* a new entry: policy failures refuse; apply only when clean */
-    M_LATE = 4,   /* a new entry may lack signatures (CUSTOS_LEDGER_ALLOW_MISSING) */
-    M_DRY = 8,    /* check only: never apply (a proposal before signing) */
+    M_SIGS = 1,     /* verify signatures */
+    M_COMMIT = 2,   /* a new entry: policy failures refuse; apply only when clean */
+    M_LATE = 4,     /* a new entry may lack signatures (CUSTOS_LEDGER_ALLOW_MISSING) */
+    M_DRY = 8,      /* check only: never apply (a proposal before signing) */
+    M_TARGETS = 16, /* scan only: hash the lines s->later names, replay nothing */
 };
 
 struct custos_ledger {
@@ -150,8 +186,18 @@ struct custos_ledger {
     char origin[128];
 };
 
-/* An empty state with an empty tree. Returns CUSTOS_OK or CUSTOS_E_NOMEM. */
-int custos__ledger_state_init(struct state *s);
+/*
+ * An empty state: whole (1) keeps every line hash and the full tree, flat (0)
+ * the compact range. Returns CUSTOS_OK or CUSTOS_E_NOMEM.
+ */
+int custos__ledger_state_init(struct state *s, int whole);
+
+/* Flat: the root at s->n into the wanted sizes equal to it (call at 0 and after each entry). */
+void custos__ledger_want_roots(struct state *s);
+
+/* The root of the first n entries: any n <= s->n when whole, else n = s->n or a wanted size
+ * passed. Returns 0, or -1 when a flat state cannot tell. */
+int custos__ledger_root(const struct state *s, uint64_t n, uint8_t root[32]);
 
 /* Releases what s holds and zeroes it. */
 void custos__ledger_state_free(struct state *s);
@@ -234,6 +280,16 @@ int custos__ledger_scan(struct state *s, int fd, uint64_t from, uint64_t to, uns
                         struct finding_list *f, uint64_t *consumed, int *torn, uint64_t *torn_at,
                         const struct custos_progress *prog, struct custos_error *err,
                         const char *path);
+
+/*
+ * Flat state after a scan of [0, to) of fd: reads the lines that the
+ * attests in s->later name and settles each FINDING_LATER finding in f, in
+ * order: kept as CUSTOS_E_UNTRUSTED when the claimed hash is not the line's,
+ * else removed. Returns CUSTOS_OK, _IO, _NOMEM or _INTERRUPTED (err set).
+ */
+int custos__ledger_resolve_attests(struct state *s, int fd, uint64_t to, struct finding_list *f,
+                                   const struct custos_progress *prog, struct custos_error *err,
+                                   const char *path);
 
 /* ---- signatures (ledger_verify.c) ---- */
 

@@ -51,6 +51,7 @@ struct line {
     unsigned mode;
     int pol; /* the status of a policy failure: _REFUSED for a new entry, else _UNTRUSTED */
     uint64_t seq;
+    uint8_t lh[32]; /* SHA-256 of the line: the next entry's prev */
     struct finding_list *f;
     json_t *root;
     const struct arule *ar;
@@ -557,20 +558,48 @@ check_revoke(struct line *x)
             FIND(x, x->pol, "the subject party is not the revoked key");
 }
 
+/* The line hash of earlier entry tg, or NULL when a flat state does not hold it. */
+static const uint8_t *
+target_hash(const struct state *s, uint64_t tg)
+{
+    if (s->whole)
+        return s->hashes[tg];
+    if (tg + 1 == s->n)
+        return s->head;
+    for (size_t i = 0; i < s->npend; i++)
+        if (s->pend[i].seq == tg)
+            return s->pend[i].sha256;
+    return NULL;
+}
+
 /* attest: an earlier entry, named by its hash too, that owes the attester a signature. */
 static void
 check_attest(struct line *x)
 {
+    struct state *s = x->s;
     json_int_t tg = json_integer_value(json_object_get(x->root, "target"));
     const char *th = sget(x->root, "target_sha256");
     if (tg < 0 || (uint64_t)tg >= x->seq) {
         FIND(x, x->pol, "attest target %" JSON_INTEGER_FORMAT " is not an earlier entry", tg);
         return;
     }
-    char hh[65];
-    custos_hex_encode(x->s->hashes[tg], 32, hh);
-    if (th == NULL || strcmp(th, hh) != 0)
-        FIND(x, CUSTOS_E_UNTRUSTED,
+    const uint8_t *h = target_hash(s, (uint64_t)tg);
+    char hh[65] = "";
+    if (h != NULL)
+        custos_hex_encode(h, 32, hh);
+    int later = h == NULL && custos__ledger_is_hex64(th);
+    if (later) {
+        /* The finding waits in its place for resolve_attests(); it fails when no room. */
+        if (custos__ledger_grow((void **)&s->later, &s->cap_later, s->nlater, sizeof(*s->later)) !=
+            0) {
+            s->later_lost = 1;
+        } else {
+            s->later[s->nlater].target = (uint64_t)tg;
+            snprintf(s->later[s->nlater++].claimed, 65, "%s", th);
+        }
+    }
+    if (later || th == NULL || h == NULL || strcmp(th, hh) != 0)
+        FIND(x, later ? FINDING_LATER : CUSTOS_E_UNTRUSTED,
              "attest target_sha256 is not the hash of entry %" JSON_INTEGER_FORMAT, tg);
     int found = 0;
     for (size_t i = 0; i < x->s->npend; i++)
@@ -651,6 +680,7 @@ apply_people(struct line *x)
             return CUSTOS_E_NOMEM;
         struct pending *pd = &s->pend[s->npend++];
         pd->seq = x->seq;
+        memcpy(pd->sha256, x->lh, 32);
         snprintf(pd->fp, sizeof(pd->fp), "%s", x->pv[j].fp);
         snprintf(pd->as, sizeof(pd->as), "%s", x->pv[j].as);
     }
@@ -746,14 +776,20 @@ advance(struct line *x)
             return CUSTOS_E_NOMEM;
         s->late[s->nlate++] = x->seq;
     }
-    uint8_t lh[32];
-    if (custos__ledger_grow((void **)&s->hashes, (size_t *)&s->cap_hashes, s->n, 32) != 0 ||
-        custos_merkle_append_leaf(s->tree, x->text, x->len) != CUSTOS_OK)
-        return CUSTOS_E_NOMEM;
-    sha256(x->text, x->len, lh);
-    memcpy(s->hashes[s->n], lh, 32);
-    memcpy(s->head, lh, 32);
+    if (s->whole) {
+        if (custos__ledger_grow((void **)&s->hashes, (size_t *)&s->cap_hashes, s->n, 32) != 0 ||
+            custos_merkle_append_leaf(s->tree, x->text, x->len) != CUSTOS_OK)
+            return CUSTOS_E_NOMEM;
+        memcpy(s->hashes[s->n], x->lh, 32);
+    } else {
+        uint8_t leaf[32];
+        custos_merkle_leaf_hash(x->text, x->len, leaf);
+        custos__merkle_compact_append(&s->range, leaf);
+    }
+    memcpy(s->head, x->lh, 32);
     s->n++;
+    if (!s->whole)
+        custos__ledger_want_roots(s);
     return CUSTOS_OK;
 }
 
@@ -822,6 +858,7 @@ custos__ledger_replay(struct state *s, const char *text, size_t len, unsigned mo
     x.mode = mode;
     x.pol = (mode & M_COMMIT) ? CUSTOS_E_REFUSED : CUSTOS_E_UNTRUSTED;
     x.seq = s->n;
+    sha256(text, len, x.lh);
     x.f = f;
     size_t nf0 = f->n;
     int rc = CUSTOS_OK;

@@ -4,14 +4,31 @@
  * into lines, each replayed (ledger_replay.c); a final line without LF is a
  * torn tail, left unreplayed. Signatures are checked on worker threads
  * (ledger_verify.c's sigpipe) when there are more than a few lines.
+ *
+ * A flat state (verification) does not keep every line's hash; the rare
+ * attest naming an entry whose hash it dropped is settled after the scan by
+ * a second read of the file that hashes only the lines such attests name
+ * (custos__ledger_resolve_attests, mode M_TARGETS).
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "custos/digest.h"
 #include "fsutil_private.h"
 #include "ledger_private.h"
+
+/* M_TARGETS: hashes the line if deferred attests name it (s->later sorted by target). */
+static void
+hash_target(struct state *s, const char *line, size_t len)
+{
+    while (s->next_later < s->nlater && s->later[s->next_later].target == s->lines) {
+        sha256(line, len, s->later[s->next_later].sha256);
+        s->next_later++;
+    }
+    s->lines++;
+}
 
 int
 custos__ledger_scan(struct state *s, int fd, uint64_t from, uint64_t to, unsigned mode,
@@ -67,7 +84,10 @@ custos__ledger_scan(struct state *s, int fd, uint64_t from, uint64_t to, unsigne
                 rc = CUSTOS_E_CORRUPT;
                 goto done;
             }
-            rc = custos__ledger_replay(s, buf + start, ll, mode, f);
+            if (mode & M_TARGETS)
+                hash_target(s, buf + start, ll);
+            else
+                rc = custos__ledger_replay(s, buf + start, ll, mode, f);
             if (rc != CUSTOS_OK) {
                 if (!s->each_stopped) /* else each said why, in err */
                     rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
@@ -102,4 +122,66 @@ done:
     }
     free(buf);
     return rc;
+}
+
+static int
+by_target(const void *a, const void *b)
+{
+    const struct later_attest *x = a, *y = b;
+    if (x->target != y->target)
+        return x->target < y->target ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int
+by_order(const void *a, const void *b)
+{
+    const struct later_attest *x = a, *y = b;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+int
+custos__ledger_resolve_attests(struct state *s, int fd, uint64_t to, struct finding_list *f,
+                               const struct custos_progress *prog, struct custos_error *err,
+                               const char *path)
+{
+    if (s->later_lost)
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
+    if (s->nlater == 0)
+        return CUSTOS_OK;
+    size_t waiting = 0;
+    for (size_t i = 0; i < f->n; i++)
+        waiting += f->v[i].status == FINDING_LATER;
+    if (waiting != s->nlater) /* a placeholder was not added: no room */
+        return custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
+    for (size_t i = 0; i < s->nlater; i++)
+        s->later[i].order = i;
+    qsort(s->later, s->nlater, sizeof(*s->later), by_target);
+    s->next_later = 0;
+    s->lines = 0;
+    uint64_t consumed = 0, torn_at = 0;
+    int torn = 0;
+    struct finding_list none = {0}; /* M_TARGETS adds none; a line too long was found before */
+    int rc = custos__ledger_scan(s, fd, 0, to, M_TARGETS, &none, &consumed, &torn, &torn_at, prog,
+                                 err, path);
+    free(none.v);
+    if (rc != CUSTOS_OK && rc != CUSTOS_E_CORRUPT) /* _CORRUPT: the line too long, again */
+        return rc;
+    if (s->next_later < s->nlater) /* every target precedes its attest, which was replayed */
+        return custos_error_set(err, CUSTOS_E_IO, 0, path, "file changed while reading");
+    qsort(s->later, s->nlater, sizeof(*s->later), by_order);
+    /* Placeholders are in replay order, whatever was inserted around them since. */
+    size_t k = 0, w = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        if (f->v[i].status == FINDING_LATER) {
+            char hh[65];
+            custos_hex_encode(s->later[k].sha256, 32, hh);
+            if (strcmp(hh, s->later[k++].claimed) == 0)
+                continue; /* the claim holds: no finding */
+            f->v[i].status = CUSTOS_E_UNTRUSTED;
+        }
+        f->v[w++] = f->v[i];
+    }
+    f->n = w;
+    return CUSTOS_OK;
 }

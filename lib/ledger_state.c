@@ -4,6 +4,13 @@
  * enrolled, who holds which item, which signatures are owed, the hash of
  * every line and the Merkle tree over them), findings, and the strict
  * helpers every part of the ledger parses with.
+ *
+ * A handle's state is whole: it keeps every line hash and leaf, which
+ * appending an attest, proofs and checkpoints of any size read. A
+ * verification's is flat: the compact Merkle range (merkle_private.h) with
+ * the roots at the checkpoints' sizes taken as replay passes them, and the
+ * line hash of an entry only while it owes a signature (struct pending), so
+ * that reading a ledger of any length keeps the same few KiB of tree.
  */
 #include "custos/timefmt.h"
 
@@ -29,15 +36,45 @@ custos__ledger_state_free(struct state *s)
     free(s->pend);
     free(s->hashes);
     free(s->late);
+    free(s->later);
     custos_merkle_free(s->tree);
     memset(s, 0, sizeof(*s));
 }
 
 int
-custos__ledger_state_init(struct state *s)
+custos__ledger_state_init(struct state *s, int whole)
 {
     memset(s, 0, sizeof(*s));
-    return custos_merkle_new(&s->tree, NULL);
+    s->whole = whole;
+    custos__merkle_compact_init(&s->range);
+    return whole ? custos_merkle_new(&s->tree, NULL) : CUSTOS_OK;
+}
+
+void
+custos__ledger_want_roots(struct state *s)
+{
+    while (s->next_want < s->nwant && s->want[s->next_want] <= s->n) {
+        if (s->want[s->next_want] == s->n)
+            custos__merkle_compact_root(&s->range, s->want_root[s->next_want]);
+        s->next_want++;
+    }
+}
+
+int
+custos__ledger_root(const struct state *s, uint64_t n, uint8_t root[32])
+{
+    if (s->whole)
+        return custos_merkle_root(s->tree, n, root) == CUSTOS_OK ? 0 : -1;
+    if (n == s->n) {
+        custos__merkle_compact_root(&s->range, root);
+        return 0;
+    }
+    for (size_t i = 0; i < s->next_want; i++)
+        if (s->want[i] == n) {
+            memcpy(root, s->want_root[i], 32);
+            return 0;
+        }
+    return -1;
 }
 
 int

@@ -8,6 +8,11 @@
  * keys valid over its range signed it and whether the ledger still holds
  * exactly the entries it committed to. Two checkpoints of one size with
  * different roots are a FORK, whatever the ledger holds.
+ *
+ * Memory stays flat whatever the ledger's length: the state is flat
+ * (ledger_state.c), the checkpoint files are read first so that replay takes
+ * the root at each of their sizes on the way, and the signatures in flight
+ * are bounded (invariant 2 below).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -369,14 +374,18 @@ check_checkpoint(struct state *s, const char *origin, const struct custos_checkp
                                 " the checkpoint committed to: entries were cut from the end",
                                 s->n, cp->size);
     uint8_t root[32];
-    custos_merkle_root(s->tree, cp->size, root);
+    if (custos__ledger_root(s, cp->size, root) != 0)
+        return custos_error_set(err, CUSTOS_E_USAGE, 0, cpath,
+                                "no root was kept for %" PRIu64 " entries", cp->size);
     if (memcmp(root, cp->root, 32) != 0)
         return custos_error_set(err, CUSTOS_E_UNTRUSTED, 0, cpath,
                                 "the ledger's first %" PRIu64
                                 " entries do not hash to the checkpoint's root: history was "
                                 "rewritten",
                                 cp->size);
-    if (cp->size > 0 && cp->size < s->n) {
+    /* A flat state took both roots in one pass over the same leaves: the current tree
+     * extends the checkpoint's by construction, and it keeps no leaves for a proof. */
+    if (s->whole && cp->size > 0 && cp->size < s->n) {
         /* Prove, as a witness would be shown, that the current tree extends the checkpoint. */
         uint8_t path[CUSTOS_MERKLE_PROOF_MAX][32], now[32];
         size_t len;
@@ -472,42 +481,109 @@ custos_ledger_report_free(struct custos_ledger_report *r)
     free(r);
 }
 
-/* Checks one checkpoint file against st into c; a failure becomes a finding. */
+/*
+ * Reads and parses one checkpoint file into cp, before the scan: its size is
+ * one whose root the flat state must take on the way. Returns its status,
+ * with the cause in e2; verify_one_checkpoint() reports it after the scan.
+ */
 static int
-verify_one_checkpoint(struct state *st, const char *origin, const char *file,
-                      struct custos_ledger_checkpoint_check *c, struct custos_checkpoint *cp,
-                      struct finding_list *f, struct custos_error *err)
+read_checkpoint(const char *file, struct custos_checkpoint *cp, struct custos_error *e2)
 {
     char *text = NULL;
     size_t len = 0;
-    struct custos_error e2;
     memset(cp, 0, sizeof(*cp));
-    int crc = custos__read_small_file(file, CUSTOS_NOTE_MAX, &text, &len, &e2);
+    int crc = custos__read_small_file(file, CUSTOS_NOTE_MAX, &text, &len, e2);
     if (crc == CUSTOS_OK) {
-        crc = custos_checkpoint_parse(text, len, cp, &e2);
+        crc = custos_checkpoint_parse(text, len, cp, e2);
         if (crc != CUSTOS_OK) {
             char m[CUSTOS_ERROR_MESSAGE_MAX];
-            snprintf(m, sizeof(m), "%s", e2.message);
-            custos_error_set(&e2, crc, 0, file, "%s", m);
+            snprintf(m, sizeof(m), "%s", e2->message);
+            custos_error_set(e2, crc, 0, file, "%s", m);
         }
     }
     free(text);
+    return crc;
+}
+
+/* Checks one checkpoint, read as crc and e2 say, against st into c; a failure becomes a finding. */
+static int
+verify_one_checkpoint(struct state *st, const char *origin, const char *file,
+                      struct custos_ledger_checkpoint_check *c, struct custos_checkpoint *cp,
+                      int crc, struct custos_error *e2, struct finding_list *f,
+                      struct custos_error *err)
+{
     if (crc == CUSTOS_OK) {
         c->size = cp->size;
         custos__b64_encode(cp->root, 32, c->root_b64);
-        crc = check_checkpoint(st, origin, cp, c->signers, sizeof(c->signers), &e2, file);
+        crc = check_checkpoint(st, origin, cp, c->signers, sizeof(c->signers), e2, file);
     }
     c->status = crc;
     if (crc == CUSTOS_OK)
         return CUSTOS_OK;
     if (crc == CUSTOS_E_IO || crc == CUSTOS_E_NOMEM)
-        return custos_error_copy(err, &e2);
-    if (custos__ledger_finding(f, cp->size < st->n ? cp->size : st->n, crc, "%.400s", e2.message) ==
-        CUSTOS_E_NOMEM)
+        return custos_error_copy(err, e2);
+    if (custos__ledger_finding(f, cp->size < st->n ? cp->size : st->n, crc, "%.400s",
+                               e2->message) == CUSTOS_E_NOMEM)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, file, "out of memory");
     /* "entry N: " reads oddly for a checkpoint; keep the checkpoint's own text. */
-    snprintf(f->v[f->n - 1].message, sizeof(f->v[f->n - 1].message), "%.500s", e2.message);
+    snprintf(f->v[f->n - 1].message, sizeof(f->v[f->n - 1].message), "%.500s", e2->message);
     return CUSTOS_OK;
+}
+
+/* The checkpoint files of a verification, read before the scan. */
+struct cp_read {
+    uint64_t *want;           /* the sizes of those parsed, ascending: st.want */
+    uint8_t (*want_root)[32]; /* st.want_root */
+    struct {
+        struct custos_checkpoint cp;
+        int status;              /* of reading and parsing it */
+        struct custos_error err; /* why, when status is not CUSTOS_OK */
+    } v[];
+};
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * Reads each checkpoint into cpr and has st take the root at each size
+ * parsed as replay passes it (at 0 now). Returns CUSTOS_OK or CUSTOS_E_NOMEM.
+ */
+static int
+read_checkpoints(struct state *st, const char *const *files, size_t n, struct cp_read *cpr)
+{
+    if (n == 0)
+        return CUSTOS_OK;
+    if ((cpr->want = malloc(n * sizeof(*cpr->want))) == NULL ||
+        (cpr->want_root = malloc(n * sizeof(*cpr->want_root))) == NULL)
+        return CUSTOS_E_NOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        cpr->v[i].status = read_checkpoint(files[i], &cpr->v[i].cp, &cpr->v[i].err);
+        if (cpr->v[i].status == CUSTOS_OK)
+            cpr->want[k++] = cpr->v[i].cp.size;
+    }
+    qsort(cpr->want, k, sizeof(*cpr->want), cmp_u64);
+    st->want = cpr->want;
+    st->want_root = cpr->want_root;
+    st->nwant = k;
+    custos__ledger_want_roots(st);
+    return CUSTOS_OK;
+}
+
+static void
+cp_read_free(struct cp_read *cpr, size_t n)
+{
+    if (cpr == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        custos_checkpoint_clear(&cpr->v[i].cp);
+    free(cpr->want);
+    free(cpr->want_root);
+    free(cpr);
 }
 
 /*
@@ -515,22 +591,22 @@ verify_one_checkpoint(struct state *st, const char *origin, const char *file,
  * history. Each such pair is a FORK finding, and both checkpoints fail.
  */
 static void
-find_forks(struct custos_ledger_report *r, const struct custos_checkpoint *cps,
-           struct finding_list *f)
+find_forks(struct custos_ledger_report *r, const struct cp_read *cpr, struct finding_list *f)
 {
     struct custos_ledger_checkpoint_check *c = r->checkpoints;
     for (size_t i = 0; i < r->ncheckpoints; i++)
         for (size_t j = i + 1; j < r->ncheckpoints; j++) {
             if (c[i].root_b64[0] == '\0' || c[j].root_b64[0] == '\0' ||
-                cps[i].size != cps[j].size || memcmp(cps[i].root, cps[j].root, 32) == 0)
+                cpr->v[i].cp.size != cpr->v[j].cp.size ||
+                memcmp(cpr->v[i].cp.root, cpr->v[j].cp.root, 32) == 0)
                 continue;
-            if (custos__ledger_finding(f, cps[i].size, CUSTOS_E_UNTRUSTED, "fork") ==
+            if (custos__ledger_finding(f, cpr->v[i].cp.size, CUSTOS_E_UNTRUSTED, "fork") ==
                 CUSTOS_E_NOMEM)
                 return;
             snprintf(f->v[f->n - 1].message, sizeof(f->v[f->n - 1].message),
                      "FORK: checkpoints %.180s and %.180s both commit to %" PRIu64
                      " entries with different roots: two histories of this ledger exist",
-                     c[i].file, c[j].file, cps[i].size);
+                     c[i].file, c[j].file, cpr->v[i].cp.size);
             c[i].status = c[j].status = CUSTOS_E_UNTRUSTED;
         }
 }
@@ -579,11 +655,11 @@ custos_ledger_verify_each(const char *path, const char *const *checkpoints, size
     struct custos_ledger_report *r = calloc(1, sizeof(*r));
     struct state st;
     struct finding_list f = {0};
-    struct custos_checkpoint *cps = NULL;
-    if (r == NULL || custos__ledger_state_init(&st) != CUSTOS_OK ||
+    struct cp_read *cpr = NULL;
+    if (r == NULL || custos__ledger_state_init(&st, 0) != CUSTOS_OK ||
         (ncheckpoints > 0 &&
          ((r->checkpoints = calloc(ncheckpoints, sizeof(*r->checkpoints))) == NULL ||
-          (cps = calloc(ncheckpoints, sizeof(*cps))) == NULL))) {
+          (cpr = calloc(1, sizeof(*cpr) + ncheckpoints * sizeof(cpr->v[0]))) == NULL))) {
         if (r != NULL)
             free(r->checkpoints);
         free(r);
@@ -594,12 +670,25 @@ custos_ledger_verify_each(const char *path, const char *const *checkpoints, size
     st.each = each;
     st.each_ctx = ctx;
     st.each_err = err;
+    int rc = read_checkpoints(&st, checkpoints, ncheckpoints, cpr);
+    if (rc != CUSTOS_OK) {
+        rc = custos_error_set(err, rc, 0, path, "out of memory");
+        close(fd);
+        goto fail;
+    }
     uint64_t consumed = 0, torn_at = 0;
     int torn = 0;
     while (flock(fd, LOCK_SH) != 0 && errno == EINTR)
         ;
-    int rc = custos__ledger_scan(&st, fd, 0, (uint64_t)sb.st_size, M_SIGS, &f, &consumed, &torn,
-                                 &torn_at, progress, err, path);
+    rc = custos__ledger_scan(&st, fd, 0, (uint64_t)sb.st_size, M_SIGS, &f, &consumed, &torn,
+                             &torn_at, progress, err, path);
+    if (rc != CUSTOS_E_IO && rc != CUSTOS_E_NOMEM && rc != CUSTOS_E_INTERRUPTED &&
+        !st.each_stopped) {
+        /* Under the same lock: the lines read again are the ones replayed. */
+        int rc2 = custos__ledger_resolve_attests(&st, fd, consumed, &f, progress, err, path);
+        if (rc2 != CUSTOS_OK)
+            rc = rc2;
+    }
     flock(fd, LOCK_UN);
     close(fd);
     if (rc == CUSTOS_E_IO || rc == CUSTOS_E_NOMEM || rc == CUSTOS_E_INTERRUPTED || st.each_stopped)
@@ -628,11 +717,12 @@ custos_ledger_verify_each(const char *path, const char *const *checkpoints, size
             rc = custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
             goto fail;
         }
-        rc = verify_one_checkpoint(&st, r->origin, checkpoints[i], c, &cps[i], &f, err);
+        rc = verify_one_checkpoint(&st, r->origin, checkpoints[i], c, &cpr->v[i].cp,
+                                   cpr->v[i].status, &cpr->v[i].err, &f, err);
         if (rc != CUSTOS_OK)
             goto fail;
     }
-    find_forks(r, cps, &f);
+    find_forks(r, cpr, &f);
     if (ncheckpoints > 0) {
         r->checkpoint_checked = 1;
         r->checkpoint_size = r->checkpoints[0].size;
@@ -664,25 +754,21 @@ custos_ledger_verify_each(const char *path, const char *const *checkpoints, size
     r->entries = st.n;
     r->signatures = st.signatures;
     custos_hex_encode(st.head, 32, r->head);
-    custos_merkle_root(st.tree, st.n, r->root);
+    custos__ledger_root(&st, st.n, r->root);
     custos__b64_encode(r->root, 32, r->root_b64);
     r->findings = f.v;
     r->nfindings = f.n;
     r->status = CUSTOS_OK;
     for (size_t i = 0; i < f.n; i++)
         r->status = custos_status_worst(r->status, f.v[i].status);
-    for (size_t i = 0; i < ncheckpoints; i++)
-        custos_checkpoint_clear(&cps[i]);
-    free(cps);
+    cp_read_free(cpr, ncheckpoints);
     custos__ledger_state_free(&st);
     *out = r;
     if (r->status != CUSTOS_OK)
         custos_error_set(err, r->status, 0, path, "%s", f.v[0].message);
     return r->status;
 fail:
-    for (size_t i = 0; i < ncheckpoints; i++)
-        custos_checkpoint_clear(&cps[i]);
-    free(cps);
+    cp_read_free(cpr, ncheckpoints);
     custos__ledger_state_free(&st);
     free(f.v);
     custos_ledger_report_free(r);

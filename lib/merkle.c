@@ -11,6 +11,10 @@
  * §2.1.4.1 (PATH and SUBPROOF); verification follows §2.1.3.2 and §2.1.4.2
  * literally, so a proof made elsewhere (transparency-dev, sigsum) checks
  * the same way.
+ *
+ * A reader that streams a whole log once (ledger verification) keeps no
+ * leaves: the compact range at the end of this file holds the O(log n)
+ * roots of the perfect subtrees and gives the root at any size it passes.
  */
 #include "custos/merkle.h"
 
@@ -20,6 +24,8 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+
+#include "merkle_private.h"
 
 struct custos_merkle {
     uint8_t (*leaves)[CUSTOS_MERKLE_HASH_SIZE]; /* leaf hashes */
@@ -301,4 +307,39 @@ custos_merkle_verify_consistency(uint64_t old_n, uint64_t new_n,
                                 "-entry tree is not a prefix of the %" PRIu64 "-entry tree",
                                 old_n, new_n);
     return CUSTOS_OK;
+}
+
+/* ---- the compact range (merkle_private.h) ---- */
+
+void
+custos__merkle_compact_init(struct custos__merkle_compact *c)
+{
+    c->n = 0;
+    c->len = 0;
+}
+
+void
+custos__merkle_compact_append(struct custos__merkle_compact *c,
+                              const uint8_t hash[CUSTOS_MERKLE_HASH_SIZE])
+{
+    memcpy(c->node[c->len++], hash, CUSTOS_MERKLE_HASH_SIZE);
+    /* Each trailing 1 bit of the old size is a subtree as large as the new one: merge. */
+    for (uint64_t k = c->n; k & 1; k >>= 1) {
+        c->len--;
+        custos_merkle_node_hash(c->node[c->len - 1], c->node[c->len], c->node[c->len - 1]);
+    }
+    c->n++;
+}
+
+void
+custos__merkle_compact_root(const struct custos__merkle_compact *c,
+                            uint8_t root[CUSTOS_MERKLE_HASH_SIZE])
+{
+    if (c->len == 0) {
+        EVP_Digest("", 0, root, NULL, EVP_sha256(), NULL);
+        return;
+    }
+    memcpy(root, c->node[c->len - 1], CUSTOS_MERKLE_HASH_SIZE);
+    for (size_t i = c->len - 1; i-- > 0;)
+        custos_merkle_node_hash(c->node[i], root, root);
 }

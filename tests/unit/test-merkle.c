@@ -8,6 +8,7 @@
 
 #include "base64_private.h"
 #include "key_private.h"
+#include "merkle_private.h"
 #include "tap.h"
 
 /* The classic RFC 6962 test leaves and the roots of their prefixes. */
@@ -233,11 +234,81 @@ test_checkpoint(void)
     custos_key_free(other);
 }
 
+/*
+ * The compact range (merkle_private.h) gives, at every size, the root the
+ * full tree gives: the RFC 6962 vectors for 0..8 leaves, then every size up
+ * to 600 (powers of two and the sizes around them included), its subtree
+ * count is the popcount of the size, and the full tree's consistency proofs
+ * connect the compact roots of several prefixes.
+ */
+static void
+test_compact(void)
+{
+    struct custos_error err;
+    struct custos__merkle_compact c;
+    uint8_t root[32], full[32];
+    char h[65];
+    custos__merkle_compact_init(&c);
+    custos__merkle_compact_root(&c, root);
+    hex(root, h);
+    is_str(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+           "compact: empty root");
+    for (int i = 0; i < 8; i++) {
+        uint8_t buf[16], lh[32];
+        size_t n = strlen(leaves_hex[i]) / 2;
+        custos_hex_decode(leaves_hex[i], buf, n, &err);
+        custos_merkle_leaf_hash(buf, n, lh);
+        custos__merkle_compact_append(&c, lh);
+        custos__merkle_compact_root(&c, root);
+        hex(root, h);
+        is_str(h, roots_hex[i], "compact: RFC 6962 root of %d leaves", i + 1);
+    }
+
+    enum { N = 600 };
+    static uint8_t roots[N + 1][32];
+    struct custos_merkle *m;
+    custos_merkle_new(&m, &err);
+    custos__merkle_compact_init(&c);
+    custos__merkle_compact_root(&c, roots[0]);
+    int bad = -1, badlen = -1;
+    for (int n = 1; n <= N; n++) {
+        char leaf[32];
+        uint8_t lh[32];
+        int len = snprintf(leaf, sizeof(leaf), "leaf %d", n - 1);
+        custos_merkle_append_leaf(m, leaf, (size_t)len);
+        custos_merkle_leaf_hash(leaf, (size_t)len, lh);
+        custos__merkle_compact_append(&c, lh);
+        custos__merkle_compact_root(&c, roots[n]);
+        custos_merkle_root(m, (uint64_t)n, full);
+        if (bad < 0 && memcmp(roots[n], full, 32) != 0)
+            bad = n;
+        if (badlen < 0 && c.len != (size_t)__builtin_popcount((unsigned)n))
+            badlen = n;
+    }
+    is_int(bad, -1, "compact root equals the full tree's at every size 1..%d (first bad size)", N);
+    is_int(badlen, -1, "compact range holds one subtree per set bit of the size (first bad size)");
+    is_int(c.n, N, "compact range counted %d leaves", N);
+    static const int sizes[] = {3, 5, 6, 7, 100, 255, 256, 257, 383, 511, 512, 513, 599};
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        int n = sizes[i];
+        custos_merkle_root(m, (uint64_t)n, full);
+        ok(memcmp(roots[n], full, 32) == 0, "compact root of %d leaves", n);
+        uint8_t path[CUSTOS_MERKLE_PROOF_MAX][32];
+        size_t len;
+        custos_merkle_consistency(m, (uint64_t)n, N, path, &len);
+        is_status(custos_merkle_verify_consistency((uint64_t)n, N, roots[n], roots[N],
+                                                   (const uint8_t(*)[32])path, len, &err),
+                  CUSTOS_OK, &err, "consistency proof joins compact roots %d and %d", n, N);
+    }
+    custos_merkle_free(m);
+}
+
 int
 main(void)
 {
     tap_tmpdir();
     test_roots_and_proofs();
+    test_compact();
     test_note_known_answer();
     test_checkpoint();
     return tap_done();
