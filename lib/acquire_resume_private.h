@@ -128,4 +128,47 @@ int custos__acquire_run(const struct custos_acquire_options *o, const struct cus
                         struct custos__resume *r, struct custos_acquisition **out,
                         struct custos_error *err);
 
+/*
+ * The state of a resumable run. Only acquire_resume.c and
+ * acquire_resume_journal.c use its fields.
+ */
+struct custos__resume_part {
+    int fd;
+    uint64_t bytes;
+};
+
+struct custos__resume {
+    char *dir;  /* the staging directory */
+    int dir_fd; /* flock'd (invariant 4) */
+    json_t *j;  /* the journal */
+    int resuming;
+    struct custos_acquire_options opt; /* resumed: strings point into j */
+    char *output, *source;
+    /* The resumed pass. */
+    struct custos__resume_reader rd;
+    struct custos_bad_range *jbad; /* the journal's unreadable sectors */
+    size_t njbad, cur;
+    struct custos__resume_part *parts; /* the staged files, in order */
+    size_t nparts;
+    uint64_t staged_bytes; /* whole sectors of the staged image to verify */
+    uint64_t staged_any;   /* every staged byte, torn tail included: sampled for identity */
+    uint64_t kept;         /* verified so far; the writer reads it (__atomic) */
+    int final;             /* kept will not grow (__atomic) */
+    int positioned;        /* writer: the staged files are taken up */
+    uint8_t *cmp, *tmp, *sec;
+    unsigned retries_kept;
+    int e01;                        /* the output is an E01 set (invariant 6) */
+    struct custos__ewf_staged *ewf; /* its staged set, taken up through libewf; or NULL */
+    char ewf_why[512];              /* why it was not (then written anew) */
+};
+
+/* acquire_resume_journal.c, for acquire_resume.c. */
+struct custos__resume *custos__resume_new(const char *dir);
+/* Replaces the journal atomically (invariant 5). */
+int custos__resume_journal_save(struct custos__resume *r, struct custos_error *err);
+/* Opens and flocks the staging directory (invariant 4). */
+int custos__resume_lock(struct custos__resume *r, struct custos_error *err);
+/* The string member key of o, or "" when there is none. */
+const char *custos__resume_jstr(const json_t *o, const char *key);
+
 #endif
