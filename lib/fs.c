@@ -194,8 +194,7 @@ read_content(struct fswalk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *attr,
 static int
 take_type(void *m, size_t id, char *mime, char *desc)
 {
-    custos__manifest_take_type(m, id, mime, desc);
-    return 0;
+    return custos__manifest_take_type(m, id, mime, desc);
 }
 
 /*

@@ -29,19 +29,29 @@
 #include "manifest_private.h"
 #include "text_private.h"
 
+static struct custos_manifest *
+alloc_manifest(void)
+{
+    struct custos_manifest *m = calloc(1, sizeof(*m));
+    if (m == NULL)
+        return NULL;
+    custos__strpool_init(&m->text);
+    custos_error_clear(&m->err);
+    return m;
+}
+
 int
 custos_manifest_new(struct custos_manifest **out, unsigned algs, struct custos_error *err)
 {
     *out = NULL;
     if (algs == 0 || (algs & ~CUSTOS_DIGEST_ALL) != 0)
         return custos_error_set(err, CUSTOS_E_USAGE, 0, NULL, "no valid digest algorithm chosen");
-    struct custos_manifest *m = calloc(1, sizeof(*m));
+    struct custos_manifest *m = alloc_manifest();
     if (m == NULL)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
     m->algs = algs;
     custos__utc_now(m->created, sizeof(m->created));
     snprintf(m->generator, sizeof(m->generator), "custos-hash %s", custos_version());
-    custos_error_clear(&m->err);
     *out = m;
     return CUSTOS_OK;
 }
@@ -50,10 +60,9 @@ int
 custos_manifest_load(struct custos_manifest **out, const char *path, struct custos_error *err)
 {
     *out = NULL;
-    struct custos_manifest *m = calloc(1, sizeof(*m));
+    struct custos_manifest *m = alloc_manifest();
     if (m == NULL)
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, path, "out of memory");
-    custos_error_clear(&m->err);
     int rc = custos__manifest_read_json(m, path);
     if (rc != CUSTOS_OK) {
         custos_error_copy(err, &m->err);
@@ -65,17 +74,30 @@ custos_manifest_load(struct custos_manifest **out, const char *path, struct cust
 }
 
 void
-custos__entry_clear(struct custos_manifest_entry *e)
+custos__entry_release(struct custos_manifest_entry *e)
 {
     free(e->path);
-    free(e->mime);
-    free(e->description);
     free(e->target);
-    free(e->kind);
     free(e->error);
-    free(e->fs_type);
     free(e->zero_filled);
     memset(e, 0, sizeof(*e));
+}
+
+void
+custos__entry_clear(struct custos_manifest_entry *e)
+{
+    free(e->mime);
+    free(e->description);
+    free(e->kind);
+    free(e->fs_type);
+    custos__entry_release(e);
+}
+
+char *
+custos__manifest_text(struct custos_manifest *m, const char *s)
+{
+    /* Entries' fields are char * for the caller-built case; the pool's are never written. */
+    return (char *)custos__strpool_get(&m->text, s);
 }
 
 void
@@ -84,7 +106,7 @@ custos_manifest_free(struct custos_manifest *m)
     if (m == NULL)
         return;
     for (size_t i = 0; i < m->count; i++)
-        custos__entry_clear(&m->entries[i]);
+        custos__entry_release(&m->entries[i]);
     free(m->entries);
     for (size_t i = 0; i < m->nsource; i++)
         free(m->source_names[i]);
@@ -96,6 +118,7 @@ custos_manifest_free(struct custos_manifest *m)
         free(m->volumes[i].error);
     }
     free(m->volumes);
+    custos__strpool_fini(&m->text);
     free(m);
 }
 
@@ -143,20 +166,39 @@ dup_str(char **dst, const char *src)
     return dup_bytes(dst, src, src == NULL ? 0 : strlen(src));
 }
 
+/* Makes room for n more entries. */
+static int
+reserve(struct custos_manifest *m, size_t n)
+{
+    if (m->cap - m->count >= n)
+        return CUSTOS_OK;
+    size_t cap = m->cap == 0 ? 64 : m->cap;
+    while (cap - m->count < n)
+        cap *= 2;
+    /* Pages past count are never touched: with glibc's mremap they cost no memory. */
+    struct custos_manifest_entry *p = realloc(m->entries, cap * sizeof(*p));
+    if (p == NULL)
+        return custos_error_set(&m->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
+    m->entries = p;
+    m->cap = cap;
+    return CUSTOS_OK;
+}
+
+static int
+share(struct custos_manifest *m, char **dst, const char *src)
+{
+    *dst = custos__manifest_text(m, src);
+    return src != NULL && *dst == NULL ? -1 : 0;
+}
+
 int
 custos_manifest_add(struct custos_manifest *m, const struct custos_manifest_entry *e)
 {
     if (e->path == NULL)
         return custos_error_set(&m->err, CUSTOS_E_USAGE, 0, NULL,
                                 "custos_manifest_add: entry without a path");
-    if (m->count == m->cap) {
-        size_t cap = m->cap == 0 ? 64 : m->cap * 2;
-        struct custos_manifest_entry *p = realloc(m->entries, cap * sizeof(*p));
-        if (p == NULL)
-            return custos_error_set(&m->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
-        m->entries = p;
-        m->cap = cap;
-    }
+    if (reserve(m, 1) != CUSTOS_OK)
+        return CUSTOS_E_NOMEM;
     struct custos_manifest_entry c = *e;
     c.path = c.mime = c.description = c.target = c.kind = c.error = c.fs_type = NULL;
     c.zero_filled = NULL;
@@ -166,25 +208,50 @@ custos_manifest_add(struct custos_manifest *m, const struct custos_manifest_entr
             return custos_error_set(&m->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
         memcpy(c.zero_filled, e->zero_filled, e->nzero_filled * 2 * sizeof(*c.zero_filled));
     }
-    if (dup_bytes(&c.path, e->path, e->path_len) || dup_str(&c.mime, e->mime) ||
-        dup_str(&c.description, e->description) || dup_bytes(&c.target, e->target, e->target_len) ||
-        dup_str(&c.kind, e->kind) || dup_str(&c.error, e->error) ||
-        dup_str(&c.fs_type, e->fs_type)) {
-        custos__entry_clear(&c);
+    if (dup_bytes(&c.path, e->path, e->path_len) || share(m, &c.mime, e->mime) ||
+        share(m, &c.description, e->description) ||
+        dup_bytes(&c.target, e->target, e->target_len) || share(m, &c.kind, e->kind) ||
+        dup_str(&c.error, e->error) || share(m, &c.fs_type, e->fs_type)) {
+        custos__entry_release(&c);
         return custos_error_set(&m->err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
     }
     m->entries[m->count++] = c;
     return CUSTOS_OK;
 }
 
-void
+int
 custos__manifest_take_type(struct custos_manifest *m, size_t i, char *mime, char *desc)
 {
     struct custos_manifest_entry *e = &m->entries[i];
-    free(e->mime);
-    free(e->description);
-    e->mime = mime;
-    e->description = desc;
+    /* The manifest's shared copies (custos__manifest_text); NULL only when out of memory. */
+    e->mime = mime != NULL ? custos__manifest_text(m, mime) : NULL;
+    e->description = desc != NULL ? custos__manifest_text(m, desc) : NULL;
+    int rc = (mime != NULL && e->mime == NULL) || (desc != NULL && e->description == NULL)
+                 ? CUSTOS_E_NOMEM
+                 : CUSTOS_OK;
+    free(mime);
+    free(desc);
+    return rc;
+}
+
+int
+custos__manifest_adopt(struct custos_manifest *m, struct custos_manifest_entry **entries, size_t n)
+{
+    if (m->count == 0) {
+        free(m->entries);
+        m->entries = *entries;
+        m->count = m->cap = n;
+        *entries = NULL;
+        return CUSTOS_OK;
+    }
+    if (reserve(m, n) != CUSTOS_OK)
+        return CUSTOS_E_NOMEM;
+    if (n > 0)
+        memcpy(m->entries + m->count, *entries, n * sizeof(**entries));
+    m->count += n;
+    free(*entries);
+    *entries = NULL;
+    return CUSTOS_OK;
 }
 
 int
@@ -217,6 +284,10 @@ cmp_entry(const void *a, const void *b)
     return 0;
 }
 
+/*
+ * glibc's qsort sorts elements this large through an array of pointers and
+ * then moves them in place: two pointers an entry, never a copy of them all.
+ */
 void
 custos_manifest_sort(struct custos_manifest *m)
 {

@@ -315,7 +315,9 @@ static int
 read_entry(struct reader *r, json_t *o, size_t idx)
 {
     struct custos_manifest_entry e;
-    char msg[128];
+    /* get_str sets bad alone: its fields are named here. */
+    char msg[128] = "\"error\", \"mime\", \"description\", \"kind\" or \"fs_type\" is not a "
+                    "string";
     memset(&e, 0, sizeof(e));
     e.partition = -1;
     if (!json_is_object(o))

@@ -13,6 +13,7 @@
 
 #include "custos/manifest.h"
 #include "strbuf_private.h"
+#include "strpool_private.h"
 
 struct manifest_volume {
     int64_t partition;     /* -1 when the image has no volume system */
@@ -34,6 +35,7 @@ struct custos_manifest {
     char created[40];   /* RFC 3339 UTC */
     char generator[64]; /* "custos-hash 0.1.0" */
     struct custos_error err;
+    struct custos__strpool text; /* the entries' mime, description, kind and fs_type */
 };
 
 /* Backends: each writes the whole manifest to fd and sets m->err on failure. */
@@ -45,12 +47,37 @@ int custos__manifest_read_json(struct custos_manifest *m, const char *path);
 
 /*
  * Gives entry i (numbered as custos_manifest_add added it, before any sort)
- * the content type strings, which it takes over (either may be NULL).
+ * the content type strings (either may be NULL): the manifest's shared
+ * copies are used, and mime and desc are freed. Returns CUSTOS_OK or
+ * CUSTOS_E_NOMEM.
  */
-void custos__manifest_take_type(struct custos_manifest *m, size_t i, char *mime, char *desc);
+int custos__manifest_take_type(struct custos_manifest *m, size_t i, char *mime, char *desc);
 
-/* Frees the strings an entry owns. */
+/* Frees every string of an entry built by its caller (all its own). */
 void custos__entry_clear(struct custos_manifest_entry *e);
+
+/*
+ * Frees the strings an entry of manifest m owns (path, target, error,
+ * zero_filled); its mime, description, kind and fs_type are m's shared
+ * texts (custos__manifest_text) and stay.
+ */
+void custos__entry_release(struct custos_manifest_entry *e);
+
+/*
+ * m's shared copy of s, for an entry's mime, description, kind or fs_type:
+ * valid until custos_manifest_free(m). NULL for s NULL, or when memory runs
+ * out. Safe to call from several threads at once.
+ */
+char *custos__manifest_text(struct custos_manifest *m, const char *s);
+
+/*
+ * Appends the n entries at *entries to m without copying them: on success
+ * m owns them and the array (*entries is set to NULL); on failure nothing
+ * changes. Their shared strings must be m's (custos__manifest_text).
+ * Returns: CUSTOS_OK; CUSTOS_E_NOMEM (m->err set).
+ */
+int custos__manifest_adopt(struct custos_manifest *m, struct custos_manifest_entry **entries,
+                           size_t n);
 
 /* Whether an entry's content was hashed (a file or virtual file, read fully). */
 bool custos__entry_hashed(const struct custos_manifest_entry *e);

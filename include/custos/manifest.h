@@ -82,8 +82,12 @@ enum custos_entry_type {
 #define CUSTOS_ENTRY_NOTABLE 0x2u /* the content is in a --notable hash set */
 
 /*
- * One file. Strings are owned by the manifest that holds the entry; in an
- * entry passed to custos_manifest_add they are the caller's and are copied.
+ * One file. In an entry of a manifest (custos_manifest_entry), every string
+ * belongs to the manifest and stays valid until custos_manifest_free; never
+ * free or change them. mime, description, kind and fs_type are shared: the
+ * entries of one manifest with the same text point at one copy of it, so
+ * compare them with strcmp, never by address. In an entry passed to
+ * custos_manifest_add they are the caller's and are copied.
  */
 struct custos_manifest_entry {
     char *path;      /* the exact name bytes, NUL-terminated (never contains NUL) */

@@ -22,8 +22,11 @@
 # SCALE=1 adds the scaling run (about 15 minutes on 2 cores): custos-hash
 # (defaults) on 100,000 and 1,000,000 small files (64 B to 4 KiB), wall
 # time, files/s and peak RSS (/usr/bin/time -v), to show that cost grows
-# linearly and memory stays well under 1 GiB. LARGE=1 adds 4 files of
-# 512 MiB (digest speed alone).
+# linearly and memory stays well under 1 GiB: RSS per file (the peak over
+# the files) and, from the second row on, the growth per added file (what
+# the fixed cost, libmagic's database and the threads, does not blur; about
+# 400 bytes, tests/e2e/hash-memory.sh fails above 800). LARGE=1 adds 4
+# files of 512 MiB (digest speed alone).
 #
 # Usage: sh tests/bench/hash.sh [BUILD_DIR]   (default build/)
 # FILES changes the tree's 20,000 files. BENCH_DIR chooses where the inputs
@@ -184,7 +187,9 @@ fi
 if [ -n "${SCALE:-}" ]; then
   echo
   echo "== scaling: custos-hash (defaults: sha256, types), small files of 64 B to 4 KiB"
-  printf '  %10s %9s %9s %10s %12s\n' files wall-s cpu-s files/s "peak RSS MiB"
+  printf '  %10s %9s %9s %10s %12s %10s %12s\n' files wall-s cpu-s files/s "peak RSS MiB" \
+    "RSS B/file" "growth B/file"
+  prev_n=0 prev_kib=0
   for n in 100000 1000000; do
     gen many $n 64 4096
     find many -type f -exec cat {} + >/dev/null
@@ -195,11 +200,14 @@ if [ -n "${SCALE:-}" ]; then
       printf '  %10d failed: %s\n' $n "$(head -n 1 scale.err)"
       rm -rf many; continue
     fi
-    awk -v n=$n -F': ' '
+    awk -v n=$n -v pn=$prev_n -v pk=$prev_kib -F': ' '
       /Elapsed \(wall clock\)/ { k = split($2, t, ":"); w = 0; for (i = 1; i <= k; i++) w = w * 60 + t[i] }
       /User time/ { c += $2 } /System time/ { c += $2 }
-      /Maximum resident/ { r = $2 / 1024 }
-      END { printf "  %10d %9.1f %9.1f %10.0f %12.0f\n", n, w, c, n / w, r }' v.txt
+      /Maximum resident/ { r = $2 }
+      END { printf "  %10d %9.1f %9.1f %10.0f %12.0f %10.0f", n, w, c, n / w, r / 1024, r * 1024 / n
+            if (pn > 0) printf " %12.0f", (r - pk) * 1024 / (n - pn)
+            printf "\n" }' v.txt
+    prev_n=$n prev_kib=$(awk -F': ' '/Maximum resident/ { print $2 }' v.txt)
     rm -rf many "$work/out"
   done
   load

@@ -201,6 +201,10 @@ test_corrupt(void)
          "{\"format\":\"custos-manifest\",\"version\":1,\"digests\":[\"md5\"],\"entries\":"
          "[{\"path\":\"a\",\"path_base64\":\"YQBi\",\"type\":\"special\"}]}",
          CUSTOS_E_CORRUPT, "bad \"path\""},
+        {"mimenum",
+         "{\"format\":\"custos-manifest\",\"version\":1,\"digests\":[\"md5\"],\"entries\":"
+         "[{\"path\":\"a\",\"type\":\"special\",\"mime\":5}]}",
+         CUSTOS_E_CORRUPT, "entry 1: \"error\", \"mime\", \"description\""},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         tap_write(cases[i].name, cases[i].text, strlen(cases[i].text));
@@ -211,6 +215,58 @@ test_corrupt(void)
     is_int(custos_manifest_load(&m, "absent.json", &err), CUSTOS_E_IO, "absent file");
 }
 
+/* Entries' type texts are copied once per distinct text and shared (issue 15). */
+static void
+test_shared_texts(void)
+{
+    struct custos_manifest *m, *l;
+    struct custos_error err;
+    struct custos_manifest_entry e;
+    char path[32], mime[32], desc[32];
+    is_int(custos_manifest_new(&m, CUSTOS_DIGEST_MD5, &err), CUSTOS_OK, "new");
+    memset(&e, 0, sizeof(e));
+    e.type = CUSTOS_ENTRY_SPECIAL;
+    e.partition = -1;
+    e.path = path;
+    e.mime = mime;
+    e.description = desc;
+    e.kind = "fifo";
+    /* 300 entries, 150 distinct descriptions: the pool grows past its first table. */
+    for (int i = 0; i < 300; i++) {
+        e.path_len = (size_t)snprintf(path, sizeof(path), "f%03d", i);
+        snprintf(mime, sizeof(mime), "%s", i % 2 ? "text/plain" : "application/octet-stream");
+        snprintf(desc, sizeof(desc), "kind %d", i % 150);
+        if (custos_manifest_add(m, &e) != CUSTOS_OK)
+            break;
+    }
+    strcpy(mime, "changed by the caller");
+    is_int((int)custos_manifest_count(m), 300, "300 entries added");
+    int texts = 0, shared = 0, distinct = 0;
+    for (size_t i = 0; i < 300; i++) {
+        const struct custos_manifest_entry *x = custos_manifest_entry(m, i);
+        const struct custos_manifest_entry *y = custos_manifest_entry(m, (i + 150) % 300);
+        const struct custos_manifest_entry *z = custos_manifest_entry(m, (i + 1) % 300);
+        snprintf(desc, sizeof(desc), "kind %zu", i % 150);
+        texts += strcmp(x->description, desc) == 0 &&
+                 strcmp(x->mime, i % 2 ? "text/plain" : "application/octet-stream") == 0 &&
+                 strcmp(x->kind, "fifo") == 0;
+        shared += x->description == y->description && x->mime == y->mime && x->kind == z->kind;
+        distinct += x->description != z->description && x->mime != z->mime;
+    }
+    is_int(texts, 300, "every entry keeps its own texts (copied, not the caller's buffers)");
+    is_int(shared, 300, "equal texts are one copy");
+    is_int(distinct, 300, "different texts are different copies");
+    /* The same holds for a manifest read back. */
+    is_int(custos_manifest_save(m, "shared.json", CUSTOS_MANIFEST_JSON), CUSTOS_OK, "saved");
+    is_int(custos_manifest_load(&l, "shared.json", &err), CUSTOS_OK, "loaded");
+    ok(l != NULL && custos_manifest_count(l) == 300 &&
+           strcmp(custos_manifest_entry(l, 7)->description, "kind 7") == 0 &&
+           custos_manifest_entry(l, 7)->description == custos_manifest_entry(l, 157)->description,
+       "loaded entries share their texts");
+    custos_manifest_free(l);
+    custos_manifest_free(m);
+}
+
 int
 main(void)
 {
@@ -219,5 +275,6 @@ main(void)
     test_time();
     test_roundtrip();
     test_corrupt();
+    test_shared_texts();
     return tap_done();
 }
