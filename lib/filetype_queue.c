@@ -48,7 +48,8 @@ struct custos__typeq {
     struct job *done;        /* typed, not yet handed back (any order) */
     size_t queued_bytes, queued_items, busy;
     int stop;
-    unsigned nthreads;
+    unsigned nthreads; /* workers started */
+    unsigned ntypes;   /* entries of types (loaded or NULL) */
     pthread_t *threads;
     struct custos__filetype **types; /* one per worker */
 };
@@ -121,7 +122,7 @@ custos__typeq_free(struct custos__typeq *q)
         job_free(j);
     }
     if (q->types != NULL)
-        for (unsigned i = 0; i < q->nthreads; i++)
+        for (unsigned i = 0; i < q->ntypes; i++)
             custos__filetype_free(q->types[i]);
     pthread_cond_destroy(&q->work);
     pthread_cond_destroy(&q->space);
@@ -149,6 +150,7 @@ custos__typeq_new(struct custos__typeq **out, unsigned threads, struct custos_er
         custos__typeq_free(q);
         return custos_error_set(err, CUSTOS_E_NOMEM, 0, NULL, "out of memory");
     }
+    q->ntypes = threads;
     /* Every cookie is loaded before a thread starts: a database that cannot
      * be read is reported here, once, as it is without the queue. */
     for (unsigned i = 0; i < threads; i++) {
