@@ -190,11 +190,13 @@ read_content(struct fswalk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *attr,
     return 0;
 }
 
-/* custos__typeq_apply_fn: a file's type, typed on another thread, into its entry. */
+/* custos__typeq_apply_fn: a file's type, typed on another thread, into its entry (id: its
+ * index as custos_manifest_add added it; the manifest is sorted only after the walk). */
 static int
-take_type(void *m, size_t id, char *mime, char *desc)
+take_type(void *ctx, size_t id, char *mime, char *desc)
 {
-    return custos__manifest_take_type(m, id, mime, desc);
+    struct custos_manifest *m = ctx;
+    return custos__manifest_take_type(m, &m->entries[id], mime, desc);
 }
 
 /*

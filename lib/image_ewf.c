@@ -170,9 +170,8 @@ ewf_write_packed(struct custos__image *img, const uint8_t *packed, size_t packed
     }
     ssize_t r = libewf_handle_write_chunk(w->h, packed, packed_len, data_len, (int8_t)compressed,
                                           sum, checksum, (int8_t)!compressed, &e);
-    if (r < 0 || (size_t)r != packed_len) {
+    if (r < 0 || (size_t)r != packed_len)
         return fail(img, &e, "cannot write chunk");
-    }
     return CUSTOS_OK;
 }
 

@@ -220,9 +220,9 @@ custos_manifest_add(struct custos_manifest *m, const struct custos_manifest_entr
 }
 
 int
-custos__manifest_take_type(struct custos_manifest *m, size_t i, char *mime, char *desc)
+custos__manifest_take_type(struct custos_manifest *m, struct custos_manifest_entry *e, char *mime,
+                           char *desc)
 {
-    struct custos_manifest_entry *e = &m->entries[i];
     /* The manifest's shared copies (custos__manifest_text); NULL only when out of memory. */
     e->mime = mime != NULL ? custos__manifest_text(m, mime) : NULL;
     e->description = desc != NULL ? custos__manifest_text(m, desc) : NULL;

@@ -46,12 +46,12 @@ int custos__manifest_write_dfxml(struct custos_manifest *m, int fd);
 int custos__manifest_read_json(struct custos_manifest *m, const char *path);
 
 /*
- * Gives entry i (numbered as custos_manifest_add added it, before any sort)
- * the content type strings (either may be NULL): the manifest's shared
- * copies are used, and mime and desc are freed. Returns CUSTOS_OK or
- * CUSTOS_E_NOMEM.
+ * Gives e (an entry of m, or one m will adopt) the content type strings
+ * libmagic made (either may be NULL): e points at m's shared copies, and
+ * mime and desc are freed. Returns CUSTOS_OK or CUSTOS_E_NOMEM.
  */
-int custos__manifest_take_type(struct custos_manifest *m, size_t i, char *mime, char *desc);
+int custos__manifest_take_type(struct custos_manifest *m, struct custos_manifest_entry *e,
+                               char *mime, char *desc);
 
 /* Frees every string of an entry built by its caller (all its own). */
 void custos__entry_clear(struct custos_manifest_entry *e);

@@ -335,19 +335,6 @@ fail_item(struct custos_manifest_entry *e, int sys_errno, const char *what)
     memset(&e->digest, 0, sizeof(e->digest));
 }
 
-/* Swaps the type texts libmagic gave (new strings) for the manifest's shared copies. */
-static void
-share_types(struct hasher *h, struct custos_manifest_entry *e)
-{
-    char *mime = e->mime, *desc = e->description;
-    e->mime = custos__manifest_text(h->m, mime);
-    e->description = custos__manifest_text(h->m, desc);
-    if ((mime != NULL && e->mime == NULL) || (desc != NULL && e->description == NULL))
-        atomic_store(&h->nomem, 1);
-    free(mime);
-    free(desc);
-}
-
 static int
 hash_item(void *ctx, unsigned worker, size_t i)
 {
@@ -409,8 +396,10 @@ hash_item(void *ctx, unsigned worker, size_t i)
      * first block alone would not give it.
      */
     if (h->types) {
-        custos__filetype_fd(h->magic[worker], fd, &e->mime, &e->description);
-        share_types(h, e);
+        char *mime, *desc;
+        custos__filetype_fd(h->magic[worker], fd, &mime, &desc);
+        if (custos__manifest_take_type(h->m, e, mime, desc) != CUSTOS_OK)
+            atomic_store(&h->nomem, 1);
     }
     close(fd);
     custos_digest_final(d, &e->digest);
